@@ -1,0 +1,70 @@
+//! loadgen-engine: schedules virtual users over time and measures what they do.
+//!
+//! This crate owns time, workload models and measurement. It knows no protocol (no hyper, no
+//! WebSocket) and no file format (no TOML): protocol crates implement [`Session`] and
+//! [`SessionFactory`], the scenario crate builds a [`Plan`] out of them.
+//!
+//! # What "latency" means
+//!
+//! Every iteration has an *intended start*. In the open model it is the arrival instant the
+//! schedule asked for, whether or not a VU was free and the thread was on time; in the closed
+//! model it is the instant the VU began the iteration (after its think time). A step's
+//! **latency** runs from its intended start to its completion, so a stalled target or a
+//! saturated generator shows up in the percentiles instead of silently delaying the next
+//! request (coordinated omission). The first step of an iteration has the iteration's
+//! intended start; a later step's intended start is the completion of the one before it.
+//! **Service time** runs from the actual send to completion. **Schedule lag** (actual start
+//! minus intended start) is recorded per workload as its own histogram.
+//!
+//! # When an arrival is dropped
+//!
+//! An open-model arrival takes an idle VU from its thread's pool; if none is idle and the pool
+//! already holds its share of `max_vus`, the arrival is counted as *dropped* and nothing is
+//! sent. Dropped arrivals are never retried or skipped silently.
+//!
+//! # Threads and shards
+//!
+//! [`run`] starts one OS thread per requested worker, each with its own current-thread tokio
+//! runtime, its own VUs, connections and HDR histograms. Nothing is shared per request: each
+//! thread hands its interval metrics to the aggregator (the caller's thread) by message once
+//! per interval. Threads and machines split a plan by [`Segment`]: a fixed, disjoint share of
+//! the arrivals (by index) and of the VUs (by id), so that all segments together are exactly
+//! the unsegmented run.
+//!
+//! # Shutdown sequence
+//!
+//! 1. At the end of the plan (or on [`RunControl::stop`]) no new iteration starts.
+//! 2. In-flight iterations get `graceful_stop` to finish; their results are recorded normally.
+//! 3. Whatever is still running then (or at once on [`RunControl::kill`]) is cancelled and
+//!    counted as *interrupted*; every thread sends its last partial interval.
+//! 4. [`run`] returns the [`FinalReport`] with the totals of every interval.
+
+mod arrival;
+mod closed;
+mod error;
+mod histogram;
+mod metrics;
+mod open;
+mod outcome;
+mod plan;
+mod rate;
+mod report;
+mod runner;
+mod segment;
+mod session;
+mod shard;
+mod vu_loop;
+
+pub use arrival::{ArrivalSchedule, Spacing};
+pub use closed::VuStages;
+pub use error::EngineError;
+pub use histogram::{new_histogram, Histogram};
+pub use metrics::{Metrics, StepMetrics, WorkloadMetrics};
+pub use outcome::Outcome;
+pub use plan::{ClosedModel, Model, OpenModel, Plan, ThinkTime, Workload};
+pub use rate::{ConstantRate, RateFn, RateStage, RateStages};
+pub use report::{Event, FinalReport, IntervalReport, StepInfo};
+pub use runner::{run, RunControl, RunOptions};
+pub use segment::Segment;
+pub use session::{Iteration, Session, SessionFactory, StepSample, VuInfo};
+pub use shard::run_shard;

@@ -1,0 +1,285 @@
+//! Counters and histograms for one interval (or one whole run), keyed by step and outcome.
+//!
+//! A worker thread owns one [`Metrics`] and records into it without locks; once per interval
+//! it hands the filled value to the aggregator and starts a fresh one.
+
+use crate::histogram::{new_histogram, record_micros, Histogram};
+use crate::outcome::Outcome;
+use std::time::Duration;
+
+/// Everything measured about one step (one request kind) of one workload.
+#[derive(Debug, Clone)]
+pub struct StepMetrics {
+    /// Completed steps per outcome class, indexed by `Outcome as usize`.
+    pub counts: [u64; Outcome::COUNT],
+    /// Latency from the intended start, per outcome class (created on first use).
+    pub latency: [Option<Box<Histogram>>; Outcome::COUNT],
+    /// Service time from the actual send, every outcome.
+    pub service: Histogram,
+    /// Time to first response byte from the send, where the protocol reports it.
+    pub ttfb: Histogram,
+    /// Connection (and TLS) set-up time, recorded when a step had to open a connection.
+    pub connect: Histogram,
+}
+
+impl Default for StepMetrics {
+    fn default() -> Self {
+        StepMetrics {
+            counts: [0; Outcome::COUNT],
+            latency: Default::default(),
+            service: new_histogram(),
+            ttfb: new_histogram(),
+            connect: new_histogram(),
+        }
+    }
+}
+
+impl StepMetrics {
+    /// Records one completed step.
+    #[inline]
+    pub fn record(
+        &mut self,
+        outcome: Outcome,
+        latency: Duration,
+        service: Duration,
+        ttfb: Option<Duration>,
+        connect: Option<Duration>,
+    ) {
+        let i = outcome as usize;
+        self.counts[i] += 1;
+        let h = self.latency[i].get_or_insert_with(|| Box::new(new_histogram()));
+        record_micros(h, latency.as_micros() as u64);
+        record_micros(&mut self.service, service.as_micros() as u64);
+        if let Some(t) = ttfb {
+            record_micros(&mut self.ttfb, t.as_micros() as u64);
+        }
+        if let Some(c) = connect {
+            record_micros(&mut self.connect, c.as_micros() as u64);
+        }
+    }
+
+    /// All completed steps, every outcome.
+    pub fn total(&self) -> u64 {
+        self.counts.iter().sum()
+    }
+
+    /// Completed steps whose outcome is an error (not success, not expected failure).
+    pub fn errors(&self) -> u64 {
+        Outcome::ALL
+            .iter()
+            .filter(|o| o.is_error())
+            .map(|o| self.counts[*o as usize])
+            .sum()
+    }
+
+    /// Count for one outcome class.
+    pub fn count(&self, outcome: Outcome) -> u64 {
+        self.counts[outcome as usize]
+    }
+
+    /// Latency over the outcomes `keep` selects, merged into one histogram.
+    pub fn latency_where(&self, keep: impl Fn(Outcome) -> bool) -> Histogram {
+        let mut out = new_histogram();
+        for o in Outcome::ALL {
+            if let (true, Some(h)) = (keep(o), &self.latency[o as usize]) {
+                out.add(h.as_ref())
+                    .expect("histograms share one configuration");
+            }
+        }
+        out
+    }
+
+    /// Latency over every outcome.
+    pub fn latency_all(&self) -> Histogram {
+        self.latency_where(|_| true)
+    }
+
+    /// Adds `other` into `self` (exact: counts and histogram buckets add).
+    pub fn add(&mut self, other: &StepMetrics) {
+        for i in 0..Outcome::COUNT {
+            self.counts[i] += other.counts[i];
+            if let Some(h) = &other.latency[i] {
+                let mine = self.latency[i].get_or_insert_with(|| Box::new(new_histogram()));
+                mine.add(h.as_ref())
+                    .expect("histograms share one configuration");
+            }
+        }
+        let add = |a: &mut Histogram, b: &Histogram| {
+            a.add(b).expect("histograms share one configuration");
+        };
+        add(&mut self.service, &other.service);
+        add(&mut self.ttfb, &other.ttfb);
+        add(&mut self.connect, &other.connect);
+    }
+}
+
+/// What is measured per workload rather than per step.
+#[derive(Debug, Clone)]
+pub struct WorkloadMetrics {
+    /// Iterations that ran to their end.
+    pub iterations: u64,
+    /// Open-model arrivals that found no free VU and no room to create one.
+    pub dropped: u64,
+    /// Iterations cancelled by a hard stop (graceful stop ran out, or a kill).
+    pub interrupted: u64,
+    /// Schedule lag (actual start minus intended start) of open-model iterations.
+    pub lag: Histogram,
+    /// VUs busy in an iteration at the end of the interval (a gauge).
+    pub active_vus: u64,
+    /// VUs that exist (busy or idle) at the end of the interval (a gauge).
+    pub allocated_vus: u64,
+}
+
+impl Default for WorkloadMetrics {
+    fn default() -> Self {
+        WorkloadMetrics {
+            iterations: 0,
+            dropped: 0,
+            interrupted: 0,
+            lag: new_histogram(),
+            active_vus: 0,
+            allocated_vus: 0,
+        }
+    }
+}
+
+impl WorkloadMetrics {
+    fn add(&mut self, other: &WorkloadMetrics, gauges: GaugeMerge) {
+        self.iterations += other.iterations;
+        self.dropped += other.dropped;
+        self.interrupted += other.interrupted;
+        self.lag
+            .add(&other.lag)
+            .expect("histograms share one configuration");
+        match gauges {
+            GaugeMerge::Sum => {
+                self.active_vus += other.active_vus;
+                self.allocated_vus += other.allocated_vus;
+            }
+            GaugeMerge::Max => {
+                self.active_vus = self.active_vus.max(other.active_vus);
+                self.allocated_vus = self.allocated_vus.max(other.allocated_vus);
+            }
+        }
+    }
+}
+
+/// How gauges combine: parts of one instant sum; successive instants keep the peak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GaugeMerge {
+    /// Same instant, different threads or machines: gauges add up.
+    Sum,
+    /// Different instants (building run totals): the highest value is kept.
+    Max,
+}
+
+/// All steps and workloads of a plan for one interval or one run.
+#[derive(Debug, Clone, Default)]
+pub struct Metrics {
+    /// Indexed by the plan's global step index (see [`crate::Plan::steps`]).
+    pub steps: Vec<StepMetrics>,
+    /// Indexed by workload index.
+    pub workloads: Vec<WorkloadMetrics>,
+}
+
+impl Metrics {
+    /// Empty metrics shaped for `steps` steps and `workloads` workloads.
+    pub fn new(steps: usize, workloads: usize) -> Self {
+        Metrics {
+            steps: (0..steps).map(|_| StepMetrics::default()).collect(),
+            workloads: (0..workloads).map(|_| WorkloadMetrics::default()).collect(),
+        }
+    }
+
+    /// Adds `other` into `self`; counters and histograms add exactly, gauges per `gauges`.
+    pub fn add(&mut self, other: &Metrics, gauges: GaugeMerge) {
+        if self.steps.len() < other.steps.len() {
+            self.steps
+                .resize_with(other.steps.len(), StepMetrics::default);
+        }
+        if self.workloads.len() < other.workloads.len() {
+            self.workloads
+                .resize_with(other.workloads.len(), WorkloadMetrics::default);
+        }
+        for (a, b) in self.steps.iter_mut().zip(&other.steps) {
+            a.add(b);
+        }
+        for (a, b) in self.workloads.iter_mut().zip(&other.workloads) {
+            a.add(b, gauges);
+        }
+    }
+
+    /// Completed steps over the whole plan.
+    pub fn total_requests(&self) -> u64 {
+        self.steps.iter().map(StepMetrics::total).sum()
+    }
+
+    /// Errors over the whole plan.
+    pub fn total_errors(&self) -> u64 {
+        self.steps.iter().map(StepMetrics::errors).sum()
+    }
+
+    /// Dropped arrivals over the whole plan.
+    pub fn total_dropped(&self) -> u64 {
+        self.workloads.iter().map(|w| w.dropped).sum()
+    }
+
+    /// Busy VUs over the whole plan.
+    pub fn total_active_vus(&self) -> u64 {
+        self.workloads.iter().map(|w| w.active_vus).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_is_exact_for_counts_and_histograms() {
+        let mut a = StepMetrics::default();
+        let mut b = StepMetrics::default();
+        a.record(
+            Outcome::Success,
+            Duration::from_millis(5),
+            Duration::from_millis(4),
+            None,
+            None,
+        );
+        b.record(
+            Outcome::Http5xx,
+            Duration::from_millis(50),
+            Duration::from_millis(40),
+            None,
+            None,
+        );
+        b.record(
+            Outcome::Success,
+            Duration::from_millis(7),
+            Duration::from_millis(6),
+            None,
+            None,
+        );
+        a.add(&b);
+        assert_eq!(a.total(), 3);
+        assert_eq!(a.errors(), 1);
+        assert_eq!(a.latency_all().len(), 3);
+        assert_eq!(a.latency_where(|o| o == Outcome::Success).len(), 2);
+        assert_eq!(a.service.len(), 3);
+        let all = a.latency_all();
+        assert!(all.value_at_quantile(1.0) >= 49_000);
+    }
+
+    #[test]
+    fn gauges_sum_across_parts_and_peak_across_time() {
+        let mut x = Metrics::new(0, 1);
+        x.workloads[0].active_vus = 3;
+        let mut y = Metrics::new(0, 1);
+        y.workloads[0].active_vus = 4;
+        let mut sum = x.clone();
+        sum.add(&y, GaugeMerge::Sum);
+        assert_eq!(sum.workloads[0].active_vus, 7);
+        let mut peak = x.clone();
+        peak.add(&y, GaugeMerge::Max);
+        assert_eq!(peak.workloads[0].active_vus, 4);
+    }
+}

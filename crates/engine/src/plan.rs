@@ -1,0 +1,174 @@
+//! A plan: the workloads to run, each a workload model plus a session factory.
+
+use crate::arrival::Spacing;
+use crate::closed::VuStages;
+use crate::rate::RateFn;
+use crate::report::StepInfo;
+use crate::session::SessionFactory;
+use crate::shard::{Driver, FactoryDriver};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Everything the engine needs to run; built by the scenario crate (or by hand in tests).
+#[derive(Clone)]
+pub struct Plan {
+    /// Name shown in reports.
+    pub name: String,
+    /// Seed for every random choice the engine makes (Poisson gaps, think times, VU seeds).
+    pub seed: u64,
+    /// The workloads, run side by side.
+    pub workloads: Vec<Workload>,
+}
+
+impl Plan {
+    /// Every step of every workload, in global step order (metrics are indexed by this).
+    pub fn steps(&self) -> Vec<StepInfo> {
+        self.workloads
+            .iter()
+            .enumerate()
+            .flat_map(|(wi, w)| {
+                w.steps.iter().map(move |s| StepInfo {
+                    workload: wi,
+                    workload_name: w.name.clone(),
+                    name: s.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// Global index of each workload's first step.
+    pub fn step_bases(&self) -> Vec<usize> {
+        let mut base = 0;
+        self.workloads
+            .iter()
+            .map(|w| {
+                let b = base;
+                base += w.steps.len();
+                b
+            })
+            .collect()
+    }
+
+    /// When the last workload's schedule ends (not counting the graceful stop).
+    pub fn duration(&self) -> Duration {
+        self.workloads
+            .iter()
+            .map(|w| w.start + w.model.duration())
+            .max()
+            .unwrap_or_default()
+    }
+}
+
+/// One workload: a name, its steps, when it starts, how it schedules VUs, and what VUs do.
+#[derive(Clone)]
+pub struct Workload {
+    /// Name shown in reports.
+    pub name: String,
+    /// Step names, in the order the session reports them (`StepSample::step`).
+    pub steps: Vec<String>,
+    /// Offset from the start of the run.
+    pub start: Duration,
+    /// Open or closed.
+    pub model: Model,
+    pub(crate) driver: Arc<dyn Driver>,
+}
+
+impl Workload {
+    /// A workload whose VUs run sessions made by `factory`.
+    pub fn new<F: SessionFactory>(
+        name: impl Into<String>,
+        steps: Vec<String>,
+        model: Model,
+        factory: F,
+    ) -> Self {
+        Workload {
+            name: name.into(),
+            steps,
+            start: Duration::ZERO,
+            model,
+            driver: Arc::new(FactoryDriver(factory)),
+        }
+    }
+
+    /// Starts the workload `start` after the run begins.
+    pub fn starting_at(mut self, start: Duration) -> Self {
+        self.start = start;
+        self
+    }
+}
+
+/// How VUs are scheduled.
+#[derive(Clone)]
+pub enum Model {
+    /// Arrival rate: iterations start on a schedule, never waiting for answers.
+    Open(OpenModel),
+    /// Concurrency: a number of VUs, each looping iteration → think time.
+    Closed(ClosedModel),
+}
+
+impl Model {
+    /// How long the schedule lasts.
+    pub fn duration(&self) -> Duration {
+        match self {
+            Model::Open(o) => o.duration,
+            Model::Closed(c) => c.stages.total_duration(),
+        }
+    }
+}
+
+/// The open (arrival-rate) model.
+#[derive(Clone)]
+pub struct OpenModel {
+    /// Arrivals per second over the workload's clock.
+    pub rate: Arc<dyn RateFn>,
+    /// How long arrivals are scheduled.
+    pub duration: Duration,
+    /// Uniform or Poisson spacing.
+    pub spacing: Spacing,
+    /// The VU pool never grows beyond this; an arrival finding none free is dropped.
+    pub max_vus: u64,
+    /// VUs created before the first arrival.
+    pub pre_allocated_vus: u64,
+}
+
+/// The closed (concurrency) model.
+#[derive(Clone, Debug)]
+pub struct ClosedModel {
+    /// How many VUs are active over time.
+    pub stages: VuStages,
+    /// Pause after each iteration.
+    pub think: ThinkTime,
+    /// Stop each VU after this many iterations.
+    pub iterations: Option<u64>,
+}
+
+/// Pause a closed-model VU takes after each iteration.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub enum ThinkTime {
+    /// Start the next iteration at once.
+    #[default]
+    None,
+    /// Always the same pause.
+    Fixed(Duration),
+    /// Uniform between the two bounds.
+    Uniform(Duration, Duration),
+    /// Exponentially distributed with this mean (a Poisson user).
+    Exponential(Duration),
+}
+
+impl ThinkTime {
+    /// Draws one pause.
+    pub fn sample(&self, rng: &mut impl rand::Rng) -> Duration {
+        use rand_distr::{Distribution, Exp1};
+        match *self {
+            ThinkTime::None => Duration::ZERO,
+            ThinkTime::Fixed(d) => d,
+            ThinkTime::Uniform(a, b) if b > a => a + (b - a).mul_f64(rng.random::<f64>()),
+            ThinkTime::Uniform(a, _) => a,
+            ThinkTime::Exponential(mean) => {
+                let x: f64 = Exp1.sample(rng);
+                mean.mul_f64(x.min(50.0))
+            }
+        }
+    }
+}

@@ -1,0 +1,135 @@
+//! The seam between the engine and protocols: sessions owned by VUs, and the recorder they
+//! report through.
+
+use crate::metrics::Metrics;
+use crate::outcome::Outcome;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Who a session belongs to; handed to [`SessionFactory::session`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VuInfo {
+    /// Global VU id, unique across threads and segments of one plan.
+    pub id: u64,
+    /// Index of the workload in the plan.
+    pub workload: usize,
+    /// A seed derived from the plan seed and the VU id, for the session's own randomness.
+    pub seed: u64,
+}
+
+/// Builds one session per VU. Shared by every worker thread; the sessions stay on the thread
+/// that made them (they need not be `Send`).
+pub trait SessionFactory: Send + Sync + 'static {
+    /// The session a VU owns (a connection, a socket) for its whole life.
+    type Session: Session;
+    /// Makes the session for a new VU. Must not block; connecting happens in the iteration.
+    fn session(&self, vu: VuInfo) -> Self::Session;
+}
+
+/// What a VU runs, iteration after iteration.
+///
+/// A session reports each step it completes through [`Iteration::record`], reconnects on its
+/// own after faults, and never panics on a target's misbehaviour: every fault becomes an
+/// [`Outcome`]. If an iteration future is dropped (hard stop) the session is dropped with it.
+#[allow(async_fn_in_trait)] // sessions run on current-thread runtimes; Send is not wanted
+pub trait Session: 'static {
+    /// Runs one iteration: all steps of the workload once.
+    async fn iteration(&mut self, it: &Iteration<'_>);
+}
+
+/// One completed step, as a session reports it. All instants come from `tokio::time`.
+#[derive(Debug, Clone, Copy)]
+pub struct StepSample {
+    /// Step index within the workload.
+    pub step: usize,
+    /// What became of it.
+    pub outcome: Outcome,
+    /// When the step was meant to start (see the crate docs: "What latency means").
+    pub intended: Instant,
+    /// When the request actually went out (after any connect).
+    pub sent: Instant,
+    /// When the first byte of the answer arrived, if the protocol knows.
+    pub first_byte: Option<Instant>,
+    /// When the step finished (answer complete, or the error was seen).
+    pub done: Instant,
+    /// Connection set-up time, when this step had to open a connection.
+    pub connect: Option<Duration>,
+}
+
+/// Collects samples on one thread. Cheap to clone (`Rc`); never crosses threads.
+#[derive(Debug, Clone)]
+pub struct Recorder {
+    metrics: Rc<RefCell<Metrics>>,
+}
+
+impl Recorder {
+    /// A recorder shaped for a plan with `steps` steps and `workloads` workloads.
+    pub fn new(steps: usize, workloads: usize) -> Self {
+        Recorder {
+            metrics: Rc::new(RefCell::new(Metrics::new(steps, workloads))),
+        }
+    }
+
+    /// Takes what was recorded so far, leaving empty metrics of the same shape.
+    pub fn take(&self) -> Metrics {
+        let mut m = self.metrics.borrow_mut();
+        let mut fresh = Metrics::new(m.steps.len(), m.workloads.len());
+        // Gauges describe the present, not the interval: they carry over.
+        for (new, old) in fresh.workloads.iter_mut().zip(&m.workloads) {
+            new.active_vus = old.active_vus;
+            new.allocated_vus = old.allocated_vus;
+        }
+        std::mem::replace(&mut *m, fresh)
+    }
+
+    /// Runs `f` on the metrics. Never held across an await.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Metrics) -> R) -> R {
+        f(&mut self.metrics.borrow_mut())
+    }
+}
+
+/// One iteration of one VU: its identity, its intended start, and where to record.
+#[derive(Debug)]
+pub struct Iteration<'a> {
+    /// Global VU id.
+    pub vu: u64,
+    /// 0-based iteration number of this VU.
+    pub number: u64,
+    /// The iteration's intended start.
+    pub intended: Instant,
+    recorder: &'a Recorder,
+    step_base: usize,
+}
+
+impl<'a> Iteration<'a> {
+    /// An iteration recording into `recorder`, whose workload's steps start at global index
+    /// `step_base`. The runner makes these; protocol tests may too.
+    pub fn new(
+        recorder: &'a Recorder,
+        step_base: usize,
+        vu: u64,
+        number: u64,
+        intended: Instant,
+    ) -> Self {
+        Iteration {
+            vu,
+            number,
+            intended,
+            recorder,
+            step_base,
+        }
+    }
+
+    /// Records one completed step.
+    #[inline]
+    pub fn record(&self, s: &StepSample) {
+        let latency = s.done.saturating_duration_since(s.intended);
+        let service = s.done.saturating_duration_since(s.sent);
+        let ttfb = s.first_byte.map(|f| f.saturating_duration_since(s.sent));
+        self.recorder.with(|m| {
+            m.steps[self.step_base + s.step].record(s.outcome, latency, service, ttfb, s.connect)
+        });
+    }
+}
