@@ -16,7 +16,10 @@ pub fn new_histogram() -> Histogram {
 /// Records `micros` (clamped to at least 1 µs so a zero never falls below the lowest bucket).
 #[inline]
 pub(crate) fn record_micros(h: &mut Histogram, micros: u64) {
-    // Auto-resizing histograms accept any u64 up to the configured ceiling; `saturating_record`
-    // keeps even absurd values from panicking.
-    h.saturating_record(micros.max(1));
+    // `record` grows an auto-resizing histogram; `saturating_record` alone would clamp to
+    // the current (small) ceiling instead of growing.
+    let v = micros.max(1);
+    if h.record(v).is_err() {
+        h.saturating_record(v);
+    }
 }

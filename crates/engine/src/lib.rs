@@ -66,5 +66,5 @@ pub use rate::{ConstantRate, RateFn, RateStage, RateStages};
 pub use report::{Event, FinalReport, IntervalReport, StepInfo};
 pub use runner::{run, RunControl, RunOptions};
 pub use segment::Segment;
-pub use session::{Iteration, Session, SessionFactory, StepSample, VuInfo};
+pub use session::{Iteration, Recorder, Session, SessionFactory, StepSample, VuInfo};
 pub use shard::run_shard;

@@ -266,7 +266,13 @@ mod tests {
         assert_eq!(a.latency_where(|o| o == Outcome::Success).len(), 2);
         assert_eq!(a.service.len(), 3);
         let all = a.latency_all();
-        assert!(all.value_at_quantile(1.0) >= 49_000);
+        assert!(
+            all.value_at_quantile(1.0) >= 49_000,
+            "max {} len {} q {}",
+            all.max(),
+            all.len(),
+            all.value_at_quantile(1.0)
+        );
     }
 
     #[test]

@@ -1,0 +1,159 @@
+use crate::common::*;
+use loadgen_engine::{ConstantRate, Model, OpenModel, RunControl, Segment, Spacing, Workload};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+fn open(rate: f64, secs: u64, max_vus: u64, script: &Scripted) -> Workload {
+    let m = OpenModel {
+        rate: Arc::new(ConstantRate(rate)),
+        duration: Duration::from_secs(secs),
+        spacing: Spacing::Uniform,
+        max_vus,
+        pre_allocated_vus: 1,
+    };
+    Workload::new("w", vec!["s".into()], Model::Open(m), script.clone())
+}
+
+#[tokio::test(start_paused = true)]
+async fn constant_rate_runs_exactly_the_scheduled_arrivals() {
+    let script = Scripted::fixed(ms(5));
+    let p = plan(open(100.0, 2, 10, &script));
+    let m = run_segment(
+        &p,
+        &script,
+        Segment::WHOLE,
+        Instant::now(),
+        &RunControl::new(),
+    )
+    .await;
+    assert_eq!(m.steps[0].count(loadgen_engine::Outcome::Success), 200);
+    assert_eq!(m.workloads[0].iterations, 200);
+    assert_eq!(m.workloads[0].dropped, 0);
+    let lat = m.steps[0].latency_all();
+    assert_eq!(lat.min(), 5000);
+    assert!(lat.max() <= 5005, "{}", lat.max());
+    // Intended starts are exactly every 10 ms.
+    let seen = script.seen_sorted();
+    let mut starts: Vec<_> = seen.iter().map(|s| s.2).collect();
+    starts.sort();
+    assert_eq!(starts[0], Duration::ZERO);
+    assert_eq!(starts[199], ms(1990));
+    // One VU suffices at 5 ms per 10 ms arrival: the pool did not grow.
+    assert_eq!(m.workloads[0].allocated_vus, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_late_generator_shows_in_latency_not_in_service_time() {
+    // The run's origin is 300 ms in the past: the first 30 arrivals (every 10 ms) are due
+    // before the thread gets to them, as if the generator had stalled.
+    let script = Scripted::fixed(ms(2));
+    let p = plan(open(100.0, 1, 100, &script));
+    let origin = Instant::now() - ms(300);
+    let m = run_segment(&p, &script, Segment::WHOLE, origin, &RunControl::new()).await;
+    let s = &m.steps[0];
+    assert_eq!(s.total(), 100);
+    let lat = s.latency_all();
+    assert!(
+        lat.max() >= 300_000,
+        "latency from intended start includes the stall: {}",
+        lat.max()
+    );
+    assert!(
+        s.service.max() < 2_100,
+        "service time does not: {}",
+        s.service.max()
+    );
+    let lag = &m.workloads[0].lag;
+    assert!(
+        lag.max() >= 299_000 && lag.len() == 100,
+        "lag {} n {}",
+        lag.max(),
+        lag.len()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stalled_response_counts_from_its_intended_start() {
+    // Iteration 3 of VU 0 stalls for 1 s; the others take 1 ms.
+    let script = Scripted::with(|vu, n| if vu == 0 && n == 3 { ms(1000) } else { ms(1) });
+    let p = plan(open(50.0, 2, 50, &script));
+    let m = run_segment(
+        &p,
+        &script,
+        Segment::WHOLE,
+        Instant::now(),
+        &RunControl::new(),
+    )
+    .await;
+    let lat = m.steps[0].latency_all();
+    assert_eq!(lat.len(), 100);
+    assert!(lat.max() >= 1_000_000);
+    assert_eq!(lat.count_between(2_000, 2_000_000), 1);
+    assert_eq!(m.workloads[0].dropped, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn arrivals_with_no_free_vu_are_dropped_and_counted() {
+    // 100/s, each iteration 50 ms, at most 2 VUs: capacity 40/s.
+    let script = Scripted::fixed(ms(50));
+    let p = plan(open(100.0, 2, 2, &script));
+    let m = run_segment(
+        &p,
+        &script,
+        Segment::WHOLE,
+        Instant::now(),
+        &RunControl::new(),
+    )
+    .await;
+    let w = &m.workloads[0];
+    assert_eq!(
+        w.iterations + w.dropped,
+        200,
+        "every arrival is either run or dropped"
+    );
+    assert!(w.dropped >= 100, "dropped {}", w.dropped);
+    assert_eq!(w.allocated_vus, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn poisson_arrivals_keep_the_mean_rate() {
+    let script = Scripted::fixed(ms(1));
+    let mut w = open(500.0, 10, 100, &script);
+    if let loadgen_engine::Model::Open(o) = &mut w.model {
+        o.spacing = Spacing::Poisson;
+    }
+    let m = run_segment(
+        &plan(w),
+        &script,
+        Segment::WHOLE,
+        Instant::now(),
+        &RunControl::new(),
+    )
+    .await;
+    let n = m.workloads[0].iterations;
+    assert!((4_700..=5_300).contains(&n), "{n}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn stop_halts_arrivals_and_graceful_stop_bounds_in_flight_work() {
+    // Each iteration takes 10 s; graceful stop is 2 s: everything in flight is interrupted.
+    let script = Scripted::fixed(Duration::from_secs(10));
+    let p = plan(open(10.0, 60, 100, &script));
+    let control = RunControl::new();
+    let c2 = control.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep(ms(995)).await;
+        c2.stop();
+    });
+    let t0 = Instant::now();
+    let m = run_segment(&p, &script, Segment::WHOLE, t0, &control).await;
+    let w = &m.workloads[0];
+    assert_eq!(
+        w.interrupted, 10,
+        "10 arrivals in the first second, all cut off"
+    );
+    assert_eq!(w.iterations, 0);
+    assert!(Instant::now() - t0 >= Duration::from_secs(2));
+    assert!(Instant::now() - t0 < Duration::from_secs(4));
+}
