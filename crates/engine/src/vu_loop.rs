@@ -16,11 +16,9 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
     let end = ctx.start + m.stages.total_duration();
     let mut tasks = JoinSet::new();
     let total = m.stages.max_vus();
-    let mut local = 0u64;
-    for vu in (0..total).filter(|v| ctx.segment.contains(*v)) {
-        let info = ctx.vu_info(local);
+    for (local, vu) in (0..total).filter(|v| ctx.segment.contains(*v)).enumerate() {
+        let info = ctx.vu_info(local as u64);
         debug_assert_eq!(info.id, vu);
-        local += 1;
         let mut session = factory.session(info);
         let stages = m.stages.clone();
         let (think, limit) = (m.think, m.iterations);
