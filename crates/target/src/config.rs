@@ -1,0 +1,83 @@
+//! What the CLI (or a test) tells the target to do.
+
+use crate::{LatencyModel, TargetError};
+
+/// Behaviour of the demo target. Built by the caller; checked by [`TargetConfig::validate`]
+/// (which [`crate::spawn`] and [`crate::serve_blocking`] call).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TargetConfig {
+    /// Service delay added to each API request (`/api/...`), not to `/health` or
+    /// `/__counters`.
+    pub latency: LatencyModel,
+    /// Share (0..=1) of API requests answered `500 {"error":"injected"}`.
+    pub error_rate: f64,
+    /// Seed for latency and error injection.
+    pub seed: u64,
+    /// Threads of the target's own tokio runtime (at least 1).
+    pub worker_threads: usize,
+}
+
+impl Default for TargetConfig {
+    fn default() -> Self {
+        TargetConfig {
+            latency: LatencyModel::None,
+            error_rate: 0.0,
+            seed: 0,
+            worker_threads: 1,
+        }
+    }
+}
+
+impl TargetConfig {
+    /// Rejects out-of-range values, reporting all of them at once.
+    pub fn validate(&self) -> Result<(), TargetError> {
+        let mut problems = Vec::new();
+        if !(0.0..=1.0).contains(&self.error_rate) {
+            problems.push(format!("error rate {} is outside 0..=1", self.error_rate));
+        }
+        if self.worker_threads == 0 {
+            problems.push("worker threads must be at least 1".to_string());
+        }
+        if let Err(reason) = self.latency.validate() {
+            problems.push(format!("latency {}: {reason}", self.latency));
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(TargetError::InvalidConfig(problems.join("; ")))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_is_valid() {
+        TargetConfig::default().validate().unwrap();
+    }
+
+    #[test]
+    fn reports_every_problem() {
+        let cfg = TargetConfig {
+            error_rate: 1.5,
+            worker_threads: 0,
+            ..TargetConfig::default()
+        };
+        let msg = cfg.validate().unwrap_err().to_string();
+        assert!(
+            msg.contains("error rate 1.5") && msg.contains("worker threads"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn nan_error_rate_is_rejected() {
+        let cfg = TargetConfig {
+            error_rate: f64::NAN,
+            ..TargetConfig::default()
+        };
+        assert!(cfg.validate().is_err());
+    }
+}

@@ -1,0 +1,150 @@
+//! Server-side request accounting, readable while the server runs.
+//!
+//! Plain relaxed atomics: the target is the system under test, not the measuring side, and a
+//! snapshot taken while requests are in flight is only as consistent as the moment allows.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+use serde::{Deserialize, Serialize};
+
+/// The routes the counters distinguish.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    CreatePayment = 0,
+    GetPayment = 1,
+    ListPayments = 2,
+    Health = 3,
+    Other = 4,
+}
+
+const ROUTES: usize = 5;
+/// Statuses 100..=599 each get a slot.
+const FIRST_STATUS: u16 = 100;
+const STATUSES: usize = 500;
+
+#[derive(Debug)]
+pub(crate) struct Counters {
+    requests_total: AtomicU64,
+    by_route: [AtomicU64; ROUTES],
+    by_status: Box<[AtomicU64]>,
+    injected_errors: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn new() -> Self {
+        Counters {
+            requests_total: AtomicU64::new(0),
+            by_route: Default::default(),
+            by_status: (0..STATUSES).map(|_| AtomicU64::new(0)).collect(),
+            injected_errors: AtomicU64::new(0),
+        }
+    }
+
+    /// A request arrived on `route`.
+    pub(crate) fn request(&self, route: Route) {
+        self.requests_total.fetch_add(1, Relaxed);
+        self.by_route[route as usize].fetch_add(1, Relaxed);
+    }
+
+    /// A response with `status` was produced.
+    pub(crate) fn status(&self, status: u16) {
+        if let Some(slot) = status
+            .checked_sub(FIRST_STATUS)
+            .and_then(|i| self.by_status.get(usize::from(i)))
+        {
+            slot.fetch_add(1, Relaxed);
+        }
+    }
+
+    pub(crate) fn injected_error(&self) {
+        self.injected_errors.fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn reset(&self) {
+        self.requests_total.store(0, Relaxed);
+        self.injected_errors.store(0, Relaxed);
+        for c in self.by_route.iter().chain(self.by_status.iter()) {
+            c.store(0, Relaxed);
+        }
+    }
+
+    pub(crate) fn snapshot(&self) -> CountersSnapshot {
+        let route = |r: Route| self.by_route[r as usize].load(Relaxed);
+        let by_status = (FIRST_STATUS..)
+            .zip(self.by_status.iter())
+            .map(|(code, c)| (code, c.load(Relaxed)))
+            .filter(|&(_, n)| n > 0)
+            .collect();
+        CountersSnapshot {
+            requests_total: self.requests_total.load(Relaxed),
+            by_route: RouteCounts {
+                create_payment: route(Route::CreatePayment),
+                get_payment: route(Route::GetPayment),
+                list_payments: route(Route::ListPayments),
+                health: route(Route::Health),
+                other: route(Route::Other),
+            },
+            by_status,
+            injected_errors: self.injected_errors.load(Relaxed),
+        }
+    }
+}
+
+/// What the target has received, as served by `GET /__counters` (same JSON shape).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountersSnapshot {
+    /// Every request received except those to `/__counters` and `/__counters/reset`.
+    pub requests_total: u64,
+    pub by_route: RouteCounts,
+    /// Responses by status code; codes never sent are absent.
+    pub by_status: BTreeMap<u16, u64>,
+    /// Requests answered `500 {"error":"injected"}`.
+    pub injected_errors: u64,
+}
+
+impl CountersSnapshot {
+    /// Responses sent with `status` (0 if none).
+    pub fn status(&self, status: u16) -> u64 {
+        self.by_status.get(&status).copied().unwrap_or(0)
+    }
+}
+
+/// Requests received per route.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RouteCounts {
+    pub create_payment: u64,
+    pub get_payment: u64,
+    pub list_payments: u64,
+    pub health: u64,
+    pub other: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_and_resets() {
+        let c = Counters::new();
+        c.request(Route::CreatePayment);
+        c.request(Route::Health);
+        c.status(201);
+        c.status(200);
+        c.status(200);
+        c.status(42); // out of range: ignored
+        c.injected_error();
+        let s = c.snapshot();
+        assert_eq!(s.requests_total, 2);
+        assert_eq!(s.by_route.create_payment, 1);
+        assert_eq!(s.by_route.health, 1);
+        assert_eq!(s.status(200), 2);
+        assert_eq!(s.status(201), 1);
+        assert_eq!(s.by_status.len(), 2);
+        assert_eq!(s.injected_errors, 1);
+        let json = serde_json::to_value(&s).unwrap();
+        assert_eq!(json["by_status"]["200"], 2);
+        c.reset();
+        assert_eq!(c.snapshot(), CountersSnapshot::default());
+    }
+}

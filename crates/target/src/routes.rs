@@ -1,0 +1,261 @@
+//! Routing: from an HTTP request to a response, with accounting, injected errors and
+//! injected latency.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http::header::{HeaderValue, CONTENT_TYPE};
+use http::{Method, Request, Response, StatusCode, Uri};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use rand::rngs::SmallRng;
+use rand::{Rng, SeedableRng};
+use serde::Serialize;
+
+use crate::api::{self, Rejection};
+use crate::counters::{Counters, Route};
+use crate::latency::LatencySampler;
+use crate::store::{Payment, Store, DEFAULT_CAPACITY};
+use crate::TargetConfig;
+
+/// Request bodies larger than this are answered 413.
+const MAX_BODY: usize = 64 * 1024;
+
+pub(crate) type Body = Full<Bytes>;
+
+/// State shared by all connections of one target.
+#[derive(Debug)]
+pub(crate) struct App {
+    pub(crate) counters: Counters,
+    store: Store,
+    latency: LatencySampler,
+    error_rate: f64,
+    seed: u64,
+}
+
+/// What a request asks for, decided from its method and URI alone.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Endpoint {
+    CreatePayment,
+    /// `None`: an id that cannot exist (`/api/payments/abc`).
+    GetPayment(Option<u64>),
+    ListPayments(Result<usize, Rejection>),
+    Health,
+    Counters,
+    ResetCounters,
+    NotFound,
+}
+
+impl Endpoint {
+    fn classify(method: &Method, uri: &Uri) -> Self {
+        let path = uri.path();
+        match (method, path) {
+            (&Method::POST, "/api/payments") => Endpoint::CreatePayment,
+            (&Method::GET, "/api/payments") => {
+                Endpoint::ListPayments(api::parse_limit(uri.query()))
+            }
+            (&Method::GET, "/health") => Endpoint::Health,
+            (&Method::GET, "/__counters") => Endpoint::Counters,
+            (&Method::POST, "/__counters/reset") => Endpoint::ResetCounters,
+            (&Method::GET, _) => match path.strip_prefix("/api/payments/") {
+                Some(id) if !id.contains('/') => {
+                    Endpoint::GetPayment(id.strip_prefix("pay_").and_then(|n| n.parse().ok()))
+                }
+                _ => Endpoint::NotFound,
+            },
+            _ => Endpoint::NotFound,
+        }
+    }
+
+    /// The counted route; `None` for the counter endpoints, which are never counted.
+    fn route(&self, path: &str) -> Option<Route> {
+        match self {
+            Endpoint::CreatePayment => Some(Route::CreatePayment),
+            Endpoint::GetPayment(_) => Some(Route::GetPayment),
+            Endpoint::ListPayments(_) => Some(Route::ListPayments),
+            Endpoint::Health => Some(Route::Health),
+            Endpoint::Counters | Endpoint::ResetCounters => None,
+            Endpoint::NotFound if path == "/__counters" || path == "/__counters/reset" => None,
+            Endpoint::NotFound => Some(Route::Other),
+        }
+    }
+}
+
+impl App {
+    pub(crate) fn new(cfg: &TargetConfig) -> Result<Self, String> {
+        Ok(App {
+            counters: Counters::new(),
+            store: Store::new(DEFAULT_CAPACITY),
+            latency: LatencySampler::new(cfg.latency)?,
+            error_rate: cfg.error_rate,
+            seed: cfg.seed,
+        })
+    }
+
+    /// Seed of the generator for request `request` on connection `connection`.
+    pub(crate) fn request_seed(&self, connection: u64, request: u64) -> u64 {
+        self.seed ^ connection.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ request
+    }
+
+    pub(crate) async fn handle(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+        rng_seed: u64,
+    ) -> Result<Response<Body>, Infallible> {
+        let endpoint = Endpoint::classify(req.method(), req.uri());
+        let Some(route) = endpoint.route(req.uri().path()) else {
+            return Ok(self.counters_endpoint(endpoint));
+        };
+        self.counters.request(route);
+        let response = match endpoint {
+            Endpoint::Health => json(StatusCode::OK, Bytes::from_static(br#"{"status":"ok"}"#)),
+            Endpoint::NotFound => reject(Rejection::NotFound),
+            _ => self.api(endpoint, req, rng_seed).await,
+        };
+        self.counters.status(response.status().as_u16());
+        Ok(response)
+    }
+
+    fn counters_endpoint(&self, endpoint: Endpoint) -> Response<Body> {
+        match endpoint {
+            Endpoint::Counters => json_value(StatusCode::OK, &self.counters.snapshot()),
+            Endpoint::ResetCounters => {
+                self.counters.reset();
+                json(StatusCode::OK, Bytes::from_static(br#"{"status":"ok"}"#))
+            }
+            _ => reject(Rejection::NotFound),
+        }
+    }
+
+    /// The `/api` routes: error injection is decided first, the body read, the latency
+    /// waited for, and only then the request handled (or failed).
+    async fn api(
+        &self,
+        endpoint: Endpoint,
+        req: Request<Incoming>,
+        rng_seed: u64,
+    ) -> Response<Body> {
+        let mut rng = SmallRng::seed_from_u64(rng_seed);
+        let inject = self.error_rate > 0.0 && rng.random::<f64>() < self.error_rate;
+        let delay = self.latency.sample(&mut rng);
+        let header_key = req
+            .headers()
+            .get("idempotency-key")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let body = match endpoint {
+            Endpoint::CreatePayment => Some(read_body(req.into_body()).await),
+            _ => None,
+        };
+        if !delay.is_zero() {
+            tokio::time::sleep(delay).await;
+        }
+        if inject {
+            self.counters.injected_error();
+            return reject(Rejection::Injected);
+        }
+        let result = match (endpoint, body) {
+            (Endpoint::CreatePayment, Some(body)) => body.and_then(|b| self.create(&b, header_key)),
+            (Endpoint::GetPayment(id), _) => id
+                .and_then(|id| self.store.get(id))
+                .map(|p| json_value(StatusCode::OK, &*p))
+                .ok_or(Rejection::NotFound),
+            (Endpoint::ListPayments(limit), _) => limit.map(|n| {
+                let recent = self.store.recent(n);
+                let data: Vec<&Payment> = recent.iter().map(|p| &**p).collect();
+                json_value(StatusCode::OK, &serde_json::json!({ "data": data }))
+            }),
+            _ => Err(Rejection::NotFound),
+        };
+        result.unwrap_or_else(reject)
+    }
+
+    fn create(&self, body: &[u8], header_key: Option<String>) -> Result<Response<Body>, Rejection> {
+        let req = api::parse_create(body)?;
+        let key = header_key.or(req.idempotency_key);
+        let (payment, created) = self.store.create(req.payment, key);
+        let status = if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        };
+        Ok(json_value(status, &*payment))
+    }
+}
+
+async fn read_body(body: Incoming) -> Result<Bytes, Rejection> {
+    match Limited::new(body, MAX_BODY).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(Rejection::PayloadTooLarge),
+        Err(_) => Err(Rejection::BadRequest),
+    }
+}
+
+fn reject(rejection: Rejection) -> Response<Body> {
+    json(rejection.status(), Bytes::from_static(rejection.body()))
+}
+
+fn json_value<T: Serialize + ?Sized>(status: StatusCode, value: &T) -> Response<Body> {
+    match serde_json::to_vec(value) {
+        Ok(body) => json(status, Bytes::from(body)),
+        Err(_) => json(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Bytes::from_static(br#"{"error":"internal"}"#),
+        ),
+    }
+}
+
+fn json(status: StatusCode, body: Bytes) -> Response<Body> {
+    let mut response = Response::new(Full::new(body));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classify(method: Method, uri: &str) -> Endpoint {
+        Endpoint::classify(&method, &uri.parse().unwrap())
+    }
+
+    #[test]
+    fn classifies_routes() {
+        assert_eq!(
+            classify(Method::POST, "/api/payments"),
+            Endpoint::CreatePayment
+        );
+        assert_eq!(
+            classify(Method::GET, "/api/payments/pay_7"),
+            Endpoint::GetPayment(Some(7))
+        );
+        assert_eq!(
+            classify(Method::GET, "/api/payments/7"),
+            Endpoint::GetPayment(None)
+        );
+        assert_eq!(
+            classify(Method::GET, "/api/payments/pay_7/x"),
+            Endpoint::NotFound
+        );
+        assert_eq!(
+            classify(Method::GET, "/api/payments?limit=2"),
+            Endpoint::ListPayments(Ok(2))
+        );
+        assert_eq!(
+            classify(Method::DELETE, "/api/payments"),
+            Endpoint::NotFound
+        );
+        assert_eq!(classify(Method::GET, "/health"), Endpoint::Health);
+        assert_eq!(classify(Method::GET, "/__counters"), Endpoint::Counters);
+        assert_eq!(
+            classify(Method::POST, "/__counters/reset"),
+            Endpoint::ResetCounters
+        );
+        assert_eq!(Endpoint::NotFound.route("/__counters"), None);
+        assert_eq!(Endpoint::NotFound.route("/nope"), Some(Route::Other));
+    }
+}
