@@ -1,1 +1,37 @@
-pub fn _p() {}
+//! loadgen-http: HTTP/1.1 and HTTP/2 client sessions for the engine, on hyper and rustls.
+//!
+//! This crate owns everything between "send this request" and "here is the outcome and its
+//! timings": connections (one per VU, see [`HttpSession`]), TLS, request templates
+//! ([`Template`]), response checks ([`Expect`]) and the mapping of every fault to an engine
+//! [`Outcome`](loadgen_engine::Outcome) ([`classify`]). It implements the engine's
+//! [`SessionFactory`](loadgen_engine::SessionFactory) / [`Session`](loadgen_engine::Session)
+//! seam with [`HttpFactory`].
+//!
+//! It must not know about scenario files (TOML), traffic patterns, payload generators or
+//! thresholds: the scenario crate turns those into a [`ClientConfig`] and [`RequestSpec`]s.
+//!
+//! Errors are split by time: a configuration that cannot work is an [`HttpError`] from
+//! [`BaseUrl::parse`], [`Template::parse`] or [`HttpFactory::new`], before anything runs;
+//! during a run every fault is an outcome, counted, never fatal and never formatted.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod classify;
+mod clock;
+mod config;
+mod connect;
+mod error;
+mod expect;
+mod request;
+mod session;
+mod template;
+mod tls;
+
+pub use classify::{classify, classify_io};
+pub use config::{BaseUrl, ClientConfig, HttpVersion};
+pub use error::HttpError;
+pub use expect::Expect;
+pub use request::RequestSpec;
+pub use session::{HttpFactory, HttpSession};
+pub use template::{Template, Vars};

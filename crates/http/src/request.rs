@@ -1,0 +1,233 @@
+//! A step as the user describes it ([`RequestSpec`]) and as a session sends it ([`Step`]):
+//! templates checked once, literal parts pre-built, per-request work reduced to rendering the
+//! placeholders and cloning shared handles.
+
+use crate::config::BaseUrl;
+use crate::error::HttpError;
+use crate::expect::Expect;
+use crate::template::{Template, Vars};
+use bytes::{Bytes, BytesMut};
+use http::header::{CONTENT_TYPE, HOST, USER_AGENT};
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::{HeaderName, HeaderValue, Method, Request, Uri, Version};
+use http_body_util::Full;
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+
+/// One request of an iteration, as the user describes it.
+#[derive(Debug, Clone)]
+pub struct RequestSpec {
+    /// Step name (metrics key, `{{step}}`).
+    pub name: String,
+    /// Request method.
+    pub method: Method,
+    /// Path and optional query, appended to the base URL's path prefix.
+    pub path: Template,
+    /// Step headers; they override the client's default headers of the same name.
+    pub headers: Vec<(HeaderName, Template)>,
+    /// Request body, if any.
+    pub body: Option<Template>,
+    /// `Content-Type` for the body (a step header of that name wins).
+    pub content_type: Option<HeaderValue>,
+    /// How the response is judged.
+    pub expect: Expect,
+}
+
+impl RequestSpec {
+    /// A request with no headers, no body and the default expectation (any 2xx).
+    pub fn new(name: impl Into<String>, method: Method, path: Template) -> Self {
+        RequestSpec {
+            name: name.into(),
+            method,
+            path,
+            headers: Vec::new(),
+            body: None,
+            content_type: None,
+            expect: Expect::default(),
+        }
+    }
+}
+
+const USER_AGENT_VALUE: &str = concat!("loadgen/", env!("CARGO_PKG_VERSION"));
+
+/// What every request of one factory shares.
+pub(crate) struct Target {
+    scheme: Scheme,
+    authority: Authority,
+    host: HeaderValue,
+    defaults: Vec<(HeaderName, HeaderValue)>,
+}
+
+impl Target {
+    pub(crate) fn new(base: &BaseUrl, defaults: Vec<(HeaderName, HeaderValue)>) -> Self {
+        let scheme = if base.is_tls() {
+            Scheme::HTTPS
+        } else {
+            Scheme::HTTP
+        };
+        let host = HeaderValue::from_maybe_shared(Bytes::copy_from_slice(
+            base.authority().as_str().as_bytes(),
+        ))
+        .expect("a parsed authority is a valid header value");
+        Target {
+            scheme,
+            authority: base.authority().clone(),
+            host,
+            defaults,
+        }
+    }
+
+    /// Path-only for HTTP/1.1 (with a `Host` header), absolute for HTTP/2 (`:authority`).
+    fn uri(&self, pq: PathAndQuery, h2: bool) -> Option<Uri> {
+        let mut parts = http::uri::Parts::default();
+        if h2 {
+            parts.scheme = Some(self.scheme.clone());
+            parts.authority = Some(self.authority.clone());
+        }
+        parts.path_and_query = Some(pq);
+        Uri::from_parts(parts).ok()
+    }
+}
+
+/// A step ready to send.
+pub(crate) struct Step {
+    pub(crate) name: String,
+    method: Method,
+    path: Path,
+    headers: Vec<(HeaderName, Value)>,
+    body: Option<Template>,
+    content_type: Option<HeaderValue>,
+    pub(crate) expect: Expect,
+}
+
+enum Path {
+    Static { h1: Uri, h2: Uri },
+    Dynamic(Template),
+}
+
+enum Value {
+    Static(HeaderValue),
+    Dynamic(Template),
+}
+
+impl Step {
+    /// Checks a spec against `target`: every template must render to a valid path or header
+    /// value. Placeholders only produce digits, letters, `-:.` and the step name, so a render
+    /// with sample values proves every later render valid.
+    pub(crate) fn compile(
+        spec: RequestSpec,
+        base: &BaseUrl,
+        t: &Target,
+    ) -> Result<Step, HttpError> {
+        let mut rng = SmallRng::seed_from_u64(0);
+        let mut buf = BytesMut::new();
+        let mut vars = Vars::new(0, 0, 0, &spec.name, &mut rng);
+        let bad_path = || HttpError::InvalidPath {
+            step: spec.name.clone(),
+            path: spec.path.as_str().to_owned(),
+        };
+        let path_t = spec
+            .path
+            .prefixed(&join_prefix(base.path_prefix(), spec.path.as_str()));
+        let pq = PathAndQuery::from_maybe_shared(path_t.render(&mut vars, &mut buf))
+            .map_err(|_| bad_path())?;
+        let (h1, h2) = (t.uri(pq.clone(), false), t.uri(pq, true));
+        let (Some(h1), Some(h2)) = (h1, h2) else {
+            return Err(bad_path());
+        };
+        let path = match path_t.is_literal() {
+            true => Path::Static { h1, h2 },
+            false => Path::Dynamic(path_t),
+        };
+        let mut headers = Vec::with_capacity(spec.headers.len());
+        for (name, tpl) in spec.headers {
+            let v =
+                HeaderValue::from_maybe_shared(tpl.render(&mut vars, &mut buf)).map_err(|_| {
+                    HttpError::InvalidHeader {
+                        step: spec.name.clone(),
+                        header: name.as_str().to_owned(),
+                    }
+                })?;
+            let v = match tpl.is_literal() {
+                true => Value::Static(v),
+                false => Value::Dynamic(tpl),
+            };
+            headers.push((name, v));
+        }
+        Ok(Step {
+            name: spec.name,
+            method: spec.method,
+            path,
+            headers,
+            body: spec.body,
+            content_type: spec.content_type,
+            expect: spec.expect,
+        })
+    }
+
+    /// Builds the request. `None` only if a rendered value is invalid, which
+    /// [`Step::compile`] rules out.
+    pub(crate) fn build(
+        &self,
+        t: &Target,
+        h2: bool,
+        vars: &mut Vars<'_>,
+        buf: &mut BytesMut,
+    ) -> Option<Request<Full<Bytes>>> {
+        let uri = match &self.path {
+            Path::Static { h1, h2: abs } => if h2 { abs } else { h1 }.clone(),
+            Path::Dynamic(tpl) => t.uri(
+                PathAndQuery::from_maybe_shared(tpl.render(vars, buf)).ok()?,
+                h2,
+            )?,
+        };
+        let body = match &self.body {
+            Some(tpl) => tpl.render(vars, buf),
+            None => Bytes::new(),
+        };
+        let mut req = Request::new(Full::new(body));
+        *req.method_mut() = self.method.clone();
+        *req.uri_mut() = uri;
+        if h2 {
+            *req.version_mut() = Version::HTTP_2;
+        }
+        let h = req.headers_mut();
+        h.reserve(3 + t.defaults.len() + self.headers.len());
+        if !h2 {
+            h.insert(HOST, t.host.clone());
+        }
+        h.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
+        for (name, value) in &t.defaults {
+            h.insert(name.clone(), value.clone());
+        }
+        if let Some(ct) = &self.content_type {
+            h.insert(CONTENT_TYPE, ct.clone());
+        }
+        for (name, value) in &self.headers {
+            let value = match value {
+                Value::Static(v) => v.clone(),
+                Value::Dynamic(tpl) => {
+                    HeaderValue::from_maybe_shared(tpl.render(vars, buf)).ok()?
+                }
+            };
+            h.insert(name.clone(), value);
+        }
+        Some(req)
+    }
+}
+
+/// What goes between the base prefix and the step path so that the target starts with `/`.
+fn join_prefix(prefix: &str, path: &str) -> String {
+    let sep = if path.starts_with('/') {
+        ""
+    } else if path.is_empty() || path.starts_with('?') {
+        if prefix.is_empty() {
+            "/"
+        } else {
+            ""
+        }
+    } else {
+        "/"
+    };
+    format!("{prefix}{sep}")
+}

@@ -1,0 +1,285 @@
+//! [`HttpFactory`] and [`HttpSession`]: the engine's session seam for HTTP.
+//!
+//! # One VU, one connection
+//!
+//! A session owns at most one connection. It connects lazily on the first step and keeps the
+//! connection for every later request (keep-alive). After a connection-level failure (reset,
+//! protocol error, timeout) the connection is dropped and the next step opens a new one; the
+//! failed step's outcome is the only trace. A connection the server closed between requests
+//! (`Connection: close`, an idle timeout noticed before sending) is replaced silently; the step
+//! that opens the replacement reports the connect time.
+//!
+//! # Steps and timings
+//!
+//! An iteration runs every step in order, whatever became of the one before (as k6 does).
+//! Step 0 is intended to start at the iteration's intended start; step k at the completion of
+//! step k−1. Each step is recorded once with:
+//!
+//! * `sent`: after the connection is ready (after connecting, when the step had to);
+//! * `connect`: the time to open the connection (name lookup, TCP, TLS, HTTP/2 handshake)
+//!   when this step opened one;
+//! * `first_byte`: when the response head arrived;
+//! * `done`: when the body was fully read, or when the failure was seen.
+//!
+//! A failed connect is recorded with `sent = done =` the failure instant: `Connect` for a
+//! lookup or TCP failure, `Tls` for a TLS handshake failure, `Timeout` past `connect_timeout`.
+//! `request_timeout` bounds sending, the response head and the whole body: past it the step is
+//! a `Timeout` and the connection is dropped.
+//!
+//! # Bodies
+//!
+//! Every response body is read to its end so the connection stays reusable. It is kept (in a
+//! per-VU buffer reused across requests) only when a body check needs it; bodies over 16 MiB
+//! are drained but fail their checks.
+//!
+//! # Threads
+//!
+//! Sessions are not `Send`: connection tasks run with `tokio::task::spawn_local`, so sessions
+//! must be driven inside a `LocalSet` (the engine's worker threads do this).
+
+use crate::classify::classify;
+use crate::config::ClientConfig;
+use crate::connect::{Conn, Dialer};
+use crate::error::HttpError;
+use crate::expect::Expect;
+use crate::request::{RequestSpec, Step, Target};
+use crate::template::Vars;
+use bytes::BytesMut;
+use http::header::CONNECTION;
+use http::HeaderMap;
+use http_body_util::BodyExt;
+use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, StepSample, VuInfo};
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::{timeout, timeout_at, Instant};
+
+/// Bodies longer than this are drained but not kept for checks.
+const MAX_CHECKED_BODY: usize = 16 << 20;
+/// A body buffer grown past this is given back after the request.
+const KEEP_BODY_CAPACITY: usize = 1 << 20;
+/// Room reserved in the render buffer before each request.
+const RENDER_RESERVE: usize = 4096;
+
+/// Makes one [`HttpSession`] per VU; shared by every worker thread.
+pub struct HttpFactory {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    steps: Vec<Step>,
+    target: Target,
+    dialer: Dialer,
+    connect_timeout: Duration,
+    request_timeout: Duration,
+}
+
+impl HttpFactory {
+    /// Checks every request against the configuration (templates render to valid paths and
+    /// header values, the TLS name is valid) and builds what sessions share.
+    pub fn new(config: Arc<ClientConfig>, requests: Vec<RequestSpec>) -> Result<Self, HttpError> {
+        if requests.is_empty() {
+            return Err(HttpError::NoRequests);
+        }
+        let target = Target::new(&config.base, config.headers.clone());
+        let steps = requests
+            .into_iter()
+            .map(|spec| Step::compile(spec, &config.base, &target))
+            .collect::<Result<Vec<_>, _>>()?;
+        let dialer = Dialer::new(&config.base, config.version, config.insecure)?;
+        Ok(HttpFactory {
+            shared: Arc::new(Shared {
+                steps,
+                target,
+                dialer,
+                connect_timeout: config.connect_timeout,
+                request_timeout: config.request_timeout,
+            }),
+        })
+    }
+
+    /// Step names, in order.
+    pub fn step_names(&self) -> impl Iterator<Item = &str> {
+        self.shared.steps.iter().map(|s| s.name.as_str())
+    }
+}
+
+impl std::fmt::Debug for HttpFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpFactory")
+            .field("steps", &self.step_names().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SessionFactory for HttpFactory {
+    type Session = HttpSession;
+
+    fn session(&self, vu: VuInfo) -> HttpSession {
+        HttpSession {
+            shared: Arc::clone(&self.shared),
+            vu: VuState {
+                conn: None,
+                rng: SmallRng::seed_from_u64(vu.seed),
+                seq: 0,
+                render: BytesMut::new(),
+                body: Vec::new(),
+            },
+        }
+    }
+}
+
+/// One VU's HTTP client: its connection, its random generator and its buffers.
+pub struct HttpSession {
+    shared: Arc<Shared>,
+    vu: VuState,
+}
+
+struct VuState {
+    conn: Option<Conn>,
+    rng: SmallRng,
+    seq: u64,
+    render: BytesMut,
+    body: Vec<u8>,
+}
+
+impl Session for HttpSession {
+    async fn iteration(&mut self, it: &Iteration<'_>) {
+        let shared = &*self.shared;
+        let mut intended = it.intended;
+        for index in 0..shared.steps.len() {
+            let sample = self.vu.step(shared, index, it, intended).await;
+            it.record(&sample);
+            intended = sample.done;
+        }
+    }
+}
+
+impl VuState {
+    async fn step(
+        &mut self,
+        sh: &Shared,
+        index: usize,
+        it: &Iteration<'_>,
+        intended: Instant,
+    ) -> StepSample {
+        let step = &sh.steps[index];
+        let failed = |outcome| {
+            let now = Instant::now();
+            StepSample {
+                step: index,
+                outcome,
+                intended,
+                sent: now,
+                first_byte: None,
+                done: now,
+                connect: None,
+            }
+        };
+        let mut connect = None;
+        if let Some(conn) = &mut self.conn {
+            // Usually ready at once; otherwise the connection task has yet to catch up with
+            // the last response, or the peer closed the connection.
+            if !conn.is_ready() && timeout(sh.connect_timeout, conn.ready()).await != Ok(true) {
+                self.conn = None;
+            }
+        }
+        let conn = match &mut self.conn {
+            Some(conn) => conn,
+            None => {
+                let start = Instant::now();
+                let dialed = timeout(sh.connect_timeout, sh.dialer.dial()).await;
+                match dialed.unwrap_or(Err(Outcome::Timeout)) {
+                    Ok(conn) => {
+                        connect = Some(start.elapsed());
+                        self.conn.insert(conn)
+                    }
+                    Err(outcome) => return failed(outcome),
+                }
+            }
+        };
+
+        self.render.reserve(RENDER_RESERVE);
+        let mut vars = Vars::new(it.vu, it.number, self.seq, &step.name, &mut self.rng);
+        self.seq += 1;
+        let Some(req) = step.build(&sh.target, conn.is_h2(), &mut vars, &mut self.render) else {
+            // Unreachable after `Step::compile`; counted rather than trusted.
+            return failed(Outcome::Protocol);
+        };
+
+        let sent = Instant::now();
+        let mut first_byte = None;
+        let exchanged = timeout_at(
+            sent + sh.request_timeout,
+            exchange(conn, req, &step.expect, &mut self.body, &mut first_byte),
+        )
+        .await;
+        let done = Instant::now();
+        let (outcome, keep) = match exchanged {
+            Ok(Ok(judged)) => judged,
+            Ok(Err(outcome)) => (outcome, false),
+            Err(_elapsed) => (Outcome::Timeout, false),
+        };
+        if !keep {
+            self.conn = None;
+        }
+        if self.body.capacity() > KEEP_BODY_CAPACITY {
+            self.body = Vec::new();
+        }
+        StepSample {
+            step: index,
+            outcome,
+            intended,
+            sent,
+            first_byte,
+            done,
+            connect,
+        }
+    }
+}
+
+/// Sends `req`, reads the whole response and judges it. `Ok((outcome, keep_connection))` when
+/// a response arrived complete; `Err(outcome)` for a connection-level failure.
+async fn exchange(
+    conn: &mut Conn,
+    req: http::Request<http_body_util::Full<bytes::Bytes>>,
+    expect: &Expect,
+    body: &mut Vec<u8>,
+    first_byte: &mut Option<Instant>,
+) -> Result<(Outcome, bool), Outcome> {
+    let resp = conn.send(req).await.map_err(|e| classify(&e))?;
+    *first_byte = Some(Instant::now());
+    let keep = conn.is_h2() || !wants_close(resp.headers());
+    let verdict = expect.check_status(resp.status().as_u16());
+    let keep_body = verdict.is_ok() && expect.needs_body();
+    body.clear();
+    let mut overflow = false;
+    let mut incoming = resp.into_body();
+    while let Some(frame) = incoming.frame().await {
+        let frame = frame.map_err(|e| classify(&e))?;
+        if let (true, Some(data)) = (keep_body, frame.data_ref()) {
+            if body.len() + data.len() <= MAX_CHECKED_BODY {
+                body.extend_from_slice(data);
+            } else {
+                overflow = true;
+            }
+        }
+    }
+    let outcome = match verdict {
+        Err(outcome) => outcome,
+        Ok(()) if !keep_body => Outcome::Success,
+        Ok(()) if !overflow && expect.check_body(body) => Outcome::Success,
+        Ok(()) => Outcome::CheckFailed,
+    };
+    Ok((outcome, keep))
+}
+
+/// True when an HTTP/1 response says the server closes the connection after it.
+fn wants_close(headers: &HeaderMap) -> bool {
+    headers.get_all(CONNECTION).iter().any(|v| {
+        v.as_bytes()
+            .split(|b| *b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+    })
+}

@@ -1,0 +1,374 @@
+//! Request text with `{{var}}` placeholders, parsed once and rendered per request.
+//!
+//! Variables (whitespace inside the braces is ignored):
+//!
+//! | variable              | value                                                        |
+//! |-----------------------|--------------------------------------------------------------|
+//! | `{{vu}}`              | the global VU id                                             |
+//! | `{{iteration}}`       | the VU's 0-based iteration number                            |
+//! | `{{seq}}`             | the VU's 0-based request counter (one per request built)     |
+//! | `{{step}}`            | the step name                                                |
+//! | `{{uuid}}`            | a random v4 UUID, one per request (same in path, headers, body) |
+//! | `{{timestamp_ms}}`    | Unix time in milliseconds, one per request                   |
+//! | `{{timestamp}}`       | the same instant as RFC 3339 UTC, `2024-05-01T12:00:00.123Z` |
+//! | `{{random_int(a,b)}}` | a uniform integer in `a..=b`, fresh at each occurrence       |
+//!
+//! Randomness comes from the VU's seeded generator, so a seeded run renders the same UUIDs
+//! and integers. A template without placeholders is kept as one pre-built [`Bytes`]; rendering
+//! it clones that handle and allocates nothing.
+
+use crate::clock;
+use crate::error::HttpError;
+use bytes::{Bytes, BytesMut};
+use rand::rngs::SmallRng;
+use rand::Rng;
+use std::fmt::Write as _;
+
+/// A parsed template.
+#[derive(Debug, Clone)]
+pub struct Template {
+    source: String,
+    parts: Vec<Part>,
+    /// Set when the template has no placeholders: the whole rendered text.
+    literal: Option<Bytes>,
+}
+
+#[derive(Debug, Clone)]
+enum Part {
+    Lit(Bytes),
+    Var(Var),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Var {
+    Vu,
+    Iteration,
+    Seq,
+    Step,
+    Uuid,
+    TimestampMs,
+    Timestamp,
+    RandomInt(i64, i64),
+}
+
+/// The values one request renders with. Per-request values (`uuid`, timestamps) are made on
+/// first use and then reused for every template of that request.
+pub struct Vars<'a> {
+    vu: u64,
+    iteration: u64,
+    seq: u64,
+    step: &'a str,
+    rng: &'a mut SmallRng,
+    uuid: Option<[u8; 36]>,
+    now_ms: Option<u64>,
+}
+
+impl<'a> Vars<'a> {
+    /// Values for one request of VU `vu`.
+    pub fn new(vu: u64, iteration: u64, seq: u64, step: &'a str, rng: &'a mut SmallRng) -> Self {
+        Vars {
+            vu,
+            iteration,
+            seq,
+            step,
+            rng,
+            uuid: None,
+            now_ms: None,
+        }
+    }
+
+    fn now_ms(&mut self) -> u64 {
+        *self.now_ms.get_or_insert_with(clock::unix_millis)
+    }
+
+    fn uuid(&mut self) -> [u8; 36] {
+        let rng = &mut *self.rng;
+        *self.uuid.get_or_insert_with(|| {
+            let id = uuid::Builder::from_random_bytes(rng.random()).into_uuid();
+            let mut out = [0u8; 36];
+            id.hyphenated().encode_lower(&mut out);
+            out
+        })
+    }
+}
+
+impl Template {
+    /// Parses `text`. Fails on an unknown variable (naming it), an unclosed `{{`, or
+    /// `random_int` bounds that are not two integers with `a <= b`.
+    pub fn parse(text: &str) -> Result<Template, HttpError> {
+        let mut parts = Vec::new();
+        let mut lit = String::new();
+        let mut rest = text;
+        while let Some(open) = rest.find("{{") {
+            lit.push_str(&rest[..open]);
+            let after = &rest[open + 2..];
+            let Some(close) = after.find("}}") else {
+                return Err(HttpError::Template {
+                    template: text.to_owned(),
+                    reason: "unclosed `{{`".to_owned(),
+                });
+            };
+            let var = parse_var(text, after[..close].trim())?;
+            if !lit.is_empty() {
+                parts.push(Part::Lit(Bytes::from(std::mem::take(&mut lit))));
+            }
+            parts.push(Part::Var(var));
+            rest = &after[close + 2..];
+        }
+        lit.push_str(rest);
+        if !lit.is_empty() {
+            parts.push(Part::Lit(Bytes::from(lit)));
+        }
+        Ok(Template::from_parts(text.to_owned(), parts))
+    }
+
+    /// A template rendering exactly `text`; braces in it are not placeholders.
+    pub fn literal(text: impl Into<String>) -> Template {
+        let text = text.into();
+        let parts = vec![Part::Lit(Bytes::from(text.clone()))];
+        Template::from_parts(text, parts)
+    }
+
+    fn from_parts(source: String, parts: Vec<Part>) -> Template {
+        let literal = match parts.as_slice() {
+            [] => Some(Bytes::new()),
+            [Part::Lit(b)] => Some(b.clone()),
+            _ => None,
+        };
+        Template {
+            source,
+            parts,
+            literal,
+        }
+    }
+
+    /// The text this template was parsed from.
+    pub fn as_str(&self) -> &str {
+        &self.source
+    }
+
+    /// True when the template has no placeholders.
+    pub fn is_literal(&self) -> bool {
+        self.literal.is_some()
+    }
+
+    /// The same template with `prefix` rendered before it.
+    pub(crate) fn prefixed(&self, prefix: &str) -> Template {
+        if prefix.is_empty() {
+            return self.clone();
+        }
+        let mut parts = vec![Part::Lit(Bytes::copy_from_slice(prefix.as_bytes()))];
+        for p in &self.parts {
+            match (parts.last_mut(), p) {
+                (Some(Part::Lit(a)), Part::Lit(b)) => {
+                    let mut joined = BytesMut::from(&a[..]);
+                    joined.extend_from_slice(b);
+                    *a = joined.freeze();
+                }
+                _ => parts.push(p.clone()),
+            }
+        }
+        Template::from_parts(format!("{prefix}{}", self.source), parts)
+    }
+
+    /// Renders into `buf` and returns the text. `buf` is split, not copied: once the returned
+    /// [`Bytes`] is dropped, `buf`'s next `reserve` reuses the same memory. A literal template
+    /// returns its pre-built text and leaves `buf` untouched.
+    pub fn render(&self, vars: &mut Vars<'_>, buf: &mut BytesMut) -> Bytes {
+        if let Some(lit) = &self.literal {
+            return lit.clone();
+        }
+        buf.clear();
+        for part in &self.parts {
+            match part {
+                Part::Lit(b) => buf.extend_from_slice(b),
+                Part::Var(v) => write_var(*v, vars, buf),
+            }
+        }
+        buf.split().freeze()
+    }
+}
+
+fn write_var(v: Var, vars: &mut Vars<'_>, buf: &mut BytesMut) {
+    // `fmt::Write` for BytesMut cannot fail; integers format without allocating.
+    let _ = match v {
+        Var::Vu => write!(buf, "{}", vars.vu),
+        Var::Iteration => write!(buf, "{}", vars.iteration),
+        Var::Seq => write!(buf, "{}", vars.seq),
+        Var::TimestampMs => write!(buf, "{}", vars.now_ms()),
+        Var::RandomInt(a, b) => write!(buf, "{}", vars.rng.random_range(a..=b)),
+        Var::Step => {
+            buf.extend_from_slice(vars.step.as_bytes());
+            Ok(())
+        }
+        Var::Uuid => {
+            buf.extend_from_slice(&vars.uuid());
+            Ok(())
+        }
+        Var::Timestamp => {
+            buf.extend_from_slice(&clock::rfc3339(vars.now_ms()));
+            Ok(())
+        }
+    };
+}
+
+fn parse_var(template: &str, name: &str) -> Result<Var, HttpError> {
+    Ok(match name {
+        "vu" => Var::Vu,
+        "iteration" => Var::Iteration,
+        "seq" => Var::Seq,
+        "step" => Var::Step,
+        "uuid" => Var::Uuid,
+        "timestamp_ms" => Var::TimestampMs,
+        "timestamp" => Var::Timestamp,
+        _ => match name.strip_prefix("random_int") {
+            Some(args) => parse_random_int(template, args.trim())?,
+            None => {
+                return Err(HttpError::UnknownVar {
+                    template: template.to_owned(),
+                    name: name.to_owned(),
+                })
+            }
+        },
+    })
+}
+
+fn parse_random_int(template: &str, args: &str) -> Result<Var, HttpError> {
+    let err = || HttpError::Template {
+        template: template.to_owned(),
+        reason: format!("`random_int{args}` needs two integers a <= b: random_int(a,b)"),
+    };
+    let inner = args
+        .strip_prefix('(')
+        .and_then(|a| a.strip_suffix(')'))
+        .ok_or_else(err)?;
+    let (a, b) = inner.split_once(',').ok_or_else(err)?;
+    let a: i64 = a.trim().parse().map_err(|_| err())?;
+    let b: i64 = b.trim().parse().map_err(|_| err())?;
+    if a > b {
+        return Err(err());
+    }
+    Ok(Var::RandomInt(a, b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn render(t: &Template, rng: &mut SmallRng) -> String {
+        let mut buf = BytesMut::new();
+        let mut vars = Vars::new(7, 3, 11, "buy", rng);
+        String::from_utf8(t.render(&mut vars, &mut buf).to_vec()).unwrap()
+    }
+
+    #[test]
+    fn renders_builtin_variables() {
+        let mut rng = SmallRng::seed_from_u64(1);
+        let t = Template::parse("/u/{{vu}}/i/{{ iteration }}/s/{{seq}}/{{step}}").unwrap();
+        assert_eq!(render(&t, &mut rng), "/u/7/i/3/s/11/buy");
+        assert!(!t.is_literal());
+    }
+
+    #[test]
+    fn uuid_and_timestamps_are_well_formed_and_stable_within_a_request() {
+        let mut rng = SmallRng::seed_from_u64(1);
+        let (a, b) = (
+            Template::parse("{{uuid}} {{timestamp_ms}} {{timestamp}}").unwrap(),
+            Template::parse("{{uuid}}").unwrap(),
+        );
+        let mut buf = BytesMut::new();
+        let mut vars = Vars::new(0, 0, 0, "s", &mut rng);
+        let first = String::from_utf8(a.render(&mut vars, &mut buf).to_vec()).unwrap();
+        let second = b.render(&mut vars, &mut buf);
+        let fields: Vec<&str> = first.split(' ').collect();
+        let id = uuid::Uuid::parse_str(fields[0]).unwrap();
+        assert_eq!(id.get_version_num(), 4);
+        assert_eq!(&second[..], fields[0].as_bytes());
+        let ms: u64 = fields[1].parse().unwrap();
+        assert_eq!(fields[2].as_bytes(), clock::rfc3339(ms));
+        assert!(ms > 1_600_000_000_000);
+        // A new request gets a new UUID.
+        let mut vars = Vars::new(0, 0, 1, "s", &mut rng);
+        assert_ne!(&b.render(&mut vars, &mut buf)[..], fields[0].as_bytes());
+    }
+
+    #[test]
+    fn random_int_stays_within_inclusive_bounds() {
+        let mut rng = SmallRng::seed_from_u64(9);
+        let t = Template::parse("{{random_int(-2, 3)}}").unwrap();
+        let mut seen = [false; 6];
+        for _ in 0..500 {
+            let v: i64 = render(&t, &mut rng).parse().unwrap();
+            assert!((-2..=3).contains(&v), "{v}");
+            seen[(v + 2) as usize] = true;
+        }
+        assert!(seen.iter().all(|s| *s), "every value drawn: {seen:?}");
+        let t = Template::parse("{{random_int(5,5)}}").unwrap();
+        assert_eq!(render(&t, &mut rng), "5");
+    }
+
+    #[test]
+    fn rejects_unknown_and_malformed_placeholders() {
+        let e = Template::parse("/x/{{ nope }}").unwrap_err();
+        assert!(matches!(&e, HttpError::UnknownVar { name, .. } if name == "nope"));
+        assert!(e.to_string().contains("`nope`"), "{e}");
+        for bad in [
+            "/x/{{vu",
+            "{{random_int(3,1)}}",
+            "{{random_int(a,1)}}",
+            "{{random_int(1)}}",
+            "{{random_int 1,2}}",
+        ] {
+            assert!(
+                matches!(Template::parse(bad), Err(HttpError::Template { .. })),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn literal_templates_render_the_prebuilt_bytes_without_touching_the_buffer() {
+        let mut rng = SmallRng::seed_from_u64(1);
+        let t = Template::parse(r#"{"a":{"b":[1,2]}} }} {"#).unwrap();
+        assert!(t.is_literal());
+        let mut buf = BytesMut::new();
+        let mut vars = Vars::new(0, 0, 0, "s", &mut rng);
+        let one = t.render(&mut vars, &mut buf);
+        let two = t.render(&mut vars, &mut buf);
+        assert_eq!(&one[..], br#"{"a":{"b":[1,2]}} }} {"#);
+        assert_eq!(one.as_ptr(), two.as_ptr(), "same shared allocation");
+        assert_eq!(buf.capacity(), 0, "buffer never allocated");
+        assert!(Template::parse("").unwrap().is_literal());
+        assert_eq!(
+            &Template::literal("{{vu}}").render(&mut vars, &mut buf)[..],
+            b"{{vu}}"
+        );
+    }
+
+    #[test]
+    fn render_buffer_is_reused_once_output_is_dropped() {
+        let mut rng = SmallRng::seed_from_u64(1);
+        let t = Template::parse("/items/{{seq}}").unwrap();
+        let mut buf = BytesMut::with_capacity(64);
+        let base = buf.as_ptr();
+        for seq in 0..3 {
+            let mut vars = Vars::new(0, 0, seq, "s", &mut rng);
+            let out = t.render(&mut vars, &mut buf);
+            assert_eq!(out, format!("/items/{seq}"));
+            drop(out);
+            buf.reserve(64);
+            assert_eq!(buf.as_ptr(), base, "reclaimed the same memory");
+        }
+    }
+
+    #[test]
+    fn prefixed_keeps_literal_templates_literal() {
+        let mut rng = SmallRng::seed_from_u64(1);
+        let t = Template::parse("/a").unwrap().prefixed("/api");
+        assert!(t.is_literal());
+        assert_eq!(render(&t, &mut rng), "/api/a");
+        let t = Template::parse("/a/{{vu}}").unwrap().prefixed("/api");
+        assert_eq!(render(&t, &mut rng), "/api/a/7");
+    }
+}

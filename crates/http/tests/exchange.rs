@@ -1,0 +1,165 @@
+//! Requests that succeed: keep-alive, h2c, chunked bodies, `Connection: close`, and what goes
+//! on the wire (templates, headers, prefixes).
+
+use crate::support::server::Server;
+use crate::support::{config, counts, get, get_expect, run};
+use http::{HeaderName, HeaderValue, Method};
+use loadgen_engine::Outcome;
+use loadgen_http::{Expect, HttpVersion, RequestSpec, Template};
+use serde_json::json;
+
+#[test]
+fn keep_alive_reuses_one_connection_for_every_iteration() {
+    let server = Server::start();
+    let m = run(
+        config(&server.url(), HttpVersion::Http1),
+        vec![get("a", "/ok"), get("b", "/ok")],
+        20,
+    );
+    assert_eq!(counts(&m, 0), [("success", 20)]);
+    assert_eq!(counts(&m, 1), [("success", 20)]);
+    assert_eq!(server.stats.connections(), 1);
+    assert_eq!(server.stats.requests(), 40);
+    assert_eq!(m.steps[0].connect.len(), 1, "only the first step connected");
+    assert_eq!(m.steps[1].connect.len(), 0);
+    assert_eq!(m.steps[0].ttfb.len(), 20);
+}
+
+#[test]
+fn h2c_prior_knowledge_multiplexes_on_one_connection() {
+    let server = Server::start();
+    let m = run(
+        config(&server.url(), HttpVersion::Http2),
+        vec![get("a", "/ok"), get("b", "/json")],
+        10,
+    );
+    assert_eq!(counts(&m, 0), [("success", 10)]);
+    assert_eq!(counts(&m, 1), [("success", 10)]);
+    assert_eq!(server.stats.connections(), 1);
+    assert_eq!(server.stats.h2_requests(), 20);
+}
+
+#[test]
+fn connection_close_is_followed_by_a_silent_reconnect() {
+    let server = Server::start();
+    let m = run(
+        config(&server.url(), HttpVersion::Http1),
+        vec![get("close", "/close")],
+        5,
+    );
+    assert_eq!(counts(&m, 0), [("success", 5)]);
+    assert_eq!(server.stats.connections(), 5);
+    assert_eq!(m.steps[0].connect.len(), 5);
+}
+
+#[test]
+fn chunked_bodies_are_read_to_the_end_and_checked() {
+    let server = Server::start();
+    let contains = |s: &str| Expect {
+        body_contains: Some(s.to_owned()),
+        ..Expect::default()
+    };
+    let m = run(
+        config(&server.url(), HttpVersion::Http1),
+        vec![
+            get_expect("chunked", "/chunked", contains("part1-part2-end")),
+            get("unchecked", "/chunked"),
+        ],
+        3,
+    );
+    assert_eq!(counts(&m, 0), [("success", 3)]);
+    assert_eq!(counts(&m, 1), [("success", 3)]);
+    assert_eq!(
+        server.stats.connections(),
+        1,
+        "fully read bodies keep the connection"
+    );
+}
+
+fn field(path: &str, v: serde_json::Value) -> (String, serde_json::Value) {
+    (path.to_owned(), v)
+}
+
+/// The echo route answers with what it received; the step's own JSON checks verify it.
+#[test]
+fn templates_headers_and_body_reach_the_server() {
+    let server = Server::start();
+    let mut cfg = config(&format!("{}/v1", server.url()), HttpVersion::Http1);
+    cfg.headers = vec![
+        (
+            HeaderName::from_static("x-team"),
+            HeaderValue::from_static("payments"),
+        ),
+        (
+            HeaderName::from_static("x-over"),
+            HeaderValue::from_static("default"),
+        ),
+    ];
+    let ua = concat!("loadgen/", env!("CARGO_PKG_VERSION"));
+    let post = |name: &str, seq: u64| RequestSpec {
+        headers: vec![
+            (
+                HeaderName::from_static("x-seq"),
+                Template::parse("{{seq}}").unwrap(),
+            ),
+            (
+                HeaderName::from_static("x-over"),
+                Template::parse("step").unwrap(),
+            ),
+        ],
+        body: Some(Template::parse(r#"{"step":"{{step}}","vu":{{vu}}}"#).unwrap()),
+        content_type: Some(HeaderValue::from_static("application/json")),
+        expect: Expect {
+            json: vec![
+                field("method", json!("POST")),
+                field("path", json!(format!("/v1/echo/3/{seq}"))),
+                field("query", json!("it=0")),
+                field("headers.host", json!(server.addr.to_string())),
+                field("headers.user-agent", json!(ua)),
+                field("headers.content-type", json!("application/json")),
+                field("headers.x-team", json!("payments")),
+                field("headers.x-over", json!("step")),
+                field("headers.x-seq", json!(seq.to_string())),
+                field("body", json!(format!(r#"{{"step":"{name}","vu":3}}"#))),
+            ],
+            ..Expect::default()
+        },
+        ..RequestSpec::new(
+            name,
+            Method::POST,
+            Template::parse("echo/{{vu}}/{{seq}}?it={{iteration}}").unwrap(),
+        )
+    };
+    let m = run(cfg, vec![post("first", 0), post("second", 1)], 1);
+    assert_eq!(counts(&m, 0), [("success", 1)]);
+    assert_eq!(counts(&m, 1), [("success", 1)]);
+}
+
+#[test]
+fn http2_requests_carry_the_authority_instead_of_a_host_header() {
+    let server = Server::start();
+    let expect = Expect {
+        json: vec![
+            field("authority", json!(server.addr.to_string())),
+            field("path", json!("/echo")),
+            field("query", json!("a=1")),
+        ],
+        ..Expect::default()
+    };
+    let m = run(
+        config(&server.url(), HttpVersion::Http2),
+        vec![get_expect("echo", "/echo?a=1", expect)],
+        2,
+    );
+    assert_eq!(counts(&m, 0), [("success", 2)]);
+    assert_eq!(server.stats.h2_requests(), 2);
+}
+
+#[test]
+fn host_names_are_resolved_at_connect_time() {
+    let server = Server::start();
+    let url = format!("http://localhost:{}", server.addr.port());
+    let m = run(config(&url, HttpVersion::Http1), vec![get("ok", "/ok")], 2);
+    assert_eq!(counts(&m, 0), [("success", 2)]);
+    assert_eq!(m.steps[0].count(Outcome::Success), 2);
+}

@@ -1,0 +1,10 @@
+//! loadgen-http integration tests: real sessions against real local servers, driven through
+//! the engine's own `Recorder` and `Iteration`.
+
+mod support;
+
+mod checks;
+mod config;
+mod exchange;
+mod faults;
+mod tls;

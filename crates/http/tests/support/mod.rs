@@ -1,0 +1,94 @@
+//! Shared fixtures: local servers and a driver that runs sessions like the engine does.
+
+pub mod raw;
+pub mod server;
+
+use loadgen_engine::{Iteration, Metrics, Outcome, Recorder, Session, SessionFactory, VuInfo};
+use loadgen_http::{
+    BaseUrl, ClientConfig, Expect, HttpFactory, HttpVersion, RequestSpec, Template,
+};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// A client config for `base` with short timeouts suited to loopback tests.
+pub fn config(base: &str, version: HttpVersion) -> ClientConfig {
+    let mut c = ClientConfig::new(BaseUrl::parse(base).expect("valid base URL"));
+    c.version = version;
+    c.connect_timeout = Duration::from_secs(5);
+    c.request_timeout = Duration::from_secs(5);
+    c
+}
+
+/// A GET step expecting any 2xx.
+pub fn get(name: &str, path: &str) -> RequestSpec {
+    RequestSpec::new(name, http::Method::GET, Template::parse(path).unwrap())
+}
+
+/// A GET step with an expectation.
+pub fn get_expect(name: &str, path: &str, expect: Expect) -> RequestSpec {
+    RequestSpec {
+        expect,
+        ..get(name, path)
+    }
+}
+
+/// Runs `iterations` iterations of one VU on a current-thread runtime inside a `LocalSet`,
+/// as the engine's workers do, and returns what was recorded.
+pub fn drive(factory: &HttpFactory, iterations: u64) -> Metrics {
+    let steps = factory.step_names().count();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async {
+        let recorder = Recorder::new(steps, 1);
+        let mut session = factory.session(VuInfo {
+            id: 3,
+            workload: 0,
+            seed: 42,
+        });
+        for n in 0..iterations {
+            let it = Iteration::new(&recorder, 0, 3, n, Instant::now());
+            session.iteration(&it).await;
+        }
+        drop(session);
+        recorder.take()
+    })
+}
+
+/// Builds a factory and drives it.
+pub fn run(config: ClientConfig, specs: Vec<RequestSpec>, iterations: u64) -> Metrics {
+    let factory = HttpFactory::new(Arc::new(config), specs).expect("valid factory");
+    drive(&factory, iterations)
+}
+
+/// The non-zero counts of step `step`, by outcome name, for readable assertions.
+pub fn counts(m: &Metrics, step: usize) -> Vec<(&'static str, u64)> {
+    Outcome::ALL
+        .iter()
+        .map(|o| (o.name(), m.steps[step].counts[*o as usize]))
+        .filter(|(_, n)| *n > 0)
+        .collect()
+}
+
+/// A TLS acceptor with a fresh self-signed certificate for `localhost` / 127.0.0.1, offering
+/// `alpn` in order.
+pub fn tls_acceptor(alpn: &[&[u8]]) -> tokio_rustls::TlsAcceptor {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let rcgen::CertifiedKey { cert, key_pair } =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_owned(), "127.0.0.1".to_owned()])
+            .unwrap();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_pair.serialize_der()));
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.der().clone()], key)
+    .unwrap();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
