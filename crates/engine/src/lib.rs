@@ -59,7 +59,7 @@ pub use arrival::{ArrivalSchedule, Spacing};
 pub use closed::VuStages;
 pub use error::EngineError;
 pub use histogram::{new_histogram, Histogram};
-pub use metrics::{Metrics, StepMetrics, WorkloadMetrics};
+pub use metrics::{GaugeMerge, Metrics, StepMetrics, WorkloadMetrics};
 pub use outcome::Outcome;
 pub use plan::{ClosedModel, Model, OpenModel, Plan, ThinkTime, Workload};
 pub use rate::{ConstantRate, RateFn, RateStage, RateStages};
