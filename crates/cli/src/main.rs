@@ -1,1 +1,76 @@
-fn main() {}
+//! The `loadgen` binary: parses arguments, wires the crates together, maps outcomes to exit
+//! codes (0 passed, 1 internal error, 2 bad input, 3 thresholds failed, 130 interrupted).
+//! It holds no load-testing logic of its own.
+
+mod args;
+mod limits;
+mod progress;
+mod run_cmd;
+mod signals;
+mod target_cmd;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// Exit codes, as documented in the README.
+pub mod exit {
+    pub const PASSED: u8 = 0;
+    pub const INTERNAL: u8 = 1;
+    pub const BAD_INPUT: u8 = 2;
+    pub const THRESHOLDS_FAILED: u8 = 3;
+    pub const INTERRUPTED: u8 = 130;
+}
+
+/// An error that already knows its exit code.
+#[derive(Debug)]
+pub struct Fail {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl Fail {
+    pub fn bad_input(error: impl Into<anyhow::Error>) -> Self {
+        Fail {
+            code: exit::BAD_INPUT,
+            error: error.into(),
+        }
+    }
+}
+
+impl<E: Into<anyhow::Error>> From<E> for Fail {
+    fn from(e: E) -> Self {
+        Fail {
+            code: exit::INTERNAL,
+            error: e.into(),
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                exit::BAD_INPUT
+            } else {
+                exit::PASSED
+            });
+        }
+    };
+    let result = match &cli.command {
+        args::Command::Run(a) => run_cmd::run(a),
+        args::Command::Validate { file } => run_cmd::validate(file),
+        args::Command::Target(a) => target_cmd::run(a)
+            .map(|()| exit::PASSED)
+            .map_err(Fail::bad_input),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(Fail { code, error }) => {
+            // `{:#}` prints the whole cause chain on one line.
+            eprintln!("loadgen: error: {error:#}");
+            ExitCode::from(code)
+        }
+    }
+}

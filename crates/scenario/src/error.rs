@@ -1,143 +1,171 @@
-//! The crate's one error: a scenario that could not be read, or every problem found in it.
+//! Scenario errors: every problem found, each with file, line, column and field.
 
-use crate::location::Locator;
 use std::fmt;
-use std::ops::Range;
 use std::path::PathBuf;
 
-/// One problem in a scenario file, at a line and column, about a field.
+/// One mistake in a scenario file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Problem {
-    /// 1-based line in the file.
+    /// 1-based line.
     pub line: usize,
-    /// 1-based column, in characters.
+    /// 1-based column (in characters).
     pub column: usize,
-    /// The field, as `workload[0].step[1].expect.status`; empty when none applies (a TOML
-    /// syntax error, an environment variable).
-    pub path: String,
-    /// What is wrong and, where possible, what to write instead.
+    /// Field path, e.g. `workload[0].step[1].expect.status`.
+    pub field: String,
+    /// What is wrong and, where possible, how to fix it.
     pub message: String,
-}
-
-impl fmt::Display for Problem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: ", self.line, self.column)?;
-        if !self.path.is_empty() {
-            write!(f, "{}: ", self.path)?;
-        }
-        f.write_str(&self.message)
-    }
 }
 
 /// Why a scenario could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum ScenarioError {
     /// The file could not be read.
-    #[error("cannot read {}", path.display())]
+    #[error("cannot read scenario {}: {source}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
-        /// What the OS said.
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
-    /// The file was read but is not a valid scenario; every problem found, in file order.
-    /// Displayed one per line as `file:line:col: path: message`.
-    #[error("{}", render(file, problems))]
+    /// The file has mistakes; all of them are listed.
+    #[error("{}", Listing { file, problems })]
     Invalid {
-        /// The file name as given to [`crate::load`] or [`crate::parse`].
+        /// File name as given.
         file: String,
-        /// At least one problem, sorted by line and column.
+        /// Every problem found, in file order.
         problems: Vec<Problem>,
     },
 }
 
 impl ScenarioError {
-    /// The problems found (empty for [`ScenarioError::Read`]).
+    /// The problems, if the file was read.
     pub fn problems(&self) -> &[Problem] {
         match self {
-            ScenarioError::Read { .. } => &[],
             ScenarioError::Invalid { problems, .. } => problems,
+            ScenarioError::Read { .. } => &[],
         }
     }
 }
 
-fn render(file: &str, problems: &[Problem]) -> String {
-    let lines: Vec<String> = problems.iter().map(|p| format!("{file}:{p}")).collect();
-    lines.join("\n")
+struct Listing<'a> {
+    file: &'a str,
+    problems: &'a [Problem],
 }
 
-/// Collects problems during validation, locating byte spans of the parsed text.
-pub(crate) struct Problems<'a> {
-    locator: &'a Locator,
-    list: Vec<Problem>,
-}
-
-impl<'a> Problems<'a> {
-    pub fn new(locator: &'a Locator) -> Self {
-        Problems {
-            locator,
-            list: Vec::new(),
+impl fmt::Display for Listing<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        if n > 1 {
+            writeln!(f, "{} problems in {}:", n, self.file)?;
         }
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{}:{}:{}: ", self.file, p.line, p.column)?;
+            if !p.field.is_empty() {
+                write!(f, "{}: ", p.field)?;
+            }
+            write!(f, "{}", p.message)?;
+        }
+        Ok(())
+    }
+}
+
+/// Maps byte offsets of a text to 1-based line and column.
+pub(crate) struct Locator<'a> {
+    text: &'a str,
+}
+
+impl<'a> Locator<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Locator { text }
     }
 
-    /// Records a problem about `path` at `span` of the parsed text.
-    pub fn at(&mut self, span: Range<usize>, path: impl Into<String>, message: impl Into<String>) {
-        let (line, column) = self.locator.locate(span.start);
-        self.list.push(Problem {
+    /// (line, column) of byte `offset` (clamped into the text).
+    pub fn at(&self, offset: usize) -> (usize, usize) {
+        let mut offset = offset.min(self.text.len());
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let before = &self.text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line, before[line_start..].chars().count() + 1)
+    }
+
+    /// A problem at `offset`.
+    pub fn problem(
+        &self,
+        offset: usize,
+        field: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Problem {
+        let (line, column) = self.at(offset);
+        Problem {
             line,
             column,
-            path: path.into(),
+            field: field.into(),
             message: message.into(),
-        });
-    }
-
-    /// Records a problem at byte `offset` of the file itself (before interpolation).
-    pub fn at_original(&mut self, offset: usize, path: &str, message: impl Into<String>) {
-        let (line, column) = self.locator.locate_original(offset);
-        self.list.push(Problem {
-            line,
-            column,
-            path: path.to_string(),
-            message: message.into(),
-        });
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
-    }
-
-    /// The error for `file`, problems in file order; `None` if there were none.
-    pub fn into_error(mut self, file: &str) -> Option<ScenarioError> {
-        if self.list.is_empty() {
-            return None;
         }
-        self.list.sort_by_key(|p| (p.line, p.column));
-        Some(ScenarioError::Invalid {
-            file: file.to_string(),
-            problems: self.list,
-        })
+    }
+
+    /// The key (`name = …`) on the line containing `offset`, for serde errors that carry no path.
+    pub fn key_on_line(&self, offset: usize) -> Option<String> {
+        let offset = offset.min(self.text.len());
+        let start = self.text[..offset].rfind('\n').map_or(0, |i| i + 1);
+        let end = self.text[offset..]
+            .find('\n')
+            .map_or(self.text.len(), |i| offset + i);
+        let line = &self.text[start..end];
+        // The key closest before the offset on this line (inline tables hold several).
+        let col = offset - start;
+        let head = &line[..col.min(line.len())];
+        let eq = head.rfind('=').or_else(|| line.find('='))?;
+        let key_part = &line[..eq];
+        let key = key_part.rsplit(['{', ',']).next()?.trim().trim_matches('"');
+        (!key.is_empty() && !key.contains('[')).then(|| key.to_string())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::location::OffsetMap;
 
     #[test]
-    fn problems_render_one_per_line_in_file_order() {
-        let loc = Locator::new("a = 1\nb = 2\n", OffsetMap::default());
-        let mut p = Problems::new(&loc);
-        assert!(p.is_empty());
-        p.at(6..7, "b", "second");
-        p.at_original(0, "", "first, no path");
-        let e = p.into_error("f.toml").unwrap();
+    fn lines_and_columns_are_one_based() {
+        let l = Locator::new("ab\ncdé\nx");
+        assert_eq!(l.at(0), (1, 1));
+        assert_eq!(l.at(3), (2, 1));
+        assert_eq!(l.at(7), (2, 4));
+        assert_eq!(l.key_on_line(4), None);
+        let l = Locator::new("a = 1\nhttp = { method = 5, path = \"/\" }");
+        assert_eq!(l.key_on_line(24).as_deref(), Some("method"));
+    }
+
+    #[test]
+    fn display_lists_every_problem_with_its_location() {
+        let e = ScenarioError::Invalid {
+            file: "x.toml".into(),
+            problems: vec![
+                Problem {
+                    line: 3,
+                    column: 1,
+                    field: "rate".into(),
+                    message: "bad".into(),
+                },
+                Problem {
+                    line: 9,
+                    column: 5,
+                    field: String::new(),
+                    message: "worse".into(),
+                },
+            ],
+        };
         assert_eq!(
             e.to_string(),
-            "f.toml:1:1: first, no path\nf.toml:2:1: b: second"
+            "2 problems in x.toml:\nx.toml:3:1: rate: bad\nx.toml:9:5: worse"
         );
-        assert_eq!(e.problems()[1].path, "b");
-        assert!(Problems::new(&loc).into_error("f.toml").is_none());
     }
 }

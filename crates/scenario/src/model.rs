@@ -1,291 +1,255 @@
-//! The validated scenario: every unit parsed, every name checked, every default filled in.
-//! Nothing here is a string still to be interpreted (names, paths, header values and bodies
-//! stay strings: they are data for the protocol, `{{...}}` template variables included).
+//! The validated scenario: every unit parsed, every cross-reference checked. The CLI and the
+//! plan builder read only these types.
 
+use crate::pattern::Pattern;
 use crate::threshold::Threshold;
-use loadgen_engine::{ConstantRate, RateFn, RateStage, RateStages, Spacing, ThinkTime, VuStages};
-use std::sync::Arc;
+use loadgen_engine::{Spacing, ThinkTime, VuStages};
 use std::time::Duration;
 
-/// A scenario ready to be turned into an engine plan.
-#[derive(Debug, Clone, PartialEq)]
+/// A scenario ready to run.
+#[derive(Debug, Clone)]
 pub struct Scenario {
-    /// The scenario's name (non-empty; safe in a file name: no `/`, `\`).
+    /// Name (results folders and reports use it).
     pub name: String,
-    /// Free text, if given.
+    /// Free text.
     pub description: Option<String>,
-    /// The system under test.
-    pub target: Target,
-    /// The planned length of the run: the latest end (`start + duration`) of any workload.
-    /// The graceful stop comes on top.
+    /// Where traffic goes.
+    pub target: TargetSpec,
+    /// Default duration of workloads without their own.
     pub duration: Duration,
-    /// Seed for every random choice (default 1).
+    /// Seed for every random choice.
     pub seed: u64,
-    /// How long in-flight iterations may finish at the end (default 5 s).
+    /// Time in-flight iterations get after the end or a stop.
     pub graceful_stop: Duration,
-    /// Defaults for every http step.
+    /// HTTP defaults for every step.
     pub http: HttpDefaults,
-    /// At least one; names unique.
+    /// The workloads, run side by side.
     pub workloads: Vec<WorkloadSpec>,
-    /// In file order; every filter names an existing workload or step.
+    /// SLA thresholds.
     pub thresholds: Vec<Threshold>,
 }
 
-/// Where the traffic goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// Start the embedded demo target on loopback and aim at it.
-    Embedded,
-    /// An `http://` or `https://` base URL, without a trailing `/`.
+/// Where traffic goes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TargetSpec {
+    /// Start the demo target on loopback with these settings.
+    Embedded(EmbeddedSpec),
+    /// A base URL (`http://…` or `https://…`).
     Url(String),
 }
 
-impl Target {
-    /// Reads `embedded` or an `http(s)://host...` URL (a trailing `/` is dropped).
-    pub fn parse(s: &str) -> Result<Target, String> {
-        if s == "embedded" {
-            return Ok(Target::Embedded);
-        }
-        let rest = s
-            .strip_prefix("http://")
-            .or_else(|| s.strip_prefix("https://"));
-        match rest {
-            Some(r) if !r.is_empty() && !r.starts_with('/') && !s.contains(char::is_whitespace) => {
-                Ok(Target::Url(s.trim_end_matches('/').to_string()))
-            }
-            _ => Err(format!(
-                "target must be \"embedded\" or an http:// or https:// URL, not {s:?}"
-            )),
+/// Settings of the embedded demo target (`[embedded]`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EmbeddedSpec {
+    /// Latency model in the demo target's syntax (`lognormal:median=5ms,p99=50ms`).
+    pub latency: String,
+    /// Share of API requests answered 500.
+    pub error_rate: f64,
+    /// Seed of the target's own draws.
+    pub seed: u64,
+    /// Server threads.
+    pub threads: usize,
+}
+
+impl Default for EmbeddedSpec {
+    fn default() -> Self {
+        EmbeddedSpec {
+            latency: "0".into(),
+            error_rate: 0.0,
+            seed: 1,
+            threads: 1,
         }
     }
 }
 
-/// HTTP protocol version for every step.
+/// HTTP protocol version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum HttpVersion {
-    /// HTTP/1.1 (the default).
+pub enum HttpVersionSpec {
+    /// HTTP/1.1.
     #[default]
     Http1,
-    /// HTTP/2 (h2c on `http://`, ALPN on `https://`).
+    /// HTTP/2 (h2c prior knowledge, or ALPN over TLS).
     Http2,
 }
 
-/// `[http]`: settings shared by every http step.
+/// `[http]`: defaults for every HTTP step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpDefaults {
-    /// HTTP/1.1 or HTTP/2 (default HTTP/1.1).
-    pub version: HttpVersion,
-    /// Accept any TLS certificate (default false).
+    /// Protocol version.
+    pub version: HttpVersionSpec,
+    /// Accept any server certificate.
     pub insecure: bool,
-    /// Limit on opening a connection, TLS included (default 5 s).
+    /// Connect (and TLS) timeout.
     pub connect_timeout: Duration,
-    /// Limit on one whole request (default 10 s).
+    /// Whole-request timeout.
     pub timeout: Duration,
-    /// Sent with every request, before the step's own headers; in file order.
+    /// Headers on every request.
     pub headers: Vec<(String, String)>,
 }
 
 impl Default for HttpDefaults {
     fn default() -> Self {
         HttpDefaults {
-            version: HttpVersion::Http1,
+            version: HttpVersionSpec::Http1,
             insecure: false,
             connect_timeout: Duration::from_secs(5),
-            timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
             headers: Vec::new(),
         }
     }
 }
 
-/// One workload: its schedule and the steps each iteration runs.
-#[derive(Debug, Clone, PartialEq)]
+/// One workload.
+#[derive(Debug, Clone)]
 pub struct WorkloadSpec {
-    /// Unique among the scenario's workloads.
+    /// Unique name.
     pub name: String,
-    /// Offset from the start of the run.
+    /// Offset from the run's start.
     pub start: Duration,
     /// Open or closed, with its parameters.
     pub model: ModelSpec,
-    /// At least one; names unique within the workload.
+    /// Steps run in order by every iteration.
     pub steps: Vec<StepSpec>,
 }
 
-impl WorkloadSpec {
-    /// When the workload's schedule ends, from the start of the run.
-    pub fn end(&self) -> Duration {
-        self.start + self.model.duration()
-    }
-
-    /// The step names, in order (what `loadgen_engine::Workload::new` takes).
-    pub fn step_names(&self) -> Vec<String> {
-        self.steps.iter().map(|s| s.name.clone()).collect()
-    }
-}
-
-/// The workload model with its parameters, in engine types.
-#[derive(Debug, Clone, PartialEq)]
+/// Workload model with its parameters.
+#[derive(Debug, Clone)]
 pub enum ModelSpec {
     /// Arrival rate.
     Open {
-        /// λ(t).
-        rate: RateSpec,
-        /// How long arrivals are scheduled (for stages: their sum).
+        /// Rate over time (a constant, ramp or traffic pattern, already scaled).
+        rate: Pattern,
+        /// Length of the schedule.
         duration: Duration,
-        /// Uniform or Poisson spacing.
+        /// Uniform or Poisson.
         arrivals: Spacing,
-        /// Upper bound on the VU pool (≥ 1).
+        /// VU pool ceiling.
         max_vus: u64,
-        /// VUs created up front (≤ `max_vus`).
+        /// VUs made before the first arrival.
         pre_allocated_vus: u64,
     },
     /// Concurrency.
     Closed {
-        /// VUs over time (a constant count is one stage from and to that count).
+        /// VUs over time.
         stages: VuStages,
         /// Pause after each iteration.
         think: ThinkTime,
-        /// Iterations per VU, if limited (≥ 1).
+        /// Iterations per VU.
         iterations: Option<u64>,
     },
 }
 
-impl ModelSpec {
-    /// How long the schedule lasts.
-    pub fn duration(&self) -> Duration {
-        match self {
-            ModelSpec::Open { duration, .. } => *duration,
-            ModelSpec::Closed { stages, .. } => stages.total_duration(),
-        }
-    }
-}
-
-/// An open workload's arrival rate, in arrivals per second.
-#[derive(Debug, Clone, PartialEq)]
-pub enum RateSpec {
-    /// The same rate throughout.
-    Constant(f64),
-    /// From `start`, linear ramps of `(duration, target)`; the last target holds after.
-    Stages {
-        /// Rate at t = 0.
-        start: f64,
-        /// `(duration, target rate)` ramps, at least one.
-        stages: Vec<(Duration, f64)>,
-    },
-}
-
-impl RateSpec {
-    /// The engine's rate function for this rate.
-    pub fn rate_fn(&self) -> Arc<dyn RateFn> {
-        match self {
-            RateSpec::Constant(r) => Arc::new(ConstantRate(*r)),
-            RateSpec::Stages { start, stages } => Arc::new(RateStages {
-                start: *start,
-                stages: stages
-                    .iter()
-                    .map(|&(duration, target)| RateStage { duration, target })
-                    .collect(),
-            }),
-        }
-    }
-}
-
-/// One step of an iteration.
+/// One step.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepSpec {
-    /// Unique within the workload.
+    /// Unique within its workload.
     pub name: String,
     /// The request.
     pub http: HttpStepSpec,
-    /// What a correct answer looks like.
+    /// What counts as success.
     pub expect: ExpectSpec,
 }
 
-/// The request a step sends.
+/// An HTTP request template.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpStepSpec {
-    /// Upper-case standard method (`GET`, `POST`, ...).
+    /// Method, upper case.
     pub method: String,
-    /// Starts with `/`; may hold `{{...}}` template variables.
+    /// Path (and query), may hold `{{var}}` templates.
     pub path: String,
-    /// The step's own headers (names are valid tokens, values single-line), in file order.
+    /// Extra headers (values may hold templates).
     pub headers: Vec<(String, String)>,
-    /// `json = {...}` or `body = "..."`, if any.
+    /// Body.
     pub body: Option<BodySpec>,
 }
 
 /// A request body.
 #[derive(Debug, Clone, PartialEq)]
 pub enum BodySpec {
-    /// Sent as JSON (`content-type: application/json`); strings may hold `{{...}}`.
+    /// JSON (sent with `content-type: application/json`).
     Json(serde_json::Value),
-    /// Sent as written.
+    /// Raw text.
     Text(String),
 }
 
 /// Checks on the answer.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct ExpectSpec {
-    /// Statuses that count as success; empty means any 2xx.
+    /// Statuses that count as success (empty: any 2xx).
     pub status: Vec<u16>,
-    /// Statuses that count as an expected failure (the target rightly refused a request
-    /// built to fail); disjoint from `status`.
+    /// Statuses that mean "correctly rejected" (expected failure, not an error).
     pub expected_failure_status: Vec<u16>,
-    /// The body must contain this text.
+    /// The body must contain this.
     pub body_contains: Option<String>,
-    /// `(path, value)`: the JSON body's field at the dotted `path` (`a.b.0.c`, digits index
-    /// arrays) must equal `value`; in file order.
+    /// JSON fields (dotted paths) that must equal these values.
     pub json: Vec<(String, serde_json::Value)>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl Scenario {
+    /// How long the schedule runs (the latest workload end), graceful stop not included.
+    pub fn planned_duration(&self) -> Duration {
+        self.workloads
+            .iter()
+            .map(|w| w.start + w.model.duration())
+            .max()
+            .unwrap_or_default()
+    }
 
-    #[test]
-    fn targets() {
-        assert_eq!(Target::parse("embedded"), Ok(Target::Embedded));
-        assert_eq!(
-            Target::parse("https://api.example.com/v1/"),
-            Ok(Target::Url("https://api.example.com/v1".into()))
-        );
-        assert_eq!(
-            Target::parse("http://127.0.0.1:8080"),
-            Ok(Target::Url("http://127.0.0.1:8080".into()))
-        );
-        for bad in [
-            "",
-            "Embedded",
-            "ftp://x",
-            "http://",
-            "https:///x",
-            "http://a b",
-        ] {
-            assert!(Target::parse(bad).is_err(), "{bad}");
+    /// Applies command-line overrides.
+    ///
+    /// `duration` replaces the length of every constant workload and scales the stages of
+    /// ramping ones proportionally, so the shape of a ramp is kept at the new length.
+    pub fn apply_overrides(
+        &mut self,
+        duration: Option<Duration>,
+        seed: Option<u64>,
+        target: Option<String>,
+    ) {
+        if let Some(s) = seed {
+            self.seed = s;
+        }
+        if let Some(t) = target {
+            self.target = TargetSpec::Url(t);
+        }
+        if let Some(d) = duration {
+            self.duration = d;
+            for w in &mut self.workloads {
+                w.model.set_duration(d);
+            }
+        }
+    }
+}
+
+impl ModelSpec {
+    /// Length of the workload's schedule.
+    pub fn duration(&self) -> Duration {
+        match self {
+            ModelSpec::Open { duration, .. } => *duration,
+            ModelSpec::Closed { stages, .. } => stages.total_duration(),
         }
     }
 
-    #[test]
-    fn durations_and_rate_functions() {
-        let open = ModelSpec::Open {
-            rate: RateSpec::Stages {
-                start: 0.0,
-                stages: vec![(Duration::from_secs(10), 100.0)],
-            },
-            duration: Duration::from_secs(10),
-            arrivals: Spacing::Uniform,
-            max_vus: 1,
-            pre_allocated_vus: 1,
+    fn set_duration(&mut self, d: Duration) {
+        let old = self.duration().as_secs_f64();
+        let factor = if old > 0.0 {
+            d.as_secs_f64() / old
+        } else {
+            1.0
         };
-        assert_eq!(open.duration(), Duration::from_secs(10));
-        if let ModelSpec::Open { rate, .. } = &open {
-            assert!((rate.rate_fn().rate_at(5.0) - 50.0).abs() < 1e-9);
+        match self {
+            ModelSpec::Open { duration, rate, .. } => {
+                *duration = d;
+                if let Pattern::Stages { stages, .. } = rate {
+                    for (sd, _) in stages {
+                        *sd *= factor;
+                    }
+                }
+            }
+            ModelSpec::Closed { stages, .. } => {
+                for (sd, _) in &mut stages.stages {
+                    *sd = sd.mul_f64(factor);
+                }
+            }
         }
-        let closed = ModelSpec::Closed {
-            stages: VuStages::constant(3, Duration::from_secs(7)),
-            think: ThinkTime::None,
-            iterations: None,
-        };
-        assert_eq!(closed.duration(), Duration::from_secs(7));
-        assert_eq!(RateSpec::Constant(4.0).rate_fn().rate_at(99.0), 4.0);
     }
 }

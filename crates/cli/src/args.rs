@@ -1,0 +1,72 @@
+//! Command-line arguments (clap). Parsing only; no behaviour.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// loadgen: load tests with a verdict — open and closed workloads, HDR latency, SLA gates.
+#[derive(Debug, Parser)]
+#[command(name = "loadgen", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario and judge it against its thresholds (exit 0 pass, 3 fail).
+    Run(RunArgs),
+    /// Check a scenario without sending traffic (exit 0 valid, 2 invalid).
+    Validate {
+        /// Scenario file (TOML).
+        file: PathBuf,
+    },
+    /// Run the embedded demo payments API on its own.
+    Target(TargetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario file (TOML).
+    pub file: PathBuf,
+    /// Base URL of the system under test; overrides the scenario's `target`.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Override the duration of every workload (e.g. 30s, 2m).
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// Results folder (default: results/<scenario>-<timestamp>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Seed for every random choice (arrival gaps, think times, payloads).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Worker threads (default: the number of CPUs).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Run only segment i of n of the plan (e.g. 0/3).
+    #[arg(long)]
+    pub segment: Option<String>,
+    /// Print only the final summary (no per-second lines).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TargetArgs {
+    /// Address to listen on (port 0 picks a free port; the address is printed).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Added latency per API request: 0, 5ms, uniform:1ms..20ms, lognormal:median=5ms,p99=50ms.
+    #[arg(long, default_value = "0")]
+    pub latency: String,
+    /// Share of API requests answered with 500 (0..1).
+    #[arg(long, default_value_t = 0.0)]
+    pub error_rate: f64,
+    /// Seed for the latency and error draws.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Server runtime threads.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
+}

@@ -1,0 +1,57 @@
+//! The live line printed once per interval.
+
+use loadgen_engine::{new_histogram, IntervalReport};
+use std::time::Duration;
+
+/// One line describing an interval: elapsed/total, rate, percentiles, errors, VUs, dropped.
+pub fn line(r: &IntervalReport, total: Duration) -> String {
+    let m = &r.metrics;
+    let mut lat = new_histogram();
+    for s in &m.steps {
+        lat.add(s.latency_all())
+            .expect("histograms share one configuration");
+    }
+    let n = m.total_requests();
+    let secs = r.length.as_secs_f64().max(1e-3);
+    let q = |p: f64| {
+        if lat.is_empty() {
+            "-".to_string()
+        } else {
+            fmt_micros(lat.value_at_quantile(p))
+        }
+    };
+    let errors = m.total_errors();
+    let err_pct = if n == 0 {
+        0.0
+    } else {
+        errors as f64 * 100.0 / n as f64
+    };
+    let allocated: u64 = m.workloads.iter().map(|w| w.allocated_vus).sum();
+    format!(
+        "[{:>5}/{}] {:>8.0} req/s  p50 {:>8}  p95 {:>8}  p99 {:>8}  errors {} ({:.2}%)  vus {}/{}  dropped {}",
+        fmt_secs(r.start + r.length),
+        fmt_secs(total),
+        n as f64 / secs,
+        q(0.50),
+        q(0.95),
+        q(0.99),
+        errors,
+        err_pct,
+        m.total_active_vus(),
+        allocated,
+        m.total_dropped(),
+    )
+}
+
+fn fmt_secs(d: Duration) -> String {
+    format!("{}s", d.as_secs_f64().round() as u64)
+}
+
+/// Microseconds as a short human value (µs, ms or s).
+pub fn fmt_micros(us: u64) -> String {
+    match us {
+        0..=999 => format!("{us}µs"),
+        1_000..=999_999 => format!("{:.2}ms", us as f64 / 1e3),
+        _ => format!("{:.2}s", us as f64 / 1e6),
+    }
+}

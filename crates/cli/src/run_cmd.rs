@@ -1,0 +1,165 @@
+//! `loadgen run` and `loadgen validate`: scenario in, verdict and result files out.
+
+use crate::args::RunArgs;
+use crate::{exit, limits, progress, signals, Fail};
+use anyhow::Context;
+use loadgen_engine::{Event, RunControl, RunOptions, Segment};
+use loadgen_scenario::{Scenario, TargetSpec};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+fn load(file: &Path) -> Result<Scenario, Fail> {
+    loadgen_scenario::load(file, &|k| std::env::var(k).ok()).map_err(Fail::bad_input)
+}
+
+pub fn validate(file: &Path) -> Result<u8, Fail> {
+    let sc = load(file)?;
+    // Building the plan checks what only the protocol layer knows (templates, headers).
+    loadgen_scenario::build_plan(&sc, "http://127.0.0.1:1").map_err(Fail::bad_input)?;
+    println!(
+        "{}: ok — scenario `{}`, {} workload(s), {} threshold(s), {}",
+        file.display(),
+        sc.name,
+        sc.workloads.len(),
+        sc.thresholds.len(),
+        humantime(sc.planned_duration())
+    );
+    Ok(exit::PASSED)
+}
+
+pub fn run(a: &RunArgs) -> Result<u8, Fail> {
+    let mut sc = load(&a.file)?;
+    let duration = a
+        .duration
+        .as_deref()
+        .map(loadgen_scenario::parse_duration)
+        .transpose()
+        .map_err(|e| Fail::bad_input(anyhow::anyhow!("--duration: {e}")))?;
+    sc.apply_overrides(duration, a.seed, a.target.clone());
+    let segment = match &a.segment {
+        Some(s) => s
+            .parse::<Segment>()
+            .map_err(|e| Fail::bad_input(anyhow::anyhow!("--segment: {e}")))?,
+        None => Segment::WHOLE,
+    };
+
+    // Embedded target first: the plan needs its address.
+    let embedded = match &sc.target {
+        TargetSpec::Embedded(spec) => Some(
+            loadgen_target::spawn(
+                embedded_config(spec)?,
+                "127.0.0.1:0".parse().expect("literal address"),
+            )
+            .context("starting the embedded demo target")?,
+        ),
+        TargetSpec::Url(_) => None,
+    };
+    let base_url = match (&sc.target, &embedded) {
+        (TargetSpec::Url(u), _) => u.clone(),
+        (_, Some(h)) => h.base_url(),
+        _ => unreachable!("embedded target started above"),
+    };
+    let plan = loadgen_scenario::build_plan(&sc, &base_url).map_err(Fail::bad_input)?;
+    let out = a.out.clone().unwrap_or_else(|| default_out(&sc.name));
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let nofile = limits::raise_nofile();
+
+    let threads = a
+        .threads
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let opts = RunOptions {
+        threads,
+        segment,
+        graceful_stop: sc.graceful_stop,
+        ..RunOptions::default()
+    };
+    let control = RunControl::new();
+    let interrupted = signals::watch(control.clone());
+    let total = plan.duration();
+    println!(
+        "loadgen: running `{}` against {} for {} on {} thread(s) (segment {}, open files {}); results in {}",
+        sc.name,
+        base_url,
+        humantime(total),
+        threads,
+        segment,
+        nofile,
+        out.display()
+    );
+    let steps = plan.steps();
+    let mut live = loadgen_scenario::LiveThresholds::new(&sc.thresholds, &steps);
+    let report = loadgen_engine::run(&plan, &opts, &control, |e| {
+        if let Event::Interval(r) = e {
+            // The last, partial interval (graceful stop) is only worth a line if it did work.
+            let idle_tail = r.length < opts.interval && r.metrics.total_requests() == 0;
+            if !a.quiet && !idle_tail {
+                println!("{}", progress::line(r, total));
+            }
+            if let Some(breach) = live.observe(r) {
+                println!("loadgen: aborting: threshold {breach} failed (abort_on_fail)");
+                control.stop();
+            }
+        }
+    })?;
+    drop(plan); // closes every connection before the embedded target shuts down
+    if let Some(h) = embedded {
+        h.shutdown();
+    }
+
+    let results =
+        loadgen_scenario::evaluate_all(&sc.thresholds, &report.totals, &steps, report.elapsed);
+    let was_interrupted = interrupted.load(Ordering::SeqCst);
+    let code = if was_interrupted {
+        exit::INTERRUPTED
+    } else if results.iter().all(|r| r.passed) {
+        exit::PASSED
+    } else {
+        exit::THRESHOLDS_FAILED
+    };
+    let summary = loadgen_scenario::RunSummary::build(&sc, &report, &steps, &results, code);
+    summary
+        .write_to(&out)
+        .with_context(|| format!("writing results to {}", out.display()))?;
+    print!("{}", summary.to_text());
+    println!("results: {}", out.display());
+    Ok(code)
+}
+
+fn embedded_config(
+    spec: &loadgen_scenario::EmbeddedSpec,
+) -> Result<loadgen_target::TargetConfig, Fail> {
+    let latency = spec
+        .latency
+        .parse()
+        .map_err(|e| Fail::bad_input(anyhow::anyhow!("scenario [embedded].latency: {e}")))?;
+    Ok(loadgen_target::TargetConfig {
+        latency,
+        error_rate: spec.error_rate,
+        seed: spec.seed,
+        worker_threads: spec.threads,
+    })
+}
+
+fn default_out(name: &str) -> PathBuf {
+    let now = time::OffsetDateTime::now_utc();
+    let stamp = format!(
+        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+        now.year(),
+        u8::from(now.month()),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        now.second()
+    );
+    PathBuf::from("results").join(format!("{name}-{stamp}"))
+}
+
+fn humantime(d: Duration) -> String {
+    let s = d.as_secs();
+    match (s / 60, s % 60) {
+        (0, s) => format!("{s}s"),
+        (m, 0) => format!("{m}m"),
+        (m, s) => format!("{m}m{s}s"),
+    }
+}

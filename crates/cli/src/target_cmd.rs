@@ -1,0 +1,21 @@
+//! `loadgen target`: the embedded demo system on its own.
+
+use crate::args::TargetArgs;
+use anyhow::Result;
+use loadgen_target::{LatencyModel, TargetConfig};
+use std::io::Write;
+
+pub fn run(a: &TargetArgs) -> Result<()> {
+    let cfg = TargetConfig {
+        latency: a.latency.parse::<LatencyModel>()?,
+        error_rate: a.error_rate,
+        seed: a.seed,
+        worker_threads: a.threads,
+    };
+    loadgen_target::serve_blocking(cfg, a.listen, |addr| {
+        // Tests read this line to learn the port when listening on port 0.
+        println!("loadgen target listening on http://{addr}");
+        let _ = std::io::stdout().flush();
+    })?;
+    Ok(())
+}

@@ -1,0 +1,37 @@
+//! A target that is down: counted and classified, the run completes, the verdict fails.
+
+use crate::support::*;
+
+#[test]
+fn the_headline_scenario_against_a_down_target_fails_with_exit_3() {
+    let dir = scratch("down");
+    let out = dir.join("out");
+    let url = format!("http://127.0.0.1:{}", dead_port());
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/ecommerce-burst.toml"
+    );
+    let o = run(&[
+        "run",
+        scenario,
+        "--target",
+        &url,
+        "--duration",
+        "2s",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let s = summary(&out);
+    assert_eq!(s["verdict"], "failed");
+    let connect_errors: u64 = s["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|st| st["outcomes"]["connect"].as_u64().unwrap_or(0))
+        .sum();
+    assert!(
+        connect_errors > 0,
+        "refused connections are counted as connect errors: {s}"
+    );
+}

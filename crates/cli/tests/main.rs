@@ -1,0 +1,8 @@
+//! End-to-end tests of the `loadgen` binary: real processes, real sockets, real files.
+
+mod support;
+
+mod faults;
+mod runs;
+mod signals;
+mod validate;

@@ -1,0 +1,277 @@
+//! Runs against a standalone demo target: what loadgen reports equals what the target saw.
+
+use crate::support::*;
+
+fn steps_by_name(s: &serde_json::Value) -> std::collections::HashMap<String, serde_json::Value> {
+    s["steps"]
+        .as_array()
+        .expect("steps array")
+        .iter()
+        .map(|st| (st["step"].as_str().unwrap().to_string(), st.clone()))
+        .collect()
+}
+
+#[test]
+fn open_model_counts_match_the_targets_counters() {
+    let target = Target::start(&[]);
+    let dir = scratch("open-count");
+    let f = write(
+        &dir,
+        "open.toml",
+        r#"name = "open-count"
+target = "embedded"
+duration = "2s"
+
+[[workload]]
+name = "pay"
+model = "open"
+rate = "100/s"
+max_vus = 50
+
+  [[workload.step]]
+  name = "create"
+  http = { method = "POST", path = "/api/payments", json = { amount = 100, currency = "AUD", reference = "{{uuid}}" } }
+  expect = { status = [201], json = { "status" = "succeeded" } }
+
+  [[workload.step]]
+  name = "health"
+  http = { method = "GET", path = "/health" }
+
+[thresholds]
+"errors" = ["rate < 1%"]
+"latency{step=create}" = ["p(99) < 10s"]
+"#,
+    );
+    let out = dir.join("out");
+    let o = run(&[
+        "run",
+        f.to_str().unwrap(),
+        "--target",
+        &target.url,
+        "--out",
+        out.to_str().unwrap(),
+        "--threads",
+        "2",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = summary(&out);
+    let steps = steps_by_name(&s);
+    let c = target.counters();
+    // A uniform 100/s for 2 s is exactly 200 arrivals, and no VU shortage at this rate.
+    assert_eq!(steps["create"]["count"], 200, "{s}");
+    assert_eq!(c["by_route"]["create_payment"], 200, "{c}");
+    assert_eq!(c["by_route"]["health"], steps["health"]["count"], "{c}");
+    assert_eq!(c["requests_total"], 400, "{c}");
+    assert_eq!(c["by_status"]["201"], 200, "{c}");
+    assert_eq!(s["verdict"], "passed");
+}
+
+#[test]
+fn closed_model_counts_match_the_targets_counters() {
+    let target = Target::start(&["--latency", "2ms"]);
+    let dir = scratch("closed-count");
+    let f = write(
+        &dir,
+        "closed.toml",
+        r#"name = "closed-count"
+target = "embedded"
+duration = "30s"
+
+[[workload]]
+name = "shop"
+model = "closed"
+vus = 4
+iterations = 25
+
+  [[workload.step]]
+  name = "create"
+  http = { method = "POST", path = "/api/payments", json = { amount = 250, currency = "EUR" } }
+  expect = { status = [201] }
+
+  [[workload.step]]
+  name = "list"
+  http = { method = "GET", path = "/api/payments?limit=5" }
+  expect = { status = [200], body_contains = "data" }
+"#,
+    );
+    let out = dir.join("out");
+    let o = run(&[
+        "run",
+        f.to_str().unwrap(),
+        "--target",
+        &target.url,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = summary(&out);
+    let steps = steps_by_name(&s);
+    let c = target.counters();
+    assert_eq!(steps["create"]["count"], 100, "{s}");
+    assert_eq!(steps["list"]["count"], 100, "{s}");
+    assert_eq!(c["by_route"]["create_payment"], 100, "{c}");
+    assert_eq!(c["by_route"]["list_payments"], 100, "{c}");
+    assert_eq!(c["requests_total"], 200, "{c}");
+    // Every request waited for the injected 2 ms.
+    assert!(
+        steps["create"]["latency"]["min"].as_f64().unwrap() >= 2.0,
+        "{s}"
+    );
+}
+
+fn threshold_scenario(dir: &std::path::Path, limit: &str) -> std::path::PathBuf {
+    write(
+        dir,
+        "t.toml",
+        &format!(
+            r#"name = "gate"
+target = "embedded"
+duration = "1s"
+
+[[workload]]
+name = "w"
+model = "closed"
+vus = 2
+
+  [[workload.step]]
+  name = "get"
+  http = {{ method = "POST", path = "/api/payments", json = {{ amount = 1, currency = "USD" }} }}
+  expect = {{ status = [201] }}
+
+[thresholds]
+"latency{{step=get}}" = ["p(50) < {limit}"]
+"errors" = ["rate < 1%"]
+"#
+        ),
+    )
+}
+
+#[test]
+fn a_failed_threshold_exits_3_and_names_limit_and_measured_value() {
+    let target = Target::start(&["--latency", "20ms"]);
+    let dir = scratch("threshold-fail");
+    let f = threshold_scenario(&dir, "5ms");
+    let out = dir.join("out");
+    let o = run(&[
+        "run",
+        f.to_str().unwrap(),
+        "--target",
+        &target.url,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let s = summary(&out);
+    assert_eq!(s["verdict"], "failed");
+    let failed: Vec<_> = s["thresholds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["passed"] == false)
+        .collect();
+    assert_eq!(failed.len(), 1, "{s}");
+    assert!(
+        failed[0]["expression"]
+            .as_str()
+            .unwrap()
+            .contains("p(50) < 5ms"),
+        "{s}"
+    );
+    assert!(
+        failed[0]["measured"].as_f64().unwrap() >= 20.0,
+        "measured in ms: {s}"
+    );
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("p(50) < 5ms"), "{stdout}");
+    assert!(out.join("summary.txt").exists());
+}
+
+#[test]
+fn a_passed_threshold_exits_0() {
+    let target = Target::start(&["--latency", "1ms"]);
+    let dir = scratch("threshold-pass");
+    let f = threshold_scenario(&dir, "5s");
+    let out = dir.join("out");
+    let o = run(&[
+        "run",
+        f.to_str().unwrap(),
+        "--target",
+        &target.url,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(summary(&out)["verdict"], "passed");
+}
+
+#[test]
+fn the_embedded_target_starts_when_no_target_is_given() {
+    let dir = scratch("embedded");
+    let f = threshold_scenario(&dir, "5s");
+    let out = dir.join("out");
+    let o = run(&[
+        "run",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--duration",
+        "1s",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = summary(&out);
+    assert!(s["steps"][0]["count"].as_u64().unwrap() > 0, "{s}");
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains("req/s"),
+        "a live line per interval: {stdout}"
+    );
+}
+
+#[test]
+fn abort_on_fail_stops_the_run_early_with_exit_3() {
+    let target = Target::start(&["--latency", "30ms"]);
+    let dir = scratch("abort");
+    let f = write(
+        &dir,
+        "abort.toml",
+        r#"name = "abort"
+target = "embedded"
+duration = "5m"
+
+[[workload]]
+name = "w"
+model = "closed"
+vus = 2
+
+  [[workload.step]]
+  name = "pay"
+  http = { method = "POST", path = "/api/payments", json = { amount = 1, currency = "USD" } }
+
+[thresholds]
+"latency" = [{ threshold = "p(50) < 5ms", abort_on_fail = true }]
+"#,
+    );
+    let out = dir.join("out");
+    let started = std::time::Instant::now();
+    let o = run(&[
+        "run",
+        f.to_str().unwrap(),
+        "--target",
+        &target.url,
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "stopped long before the 5 minutes"
+    );
+    let s = summary(&out);
+    assert_eq!(s["stopped_early"], true);
+    assert_eq!(s["verdict"], "failed");
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("aborting"),
+        "{}",
+        text(&o)
+    );
+}

@@ -1,0 +1,60 @@
+use crate::support::*;
+
+#[test]
+fn the_shipped_scenarios_are_valid() {
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios")).unwrap()
+    {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            let o = run(&["validate", path.to_str().unwrap()]);
+            assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        }
+    }
+}
+
+#[test]
+fn a_scenario_mistake_names_file_line_column_and_field_and_exits_2() {
+    let dir = scratch("bad-scenario");
+    let f = write(
+        &dir,
+        "bad.toml",
+        r#"name = "bad"
+target = "http://127.0.0.1:1"
+duration = "10s"
+
+[[workload]]
+name = "w"
+model = "open"
+rate = "50/mn"
+max_vus = 10
+
+  [[workload.step]]
+  name = "s"
+  http = { method = "GET", path = "/" }
+"#,
+    );
+    let o = run(&["validate", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.toml:8:"), "{err}");
+    assert!(err.contains("rate"), "{err}");
+    assert!(err.contains("50/mn"), "{err}");
+
+    // An unknown field is an error too, and `run` refuses the file the same way.
+    let f = write(&dir, "unknown.toml", "name = \"x\"\nduraton = \"1s\"\n");
+    let o = run(&["run", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("unknown.toml:2:1") && err.contains("duraton"),
+        "{err}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let o = run(&["run"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let o = run(&["run", "scenarios/does-not-exist.toml"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}

@@ -1,0 +1,140 @@
+//! Validated scenario → engine [`Plan`]: rate functions, VU stages and HTTP sessions.
+
+use crate::model::{BodySpec, HttpVersionSpec, ModelSpec, Scenario, StepSpec, WorkloadSpec};
+use loadgen_engine::{ClosedModel, Model, OpenModel, Plan, Workload};
+use loadgen_http::{
+    BaseUrl, ClientConfig, Expect, HttpFactory, HttpVersion, RequestSpec, Template,
+};
+use std::sync::Arc;
+
+/// Why a validated scenario could not become a plan (a URL or template the HTTP layer rejects).
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The HTTP layer rejected part of a workload.
+    #[error("workload `{workload}`: {source}")]
+    Http {
+        /// Workload name.
+        workload: String,
+        /// What was wrong.
+        #[source]
+        source: loadgen_http::HttpError,
+    },
+    /// A header name or value that HTTP does not allow.
+    #[error("workload `{workload}`: invalid header `{name}`")]
+    Header {
+        /// Workload name.
+        workload: String,
+        /// Header name.
+        name: String,
+    },
+}
+
+/// Builds the plan for `scenario` against `base_url` (the resolved target).
+pub fn build_plan(scenario: &Scenario, base_url: &str) -> Result<Plan, BuildError> {
+    let workloads = scenario
+        .workloads
+        .iter()
+        .map(|w| build_workload(scenario, w, base_url))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Plan {
+        name: scenario.name.clone(),
+        seed: scenario.seed,
+        workloads,
+    })
+}
+
+fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Workload, BuildError> {
+    let http_err = |source| BuildError::Http {
+        workload: w.name.clone(),
+        source,
+    };
+    let base = BaseUrl::parse(base_url).map_err(http_err)?;
+    let mut cfg = ClientConfig::new(base);
+    cfg.version = match sc.http.version {
+        HttpVersionSpec::Http1 => HttpVersion::Http1,
+        HttpVersionSpec::Http2 => HttpVersion::Http2,
+    };
+    cfg.insecure = sc.http.insecure;
+    cfg.connect_timeout = sc.http.connect_timeout;
+    cfg.request_timeout = sc.http.timeout;
+    for (k, v) in &sc.http.headers {
+        let header = || BuildError::Header {
+            workload: w.name.clone(),
+            name: k.clone(),
+        };
+        cfg.headers.push((
+            k.parse().map_err(|_| header())?,
+            v.parse().map_err(|_| header())?,
+        ));
+    }
+    let requests = w
+        .steps
+        .iter()
+        .map(|s| request(w, s))
+        .collect::<Result<Vec<_>, _>>()?;
+    let factory = HttpFactory::new(Arc::new(cfg), requests).map_err(http_err)?;
+    let steps = w.steps.iter().map(|s| s.name.clone()).collect();
+    let model = match &w.model {
+        ModelSpec::Open {
+            rate,
+            duration,
+            arrivals,
+            max_vus,
+            pre_allocated_vus,
+        } => Model::Open(OpenModel {
+            rate: Arc::new(rate.clone()),
+            duration: *duration,
+            spacing: *arrivals,
+            max_vus: *max_vus,
+            pre_allocated_vus: *pre_allocated_vus,
+        }),
+        ModelSpec::Closed {
+            stages,
+            think,
+            iterations,
+        } => Model::Closed(ClosedModel {
+            stages: stages.clone(),
+            think: *think,
+            iterations: *iterations,
+        }),
+    };
+    Ok(Workload::new(w.name.clone(), steps, model, factory).starting_at(w.start))
+}
+
+fn request(w: &WorkloadSpec, s: &StepSpec) -> Result<RequestSpec, BuildError> {
+    let http_err = |source| BuildError::Http {
+        workload: w.name.clone(),
+        source,
+    };
+    let header = |name: &str| BuildError::Header {
+        workload: w.name.clone(),
+        name: name.to_string(),
+    };
+    let method = s.http.method.parse().map_err(|_| header(":method"))?;
+    let mut r = RequestSpec::new(
+        s.name.clone(),
+        method,
+        Template::parse(&s.http.path).map_err(http_err)?,
+    );
+    for (k, v) in &s.http.headers {
+        r.headers.push((
+            k.parse().map_err(|_| header(k))?,
+            Template::parse(v).map_err(http_err)?,
+        ));
+    }
+    match &s.http.body {
+        Some(BodySpec::Json(v)) => {
+            r.body = Some(Template::parse(&v.to_string()).map_err(http_err)?);
+            r.content_type = Some(http::HeaderValue::from_static("application/json"));
+        }
+        Some(BodySpec::Text(t)) => r.body = Some(Template::parse(t).map_err(http_err)?),
+        None => {}
+    }
+    r.expect = Expect {
+        status: s.expect.status.clone(),
+        expected_failure_status: s.expect.expected_failure_status.clone(),
+        body_contains: s.expect.body_contains.clone(),
+        json: s.expect.json.clone(),
+    };
+    Ok(r)
+}

@@ -1,0 +1,41 @@
+//! Thresholds judged while the run goes on, for `abort_on_fail`.
+
+use crate::threshold::Threshold;
+use loadgen_engine::{GaugeMerge, IntervalReport, Metrics, StepInfo};
+
+/// Accumulates interval reports and judges the `abort_on_fail` thresholds after each one.
+pub struct LiveThresholds<'a> {
+    thresholds: Vec<&'a Threshold>,
+    steps: &'a [StepInfo],
+    totals: Metrics,
+    tripped: bool,
+}
+
+impl<'a> LiveThresholds<'a> {
+    /// Watches the `abort_on_fail` thresholds among `thresholds`.
+    pub fn new(thresholds: &'a [Threshold], steps: &'a [StepInfo]) -> Self {
+        LiveThresholds {
+            thresholds: thresholds.iter().filter(|t| t.abort_on_fail).collect(),
+            steps,
+            totals: Metrics::default(),
+            tripped: false,
+        }
+    }
+
+    /// Adds one interval; returns the first failing threshold (once) if the run must stop.
+    pub fn observe(&mut self, r: &IntervalReport) -> Option<String> {
+        if self.thresholds.is_empty() || self.tripped {
+            return None;
+        }
+        self.totals.add(&r.metrics, GaugeMerge::Max);
+        let elapsed = r.start + r.length;
+        let failed = self
+            .thresholds
+            .iter()
+            .filter(|t| elapsed >= t.delay_abort_eval)
+            .map(|t| t.evaluate(&self.totals, self.steps, elapsed))
+            .find(|res| !res.passed && res.measured.is_some())?;
+        self.tripped = true;
+        Some(failed.to_string())
+    }
+}

@@ -1,0 +1,401 @@
+//! The run summary: `summary.json` (versioned, for machines) and `summary.txt` (for people,
+//! and what the terminal shows at the end).
+
+use crate::model::Scenario;
+use crate::threshold::ThresholdResult;
+use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
+use loadgen_engine::{FinalReport, Histogram, Outcome, StepInfo};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Version of the `summary.json` layout; bumped on any incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Percentiles of one histogram, in milliseconds.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Percentiles {
+    /// Samples.
+    pub count: u64,
+    /// Smallest.
+    pub min: f64,
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+impl Percentiles {
+    fn of(h: &Histogram) -> Self {
+        let ms = |us: f64| (us / 1e3 * 1000.0).round() / 1000.0;
+        let q = |p: f64| {
+            if h.is_empty() {
+                0.0
+            } else {
+                ms(h.value_at_quantile(p) as f64)
+            }
+        };
+        Percentiles {
+            count: h.len(),
+            min: if h.is_empty() {
+                0.0
+            } else {
+                ms(h.min() as f64)
+            },
+            mean: if h.is_empty() { 0.0 } else { ms(h.mean()) },
+            p50: q(0.5),
+            p90: q(0.9),
+            p95: q(0.95),
+            p99: q(0.99),
+            p999: q(0.999),
+            max: if h.is_empty() {
+                0.0
+            } else {
+                ms(h.max() as f64)
+            },
+        }
+    }
+}
+
+/// One step's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepSummary {
+    /// Workload name.
+    pub workload: String,
+    /// Step name.
+    pub step: String,
+    /// Completed requests (every outcome).
+    pub count: u64,
+    /// Requests per second over the run.
+    pub rate: f64,
+    /// Count per outcome class (only classes that occurred).
+    pub outcomes: BTreeMap<&'static str, u64>,
+    /// Errors (not success, not expected failure).
+    pub errors: u64,
+    /// errors / count.
+    pub error_rate: f64,
+    /// Latency from the intended start, every outcome.
+    pub latency: Percentiles,
+    /// Time from the actual send.
+    pub service_time: Percentiles,
+}
+
+/// One workload's figures.
+#[derive(Debug, Clone, Serialize)]
+pub struct WorkloadSummary {
+    /// Name.
+    pub name: String,
+    /// Completed iterations.
+    pub iterations: u64,
+    /// Arrivals dropped for want of a VU.
+    pub dropped: u64,
+    /// Iterations cut off by the end of the graceful stop.
+    pub interrupted: u64,
+    /// Peak of busy VUs seen at an interval end.
+    pub max_active_vus: u64,
+    /// Peak of allocated VUs.
+    pub max_allocated_vus: u64,
+    /// Open-model schedule lag.
+    pub schedule_lag: Percentiles,
+}
+
+/// A threshold's verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThresholdSummary {
+    /// Metric key as written.
+    pub metric: String,
+    /// Expression as written.
+    pub expression: String,
+    /// Passed?
+    pub passed: bool,
+    /// Measured value (`null`: no data).
+    pub measured: Option<f64>,
+    /// Limit.
+    pub limit: f64,
+    /// Unit of both: `ms`, `ratio`, `/s` or `count`.
+    pub unit: &'static str,
+}
+
+/// Totals over every step.
+#[derive(Debug, Clone, Serialize)]
+pub struct Totals {
+    /// Requests.
+    pub requests: u64,
+    /// Errors.
+    pub errors: u64,
+    /// Expected failures (correct rejections).
+    pub expected_failures: u64,
+    /// Dropped arrivals.
+    pub dropped: u64,
+    /// Requests per second.
+    pub rate: f64,
+    /// errors / requests.
+    pub error_rate: f64,
+    /// Latency over every step.
+    pub latency: Percentiles,
+}
+
+/// Everything `summary.json` holds.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    /// Layout version ([`SCHEMA_VERSION`]).
+    pub schema_version: u32,
+    /// Scenario name.
+    pub scenario: String,
+    /// Start (RFC 3339, UTC).
+    pub started_at: String,
+    /// Seconds from start to the end of the graceful stop.
+    pub elapsed_seconds: f64,
+    /// Stopped by a signal or an abort before the plan ended.
+    pub stopped_early: bool,
+    /// Per step.
+    pub steps: Vec<StepSummary>,
+    /// Per workload.
+    pub workloads: Vec<WorkloadSummary>,
+    /// Over everything.
+    pub totals: Totals,
+    /// Every threshold.
+    pub thresholds: Vec<ThresholdSummary>,
+    /// `passed`, `failed` or `interrupted`.
+    pub verdict: &'static str,
+    /// The process exit code.
+    pub exit_code: u8,
+}
+
+impl RunSummary {
+    /// Builds the summary of a finished run.
+    pub fn build(
+        sc: &Scenario,
+        report: &FinalReport,
+        steps: &[StepInfo],
+        results: &[ThresholdResult],
+        exit_code: u8,
+    ) -> Self {
+        let secs = report.elapsed.as_secs_f64().max(1e-9);
+        let t = &report.totals;
+        let step_summaries: Vec<_> = t
+            .steps
+            .iter()
+            .zip(steps)
+            .map(|(m, info)| {
+                let count = m.total();
+                StepSummary {
+                    workload: info.workload_name.clone(),
+                    step: info.name.clone(),
+                    count,
+                    rate: count as f64 / secs,
+                    outcomes: Outcome::ALL
+                        .into_iter()
+                        .filter(|o| m.count(*o) > 0)
+                        .map(|o| (o.name(), m.count(o)))
+                        .collect(),
+                    errors: m.errors(),
+                    error_rate: if count == 0 {
+                        0.0
+                    } else {
+                        m.errors() as f64 / count as f64
+                    },
+                    latency: Percentiles::of(&m.latency_all()),
+                    service_time: Percentiles::of(&m.service),
+                }
+            })
+            .collect();
+        let workloads = t
+            .workloads
+            .iter()
+            .zip(&sc.workloads)
+            .map(|(m, w)| WorkloadSummary {
+                name: w.name.clone(),
+                iterations: m.iterations,
+                dropped: m.dropped,
+                interrupted: m.interrupted,
+                max_active_vus: m.active_vus,
+                max_allocated_vus: m.allocated_vus,
+                schedule_lag: Percentiles::of(&m.lag),
+            })
+            .collect();
+        let mut all = loadgen_engine::new_histogram();
+        for s in &t.steps {
+            all.add(s.latency_all())
+                .expect("histograms share one configuration");
+        }
+        let requests = t.total_requests();
+        let errors = t.total_errors();
+        let failed = results.iter().any(|r| !r.passed);
+        RunSummary {
+            schema_version: SCHEMA_VERSION,
+            scenario: sc.name.clone(),
+            started_at: rfc3339(report.started_at),
+            elapsed_seconds: (secs * 1000.0).round() / 1000.0,
+            stopped_early: report.stopped_early,
+            steps: step_summaries,
+            workloads,
+            totals: Totals {
+                requests,
+                errors,
+                expected_failures: t
+                    .steps
+                    .iter()
+                    .map(|s| s.count(Outcome::ExpectedFailure))
+                    .sum(),
+                dropped: t.total_dropped(),
+                rate: requests as f64 / secs,
+                error_rate: if requests == 0 {
+                    0.0
+                } else {
+                    errors as f64 / requests as f64
+                },
+                latency: Percentiles::of(&all),
+            },
+            thresholds: results
+                .iter()
+                .map(|r| ThresholdSummary {
+                    metric: r.key.clone(),
+                    expression: r.expression.clone(),
+                    passed: r.passed,
+                    measured: r.measured,
+                    limit: r.limit,
+                    unit: r.unit,
+                })
+                .collect(),
+            verdict: match (exit_code, failed) {
+                (130, _) => "interrupted",
+                (_, true) => "failed",
+                _ => "passed",
+            },
+            exit_code,
+        }
+    }
+
+    /// `summary.json` text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("summary serialises")
+    }
+
+    /// `summary.txt` text: tables per step and per threshold, then the verdict.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!(
+            "\n{} — {:.1}s, {} requests ({:.1}/s), {} errors ({:.3}%), {} dropped{}\n",
+            self.scenario,
+            self.elapsed_seconds,
+            self.totals.requests,
+            self.totals.rate,
+            self.totals.errors,
+            self.totals.error_rate * 100.0,
+            self.totals.dropped,
+            if self.stopped_early {
+                ", stopped early"
+            } else {
+                ""
+            }
+        ));
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED);
+        t.set_header([
+            "step", "count", "rate/s", "min", "p50", "p90", "p95", "p99", "p99.9", "max", "errors",
+        ]);
+        for s in &self.steps {
+            let l = &s.latency;
+            let errors = s
+                .outcomes
+                .iter()
+                .filter(|(k, _)| !matches!(**k, "success" | "expected_failure"))
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let expected = s
+                .outcomes
+                .get("expected_failure")
+                .map(|n| format!(" (+{n} expected failures)"))
+                .unwrap_or_default();
+            t.add_row(vec![
+                format!("{}/{}", s.workload, s.step),
+                s.count.to_string(),
+                format!("{:.1}", s.rate),
+                ms(l.min),
+                ms(l.p50),
+                ms(l.p90),
+                ms(l.p95),
+                ms(l.p99),
+                ms(l.p999),
+                ms(l.max),
+                if errors.is_empty() {
+                    format!("0{expected}")
+                } else {
+                    format!("{errors}{expected}")
+                },
+            ]);
+        }
+        out.push_str(&t.to_string());
+        out.push('\n');
+        for w in &self.workloads {
+            out.push_str(&format!(
+                "workload {}: {} iterations, {} dropped, {} interrupted, peak {} active / {} allocated VUs, schedule lag p99 {}\n",
+                w.name, w.iterations, w.dropped, w.interrupted, w.max_active_vus, w.max_allocated_vus, ms(w.schedule_lag.p99)
+            ));
+        }
+        if !self.thresholds.is_empty() {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED);
+            t.set_header(["", "threshold", "limit", "measured"]);
+            for th in &self.thresholds {
+                let show = |v: f64| match th.unit {
+                    "ms" => ms(v),
+                    "ratio" => format!("{:.3}%", v * 100.0),
+                    "/s" => format!("{v:.1}/s"),
+                    _ => format!("{v}"),
+                };
+                t.add_row(vec![
+                    if th.passed { "✓ pass" } else { "✗ FAIL" }.to_string(),
+                    format!("{}: {}", th.metric, th.expression),
+                    show(th.limit),
+                    th.measured.map_or_else(|| "no data".into(), show),
+                ]);
+            }
+            out.push_str(&t.to_string());
+            out.push('\n');
+        }
+        out.push_str(&match self.verdict {
+            "passed" => "verdict: PASSED — every threshold held\n".to_string(),
+            "interrupted" => "verdict: INTERRUPTED — results are partial\n".to_string(),
+            _ => format!(
+                "verdict: FAILED — {} of {} thresholds failed\n",
+                self.thresholds.iter().filter(|t| !t.passed).count(),
+                self.thresholds.len()
+            ),
+        });
+        out
+    }
+
+    /// Writes `summary.json` and `summary.txt` into `dir`.
+    pub fn write_to(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(dir.join("summary.json"), self.to_json())?;
+        std::fs::write(dir.join("summary.txt"), self.to_text())
+    }
+}
+
+fn ms(v: f64) -> String {
+    if v >= 1000.0 {
+        format!("{:.2}s", v / 1000.0)
+    } else {
+        format!("{v:.2}ms")
+    }
+}
+
+fn rfc3339(t: std::time::SystemTime) -> String {
+    time::OffsetDateTime::from(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

@@ -1,0 +1,571 @@
+//! SLA thresholds in k6's words: `p(95) < 500ms`, `rate < 0.1%`, `rate > 16/s`, evaluated on
+//! merged histograms and counters.
+//!
+//! Metrics: `latency` (k6 `http_req_duration`), `service_time`, `ttfb`, `connect`,
+//! `schedule_lag`; `errors` (k6 `http_req_failed`); `requests` (k6 `http_reqs`); `checks`;
+//! `dropped` (k6 `dropped_iterations`); `iterations`. Filters: `{step=NAME}`,
+//! `{workload=NAME}`, comma-separated.
+//!
+//! A release gate must not pass on no evidence: a time threshold over zero samples **fails**
+//! ("no data"), unlike k6. Rates over zero requests are 0 (so `errors rate < 1%` passes and
+//! `checks rate > 99%` fails on an empty run).
+
+use crate::units::{parse_duration, parse_rate, parse_share};
+use loadgen_engine::{new_histogram, Histogram, Metrics, Outcome, StepInfo};
+use std::fmt;
+use std::time::Duration;
+
+/// What a threshold measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// Latency from the intended start.
+    Latency,
+    /// Time from the actual send.
+    ServiceTime,
+    /// Time to first byte.
+    Ttfb,
+    /// Connection set-up.
+    Connect,
+    /// Open-model schedule lag.
+    ScheduleLag,
+    /// Requests whose outcome is an error.
+    Errors,
+    /// All requests.
+    Requests,
+    /// Answers that passed their checks.
+    Checks,
+    /// Arrivals dropped for want of a VU.
+    Dropped,
+    /// Completed iterations.
+    Iterations,
+}
+
+impl MetricKind {
+    fn parse(name: &str) -> Option<Self> {
+        Some(match name {
+            "latency" | "http_req_duration" => MetricKind::Latency,
+            "service_time" => MetricKind::ServiceTime,
+            "ttfb" | "http_req_waiting" => MetricKind::Ttfb,
+            "connect" | "http_req_connecting" => MetricKind::Connect,
+            "schedule_lag" => MetricKind::ScheduleLag,
+            "errors" | "http_req_failed" => MetricKind::Errors,
+            "requests" | "http_reqs" => MetricKind::Requests,
+            "checks" => MetricKind::Checks,
+            "dropped" | "dropped_iterations" => MetricKind::Dropped,
+            "iterations" => MetricKind::Iterations,
+            _ => return None,
+        })
+    }
+
+    fn is_time(self) -> bool {
+        matches!(
+            self,
+            MetricKind::Latency
+                | MetricKind::ServiceTime
+                | MetricKind::Ttfb
+                | MetricKind::Connect
+                | MetricKind::ScheduleLag
+        )
+    }
+}
+
+/// The statistic compared with the limit.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Stat {
+    /// `p(N)`, N in 0..=100.
+    Percentile(f64),
+    /// `avg`.
+    Avg,
+    /// `min`.
+    Min,
+    /// `max`.
+    Max,
+    /// `med` (= p(50)).
+    Med,
+    /// `rate`: a share for errors/checks/dropped, per second for requests/iterations.
+    Rate,
+    /// `count`.
+    Count,
+}
+
+/// Comparison operator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+}
+
+impl Op {
+    fn holds(self, a: f64, b: f64) -> bool {
+        match self {
+            Op::Lt => a < b,
+            Op::Le => a <= b,
+            Op::Gt => a > b,
+            Op::Ge => a >= b,
+            Op::Eq => (a - b).abs() < 1e-9,
+            Op::Ne => (a - b).abs() >= 1e-9,
+        }
+    }
+}
+
+/// Which steps a threshold looks at.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Filter {
+    /// Only this step (by name).
+    pub step: Option<String>,
+    /// Only this workload (by name).
+    pub workload: Option<String>,
+}
+
+/// One parsed threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    /// The key as written (`latency{step=pay}`).
+    pub key: String,
+    /// The expression as written (`p(95) < 500ms`).
+    pub expression: String,
+    /// Metric.
+    pub metric: MetricKind,
+    /// Step/workload filter.
+    pub filter: Filter,
+    /// Statistic.
+    pub stat: Stat,
+    /// Operator.
+    pub op: Op,
+    /// Limit in the metric's unit: milliseconds for time, a 0..1 share for shares, per second
+    /// for throughput rates, a number for counts.
+    pub limit: f64,
+    /// Stop the run as soon as this fails.
+    pub abort_on_fail: bool,
+    /// Do not judge for abort before this much of the run has passed.
+    pub delay_abort_eval: Duration,
+}
+
+/// Parses a threshold key: `metric` or `metric{step=a,workload=b}`.
+pub fn parse_key(key: &str) -> Result<(MetricKind, Filter), String> {
+    let key = key.trim();
+    let (name, filters) = match key.split_once('{') {
+        Some((n, rest)) => {
+            let inner = rest
+                .strip_suffix('}')
+                .ok_or_else(|| format!("threshold key `{key}`: missing closing `}}`"))?;
+            (n.trim(), Some(inner))
+        }
+        None => (key, None),
+    };
+    let metric = MetricKind::parse(name).ok_or_else(|| {
+        format!(
+            "unknown metric `{name}` (use latency, service_time, ttfb, connect, schedule_lag, errors, requests, checks, dropped or iterations)"
+        )
+    })?;
+    let mut filter = Filter::default();
+    for part in filters
+        .into_iter()
+        .flat_map(|f| f.split(','))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let (k, v) = part
+            .split_once('=')
+            .ok_or_else(|| format!("filter `{part}` is not of the form key=value"))?;
+        let v = v.trim().trim_matches('"').to_string();
+        match k.trim() {
+            "step" => filter.step = Some(v),
+            "workload" | "scenario" => filter.workload = Some(v),
+            other => return Err(format!("unknown filter `{other}` (use step= or workload=)")),
+        }
+    }
+    Ok((metric, filter))
+}
+
+/// Parses an expression for `metric`: `STAT OP VALUE`.
+pub fn parse_expression(metric: MetricKind, expr: &str) -> Result<(Stat, Op, f64), String> {
+    let e = expr.trim();
+    let op_at = e
+        .find(['<', '>', '=', '!'])
+        .ok_or_else(|| format!("`{e}`: expected a comparison like `p(95) < 500ms`"))?;
+    let (lhs, rest) = e.split_at(op_at);
+    let (op, rhs) = [
+        ("<=", Op::Le),
+        (">=", Op::Ge),
+        ("==", Op::Eq),
+        ("!=", Op::Ne),
+        ("<", Op::Lt),
+        (">", Op::Gt),
+    ]
+    .into_iter()
+    .find_map(|(s, op)| rest.strip_prefix(s).map(|r| (op, r)))
+    .ok_or_else(|| format!("`{e}`: unknown operator (use <, <=, >, >=, ==, !=)"))?;
+    let lhs = lhs.trim();
+    let rhs = rhs.trim();
+    let stat = match lhs {
+        "avg" => Stat::Avg,
+        "min" => Stat::Min,
+        "max" => Stat::Max,
+        "med" => Stat::Med,
+        "rate" => Stat::Rate,
+        "count" => Stat::Count,
+        p if p.starts_with("p(") && p.ends_with(')') => {
+            let n: f64 = p[2..p.len() - 1]
+                .trim()
+                .parse()
+                .map_err(|_| format!("`{lhs}`: percentile must be a number, e.g. p(99.9)"))?;
+            if !(0.0..=100.0).contains(&n) {
+                return Err(format!("`{lhs}`: percentile must be between 0 and 100"));
+            }
+            Stat::Percentile(n)
+        }
+        other => {
+            return Err(format!(
+                "unknown statistic `{other}` (use p(N), avg, min, max, med, rate or count)"
+            ))
+        }
+    };
+    let limit = if metric.is_time() {
+        if matches!(stat, Stat::Rate | Stat::Count) {
+            return Err(format!(
+                "`{lhs}` does not apply to a time metric (use p(N), avg, min, max or med)"
+            ));
+        }
+        parse_duration(rhs)?.as_secs_f64() * 1e3
+    } else {
+        match (metric, stat) {
+            (_, Stat::Count) => rhs
+                .parse::<f64>()
+                .map_err(|_| format!("`{rhs}`: a count must be a number"))?,
+            (MetricKind::Requests | MetricKind::Iterations, Stat::Rate) => parse_rate(rhs)?,
+            (_, Stat::Rate) => parse_share(rhs)?,
+            _ => return Err(format!("`{lhs}` does not apply here (use rate or count)")),
+        }
+    };
+    Ok((stat, op, limit))
+}
+
+/// The outcome of judging one threshold.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ThresholdResult {
+    /// Key as written.
+    pub key: String,
+    /// Expression as written.
+    pub expression: String,
+    /// Passed?
+    pub passed: bool,
+    /// Measured value in the limit's unit; `None` when there was no data.
+    pub measured: Option<f64>,
+    /// The limit.
+    pub limit: f64,
+    /// Unit of `measured` and `limit`: `ms`, `ratio`, `/s` or `count`.
+    pub unit: &'static str,
+}
+
+impl ThresholdResult {
+    /// The measured value for people (`31.2ms`, `0.35%`, `120.4/s`, `3`).
+    pub fn measured_display(&self) -> String {
+        match self.measured {
+            None => "no data".into(),
+            Some(v) => display(v, self.unit),
+        }
+    }
+
+    /// The limit for people.
+    pub fn limit_display(&self) -> String {
+        display(self.limit, self.unit)
+    }
+}
+
+fn display(v: f64, unit: &str) -> String {
+    match unit {
+        "ms" => format!("{v:.2}ms"),
+        "ratio" => format!("{:.3}%", v * 100.0),
+        "/s" => format!("{v:.1}/s"),
+        _ => format!("{v}"),
+    }
+}
+
+impl fmt::Display for ThresholdResult {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {} (measured {})",
+            self.key,
+            self.expression,
+            self.measured_display()
+        )
+    }
+}
+
+impl Threshold {
+    fn selects(&self, info: &StepInfo) -> bool {
+        self.filter.step.as_ref().is_none_or(|s| *s == info.name)
+            && self
+                .filter
+                .workload
+                .as_ref()
+                .is_none_or(|w| *w == info.workload_name)
+    }
+
+    fn selects_workload(&self, index: usize, steps: &[StepInfo]) -> bool {
+        let name = steps
+            .iter()
+            .find(|s| s.workload == index)
+            .map(|s| s.workload_name.as_str());
+        self.filter
+            .workload
+            .as_deref()
+            .is_none_or(|w| Some(w) == name)
+            && self
+                .filter
+                .step
+                .as_ref()
+                .is_none_or(|s| steps.iter().any(|i| i.workload == index && i.name == *s))
+    }
+
+    /// Judges the threshold on `totals` over a run of length `elapsed`.
+    pub fn evaluate(
+        &self,
+        totals: &Metrics,
+        steps: &[StepInfo],
+        elapsed: Duration,
+    ) -> ThresholdResult {
+        let selected: Vec<_> = totals
+            .steps
+            .iter()
+            .zip(steps)
+            .filter(|(_, i)| self.selects(i))
+            .map(|(m, _)| m)
+            .collect();
+        let workloads: Vec<_> = totals
+            .workloads
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| self.selects_workload(*i, steps))
+            .map(|(_, w)| w)
+            .collect();
+        let secs = elapsed.as_secs_f64().max(1e-9);
+        let share = |num: u64, den: u64| {
+            if den == 0 {
+                0.0
+            } else {
+                num as f64 / den as f64
+            }
+        };
+        let total: u64 = selected.iter().map(|s| s.total()).sum();
+        let (measured, unit) = if self.metric.is_time() {
+            let mut h = new_histogram();
+            for s in &selected {
+                let part: Histogram = match self.metric {
+                    MetricKind::Latency => s.latency_all(),
+                    MetricKind::ServiceTime => s.service.clone(),
+                    MetricKind::Ttfb => s.ttfb.clone(),
+                    MetricKind::Connect => s.connect.clone(),
+                    _ => continue,
+                };
+                h.add(&part).expect("histograms share one configuration");
+            }
+            if self.metric == MetricKind::ScheduleLag {
+                for w in &workloads {
+                    h.add(&w.lag).expect("histograms share one configuration");
+                }
+            }
+            (time_stat(&h, self.stat), "ms")
+        } else {
+            let count_of = |o: Outcome| selected.iter().map(|s| s.count(o)).sum::<u64>();
+            let answered_ok = count_of(Outcome::Success) + count_of(Outcome::ExpectedFailure);
+            let answered = answered_ok
+                + [
+                    Outcome::CheckFailed,
+                    Outcome::Http4xx,
+                    Outcome::Http5xx,
+                    Outcome::HttpOther,
+                ]
+                .into_iter()
+                .map(count_of)
+                .sum::<u64>();
+            let errors: u64 = selected.iter().map(|s| s.errors()).sum();
+            let iterations: u64 = workloads.iter().map(|w| w.iterations).sum();
+            let dropped: u64 = workloads.iter().map(|w| w.dropped).sum();
+            match (self.metric, self.stat) {
+                (MetricKind::Errors, Stat::Rate) => (Some(share(errors, total)), "ratio"),
+                (MetricKind::Errors, _) => (Some(errors as f64), "count"),
+                (MetricKind::Requests, Stat::Rate) => (Some(total as f64 / secs), "/s"),
+                (MetricKind::Requests, _) => (Some(total as f64), "count"),
+                (MetricKind::Checks, Stat::Rate) => (Some(share(answered_ok, answered)), "ratio"),
+                (MetricKind::Checks, _) => (Some(answered_ok as f64), "count"),
+                (MetricKind::Dropped, Stat::Rate) => {
+                    (Some(share(dropped, dropped + iterations)), "ratio")
+                }
+                (MetricKind::Dropped, _) => (Some(dropped as f64), "count"),
+                (MetricKind::Iterations, Stat::Rate) => (Some(iterations as f64 / secs), "/s"),
+                _ => (Some(iterations as f64), "count"),
+            }
+        };
+        let passed = measured.is_some_and(|m| self.op.holds(m, self.limit));
+        ThresholdResult {
+            key: self.key.clone(),
+            expression: self.expression.clone(),
+            passed,
+            measured,
+            limit: self.limit,
+            unit,
+        }
+    }
+}
+
+/// A time statistic in milliseconds (histograms hold microseconds); `None` when empty.
+fn time_stat(h: &Histogram, stat: Stat) -> Option<f64> {
+    if h.is_empty() {
+        return None;
+    }
+    let us = match stat {
+        Stat::Percentile(p) => h.value_at_quantile(p / 100.0) as f64,
+        Stat::Med => h.value_at_quantile(0.5) as f64,
+        Stat::Avg => h.mean(),
+        Stat::Min => h.min() as f64,
+        Stat::Max => h.max() as f64,
+        Stat::Rate | Stat::Count => return None,
+    };
+    Some(us / 1e3)
+}
+
+/// Judges every threshold.
+pub fn evaluate_all(
+    thresholds: &[Threshold],
+    totals: &Metrics,
+    steps: &[StepInfo],
+    elapsed: Duration,
+) -> Vec<ThresholdResult> {
+    thresholds
+        .iter()
+        .map(|t| t.evaluate(totals, steps, elapsed))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use loadgen_engine::StepMetrics;
+    use proptest::prelude::*;
+
+    fn t(key: &str, expr: &str) -> Threshold {
+        let (metric, filter) = parse_key(key).unwrap();
+        let (stat, op, limit) = parse_expression(metric, expr).unwrap();
+        Threshold {
+            key: key.into(),
+            expression: expr.into(),
+            metric,
+            filter,
+            stat,
+            op,
+            limit,
+            abort_on_fail: false,
+            delay_abort_eval: Duration::ZERO,
+        }
+    }
+
+    fn info(name: &str) -> StepInfo {
+        StepInfo {
+            workload: 0,
+            workload_name: "w".into(),
+            name: name.into(),
+        }
+    }
+
+    fn metrics() -> Metrics {
+        let mut m = Metrics::new(2, 1);
+        let ms = Duration::from_millis;
+        for i in 1..=100 {
+            m.steps[0].record(Outcome::Success, ms(i), ms(i), None, None);
+        }
+        m.steps[1].record(Outcome::Http5xx, ms(5), ms(5), None, None);
+        for _ in 0..9 {
+            m.steps[1].record(Outcome::ExpectedFailure, ms(5), ms(5), None, None);
+        }
+        m.workloads[0].iterations = 100;
+        m
+    }
+
+    #[test]
+    fn parses_k6_style_expressions() {
+        assert_eq!(
+            parse_expression(MetricKind::Latency, "p(99.9) < 1s").unwrap(),
+            (Stat::Percentile(99.9), Op::Lt, 1000.0)
+        );
+        assert_eq!(
+            parse_expression(MetricKind::Errors, "rate<0.1%").unwrap(),
+            (Stat::Rate, Op::Lt, 0.001)
+        );
+        assert_eq!(
+            parse_expression(MetricKind::Requests, "rate > 16/s").unwrap(),
+            (Stat::Rate, Op::Gt, 16.0)
+        );
+        assert!(parse_expression(MetricKind::Latency, "rate < 1%").is_err());
+        assert!(parse_expression(MetricKind::Latency, "p(95) < 500")
+            .unwrap_err()
+            .contains("missing unit"));
+        assert!(parse_key("latncy").unwrap_err().contains("unknown metric"));
+        assert_eq!(
+            parse_key("latency{step=a, workload=b}").unwrap().1,
+            Filter {
+                step: Some("a".into()),
+                workload: Some("b".into())
+            }
+        );
+    }
+
+    #[test]
+    fn latency_percentiles_and_filters() {
+        let m = metrics();
+        let steps = [info("a"), info("b")];
+        let r = t("latency{step=a}", "p(95) < 100ms").evaluate(&m, &steps, Duration::from_secs(10));
+        assert!(r.passed, "{r:?}");
+        assert!((r.measured.unwrap() - 95.0).abs() < 0.5);
+        let r = t("latency{step=a}", "p(95) < 90ms").evaluate(&m, &steps, Duration::from_secs(10));
+        assert!(!r.passed);
+        let r = t("latency{step=a}", "max <= 101ms").evaluate(&m, &steps, Duration::from_secs(10));
+        assert!(r.passed, "{r:?}");
+    }
+
+    #[test]
+    fn error_rate_excludes_expected_failures_and_checks_count_answers() {
+        let m = metrics();
+        let steps = [info("a"), info("b")];
+        let r = t("errors", "rate < 1%").evaluate(&m, &steps, Duration::from_secs(10));
+        assert!((r.measured.unwrap() - 1.0 / 110.0).abs() < 1e-12);
+        assert!(r.passed);
+        let r = t("errors{step=b}", "rate < 1%").evaluate(&m, &steps, Duration::from_secs(10));
+        assert!(!r.passed);
+        let r = t("checks", "rate > 99%").evaluate(&m, &steps, Duration::from_secs(10));
+        assert!((r.measured.unwrap() - 109.0 / 110.0).abs() < 1e-12);
+        let r = t("requests", "rate > 10/s").evaluate(&m, &steps, Duration::from_secs(10));
+        assert!(r.passed && r.measured == Some(11.0));
+    }
+
+    #[test]
+    fn no_data_fails_a_time_threshold() {
+        let m = Metrics::new(1, 1);
+        let r = t("latency", "p(95) < 1s").evaluate(&m, &[info("a")], Duration::from_secs(1));
+        assert!(!r.passed);
+        assert_eq!(r.measured_display(), "no data");
+        let _ = StepMetrics::default();
+    }
+
+    proptest! {
+        #[test]
+        fn threshold_parsers_never_panic(k in ".*", e in ".*") {
+            let _ = parse_key(&k);
+            for m in [MetricKind::Latency, MetricKind::Errors, MetricKind::Requests] {
+                let _ = parse_expression(m, &e);
+            }
+        }
+    }
+}

@@ -1,0 +1,686 @@
+//! Raw scenario → validated [`Scenario`]: units parsed, model fields checked against the
+//! model, names unique, thresholds parsed and their filters resolved. Every problem is
+//! collected with its location; nothing stops at the first.
+
+use crate::error::{Locator, Problem};
+use crate::model::*;
+use crate::pattern::Pattern;
+use crate::raw::*;
+use crate::threshold::{parse_expression, parse_key, Threshold};
+use crate::units::{parse_duration, parse_rate};
+use loadgen_engine::{Spacing, ThinkTime, VuStages};
+use std::collections::HashSet;
+use std::time::Duration;
+
+struct Checker<'a> {
+    loc: Locator<'a>,
+    problems: Vec<Problem>,
+}
+
+impl Checker<'_> {
+    fn at<T>(&mut self, s: &S<T>, field: impl Into<String>, message: impl Into<String>) {
+        self.problems
+            .push(self.loc.problem(s.span().start, field, message));
+    }
+
+    fn duration(&mut self, s: &S<String>, field: &str) -> Option<Duration> {
+        parse_duration(s.get_ref())
+            .map_err(|m| self.at(s, field, m))
+            .ok()
+    }
+
+    fn rate(&mut self, s: &S<String>, field: &str) -> Option<f64> {
+        parse_rate(s.get_ref())
+            .map_err(|m| self.at(s, field, m))
+            .ok()
+    }
+}
+
+/// Validates `raw` (parsed from `text`); returns every problem found.
+pub(crate) fn validate(raw: RawScenario, text: &str) -> Result<Scenario, Vec<Problem>> {
+    let mut c = Checker {
+        loc: Locator::new(text),
+        problems: Vec::new(),
+    };
+    let duration = match &raw.duration {
+        Some(d) => c.duration(d, "duration").unwrap_or_default(),
+        None => Duration::from_secs(30),
+    };
+    let graceful_stop = match &raw.graceful_stop {
+        Some(d) => c.duration(d, "graceful_stop").unwrap_or_default(),
+        None => Duration::from_secs(5),
+    };
+    if raw.name.get_ref().trim().is_empty() {
+        c.at(&raw.name, "name", "must not be empty");
+    } else if !raw
+        .name
+        .get_ref()
+        .chars()
+        .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch))
+    {
+        c.at(
+            &raw.name,
+            "name",
+            "use letters, digits, `-`, `_` or `.` (it names the results folder)",
+        );
+    }
+    let target = target(&mut c, &raw);
+    let http = http(&mut c, raw.http.as_ref());
+    if raw.workload.is_empty() {
+        c.problems.push(
+            c.loc
+                .problem(0, "workload", "a scenario needs at least one [[workload]]"),
+        );
+    }
+    let mut names = HashSet::new();
+    let mut workloads = Vec::new();
+    for (i, w) in raw.workload.iter().enumerate() {
+        if !names.insert(w.get_ref().name.get_ref().clone()) {
+            c.at(
+                &w.get_ref().name,
+                format!("workload[{i}].name"),
+                format!("duplicate workload name `{}`", w.get_ref().name.get_ref()),
+            );
+        }
+        if let Some(spec) = workload(&mut c, w.get_ref(), i, duration) {
+            workloads.push(spec);
+        }
+    }
+    let thresholds = thresholds(&mut c, &raw, text, &workloads);
+    if !c.problems.is_empty() {
+        c.problems.sort_by_key(|p| (p.line, p.column));
+        return Err(c.problems);
+    }
+    Ok(Scenario {
+        name: raw.name.into_inner(),
+        description: raw.description,
+        target,
+        duration,
+        seed: raw.seed.unwrap_or(1),
+        graceful_stop,
+        http,
+        workloads,
+        thresholds,
+    })
+}
+
+fn target(c: &mut Checker<'_>, raw: &RawScenario) -> TargetSpec {
+    let mut emb = EmbeddedSpec::default();
+    if let Some(e) = &raw.embedded {
+        if let Some(l) = &e.latency {
+            emb.latency = l.get_ref().clone();
+        }
+        if let Some(r) = &e.error_rate {
+            if !(0.0..=1.0).contains(r.get_ref()) {
+                c.at(r, "embedded.error_rate", "must be between 0 and 1");
+            }
+            emb.error_rate = *r.get_ref();
+        }
+        if let Some(t) = &e.threads {
+            if *t.get_ref() == 0 {
+                c.at(t, "embedded.threads", "must be at least 1");
+            }
+            emb.threads = *t.get_ref() as usize;
+        }
+        emb.seed = e.seed.unwrap_or(emb.seed);
+    }
+    match &raw.target {
+        None => TargetSpec::Embedded(emb),
+        Some(t) if t.get_ref() == "embedded" => TargetSpec::Embedded(emb),
+        Some(t) if t.get_ref().starts_with("http://") || t.get_ref().starts_with("https://") => {
+            TargetSpec::Url(t.get_ref().clone())
+        }
+        Some(t) => {
+            c.at(
+                t,
+                "target",
+                format!(
+                    "`{}` is neither a http(s):// URL nor \"embedded\"",
+                    t.get_ref()
+                ),
+            );
+            TargetSpec::Embedded(emb)
+        }
+    }
+}
+
+fn http(c: &mut Checker<'_>, raw: Option<&RawHttp>) -> HttpDefaults {
+    let mut h = HttpDefaults::default();
+    let Some(r) = raw else { return h };
+    if let Some(v) = &r.version {
+        h.version = match v.get_ref().as_str() {
+            "http1" | "http/1.1" | "1.1" => HttpVersionSpec::Http1,
+            "http2" | "h2" | "h2c" | "2" => HttpVersionSpec::Http2,
+            other => {
+                c.at(
+                    v,
+                    "http.version",
+                    format!("unknown version `{other}` (use http1 or http2)"),
+                );
+                h.version
+            }
+        };
+    }
+    h.insecure = r.insecure.unwrap_or(false);
+    if let Some(d) = &r.connect_timeout {
+        h.connect_timeout = c
+            .duration(d, "http.connect_timeout")
+            .unwrap_or(h.connect_timeout);
+    }
+    if let Some(d) = &r.timeout {
+        h.timeout = c.duration(d, "http.timeout").unwrap_or(h.timeout);
+    }
+    h.headers = r
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+        .collect();
+    h
+}
+
+fn workload(
+    c: &mut Checker<'_>,
+    w: &RawWorkload,
+    i: usize,
+    default_duration: Duration,
+) -> Option<WorkloadSpec> {
+    let f = |name: &str| format!("workload[{i}].{name}");
+    let start = w
+        .start
+        .as_ref()
+        .and_then(|s| c.duration(s, &f("start")))
+        .unwrap_or_default();
+    let duration = w.duration.as_ref().map(|d| c.duration(d, &f("duration")));
+    let model = match w.model.get_ref().as_str() {
+        "open" => open(c, w, i, duration.flatten().unwrap_or(default_duration)),
+        "closed" => closed(c, w, i, duration.flatten().unwrap_or(default_duration)),
+        other => {
+            c.at(
+                &w.model,
+                f("model"),
+                format!("unknown model `{other}` (use open or closed)"),
+            );
+            None
+        }
+    };
+    if w.step.is_empty() {
+        c.at(
+            &w.name,
+            f("step"),
+            "a workload needs at least one [[workload.step]]",
+        );
+    }
+    let mut names = HashSet::new();
+    let mut steps = Vec::new();
+    for (j, s) in w.step.iter().enumerate() {
+        let s = s.get_ref();
+        if !names.insert(s.name.get_ref().clone()) {
+            c.at(
+                &s.name,
+                format!("workload[{i}].step[{j}].name"),
+                format!("duplicate step name `{}`", s.name.get_ref()),
+            );
+        }
+        if let Some(spec) = step(c, s, &format!("workload[{i}].step[{j}]")) {
+            steps.push(spec);
+        }
+    }
+    Some(WorkloadSpec {
+        name: w.name.get_ref().clone(),
+        start,
+        model: model?,
+        steps,
+    })
+}
+
+fn forbid<T>(c: &mut Checker<'_>, v: &Option<S<T>>, field: String, model: &str, hint: &str) {
+    if let Some(v) = v {
+        c.at(v, field, format!("not used by the {model} model ({hint})"));
+    }
+}
+
+fn open(c: &mut Checker<'_>, w: &RawWorkload, i: usize, duration: Duration) -> Option<ModelSpec> {
+    let f = |name: &str| format!("workload[{i}].{name}");
+    forbid(c, &w.vus, f("vus"), "open", "use rate and max_vus");
+    forbid(c, &w.start_vus, f("start_vus"), "open", "use start_rate");
+    forbid(
+        c,
+        &w.think_time,
+        f("think_time"),
+        "open",
+        "arrivals are scheduled by rate",
+    );
+    forbid(
+        c,
+        &w.iterations,
+        f("iterations"),
+        "open",
+        "the rate and duration decide the count",
+    );
+    let rate = match (&w.rate, &w.stages) {
+        (Some(r), None) => {
+            forbid(
+                c,
+                &w.start_rate,
+                f("start_rate"),
+                "constant-rate",
+                "start_rate goes with stages",
+            );
+            match crate::pattern::parse(r.get_ref()) {
+                Ok(p) => p,
+                Err(m) => {
+                    let field = match m.split_once(':') {
+                        Some((sub, _)) if !sub.contains(' ') && !sub.contains('"') => {
+                            format!("rate.{sub}")
+                        }
+                        _ => "rate".to_string(),
+                    };
+                    let msg = m
+                        .split_once(": ")
+                        .filter(|_| field != "rate")
+                        .map_or(m.as_str(), |x| x.1);
+                    c.at(r, f(&field), msg.to_string());
+                    return None;
+                }
+            }
+        }
+        (None, Some(stages)) => {
+            let start = w
+                .start_rate
+                .as_ref()
+                .map_or(Some(0.0), |r| c.rate(r, &f("start_rate")))?;
+            let mut out = Vec::new();
+            for (k, st) in stages.get_ref().iter().enumerate() {
+                let st = st.get_ref();
+                let d = c.duration(&st.duration, &f(&format!("stages[{k}].duration")));
+                let t = match st.target.get_ref() {
+                    toml::Value::String(s) => parse_rate(s)
+                        .map_err(|m| c.at(&st.target, f(&format!("stages[{k}].target")), m))
+                        .ok(),
+                    _ => {
+                        c.at(
+                            &st.target,
+                            f(&format!("stages[{k}].target")),
+                            "an open-model stage target is a rate such as \"100/s\"",
+                        );
+                        None
+                    }
+                };
+                out.push((d?, t?));
+            }
+            if out.is_empty() {
+                c.at(stages, f("stages"), "needs at least one stage");
+            }
+            Pattern::Stages {
+                start,
+                stages: out.into_iter().map(|(d, t)| (d.as_secs_f64(), t)).collect(),
+            }
+        }
+        (Some(r), Some(_)) => {
+            c.at(
+                r,
+                f("rate"),
+                "give either rate (constant) or stages (ramping), not both",
+            );
+            return None;
+        }
+        (None, None) => {
+            c.at(
+                &w.model,
+                f("rate"),
+                "an open workload needs rate = \"N/s\" or stages",
+            );
+            return None;
+        }
+    };
+    let duration = match &rate {
+        Pattern::Stages { stages, .. } if w.duration.is_none() => {
+            Duration::from_secs_f64(stages.iter().map(|s| s.0).sum())
+        }
+        _ => duration,
+    };
+    let rate = match &w.scale {
+        Some(k) if !(k.get_ref().is_finite() && *k.get_ref() >= 0.0) => {
+            c.at(k, f("scale"), "must be a non-negative number");
+            rate
+        }
+        Some(k) => Pattern::Scaled(*k.get_ref(), Box::new(rate)),
+        None => rate,
+    };
+    let arrivals = match w.arrivals.as_ref().map(|a| (a, a.get_ref().as_str())) {
+        None | Some((_, "uniform" | "constant")) => Spacing::Uniform,
+        Some((_, "poisson")) => Spacing::Poisson,
+        Some((a, other)) => {
+            c.at(
+                a,
+                f("arrivals"),
+                format!("unknown spacing `{other}` (use uniform or poisson)"),
+            );
+            Spacing::Uniform
+        }
+    };
+    let Some(max_vus) = w.max_vus.as_ref() else {
+        c.at(
+            &w.model,
+            f("max_vus"),
+            "an open workload needs max_vus (the ceiling of its VU pool)",
+        );
+        return None;
+    };
+    if *max_vus.get_ref() == 0 {
+        c.at(max_vus, f("max_vus"), "must be at least 1");
+    }
+    let pre = w
+        .pre_allocated_vus
+        .as_ref()
+        .map_or((*max_vus.get_ref()).min(10), |p| *p.get_ref());
+    if pre > *max_vus.get_ref() {
+        if let Some(p) = &w.pre_allocated_vus {
+            c.at(p, f("pre_allocated_vus"), "must not exceed max_vus");
+        }
+    }
+    Some(ModelSpec::Open {
+        rate,
+        duration,
+        arrivals,
+        max_vus: *max_vus.get_ref(),
+        pre_allocated_vus: pre,
+    })
+}
+
+fn closed(c: &mut Checker<'_>, w: &RawWorkload, i: usize, duration: Duration) -> Option<ModelSpec> {
+    let f = |name: &str| format!("workload[{i}].{name}");
+    forbid(c, &w.rate, f("rate"), "closed", "use vus");
+    forbid(c, &w.scale, f("scale"), "closed", "scale the vus");
+    forbid(c, &w.start_rate, f("start_rate"), "closed", "use start_vus");
+    forbid(
+        c,
+        &w.arrivals,
+        f("arrivals"),
+        "closed",
+        "VUs loop; use think_time",
+    );
+    forbid(c, &w.max_vus, f("max_vus"), "closed", "use vus or stages");
+    forbid(
+        c,
+        &w.pre_allocated_vus,
+        f("pre_allocated_vus"),
+        "closed",
+        "use vus or stages",
+    );
+    let stages = match (&w.vus, &w.stages) {
+        (Some(v), None) => {
+            if *v.get_ref() == 0 {
+                c.at(v, f("vus"), "must be at least 1");
+            }
+            forbid(
+                c,
+                &w.start_vus,
+                f("start_vus"),
+                "constant-VU",
+                "start_vus goes with stages",
+            );
+            VuStages::constant(*v.get_ref(), duration)
+        }
+        (None, Some(stages)) => {
+            let mut out = Vec::new();
+            for (k, st) in stages.get_ref().iter().enumerate() {
+                let st = st.get_ref();
+                let d = c.duration(&st.duration, &f(&format!("stages[{k}].duration")));
+                let t = match st.target.get_ref() {
+                    toml::Value::Integer(n) if *n >= 0 => Some(*n as u64),
+                    _ => {
+                        c.at(
+                            &st.target,
+                            f(&format!("stages[{k}].target")),
+                            "a closed-model stage target is a VU count (an integer)",
+                        );
+                        None
+                    }
+                };
+                out.push((d?, t?));
+            }
+            if out.is_empty() {
+                c.at(stages, f("stages"), "needs at least one stage");
+            }
+            VuStages {
+                start: w.start_vus.as_ref().map_or(0, |s| *s.get_ref()),
+                stages: out,
+            }
+        }
+        (Some(v), Some(_)) => {
+            c.at(
+                v,
+                f("vus"),
+                "give either vus (constant) or stages (ramping), not both",
+            );
+            return None;
+        }
+        (None, None) => {
+            c.at(
+                &w.model,
+                f("vus"),
+                "a closed workload needs vus = N or stages",
+            );
+            return None;
+        }
+    };
+    let think = match &w.think_time {
+        None => ThinkTime::None,
+        Some(t) => think_time(c, t, &f("think_time"))?,
+    };
+    if let Some(n) = &w.iterations {
+        if *n.get_ref() == 0 {
+            c.at(n, f("iterations"), "must be at least 1");
+        }
+    }
+    Some(ModelSpec::Closed {
+        stages,
+        think,
+        iterations: w.iterations.as_ref().map(|n| *n.get_ref()),
+    })
+}
+
+fn think_time(c: &mut Checker<'_>, t: &S<toml::Value>, field: &str) -> Option<ThinkTime> {
+    let bad = "write \"1s\", { uniform = [\"500ms\", \"2s\"] } or { exponential = \"1s\" }";
+    let dur = |v: &toml::Value| v.as_str().map(parse_duration);
+    let result = match t.get_ref() {
+        toml::Value::String(s) => parse_duration(s).map(ThinkTime::Fixed),
+        toml::Value::Table(tab) if tab.len() == 1 => match tab.iter().next() {
+            Some((k, toml::Value::Array(a))) if k == "uniform" && a.len() == 2 => {
+                match (dur(&a[0]), dur(&a[1])) {
+                    (Some(Ok(lo)), Some(Ok(hi))) if lo <= hi => Ok(ThinkTime::Uniform(lo, hi)),
+                    (Some(Ok(_)), Some(Ok(_))) => {
+                        Err("uniform bounds must be [low, high]".to_string())
+                    }
+                    (Some(Err(e)), _) | (_, Some(Err(e))) => Err(e),
+                    _ => Err(bad.to_string()),
+                }
+            }
+            Some((k, v)) if k == "exponential" => match dur(v) {
+                Some(Ok(d)) => Ok(ThinkTime::Exponential(d)),
+                Some(Err(e)) => Err(e),
+                None => Err(bad.to_string()),
+            },
+            _ => Err(bad.to_string()),
+        },
+        _ => Err(bad.to_string()),
+    };
+    result.map_err(|m| c.at(t, field, m)).ok()
+}
+
+const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
+
+fn step(c: &mut Checker<'_>, s: &RawStep, field: &str) -> Option<StepSpec> {
+    let Some(http) = &s.http else {
+        c.at(
+            &s.name,
+            format!("{field}.http"),
+            "a step needs http = { method = \"GET\", path = \"/\" }",
+        );
+        return None;
+    };
+    let h = http.get_ref();
+    let method = match &h.method {
+        None => "GET".to_string(),
+        Some(m) => {
+            let upper = m.get_ref().to_ascii_uppercase();
+            if !METHODS.contains(&upper.as_str()) {
+                // Keep going: the rest of the step is still checked and reported.
+                let msg = format!(
+                    "unknown method `{}` (use one of {})",
+                    m.get_ref(),
+                    METHODS.join(", ")
+                );
+                c.at(m, format!("{field}.http.method"), msg);
+            }
+            upper
+        }
+    };
+    if !h.path.get_ref().starts_with('/') {
+        c.at(
+            &h.path,
+            format!("{field}.http.path"),
+            "a path starts with `/`",
+        );
+    }
+    let body = match (&h.json, &h.body) {
+        (Some(_), Some(_)) => {
+            c.at(
+                http,
+                format!("{field}.http.body"),
+                "give either json or body, not both",
+            );
+            None
+        }
+        (Some(j), None) => Some(BodySpec::Json(
+            serde_json::to_value(j).unwrap_or(serde_json::Value::Null),
+        )),
+        (None, Some(b)) => Some(BodySpec::Text(b.clone())),
+        (None, None) => None,
+    };
+    let mut expect = ExpectSpec::default();
+    if let Some(e) = &s.expect {
+        let e = e.get_ref();
+        let codes = |c: &mut Checker<'_>, v: &Option<S<Vec<S<u16>>>>, name: &str| -> Vec<u16> {
+            let Some(v) = v else { return Vec::new() };
+            v.get_ref()
+                .iter()
+                .filter(|code| {
+                    let ok = (100..=599).contains(code.get_ref());
+                    if !ok {
+                        c.at(
+                            code,
+                            format!("{field}.expect.{name}"),
+                            format!("{} is not an HTTP status (100..599)", code.get_ref()),
+                        );
+                    }
+                    ok
+                })
+                .map(|code| *code.get_ref())
+                .collect()
+        };
+        expect.status = codes(c, &e.status, "status");
+        expect.expected_failure_status =
+            codes(c, &e.expected_failure_status, "expected_failure_status");
+        expect.body_contains = e.body_contains.clone();
+        expect.json = e
+            .json
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.clone(),
+                    serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
+                )
+            })
+            .collect();
+    }
+    Some(StepSpec {
+        name: s.name.get_ref().clone(),
+        http: HttpStepSpec {
+            method,
+            path: h.path.get_ref().clone(),
+            headers: h
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+                .collect(),
+            body,
+        },
+        expect,
+    })
+}
+
+fn thresholds(
+    c: &mut Checker<'_>,
+    raw: &RawScenario,
+    text: &str,
+    workloads: &[WorkloadSpec],
+) -> Vec<Threshold> {
+    let mut out = Vec::new();
+    for (key, list) in &raw.thresholds {
+        // Keys carry no span of their own; point at the key's text in the [thresholds] table.
+        let key_at = text
+            .find("[thresholds]")
+            .and_then(|t| text[t..].find(key.as_str()).map(|k| t + k))
+            .unwrap_or(list.span().start);
+        let field = format!("thresholds.\"{key}\"");
+        let parsed = parse_key(key).and_then(|(metric, filter)| {
+            if let Some(s) = &filter.step {
+                if !workloads
+                    .iter()
+                    .any(|w| w.steps.iter().any(|st| st.name == *s))
+                {
+                    return Err(format!("no step is named `{s}`"));
+                }
+            }
+            if let Some(wn) = &filter.workload {
+                if !workloads.iter().any(|w| w.name == *wn) {
+                    return Err(format!("no workload is named `{wn}`"));
+                }
+            }
+            Ok((metric, filter))
+        });
+        let (metric, filter) = match parsed {
+            Ok(v) => v,
+            Err(m) => {
+                c.problems.push(c.loc.problem(key_at, field, m));
+                continue;
+            }
+        };
+        for item in list.get_ref() {
+            let (expr, abort, delay) = match item.get_ref() {
+                RawThreshold::Expr(e) => (e.clone(), false, None),
+                RawThreshold::Full(f) => (
+                    f.threshold.clone(),
+                    f.abort_on_fail,
+                    f.delay_abort_eval.clone(),
+                ),
+            };
+            let delay = match delay.map(|d| parse_duration(&d)) {
+                None => Some(Duration::ZERO),
+                Some(Ok(d)) => Some(d),
+                Some(Err(m)) => {
+                    c.at(item, field.clone(), format!("delay_abort_eval: {m}"));
+                    None
+                }
+            };
+            match (parse_expression(metric, &expr), delay) {
+                (Ok((stat, op, limit)), Some(delay_abort_eval)) => out.push(Threshold {
+                    key: key.clone(),
+                    expression: expr.trim().to_string(),
+                    metric,
+                    filter: filter.clone(),
+                    stat,
+                    op,
+                    limit,
+                    abort_on_fail: abort,
+                    delay_abort_eval,
+                }),
+                (Err(m), _) => c.at(item, field.clone(), m),
+                _ => {}
+            }
+        }
+    }
+    out
+}
