@@ -295,7 +295,7 @@ fn parse_table(t: &toml::Table) -> Result<Pattern, String> {
             let start = f.rate("start")?.unwrap_or(0.0);
             let stages = list(f.get("stages"), "stages", |i, v| {
                 let d = field_str(v, "duration").and_then(|s| parse_duration(s).map_err(|e| e.to_string()));
-                let r = field_str(v, "target").and_then(|s| parse_rate(s));
+                let r = field_str(v, "target").and_then(parse_rate);
                 Ok((d.map_err(|e| format!("stages[{i}].duration: {e}"))?.as_secs_f64(), r.map_err(|e| format!("stages[{i}].target: {e}"))?))
             })?;
             Pattern::Stages { start, stages }
@@ -303,7 +303,7 @@ fn parse_table(t: &toml::Table) -> Result<Pattern, String> {
         "steps" => {
             let mut steps = list(f.get("steps"), "steps", |i, v| {
                 let at = field_str(v, "at").and_then(|s| parse_duration(s).map_err(|e| e.to_string()));
-                let r = field_str(v, "rate").and_then(|s| parse_rate(s));
+                let r = field_str(v, "rate").and_then(parse_rate);
                 Ok((at.map_err(|e| format!("steps[{i}].at: {e}"))?.as_secs_f64(), r.map_err(|e| format!("steps[{i}].rate: {e}"))?))
             })?;
             steps.sort_by(|a, b| a.0.total_cmp(&b.0));
