@@ -188,8 +188,14 @@ pub fn parse_key(key: &str) -> Result<(MetricKind, Filter), String> {
     Ok((metric, filter))
 }
 
-/// Parses an expression for `metric`: `STAT OP VALUE`.
-pub fn parse_expression(metric: MetricKind, expr: &str) -> Result<(Stat, Op, f64), String> {
+/// Parses an expression for `metric`: `STAT OP VALUE`. Returns the metric the expression
+/// really measures: k6 allows `error_rate < 1%`, `checks > 99%` and `rate > 16/s` under any
+/// key (`latency{step=pay}` included), meaning the errors, checks and request rate of the
+/// steps the key selects.
+pub fn parse_expression(
+    metric: MetricKind,
+    expr: &str,
+) -> Result<(MetricKind, Stat, Op, f64), String> {
     let e = expr.trim();
     let op_at = e
         .find(['<', '>', '=', '!'])
@@ -215,6 +221,10 @@ pub fn parse_expression(metric: MetricKind, expr: &str) -> Result<(Stat, Op, f64
         "med" => Stat::Med,
         "rate" => Stat::Rate,
         "count" => Stat::Count,
+        "error_rate" => {
+            return parse_expression(MetricKind::Errors, &format!("rate {}", &e[op_at..]));
+        }
+        "checks" => return parse_expression(MetricKind::Checks, &format!("rate {}", &e[op_at..])),
         p if p.starts_with("p(") && p.ends_with(')') => {
             let n: f64 = p[2..p.len() - 1]
                 .trim()
@@ -227,16 +237,15 @@ pub fn parse_expression(metric: MetricKind, expr: &str) -> Result<(Stat, Op, f64
         }
         other => {
             return Err(format!(
-                "unknown statistic `{other}` (use p(N), avg, min, max, med, rate or count)"
+                "unknown statistic `{other}` (use p(N), avg, min, max, med, rate, count, error_rate or checks)"
             ))
         }
     };
+    if metric.is_time() && matches!(stat, Stat::Rate | Stat::Count) {
+        // Throughput of the selected steps.
+        return parse_expression(MetricKind::Requests, e);
+    }
     let limit = if metric.is_time() {
-        if matches!(stat, Stat::Rate | Stat::Count) {
-            return Err(format!(
-                "`{lhs}` does not apply to a time metric (use p(N), avg, min, max or med)"
-            ));
-        }
         parse_duration(rhs)?.as_secs_f64() * 1e3
     } else {
         match (metric, stat) {
@@ -248,7 +257,7 @@ pub fn parse_expression(metric: MetricKind, expr: &str) -> Result<(Stat, Op, f64
             _ => return Err(format!("`{lhs}` does not apply here (use rate or count)")),
         }
     };
-    Ok((stat, op, limit))
+    Ok((metric, stat, op, limit))
 }
 
 /// The outcome of judging one threshold.
@@ -394,6 +403,8 @@ impl Threshold {
             let errors: u64 = selected.iter().map(|s| s.errors()).sum();
             let iterations: u64 = workloads.iter().map(|w| w.iterations).sum();
             let dropped: u64 = workloads.iter().map(|w| w.dropped).sum();
+            // Interrupted iterations arrived too: they count in the dropped share's base.
+            let interrupted: u64 = workloads.iter().map(|w| w.interrupted).sum();
             match (self.metric, self.stat) {
                 (MetricKind::Errors, Stat::Rate) => (Some(share(errors, total)), "ratio"),
                 (MetricKind::Errors, _) => (Some(errors as f64), "count"),
@@ -401,9 +412,10 @@ impl Threshold {
                 (MetricKind::Requests, _) => (Some(total as f64), "count"),
                 (MetricKind::Checks, Stat::Rate) => (Some(share(answered_ok, answered)), "ratio"),
                 (MetricKind::Checks, _) => (Some(answered_ok as f64), "count"),
-                (MetricKind::Dropped, Stat::Rate) => {
-                    (Some(share(dropped, dropped + iterations)), "ratio")
-                }
+                (MetricKind::Dropped, Stat::Rate) => (
+                    Some(share(dropped, dropped + iterations + interrupted)),
+                    "ratio",
+                ),
                 (MetricKind::Dropped, _) => (Some(dropped as f64), "count"),
                 (MetricKind::Iterations, Stat::Rate) => (Some(iterations as f64 / secs), "/s"),
                 _ => (Some(iterations as f64), "count"),
@@ -458,7 +470,7 @@ mod tests {
 
     fn t(key: &str, expr: &str) -> Threshold {
         let (metric, filter) = parse_key(key).unwrap();
-        let (stat, op, limit) = parse_expression(metric, expr).unwrap();
+        let (metric, stat, op, limit) = parse_expression(metric, expr).unwrap();
         Threshold {
             key: key.into(),
             expression: expr.into(),
@@ -496,19 +508,31 @@ mod tests {
 
     #[test]
     fn parses_k6_style_expressions() {
+        use MetricKind::*;
+        let p = |m, e: &str| parse_expression(m, e).unwrap();
         assert_eq!(
-            parse_expression(MetricKind::Latency, "p(99.9) < 1s").unwrap(),
-            (Stat::Percentile(99.9), Op::Lt, 1000.0)
+            p(Latency, "p(99.9) < 1s"),
+            (Latency, Stat::Percentile(99.9), Op::Lt, 1000.0)
+        );
+        assert_eq!(p(Errors, "rate<0.1%"), (Errors, Stat::Rate, Op::Lt, 0.001));
+        assert_eq!(
+            p(Requests, "rate > 16/s"),
+            (Requests, Stat::Rate, Op::Gt, 16.0)
+        );
+        // k6 lets these stand under any key: they measure the selected steps.
+        assert_eq!(
+            p(Latency, "error_rate < 0.1%"),
+            (Errors, Stat::Rate, Op::Lt, 0.001)
         );
         assert_eq!(
-            parse_expression(MetricKind::Errors, "rate<0.1%").unwrap(),
-            (Stat::Rate, Op::Lt, 0.001)
+            p(Latency, "checks > 99%"),
+            (Checks, Stat::Rate, Op::Gt, 0.99)
         );
         assert_eq!(
-            parse_expression(MetricKind::Requests, "rate > 16/s").unwrap(),
-            (Stat::Rate, Op::Gt, 16.0)
+            p(Latency, "rate > 16/s"),
+            (Requests, Stat::Rate, Op::Gt, 16.0)
         );
-        assert!(parse_expression(MetricKind::Latency, "rate < 1%").is_err());
+        assert!(parse_expression(Latency, "rate < 1%").is_err());
         assert!(parse_expression(MetricKind::Latency, "p(95) < 500")
             .unwrap_err()
             .contains("missing unit"));

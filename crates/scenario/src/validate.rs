@@ -666,7 +666,7 @@ fn thresholds(
                 }
             };
             match (parse_expression(metric, &expr), delay) {
-                (Ok((stat, op, limit)), Some(delay_abort_eval)) => out.push(Threshold {
+                (Ok((metric, stat, op, limit)), Some(delay_abort_eval)) => out.push(Threshold {
                     key: key.clone(),
                     expression: expr.trim().to_string(),
                     metric,
