@@ -44,6 +44,7 @@ mod interpolate;
 mod live;
 mod model;
 pub mod pattern;
+pub mod payload;
 mod raw;
 mod summary;
 mod threshold;
