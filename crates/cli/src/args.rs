@@ -21,6 +21,8 @@ pub enum Command {
         /// Scenario file (TOML).
         file: PathBuf,
     },
+    /// Show the load a scenario will send (rate curve, totals, VUs), sending nothing.
+    Plan(PlanArgs),
     /// Run the embedded demo payments API on its own.
     Target(TargetArgs),
 }
@@ -50,6 +52,21 @@ pub struct RunArgs {
     /// Print only the final summary (no per-second lines).
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Scenario file (TOML).
+    pub file: PathBuf,
+    /// Also write the rate curve as CSV to this file.
+    #[arg(long)]
+    pub csv: Option<PathBuf>,
+    /// Response time assumed for VU estimates and closed-model rates.
+    #[arg(long, default_value = "100ms")]
+    pub assume_latency: String,
+    /// Override the duration of every workload, as `run --duration` does.
+    #[arg(long)]
+    pub duration: Option<String>,
 }
 
 #[derive(Debug, Args)]

@@ -61,6 +61,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         args::Command::Run(a) => run_cmd::run(a),
         args::Command::Validate { file } => run_cmd::validate(file),
+        args::Command::Plan(a) => run_cmd::plan(a),
         args::Command::Target(a) => target_cmd::run(a)
             .map(|()| exit::PASSED)
             .map_err(Fail::bad_input),

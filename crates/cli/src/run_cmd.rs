@@ -1,6 +1,6 @@
 //! `loadgen run` and `loadgen validate`: scenario in, verdict and result files out.
 
-use crate::args::RunArgs;
+use crate::args::{PlanArgs, RunArgs};
 use crate::{exit, limits, progress, signals, Fail};
 use anyhow::Context;
 use loadgen_engine::{Event, RunControl, RunOptions, Segment};
@@ -28,14 +28,32 @@ pub fn validate(file: &Path) -> Result<u8, Fail> {
     Ok(exit::PASSED)
 }
 
+fn flag_duration(flag: &str, v: Option<&str>) -> Result<Option<Duration>, Fail> {
+    v.map(loadgen_scenario::parse_duration)
+        .transpose()
+        .map_err(|e| Fail::bad_input(anyhow::anyhow!("{flag}: {e}")))
+}
+
+pub fn plan(a: &PlanArgs) -> Result<u8, Fail> {
+    let mut sc = load(&a.file)?;
+    sc.apply_overrides(
+        flag_duration("--duration", a.duration.as_deref())?,
+        None,
+        None,
+    );
+    let latency = flag_duration("--assume-latency", Some(&a.assume_latency))?.unwrap_or_default();
+    let p = loadgen_scenario::load_plan::plan(&sc, latency);
+    print!("{}", p.to_text());
+    if let Some(path) = &a.csv {
+        std::fs::write(path, p.to_csv()).with_context(|| format!("writing {}", path.display()))?;
+        println!("rate curve written to {}", path.display());
+    }
+    Ok(exit::PASSED)
+}
+
 pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     let mut sc = load(&a.file)?;
-    let duration = a
-        .duration
-        .as_deref()
-        .map(loadgen_scenario::parse_duration)
-        .transpose()
-        .map_err(|e| Fail::bad_input(anyhow::anyhow!("--duration: {e}")))?;
+    let duration = flag_duration("--duration", a.duration.as_deref())?;
     sc.apply_overrides(duration, a.seed, a.target.clone());
     let segment = match &a.segment {
         Some(s) => s

@@ -19,6 +19,14 @@ pub enum BuildError {
         #[source]
         source: loadgen_http::HttpError,
     },
+    /// A payload generator the HTTP layer cannot use yet.
+    #[error("workload `{workload}`: payload #{payload} cannot be sent yet")]
+    Payload {
+        /// Workload name.
+        workload: String,
+        /// Payload index.
+        payload: usize,
+    },
     /// A header name or value that HTTP does not allow.
     #[error("workload `{workload}`: invalid header `{name}`")]
     Header {
@@ -29,6 +37,7 @@ pub enum BuildError {
     },
 }
 
+// (temporary until payload bodies reach the HTTP layer)
 /// Builds the plan for `scenario` against `base_url` (the resolved target).
 pub fn build_plan(scenario: &Scenario, base_url: &str) -> Result<Plan, BuildError> {
     let workloads = scenario
@@ -128,6 +137,12 @@ fn request(w: &WorkloadSpec, s: &StepSpec) -> Result<RequestSpec, BuildError> {
             r.content_type = Some(http::HeaderValue::from_static("application/json"));
         }
         Some(BodySpec::Text(t)) => r.body = Some(Template::parse(t).map_err(http_err)?),
+        Some(BodySpec::Payload(ix)) => {
+            return Err(BuildError::Payload {
+                workload: w.name.clone(),
+                payload: *ix,
+            });
+        }
         None => {}
     }
     r.expect = Expect {

@@ -42,6 +42,7 @@ mod build;
 mod error;
 mod interpolate;
 mod live;
+pub mod load_plan;
 mod model;
 pub mod pattern;
 pub mod payload;

@@ -2,6 +2,7 @@
 //! plan builder read only these types.
 
 use crate::pattern::Pattern;
+use crate::payload::PaymentGenerator;
 use crate::threshold::Threshold;
 use loadgen_engine::{Spacing, ThinkTime, VuStages};
 use std::time::Duration;
@@ -23,6 +24,8 @@ pub struct Scenario {
     pub graceful_stop: Duration,
     /// HTTP defaults for every step.
     pub http: HttpDefaults,
+    /// Payload generators (`[payload.NAME]`), referenced by steps as `json = "@NAME"`.
+    pub payloads: Vec<PaymentGenerator>,
     /// The workloads, run side by side.
     pub workloads: Vec<WorkloadSpec>,
     /// SLA thresholds.
@@ -170,6 +173,8 @@ pub enum BodySpec {
     Json(serde_json::Value),
     /// Raw text.
     Text(String),
+    /// Generated per request by the payload generator with this index in `Scenario::payloads`.
+    Payload(usize),
 }
 
 /// Checks on the answer.

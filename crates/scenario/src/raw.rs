@@ -20,6 +20,8 @@ pub struct RawScenario {
     pub embedded: Option<RawEmbedded>,
     pub http: Option<RawHttp>,
     #[serde(default)]
+    pub payload: IndexMap<String, S<toml::Table>>,
+    #[serde(default)]
     pub workload: Vec<S<RawWorkload>>,
     #[serde(default)]
     pub thresholds: IndexMap<String, S<Vec<S<RawThreshold>>>>, // file order

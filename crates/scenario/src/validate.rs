@@ -72,6 +72,17 @@ pub(crate) fn validate(raw: RawScenario, text: &str) -> Result<Scenario, Vec<Pro
                 .problem(0, "workload", "a scenario needs at least one [[workload]]"),
         );
     }
+    let mut payloads = Vec::new();
+    for (name, table) in &raw.payload {
+        match crate::payload::parse(name, table.get_ref()) {
+            Ok(g) => payloads.push(g),
+            Err(m) => {
+                let (sub, msg) = m.split_once(": ").unwrap_or(("", m.as_str()));
+                c.at(table, format!("payload.{name}.{sub}"), msg.to_string());
+            }
+        }
+    }
+    let payload_names: Vec<String> = raw.payload.keys().cloned().collect();
     let mut names = HashSet::new();
     let mut workloads = Vec::new();
     for (i, w) in raw.workload.iter().enumerate() {
@@ -82,7 +93,7 @@ pub(crate) fn validate(raw: RawScenario, text: &str) -> Result<Scenario, Vec<Pro
                 format!("duplicate workload name `{}`", w.get_ref().name.get_ref()),
             );
         }
-        if let Some(spec) = workload(&mut c, w.get_ref(), i, duration) {
+        if let Some(spec) = workload(&mut c, w.get_ref(), i, duration, &payload_names) {
             workloads.push(spec);
         }
     }
@@ -99,6 +110,7 @@ pub(crate) fn validate(raw: RawScenario, text: &str) -> Result<Scenario, Vec<Pro
         seed: raw.seed.unwrap_or(1),
         graceful_stop,
         http,
+        payloads,
         workloads,
         thresholds,
     })
@@ -183,6 +195,7 @@ fn workload(
     w: &RawWorkload,
     i: usize,
     default_duration: Duration,
+    payloads: &[String],
 ) -> Option<WorkloadSpec> {
     let f = |name: &str| format!("workload[{i}].{name}");
     let start = w
@@ -221,7 +234,7 @@ fn workload(
                 format!("duplicate step name `{}`", s.name.get_ref()),
             );
         }
-        if let Some(spec) = step(c, s, &format!("workload[{i}].step[{j}]")) {
+        if let Some(spec) = step(c, s, &format!("workload[{i}].step[{j}]"), payloads) {
             steps.push(spec);
         }
     }
@@ -511,7 +524,7 @@ fn think_time(c: &mut Checker<'_>, t: &S<toml::Value>, field: &str) -> Option<Th
 
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
-fn step(c: &mut Checker<'_>, s: &RawStep, field: &str) -> Option<StepSpec> {
+fn step(c: &mut Checker<'_>, s: &RawStep, field: &str, payloads: &[String]) -> Option<StepSpec> {
     let Some(http) = &s.http else {
         c.at(
             &s.name,
@@ -552,6 +565,24 @@ fn step(c: &mut Checker<'_>, s: &RawStep, field: &str) -> Option<StepSpec> {
                 "give either json or body, not both",
             );
             None
+        }
+        (Some(toml::Value::String(r)), None) if r.starts_with('@') => {
+            match payloads.iter().position(|p| *p == r[1..]) {
+                Some(ix) => Some(BodySpec::Payload(ix)),
+                None => {
+                    let known = if payloads.is_empty() {
+                        "none defined".to_string()
+                    } else {
+                        payloads.join(", ")
+                    };
+                    c.at(
+                        http,
+                        format!("{field}.http.json"),
+                        format!("no [payload.{}] (known: {known})", &r[1..]),
+                    );
+                    None
+                }
+            }
         }
         (Some(j), None) => Some(BodySpec::Json(
             serde_json::to_value(j).unwrap_or(serde_json::Value::Null),
