@@ -29,8 +29,36 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Scenario file (TOML).
-    pub file: PathBuf,
+    /// Scenario file (TOML); leave out and give --url for an ad-hoc run.
+    #[arg(required_unless_present = "url", conflicts_with = "url")]
+    pub file: Option<PathBuf>,
+    /// Ad-hoc run: request this URL (closed model with --vus, open model with --rate).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Ad-hoc: VUs (closed model), or the VU pool ceiling with --rate.
+    #[arg(long, default_value_t = 50, requires = "url")]
+    pub vus: u64,
+    /// Ad-hoc: arrival rate for the open model, e.g. 20000/s.
+    #[arg(long, requires = "url")]
+    pub rate: Option<String>,
+    /// Ad-hoc: HTTP method.
+    #[arg(long, default_value = "GET", requires = "url")]
+    pub method: String,
+    /// Ad-hoc: extra header `name: value` (repeatable).
+    #[arg(long = "header", short = 'H', requires = "url")]
+    pub headers: Vec<String>,
+    /// Ad-hoc: request body.
+    #[arg(long, requires = "url")]
+    pub body: Option<String>,
+    /// Ad-hoc: HTTP/2 (h2c prior knowledge, or ALPN over TLS).
+    #[arg(long, requires = "url")]
+    pub http2: bool,
+    /// Ad-hoc: accept self-signed certificates.
+    #[arg(long, requires = "url")]
+    pub insecure: bool,
+    /// Ad-hoc: threshold, `p(99)<10ms` (latency) or `errors: rate<1%` (repeatable).
+    #[arg(long = "threshold", requires = "url")]
+    pub thresholds: Vec<String>,
     /// Base URL of the system under test; overrides the scenario's `target`.
     #[arg(long)]
     pub target: Option<String>,

@@ -51,8 +51,48 @@ pub fn plan(a: &PlanArgs) -> Result<u8, Fail> {
     Ok(exit::PASSED)
 }
 
+fn adhoc(a: &RunArgs, url: &str) -> Result<Scenario, Fail> {
+    let bad = |e: String| Fail::bad_input(anyhow::anyhow!(e));
+    let rate = a
+        .rate
+        .as_deref()
+        .map(|r| loadgen_scenario::parse_rate(r).map_err(|e| bad(format!("--rate: {e}"))))
+        .transpose()?;
+    let headers = a
+        .headers
+        .iter()
+        .map(|h| {
+            h.split_once(':')
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .ok_or_else(|| bad(format!("--header `{h}`: expected `name: value`")))
+        })
+        .collect::<Result<_, _>>()?;
+    let spec = loadgen_scenario::adhoc::AdHoc {
+        url: url.to_string(),
+        method: a.method.clone(),
+        vus: a.vus,
+        rate,
+        duration: flag_duration("--duration", a.duration.as_deref())?
+            .unwrap_or(Duration::from_secs(10)),
+        headers,
+        body: a.body.clone(),
+        thresholds: a.thresholds.clone(),
+        http2: a.http2,
+        insecure: a.insecure,
+    };
+    loadgen_scenario::adhoc::scenario(&spec).map_err(bad)
+}
+
 pub fn run(a: &RunArgs) -> Result<u8, Fail> {
-    let mut sc = load(&a.file)?;
+    let mut sc = match (&a.file, &a.url) {
+        (Some(file), _) => load(file)?,
+        (None, Some(url)) => adhoc(a, url)?,
+        (None, None) => {
+            return Err(Fail::bad_input(anyhow::anyhow!(
+                "give a scenario file or --url"
+            )))
+        }
+    };
     let duration = flag_duration("--duration", a.duration.as_deref())?;
     sc.apply_overrides(duration, a.seed, a.target.clone());
     let segment = match &a.segment {

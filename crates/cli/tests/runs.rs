@@ -275,3 +275,48 @@ vus = 2
         text(&o)
     );
 }
+
+#[test]
+fn ad_hoc_runs_need_no_scenario_file() {
+    let target = Target::start(&[]);
+    let dir = scratch("adhoc");
+    let out = dir.join("out");
+    let url = format!("{}/health", target.url);
+    let o = run(&[
+        "run",
+        "--url",
+        &url,
+        "--rate",
+        "100/s",
+        "--vus",
+        "10",
+        "--duration",
+        "2s",
+        "--threshold",
+        "p(99)<5s",
+        "--threshold",
+        "errors: rate<1%",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = summary(&out);
+    assert_eq!(s["steps"][0]["count"], 200, "{s}");
+    assert_eq!(target.counters()["by_route"]["health"], 200);
+    assert_eq!(s["thresholds"].as_array().unwrap().len(), 2);
+
+    let o = run(&[
+        "run",
+        "--url",
+        &url,
+        "--duration",
+        "1s",
+        "--threshold",
+        "p(99)<1µs",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let o = run(&["run", "--url", "ftp://x", "--duration", "1s"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}

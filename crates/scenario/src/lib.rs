@@ -38,6 +38,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod adhoc;
 mod build;
 mod error;
 mod interpolate;

@@ -1,0 +1,167 @@
+//! Ad-hoc runs without a scenario file: `loadgen run --url URL --vus 50 --duration 10s`.
+//! Builds the same validated [`Scenario`] a file would give, so the summary, results folder
+//! and thresholds are those of a scenario run.
+
+use crate::model::*;
+use crate::threshold::{parse_expression, parse_key, Threshold};
+use loadgen_engine::{Spacing, ThinkTime, VuStages};
+use std::time::Duration;
+
+/// What the command line asked for.
+#[derive(Debug, Clone)]
+pub struct AdHoc {
+    /// Full URL of the one request.
+    pub url: String,
+    /// HTTP method.
+    pub method: String,
+    /// Closed model: this many VUs. Open model: the VU pool ceiling.
+    pub vus: u64,
+    /// Open model at this rate (per second) when given.
+    pub rate: Option<f64>,
+    /// Length of the run.
+    pub duration: Duration,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// Request body.
+    pub body: Option<String>,
+    /// `p(99)<10ms` (latency) or `errors: rate<1%` (metric: expression).
+    pub thresholds: Vec<String>,
+    /// HTTP/2 instead of HTTP/1.1.
+    pub http2: bool,
+    /// Accept self-signed certificates.
+    pub insecure: bool,
+}
+
+/// Builds the scenario for an ad-hoc run; errors name the offending flag.
+pub fn scenario(a: &AdHoc) -> Result<Scenario, String> {
+    let (base, path) = split_url(&a.url)?;
+    let thresholds = a
+        .thresholds
+        .iter()
+        .map(|t| threshold(t).map_err(|e| format!("--threshold `{t}`: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    if a.vus == 0 {
+        return Err("--vus: must be at least 1".into());
+    }
+    let model = match a.rate {
+        Some(rate) => ModelSpec::Open {
+            rate: crate::pattern::Pattern::Constant(rate),
+            duration: a.duration,
+            arrivals: Spacing::Uniform,
+            max_vus: a.vus,
+            pre_allocated_vus: a.vus,
+        },
+        None => ModelSpec::Closed {
+            stages: VuStages::constant(a.vus, a.duration),
+            think: ThinkTime::None,
+            iterations: None,
+        },
+    };
+    Ok(Scenario {
+        name: "adhoc".into(),
+        description: Some(format!("{} {}", a.method, a.url)),
+        target: TargetSpec::Url(base),
+        duration: a.duration,
+        seed: 1,
+        graceful_stop: Duration::from_secs(2),
+        http: HttpDefaults {
+            version: if a.http2 {
+                HttpVersionSpec::Http2
+            } else {
+                HttpVersionSpec::Http1
+            },
+            insecure: a.insecure,
+            ..HttpDefaults::default()
+        },
+        payloads: Vec::new(),
+        workloads: vec![WorkloadSpec {
+            name: "adhoc".into(),
+            start: Duration::ZERO,
+            model,
+            steps: vec![StepSpec {
+                name: "request".into(),
+                http: HttpStepSpec {
+                    method: a.method.to_ascii_uppercase(),
+                    path,
+                    headers: a.headers.clone(),
+                    body: a.body.clone().map(BodySpec::Text),
+                },
+                expect: ExpectSpec::default(),
+            }],
+        }],
+        thresholds,
+    })
+}
+
+fn split_url(url: &str) -> Result<(String, String), String> {
+    let rest = url
+        .strip_prefix("http://")
+        .or_else(|| url.strip_prefix("https://"))
+        .ok_or_else(|| format!("--url `{url}`: expected http://… or https://…"))?;
+    let scheme_len = url.len() - rest.len();
+    let (authority, path) = match rest.find(['/', '?']) {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    if authority.is_empty() {
+        return Err(format!("--url `{url}`: no host"));
+    }
+    let path = if path.starts_with('?') {
+        format!("/{path}")
+    } else {
+        path.to_string()
+    };
+    Ok((format!("{}{authority}", &url[..scheme_len]), path))
+}
+
+/// `p(99)<10ms` → a latency threshold; `errors: rate<1%` → a threshold on `errors`.
+fn threshold(text: &str) -> Result<Threshold, String> {
+    let (key, expr) = match text.split_once(':') {
+        Some((k, e)) if !k.contains(['<', '>', '=']) => (k.trim(), e.trim()),
+        _ => ("latency", text.trim()),
+    };
+    let (metric, filter) = parse_key(key)?;
+    let (metric, stat, op, limit) = parse_expression(metric, expr)?;
+    Ok(Threshold {
+        key: key.to_string(),
+        expression: expr.to_string(),
+        metric,
+        filter,
+        stat,
+        op,
+        limit,
+        abort_on_fail: false,
+        delay_abort_eval: Duration::ZERO,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_split_into_base_and_path() {
+        assert_eq!(
+            split_url("http://127.0.0.1:8089/").unwrap(),
+            ("http://127.0.0.1:8089".into(), "/".into())
+        );
+        assert_eq!(
+            split_url("https://h/a/b?x=1").unwrap(),
+            ("https://h".into(), "/a/b?x=1".into())
+        );
+        assert_eq!(
+            split_url("http://h?x").unwrap(),
+            ("http://h".into(), "/?x".into())
+        );
+        assert!(split_url("ftp://h").is_err());
+    }
+
+    #[test]
+    fn thresholds_default_to_latency() {
+        let t = threshold("p(99)<10ms").unwrap();
+        assert_eq!((t.key.as_str(), t.limit), ("latency", 10.0));
+        let t = threshold("errors: rate < 1%").unwrap();
+        assert_eq!(t.metric, crate::threshold::MetricKind::Errors);
+        assert!(threshold("p(99)<10").is_err());
+    }
+}
