@@ -15,7 +15,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run a scenario and judge it against its thresholds (exit 0 pass, 3 fail).
-    Run(RunArgs),
+    Run(Box<RunArgs>),
     /// Check a scenario without sending traffic (exit 0 valid, 2 invalid).
     Validate {
         /// Scenario file (TOML).
