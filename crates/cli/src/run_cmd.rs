@@ -4,6 +4,7 @@ use crate::args::{PlanArgs, RunArgs};
 use crate::{exit, limits, progress, signals, Fail};
 use anyhow::Context;
 use loadgen_engine::{Event, RunControl, RunOptions, Segment};
+use loadgen_scenario::results::ResultsWriter;
 use loadgen_scenario::{Scenario, TargetSpec};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -147,8 +148,21 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     );
     let steps = plan.steps();
     let mut live = loadgen_scenario::LiveThresholds::new(&sc.thresholds, &steps);
+    let mut files: Option<ResultsWriter> = None;
+    let mut file_error: Option<std::io::Error> = None;
     let report = loadgen_engine::run(&plan, &opts, &control, |e| {
+        if let Event::Started { at } = e {
+            match ResultsWriter::create(&out, &steps, *at) {
+                Ok(w) => files = Some(w),
+                Err(err) => file_error = Some(err),
+            }
+        }
         if let Event::Interval(r) = e {
+            if let Some(Err(err)) = files.as_mut().map(|w| w.interval(r)) {
+                // Keep the run going; the summary is still written and the error reported.
+                files = None;
+                file_error = Some(err);
+            }
             // The last, partial interval (graceful stop) is only worth a line if it did work.
             let idle_tail = r.length < opts.interval && r.metrics.total_requests() == 0;
             if !a.quiet && !idle_tail {
@@ -179,6 +193,19 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     summary
         .write_to(&out)
         .with_context(|| format!("writing results to {}", out.display()))?;
+    let junit = loadgen_scenario::results::junit(&sc.name, &results, report.elapsed.as_secs_f64());
+    std::fs::write(out.join("junit.xml"), junit)
+        .with_context(|| format!("writing {}", out.display()))?;
+    if let Some(w) = files {
+        w.finish()
+            .with_context(|| format!("writing interval files to {}", out.display()))?;
+    }
+    if let Some(err) = file_error {
+        eprintln!(
+            "loadgen: warning: interval files in {} are incomplete: {err}",
+            out.display()
+        );
+    }
     print!("{}", summary.to_text());
     println!("results: {}", out.display());
     Ok(code)

@@ -64,6 +64,15 @@ max_vus = 50
     assert_eq!(c["requests_total"], 400, "{c}");
     assert_eq!(c["by_status"]["201"], 200, "{c}");
     assert_eq!(s["verdict"], "passed");
+    hlog_matches_the_summary(&out, "pay.create", &steps["create"]);
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
+    let rows: u64 = csv
+        .lines()
+        .skip(1)
+        .filter(|l| l.contains(",create,"))
+        .map(|l| l.split(',').nth(4).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(rows, 200, "per-interval counts add up to the total: {csv}");
 }
 
 #[test]
@@ -184,6 +193,12 @@ fn a_failed_threshold_exits_3_and_names_limit_and_measured_value() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("p(50) < 5ms"), "{stdout}");
     assert!(out.join("summary.txt").exists());
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    assert!(junit.contains("tests=\"2\" failures=\"1\""), "{junit}");
+    assert!(
+        junit.contains("<failure message=\"p(50) &lt; 5ms: measured"),
+        "{junit}"
+    );
 }
 
 #[test]
@@ -319,4 +334,36 @@ fn ad_hoc_runs_need_no_scenario_file() {
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     let o = run(&["run", "--url", "ftp://x", "--duration", "1s"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}
+
+/// Decodes `latency.hlog` with the reference HdrHistogram reader: the intervals of `tag`
+/// add up to the count and percentiles the summary printed.
+fn hlog_matches_the_summary(out: &std::path::Path, tag: &str, step: &serde_json::Value) {
+    use base64::Engine;
+    use hdrhistogram::serialization::interval_log::{IntervalLogIterator, LogEntry};
+    use hdrhistogram::serialization::Deserializer;
+    let text = std::fs::read(out.join("latency.hlog")).unwrap();
+    let mut merged = hdrhistogram::Histogram::<u64>::new(3).unwrap();
+    let mut lines = 0;
+    for entry in IntervalLogIterator::new(&text) {
+        if let LogEntry::Interval(h) = entry.expect("valid interval log") {
+            if h.tag().map(|t| t.as_str()) == Some(&format!("latency.{tag}")) {
+                let bytes = base64::engine::general_purpose::STANDARD
+                    .decode(h.encoded_histogram())
+                    .unwrap();
+                let part: hdrhistogram::Histogram<u64> =
+                    Deserializer::new().deserialize(&mut &bytes[..]).unwrap();
+                merged.add(&part).unwrap();
+                lines += 1;
+            }
+        }
+    }
+    assert!(lines >= 2, "one line per interval");
+    assert_eq!(merged.len(), step["count"].as_u64().unwrap());
+    let p99_ms = merged.value_at_quantile(0.99) as f64 / 1e3;
+    assert!(
+        (p99_ms - step["latency"]["p99"].as_f64().unwrap()).abs() < 0.002,
+        "{p99_ms} vs {}",
+        step["latency"]
+    );
 }

@@ -48,6 +48,7 @@ mod model;
 pub mod pattern;
 pub mod payload;
 mod raw;
+pub mod results;
 mod summary;
 mod threshold;
 mod units;
