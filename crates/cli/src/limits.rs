@@ -24,3 +24,37 @@ pub fn raise_nofile() -> u64 {
     }
     lim.rlim_cur
 }
+
+/// Size of the kernel's ephemeral port range (connections per source/destination pair).
+pub fn ephemeral_ports() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range").ok()?;
+    let mut it = text.split_whitespace().map(|v| v.parse::<u64>().ok());
+    let (lo, hi) = (it.next()??, it.next()??);
+    Some(hi.saturating_sub(lo) + 1)
+}
+
+/// Refuses, before any traffic, a plan that needs more connections than this process may
+/// open. `connections` is the most VUs that can exist at once (one connection each);
+/// `embedded` doubles the files needed (the demo target's side lives in this process too).
+pub fn preflight(connections: u64, embedded: bool, nofile: u64) -> Result<(), String> {
+    // Runtimes, the listener, stdio and result files.
+    const SPARE: u64 = 64;
+    let files = connections * if embedded { 2 } else { 1 } + SPARE;
+    if nofile > 0 && files > nofile {
+        return Err(format!(
+            "the scenario may open {connections} connections ({files} files{}), but this process may open only {nofile} files. \
+             Raise the limit (`ulimit -n {files}`; the hard limit is set in /etc/security/limits.conf or systemd's LimitNOFILE), \
+             lower max_vus/vus, or split the run with --segment across machines",
+            if embedded { " with the embedded target's side" } else { "" }
+        ));
+    }
+    if let Some(ports) = ephemeral_ports() {
+        if connections > ports {
+            return Err(format!(
+                "the scenario may open {connections} connections to one address, but the ephemeral port range has only {ports} ports. \
+                 Widen net.ipv4.ip_local_port_range, lower max_vus/vus, or split the run with --segment across machines"
+            ));
+        }
+    }
+    Ok(())
+}

@@ -121,8 +121,18 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     };
     let plan = loadgen_scenario::build_plan(&sc, &base_url).map_err(Fail::bad_input)?;
     let out = a.out.clone().unwrap_or_else(|| default_out(&sc.name));
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let nofile = limits::raise_nofile();
+    let connections: u64 = sc
+        .workloads
+        .iter()
+        .map(|w| match &w.model {
+            loadgen_scenario::ModelSpec::Open { max_vus, .. } => *max_vus,
+            loadgen_scenario::ModelSpec::Closed { stages, .. } => stages.max_vus(),
+        })
+        .sum();
+    limits::preflight(segment.share_of(connections), embedded.is_some(), nofile)
+        .map_err(|e| Fail::bad_input(anyhow::anyhow!(e)))?;
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
 
     let threads = a
         .threads

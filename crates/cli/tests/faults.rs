@@ -35,3 +35,27 @@ fn the_headline_scenario_against_a_down_target_fails_with_exit_3() {
         "refused connections are counted as connect errors: {s}"
     );
 }
+
+#[test]
+fn a_plan_beyond_the_open_file_limit_is_refused_before_the_run_with_the_fix() {
+    let dir = scratch("too-big");
+    let out = dir.join("out");
+    let o = run(&[
+        "run",
+        "--url",
+        "http://127.0.0.1:9/",
+        "--vus",
+        "1000000",
+        "--duration",
+        "1s",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("ulimit -n") && err.contains("--segment"),
+        "{err}"
+    );
+    assert!(!out.exists(), "nothing was started or written");
+}

@@ -58,3 +58,34 @@ fn usage_errors_exit_2() {
     let o = run(&["run", "scenarios/does-not-exist.toml"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+#[test]
+fn every_shipped_scenario_runs_green_on_the_embedded_target() {
+    let dir = scratch("shipped");
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios")).unwrap()
+    {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        let out = dir.join(&name);
+        let o = run(&[
+            "run",
+            path.to_str().unwrap(),
+            "--duration",
+            "4s",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        if o.status.code() != Some(0) {
+            failures.push(text(&o));
+            continue;
+        }
+        let s = summary(&out);
+        assert!(s["totals"]["requests"].as_u64().unwrap() > 0, "{name}: {s}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
