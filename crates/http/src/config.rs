@@ -32,10 +32,14 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// Headers sent on every request; a step's own headers override them.
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Use the pre-encoded HTTP/1.1 fast path where it applies (plain `http://`, HTTP/1.1;
+    /// see [`HttpFactory::fast_path`](crate::HttpFactory::fast_path)). `false` forces hyper.
+    pub fast_path: bool,
 }
 
 impl ClientConfig {
-    /// HTTP/1.1 to `base`, verified TLS, 10 s connect and 60 s request timeouts, no headers.
+    /// HTTP/1.1 to `base`, verified TLS, 10 s connect and 60 s request timeouts, no headers,
+    /// the fast path where it applies.
     pub fn new(base: BaseUrl) -> Self {
         ClientConfig {
             base,
@@ -44,6 +48,7 @@ impl ClientConfig {
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             headers: Vec::new(),
+            fast_path: true,
         }
     }
 }

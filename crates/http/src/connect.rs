@@ -120,7 +120,8 @@ impl Dialer {
         }
     }
 
-    async fn tcp(&self) -> io::Result<TcpStream> {
+    /// Resolves (each address in turn) and opens a TCP connection with `TCP_NODELAY`.
+    pub(crate) async fn tcp(&self) -> io::Result<TcpStream> {
         let stream = match self.ip {
             Some(ip) => TcpStream::connect(SocketAddr::new(ip, self.port)).await?,
             None => {

@@ -10,6 +10,10 @@
 //! It must not know about scenario files (TOML), traffic patterns, payload generators or
 //! thresholds: the scenario crate turns those into a [`ClientConfig`] and [`RequestSpec`]s.
 //!
+//! Plain `http://` HTTP/1.1 sessions use a pre-encoded fast path on `httparse` ([`fast`]);
+//! HTTP/2, TLS and anything the fast path leaves alone use hyper. Both report the same
+//! outcomes and timings; [`ClientConfig::fast_path`] forces hyper.
+//!
 //! Errors are split by time: a configuration that cannot work is an [`HttpError`] from
 //! [`BaseUrl::parse`], [`Template::parse`] or [`HttpFactory::new`], before anything runs;
 //! during a run every fault is an outcome, counted, never fatal and never formatted.
@@ -21,8 +25,10 @@ mod classify;
 mod clock;
 mod config;
 mod connect;
+mod deadline;
 mod error;
 mod expect;
+pub mod fast;
 mod request;
 mod session;
 mod template;

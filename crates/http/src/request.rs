@@ -48,14 +48,14 @@ impl RequestSpec {
     }
 }
 
-const USER_AGENT_VALUE: &str = concat!("loadgen/", env!("CARGO_PKG_VERSION"));
+pub(crate) const USER_AGENT_VALUE: &str = concat!("loadgen/", env!("CARGO_PKG_VERSION"));
 
 /// What every request of one factory shares.
 pub(crate) struct Target {
     scheme: Scheme,
     authority: Authority,
-    host: HeaderValue,
-    defaults: Vec<(HeaderName, HeaderValue)>,
+    pub(crate) host: HeaderValue,
+    pub(crate) defaults: Vec<(HeaderName, HeaderValue)>,
 }
 
 impl Target {
@@ -92,20 +92,22 @@ impl Target {
 /// A step ready to send.
 pub(crate) struct Step {
     pub(crate) name: String,
-    method: Method,
-    path: Path,
-    headers: Vec<(HeaderName, Value)>,
-    body: Option<Template>,
-    content_type: Option<HeaderValue>,
+    pub(crate) method: Method,
+    pub(crate) path: Path,
+    pub(crate) headers: Vec<(HeaderName, Value)>,
+    pub(crate) body: Option<Template>,
+    pub(crate) content_type: Option<HeaderValue>,
     pub(crate) expect: Expect,
 }
 
-enum Path {
+/// A step's request target: pre-built URIs, or a template rendered per request.
+pub(crate) enum Path {
     Static { h1: Uri, h2: Uri },
     Dynamic(Template),
 }
 
-enum Value {
+/// A step header's value: pre-built, or a template rendered per request.
+pub(crate) enum Value {
     Static(HeaderValue),
     Dynamic(Template),
 }

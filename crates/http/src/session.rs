@@ -24,13 +24,22 @@
 //! A failed connect is recorded with `sent = done =` the failure instant: `Connect` for a
 //! lookup or TCP failure, `Tls` for a TLS handshake failure, `Timeout` past `connect_timeout`.
 //! `request_timeout` bounds sending, the response head and the whole body: past it the step is
-//! a `Timeout` and the connection is dropped.
+//! a `Timeout` and the connection is dropped. (Each VU keeps one timer for this, re-armed only
+//! when it goes off, so a request costs no timer registration; see `deadline.rs`.)
 //!
 //! # Bodies
 //!
 //! Every response body is read to its end so the connection stays reusable. It is kept (in a
 //! per-VU buffer reused across requests) only when a body check needs it; bodies over 16 MiB
 //! are drained but fail their checks.
+//!
+//! # Two ways to the wire
+//!
+//! Plain `http://` HTTP/1.1 sessions take the pre-encoded fast path ([`crate::fast`]): the
+//! same connection rules, timings, outcomes and checks, without hyper's per-request header
+//! maps and allocations. Everything else (HTTP/2, TLS, requests that set their own framing
+//! headers, or [`ClientConfig::fast_path`] off) goes through hyper.
+//! [`HttpFactory::fast_path`] says which one a factory's sessions use.
 //!
 //! # Threads
 //!
@@ -40,8 +49,10 @@
 use crate::classify::classify;
 use crate::config::ClientConfig;
 use crate::connect::{Conn, Dialer};
+use crate::deadline::Deadline;
 use crate::error::HttpError;
 use crate::expect::Expect;
+use crate::fast::{self, Encoded, Link};
 use crate::request::{RequestSpec, Step, Target};
 use crate::template::Vars;
 use bytes::BytesMut;
@@ -51,9 +62,10 @@ use http_body_util::BodyExt;
 use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, StepSample, VuInfo};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::time::{timeout, timeout_at, Instant};
+use tokio::time::{timeout, Instant};
 
 /// Bodies longer than this are drained but not kept for checks.
 const MAX_CHECKED_BODY: usize = 16 << 20;
@@ -69,6 +81,8 @@ pub struct HttpFactory {
 
 struct Shared {
     steps: Vec<Step>,
+    /// Pre-encoded requests, one per step, when the fast path applies.
+    fast: Option<Vec<Encoded>>,
     target: Target,
     dialer: Dialer,
     connect_timeout: Duration,
@@ -88,15 +102,22 @@ impl HttpFactory {
             .map(|spec| Step::compile(spec, &config.base, &target))
             .collect::<Result<Vec<_>, _>>()?;
         let dialer = Dialer::new(&config.base, config.version, config.insecure)?;
+        let fast = fast::plan(&config, &steps, &target);
         Ok(HttpFactory {
             shared: Arc::new(Shared {
                 steps,
+                fast,
                 target,
                 dialer,
                 connect_timeout: config.connect_timeout,
                 request_timeout: config.request_timeout,
             }),
         })
+    }
+
+    /// True when sessions use the pre-encoded HTTP/1.1 fast path rather than hyper.
+    pub fn fast_path(&self) -> bool {
+        self.shared.fast.is_some()
     }
 
     /// Step names, in order.
@@ -109,6 +130,7 @@ impl std::fmt::Debug for HttpFactory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpFactory")
             .field("steps", &self.step_names().collect::<Vec<_>>())
+            .field("fast_path", &self.fast_path())
             .finish_non_exhaustive()
     }
 }
@@ -121,6 +143,8 @@ impl SessionFactory for HttpFactory {
             shared: Arc::clone(&self.shared),
             vu: VuState {
                 conn: None,
+                link: Link::new(),
+                deadline: Deadline::default(),
                 rng: SmallRng::seed_from_u64(vu.seed),
                 seq: 0,
                 render: BytesMut::new(),
@@ -138,6 +162,8 @@ pub struct HttpSession {
 
 struct VuState {
     conn: Option<Conn>,
+    link: Link,
+    deadline: Deadline,
     rng: SmallRng,
     seq: u64,
     render: BytesMut,
@@ -149,14 +175,95 @@ impl Session for HttpSession {
         let shared = &*self.shared;
         let mut intended = it.intended;
         for index in 0..shared.steps.len() {
-            let sample = self.vu.step(shared, index, it, intended).await;
+            let sample = match &shared.fast {
+                Some(fast) => {
+                    self.vu
+                        .step_fast(shared, &fast[index], index, it, intended)
+                        .await
+                }
+                None => self.vu.step(shared, index, it, intended).await,
+            };
             it.record(&sample);
             intended = sample.done;
         }
     }
 }
 
+/// A step that failed before anything was sent.
+fn failed(index: usize, intended: Instant, outcome: Outcome) -> StepSample {
+    let now = Instant::now();
+    StepSample {
+        step: index,
+        outcome,
+        intended,
+        sent: now,
+        first_byte: None,
+        done: now,
+        connect: None,
+    }
+}
+
 impl VuState {
+    /// One step on the fast path: the same connection rules, timings and judgement as
+    /// [`VuState::step`], on a bare TCP stream.
+    async fn step_fast(
+        &mut self,
+        sh: &Shared,
+        req: &Encoded,
+        index: usize,
+        it: &Iteration<'_>,
+        intended: Instant,
+    ) -> StepSample {
+        let step = &sh.steps[index];
+        let mut connect = None;
+        if !self.link.is_open().await {
+            let start = Instant::now();
+            match timeout(sh.connect_timeout, sh.dialer.tcp()).await {
+                Ok(Ok(tcp)) => {
+                    connect = Some(start.elapsed());
+                    self.link.attach(tcp);
+                }
+                Ok(Err(_)) => return failed(index, intended, Outcome::Connect),
+                Err(_elapsed) => return failed(index, intended, Outcome::Timeout),
+            }
+        }
+
+        let mut vars = Vars::new(it.vu, it.number, self.seq, &step.name, &mut self.rng);
+        self.seq += 1;
+        let ready = self.link.render(req, &mut vars);
+
+        let sent = Instant::now();
+        let mut first_byte = None;
+        let exchanged = {
+            let body = &mut self.body;
+            let exchange =
+                pin!(ready.exchange(&step.expect, body, MAX_CHECKED_BODY, &mut first_byte));
+            self.deadline.run(sent + sh.request_timeout, exchange).await
+        };
+        let done = Instant::now();
+        let (outcome, keep) = match exchanged {
+            Some(Ok(judged)) => judged,
+            Some(Err(outcome)) => (outcome, false),
+            None => (Outcome::Timeout, false),
+        };
+        if !keep {
+            self.link.close();
+        }
+        self.link.trim();
+        if self.body.capacity() > KEEP_BODY_CAPACITY {
+            self.body = Vec::new();
+        }
+        StepSample {
+            step: index,
+            outcome,
+            intended,
+            sent,
+            first_byte,
+            done,
+            connect,
+        }
+    }
+
     async fn step(
         &mut self,
         sh: &Shared,
@@ -165,18 +272,6 @@ impl VuState {
         intended: Instant,
     ) -> StepSample {
         let step = &sh.steps[index];
-        let failed = |outcome| {
-            let now = Instant::now();
-            StepSample {
-                step: index,
-                outcome,
-                intended,
-                sent: now,
-                first_byte: None,
-                done: now,
-                connect: None,
-            }
-        };
         let mut connect = None;
         if let Some(conn) = &mut self.conn {
             // Usually ready at once; otherwise the connection task has yet to catch up with
@@ -195,7 +290,7 @@ impl VuState {
                         connect = Some(start.elapsed());
                         self.conn.insert(conn)
                     }
-                    Err(outcome) => return failed(outcome),
+                    Err(outcome) => return failed(index, intended, outcome),
                 }
             }
         };
@@ -205,21 +300,26 @@ impl VuState {
         self.seq += 1;
         let Some(req) = step.build(&sh.target, conn.is_h2(), &mut vars, &mut self.render) else {
             // Unreachable after `Step::compile`; counted rather than trusted.
-            return failed(Outcome::Protocol);
+            return failed(index, intended, Outcome::Protocol);
         };
 
         let sent = Instant::now();
         let mut first_byte = None;
-        let exchanged = timeout_at(
-            sent + sh.request_timeout,
-            exchange(conn, req, &step.expect, &mut self.body, &mut first_byte),
-        )
-        .await;
+        let exchanged = {
+            let exchange = pin!(exchange(
+                conn,
+                req,
+                &step.expect,
+                &mut self.body,
+                &mut first_byte
+            ));
+            self.deadline.run(sent + sh.request_timeout, exchange).await
+        };
         let done = Instant::now();
         let (outcome, keep) = match exchanged {
-            Ok(Ok(judged)) => judged,
-            Ok(Err(outcome)) => (outcome, false),
-            Err(_elapsed) => (Outcome::Timeout, false),
+            Some(Ok(judged)) => judged,
+            Some(Err(outcome)) => (outcome, false),
+            None => (Outcome::Timeout, false),
         };
         if !keep {
             self.conn = None;

@@ -22,7 +22,6 @@ use crate::error::HttpError;
 use bytes::{Bytes, BytesMut};
 use rand::rngs::SmallRng;
 use rand::Rng;
-use std::fmt::Write as _;
 
 /// A parsed template.
 #[derive(Debug, Clone)]
@@ -152,6 +151,11 @@ impl Template {
         self.literal.is_some()
     }
 
+    /// The whole text of a template without placeholders.
+    pub(crate) fn literal_bytes(&self) -> Option<&Bytes> {
+        self.literal.as_ref()
+    }
+
     /// The same template with `prefix` rendered before it.
     pub(crate) fn prefixed(&self, prefix: &str) -> Template {
         if prefix.is_empty() {
@@ -179,37 +183,63 @@ impl Template {
             return lit.clone();
         }
         buf.clear();
+        self.render_append(vars, buf);
+        buf.split().freeze()
+    }
+
+    /// Renders onto the end of `buf` (the HTTP/1.1 fast path writes requests this way).
+    /// Consumes the same random values, in the same order, as [`Template::render`].
+    pub(crate) fn render_append(&self, vars: &mut Vars<'_>, buf: &mut BytesMut) {
         for part in &self.parts {
             match part {
                 Part::Lit(b) => buf.extend_from_slice(b),
                 Part::Var(v) => write_var(*v, vars, buf),
             }
         }
-        buf.split().freeze()
     }
 }
 
 fn write_var(v: Var, vars: &mut Vars<'_>, buf: &mut BytesMut) {
-    // `fmt::Write` for BytesMut cannot fail; integers format without allocating.
-    let _ = match v {
-        Var::Vu => write!(buf, "{}", vars.vu),
-        Var::Iteration => write!(buf, "{}", vars.iteration),
-        Var::Seq => write!(buf, "{}", vars.seq),
-        Var::TimestampMs => write!(buf, "{}", vars.now_ms()),
-        Var::RandomInt(a, b) => write!(buf, "{}", vars.rng.random_range(a..=b)),
-        Var::Step => {
-            buf.extend_from_slice(vars.step.as_bytes());
-            Ok(())
+    match v {
+        Var::Vu => put_decimal(buf, vars.vu),
+        Var::Iteration => put_decimal(buf, vars.iteration),
+        Var::Seq => put_decimal(buf, vars.seq),
+        Var::TimestampMs => {
+            let ms = vars.now_ms();
+            put_decimal(buf, ms)
         }
+        Var::RandomInt(a, b) => {
+            let v = vars.rng.random_range(a..=b);
+            if v < 0 {
+                buf.extend_from_slice(b"-");
+            }
+            put_decimal(buf, v.unsigned_abs())
+        }
+        Var::Step => buf.extend_from_slice(vars.step.as_bytes()),
         Var::Uuid => {
-            buf.extend_from_slice(&vars.uuid());
-            Ok(())
+            let id = vars.uuid();
+            buf.extend_from_slice(&id)
         }
         Var::Timestamp => {
-            buf.extend_from_slice(&clock::rfc3339(vars.now_ms()));
-            Ok(())
+            let ms = vars.now_ms();
+            buf.extend_from_slice(&clock::rfc3339(ms))
         }
-    };
+    }
+}
+
+/// Appends `v` in decimal, without `fmt` and without allocating.
+pub(crate) fn put_decimal(buf: &mut BytesMut, mut v: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    buf.extend_from_slice(&digits[at..]);
 }
 
 fn parse_var(template: &str, name: &str) -> Result<Var, HttpError> {
@@ -360,6 +390,19 @@ mod tests {
             buf.reserve(64);
             assert_eq!(buf.as_ptr(), base, "reclaimed the same memory");
         }
+    }
+
+    #[test]
+    fn decimals_render_without_fmt() {
+        for v in [0, 7, 10, 99, 1_234_567, u64::MAX] {
+            let mut buf = BytesMut::new();
+            put_decimal(&mut buf, v);
+            assert_eq!(&buf[..], v.to_string().as_bytes());
+        }
+        let mut rng = SmallRng::seed_from_u64(3);
+        let t =
+            Template::parse("{{random_int(-9223372036854775808,-9223372036854775808)}}").unwrap();
+        assert_eq!(render(&t, &mut rng), i64::MIN.to_string());
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! never costs the connection.
 
 use crate::support::server::Server;
-use crate::support::{config, counts, get, get_expect, run};
-use loadgen_http::{Expect, HttpVersion};
+use crate::support::{config_h1, counts, get, get_expect, on_both_wires, run, Wire};
+use loadgen_http::Expect;
 use serde_json::json;
 
 fn status(s: &[u16]) -> Expect {
@@ -13,8 +13,9 @@ fn status(s: &[u16]) -> Expect {
     }
 }
 
-#[test]
-fn statuses_are_classified_and_checks_run_on_bodies() {
+on_both_wires!(statuses_are_classified_and_checks_run_on_bodies);
+
+fn statuses_are_classified_and_checks_run_on_bodies(wire: Wire) {
     let server = Server::start();
     let json_eq = |path: &str, v: serde_json::Value| Expect {
         json: vec![(path.to_owned(), v)],
@@ -49,7 +50,7 @@ fn statuses_are_classified_and_checks_run_on_bodies() {
         // The status decides first: no body check runs on an unexpected status.
         get_expect("status-before-body", "/500", contains("boom")),
     ];
-    let m = run(config(&server.url(), HttpVersion::Http1), steps, 3);
+    let m = run(config_h1(&server.url(), wire), steps, 3);
     let expected: [&[(&str, u64)]; 15] = [
         &[("success", 3)],
         &[("http_other", 3)],

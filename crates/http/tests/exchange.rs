@@ -2,17 +2,24 @@
 //! on the wire (templates, headers, prefixes).
 
 use crate::support::server::Server;
-use crate::support::{config, counts, get, get_expect, run};
+use crate::support::{config, config_h1, counts, get, get_expect, on_both_wires, run, Wire};
 use http::{HeaderName, HeaderValue, Method};
 use loadgen_engine::Outcome;
 use loadgen_http::{Expect, HttpVersion, RequestSpec, Template};
 use serde_json::json;
 
-#[test]
-fn keep_alive_reuses_one_connection_for_every_iteration() {
+on_both_wires!(
+    keep_alive_reuses_one_connection_for_every_iteration,
+    connection_close_is_followed_by_a_silent_reconnect,
+    chunked_bodies_are_read_to_the_end_and_checked,
+    templates_headers_and_body_reach_the_server,
+    host_names_are_resolved_at_connect_time,
+);
+
+fn keep_alive_reuses_one_connection_for_every_iteration(wire: Wire) {
     let server = Server::start();
     let m = run(
-        config(&server.url(), HttpVersion::Http1),
+        config_h1(&server.url(), wire),
         vec![get("a", "/ok"), get("b", "/ok")],
         20,
     );
@@ -39,11 +46,10 @@ fn h2c_prior_knowledge_multiplexes_on_one_connection() {
     assert_eq!(server.stats.h2_requests(), 20);
 }
 
-#[test]
-fn connection_close_is_followed_by_a_silent_reconnect() {
+fn connection_close_is_followed_by_a_silent_reconnect(wire: Wire) {
     let server = Server::start();
     let m = run(
-        config(&server.url(), HttpVersion::Http1),
+        config_h1(&server.url(), wire),
         vec![get("close", "/close")],
         5,
     );
@@ -52,15 +58,14 @@ fn connection_close_is_followed_by_a_silent_reconnect() {
     assert_eq!(m.steps[0].connect.len(), 5);
 }
 
-#[test]
-fn chunked_bodies_are_read_to_the_end_and_checked() {
+fn chunked_bodies_are_read_to_the_end_and_checked(wire: Wire) {
     let server = Server::start();
     let contains = |s: &str| Expect {
         body_contains: Some(s.to_owned()),
         ..Expect::default()
     };
     let m = run(
-        config(&server.url(), HttpVersion::Http1),
+        config_h1(&server.url(), wire),
         vec![
             get_expect("chunked", "/chunked", contains("part1-part2-end")),
             get("unchecked", "/chunked"),
@@ -81,10 +86,9 @@ fn field(path: &str, v: serde_json::Value) -> (String, serde_json::Value) {
 }
 
 /// The echo route answers with what it received; the step's own JSON checks verify it.
-#[test]
-fn templates_headers_and_body_reach_the_server() {
+fn templates_headers_and_body_reach_the_server(wire: Wire) {
     let server = Server::start();
-    let mut cfg = config(&format!("{}/v1", server.url()), HttpVersion::Http1);
+    let mut cfg = config_h1(&format!("{}/v1", server.url()), wire);
     cfg.headers = vec![
         (
             HeaderName::from_static("x-team"),
@@ -155,11 +159,10 @@ fn http2_requests_carry_the_authority_instead_of_a_host_header() {
     assert_eq!(server.stats.h2_requests(), 2);
 }
 
-#[test]
-fn host_names_are_resolved_at_connect_time() {
+fn host_names_are_resolved_at_connect_time(wire: Wire) {
     let server = Server::start();
     let url = format!("http://localhost:{}", server.addr.port());
-    let m = run(config(&url, HttpVersion::Http1), vec![get("ok", "/ok")], 2);
+    let m = run(config_h1(&url, wire), vec![get("ok", "/ok")], 2);
     assert_eq!(counts(&m, 0), [("success", 2)]);
     assert_eq!(m.steps[0].count(Outcome::Success), 2);
 }

@@ -2,19 +2,25 @@
 
 use crate::support::raw::{self, Raw};
 use crate::support::server::Server;
-use crate::support::{config, counts, get, run};
+use crate::support::{config, config_h1, counts, get, on_both_wires, run, Wire};
 use loadgen_engine::{Metrics, Outcome};
-use loadgen_http::HttpVersion;
+use loadgen_http::{ClientConfig, HttpVersion};
 use std::time::Duration;
 
-fn against(kind: Raw, version: HttpVersion) -> Metrics {
+fn against(kind: Raw, cfg: impl FnOnce(&str) -> ClientConfig) -> Metrics {
     let url = format!("http://{}", raw::start(kind));
-    run(
-        config(&url, version),
-        vec![get("a", "/ok"), get("b", "/ok")],
-        2,
-    )
+    run(cfg(&url), vec![get("a", "/ok"), get("b", "/ok")], 2)
 }
+
+on_both_wires!(
+    refused_connections_are_connect_errors_and_the_iteration_goes_on,
+    unresolvable_names_are_connect_errors,
+    garbage_is_a_protocol_error,
+    a_reset_is_a_reset,
+    a_close_without_an_answer_is_a_reset,
+    a_stalled_server_times_out_no_sooner_than_the_request_timeout,
+    after_a_timeout_the_next_step_reconnects_and_succeeds,
+);
 
 /// The smallest recorded latency of `outcome` at step 0, in µs, rounded up to the top of its
 /// histogram bucket (bucket bottoms can sit just under the recorded value).
@@ -25,11 +31,10 @@ fn min_latency_us(m: &Metrics, outcome: Outcome) -> u64 {
     h.highest_equivalent(h.min())
 }
 
-#[test]
-fn refused_connections_are_connect_errors_and_the_iteration_goes_on() {
+fn refused_connections_are_connect_errors_and_the_iteration_goes_on(wire: Wire) {
     let url = format!("http://{}", raw::refused());
     let m = run(
-        config(&url, HttpVersion::Http1),
+        config_h1(&url, wire),
         vec![get("a", "/ok"), get("b", "/ok")],
         3,
     );
@@ -42,19 +47,17 @@ fn refused_connections_are_connect_errors_and_the_iteration_goes_on() {
     );
 }
 
-#[test]
-fn unresolvable_names_are_connect_errors() {
+fn unresolvable_names_are_connect_errors(wire: Wire) {
     let m = run(
-        config("http://no-such-host.invalid:80", HttpVersion::Http1),
+        config_h1("http://no-such-host.invalid:80", wire),
         vec![get("a", "/ok")],
         1,
     );
     assert_eq!(counts(&m, 0), [("connect", 1)]);
 }
 
-#[test]
-fn garbage_is_a_protocol_error() {
-    let m = against(Raw::Garbage, HttpVersion::Http1);
+fn garbage_is_a_protocol_error(wire: Wire) {
+    let m = against(Raw::Garbage, |url| config_h1(url, wire));
     assert_eq!(counts(&m, 0), [("protocol", 2)]);
     assert_eq!(counts(&m, 1), [("protocol", 2)]);
 }
@@ -62,29 +65,26 @@ fn garbage_is_a_protocol_error() {
 #[test]
 fn garbage_to_http2_is_a_protocol_error_or_reset() {
     // An h2 client reading non-HTTP/2 bytes sees a framing error (or the peer's close).
-    let m = against(Raw::Garbage, HttpVersion::Http2);
+    let m = against(Raw::Garbage, |url| config(url, HttpVersion::Http2));
     let bad = m.steps[0].count(Outcome::Protocol) + m.steps[0].count(Outcome::Reset);
     assert_eq!(bad, 2, "{:?}", counts(&m, 0));
 }
 
-#[test]
-fn a_reset_is_a_reset() {
-    let m = against(Raw::Reset, HttpVersion::Http1);
+fn a_reset_is_a_reset(wire: Wire) {
+    let m = against(Raw::Reset, |url| config_h1(url, wire));
     assert_eq!(counts(&m, 0), [("reset", 2)]);
     assert_eq!(counts(&m, 1), [("reset", 2)]);
 }
 
-#[test]
-fn a_close_without_an_answer_is_a_reset() {
-    let m = against(Raw::Hangup, HttpVersion::Http1);
+fn a_close_without_an_answer_is_a_reset(wire: Wire) {
+    let m = against(Raw::Hangup, |url| config_h1(url, wire));
     assert_eq!(counts(&m, 0), [("reset", 2)]);
     assert_eq!(counts(&m, 1), [("reset", 2)]);
 }
 
-#[test]
-fn a_stalled_server_times_out_no_sooner_than_the_request_timeout() {
+fn a_stalled_server_times_out_no_sooner_than_the_request_timeout(wire: Wire) {
     let url = format!("http://{}", raw::start(Raw::Stall));
-    let mut cfg = config(&url, HttpVersion::Http1);
+    let mut cfg = config_h1(&url, wire);
     cfg.request_timeout = Duration::from_millis(300);
     let m = run(cfg, vec![get("a", "/ok")], 2);
     assert_eq!(counts(&m, 0), [("timeout", 2)]);
@@ -107,10 +107,9 @@ fn a_stalled_tls_handshake_is_a_connect_timeout() {
     assert!(min_latency_us(&m, Outcome::Timeout) >= 300_000);
 }
 
-#[test]
-fn after_a_timeout_the_next_step_reconnects_and_succeeds() {
+fn after_a_timeout_the_next_step_reconnects_and_succeeds(wire: Wire) {
     let server = Server::start();
-    let mut cfg = config(&server.url(), HttpVersion::Http1);
+    let mut cfg = config_h1(&server.url(), wire);
     cfg.request_timeout = Duration::from_millis(200);
     let m = run(cfg, vec![get("slow", "/slow"), get("ok", "/ok")], 3);
     assert_eq!(counts(&m, 0), [("timeout", 3)]);

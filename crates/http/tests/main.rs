@@ -5,6 +5,9 @@ mod support;
 
 mod checks;
 mod config;
+mod conformance;
 mod exchange;
 mod faults;
+mod odd;
 mod tls;
+mod wire;

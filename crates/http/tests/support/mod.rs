@@ -1,6 +1,8 @@
 //! Shared fixtures: local servers and a driver that runs sessions like the engine does.
 
+pub mod nginx;
 pub mod raw;
+pub mod scripted;
 pub mod server;
 
 use loadgen_engine::{Iteration, Metrics, Outcome, Recorder, Session, SessionFactory, VuInfo};
@@ -20,6 +22,39 @@ pub fn config(base: &str, version: HttpVersion) -> ClientConfig {
     c
 }
 
+/// Which client path an HTTP/1.1 test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wire {
+    /// The pre-encoded fast path (the default for plain HTTP/1.1).
+    Fast,
+    /// hyper, forced with `fast_path = false`.
+    Hyper,
+}
+
+/// An HTTP/1.1 config for `base` on `wire`.
+pub fn config_h1(base: &str, wire: Wire) -> ClientConfig {
+    let mut c = config(base, HttpVersion::Http1);
+    c.fast_path = wire == Wire::Fast;
+    c
+}
+
+/// Runs `fn $test(wire: Wire)` as two tests, `$test::fast` and `$test::hyper`.
+macro_rules! on_both_wires {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            #[test]
+            fn fast() {
+                super::$test($crate::support::Wire::Fast)
+            }
+            #[test]
+            fn hyper() {
+                super::$test($crate::support::Wire::Hyper)
+            }
+        }
+    )*};
+}
+pub(crate) use on_both_wires;
+
 /// A GET step expecting any 2xx.
 pub fn get(name: &str, path: &str) -> RequestSpec {
     RequestSpec::new(name, http::Method::GET, Template::parse(path).unwrap())
@@ -36,6 +71,12 @@ pub fn get_expect(name: &str, path: &str, expect: Expect) -> RequestSpec {
 /// Runs `iterations` iterations of one VU on a current-thread runtime inside a `LocalSet`,
 /// as the engine's workers do, and returns what was recorded.
 pub fn drive(factory: &HttpFactory, iterations: u64) -> Metrics {
+    drive_with_pause(factory, iterations, Duration::ZERO)
+}
+
+/// [`drive`], idling `pause` between iterations (so the runtime sees what the server did to
+/// an idle connection).
+pub fn drive_with_pause(factory: &HttpFactory, iterations: u64, pause: Duration) -> Metrics {
     let steps = factory.step_names().count();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -52,15 +93,21 @@ pub fn drive(factory: &HttpFactory, iterations: u64) -> Metrics {
         for n in 0..iterations {
             let it = Iteration::new(&recorder, 0, 3, n, Instant::now());
             session.iteration(&it).await;
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+            }
         }
         drop(session);
         recorder.take()
     })
 }
 
-/// Builds a factory and drives it.
+/// Builds a factory and drives it. A plain HTTP/1.1 config with `fast_path` on must get the
+/// fast path (these tests' requests never set framing headers).
 pub fn run(config: ClientConfig, specs: Vec<RequestSpec>, iterations: u64) -> Metrics {
+    let fast = config.fast_path && !config.base.is_tls() && config.version == HttpVersion::Http1;
     let factory = HttpFactory::new(Arc::new(config), specs).expect("valid factory");
+    assert_eq!(factory.fast_path(), fast, "{factory:?}");
     drive(&factory, iterations)
 }
 

@@ -131,6 +131,7 @@ async fn handle(req: Request<Incoming>, stats: Arc<Stats>) -> Result<Out, Infall
             r
         }
         "/404" => full(404, "not found"),
+        "/204" => full(204, ""),
         "/500" => full(500, "boom"),
         "/302" => full(302, ""),
         "/close" => {
@@ -139,15 +140,14 @@ async fn handle(req: Request<Incoming>, stats: Arc<Stats>) -> Result<Out, Infall
                 .insert("connection", "close".parse().unwrap());
             r
         }
-        "/chunked" => Response::new(
-            Chunks(
-                ["part1-", "part2-", "end"]
-                    .into_iter()
-                    .map(Bytes::from)
-                    .collect(),
-            )
-            .boxed(),
-        ),
+        "/chunked" => Response::new(Chunks::new(["part1-", "part2-", "end"], None).boxed()),
+        // Trailers are sent only to a client that asked with `te: trailers`.
+        "/trailers" => {
+            let mut t = http::HeaderMap::new();
+            t.insert("x-checksum", "abc".parse().unwrap());
+            t.insert("x-count", "3".parse().unwrap());
+            Response::new(Chunks::new(["one-", "two-", "three"], Some(t)).boxed())
+        }
         "/slow" => {
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             full(200, "late")
@@ -181,8 +181,15 @@ async fn echo(req: Request<Incoming>) -> Out {
     full(200, doc.to_string())
 }
 
-/// A body of several frames with no known length: sent chunked over HTTP/1.1.
-struct Chunks(VecDeque<Bytes>);
+/// A body of several frames with no known length: sent chunked over HTTP/1.1, with
+/// trailers when given.
+struct Chunks(VecDeque<Bytes>, Option<http::HeaderMap>);
+
+impl Chunks {
+    fn new<const N: usize>(parts: [&'static str; N], trailers: Option<http::HeaderMap>) -> Self {
+        Chunks(parts.into_iter().map(Bytes::from).collect(), trailers)
+    }
+}
 
 impl Body for Chunks {
     type Data = Bytes;
@@ -192,7 +199,10 @@ impl Body for Chunks {
         mut self: Pin<&mut Self>,
         _cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        Poll::Ready(self.0.pop_front().map(|b| Ok(Frame::data(b))))
+        if let Some(b) = self.0.pop_front() {
+            return Poll::Ready(Some(Ok(Frame::data(b))));
+        }
+        Poll::Ready(self.1.take().map(|t| Ok(Frame::trailers(t))))
     }
 
     fn size_hint(&self) -> SizeHint {

@@ -1,0 +1,254 @@
+//! One VU's fast-path connection and its buffers, and the exchange of one request.
+
+use super::chunked::Chunked;
+use super::encode::Encoded;
+use super::head::{self, Framing, Parsed};
+use crate::classify::classify_io;
+use crate::expect::Expect;
+use crate::template::Vars;
+use bytes::BytesMut;
+use loadgen_engine::Outcome;
+use std::future::poll_fn;
+use std::io;
+use std::task::Poll;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::time::Instant;
+
+/// Size of a fresh read buffer (hyper's initial buffer size too).
+const READ_BUF: usize = 8 << 10;
+/// A body read may grow the buffer to this, to take large bodies in fewer reads.
+const BODY_READ_BUF: usize = 64 << 10;
+/// A head may grow the buffer to this (hyper's default `max_buf_size`); past it, `Protocol`.
+const MAX_HEAD: usize = 8192 + 4096 * 100;
+/// A write buffer grown past this is given back after the request.
+const KEEP_WRITE_CAPACITY: usize = 64 << 10;
+
+/// A VU's connection (when open) and the buffers reused by every request.
+pub(crate) struct Link {
+    tcp: Option<TcpStream>,
+    /// Read buffer; its length is its usable size (zeroed once, never shrunk below
+    /// [`READ_BUF`] while in use).
+    rbuf: Vec<u8>,
+    /// Rendered requests.
+    wbuf: BytesMut,
+    /// A templated body, rendered before it is framed.
+    scratch: BytesMut,
+}
+
+impl Link {
+    /// No connection, no buffers yet.
+    pub(crate) fn new() -> Self {
+        Link {
+            tcp: None,
+            rbuf: Vec::new(),
+            wbuf: BytesMut::new(),
+            scratch: BytesMut::new(),
+        }
+    }
+
+    /// True when a kept connection can take a request. Costs no system call unless the
+    /// runtime has seen the socket readable since the last response was read; then one
+    /// non-blocking read tells a live connection (nothing to read) from a closed one (end of
+    /// stream, error, or bytes nobody asked for). A dead connection is dropped.
+    pub(crate) async fn is_open(&mut self) -> bool {
+        let Some(tcp) = &self.tcp else {
+            return false;
+        };
+        // The task's own waker: the read that follows registers the same one, for free.
+        let alive = poll_fn(|cx| {
+            Poll::Ready(match tcp.poll_read_ready(cx) {
+                Poll::Pending => true,
+                Poll::Ready(Err(_)) => false,
+                Poll::Ready(Ok(())) => matches!(
+                    tcp.try_read(&mut [0u8; 1]),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock
+                ),
+            })
+        })
+        .await;
+        if !alive {
+            self.tcp = None;
+        }
+        alive
+    }
+
+    /// Makes `tcp` the VU's connection.
+    pub(crate) fn attach(&mut self, tcp: TcpStream) {
+        if self.rbuf.len() < READ_BUF {
+            self.rbuf = vec![0; READ_BUF];
+        }
+        self.tcp = Some(tcp);
+    }
+
+    /// Closes the connection (after a fault, or when the server asked).
+    pub(crate) fn close(&mut self) {
+        self.tcp = None;
+    }
+
+    /// Renders the request into the write buffer (when it has templated parts). Call before
+    /// taking the `sent` instant, as the hyper path builds its request before sending.
+    pub(crate) fn render<'a>(&'a mut self, req: &'a Encoded, vars: &mut Vars<'_>) -> Ready<'a> {
+        let bytes = req.bytes(vars, &mut self.wbuf, &mut self.scratch);
+        Ready {
+            tcp: self.tcp.as_mut(),
+            rbuf: &mut self.rbuf,
+            bytes,
+            is_head: req.is_head,
+        }
+    }
+
+    /// Gives back buffers that grew for an unusual request or response.
+    pub(crate) fn trim(&mut self) {
+        if self.rbuf.len() > BODY_READ_BUF {
+            self.rbuf.truncate(READ_BUF);
+            self.rbuf.shrink_to_fit();
+        }
+        if self.wbuf.capacity() > KEEP_WRITE_CAPACITY {
+            self.wbuf = BytesMut::new();
+            self.scratch = BytesMut::new();
+        }
+    }
+}
+
+/// A rendered request on its connection, ready to exchange.
+pub(crate) struct Ready<'a> {
+    tcp: Option<&'a mut TcpStream>,
+    rbuf: &'a mut Vec<u8>,
+    bytes: &'a [u8],
+    is_head: bool,
+}
+
+impl Ready<'_> {
+    /// Writes the request, reads the whole response and judges it: `Ok((outcome,
+    /// keep_connection))` for a complete response, `Err(outcome)` for a connection-level
+    /// failure. Body bytes go to `body` when a body check needs them (up to `max_body`).
+    pub(crate) async fn exchange(
+        self,
+        expect: &Expect,
+        body: &mut Vec<u8>,
+        max_body: usize,
+        first_byte: &mut Option<Instant>,
+    ) -> Result<(Outcome, bool), Outcome> {
+        let Ready {
+            tcp,
+            rbuf,
+            bytes,
+            is_head,
+        } = self;
+        let tcp = tcp.ok_or(Outcome::Reset)?;
+        // Usually the socket takes the whole request at once, without the future.
+        let written = match tcp.try_write(bytes) {
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => 0,
+            Err(e) => return Err(classify_io(&e)),
+        };
+        if written < bytes.len() {
+            let rest = &bytes[written..];
+            tcp.write_all(rest).await.map_err(|e| classify_io(&e))?;
+        }
+
+        // The head, after any 1xx heads.
+        let (mut start, mut end) = (0, 0);
+        let head = loop {
+            if end > start {
+                match head::parse(&rbuf[start..end], is_head)? {
+                    Parsed::Final(h) => break h,
+                    Parsed::Informational(n) => {
+                        start += n;
+                        continue;
+                    }
+                    Parsed::Partial => {}
+                }
+            }
+            if end == rbuf.len() {
+                if start > 0 {
+                    rbuf.copy_within(start..end, 0);
+                    (start, end) = (0, end - start);
+                } else if rbuf.len() < MAX_HEAD {
+                    rbuf.resize((rbuf.len() * 2).min(MAX_HEAD), 0);
+                } else {
+                    return Err(Outcome::Protocol);
+                }
+            }
+            end += read(tcp, &mut rbuf[end..]).await?;
+        };
+        *first_byte = Some(Instant::now());
+        start += head.len;
+
+        let verdict = expect.check_status(head.status);
+        let keep_body = verdict.is_ok() && expect.needs_body();
+        body.clear();
+        let mut overflow = false;
+        let mut sink = |data: &[u8]| {
+            if keep_body {
+                if body.len() + data.len() <= max_body {
+                    body.extend_from_slice(data);
+                } else {
+                    overflow = true;
+                }
+            }
+        };
+        match head.framing {
+            Framing::Empty => {}
+            Framing::Length(mut left) => loop {
+                let n = ((end - start) as u64).min(left) as usize;
+                sink(&rbuf[start..start + n]);
+                start += n;
+                left -= n as u64;
+                if left == 0 {
+                    break;
+                }
+                (start, end) = (0, refill(tcp, rbuf).await?);
+            },
+            Framing::Chunked => {
+                let mut chunks = Chunked::new();
+                loop {
+                    start += chunks.feed(&rbuf[start..end], &mut sink)?;
+                    if chunks.is_done() {
+                        break;
+                    }
+                    (start, end) = (0, refill(tcp, rbuf).await?);
+                }
+            }
+            Framing::UntilClose => loop {
+                sink(&rbuf[start..end]);
+                start = end;
+                // The end of stream ends the body; a reset is still a reset.
+                match tcp.read(rbuf).await {
+                    Ok(0) => break,
+                    Ok(n) => (start, end) = (0, n),
+                    Err(e) => return Err(classify_io(&e)),
+                }
+            },
+        }
+        // Bytes past the response were not asked for: the connection cannot be trusted.
+        let keep = head.keep_alive && start == end;
+        let outcome = match verdict {
+            Err(outcome) => outcome,
+            Ok(()) if !keep_body => Outcome::Success,
+            Ok(()) if !overflow && expect.check_body(body) => Outcome::Success,
+            Ok(()) => Outcome::CheckFailed,
+        };
+        Ok((outcome, keep))
+    }
+}
+
+/// Reads into `into`; an end of stream is `Reset` (the response is incomplete).
+async fn read(tcp: &mut TcpStream, into: &mut [u8]) -> Result<usize, Outcome> {
+    match tcp.read(into).await {
+        Ok(0) => Err(Outcome::Reset),
+        Ok(n) => Ok(n),
+        Err(e) => Err(classify_io(&e)),
+    }
+}
+
+/// Reads body bytes into the whole (emptied) buffer, doubling it up to [`BODY_READ_BUF`] when
+/// the last read filled it.
+async fn refill(tcp: &mut TcpStream, rbuf: &mut Vec<u8>) -> Result<usize, Outcome> {
+    let n = read(tcp, rbuf).await?;
+    if n == rbuf.len() && n < BODY_READ_BUF {
+        rbuf.resize((n * 2).min(BODY_READ_BUF), 0);
+    }
+    Ok(n)
+}

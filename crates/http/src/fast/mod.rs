@@ -1,0 +1,85 @@
+//! The pre-encoded HTTP/1.1 fast path: plain TCP, requests written as pre-built bytes,
+//! responses parsed with `httparse` from a reused per-VU buffer.
+//!
+//! hyper builds a header map and header names for every request and response, allocates a
+//! handful of times per exchange and hops between the session and its connection task. For
+//! the common load-test case — plain `http://`, HTTP/1.1, one request at a time per
+//! connection — none of that is needed. This module does the same exchange with:
+//!
+//! * **Pre-encoded requests.** Each step's request line and headers are encoded once, when
+//!   the factory is built, in the exact bytes hyper would send (same header order, lower-case
+//!   names, `content-length` only for a non-empty body). A step with no placeholders is one
+//!   [`Bytes`](bytes::Bytes) written as is; otherwise only the templated parts are rendered
+//!   per request, into a per-VU buffer, consuming the VU's random generator in the same order
+//!   as the hyper path (path, body, headers).
+//! * **One write** per request on a `TCP_NODELAY` tokio `TcpStream`.
+//! * **`httparse` responses** read into a per-VU buffer (8 KiB, grown for a large head or a
+//!   large body, given back when it grew past 64 KiB). Headers are looked at once, never
+//!   copied.
+//!
+//! # What it handles
+//!
+//! `Content-Length` bodies; `Transfer-Encoding: chunked` (chunk extensions and trailers are
+//! read and ignored; the rules are in `fast/chunked.rs`); bodies delimited by the close of
+//! the connection; `Connection: close` and HTTP/1.0 responses (the connection is closed
+//! after the response, the next step reconnects and reports its connect time); 1xx
+//! informational responses (skipped, as hyper does); responses without a body (HEAD
+//! requests, 204, 304). Every body is read to its end, so keep-alive holds; it is kept only
+//! when a body check needs it.
+//!
+//! # What it refuses
+//!
+//! Anything odd is a [`Protocol`](loadgen_engine::Outcome::Protocol) outcome and costs the
+//! connection, never a panic or a hang: a malformed head, more than 100 headers, a head larger
+//! than hyper's buffer limit (400 KiB), `101 Switching Protocols` (nothing asked for an
+//! upgrade), an invalid or conflicting `Content-Length`, `Transfer-Encoding` on an HTTP/1.0
+//! response, bad chunk framing. Bytes the server sends beyond a complete response make the
+//! connection unusable (as hyper's "unexpected message"): the step's outcome stands and the
+//! next step reconnects.
+//!
+//! Where this differs from hyper: hyper hands an unasked-for `101` over as a final answer
+//! (an `HttpOther` outcome under the default expectation) and checks its buffer limit only
+//! between reads, so it may accept a larger head; a chunk size line without digits is
+//! refused here and read as 0 by hyper; and the request (body included) is written whole
+//! before the response is read, so an answer the server sends early, while a large body is
+//! still going out, is seen only after the write.
+//!
+//! # When hyper is used instead
+//!
+//! The fast path is chosen per factory, for every step, when all of these hold: the
+//! [`ClientConfig::fast_path`](crate::ClientConfig::fast_path) switch is on (the default),
+//! the base URL is `http://`, the version is HTTP/1.1, and no step needs hyper's handling of
+//! the request framing — no `CONNECT` method, no `content-length`, `transfer-encoding`,
+//! `connection` or `upgrade` header among the default or step headers, and no `#` in a
+//! request target (hyper drops the fragment). HTTP/2, TLS and those requests use hyper.
+//!
+//! # Timings and faults
+//!
+//! As on the hyper path: `connect_timeout` bounds opening the connection, `request_timeout`
+//! bounds the write, the response head and the whole body; `first_byte` is taken when the
+//! final (non-1xx) head has been parsed, `done` when the body is complete. I/O errors are
+//! classified by [`classify_io`](crate::classify_io), an early end of stream is a `Reset`.
+//! Before a request goes out on a kept connection, its readiness is checked without a
+//! system call: if the runtime saw it readable (the server closed it, or sent something
+//! unasked), one non-blocking read decides, and a dead connection is replaced silently — the
+//! same thing hyper's connection task does for an idle connection.
+
+pub(crate) mod chunked;
+mod encode;
+mod head;
+mod link;
+
+pub(crate) use encode::Encoded;
+pub(crate) use link::Link;
+
+use crate::config::{ClientConfig, HttpVersion};
+use crate::request::{Step, Target};
+
+/// Pre-encodes every step when the fast path applies to this configuration; `None` means
+/// the sessions use hyper.
+pub(crate) fn plan(config: &ClientConfig, steps: &[Step], target: &Target) -> Option<Vec<Encoded>> {
+    if !config.fast_path || config.base.is_tls() || config.version != HttpVersion::Http1 {
+        return None;
+    }
+    steps.iter().map(|s| Encoded::new(s, target)).collect()
+}

@@ -1,0 +1,149 @@
+//! A throwaway nginx on 127.0.0.1, when nginx is installed: its own prefix directory, one
+//! process (`master_process off`), killed by its own handle when dropped.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Body of `/static/big.txt` after nginx's `sub_filter` rewrote it (served chunked).
+pub const BIG_LINES: usize = 3000;
+
+pub struct Nginx {
+    pub port: u16,
+    child: Child,
+    dir: PathBuf,
+    base: (u64, u64),
+    fetches: AtomicU64,
+}
+
+/// The nginx binary, if installed.
+fn binary() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .into_iter()
+        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .chain(["/usr/sbin".into(), "/usr/local/sbin".into()])
+        .map(|d| d.join("nginx"))
+        .find(|p| p.is_file());
+    on_path
+}
+
+impl Nginx {
+    /// Starts nginx, or prints a note and returns `None` when it is not installed.
+    pub fn start(test: &str) -> Option<Nginx> {
+        let Some(bin) = binary() else {
+            eprintln!("note: nginx is not installed; skipping {test}");
+            return None;
+        };
+        static N: AtomicU64 = AtomicU64::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "loadgen-http-nginx-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::SeqCst)
+        ));
+        std::fs::create_dir_all(dir.join("static")).unwrap();
+        std::fs::create_dir_all(dir.join("tmp")).unwrap();
+        let big: String = (0..BIG_LINES)
+            .map(|i| format!("line {i:05} NEEDLE\n"))
+            .collect();
+        std::fs::write(dir.join("static/big.txt"), big).unwrap();
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap().port()
+        };
+        let d = dir.display();
+        let conf = format!(
+            r#"daemon off; master_process off; worker_processes 1;
+error_log {d}/error.log; pid {d}/nginx.pid;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;
+  uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;
+  keepalive_requests 1000000;
+  server {{
+    listen 127.0.0.1:{port};
+    location = /ok {{ return 200 "ok"; }}
+    location = /close {{ keepalive_timeout 0; return 200 "bye"; }}
+    location = /204 {{ return 204; }}
+    location = /status {{ stub_status; }}
+    location /static/ {{
+      root {d}; default_type text/plain; output_buffers 4 4k;
+      sub_filter NEEDLE needle; sub_filter_once off; sub_filter_types *;
+    }}
+  }}
+}}
+"#
+        );
+        std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+        let child = Command::new(bin)
+            .arg("-p")
+            .arg(&dir)
+            .arg("-c")
+            .arg(dir.join("nginx.conf"))
+            .arg("-e")
+            .arg(dir.join("error.log"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx starts");
+        let mut nginx = Nginx {
+            port,
+            child,
+            dir,
+            base: (0, 0),
+            fetches: AtomicU64::new(0),
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline || nginx.child.try_wait().unwrap().is_some() {
+                let log = std::fs::read_to_string(nginx.dir.join("error.log")).unwrap_or_default();
+                panic!("nginx did not start on port {port}: {log}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        nginx.base = nginx.stub_status();
+        Some(nginx)
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// (accepted connections, requests) from `stub_status`, this fetch included.
+    fn stub_status(&self) -> (u64, u64) {
+        let mut tcp = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
+        tcp.write_all(b"GET /status HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
+            .unwrap();
+        let mut text = String::new();
+        tcp.read_to_string(&mut text).unwrap();
+        let line = text
+            .lines()
+            .skip_while(|l| !l.starts_with("server accepts"))
+            .nth(1)
+            .expect("stub_status counters");
+        let n: Vec<u64> = line
+            .split_whitespace()
+            .map(|v| v.parse().unwrap())
+            .collect();
+        (n[0], n[2])
+    }
+
+    /// (connections, requests) the clients made since start (status fetches left out).
+    pub fn counts(&self) -> (u64, u64) {
+        let (a, r) = self.stub_status();
+        let k = self.fetches.fetch_add(1, Ordering::SeqCst) + 1;
+        (a - self.base.0 - k, r - self.base.1 - k)
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
