@@ -367,3 +367,43 @@ fn hlog_matches_the_summary(out: &std::path::Path, tag: &str, step: &serde_json:
         step["latency"]
     );
 }
+
+#[test]
+fn built_to_fail_requests_are_expected_failures_counted_apart_from_errors() {
+    let target = Target::start(&[]);
+    let dir = scratch("built-to-fail");
+    let out = dir.join("out");
+    let scenario = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/failure-rate.toml"
+    );
+    let o = run(&[
+        "run",
+        scenario,
+        "--target",
+        &target.url,
+        "--duration",
+        "4s",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = summary(&out);
+    let c = target.counters();
+    let expected = s["totals"]["expected_failures"].as_u64().unwrap();
+    let total = s["totals"]["requests"].as_u64().unwrap();
+    assert!(expected > 0, "{s}");
+    assert_eq!(s["totals"]["errors"], 0, "{s}");
+    // Every expected failure is a rejection the target really sent, and nothing else was rejected.
+    assert_eq!(
+        c["by_status"]["402"].as_u64().unwrap_or(0) + c["by_status"]["422"].as_u64().unwrap_or(0),
+        expected,
+        "{c}"
+    );
+    assert_eq!(
+        c["by_status"]["201"].as_u64().unwrap(),
+        total - expected,
+        "{c}"
+    );
+}

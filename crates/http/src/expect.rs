@@ -48,6 +48,23 @@ impl Expect {
         }
     }
 
+    /// Judges the status of a request that may have been built to fail (`built_to_fail` is the
+    /// status a correct target answers): that status is an expected failure, a 2xx means the
+    /// target accepted what it should have refused (a failed check), anything else is judged
+    /// by its class. Requests not built to fail are judged by [`Expect::check_status`].
+    pub fn check_status_for(&self, status: u16, built_to_fail: Option<u16>) -> Result<(), Outcome> {
+        match built_to_fail {
+            None => self.check_status(status),
+            Some(s) if s == status => Err(Outcome::ExpectedFailure),
+            Some(_) => Err(match status / 100 {
+                2 => Outcome::CheckFailed,
+                4 => Outcome::Http4xx,
+                5 => Outcome::Http5xx,
+                _ => Outcome::HttpOther,
+            }),
+        }
+    }
+
     /// Runs the body checks on a complete body.
     pub fn check_body(&self, body: &[u8]) -> bool {
         if let Some(needle) = &self.body_contains {
@@ -142,5 +159,30 @@ mod tests {
         assert!(e.check_body(b"hello world"));
         assert!(!e.check_body(b"hello"));
         assert!(!Expect::default().needs_body());
+    }
+}
+
+#[cfg(test)]
+mod built_to_fail_tests {
+    use super::*;
+
+    #[test]
+    fn a_built_to_fail_request_is_judged_by_its_own_status() {
+        let e = Expect {
+            status: vec![201],
+            ..Expect::default()
+        };
+        assert_eq!(
+            e.check_status_for(402, Some(402)),
+            Err(Outcome::ExpectedFailure)
+        );
+        assert_eq!(
+            e.check_status_for(201, Some(402)),
+            Err(Outcome::CheckFailed),
+            "accepting a declined card is an error"
+        );
+        assert_eq!(e.check_status_for(500, Some(402)), Err(Outcome::Http5xx));
+        assert_eq!(e.check_status_for(422, Some(402)), Err(Outcome::Http4xx));
+        assert_eq!(e.check_status_for(201, None), Ok(()));
     }
 }

@@ -231,13 +231,19 @@ impl VuState {
         let mut vars = Vars::new(it.vu, it.number, self.seq, &step.name, &mut self.rng);
         self.seq += 1;
         let ready = self.link.render(req, &mut vars);
+        let built_to_fail = vars.built_to_fail();
 
         let sent = Instant::now();
         let mut first_byte = None;
         let exchanged = {
             let body = &mut self.body;
-            let exchange =
-                pin!(ready.exchange(&step.expect, body, MAX_CHECKED_BODY, &mut first_byte));
+            let exchange = pin!(ready.exchange(
+                &step.expect,
+                built_to_fail,
+                body,
+                MAX_CHECKED_BODY,
+                &mut first_byte
+            ));
             self.deadline.run(sent + sh.request_timeout, exchange).await
         };
         let done = Instant::now();
@@ -302,6 +308,7 @@ impl VuState {
             // Unreachable after `Step::compile`; counted rather than trusted.
             return failed(index, intended, Outcome::Protocol);
         };
+        let built_to_fail = vars.built_to_fail();
 
         let sent = Instant::now();
         let mut first_byte = None;
@@ -310,6 +317,7 @@ impl VuState {
                 conn,
                 req,
                 &step.expect,
+                built_to_fail,
                 &mut self.body,
                 &mut first_byte
             ));
@@ -345,13 +353,14 @@ async fn exchange(
     conn: &mut Conn,
     req: http::Request<http_body_util::Full<bytes::Bytes>>,
     expect: &Expect,
+    built_to_fail: Option<u16>,
     body: &mut Vec<u8>,
     first_byte: &mut Option<Instant>,
 ) -> Result<(Outcome, bool), Outcome> {
     let resp = conn.send(req).await.map_err(|e| classify(&e))?;
     *first_byte = Some(Instant::now());
     let keep = conn.is_h2() || !wants_close(resp.headers());
-    let verdict = expect.check_status(resp.status().as_u16());
+    let verdict = expect.check_status_for(resp.status().as_u16(), built_to_fail);
     let keep_body = verdict.is_ok() && expect.needs_body();
     body.clear();
     let mut overflow = false;

@@ -19,9 +19,11 @@
 
 use crate::clock;
 use crate::error::HttpError;
+use crate::generated::{BodySource, Generator};
 use bytes::{Bytes, BytesMut};
 use rand::rngs::SmallRng;
 use rand::Rng;
+use std::sync::Arc;
 
 /// A parsed template.
 #[derive(Debug, Clone)]
@@ -36,6 +38,7 @@ pub struct Template {
 enum Part {
     Lit(Bytes),
     Var(Var),
+    Generated(Generator),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +63,7 @@ pub struct Vars<'a> {
     rng: &'a mut SmallRng,
     uuid: Option<[u8; 36]>,
     now_ms: Option<u64>,
+    built_to_fail: Option<u16>,
 }
 
 impl<'a> Vars<'a> {
@@ -73,7 +77,13 @@ impl<'a> Vars<'a> {
             rng,
             uuid: None,
             now_ms: None,
+            built_to_fail: None,
         }
+    }
+
+    /// The status a correct target answers when a generated body was built to fail.
+    pub(crate) fn built_to_fail(&self) -> Option<u16> {
+        self.built_to_fail
     }
 
     fn now_ms(&mut self) -> u64 {
@@ -119,6 +129,14 @@ impl Template {
             parts.push(Part::Lit(Bytes::from(lit)));
         }
         Ok(Template::from_parts(text.to_owned(), parts))
+    }
+
+    /// A template whose whole text is made per request by `source` (see [`BodySource`]).
+    pub fn generated(source: Arc<dyn BodySource>) -> Template {
+        Template::from_parts(
+            "@generated".to_owned(),
+            vec![Part::Generated(Generator(source))],
+        )
     }
 
     /// A template rendering exactly `text`; braces in it are not placeholders.
@@ -194,6 +212,11 @@ impl Template {
             match part {
                 Part::Lit(b) => buf.extend_from_slice(b),
                 Part::Var(v) => write_var(*v, vars, buf),
+                Part::Generated(g) => {
+                    let id = vars.uuid();
+                    let id = std::str::from_utf8(&id).expect("a hyphenated UUID is ASCII");
+                    vars.built_to_fail = g.0.write_body(&mut *vars.rng, id, buf);
+                }
             }
         }
     }

@@ -1,6 +1,7 @@
 //! Validated scenario → engine [`Plan`]: rate functions, VU stages and HTTP sessions.
 
 use crate::model::{BodySpec, HttpVersionSpec, ModelSpec, Scenario, StepSpec, WorkloadSpec};
+use crate::payload::PaymentGenerator;
 use loadgen_engine::{ClosedModel, Model, OpenModel, Plan, Workload};
 use loadgen_http::{
     BaseUrl, ClientConfig, Expect, HttpFactory, HttpVersion, RequestSpec, Template,
@@ -19,14 +20,6 @@ pub enum BuildError {
         #[source]
         source: loadgen_http::HttpError,
     },
-    /// A payload generator the HTTP layer cannot use yet.
-    #[error("workload `{workload}`: payload #{payload} cannot be sent yet")]
-    Payload {
-        /// Workload name.
-        workload: String,
-        /// Payload index.
-        payload: usize,
-    },
     /// A header name or value that HTTP does not allow.
     #[error("workload `{workload}`: invalid header `{name}`")]
     Header {
@@ -37,7 +30,6 @@ pub enum BuildError {
     },
 }
 
-// (temporary until payload bodies reach the HTTP layer)
 /// Builds the plan for `scenario` against `base_url` (the resolved target).
 pub fn build_plan(scenario: &Scenario, base_url: &str) -> Result<Plan, BuildError> {
     let workloads = scenario
@@ -79,7 +71,7 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
     let requests = w
         .steps
         .iter()
-        .map(|s| request(w, s))
+        .map(|s| request(w, s, &sc.payloads))
         .collect::<Result<Vec<_>, _>>()?;
     let factory = HttpFactory::new(Arc::new(cfg), requests).map_err(http_err)?;
     let steps = w.steps.iter().map(|s| s.name.clone()).collect();
@@ -110,7 +102,11 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
     Ok(Workload::new(w.name.clone(), steps, model, factory).starting_at(w.start))
 }
 
-fn request(w: &WorkloadSpec, s: &StepSpec) -> Result<RequestSpec, BuildError> {
+fn request(
+    w: &WorkloadSpec,
+    s: &StepSpec,
+    payloads: &[PaymentGenerator],
+) -> Result<RequestSpec, BuildError> {
     let http_err = |source| BuildError::Http {
         workload: w.name.clone(),
         source,
@@ -138,10 +134,8 @@ fn request(w: &WorkloadSpec, s: &StepSpec) -> Result<RequestSpec, BuildError> {
         }
         Some(BodySpec::Text(t)) => r.body = Some(Template::parse(t).map_err(http_err)?),
         Some(BodySpec::Payload(ix)) => {
-            return Err(BuildError::Payload {
-                workload: w.name.clone(),
-                payload: *ix,
-            });
+            r.body = Some(Template::generated(Arc::new(payloads[*ix].clone())));
+            r.content_type = Some(http::HeaderValue::from_static("application/json"));
         }
         None => {}
     }

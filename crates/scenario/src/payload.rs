@@ -20,7 +20,6 @@
 use rand::distr::weighted::WeightedIndex;
 use rand::Rng;
 use rand_distr::{Distribution, LogNormal};
-use std::io::Write;
 
 /// How amounts (major units) are drawn.
 #[derive(Debug, Clone, PartialEq)]
@@ -142,6 +141,17 @@ pub struct Generated {
     pub currency: usize,
 }
 
+impl loadgen_http::BodySource for PaymentGenerator {
+    fn write_body(
+        &self,
+        rng: &mut rand::rngs::SmallRng,
+        id: &str,
+        out: &mut bytes::BytesMut,
+    ) -> Option<u16> {
+        self.generate(rng, id, out).expected_status
+    }
+}
+
 impl PaymentGenerator {
     /// Builds a generator; weights must be positive (checked by the scenario validator).
     pub fn new(
@@ -179,10 +189,14 @@ impl PaymentGenerator {
         })
     }
 
-    /// Draws one request's body into `out` (cleared first); `id` is the request's unique id
-    /// (it becomes the idempotency key and the reference).
-    pub fn generate(&self, rng: &mut impl Rng, id: &str, out: &mut Vec<u8>) -> Generated {
-        out.clear();
+    /// Appends one request's body to `out`; `id` is the request's unique id (it becomes the
+    /// idempotency key and the reference).
+    pub fn generate(
+        &self,
+        rng: &mut impl Rng,
+        id: &str,
+        out: &mut impl std::fmt::Write,
+    ) -> Generated {
         let currency = self.currency_index.sample(rng);
         let fail = match &self.fail_index {
             Some(ix) if rng.random::<f64>() < self.fail_share => {
@@ -216,7 +230,7 @@ impl PaymentGenerator {
             None => {}
         }
         let customer = rng.random_range(0..self.customers);
-        // Writing into a Vec cannot fail.
+        // Writing into memory cannot fail.
         let _ = write!(
             out,
             r#"{{"amount":{minor},"currency":"{code}","customer_id":"cus_{customer:05}","card":"{card}","reference":"ord_{id}","idempotency_key":"{id}"}}"#
@@ -424,10 +438,11 @@ mod tests {
         let n = 50_000u64;
         let mut cur = [0u64; 3];
         let (mut failed, mut declined, mut large) = (0u64, 0u64, 0u64);
-        let mut buf = Vec::new();
+        let mut buf = String::new();
         for i in 0..n {
+            buf.clear();
             let r = g.generate(&mut rng, &format!("id{i}"), &mut buf);
-            let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+            let v: serde_json::Value = serde_json::from_str(&buf).unwrap();
             cur[r.currency] += 1;
             failed += u64::from(r.fail.is_some());
             declined += u64::from(r.fail == Some(FailKind::Declined));
@@ -471,13 +486,13 @@ mod tests {
     fn minor_units_follow_the_currency() {
         let g = gen(r#"amount = { fixed = 12.34 }
 currency = { JPY = 1 }"#);
-        let mut buf = Vec::new();
+        let mut buf = String::new();
         g.generate(&mut SmallRng::seed_from_u64(1), "x", &mut buf);
-        let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&buf).unwrap();
         assert_eq!(v["amount"], 12);
         let g = gen(r#"amount = { fixed = 12.34 }"#);
         g.generate(&mut SmallRng::seed_from_u64(1), "x", &mut buf);
-        let v: serde_json::Value = serde_json::from_slice(&buf).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&buf).unwrap();
         assert_eq!(
             (v["amount"].as_i64(), v["currency"].as_str()),
             (Some(1234), Some("AUD"))
@@ -488,11 +503,12 @@ currency = { JPY = 1 }"#);
     fn lognormal_amounts_centre_on_the_median() {
         let g = gen(r#"amount = { lognormal = { median = 45.0, sigma = 0.8 } }"#);
         let mut rng = SmallRng::seed_from_u64(9);
-        let mut buf = Vec::new();
+        let mut buf = String::new();
         let mut v: Vec<i64> = (0..20_001)
             .map(|_| {
+                buf.clear();
                 g.generate(&mut rng, "x", &mut buf);
-                serde_json::from_slice::<serde_json::Value>(&buf).unwrap()["amount"]
+                serde_json::from_str::<serde_json::Value>(&buf).unwrap()["amount"]
                     .as_i64()
                     .unwrap()
             })

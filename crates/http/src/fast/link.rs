@@ -126,6 +126,7 @@ impl Ready<'_> {
     pub(crate) async fn exchange(
         self,
         expect: &Expect,
+        built_to_fail: Option<u16>,
         body: &mut Vec<u8>,
         max_body: usize,
         first_byte: &mut Option<Instant>,
@@ -176,7 +177,7 @@ impl Ready<'_> {
         *first_byte = Some(Instant::now());
         start += head.len;
 
-        let verdict = expect.check_status(head.status);
+        let verdict = expect.check_status_for(head.status, built_to_fail);
         let keep_body = verdict.is_ok() && expect.needs_body();
         body.clear();
         let mut overflow = false;
