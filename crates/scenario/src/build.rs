@@ -56,6 +56,7 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
         HttpVersionSpec::Http2 => HttpVersion::Http2,
     };
     cfg.insecure = sc.http.insecure;
+    cfg.fast_path = sc.http.fast_path;
     cfg.connect_timeout = sc.http.connect_timeout;
     cfg.request_timeout = sc.http.timeout;
     for (k, v) in &sc.http.headers {

@@ -82,6 +82,8 @@ pub struct HttpDefaults {
     pub version: HttpVersionSpec,
     /// Accept any server certificate.
     pub insecure: bool,
+    /// Use the pre-encoded HTTP/1.1 fast path where it applies (`false` forces hyper).
+    pub fast_path: bool,
     /// Connect (and TLS) timeout.
     pub connect_timeout: Duration,
     /// Whole-request timeout.
@@ -95,6 +97,7 @@ impl Default for HttpDefaults {
         HttpDefaults {
             version: HttpVersionSpec::Http1,
             insecure: false,
+            fast_path: true,
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
             headers: Vec::new(),

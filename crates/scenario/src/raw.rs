@@ -41,6 +41,7 @@ pub struct RawEmbedded {
 pub struct RawHttp {
     pub version: Option<S<String>>,
     pub insecure: Option<bool>,
+    pub fast_path: Option<bool>,
     pub connect_timeout: Option<S<String>>,
     pub timeout: Option<S<String>>,
     #[serde(default)]

@@ -174,6 +174,7 @@ fn http(c: &mut Checker<'_>, raw: Option<&RawHttp>) -> HttpDefaults {
         };
     }
     h.insecure = r.insecure.unwrap_or(false);
+    h.fast_path = r.fast_path.unwrap_or(true);
     if let Some(d) = &r.connect_timeout {
         h.connect_timeout = c
             .duration(d, "http.connect_timeout")
