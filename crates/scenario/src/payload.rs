@@ -491,6 +491,7 @@ currency = { JPY = 1 }"#);
         let v: serde_json::Value = serde_json::from_str(&buf).unwrap();
         assert_eq!(v["amount"], 12);
         let g = gen(r#"amount = { fixed = 12.34 }"#);
+        buf.clear();
         g.generate(&mut SmallRng::seed_from_u64(1), "x", &mut buf);
         let v: serde_json::Value = serde_json::from_str(&buf).unwrap();
         assert_eq!(
