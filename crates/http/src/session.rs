@@ -189,6 +189,16 @@ impl Session for HttpSession {
     }
 }
 
+/// Outcome of an exchange and whether its connection may be kept: a deadline that fired
+/// (`None`) is a timeout, and any failure drops the connection.
+fn settle(exchanged: Option<Result<(Outcome, bool), Outcome>>) -> (Outcome, bool) {
+    match exchanged {
+        Some(Ok(judged)) => judged,
+        Some(Err(outcome)) => (outcome, false),
+        None => (Outcome::Timeout, false),
+    }
+}
+
 /// A step that failed before anything was sent.
 fn failed(index: usize, intended: Instant, outcome: Outcome) -> StepSample {
     let now = Instant::now();
@@ -204,6 +214,13 @@ fn failed(index: usize, intended: Instant, outcome: Outcome) -> StepSample {
 }
 
 impl VuState {
+    /// Gives back a body buffer that one huge answer grew, so a VU does not keep it.
+    fn shrink_body(&mut self) {
+        if self.body.capacity() > KEEP_BODY_CAPACITY {
+            self.body = Vec::new();
+        }
+    }
+
     /// One step on the fast path: the same connection rules, timings and judgement as
     /// [`VuState::step`], on a bare TCP stream.
     async fn step_fast(
@@ -247,18 +264,12 @@ impl VuState {
             self.deadline.run(sent + sh.request_timeout, exchange).await
         };
         let done = Instant::now();
-        let (outcome, keep) = match exchanged {
-            Some(Ok(judged)) => judged,
-            Some(Err(outcome)) => (outcome, false),
-            None => (Outcome::Timeout, false),
-        };
+        let (outcome, keep) = settle(exchanged);
         if !keep {
             self.link.close();
         }
         self.link.trim();
-        if self.body.capacity() > KEEP_BODY_CAPACITY {
-            self.body = Vec::new();
-        }
+        self.shrink_body();
         StepSample {
             step: index,
             outcome,
@@ -324,17 +335,11 @@ impl VuState {
             self.deadline.run(sent + sh.request_timeout, exchange).await
         };
         let done = Instant::now();
-        let (outcome, keep) = match exchanged {
-            Some(Ok(judged)) => judged,
-            Some(Err(outcome)) => (outcome, false),
-            None => (Outcome::Timeout, false),
-        };
+        let (outcome, keep) = settle(exchanged);
         if !keep {
             self.conn = None;
         }
-        if self.body.capacity() > KEEP_BODY_CAPACITY {
-            self.body = Vec::new();
-        }
+        self.shrink_body();
         StepSample {
             step: index,
             outcome,
