@@ -39,8 +39,21 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
     let schedule =
         ArrivalSchedule::new(m.rate.clone(), m.duration, m.spacing, ctx.seed, ctx.segment);
     let mut tasks = JoinSet::new();
+    // Arrivals already due are released without sleeping; when the thread is behind
+    // schedule, yield now and then so the VUs it started get to run (and come back to the
+    // pool) instead of the dispatcher starving them and dropping everything after.
+    let mut released_without_yield = 0u32;
     for (_, offset) in schedule {
         let intended = ctx.start + offset;
+        if intended > Instant::now() {
+            released_without_yield = 0;
+        } else {
+            released_without_yield += 1;
+            if released_without_yield >= 64 {
+                released_without_yield = 0;
+                tokio::task::yield_now().await;
+            }
+        }
         if !wait_until(intended, &ctx.control.stop).await {
             break;
         }
