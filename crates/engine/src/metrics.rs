@@ -126,6 +126,9 @@ pub struct WorkloadMetrics {
     pub lag: Histogram,
     /// VUs busy in an iteration at the end of the interval (a gauge).
     pub active_vus: u64,
+    /// Most VUs busy at once during the interval (per thread; threads' peaks add up, so
+    /// across threads this is an upper bound of the true peak).
+    pub peak_active_vus: u64,
     /// VUs that exist (busy or idle) at the end of the interval (a gauge).
     pub allocated_vus: u64,
 }
@@ -138,12 +141,20 @@ impl Default for WorkloadMetrics {
             interrupted: 0,
             lag: new_histogram(),
             active_vus: 0,
+            peak_active_vus: 0,
             allocated_vus: 0,
         }
     }
 }
 
 impl WorkloadMetrics {
+    /// One more VU is busy (an iteration starts): the gauge and the interval's peak.
+    #[inline]
+    pub(crate) fn vu_busy(&mut self) {
+        self.active_vus += 1;
+        self.peak_active_vus = self.peak_active_vus.max(self.active_vus);
+    }
+
     fn add(&mut self, other: &WorkloadMetrics, gauges: GaugeMerge) {
         self.iterations += other.iterations;
         self.dropped += other.dropped;
@@ -154,10 +165,12 @@ impl WorkloadMetrics {
         match gauges {
             GaugeMerge::Sum => {
                 self.active_vus += other.active_vus;
+                self.peak_active_vus += other.peak_active_vus;
                 self.allocated_vus += other.allocated_vus;
             }
             GaugeMerge::Max => {
                 self.active_vus = self.active_vus.max(other.active_vus);
+                self.peak_active_vus = self.peak_active_vus.max(other.peak_active_vus);
                 self.allocated_vus = self.allocated_vus.max(other.allocated_vus);
             }
         }

@@ -67,7 +67,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
                 continue;
             }
         };
-        ctx.with_workload(|w| w.active_vus += 1);
+        ctx.with_workload(|w| w.vu_busy());
         let (recorder, pool, workload, step_base) = (
             ctx.recorder.clone(),
             pool.clone(),

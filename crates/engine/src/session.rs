@@ -79,6 +79,7 @@ impl Recorder {
         // Gauges describe the present, not the interval: they carry over.
         for (new, old) in fresh.workloads.iter_mut().zip(&m.workloads) {
             new.active_vus = old.active_vus;
+            new.peak_active_vus = old.active_vus;
             new.allocated_vus = old.allocated_vus;
         }
         std::mem::replace(&mut *m, fresh)

@@ -38,7 +38,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
                     break;
                 }
                 let intended = Instant::now();
-                recorder.with(|m| m.workloads[workload].active_vus += 1);
+                recorder.with(|m| m.workloads[workload].vu_busy());
                 let it = Iteration::new(&recorder, step_base, vu, number, intended);
                 session.iteration(&it).await;
                 recorder.with(|m| {

@@ -157,3 +157,21 @@ async fn stop_halts_arrivals_and_graceful_stop_bounds_in_flight_work() {
     assert!(Instant::now() - t0 >= Duration::from_secs(2));
     assert!(Instant::now() - t0 < Duration::from_secs(4));
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_peak_of_busy_vus_is_seen_between_interval_ends() {
+    // 100/s for 1 s, each iteration busy 500 ms: 50 VUs busy at once mid-run, none at the end.
+    let script = Scripted::fixed(ms(500));
+    let p = plan(open(10.0 * 10.0, 1, 50, &script));
+    let m = run_segment(
+        &p,
+        &script,
+        Segment::WHOLE,
+        Instant::now(),
+        &RunControl::new(),
+    )
+    .await;
+    let w = &m.workloads[0];
+    assert_eq!(w.active_vus, 0);
+    assert!(w.peak_active_vus >= 50, "peak {}", w.peak_active_vus);
+}

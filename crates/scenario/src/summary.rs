@@ -101,7 +101,7 @@ pub struct WorkloadSummary {
     pub dropped: u64,
     /// Iterations cut off by the end of the graceful stop.
     pub interrupted: u64,
-    /// Peak of busy VUs seen at an interval end.
+    /// Most VUs busy at once (per-thread peaks added up: an upper bound across threads).
     pub max_active_vus: u64,
     /// Peak of allocated VUs.
     pub max_allocated_vus: u64,
@@ -219,7 +219,7 @@ impl RunSummary {
                 iterations: m.iterations,
                 dropped: m.dropped,
                 interrupted: m.interrupted,
-                max_active_vus: m.active_vus,
+                max_active_vus: m.peak_active_vus,
                 max_allocated_vus: m.allocated_vus,
                 schedule_lag: Percentiles::of(&m.lag),
             })
