@@ -407,3 +407,109 @@ fn built_to_fail_requests_are_expected_failures_counted_apart_from_errors() {
         "{c}"
     );
 }
+
+fn feeder_scenario(
+    dir: &std::path::Path,
+    order: &str,
+    rows: usize,
+    model: &str,
+) -> std::path::PathBuf {
+    let csv: String = std::iter::once("key,amount\n".to_string())
+        .chain((0..rows).map(|i| format!("key-{i},{}\n", 100 + i)))
+        .collect();
+    write(dir, "keys.csv", &csv);
+    write(
+        dir,
+        "feed.toml",
+        &format!(
+            r#"name = "feed"
+target = "embedded"
+
+[feeder.keys]
+file = "keys.csv"
+order = "{order}"
+
+[[workload]]
+name = "w"
+{model}
+
+  [[workload.step]]
+  name = "pay"
+  http = {{ method = "POST", path = "/api/payments", headers = {{ "Idempotency-Key" = "{{{{keys.key}}}}", "Content-Type" = "application/json" }}, body = '{{"amount": {{{{keys.amount}}}}, "currency": "AUD"}}' }}
+  expect = {{ status = [201, 200] }}
+
+[thresholds]
+"errors" = ["rate < 1%"]
+"#
+        ),
+    )
+}
+
+#[test]
+fn feeder_rows_reach_the_requests_in_the_documented_order() {
+    // Unique: 2 VUs x 10 iterations read 20 distinct keys: every payment is new (201).
+    let target = Target::start(&[]);
+    let dir = scratch("feeder-unique");
+    let f = feeder_scenario(
+        &dir,
+        "unique",
+        20,
+        "model = \"closed\"\nvus = 2\niterations = 10\nduration = \"30s\"",
+    );
+    let o = run(&[
+        "run",
+        f.to_str().unwrap(),
+        "--target",
+        &target.url,
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let c = target.counters();
+    assert_eq!(c["by_status"]["201"], 20, "{c}");
+
+    // Sequential over 5 rows wraps: 5 new payments, 15 idempotent replays (200).
+    let target = Target::start(&[]);
+    let dir = scratch("feeder-sequential");
+    let f = feeder_scenario(
+        &dir,
+        "sequential",
+        5,
+        "model = \"closed\"\nvus = 2\niterations = 10\nduration = \"30s\"",
+    );
+    let o = run(&[
+        "run",
+        f.to_str().unwrap(),
+        "--target",
+        &target.url,
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let c = target.counters();
+    assert_eq!(
+        (
+            c["by_status"]["201"].as_u64(),
+            c["by_status"]["200"].as_u64()
+        ),
+        (Some(5), Some(15)),
+        "{c}"
+    );
+
+    // A unique feeder that could run dry is refused before the run.
+    let dir = scratch("feeder-too-small");
+    let f = feeder_scenario(
+        &dir,
+        "unique",
+        5,
+        "model = \"closed\"\nvus = 2\niterations = 10\nduration = \"30s\"",
+    );
+    let o = run(&["validate", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains("has 5 rows but this workload may run 20 iterations"),
+        "{}",
+        text(&o)
+    );
+}

@@ -16,6 +16,24 @@ pub trait BodySource: Send + Sync + 'static {
     fn write_body(&self, rng: &mut SmallRng, id: &str, out: &mut BytesMut) -> Option<u16>;
 }
 
+/// Supplies a template variable the HTTP layer does not know (`{{customers.email}}` from a
+/// data feeder). Must be a pure function of the VU and iteration, so every variable of one
+/// iteration reads the same row without shared state.
+pub trait ValueSource: Send + Sync + 'static {
+    /// Appends the value for iteration `iteration` of VU `vu`.
+    fn write_value(&self, vu: u64, iteration: u64, out: &mut BytesMut);
+}
+
+/// A shared [`ValueSource`] inside a template.
+#[derive(Clone)]
+pub(crate) struct Value(pub Arc<dyn ValueSource>);
+
+impl fmt::Debug for Value {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Value")
+    }
+}
+
 /// A shared [`BodySource`] inside a template.
 #[derive(Clone)]
 pub(crate) struct Generator(pub Arc<dyn BodySource>);

@@ -39,7 +39,7 @@ pub use classify::{classify, classify_io};
 pub use config::{BaseUrl, ClientConfig, HttpVersion};
 pub use error::HttpError;
 pub use expect::Expect;
-pub use generated::BodySource;
+pub use generated::{BodySource, ValueSource};
 pub use request::RequestSpec;
 pub use session::{HttpFactory, HttpSession};
 pub use template::{Template, Vars};

@@ -19,7 +19,7 @@
 
 use crate::clock;
 use crate::error::HttpError;
-use crate::generated::{BodySource, Generator};
+use crate::generated::{BodySource, Generator, Value, ValueSource};
 use bytes::{Bytes, BytesMut};
 use rand::rngs::SmallRng;
 use rand::Rng;
@@ -39,6 +39,7 @@ enum Part {
     Lit(Bytes),
     Var(Var),
     Generated(Generator),
+    Value(Value),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +106,15 @@ impl Template {
     /// Parses `text`. Fails on an unknown variable (naming it), an unclosed `{{`, or
     /// `random_int` bounds that are not two integers with `a <= b`.
     pub fn parse(text: &str) -> Result<Template, HttpError> {
+        Template::parse_with(text, &|_| None)
+    }
+
+    /// Parses `text`, asking `lookup` for variables that are not built in (data feeders:
+    /// `{{customers.email}}`); a name neither knows is an error naming it.
+    pub fn parse_with(
+        text: &str,
+        lookup: &dyn Fn(&str) -> Option<Arc<dyn ValueSource>>,
+    ) -> Result<Template, HttpError> {
         let mut parts = Vec::new();
         let mut lit = String::new();
         let mut rest = text;
@@ -117,11 +127,18 @@ impl Template {
                     reason: "unclosed `{{`".to_owned(),
                 });
             };
-            let var = parse_var(text, after[..close].trim())?;
+            let name = after[..close].trim();
+            let part = match parse_var(text, name) {
+                Ok(var) => Part::Var(var),
+                Err(e) => match lookup(name) {
+                    Some(source) => Part::Value(Value(source)),
+                    None => return Err(e),
+                },
+            };
             if !lit.is_empty() {
                 parts.push(Part::Lit(Bytes::from(std::mem::take(&mut lit))));
             }
-            parts.push(Part::Var(var));
+            parts.push(part);
             rest = &after[close + 2..];
         }
         lit.push_str(rest);
@@ -212,6 +229,7 @@ impl Template {
             match part {
                 Part::Lit(b) => buf.extend_from_slice(b),
                 Part::Var(v) => write_var(*v, vars, buf),
+                Part::Value(v) => v.0.write_value(vars.vu, vars.iteration, buf),
                 Part::Generated(g) => {
                     let id = vars.uuid();
                     let id = std::str::from_utf8(&id).expect("a hyphenated UUID is ASCII");

@@ -73,6 +73,7 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, String> {
             insecure: a.insecure,
             ..HttpDefaults::default()
         },
+        feeders: Vec::new(),
         payloads: Vec::new(),
         workloads: vec![WorkloadSpec {
             name: "adhoc".into(),

@@ -1,10 +1,10 @@
 //! Validated scenario → engine [`Plan`]: rate functions, VU stages and HTTP sessions.
 
+use crate::feeder::Column;
 use crate::model::{BodySpec, HttpVersionSpec, ModelSpec, Scenario, StepSpec, WorkloadSpec};
-use crate::payload::PaymentGenerator;
 use loadgen_engine::{ClosedModel, Model, OpenModel, Plan, Workload};
 use loadgen_http::{
-    BaseUrl, ClientConfig, Expect, HttpFactory, HttpVersion, RequestSpec, Template,
+    BaseUrl, ClientConfig, Expect, HttpFactory, HttpVersion, RequestSpec, Template, ValueSource,
 };
 use std::sync::Arc;
 
@@ -72,7 +72,7 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
     let requests = w
         .steps
         .iter()
-        .map(|s| request(w, s, &sc.payloads))
+        .map(|s| request(sc, w, s))
         .collect::<Result<Vec<_>, _>>()?;
     let factory = HttpFactory::new(Arc::new(cfg), requests).map_err(http_err)?;
     let steps = w.steps.iter().map(|s| s.name.clone()).collect();
@@ -103,11 +103,25 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
     Ok(Workload::new(w.name.clone(), steps, model, factory).starting_at(w.start))
 }
 
-fn request(
-    w: &WorkloadSpec,
-    s: &StepSpec,
-    payloads: &[PaymentGenerator],
-) -> Result<RequestSpec, BuildError> {
+fn request(sc: &Scenario, w: &WorkloadSpec, s: &StepSpec) -> Result<RequestSpec, BuildError> {
+    let payloads = &sc.payloads;
+    // `{{NAME.column}}` reads a data feeder; the row depends on the workload's VU ceiling.
+    let vus = match &w.model {
+        ModelSpec::Open { max_vus, .. } => *max_vus,
+        ModelSpec::Closed { stages, .. } => stages.max_vus(),
+    };
+    let lookup = |name: &str| -> Option<Arc<dyn ValueSource>> {
+        let (feeder, column) = name.split_once('.')?;
+        let f = sc.feeders.iter().find(|f| f.name == feeder)?;
+        let column = f.columns.iter().position(|c| c == column)?;
+        Some(Arc::new(Column {
+            feeder: f.clone(),
+            column,
+            vus,
+            seed: sc.seed,
+        }))
+    };
+    let parse = |text: &str| Template::parse_with(text, &lookup);
     let http_err = |source| BuildError::Http {
         workload: w.name.clone(),
         source,
@@ -120,20 +134,20 @@ fn request(
     let mut r = RequestSpec::new(
         s.name.clone(),
         method,
-        Template::parse(&s.http.path).map_err(http_err)?,
+        parse(&s.http.path).map_err(http_err)?,
     );
     for (k, v) in &s.http.headers {
         r.headers.push((
             k.parse().map_err(|_| header(k))?,
-            Template::parse(v).map_err(http_err)?,
+            parse(v).map_err(http_err)?,
         ));
     }
     match &s.http.body {
         Some(BodySpec::Json(v)) => {
-            r.body = Some(Template::parse(&v.to_string()).map_err(http_err)?);
+            r.body = Some(parse(&v.to_string()).map_err(http_err)?);
             r.content_type = Some(http::HeaderValue::from_static("application/json"));
         }
-        Some(BodySpec::Text(t)) => r.body = Some(Template::parse(t).map_err(http_err)?),
+        Some(BodySpec::Text(t)) => r.body = Some(parse(t).map_err(http_err)?),
         Some(BodySpec::Payload(ix)) => {
             r.body = Some(Template::generated(Arc::new(payloads[*ix].clone())));
             r.content_type = Some(http::HeaderValue::from_static("application/json"));

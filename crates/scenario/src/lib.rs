@@ -41,6 +41,7 @@
 pub mod adhoc;
 mod build;
 mod error;
+pub mod feeder;
 mod interpolate;
 mod live;
 pub mod load_plan;
@@ -116,5 +117,6 @@ pub fn parse(
             .unwrap_or_default();
         invalid(vec![loc.problem(offset, field, message)])
     })?;
-    validate::validate(raw, &expanded).map_err(invalid)
+    let base_dir = Path::new(file_name).parent().unwrap_or(Path::new("."));
+    validate::validate(raw, &expanded, base_dir).map_err(invalid)
 }

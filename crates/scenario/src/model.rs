@@ -24,6 +24,8 @@ pub struct Scenario {
     pub graceful_stop: Duration,
     /// HTTP defaults for every step.
     pub http: HttpDefaults,
+    /// Data feeders (`[feeder.NAME]`), read by templates as `{{NAME.column}}`.
+    pub feeders: Vec<std::sync::Arc<crate::feeder::Feeder>>,
     /// Payload generators (`[payload.NAME]`), referenced by steps as `json = "@NAME"`.
     pub payloads: Vec<PaymentGenerator>,
     /// The workloads, run side by side.

@@ -22,9 +22,18 @@ pub struct RawScenario {
     #[serde(default)]
     pub payload: IndexMap<String, S<toml::Table>>,
     #[serde(default)]
+    pub feeder: IndexMap<String, S<RawFeeder>>,
+    #[serde(default)]
     pub workload: Vec<S<RawWorkload>>,
     #[serde(default)]
     pub thresholds: IndexMap<String, S<Vec<S<RawThreshold>>>>, // file order
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeeder {
+    pub file: S<String>,
+    pub order: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

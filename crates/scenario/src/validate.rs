@@ -37,7 +37,11 @@ impl Checker<'_> {
 }
 
 /// Validates `raw` (parsed from `text`); returns every problem found.
-pub(crate) fn validate(raw: RawScenario, text: &str) -> Result<Scenario, Vec<Problem>> {
+pub(crate) fn validate(
+    raw: RawScenario,
+    text: &str,
+    base_dir: &std::path::Path,
+) -> Result<Scenario, Vec<Problem>> {
     let mut c = Checker {
         loc: Locator::new(text),
         problems: Vec::new(),
@@ -83,6 +87,36 @@ pub(crate) fn validate(raw: RawScenario, text: &str) -> Result<Scenario, Vec<Pro
         }
     }
     let payload_names: Vec<String> = raw.payload.keys().cloned().collect();
+    let mut feeders = Vec::new();
+    for (name, f) in &raw.feeder {
+        let order = match f
+            .get_ref()
+            .order
+            .as_ref()
+            .map(|o| (o, o.get_ref().as_str()))
+        {
+            None | Some((_, "sequential")) => crate::feeder::Order::Sequential,
+            Some((_, "random")) => crate::feeder::Order::Random,
+            Some((_, "unique")) => crate::feeder::Order::Unique,
+            Some((o, other)) => {
+                c.at(
+                    o,
+                    format!("feeder.{name}.order"),
+                    format!("unknown order `{other}` (use sequential, random or unique)"),
+                );
+                continue;
+            }
+        };
+        let path = base_dir.join(f.get_ref().file.get_ref());
+        match crate::feeder::Feeder::load(name, &path, order) {
+            Ok(feeder) => feeders.push(std::sync::Arc::new(feeder)),
+            Err(m) => c.at(
+                &f.get_ref().file,
+                format!("feeder.{name}.file"),
+                m.trim_start_matches("file: ").to_string(),
+            ),
+        }
+    }
     let mut names = HashSet::new();
     let mut workloads = Vec::new();
     for (i, w) in raw.workload.iter().enumerate() {
@@ -95,6 +129,42 @@ pub(crate) fn validate(raw: RawScenario, text: &str) -> Result<Scenario, Vec<Pro
         }
         if let Some(spec) = workload(&mut c, w.get_ref(), i, duration, &payload_names) {
             workloads.push(spec);
+        }
+    }
+    for (i, w) in workloads.iter().enumerate() {
+        for f in feeders
+            .iter()
+            .filter(|f| f.order == crate::feeder::Order::Unique)
+        {
+            let needle = format!("{{{{{}.", f.name);
+            if !w.steps.iter().any(|s| step_text(s).contains(&needle)) {
+                continue;
+            }
+            let bound = match &w.model {
+                ModelSpec::Closed {
+                    stages,
+                    iterations: Some(n),
+                    ..
+                } => Some(stages.max_vus() * n),
+                _ => None,
+            };
+            let message = match bound {
+                Some(b) if b <= f.rows.len() as u64 => continue,
+                Some(b) => format!(
+                    "unique feeder `{}` has {} rows but this workload may run {b} iterations (unique rows never repeat)",
+                    f.name,
+                    f.rows.len()
+                ),
+                None => format!(
+                    "unique feeder `{}` needs a closed workload with `iterations` (so the rows it needs are known); use order = \"sequential\" or \"random\" here",
+                    f.name
+                ),
+            };
+            c.at(
+                &raw.workload[i].get_ref().name,
+                format!("workload[{i}]"),
+                message,
+            );
         }
     }
     let thresholds = thresholds(&mut c, &raw, text, &workloads);
@@ -110,6 +180,7 @@ pub(crate) fn validate(raw: RawScenario, text: &str) -> Result<Scenario, Vec<Pro
         seed: raw.seed.unwrap_or(1),
         graceful_stop,
         http,
+        feeders,
         payloads,
         workloads,
         thresholds,
@@ -715,4 +786,18 @@ fn thresholds(
         }
     }
     out
+}
+
+/// Every template text of a step (path, headers, body), to find the variables it uses.
+fn step_text(s: &StepSpec) -> String {
+    let mut t = s.http.path.clone();
+    for (_, v) in &s.http.headers {
+        t.push_str(v);
+    }
+    match &s.http.body {
+        Some(BodySpec::Json(j)) => t.push_str(&j.to_string()),
+        Some(BodySpec::Text(b)) => t.push_str(b),
+        _ => {}
+    }
+    t
 }
