@@ -109,10 +109,36 @@ impl Drop for Target {
     }
 }
 
-/// The summary.json of a finished run written to `out`.
+/// The summary.json of a finished run written to `out`, checked against the committed
+/// JSON Schema (`schemas/summary.v1.schema.json`): every run a test reads is validated.
 pub fn summary(out: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(out.join("summary.json")).expect("summary.json written");
-    serde_json::from_str(&text).unwrap()
+    let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let errors = schema_errors(&value);
+    assert!(
+        errors.is_empty(),
+        "summary.json does not match the schema:\n{}",
+        errors.join("\n")
+    );
+    value
+}
+
+/// What the committed schema finds wrong with `value`.
+pub fn schema_errors(value: &serde_json::Value) -> Vec<String> {
+    static SCHEMA: std::sync::OnceLock<jsonschema::Validator> = std::sync::OnceLock::new();
+    let schema = SCHEMA.get_or_init(|| {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../schemas/summary.v1.schema.json"
+        ))
+        .expect("schema file");
+        jsonschema::validator_for(&serde_json::from_str(&text).expect("schema is JSON"))
+            .expect("schema compiles")
+    });
+    schema
+        .iter_errors(value)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
 }
 
 /// A port on loopback that nothing listens on.

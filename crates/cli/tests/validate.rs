@@ -89,3 +89,9 @@ fn every_shipped_scenario_runs_green_on_the_embedded_target() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+#[test]
+fn the_summary_schema_rejects_what_it_should() {
+    assert!(!schema_errors(&serde_json::json!({ "schema_version": 1 })).is_empty());
+    assert!(!schema_errors(&serde_json::json!({ "schema_version": 2 })).is_empty());
+}
