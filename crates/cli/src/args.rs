@@ -23,6 +23,16 @@ pub enum Command {
     },
     /// Show the load a scenario will send (rate curve, totals, VUs), sending nothing.
     Plan(PlanArgs),
+    /// Compare two runs' results folders; with --fail-if, exit 3 on a regression.
+    Compare {
+        /// Baseline results folder (or its summary.json).
+        baseline: PathBuf,
+        /// New results folder (or its summary.json).
+        new: PathBuf,
+        /// Regression gate, e.g. `p(99) > +10%`, `rate < -5%`, `error_rate > +0.5%` (repeatable).
+        #[arg(long = "fail-if")]
+        fail_if: Vec<String>,
+    },
     /// Run the embedded demo payments API on its own.
     Target(TargetArgs),
 }

@@ -62,6 +62,11 @@ fn main() -> ExitCode {
         args::Command::Run(a) => run_cmd::run(a),
         args::Command::Validate { file } => run_cmd::validate(file),
         args::Command::Plan(a) => run_cmd::plan(a),
+        args::Command::Compare {
+            baseline,
+            new,
+            fail_if,
+        } => run_cmd::compare(baseline, new, fail_if),
         args::Command::Target(a) => target_cmd::run(a)
             .map(|()| exit::PASSED)
             .map_err(Fail::bad_input),

@@ -258,3 +258,43 @@ fn humantime(d: Duration) -> String {
         (m, s) => format!("{m}m{s}s"),
     }
 }
+
+fn read_summary(path: &Path) -> Result<serde_json::Value, Fail> {
+    let file = if path.is_dir() {
+        path.join("summary.json")
+    } else {
+        path.to_path_buf()
+    };
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("reading {}", file.display()))
+        .map_err(Fail::bad_input)?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a loadgen summary", file.display()))
+        .map_err(Fail::bad_input)
+}
+
+pub fn compare(baseline: &Path, new: &Path, fail_if: &[String]) -> Result<u8, Fail> {
+    use loadgen_scenario::compare;
+    let gates = fail_if
+        .iter()
+        .map(|g| {
+            compare::parse_gate(g).map_err(|e| Fail::bad_input(anyhow::anyhow!("--fail-if {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let (table, breaches) = compare::compare(&read_summary(baseline)?, &read_summary(new)?, &gates);
+    println!("{table}");
+    for b in &breaches {
+        println!(
+            "✗ {}: {} (baseline {:.3}, new {:.3})",
+            b.step, b.gate, b.before, b.after
+        );
+    }
+    if breaches.is_empty() {
+        if !gates.is_empty() {
+            println!("no regression beyond the gates");
+        }
+        Ok(exit::PASSED)
+    } else {
+        Ok(exit::THRESHOLDS_FAILED)
+    }
+}

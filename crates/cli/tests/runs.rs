@@ -513,3 +513,61 @@ fn feeder_rows_reach_the_requests_in_the_documented_order() {
         text(&o)
     );
 }
+
+#[test]
+fn compare_gates_on_a_regression_between_two_runs() {
+    let dir = scratch("compare");
+    let (fast, slow) = (dir.join("fast"), dir.join("slow"));
+    let t1 = Target::start(&["--latency", "1ms"]);
+    let f = threshold_scenario(&dir, "10s");
+    let o = run(&[
+        "run",
+        f.to_str().unwrap(),
+        "--target",
+        &t1.url,
+        "--out",
+        fast.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let t2 = Target::start(&["--latency", "20ms"]);
+    let o = run(&[
+        "run",
+        f.to_str().unwrap(),
+        "--target",
+        &t2.url,
+        "--out",
+        slow.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+
+    let o = run(&[
+        "compare",
+        fast.to_str().unwrap(),
+        slow.to_str().unwrap(),
+        "--fail-if",
+        "p(99) > +10%",
+    ]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("✗ w/get: p(99) > +10%"),
+        "{}",
+        text(&o)
+    );
+    // The other way round is an improvement, not a regression.
+    let o = run(&[
+        "compare",
+        slow.to_str().unwrap(),
+        fast.to_str().unwrap(),
+        "--fail-if",
+        "p(99) > +10%",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let o = run(&[
+        "compare",
+        slow.to_str().unwrap(),
+        fast.to_str().unwrap(),
+        "--fail-if",
+        "p(99) > 10",
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+}

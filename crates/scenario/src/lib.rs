@@ -40,6 +40,7 @@
 
 pub mod adhoc;
 mod build;
+pub mod compare;
 mod error;
 pub mod feeder;
 mod interpolate;
