@@ -31,14 +31,14 @@ impl Stat {
         let lat = &step["latency"];
         match self {
             Stat::Percentile(p) => {
-                let key = match p {
-                    x if x == 50.0 => "p50",
-                    x if x == 90.0 => "p90",
-                    x if x == 95.0 => "p95",
-                    x if x == 99.0 => "p99",
-                    x if x == 99.9 => "p999",
-                    _ => return None,
-                };
+                const KEYS: [(f64, &str); 5] = [
+                    (50.0, "p50"),
+                    (90.0, "p90"),
+                    (95.0, "p95"),
+                    (99.0, "p99"),
+                    (99.9, "p999"),
+                ];
+                let key = KEYS.iter().find(|(q, _)| *q == p)?.1;
                 lat[key].as_f64()
             }
             Stat::Avg => lat["mean"].as_f64(),
