@@ -59,3 +59,41 @@ fn a_plan_beyond_the_open_file_limit_is_refused_before_the_run_with_the_fix() {
     );
     assert!(!out.exists(), "nothing was started or written");
 }
+
+#[test]
+fn the_ci_gate_script_fails_the_job_with_exit_3_and_leaves_the_evidence() {
+    let dir = scratch("ci-gate");
+    let out = dir.join("gate");
+    let f = write(
+        &dir,
+        "gate.toml",
+        &format!(
+            r#"name = "gate"
+target = "http://127.0.0.1:{}"
+duration = "1s"
+
+[[workload]]
+name = "w"
+model = "closed"
+vus = 1
+
+  [[workload.step]]
+  name = "s"
+  http = {{ method = "GET", path = "/" }}
+
+[thresholds]
+"errors" = ["rate < 1%"]
+"#,
+            dead_port()
+        ),
+    );
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/ci-gate.sh");
+    let o = std::process::Command::new("bash")
+        .args([script, f.to_str().unwrap(), out.to_str().unwrap()])
+        .env("LOADGEN", env!("CARGO_BIN_EXE_loadgen"))
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("ci-gate: SLA failed"), "{}", text(&o));
+    assert!(out.join("junit.xml").exists() && out.join("summary.json").exists());
+}
