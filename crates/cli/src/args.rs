@@ -90,6 +90,9 @@ pub struct RunArgs {
     /// Print only the final summary (no per-second lines).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Print each interval as one JSON object per line instead of the human line.
+    #[arg(long)]
+    pub json_progress: bool,
 }
 
 #[derive(Debug, Args)]

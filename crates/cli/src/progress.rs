@@ -43,6 +43,31 @@ pub fn line(r: &IntervalReport, total: Duration) -> String {
     )
 }
 
+/// The interval as one JSON object (`--json-progress`), for tools that follow a run live.
+pub fn json_line(r: &IntervalReport) -> String {
+    let m = &r.metrics;
+    let mut lat = new_histogram();
+    for s in &m.steps {
+        lat.add(s.latency_all())
+            .expect("histograms share one configuration");
+    }
+    let ms = |p: f64| (!lat.is_empty()).then(|| lat.value_at_quantile(p) as f64 / 1e3);
+    serde_json::json!({
+        "interval": r.index,
+        "start_s": r.start.as_secs_f64(),
+        "length_s": r.length.as_secs_f64(),
+        "requests": m.total_requests(),
+        "rate": m.total_requests() as f64 / r.length.as_secs_f64().max(1e-3),
+        "errors": m.total_errors(),
+        "p50_ms": ms(0.5),
+        "p95_ms": ms(0.95),
+        "p99_ms": ms(0.99),
+        "active_vus": m.total_active_vus(),
+        "dropped": m.total_dropped(),
+    })
+    .to_string()
+}
+
 fn fmt_secs(d: Duration) -> String {
     format!("{}s", d.as_secs_f64().round() as u64)
 }

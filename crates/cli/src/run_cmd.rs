@@ -176,7 +176,11 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
             // The last, partial interval (graceful stop) is only worth a line if it did work.
             let idle_tail = r.length < opts.interval && r.metrics.total_requests() == 0;
             if !a.quiet && !idle_tail {
-                println!("{}", progress::line(r, total));
+                if a.json_progress {
+                    println!("{}", progress::json_line(r));
+                } else {
+                    println!("{}", progress::line(r, total));
+                }
             }
             if let Some(breach) = live.observe(r) {
                 println!("loadgen: aborting: threshold {breach} failed (abort_on_fail)");

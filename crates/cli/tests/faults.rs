@@ -94,6 +94,10 @@ vus = 1
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
-    assert!(String::from_utf8_lossy(&o.stdout).contains("ci-gate: SLA failed"), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout).contains("ci-gate: SLA failed"),
+        "{}",
+        text(&o)
+    );
     assert!(out.join("junit.xml").exists() && out.join("summary.json").exists());
 }

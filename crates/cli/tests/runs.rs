@@ -571,3 +571,29 @@ fn compare_gates_on_a_regression_between_two_runs() {
     ]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
+
+#[test]
+fn json_progress_lines_add_up_to_the_summary() {
+    let dir = scratch("json-progress");
+    let f = threshold_scenario(&dir, "5s");
+    let out = dir.join("out");
+    let o = run(&[
+        "run",
+        f.to_str().unwrap(),
+        "--duration",
+        "2s",
+        "--json-progress",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(lines.len() >= 2, "{stdout}");
+    let sum: u64 = lines.iter().map(|l| l["requests"].as_u64().unwrap()).sum();
+    assert_eq!(sum, summary(&out)["totals"]["requests"].as_u64().unwrap());
+}
