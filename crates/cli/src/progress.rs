@@ -80,3 +80,52 @@ pub fn fmt_micros(us: u64) -> String {
         _ => format!("{:.2}s", us as f64 / 1e6),
     }
 }
+
+/// Where the per-interval output goes: a progress bar with ETA on a terminal (the interval
+/// lines scroll above it), plain lines when stdout is not a terminal (CI logs get one line per
+/// interval), JSON lines, or nothing.
+pub enum Live {
+    Bar(indicatif::ProgressBar),
+    Lines,
+    Json,
+    Quiet,
+}
+
+impl Live {
+    pub fn new(quiet: bool, json: bool, total: Duration) -> Live {
+        use std::io::IsTerminal;
+        if quiet {
+            Live::Quiet
+        } else if json {
+            Live::Json
+        } else if std::io::stdout().is_terminal() {
+            let bar = indicatif::ProgressBar::new(total.as_secs().max(1));
+            let style = indicatif::ProgressStyle::with_template(
+                "{bar:40.cyan/blue} {pos:>4}/{len}s  ETA {eta}  {msg}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+            bar.set_style(style);
+            Live::Bar(bar)
+        } else {
+            Live::Lines
+        }
+    }
+
+    pub fn interval(&self, r: &IntervalReport, total: Duration) {
+        match self {
+            Live::Bar(bar) => {
+                bar.set_position((r.start + r.length).as_secs());
+                bar.println(line(r, total));
+            }
+            Live::Lines => println!("{}", line(r, total)),
+            Live::Json => println!("{}", json_line(r)),
+            Live::Quiet => {}
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Live::Bar(bar) = self {
+            bar.finish_and_clear();
+        }
+    }
+}

@@ -158,6 +158,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     );
     let steps = plan.steps();
     let mut live = loadgen_scenario::LiveThresholds::new(&sc.thresholds, &steps);
+    let live_out = progress::Live::new(a.quiet, a.json_progress, total);
     let mut files: Option<ResultsWriter> = None;
     let mut file_error: Option<std::io::Error> = None;
     let report = loadgen_engine::run(&plan, &opts, &control, |e| {
@@ -175,12 +176,8 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
             }
             // The last, partial interval (graceful stop) is only worth a line if it did work.
             let idle_tail = r.length < opts.interval && r.metrics.total_requests() == 0;
-            if !a.quiet && !idle_tail {
-                if a.json_progress {
-                    println!("{}", progress::json_line(r));
-                } else {
-                    println!("{}", progress::line(r, total));
-                }
+            if !idle_tail {
+                live_out.interval(r, total);
             }
             if let Some(breach) = live.observe(r) {
                 println!("loadgen: aborting: threshold {breach} failed (abort_on_fail)");
@@ -188,6 +185,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
             }
         }
     })?;
+    live_out.finish();
     drop(plan); // closes every connection before the embedded target shuts down
     if let Some(h) = embedded {
         h.shutdown();
