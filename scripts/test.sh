@@ -1,16 +1,21 @@
 #!/usr/bin/env bash
 # The test command (README, and .ci/run): installs the peers the tests use, then runs the
-# whole workspace's tests. nginx (Debian's) backs the HTTP/1.1 conformance tests; without it
-# those tests print a note and skip, so an install failure is reported, not fatal.
+# whole workspace's tests. An install failure is reported, not fatal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+# Debian packages the tests use as real peers; each test skips with a note without them.
+#   nginx     HTTP/1.1 conformance of both client paths
+#   promtool  (package prometheus) Prometheus's own parser for --metrics-addr output
+missing=()
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "test.sh: installing nginx for the HTTP conformance tests" >&2
-        (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx) >&2 \
-            || echo "test.sh: nginx install failed; its conformance tests will skip" >&2
+        echo "test.sh: installing ${missing[*]} for the peer tests" >&2
+        (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}") >&2 \
+            || echo "test.sh: install failed; the tests that need ${missing[*]} will skip" >&2
     else
-        echo "test.sh: nginx missing and cannot be installed here; its conformance tests will skip" >&2
+        echo "test.sh: ${missing[*]} missing and cannot be installed here; those tests will skip" >&2
     fi
 fi
 exec cargo test --workspace --locked "$@"

@@ -90,6 +90,9 @@ pub struct RunArgs {
     /// Print only the final summary (no per-second lines).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Serve Prometheus metrics during the run at http://ADDR/metrics (e.g. 127.0.0.1:9464).
+    #[arg(long)]
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// Print each interval as one JSON object per line instead of the human line.
     #[arg(long)]
     pub json_progress: bool,

@@ -4,6 +4,7 @@
 
 mod args;
 mod limits;
+mod metrics_http;
 mod progress;
 mod run_cmd;
 mod signals;

@@ -159,6 +159,18 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     let steps = plan.steps();
     let mut live = loadgen_scenario::LiveThresholds::new(&sc.thresholds, &steps);
     let live_out = progress::Live::new(a.quiet, a.json_progress, total);
+    let exposition = match a.metrics_addr {
+        Some(addr) => {
+            let (bound, text) = crate::metrics_http::serve(addr)
+                .with_context(|| format!("--metrics-addr {addr}"))
+                .map_err(Fail::bad_input)?;
+            println!("loadgen: Prometheus metrics at http://{bound}/metrics");
+            Some(text)
+        }
+        None => None,
+    };
+    let workload_names: Vec<String> = sc.workloads.iter().map(|w| w.name.clone()).collect();
+    let mut running = loadgen_engine::Metrics::default();
     let mut files: Option<ResultsWriter> = None;
     let mut file_error: Option<std::io::Error> = None;
     let report = loadgen_engine::run(&plan, &opts, &control, |e| {
@@ -176,6 +188,19 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
             }
             // The last, partial interval (graceful stop) is only worth a line if it did work.
             let idle_tail = r.length < opts.interval && r.metrics.total_requests() == 0;
+            if let Some(text) = &exposition {
+                running.add(&r.metrics, loadgen_engine::GaugeMerge::Max);
+                // Gauges show the present, not the peak.
+                for (w, now) in running.workloads.iter_mut().zip(&r.metrics.workloads) {
+                    w.active_vus = now.active_vus;
+                }
+                let rendered =
+                    loadgen_scenario::prometheus::render(&running, &steps, &workload_names);
+                if let Ok(mut t) = text.lock() {
+                    *t = rendered;
+                }
+            }
+            // After the scrape text is current, so a line on stdout means /metrics has it.
             if !idle_tail {
                 live_out.interval(r, total);
             }

@@ -68,3 +68,115 @@ max_vus = 20
     assert!(s["steps"][0]["count"].as_u64().unwrap() > 0, "{s}");
     assert!(out.join("summary.txt").exists());
 }
+
+#[test]
+fn the_prometheus_endpoint_serves_valid_metrics_during_the_run() {
+    let dir = scratch("prometheus");
+    let out = dir.join("out");
+    let f = write(
+        &dir,
+        "long.toml",
+        r#"name = "prom"
+target = "embedded"
+duration = "10m"
+
+[[workload]]
+name = "w"
+model = "open"
+rate = "50/s"
+max_vus = 20
+
+  [[workload.step]]
+  name = "health"
+  http = { method = "GET", path = "/health" }
+"#,
+    );
+    let mut child = bin()
+        .args([
+            "run",
+            f.to_str().unwrap(),
+            "--metrics-addr",
+            "127.0.0.1:0",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut url = None;
+    for line in lines.by_ref() {
+        let line = line.unwrap();
+        if let Some(u) = line.strip_prefix("loadgen: Prometheus metrics at ") {
+            url = Some(u.to_string());
+        }
+        if line.contains("req/s") {
+            break;
+        }
+    }
+    let url = url.expect("the endpoint is announced before the run");
+    let addr = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/metrics")
+        .to_string();
+    let mut s = std::net::TcpStream::connect(&addr).unwrap();
+    use std::io::{Read, Write};
+    write!(s, "GET /metrics HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let _ = child.wait();
+    let (head, body) = resp.split_once("\r\n\r\n").expect("an HTTP answer");
+    assert!(
+        head.starts_with("HTTP/1.1 200") && head.contains("text/plain; version=0.0.4"),
+        "{head}"
+    );
+    // Every sample line is `name{labels} value` with a declared TYPE for its family.
+    let mut types = std::collections::HashSet::new();
+    for line in body.lines() {
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            types.insert(rest.split_whitespace().next().unwrap().to_string());
+            continue;
+        }
+        if line.starts_with('#') || line.is_empty() {
+            continue;
+        }
+        let (series, value) = line.rsplit_once(' ').expect("name and value");
+        value
+            .parse::<f64>()
+            .unwrap_or_else(|_| panic!("value of {line}"));
+        let name = series.split('{').next().unwrap();
+        let family = name.trim_end_matches("_sum").trim_end_matches("_count");
+        assert!(
+            types.contains(name) || types.contains(family),
+            "{line} has no TYPE"
+        );
+    }
+    let success = body
+        .lines()
+        .find(|l| l.starts_with("loadgen_requests_total{") && l.contains("outcome=\"success\""))
+        .expect("a success counter");
+    assert!(
+        success.rsplit(' ').next().unwrap().parse::<f64>().unwrap() > 0.0,
+        "{success}"
+    );
+    // Prometheus's own parser, where it is installed.
+    if let Ok(mut p) = std::process::Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+    {
+        p.stdin.take().unwrap().write_all(body.as_bytes()).unwrap();
+        let o = p.wait_with_output().unwrap();
+        assert!(
+            o.status.success(),
+            "promtool: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    } else {
+        eprintln!("promtool not installed: checked the format by hand only");
+    }
+}

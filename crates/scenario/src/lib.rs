@@ -49,6 +49,7 @@ pub mod load_plan;
 mod model;
 pub mod pattern;
 pub mod payload;
+pub mod prometheus;
 mod raw;
 pub mod results;
 mod summary;
