@@ -171,6 +171,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     };
     let workload_names: Vec<String> = sc.workloads.iter().map(|w| w.name.clone()).collect();
     let mut running = loadgen_engine::Metrics::default();
+    let mut report_data = loadgen_scenario::html_report::ReportData::default();
     let mut files: Option<ResultsWriter> = None;
     let mut file_error: Option<std::io::Error> = None;
     let report = loadgen_engine::run(&plan, &opts, &control, |e| {
@@ -186,6 +187,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
                 files = None;
                 file_error = Some(err);
             }
+            report_data.interval(r);
             // The last, partial interval (graceful stop) is only worth a line if it did work.
             let idle_tail = r.length < opts.interval && r.metrics.total_requests() == 0;
             if let Some(text) = &exposition {
@@ -230,6 +232,9 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     summary
         .write_to(&out)
         .with_context(|| format!("writing results to {}", out.display()))?;
+    let html = loadgen_scenario::html_report::render(&summary, &report_data);
+    std::fs::write(out.join("report.html"), html)
+        .with_context(|| format!("writing {}", out.display()))?;
     let junit = loadgen_scenario::results::junit(&sc.name, &results, report.elapsed.as_secs_f64());
     std::fs::write(out.join("junit.xml"), junit)
         .with_context(|| format!("writing {}", out.display()))?;

@@ -193,6 +193,17 @@ fn a_failed_threshold_exits_3_and_names_limit_and_measured_value() {
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(stdout.contains("p(50) < 5ms"), "{stdout}");
     assert!(out.join("summary.txt").exists());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(
+        html.matches("<svg").count() == 4
+            && html.contains("✗ FAIL")
+            && html.contains("p(50) &lt; 5ms"),
+        "report.html"
+    );
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "report.html needs no network"
+    );
     let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
     assert!(junit.contains("tests=\"2\" failures=\"1\""), "{junit}");
     assert!(

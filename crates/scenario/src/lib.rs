@@ -43,6 +43,7 @@ mod build;
 pub mod compare;
 mod error;
 pub mod feeder;
+pub mod html_report;
 mod interpolate;
 mod live;
 pub mod load_plan;

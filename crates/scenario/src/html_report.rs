@@ -1,0 +1,262 @@
+//! `report.html`: one self-contained page (inline SVG charts drawn with plotters, no network
+//! needed to open it) — latency percentiles over time, throughput and errors over time,
+//! active VUs, the latency percentile distribution — plus the summary and threshold tables.
+
+use crate::summary::RunSummary;
+use loadgen_engine::{new_histogram, Histogram, IntervalReport};
+use plotters::prelude::*;
+
+/// One interval, as the charts need it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// End of the interval (s).
+    pub t: f64,
+    /// Requests per second.
+    pub rate: f64,
+    /// Errors per second.
+    pub errors: f64,
+    /// Latency percentiles (ms).
+    pub p50: f64,
+    /// 90th.
+    pub p90: f64,
+    /// 99th.
+    pub p99: f64,
+    /// Busy VUs at the interval end.
+    pub active_vus: f64,
+}
+
+/// Collects what the report needs while the run goes on: a point per interval and the merged
+/// latency histogram (a few KiB; memory does not grow with requests).
+#[derive(Debug, Clone)]
+pub struct ReportData {
+    /// One per interval.
+    pub points: Vec<Point>,
+    /// All latencies.
+    pub latency: Histogram,
+}
+
+impl Default for ReportData {
+    fn default() -> Self {
+        ReportData {
+            points: Vec::new(),
+            latency: new_histogram(),
+        }
+    }
+}
+
+impl ReportData {
+    /// Adds one interval.
+    pub fn interval(&mut self, r: &IntervalReport) {
+        let m = &r.metrics;
+        let mut h = new_histogram();
+        for s in &m.steps {
+            h.add(s.latency_all())
+                .expect("histograms share one configuration");
+        }
+        self.latency
+            .add(&h)
+            .expect("histograms share one configuration");
+        // The graceful-stop tail is a few milliseconds long: its rate would be noise.
+        if r.length.as_secs_f64() < 0.5 {
+            return;
+        }
+        let secs = r.length.as_secs_f64().max(1e-3);
+        let q = |p: f64| {
+            if h.is_empty() {
+                0.0
+            } else {
+                h.value_at_quantile(p) as f64 / 1e3
+            }
+        };
+        self.points.push(Point {
+            t: (r.start + r.length).as_secs_f64(),
+            rate: m.total_requests() as f64 / secs,
+            errors: m.total_errors() as f64 / secs,
+            p50: q(0.5),
+            p90: q(0.9),
+            p99: q(0.99),
+            active_vus: m.total_active_vus() as f64,
+        });
+    }
+}
+
+type Series<'a> = (&'a str, RGBColor, Vec<(f64, f64)>);
+
+fn chart(title: &str, x_label: &str, y_label: &str, series: &[Series<'_>]) -> String {
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (900, 320)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let xs = series.iter().flat_map(|s| s.2.iter().map(|p| p.0));
+        let ys = series.iter().flat_map(|s| s.2.iter().map(|p| p.1));
+        let (x0, x1) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
+        let y1 = ys.fold(0.0f64, f64::max);
+        let (x0, x1) = if x0 < x1 { (x0, x1) } else { (0.0, 1.0) };
+        let y1 = if y1 > 0.0 { y1 * 1.1 } else { 1.0 };
+        let Ok(mut c) = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(10)
+            .x_label_area_size(35)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0..x1, 0.0..y1)
+        else {
+            return svg_fallback(title);
+        };
+        let _ = c.configure_mesh().x_desc(x_label).y_desc(y_label).draw();
+        for (name, color, pts) in series {
+            if let Ok(a) =
+                c.draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
+            {
+                let color = *color;
+                a.label(*name).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
+            }
+        }
+        let _ = c
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .draw();
+        let _ = root.present();
+    }
+    svg
+}
+
+fn svg_fallback(title: &str) -> String {
+    format!("<p>(no chart: {})</p>", esc(title))
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Renders the page.
+pub fn render(summary: &RunSummary, data: &ReportData) -> String {
+    let p = &data.points;
+    let col = |f: fn(&Point) -> f64| p.iter().map(|x| (x.t, f(x))).collect::<Vec<_>>();
+    let latency = chart(
+        "Latency from the intended start, per second",
+        "seconds",
+        "ms",
+        &[
+            ("p50", BLUE, col(|x| x.p50)),
+            ("p90", GREEN, col(|x| x.p90)),
+            ("p99", RED, col(|x| x.p99)),
+        ],
+    );
+    let throughput = chart(
+        "Throughput and errors",
+        "seconds",
+        "per second",
+        &[
+            ("requests/s", BLUE, col(|x| x.rate)),
+            ("errors/s", RED, col(|x| x.errors)),
+        ],
+    );
+    let vus = chart(
+        "Active VUs",
+        "seconds",
+        "VUs",
+        &[("active", MAGENTA, col(|x| x.active_vus))],
+    );
+    // Percentile distribution on a "nines" axis: x = -log10(1 - q).
+    let h = &data.latency;
+    let dist: Vec<(f64, f64)> = (0..=40)
+        .map(|i| {
+            let nines = i as f64 * 0.1;
+            let q = 1.0 - 10f64.powf(-nines);
+            (
+                nines,
+                if h.is_empty() {
+                    0.0
+                } else {
+                    h.value_at_quantile(q) as f64 / 1e3
+                },
+            )
+        })
+        .collect();
+    let distribution = chart(
+        "Latency by percentile (x: nines — 1 = p90, 2 = p99, 3 = p99.9, 4 = p99.99)",
+        "nines",
+        "ms",
+        &[("latency", BLUE, dist)],
+    );
+
+    let mut steps = String::new();
+    for s in &summary.steps {
+        let l = &s.latency;
+        let outcomes: Vec<String> = s.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        steps.push_str(&format!(
+            "<tr><td>{}/{}</td><td>{}</td><td>{:.1}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{}</td></tr>\n",
+            esc(&s.workload), esc(&s.step), s.count, s.rate, l.min, l.p50, l.p90, l.p95, l.p99, l.p999, l.max, esc(&outcomes.join(", "))
+        ));
+    }
+    let mut thresholds = String::new();
+    for t in &summary.thresholds {
+        let show = |v: f64| match t.unit {
+            "ms" => format!("{v:.2} ms"),
+            "ratio" => format!("{:.3}%", v * 100.0),
+            "/s" => format!("{v:.1}/s"),
+            _ => format!("{v}"),
+        };
+        thresholds.push_str(&format!(
+            "<tr class=\"{}\"><td>{}</td><td>{}: {}</td><td>{}</td><td>{}</td></tr>\n",
+            if t.passed { "pass" } else { "fail" },
+            if t.passed { "✓ pass" } else { "✗ FAIL" },
+            esc(&t.metric),
+            esc(&t.expression),
+            show(t.limit),
+            t.measured.map_or_else(|| "no data".to_string(), show)
+        ));
+    }
+    format!(
+        r#"<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>loadgen — {name}</title>
+<style>
+body {{ font-family: sans-serif; margin: 24px; color: #222; }}
+table {{ border-collapse: collapse; margin: 12px 0; }}
+td, th {{ border: 1px solid #ccc; padding: 4px 8px; text-align: right; }}
+td:first-child, th:first-child {{ text-align: left; }}
+tr.fail td {{ background: #fde2e2; }} tr.pass td {{ background: #e5f6e5; }}
+.verdict {{ font-size: 1.4em; font-weight: bold; }}
+.passed {{ color: #1a7f37; }} .failed, .interrupted {{ color: #c62828; }}
+</style></head><body>
+<h1>{name}</h1>
+<p class="verdict {verdict}">verdict: {verdict} (exit code {code})</p>
+<p>started {started} · {elapsed:.1} s · {requests} requests ({rate:.1}/s) · {errors} errors ({err_pct:.3}%) · {expected} expected failures · {dropped} dropped{early}</p>
+<h2>Thresholds</h2>
+<table><tr><th></th><th>threshold</th><th>limit</th><th>measured</th></tr>
+{thresholds}</table>
+<h2>Steps (latency in ms, from the intended start)</h2>
+<table><tr><th>step</th><th>count</th><th>rate/s</th><th>min</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th><th>outcomes</th></tr>
+{steps}</table>
+<h2>Over time</h2>
+{latency}
+{throughput}
+{vus}
+<h2>Distribution</h2>
+{distribution}
+</body></html>
+"#,
+        name = esc(&summary.scenario),
+        verdict = summary.verdict,
+        code = summary.exit_code,
+        started = esc(&summary.started_at),
+        elapsed = summary.elapsed_seconds,
+        requests = summary.totals.requests,
+        rate = summary.totals.rate,
+        errors = summary.totals.errors,
+        err_pct = summary.totals.error_rate * 100.0,
+        expected = summary.totals.expected_failures,
+        dropped = summary.totals.dropped,
+        early = if summary.stopped_early {
+            " · stopped early"
+        } else {
+            ""
+        },
+    )
+}
