@@ -18,4 +18,8 @@ if [ ${#missing[@]} -gt 0 ]; then
         echo "test.sh: ${missing[*]} missing and cannot be installed here; those tests will skip" >&2
     fi
 fi
+# Python's HdrHistogram library decodes latency.hlog in a cross-language test.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c "import hdrh" 2>/dev/null; then
+    python3 -m pip install -q hdrhistogram >&2 || echo "test.sh: pip install hdrhistogram failed; that check will skip" >&2
+fi
 exec cargo test --workspace --locked "$@"

@@ -370,6 +370,31 @@ fn hlog_matches_the_summary(out: &std::path::Path, tag: &str, step: &serde_json:
         }
     }
     assert!(lines >= 2, "one line per interval");
+    // The same file through another language's HdrHistogram library (Python `hdrh`).
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/hlog_check.py");
+    let py = std::process::Command::new("python3")
+        .args([
+            script,
+            out.join("latency.hlog").to_str().unwrap(),
+            &format!("latency.{tag}"),
+        ])
+        .output();
+    match py {
+        Ok(o) if o.status.success() => {
+            let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+            assert_eq!(v["count"], step["count"], "python hdrh count: {v}");
+            assert_eq!(
+                v["p99_ms"].as_f64(),
+                step["latency"]["p99"].as_f64(),
+                "python hdrh p99: {v}"
+            );
+        }
+        Ok(o) => eprintln!(
+            "python hdrh unavailable, skipped: {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => eprintln!("python3 unavailable, skipped: {e}"),
+    }
     assert_eq!(merged.len(), step["count"].as_u64().unwrap());
     let p99_ms = merged.value_at_quantile(0.99) as f64 / 1e3;
     assert!(
