@@ -43,16 +43,7 @@ max_vus = 50
 "#,
     );
     let out = dir.join("out");
-    let o = run(&[
-        "run",
-        f.to_str().unwrap(),
-        "--target",
-        &target.url,
-        "--out",
-        out.to_str().unwrap(),
-        "--threads",
-        "2",
-    ]);
+    let o = run_against(&f, &target.url, &out, &["--threads", "2"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let s = summary(&out);
     let steps = steps_by_name(&s);
@@ -104,14 +95,7 @@ iterations = 25
 "#,
     );
     let out = dir.join("out");
-    let o = run(&[
-        "run",
-        f.to_str().unwrap(),
-        "--target",
-        &target.url,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = run_against(&f, &target.url, &out, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let s = summary(&out);
     let steps = steps_by_name(&s);
@@ -161,14 +145,7 @@ fn a_failed_threshold_exits_3_and_names_limit_and_measured_value() {
     let dir = scratch("threshold-fail");
     let f = threshold_scenario(&dir, "5ms");
     let out = dir.join("out");
-    let o = run(&[
-        "run",
-        f.to_str().unwrap(),
-        "--target",
-        &target.url,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = run_against(&f, &target.url, &out, &[]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     let s = summary(&out);
     assert_eq!(s["verdict"], "failed");
@@ -218,14 +195,7 @@ fn a_passed_threshold_exits_0() {
     let dir = scratch("threshold-pass");
     let f = threshold_scenario(&dir, "5s");
     let out = dir.join("out");
-    let o = run(&[
-        "run",
-        f.to_str().unwrap(),
-        "--target",
-        &target.url,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = run_against(&f, &target.url, &out, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert_eq!(summary(&out)["verdict"], "passed");
 }
@@ -279,14 +249,7 @@ vus = 2
     );
     let out = dir.join("out");
     let started = std::time::Instant::now();
-    let o = run(&[
-        "run",
-        f.to_str().unwrap(),
-        "--target",
-        &target.url,
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = run_against(&f, &target.url, &out, &[]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     assert!(
         started.elapsed() < std::time::Duration::from_secs(60),
@@ -556,24 +519,10 @@ fn compare_gates_on_a_regression_between_two_runs() {
     let (fast, slow) = (dir.join("fast"), dir.join("slow"));
     let t1 = Target::start(&["--latency", "1ms"]);
     let f = threshold_scenario(&dir, "10s");
-    let o = run(&[
-        "run",
-        f.to_str().unwrap(),
-        "--target",
-        &t1.url,
-        "--out",
-        fast.to_str().unwrap(),
-    ]);
+    let o = run_against(&f, &t1.url, &fast, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let t2 = Target::start(&["--latency", "20ms"]);
-    let o = run(&[
-        "run",
-        f.to_str().unwrap(),
-        "--target",
-        &t2.url,
-        "--out",
-        slow.to_str().unwrap(),
-    ]);
+    let o = run_against(&f, &t2.url, &slow, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 
     let o = run(&[

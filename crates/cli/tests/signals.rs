@@ -1,13 +1,16 @@
 //! Ctrl-C: the run stops, still writes its results, and exits 130.
 
 use crate::support::*;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Lines};
+use std::path::PathBuf;
 use std::process::Stdio;
+use std::process::{Child, ChildStdout};
 use std::time::Duration;
 
-#[test]
-fn an_interrupted_run_writes_its_results_and_exits_130() {
-    let dir = scratch("interrupt");
+/// A 10-minute open-model run on the embedded target, started with `extra` arguments; returns
+/// the child, its stdout lines, and the results folder.
+fn start_long_run(name: &str, extra: &[&str]) -> (Child, Lines<BufReader<ChildStdout>>, PathBuf) {
+    let dir = scratch(name);
     let out = dir.join("out");
     let f = write(
         &dir,
@@ -29,12 +32,17 @@ max_vus = 20
     );
     let mut child = bin()
         .args(["run", f.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    // Wait for the marker line, then for the first interval line: requests are in flight.
+    let lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    (child, lines, out)
+}
+
+/// Reads lines up to and including the first per-interval line (requests are in flight then).
+fn until_first_interval(lines: &mut Lines<BufReader<ChildStdout>>) -> Vec<String> {
     let mut seen = Vec::new();
     for line in lines.by_ref() {
         let line = line.unwrap();
@@ -44,6 +52,13 @@ max_vus = 20
             break;
         }
     }
+    seen
+}
+
+#[test]
+fn an_interrupted_run_writes_its_results_and_exits_130() {
+    let (mut child, mut lines, out) = start_long_run("interrupt", &[]);
+    let seen = until_first_interval(&mut lines);
     assert!(
         seen.iter().any(|l| l.starts_with("loadgen: running")),
         "{seen:?}"
@@ -71,50 +86,13 @@ max_vus = 20
 
 #[test]
 fn the_prometheus_endpoint_serves_valid_metrics_during_the_run() {
-    let dir = scratch("prometheus");
-    let out = dir.join("out");
-    let f = write(
-        &dir,
-        "long.toml",
-        r#"name = "prom"
-target = "embedded"
-duration = "10m"
-
-[[workload]]
-name = "w"
-model = "open"
-rate = "50/s"
-max_vus = 20
-
-  [[workload.step]]
-  name = "health"
-  http = { method = "GET", path = "/health" }
-"#,
-    );
-    let mut child = bin()
-        .args([
-            "run",
-            f.to_str().unwrap(),
-            "--metrics-addr",
-            "127.0.0.1:0",
-            "--out",
-            out.to_str().unwrap(),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut url = None;
-    for line in lines.by_ref() {
-        let line = line.unwrap();
-        if let Some(u) = line.strip_prefix("loadgen: Prometheus metrics at ") {
-            url = Some(u.to_string());
-        }
-        if line.contains("req/s") {
-            break;
-        }
-    }
+    let (mut child, mut lines, _out) =
+        start_long_run("prometheus", &["--metrics-addr", "127.0.0.1:0"]);
+    let seen = until_first_interval(&mut lines);
+    let url = seen
+        .iter()
+        .find_map(|l| l.strip_prefix("loadgen: Prometheus metrics at "))
+        .map(str::to_string);
     let url = url.expect("the endpoint is announced before the run");
     let addr = url
         .trim_start_matches("http://")

@@ -56,6 +56,20 @@ pub fn text(o: &Output) -> String {
     )
 }
 
+/// `loadgen run FILE --target URL --out OUT EXTRA…` to completion.
+pub fn run_against(file: &Path, target: &str, out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "--target",
+        target,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
 /// `loadgen target` in its own process, killed on drop.
 pub struct Target {
     child: Child,
