@@ -7,11 +7,14 @@ use crate::session::{Iteration, Session, SessionFactory};
 use crate::shard::{wait_until, ShardCtx};
 use std::cell::RefCell;
 use std::rc::Rc;
-use tokio::task::JoinSet;
+use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 struct IdleVu<S> {
     id: u64,
+    /// Index of this VU's task handle in the driver's `running` slots.
+    slot: usize,
     iterations: u64,
     session: S,
 }
@@ -22,10 +25,12 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
     let mut allocated = 0u64;
     let new_vu = |allocated: &mut u64| {
         let info = ctx.vu_info(*allocated);
+        let slot = *allocated as usize;
         *allocated += 1;
         ctx.with_workload(|w| w.allocated_vus += 1);
         IdleVu {
             id: info.id,
+            slot,
             iterations: 0,
             session: factory.session(info),
         }
@@ -38,7 +43,11 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
 
     let schedule =
         ArrivalSchedule::new(m.rate.clone(), m.duration, m.spacing, ctx.seed, ctx.segment);
-    let mut tasks = JoinSet::new();
+    // One task per iteration, spawned bare (a JoinSet would lock its task list on every spawn
+    // and completion); each VU slot keeps the handle of its latest task so the drain can
+    // abort what is still running, and `idle` wakes the drain when the last VU finishes.
+    let mut running: Vec<Option<JoinHandle<()>>> = Vec::new();
+    let idle = Rc::new(Notify::new());
     // Arrivals already due are released without sleeping; when the thread is behind
     // schedule, yield now and then so the VUs it started get to run (and come back to the
     // pool) instead of the dispatcher starving them and dropping everything after.
@@ -57,9 +66,8 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         if !wait_until(intended, &ctx.control.stop).await {
             break;
         }
-        while tasks.try_join_next().is_some() {}
-        let idle = pool.borrow_mut().pop();
-        let mut vu = match idle {
+        let free = pool.borrow_mut().pop();
+        let mut vu = match free {
             Some(vu) => vu,
             None if allocated < max_local => new_vu(&mut allocated),
             None => {
@@ -74,20 +82,53 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
             ctx.workload,
             ctx.step_base,
         );
-        tasks.spawn_local(async move {
+        let (slot, idle) = (vu.slot, idle.clone());
+        let handle = tokio::task::spawn_local(async move {
             let lag = Instant::now().saturating_duration_since(intended);
             recorder
                 .with(|m| record_micros(&mut m.workloads[workload].lag, lag.as_micros() as u64));
             let it = Iteration::new(&recorder, step_base, vu.id, vu.iterations, intended);
             vu.session.iteration(&it).await;
             vu.iterations += 1;
-            recorder.with(|m| {
+            let now_idle = recorder.with(|m| {
                 let w = &mut m.workloads[workload];
                 w.iterations += 1;
                 w.active_vus -= 1;
+                w.active_vus == 0
             });
             pool.borrow_mut().push(vu);
+            if now_idle {
+                idle.notify_one();
+            }
         });
+        if running.len() <= slot {
+            running.resize_with(slot + 1, || None);
+        }
+        running[slot] = Some(handle);
     }
-    ctx.drain(&mut tasks).await;
+    drain(&ctx, &running, &idle).await;
+}
+
+/// Waits for in-flight iterations up to the graceful stop, then aborts the rest and counts
+/// them as interrupted (an aborted task is dropped without touching the metrics again).
+async fn drain(ctx: &ShardCtx, running: &[Option<JoinHandle<()>>], idle: &Notify) {
+    let deadline = Instant::now() + ctx.graceful;
+    loop {
+        if ctx.with_workload(|w| w.active_vus) == 0 {
+            return;
+        }
+        tokio::select! {
+            biased;
+            _ = ctx.control.kill.cancelled() => break,
+            _ = tokio::time::sleep_until(deadline) => break,
+            _ = idle.notified() => {}
+        }
+    }
+    for handle in running.iter().flatten() {
+        handle.abort();
+    }
+    ctx.with_workload(|w| {
+        w.interrupted += w.active_vus;
+        w.active_vus = 0;
+    });
 }
