@@ -48,43 +48,9 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-mkdir -p "$WORK/tmp"
-cat >"$WORK/nginx.conf" <<CONF
-daemon off;
-master_process off;
-worker_processes 1;
-error_log $WORK/error.log;
-pid $WORK/nginx.pid;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    client_body_temp_path $WORK/tmp; proxy_temp_path $WORK/tmp; fastcgi_temp_path $WORK/tmp;
-    uwsgi_temp_path $WORK/tmp; scgi_temp_path $WORK/tmp;
-    keepalive_requests 1000000;
-    keepalive_timeout 300s;
-    server {
-        listen 127.0.0.1:$PORT;
-        location = /status { stub_status; }
-        location / { return 200 "ok"; }
-    }
-}
-CONF
-taskset -c "$NGINX_CPU" "$NGINX" -p "$WORK" -c "$WORK/nginx.conf" -e "$WORK/error.log" &
-NGINX_PID=$!
-for _ in $(seq 100); do
-    curl -sf "http://127.0.0.1:$PORT/status" >/dev/null 2>&1 && break
-    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-    sleep 0.1
-done
-kill -0 "$NGINX_PID" || { cat "$WORK/error.log" >&2; exit 1; }
-
-# nginx's request counter (the fetch itself included).
-served() {
-    exec 3<>"/dev/tcp/127.0.0.1/$PORT"
-    printf 'GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3
-    awk 'f { print $3; exit } /server accepts/ { f = 1 }' <&3
-    exec 3<&-
-}
+# shellcheck source=lib/nginx.sh
+. "$(dirname "$0")/lib/nginx.sh"
+start_nginx "$WORK" "$PORT" "$NGINX_CPU" "$NGINX" || exit 1
 
 # Runs a client pinned to the client CPU; prints "requests cpu_seconds nginx_requests".
 measure() {

@@ -1,0 +1,45 @@
+# Shared by the bench scripts (source it): a throwaway nginx on 127.0.0.1 for the peers.
+#   start_nginx WORK PORT CPU NGINX_BIN   one worker pinned to CPU, `return 200 "ok"`,
+#                                         stub_status at /status; sets NGINX_PID
+#   served                                nginx's request counter (the fetch itself included)
+# Callers stop only the nginx they started, by $NGINX_PID, in their own cleanup.
+
+start_nginx() {
+    local work=$1 port=$2 cpu=$3 bin=$4
+    mkdir -p "$work/tmp"
+    cat >"$work/nginx.conf" <<CONF
+daemon off;
+master_process off;
+worker_processes 1;
+error_log $work/error.log;
+pid $work/nginx.pid;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
+    uwsgi_temp_path $work/tmp; scgi_temp_path $work/tmp;
+    keepalive_requests 1000000;
+    keepalive_timeout 300s;
+    server {
+        listen 127.0.0.1:$port;
+        location = /status { stub_status; }
+        location / { return 200 "ok"; }
+    }
+}
+CONF
+    taskset -c "$cpu" "$bin" -p "$work" -c "$work/nginx.conf" -e "$work/error.log" &
+    NGINX_PID=$!
+    NGINX_PORT=$port
+    for _ in $(seq 100); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+        sleep 0.1
+    done
+    kill -0 "$NGINX_PID" || { cat "$work/error.log" >&2; return 1; }
+}
+
+served() {
+    exec 3<>"/dev/tcp/127.0.0.1/$NGINX_PORT"
+    printf 'GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3
+    awk 'f { print $3; exit } /server accepts/ { f = 1 }' <&3
+    exec 3<&-
+}
