@@ -444,48 +444,27 @@ name = "w"
     )
 }
 
+const TWO_VUS_TEN_ITERATIONS: &str =
+    "model = \"closed\"\nvus = 2\niterations = 10\nduration = \"30s\"";
+
+/// Runs the feeder scenario (2 VUs x 10 iterations) against a fresh target; its counters.
+fn run_feeder(name: &str, order: &str, rows: usize) -> serde_json::Value {
+    let target = Target::start(&[]);
+    let dir = scratch(name);
+    let f = feeder_scenario(&dir, order, rows, TWO_VUS_TEN_ITERATIONS);
+    let o = run_against(&f, &target.url, &dir.join("out"), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    target.counters()
+}
+
 #[test]
 fn feeder_rows_reach_the_requests_in_the_documented_order() {
     // Unique: 2 VUs x 10 iterations read 20 distinct keys: every payment is new (201).
-    let target = Target::start(&[]);
-    let dir = scratch("feeder-unique");
-    let f = feeder_scenario(
-        &dir,
-        "unique",
-        20,
-        "model = \"closed\"\nvus = 2\niterations = 10\nduration = \"30s\"",
-    );
-    let o = run(&[
-        "run",
-        f.to_str().unwrap(),
-        "--target",
-        &target.url,
-        "--out",
-        dir.join("out").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let c = target.counters();
+    let c = run_feeder("feeder-unique", "unique", 20);
     assert_eq!(c["by_status"]["201"], 20, "{c}");
 
     // Sequential over 5 rows wraps: 5 new payments, 15 idempotent replays (200).
-    let target = Target::start(&[]);
-    let dir = scratch("feeder-sequential");
-    let f = feeder_scenario(
-        &dir,
-        "sequential",
-        5,
-        "model = \"closed\"\nvus = 2\niterations = 10\nduration = \"30s\"",
-    );
-    let o = run(&[
-        "run",
-        f.to_str().unwrap(),
-        "--target",
-        &target.url,
-        "--out",
-        dir.join("out").to_str().unwrap(),
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let c = target.counters();
+    let c = run_feeder("feeder-sequential", "sequential", 5);
     assert_eq!(
         (
             c["by_status"]["201"].as_u64(),
@@ -497,12 +476,7 @@ fn feeder_rows_reach_the_requests_in_the_documented_order() {
 
     // A unique feeder that could run dry is refused before the run.
     let dir = scratch("feeder-too-small");
-    let f = feeder_scenario(
-        &dir,
-        "unique",
-        5,
-        "model = \"closed\"\nvus = 2\niterations = 10\nduration = \"30s\"",
-    );
+    let f = feeder_scenario(&dir, "unique", 5, TWO_VUS_TEN_ITERATIONS);
     let o = run(&["validate", f.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
