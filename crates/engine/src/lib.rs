@@ -41,6 +41,7 @@
 
 mod arrival;
 mod closed;
+mod custom;
 mod error;
 mod histogram;
 mod metrics;
@@ -57,6 +58,7 @@ mod vu_loop;
 
 pub use arrival::{ArrivalSchedule, Spacing};
 pub use closed::VuStages;
+pub use custom::{CustomInfo, CustomKind, CustomMetric, CustomValue};
 pub use error::EngineError;
 pub use histogram::{new_histogram, Histogram};
 pub use metrics::{GaugeMerge, Metrics, StepMetrics, WorkloadMetrics};

@@ -3,6 +3,7 @@
 //! A worker thread owns one [`Metrics`] and records into it without locks; once per interval
 //! it hands the filled value to the aggregator and starts a fresh one.
 
+use crate::custom::{CustomKind, CustomValue};
 use crate::histogram::{new_histogram, record_micros, Histogram};
 use crate::outcome::Outcome;
 use std::time::Duration;
@@ -193,6 +194,9 @@ pub struct Metrics {
     pub steps: Vec<StepMetrics>,
     /// Indexed by workload index.
     pub workloads: Vec<WorkloadMetrics>,
+    /// Custom metrics, indexed by the plan's global custom index
+    /// (see [`crate::Plan::custom_metrics`]).
+    pub custom: Vec<CustomValue>,
 }
 
 impl Metrics {
@@ -201,7 +205,16 @@ impl Metrics {
         Metrics {
             steps: (0..steps).map(|_| StepMetrics::default()).collect(),
             workloads: (0..workloads).map(|_| WorkloadMetrics::default()).collect(),
+            custom: Vec::new(),
         }
+    }
+
+    /// Empty metrics shaped like a plan's: steps, workloads and custom metrics of `custom`
+    /// kinds (in the plan's global custom order).
+    pub fn shaped(steps: usize, workloads: usize, custom: &[CustomKind]) -> Self {
+        let mut m = Metrics::new(steps, workloads);
+        m.custom = custom.iter().map(|k| CustomValue::empty(*k)).collect();
+        m
     }
 
     /// Adds `other` into `self`; counters and histograms add exactly, gauges per `gauges`.
@@ -218,6 +231,15 @@ impl Metrics {
             a.add(b);
         }
         for (a, b) in self.workloads.iter_mut().zip(&other.workloads) {
+            a.add(b, gauges);
+        }
+        if self.custom.len() < other.custom.len() {
+            let missing = other.custom[self.custom.len()..]
+                .iter()
+                .map(|v| CustomValue::empty(v.kind()));
+            self.custom.extend(missing.collect::<Vec<_>>());
+        }
+        for (a, b) in self.custom.iter_mut().zip(&other.custom) {
             a.add(b, gauges);
         }
     }

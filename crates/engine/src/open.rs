@@ -76,18 +76,20 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
             }
         };
         ctx.with_workload(|w| w.vu_busy());
-        let (recorder, pool, workload, step_base) = (
+        let (recorder, pool, workload, step_base, custom_base) = (
             ctx.recorder.clone(),
             pool.clone(),
             ctx.workload,
             ctx.step_base,
+            ctx.custom_base,
         );
         let (slot, idle) = (vu.slot, idle.clone());
         let handle = tokio::task::spawn_local(async move {
             let lag = Instant::now().saturating_duration_since(intended);
             recorder
                 .with(|m| record_micros(&mut m.workloads[workload].lag, lag.as_micros() as u64));
-            let it = Iteration::new(&recorder, step_base, vu.id, vu.iterations, intended);
+            let it = Iteration::new(&recorder, step_base, vu.id, vu.iterations, intended)
+                .with_custom_base(custom_base);
             vu.session.iteration(&it).await;
             vu.iterations += 1;
             let now_idle = recorder.with(|m| {

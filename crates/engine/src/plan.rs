@@ -2,6 +2,8 @@
 
 use crate::arrival::Spacing;
 use crate::closed::VuStages;
+use crate::custom::{CustomInfo, CustomKind, CustomMetric};
+use crate::metrics::Metrics;
 use crate::rate::RateFn;
 use crate::report::StepInfo;
 use crate::session::SessionFactory;
@@ -49,6 +51,45 @@ impl Plan {
             .collect()
     }
 
+    /// Every custom metric of every workload, in global custom order (metrics are indexed
+    /// by this).
+    pub fn custom_metrics(&self) -> Vec<CustomInfo> {
+        self.workloads
+            .iter()
+            .enumerate()
+            .flat_map(|(wi, w)| {
+                w.custom.iter().map(move |m| CustomInfo {
+                    workload: wi,
+                    workload_name: w.name.clone(),
+                    metric: m.clone(),
+                })
+            })
+            .collect()
+    }
+
+    /// Global index of each workload's first custom metric.
+    pub fn custom_bases(&self) -> Vec<usize> {
+        let mut base = 0;
+        self.workloads
+            .iter()
+            .map(|w| {
+                let b = base;
+                base += w.custom.len();
+                b
+            })
+            .collect()
+    }
+
+    /// Empty metrics shaped like this plan's.
+    pub fn empty_metrics(&self) -> Metrics {
+        let kinds: Vec<CustomKind> = self
+            .workloads
+            .iter()
+            .flat_map(|w| w.custom.iter().map(|m| m.kind))
+            .collect();
+        Metrics::shaped(self.steps().len(), self.workloads.len(), &kinds)
+    }
+
     /// When the last workload's schedule ends (not counting the graceful stop).
     pub fn duration(&self) -> Duration {
         self.workloads
@@ -70,6 +111,8 @@ pub struct Workload {
     pub start: Duration,
     /// Open or closed.
     pub model: Model,
+    /// Metrics this workload's sessions record beyond the per-step ones.
+    pub custom: Vec<CustomMetric>,
     pub(crate) driver: Arc<dyn Driver>,
 }
 
@@ -86,8 +129,16 @@ impl Workload {
             steps,
             start: Duration::ZERO,
             model,
+            custom: Vec::new(),
             driver: Arc::new(FactoryDriver(factory)),
         }
+    }
+
+    /// Declares the custom metrics this workload's sessions record; a session refers to
+    /// each by its index in `custom` ([`crate::Iteration::count`] and friends).
+    pub fn with_custom(mut self, custom: Vec<CustomMetric>) -> Self {
+        self.custom = custom;
+        self
     }
 
     /// Starts the workload `start` after the run begins.

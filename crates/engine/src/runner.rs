@@ -99,8 +99,7 @@ pub fn run(
     if opts.interval.is_zero() {
         return Err(EngineError::InvalidPlan("interval must be positive".into()));
     }
-    let steps = plan.steps().len();
-    let workloads = plan.workloads.len();
+    let empty = plan.empty_metrics();
     // Give threads a moment to build their runtimes so nobody starts behind schedule.
     let lead = Duration::from_millis(20);
     let (origin_std, started_at) = match opts.start_at {
@@ -128,7 +127,7 @@ pub fn run(
                     .map_err(|e| e.to_string())?;
                 let local = tokio::task::LocalSet::new();
                 local.block_on(&rt, async move {
-                    let recorder = Recorder::new(steps, workloads);
+                    let recorder = Recorder::for_plan(&plan);
                     let ticker = {
                         let (recorder, tx) = (recorder.clone(), tx.clone());
                         tokio::task::spawn_local(async move {
@@ -174,7 +173,7 @@ pub fn run(
     drop(tx);
 
     on_event(&Event::Started { at: started_at });
-    let mut agg = Aggregator::new(opts.threads, steps, workloads, opts.interval, origin_std);
+    let mut agg = Aggregator::new(opts.threads, empty, opts.interval, origin_std);
     for msg in rx {
         for report in agg.accept(msg) {
             on_event(&Event::Interval(&report));
@@ -223,19 +222,13 @@ struct Aggregator {
 }
 
 impl Aggregator {
-    fn new(
-        threads: usize,
-        steps: usize,
-        workloads: usize,
-        interval: Duration,
-        origin: std::time::Instant,
-    ) -> Self {
+    fn new(threads: usize, empty: Metrics, interval: Duration, origin: std::time::Instant) -> Self {
         Aggregator {
             pending: BTreeMap::new(),
             reported: vec![None; threads],
             finished: vec![false; threads],
             next: 0,
-            totals: Metrics::new(steps, workloads),
+            totals: empty,
             interval,
             origin,
         }

@@ -1,6 +1,7 @@
 //! The seam between the engine and protocols: sessions owned by VUs, and the recorder they
 //! report through.
 
+use crate::custom::CustomValue;
 use crate::metrics::Metrics;
 use crate::outcome::Outcome;
 use std::cell::RefCell;
@@ -65,6 +66,13 @@ pub struct Recorder {
 }
 
 impl Recorder {
+    /// A recorder shaped like `plan` (steps, workloads and custom metrics).
+    pub fn for_plan(plan: &crate::Plan) -> Self {
+        Recorder {
+            metrics: Rc::new(RefCell::new(plan.empty_metrics())),
+        }
+    }
+
     /// A recorder shaped for a plan with `steps` steps and `workloads` workloads.
     pub fn new(steps: usize, workloads: usize) -> Self {
         Recorder {
@@ -76,6 +84,7 @@ impl Recorder {
     pub fn take(&self) -> Metrics {
         let mut m = self.metrics.borrow_mut();
         let mut fresh = Metrics::new(m.steps.len(), m.workloads.len());
+        fresh.custom = m.custom.iter().map(CustomValue::fresh).collect();
         // Gauges describe the present, not the interval: they carry over.
         for (new, old) in fresh.workloads.iter_mut().zip(&m.workloads) {
             new.active_vus = old.active_vus;
@@ -102,6 +111,7 @@ pub struct Iteration<'a> {
     pub intended: Instant,
     recorder: &'a Recorder,
     step_base: usize,
+    custom_base: usize,
 }
 
 impl<'a> Iteration<'a> {
@@ -120,7 +130,50 @@ impl<'a> Iteration<'a> {
             intended,
             recorder,
             step_base,
+            custom_base: 0,
         }
+    }
+
+    /// Sets the global index of the workload's first custom metric (the runner does this;
+    /// protocol tests with one workload need not).
+    pub fn with_custom_base(mut self, custom_base: usize) -> Self {
+        self.custom_base = custom_base;
+        self
+    }
+
+    /// Adds `n` to the workload's counter number `metric` (its index in
+    /// [`crate::Workload::with_custom`]). Recording into a metric of another kind, or one
+    /// that was not declared, does nothing.
+    #[inline]
+    pub fn count(&self, metric: usize, n: u64) {
+        self.custom(metric, |v| v.count(n));
+    }
+
+    /// Moves the workload's gauge number `metric` by `delta` (+1 on connect, −1 on close).
+    #[inline]
+    pub fn gauge_add(&self, metric: usize, delta: i64) {
+        self.custom(metric, |v| v.gauge_add(delta));
+    }
+
+    /// Adds one observation to the workload's rate number `metric`.
+    #[inline]
+    pub fn rate(&self, metric: usize, hit: bool) {
+        self.custom(metric, |v| v.rate(hit));
+    }
+
+    /// Adds one duration to the workload's trend number `metric`.
+    #[inline]
+    pub fn trend(&self, metric: usize, d: Duration) {
+        self.custom(metric, |v| v.trend(d));
+    }
+
+    #[inline]
+    fn custom(&self, metric: usize, f: impl FnOnce(&mut CustomValue)) {
+        self.recorder.with(|m| {
+            if let Some(v) = m.custom.get_mut(self.custom_base + metric) {
+                f(v)
+            }
+        });
     }
 
     /// Records one completed step.

@@ -19,6 +19,8 @@ pub(crate) struct ShardCtx {
     pub workload: usize,
     pub model: Model,
     pub step_base: usize,
+    /// Global index of the workload's first custom metric.
+    pub custom_base: usize,
     pub recorder: Recorder,
     pub segment: Segment,
     /// When this workload's clock starts.
@@ -101,12 +103,14 @@ pub async fn run_shard(
     recorder: &Recorder,
 ) {
     let bases = plan.step_bases();
+    let custom_bases = plan.custom_bases();
     let mut drivers = JoinSet::new();
     for (i, w) in plan.workloads.iter().enumerate() {
         let ctx = ShardCtx {
             workload: i,
             model: w.model.clone(),
             step_base: bases[i],
+            custom_base: custom_bases[i],
             recorder: recorder.clone(),
             segment,
             start: origin + w.start,

@@ -23,7 +23,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
         let stages = m.stages.clone();
         let (think, limit) = (m.think, m.iterations);
         let (recorder, ending, start) = (ctx.recorder.clone(), ending.clone(), ctx.start);
-        let (workload, step_base) = (ctx.workload, ctx.step_base);
+        let (workload, step_base, custom_base) = (ctx.workload, ctx.step_base, ctx.custom_base);
         ctx.with_workload(|w| w.allocated_vus += 1);
         tasks.spawn_local(async move {
             let mut rng = SmallRng::seed_from_u64(info.seed);
@@ -39,7 +39,8 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
                 }
                 let intended = Instant::now();
                 recorder.with(|m| m.workloads[workload].vu_busy());
-                let it = Iteration::new(&recorder, step_base, vu, number, intended);
+                let it = Iteration::new(&recorder, step_base, vu, number, intended)
+                    .with_custom_base(custom_base);
                 session.iteration(&it).await;
                 recorder.with(|m| {
                     let w = &mut m.workloads[workload];

@@ -4,6 +4,7 @@
 
 mod closed_model;
 mod common;
+mod custom;
 mod open_model;
 mod runner;
 mod segments;
