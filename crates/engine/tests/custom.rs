@@ -27,10 +27,10 @@ impl Session for CountingSession {
     async fn iteration(&mut self, it: &Iteration<'_>) {
         it.count(0, 2);
         it.gauge_add(1, 1);
-        if it.number % 2 == 0 {
+        if it.number.is_multiple_of(2) {
             it.gauge_add(1, -1);
         }
-        it.rate(2, it.number % 2 == 0);
+        it.rate(2, it.number.is_multiple_of(2));
         it.trend(3, Duration::from_millis(3));
         it.count(99, 1); // undeclared: ignored, never a panic
         let now = Instant::now();
