@@ -2,6 +2,7 @@
 
 mod support;
 
+mod fault_matrix;
 mod faults;
 mod runs;
 mod signals;

@@ -2,6 +2,7 @@
 //! and what the terminal shows at the end).
 
 use crate::model::Scenario;
+use crate::saturation::GeneratorSummary;
 use crate::threshold::ThresholdResult;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use loadgen_engine::{CustomInfo, CustomValue, FinalReport, Histogram, Outcome, StepInfo};
@@ -226,6 +227,8 @@ pub struct ThresholdSummary {
     pub limit: f64,
     /// Unit of both: `ms`, `ratio`, `/s` or `count`.
     pub unit: &'static str,
+    /// Passed, but on a saturated generator: the pass proves nothing.
+    pub untrusted: bool,
 }
 
 /// Totals over every step.
@@ -270,6 +273,10 @@ pub struct RunSummary {
     pub totals: Totals,
     /// Every threshold.
     pub thresholds: Vec<ThresholdSummary>,
+    /// The generator's own cost and whether it was the limit.
+    pub generator: GeneratorSummary,
+    /// False when the generator was saturated: the figures describe loadgen, not the target.
+    pub trustworthy: bool,
     /// `passed`, `failed` or `interrupted`.
     pub verdict: &'static str,
     /// The process exit code.
@@ -284,8 +291,10 @@ impl RunSummary {
         steps: &[StepInfo],
         custom: &[CustomInfo],
         results: &[ThresholdResult],
+        generator: GeneratorSummary,
         exit_code: u8,
     ) -> Self {
+        let saturated = generator.saturated;
         let secs = report.elapsed.as_secs_f64().max(1e-9);
         let t = &report.totals;
         let step_summaries: Vec<_> = t
@@ -377,8 +386,11 @@ impl RunSummary {
                     measured: r.measured,
                     limit: r.limit,
                     unit: r.unit,
+                    untrusted: r.passed && saturated,
                 })
                 .collect(),
+            generator,
+            trustworthy: !saturated,
             verdict: match (exit_code, failed) {
                 (130, _) => "interrupted",
                 (_, true) => "failed",
@@ -482,7 +494,12 @@ impl RunSummary {
                     _ => format!("{v}"),
                 };
                 t.add_row(vec![
-                    if th.passed { "✓ pass" } else { "✗ FAIL" }.to_string(),
+                    match (th.passed, th.untrusted) {
+                        (true, false) => "✓ pass",
+                        (true, true) => "? untrusted",
+                        _ => "✗ FAIL",
+                    }
+                    .to_string(),
                     format!("{}: {}", th.metric, th.expression),
                     show(th.limit),
                     th.measured.map_or_else(|| "no data".into(), show),
@@ -491,7 +508,20 @@ impl RunSummary {
             out.push_str(&t.to_string());
             out.push('\n');
         }
+        let g = &self.generator;
+        out.push_str(&format!(
+            "generator: {} thread(s), {:.2} CPU-s in workers (busiest {:.0}%), peak RSS {:.1} MiB, {} open files\n",
+            g.threads,
+            g.worker_cpu_seconds,
+            g.busiest_worker * 100.0,
+            g.peak_rss_mib,
+            g.open_fds
+        ));
+        for r in &g.reasons {
+            out.push_str(&format!("⚠ generator saturated: {r}\n"));
+        }
         out.push_str(&match self.verdict {
+            "passed" if !self.trustworthy => "verdict: PASSED, BUT UNTRUSTED — the generator was saturated, so the thresholds that held prove nothing about the target\n".to_string(),
             "passed" => "verdict: PASSED — every threshold held\n".to_string(),
             "interrupted" => "verdict: INTERRUPTED — results are partial\n".to_string(),
             _ => format!(
