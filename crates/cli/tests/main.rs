@@ -4,6 +4,7 @@ mod support;
 
 mod fault_matrix;
 mod faults;
+mod resilience;
 mod runs;
 mod signals;
 mod validate;
