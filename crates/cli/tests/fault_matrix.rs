@@ -68,6 +68,15 @@ fn against_fault(fault: &str, scheme: &str) -> Faulted {
     assert!(took.as_secs() < 30, "{fault}: the run took {took:?}");
     complete(&out, fault);
     let summary = summary(&out);
+    let text = std::fs::read_to_string(out.join("summary.txt")).unwrap();
+    for class in summary["steps"][0]["outcomes"].as_object().unwrap().keys() {
+        if class != "success" {
+            assert!(
+                text.contains(&format!("  {class}: ")),
+                "{fault}: the summary explains `{class}`:\n{text}"
+            );
+        }
+    }
     let rss = summary["generator"]["peak_rss_mib"].as_f64().unwrap();
     assert!(rss > 0.0 && rss < 48.0, "{fault}: peak RSS {rss} MiB");
     let target = if fault == "refuse" || fault == "tls" {
@@ -152,6 +161,7 @@ fn a_503_storm_is_counted_as_server_errors_in_bounded_memory() {
     assert!(n > 0, "{}", f.summary);
     assert_eq!(n, f.target["by_status"]["503"].as_u64().unwrap());
     assert_eq!(f.summary["totals"]["errors"].as_u64(), Some(n));
+    assert_eq!(f.summary["steps"][0]["statuses"]["503"].as_u64(), Some(n));
 }
 
 #[test]
@@ -160,6 +170,8 @@ fn a_429_with_retry_after_is_a_client_error() {
     let n = f.outcome("http_4xx");
     assert!(n > 0, "{}", f.summary);
     assert_eq!(n, f.target["by_status"]["429"].as_u64().unwrap());
+    // The status is kept beside the class: 429 is not just "a 4xx".
+    assert_eq!(f.summary["steps"][0]["statuses"]["429"].as_u64(), Some(n));
 }
 
 #[test]

@@ -81,6 +81,8 @@ pub struct StepSummary {
     pub rate: f64,
     /// Count per outcome class (only classes that occurred).
     pub outcomes: BTreeMap<&'static str, u64>,
+    /// Answers of steps that did not succeed, by HTTP status (`"429": 12`).
+    pub statuses: BTreeMap<String, u64>,
     /// Errors (not success, not expected failure).
     pub errors: u64,
     /// errors / count.
@@ -313,6 +315,11 @@ impl RunSummary {
                         .filter(|o| m.count(*o) > 0)
                         .map(|o| (o.name(), m.count(o)))
                         .collect(),
+                    statuses: m
+                        .statuses
+                        .iter()
+                        .map(|(s, n)| (s.to_string(), *n))
+                        .collect(),
                     errors: m.errors(),
                     error_rate: if count == 0 {
                         0.0
@@ -430,13 +437,22 @@ impl RunSummary {
         ]);
         for s in &self.steps {
             let l = &s.latency;
-            let errors = s
+            let statuses = s
+                .statuses
+                .iter()
+                .map(|(code, n)| format!("{code}×{n}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut errors = s
                 .outcomes
                 .iter()
                 .filter(|(k, _)| !matches!(**k, "success" | "expected_failure"))
                 .map(|(k, v)| format!("{k} {v}"))
                 .collect::<Vec<_>>()
                 .join(", ");
+            if !statuses.is_empty() {
+                errors.push_str(&format!(" [{statuses}]"));
+            }
             let expected = s
                 .outcomes
                 .get("expected_failure")
@@ -462,6 +478,16 @@ impl RunSummary {
         }
         out.push_str(&t.to_string());
         out.push('\n');
+        let seen: std::collections::BTreeSet<&str> = self
+            .steps
+            .iter()
+            .flat_map(|s| s.outcomes.keys().copied())
+            .collect();
+        for class in seen {
+            if let Some(meaning) = Outcome::from_name(class).and_then(explain) {
+                out.push_str(&format!("  {class}: {meaning}\n"));
+            }
+        }
         for w in &self.workloads {
             out.push_str(&format!(
                 "workload {}: {} iterations, {} dropped, {} interrupted, peak {} active / {} allocated VUs, schedule lag p99 {}\n",
@@ -539,6 +565,22 @@ impl RunSummary {
         std::fs::write(dir.join("summary.json"), self.to_json())?;
         std::fs::write(dir.join("summary.txt"), self.to_text())
     }
+}
+
+/// What an error class means, for the legend under the step table.
+fn explain(o: Outcome) -> Option<&'static str> {
+    Some(match o {
+        Outcome::Connect => "no connection: refused, unreachable, or the name did not resolve",
+        Outcome::Tls => "the TLS handshake failed (certificate, protocol, or an alert from the server)",
+        Outcome::Timeout => "no complete answer within the timeout (recorded at the timeout value)",
+        Outcome::Reset => "the connection was reset or closed before the answer was complete (including a body shorter than its Content-Length)",
+        Outcome::Protocol => "the answer was not valid HTTP",
+        Outcome::Http4xx => "answered 4xx (statuses in brackets)",
+        Outcome::Http5xx => "answered 5xx (statuses in brackets)",
+        Outcome::HttpOther => "answered with a status the step did not expect",
+        Outcome::CheckFailed => "answered, but a body or JSON check failed",
+        _ => return None,
+    })
 }
 
 fn ms(v: f64) -> String {
