@@ -1,20 +1,26 @@
 //! What the CLI (or a test) tells the target to do.
 
-use crate::{LatencyModel, TargetError};
+use crate::{LatencyModel, TargetError, WebhookSecret};
+use std::time::Duration;
 
 /// Behaviour of the demo target. Built by the caller; checked by [`TargetConfig::validate`]
 /// (which [`crate::spawn`] and [`crate::serve_blocking`] call).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetConfig {
-    /// Service delay added to each API request (`/api/...`), not to `/health` or
-    /// `/__counters`.
+    /// Service delay added to each API request (`/api/...`) and webhook delivery
+    /// (`/webhooks/...`), not to `/health` or `/__counters`.
     pub latency: LatencyModel,
-    /// Share (0..=1) of API requests answered `500 {"error":"injected"}`.
+    /// Share (0..=1) of API requests and webhook deliveries answered
+    /// `500 {"error":"injected"}` (before any processing, so a retry is not a duplicate).
     pub error_rate: f64,
     /// Seed for latency and error injection.
     pub seed: u64,
     /// Threads of the target's own tokio runtime (at least 1).
     pub worker_threads: usize,
+    /// Secret the webhook routes verify signatures with (`whsec_` + base64).
+    pub webhook_secret: WebhookSecret,
+    /// How long after accepting `/api/payments/async` the target calls back.
+    pub callback_delay: Duration,
 }
 
 impl Default for TargetConfig {
@@ -24,6 +30,8 @@ impl Default for TargetConfig {
             error_rate: 0.0,
             seed: 0,
             worker_threads: 1,
+            webhook_secret: WebhookSecret::default(),
+            callback_delay: Duration::from_millis(10),
         }
     }
 }
@@ -37,6 +45,9 @@ impl TargetConfig {
         }
         if self.worker_threads == 0 {
             problems.push("worker threads must be at least 1".to_string());
+        }
+        if let Err(reason) = self.webhook_secret.standard_key() {
+            problems.push(reason);
         }
         if let Err(reason) = self.latency.validate() {
             problems.push(format!("latency {}: {reason}", self.latency));
