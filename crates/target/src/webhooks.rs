@@ -113,10 +113,13 @@ struct Counts {
     callbacks_failed: AtomicU64,
 }
 
+/// One shard: values by key, and keys in insertion order for eviction.
+type Shard = Mutex<(HashMap<String, u64>, VecDeque<String>)>;
+
 /// A map that forgets its oldest keys past a bound, split into locked shards.
 #[derive(Debug)]
 struct Bounded {
-    shards: Box<[Mutex<(HashMap<String, u64>, VecDeque<String>)>]>,
+    shards: Box<[Shard]>,
 }
 
 impl Bounded {
@@ -126,7 +129,7 @@ impl Bounded {
         }
     }
 
-    fn shard(&self, key: &str) -> &Mutex<(HashMap<String, u64>, VecDeque<String>)> {
+    fn shard(&self, key: &str) -> &Shard {
         let h = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         });
