@@ -265,6 +265,14 @@ fn embedded_config(
         error_rate: spec.error_rate,
         seed: spec.seed,
         worker_threads: spec.threads,
+        webhook_secret: spec
+            .webhook_secret
+            .as_ref()
+            .map(|s| loadgen_target::WebhookSecret::new(s.expose()))
+            .unwrap_or_default(),
+        callback_delay: spec
+            .callback_delay
+            .unwrap_or(loadgen_target::TargetConfig::default().callback_delay),
     })
 }
 

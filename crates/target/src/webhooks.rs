@@ -67,6 +67,14 @@ impl Default for WebhookSecret {
     }
 }
 
+impl std::str::FromStr for WebhookSecret {
+    type Err = std::convert::Infallible;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(WebhookSecret::new(s))
+    }
+}
+
 impl fmt::Debug for WebhookSecret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
