@@ -83,7 +83,9 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
         .collect::<Result<Vec<_>, _>>()?;
     let factory = HttpFactory::new(Arc::new(cfg), requests).map_err(http_err)?;
     let steps = w.steps.iter().map(|s| s.name.clone()).collect();
-    Ok(Workload::new(w.name.clone(), steps, model, factory).starting_at(w.start))
+    Ok(Workload::new(w.name.clone(), steps, model, factory)
+        .starting_at(w.start)
+        .with_custom(w.custom_metrics()))
 }
 
 fn engine_model(w: &WorkloadSpec) -> Model {

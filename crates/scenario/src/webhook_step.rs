@@ -521,6 +521,17 @@ pub(crate) fn mixed(steps: &[StepSpec]) -> Option<&'static str> {
     )
 }
 
+/// The custom metrics of a webhook workload (delivery and/or callback metrics), as
+/// [`WebhookFactory::custom_metrics`] lists them for the built steps.
+pub(crate) fn custom_metrics(w: &WorkloadSpec) -> Vec<loadgen_engine::CustomMetric> {
+    let has =
+        |f: fn(&WebhookStepSpec) -> bool| w.steps.iter().filter_map(|s| s.webhook.as_ref()).any(f);
+    loadgen_webhook::metrics::custom_metrics(
+        has(|s| matches!(s, WebhookStepSpec::Delivery(_))),
+        has(|s| matches!(s, WebhookStepSpec::Callback(_))),
+    )
+}
+
 /// True when the workload is built by [`build`] rather than as HTTP.
 pub(crate) fn is_webhook_workload(w: &WorkloadSpec) -> bool {
     w.steps.first().is_some_and(|s| s.webhook.is_some())
@@ -633,5 +644,5 @@ pub(crate) fn build(
     let names = factory.step_names();
     Ok(Workload::new(w.name.clone(), names, model, factory)
         .starting_at(w.start)
-        .with_custom(loadgen_webhook::metrics::custom_metrics()))
+        .with_custom(w.custom_metrics()))
 }

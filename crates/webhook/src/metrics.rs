@@ -1,6 +1,8 @@
 //! The custom metrics a webhook workload records, in the order its sessions record them.
-//! The scenario crate declares [`custom_metrics`] for every webhook workload, so the
-//! indices below are the metrics' indices in that workload.
+//! A workload declares the delivery metrics when it has a delivery step and the callback
+//! metrics when it has a callback step ([`custom_metrics`]); the scenario crate declares
+//! that list, so the indices below (delivery metrics first, then callback metrics at
+//! [`callback_base`]) are the metrics' indices in that workload.
 
 use loadgen_engine::{CustomKind, CustomMetric};
 
@@ -20,29 +22,44 @@ pub const FORGED_SENT: usize = 5;
 pub const DUPLICATES_SENT: usize = 6;
 /// Deliveries of an event older than one already delivered for the same object.
 pub const OUT_OF_ORDER_SENT: usize = 7;
-/// Request sent to callback received.
-pub const CALLBACK_LATENCY: usize = 8;
-/// Share of requests whose callback arrived before the deadline.
-pub const CALLBACK_RECEIVED: usize = 9;
+/// Request sent to callback received (offset from [`callback_base`]).
+pub const CALLBACK_LATENCY: usize = 0;
+/// Share of requests whose callback arrived before the deadline (offset from
+/// [`callback_base`]).
+pub const CALLBACK_RECEIVED: usize = 1;
 
-/// The metric list, indexed by the constants above.
-pub fn custom_metrics() -> Vec<CustomMetric> {
-    use CustomKind::*;
-    [
-        ("webhook_delivered", Counter),
-        ("webhook_gave_up", Counter),
-        ("webhook_retries", Counter),
-        ("webhook_first_attempt", Trend),
-        ("webhook_retry_latency", Trend),
-        ("webhook_forged_sent", Counter),
-        ("webhook_duplicates_sent", Counter),
-        ("webhook_out_of_order_sent", Counter),
-        ("callback_latency", Trend),
-        ("callback_received", Rate),
-    ]
-    .into_iter()
-    .map(|(n, k)| CustomMetric::new(n, k))
-    .collect()
+const DELIVERY: [(&str, CustomKind); 8] = [
+    ("webhook_delivered", CustomKind::Counter),
+    ("webhook_gave_up", CustomKind::Counter),
+    ("webhook_retries", CustomKind::Counter),
+    ("webhook_first_attempt", CustomKind::Trend),
+    ("webhook_retry_latency", CustomKind::Trend),
+    ("webhook_forged_sent", CustomKind::Counter),
+    ("webhook_duplicates_sent", CustomKind::Counter),
+    ("webhook_out_of_order_sent", CustomKind::Counter),
+];
+const CALLBACK: [(&str, CustomKind); 2] = [
+    ("callback_latency", CustomKind::Trend),
+    ("callback_received", CustomKind::Rate),
+];
+
+/// Index of the first callback metric in a workload that has (or has no) delivery steps.
+pub fn callback_base(deliveries: bool) -> usize {
+    if deliveries {
+        DELIVERY.len()
+    } else {
+        0
+    }
+}
+
+/// The metric list of a workload with delivery steps and/or callback steps.
+pub fn custom_metrics(deliveries: bool, callbacks: bool) -> Vec<CustomMetric> {
+    let d: &[_] = if deliveries { &DELIVERY } else { &[] };
+    let c: &[_] = if callbacks { &CALLBACK } else { &[] };
+    d.iter()
+        .chain(c)
+        .map(|(n, k)| CustomMetric::new(*n, *k))
+        .collect()
 }
 
 #[cfg(test)]
@@ -51,11 +68,19 @@ mod tests {
 
     #[test]
     fn indices_match_the_list() {
-        let m = custom_metrics();
+        let m = custom_metrics(true, true);
         assert_eq!(m[DELIVERED].name, "webhook_delivered");
         assert_eq!(m[RETRY_LATENCY].kind, CustomKind::Trend);
         assert_eq!(m[OUT_OF_ORDER_SENT].name, "webhook_out_of_order_sent");
-        assert_eq!(m[CALLBACK_RECEIVED].kind, CustomKind::Rate);
-        assert_eq!(m.len(), CALLBACK_RECEIVED + 1);
+        let cb = callback_base(true);
+        assert_eq!(m[cb + CALLBACK_LATENCY].name, "callback_latency");
+        assert_eq!(m[cb + CALLBACK_RECEIVED].kind, CustomKind::Rate);
+        assert_eq!(m.len(), cb + 2);
+        let only_callbacks = custom_metrics(false, true);
+        assert_eq!(
+            only_callbacks[callback_base(false) + CALLBACK_LATENCY].name,
+            "callback_latency"
+        );
+        assert_eq!(custom_metrics(true, false).len(), 8);
     }
 }

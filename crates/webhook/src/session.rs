@@ -129,6 +129,8 @@ struct Shared {
     client: WebhookClient,
     sink: Option<CallbackSink>,
     callback_url: HeaderValue,
+    /// Index of the first callback metric (see `metrics::callback_base`).
+    callback_base: usize,
     /// Distinguishes this run's event ids from an earlier run's against the same target.
     nonce: u32,
 }
@@ -169,8 +171,11 @@ impl WebhookFactory {
         let nonce = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
             d.subsec_nanos() ^ (d.as_secs() as u32).rotate_left(7)
         });
+        let callback_base =
+            m::callback_base(steps.iter().any(|s| matches!(s, StepKind::Delivery(_))));
         Ok(WebhookFactory {
             shared: Arc::new(Shared {
+                callback_base,
                 prefix: client.base.path_prefix().trim_end_matches('/').to_string(),
                 steps,
                 addr,
@@ -186,6 +191,15 @@ impl WebhookFactory {
     /// The callback sink, when a step uses one.
     pub fn sink(&self) -> Option<&CallbackSink> {
         self.shared.sink.as_ref()
+    }
+
+    /// The custom metrics this factory's sessions record (declare them on the workload).
+    pub fn custom_metrics(&self) -> Vec<loadgen_engine::CustomMetric> {
+        let has = |f: fn(&StepKind) -> bool| self.shared.steps.iter().any(f);
+        m::custom_metrics(
+            has(|s| matches!(s, StepKind::Delivery(_))),
+            has(|s| matches!(s, StepKind::Callback(_))),
+        )
     }
 
     /// Step names, in order.
@@ -541,14 +555,14 @@ impl WebhookSession {
             match tokio::time::timeout_at(deadline, waiter).await {
                 Ok(Ok(at)) => {
                     it.trend(
-                        m::CALLBACK_LATENCY,
+                        sh.callback_base + m::CALLBACK_LATENCY,
                         at.saturating_duration_since(answer.sent),
                     );
-                    it.rate(m::CALLBACK_RECEIVED, true);
+                    it.rate(sh.callback_base + m::CALLBACK_RECEIVED, true);
                 }
                 _ => {
                     sink.forget(id);
-                    it.rate(m::CALLBACK_RECEIVED, false);
+                    it.rate(sh.callback_base + m::CALLBACK_RECEIVED, false);
                     outcome = Outcome::Timeout;
                     done = Instant::now();
                 }
