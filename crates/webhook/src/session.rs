@@ -308,8 +308,15 @@ impl WebhookSession {
         b.body(Full::new(body)).ok()
     }
 
-    /// Writes a fresh event into `self.body`; returns (event type, object id, created).
-    fn fresh_event(&mut self, sh: &Shared, d: &DeliveryStep, id: &str) -> (String, String) {
+    /// Writes a fresh event created at `created` into `self.body`; returns its type and
+    /// object id.
+    fn fresh_event(
+        &mut self,
+        sh: &Shared,
+        d: &DeliveryStep,
+        id: &str,
+        created: u64,
+    ) -> (String, String) {
         let event_type = d.events.draw(&mut self.rng).to_string();
         let object_id = format!("pi_{:08x}{:06x}{:08x}", sh.nonce, self.vu, self.seq);
         self.object.clear();
@@ -326,7 +333,7 @@ impl WebhookSession {
             &mut self.body,
             id,
             &event_type,
-            unix_now(),
+            created,
             &object_id,
             &self.object,
         );
@@ -379,9 +386,10 @@ impl WebhookSession {
                     sh.nonce, self.vu, self.seq
                 );
                 let id = std::mem::take(&mut self.ids);
-                let (t, o) = self.fresh_event(sh, d, &id);
+                let created = unix_now();
+                let (t, o) = self.fresh_event(sh, d, &id, created);
                 self.ids = id;
-                (t, o, unix_now())
+                (t, o, created)
             }
         };
         match fault {
@@ -530,7 +538,9 @@ impl WebhookSession {
             HeaderName::from_static(CALLBACK_URL_HEADER),
             sh.callback_url.clone(),
         ));
-        let waiter = sink.register(id);
+        // Forgets the registration however this step ends (an iteration dropped at a hard
+        // stop included), so the sink's map keeps only live waits.
+        let (waiter, registration) = (sink.register(id), Registration { sink, id });
         let body = Bytes::copy_from_slice(&self.body);
         let answer = match self.request(sh, c.method.clone(), &c.path, body) {
             Some(req) => self.conn.exchange(req).await,
@@ -561,15 +571,13 @@ impl WebhookSession {
                     it.rate(sh.callback_base + m::CALLBACK_RECEIVED, true);
                 }
                 _ => {
-                    sink.forget(id);
                     it.rate(sh.callback_base + m::CALLBACK_RECEIVED, false);
                     outcome = Outcome::Timeout;
                     done = Instant::now();
                 }
             }
-        } else {
-            sink.forget(id);
         }
+        drop(registration);
         StepSample {
             step: index,
             outcome,
@@ -579,6 +587,18 @@ impl WebhookSession {
             done,
             connect: answer.connect,
         }
+    }
+}
+
+/// A wait registered with the sink, forgotten when dropped.
+struct Registration<'s> {
+    sink: &'s CallbackSink,
+    id: u64,
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        self.sink.forget(self.id);
     }
 }
 
