@@ -279,6 +279,14 @@ fn embedded_config(
         seed: spec.seed,
         worker_threads: spec.threads,
         faults: Vec::new(),
+        webhook_secret: spec
+            .webhook_secret
+            .as_ref()
+            .map(|s| loadgen_target::WebhookSecret::new(s.expose()))
+            .unwrap_or_default(),
+        callback_delay: spec
+            .callback_delay
+            .unwrap_or(loadgen_target::TargetConfig::default().callback_delay),
     })
 }
 

@@ -8,3 +8,4 @@ mod resilience;
 mod runs;
 mod signals;
 mod validate;
+mod webhooks;

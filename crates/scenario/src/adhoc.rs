@@ -87,6 +87,7 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, String> {
                     headers: a.headers.clone(),
                     body: a.body.clone().map(BodySpec::Text),
                 },
+                webhook: None,
                 expect: ExpectSpec::default(),
             }],
         }],

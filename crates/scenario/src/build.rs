@@ -20,6 +20,9 @@ pub enum BuildError {
         #[source]
         source: loadgen_http::HttpError,
     },
+    /// A webhook or callback workload could not be built.
+    #[error(transparent)]
+    Webhook(crate::webhook_step::WebhookBuildError),
     /// A header name or value that HTTP does not allow.
     #[error("workload `{workload}`: invalid header `{name}`")]
     Header {
@@ -69,6 +72,10 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
             v.parse().map_err(|_| header())?,
         ));
     }
+    let model = engine_model(w);
+    if crate::webhook_step::is_webhook_workload(w) {
+        return crate::webhook_step::build(sc, w, base_url, model).map_err(BuildError::Webhook);
+    }
     let requests = w
         .steps
         .iter()
@@ -76,7 +83,13 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
         .collect::<Result<Vec<_>, _>>()?;
     let factory = HttpFactory::new(Arc::new(cfg), requests).map_err(http_err)?;
     let steps = w.steps.iter().map(|s| s.name.clone()).collect();
-    let model = match &w.model {
+    Ok(Workload::new(w.name.clone(), steps, model, factory)
+        .starting_at(w.start)
+        .with_custom(w.custom_metrics()))
+}
+
+fn engine_model(w: &WorkloadSpec) -> Model {
+    match &w.model {
         ModelSpec::Open {
             rate,
             duration,
@@ -99,10 +112,7 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
             think: *think,
             iterations: *iterations,
         }),
-    };
-    Ok(Workload::new(w.name.clone(), steps, model, factory)
-        .starting_at(w.start)
-        .with_custom(w.custom_metrics()))
+    }
 }
 
 fn request(sc: &Scenario, w: &WorkloadSpec, s: &StepSpec) -> Result<RequestSpec, BuildError> {

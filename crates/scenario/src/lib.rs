@@ -58,6 +58,7 @@ mod summary;
 mod threshold;
 mod units;
 mod validate;
+pub mod webhook_step;
 
 pub use build::{build_plan, BuildError};
 pub use error::{Problem, ScenarioError};

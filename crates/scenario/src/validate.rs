@@ -206,6 +206,12 @@ fn target(c: &mut Checker<'_>, raw: &RawScenario) -> TargetSpec {
             emb.threads = *t.get_ref() as usize;
         }
         emb.seed = e.seed.unwrap_or(emb.seed);
+        if let Some(s) = &e.webhook_secret {
+            emb.webhook_secret = Some(loadgen_webhook::Secret::new(s.get_ref().as_str()));
+        }
+        if let Some(d) = &e.callback_delay {
+            emb.callback_delay = c.duration(d, "embedded.callback_delay");
+        }
     }
     match &raw.target {
         None => TargetSpec::Embedded(emb),
@@ -309,6 +315,9 @@ fn workload(
         if let Some(spec) = step(c, s, &format!("workload[{i}].step[{j}]"), payloads) {
             steps.push(spec);
         }
+    }
+    if let Some(m) = crate::webhook_step::mixed(&steps) {
+        c.at(&w.name, f("step"), m);
     }
     Some(WorkloadSpec {
         name: w.name.get_ref().clone(),
@@ -597,6 +606,29 @@ fn think_time(c: &mut Checker<'_>, t: &S<toml::Value>, field: &str) -> Option<Th
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 fn step(c: &mut Checker<'_>, s: &RawStep, field: &str, payloads: &[String]) -> Option<StepSpec> {
+    if let Some((key, table)) = crate::webhook_step::raw_table(s) {
+        return match crate::webhook_step::parse(s, payloads) {
+            Ok((spec, status)) => Some(StepSpec {
+                name: s.name.get_ref().clone(),
+                http: HttpStepSpec {
+                    method: "POST".into(),
+                    path: spec.path().to_string(),
+                    headers: Vec::new(),
+                    body: None,
+                },
+                webhook: Some(spec),
+                expect: ExpectSpec {
+                    status,
+                    ..ExpectSpec::default()
+                },
+            }),
+            Err((sub, message)) => {
+                let sub = if sub.is_empty() { key.to_string() } else { sub };
+                c.at(table, format!("{field}.{sub}"), message);
+                None
+            }
+        };
+    }
     let Some(http) = &s.http else {
         c.at(
             &s.name,
@@ -710,6 +742,7 @@ fn step(c: &mut Checker<'_>, s: &RawStep, field: &str, payloads: &[String]) -> O
                 .collect(),
             body,
         },
+        webhook: None,
         expect,
     })
 }

@@ -18,9 +18,11 @@ pub(crate) enum Route {
     ListPayments = 2,
     Health = 3,
     Other = 4,
+    Webhook = 5,
+    AsyncPayment = 6,
 }
 
-const ROUTES: usize = 5;
+const ROUTES: usize = 7;
 /// Statuses 100..=599 each get a slot.
 const FIRST_STATUS: u16 = 100;
 const STATUSES: usize = 500;
@@ -98,6 +100,8 @@ impl Counters {
                 list_payments: route(Route::ListPayments),
                 health: route(Route::Health),
                 other: route(Route::Other),
+                webhook: route(Route::Webhook),
+                async_payment: route(Route::AsyncPayment),
             },
             by_status,
             injected_errors: self.injected_errors.load(Relaxed),
@@ -107,6 +111,7 @@ impl Counters {
                 .map(|(f, c)| (f.name().to_string(), c.load(Relaxed)))
                 .filter(|&(_, n)| n > 0)
                 .collect(),
+            webhooks: Default::default(),
         }
     }
 }
@@ -121,6 +126,9 @@ pub struct CountersSnapshot {
     pub by_status: BTreeMap<u16, u64>,
     /// Requests answered `500 {"error":"injected"}`.
     pub injected_errors: u64,
+    /// Webhook verification, de-duplication and callbacks (see `webhooks.rs`).
+    #[serde(default)]
+    pub webhooks: crate::WebhookCounts,
     /// Faults served, by name (`reset`, `503`, …); faults never served are absent.
     #[serde(default)]
     pub faults: BTreeMap<String, u64>,
@@ -148,6 +156,12 @@ pub struct RouteCounts {
     pub list_payments: u64,
     pub health: u64,
     pub other: u64,
+    /// `POST /webhooks/stripe` and `/webhooks/standard`.
+    #[serde(default)]
+    pub webhook: u64,
+    /// `POST /api/payments/async`.
+    #[serde(default)]
+    pub async_payment: u64,
 }
 
 #[cfg(test)]

@@ -8,6 +8,9 @@
 //! It must not know about scenarios, the engine, the client crates or the command line: the
 //! CLI parses flags into a [`TargetConfig`] and calls [`spawn`] or [`serve_blocking`].
 //!
+//! Signed webhook receivers (`/webhooks/stripe`, `/webhooks/standard`) and the async
+//! endpoint that calls back (`/api/payments/async`) live in `webhooks.rs`.
+//!
 //! # Guarantees
 //!
 //! * The server runs on its own multi-thread tokio runtime in background threads, so it
@@ -36,6 +39,7 @@ mod latency;
 mod routes;
 mod server;
 mod store;
+mod webhooks;
 
 pub use config::TargetConfig;
 pub use counters::{CountersSnapshot, RouteCounts};
@@ -43,3 +47,4 @@ pub use error::TargetError;
 pub use faults::{Fault, FaultRule, FAULT_HEADER, HUGE_BODY, SLOW_BYTE_DELAY};
 pub use latency::LatencyModel;
 pub use server::{serve_blocking, spawn, TargetHandle};
+pub use webhooks::{WebhookCounts, WebhookSecret, TOLERANCE_SECS};

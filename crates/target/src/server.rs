@@ -63,12 +63,13 @@ impl TargetHandle {
 
     /// The server-side request counters, as `GET /__counters` would return them.
     pub fn counters(&self) -> CountersSnapshot {
-        self.app.counters.snapshot()
+        self.app.snapshot()
     }
 
     /// Zeroes the counters, like `POST /__counters/reset`.
     pub fn reset_counters(&self) {
         self.app.counters.reset();
+        self.app.reset_webhooks();
     }
 
     /// Stops accepting, lets open connections finish (at most a few seconds) and joins the
