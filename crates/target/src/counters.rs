@@ -29,6 +29,7 @@ pub(crate) struct Counters {
     by_route: [AtomicU64; ROUTES],
     by_status: Box<[AtomicU64]>,
     injected_errors: AtomicU64,
+    ws: crate::ws_counters::WsCounters,
 }
 
 impl Counters {
@@ -38,6 +39,7 @@ impl Counters {
             by_route: Default::default(),
             by_status: (0..STATUSES).map(|_| AtomicU64::new(0)).collect(),
             injected_errors: AtomicU64::new(0),
+            ws: Default::default(),
         }
     }
 
@@ -61,7 +63,13 @@ impl Counters {
         self.injected_errors.fetch_add(1, Relaxed);
     }
 
+    /// The WebSocket counters.
+    pub(crate) fn ws(&self) -> &crate::ws_counters::WsCounters {
+        &self.ws
+    }
+
     pub(crate) fn reset(&self) {
+        self.ws.reset();
         self.requests_total.store(0, Relaxed);
         self.injected_errors.store(0, Relaxed);
         for c in self.by_route.iter().chain(self.by_status.iter()) {
@@ -87,6 +95,7 @@ impl Counters {
             },
             by_status,
             injected_errors: self.injected_errors.load(Relaxed),
+            ws: self.ws.snapshot(),
         }
     }
 }
@@ -101,6 +110,9 @@ pub struct CountersSnapshot {
     pub by_status: BTreeMap<u16, u64>,
     /// Requests answered `500 {"error":"injected"}`.
     pub injected_errors: u64,
+    /// WebSocket connections and messages (`/ws/...`; upgrades are not counted as requests).
+    #[serde(default)]
+    pub ws: crate::ws_counters::WsCounts,
 }
 
 impl CountersSnapshot {
