@@ -137,6 +137,8 @@ fn wss_with_headers_and_subprotocols() {
             let Ok(tls) = acceptor.accept(s).await else {
                 return;
             };
+            // tungstenite's callback type returns its large error response by value.
+            #[allow(clippy::result_large_err)]
             let callback = move |req: &Request, mut resp: Response| {
                 let h = |n: &str| {
                     req.headers()
