@@ -157,7 +157,8 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         out.display()
     );
     let steps = plan.steps();
-    let mut live = loadgen_scenario::LiveThresholds::new(&sc.thresholds, &steps);
+    let custom = plan.custom_metrics();
+    let mut live = loadgen_scenario::LiveThresholds::new(&sc.thresholds, &steps, &custom);
     let live_out = progress::Live::new(a.quiet, a.json_progress, total);
     let exposition = match a.metrics_addr {
         Some(addr) => {
@@ -218,8 +219,13 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         h.shutdown();
     }
 
-    let results =
-        loadgen_scenario::evaluate_all(&sc.thresholds, &report.totals, &steps, report.elapsed);
+    let results = loadgen_scenario::evaluate_all(
+        &sc.thresholds,
+        &report.totals,
+        &steps,
+        &custom,
+        report.elapsed,
+    );
     let was_interrupted = interrupted.load(Ordering::SeqCst);
     let code = if was_interrupted {
         exit::INTERRUPTED
@@ -228,7 +234,8 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     } else {
         exit::THRESHOLDS_FAILED
     };
-    let summary = loadgen_scenario::RunSummary::build(&sc, &report, &steps, &results, code);
+    let summary =
+        loadgen_scenario::RunSummary::build(&sc, &report, &steps, &custom, &results, code);
     summary
         .write_to(&out)
         .with_context(|| format!("writing results to {}", out.display()))?;

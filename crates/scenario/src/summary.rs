@@ -4,7 +4,7 @@
 use crate::model::Scenario;
 use crate::threshold::ThresholdResult;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use loadgen_engine::{FinalReport, Histogram, Outcome, StepInfo};
+use loadgen_engine::{CustomInfo, CustomValue, FinalReport, Histogram, Outcome, StepInfo};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -109,6 +109,108 @@ pub struct WorkloadSummary {
     pub schedule_lag: Percentiles,
 }
 
+/// One custom metric's figures (per workload that declared it).
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomSummary {
+    /// Workload name.
+    pub workload: String,
+    /// Metric name.
+    pub name: String,
+    /// `counter`, `gauge`, `rate` or `trend`.
+    pub kind: &'static str,
+    /// Counter total, rate hits, or trend samples.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    /// Counter per second, or a rate's hits / total.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// Rate observations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+    /// Gauge level at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<i64>,
+    /// Gauge peak.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+    /// Trend distribution (milliseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Percentiles>,
+}
+
+impl CustomSummary {
+    fn of(info: &CustomInfo, value: &CustomValue, secs: f64) -> Self {
+        let mut s = CustomSummary {
+            workload: info.workload_name.clone(),
+            name: info.metric.name.clone(),
+            kind: info.metric.kind.name(),
+            count: None,
+            rate: None,
+            total: None,
+            value: None,
+            max: None,
+            trend: None,
+        };
+        match value {
+            CustomValue::Counter(n) => {
+                s.count = Some(*n);
+                s.rate = Some(*n as f64 / secs);
+            }
+            CustomValue::Gauge { value, peak } => {
+                s.value = Some(*value);
+                s.max = Some(*peak);
+            }
+            CustomValue::Rate { hits, total } => {
+                s.count = Some(*hits);
+                s.total = Some(*total);
+                s.rate = Some(if *total == 0 {
+                    0.0
+                } else {
+                    *hits as f64 / *total as f64
+                });
+            }
+            CustomValue::Trend(h) => {
+                s.count = Some(h.len());
+                s.trend = Some(Percentiles::of(h));
+            }
+        }
+        s
+    }
+
+    /// The figure for the text table.
+    fn display(&self) -> String {
+        match self.kind {
+            "counter" => format!(
+                "{} ({:.1}/s)",
+                self.count.unwrap_or(0),
+                self.rate.unwrap_or(0.0)
+            ),
+            "gauge" => format!(
+                "{} now, {} peak",
+                self.value.unwrap_or(0),
+                self.max.unwrap_or(0)
+            ),
+            "rate" => format!(
+                "{:.2}% ({} of {})",
+                self.rate.unwrap_or(0.0) * 100.0,
+                self.count.unwrap_or(0),
+                self.total.unwrap_or(0)
+            ),
+            _ => match &self.trend {
+                Some(t) if t.count > 0 => format!(
+                    "n={} p50 {} p95 {} p99 {} max {}",
+                    t.count,
+                    ms(t.p50),
+                    ms(t.p95),
+                    ms(t.p99),
+                    ms(t.max)
+                ),
+                _ => "no data".into(),
+            },
+        }
+    }
+}
+
 /// A threshold's verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct ThresholdSummary {
@@ -162,6 +264,8 @@ pub struct RunSummary {
     pub steps: Vec<StepSummary>,
     /// Per workload.
     pub workloads: Vec<WorkloadSummary>,
+    /// Custom metrics of protocols (WebSocket, webhooks), per workload.
+    pub custom: Vec<CustomSummary>,
     /// Over everything.
     pub totals: Totals,
     /// Every threshold.
@@ -178,6 +282,7 @@ impl RunSummary {
         sc: &Scenario,
         report: &FinalReport,
         steps: &[StepInfo],
+        custom: &[CustomInfo],
         results: &[ThresholdResult],
         exit_code: u8,
     ) -> Self {
@@ -240,6 +345,12 @@ impl RunSummary {
             stopped_early: report.stopped_early,
             steps: step_summaries,
             workloads,
+            custom: t
+                .custom
+                .iter()
+                .zip(custom)
+                .map(|(v, info)| CustomSummary::of(info, v, secs))
+                .collect(),
             totals: Totals {
                 requests,
                 errors,
@@ -344,6 +455,20 @@ impl RunSummary {
                 "workload {}: {} iterations, {} dropped, {} interrupted, peak {} active / {} allocated VUs, schedule lag p99 {}\n",
                 w.name, w.iterations, w.dropped, w.interrupted, w.max_active_vus, w.max_allocated_vus, ms(w.schedule_lag.p99)
             ));
+        }
+        if !self.custom.is_empty() {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED);
+            t.set_header(["metric", "kind", "value"]);
+            for c in &self.custom {
+                t.add_row(vec![
+                    format!("{}/{}", c.workload, c.name),
+                    c.kind.to_string(),
+                    c.display(),
+                ]);
+            }
+            out.push_str(&t.to_string());
+            out.push('\n');
         }
         if !self.thresholds.is_empty() {
             let mut t = Table::new();
