@@ -20,6 +20,15 @@ pub enum BuildError {
         #[source]
         source: loadgen_http::HttpError,
     },
+    /// The WebSocket layer rejected a workload (URL, host, TLS, header).
+    #[error("workload `{workload}`: {source}")]
+    Ws {
+        /// Workload name.
+        workload: String,
+        /// What was wrong.
+        #[source]
+        source: loadgen_ws::WsError,
+    },
     /// A header name or value that HTTP does not allow.
     #[error("workload `{workload}`: invalid header `{name}`")]
     Header {
@@ -45,6 +54,9 @@ pub fn build_plan(scenario: &Scenario, base_url: &str) -> Result<Plan, BuildErro
 }
 
 fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Workload, BuildError> {
+    if let Some(ws) = &w.ws {
+        return crate::ws_workload::build(w, ws, base_url, engine_model(&w.model));
+    }
     let http_err = |source| BuildError::Http {
         workload: w.name.clone(),
         source,
@@ -76,7 +88,14 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
         .collect::<Result<Vec<_>, _>>()?;
     let factory = HttpFactory::new(Arc::new(cfg), requests).map_err(http_err)?;
     let steps = w.steps.iter().map(|s| s.name.clone()).collect();
-    let model = match &w.model {
+    let model = engine_model(&w.model);
+    Ok(Workload::new(w.name.clone(), steps, model, factory)
+        .starting_at(w.start)
+        .with_custom(w.custom_metrics()))
+}
+
+fn engine_model(m: &ModelSpec) -> Model {
+    match m {
         ModelSpec::Open {
             rate,
             duration,
@@ -99,10 +118,7 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
             think: *think,
             iterations: *iterations,
         }),
-    };
-    Ok(Workload::new(w.name.clone(), steps, model, factory)
-        .starting_at(w.start)
-        .with_custom(w.custom_metrics()))
+    }
 }
 
 fn request(sc: &Scenario, w: &WorkloadSpec, s: &StepSpec) -> Result<RequestSpec, BuildError> {

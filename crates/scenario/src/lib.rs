@@ -57,6 +57,7 @@ mod summary;
 mod threshold;
 mod units;
 mod validate;
+mod ws_workload;
 
 pub use build::{build_plan, BuildError};
 pub use error::{Problem, ScenarioError};
@@ -71,6 +72,7 @@ pub use threshold::{
     Threshold, ThresholdResult,
 };
 pub use units::{parse_duration, parse_rate, parse_share};
+pub use ws_workload::{max_connections, WsSpec};
 
 use error::Locator;
 use std::path::Path;

@@ -119,12 +119,17 @@ pub struct WorkloadSpec {
     pub model: ModelSpec,
     /// Steps run in order by every iteration.
     pub steps: Vec<StepSpec>,
+    /// A WebSocket workload (`[workload.ws]`) instead of HTTP steps.
+    pub ws: Option<crate::ws_workload::WsSpec>,
 }
 
 impl WorkloadSpec {
     /// The custom metrics this workload's sessions record, in the order they record them
     /// (plain HTTP workloads record none).
     pub fn custom_metrics(&self) -> Vec<CustomMetric> {
+        if self.ws.is_some() {
+            return loadgen_ws::custom_metrics();
+        }
         Vec::new()
     }
 }

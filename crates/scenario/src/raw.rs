@@ -80,6 +80,7 @@ pub struct RawWorkload {
     pub stages: Option<S<Vec<S<RawStage>>>>,
     #[serde(default)]
     pub step: Vec<S<RawStep>>,
+    pub ws: Option<S<crate::ws_workload::RawWs>>,
 }
 
 #[derive(Debug, Deserialize)]
