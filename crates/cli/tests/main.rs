@@ -6,3 +6,4 @@ mod faults;
 mod runs;
 mod signals;
 mod validate;
+mod ws;

@@ -182,3 +182,4 @@ fn syntax_errors_are_located() {
 }
 
 mod schedules;
+mod ws;
