@@ -187,3 +187,29 @@ fn wss_with_headers_and_subprotocols() {
 fn ms(n: u64) -> Duration {
     Duration::from_millis(n)
 }
+
+#[test]
+fn source_addrs_spread_client_sockets_over_local_addresses() {
+    let peers: Arc<Mutex<Vec<std::net::IpAddr>>> = Arc::default();
+    let record = Arc::clone(&peers);
+    let addr = server(move |s| {
+        if let Ok(p) = s.peer_addr() {
+            record.lock().unwrap().push(p.ip());
+        }
+        async move {
+            let Ok(mut ws) = tokio_tungstenite::accept_async(s).await else {
+                return;
+            };
+            while let Some(Ok(_)) = ws.next().await {}
+        }
+    });
+    let mut cfg = config(&format!("ws://{addr}/"), ms(200));
+    cfg.source_addrs = vec!["127.0.0.2".parse().unwrap(), "127.0.0.3".parse().unwrap()];
+    let r = run_sessions(cfg, 4, 1);
+    assert_eq!(rate(&r, CONNECT_SUCCESS), (4, 4));
+    let mut seen = peers.lock().unwrap().clone();
+    seen.sort();
+    let two: std::net::IpAddr = "127.0.0.2".parse().unwrap();
+    let three: std::net::IpAddr = "127.0.0.3".parse().unwrap();
+    assert_eq!(seen, vec![two, two, three, three]);
+}
