@@ -254,13 +254,16 @@ impl WsSession {
         };
         let mut code = None;
         if ws.send(Message::Close(Some(close))).await.is_ok() {
+            // Messages already on their way still arrive (and are timed) before the close
+            // reply; nothing is sent in reply any more.
             let wait = tokio::time::timeout(shared.cfg.close_timeout, async {
                 while let Some(msg) = ws.next().await {
                     match msg {
                         Ok(Message::Close(frame)) => {
                             code = Some(frame.map_or(1005, |f| u16::from(f.code)));
                         }
-                        Ok(Message::Text(_) | Message::Binary(_)) => it.count(MSGS_RECEIVED, 1),
+                        Ok(Message::Text(t)) => self.observe(t.as_bytes(), it, &mut latency),
+                        Ok(Message::Binary(b)) => self.observe(&b, it, &mut latency),
                         Ok(_) => {}
                         Err(_) => break,
                     }
@@ -298,12 +301,12 @@ impl WsSession {
         if let (Some(l), LatencySpec::Correlate { id }) =
             (latency.as_mut(), &self.shared.cfg.latency)
         {
-            if let Some(key) = crate::json::field(&text, id).map(crate::json::id_key) {
+            if let Some(key) = crate::json::field(&text, id) {
                 if l.pending.len() >= MAX_PENDING {
                     l.pending.clear();
                     it.count(UNANSWERED, MAX_PENDING as u64);
                 }
-                l.pending.insert(key, Instant::now());
+                l.pending.insert(key.as_key().to_owned(), Instant::now());
             }
         }
         let msg = match Utf8Bytes::try_from(text) {
@@ -326,13 +329,24 @@ impl WsSession {
         it: &Iteration<'_>,
         latency: &mut Option<Latency>,
     ) -> Result<(), Outcome> {
+        self.observe(msg, it, latency);
+        let shared = Arc::clone(&self.shared);
+        if let Some(reply) = &shared.cfg.script.reply {
+            self.send(ws, reply, it, "reply", latency).await?;
+        }
+        Ok(())
+    }
+
+    /// Counts a received data message and times it when it answers a send or carries a
+    /// timestamp.
+    fn observe(&self, msg: &[u8], it: &Iteration<'_>, latency: &mut Option<Latency>) {
         it.count(MSGS_RECEIVED, 1);
         match &self.shared.cfg.latency {
             LatencySpec::None => {}
             LatencySpec::Correlate { id } => {
                 let sent = latency.as_mut().and_then(|l| {
-                    let key = crate::json::field(msg, id).map(crate::json::id_key)?;
-                    l.pending.remove(&key)
+                    let key = crate::json::field(msg, id)?;
+                    l.pending.remove(key.as_key())
                 });
                 if let Some(sent) = sent {
                     it.trend(MESSAGE_LATENCY, sent.elapsed());
@@ -351,11 +365,6 @@ impl WsSession {
                 }
             }
         }
-        let shared = Arc::clone(&self.shared);
-        if let Some(reply) = &shared.cfg.script.reply {
-            self.send(ws, reply, it, "reply", latency).await?;
-        }
-        Ok(())
     }
 }
 

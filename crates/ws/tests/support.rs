@@ -9,8 +9,12 @@ use loadgen_ws::metrics::{self, STEPS};
 use loadgen_ws::{WsConfig, WsFactory, WsUrl};
 use std::time::Duration;
 
+/// A session config for tests: a generous close wait, so a server slowed down by the other
+/// tests running beside it still answers the close and every in-flight message is counted.
 pub fn config(url: &str, hold: Duration) -> WsConfig {
-    WsConfig::new(WsUrl::parse(url).expect("url"), hold)
+    let mut cfg = WsConfig::new(WsUrl::parse(url).expect("url"), hold);
+    cfg.close_timeout = Duration::from_secs(10);
+    cfg
 }
 
 pub fn template(text: &str) -> Template {
@@ -22,7 +26,7 @@ pub fn run_sessions(cfg: WsConfig, vus: u64, threads: usize) -> FinalReport {
     let hold = cfg.script.hold;
     let factory = WsFactory::new(cfg).expect("factory");
     let model = Model::Closed(ClosedModel {
-        stages: VuStages::constant(vus, hold + Duration::from_secs(5)),
+        stages: VuStages::constant(vus, hold + Duration::from_secs(20)),
         think: ThinkTime::None,
         iterations: Some(1),
     });
