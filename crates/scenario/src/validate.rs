@@ -324,6 +324,9 @@ fn workload(
             steps.push(spec);
         }
     }
+    if let (Some(m), Some(spec), Some(raw)) = (&model, &ws, &w.ws) {
+        crate::ws_workload::check_hold(c, raw, spec, m, &f("ws.hold"));
+    }
     Some(WorkloadSpec {
         name: w.name.get_ref().clone(),
         start,

@@ -287,3 +287,24 @@ pub fn max_connections(w: &WorkloadSpec) -> u64 {
 pub(crate) fn has_step(w: &WorkloadSpec, step: &str) -> bool {
     w.ws.is_some() && loadgen_ws::metrics::STEPS.contains(&step)
 }
+
+/// A hold longer than the workload's schedule would be cut by the end of the run (after the
+/// graceful stop) instead of closed, and its session never reported.
+pub(crate) fn check_hold(
+    c: &mut Checker<'_>,
+    raw: &S<RawWs>,
+    ws: &WsSpec,
+    model: &ModelSpec,
+    field: &str,
+) {
+    let schedule = model.duration();
+    if ws.config.script.hold > schedule {
+        c.at(
+            &raw.get_ref().hold,
+            field,
+            format!(
+                "longer than the workload's schedule ({schedule:?}): connections would be cut at the end of the run instead of closed; make the workload's duration at least the hold"
+            ),
+        );
+    }
+}

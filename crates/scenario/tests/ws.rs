@@ -105,3 +105,26 @@ vus = 1
         "{p:#?}"
     );
 }
+
+#[test]
+fn a_hold_longer_than_the_schedule_is_refused() {
+    let text = r#"name = "long"
+duration = "5s"
+
+[[workload]]
+name = "md"
+model = "closed"
+vus = 1
+
+  [workload.ws]
+  url = "/ws/echo"
+  hold = "10s"
+"#;
+    let p = problems(text);
+    assert!(
+        p.iter().any(|l| l.starts_with("s.toml:11:")
+            && l.contains("workload[0].ws.hold")
+            && l.contains("schedule")),
+        "{p:#?}"
+    );
+}
