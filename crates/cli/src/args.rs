@@ -35,6 +35,8 @@ pub enum Command {
     },
     /// Run the embedded demo payments API on its own.
     Target(TargetArgs),
+    /// Merge the results folders of segments of one plan into one verdict (exit as `run`).
+    Merge(crate::merge_cmd::MergeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +89,10 @@ pub struct RunArgs {
     /// Run only segment i of n of the plan (e.g. 0/3).
     #[arg(long)]
     pub segment: Option<String>,
+    /// Start the clock at this RFC 3339 instant (e.g. 2026-12-01T06:00:00Z), for segments
+    /// on several machines that must start together.
+    #[arg(long)]
+    pub start_at: Option<String>,
     /// Print only the final summary (no per-second lines).
     #[arg(long, short)]
     pub quiet: bool,

@@ -3,8 +3,11 @@
 //! It holds no load-testing logic of its own.
 
 mod args;
+mod dist_files;
 mod limits;
+mod merge_cmd;
 mod metrics_http;
+mod outputs;
 mod progress;
 mod run_cmd;
 mod signals;
@@ -68,6 +71,7 @@ fn main() -> ExitCode {
             new,
             fail_if,
         } => run_cmd::compare(baseline, new, fail_if),
+        args::Command::Merge(a) => merge_cmd::run(a),
         args::Command::Target(a) => target_cmd::run(a)
             .map(|()| exit::PASSED)
             .map_err(Fail::bad_input),

@@ -4,5 +4,6 @@ mod support;
 
 mod faults;
 mod runs;
+mod shared_nothing;
 mod signals;
 mod validate;

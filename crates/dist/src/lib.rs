@@ -1,11 +1,29 @@
 //! Distributed runs: merging shared-nothing result folders, and the live coordinator and
 //! worker over an authenticated TLS control channel.
 //!
-//! This crate owns the control protocol, its security (TLS, shared-secret HMAC bound to the
-//! TLS session, size limits, worker allow-lists and ceilings), clock-offset measurement,
-//! segment assignment and the merge of interval histograms.
+//! This crate owns the merge-ready result files (`run.json`, `metrics.jsonl`), the lossless
+//! encoding of interval metrics, the merge of segments, the control protocol, its security
+//! (TLS, shared-secret HMAC bound to the TLS session, size limits, worker allow-lists and
+//! ceilings), clock-offset measurement and segment assignment.
 //!
 //! It must not know about the command line or any protocol crate: it runs plans that the
-//! scenario crate builds.
+//! scenario crate builds, and hands results back to the caller to write.
 
 #![forbid(unsafe_code)]
+
+mod codec;
+mod error;
+mod folder;
+mod merge;
+mod run_info;
+
+pub use codec::{
+    decode_hist, encode_hist, CustomRecord, MetricsRecord, StepRecord, WorkloadRecord,
+};
+pub use error::DistError;
+pub use folder::{check_shape, FolderWriter, IntervalLine, RunPart, METRICS_FILE};
+pub use merge::{coverage, merge, overlap, Coverage, MergeOptions, Merged};
+pub use run_info::{
+    parse_rfc3339, plan_hash, rfc3339, unix_ns, CustomName, Layout, Overrides, RunInfo, StepName,
+    FORMAT_VERSION,
+};
