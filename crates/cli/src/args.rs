@@ -37,6 +37,13 @@ pub enum Command {
     Target(TargetArgs),
     /// Merge the results folders of segments of one plan into one verdict (exit as `run`).
     Merge(crate::merge_cmd::MergeArgs),
+    /// Check that ARGS form a valid loadgen command line without running it (deploy manifests).
+    #[command(hide = true)]
+    CheckArgs {
+        /// The command line, without the leading `loadgen`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 1..)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]

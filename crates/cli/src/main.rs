@@ -3,6 +3,7 @@
 //! It holds no load-testing logic of its own.
 
 mod args;
+mod check_args_cmd;
 mod dist_files;
 mod limits;
 mod merge_cmd;
@@ -72,6 +73,7 @@ fn main() -> ExitCode {
             fail_if,
         } => run_cmd::compare(baseline, new, fail_if),
         args::Command::Merge(a) => merge_cmd::run(a),
+        args::Command::CheckArgs { args } => check_args_cmd::run(args),
         args::Command::Target(a) => target_cmd::run(a)
             .map(|()| exit::PASSED)
             .map_err(Fail::bad_input),

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod deploy;
 mod faults;
 mod runs;
 mod shared_nothing;
