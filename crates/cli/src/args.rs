@@ -37,6 +37,10 @@ pub enum Command {
     Target(TargetArgs),
     /// Merge the results folders of segments of one plan into one verdict (exit as `run`).
     Merge(crate::merge_cmd::MergeArgs),
+    /// Serve a coordinator: run the segments it assigns (TLS, shared secret, own limits).
+    Worker(crate::worker_cmd::WorkerArgs),
+    /// Run a scenario across workers started with `loadgen worker`; one merged verdict.
+    Coordinator(Box<crate::coordinator_cmd::CoordinatorArgs>),
     /// Check that ARGS form a valid loadgen command line without running it (deploy manifests).
     #[command(hide = true)]
     CheckArgs {

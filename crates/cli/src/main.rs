@@ -4,6 +4,7 @@
 
 mod args;
 mod check_args_cmd;
+mod coordinator_cmd;
 mod dist_files;
 mod limits;
 mod merge_cmd;
@@ -13,6 +14,7 @@ mod progress;
 mod run_cmd;
 mod signals;
 mod target_cmd;
+mod worker_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -73,6 +75,8 @@ fn main() -> ExitCode {
             fail_if,
         } => run_cmd::compare(baseline, new, fail_if),
         args::Command::Merge(a) => merge_cmd::run(a),
+        args::Command::Worker(a) => worker_cmd::run(a),
+        args::Command::Coordinator(a) => coordinator_cmd::run(a),
         args::Command::CheckArgs { args } => check_args_cmd::run(args),
         args::Command::Target(a) => target_cmd::run(a)
             .map(|()| exit::PASSED)

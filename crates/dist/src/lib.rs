@@ -11,14 +11,25 @@
 
 #![forbid(unsafe_code)]
 
+pub mod auth;
 mod codec;
+mod coordinator;
 mod error;
 mod folder;
+pub mod frame;
 mod merge;
+pub mod policy;
+pub mod protocol;
 mod run_info;
+pub mod tls;
+pub mod worker;
 
 pub use codec::{
     decode_hist, encode_hist, CustomRecord, MetricsRecord, StepRecord, WorkloadRecord,
+};
+pub use coordinator::{
+    run as coordinate, Coordinated, CoordinatorConfig, CoordinatorHooks, WorkerReport,
+    WORKER_SILENCE,
 };
 pub use error::DistError;
 pub use folder::{check_shape, FolderWriter, IntervalLine, RunPart, METRICS_FILE};
@@ -27,3 +38,4 @@ pub use run_info::{
     parse_rfc3339, plan_hash, rfc3339, unix_ns, CustomName, Layout, Overrides, RunInfo, StepName,
     FORMAT_VERSION,
 };
+pub use worker::{serve, FinishedRun, WorkerConfig, WorkerHooks, COORDINATOR_SILENCE};
