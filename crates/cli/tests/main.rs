@@ -4,6 +4,7 @@ mod support;
 
 mod deploy;
 mod faults;
+mod live;
 mod runs;
 mod shared_nothing;
 mod signals;
