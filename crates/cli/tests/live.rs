@@ -403,3 +403,37 @@ fn wrong_secret_forbidden_targets_and_ceilings_are_refused() {
     // Nothing reached the target.
     assert_eq!(target.counters()["requests_total"], 0);
 }
+
+#[test]
+fn a_live_abort_on_fail_threshold_stops_every_worker() {
+    let target = Target::start(&[]);
+    let dir = scratch("live-abort");
+    let text = scenario("40/s", "8s").replace(
+        "\"errors\" = [\"rate < 1%\"]",
+        "\"latency{step=create}\" = [{ threshold = \"p(50) < 1us\", abort_on_fail = true }]",
+    );
+    let f = write(&dir, "live.toml", &text);
+    let mut workers = Vec::new();
+    let mut addrs = Vec::new();
+    for ip in ["127.0.0.2", "127.0.0.3"] {
+        let (p, a) = worker(ip, &dir.join(ip), &[], SECRET);
+        workers.push(p);
+        addrs.push(a);
+    }
+    let out = dir.join("merged");
+    let mut c = coordinator(&f, &addrs, &target.url, &out, &[], Some(SECRET));
+    let (code, log) = c.finish(60);
+    assert_eq!(code, Some(3), "{log}");
+    assert!(log.contains("aborting: threshold"), "{log}");
+    let s = summary(&out);
+    assert_eq!(s["stopped_early"], true, "{s}");
+    // 320 arrivals planned over 8 s; the abort after the first interval cuts that short.
+    assert!(step_count(&s) < 320, "{s}");
+    for (i, ip) in ["127.0.0.2", "127.0.0.3"].iter().enumerate() {
+        let (code, wlog) = workers[i].finish(30);
+        assert_eq!(code, Some(0), "{wlog}");
+        assert!(wlog.contains("coordinator asks to stop"), "{wlog}");
+        let ws = summary(&worker_folder(&dir.join(ip)));
+        assert_eq!(ws["stopped_early"], true, "{ws}");
+    }
+}
