@@ -14,8 +14,29 @@ pub struct CoordinatorArgs {
     pub file: PathBuf,
     /// Worker addresses, comma-separated (`10.0.0.5:7878,10.0.0.6:7878`); worker i runs
     /// segment i/n.
-    #[arg(long, value_delimiter = ',', required = true)]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        required_unless_present = "expect",
+        conflicts_with = "expect"
+    )]
     pub workers: Vec<String>,
+    /// Instead of dialling workers, wait for N to connect (`loadgen worker --connect`);
+    /// segments go in the order they authenticate.
+    #[arg(long)]
+    pub expect: Option<usize>,
+    /// With --expect: address workers connect to.
+    #[arg(long, default_value = "0.0.0.0:7879", requires = "expect")]
+    pub listen: std::net::SocketAddr,
+    /// With --expect: how long to wait for every worker (e.g. 2m).
+    #[arg(long, default_value = "2m", requires = "expect")]
+    pub expect_wait: String,
+    /// With --expect: TLS certificate (PEM) to present; without it one is generated.
+    #[arg(long, requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Private key (PEM) of --cert.
+    #[arg(long, requires = "cert")]
+    pub key: Option<PathBuf>,
     /// Base URL of the system under test; overrides the scenario's `target`.
     #[arg(long)]
     pub target: Option<String>,
@@ -115,12 +136,42 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         .out
         .clone()
         .unwrap_or_else(|| crate::run_cmd::default_out(&sc.name));
+    let expect = match a.expect {
+        Some(count) => {
+            let identity = match (&a.cert, &a.key) {
+                (Some(c), Some(k)) => {
+                    loadgen_dist::tls::Identity::from_pem(c, k).map_err(Fail::bad_input)?
+                }
+                _ => loadgen_dist::tls::Identity::generate(&["loadgen-coordinator".to_string()])?,
+            };
+            let listener = std::net::TcpListener::bind(a.listen)
+                .map_err(|e| bad(format!("--listen {}: {e}", a.listen)))?;
+            println!(
+                "loadgen coordinator listening on {}",
+                listener.local_addr()?
+            );
+            println!(
+                "loadgen coordinator: certificate SHA-256 {}",
+                identity.fingerprint()
+            );
+            let wait = loadgen_scenario::parse_duration(&a.expect_wait)
+                .map_err(|e| bad(format!("--expect-wait: {e}")))?;
+            Some(loadgen_dist::Expect {
+                listener,
+                count,
+                identity,
+                wait,
+            })
+        }
+        None => None,
+    };
     println!(
         "loadgen coordinator: `{}` across {} worker(s); results in {}",
         sc.name,
-        a.workers.len(),
+        a.expect.unwrap_or(a.workers.len()),
         out.display()
     );
+    let _ = std::io::stdout().flush();
     let cfg = loadgen_dist::CoordinatorConfig {
         scenario_text: expanded,
         scenario: sc.clone(),
@@ -131,6 +182,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         secret,
         threads: a.threads,
         abort_on_worker_loss: a.abort_on_worker_loss,
+        expect,
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -37,6 +37,13 @@ pub struct WorkerArgs {
     /// Folder under which each run's results folder is kept.
     #[arg(long, default_value = "results")]
     pub out: PathBuf,
+    /// Dial a coordinator started with `--expect` instead of listening.
+    #[arg(long)]
+    pub connect: Option<String>,
+    /// With --connect: accept only a coordinator certificate with this SHA-256 fingerprint
+    /// (repeatable; default: trust on first use, printed).
+    #[arg(long = "coordinator-fingerprint", requires = "connect")]
+    pub coordinator_fingerprint: Vec<String>,
     /// Serve one coordinator session, then exit.
     #[arg(long)]
     pub once: bool,
@@ -113,6 +120,37 @@ pub fn run(a: &WorkerArgs) -> Result<u8, Fail> {
         .enable_all()
         .build()?;
     rt.block_on(async {
+        let cfg = |identity| loadgen_dist::WorkerConfig {
+            identity,
+            secret: secret.clone(),
+            policy: WorkerPolicy {
+                allow: allow.clone(),
+                max_rate,
+                max_duration,
+            },
+            results_root: a.out.clone(),
+            once: a.once,
+        };
+        if let Some(addr) = &a.connect {
+            let cfg = cfg(identity);
+            loop {
+                println!("loadgen worker: connecting to coordinator {addr}");
+                if let Err(e) = loadgen_dist::connect_to_coordinator(
+                    addr,
+                    &a.coordinator_fingerprint,
+                    &cfg,
+                    &mut Hooks,
+                )
+                .await
+                {
+                    Hooks.log(&format!("session with {addr} ended: {e}"));
+                }
+                if a.once {
+                    return Ok(crate::exit::PASSED);
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+            }
+        }
         let listener = tokio::net::TcpListener::bind(a.listen)
             .await
             .with_context(|| format!("listening on {}", a.listen))
@@ -121,18 +159,7 @@ pub fn run(a: &WorkerArgs) -> Result<u8, Fail> {
         println!("loadgen worker listening on {addr}");
         println!("loadgen worker: certificate SHA-256 {fingerprint}");
         let _ = std::io::stdout().flush();
-        let cfg = loadgen_dist::WorkerConfig {
-            identity,
-            secret,
-            policy: WorkerPolicy {
-                allow,
-                max_rate,
-                max_duration,
-            },
-            results_root: a.out.clone(),
-            once: a.once,
-        };
-        loadgen_dist::serve(listener, cfg, &mut Hooks).await?;
+        loadgen_dist::serve(listener, cfg(identity), &mut Hooks).await?;
         Ok::<_, Fail>(crate::exit::PASSED)
     })
 }

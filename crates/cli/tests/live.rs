@@ -437,3 +437,69 @@ fn a_live_abort_on_fail_threshold_stops_every_worker() {
         assert_eq!(ws["stopped_early"], true, "{ws}");
     }
 }
+
+#[test]
+fn expect_mode_takes_workers_that_dial_in_and_turns_away_a_wrong_secret() {
+    let target = Target::start(&[]);
+    let dir = scratch("live-expect");
+    let f = write(&dir, "live.toml", &scenario("100/s", "2s"));
+    let out = dir.join("merged");
+    let mut c = Proc::spawn(
+        &[
+            "coordinator",
+            f.to_str().unwrap(),
+            "--expect",
+            "2",
+            "--listen",
+            "127.0.0.1:0",
+            "--target",
+            &target.url,
+            "--threads",
+            "1",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        Some(SECRET),
+    );
+    let line = c.wait_for("listening on");
+    let addr = line.rsplit(' ').next().unwrap().to_string();
+    let fp = c.wait_for("certificate SHA-256");
+    let fp = fp.rsplit(' ').next().unwrap().to_string();
+    let dial = |ip_out: &str, secret: &str, pin: &str| {
+        let o = dir.join(ip_out);
+        Proc::spawn(
+            &[
+                "worker",
+                "--connect",
+                &addr,
+                "--coordinator-fingerprint",
+                pin,
+                "--once",
+                "--out",
+                o.to_str().unwrap(),
+            ],
+            Some(secret),
+        )
+    };
+    let mut intruder = dial("bad", "not-the-fleet-secret-123", &fp);
+    let (code, ilog) = intruder.finish(30);
+    assert_eq!(code, Some(0), "{ilog}");
+    assert!(ilog.contains("does not hold the shared secret"), "{ilog}");
+    c.wait_for("refused");
+    let mut w = [dial("a", SECRET, &fp), dial("b", SECRET, &fp)];
+    let (code, log) = c.finish(60);
+    assert_eq!(code, Some(0), "{log}");
+    let s = summary(&out);
+    assert_eq!(step_count(&s), 200, "{s}");
+    assert_eq!(target.counters()["requests_total"], 200);
+    for p in &mut w {
+        let (code, wlog) = p.finish(30);
+        assert_eq!(code, Some(0), "{wlog}");
+    }
+    let shares: u64 = ["a", "b"]
+        .iter()
+        .map(|d| step_count(&summary(&worker_folder(&dir.join(d)))))
+        .sum();
+    assert_eq!(shares, 200);
+    assert!(!dir.join("bad").exists() || std::fs::read_dir(dir.join("bad")).unwrap().count() == 0);
+}

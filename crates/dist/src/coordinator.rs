@@ -40,7 +40,23 @@ pub struct CoordinatorConfig {
     pub threads: Option<usize>,
     /// Stop every worker when one is lost.
     pub abort_on_worker_loss: bool,
+    /// Instead of dialling `workers`, wait for this many to connect.
+    pub expect: Option<Expect>,
 }
+
+/// `--expect N`: workers dial the coordinator, which presents its own certificate.
+pub struct Expect {
+    /// Where workers connect.
+    pub listener: std::net::TcpListener,
+    /// How many workers to wait for.
+    pub count: usize,
+    /// The coordinator's certificate.
+    pub identity: crate::tls::Identity,
+    /// How long to wait for all of them.
+    pub wait: Duration,
+}
+
+type Stream = tokio_rustls::TlsStream<TcpStream>;
 
 /// A worker as the coordinator saw it.
 #[derive(Debug, Clone)]
@@ -113,7 +129,7 @@ async fn set_up(
     addr: &str,
     segment: Segment,
     hash: &str,
-) -> Result<Conn<tokio_rustls::client::TlsStream<TcpStream>>, DistError> {
+) -> Result<Conn<Stream>, DistError> {
     let tcp = timed(format!("connecting to {addr}"), async {
         TcpStream::connect(addr)
             .await
@@ -121,7 +137,7 @@ async fn set_up(
     })
     .await?;
     let _ = tcp.set_nodelay(true);
-    let mut tls = timed(format!("TLS with {addr}"), async {
+    let tls = timed(format!("TLS with {addr}"), async {
         connector
             .connect(crate::tls::server_name(), tcp)
             .await
@@ -139,12 +155,25 @@ async fn set_up(
         .1
         .export_keying_material([0u8; 32], crate::tls::EXPORTER_LABEL, None)
         .map_err(|e| DistError::Net(e.to_string()))?;
+    let mut tls = Stream::Client(tls);
     timed(
         format!("authenticating {addr}"),
         handshake(&mut tls, "coordinator", &cfg.secret, &key),
     )
     .await
     .map_err(|e| DistError::Auth(format!("{addr}: {e}")))?;
+    prepare(cfg, tls, fingerprint, addr, segment, hash).await
+}
+
+/// After authentication: clock probes and the assignment.
+async fn prepare(
+    cfg: &CoordinatorConfig,
+    mut tls: Stream,
+    fingerprint: String,
+    addr: &str,
+    segment: Segment,
+    hash: &str,
+) -> Result<Conn<Stream>, DistError> {
     let (mut best_rtt, mut offset) = (f64::MAX, 0.0);
     for seq in 0..CLOCK_PROBES {
         let t1 = SystemTime::now();
@@ -228,7 +257,7 @@ pub async fn run(
     cfg: CoordinatorConfig,
     hooks: &mut dyn CoordinatorHooks,
 ) -> Result<Coordinated, DistError> {
-    let n = cfg.workers.len();
+    let n = cfg.expect.as_ref().map_or(cfg.workers.len(), |e| e.count);
     if n == 0 {
         return Err(DistError::Refused("no workers given".into()));
     }
@@ -253,10 +282,24 @@ pub async fn run(
     drop(plan);
 
     // Set-up of every worker, side by side.
+    let mut cfg = cfg;
+    let accepted = match cfg.expect.take() {
+        Some(e) => Some(accept_workers(e, &cfg.secret, hooks).await?),
+        None => None,
+    };
     let cfg = std::sync::Arc::new(cfg);
     let mut conns = Vec::with_capacity(n);
     {
         let mut set = tokio::task::JoinSet::new();
+        for (i, (tls, addr)) in accepted.into_iter().flatten().enumerate() {
+            let seg = Segment::new(i as u64, n as u64).expect("i < n");
+            let (cfg, hash) = (cfg.clone(), hash.clone());
+            set.spawn(async move {
+                let r = prepare(&cfg, tls, "(worker dialled in)".into(), &addr, seg, &hash).await;
+                (i, r)
+            });
+        }
+        // Dialled workers (in --expect mode the list is empty).
         for (i, addr) in cfg.workers.iter().enumerate() {
             let seg = Segment::new(i as u64, n as u64).expect("i < n");
             let (connector, verifier) = crate::tls::connector(&cfg.pins)?;
@@ -329,6 +372,63 @@ pub async fn run(
         },
     )
     .await
+}
+
+/// Waits for `e.count` workers to connect and authenticate; others are turned away.
+async fn accept_workers(
+    e: Expect,
+    secret: &Secret,
+    hooks: &mut dyn CoordinatorHooks,
+) -> Result<Vec<(Stream, String)>, DistError> {
+    e.listener
+        .set_nonblocking(true)
+        .map_err(|x| DistError::Net(x.to_string()))?;
+    let listener =
+        tokio::net::TcpListener::from_std(e.listener).map_err(|x| DistError::Net(x.to_string()))?;
+    let acceptor = e.identity.acceptor()?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Result<(Stream, String), String>>();
+    let deadline = tokio::time::Instant::now() + e.wait;
+    let mut ready = Vec::new();
+    while ready.len() < e.count {
+        tokio::select! {
+            a = listener.accept() => {
+                let Ok((tcp, peer)) = a else { continue };
+                let _ = tcp.set_nodelay(true);
+                let (acceptor, secret, tx) = (acceptor.clone(), secret.clone(), tx.clone());
+                tokio::spawn(async move {
+                    let r = async {
+                        let tls = timed(format!("TLS with {peer}"), async {
+                            acceptor.accept(tcp).await.map_err(|e| DistError::Net(format!("TLS: {e}")))
+                        }).await?;
+                        let key = tls
+                            .get_ref()
+                            .1
+                            .export_keying_material([0u8; 32], crate::tls::EXPORTER_LABEL, None)
+                            .map_err(|e| DistError::Net(e.to_string()))?;
+                        let mut tls = Stream::Server(tls);
+                        timed(format!("authenticating {peer}"), handshake(&mut tls, "coordinator", &secret, &key)).await?;
+                        Ok::<_, DistError>((tls, peer.to_string()))
+                    }.await;
+                    let _ = tx.send(r.map_err(|e| format!("refused {peer}: {e}")));
+                });
+            }
+            r = rx.recv() => match r {
+                Some(Ok(w)) => {
+                    hooks.log(&format!("worker {} connected and authenticated ({} of {})", w.1, ready.len() + 1, e.count));
+                    ready.push(w);
+                }
+                Some(Err(why)) => hooks.log(&why),
+                None => {}
+            },
+            _ = tokio::time::sleep_until(deadline) => {
+                return Err(DistError::Refused(format!(
+                    "only {} of {} workers connected within {:.0}s",
+                    ready.len(), e.count, e.wait.as_secs_f64()
+                )));
+            }
+        }
+    }
+    Ok(ready)
 }
 
 struct Fleet<'a> {

@@ -28,7 +28,7 @@ pub use codec::{
     decode_hist, encode_hist, CustomRecord, MetricsRecord, StepRecord, WorkloadRecord,
 };
 pub use coordinator::{
-    run as coordinate, Coordinated, CoordinatorConfig, CoordinatorHooks, WorkerReport,
+    run as coordinate, Coordinated, CoordinatorConfig, CoordinatorHooks, Expect, WorkerReport,
     WORKER_SILENCE,
 };
 pub use error::DistError;
@@ -38,4 +38,7 @@ pub use run_info::{
     parse_rfc3339, plan_hash, rfc3339, unix_ns, CustomName, Layout, Overrides, RunInfo, StepName,
     FORMAT_VERSION,
 };
-pub use worker::{serve, FinishedRun, WorkerConfig, WorkerHooks, COORDINATOR_SILENCE};
+pub use worker::{
+    connect as connect_to_coordinator, serve, FinishedRun, WorkerConfig, WorkerHooks,
+    COORDINATOR_SILENCE,
+};

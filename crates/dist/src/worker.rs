@@ -170,7 +170,7 @@ async fn session(
     cfg: &WorkerConfig,
     hooks: &mut dyn WorkerHooks,
 ) -> Result<(), DistError> {
-    let mut tls = timed("TLS handshake", async {
+    let tls = timed("TLS handshake", async {
         acceptor
             .accept(tcp)
             .await
@@ -182,6 +182,56 @@ async fn session(
         .1
         .export_keying_material([0u8; 32], crate::tls::EXPORTER_LABEL, None)
         .map_err(|e| DistError::Net(e.to_string()))?;
+    serve_session(tls, key, peer, cfg, hooks).await
+}
+
+/// Dials a coordinator started with `--expect` (worker side of the TLS session is the
+/// client; `pins` are the coordinator's certificate fingerprints, empty: trust on first use)
+/// and serves that one session.
+pub async fn connect(
+    addr: &str,
+    pins: &[String],
+    cfg: &WorkerConfig,
+    hooks: &mut dyn WorkerHooks,
+) -> Result<(), DistError> {
+    let (connector, verifier) = crate::tls::connector(pins)?;
+    let tcp = timed("connecting to the coordinator", async {
+        TcpStream::connect(addr)
+            .await
+            .map_err(|e| DistError::Net(format!("{addr}: {e}")))
+    })
+    .await?;
+    let _ = tcp.set_nodelay(true);
+    let peer = tcp.peer_addr().map_err(|e| DistError::Net(e.to_string()))?;
+    let tls = timed("TLS handshake", async {
+        connector
+            .connect(crate::tls::server_name(), tcp)
+            .await
+            .map_err(|e| DistError::Net(format!("{addr}: TLS: {e}")))
+    })
+    .await?;
+    if let Some(fp) = verifier.seen.lock().ok().and_then(|s| s.clone()) {
+        hooks.log(&format!("coordinator certificate SHA-256 {fp}"));
+    }
+    let key = tls
+        .get_ref()
+        .1
+        .export_keying_material([0u8; 32], crate::tls::EXPORTER_LABEL, None)
+        .map_err(|e| DistError::Net(e.to_string()))?;
+    serve_session(tls, key, peer, cfg, hooks).await
+}
+
+/// The session after TLS, whichever side dialled.
+async fn serve_session<S>(
+    mut tls: S,
+    key: [u8; 32],
+    peer: SocketAddr,
+    cfg: &WorkerConfig,
+    hooks: &mut dyn WorkerHooks,
+) -> Result<(), DistError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     if let Err(e) = timed(
         "authentication",
         handshake(&mut tls, "worker", &cfg.secret, &key),
