@@ -4,8 +4,8 @@
 
 use crate::{exit, Fail};
 use anyhow::Context;
-use loadgen_dist::{FolderWriter, RunInfo};
-use loadgen_engine::{FinalReport, IntervalReport, StepInfo};
+use loadgen_dist::{FolderWriter, IntervalLine, RunInfo};
+use loadgen_engine::{FinalReport, StepInfo};
 use loadgen_scenario::results::ResultsWriter;
 use loadgen_scenario::{RunSummary, Scenario};
 use std::path::Path;
@@ -46,7 +46,7 @@ pub fn check_scenario(sc: &Scenario, info: &RunInfo) -> Result<(), Fail> {
 pub struct Assembled<'a> {
     pub sc: &'a Scenario,
     pub info: &'a RunInfo,
-    pub intervals: &'a [IntervalReport],
+    pub intervals: &'a [IntervalLine],
     pub report: &'a FinalReport,
     /// The scenario file's text, copied as `scenario.toml` so the folder can be merged again.
     pub raw_scenario: Option<&'a str>,
@@ -62,10 +62,14 @@ pub fn write_all(out: &Path, a: &Assembled<'_>) -> Result<(u8, RunSummary), Fail
     let mut merge_files =
         FolderWriter::create(out, a.info.clone(), a.report.started_at).with_context(ctx)?;
     let mut report_data = loadgen_scenario::html_report::ReportData::default();
-    for r in a.intervals {
-        series.interval(r).with_context(ctx)?;
-        merge_files.interval(r).with_context(ctx)?;
-        report_data.interval(r);
+    for l in a.intervals {
+        // One decoded interval at a time: memory stays flat however long the run was.
+        let r = l
+            .decode()
+            .map_err(|e| anyhow::anyhow!("interval {}: {e}", l.index))?;
+        series.interval(&r).with_context(ctx)?;
+        merge_files.line(l).with_context(ctx)?;
+        report_data.interval(&r);
     }
     series.finish().with_context(ctx)?;
     merge_files

@@ -85,8 +85,8 @@ pub struct WorkerReport {
 pub struct Coordinated {
     /// `run.json` of the merged result.
     pub info: RunInfo,
-    /// Merged intervals.
-    pub intervals: Vec<IntervalReport>,
+    /// Merged intervals (encoded; decode one at a time).
+    pub intervals: Vec<crate::folder::IntervalLine>,
     /// Totals, as a single run reports them.
     pub report: FinalReport,
     /// Per worker.
@@ -508,7 +508,7 @@ where
     let mut elapsed = vec![Duration::ZERO; n];
     let mut stopped_early = false;
     let mut pending: BTreeMap<u64, (Metrics, Duration)> = BTreeMap::new();
-    let mut released: Vec<IntervalReport> = Vec::new();
+    let mut released: Vec<crate::folder::IntervalLine> = Vec::new();
     let mut totals = f.empty.clone();
     let mut live = LiveThresholds::new(&f.scenario.thresholds, &f.steps);
     let mut aborted: Option<String> = None;
@@ -641,7 +641,7 @@ where
                         aborted = Some(reason);
                     }
                 }
-                released.push(r);
+                released.push(crate::folder::IntervalLine::encode(&r));
             }
         }
         if all_ended && pending.is_empty() {

@@ -115,8 +115,9 @@ pub struct RunPart {
     pub dir: PathBuf,
     /// Its `run.json`.
     pub info: RunInfo,
-    /// Its intervals in file order.
-    pub intervals: Vec<IntervalReport>,
+    /// Its intervals in file order, kept encoded (a decoded interval holds full HDR
+    /// arrays, ~100× the encoded size; a long run would not fit in memory decoded).
+    pub intervals: Vec<IntervalLine>,
 }
 
 impl RunPart {
@@ -140,7 +141,8 @@ impl RunPart {
             let l: IntervalLine = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
             let r = l.decode().map_err(&bad)?;
             check_shape(&r.metrics, &info).map_err(bad)?;
-            intervals.push(r);
+            drop(r);
+            intervals.push(l);
         }
         Ok(RunPart {
             dir: dir.to_path_buf(),

@@ -3,7 +3,7 @@
 //! exactly (merged counts are the sum of the parts).
 
 use crate::error::DistError;
-use crate::folder::RunPart;
+use crate::folder::{IntervalLine, RunPart};
 use crate::run_info::{rfc3339, unix_ns, RunInfo};
 use loadgen_engine::{GaugeMerge, IntervalReport, Metrics, Segment};
 use std::collections::BTreeMap;
@@ -30,8 +30,8 @@ pub struct Coverage {
 pub struct Merged {
     /// `run.json` of the merged folder (segments of every part, missing ones named).
     pub info: RunInfo,
-    /// Intervals of the merge, from the earliest part's origin.
-    pub intervals: Vec<IntervalReport>,
+    /// Intervals of the merge, from the earliest part's origin (encoded; decode one at a time).
+    pub intervals: Vec<IntervalLine>,
     /// Every interval added (gauges: their peak), as a single run's final report has it.
     pub totals: Metrics,
     /// Origin of the merge (the earliest part's origin).
@@ -153,7 +153,8 @@ pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged, DistError>
         first.layout.workloads.len(),
         &kinds,
     );
-    let mut buckets: BTreeMap<u64, (Metrics, Duration)> = BTreeMap::new();
+    // Which part intervals fall in each merged interval (decoded only when it is built).
+    let mut buckets: BTreeMap<u64, Vec<&IntervalLine>> = BTreeMap::new();
     let mut elapsed = Duration::ZERO;
     for p in parts {
         let shift = p
@@ -163,16 +164,12 @@ pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged, DistError>
             .unwrap_or_default();
         let mut end = shift;
         for r in &p.intervals {
-            let at = shift + r.start;
+            let at = shift + Duration::from_micros(r.start_us);
             // Nearest interval boundary: parts started at one instant land on equal indices;
             // parts a few ms apart still line up.
             let k = ((at.as_secs_f64() / interval.as_secs_f64()) + 0.5).floor() as u64;
-            let slot = buckets
-                .entry(k)
-                .or_insert_with(|| (empty.clone(), Duration::ZERO));
-            slot.0.add(&r.metrics, GaugeMerge::Sum);
-            slot.1 = slot.1.max(r.length);
-            end = end.max(at + r.length);
+            buckets.entry(k).or_default().push(r);
+            end = end.max(at + Duration::from_micros(r.length_us));
         }
         let part_end = match p.info.elapsed_s {
             Some(s) => shift + Duration::from_secs_f64(s.max(0.0)),
@@ -185,16 +182,24 @@ pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged, DistError>
     let mut totals = empty.clone();
     if let Some(last) = last {
         for k in 0..=last {
-            let (metrics, length) = buckets
-                .remove(&k)
-                .unwrap_or_else(|| (empty.clone(), interval));
+            let mut metrics = empty.clone();
+            let mut length = Duration::ZERO;
+            for l in buckets.remove(&k).unwrap_or_default() {
+                // Every line was decoded and checked when its folder was read.
+                let r = l.decode().map_err(DistError::Refused)?;
+                metrics.add(&r.metrics, GaugeMerge::Sum);
+                length = length.max(r.length);
+            }
+            if length.is_zero() {
+                length = interval;
+            }
             totals.add(&metrics, GaugeMerge::Max);
-            intervals.push(IntervalReport {
+            intervals.push(IntervalLine::encode(&IntervalReport {
                 index: k,
                 start: interval * k as u32,
                 length,
                 metrics,
-            });
+            }));
         }
     }
     let mut info = first.clone();

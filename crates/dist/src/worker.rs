@@ -45,8 +45,8 @@ pub struct FinishedRun {
     pub scenario_text: String,
     /// `run.json` contents.
     pub info: RunInfo,
-    /// Every interval.
-    pub intervals: Vec<IntervalReport>,
+    /// Every interval (encoded).
+    pub intervals: Vec<IntervalLine>,
     /// Totals.
     pub report: FinalReport,
     /// The results folder.
@@ -443,7 +443,8 @@ where
                             writer = None;
                         }
                     }
-                    intervals.push(r);
+                    drop(r);
+                    intervals.push(line.clone());
                     if connected {
                         let sent = tokio::time::timeout(Duration::from_secs(2), write_msg(&mut wr, &Msg::Interval(line))).await;
                         if !matches!(sent, Ok(Ok(_))) {
