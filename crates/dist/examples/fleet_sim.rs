@@ -120,18 +120,21 @@ async fn fake_worker(
         let mut l = (*line).clone();
         l.index = k;
         l.start_us = k * 1_000_000;
-        write_msg(&mut wr, &Msg::Interval(l)).await.unwrap();
-        write_msg(&mut wr, &Msg::Heartbeat).await.unwrap();
+        // A coordinator that gave up on this worker closed the connection: stop quietly.
+        if write_msg(&mut wr, &Msg::Interval(l)).await.is_err()
+            || write_msg(&mut wr, &Msg::Heartbeat).await.is_err()
+        {
+            return;
+        }
     }
-    write_msg(
+    let _ = write_msg(
         &mut wr,
         &Msg::Done {
             elapsed_s: seconds as f64,
             stopped_early: false,
         },
     )
-    .await
-    .unwrap();
+    .await;
 }
 
 struct Hooks {
