@@ -147,4 +147,14 @@ pub struct TargetArgs {
     /// Server runtime threads.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Misbehave on purpose: NAME or NAME=SHARE of /api/ requests (connections for refuse
+    /// and tls), repeatable. NAME: refuse, tls, reset, reset-body, stall, slow, garbage,
+    /// wrong-length, huge-body, 503, 429. Any request may also ask with the header
+    /// `x-loadgen-fault: NAME`.
+    #[arg(long = "fault", value_name = "NAME[=SHARE]", value_parser = parse_fault)]
+    pub faults: Vec<loadgen_target::FaultRule>,
+}
+
+fn parse_fault(s: &str) -> Result<loadgen_target::FaultRule, String> {
+    s.parse()
 }

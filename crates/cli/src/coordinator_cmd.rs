@@ -203,6 +203,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
             report: &done.report,
             raw_scenario: Some(&raw),
             interrupted: false,
+            stats: &Default::default(),
         },
     )?;
     if !a.quiet {

@@ -12,6 +12,7 @@ mod metrics_http;
 mod outputs;
 mod progress;
 mod run_cmd;
+mod self_stats;
 mod signals;
 mod target_cmd;
 mod worker_cmd;

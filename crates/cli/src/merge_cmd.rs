@@ -99,6 +99,7 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
         totals: merged.totals.clone(),
         stopped_early: merged.stopped_early,
         intervals: merged.intervals.len() as u64,
+        worker_cpu: Vec::new(),
     };
     let (code, summary) = write_all(
         &out,
@@ -109,6 +110,7 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
             report: &report,
             raw_scenario: raw.as_deref(),
             interrupted: false,
+            stats: &Default::default(),
         },
     )?;
     println!(

@@ -5,8 +5,9 @@
 use crate::{exit, Fail};
 use anyhow::Context;
 use loadgen_dist::{FolderWriter, IntervalLine, RunInfo};
-use loadgen_engine::{FinalReport, StepInfo};
+use loadgen_engine::{CustomInfo, CustomMetric, FinalReport, StepInfo};
 use loadgen_scenario::results::ResultsWriter;
+use loadgen_scenario::saturation::{GeneratorStats, GeneratorSummary};
 use loadgen_scenario::{RunSummary, Scenario};
 use std::path::Path;
 
@@ -51,6 +52,28 @@ pub struct Assembled<'a> {
     /// The scenario file's text, copied as `scenario.toml` so the folder can be merged again.
     pub raw_scenario: Option<&'a str>,
     pub interrupted: bool,
+    /// What this process measured about itself (default: nothing, for runs assembled from
+    /// other processes' parts; their own folders hold their CPU figures).
+    pub stats: &'a GeneratorStats,
+}
+
+/// Custom metrics of a layout, as the engine names them.
+pub fn custom_of(info: &RunInfo) -> Vec<CustomInfo> {
+    info.layout
+        .custom
+        .iter()
+        .zip(info.layout.custom_kinds())
+        .map(|(c, kind)| CustomInfo {
+            workload: c.workload,
+            workload_name: info
+                .layout
+                .workloads
+                .get(c.workload)
+                .cloned()
+                .unwrap_or_default(),
+            metric: CustomMetric::new(c.name.clone(), kind),
+        })
+        .collect()
 }
 
 /// Writes every result file into `out`; returns the exit code and the summary.
@@ -58,6 +81,7 @@ pub fn write_all(out: &Path, a: &Assembled<'_>) -> Result<(u8, RunSummary), Fail
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
     let ctx = || format!("writing results to {}", out.display());
     let steps = steps_of(a.info);
+    let custom = custom_of(a.info);
     let mut series = ResultsWriter::create(out, &steps, a.report.started_at).with_context(ctx)?;
     let mut merge_files =
         FolderWriter::create(out, a.info.clone(), a.report.started_at).with_context(ctx)?;
@@ -86,6 +110,7 @@ pub fn write_all(out: &Path, a: &Assembled<'_>) -> Result<(u8, RunSummary), Fail
         &a.sc.thresholds,
         &a.report.totals,
         &steps,
+        &custom,
         a.report.elapsed,
     );
     let code = if a.interrupted {
@@ -95,7 +120,8 @@ pub fn write_all(out: &Path, a: &Assembled<'_>) -> Result<(u8, RunSummary), Fail
     } else {
         exit::THRESHOLDS_FAILED
     };
-    let summary = RunSummary::build(a.sc, a.report, &steps, &results, code);
+    let generator = GeneratorSummary::judge(&a.report.totals, a.stats, a.report.elapsed);
+    let summary = RunSummary::build(a.sc, a.report, &steps, &custom, &results, generator, code);
     summary.write_to(out).with_context(ctx)?;
     let html = loadgen_scenario::html_report::render(&summary, &report_data);
     std::fs::write(out.join("report.html"), html).with_context(ctx)?;

@@ -166,7 +166,8 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         out.display()
     );
     let steps = plan.steps();
-    let mut live = loadgen_scenario::LiveThresholds::new(&sc.thresholds, &steps);
+    let custom = plan.custom_metrics();
+    let mut live = loadgen_scenario::LiveThresholds::new(&sc.thresholds, &steps, &custom);
     let live_out = progress::Live::new(a.quiet, a.json_progress, total);
     let exposition = match a.metrics_addr {
         Some(addr) => {
@@ -235,8 +236,13 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         h.shutdown();
     }
 
-    let results =
-        loadgen_scenario::evaluate_all(&sc.thresholds, &report.totals, &steps, report.elapsed);
+    let results = loadgen_scenario::evaluate_all(
+        &sc.thresholds,
+        &report.totals,
+        &steps,
+        &custom,
+        report.elapsed,
+    );
     let was_interrupted = interrupted.load(Ordering::SeqCst);
     let code = if was_interrupted {
         exit::INTERRUPTED
@@ -245,7 +251,14 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     } else {
         exit::THRESHOLDS_FAILED
     };
-    let summary = loadgen_scenario::RunSummary::build(&sc, &report, &steps, &results, code);
+    let generator = loadgen_scenario::saturation::GeneratorSummary::judge(
+        &report.totals,
+        &crate::self_stats::collect(&report),
+        report.elapsed,
+    );
+    let summary = loadgen_scenario::RunSummary::build(
+        &sc, &report, &steps, &custom, &results, generator, code,
+    );
     summary
         .write_to(&out)
         .with_context(|| format!("writing results to {}", out.display()))?;
@@ -282,6 +295,7 @@ fn embedded_config(
         error_rate: spec.error_rate,
         seed: spec.seed,
         worker_threads: spec.threads,
+        faults: Vec::new(),
     })
 }
 

@@ -11,6 +11,7 @@ pub fn run(a: &TargetArgs) -> Result<()> {
         error_rate: a.error_rate,
         seed: a.seed,
         worker_threads: a.threads,
+        faults: a.faults.clone(),
     };
     loadgen_target::serve_blocking(cfg, a.listen, |addr| {
         // Tests read this line to learn the port when listening on port 0.

@@ -54,6 +54,9 @@ pub struct StepRecord {
     /// Connect time.
     #[serde(default)]
     pub connect: Option<String>,
+    /// Answers of steps that did not succeed, `[status, count]` sorted by status.
+    #[serde(default)]
+    pub statuses: Vec<(u16, u64)>,
 }
 
 /// One workload's metrics.
@@ -206,6 +209,7 @@ fn step_record(s: &StepMetrics) -> StepRecord {
         service: encode_hist(&s.service),
         ttfb: encode_hist(&s.ttfb),
         connect: encode_hist(&s.connect),
+        statuses: s.statuses.clone(),
     }
 }
 
@@ -228,6 +232,11 @@ fn decode_step(r: &StepRecord) -> Result<StepMetrics, String> {
     s.service = decode_hist(&r.service)?;
     s.ttfb = decode_hist(&r.ttfb)?;
     s.connect = decode_hist(&r.connect)?;
+    // The engine keeps one entry per status, sorted; a peer's list is held to the same shape.
+    if r.statuses.len() > 500 || r.statuses.windows(2).any(|w| w[0].0 >= w[1].0) {
+        return Err("statuses must be at most 500, sorted, one per status".into());
+    }
+    s.statuses = r.statuses.clone();
     Ok(s)
 }
 
@@ -260,6 +269,7 @@ mod tests {
                 None,
             );
         }
+        m.steps[0].statuses = vec![(500, 36), (503, 2)];
         m.workloads[0].iterations = 250;
         m.workloads[0].active_vus = 3;
         m.custom[0] = CustomValue::Counter(9);
@@ -278,6 +288,7 @@ mod tests {
                 }
             }
             assert!(a.service == b.service && a.ttfb == b.ttfb && a.connect == b.connect);
+            assert_eq!(a.statuses, b.statuses);
         }
         assert_eq!(d.workloads[0].iterations, 250);
         assert_eq!(d.workloads[0].active_vus, 3);
@@ -297,6 +308,7 @@ mod tests {
             service: None,
             ttfb: None,
             connect: None,
+            statuses: Vec::new(),
         };
         assert!(decode_step(&r).is_err());
     }

@@ -277,6 +277,7 @@ pub async fn run(
         .map_err(|e| DistError::Refused(e.to_string()))?;
     let layout = Layout::of(&plan);
     let steps = plan.steps();
+    let custom = plan.custom_metrics();
     let empty = plan.empty_metrics();
     let planned = plan.duration();
     drop(plan);
@@ -366,6 +367,7 @@ pub async fn run(
             planned,
             layout,
             steps,
+            custom,
             empty,
             scenario: &cfg.scenario,
             hash,
@@ -436,6 +438,7 @@ struct Fleet<'a> {
     planned: Duration,
     layout: Layout,
     steps: Vec<loadgen_engine::StepInfo>,
+    custom: Vec<loadgen_engine::CustomInfo>,
     empty: Metrics,
     scenario: &'a Scenario,
     hash: String,
@@ -510,7 +513,7 @@ where
     let mut pending: BTreeMap<u64, (Metrics, Duration)> = BTreeMap::new();
     let mut released: Vec<crate::folder::IntervalLine> = Vec::new();
     let mut totals = f.empty.clone();
-    let mut live = LiveThresholds::new(&f.scenario.thresholds, &f.steps);
+    let mut live = LiveThresholds::new(&f.scenario.thresholds, &f.steps, &f.custom);
     let mut aborted: Option<String> = None;
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut beat = Instant::now();
@@ -695,6 +698,8 @@ where
             totals,
             stopped_early: info.stopped_early,
             intervals: released.len() as u64,
+            // CPU is each worker's own business: its folder's summary has it.
+            worker_cpu: Vec::new(),
         },
         info,
         intervals: released,

@@ -62,6 +62,7 @@ fn interval(p: u64, k: u64) -> IntervalReport {
         let d = Duration::from_micros(100 + 1000 * p + 37 * i + k);
         m.steps[0].record(o, d, d, Some(d / 2), None);
     }
+    m.steps[0].statuses = vec![(500, m.steps[0].count(Outcome::Http5xx))];
     m.workloads[0].iterations = 10 * (p + 1);
     m.workloads[0].active_vus = p + 1;
     let mut t = new_histogram();
@@ -114,6 +115,7 @@ fn parts_with_custom_metrics_merge_exactly() {
     let t = &m.totals;
     assert_eq!(t.total_requests(), 3 * (10 + 20));
     assert_eq!(t.steps[0].count(Outcome::Http5xx), 3 * (3 + 5));
+    assert_eq!(t.steps[0].statuses, vec![(500, 3 * (3 + 5))]);
     assert_eq!(t.steps[0].latency_all().len(), 90);
     assert_eq!(t.steps[0].ttfb.len(), 90);
     assert_eq!(t.workloads[0].iterations, 90);

@@ -121,7 +121,7 @@ fn threshold(text: &str) -> Result<Threshold, String> {
         Some((k, e)) if !k.contains(['<', '>', '=']) => (k.trim(), e.trim()),
         _ => ("latency", text.trim()),
     };
-    let (metric, filter) = parse_key(key)?;
+    let (metric, filter) = parse_key(key, &|_| None)?;
     let (metric, stat, op, limit) = parse_expression(metric, expr)?;
     Ok(Threshold {
         key: key.to_string(),

@@ -100,7 +100,9 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
             iterations: *iterations,
         }),
     };
-    Ok(Workload::new(w.name.clone(), steps, model, factory).starting_at(w.start))
+    Ok(Workload::new(w.name.clone(), steps, model, factory)
+        .starting_at(w.start)
+        .with_custom(w.custom_metrics()))
 }
 
 fn request(sc: &Scenario, w: &WorkloadSpec, s: &StepSpec) -> Result<RequestSpec, BuildError> {

@@ -53,6 +53,7 @@ pub mod payload;
 pub mod prometheus;
 mod raw;
 pub mod results;
+pub mod saturation;
 mod summary;
 mod threshold;
 mod units;
@@ -67,8 +68,8 @@ pub use summary::{
     Percentiles, RunSummary, StepSummary, ThresholdSummary, Totals, WorkloadSummary, SCHEMA_VERSION,
 };
 pub use threshold::{
-    evaluate_all, parse_expression, parse_key, Filter, MetricKind, Op, Stat, Threshold,
-    ThresholdResult,
+    evaluate_all, key_metric_name, parse_expression, parse_key, Filter, MetricKind, Op, Stat,
+    Threshold, ThresholdResult,
 };
 pub use units::{parse_duration, parse_rate, parse_share};
 

@@ -4,6 +4,7 @@
 use crate::pattern::Pattern;
 use crate::payload::PaymentGenerator;
 use crate::threshold::Threshold;
+use loadgen_engine::CustomMetric;
 use loadgen_engine::{Spacing, ThinkTime, VuStages};
 use std::time::Duration;
 
@@ -118,6 +119,14 @@ pub struct WorkloadSpec {
     pub model: ModelSpec,
     /// Steps run in order by every iteration.
     pub steps: Vec<StepSpec>,
+}
+
+impl WorkloadSpec {
+    /// The custom metrics this workload's sessions record, in the order they record them
+    /// (plain HTTP workloads record none).
+    pub fn custom_metrics(&self) -> Vec<CustomMetric> {
+        Vec::new()
+    }
 }
 
 /// Workload model with its parameters.

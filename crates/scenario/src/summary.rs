@@ -2,9 +2,10 @@
 //! and what the terminal shows at the end).
 
 use crate::model::Scenario;
+use crate::saturation::GeneratorSummary;
 use crate::threshold::ThresholdResult;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
-use loadgen_engine::{FinalReport, Histogram, Outcome, StepInfo};
+use loadgen_engine::{CustomInfo, CustomValue, FinalReport, Histogram, Outcome, StepInfo};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -80,6 +81,8 @@ pub struct StepSummary {
     pub rate: f64,
     /// Count per outcome class (only classes that occurred).
     pub outcomes: BTreeMap<&'static str, u64>,
+    /// Answers of steps that did not succeed, by HTTP status (`"429": 12`).
+    pub statuses: BTreeMap<String, u64>,
     /// Errors (not success, not expected failure).
     pub errors: u64,
     /// errors / count.
@@ -109,6 +112,108 @@ pub struct WorkloadSummary {
     pub schedule_lag: Percentiles,
 }
 
+/// One custom metric's figures (per workload that declared it).
+#[derive(Debug, Clone, Serialize)]
+pub struct CustomSummary {
+    /// Workload name.
+    pub workload: String,
+    /// Metric name.
+    pub name: String,
+    /// `counter`, `gauge`, `rate` or `trend`.
+    pub kind: &'static str,
+    /// Counter total, rate hits, or trend samples.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<u64>,
+    /// Counter per second, or a rate's hits / total.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate: Option<f64>,
+    /// Rate observations.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub total: Option<u64>,
+    /// Gauge level at the end.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<i64>,
+    /// Gauge peak.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+    /// Trend distribution (milliseconds).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Percentiles>,
+}
+
+impl CustomSummary {
+    fn of(info: &CustomInfo, value: &CustomValue, secs: f64) -> Self {
+        let mut s = CustomSummary {
+            workload: info.workload_name.clone(),
+            name: info.metric.name.clone(),
+            kind: info.metric.kind.name(),
+            count: None,
+            rate: None,
+            total: None,
+            value: None,
+            max: None,
+            trend: None,
+        };
+        match value {
+            CustomValue::Counter(n) => {
+                s.count = Some(*n);
+                s.rate = Some(*n as f64 / secs);
+            }
+            CustomValue::Gauge { value, peak } => {
+                s.value = Some(*value);
+                s.max = Some(*peak);
+            }
+            CustomValue::Rate { hits, total } => {
+                s.count = Some(*hits);
+                s.total = Some(*total);
+                s.rate = Some(if *total == 0 {
+                    0.0
+                } else {
+                    *hits as f64 / *total as f64
+                });
+            }
+            CustomValue::Trend(h) => {
+                s.count = Some(h.len());
+                s.trend = Some(Percentiles::of(h));
+            }
+        }
+        s
+    }
+
+    /// The figure for the text table.
+    fn display(&self) -> String {
+        match self.kind {
+            "counter" => format!(
+                "{} ({:.1}/s)",
+                self.count.unwrap_or(0),
+                self.rate.unwrap_or(0.0)
+            ),
+            "gauge" => format!(
+                "{} now, {} peak",
+                self.value.unwrap_or(0),
+                self.max.unwrap_or(0)
+            ),
+            "rate" => format!(
+                "{:.2}% ({} of {})",
+                self.rate.unwrap_or(0.0) * 100.0,
+                self.count.unwrap_or(0),
+                self.total.unwrap_or(0)
+            ),
+            _ => match &self.trend {
+                Some(t) if t.count > 0 => format!(
+                    "n={} p50 {} p95 {} p99 {} max {}",
+                    t.count,
+                    ms(t.p50),
+                    ms(t.p95),
+                    ms(t.p99),
+                    ms(t.max)
+                ),
+                _ => "no data".into(),
+            },
+        }
+    }
+}
+
 /// A threshold's verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct ThresholdSummary {
@@ -124,6 +229,8 @@ pub struct ThresholdSummary {
     pub limit: f64,
     /// Unit of both: `ms`, `ratio`, `/s` or `count`.
     pub unit: &'static str,
+    /// Passed, but on a saturated generator: the pass proves nothing.
+    pub untrusted: bool,
 }
 
 /// Totals over every step.
@@ -162,10 +269,16 @@ pub struct RunSummary {
     pub steps: Vec<StepSummary>,
     /// Per workload.
     pub workloads: Vec<WorkloadSummary>,
+    /// Custom metrics of protocols (WebSocket, webhooks), per workload.
+    pub custom: Vec<CustomSummary>,
     /// Over everything.
     pub totals: Totals,
     /// Every threshold.
     pub thresholds: Vec<ThresholdSummary>,
+    /// The generator's own cost and whether it was the limit.
+    pub generator: GeneratorSummary,
+    /// False when the generator was saturated: the figures describe loadgen, not the target.
+    pub trustworthy: bool,
     /// `passed`, `failed` or `interrupted`.
     pub verdict: &'static str,
     /// The process exit code.
@@ -178,9 +291,12 @@ impl RunSummary {
         sc: &Scenario,
         report: &FinalReport,
         steps: &[StepInfo],
+        custom: &[CustomInfo],
         results: &[ThresholdResult],
+        generator: GeneratorSummary,
         exit_code: u8,
     ) -> Self {
+        let saturated = generator.saturated;
         let secs = report.elapsed.as_secs_f64().max(1e-9);
         let t = &report.totals;
         let step_summaries: Vec<_> = t
@@ -198,6 +314,11 @@ impl RunSummary {
                         .into_iter()
                         .filter(|o| m.count(*o) > 0)
                         .map(|o| (o.name(), m.count(o)))
+                        .collect(),
+                    statuses: m
+                        .statuses
+                        .iter()
+                        .map(|(s, n)| (s.to_string(), *n))
                         .collect(),
                     errors: m.errors(),
                     error_rate: if count == 0 {
@@ -240,6 +361,12 @@ impl RunSummary {
             stopped_early: report.stopped_early,
             steps: step_summaries,
             workloads,
+            custom: t
+                .custom
+                .iter()
+                .zip(custom)
+                .map(|(v, info)| CustomSummary::of(info, v, secs))
+                .collect(),
             totals: Totals {
                 requests,
                 errors,
@@ -266,8 +393,11 @@ impl RunSummary {
                     measured: r.measured,
                     limit: r.limit,
                     unit: r.unit,
+                    untrusted: r.passed && saturated,
                 })
                 .collect(),
+            generator,
+            trustworthy: !saturated,
             verdict: match (exit_code, failed) {
                 (130, _) => "interrupted",
                 (_, true) => "failed",
@@ -307,13 +437,22 @@ impl RunSummary {
         ]);
         for s in &self.steps {
             let l = &s.latency;
-            let errors = s
+            let statuses = s
+                .statuses
+                .iter()
+                .map(|(code, n)| format!("{code}×{n}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut errors = s
                 .outcomes
                 .iter()
                 .filter(|(k, _)| !matches!(**k, "success" | "expected_failure"))
                 .map(|(k, v)| format!("{k} {v}"))
                 .collect::<Vec<_>>()
                 .join(", ");
+            if !statuses.is_empty() {
+                errors.push_str(&format!(" [{statuses}]"));
+            }
             let expected = s
                 .outcomes
                 .get("expected_failure")
@@ -339,11 +478,35 @@ impl RunSummary {
         }
         out.push_str(&t.to_string());
         out.push('\n');
+        let seen: std::collections::BTreeSet<&str> = self
+            .steps
+            .iter()
+            .flat_map(|s| s.outcomes.keys().copied())
+            .collect();
+        for class in seen {
+            if let Some(meaning) = Outcome::from_name(class).and_then(explain) {
+                out.push_str(&format!("  {class}: {meaning}\n"));
+            }
+        }
         for w in &self.workloads {
             out.push_str(&format!(
                 "workload {}: {} iterations, {} dropped, {} interrupted, peak {} active / {} allocated VUs, schedule lag p99 {}\n",
                 w.name, w.iterations, w.dropped, w.interrupted, w.max_active_vus, w.max_allocated_vus, ms(w.schedule_lag.p99)
             ));
+        }
+        if !self.custom.is_empty() {
+            let mut t = Table::new();
+            t.load_preset(UTF8_FULL_CONDENSED);
+            t.set_header(["metric", "kind", "value"]);
+            for c in &self.custom {
+                t.add_row(vec![
+                    format!("{}/{}", c.workload, c.name),
+                    c.kind.to_string(),
+                    c.display(),
+                ]);
+            }
+            out.push_str(&t.to_string());
+            out.push('\n');
         }
         if !self.thresholds.is_empty() {
             let mut t = Table::new();
@@ -357,7 +520,12 @@ impl RunSummary {
                     _ => format!("{v}"),
                 };
                 t.add_row(vec![
-                    if th.passed { "✓ pass" } else { "✗ FAIL" }.to_string(),
+                    match (th.passed, th.untrusted) {
+                        (true, false) => "✓ pass",
+                        (true, true) => "? untrusted",
+                        _ => "✗ FAIL",
+                    }
+                    .to_string(),
                     format!("{}: {}", th.metric, th.expression),
                     show(th.limit),
                     th.measured.map_or_else(|| "no data".into(), show),
@@ -366,7 +534,20 @@ impl RunSummary {
             out.push_str(&t.to_string());
             out.push('\n');
         }
+        let g = &self.generator;
+        out.push_str(&format!(
+            "generator: {} thread(s), {:.2} CPU-s in workers (busiest {:.0}%), peak RSS {:.1} MiB, {} open files\n",
+            g.threads,
+            g.worker_cpu_seconds,
+            g.busiest_worker * 100.0,
+            g.peak_rss_mib,
+            g.open_fds
+        ));
+        for r in &g.reasons {
+            out.push_str(&format!("⚠ generator saturated: {r}\n"));
+        }
         out.push_str(&match self.verdict {
+            "passed" if !self.trustworthy => "verdict: PASSED, BUT UNTRUSTED — the generator was saturated, so the thresholds that held prove nothing about the target\n".to_string(),
             "passed" => "verdict: PASSED — every threshold held\n".to_string(),
             "interrupted" => "verdict: INTERRUPTED — results are partial\n".to_string(),
             _ => format!(
@@ -384,6 +565,22 @@ impl RunSummary {
         std::fs::write(dir.join("summary.json"), self.to_json())?;
         std::fs::write(dir.join("summary.txt"), self.to_text())
     }
+}
+
+/// What an error class means, for the legend under the step table.
+fn explain(o: Outcome) -> Option<&'static str> {
+    Some(match o {
+        Outcome::Connect => "no connection: refused, unreachable, or the name did not resolve",
+        Outcome::Tls => "the TLS handshake failed (certificate, protocol, or an alert from the server)",
+        Outcome::Timeout => "no complete answer within the timeout (recorded at the timeout value)",
+        Outcome::Reset => "the connection was reset or closed before the answer was complete (including a body shorter than its Content-Length)",
+        Outcome::Protocol => "the answer was not valid HTTP",
+        Outcome::Http4xx => "answered 4xx (statuses in brackets)",
+        Outcome::Http5xx => "answered 5xx (statuses in brackets)",
+        Outcome::HttpOther => "answered with a status the step did not expect",
+        Outcome::CheckFailed => "answered, but a body or JSON check failed",
+        _ => return None,
+    })
 }
 
 fn ms(v: f64) -> String {

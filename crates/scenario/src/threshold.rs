@@ -11,7 +11,10 @@
 //! `checks rate > 99%` fails on an empty run).
 
 use crate::units::{parse_duration, parse_rate, parse_share};
-use loadgen_engine::{new_histogram, Histogram, Metrics, Outcome, StepInfo};
+use loadgen_engine::{
+    new_histogram, CustomInfo, CustomKind, CustomValue, GaugeMerge, Histogram, Metrics, Outcome,
+    StepInfo,
+};
 use std::fmt;
 use std::time::Duration;
 
@@ -38,6 +41,8 @@ pub enum MetricKind {
     Dropped,
     /// Completed iterations.
     Iterations,
+    /// A protocol's custom metric of this kind, named by the threshold's key.
+    Custom(CustomKind),
 }
 
 impl MetricKind {
@@ -65,6 +70,7 @@ impl MetricKind {
                 | MetricKind::Ttfb
                 | MetricKind::Connect
                 | MetricKind::ScheduleLag
+                | MetricKind::Custom(CustomKind::Trend)
         )
     }
 }
@@ -86,6 +92,8 @@ pub enum Stat {
     Rate,
     /// `count`.
     Count,
+    /// `value`: a gauge's level at the end.
+    Value,
 }
 
 /// Comparison operator.
@@ -151,8 +159,17 @@ pub struct Threshold {
     pub delay_abort_eval: Duration,
 }
 
-/// Parses a threshold key: `metric` or `metric{step=a,workload=b}`.
-pub fn parse_key(key: &str) -> Result<(MetricKind, Filter), String> {
+/// The metric name of a threshold key (`latency` in `latency{step=a}`).
+pub fn key_metric_name(key: &str) -> &str {
+    key.split('{').next().unwrap_or(key).trim()
+}
+
+/// Parses a threshold key: `metric` or `metric{step=a,workload=b}`. `custom` names the kind
+/// of a protocol's custom metric (`ws_message_latency`), `None` for names nobody declared.
+pub fn parse_key(
+    key: &str,
+    custom: &dyn Fn(&str) -> Option<CustomKind>,
+) -> Result<(MetricKind, Filter), String> {
     let key = key.trim();
     let (name, filters) = match key.split_once('{') {
         Some((n, rest)) => {
@@ -163,11 +180,13 @@ pub fn parse_key(key: &str) -> Result<(MetricKind, Filter), String> {
         }
         None => (key, None),
     };
-    let metric = MetricKind::parse(name).ok_or_else(|| {
-        format!(
-            "unknown metric `{name}` (use latency, service_time, ttfb, connect, schedule_lag, errors, requests, checks, dropped or iterations)"
-        )
-    })?;
+    let metric = MetricKind::parse(name)
+        .or_else(|| custom(name).map(MetricKind::Custom))
+        .ok_or_else(|| {
+            format!(
+                "unknown metric `{name}` (use latency, service_time, ttfb, connect, schedule_lag, errors, requests, checks, dropped, iterations, or a custom metric of a workload)"
+            )
+        })?;
     let mut filter = Filter::default();
     for part in filters
         .into_iter()
@@ -221,6 +240,12 @@ pub fn parse_expression(
         "med" => Stat::Med,
         "rate" => Stat::Rate,
         "count" => Stat::Count,
+        "value" => Stat::Value,
+        "error_rate" | "checks" if matches!(metric, MetricKind::Custom(_)) => {
+            return Err(format!(
+                "`{lhs}` measures requests; put it under `errors` or `checks`, not a custom metric"
+            ))
+        }
         "error_rate" => {
             return parse_expression(MetricKind::Errors, &format!("rate {}", &e[op_at..]));
         }
@@ -241,6 +266,12 @@ pub fn parse_expression(
             ))
         }
     };
+    if let MetricKind::Custom(kind) = metric {
+        return custom_limit(kind, stat, rhs, lhs).map(|limit| (metric, stat, op, limit));
+    }
+    if stat == Stat::Value {
+        return Err(format!("`{lhs}` applies to gauges only"));
+    }
     if metric.is_time() && matches!(stat, Stat::Rate | Stat::Count) {
         // Throughput of the selected steps.
         return parse_expression(MetricKind::Requests, e);
@@ -258,6 +289,33 @@ pub fn parse_expression(
         }
     };
     Ok((metric, stat, op, limit))
+}
+
+/// The limit of a custom-metric threshold, in the unit its kind and statistic measure.
+fn custom_limit(kind: CustomKind, stat: Stat, rhs: &str, lhs: &str) -> Result<f64, String> {
+    let count = || {
+        rhs.parse::<f64>()
+            .map_err(|_| format!("`{rhs}`: a count must be a number"))
+    };
+    match (kind, stat) {
+        (_, Stat::Count) if kind != CustomKind::Gauge => count(),
+        (CustomKind::Trend, Stat::Rate | Stat::Value) => Err(format!(
+            "`{lhs}` does not apply to a trend (use p(N), avg, min, max, med or count)"
+        )),
+        (CustomKind::Trend, _) => Ok(parse_duration(rhs)?.as_secs_f64() * 1e3),
+        (CustomKind::Counter, Stat::Rate) => parse_rate(rhs),
+        (CustomKind::Counter, _) => Err(format!(
+            "`{lhs}` does not apply to a counter (use count or rate)"
+        )),
+        (CustomKind::Rate, Stat::Rate) => parse_share(rhs),
+        (CustomKind::Rate, _) => Err(format!(
+            "`{lhs}` does not apply to a rate (use rate or count)"
+        )),
+        (CustomKind::Gauge, Stat::Value | Stat::Max | Stat::Min) => count(),
+        (CustomKind::Gauge, _) => Err(format!(
+            "`{lhs}` does not apply to a gauge (use value, max or min)"
+        )),
+    }
 }
 
 /// The outcome of judging one threshold.
@@ -339,13 +397,18 @@ impl Threshold {
                 .is_none_or(|s| steps.iter().any(|i| i.workload == index && i.name == *s))
     }
 
-    /// Judges the threshold on `totals` over a run of length `elapsed`.
+    /// Judges the threshold on `totals` over a run of length `elapsed`; `custom` names the
+    /// plan's custom metrics (in `totals.custom` order).
     pub fn evaluate(
         &self,
         totals: &Metrics,
         steps: &[StepInfo],
+        custom: &[CustomInfo],
         elapsed: Duration,
     ) -> ThresholdResult {
+        if let MetricKind::Custom(kind) = self.metric {
+            return self.result(self.evaluate_custom(kind, totals, custom, elapsed));
+        }
         let selected: Vec<_> = totals
             .steps
             .iter()
@@ -421,6 +484,10 @@ impl Threshold {
                 _ => (Some(iterations as f64), "count"),
             }
         };
+        self.result((measured, unit))
+    }
+
+    fn result(&self, (measured, unit): (Option<f64>, &'static str)) -> ThresholdResult {
         let passed = measured.is_some_and(|m| self.op.holds(m, self.limit));
         ThresholdResult {
             key: self.key.clone(),
@@ -429,6 +496,50 @@ impl Threshold {
             measured,
             limit: self.limit,
             unit,
+        }
+    }
+}
+
+impl Threshold {
+    /// Merges every selected workload's value of the custom metric and measures it.
+    fn evaluate_custom(
+        &self,
+        kind: CustomKind,
+        totals: &Metrics,
+        custom: &[CustomInfo],
+        elapsed: Duration,
+    ) -> (Option<f64>, &'static str) {
+        let name = key_metric_name(&self.key);
+        let mut merged = CustomValue::empty(kind);
+        let mut found = false;
+        for (value, info) in totals.custom.iter().zip(custom) {
+            let wanted = info.metric.name == name
+                && info.metric.kind == kind
+                && self
+                    .filter
+                    .workload
+                    .as_ref()
+                    .is_none_or(|w| *w == info.workload_name);
+            if wanted {
+                merged.add(value, GaugeMerge::Sum);
+                found = true;
+            }
+        }
+        if !found {
+            return (None, "count");
+        }
+        let secs = elapsed.as_secs_f64().max(1e-9);
+        match (merged, self.stat) {
+            (CustomValue::Trend(h), Stat::Count) => (Some(h.len() as f64), "count"),
+            (CustomValue::Trend(h), stat) => (time_stat(&h, stat), "ms"),
+            (CustomValue::Counter(n), Stat::Rate) => (Some(n as f64 / secs), "/s"),
+            (CustomValue::Counter(n), _) => (Some(n as f64), "count"),
+            (CustomValue::Rate { hits, total }, Stat::Rate) => {
+                ((total > 0).then(|| hits as f64 / total as f64), "ratio")
+            }
+            (CustomValue::Rate { hits, .. }, _) => (Some(hits as f64), "count"),
+            (CustomValue::Gauge { peak, .. }, Stat::Max) => (Some(peak as f64), "count"),
+            (CustomValue::Gauge { value, .. }, _) => (Some(value as f64), "count"),
         }
     }
 }
@@ -444,7 +555,7 @@ fn time_stat(h: &Histogram, stat: Stat) -> Option<f64> {
         Stat::Avg => h.mean(),
         Stat::Min => h.min() as f64,
         Stat::Max => h.max() as f64,
-        Stat::Rate | Stat::Count => return None,
+        Stat::Rate | Stat::Count | Stat::Value => return None,
     };
     Some(us / 1e3)
 }
@@ -454,11 +565,12 @@ pub fn evaluate_all(
     thresholds: &[Threshold],
     totals: &Metrics,
     steps: &[StepInfo],
+    custom: &[CustomInfo],
     elapsed: Duration,
 ) -> Vec<ThresholdResult> {
     thresholds
         .iter()
-        .map(|t| t.evaluate(totals, steps, elapsed))
+        .map(|t| t.evaluate(totals, steps, custom, elapsed))
         .collect()
 }
 
@@ -469,7 +581,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn t(key: &str, expr: &str) -> Threshold {
-        let (metric, filter) = parse_key(key).unwrap();
+        let (metric, filter) = parse_key(key, &|_| None).unwrap();
         let (metric, stat, op, limit) = parse_expression(metric, expr).unwrap();
         Threshold {
             key: key.into(),
@@ -536,9 +648,13 @@ mod tests {
         assert!(parse_expression(MetricKind::Latency, "p(95) < 500")
             .unwrap_err()
             .contains("missing unit"));
-        assert!(parse_key("latncy").unwrap_err().contains("unknown metric"));
+        assert!(parse_key("latncy", &|_| None)
+            .unwrap_err()
+            .contains("unknown metric"));
         assert_eq!(
-            parse_key("latency{step=a, workload=b}").unwrap().1,
+            parse_key("latency{step=a, workload=b}", &|_| None)
+                .unwrap()
+                .1,
             Filter {
                 step: Some("a".into()),
                 workload: Some("b".into())
@@ -550,12 +666,19 @@ mod tests {
     fn latency_percentiles_and_filters() {
         let m = metrics();
         let steps = [info("a"), info("b")];
-        let r = t("latency{step=a}", "p(95) < 100ms").evaluate(&m, &steps, Duration::from_secs(10));
+        let r = t("latency{step=a}", "p(95) < 100ms").evaluate(
+            &m,
+            &steps,
+            &[],
+            Duration::from_secs(10),
+        );
         assert!(r.passed, "{r:?}");
         assert!((r.measured.unwrap() - 95.0).abs() < 0.5);
-        let r = t("latency{step=a}", "p(95) < 90ms").evaluate(&m, &steps, Duration::from_secs(10));
+        let r =
+            t("latency{step=a}", "p(95) < 90ms").evaluate(&m, &steps, &[], Duration::from_secs(10));
         assert!(!r.passed);
-        let r = t("latency{step=a}", "max <= 101ms").evaluate(&m, &steps, Duration::from_secs(10));
+        let r =
+            t("latency{step=a}", "max <= 101ms").evaluate(&m, &steps, &[], Duration::from_secs(10));
         assert!(r.passed, "{r:?}");
     }
 
@@ -563,30 +686,107 @@ mod tests {
     fn error_rate_excludes_expected_failures_and_checks_count_answers() {
         let m = metrics();
         let steps = [info("a"), info("b")];
-        let r = t("errors", "rate < 1%").evaluate(&m, &steps, Duration::from_secs(10));
+        let r = t("errors", "rate < 1%").evaluate(&m, &steps, &[], Duration::from_secs(10));
         assert!((r.measured.unwrap() - 1.0 / 110.0).abs() < 1e-12);
         assert!(r.passed);
-        let r = t("errors{step=b}", "rate < 1%").evaluate(&m, &steps, Duration::from_secs(10));
+        let r = t("errors{step=b}", "rate < 1%").evaluate(&m, &steps, &[], Duration::from_secs(10));
         assert!(!r.passed);
-        let r = t("checks", "rate > 99%").evaluate(&m, &steps, Duration::from_secs(10));
+        let r = t("checks", "rate > 99%").evaluate(&m, &steps, &[], Duration::from_secs(10));
         assert!((r.measured.unwrap() - 109.0 / 110.0).abs() < 1e-12);
-        let r = t("requests", "rate > 10/s").evaluate(&m, &steps, Duration::from_secs(10));
+        let r = t("requests", "rate > 10/s").evaluate(&m, &steps, &[], Duration::from_secs(10));
         assert!(r.passed && r.measured == Some(11.0));
     }
 
     #[test]
     fn no_data_fails_a_time_threshold() {
         let m = Metrics::new(1, 1);
-        let r = t("latency", "p(95) < 1s").evaluate(&m, &[info("a")], Duration::from_secs(1));
+        let r = t("latency", "p(95) < 1s").evaluate(&m, &[info("a")], &[], Duration::from_secs(1));
         assert!(!r.passed);
         assert_eq!(r.measured_display(), "no data");
         let _ = StepMetrics::default();
     }
 
+    #[test]
+    fn custom_metrics_are_judged_by_kind_and_workload() {
+        use loadgen_engine::CustomMetric;
+        let kinds = |name: &str| match name {
+            "lat" => Some(CustomKind::Trend),
+            "msgs" => Some(CustomKind::Counter),
+            "ok" => Some(CustomKind::Rate),
+            "open" => Some(CustomKind::Gauge),
+            _ => None,
+        };
+        let ct = |key: &str, expr: &str| {
+            let (metric, filter) = parse_key(key, &kinds).unwrap();
+            let (metric, stat, op, limit) = parse_expression(metric, expr).unwrap();
+            Threshold {
+                key: key.into(),
+                expression: expr.into(),
+                metric,
+                filter,
+                stat,
+                op,
+                limit,
+                abort_on_fail: false,
+                delay_abort_eval: Duration::ZERO,
+            }
+        };
+        let info = |w: usize, name: &str, kind| CustomInfo {
+            workload: w,
+            workload_name: format!("w{w}"),
+            metric: CustomMetric::new(name, kind),
+        };
+        let custom = [
+            info(0, "lat", CustomKind::Trend),
+            info(0, "msgs", CustomKind::Counter),
+            info(0, "ok", CustomKind::Rate),
+            info(0, "open", CustomKind::Gauge),
+            info(1, "msgs", CustomKind::Counter),
+        ];
+        let mut m = Metrics::shaped(
+            0,
+            2,
+            &custom.iter().map(|c| c.metric.kind).collect::<Vec<_>>(),
+        );
+        if let CustomValue::Trend(h) = &mut m.custom[0] {
+            for ms in 1..=100u64 {
+                h.record(ms * 1000).unwrap();
+            }
+        }
+        m.custom[1] = CustomValue::Counter(300);
+        m.custom[2] = CustomValue::Rate {
+            hits: 95,
+            total: 100,
+        };
+        m.custom[3] = CustomValue::Gauge { value: 7, peak: 50 };
+        m.custom[4] = CustomValue::Counter(100);
+        let secs = Duration::from_secs(10);
+        let eval = |k: &str, e: &str| ct(k, e).evaluate(&m, &[], &custom, secs);
+        let r = eval("lat", "p(50) < 51ms");
+        assert!(r.passed && r.unit == "ms", "{r:?}");
+        assert!(!eval("lat", "p(99) < 50ms").passed);
+        assert_eq!(eval("lat", "count == 100").measured, Some(100.0));
+        // Both workloads' counters add up unless a filter picks one.
+        assert_eq!(eval("msgs", "count > 1").measured, Some(400.0));
+        assert_eq!(eval("msgs{workload=w1}", "count > 1").measured, Some(100.0));
+        assert_eq!(eval("msgs", "rate > 39/s").measured, Some(40.0));
+        assert!(eval("ok", "rate >= 95%").passed);
+        assert!(!eval("ok", "rate > 95%").passed);
+        assert!(eval("open", "max >= 50").passed);
+        assert_eq!(eval("open", "value < 10").measured, Some(7.0));
+        // Statistics that do not fit the kind are refused when parsed.
+        let (lat, _) = parse_key("lat", &kinds).unwrap();
+        assert!(parse_expression(lat, "rate > 1%").is_err());
+        let (ok, _) = parse_key("ok", &kinds).unwrap();
+        assert!(parse_expression(ok, "p(95) < 1s").is_err());
+        assert!(parse_expression(ok, "error_rate < 1%").is_err());
+        assert!(parse_key("nope", &kinds).is_err());
+    }
+
     proptest! {
         #[test]
         fn threshold_parsers_never_panic(k in ".*", e in ".*") {
-            let _ = parse_key(&k);
+            let _ = parse_key(&k, &|_| Some(CustomKind::Trend));
             for m in [MetricKind::Latency, MetricKind::Errors, MetricKind::Requests] {
                 let _ = parse_expression(m, &e);
             }

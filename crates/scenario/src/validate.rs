@@ -6,7 +6,7 @@ use crate::error::{Locator, Problem};
 use crate::model::*;
 use crate::pattern::Pattern;
 use crate::raw::*;
-use crate::threshold::{parse_expression, parse_key, Threshold};
+use crate::threshold::{parse_expression, parse_key, MetricKind, Threshold};
 use crate::units::{parse_duration, parse_rate};
 use loadgen_engine::{Spacing, ThinkTime, VuStages};
 use std::collections::HashSet;
@@ -728,7 +728,20 @@ fn thresholds(
             .and_then(|t| text[t..].find(key.as_str()).map(|k| t + k))
             .unwrap_or(list.span().start);
         let field = format!("thresholds.\"{key}\"");
-        let parsed = parse_key(key).and_then(|(metric, filter)| {
+        let custom_kind = |name: &str| {
+            workloads
+                .iter()
+                .flat_map(|w| w.custom_metrics())
+                .find(|m| m.name == name)
+                .map(|m| m.kind)
+        };
+        let parsed = parse_key(key, &custom_kind).and_then(|(metric, filter)| {
+            if matches!(metric, MetricKind::Custom(_)) && filter.step.is_some() {
+                return Err(
+                    "custom metrics are kept per workload: filter with {workload=NAME}, not step="
+                        .into(),
+                );
+            }
             if let Some(s) = &filter.step {
                 if !workloads
                     .iter()

@@ -60,6 +60,7 @@ async fn counters_match_requests_sent_per_route_and_status() {
             (422, 1),
         ]),
         injected_errors: 0,
+        faults: BTreeMap::new(),
     };
     assert_eq!(target.counters(), expected);
     let served: CountersSnapshot =
