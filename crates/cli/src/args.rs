@@ -136,4 +136,14 @@ pub struct TargetArgs {
     /// Delay before /api/payments/async calls back.
     #[arg(long, default_value = "10ms")]
     pub callback_delay: String,
+    /// Misbehave on purpose: NAME or NAME=SHARE of /api/ requests (connections for refuse
+    /// and tls), repeatable. NAME: refuse, tls, reset, reset-body, stall, slow, garbage,
+    /// wrong-length, huge-body, 503, 429. Any request may also ask with the header
+    /// `x-loadgen-fault: NAME`.
+    #[arg(long = "fault", value_name = "NAME[=SHARE]", value_parser = parse_fault)]
+    pub faults: Vec<loadgen_target::FaultRule>,
+}
+
+fn parse_fault(s: &str) -> Result<loadgen_target::FaultRule, String> {
+    s.parse()
 }

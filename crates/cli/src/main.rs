@@ -7,6 +7,7 @@ mod limits;
 mod metrics_http;
 mod progress;
 mod run_cmd;
+mod self_stats;
 mod signals;
 mod target_cmd;
 

@@ -27,8 +27,11 @@ pub fn line(r: &IntervalReport, total: Duration) -> String {
         errors as f64 * 100.0 / n as f64
     };
     let allocated: u64 = m.workloads.iter().map(|w| w.allocated_vus).sum();
+    let warning = loadgen_scenario::saturation::live_warning(r)
+        .map(|w| format!("  ⚠ {w}"))
+        .unwrap_or_default();
     format!(
-        "[{:>5}/{}] {:>8.0} req/s  p50 {:>8}  p95 {:>8}  p99 {:>8}  errors {} ({:.2}%)  vus {}/{}  dropped {}",
+        "[{:>5}/{}] {:>8.0} req/s  p50 {:>8}  p95 {:>8}  p99 {:>8}  errors {} ({:.2}%)  vus {}/{}  dropped {}{}",
         fmt_secs(r.start + r.length),
         fmt_secs(total),
         n as f64 / secs,
@@ -40,6 +43,7 @@ pub fn line(r: &IntervalReport, total: Duration) -> String {
         m.total_active_vus(),
         allocated,
         m.total_dropped(),
+        warning,
     )
 }
 
@@ -64,6 +68,7 @@ pub fn json_line(r: &IntervalReport) -> String {
         "p99_ms": ms(0.99),
         "active_vus": m.total_active_vus(),
         "dropped": m.total_dropped(),
+        "saturated": loadgen_scenario::saturation::live_warning(r),
     })
     .to_string()
 }

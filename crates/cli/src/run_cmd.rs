@@ -234,8 +234,14 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     } else {
         exit::THRESHOLDS_FAILED
     };
-    let summary =
-        loadgen_scenario::RunSummary::build(&sc, &report, &steps, &custom, &results, code);
+    let generator = loadgen_scenario::saturation::GeneratorSummary::judge(
+        &report.totals,
+        &crate::self_stats::collect(&report),
+        report.elapsed,
+    );
+    let summary = loadgen_scenario::RunSummary::build(
+        &sc, &report, &steps, &custom, &results, generator, code,
+    );
     summary
         .write_to(&out)
         .with_context(|| format!("writing results to {}", out.display()))?;
@@ -272,6 +278,7 @@ fn embedded_config(
         error_rate: spec.error_rate,
         seed: spec.seed,
         worker_threads: spec.threads,
+        faults: Vec::new(),
         webhook_secret: spec
             .webhook_secret
             .as_ref()

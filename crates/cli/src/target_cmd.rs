@@ -11,6 +11,7 @@ pub fn run(a: &TargetArgs) -> Result<()> {
         error_rate: a.error_rate,
         seed: a.seed,
         worker_threads: a.threads,
+        faults: a.faults.clone(),
         webhook_secret: a.webhook_secret.clone(),
         callback_delay: loadgen_scenario::parse_duration(&a.callback_delay)
             .map_err(|e| anyhow::anyhow!("--callback-delay: {e}"))?,

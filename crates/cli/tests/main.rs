@@ -2,7 +2,9 @@
 
 mod support;
 
+mod fault_matrix;
 mod faults;
+mod resilience;
 mod runs;
 mod signals;
 mod validate;

@@ -78,8 +78,13 @@ pub struct Target {
 
 impl Target {
     pub fn start(extra: &[&str]) -> Target {
+        Target::start_on("127.0.0.1:0", extra)
+    }
+
+    /// A target listening on `addr` (to bring one back on the same port).
+    pub fn start_on(addr: &str, extra: &[&str]) -> Target {
         let mut child = bin()
-            .args(["target", "--listen", "127.0.0.1:0"])
+            .args(["target", "--listen", addr])
             .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

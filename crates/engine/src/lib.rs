@@ -41,6 +41,7 @@
 
 mod arrival;
 mod closed;
+mod cpu;
 mod custom;
 mod error;
 mod histogram;
@@ -58,6 +59,7 @@ mod vu_loop;
 
 pub use arrival::{ArrivalSchedule, Spacing};
 pub use closed::VuStages;
+pub use cpu::thread_cpu_time;
 pub use custom::{CustomInfo, CustomKind, CustomMetric, CustomValue};
 pub use error::EngineError;
 pub use histogram::{new_histogram, Histogram};

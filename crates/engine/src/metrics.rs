@@ -21,6 +21,9 @@ pub struct StepMetrics {
     pub ttfb: Histogram,
     /// Connection (and TLS) set-up time, recorded when a step had to open a connection.
     pub connect: Histogram,
+    /// Answers of steps that did not succeed, by HTTP status: `(status, count)` sorted by
+    /// status. Bounded by construction (at most 500 statuses exist).
+    pub statuses: Vec<(u16, u64)>,
 }
 
 impl Default for StepMetrics {
@@ -31,11 +34,25 @@ impl Default for StepMetrics {
             service: new_histogram(),
             ttfb: new_histogram(),
             connect: new_histogram(),
+            statuses: Vec::new(),
         }
     }
 }
 
 impl StepMetrics {
+    /// Counts one answer with `status` (`n` times).
+    pub fn count_status_n(&mut self, status: u16, n: u64) {
+        match self.statuses.binary_search_by_key(&status, |(s, _)| *s) {
+            Ok(i) => self.statuses[i].1 += n,
+            Err(i) => self.statuses.insert(i, (status, n)),
+        }
+    }
+
+    /// Counts one answer with `status`.
+    pub fn count_status(&mut self, status: u16) {
+        self.count_status_n(status, 1);
+    }
+
     /// Records one completed step.
     #[inline]
     pub fn record(
@@ -111,6 +128,9 @@ impl StepMetrics {
         add(&mut self.service, &other.service);
         add(&mut self.ttfb, &other.ttfb);
         add(&mut self.connect, &other.connect);
+        for &(status, n) in &other.statuses {
+            self.count_status_n(status, n);
+        }
     }
 }
 

@@ -52,4 +52,6 @@ pub struct FinalReport {
     pub stopped_early: bool,
     /// Number of intervals reported.
     pub intervals: u64,
+    /// CPU time each worker thread used (where the OS tells).
+    pub worker_cpu: Vec<Option<Duration>>,
 }

@@ -161,7 +161,7 @@ pub fn run(
                         index,
                         metrics: recorder.take(),
                     });
-                    Ok::<(), String>(())
+                    Ok::<Option<Duration>, String>(crate::cpu::thread_cpu_time())
                 })
             })
             .map_err(|e| EngineError::Worker {
@@ -180,9 +180,10 @@ pub fn run(
             agg.totals.add(&report.metrics, GaugeMerge::Max);
         }
     }
+    let mut worker_cpu = Vec::with_capacity(handles.len());
     for (thread, h) in handles.into_iter().enumerate() {
         match h.join() {
-            Ok(Ok(())) => {}
+            Ok(Ok(cpu)) => worker_cpu.push(cpu),
             Ok(Err(reason)) => return Err(EngineError::Worker { thread, reason }),
             Err(panic) => {
                 let reason = panic
@@ -200,6 +201,7 @@ pub fn run(
         totals: agg.totals,
         stopped_early: control.is_stopped(),
         intervals: agg.next,
+        worker_cpu,
     })
 }
 

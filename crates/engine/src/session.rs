@@ -141,6 +141,13 @@ impl<'a> Iteration<'a> {
         self
     }
 
+    /// Counts the HTTP status of a step that did not succeed (shown beside its outcome).
+    #[inline]
+    pub fn record_status(&self, step: usize, status: u16) {
+        self.recorder
+            .with(|m| m.steps[self.step_base + step].count_status(status));
+    }
+
     /// Adds `n` to the workload's counter number `metric` (its index in
     /// [`crate::Workload::with_custom`]). Recording into a metric of another kind, or one
     /// that was not declared, does nothing.

@@ -149,6 +149,7 @@ impl SessionFactory for HttpFactory {
                 seq: 0,
                 render: BytesMut::new(),
                 body: Vec::new(),
+                status: 0,
             },
         }
     }
@@ -168,6 +169,8 @@ struct VuState {
     seq: u64,
     render: BytesMut,
     body: Vec<u8>,
+    /// Status of the last step's answer (0: none arrived), for the per-status counts.
+    status: u16,
 }
 
 impl Session for HttpSession {
@@ -175,6 +178,7 @@ impl Session for HttpSession {
         let shared = &*self.shared;
         let mut intended = it.intended;
         for index in 0..shared.steps.len() {
+            self.vu.status = 0;
             let sample = match &shared.fast {
                 Some(fast) => {
                     self.vu
@@ -184,6 +188,10 @@ impl Session for HttpSession {
                 None => self.vu.step(shared, index, it, intended).await,
             };
             it.record(&sample);
+            if sample.outcome != Outcome::Success && self.vu.status != 0 {
+                // Which answer it was: 429 and 404 are both "4xx", but not the same story.
+                it.record_status(index, self.vu.status);
+            }
             intended = sample.done;
         }
     }
@@ -259,7 +267,8 @@ impl VuState {
                 built_to_fail,
                 body,
                 MAX_CHECKED_BODY,
-                &mut first_byte
+                &mut first_byte,
+                &mut self.status,
             ));
             self.deadline.run(sent + sh.request_timeout, exchange).await
         };
@@ -330,7 +339,8 @@ impl VuState {
                 &step.expect,
                 built_to_fail,
                 &mut self.body,
-                &mut first_byte
+                &mut first_byte,
+                &mut self.status,
             ));
             self.deadline.run(sent + sh.request_timeout, exchange).await
         };
@@ -361,9 +371,11 @@ async fn exchange(
     built_to_fail: Option<u16>,
     body: &mut Vec<u8>,
     first_byte: &mut Option<Instant>,
+    status: &mut u16,
 ) -> Result<(Outcome, bool), Outcome> {
     let resp = conn.send(req).await.map_err(|e| classify(&e))?;
     *first_byte = Some(Instant::now());
+    *status = resp.status().as_u16();
     let keep = conn.is_h2() || !wants_close(resp.headers());
     let verdict = expect.check_status_for(resp.status().as_u16(), built_to_fail);
     let keep_body = verdict.is_ok() && expect.needs_body();

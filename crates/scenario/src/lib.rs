@@ -53,6 +53,7 @@ pub mod payload;
 pub mod prometheus;
 mod raw;
 pub mod results;
+pub mod saturation;
 mod summary;
 mod threshold;
 mod units;

@@ -2,6 +2,7 @@
 //! and what the terminal shows at the end).
 
 use crate::model::Scenario;
+use crate::saturation::GeneratorSummary;
 use crate::threshold::ThresholdResult;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use loadgen_engine::{CustomInfo, CustomValue, FinalReport, Histogram, Outcome, StepInfo};
@@ -80,6 +81,8 @@ pub struct StepSummary {
     pub rate: f64,
     /// Count per outcome class (only classes that occurred).
     pub outcomes: BTreeMap<&'static str, u64>,
+    /// Answers of steps that did not succeed, by HTTP status (`"429": 12`).
+    pub statuses: BTreeMap<String, u64>,
     /// Errors (not success, not expected failure).
     pub errors: u64,
     /// errors / count.
@@ -226,6 +229,8 @@ pub struct ThresholdSummary {
     pub limit: f64,
     /// Unit of both: `ms`, `ratio`, `/s` or `count`.
     pub unit: &'static str,
+    /// Passed, but on a saturated generator: the pass proves nothing.
+    pub untrusted: bool,
 }
 
 /// Totals over every step.
@@ -270,6 +275,10 @@ pub struct RunSummary {
     pub totals: Totals,
     /// Every threshold.
     pub thresholds: Vec<ThresholdSummary>,
+    /// The generator's own cost and whether it was the limit.
+    pub generator: GeneratorSummary,
+    /// False when the generator was saturated: the figures describe loadgen, not the target.
+    pub trustworthy: bool,
     /// `passed`, `failed` or `interrupted`.
     pub verdict: &'static str,
     /// The process exit code.
@@ -284,8 +293,10 @@ impl RunSummary {
         steps: &[StepInfo],
         custom: &[CustomInfo],
         results: &[ThresholdResult],
+        generator: GeneratorSummary,
         exit_code: u8,
     ) -> Self {
+        let saturated = generator.saturated;
         let secs = report.elapsed.as_secs_f64().max(1e-9);
         let t = &report.totals;
         let step_summaries: Vec<_> = t
@@ -303,6 +314,11 @@ impl RunSummary {
                         .into_iter()
                         .filter(|o| m.count(*o) > 0)
                         .map(|o| (o.name(), m.count(o)))
+                        .collect(),
+                    statuses: m
+                        .statuses
+                        .iter()
+                        .map(|(s, n)| (s.to_string(), *n))
                         .collect(),
                     errors: m.errors(),
                     error_rate: if count == 0 {
@@ -377,8 +393,11 @@ impl RunSummary {
                     measured: r.measured,
                     limit: r.limit,
                     unit: r.unit,
+                    untrusted: r.passed && saturated,
                 })
                 .collect(),
+            generator,
+            trustworthy: !saturated,
             verdict: match (exit_code, failed) {
                 (130, _) => "interrupted",
                 (_, true) => "failed",
@@ -418,13 +437,22 @@ impl RunSummary {
         ]);
         for s in &self.steps {
             let l = &s.latency;
-            let errors = s
+            let statuses = s
+                .statuses
+                .iter()
+                .map(|(code, n)| format!("{code}×{n}"))
+                .collect::<Vec<_>>()
+                .join(" ");
+            let mut errors = s
                 .outcomes
                 .iter()
                 .filter(|(k, _)| !matches!(**k, "success" | "expected_failure"))
                 .map(|(k, v)| format!("{k} {v}"))
                 .collect::<Vec<_>>()
                 .join(", ");
+            if !statuses.is_empty() {
+                errors.push_str(&format!(" [{statuses}]"));
+            }
             let expected = s
                 .outcomes
                 .get("expected_failure")
@@ -450,6 +478,16 @@ impl RunSummary {
         }
         out.push_str(&t.to_string());
         out.push('\n');
+        let seen: std::collections::BTreeSet<&str> = self
+            .steps
+            .iter()
+            .flat_map(|s| s.outcomes.keys().copied())
+            .collect();
+        for class in seen {
+            if let Some(meaning) = Outcome::from_name(class).and_then(explain) {
+                out.push_str(&format!("  {class}: {meaning}\n"));
+            }
+        }
         for w in &self.workloads {
             out.push_str(&format!(
                 "workload {}: {} iterations, {} dropped, {} interrupted, peak {} active / {} allocated VUs, schedule lag p99 {}\n",
@@ -482,7 +520,12 @@ impl RunSummary {
                     _ => format!("{v}"),
                 };
                 t.add_row(vec![
-                    if th.passed { "✓ pass" } else { "✗ FAIL" }.to_string(),
+                    match (th.passed, th.untrusted) {
+                        (true, false) => "✓ pass",
+                        (true, true) => "? untrusted",
+                        _ => "✗ FAIL",
+                    }
+                    .to_string(),
                     format!("{}: {}", th.metric, th.expression),
                     show(th.limit),
                     th.measured.map_or_else(|| "no data".into(), show),
@@ -491,7 +534,20 @@ impl RunSummary {
             out.push_str(&t.to_string());
             out.push('\n');
         }
+        let g = &self.generator;
+        out.push_str(&format!(
+            "generator: {} thread(s), {:.2} CPU-s in workers (busiest {:.0}%), peak RSS {:.1} MiB, {} open files\n",
+            g.threads,
+            g.worker_cpu_seconds,
+            g.busiest_worker * 100.0,
+            g.peak_rss_mib,
+            g.open_fds
+        ));
+        for r in &g.reasons {
+            out.push_str(&format!("⚠ generator saturated: {r}\n"));
+        }
         out.push_str(&match self.verdict {
+            "passed" if !self.trustworthy => "verdict: PASSED, BUT UNTRUSTED — the generator was saturated, so the thresholds that held prove nothing about the target\n".to_string(),
             "passed" => "verdict: PASSED — every threshold held\n".to_string(),
             "interrupted" => "verdict: INTERRUPTED — results are partial\n".to_string(),
             _ => format!(
@@ -509,6 +565,22 @@ impl RunSummary {
         std::fs::write(dir.join("summary.json"), self.to_json())?;
         std::fs::write(dir.join("summary.txt"), self.to_text())
     }
+}
+
+/// What an error class means, for the legend under the step table.
+fn explain(o: Outcome) -> Option<&'static str> {
+    Some(match o {
+        Outcome::Connect => "no connection: refused, unreachable, or the name did not resolve",
+        Outcome::Tls => "the TLS handshake failed (certificate, protocol, or an alert from the server)",
+        Outcome::Timeout => "no complete answer within the timeout (recorded at the timeout value)",
+        Outcome::Reset => "the connection was reset or closed before the answer was complete (including a body shorter than its Content-Length)",
+        Outcome::Protocol => "the answer was not valid HTTP",
+        Outcome::Http4xx => "answered 4xx (statuses in brackets)",
+        Outcome::Http5xx => "answered 5xx (statuses in brackets)",
+        Outcome::HttpOther => "answered with a status the step did not expect",
+        Outcome::CheckFailed => "answered, but a body or JSON check failed",
+        _ => return None,
+    })
 }
 
 fn ms(v: f64) -> String {

@@ -181,4 +181,5 @@ fn syntax_errors_are_located() {
     assert!(p[0].starts_with("s.toml:2:"), "{p:?}");
 }
 
+mod fuzz;
 mod schedules;

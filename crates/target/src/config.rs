@@ -1,6 +1,7 @@
 //! What the CLI (or a test) tells the target to do.
 
-use crate::{LatencyModel, TargetError, WebhookSecret};
+use crate::{FaultRule, LatencyModel, TargetError, WebhookSecret};
+
 use std::time::Duration;
 
 /// Behaviour of the demo target. Built by the caller; checked by [`TargetConfig::validate`]
@@ -17,6 +18,9 @@ pub struct TargetConfig {
     pub seed: u64,
     /// Threads of the target's own tokio runtime (at least 1).
     pub worker_threads: usize,
+    /// Fault modes drawn for `/api/` requests (and connections), besides the ones asked
+    /// for by the `x-loadgen-fault` header.
+    pub faults: Vec<FaultRule>,
     /// Secret the webhook routes verify signatures with (`whsec_` + base64).
     pub webhook_secret: WebhookSecret,
     /// How long after accepting `/api/payments/async` the target calls back.
@@ -30,6 +34,7 @@ impl Default for TargetConfig {
             error_rate: 0.0,
             seed: 0,
             worker_threads: 1,
+            faults: Vec::new(),
             webhook_secret: WebhookSecret::default(),
             callback_delay: Duration::from_millis(10),
         }
@@ -45,6 +50,21 @@ impl TargetConfig {
         }
         if self.worker_threads == 0 {
             problems.push("worker threads must be at least 1".to_string());
+        }
+        let conn_share: f64 = self
+            .faults
+            .iter()
+            .filter(|r| r.fault.is_per_connection())
+            .map(|r| r.share)
+            .sum();
+        let req_share: f64 = self
+            .faults
+            .iter()
+            .filter(|r| !r.fault.is_per_connection())
+            .map(|r| r.share)
+            .sum();
+        if conn_share > 1.0 + 1e-9 || req_share > 1.0 + 1e-9 {
+            problems.push("fault shares add up to more than 100%".to_string());
         }
         if let Err(reason) = self.webhook_secret.standard_key() {
             problems.push(reason);

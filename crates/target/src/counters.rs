@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use serde::{Deserialize, Serialize};
 
+use crate::faults::Fault;
+
 /// The routes the counters distinguish.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Route {
@@ -31,6 +33,7 @@ pub(crate) struct Counters {
     by_route: [AtomicU64; ROUTES],
     by_status: Box<[AtomicU64]>,
     injected_errors: AtomicU64,
+    faults: [AtomicU64; Fault::ALL.len()],
 }
 
 impl Counters {
@@ -40,7 +43,13 @@ impl Counters {
             by_route: Default::default(),
             by_status: (0..STATUSES).map(|_| AtomicU64::new(0)).collect(),
             injected_errors: AtomicU64::new(0),
+            faults: Default::default(),
         }
+    }
+
+    /// A fault was served (a request or a connection broken on purpose).
+    pub(crate) fn fault(&self, fault: Fault) {
+        self.faults[fault.index()].fetch_add(1, Relaxed);
     }
 
     /// A request arrived on `route`.
@@ -66,7 +75,12 @@ impl Counters {
     pub(crate) fn reset(&self) {
         self.requests_total.store(0, Relaxed);
         self.injected_errors.store(0, Relaxed);
-        for c in self.by_route.iter().chain(self.by_status.iter()) {
+        for c in self
+            .by_route
+            .iter()
+            .chain(self.by_status.iter())
+            .chain(self.faults.iter())
+        {
             c.store(0, Relaxed);
         }
     }
@@ -91,6 +105,12 @@ impl Counters {
             },
             by_status,
             injected_errors: self.injected_errors.load(Relaxed),
+            faults: Fault::ALL
+                .iter()
+                .zip(&self.faults)
+                .map(|(f, c)| (f.name().to_string(), c.load(Relaxed)))
+                .filter(|&(_, n)| n > 0)
+                .collect(),
             webhooks: Default::default(),
         }
     }
@@ -109,6 +129,16 @@ pub struct CountersSnapshot {
     /// Webhook verification, de-duplication and callbacks (see `webhooks.rs`).
     #[serde(default)]
     pub webhooks: crate::WebhookCounts,
+    /// Faults served, by name (`reset`, `503`, …); faults never served are absent.
+    #[serde(default)]
+    pub faults: BTreeMap<String, u64>,
+}
+
+impl CountersSnapshot {
+    /// Times `fault` was served (0 if never).
+    pub fn fault(&self, fault: Fault) -> u64 {
+        self.faults.get(fault.name()).copied().unwrap_or(0)
+    }
 }
 
 impl CountersSnapshot {

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::api::{self, Rejection};
 use crate::counters::{Counters, Route};
+use crate::faults::{Fault, FaultPlan};
 use crate::latency::LatencySampler;
 use crate::store::{Payment, Store, DEFAULT_CAPACITY};
 use crate::webhooks::{Provider, Webhooks};
@@ -34,6 +35,7 @@ pub(crate) struct App {
     latency: LatencySampler,
     error_rate: f64,
     seed: u64,
+    pub(crate) faults: FaultPlan,
 }
 
 /// What a request asks for, decided from its method and URI alone.
@@ -100,12 +102,28 @@ impl App {
             latency: LatencySampler::new(cfg.latency)?,
             error_rate: cfg.error_rate,
             seed: cfg.seed,
+            faults: FaultPlan::new(&cfg.faults),
         })
     }
 
     /// Seed of the generator for request `request` on connection `connection`.
     pub(crate) fn request_seed(&self, connection: u64, request: u64) -> u64 {
         self.seed ^ connection.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ request
+    }
+
+    /// Counts a request answered by a fault instead of the API (its route, the fault, and
+    /// the status for the faults that have one).
+    pub(crate) fn count_faulted<B>(&self, req: &Request<B>, fault: Fault) {
+        let endpoint = Endpoint::classify(req.method(), req.uri());
+        if let Some(route) = endpoint.route(req.uri().path()) {
+            self.counters.request(route);
+        }
+        self.counters.fault(fault);
+        match fault {
+            Fault::Unavailable => self.counters.status(503),
+            Fault::TooManyRequests => self.counters.status(429),
+            _ => {}
+        }
     }
 
     pub(crate) async fn handle(

@@ -22,6 +22,12 @@ use hyper_util::server::graceful::{GracefulShutdown, Watcher};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::oneshot;
 
+use bytes::Bytes;
+use http::{Response, StatusCode};
+use http_body_util::{Either, Full};
+use std::convert::Infallible;
+
+use crate::faults::{self, FaultStream};
 use crate::routes::App;
 use crate::{CountersSnapshot, TargetConfig, TargetError};
 
@@ -292,13 +298,34 @@ fn serve_connection(
     if let Err(e) = stream.set_nodelay(true) {
         tracing::debug!(connection = id, error = %e, "target: cannot set TCP_NODELAY");
     }
+    if let Some(fault) = app.faults.for_connection(app.request_seed(id, u64::MAX)) {
+        app.counters.fault(fault);
+        tokio::spawn(faults::break_connection(fault, stream));
+        return;
+    }
     tokio::spawn(async move {
         let requests = Cell::new(0u64);
+        let (stream, mode) = FaultStream::new(stream);
         let service = service_fn(move |req| {
             let n = requests.get();
             requests.set(n + 1);
             let seed = app.request_seed(id, n);
-            Arc::clone(&app).handle(req, seed)
+            let (app, mode) = (Arc::clone(&app), Arc::clone(&mode));
+            async move {
+                let response = match app.faults.for_request(&req, seed) {
+                    Ok(None) => app.handle(req, seed).await?.map(Either::Left),
+                    Ok(Some(fault)) => {
+                        app.count_faulted(&req, fault);
+                        faults::answer(fault, &mode).await.map(Either::Right)
+                    }
+                    Err(why) => {
+                        let mut r = Response::new(Either::Left(Full::new(Bytes::from(why))));
+                        *r.status_mut() = StatusCode::BAD_REQUEST;
+                        r
+                    }
+                };
+                Ok::<_, Infallible>(response)
+            }
         });
         let connection = builder.serve_connection(TokioIo::new(stream), service);
         if let Err(e) = watcher.watch(connection).await {

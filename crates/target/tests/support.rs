@@ -25,6 +25,7 @@ pub fn config(latency: LatencyModel, error_rate: f64) -> TargetConfig {
         error_rate,
         seed: 7,
         worker_threads: 1,
+        faults: Vec::new(),
         ..TargetConfig::default()
     }
 }

@@ -130,6 +130,7 @@ impl Ready<'_> {
         body: &mut Vec<u8>,
         max_body: usize,
         first_byte: &mut Option<Instant>,
+        status: &mut u16,
     ) -> Result<(Outcome, bool), Outcome> {
         let Ready {
             tcp,
@@ -175,6 +176,7 @@ impl Ready<'_> {
             end += read(tcp, &mut rbuf[end..]).await?;
         };
         *first_byte = Some(Instant::now());
+        *status = head.status;
         start += head.len;
 
         let verdict = expect.check_status_for(head.status, built_to_fail);

@@ -1,0 +1,150 @@
+//! Is the generator itself the limit? Schedule lag, exhausted VU pools and pinned worker
+//! threads say the numbers describe loadgen, not the target; the verdict says so instead of
+//! blaming the target (or passing it on evidence that was never measured).
+
+use loadgen_engine::{IntervalReport, Metrics};
+use serde::Serialize;
+use std::time::Duration;
+
+/// Schedule lag p99 above this means arrivals left late because loadgen was busy.
+pub const LAG_P99_LIMIT: Duration = Duration::from_millis(25);
+/// A worker thread busier than this share of the run had no headroom left.
+pub const CPU_BUSY_LIMIT: f64 = 0.9;
+
+/// What the process measured about itself (the CLI reads it from the OS).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GeneratorStats {
+    /// Worker threads of the engine.
+    pub threads: usize,
+    /// CPU seconds (user + system) each worker thread used.
+    pub worker_cpu_seconds: Vec<f64>,
+    /// CPU seconds of the whole process (the embedded target included, when there is one).
+    pub process_cpu_seconds: f64,
+    /// Peak resident memory of the process, bytes.
+    pub peak_rss_bytes: u64,
+    /// Open file descriptors at the end.
+    pub open_fds: u64,
+}
+
+/// The `generator` section of `summary.json`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GeneratorSummary {
+    /// Worker threads.
+    pub threads: usize,
+    /// CPU seconds used by the worker threads together.
+    pub worker_cpu_seconds: f64,
+    /// Busiest worker thread's CPU time over the run's length (0..1).
+    pub busiest_worker: f64,
+    /// CPU seconds of the whole process.
+    pub process_cpu_seconds: f64,
+    /// Peak resident memory, MiB.
+    pub peak_rss_mib: f64,
+    /// Open file descriptors at the end of the run.
+    pub open_fds: u64,
+    /// True when the generator, not the target, was the limit: the numbers are not trustworthy.
+    pub saturated: bool,
+    /// Why, in words (empty when not saturated).
+    pub reasons: Vec<String>,
+}
+
+impl GeneratorSummary {
+    /// Judges a finished run.
+    pub fn judge(totals: &Metrics, stats: &GeneratorStats, elapsed: Duration) -> Self {
+        let secs = elapsed.as_secs_f64().max(1e-9);
+        let busiest = stats
+            .worker_cpu_seconds
+            .iter()
+            .fold(0.0f64, |a, b| a.max(*b))
+            / secs;
+        let mut reasons = pressure(totals);
+        if busiest > CPU_BUSY_LIMIT {
+            reasons.push(format!(
+                "a worker thread was busy {:.0}% of the run: add --threads or machines",
+                busiest * 100.0
+            ));
+        }
+        GeneratorSummary {
+            threads: stats.threads,
+            worker_cpu_seconds: round3(stats.worker_cpu_seconds.iter().sum()),
+            busiest_worker: round3(busiest.min(1.0)),
+            process_cpu_seconds: round3(stats.process_cpu_seconds),
+            peak_rss_mib: round3(stats.peak_rss_bytes as f64 / (1 << 20) as f64),
+            open_fds: stats.open_fds,
+            saturated: !reasons.is_empty(),
+            reasons,
+        }
+    }
+}
+
+/// Signs of saturation in `m` (an interval or the whole run): late arrivals, dropped ones.
+pub fn pressure(m: &Metrics) -> Vec<String> {
+    let mut reasons = Vec::new();
+    let mut lag = loadgen_engine::new_histogram();
+    for w in &m.workloads {
+        let _ = lag.add(&w.lag);
+    }
+    if !lag.is_empty() {
+        let p99 = Duration::from_micros(lag.value_at_quantile(0.99));
+        if p99 > LAG_P99_LIMIT {
+            reasons.push(format!(
+                "schedule lag p99 {:.1}ms (over {}ms): arrivals left late because loadgen was busy",
+                p99.as_secs_f64() * 1e3,
+                LAG_P99_LIMIT.as_millis()
+            ));
+        }
+    }
+    let dropped = m.total_dropped();
+    if dropped > 0 {
+        reasons.push(format!(
+            "{dropped} arrivals dropped: every VU was busy (raise max_vus, or the target is too slow for this rate)"
+        ));
+    }
+    reasons
+}
+
+/// A short live warning for an interval, if it shows saturation.
+pub fn live_warning(r: &IntervalReport) -> Option<String> {
+    let reasons = pressure(&r.metrics);
+    (!reasons.is_empty()).then(|| format!("generator saturated: {}", reasons.join("; ")))
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lag_drops_and_busy_threads_each_saturate() {
+        let mut m = Metrics::new(0, 1);
+        let stats = GeneratorStats {
+            threads: 1,
+            worker_cpu_seconds: vec![1.0],
+            ..GeneratorStats::default()
+        };
+        let quiet = GeneratorSummary::judge(&m, &stats, Duration::from_secs(10));
+        assert!(!quiet.saturated && quiet.reasons.is_empty(), "{quiet:?}");
+        assert!((quiet.busiest_worker - 0.1).abs() < 1e-9);
+
+        for _ in 0..100 {
+            m.workloads[0].lag.record(30_000).unwrap();
+        }
+        let late = GeneratorSummary::judge(&m, &stats, Duration::from_secs(10));
+        assert!(late.saturated);
+        assert!(late.reasons[0].contains("schedule lag p99"), "{late:?}");
+
+        let mut m = Metrics::new(0, 1);
+        m.workloads[0].dropped = 3;
+        assert!(pressure(&m)[0].contains("3 arrivals dropped"));
+
+        let busy = GeneratorStats {
+            threads: 1,
+            worker_cpu_seconds: vec![9.5],
+            ..GeneratorStats::default()
+        };
+        let pinned = GeneratorSummary::judge(&Metrics::new(0, 1), &busy, Duration::from_secs(10));
+        assert!(pinned.saturated && pinned.reasons[0].contains("busy 95%"));
+    }
+}

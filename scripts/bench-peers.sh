@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# loadgen side by side with the peer load generators, in one run, on this machine.
+#
+#   scripts/bench-peers.sh                         # 5 interleaved rounds, 10 s each
+#   RUNS=3 DUR=5 TOOLS="loadgen wrk ab" scripts/bench-peers.sh
+#
+# Target: one nginx worker pinned to NGINX_CPU (`return 200 "ok"`, no access log, stub_status);
+# every client alone on CLIENT_CPU, 50 keep-alive connections. Requests are counted by nginx's
+# own stub_status (the same ruler for every tool), client CPU (user + system) and max RSS by
+# /usr/bin/time. loadgen is the real binary (`loadgen run --url`), recording every request in
+# HDR histograms with intended-start latency.
+#
+# 1. Closed loop: for each round, every tool in TOOLS in turn: requests per client CPU-second.
+# 2. Open model at RATE/s: loadgen, h2load, oha (and hey) asked for RATE requests per second:
+#    achieved rate (nginx count / DUR), error vs target, client CPU seconds, RSS; loadgen's
+#    schedule lag p99 from its summary.json.
+# Medians, spread (min–max) and the ratio loadgen/peer (of medians) go to stdout and to
+# results/bench-peers-<date>.md. The machine is noisy (±10% run to run): rounds interleave
+# tools so drift hits all of them alike, and differences under 10% are noise.
+#
+# Peers install from the registries when missing: apt (wrk, hey, nghttp2-client,
+# apache2-utils, nginx, time), cargo (oha 1.16.0), pip (locust, only with LOCUST=1).
+# Environment: RUNS (5), DUR (10), CONNS (50), RATE (20000), TOOLS ("loadgen wrk ab h2load oha
+# hey"), RATE_TOOLS ("loadgen h2load oha"), PORT (8089), NGINX_CPU (0), CLIENT_CPU (1),
+# COOLDOWN (2), CARGO_TARGET_DIR (<repo>/target).
+set -euo pipefail
+
+RUNS=${RUNS:-5}
+DUR=${DUR:-10}
+CONNS=${CONNS:-50}
+RATE=${RATE:-20000}
+TOOLS=${TOOLS:-"loadgen wrk ab h2load oha hey"}
+RATE_TOOLS=${RATE_TOOLS:-"loadgen h2load oha"}
+PORT=${PORT:-8089}
+NGINX_CPU=${NGINX_CPU:-0}
+CLIENT_CPU=${CLIENT_CPU:-1}
+COOLDOWN=${COOLDOWN:-2}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+export PATH="$HOME/.cargo/bin:$PATH"
+URL="http://127.0.0.1:$PORT/"
+
+# ------------------------------------------------------------------ install
+need() { command -v "$1" >/dev/null 2>&1 || [ -x "/usr/sbin/$1" ]; }
+missing=()
+for b in wrk hey h2load ab nginx; do need "$b" || missing+=("$b"); done
+[ -x /usr/bin/time ] || missing+=(time)
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing peers with apt-get (missing: ${missing[*]})" >&2
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO=sudo
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+        wrk hey nghttp2-client apache2-utils nginx time >/dev/null
+fi
+if [[ " $TOOLS $RATE_TOOLS " == *" oha "* ]] && ! need oha; then
+    echo "cargo install oha 1.16.0 (several minutes)" >&2
+    cargo install oha --locked --version 1.16.0 >&2
+fi
+if [ "${LOCUST:-0}" = 1 ] && ! need locust; then
+    pip install -q "locust==2.47.0" >&2
+fi
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+
+cargo build --release -q -p loadgen --manifest-path "$ROOT/Cargo.toml"
+LOADGEN=$CARGO_TARGET_DIR/release/loadgen
+
+WORK=$(mktemp -d /tmp/bench-peers.XXXXXX)
+NGINX_PID=""
+cleanup() {
+    if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
+        kill "$NGINX_PID" 2>/dev/null || true
+        wait "$NGINX_PID" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT INT TERM
+# shellcheck source=lib/nginx.sh
+. "$(dirname "$0")/lib/nginx.sh"
+start_nginx "$WORK" "$PORT" "$NGINX_CPU" "$NGINX" || exit 1
+
+# The command line of TOOL: closed loop (rate empty) or asked for RATE requests per second.
+command_of() {
+    local tool=$1 rate=${2:-}
+    case $tool:$rate in
+        loadgen:) echo "$LOADGEN run --url $URL --vus $CONNS --duration ${DUR}s --threads 1 --quiet --out $WORK/lg" ;;
+        loadgen:*) echo "$LOADGEN run --url $URL --rate $rate/s --vus 200 --duration ${DUR}s --threads 1 --quiet --out $WORK/lg" ;;
+        wrk:) echo "wrk -t1 -c$CONNS -d${DUR}s $URL" ;;
+        ab:) echo "ab -k -q -c $CONNS -t $DUR -n 100000000 $URL" ;;
+        h2load:) echo "h2load --h1 -t1 -c$CONNS -D $DUR $URL" ;;
+        h2load:*) echo "h2load --h1 -t1 -c$CONNS -D $DUR --rps $(( rate / CONNS )) $URL" ;;
+        oha:) echo "oha --no-tui -z ${DUR}s -c $CONNS $URL" ;;
+        oha:*) echo "oha --no-tui -z ${DUR}s -c $CONNS -q $rate $URL" ;;
+        hey:) echo "hey -z ${DUR}s -c $CONNS $URL" ;;
+        hey:*) echo "hey -z ${DUR}s -c $CONNS -q $(( rate / CONNS )) $URL" ;;
+        locust:) echo "locust --headless -f $WORK/locustfile.py -H ${URL%/} -u $CONNS -r $CONNS -t ${DUR}s --only-summary" ;;
+        *) echo "" ;;
+    esac
+}
+cat >"$WORK/locustfile.py" <<'PY'
+from locust import task
+from locust.contrib.fasthttp import FastHttpUser
+
+class U(FastHttpUser):
+    @task
+    def get(self):
+        self.client.get("/")
+PY
+
+# Runs TOOL pinned to the client CPU; prints "requests cpu_seconds rss_mb".
+measure() {
+    local cmd before after
+    cmd=$(command_of "$@")
+    [ -n "$cmd" ] || { echo "no command for $*" >&2; return 1; }
+    sleep "$COOLDOWN"
+    rm -rf "$WORK/lg"
+    before=$(served)
+    # shellcheck disable=SC2086
+    /usr/bin/time -f '%U %S %M' -o "$WORK/time" taskset -c "$CLIENT_CPU" $cmd >"$WORK/out" 2>"$WORK/err" || true
+    after=$(served)
+    awk -v n=$((after - before - 1)) '{ printf "%d %.3f %.1f\n", n, $1 + $2, $3 / 1024 }' "$WORK/time"
+}
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+spread() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f–%.0f", lo, hi }'; }
+
+declare -A EFF RSS ACH CPU RRSS LAG
+echo "nginx on CPU $NGINX_CPU, clients on CPU $CLIENT_CPU; $RUNS rounds x ${DUR}s; $CONNS connections" >&2
+for round in $(seq "$RUNS"); do
+    for tool in $TOOLS; do
+        read -r n cpu rss < <(measure "$tool")
+        eff=$(awk -v n="$n" -v c="$cpu" 'BEGIN { printf "%.0f", c > 0 ? n / c : 0 }')
+        printf 'round %d closed %-8s requests=%s cpu=%ss rss=%sMB -> %s req/CPU-s\n' "$round" "$tool" "$n" "$cpu" "$rss" "$eff" >&2
+        EFF[$tool]="${EFF[$tool]:-} $eff"
+        RSS[$tool]="${RSS[$tool]:-} $rss"
+    done
+    for tool in $RATE_TOOLS; do
+        read -r n cpu rss < <(measure "$tool" "$RATE")
+        ach=$(awk -v n="$n" -v d="$DUR" 'BEGIN { printf "%.0f", n / d }')
+        printf 'round %d rate %-8s achieved=%s/s cpu=%ss rss=%sMB\n' "$round" "$tool" "$ach" "$cpu" "$rss" >&2
+        ACH[$tool]="${ACH[$tool]:-} $ach"
+        CPU[$tool]="${CPU[$tool]:-} $cpu"
+        RRSS[$tool]="${RRSS[$tool]:-} $rss"
+        if [ "$tool" = loadgen ]; then
+            LAG[$tool]="${LAG[$tool]:-} $(python3 -c "import json;print(json.load(open('$WORK/lg/summary.json'))['workloads'][0]['schedule_lag']['p99'])")"
+        fi
+    done
+done
+
+DATE=$(date -u +%Y-%m-%d)
+mkdir -p "$ROOT/results"
+REPORT="$ROOT/results/bench-peers-$DATE.md"
+LG_EFF=$(echo "${EFF[loadgen]:-0}" | median)
+LG_CPU=$(echo "${CPU[loadgen]:-0}" | median)
+{
+    echo "# loadgen and its peers, $DATE"
+    echo
+    echo "Machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo)."
+    echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') (one worker on CPU $NGINX_CPU); each client alone on CPU $CLIENT_CPU; $CONNS keep-alive connections; $RUNS interleaved rounds of ${DUR}s."
+    echo "Requests counted by nginx's stub_status; CPU = user + system of the client; RSS = its peak."
+    echo
+    echo "## Closed loop: requests per client CPU-second"
+    echo
+    echo "| tool | median | spread | RSS MB (median) | loadgen / tool |"
+    echo "|---|---:|---:|---:|---:|"
+    for tool in $TOOLS; do
+        med=$(echo "${EFF[$tool]}" | median)
+        echo "| $tool | $(printf '%.0f' "$med") | $(echo "${EFF[$tool]}" | spread) | $(echo "${RSS[$tool]}" | median) | $(awk -v a="$LG_EFF" -v b="$med" 'BEGIN { printf "%.2fx", b > 0 ? a / b : 0 }') |"
+    done
+    echo
+    echo "## Open model: asked for $RATE requests/s"
+    echo
+    echo "| tool | achieved/s (median) | error vs target | spread | CPU-s (median) | RSS MB | tool CPU / loadgen CPU | schedule lag p99 |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
+    for tool in $RATE_TOOLS; do
+        ach=$(echo "${ACH[$tool]}" | median)
+        cpu=$(echo "${CPU[$tool]}" | median)
+        lag="-"
+        [ "$tool" = loadgen ] && lag="$(echo "${LAG[$tool]}" | median) ms"
+        echo "| $tool | $(printf '%.0f' "$ach") | $(awk -v a="$ach" -v r="$RATE" 'BEGIN { printf "%+.2f%%", (a - r) * 100 / r }') | $(echo "${ACH[$tool]}" | spread) | $cpu | $(echo "${RRSS[$tool]}" | median) | $(awk -v a="$cpu" -v b="$LG_CPU" 'BEGIN { printf "%.2fx", b > 0 ? a / b : 0 }') | $lag |"
+    done
+    echo
+    echo "Reproduce: \`RUNS=$RUNS DUR=$DUR RATE=$RATE TOOLS=\"$TOOLS\" RATE_TOOLS=\"$RATE_TOOLS\" scripts/bench-peers.sh\`"
+} | tee "$REPORT"
+echo "written: $REPORT (raw: $WORK)" >&2
