@@ -231,15 +231,20 @@ impl SessionFactory for WebhookFactory {
             object: BytesMut::new(),
             body: Vec::new(),
             ids: String::new(),
+            event_type: String::new(),
+            object_id: String::new(),
             headers: Vec::new(),
-            last: None,
+            last: LastEvent::default(),
         }
     }
 }
 
 /// The last event a VU delivered and had accepted: what a duplicate repeats and what an
-/// out-of-order event undercuts.
+/// out-of-order event undercuts. Its buffers are swapped with the session's, not copied.
+#[derive(Default)]
 struct LastEvent {
+    /// False until a first event was accepted.
+    valid: bool,
     id: String,
     event_type: String,
     created: u64,
@@ -258,8 +263,10 @@ pub struct WebhookSession {
     object: BytesMut,
     body: Vec<u8>,
     ids: String,
+    event_type: String,
+    object_id: String,
     headers: Vec<(HeaderName, HeaderValue)>,
-    last: Option<LastEvent>,
+    last: LastEvent,
 }
 
 impl Session for WebhookSession {
@@ -308,38 +315,6 @@ impl WebhookSession {
         b.body(Full::new(body)).ok()
     }
 
-    /// Writes a fresh event created at `created` into `self.body`; returns its type and
-    /// object id.
-    fn fresh_event(
-        &mut self,
-        sh: &Shared,
-        d: &DeliveryStep,
-        id: &str,
-        created: u64,
-    ) -> (String, String) {
-        let event_type = d.events.draw(&mut self.rng).to_string();
-        let object_id = format!("pi_{:08x}{:06x}{:08x}", sh.nonce, self.vu, self.seq);
-        self.object.clear();
-        match &d.object {
-            Some(src) => {
-                src.write_body(&mut self.rng, id, &mut self.object);
-            }
-            None => self.object.extend_from_slice(
-                br#"{"object":"payment_intent","amount":1000,"currency":"aud"}"#,
-            ),
-        }
-        self.body.clear();
-        write_envelope(
-            &mut self.body,
-            id,
-            &event_type,
-            created,
-            &object_id,
-            &self.object,
-        );
-        (event_type, object_id)
-    }
-
     async fn deliver(
         &mut self,
         sh: &Shared,
@@ -350,34 +325,35 @@ impl WebhookSession {
     ) -> StepSample {
         self.seq += 1;
         let mut fault = d.faults.draw(&mut self.rng);
-        if matches!(fault, Some(Fault::Duplicate | Fault::OutOfOrder)) && self.last.is_none() {
+        if matches!(fault, Some(Fault::Duplicate | Fault::OutOfOrder)) && !self.last.valid {
             // Nothing delivered yet to repeat or undercut: a plain delivery instead.
             fault = None;
         }
         self.ids.clear();
-        let (event_type, object_id, created) = match (fault, &self.last) {
-            (Some(Fault::Duplicate), Some(last)) => {
+        self.event_type.clear();
+        self.object_id.clear();
+        let last = &self.last;
+        let created = match fault {
+            Some(Fault::Duplicate) => {
                 self.ids.push_str(&last.id);
                 self.body.clone_from(&last.body);
-                (
-                    last.event_type.clone(),
-                    last.object_id.clone(),
-                    last.created,
-                )
+                self.event_type.push_str(&last.event_type);
+                self.object_id.push_str(&last.object_id);
+                last.created
             }
-            (Some(Fault::OutOfOrder), Some(last)) => {
+            Some(Fault::OutOfOrder) => {
                 let _ = write!(
                     self.ids,
                     "evt_{:08x}{:06x}{:08x}",
                     sh.nonce, self.vu, self.seq
                 );
+                self.event_type.push_str(&last.event_type);
+                self.object_id.push_str(&last.object_id);
                 let created = last.created.saturating_sub(1);
-                let (t, o) = (last.event_type.clone(), last.object_id.clone());
-                self.object.clear();
-                self.object.extend_from_slice(b"{}");
                 self.body.clear();
-                write_envelope(&mut self.body, &self.ids, &t, created, &o, &self.object);
-                (t, o, created)
+                let (id, t, o) = (&self.ids, &self.event_type, &self.object_id);
+                write_envelope(&mut self.body, id, t, created, o, b"{}");
+                created
             }
             _ => {
                 let _ = write!(
@@ -385,11 +361,26 @@ impl WebhookSession {
                     "evt_{:08x}{:06x}{:08x}",
                     sh.nonce, self.vu, self.seq
                 );
-                let id = std::mem::take(&mut self.ids);
+                self.event_type.push_str(d.events.draw(&mut self.rng));
+                let _ = write!(
+                    self.object_id,
+                    "pi_{:08x}{:06x}{:08x}",
+                    sh.nonce, self.vu, self.seq
+                );
+                self.object.clear();
+                match &d.object {
+                    Some(src) => {
+                        src.write_body(&mut self.rng, &self.ids, &mut self.object);
+                    }
+                    None => self.object.extend_from_slice(
+                        br#"{"object":"payment_intent","amount":1000,"currency":"aud"}"#,
+                    ),
+                }
                 let created = unix_now();
-                let (t, o) = self.fresh_event(sh, d, &id, created);
-                self.ids = id;
-                (t, o, created)
+                self.body.clear();
+                let (id, t, o) = (&self.ids, &self.event_type, &self.object_id);
+                write_envelope(&mut self.body, id, t, created, o, &self.object);
+                created
             }
         };
         match fault {
@@ -420,7 +411,7 @@ impl WebhookSession {
                 body: signed,
             };
             d.signer
-                .headers(&msg, &event_type, &mut self.scratch, &mut self.headers);
+                .headers(&msg, &self.event_type, &mut self.scratch, &mut self.headers);
             let answer = match self.request(sh, Method::POST, &d.path, body.clone()) {
                 Some(req) => self.conn.exchange(req).await,
                 None => {
@@ -457,13 +448,13 @@ impl WebhookSession {
             } else {
                 it.count(m::DELIVERED, 1);
                 if fault.is_none() {
-                    self.last = Some(LastEvent {
-                        id: self.ids.clone(),
-                        event_type,
-                        created,
-                        object_id,
-                        body: self.body.clone(),
-                    });
+                    let last = &mut self.last;
+                    std::mem::swap(&mut last.id, &mut self.ids);
+                    std::mem::swap(&mut last.event_type, &mut self.event_type);
+                    std::mem::swap(&mut last.object_id, &mut self.object_id);
+                    std::mem::swap(&mut last.body, &mut self.body);
+                    last.created = created;
+                    last.valid = true;
                 }
             }
         }
