@@ -23,13 +23,37 @@ use tokio::time::Instant;
 
 const SECRET: &str = "whsec_test";
 
-/// What the server saw: (Stripe-Signature, body) per request.
-type Seen = Arc<Mutex<Vec<(String, Vec<u8>)>>>;
+/// What the server saw: (Stripe-Signature, body, HTTP version) per request.
+type Seen = Arc<Mutex<Vec<(String, Vec<u8>, http::Version)>>>;
 
-/// Serves on loopback; answers the statuses of `script` in order, then 200.
+/// Serves plain HTTP/1.1 on loopback; answers the statuses of `script` in order, then 200.
 async fn server(script: Vec<u16>) -> (String, Seen) {
+    serve(script, None).await
+}
+
+/// A TLS acceptor with a fresh self-signed certificate for 127.0.0.1, offering `alpn`.
+fn tls(alpn: &[&[u8]]) -> tokio_rustls::TlsAcceptor {
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let rcgen::CertifiedKey { cert, key_pair } =
+        rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_owned()]).unwrap();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key_pair.serialize_der()));
+    let mut config = rustls::ServerConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_no_client_auth()
+    .with_single_cert(vec![cert.der().clone()], key)
+    .unwrap();
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    tokio_rustls::TlsAcceptor::from(Arc::new(config))
+}
+
+/// Serves HTTP/1.1 or HTTP/2 (prior knowledge or ALPN), over TLS when `acceptor` is given.
+async fn serve(script: Vec<u16>, acceptor: Option<tokio_rustls::TlsAcceptor>) -> (String, Seen) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
+    let url = format!("{scheme}://{}", listener.local_addr().unwrap());
     let seen: Seen = Arc::default();
     let script = Arc::new(Mutex::new(script.into_iter()));
     let log = Arc::clone(&seen);
@@ -39,32 +63,48 @@ async fn server(script: Vec<u16>) -> (String, Seen) {
                 return;
             };
             let (script, log) = (Arc::clone(&script), Arc::clone(&log));
+            let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 let svc = service_fn(move |req: http::Request<hyper::body::Incoming>| {
                     let (script, log) = (Arc::clone(&script), Arc::clone(&log));
                     async move {
+                        let version = req.version();
                         let sig = req
                             .headers()
                             .get("stripe-signature")
                             .map(|v| v.to_str().unwrap().to_string());
                         let body = req.into_body().collect().await.unwrap().to_bytes().to_vec();
-                        log.lock().unwrap().push((sig.unwrap_or_default(), body));
+                        log.lock()
+                            .unwrap()
+                            .push((sig.unwrap_or_default(), body, version));
                         let status = script.lock().unwrap().next().unwrap_or(200);
                         let mut resp = http::Response::new(Full::new(Bytes::new()));
                         *resp.status_mut() = http::StatusCode::from_u16(status).unwrap();
                         Ok::<_, std::convert::Infallible>(resp)
                     }
                 });
-                let _ = hyper::server::conn::http1::Builder::new()
-                    .serve_connection(TokioIo::new(tcp), svc)
-                    .await;
+                let auto = hyper_util::server::conn::auto::Builder::new(
+                    hyper_util::rt::TokioExecutor::new(),
+                );
+                let _ = match acceptor {
+                    None => auto.serve_connection(TokioIo::new(tcp), svc).await,
+                    Some(a) => match a.accept(tcp).await {
+                        Ok(stream) => auto.serve_connection(TokioIo::new(stream), svc).await,
+                        Err(_) => return,
+                    },
+                };
             });
         }
     });
     (url, seen)
 }
 
-fn factory(url: &str, retry: RetryPolicy, faults: FaultMix) -> WebhookFactory {
+fn factory_for(
+    url: &str,
+    version: loadgen_http::HttpVersion,
+    retry: RetryPolicy,
+    faults: FaultMix,
+) -> WebhookFactory {
     let step = DeliveryStep {
         name: "deliver".into(),
         path: "/hook".into(),
@@ -78,6 +118,8 @@ fn factory(url: &str, retry: RetryPolicy, faults: FaultMix) -> WebhookFactory {
     };
     let client = WebhookClient {
         base: BaseUrl::parse(url).unwrap(),
+        version,
+        insecure: true,
         connect_timeout: Duration::from_secs(5),
         request_timeout: Duration::from_secs(5),
         headers: Vec::new(),
@@ -87,7 +129,16 @@ fn factory(url: &str, retry: RetryPolicy, faults: FaultMix) -> WebhookFactory {
 
 /// Runs one iteration of one VU and returns what it recorded (custom metrics included).
 async fn one_iteration(url: &str, retry: RetryPolicy, faults: FaultMix) -> (Metrics, Duration) {
-    let shape = factory(url, retry, faults.clone());
+    one_iteration_with(url, loadgen_http::HttpVersion::Http1, retry, faults).await
+}
+
+async fn one_iteration_with(
+    url: &str,
+    version: loadgen_http::HttpVersion,
+    retry: RetryPolicy,
+    faults: FaultMix,
+) -> (Metrics, Duration) {
+    let shape = factory_for(url, version, retry, faults.clone());
     let model = Model::Closed(ClosedModel {
         stages: VuStages::constant(1, Duration::from_secs(1)),
         think: ThinkTime::None,
@@ -102,7 +153,7 @@ async fn one_iteration(url: &str, retry: RetryPolicy, faults: FaultMix) -> (Metr
         ],
     };
     let recorder = Recorder::for_plan(&plan);
-    let f = factory(url, retry, faults);
+    let f = factory_for(url, version, retry, faults);
     let mut session = f.session(VuInfo {
         id: 1,
         workload: 0,
@@ -167,11 +218,11 @@ fn retries_until_a_2xx_measuring_each_attempt_with_the_same_event() {
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len(), 3);
         assert!(
-            seen.iter().all(|(sig, body)| stripe_ok(sig, body)),
+            seen.iter().all(|(sig, body, _)| stripe_ok(sig, body)),
             "every attempt correctly signed"
         );
         assert!(
-            seen.iter().all(|(_, body)| *body == seen[0].1),
+            seen.iter().all(|(_, body, _)| *body == seen[0].1),
             "same event on every attempt"
         );
         let v: serde_json::Value = serde_json::from_slice(&seen[0].1).unwrap();
@@ -218,5 +269,38 @@ fn a_forged_delivery_accepted_is_a_failed_check_and_is_not_retried() {
             !stripe_ok(&seen[0].0, &seen[0].1),
             "the signature must not verify"
         );
+    });
+}
+
+#[test]
+fn deliveries_go_over_tls_and_http2_too() {
+    use loadgen_http::HttpVersion::{Http1, Http2};
+    local(async {
+        let retry = RetryPolicy {
+            max: 2,
+            backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+        };
+        for (acceptor, version, want) in [
+            (Some(tls(&[b"http/1.1"])), Http1, http::Version::HTTP_11),
+            (
+                Some(tls(&[b"h2", b"http/1.1"])),
+                Http2,
+                http::Version::HTTP_2,
+            ),
+            (None, Http2, http::Version::HTTP_2),
+        ] {
+            let (url, seen) = serve(vec![503], acceptor).await;
+            let (m, _) = one_iteration_with(&url, version, retry, FaultMix::default()).await;
+            assert_eq!(m.steps[0].count(Outcome::Success), 1, "{url} {version:?}");
+            assert_eq!(counter(&m, m::RETRIES), 1);
+            let seen = seen.lock().unwrap();
+            assert_eq!(seen.len(), 2);
+            assert!(
+                seen.iter()
+                    .all(|(sig, body, v)| *v == want && stripe_ok(sig, body)),
+                "{url}"
+            );
+        }
     });
 }
