@@ -26,4 +26,8 @@ fi
 if command -v python3 >/dev/null 2>&1 && ! python3 -c "import stripe, standardwebhooks" 2>/dev/null; then
     python3 -m pip install -q stripe standardwebhooks >&2 || echo "test.sh: pip install stripe standardwebhooks failed; that check will skip" >&2
 fi
+# Python's `websockets` is the independent WebSocket server the ws tests compare counts with.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c "import websockets" 2>/dev/null; then
+    python3 -m pip install -q websockets >&2 || echo "test.sh: pip install websockets failed; that check will skip" >&2
+fi
 exec cargo test --workspace --locked "$@"

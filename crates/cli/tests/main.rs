@@ -9,3 +9,4 @@ mod runs;
 mod signals;
 mod validate;
 mod webhooks;
+mod ws;

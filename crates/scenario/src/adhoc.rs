@@ -79,6 +79,7 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, String> {
             name: "adhoc".into(),
             start: Duration::ZERO,
             model,
+            ws: None,
             steps: vec![StepSpec {
                 name: "request".into(),
                 http: HttpStepSpec {

@@ -23,6 +23,15 @@ pub enum BuildError {
     /// A webhook or callback workload could not be built.
     #[error(transparent)]
     Webhook(crate::webhook_step::WebhookBuildError),
+    /// The WebSocket layer rejected a workload (URL, host, TLS, header).
+    #[error("workload `{workload}`: {source}")]
+    Ws {
+        /// Workload name.
+        workload: String,
+        /// What was wrong.
+        #[source]
+        source: loadgen_ws::WsError,
+    },
     /// A header name or value that HTTP does not allow.
     #[error("workload `{workload}`: invalid header `{name}`")]
     Header {
@@ -48,6 +57,9 @@ pub fn build_plan(scenario: &Scenario, base_url: &str) -> Result<Plan, BuildErro
 }
 
 fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Workload, BuildError> {
+    if let Some(ws) = &w.ws {
+        return crate::ws_workload::build(w, ws, base_url, engine_model(&w.model));
+    }
     let http_err = |source| BuildError::Http {
         workload: w.name.clone(),
         source,
@@ -72,7 +84,7 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
             v.parse().map_err(|_| header())?,
         ));
     }
-    let model = engine_model(w);
+    let model = engine_model(&w.model);
     if crate::webhook_step::is_webhook_workload(w) {
         return crate::webhook_step::build(sc, w, base_url, model).map_err(BuildError::Webhook);
     }
@@ -88,8 +100,8 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
         .with_custom(w.custom_metrics()))
 }
 
-fn engine_model(w: &WorkloadSpec) -> Model {
-    match &w.model {
+fn engine_model(m: &ModelSpec) -> Model {
+    match m {
         ModelSpec::Open {
             rate,
             duration,

@@ -59,6 +59,7 @@ mod threshold;
 mod units;
 mod validate;
 pub mod webhook_step;
+mod ws_workload;
 
 pub use build::{build_plan, BuildError};
 pub use error::{Problem, ScenarioError};
@@ -73,6 +74,7 @@ pub use threshold::{
     Threshold, ThresholdResult,
 };
 pub use units::{parse_duration, parse_rate, parse_share};
+pub use ws_workload::{max_connections, WsSpec};
 
 use error::Locator;
 use std::path::Path;

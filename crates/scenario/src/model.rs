@@ -125,6 +125,8 @@ pub struct WorkloadSpec {
     pub model: ModelSpec,
     /// Steps run in order by every iteration.
     pub steps: Vec<StepSpec>,
+    /// A WebSocket workload (`[workload.ws]`) instead of HTTP steps.
+    pub ws: Option<crate::ws_workload::WsSpec>,
 }
 
 impl WorkloadSpec {
@@ -133,6 +135,9 @@ impl WorkloadSpec {
     pub fn custom_metrics(&self) -> Vec<CustomMetric> {
         if crate::webhook_step::is_webhook_workload(self) {
             return crate::webhook_step::custom_metrics(self);
+        }
+        if self.ws.is_some() {
+            return loadgen_ws::custom_metrics();
         }
         Vec::new()
     }
@@ -244,7 +249,12 @@ impl Scenario {
         if let Some(d) = duration {
             self.duration = d;
             for w in &mut self.workloads {
+                let old = w.model.duration();
                 w.model.set_duration(d);
+                if let Some(ws) = &mut w.ws {
+                    // A hold fits its schedule (checked when validated); keep it so.
+                    ws.scale_hold(old, w.model.duration());
+                }
             }
         }
     }

@@ -82,6 +82,7 @@ pub struct RawWorkload {
     pub stages: Option<S<Vec<S<RawStage>>>>,
     #[serde(default)]
     pub step: Vec<S<RawStep>>,
+    pub ws: Option<S<crate::ws_workload::RawWs>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -12,24 +12,24 @@ use loadgen_engine::{Spacing, ThinkTime, VuStages};
 use std::collections::HashSet;
 use std::time::Duration;
 
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     loc: Locator<'a>,
-    problems: Vec<Problem>,
+    pub(crate) problems: Vec<Problem>,
 }
 
 impl Checker<'_> {
-    fn at<T>(&mut self, s: &S<T>, field: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn at<T>(&mut self, s: &S<T>, field: impl Into<String>, message: impl Into<String>) {
         self.problems
             .push(self.loc.problem(s.span().start, field, message));
     }
 
-    fn duration(&mut self, s: &S<String>, field: &str) -> Option<Duration> {
+    pub(crate) fn duration(&mut self, s: &S<String>, field: &str) -> Option<Duration> {
         parse_duration(s.get_ref())
             .map_err(|m| self.at(s, field, m))
             .ok()
     }
 
-    fn rate(&mut self, s: &S<String>, field: &str) -> Option<f64> {
+    pub(crate) fn rate(&mut self, s: &S<String>, field: &str) -> Option<f64> {
         parse_rate(s.get_ref())
             .map_err(|m| self.at(s, field, m))
             .ok()
@@ -216,7 +216,11 @@ fn target(c: &mut Checker<'_>, raw: &RawScenario) -> TargetSpec {
     match &raw.target {
         None => TargetSpec::Embedded(emb),
         Some(t) if t.get_ref() == "embedded" => TargetSpec::Embedded(emb),
-        Some(t) if t.get_ref().starts_with("http://") || t.get_ref().starts_with("https://") => {
+        Some(t)
+            if ["http://", "https://", "ws://", "wss://"]
+                .iter()
+                .any(|s| t.get_ref().starts_with(s)) =>
+        {
             TargetSpec::Url(t.get_ref().clone())
         }
         Some(t) => {
@@ -294,11 +298,21 @@ fn workload(
             None
         }
     };
-    if w.step.is_empty() {
+    let ws =
+        w.ws.as_ref()
+            .and_then(|ws| crate::ws_workload::validate(c, ws, &f("ws")));
+    if let (Some(_), Some(step)) = (&w.ws, w.step.first()) {
+        c.at(
+            step,
+            f("step"),
+            "a ws workload has no [[workload.step]] (its script is in [workload.ws])",
+        );
+    }
+    if w.step.is_empty() && w.ws.is_none() {
         c.at(
             &w.name,
             f("step"),
-            "a workload needs at least one [[workload.step]]",
+            "a workload needs at least one [[workload.step]] (or a [workload.ws] table)",
         );
     }
     let mut names = HashSet::new();
@@ -319,11 +333,15 @@ fn workload(
     if let Some(m) = crate::webhook_step::mixed(&steps) {
         c.at(&w.name, f("step"), m);
     }
+    if let (Some(m), Some(spec), Some(raw)) = (&model, &ws, &w.ws) {
+        crate::ws_workload::check_hold(c, raw, spec, m, &f("ws.hold"));
+    }
     Some(WorkloadSpec {
         name: w.name.get_ref().clone(),
         start,
         model: model?,
         steps,
+        ws,
     })
 }
 
@@ -776,10 +794,9 @@ fn thresholds(
                 );
             }
             if let Some(s) = &filter.step {
-                if !workloads
-                    .iter()
-                    .any(|w| w.steps.iter().any(|st| st.name == *s))
-                {
+                if !workloads.iter().any(|w| {
+                    w.steps.iter().any(|st| st.name == *s) || crate::ws_workload::has_step(w, s)
+                }) {
                     return Err(format!("no step is named `{s}`"));
                 }
             }

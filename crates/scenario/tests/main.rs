@@ -184,3 +184,4 @@ fn syntax_errors_are_located() {
 mod fuzz;
 mod schedules;
 mod webhooks;
+mod ws;

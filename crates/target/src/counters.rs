@@ -34,6 +34,7 @@ pub(crate) struct Counters {
     by_status: Box<[AtomicU64]>,
     injected_errors: AtomicU64,
     faults: [AtomicU64; Fault::ALL.len()],
+    ws: crate::ws_counters::WsCounters,
 }
 
 impl Counters {
@@ -44,6 +45,7 @@ impl Counters {
             by_status: (0..STATUSES).map(|_| AtomicU64::new(0)).collect(),
             injected_errors: AtomicU64::new(0),
             faults: Default::default(),
+            ws: Default::default(),
         }
     }
 
@@ -72,7 +74,13 @@ impl Counters {
         self.injected_errors.fetch_add(1, Relaxed);
     }
 
+    /// The WebSocket counters.
+    pub(crate) fn ws(&self) -> &crate::ws_counters::WsCounters {
+        &self.ws
+    }
+
     pub(crate) fn reset(&self) {
+        self.ws.reset();
         self.requests_total.store(0, Relaxed);
         self.injected_errors.store(0, Relaxed);
         for c in self
@@ -112,6 +120,7 @@ impl Counters {
                 .filter(|&(_, n)| n > 0)
                 .collect(),
             webhooks: Default::default(),
+            ws: self.ws.snapshot(),
         }
     }
 }
@@ -126,6 +135,9 @@ pub struct CountersSnapshot {
     pub by_status: BTreeMap<u16, u64>,
     /// Requests answered `500 {"error":"injected"}`.
     pub injected_errors: u64,
+    /// WebSocket connections and messages (`/ws/...`; upgrades are not counted as requests).
+    #[serde(default)]
+    pub ws: crate::ws_counters::WsCounts,
     /// Webhook verification, de-duplication and callbacks (see `webhooks.rs`).
     #[serde(default)]
     pub webhooks: crate::WebhookCounts,

@@ -327,7 +327,7 @@ fn serve_connection(
                 Ok::<_, Infallible>(response)
             }
         });
-        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
         if let Err(e) = watcher.watch(connection).await {
             tracing::debug!(connection = id, error = %e, "target: connection ended with an error");
         }

@@ -61,6 +61,7 @@ async fn counters_match_requests_sent_per_route_and_status() {
             (422, 1),
         ]),
         injected_errors: 0,
+        ws: Default::default(),
         faults: BTreeMap::new(),
         ..CountersSnapshot::default()
     };
