@@ -116,6 +116,8 @@ fn a_frozen_generator_is_reported_saturated_and_its_passing_thresholds_untrusted
     assert_eq!(t["untrusted"], true, "{t}");
     let text = std::fs::read_to_string(out.join("summary.txt")).unwrap();
     assert!(text.contains("⚠ generator saturated"), "{text}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("generator saturated") && html.contains("? untrusted"));
 }
 
 #[test]

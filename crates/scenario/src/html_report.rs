@@ -195,6 +195,34 @@ pub fn render(summary: &RunSummary, data: &ReportData) -> String {
             esc(&s.workload), esc(&s.step), s.count, s.rate, l.min, l.p50, l.p90, l.p95, l.p99, l.p999, l.max, esc(&outcomes.join(", "))
         ));
     }
+    let mut custom = String::new();
+    if !summary.custom.is_empty() {
+        custom.push_str("<h2>Protocol metrics</h2>\n<table><tr><th>metric</th><th>kind</th><th>value</th></tr>\n");
+        for c in &summary.custom {
+            custom.push_str(&format!(
+                "<tr><td>{}/{}</td><td>{}</td><td>{}</td></tr>\n",
+                esc(&c.workload),
+                esc(&c.name),
+                c.kind,
+                esc(&c.display())
+            ));
+        }
+        custom.push_str("</table>\n");
+    }
+    let g = &summary.generator;
+    let mut generator = format!(
+        "<p>generator: {} thread(s), {:.2} CPU-s in workers (busiest {:.0}%), peak RSS {:.1} MiB</p>\n",
+        g.threads,
+        g.worker_cpu_seconds,
+        g.busiest_worker * 100.0,
+        g.peak_rss_mib
+    );
+    for r in &g.reasons {
+        generator.push_str(&format!(
+            "<p class=\"saturated\">⚠ generator saturated: {} — the figures describe loadgen, not the target</p>\n",
+            esc(r)
+        ));
+    }
     let mut thresholds = String::new();
     for t in &summary.thresholds {
         let show = |v: f64| match t.unit {
@@ -206,7 +234,11 @@ pub fn render(summary: &RunSummary, data: &ReportData) -> String {
         thresholds.push_str(&format!(
             "<tr class=\"{}\"><td>{}</td><td>{}: {}</td><td>{}</td><td>{}</td></tr>\n",
             if t.passed { "pass" } else { "fail" },
-            if t.passed { "✓ pass" } else { "✗ FAIL" },
+            match (t.passed, t.untrusted) {
+                (true, false) => "✓ pass",
+                (true, true) => "? untrusted",
+                _ => "✗ FAIL",
+            },
             esc(&t.metric),
             esc(&t.expression),
             show(t.limit),
@@ -224,17 +256,18 @@ td:first-child, th:first-child {{ text-align: left; }}
 tr.fail td {{ background: #fde2e2; }} tr.pass td {{ background: #e5f6e5; }}
 .verdict {{ font-size: 1.4em; font-weight: bold; }}
 .passed {{ color: #1a7f37; }} .failed, .interrupted {{ color: #c62828; }}
+.saturated {{ color: #b26a00; font-weight: bold; }}
 </style></head><body>
 <h1>{name}</h1>
 <p class="verdict {verdict}">verdict: {verdict} (exit code {code})</p>
 <p>started {started} · {elapsed:.1} s · {requests} requests ({rate:.1}/s) · {errors} errors ({err_pct:.3}%) · {expected} expected failures · {dropped} dropped{early}</p>
-<h2>Thresholds</h2>
+{generator}<h2>Thresholds</h2>
 <table><tr><th></th><th>threshold</th><th>limit</th><th>measured</th></tr>
 {thresholds}</table>
 <h2>Steps (latency in ms, from the intended start)</h2>
 <table><tr><th>step</th><th>count</th><th>rate/s</th><th>min</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th><th>outcomes</th></tr>
 {steps}</table>
-<h2>Over time</h2>
+{custom}<h2>Over time</h2>
 {latency}
 {throughput}
 {vus}

@@ -69,7 +69,8 @@ pub use live::LiveThresholds;
 pub use model::*;
 pub use redact::{redact_secrets, REDACTED_SECRET};
 pub use summary::{
-    Percentiles, RunSummary, StepSummary, ThresholdSummary, Totals, WorkloadSummary, SCHEMA_VERSION,
+    CustomSummary, Percentiles, RunSummary, StepSummary, ThresholdSummary, Totals, WorkloadSummary,
+    SCHEMA_VERSION,
 };
 pub use threshold::{
     evaluate_all, key_metric_name, parse_expression, parse_key, Filter, MetricKind, Op, Stat,

@@ -180,8 +180,8 @@ impl CustomSummary {
         s
     }
 
-    /// The figure for the text table.
-    fn display(&self) -> String {
+    /// The figure for people (the text summary's and the HTML report's tables).
+    pub fn display(&self) -> String {
         match self.kind {
             "counter" => format!(
                 "{} ({:.1}/s)",
