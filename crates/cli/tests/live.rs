@@ -503,3 +503,21 @@ fn expect_mode_takes_workers_that_dial_in_and_turns_away_a_wrong_secret() {
     assert_eq!(shares, 200);
     assert!(!dir.join("bad").exists() || std::fs::read_dir(dir.join("bad")).unwrap().count() == 0);
 }
+
+#[test]
+fn a_silent_connection_does_not_keep_the_coordinator_out() {
+    let target = Target::start(&[]);
+    let dir = scratch("live-squat");
+    let f = write(&dir, "live.toml", &scenario("50/s", "1s"));
+    let (mut w, addr) = worker("127.0.0.4", &dir.join("w"), &[], SECRET);
+    // Connects and never speaks TLS: it must not hold the worker's only session slot.
+    let squatter = std::net::TcpStream::connect(&addr).unwrap();
+    let out = dir.join("m");
+    let mut c = coordinator(&f, &[addr], &target.url, &out, &[], Some(SECRET));
+    let (code, log) = c.finish(60);
+    assert_eq!(code, Some(0), "{log}");
+    assert_eq!(step_count(&summary(&out)), 50);
+    let (code, wlog) = w.finish(30);
+    assert_eq!(code, Some(0), "{wlog}");
+    drop(squatter);
+}

@@ -61,27 +61,99 @@ pub trait WorkerHooks: Send {
     fn finished(&mut self, run: FinishedRun);
 }
 
-/// Serves coordinators on `listener`, one session at a time.
+/// Serves coordinators on `listener`, one session at a time. Connections are taken and
+/// authenticated side by side, so a peer that connects and says nothing cannot keep a real
+/// coordinator out; an authenticated coordinator that finds the worker busy is refused.
 pub async fn serve(
     listener: TcpListener,
     cfg: WorkerConfig,
     hooks: &mut dyn WorkerHooks,
 ) -> Result<(), DistError> {
     let acceptor = cfg.identity.acceptor()?;
-    loop {
-        let (tcp, peer) = listener
-            .accept()
+    let busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let accepting = {
+        let (secret, busy) = (cfg.secret.clone(), busy.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((tcp, peer)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = tcp.set_nodelay(true);
+                let (acceptor, secret, busy, tx) =
+                    (acceptor.clone(), secret.clone(), busy.clone(), tx.clone());
+                tokio::spawn(async move {
+                    let r = accept_one(&acceptor, tcp, &secret, &busy).await;
+                    let _ = tx.send(
+                        r.map(|t| (t, peer))
+                            .map_err(|e| format!("refused {peer}: {e}")),
+                    );
+                });
+            }
+        })
+    };
+    let result = loop {
+        match rx.recv().await {
+            Some(Ok((tls, peer))) => {
+                busy.store(true, std::sync::atomic::Ordering::SeqCst);
+                hooks.log(&format!("coordinator {peer} authenticated"));
+                if let Err(e) = after_auth(tls, peer, &cfg, hooks).await {
+                    hooks.log(&format!("session with {peer} ended: {e}"));
+                }
+                busy.store(false, std::sync::atomic::Ordering::SeqCst);
+                if cfg.once {
+                    break Ok(());
+                }
+            }
+            Some(Err(why)) => {
+                hooks.log(&why);
+                if cfg.once {
+                    break Ok(());
+                }
+            }
+            None => break Err(DistError::Net("the listener stopped".into())),
+        }
+    };
+    accepting.abort();
+    result
+}
+
+/// TLS and the secret proof of one incoming connection.
+async fn accept_one(
+    acceptor: &tokio_rustls::TlsAcceptor,
+    tcp: TcpStream,
+    secret: &Secret,
+    busy: &std::sync::atomic::AtomicBool,
+) -> Result<tokio_rustls::server::TlsStream<TcpStream>, DistError> {
+    let mut tls = timed("TLS handshake", async {
+        acceptor
+            .accept(tcp)
             .await
-            .map_err(|e| DistError::Net(e.to_string()))?;
-        let _ = tcp.set_nodelay(true);
-        match session(&acceptor, tcp, peer, &cfg, hooks).await {
-            Ok(()) => {}
-            Err(e) => hooks.log(&format!("session with {peer} ended: {e}")),
-        }
-        if cfg.once {
-            return Ok(());
-        }
+            .map_err(|e| DistError::Net(format!("TLS: {e}")))
+    })
+    .await?;
+    let key = tls
+        .get_ref()
+        .1
+        .export_keying_material([0u8; 32], crate::tls::EXPORTER_LABEL, None)
+        .map_err(|e| DistError::Net(e.to_string()))?;
+    timed(
+        "authentication",
+        handshake(&mut tls, "worker", secret, &key),
+    )
+    .await?;
+    if busy.load(std::sync::atomic::Ordering::SeqCst) {
+        let reason = "busy: this worker is running another coordinator's segment".to_string();
+        let _ = write_msg(
+            &mut tls,
+            &Msg::Refused {
+                reason: reason.clone(),
+            },
+        )
+        .await;
+        return Err(DistError::Refused(reason));
     }
+    Ok(tls)
 }
 
 async fn timed<T>(
@@ -163,28 +235,6 @@ async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, St
     })
 }
 
-async fn session(
-    acceptor: &tokio_rustls::TlsAcceptor,
-    tcp: TcpStream,
-    peer: SocketAddr,
-    cfg: &WorkerConfig,
-    hooks: &mut dyn WorkerHooks,
-) -> Result<(), DistError> {
-    let tls = timed("TLS handshake", async {
-        acceptor
-            .accept(tcp)
-            .await
-            .map_err(|e| DistError::Net(format!("TLS: {e}")))
-    })
-    .await?;
-    let key = tls
-        .get_ref()
-        .1
-        .export_keying_material([0u8; 32], crate::tls::EXPORTER_LABEL, None)
-        .map_err(|e| DistError::Net(e.to_string()))?;
-    serve_session(tls, key, peer, cfg, hooks).await
-}
-
 /// Dials a coordinator started with `--expect` (worker side of the TLS session is the
 /// client; `pins` are the coordinator's certificate fingerprints, empty: trust on first use)
 /// and serves that one session.
@@ -242,6 +292,19 @@ where
         return Err(e);
     }
     hooks.log(&format!("coordinator {peer} authenticated"));
+    after_auth(tls, peer, cfg, hooks).await
+}
+
+/// An authenticated session: clock probes, the assignment, the run.
+async fn after_auth<S>(
+    mut tls: S,
+    peer: SocketAddr,
+    cfg: &WorkerConfig,
+    hooks: &mut dyn WorkerHooks,
+) -> Result<(), DistError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     // Set-up: clock probes and the assignment, then the start instant.
     let assignment = loop {
         let msg = timed("waiting for the coordinator", async {
