@@ -316,6 +316,15 @@ fn lost_worker(name: &str, silent: bool) {
     let missing = info["missing_segments"].as_array().unwrap();
     assert_eq!(missing.len(), 1, "{info}");
     assert!(missing[0].as_str().unwrap().starts_with("2/3"), "{info}");
+    let fleet: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("fleet.json")).unwrap()).unwrap();
+    let states: Vec<&str> = fleet["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["complete", "complete", "lost"], "{fleet}");
     // Share sent: the two complete segments and part of the lost one.
     let share: f64 = log
         .split("worker(s), ")
