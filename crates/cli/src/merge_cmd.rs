@@ -52,12 +52,21 @@ pub fn scenario_for(
                 .scenario_file
                 .clone()
                 .unwrap_or_else(|| copy.display().to_string());
-            let sc = loadgen_scenario::parse(&text, &name, &env).map_err(|e| {
-                Fail::bad_input(anyhow::anyhow!(
-                    "{e}\n(read from the copy {}; give the scenario with --scenario FILE)",
-                    copy.display()
-                ))
-            })?;
+            // A merge needs names and thresholds, not the target: a `${VAR}` unset here (the
+            // target URL of the machines that ran) reads as a placeholder URL.
+            let placeholder = |k: &str| {
+                std::env::var(k)
+                    .ok()
+                    .or_else(|| Some("http://unset-at-merge.invalid".into()))
+            };
+            let sc = loadgen_scenario::parse(&text, &name, &env)
+                .or_else(|_| loadgen_scenario::parse(&text, &name, &placeholder))
+                .map_err(|e| {
+                    Fail::bad_input(anyhow::anyhow!(
+                        "{e}\n(read from the copy {}; give the scenario with --scenario FILE)",
+                        copy.display()
+                    ))
+                })?;
             (sc, Some(text))
         }
     };

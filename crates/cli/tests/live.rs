@@ -359,9 +359,23 @@ fn workers_stop_their_load_when_the_coordinator_dies() {
     let _ = c.child.kill();
     assert_eq!(code, Some(0), "{wlog}");
     assert!(wlog.contains("lost the coordinator (silent for"), "{wlog}");
-    let ws = summary(&worker_folder(&dir.join("w")));
+    let folder = worker_folder(&dir.join("w"));
+    let ws = summary(&folder);
     assert_eq!(ws["stopped_early"], true, "{ws}");
     assert!(step_count(&ws) < 400, "{ws}");
+    // Without the coordinator, the worker's own folder still rebuilds the verdict.
+    let rebuilt = dir.join("rebuilt");
+    let o = run(&[
+        "merge",
+        folder.to_str().unwrap(),
+        "--out",
+        rebuilt.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        summary(&rebuilt)["totals"]["requests"],
+        ws["totals"]["requests"]
+    );
     let sent = target.counters()["requests_total"].as_u64().unwrap();
     assert!(sent < 400, "the worker kept sending: {sent}");
     eprintln!(

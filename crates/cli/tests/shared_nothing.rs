@@ -4,8 +4,9 @@
 use crate::support::*;
 use std::path::{Path, PathBuf};
 
+// The target comes from the environment of the runs; merges run without it.
 const SCENARIO: &str = r#"name = "split"
-target = "embedded"
+target = "${DIST_TEST_TARGET}"
 duration = "2s"
 
 [[workload]]
@@ -67,7 +68,8 @@ fn run_segments(
             let out = dir.join(format!("seg{i}"));
             let seg = format!("{i}/{n}");
             let mut c = bin();
-            c.args(["run", f.to_str().unwrap(), "--target", target])
+            c.args(["run", f.to_str().unwrap()])
+                .env("DIST_TEST_TARGET", target)
                 .args(["--out", out.to_str().unwrap(), "--threads", "1", "--quiet"])
                 .args(["--segment", &seg, "--start-at", &at])
                 .stdout(std::process::Stdio::piped())
@@ -199,12 +201,12 @@ fn merge_refuses_duplicates_names_missing_segments_and_judges_thresholds() {
 
     // A different plan (another seed) is refused.
     let other = dir.join("other");
-    let o = run_against(
-        &f,
-        &target.url,
-        &other,
-        &["--segment", "1/4", "--seed", "9", "--quiet"],
-    );
+    let o = bin()
+        .args(["run", f.to_str().unwrap(), "--out", other.to_str().unwrap()])
+        .args(["--segment", "1/4", "--seed", "9", "--quiet"])
+        .env("DIST_TEST_TARGET", &target.url)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     let o = merge(&[p0, other.to_str().unwrap(), "--allow-partial"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
@@ -219,14 +221,12 @@ fn merge_refuses_duplicates_names_missing_segments_and_judges_thresholds() {
 fn start_at_in_the_past_is_refused() {
     let dir = scratch("late");
     let f = write(&dir, "split.toml", SCENARIO);
-    let o = run(&[
-        "run",
-        f.to_str().unwrap(),
-        "--segment",
-        "0/2",
-        "--start-at",
-        "2020-01-01T00:00:00Z",
-    ]);
+    let o = bin()
+        .args(["run", f.to_str().unwrap(), "--segment", "0/2"])
+        .args(["--start-at", "2020-01-01T00:00:00Z"])
+        .env("DIST_TEST_TARGET", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--start-at"));
 }
