@@ -1,3 +1,4 @@
 //! Integration tests for loadgen-dist.
 
+mod clock;
 mod merge_files;
