@@ -7,7 +7,7 @@ use loadgen_dist::frame::{read_msg, write_msg};
 use loadgen_dist::protocol::Msg;
 use loadgen_dist::{CoordinatorConfig, CoordinatorHooks, Overrides};
 use loadgen_engine::IntervalReport;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 const SKEW: [i64; 2] = [0, 5_000_000_000];
 
