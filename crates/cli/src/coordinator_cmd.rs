@@ -172,6 +172,8 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         out.display()
     );
     let _ = std::io::stdout().flush();
+    let control = loadgen_engine::RunControl::new();
+    let interrupted = crate::signals::watch(control.clone());
     let cfg = loadgen_dist::CoordinatorConfig {
         scenario_text: expanded,
         scenario: sc.clone(),
@@ -183,6 +185,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         threads: a.threads,
         abort_on_worker_loss: a.abort_on_worker_loss,
         expect,
+        control: control.clone(),
     };
     if a.expect.is_none() && a.worker_fingerprint.is_empty() {
         println!(
@@ -209,7 +212,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
             intervals: &done.intervals,
             report: &done.report,
             raw_scenario: Some(&raw),
-            interrupted: false,
+            interrupted: interrupted.load(std::sync::atomic::Ordering::SeqCst),
             stats: &Default::default(),
         },
     )?;

@@ -544,3 +544,25 @@ fn a_silent_connection_does_not_keep_the_coordinator_out() {
     assert_eq!(code, Some(0), "{wlog}");
     drop(squatter);
 }
+
+#[test]
+fn an_interrupted_coordinator_stops_the_fleet_and_keeps_the_results() {
+    let target = Target::start(&[]);
+    let dir = scratch("live-int");
+    let f = write(&dir, "live.toml", &scenario("40/s", "8s"));
+    let (mut w, addr) = worker("127.0.0.2", &dir.join("w"), &[], SECRET);
+    let out = dir.join("m");
+    let mut c = coordinator(&f, &[addr], &target.url, &out, &[], Some(SECRET));
+    c.wait_for("fleet 1/1 workers");
+    let r = unsafe { libc::kill(c.child.id() as i32, libc::SIGINT) };
+    assert_eq!(r, 0);
+    let (code, log) = c.finish(60);
+    assert_eq!(code, Some(130), "{log}");
+    assert!(log.contains("stopping every worker"), "{log}");
+    let s = summary(&out);
+    assert_eq!(s["verdict"], "interrupted", "{s}");
+    assert!(step_count(&s) < 320, "{s}");
+    let (code, wlog) = w.finish(30);
+    assert_eq!(code, Some(0), "{wlog}");
+    assert!(wlog.contains("coordinator asks to stop"), "{wlog}");
+}

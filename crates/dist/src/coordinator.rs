@@ -42,6 +42,8 @@ pub struct CoordinatorConfig {
     pub abort_on_worker_loss: bool,
     /// Instead of dialling `workers`, wait for this many to connect.
     pub expect: Option<Expect>,
+    /// Stopped from outside (a signal): every worker is asked to stop, results are kept.
+    pub control: loadgen_engine::RunControl,
 }
 
 /// `--expect N`: workers dial the coordinator, which presents its own certificate.
@@ -358,6 +360,7 @@ pub async fn run(
         write_msg(&mut c.stream, &Msg::Start { at_ns: at as u64 }).await?;
     }
     hooks.log(&format!("all {n} workers start at {}", rfc3339(origin)));
+    let control = cfg.control.clone();
     run_fleet(
         conns,
         cfg.abort_on_worker_loss,
@@ -369,6 +372,7 @@ pub async fn run(
             steps,
             custom,
             empty,
+            control,
             scenario: &cfg.scenario,
             hash,
         },
@@ -440,6 +444,7 @@ struct Fleet<'a> {
     steps: Vec<loadgen_engine::StepInfo>,
     custom: Vec<loadgen_engine::CustomInfo>,
     empty: Metrics,
+    control: loadgen_engine::RunControl,
     scenario: &'a Scenario,
     hash: String,
 }
@@ -568,6 +573,12 @@ where
                     if states[i] == State::Running && now > last_seen[i] && now - last_seen[i] > WORKER_SILENCE {
                         lost_now.push((i, format!("silent for {:.1}s", (now - last_seen[i]).as_secs_f64())));
                     }
+                }
+                if f.control.is_stopped() && aborted.is_none() {
+                    let reason = "interrupted on the coordinator".to_string();
+                    hooks.log(&format!("stopping every worker: {reason}"));
+                    send_all(&mut writers, &states, &Msg::Stop { reason: reason.clone() }).await;
+                    aborted = Some(reason);
                 }
                 if beat.elapsed() >= Duration::from_millis(1000) {
                     beat = Instant::now();

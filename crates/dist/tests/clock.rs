@@ -100,6 +100,7 @@ async fn start_instants_follow_each_workers_clock() {
         threads: None,
         abort_on_worker_loss: false,
         expect: None,
+        control: Default::default(),
     };
     let done = tokio::task::spawn_blocking(move || {
         tokio::runtime::Builder::new_current_thread()
