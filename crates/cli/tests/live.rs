@@ -566,3 +566,31 @@ fn an_interrupted_coordinator_stops_the_fleet_and_keeps_the_results() {
     assert_eq!(code, Some(0), "{wlog}");
     assert!(wlog.contains("coordinator asks to stop"), "{wlog}");
 }
+
+#[test]
+fn abort_on_worker_loss_stops_the_others() {
+    let target = Target::start(&[]);
+    let dir = scratch("live-abort-loss");
+    let f = write(&dir, "live.toml", &scenario("40/s", "8s"));
+    let mut workers = Vec::new();
+    let mut addrs = Vec::new();
+    for ip in ["127.0.0.2", "127.0.0.3"] {
+        let (p, a) = worker(ip, &dir.join(ip), &[], SECRET);
+        workers.push(p);
+        addrs.push(a);
+    }
+    let out = dir.join("merged");
+    let extra = ["--abort-on-worker-loss"];
+    let mut c = coordinator(&f, &addrs, &target.url, &out, &extra, Some(SECRET));
+    c.wait_for("fleet 2/2 workers");
+    let _ = workers[1].child.kill();
+    let (code, log) = c.finish(60);
+    assert_eq!(code, Some(3), "{log}");
+    assert!(log.contains("aborting: worker"), "{log}");
+    let (code, wlog) = workers[0].finish(30);
+    assert_eq!(code, Some(0), "{wlog}");
+    assert!(wlog.contains("coordinator asks to stop"), "{wlog}");
+    let ws = summary(&worker_folder(&dir.join("127.0.0.2")));
+    assert_eq!(ws["stopped_early"], true, "{ws}");
+    assert!(step_count(&ws) < 160, "{ws}");
+}
