@@ -210,13 +210,16 @@ where
             if !complete && !all_ended {
                 break;
             }
-            let (metrics, length) = pending.remove(&k).expect("key just seen");
+            let mut this = pending.remove(&k);
+            // Intervals nobody reported (all workers idle or lost) are released empty.
             while released.len() as u64 <= k {
                 let idx = released.len() as u64;
-                let (m, l) = if idx == k {
-                    (metrics.clone(), length)
-                } else {
-                    (f.empty.clone(), interval)
+                let (m, l) = match this.take() {
+                    Some(v) if idx == k => v,
+                    other => {
+                        this = other;
+                        (f.empty.clone(), interval)
+                    }
                 };
                 let r = IntervalReport {
                     index: idx,
