@@ -32,7 +32,7 @@ pub struct CoordinatorArgs {
     #[arg(long, default_value = "2m", requires = "expect")]
     pub expect_wait: String,
     /// With --expect: TLS certificate (PEM) to present; without it one is generated.
-    #[arg(long, requires = "key")]
+    #[arg(long, requires = "key", requires = "expect")]
     pub cert: Option<PathBuf>,
     /// Private key (PEM) of --cert.
     #[arg(long, requires = "cert")]

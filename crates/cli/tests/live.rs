@@ -594,3 +594,68 @@ fn abort_on_worker_loss_stops_the_others() {
     assert_eq!(ws["stopped_early"], true, "{ws}");
     assert!(step_count(&ws) < 160, "{ws}");
 }
+
+#[test]
+fn a_given_certificate_is_pinned_by_its_openssl_fingerprint() {
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: openssl not installed");
+        return;
+    }
+    let target = Target::start(&[]);
+    let dir = scratch("live-pem");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let o = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", "/CN=loadgen-worker"])
+        .args([
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            cert.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = std::process::Command::new("openssl")
+        .args([
+            "x509",
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+            "-in",
+            cert.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    // "sha256 Fingerprint=AB:CD:…"
+    let printed = String::from_utf8_lossy(&o.stdout);
+    let fp = printed.trim().rsplit('=').next().unwrap().to_string();
+    let f = write(&dir, "live.toml", &scenario("50/s", "1s"));
+    let pem = [
+        "--cert",
+        cert.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ];
+    let (mut w, addr) = worker("127.0.0.3", &dir.join("w"), &pem, SECRET);
+    assert!(w.seen.iter().any(|l| l.contains(&fp)) || w.wait_for(&fp).contains(&fp));
+    let out = dir.join("m");
+    let pin = ["--worker-fingerprint", &fp];
+    let mut c = coordinator(&f, &[addr], &target.url, &out, &pin, Some(SECRET));
+    let (code, log) = c.finish(60);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains(&fp), "{log}");
+    assert_eq!(step_count(&summary(&out)), 50);
+    let _ = w.finish(30);
+}
