@@ -90,6 +90,17 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
         .iter()
         .map(|d| RunPart::read(d).map_err(Fail::bad_input))
         .collect::<Result<Vec<_>, _>>()?;
+    let versions: std::collections::BTreeSet<&str> = parts
+        .iter()
+        .map(|p| p.info.loadgen_version.as_str())
+        .collect();
+    if versions.len() > 1 {
+        eprintln!(
+            "loadgen: warning: the folders were written by different loadgen versions ({}); \
+             their metrics files share one format, but the runs may not be comparable",
+            versions.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
     let merged = loadgen_dist::merge(
         &parts,
         MergeOptions {
