@@ -22,4 +22,12 @@ fi
 if command -v python3 >/dev/null 2>&1 && ! python3 -c "import hdrh" 2>/dev/null; then
     python3 -m pip install -q hdrhistogram >&2 || echo "test.sh: pip install hdrhistogram failed; that check will skip" >&2
 fi
+# Stripe's and Standard Webhooks' own Python libraries verify the webhook signatures.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c "import stripe, standardwebhooks" 2>/dev/null; then
+    python3 -m pip install -q stripe standardwebhooks >&2 || echo "test.sh: pip install stripe standardwebhooks failed; that check will skip" >&2
+fi
+# Python's `websockets` is the independent WebSocket server the ws tests compare counts with.
+if command -v python3 >/dev/null 2>&1 && ! python3 -c "import websockets" 2>/dev/null; then
+    python3 -m pip install -q websockets >&2 || echo "test.sh: pip install websockets failed; that check will skip" >&2
+fi
 exec cargo test --workspace --locked "$@"

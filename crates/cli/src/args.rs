@@ -147,6 +147,12 @@ pub struct TargetArgs {
     /// Server runtime threads.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Secret the webhook routes verify with (`whsec_` + base64; default: a demo secret).
+    #[arg(long, env = "LOADGEN_WEBHOOK_SECRET", default_value = loadgen_target::WebhookSecret::DEMO, hide_env_values = true, hide_default_value = true)]
+    pub webhook_secret: loadgen_target::WebhookSecret,
+    /// Delay before /api/payments/async calls back.
+    #[arg(long, default_value = "10ms")]
+    pub callback_delay: String,
     /// Misbehave on purpose: NAME or NAME=SHARE of /api/ requests (connections for refuse
     /// and tls), repeatable. NAME: refuse, tls, reset, reset-body, stall, slow, garbage,
     /// wrong-length, huge-body, 503, 429. Any request may also ask with the header

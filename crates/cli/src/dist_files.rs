@@ -96,7 +96,10 @@ impl DistFiles {
             error: id
                 .raw_text
                 .as_ref()
-                .and_then(|t| std::fs::write(out.join("scenario.toml"), t).err())
+                .and_then(|t| {
+                    let copy = loadgen_scenario::redact_secrets(t);
+                    std::fs::write(out.join("scenario.toml"), copy).err()
+                })
                 .map(|e| format!("scenario.toml: {e}")),
         }
     }

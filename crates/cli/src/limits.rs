@@ -34,9 +34,16 @@ pub fn ephemeral_ports() -> Option<u64> {
 }
 
 /// Refuses, before any traffic, a plan that needs more connections than this process may
-/// open. `connections` is the most VUs that can exist at once (one connection each);
-/// `embedded` doubles the files needed (the demo target's side lives in this process too).
-pub fn preflight(connections: u64, embedded: bool, nofile: u64) -> Result<(), String> {
+/// open. `connections` is the most VUs that can exist at once (one connection each, HTTP or
+/// WebSocket); `sources` is how many local addresses the client sockets are spread over
+/// (WebSocket `source_addrs`; each has its own ephemeral ports); `embedded` doubles the
+/// files needed (the demo target's side lives in this process too).
+pub fn preflight(
+    connections: u64,
+    sources: u64,
+    embedded: bool,
+    nofile: u64,
+) -> Result<(), String> {
     // Runtimes, the listener, stdio and result files.
     const SPARE: u64 = 64;
     let files = connections * if embedded { 2 } else { 1 } + SPARE;
@@ -44,17 +51,39 @@ pub fn preflight(connections: u64, embedded: bool, nofile: u64) -> Result<(), St
         return Err(format!(
             "the scenario may open {connections} connections ({files} files{}), but this process may open only {nofile} files. \
              Raise the limit (`ulimit -n {files}`; the hard limit is set in /etc/security/limits.conf or systemd's LimitNOFILE), \
-             lower max_vus/vus, or split the run with --segment across machines",
-            if embedded { " with the embedded target's side" } else { "" }
+             lower max_vus/vus, {}or split the run with --segment across machines",
+            if embedded { " with the embedded target's side" } else { "" },
+            if embedded { "run the target in another process (`loadgen target --listen ADDR`, then --target), " } else { "" }
         ));
     }
     if let Some(ports) = ephemeral_ports() {
-        if connections > ports {
+        let sources = sources.max(1);
+        if connections > ports * sources {
             return Err(format!(
-                "the scenario may open {connections} connections to one address, but the ephemeral port range has only {ports} ports. \
-                 Widen net.ipv4.ip_local_port_range, lower max_vus/vus, or split the run with --segment across machines"
+                "the scenario may open {connections} connections to one address from {sources} source address(es), but the ephemeral port range has only {ports} ports per source. \
+                 Widen net.ipv4.ip_local_port_range, spread WebSocket clients with source_addrs = [\"127.0.0.2\", \"127.0.0.3\", …], lower max_vus/vus, or split the run with --segment across machines"
             ));
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn preflight_counts_files_and_ports_per_source() {
+        assert!(preflight(15_000, 1, false, 20_000).is_ok());
+        let e = preflight(15_000, 1, true, 20_000).unwrap_err();
+        assert!(
+            e.contains("30064 files") && e.contains("loadgen target --listen"),
+            "{e}"
+        );
+        if let Some(ports) = ephemeral_ports() {
+            let e = preflight(ports + 1, 1, false, 0).unwrap_err();
+            assert!(e.contains("source_addrs"), "{e}");
+            assert!(preflight(ports + 1, 2, false, 0).is_ok());
+        }
+    }
 }

@@ -104,7 +104,11 @@ pub fn write_all(out: &Path, a: &Assembled<'_>) -> Result<(u8, RunSummary), Fail
         )
         .with_context(ctx)?;
     if let Some(text) = a.raw_scenario {
-        std::fs::write(out.join("scenario.toml"), text).with_context(ctx)?;
+        std::fs::write(
+            out.join("scenario.toml"),
+            loadgen_scenario::redact_secrets(text),
+        )
+        .with_context(ctx)?;
     }
     let results = loadgen_scenario::evaluate_all(
         &a.sc.thresholds,

@@ -130,8 +130,19 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
             loadgen_scenario::ModelSpec::Closed { stages, .. } => stages.max_vus(),
         })
         .sum();
-    limits::preflight(segment.share_of(connections), embedded.is_some(), nofile)
-        .map_err(|e| Fail::bad_input(anyhow::anyhow!(e)))?;
+    let sources = sc
+        .workloads
+        .iter()
+        .filter_map(|w| w.ws.as_ref().map(|ws| ws.source_count()))
+        .min()
+        .unwrap_or(1);
+    limits::preflight(
+        segment.share_of(connections),
+        sources,
+        embedded.is_some(),
+        nofile,
+    )
+    .map_err(|e| Fail::bad_input(anyhow::anyhow!(e)))?;
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
 
     let threads = a
@@ -296,6 +307,14 @@ fn embedded_config(
         seed: spec.seed,
         worker_threads: spec.threads,
         faults: Vec::new(),
+        webhook_secret: spec
+            .webhook_secret
+            .as_ref()
+            .map(|s| loadgen_target::WebhookSecret::new(s.expose()))
+            .unwrap_or_default(),
+        callback_delay: spec
+            .callback_delay
+            .unwrap_or(loadgen_target::TargetConfig::default().callback_delay),
     })
 }
 

@@ -12,6 +12,9 @@ pub fn run(a: &TargetArgs) -> Result<()> {
         seed: a.seed,
         worker_threads: a.threads,
         faults: a.faults.clone(),
+        webhook_secret: a.webhook_secret.clone(),
+        callback_delay: loadgen_scenario::parse_duration(&a.callback_delay)
+            .map_err(|e| anyhow::anyhow!("--callback-delay: {e}"))?,
     };
     loadgen_target::serve_blocking(cfg, a.listen, |addr| {
         // Tests read this line to learn the port when listening on port 0.

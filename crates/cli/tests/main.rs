@@ -11,3 +11,5 @@ mod runs;
 mod shared_nothing;
 mod signals;
 mod validate;
+mod webhooks;
+mod ws;

@@ -79,6 +79,7 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, String> {
             name: "adhoc".into(),
             start: Duration::ZERO,
             model,
+            ws: None,
             steps: vec![StepSpec {
                 name: "request".into(),
                 http: HttpStepSpec {
@@ -87,6 +88,7 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, String> {
                     headers: a.headers.clone(),
                     body: a.body.clone().map(BodySpec::Text),
                 },
+                webhook: None,
                 expect: ExpectSpec::default(),
             }],
         }],

@@ -20,6 +20,18 @@ pub enum BuildError {
         #[source]
         source: loadgen_http::HttpError,
     },
+    /// A webhook or callback workload could not be built.
+    #[error(transparent)]
+    Webhook(crate::webhook_step::WebhookBuildError),
+    /// The WebSocket layer rejected a workload (URL, host, TLS, header).
+    #[error("workload `{workload}`: {source}")]
+    Ws {
+        /// Workload name.
+        workload: String,
+        /// What was wrong.
+        #[source]
+        source: loadgen_ws::WsError,
+    },
     /// A header name or value that HTTP does not allow.
     #[error("workload `{workload}`: invalid header `{name}`")]
     Header {
@@ -45,6 +57,9 @@ pub fn build_plan(scenario: &Scenario, base_url: &str) -> Result<Plan, BuildErro
 }
 
 fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Workload, BuildError> {
+    if let Some(ws) = &w.ws {
+        return crate::ws_workload::build(w, ws, base_url, engine_model(&w.model));
+    }
     let http_err = |source| BuildError::Http {
         workload: w.name.clone(),
         source,
@@ -69,6 +84,10 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
             v.parse().map_err(|_| header())?,
         ));
     }
+    let model = engine_model(&w.model);
+    if crate::webhook_step::is_webhook_workload(w) {
+        return crate::webhook_step::build(sc, w, base_url, model).map_err(BuildError::Webhook);
+    }
     let requests = w
         .steps
         .iter()
@@ -76,7 +95,13 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
         .collect::<Result<Vec<_>, _>>()?;
     let factory = HttpFactory::new(Arc::new(cfg), requests).map_err(http_err)?;
     let steps = w.steps.iter().map(|s| s.name.clone()).collect();
-    let model = match &w.model {
+    Ok(Workload::new(w.name.clone(), steps, model, factory)
+        .starting_at(w.start)
+        .with_custom(w.custom_metrics()))
+}
+
+fn engine_model(m: &ModelSpec) -> Model {
+    match m {
         ModelSpec::Open {
             rate,
             duration,
@@ -99,10 +124,7 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
             think: *think,
             iterations: *iterations,
         }),
-    };
-    Ok(Workload::new(w.name.clone(), steps, model, factory)
-        .starting_at(w.start)
-        .with_custom(w.custom_metrics()))
+    }
 }
 
 fn request(sc: &Scenario, w: &WorkloadSpec, s: &StepSpec) -> Result<RequestSpec, BuildError> {

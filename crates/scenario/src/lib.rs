@@ -52,18 +52,22 @@ pub mod pattern;
 pub mod payload;
 pub mod prometheus;
 mod raw;
+mod redact;
 pub mod results;
 pub mod saturation;
 mod summary;
 mod threshold;
 mod units;
 mod validate;
+pub mod webhook_step;
+mod ws_workload;
 
 pub use build::{build_plan, BuildError};
 pub use error::{Problem, ScenarioError};
 pub use interpolate::{interpolate, InterpolationError};
 pub use live::LiveThresholds;
 pub use model::*;
+pub use redact::{redact_secrets, REDACTED_SECRET};
 pub use summary::{
     Percentiles, RunSummary, StepSummary, ThresholdSummary, Totals, WorkloadSummary, SCHEMA_VERSION,
 };
@@ -72,6 +76,7 @@ pub use threshold::{
     Threshold, ThresholdResult,
 };
 pub use units::{parse_duration, parse_rate, parse_share};
+pub use ws_workload::{max_connections, WsSpec};
 
 use error::Locator;
 use std::path::Path;

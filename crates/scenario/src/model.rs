@@ -55,6 +55,10 @@ pub struct EmbeddedSpec {
     pub seed: u64,
     /// Server threads.
     pub threads: usize,
+    /// Secret the webhook routes verify with (`None`: the target's demo secret).
+    pub webhook_secret: Option<loadgen_webhook::Secret>,
+    /// Delay before the async endpoint calls back (`None`: the target's default).
+    pub callback_delay: Option<Duration>,
 }
 
 impl Default for EmbeddedSpec {
@@ -64,6 +68,8 @@ impl Default for EmbeddedSpec {
             error_rate: 0.0,
             seed: 1,
             threads: 1,
+            webhook_secret: None,
+            callback_delay: None,
         }
     }
 }
@@ -119,12 +125,20 @@ pub struct WorkloadSpec {
     pub model: ModelSpec,
     /// Steps run in order by every iteration.
     pub steps: Vec<StepSpec>,
+    /// A WebSocket workload (`[workload.ws]`) instead of HTTP steps.
+    pub ws: Option<crate::ws_workload::WsSpec>,
 }
 
 impl WorkloadSpec {
     /// The custom metrics this workload's sessions record, in the order they record them
     /// (plain HTTP workloads record none).
     pub fn custom_metrics(&self) -> Vec<CustomMetric> {
+        if crate::webhook_step::is_webhook_workload(self) {
+            return crate::webhook_step::custom_metrics(self);
+        }
+        if self.ws.is_some() {
+            return loadgen_ws::custom_metrics();
+        }
         Vec::new()
     }
 }
@@ -161,8 +175,10 @@ pub enum ModelSpec {
 pub struct StepSpec {
     /// Unique within its workload.
     pub name: String,
-    /// The request.
+    /// The request (for webhook and callback steps: POST to their path).
     pub http: HttpStepSpec,
+    /// A webhook delivery or callback step (`webhook = {…}` / `callback = {…}`).
+    pub webhook: Option<crate::webhook_step::WebhookStepSpec>,
     /// What counts as success.
     pub expect: ExpectSpec,
 }
@@ -233,7 +249,12 @@ impl Scenario {
         if let Some(d) = duration {
             self.duration = d;
             for w in &mut self.workloads {
+                let old = w.model.duration();
                 w.model.set_duration(d);
+                if let Some(ws) = &mut w.ws {
+                    // A hold fits its schedule (checked when validated); keep it so.
+                    ws.scale_hold(old, w.model.duration());
+                }
             }
         }
     }

@@ -43,6 +43,8 @@ pub struct RawEmbedded {
     pub error_rate: Option<S<f64>>,
     pub seed: Option<u64>,
     pub threads: Option<S<u64>>,
+    pub webhook_secret: Option<S<String>>,
+    pub callback_delay: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,6 +82,7 @@ pub struct RawWorkload {
     pub stages: Option<S<Vec<S<RawStage>>>>,
     #[serde(default)]
     pub step: Vec<S<RawStep>>,
+    pub ws: Option<S<crate::ws_workload::RawWs>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -94,6 +97,8 @@ pub struct RawStage {
 pub struct RawStep {
     pub name: S<String>,
     pub http: Option<S<RawHttpStep>>,
+    pub webhook: Option<S<toml::Table>>,
+    pub callback: Option<S<toml::Table>>,
     pub expect: Option<S<RawExpect>>,
 }
 

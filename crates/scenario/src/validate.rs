@@ -12,24 +12,24 @@ use loadgen_engine::{Spacing, ThinkTime, VuStages};
 use std::collections::HashSet;
 use std::time::Duration;
 
-struct Checker<'a> {
+pub(crate) struct Checker<'a> {
     loc: Locator<'a>,
-    problems: Vec<Problem>,
+    pub(crate) problems: Vec<Problem>,
 }
 
 impl Checker<'_> {
-    fn at<T>(&mut self, s: &S<T>, field: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn at<T>(&mut self, s: &S<T>, field: impl Into<String>, message: impl Into<String>) {
         self.problems
             .push(self.loc.problem(s.span().start, field, message));
     }
 
-    fn duration(&mut self, s: &S<String>, field: &str) -> Option<Duration> {
+    pub(crate) fn duration(&mut self, s: &S<String>, field: &str) -> Option<Duration> {
         parse_duration(s.get_ref())
             .map_err(|m| self.at(s, field, m))
             .ok()
     }
 
-    fn rate(&mut self, s: &S<String>, field: &str) -> Option<f64> {
+    pub(crate) fn rate(&mut self, s: &S<String>, field: &str) -> Option<f64> {
         parse_rate(s.get_ref())
             .map_err(|m| self.at(s, field, m))
             .ok()
@@ -206,11 +206,21 @@ fn target(c: &mut Checker<'_>, raw: &RawScenario) -> TargetSpec {
             emb.threads = *t.get_ref() as usize;
         }
         emb.seed = e.seed.unwrap_or(emb.seed);
+        if let Some(s) = &e.webhook_secret {
+            emb.webhook_secret = Some(loadgen_webhook::Secret::new(s.get_ref().as_str()));
+        }
+        if let Some(d) = &e.callback_delay {
+            emb.callback_delay = c.duration(d, "embedded.callback_delay");
+        }
     }
     match &raw.target {
         None => TargetSpec::Embedded(emb),
         Some(t) if t.get_ref() == "embedded" => TargetSpec::Embedded(emb),
-        Some(t) if t.get_ref().starts_with("http://") || t.get_ref().starts_with("https://") => {
+        Some(t)
+            if ["http://", "https://", "ws://", "wss://"]
+                .iter()
+                .any(|s| t.get_ref().starts_with(s)) =>
+        {
             TargetSpec::Url(t.get_ref().clone())
         }
         Some(t) => {
@@ -288,11 +298,21 @@ fn workload(
             None
         }
     };
-    if w.step.is_empty() {
+    let ws =
+        w.ws.as_ref()
+            .and_then(|ws| crate::ws_workload::validate(c, ws, &f("ws")));
+    if let (Some(_), Some(step)) = (&w.ws, w.step.first()) {
+        c.at(
+            step,
+            f("step"),
+            "a ws workload has no [[workload.step]] (its script is in [workload.ws])",
+        );
+    }
+    if w.step.is_empty() && w.ws.is_none() {
         c.at(
             &w.name,
             f("step"),
-            "a workload needs at least one [[workload.step]]",
+            "a workload needs at least one [[workload.step]] (or a [workload.ws] table)",
         );
     }
     let mut names = HashSet::new();
@@ -310,11 +330,18 @@ fn workload(
             steps.push(spec);
         }
     }
+    if let Some(m) = crate::webhook_step::mixed(&steps) {
+        c.at(&w.name, f("step"), m);
+    }
+    if let (Some(m), Some(spec), Some(raw)) = (&model, &ws, &w.ws) {
+        crate::ws_workload::check_hold(c, raw, spec, m, &f("ws.hold"));
+    }
     Some(WorkloadSpec {
         name: w.name.get_ref().clone(),
         start,
         model: model?,
         steps,
+        ws,
     })
 }
 
@@ -597,6 +624,29 @@ fn think_time(c: &mut Checker<'_>, t: &S<toml::Value>, field: &str) -> Option<Th
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 fn step(c: &mut Checker<'_>, s: &RawStep, field: &str, payloads: &[String]) -> Option<StepSpec> {
+    if let Some((key, table)) = crate::webhook_step::raw_table(s) {
+        return match crate::webhook_step::parse(s, payloads) {
+            Ok((spec, status)) => Some(StepSpec {
+                name: s.name.get_ref().clone(),
+                http: HttpStepSpec {
+                    method: "POST".into(),
+                    path: spec.path().to_string(),
+                    headers: Vec::new(),
+                    body: None,
+                },
+                webhook: Some(spec),
+                expect: ExpectSpec {
+                    status,
+                    ..ExpectSpec::default()
+                },
+            }),
+            Err((sub, message)) => {
+                let sub = if sub.is_empty() { key.to_string() } else { sub };
+                c.at(table, format!("{field}.{sub}"), message);
+                None
+            }
+        };
+    }
     let Some(http) = &s.http else {
         c.at(
             &s.name,
@@ -710,6 +760,7 @@ fn step(c: &mut Checker<'_>, s: &RawStep, field: &str, payloads: &[String]) -> O
                 .collect(),
             body,
         },
+        webhook: None,
         expect,
     })
 }
@@ -743,10 +794,9 @@ fn thresholds(
                 );
             }
             if let Some(s) = &filter.step {
-                if !workloads
-                    .iter()
-                    .any(|w| w.steps.iter().any(|st| st.name == *s))
-                {
+                if !workloads.iter().any(|w| {
+                    w.steps.iter().any(|st| st.name == *s) || crate::ws_workload::has_step(w, s)
+                }) {
                     return Err(format!("no step is named `{s}`"));
                 }
             }

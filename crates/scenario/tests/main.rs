@@ -183,3 +183,4 @@ fn syntax_errors_are_located() {
 
 mod fuzz;
 mod schedules;
+mod ws;

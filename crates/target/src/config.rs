@@ -1,15 +1,18 @@
 //! What the CLI (or a test) tells the target to do.
 
-use crate::{FaultRule, LatencyModel, TargetError};
+use crate::{FaultRule, LatencyModel, TargetError, WebhookSecret};
+
+use std::time::Duration;
 
 /// Behaviour of the demo target. Built by the caller; checked by [`TargetConfig::validate`]
 /// (which [`crate::spawn`] and [`crate::serve_blocking`] call).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TargetConfig {
-    /// Service delay added to each API request (`/api/...`), not to `/health` or
-    /// `/__counters`.
+    /// Service delay added to each API request (`/api/...`) and webhook delivery
+    /// (`/webhooks/...`), not to `/health` or `/__counters`.
     pub latency: LatencyModel,
-    /// Share (0..=1) of API requests answered `500 {"error":"injected"}`.
+    /// Share (0..=1) of API requests and webhook deliveries answered
+    /// `500 {"error":"injected"}` (before any processing, so a retry is not a duplicate).
     pub error_rate: f64,
     /// Seed for latency and error injection.
     pub seed: u64,
@@ -18,6 +21,10 @@ pub struct TargetConfig {
     /// Fault modes drawn for `/api/` requests (and connections), besides the ones asked
     /// for by the `x-loadgen-fault` header.
     pub faults: Vec<FaultRule>,
+    /// Secret the webhook routes verify signatures with (`whsec_` + base64).
+    pub webhook_secret: WebhookSecret,
+    /// How long after accepting `/api/payments/async` the target calls back.
+    pub callback_delay: Duration,
 }
 
 impl Default for TargetConfig {
@@ -28,6 +35,8 @@ impl Default for TargetConfig {
             seed: 0,
             worker_threads: 1,
             faults: Vec::new(),
+            webhook_secret: WebhookSecret::default(),
+            callback_delay: Duration::from_millis(10),
         }
     }
 }
@@ -56,6 +65,9 @@ impl TargetConfig {
             .sum();
         if conn_share > 1.0 + 1e-9 || req_share > 1.0 + 1e-9 {
             problems.push("fault shares add up to more than 100%".to_string());
+        }
+        if let Err(reason) = self.webhook_secret.standard_key() {
+            problems.push(reason);
         }
         if let Err(reason) = self.latency.validate() {
             problems.push(format!("latency {}: {reason}", self.latency));

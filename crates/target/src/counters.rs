@@ -18,9 +18,11 @@ pub(crate) enum Route {
     ListPayments = 2,
     Health = 3,
     Other = 4,
+    Webhook = 5,
+    AsyncPayment = 6,
 }
 
-const ROUTES: usize = 5;
+const ROUTES: usize = 7;
 /// Statuses 100..=599 each get a slot.
 const FIRST_STATUS: u16 = 100;
 const STATUSES: usize = 500;
@@ -32,6 +34,7 @@ pub(crate) struct Counters {
     by_status: Box<[AtomicU64]>,
     injected_errors: AtomicU64,
     faults: [AtomicU64; Fault::ALL.len()],
+    ws: crate::ws_counters::WsCounters,
 }
 
 impl Counters {
@@ -42,6 +45,7 @@ impl Counters {
             by_status: (0..STATUSES).map(|_| AtomicU64::new(0)).collect(),
             injected_errors: AtomicU64::new(0),
             faults: Default::default(),
+            ws: Default::default(),
         }
     }
 
@@ -70,7 +74,13 @@ impl Counters {
         self.injected_errors.fetch_add(1, Relaxed);
     }
 
+    /// The WebSocket counters.
+    pub(crate) fn ws(&self) -> &crate::ws_counters::WsCounters {
+        &self.ws
+    }
+
     pub(crate) fn reset(&self) {
+        self.ws.reset();
         self.requests_total.store(0, Relaxed);
         self.injected_errors.store(0, Relaxed);
         for c in self
@@ -98,6 +108,8 @@ impl Counters {
                 list_payments: route(Route::ListPayments),
                 health: route(Route::Health),
                 other: route(Route::Other),
+                webhook: route(Route::Webhook),
+                async_payment: route(Route::AsyncPayment),
             },
             by_status,
             injected_errors: self.injected_errors.load(Relaxed),
@@ -107,6 +119,8 @@ impl Counters {
                 .map(|(f, c)| (f.name().to_string(), c.load(Relaxed)))
                 .filter(|&(_, n)| n > 0)
                 .collect(),
+            webhooks: Default::default(),
+            ws: self.ws.snapshot(),
         }
     }
 }
@@ -121,6 +135,12 @@ pub struct CountersSnapshot {
     pub by_status: BTreeMap<u16, u64>,
     /// Requests answered `500 {"error":"injected"}`.
     pub injected_errors: u64,
+    /// WebSocket connections and messages (`/ws/...`; upgrades are not counted as requests).
+    #[serde(default)]
+    pub ws: crate::ws_counters::WsCounts,
+    /// Webhook verification, de-duplication and callbacks (see `webhooks.rs`).
+    #[serde(default)]
+    pub webhooks: crate::WebhookCounts,
     /// Faults served, by name (`reset`, `503`, …); faults never served are absent.
     #[serde(default)]
     pub faults: BTreeMap<String, u64>,
@@ -148,6 +168,12 @@ pub struct RouteCounts {
     pub list_payments: u64,
     pub health: u64,
     pub other: u64,
+    /// `POST /webhooks/stripe` and `/webhooks/standard`.
+    #[serde(default)]
+    pub webhook: u64,
+    /// `POST /api/payments/async`.
+    #[serde(default)]
+    pub async_payment: u64,
 }
 
 #[cfg(test)]

@@ -5,8 +5,14 @@
 //! routes, their validation and built-to-fail rejections, injected latency and errors, and
 //! the server-side request counters a test compares with what the load generator reported.
 //!
+//! WebSocket endpoints (`/ws/echo`, `/ws/market`, `/ws/orders`) are served on the same port
+//! (see `ws.rs`); their connections and messages have their own counters.
+//!
 //! It must not know about scenarios, the engine, the client crates or the command line: the
 //! CLI parses flags into a [`TargetConfig`] and calls [`spawn`] or [`serve_blocking`].
+//!
+//! Signed webhook receivers (`/webhooks/stripe`, `/webhooks/standard`) and the async
+//! endpoint that calls back (`/api/payments/async`) live in `webhooks.rs`.
 //!
 //! # Guarantees
 //!
@@ -36,6 +42,9 @@ mod latency;
 mod routes;
 mod server;
 mod store;
+mod webhooks;
+mod ws;
+mod ws_counters;
 
 pub use config::TargetConfig;
 pub use counters::{CountersSnapshot, RouteCounts};
@@ -43,3 +52,5 @@ pub use error::TargetError;
 pub use faults::{Fault, FaultRule, FAULT_HEADER, HUGE_BODY, SLOW_BYTE_DELAY};
 pub use latency::LatencyModel;
 pub use server::{serve_blocking, spawn, TargetHandle};
+pub use webhooks::{WebhookCounts, WebhookSecret, TOLERANCE_SECS};
+pub use ws_counters::WsCounts;

@@ -18,6 +18,7 @@ use crate::counters::{Counters, Route};
 use crate::faults::{Fault, FaultPlan};
 use crate::latency::LatencySampler;
 use crate::store::{Payment, Store, DEFAULT_CAPACITY};
+use crate::webhooks::{Provider, Webhooks};
 use crate::TargetConfig;
 
 /// Request bodies larger than this are answered 413.
@@ -29,6 +30,7 @@ pub(crate) type Body = Full<Bytes>;
 #[derive(Debug)]
 pub(crate) struct App {
     pub(crate) counters: Counters,
+    webhooks: Webhooks,
     store: Store,
     latency: LatencySampler,
     error_rate: f64,
@@ -46,6 +48,8 @@ enum Endpoint {
     Health,
     Counters,
     ResetCounters,
+    Webhook(crate::webhooks::Provider),
+    AsyncPayment,
     NotFound,
 }
 
@@ -54,6 +58,9 @@ impl Endpoint {
         let path = uri.path();
         match (method, path) {
             (&Method::POST, "/api/payments") => Endpoint::CreatePayment,
+            (&Method::POST, "/webhooks/stripe") => Endpoint::Webhook(Provider::Stripe),
+            (&Method::POST, "/webhooks/standard") => Endpoint::Webhook(Provider::Standard),
+            (&Method::POST, "/api/payments/async") => Endpoint::AsyncPayment,
             (&Method::GET, "/api/payments") => {
                 Endpoint::ListPayments(api::parse_limit(uri.query()))
             }
@@ -77,6 +84,8 @@ impl Endpoint {
             Endpoint::GetPayment(_) => Some(Route::GetPayment),
             Endpoint::ListPayments(_) => Some(Route::ListPayments),
             Endpoint::Health => Some(Route::Health),
+            Endpoint::Webhook(_) => Some(Route::Webhook),
+            Endpoint::AsyncPayment => Some(Route::AsyncPayment),
             Endpoint::Counters | Endpoint::ResetCounters => None,
             Endpoint::NotFound if path == "/__counters" || path == "/__counters/reset" => None,
             Endpoint::NotFound => Some(Route::Other),
@@ -88,6 +97,7 @@ impl App {
     pub(crate) fn new(cfg: &TargetConfig) -> Result<Self, String> {
         Ok(App {
             counters: Counters::new(),
+            webhooks: Webhooks::new(&cfg.webhook_secret, cfg.callback_delay)?,
             store: Store::new(DEFAULT_CAPACITY),
             latency: LatencySampler::new(cfg.latency)?,
             error_rate: cfg.error_rate,
@@ -121,6 +131,9 @@ impl App {
         req: Request<Incoming>,
         rng_seed: u64,
     ) -> Result<Response<Body>, Infallible> {
+        if crate::ws::is_ws_path(req.uri().path()) {
+            return Ok(crate::ws::upgrade(self, req));
+        }
         let endpoint = Endpoint::classify(req.method(), req.uri());
         let Some(route) = endpoint.route(req.uri().path()) else {
             return Ok(self.counters_endpoint(endpoint));
@@ -135,11 +148,23 @@ impl App {
         Ok(response)
     }
 
+    pub(crate) fn reset_webhooks(&self) {
+        self.webhooks.reset();
+    }
+
+    /// Every counter, webhook ones included.
+    pub(crate) fn snapshot(&self) -> crate::CountersSnapshot {
+        let mut s = self.counters.snapshot();
+        s.webhooks = self.webhooks.snapshot();
+        s
+    }
+
     fn counters_endpoint(&self, endpoint: Endpoint) -> Response<Body> {
         match endpoint {
-            Endpoint::Counters => json_value(StatusCode::OK, &self.counters.snapshot()),
+            Endpoint::Counters => json_value(StatusCode::OK, &self.snapshot()),
             Endpoint::ResetCounters => {
                 self.counters.reset();
+                self.webhooks.reset();
                 json(StatusCode::OK, Bytes::from_static(br#"{"status":"ok"}"#))
             }
             _ => reject(Rejection::NotFound),
@@ -162,8 +187,11 @@ impl App {
             .get("idempotency-key")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
+        let incoming = crate::webhooks::Incoming::from_headers(req.headers());
         let body = match endpoint {
-            Endpoint::CreatePayment => Some(read_body(req.into_body()).await),
+            Endpoint::CreatePayment | Endpoint::Webhook(_) | Endpoint::AsyncPayment => {
+                Some(read_body(req.into_body()).await)
+            }
             _ => None,
         };
         if !delay.is_zero() {
@@ -175,6 +203,12 @@ impl App {
         }
         let result = match (endpoint, body) {
             (Endpoint::CreatePayment, Some(body)) => body.and_then(|b| self.create(&b, header_key)),
+            (Endpoint::Webhook(p), Some(body)) => {
+                body.map(|b| answer(self.webhooks.deliver(p, &incoming, &b)))
+            }
+            (Endpoint::AsyncPayment, Some(body)) => {
+                body.map(|b| answer(self.webhooks.accept_async(&incoming, &b)))
+            }
             (Endpoint::GetPayment(id), _) => id
                 .and_then(|id| self.store.get(id))
                 .map(|p| json_value(StatusCode::OK, &*p))
@@ -208,6 +242,10 @@ async fn read_body(body: Incoming) -> Result<Bytes, Rejection> {
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(Rejection::PayloadTooLarge),
         Err(_) => Err(Rejection::BadRequest),
     }
+}
+
+fn answer((status, body): crate::webhooks::Answer) -> Response<Body> {
+    json(status, Bytes::from_static(body))
 }
 
 fn reject(rejection: Rejection) -> Response<Body> {

@@ -63,12 +63,13 @@ impl TargetHandle {
 
     /// The server-side request counters, as `GET /__counters` would return them.
     pub fn counters(&self) -> CountersSnapshot {
-        self.app.counters.snapshot()
+        self.app.snapshot()
     }
 
     /// Zeroes the counters, like `POST /__counters/reset`.
     pub fn reset_counters(&self) {
         self.app.counters.reset();
+        self.app.reset_webhooks();
     }
 
     /// Stops accepting, lets open connections finish (at most a few seconds) and joins the
@@ -326,7 +327,7 @@ fn serve_connection(
                 Ok::<_, Infallible>(response)
             }
         });
-        let connection = builder.serve_connection(TokioIo::new(stream), service);
+        let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
         if let Err(e) = watcher.watch(connection).await {
             tracing::debug!(connection = id, error = %e, "target: connection ended with an error");
         }

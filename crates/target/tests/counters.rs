@@ -50,6 +50,7 @@ async fn counters_match_requests_sent_per_route_and_status() {
             list_payments: 2,
             health: 3,
             other: 2,
+            ..RouteCounts::default()
         },
         by_status: BTreeMap::from([
             (200, 3 + 1 + 3),
@@ -60,7 +61,9 @@ async fn counters_match_requests_sent_per_route_and_status() {
             (422, 1),
         ]),
         injected_errors: 0,
+        ws: Default::default(),
         faults: BTreeMap::new(),
+        ..CountersSnapshot::default()
     };
     assert_eq!(target.counters(), expected);
     let served: CountersSnapshot =

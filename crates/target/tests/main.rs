@@ -5,3 +5,4 @@ mod counters;
 mod injection;
 mod lifecycle;
 mod support;
+mod webhooks;

@@ -26,6 +26,7 @@ pub fn config(latency: LatencyModel, error_rate: f64) -> TargetConfig {
         seed: 7,
         worker_threads: 1,
         faults: Vec::new(),
+        ..TargetConfig::default()
     }
 }
 

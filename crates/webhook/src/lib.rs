@@ -1,11 +1,39 @@
 //! Signed webhook deliveries and the asynchronous-callback sink.
 //!
 //! This crate owns the payment providers' signature schemes (Stripe, GitHub, Standard
-//! Webhooks, Square, Shopify and a generic HMAC scheme), event envelopes for payment events,
-//! provider-like delivery with retries, and the loopback callback sink that measures
-//! request-sent → callback-received latency.
+//! Webhooks, Square, Shopify and a generic HMAC scheme, [`sign`]), event envelopes for payment
+//! events ([`event`]), provider-like delivery with retries and built-to-fail deliveries
+//! ([`delivery`]), and the loopback callback sink that measures request-sent →
+//! callback-received latency ([`sink`]). [`WebhookFactory`] implements the engine's session
+//! seam for webhook workloads; [`metrics`] lists the custom metrics their sessions record.
 //!
 //! It must not know about scenario files, the command line or the embedded target; it sees
-//! secrets only as bytes handed to it and never writes them anywhere.
+//! secrets only as a [`Secret`] handed to it (whose `Debug` prints `***`) and never writes
+//! them anywhere.
+//!
+//! Requests go out over plain HTTP/1.1 on one keep-alive connection per VU (hyper's client
+//! connection); faults are classified by `loadgen_http::classify` and answers judged by
+//! `loadgen_http::Expect`, as in the HTTP crate.
 
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod conn;
+pub mod delivery;
+mod error;
+pub mod event;
+pub mod metrics;
+mod secret;
+mod session;
+pub mod sign;
+pub mod sink;
+
+pub use delivery::{Fault, FaultMix, RetryPolicy};
+pub use error::WebhookError;
+pub use event::EventMix;
+pub use secret::Secret;
+pub use session::{
+    CallbackStep, DeliveryStep, StepKind, WebhookClient, WebhookFactory, WebhookSession, STALE_BY,
+};
+pub use sign::{Algorithm, Encoding, GenericScheme, Message, Scheme, Signed, Signer};
+pub use sink::CallbackSink;

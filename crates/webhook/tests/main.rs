@@ -1,1 +1,5 @@
 //! Integration tests for loadgen-webhook.
+
+mod callbacks;
+mod providers;
+mod signatures;

@@ -35,8 +35,11 @@ where
     let plan = loadgen_scenario::build_plan(&a.scenario, &a.base_url)
         .map_err(|e| DistError::Protocol(e.to_string()))?;
     std::fs::create_dir_all(&a.out).map_err(|e| DistError::io(&a.out, e))?;
-    std::fs::write(a.out.join("scenario.toml"), &a.text)
-        .map_err(|e| DistError::io(a.out.join("scenario.toml"), e))?;
+    std::fs::write(
+        a.out.join("scenario.toml"),
+        loadgen_scenario::redact_secrets(&a.text),
+    )
+    .map_err(|e| DistError::io(a.out.join("scenario.toml"), e))?;
     let info = RunInfo {
         format_version: FORMAT_VERSION,
         loadgen_version: env!("CARGO_PKG_VERSION").to_string(),

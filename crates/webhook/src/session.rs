@@ -1,0 +1,653 @@
+//! [`WebhookFactory`] and its sessions: the engine's seam for delivery and callback steps.
+//!
+//! A step is recorded once, as a whole: a delivery's latency runs from its intended start to
+//! the answer of its last attempt (backoff included), its outcome is the last attempt's; the
+//! attempts themselves go to the `webhook_first_attempt` and `webhook_retry_latency` trends.
+//! A callback step's latency is its synchronous answer; the request-sent → callback-received
+//! time goes to `callback_latency`, and a callback missing at the deadline makes the step a
+//! `Timeout` (and a miss in `callback_received`).
+
+use crate::conn::{Answer, Conn};
+use crate::delivery::{Fault, FaultMix, RetryPolicy};
+use crate::error::WebhookError;
+use crate::event::{write_envelope, EventMix};
+use crate::metrics as m;
+use crate::sign::{Message, Scratch, Signer};
+use crate::sink::{correlation_text, CallbackSink, CALLBACK_URL_HEADER, CORRELATION_HEADER};
+use bytes::{Bytes, BytesMut};
+use http::header::{CONTENT_TYPE, HOST};
+use http::{HeaderName, HeaderValue, Method, Request};
+use http_body_util::Full;
+use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, StepSample, VuInfo};
+use loadgen_http::{BaseUrl, BodySource, Expect};
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+use std::fmt::Write as _;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::time::Instant;
+
+/// How far in the past a stale delivery's timestamp is (twice the usual 5-minute window).
+pub const STALE_BY: Duration = Duration::from_secs(600);
+
+/// One signed-delivery step.
+#[derive(Clone)]
+pub struct DeliveryStep {
+    /// Step name.
+    pub name: String,
+    /// Path (and query) under the base URL.
+    pub path: String,
+    /// Scheme and key.
+    pub signer: Signer,
+    /// Event types by weight.
+    pub events: EventMix,
+    /// Writes each event's payment object (`data.object`); `None`: a small fixed object.
+    pub object: Option<Arc<dyn BodySource>>,
+    /// Retries of failed deliveries.
+    pub retry: RetryPolicy,
+    /// Deliveries built to fail.
+    pub faults: FaultMix,
+    /// What a valid delivery's answer must be (status only; empty: any 2xx).
+    pub expect: Expect,
+    /// Extra headers on every attempt.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// One request-then-callback step.
+#[derive(Clone)]
+pub struct CallbackStep {
+    /// Step name.
+    pub name: String,
+    /// Method.
+    pub method: Method,
+    /// Path (and query) under the base URL.
+    pub path: String,
+    /// JSON body written per request; `None`: a fixed body (below) or none.
+    pub body: Option<Arc<dyn BodySource>>,
+    /// Fixed JSON body, when no generator writes one.
+    pub json: Option<String>,
+    /// How long after the request is sent the callback may arrive.
+    pub within: Duration,
+    /// What the synchronous answer must be (status only; empty: any 2xx).
+    pub expect: Expect,
+    /// Extra headers.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// A step of a webhook workload.
+#[derive(Clone)]
+pub enum StepKind {
+    /// Signed deliveries.
+    Delivery(Box<DeliveryStep>),
+    /// Request, then wait for the callback.
+    Callback(Box<CallbackStep>),
+}
+
+impl StepKind {
+    /// The step's name.
+    pub fn name(&self) -> &str {
+        match self {
+            StepKind::Delivery(d) => &d.name,
+            StepKind::Callback(c) => &c.name,
+        }
+    }
+}
+
+/// Connection settings of a webhook workload.
+#[derive(Debug, Clone)]
+pub struct WebhookClient {
+    /// Where deliveries go (plain `http://` only).
+    pub base: BaseUrl,
+    /// Connect timeout.
+    pub connect_timeout: Duration,
+    /// Whole-attempt timeout.
+    pub request_timeout: Duration,
+    /// Headers on every request.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+}
+
+/// Makes one session per VU.
+pub struct WebhookFactory {
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for WebhookFactory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookFactory")
+            .field("addr", &self.shared.addr)
+            .field("sink", &self.shared.sink)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Shared {
+    steps: Vec<StepKind>,
+    addr: SocketAddr,
+    authority: HeaderValue,
+    prefix: String,
+    client: WebhookClient,
+    sink: Option<CallbackSink>,
+    callback_url: HeaderValue,
+    /// Index of the first callback metric (see `metrics::callback_base`).
+    callback_base: usize,
+    /// Distinguishes this run's event ids from an earlier run's against the same target.
+    nonce: u32,
+}
+
+impl WebhookFactory {
+    /// Resolves the target, checks the steps and starts a callback sink when a step needs one.
+    pub fn new(client: WebhookClient, steps: Vec<StepKind>) -> Result<Self, WebhookError> {
+        if client.base.is_tls() {
+            return Err(WebhookError::Url(
+                "webhook and callback steps send plain http:// only (no TLS yet)".into(),
+            ));
+        }
+        let addr = (client.base.host(), client.base.port())
+            .to_socket_addrs()
+            .ok()
+            .and_then(|mut a| a.next())
+            .ok_or_else(|| WebhookError::Url(format!("cannot resolve `{}`", client.base.host())))?;
+        for s in &steps {
+            if let StepKind::Delivery(d) = s {
+                if d.faults.kinds().contains(&Fault::Stale) && !d.signer.scheme().signs_timestamp()
+                {
+                    return Err(WebhookError::NoTimestamp("stale", d.signer.scheme().name()));
+                }
+            }
+        }
+        let sink = if steps.iter().any(|s| matches!(s, StepKind::Callback(_))) {
+            Some(CallbackSink::start()?)
+        } else {
+            None
+        };
+        let callback_url = sink
+            .as_ref()
+            .and_then(|s| HeaderValue::from_str(&s.url()).ok())
+            .unwrap_or(HeaderValue::from_static(""));
+        let authority = HeaderValue::from_str(client.base.authority().as_str()).map_err(|_| {
+            WebhookError::Url("the target's authority is not a header value".into())
+        })?;
+        let nonce = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
+            d.subsec_nanos() ^ (d.as_secs() as u32).rotate_left(7)
+        });
+        let callback_base =
+            m::callback_base(steps.iter().any(|s| matches!(s, StepKind::Delivery(_))));
+        Ok(WebhookFactory {
+            shared: Arc::new(Shared {
+                callback_base,
+                prefix: client.base.path_prefix().trim_end_matches('/').to_string(),
+                steps,
+                addr,
+                authority,
+                client,
+                sink,
+                callback_url,
+                nonce,
+            }),
+        })
+    }
+
+    /// The callback sink, when a step uses one.
+    pub fn sink(&self) -> Option<&CallbackSink> {
+        self.shared.sink.as_ref()
+    }
+
+    /// The custom metrics this factory's sessions record (declare them on the workload).
+    pub fn custom_metrics(&self) -> Vec<loadgen_engine::CustomMetric> {
+        let has = |f: fn(&StepKind) -> bool| self.shared.steps.iter().any(f);
+        m::custom_metrics(
+            has(|s| matches!(s, StepKind::Delivery(_))),
+            has(|s| matches!(s, StepKind::Callback(_))),
+        )
+    }
+
+    /// Step names, in order.
+    pub fn step_names(&self) -> Vec<String> {
+        self.shared
+            .steps
+            .iter()
+            .map(|s| s.name().to_string())
+            .collect()
+    }
+}
+
+impl SessionFactory for WebhookFactory {
+    type Session = WebhookSession;
+
+    fn session(&self, vu: VuInfo) -> WebhookSession {
+        let sh = &self.shared;
+        WebhookSession {
+            conn: Conn::new(
+                sh.addr,
+                sh.client.connect_timeout,
+                sh.client.request_timeout,
+            ),
+            shared: Arc::clone(sh),
+            rng: SmallRng::seed_from_u64(vu.seed),
+            vu: vu.id,
+            seq: 0,
+            scratch: Scratch::default(),
+            object: BytesMut::new(),
+            body: Vec::new(),
+            ids: String::new(),
+            headers: Vec::new(),
+            last: None,
+        }
+    }
+}
+
+/// The last event a VU delivered and had accepted: what a duplicate repeats and what an
+/// out-of-order event undercuts.
+struct LastEvent {
+    id: String,
+    event_type: String,
+    created: u64,
+    object_id: String,
+    body: Vec<u8>,
+}
+
+/// One VU's webhook client.
+pub struct WebhookSession {
+    shared: Arc<Shared>,
+    conn: Conn,
+    rng: SmallRng,
+    vu: u64,
+    seq: u64,
+    scratch: Scratch,
+    object: BytesMut,
+    body: Vec<u8>,
+    ids: String,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    last: Option<LastEvent>,
+}
+
+impl Session for WebhookSession {
+    async fn iteration(&mut self, it: &Iteration<'_>) {
+        let shared = Arc::clone(&self.shared);
+        let mut intended = it.intended;
+        for (index, step) in shared.steps.iter().enumerate() {
+            let sample = match step {
+                StepKind::Delivery(d) => self.deliver(&shared, d, index, it, intended).await,
+                StepKind::Callback(c) => self.call(&shared, c, index, it, intended).await,
+            };
+            it.record(&sample);
+            intended = sample.done;
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// Faults worth a retry: what a provider retries (any non-2xx, any connection fault).
+fn retryable(outcome: Outcome) -> bool {
+    outcome.is_error() && outcome != Outcome::CheckFailed
+}
+
+impl WebhookSession {
+    fn request(
+        &self,
+        sh: &Shared,
+        method: Method,
+        path: &str,
+        body: Bytes,
+    ) -> Option<Request<Full<Bytes>>> {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(format!("{}{}", sh.prefix, path))
+            .header(HOST, sh.authority.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        let h = b.headers_mut()?;
+        for (k, v) in sh.client.headers.iter().chain(self.headers.iter()) {
+            h.append(k.clone(), v.clone());
+        }
+        b.body(Full::new(body)).ok()
+    }
+
+    /// Writes a fresh event created at `created` into `self.body`; returns its type and
+    /// object id.
+    fn fresh_event(
+        &mut self,
+        sh: &Shared,
+        d: &DeliveryStep,
+        id: &str,
+        created: u64,
+    ) -> (String, String) {
+        let event_type = d.events.draw(&mut self.rng).to_string();
+        let object_id = format!("pi_{:08x}{:06x}{:08x}", sh.nonce, self.vu, self.seq);
+        self.object.clear();
+        match &d.object {
+            Some(src) => {
+                src.write_body(&mut self.rng, id, &mut self.object);
+            }
+            None => self.object.extend_from_slice(
+                br#"{"object":"payment_intent","amount":1000,"currency":"aud"}"#,
+            ),
+        }
+        self.body.clear();
+        write_envelope(
+            &mut self.body,
+            id,
+            &event_type,
+            created,
+            &object_id,
+            &self.object,
+        );
+        (event_type, object_id)
+    }
+
+    async fn deliver(
+        &mut self,
+        sh: &Shared,
+        d: &DeliveryStep,
+        index: usize,
+        it: &Iteration<'_>,
+        intended: Instant,
+    ) -> StepSample {
+        self.seq += 1;
+        let mut fault = d.faults.draw(&mut self.rng);
+        if matches!(fault, Some(Fault::Duplicate | Fault::OutOfOrder)) && self.last.is_none() {
+            // Nothing delivered yet to repeat or undercut: a plain delivery instead.
+            fault = None;
+        }
+        self.ids.clear();
+        let (event_type, object_id, created) = match (fault, &self.last) {
+            (Some(Fault::Duplicate), Some(last)) => {
+                self.ids.push_str(&last.id);
+                self.body.clone_from(&last.body);
+                (
+                    last.event_type.clone(),
+                    last.object_id.clone(),
+                    last.created,
+                )
+            }
+            (Some(Fault::OutOfOrder), Some(last)) => {
+                let _ = write!(
+                    self.ids,
+                    "evt_{:08x}{:06x}{:08x}",
+                    sh.nonce, self.vu, self.seq
+                );
+                let created = last.created.saturating_sub(1);
+                let (t, o) = (last.event_type.clone(), last.object_id.clone());
+                self.object.clear();
+                self.object.extend_from_slice(b"{}");
+                self.body.clear();
+                write_envelope(&mut self.body, &self.ids, &t, created, &o, &self.object);
+                (t, o, created)
+            }
+            _ => {
+                let _ = write!(
+                    self.ids,
+                    "evt_{:08x}{:06x}{:08x}",
+                    sh.nonce, self.vu, self.seq
+                );
+                let id = std::mem::take(&mut self.ids);
+                let created = unix_now();
+                let (t, o) = self.fresh_event(sh, d, &id, created);
+                self.ids = id;
+                (t, o, created)
+            }
+        };
+        match fault {
+            Some(f) if f.is_forged() => it.count(m::FORGED_SENT, 1),
+            Some(Fault::Duplicate) => it.count(m::DUPLICATES_SENT, 1),
+            Some(Fault::OutOfOrder) => it.count(m::OUT_OF_ORDER_SENT, 1),
+            _ => {}
+        }
+        let body = Bytes::copy_from_slice(&self.body);
+        let mut first: Option<Answer> = None;
+        let mut attempt = 0u32;
+        let (outcome, last_answer) = loop {
+            let ts = match fault {
+                Some(Fault::Stale) => unix_now().saturating_sub(STALE_BY.as_secs()),
+                _ => unix_now(),
+            };
+            // A bad signature is a well-formed signature of other bytes (the body without
+            // its last byte), so only the MAC comparison can catch it.
+            let signed: &[u8] = match fault {
+                Some(Fault::BadSignature) => &body[..body.len().saturating_sub(1)],
+                _ => &body,
+            };
+            self.headers.clear();
+            self.headers.extend(d.headers.iter().cloned());
+            let msg = Message {
+                id: &self.ids,
+                timestamp: ts,
+                body: signed,
+            };
+            d.signer
+                .headers(&msg, &event_type, &mut self.scratch, &mut self.headers);
+            let answer = match self.request(sh, Method::POST, &d.path, body.clone()) {
+                Some(req) => self.conn.exchange(req).await,
+                None => {
+                    let now = Instant::now();
+                    Answer {
+                        status: Err(Outcome::Protocol),
+                        sent: now,
+                        first_byte: None,
+                        done: now,
+                        connect: None,
+                    }
+                }
+            };
+            let outcome = judge(&d.expect, fault, answer.status);
+            let took = answer.done.saturating_duration_since(answer.sent);
+            if attempt == 0 {
+                it.trend(m::FIRST_ATTEMPT, took);
+                first = Some(answer);
+            } else {
+                it.trend(m::RETRY_LATENCY, took);
+            }
+            let may_retry = !fault.is_some_and(Fault::is_forged) && attempt < d.retry.max;
+            if retryable(outcome) && may_retry {
+                attempt += 1;
+                it.count(m::RETRIES, 1);
+                tokio::time::sleep(d.retry.delay(attempt, &mut self.rng)).await;
+                continue;
+            }
+            break (outcome, answer);
+        };
+        if !fault.is_some_and(Fault::is_forged) {
+            if outcome.is_error() {
+                it.count(m::GAVE_UP, 1);
+            } else {
+                it.count(m::DELIVERED, 1);
+                if fault.is_none() {
+                    self.last = Some(LastEvent {
+                        id: self.ids.clone(),
+                        event_type,
+                        created,
+                        object_id,
+                        body: self.body.clone(),
+                    });
+                }
+            }
+        }
+        let first = first.unwrap_or(last_answer);
+        StepSample {
+            step: index,
+            outcome,
+            intended,
+            sent: first.sent,
+            first_byte: first.first_byte,
+            done: last_answer.done,
+            connect: first.connect,
+        }
+    }
+
+    async fn call(
+        &mut self,
+        sh: &Shared,
+        c: &CallbackStep,
+        index: usize,
+        it: &Iteration<'_>,
+        intended: Instant,
+    ) -> StepSample {
+        self.seq += 1;
+        let Some(sink) = sh.sink.as_ref() else {
+            let now = Instant::now();
+            return StepSample {
+                step: index,
+                outcome: Outcome::Protocol,
+                intended,
+                sent: now,
+                first_byte: None,
+                done: now,
+                connect: None,
+            };
+        };
+        // Unique across VUs and threads: the VU id in the high bits.
+        let id = (self.vu << 40) ^ self.seq;
+        let corr = correlation_text(id);
+        self.object.clear();
+        match (&c.body, &c.json) {
+            (Some(src), _) => {
+                src.write_body(&mut self.rng, &corr, &mut self.object);
+            }
+            (None, Some(j)) => self.object.extend_from_slice(j.as_bytes()),
+            (None, None) => {}
+        }
+        self.body.clear();
+        // The correlation id and callback URL go in the headers and, for a JSON object body,
+        // as its first fields too (for receivers that read only the body).
+        match self.object.strip_prefix(b"{") {
+            Some(rest) => {
+                self.body.extend_from_slice(b"{\"correlation_id\":\"");
+                self.body.extend_from_slice(corr.as_bytes());
+                self.body.extend_from_slice(b"\",\"callback_url\":\"");
+                self.body.extend_from_slice(sh.callback_url.as_bytes());
+                self.body.push(b'"');
+                if !rest.trim_ascii_start().starts_with(b"}") {
+                    self.body.push(b',');
+                }
+                self.body.extend_from_slice(rest);
+            }
+            None => self.body.extend_from_slice(&self.object),
+        }
+        self.headers.clear();
+        self.headers.extend(c.headers.iter().cloned());
+        if let Ok(v) = HeaderValue::from_str(&corr) {
+            self.headers
+                .push((HeaderName::from_static(CORRELATION_HEADER), v));
+        }
+        self.headers.push((
+            HeaderName::from_static(CALLBACK_URL_HEADER),
+            sh.callback_url.clone(),
+        ));
+        // Forgets the registration however this step ends (an iteration dropped at a hard
+        // stop included), so the sink's map keeps only live waits.
+        let (waiter, registration) = (sink.register(id), Registration { sink, id });
+        let body = Bytes::copy_from_slice(&self.body);
+        let answer = match self.request(sh, c.method.clone(), &c.path, body) {
+            Some(req) => self.conn.exchange(req).await,
+            None => {
+                let now = Instant::now();
+                Answer {
+                    status: Err(Outcome::Protocol),
+                    sent: now,
+                    first_byte: None,
+                    done: now,
+                    connect: None,
+                }
+            }
+        };
+        let mut outcome = match answer.status {
+            Ok(s) => c.expect.check_status(s).err().unwrap_or(Outcome::Success),
+            Err(o) => o,
+        };
+        let mut done = answer.done;
+        if outcome == Outcome::Success {
+            let deadline = answer.sent + c.within;
+            match tokio::time::timeout_at(deadline, waiter).await {
+                Ok(Ok(at)) => {
+                    it.trend(
+                        sh.callback_base + m::CALLBACK_LATENCY,
+                        at.saturating_duration_since(answer.sent),
+                    );
+                    it.rate(sh.callback_base + m::CALLBACK_RECEIVED, true);
+                }
+                _ => {
+                    it.rate(sh.callback_base + m::CALLBACK_RECEIVED, false);
+                    outcome = Outcome::Timeout;
+                    done = Instant::now();
+                }
+            }
+        }
+        drop(registration);
+        StepSample {
+            step: index,
+            outcome,
+            intended,
+            sent: answer.sent,
+            first_byte: answer.first_byte,
+            done,
+            connect: answer.connect,
+        }
+    }
+}
+
+/// A wait registered with the sink, forgotten when dropped.
+struct Registration<'s> {
+    sink: &'s CallbackSink,
+    id: u64,
+}
+
+impl Drop for Registration<'_> {
+    fn drop(&mut self) {
+        self.sink.forget(self.id);
+    }
+}
+
+/// Judges one attempt's answer.
+fn judge(expect: &Expect, fault: Option<Fault>, status: Result<u16, Outcome>) -> Outcome {
+    let status = match status {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let verdict = match fault {
+        None => expect.check_status(status),
+        Some(f) => match f.expected_status() {
+            Some(s) => expect.check_status_for(status, Some(s)),
+            // A 2xx to a duplicate or out-of-order event is the correct answer.
+            None if (200..300).contains(&status) => Err(Outcome::ExpectedFailure),
+            None => Expect::default().check_status(status),
+        },
+    };
+    verdict.err().unwrap_or(Outcome::Success)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn judging_by_fault() {
+        let e = Expect::default();
+        assert_eq!(judge(&e, None, Ok(200)), Outcome::Success);
+        assert_eq!(judge(&e, None, Ok(400)), Outcome::Http4xx);
+        assert_eq!(
+            judge(&e, Some(Fault::BadSignature), Ok(400)),
+            Outcome::ExpectedFailure
+        );
+        assert_eq!(
+            judge(&e, Some(Fault::Stale), Ok(200)),
+            Outcome::CheckFailed,
+            "accepting a replayed delivery is an error"
+        );
+        assert_eq!(
+            judge(&e, Some(Fault::Duplicate), Ok(200)),
+            Outcome::ExpectedFailure
+        );
+        assert_eq!(
+            judge(&e, Some(Fault::OutOfOrder), Ok(500)),
+            Outcome::Http5xx
+        );
+        assert_eq!(judge(&e, None, Err(Outcome::Reset)), Outcome::Reset);
+        assert!(!retryable(Outcome::CheckFailed));
+        assert!(retryable(Outcome::Http5xx));
+    }
+}
