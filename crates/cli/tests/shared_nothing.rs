@@ -230,3 +230,82 @@ fn start_at_in_the_past_is_refused() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--start-at"));
 }
+
+fn custom(s: &serde_json::Value, name: &str) -> serde_json::Value {
+    s["custom"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no custom metrics in {s}"))
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {s}"))
+        .clone()
+}
+
+#[test]
+fn websocket_custom_metrics_merge_to_the_sum_of_the_segments() {
+    let target = Target::start(&[]);
+    let dir = scratch("split-ws");
+    let f = write(
+        &dir,
+        "ws.toml",
+        r#"name = "split-ws"
+target = "${DIST_TEST_TARGET}"
+duration = "3s"
+
+[[workload]]
+name = "subscribers"
+model = "closed"
+vus = 4
+iterations = 1
+
+  [workload.ws]
+  url = "/ws/market?rate=5"
+  hold = "2s"
+  on_open = ['{"op":"subscribe","symbols":["AAPL"]}']
+  latency = { timestamp = "ts", unit = "ms" }
+
+[thresholds]
+"ws_msgs_received" = ["count >= 1"]
+"#,
+    );
+    let parts = run_segments(&f, &target.url, &dir, (2, &[0, 1]), 0);
+    let merged = dir.join("merged");
+    let o = merge(&[
+        parts[0].to_str().unwrap(),
+        parts[1].to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = summary(&merged);
+    let p: Vec<serde_json::Value> = parts.iter().map(|d| summary(d)).collect();
+    let field =
+        |v: &serde_json::Value, name: &str, key: &str| custom(v, name)[key].as_u64().unwrap();
+    for (name, key) in [
+        ("ws_msgs_received", "count"),
+        ("ws_message_latency", "count"),
+        ("ws_connect_success", "total"),
+    ] {
+        let sum: u64 = p.iter().map(|x| field(x, name, key)).sum();
+        assert_eq!(field(&s, name, key), sum, "{name}.{key}: {s}");
+    }
+    // A scenario of another shape is refused as the source of names and thresholds.
+    let other = write(&dir, "other.toml", SCENARIO);
+    let o = merge(&[
+        parts[0].to_str().unwrap(),
+        parts[1].to_str().unwrap(),
+        "--scenario",
+        other.to_str().unwrap(),
+        "--out",
+        dir.join("x").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("does not match"),
+        "{}",
+        text(&o)
+    );
+    // Each segment held two of the four connections; together all four.
+    assert_eq!(field(&s, "ws_connect_success", "total"), 4, "{s}");
+    assert!(field(&s, "ws_msgs_received", "count") > 0, "{s}");
+}
