@@ -39,24 +39,36 @@ pub(super) struct Fleet<'a> {
     pub(super) hash: String,
 }
 
-async fn send_all<S: AsyncWrite>(
-    writers: &mut [Option<WriteHalf<S>>],
-    states: &[State],
-    msg: &Msg,
-) -> Vec<usize> {
-    let mut failed = Vec::new();
-    for (i, w) in writers.iter_mut().enumerate() {
-        if states[i] != State::Running {
-            continue;
-        }
-        if let Some(w) = w {
-            let r = tokio::time::timeout(Duration::from_secs(1), write_msg(w, msg)).await;
-            if !matches!(r, Ok(Ok(_))) {
-                failed.push(i);
-            }
+/// Queues `msg` for every running worker (each has its own writer task, so a stalled
+/// connection delays nobody else; a failed send comes back as that worker's loss).
+fn send_all(writers: &[Option<mpsc::UnboundedSender<Msg>>], states: &[State], msg: &Msg) {
+    for (w, s) in writers.iter().zip(states) {
+        if let (Some(w), State::Running) = (w, s) {
+            let _ = w.send(msg.clone());
         }
     }
-    failed
+}
+
+/// The task that writes one worker's messages.
+fn spawn_writer<S>(
+    i: usize,
+    mut wr: WriteHalf<S>,
+    report: mpsc::UnboundedSender<(usize, FromWorker)>,
+) -> mpsc::UnboundedSender<Msg>
+where
+    S: AsyncWrite + Send + 'static,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    tokio::spawn(async move {
+        while let Some(m) = rx.recv().await {
+            let r = tokio::time::timeout(Duration::from_secs(2), write_msg(&mut wr, &m)).await;
+            if !matches!(r, Ok(Ok(_))) {
+                let _ = report.send((i, FromWorker::Gone("sending to it failed".into())));
+                return;
+            }
+        }
+    });
+    tx
 }
 
 pub(super) async fn run_fleet<S>(
@@ -75,7 +87,7 @@ where
     let mut readers = Vec::with_capacity(n);
     for (i, c) in conns.into_iter().enumerate() {
         let (mut rd, wr) = tokio::io::split(c.stream);
-        writers.push(Some(wr));
+        writers.push(Some(spawn_writer(i, wr, tx.clone())));
         reports.push(c.report);
         let tx = tx.clone();
         readers.push(tokio::spawn(async move {
@@ -164,14 +176,12 @@ where
                 if f.control.is_stopped() && aborted.is_none() {
                     let reason = "interrupted on the coordinator".to_string();
                     hooks.log(&format!("stopping every worker: {reason}"));
-                    send_all(&mut writers, &states, &Msg::Stop { reason: reason.clone() }).await;
+                    send_all(&writers, &states, &Msg::Stop { reason: reason.clone() });
                     aborted = Some(reason);
                 }
                 if beat.elapsed() >= Duration::from_millis(1000) {
                     beat = Instant::now();
-                    for i in send_all(&mut writers, &states, &Msg::Heartbeat).await {
-                        lost_now.push((i, "heartbeat could not be sent".into()));
-                    }
+                    send_all(&writers, &states, &Msg::Heartbeat);
                 }
             }
         }
@@ -192,13 +202,12 @@ where
                 let reason = format!("worker {} lost (--abort-on-worker-loss)", reports[i].addr);
                 hooks.log(&format!("aborting: {reason}"));
                 send_all(
-                    &mut writers,
+                    &writers,
                     &states,
                     &Msg::Stop {
                         reason: reason.clone(),
                     },
-                )
-                .await;
+                );
                 aborted = Some(reason);
             }
         }
@@ -235,13 +244,12 @@ where
                         let reason = format!("threshold {breach} failed (abort_on_fail)");
                         hooks.log(&format!("aborting: {reason}"));
                         send_all(
-                            &mut writers,
+                            &writers,
                             &states,
                             &Msg::Stop {
                                 reason: reason.clone(),
                             },
-                        )
-                        .await;
+                        );
                         aborted = Some(reason);
                     }
                 }
