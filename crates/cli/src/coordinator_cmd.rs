@@ -32,7 +32,7 @@ pub struct CoordinatorArgs {
     #[arg(long, default_value = "2m", requires = "expect")]
     pub expect_wait: String,
     /// With --expect: TLS certificate (PEM) to present; without it one is generated.
-    #[arg(long, requires = "key")]
+    #[arg(long, requires = "key", requires = "expect")]
     pub cert: Option<PathBuf>,
     /// Private key (PEM) of --cert.
     #[arg(long, requires = "cert")]
@@ -172,6 +172,8 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         out.display()
     );
     let _ = std::io::stdout().flush();
+    let control = loadgen_engine::RunControl::new();
+    let interrupted = crate::signals::watch(control.clone());
     let cfg = loadgen_dist::CoordinatorConfig {
         scenario_text: expanded,
         scenario: sc.clone(),
@@ -183,7 +185,14 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         threads: a.threads,
         abort_on_worker_loss: a.abort_on_worker_loss,
         expect,
+        control: control.clone(),
     };
+    if a.expect.is_none() && a.worker_fingerprint.is_empty() {
+        println!(
+            "loadgen coordinator: trusting worker certificates on first use (the shared secret proves \
+             each worker; pin certificates with --worker-fingerprint)"
+        );
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -192,6 +201,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         .block_on(loadgen_dist::coordinate(cfg, &mut Hooks { quiet: a.quiet }))
         .map_err(Fail::bad_input)?;
     let cpu = crate::dist_files::cpu_seconds() - cpu0;
+    write_fleet(&out, &done, cpu)?;
     let mut info = done.info.clone();
     info.overrides = overrides;
     let (code, summary) = write_all(
@@ -202,7 +212,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
             intervals: &done.intervals,
             report: &done.report,
             raw_scenario: Some(&raw),
-            interrupted: false,
+            interrupted: interrupted.load(std::sync::atomic::Ordering::SeqCst),
             stats: &Default::default(),
         },
     )?;
@@ -238,4 +248,44 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         return Ok(exit::THRESHOLDS_FAILED);
     }
     Ok(code)
+}
+
+/// `fleet.json`: per worker what happened (segment, lost or complete, clock offset, bytes),
+/// and the share of the planned load that was sent.
+fn write_fleet(
+    out: &std::path::Path,
+    done: &loadgen_dist::Coordinated,
+    cpu: f64,
+) -> Result<(), Fail> {
+    std::fs::create_dir_all(out)?;
+    let workers: Vec<serde_json::Value> = done
+        .workers
+        .iter()
+        .map(|w| {
+            serde_json::json!({
+                "address": w.addr,
+                "segment": w.segment.to_string(),
+                "state": if w.lost.is_some() { "lost" } else { "complete" },
+                "lost_reason": w.lost,
+                "reported_until_s": w.reported_until_s,
+                "clock_offset_ms": w.clock_offset_ms,
+                "rtt_ms": w.rtt_ms,
+                "certificate_sha256": w.fingerprint,
+                "results": w.results,
+                "bytes_in": w.bytes_in,
+            })
+        })
+        .collect();
+    let fleet = serde_json::json!({
+        "workers": workers,
+        "share_of_planned_load_sent": done.share_sent,
+        "aborted": done.aborted,
+        "control_bytes_in": done.bytes_in,
+        "coordinator_cpu_seconds": cpu,
+    });
+    std::fs::write(
+        out.join("fleet.json"),
+        serde_json::to_string_pretty(&fleet).expect("json"),
+    )?;
+    Ok(())
 }

@@ -33,11 +33,12 @@ pub fn scenario_for(
     given: Option<&Path>,
     part: &RunPart,
 ) -> Result<(loadgen_scenario::Scenario, Option<String>), Fail> {
-    let env = |k: &str| std::env::var(k).ok();
-    let (sc, raw) = match given {
+    let (text, name, hint) = match given {
         Some(f) => (
-            loadgen_scenario::load(f, &env).map_err(Fail::bad_input)?,
-            std::fs::read_to_string(f).ok(),
+            std::fs::read_to_string(f)
+                .map_err(|e| Fail::bad_input(anyhow::anyhow!("{}: {e}", f.display())))?,
+            f.display().to_string(),
+            String::new(),
         ),
         None => {
             let copy = part.dir.join("scenario.toml");
@@ -52,15 +53,25 @@ pub fn scenario_for(
                 .scenario_file
                 .clone()
                 .unwrap_or_else(|| copy.display().to_string());
-            let sc = loadgen_scenario::parse(&text, &name, &env).map_err(|e| {
-                Fail::bad_input(anyhow::anyhow!(
-                    "{e}\n(read from the copy {}; give the scenario with --scenario FILE)",
-                    copy.display()
-                ))
-            })?;
-            (sc, Some(text))
+            let hint = format!(
+                "\n(read from the copy {}; give the scenario with --scenario FILE)",
+                copy.display()
+            );
+            (text, name, hint)
         }
     };
+    // A merge needs names and thresholds, not the target: a `${VAR}` unset here (the target
+    // URL of the machines that ran) reads as a placeholder URL.
+    let env = |k: &str| std::env::var(k).ok();
+    let placeholder = |k: &str| {
+        std::env::var(k)
+            .ok()
+            .or_else(|| Some("http://unset-at-merge.invalid".into()))
+    };
+    let sc = loadgen_scenario::parse(&text, &name, &env)
+        .or_else(|_| loadgen_scenario::parse(&text, &name, &placeholder))
+        .map_err(|e| Fail::bad_input(anyhow::anyhow!("{e}{hint}")))?;
+    let raw = Some(text);
     let mut sc = sc;
     let duration = part
         .info
@@ -81,6 +92,17 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
         .iter()
         .map(|d| RunPart::read(d).map_err(Fail::bad_input))
         .collect::<Result<Vec<_>, _>>()?;
+    let versions: std::collections::BTreeSet<&str> = parts
+        .iter()
+        .map(|p| p.info.loadgen_version.as_str())
+        .collect();
+    if versions.len() > 1 {
+        eprintln!(
+            "loadgen: warning: the folders were written by different loadgen versions ({}); \
+             their metrics files share one format, but the runs may not be comparable",
+            versions.into_iter().collect::<Vec<_>>().join(", ")
+        );
+    }
     let merged = loadgen_dist::merge(
         &parts,
         MergeOptions {

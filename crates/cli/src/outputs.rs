@@ -29,15 +29,30 @@ pub fn steps_of(info: &RunInfo) -> Vec<StepInfo> {
         .collect()
 }
 
-/// Checks that `sc` describes the runs of `info` (same workloads and steps, same order).
+/// Checks that `sc` describes the runs of `info`: its plan (built against a placeholder
+/// address, nothing is sent) has the same workloads, steps and custom metrics, in order.
 pub fn check_scenario(sc: &Scenario, info: &RunInfo) -> Result<(), Fail> {
-    let names: Vec<&str> = sc.workloads.iter().map(|w| w.name.as_str()).collect();
-    let theirs: Vec<&str> = info.layout.workloads.iter().map(String::as_str).collect();
-    let steps: usize = sc.workloads.iter().map(|w| w.steps.len()).sum();
-    if names != theirs || steps != info.layout.steps.len() {
+    let plan = loadgen_scenario::build_plan(sc, "http://127.0.0.1:1").map_err(Fail::bad_input)?;
+    let mine = loadgen_dist::Layout::of(&plan);
+    if mine != info.layout {
+        let steps = |l: &loadgen_dist::Layout| {
+            l.steps
+                .iter()
+                .map(|s| {
+                    format!(
+                        "{}/{}",
+                        l.workloads.get(s.workload).map_or("?", |w| w.as_str()),
+                        s.name
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
         return Err(Fail::bad_input(anyhow::anyhow!(
-            "the scenario has workloads {names:?} with {steps} step(s); the runs had {theirs:?} with {} step(s)",
-            info.layout.steps.len()
+            "the scenario does not match the runs: it has steps {:?} and {} custom metric(s); the runs had {:?} and {}",
+            steps(&mine),
+            mine.custom.len(),
+            steps(&info.layout),
+            info.layout.custom.len()
         )));
     }
     Ok(())

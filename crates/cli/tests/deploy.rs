@@ -90,3 +90,25 @@ fn check_args_rejects_what_the_cli_would_reject() {
         assert_eq!(o.status.code(), Some(2), "{bad:?}\n{}", text(&o));
     }
 }
+
+#[test]
+fn the_configmap_scenario_validates() {
+    let yaml = std::fs::read_to_string(repo().join("deploy/k8s/configmap.yaml")).unwrap();
+    let (_, block) = yaml
+        .split_once("scenario.toml: |\n")
+        .expect("a scenario.toml block");
+    let scenario: String = block
+        .lines()
+        .take_while(|l| l.is_empty() || l.starts_with("    "))
+        .map(|l| format!("{}\n", l.strip_prefix("    ").unwrap_or(l)))
+        .collect();
+    assert!(scenario.contains("[[workload]]"), "{scenario}");
+    let dir = scratch("configmap");
+    let f = write(&dir, "scenario.toml", &scenario);
+    let o = bin()
+        .args(["validate", f.to_str().unwrap()])
+        .env("TARGET_URL", "http://payments:8080")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}

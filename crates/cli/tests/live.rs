@@ -316,6 +316,15 @@ fn lost_worker(name: &str, silent: bool) {
     let missing = info["missing_segments"].as_array().unwrap();
     assert_eq!(missing.len(), 1, "{info}");
     assert!(missing[0].as_str().unwrap().starts_with("2/3"), "{info}");
+    let fleet: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("fleet.json")).unwrap()).unwrap();
+    let states: Vec<&str> = fleet["workers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["complete", "complete", "lost"], "{fleet}");
     // Share sent: the two complete segments and part of the lost one.
     let share: f64 = log
         .split("worker(s), ")
@@ -350,9 +359,23 @@ fn workers_stop_their_load_when_the_coordinator_dies() {
     let _ = c.child.kill();
     assert_eq!(code, Some(0), "{wlog}");
     assert!(wlog.contains("lost the coordinator (silent for"), "{wlog}");
-    let ws = summary(&worker_folder(&dir.join("w")));
+    let folder = worker_folder(&dir.join("w"));
+    let ws = summary(&folder);
     assert_eq!(ws["stopped_early"], true, "{ws}");
     assert!(step_count(&ws) < 400, "{ws}");
+    // Without the coordinator, the worker's own folder still rebuilds the verdict.
+    let rebuilt = dir.join("rebuilt");
+    let o = run(&[
+        "merge",
+        folder.to_str().unwrap(),
+        "--out",
+        rebuilt.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        summary(&rebuilt)["totals"]["requests"],
+        ws["totals"]["requests"]
+    );
     let sent = target.counters()["requests_total"].as_u64().unwrap();
     assert!(sent < 400, "the worker kept sending: {sent}");
     eprintln!(
@@ -502,4 +525,137 @@ fn expect_mode_takes_workers_that_dial_in_and_turns_away_a_wrong_secret() {
         .sum();
     assert_eq!(shares, 200);
     assert!(!dir.join("bad").exists() || std::fs::read_dir(dir.join("bad")).unwrap().count() == 0);
+}
+
+#[test]
+fn a_silent_connection_does_not_keep_the_coordinator_out() {
+    let target = Target::start(&[]);
+    let dir = scratch("live-squat");
+    let f = write(&dir, "live.toml", &scenario("50/s", "1s"));
+    let (mut w, addr) = worker("127.0.0.4", &dir.join("w"), &[], SECRET);
+    // Connects and never speaks TLS: it must not hold the worker's only session slot.
+    let squatter = std::net::TcpStream::connect(&addr).unwrap();
+    let out = dir.join("m");
+    let mut c = coordinator(&f, &[addr], &target.url, &out, &[], Some(SECRET));
+    let (code, log) = c.finish(60);
+    assert_eq!(code, Some(0), "{log}");
+    assert_eq!(step_count(&summary(&out)), 50);
+    let (code, wlog) = w.finish(30);
+    assert_eq!(code, Some(0), "{wlog}");
+    drop(squatter);
+}
+
+#[test]
+fn an_interrupted_coordinator_stops_the_fleet_and_keeps_the_results() {
+    let target = Target::start(&[]);
+    let dir = scratch("live-int");
+    let f = write(&dir, "live.toml", &scenario("40/s", "8s"));
+    let (mut w, addr) = worker("127.0.0.2", &dir.join("w"), &[], SECRET);
+    let out = dir.join("m");
+    let mut c = coordinator(&f, &[addr], &target.url, &out, &[], Some(SECRET));
+    c.wait_for("fleet 1/1 workers");
+    let r = unsafe { libc::kill(c.child.id() as i32, libc::SIGINT) };
+    assert_eq!(r, 0);
+    let (code, log) = c.finish(60);
+    assert_eq!(code, Some(130), "{log}");
+    assert!(log.contains("stopping every worker"), "{log}");
+    let s = summary(&out);
+    assert_eq!(s["verdict"], "interrupted", "{s}");
+    assert!(step_count(&s) < 320, "{s}");
+    let (code, wlog) = w.finish(30);
+    assert_eq!(code, Some(0), "{wlog}");
+    assert!(wlog.contains("coordinator asks to stop"), "{wlog}");
+}
+
+#[test]
+fn abort_on_worker_loss_stops_the_others() {
+    let target = Target::start(&[]);
+    let dir = scratch("live-abort-loss");
+    let f = write(&dir, "live.toml", &scenario("40/s", "8s"));
+    let mut workers = Vec::new();
+    let mut addrs = Vec::new();
+    for ip in ["127.0.0.2", "127.0.0.3"] {
+        let (p, a) = worker(ip, &dir.join(ip), &[], SECRET);
+        workers.push(p);
+        addrs.push(a);
+    }
+    let out = dir.join("merged");
+    let extra = ["--abort-on-worker-loss"];
+    let mut c = coordinator(&f, &addrs, &target.url, &out, &extra, Some(SECRET));
+    c.wait_for("fleet 2/2 workers");
+    let _ = workers[1].child.kill();
+    let (code, log) = c.finish(60);
+    assert_eq!(code, Some(3), "{log}");
+    assert!(log.contains("aborting: worker"), "{log}");
+    let (code, wlog) = workers[0].finish(30);
+    assert_eq!(code, Some(0), "{wlog}");
+    assert!(wlog.contains("coordinator asks to stop"), "{wlog}");
+    let ws = summary(&worker_folder(&dir.join("127.0.0.2")));
+    assert_eq!(ws["stopped_early"], true, "{ws}");
+    assert!(step_count(&ws) < 160, "{ws}");
+}
+
+#[test]
+fn a_given_certificate_is_pinned_by_its_openssl_fingerprint() {
+    if std::process::Command::new("openssl")
+        .arg("version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: openssl not installed");
+        return;
+    }
+    let target = Target::start(&[]);
+    let dir = scratch("live-pem");
+    let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
+    let o = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+        ])
+        .args(["-nodes", "-days", "2", "-subj", "/CN=loadgen-worker"])
+        .args([
+            "-keyout",
+            key.to_str().unwrap(),
+            "-out",
+            cert.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = std::process::Command::new("openssl")
+        .args([
+            "x509",
+            "-noout",
+            "-fingerprint",
+            "-sha256",
+            "-in",
+            cert.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    // "sha256 Fingerprint=AB:CD:…"
+    let printed = String::from_utf8_lossy(&o.stdout);
+    let fp = printed.trim().rsplit('=').next().unwrap().to_string();
+    let f = write(&dir, "live.toml", &scenario("50/s", "1s"));
+    let pem = [
+        "--cert",
+        cert.to_str().unwrap(),
+        "--key",
+        key.to_str().unwrap(),
+    ];
+    let (mut w, addr) = worker("127.0.0.3", &dir.join("w"), &pem, SECRET);
+    assert!(w.seen.iter().any(|l| l.contains(&fp)) || w.wait_for(&fp).contains(&fp));
+    let out = dir.join("m");
+    let pin = ["--worker-fingerprint", &fp];
+    let mut c = coordinator(&f, &[addr], &target.url, &out, &pin, Some(SECRET));
+    let (code, log) = c.finish(60);
+    assert_eq!(code, Some(0), "{log}");
+    assert!(log.contains(&fp), "{log}");
+    assert_eq!(step_count(&summary(&out)), 50);
+    let _ = w.finish(30);
 }

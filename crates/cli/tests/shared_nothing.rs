@@ -4,8 +4,9 @@
 use crate::support::*;
 use std::path::{Path, PathBuf};
 
+// The target comes from the environment of the runs; merges run without it.
 const SCENARIO: &str = r#"name = "split"
-target = "embedded"
+target = "${DIST_TEST_TARGET}"
 duration = "2s"
 
 [[workload]]
@@ -67,7 +68,8 @@ fn run_segments(
             let out = dir.join(format!("seg{i}"));
             let seg = format!("{i}/{n}");
             let mut c = bin();
-            c.args(["run", f.to_str().unwrap(), "--target", target])
+            c.args(["run", f.to_str().unwrap()])
+                .env("DIST_TEST_TARGET", target)
                 .args(["--out", out.to_str().unwrap(), "--threads", "1", "--quiet"])
                 .args(["--segment", &seg, "--start-at", &at])
                 .stdout(std::process::Stdio::piped())
@@ -199,12 +201,12 @@ fn merge_refuses_duplicates_names_missing_segments_and_judges_thresholds() {
 
     // A different plan (another seed) is refused.
     let other = dir.join("other");
-    let o = run_against(
-        &f,
-        &target.url,
-        &other,
-        &["--segment", "1/4", "--seed", "9", "--quiet"],
-    );
+    let o = bin()
+        .args(["run", f.to_str().unwrap(), "--out", other.to_str().unwrap()])
+        .args(["--segment", "1/4", "--seed", "9", "--quiet"])
+        .env("DIST_TEST_TARGET", &target.url)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     let o = merge(&[p0, other.to_str().unwrap(), "--allow-partial"]);
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
@@ -219,14 +221,91 @@ fn merge_refuses_duplicates_names_missing_segments_and_judges_thresholds() {
 fn start_at_in_the_past_is_refused() {
     let dir = scratch("late");
     let f = write(&dir, "split.toml", SCENARIO);
-    let o = run(&[
-        "run",
-        f.to_str().unwrap(),
-        "--segment",
-        "0/2",
-        "--start-at",
-        "2020-01-01T00:00:00Z",
-    ]);
+    let o = bin()
+        .args(["run", f.to_str().unwrap(), "--segment", "0/2"])
+        .args(["--start-at", "2020-01-01T00:00:00Z"])
+        .env("DIST_TEST_TARGET", "http://127.0.0.1:9")
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(String::from_utf8_lossy(&o.stderr).contains("--start-at"));
+}
+
+fn custom(s: &serde_json::Value, name: &str) -> serde_json::Value {
+    s["custom"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no custom metrics in {s}"))
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no {name} in {s}"))
+        .clone()
+}
+
+#[test]
+fn websocket_custom_metrics_merge_to_the_sum_of_the_segments() {
+    let target = Target::start(&[]);
+    let dir = scratch("split-ws");
+    let f = write(
+        &dir,
+        "ws.toml",
+        r#"name = "split-ws"
+target = "${DIST_TEST_TARGET}"
+duration = "3s"
+
+[[workload]]
+name = "subscribers"
+model = "closed"
+vus = 4
+iterations = 1
+
+  [workload.ws]
+  url = "/ws/market?rate=5"
+  hold = "2s"
+  on_open = ['{"op":"subscribe","symbols":["AAPL"]}']
+  latency = { timestamp = "ts", unit = "ms" }
+
+[thresholds]
+"ws_msgs_received" = ["count >= 1"]
+"#,
+    );
+    let parts = run_segments(&f, &target.url, &dir, (2, &[0, 1]), 0);
+    let merged = dir.join("merged");
+    let o = merge(&[
+        parts[0].to_str().unwrap(),
+        parts[1].to_str().unwrap(),
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = summary(&merged);
+    let p: Vec<serde_json::Value> = parts.iter().map(|d| summary(d)).collect();
+    let field =
+        |v: &serde_json::Value, name: &str, key: &str| custom(v, name)[key].as_u64().unwrap();
+    for (name, key) in [
+        ("ws_msgs_received", "count"),
+        ("ws_message_latency", "count"),
+        ("ws_connect_success", "total"),
+    ] {
+        let sum: u64 = p.iter().map(|x| field(x, name, key)).sum();
+        assert_eq!(field(&s, name, key), sum, "{name}.{key}: {s}");
+    }
+    // A scenario of another shape is refused as the source of names and thresholds.
+    let other = write(&dir, "other.toml", SCENARIO);
+    let o = merge(&[
+        parts[0].to_str().unwrap(),
+        parts[1].to_str().unwrap(),
+        "--scenario",
+        other.to_str().unwrap(),
+        "--out",
+        dir.join("x").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("does not match"),
+        "{}",
+        text(&o)
+    );
+    // Each segment held two of the four connections; together all four.
+    assert_eq!(field(&s, "ws_connect_success", "total"), 4, "{s}");
+    assert!(field(&s, "ws_msgs_received", "count") > 0, "{s}");
 }

@@ -227,6 +227,7 @@ fn main() {
         threads: None,
         abort_on_worker_loss: false,
         expect: None,
+        control: Default::default(),
     };
     let started = Arc::new(Mutex::new(None));
     let hooks_started = started.clone();

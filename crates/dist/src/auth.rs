@@ -204,6 +204,21 @@ mod tests {
         );
         assert!(x.is_err() && y.is_err());
         assert!(Secret::new("short").is_err());
+
+        // A peer of another protocol version is refused before any proof is exchanged.
+        let (mut a, mut b) = tokio::io::duplex(1 << 16);
+        let old = Msg::Hello {
+            protocol: PROTOCOL_VERSION + 1,
+            loadgen_version: "0.0.0".into(),
+            role: "worker".into(),
+            nonce: hex::encode([1u8; 32]),
+        };
+        let (x, _) = tokio::join!(handshake(&mut a, "coordinator", &s, &key), async {
+            write_msg(&mut b, &old).await.unwrap();
+            let _ = read_msg(&mut b).await;
+        });
+        let e = x.unwrap_err().to_string();
+        assert!(e.contains("version mismatch") && e.contains("0.0.0"), "{e}");
         assert!(Secret::resolve(None, None).is_err());
     }
 }

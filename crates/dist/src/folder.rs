@@ -8,7 +8,7 @@
 
 use crate::codec::MetricsRecord;
 use crate::error::DistError;
-use crate::run_info::{rfc3339, unix_ns, RunInfo};
+use crate::run_info::{rfc3339, unix_ns, Layout, RunInfo};
 use loadgen_engine::{IntervalReport, Metrics};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
@@ -140,7 +140,7 @@ impl RunPart {
             };
             let l: IntervalLine = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
             let r = l.decode().map_err(&bad)?;
-            check_shape(&r.metrics, &info).map_err(bad)?;
+            check_shape(&r.metrics, &info.layout).map_err(bad)?;
             drop(r);
             intervals.push(l);
         }
@@ -153,8 +153,7 @@ impl RunPart {
 }
 
 /// An interval must have exactly the layout's steps, workloads and custom metrics.
-pub fn check_shape(m: &Metrics, info: &RunInfo) -> Result<(), String> {
-    let l = &info.layout;
+pub fn check_shape(m: &Metrics, l: &Layout) -> Result<(), String> {
     if m.steps.len() != l.steps.len()
         || m.workloads.len() != l.workloads.len()
         || m.custom.len() != l.custom.len()

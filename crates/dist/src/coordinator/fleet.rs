@@ -1,0 +1,320 @@
+//! A running fleet: heartbeats both ways, intervals merged as every worker reports them,
+//! live thresholds, lost workers noticed and reported.
+
+use super::setup::Conn;
+use super::{Coordinated, CoordinatorHooks, WORKER_SILENCE};
+use crate::error::DistError;
+use crate::folder::{check_shape, IntervalLine};
+use crate::frame::{read_msg, write_msg};
+use crate::protocol::Msg;
+use crate::run_info::{rfc3339, unix_ns, Layout, Overrides, RunInfo, FORMAT_VERSION};
+use loadgen_engine::{FinalReport, GaugeMerge, IntervalReport, Metrics};
+use loadgen_scenario::{LiveThresholds, Scenario};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant, SystemTime};
+use tokio::io::{AsyncRead, AsyncWrite, WriteHalf};
+use tokio::sync::mpsc;
+
+enum FromWorker {
+    Msg(Msg, usize),
+    Gone(String),
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum State {
+    Running,
+    Done,
+    Lost,
+}
+
+pub(super) struct Fleet<'a> {
+    pub(super) origin: SystemTime,
+    pub(super) planned: Duration,
+    pub(super) layout: Layout,
+    pub(super) steps: Vec<loadgen_engine::StepInfo>,
+    pub(super) custom: Vec<loadgen_engine::CustomInfo>,
+    pub(super) empty: Metrics,
+    pub(super) control: loadgen_engine::RunControl,
+    pub(super) scenario: &'a Scenario,
+    pub(super) hash: String,
+}
+
+/// Queues `msg` for every running worker (each has its own writer task, so a stalled
+/// connection delays nobody else; a failed send comes back as that worker's loss).
+fn send_all(writers: &[Option<mpsc::UnboundedSender<Msg>>], states: &[State], msg: &Msg) {
+    for (w, s) in writers.iter().zip(states) {
+        if let (Some(w), State::Running) = (w, s) {
+            let _ = w.send(msg.clone());
+        }
+    }
+}
+
+/// The task that writes one worker's messages.
+fn spawn_writer<S>(
+    i: usize,
+    mut wr: WriteHalf<S>,
+    report: mpsc::UnboundedSender<(usize, FromWorker)>,
+) -> mpsc::UnboundedSender<Msg>
+where
+    S: AsyncWrite + Send + 'static,
+{
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    tokio::spawn(async move {
+        while let Some(m) = rx.recv().await {
+            let r = tokio::time::timeout(Duration::from_secs(2), write_msg(&mut wr, &m)).await;
+            if !matches!(r, Ok(Ok(_))) {
+                let _ = report.send((i, FromWorker::Gone("sending to it failed".into())));
+                return;
+            }
+        }
+    });
+    tx
+}
+
+pub(super) async fn run_fleet<S>(
+    conns: Vec<Conn<S>>,
+    abort_on_loss: bool,
+    hooks: &mut dyn CoordinatorHooks,
+    f: Fleet<'_>,
+) -> Result<Coordinated, DistError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let n = conns.len();
+    let (tx, mut rx) = mpsc::unbounded_channel::<(usize, FromWorker)>();
+    let mut writers = Vec::with_capacity(n);
+    let mut reports = Vec::with_capacity(n);
+    let mut readers = Vec::with_capacity(n);
+    for (i, c) in conns.into_iter().enumerate() {
+        let (mut rd, wr) = tokio::io::split(c.stream);
+        writers.push(Some(spawn_writer(i, wr, tx.clone())));
+        reports.push(c.report);
+        let tx = tx.clone();
+        readers.push(tokio::spawn(async move {
+            loop {
+                match read_msg(&mut rd).await {
+                    Ok(Some((m, bytes))) => {
+                        if tx.send((i, FromWorker::Msg(m, bytes))).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => {
+                        let _ = tx.send((i, FromWorker::Gone("connection closed".into())));
+                        return;
+                    }
+                    Err(e) => {
+                        let _ = tx.send((i, FromWorker::Gone(e.to_string())));
+                        return;
+                    }
+                }
+            }
+        }));
+    }
+    drop(tx);
+    let interval = Duration::from_secs(1);
+    let mut states = vec![State::Running; n];
+    let mut last_seen = vec![Instant::now(); n];
+    let mut reported: Vec<Option<u64>> = vec![None; n];
+    let mut elapsed = vec![Duration::ZERO; n];
+    let mut stopped_early = false;
+    let mut pending: BTreeMap<u64, (Metrics, Duration)> = BTreeMap::new();
+    let mut released: Vec<IntervalLine> = Vec::new();
+    let mut totals = f.empty.clone();
+    let mut live = LiveThresholds::new(&f.scenario.thresholds, &f.steps, &f.custom);
+    let mut aborted: Option<String> = None;
+    let mut tick = tokio::time::interval(Duration::from_millis(250));
+    let mut beat = Instant::now();
+    // Quiet start: silence is only counted from the start instant on.
+    let start_wait = f
+        .origin
+        .duration_since(SystemTime::now())
+        .unwrap_or_default();
+    let started = Instant::now() + start_wait;
+    for t in last_seen.iter_mut() {
+        *t = started;
+    }
+    loop {
+        let mut lost_now: Vec<(usize, String)> = Vec::new();
+        tokio::select! {
+            m = rx.recv() => match m {
+                Some((i, FromWorker::Msg(msg, bytes))) => {
+                    reports[i].bytes_in += bytes as u64;
+                    last_seen[i] = Instant::now().max(started);
+                    match msg {
+                        Msg::Interval(line) if states[i] == State::Running => {
+                            match line.decode().and_then(|r| check_shape(&r.metrics, &f.layout).map(|()| r)) {
+                                Ok(r) => {
+                                    let slot = pending.entry(r.index).or_insert_with(|| (f.empty.clone(), Duration::ZERO));
+                                    slot.0.add(&r.metrics, GaugeMerge::Sum);
+                                    slot.1 = slot.1.max(r.length);
+                                    reported[i] = Some(reported[i].map_or(r.index, |x| x.max(r.index)));
+                                    reports[i].reported_until_s = (r.start + r.length).as_secs_f64();
+                                }
+                                Err(e) => lost_now.push((i, format!("sent a malformed interval: {e}"))),
+                            }
+                        }
+                        Msg::Done { elapsed_s, stopped_early: s } if states[i] == State::Running => {
+                            states[i] = State::Done;
+                            elapsed[i] = Duration::from_secs_f64(elapsed_s.clamp(0.0, 1e7));
+                            stopped_early |= s;
+                        }
+                        Msg::Heartbeat | Msg::Interval(_) | Msg::Done { .. } => {}
+                        other => lost_now.push((i, format!("sent an unexpected {other:?}"))),
+                    }
+                }
+                // Ignored below unless the worker was still running.
+                Some((i, FromWorker::Gone(why))) => lost_now.push((i, why)),
+                None => {}
+            },
+            _ = tick.tick() => {
+                let now = Instant::now();
+                for i in 0..n {
+                    if states[i] == State::Running && now > last_seen[i] && now - last_seen[i] > WORKER_SILENCE {
+                        lost_now.push((i, format!("silent for {:.1}s", (now - last_seen[i]).as_secs_f64())));
+                    }
+                }
+                if f.control.is_stopped() && aborted.is_none() {
+                    let reason = "interrupted on the coordinator".to_string();
+                    hooks.log(&format!("stopping every worker: {reason}"));
+                    send_all(&writers, &states, &Msg::Stop { reason: reason.clone() });
+                    aborted = Some(reason);
+                }
+                if beat.elapsed() >= Duration::from_millis(1000) {
+                    beat = Instant::now();
+                    send_all(&writers, &states, &Msg::Heartbeat);
+                }
+            }
+        }
+        for (i, why) in lost_now {
+            if states[i] != State::Running {
+                continue;
+            }
+            states[i] = State::Lost;
+            writers[i] = None; // closes our side: the worker stops within seconds
+            readers[i].abort();
+            elapsed[i] = Duration::from_secs_f64(reports[i].reported_until_s);
+            hooks.log(&format!(
+                "lost worker {} (segment {}): {why}; it reported {:.1}s of its share",
+                reports[i].addr, reports[i].segment, reports[i].reported_until_s
+            ));
+            reports[i].lost = Some(why);
+            if abort_on_loss && aborted.is_none() {
+                let reason = format!("worker {} lost (--abort-on-worker-loss)", reports[i].addr);
+                hooks.log(&format!("aborting: {reason}"));
+                send_all(
+                    &writers,
+                    &states,
+                    &Msg::Stop {
+                        reason: reason.clone(),
+                    },
+                );
+                aborted = Some(reason);
+            }
+        }
+        // Release every interval all running workers have reported.
+        let all_ended = states.iter().all(|s| *s != State::Running);
+        while let Some((&k, _)) = pending.first_key_value() {
+            let complete =
+                (0..n).all(|i| states[i] != State::Running || reported[i].is_some_and(|r| r >= k));
+            if !complete && !all_ended {
+                break;
+            }
+            let mut this = pending.remove(&k);
+            // Intervals nobody reported (all workers idle or lost) are released empty.
+            while released.len() as u64 <= k {
+                let idx = released.len() as u64;
+                let (m, l) = match this.take() {
+                    Some(v) if idx == k => v,
+                    other => {
+                        this = other;
+                        (f.empty.clone(), interval)
+                    }
+                };
+                let r = IntervalReport {
+                    index: idx,
+                    start: interval * idx as u32,
+                    length: l,
+                    metrics: m,
+                };
+                totals.add(&r.metrics, GaugeMerge::Max);
+                let running = states.iter().filter(|s| **s == State::Running).count();
+                hooks.interval(&r, running, n);
+                if let Some(breach) = live.observe(&r) {
+                    if aborted.is_none() {
+                        let reason = format!("threshold {breach} failed (abort_on_fail)");
+                        hooks.log(&format!("aborting: {reason}"));
+                        send_all(
+                            &writers,
+                            &states,
+                            &Msg::Stop {
+                                reason: reason.clone(),
+                            },
+                        );
+                        aborted = Some(reason);
+                    }
+                }
+                released.push(IntervalLine::encode(&r));
+            }
+        }
+        if all_ended && pending.is_empty() {
+            break;
+        }
+    }
+    let seg_share = 1.0 / n as f64;
+    let planned_s = f.planned.as_secs_f64().max(1e-9);
+    let share_sent: f64 = reports
+        .iter()
+        .map(|r| match r.lost {
+            None => seg_share,
+            Some(_) => seg_share * (r.reported_until_s / planned_s).min(1.0),
+        })
+        .sum();
+    let missing: Vec<String> = reports
+        .iter()
+        .filter(|r| r.lost.is_some())
+        .map(|r| {
+            format!(
+                "{} (worker {} lost after {:.1}s: {})",
+                r.segment,
+                r.addr,
+                r.reported_until_s,
+                r.lost.as_deref().unwrap_or("")
+            )
+        })
+        .collect();
+    let run_elapsed = elapsed.iter().copied().max().unwrap_or_default();
+    let info = RunInfo {
+        format_version: FORMAT_VERSION,
+        loadgen_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: f.scenario.name.clone(),
+        plan_hash: f.hash,
+        segments: reports.iter().map(|r| r.segment.to_string()).collect(),
+        started_at_unix_ns: unix_ns(f.origin),
+        started_at: rfc3339(f.origin),
+        interval_ms: interval.as_millis() as u64,
+        scenario_file: None,
+        overrides: Overrides::default(),
+        layout: f.layout,
+        elapsed_s: Some(run_elapsed.as_secs_f64()),
+        stopped_early: stopped_early || aborted.is_some(),
+        missing_segments: missing,
+    };
+    let bytes_in = reports.iter().map(|r| r.bytes_in).sum();
+    Ok(Coordinated {
+        report: FinalReport {
+            started_at: f.origin,
+            elapsed: run_elapsed,
+            totals,
+            stopped_early: info.stopped_early,
+            intervals: released.len() as u64,
+            // CPU is each worker's own business: its folder's summary has it.
+            worker_cpu: Vec::new(),
+        },
+        info,
+        intervals: released,
+        workers: reports,
+        aborted,
+        share_sent,
+        bytes_in,
+    })
+}

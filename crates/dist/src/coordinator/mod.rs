@@ -1,0 +1,240 @@
+//! `loadgen coordinator`: dials the workers, authenticates them, measures their clock
+//! offsets, hands each a segment, starts all at one instant, merges their interval metrics
+//! as they arrive, judges `abort_on_fail` thresholds live, and notices lost workers.
+//!
+//! `setup` brings workers in (dial or accept, TLS, secret, clock, assignment); `fleet` runs
+//! them (heartbeats, live merge, thresholds, loss detection).
+
+mod fleet;
+mod setup;
+
+use crate::auth::Secret;
+use crate::error::DistError;
+use crate::folder::IntervalLine;
+use crate::frame::write_msg;
+use crate::protocol::Msg;
+use crate::run_info::{plan_hash, rfc3339, unix_ns, Layout, Overrides, RunInfo};
+use fleet::{run_fleet, Fleet};
+use loadgen_engine::{FinalReport, IntervalReport, Segment};
+use loadgen_scenario::Scenario;
+use setup::{accept_workers, prepare, set_up};
+use std::time::{Duration, SystemTime};
+use tokio::net::TcpStream;
+
+/// How long a worker may stay silent before it counts as lost.
+pub const WORKER_SILENCE: Duration = Duration::from_secs(3);
+
+/// A coordinator's settings.
+pub struct CoordinatorConfig {
+    /// Scenario text with `${VAR}` expanded.
+    pub scenario_text: String,
+    /// The scenario parsed from that text with the overrides applied.
+    pub scenario: Scenario,
+    /// Overrides (part of the plan's identity).
+    pub overrides: Overrides,
+    /// Base URL every worker sends to (the scenario's target if `None`).
+    pub target: Option<String>,
+    /// Worker addresses (`host:port`).
+    pub workers: Vec<String>,
+    /// Pinned worker certificate fingerprints (empty: trust on first use).
+    pub pins: Vec<String>,
+    /// Shared secret.
+    pub secret: Secret,
+    /// Engine threads per worker.
+    pub threads: Option<usize>,
+    /// Stop every worker when one is lost.
+    pub abort_on_worker_loss: bool,
+    /// Instead of dialling `workers`, wait for this many to connect.
+    pub expect: Option<Expect>,
+    /// Stopped from outside (a signal): every worker is asked to stop, results are kept.
+    pub control: loadgen_engine::RunControl,
+}
+
+/// `--expect N`: workers dial the coordinator, which presents its own certificate.
+pub struct Expect {
+    /// Where workers connect.
+    pub listener: std::net::TcpListener,
+    /// How many workers to wait for.
+    pub count: usize,
+    /// The coordinator's certificate.
+    pub identity: crate::tls::Identity,
+    /// How long to wait for all of them.
+    pub wait: Duration,
+}
+
+type Stream = tokio_rustls::TlsStream<TcpStream>;
+
+/// A worker as the coordinator saw it.
+#[derive(Debug, Clone)]
+pub struct WorkerReport {
+    /// Its address.
+    pub addr: String,
+    /// Its segment.
+    pub segment: Segment,
+    /// Its certificate fingerprint.
+    pub fingerprint: String,
+    /// Its clock minus ours (ms), from the probe with the shortest round trip.
+    pub clock_offset_ms: f64,
+    /// That probe's round trip (ms).
+    pub rtt_ms: f64,
+    /// Its own results folder (on its machine).
+    pub results: String,
+    /// `Some(reason)` if it was lost during the run.
+    pub lost: Option<String>,
+    /// End of the last interval it reported (s from the origin).
+    pub reported_until_s: f64,
+    /// Bytes it sent us after the start.
+    pub bytes_in: u64,
+}
+
+/// What a coordinated run produced.
+pub struct Coordinated {
+    /// `run.json` of the merged result.
+    pub info: RunInfo,
+    /// Merged intervals (encoded; decode one at a time).
+    pub intervals: Vec<IntervalLine>,
+    /// Totals, as a single run reports them.
+    pub report: FinalReport,
+    /// Per worker.
+    pub workers: Vec<WorkerReport>,
+    /// Why the run was stopped early, if it was.
+    pub aborted: Option<String>,
+    /// Share of the planned load that was sent (lost segments count for the time they ran).
+    pub share_sent: f64,
+    /// Bytes received from workers after the start, and the run's length.
+    pub bytes_in: u64,
+}
+
+/// What the coordinator tells its operator.
+pub trait CoordinatorHooks {
+    /// A line for the log.
+    fn log(&mut self, line: &str);
+    /// One merged interval, with the number of workers still running.
+    fn interval(&mut self, r: &IntervalReport, running: usize, total: usize);
+}
+
+/// Runs the whole coordinated run.
+pub async fn run(
+    cfg: CoordinatorConfig,
+    hooks: &mut dyn CoordinatorHooks,
+) -> Result<Coordinated, DistError> {
+    let n = cfg.expect.as_ref().map_or(cfg.workers.len(), |e| e.count);
+    if n == 0 {
+        return Err(DistError::Refused("no workers given".into()));
+    }
+    let hash = plan_hash(&cfg.scenario_text, &cfg.overrides);
+    let base_url = match (&cfg.target, &cfg.scenario.target) {
+        (Some(t), _) => t.clone(),
+        (None, loadgen_scenario::TargetSpec::Url(u)) => u.clone(),
+        (None, loadgen_scenario::TargetSpec::Embedded(_)) => {
+            return Err(DistError::Refused(
+                "the scenario's target is the embedded demo target; give the shared target \
+                 with --target URL"
+                    .into(),
+            ))
+        }
+    };
+    let plan = loadgen_scenario::build_plan(&cfg.scenario, &base_url)
+        .map_err(|e| DistError::Refused(e.to_string()))?;
+    let layout = Layout::of(&plan);
+    let steps = plan.steps();
+    let custom = plan.custom_metrics();
+    let empty = plan.empty_metrics();
+    let planned = plan.duration();
+    drop(plan);
+
+    // Set-up of every worker, side by side.
+    let mut cfg = cfg;
+    let accepted = match cfg.expect.take() {
+        Some(e) => Some(accept_workers(e, &cfg.secret, hooks).await?),
+        None => None,
+    };
+    let cfg = std::sync::Arc::new(cfg);
+    let mut conns = Vec::with_capacity(n);
+    {
+        let mut set = tokio::task::JoinSet::new();
+        for (i, (tls, addr)) in accepted.into_iter().flatten().enumerate() {
+            let seg = Segment::new(i as u64, n as u64).expect("i < n");
+            let (cfg, hash) = (cfg.clone(), hash.clone());
+            set.spawn(async move {
+                let r = prepare(&cfg, tls, "(worker dialled in)".into(), &addr, seg, &hash).await;
+                (i, r)
+            });
+        }
+        // Dialled workers (in --expect mode the list is empty).
+        for (i, addr) in cfg.workers.iter().enumerate() {
+            let seg = Segment::new(i as u64, n as u64).expect("i < n");
+            let (connector, verifier) = crate::tls::connector(&cfg.pins)?;
+            let (cfg, addr, hash) = (cfg.clone(), addr.clone(), hash.clone());
+            set.spawn(async move {
+                (
+                    i,
+                    set_up(&cfg, &connector, &verifier, &addr, seg, &hash).await,
+                )
+            });
+        }
+        let mut done = Vec::new();
+        let mut failures = Vec::new();
+        while let Some(r) = set.join_next().await {
+            match r {
+                Ok((i, Ok(c))) => done.push((i, c)),
+                Ok((_, Err(e))) => failures.push(e.to_string()),
+                Err(e) => failures.push(e.to_string()),
+            }
+        }
+        done.sort_by_key(|(i, _)| *i);
+        conns.extend(done.into_iter().map(|(_, c)| c));
+        if !failures.is_empty() {
+            for c in &mut conns {
+                let _ = write_msg(
+                    &mut c.stream,
+                    &Msg::Stop {
+                        reason: "set-up failed".into(),
+                    },
+                )
+                .await;
+            }
+            return Err(DistError::Refused(format!(
+                "{} of {n} worker(s) failed set-up: {}",
+                failures.len(),
+                failures.join("; ")
+            )));
+        }
+    }
+    for c in &conns {
+        hooks.log(&format!(
+            "worker {} ready: segment {}, clock offset {:+.1} ms (rtt {:.2} ms), certificate {}, results {}",
+            c.report.addr,
+            c.report.segment,
+            c.report.clock_offset_ms,
+            c.report.rtt_ms,
+            c.report.fingerprint,
+            c.report.results
+        ));
+    }
+    let max_rtt = conns.iter().map(|c| c.report.rtt_ms).fold(0.0, f64::max);
+    let origin = SystemTime::now() + Duration::from_millis(1000 + (4.0 * max_rtt) as u64);
+    for c in &mut conns {
+        let at = unix_ns(origin) as f64 + c.report.clock_offset_ms * 1e6;
+        write_msg(&mut c.stream, &Msg::Start { at_ns: at as u64 }).await?;
+    }
+    hooks.log(&format!("all {n} workers start at {}", rfc3339(origin)));
+    let control = cfg.control.clone();
+    run_fleet(
+        conns,
+        cfg.abort_on_worker_loss,
+        hooks,
+        Fleet {
+            origin,
+            planned,
+            layout,
+            steps,
+            custom,
+            empty,
+            control,
+            scenario: &cfg.scenario,
+            hash,
+        },
+    )
+    .await
+}

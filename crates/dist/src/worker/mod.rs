@@ -1,0 +1,385 @@
+//! `loadgen worker`: waits for a coordinator, proves the shared secret, checks the work
+//! against its own policy, runs its segment and streams interval metrics back. It keeps its
+//! own results folder, and stops its load within seconds of losing the coordinator.
+
+mod segment;
+
+use segment::run_segment;
+
+use crate::auth::{handshake, Secret};
+use crate::error::DistError;
+use crate::folder::IntervalLine;
+use crate::frame::{read_msg, write_msg};
+use crate::policy::WorkerPolicy;
+use crate::protocol::Msg;
+use crate::run_info::{plan_hash, unix_ns, Overrides, RunInfo};
+use crate::tls::Identity;
+use loadgen_engine::{FinalReport, Segment};
+use loadgen_scenario::{Scenario, TargetSpec};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::mpsc;
+
+/// How long the coordinator may stay silent before the worker stops its load.
+pub const COORDINATOR_SILENCE: Duration = Duration::from_secs(3);
+/// How long set-up steps (TLS, authentication, each message before the start) may take.
+const SETUP_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// A worker's settings.
+pub struct WorkerConfig {
+    /// Certificate the worker presents.
+    pub identity: Identity,
+    /// Shared secret of the fleet.
+    pub secret: Secret,
+    /// Targets and ceilings.
+    pub policy: WorkerPolicy,
+    /// Folder under which each run gets its results folder.
+    pub results_root: PathBuf,
+    /// Serve one coordinator session, then return (tests, scripts).
+    pub once: bool,
+}
+
+/// A finished segment run, for the caller to write its full results folder.
+pub struct FinishedRun {
+    /// The scenario as run.
+    pub scenario: Scenario,
+    /// Its text (expanded).
+    pub scenario_text: String,
+    /// `run.json` contents.
+    pub info: RunInfo,
+    /// Every interval (encoded).
+    pub intervals: Vec<IntervalLine>,
+    /// Totals.
+    pub report: FinalReport,
+    /// The results folder.
+    pub out: PathBuf,
+}
+
+/// What the worker tells its operator and hands back.
+pub trait WorkerHooks: Send {
+    /// A line for the log.
+    fn log(&mut self, line: &str);
+    /// A run ended (normally, stopped or after losing the coordinator).
+    fn finished(&mut self, run: FinishedRun);
+}
+
+/// Serves coordinators on `listener`, one session at a time. Connections are taken and
+/// authenticated side by side, so a peer that connects and says nothing cannot keep a real
+/// coordinator out; an authenticated coordinator that finds the worker busy is refused.
+pub async fn serve(
+    listener: TcpListener,
+    cfg: WorkerConfig,
+    hooks: &mut dyn WorkerHooks,
+) -> Result<(), DistError> {
+    let acceptor = cfg.identity.acceptor()?;
+    let busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let accepting = {
+        let (secret, busy) = (cfg.secret.clone(), busy.clone());
+        tokio::spawn(async move {
+            loop {
+                let Ok((tcp, peer)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = tcp.set_nodelay(true);
+                let (acceptor, secret, busy, tx) =
+                    (acceptor.clone(), secret.clone(), busy.clone(), tx.clone());
+                tokio::spawn(async move {
+                    let r = accept_one(&acceptor, tcp, &secret, &busy).await;
+                    let _ = tx.send(
+                        r.map(|t| (t, peer))
+                            .map_err(|e| format!("refused {peer}: {e}")),
+                    );
+                });
+            }
+        })
+    };
+    let result = loop {
+        match rx.recv().await {
+            Some(Ok((tls, peer))) => {
+                busy.store(true, std::sync::atomic::Ordering::SeqCst);
+                hooks.log(&format!("coordinator {peer} authenticated"));
+                if let Err(e) = after_auth(tls, peer, &cfg, hooks).await {
+                    hooks.log(&format!("session with {peer} ended: {e}"));
+                }
+                busy.store(false, std::sync::atomic::Ordering::SeqCst);
+                if cfg.once {
+                    break Ok(());
+                }
+            }
+            Some(Err(why)) => {
+                hooks.log(&why);
+                if cfg.once {
+                    break Ok(());
+                }
+            }
+            None => break Err(DistError::Net("the listener stopped".into())),
+        }
+    };
+    accepting.abort();
+    result
+}
+
+/// TLS and the secret proof of one incoming connection.
+async fn accept_one(
+    acceptor: &tokio_rustls::TlsAcceptor,
+    tcp: TcpStream,
+    secret: &Secret,
+    busy: &std::sync::atomic::AtomicBool,
+) -> Result<tokio_rustls::server::TlsStream<TcpStream>, DistError> {
+    let mut tls = timed("TLS handshake", async {
+        acceptor
+            .accept(tcp)
+            .await
+            .map_err(|e| DistError::Net(format!("TLS: {e}")))
+    })
+    .await?;
+    let key = tls
+        .get_ref()
+        .1
+        .export_keying_material([0u8; 32], crate::tls::EXPORTER_LABEL, None)
+        .map_err(|e| DistError::Net(e.to_string()))?;
+    timed(
+        "authentication",
+        handshake(&mut tls, "worker", secret, &key),
+    )
+    .await?;
+    if busy.load(std::sync::atomic::Ordering::SeqCst) {
+        let reason = "busy: this worker is running another coordinator's segment".to_string();
+        let _ = write_msg(
+            &mut tls,
+            &Msg::Refused {
+                reason: reason.clone(),
+            },
+        )
+        .await;
+        return Err(DistError::Refused(reason));
+    }
+    Ok(tls)
+}
+
+async fn timed<T>(
+    what: &str,
+    f: impl std::future::Future<Output = Result<T, DistError>>,
+) -> Result<T, DistError> {
+    tokio::time::timeout(SETUP_TIMEOUT, f)
+        .await
+        .map_err(|_| DistError::Net(format!("{what} timed out")))?
+}
+
+pub(super) struct Assignment {
+    pub(super) scenario: Scenario,
+    pub(super) text: String,
+    pub(super) segment: Segment,
+    pub(super) base_url: String,
+    pub(super) overrides: Overrides,
+    pub(super) hash: String,
+    pub(super) threads: Option<usize>,
+    pub(super) out: PathBuf,
+}
+
+async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, String> {
+    let Msg::Assign {
+        scenario,
+        segment,
+        overrides,
+        target,
+        plan_hash: hash,
+        threads,
+    } = msg
+    else {
+        return Err("expected an assignment".into());
+    };
+    let seg: Segment = segment.parse()?;
+    let mine = plan_hash(&scenario, &overrides);
+    if mine != hash {
+        return Err(format!(
+            "plan hash mismatch: coordinator says {hash}, the scenario received hashes to {mine}"
+        ));
+    }
+    let no_env = |_: &str| None;
+    let mut sc =
+        loadgen_scenario::parse(&scenario, "scenario.toml (from the coordinator)", &no_env)
+            .map_err(|e| e.to_string())?;
+    let duration = overrides
+        .duration
+        .as_deref()
+        .map(loadgen_scenario::parse_duration)
+        .transpose()
+        .map_err(|e| format!("duration override: {e}"))?;
+    sc.apply_overrides(duration, overrides.seed, target);
+    let base_url = match &sc.target {
+        TargetSpec::Url(u) => u.clone(),
+        TargetSpec::Embedded(_) => {
+            return Err(
+                "the scenario's target is the embedded demo target; distributed runs need a \
+                 shared target URL (coordinator --target URL)"
+                    .into(),
+            )
+        }
+    };
+    cfg.policy.check_target(&base_url).await?;
+    cfg.policy.check_ceilings(&sc, 1.0 / seg.count as f64)?;
+    let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+    let out = cfg.results_root.join(format!(
+        "{}-seg{}of{}-{stamp}",
+        sc.name, seg.index, seg.count
+    ));
+    Ok(Assignment {
+        scenario: sc,
+        text: scenario,
+        segment: seg,
+        base_url,
+        overrides,
+        hash,
+        threads,
+        out,
+    })
+}
+
+/// Dials a coordinator started with `--expect` (worker side of the TLS session is the
+/// client; `pins` are the coordinator's certificate fingerprints, empty: trust on first use)
+/// and serves that one session.
+pub async fn connect(
+    addr: &str,
+    pins: &[String],
+    cfg: &WorkerConfig,
+    hooks: &mut dyn WorkerHooks,
+) -> Result<(), DistError> {
+    let (connector, verifier) = crate::tls::connector(pins)?;
+    let tcp = timed("connecting to the coordinator", async {
+        TcpStream::connect(addr)
+            .await
+            .map_err(|e| DistError::Net(format!("{addr}: {e}")))
+    })
+    .await?;
+    let _ = tcp.set_nodelay(true);
+    let peer = tcp.peer_addr().map_err(|e| DistError::Net(e.to_string()))?;
+    let tls = timed("TLS handshake", async {
+        connector
+            .connect(crate::tls::server_name(), tcp)
+            .await
+            .map_err(|e| DistError::Net(format!("{addr}: TLS: {e}")))
+    })
+    .await?;
+    if let Some(fp) = verifier.seen.lock().ok().and_then(|s| s.clone()) {
+        hooks.log(&format!("coordinator certificate SHA-256 {fp}"));
+    }
+    let key = tls
+        .get_ref()
+        .1
+        .export_keying_material([0u8; 32], crate::tls::EXPORTER_LABEL, None)
+        .map_err(|e| DistError::Net(e.to_string()))?;
+    serve_session(tls, key, peer, cfg, hooks).await
+}
+
+/// The session after TLS, whichever side dialled.
+async fn serve_session<S>(
+    mut tls: S,
+    key: [u8; 32],
+    peer: SocketAddr,
+    cfg: &WorkerConfig,
+    hooks: &mut dyn WorkerHooks,
+) -> Result<(), DistError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    if let Err(e) = timed(
+        "authentication",
+        handshake(&mut tls, "worker", &cfg.secret, &key),
+    )
+    .await
+    {
+        hooks.log(&format!("refused {peer}: {e}"));
+        return Err(e);
+    }
+    hooks.log(&format!("coordinator {peer} authenticated"));
+    after_auth(tls, peer, cfg, hooks).await
+}
+
+/// An authenticated session: clock probes, the assignment, the run.
+async fn after_auth<S>(
+    mut tls: S,
+    peer: SocketAddr,
+    cfg: &WorkerConfig,
+    hooks: &mut dyn WorkerHooks,
+) -> Result<(), DistError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    // Set-up: clock probes and the assignment, then the start instant.
+    let assignment = loop {
+        let msg = timed("waiting for the coordinator", async {
+            read_msg(&mut tls).await
+        })
+        .await?;
+        match msg {
+            Some((Msg::Ping { seq }, _)) => {
+                let now_ns = unix_ns(SystemTime::now()) as u64;
+                write_msg(&mut tls, &Msg::Pong { seq, now_ns }).await?;
+            }
+            Some((m @ Msg::Assign { .. }, _)) => match check_assignment(cfg, m).await {
+                Ok(a) => {
+                    write_msg(
+                        &mut tls,
+                        &Msg::Ready {
+                            plan_hash: a.hash.clone(),
+                            results: a.out.display().to_string(),
+                        },
+                    )
+                    .await?;
+                    break a;
+                }
+                Err(reason) => {
+                    hooks.log(&format!("refused work from {peer}: {reason}"));
+                    let _ = write_msg(
+                        &mut tls,
+                        &Msg::Refused {
+                            reason: reason.clone(),
+                        },
+                    )
+                    .await;
+                    return Err(DistError::Auth(reason));
+                }
+            },
+            Some((Msg::Heartbeat, _)) => {}
+            Some((other, _)) => {
+                return Err(DistError::Protocol(format!(
+                    "unexpected {other:?} before start"
+                )))
+            }
+            None => return Err(DistError::Net("coordinator left before the start".into())),
+        }
+    };
+    let at_ns = loop {
+        match timed("waiting for the start", async { read_msg(&mut tls).await }).await? {
+            Some((Msg::Start { at_ns }, _)) => break at_ns,
+            Some((Msg::Heartbeat | Msg::Ping { .. }, _)) => {}
+            Some((Msg::Stop { .. }, _)) | None => {
+                return Err(DistError::Net(
+                    "the run was called off before the start".into(),
+                ))
+            }
+            Some((other, _)) => {
+                return Err(DistError::Protocol(format!(
+                    "unexpected {other:?} before start"
+                )))
+            }
+        }
+    };
+    let start_at = UNIX_EPOCH
+        + Duration::new(
+            (at_ns / 1_000_000_000) as u64,
+            (at_ns % 1_000_000_000) as u32,
+        );
+    hooks.log(&format!(
+        "running segment {} of `{}` against {}; results in {}",
+        assignment.segment,
+        assignment.scenario.name,
+        assignment.base_url,
+        assignment.out.display()
+    ));
+    run_segment(tls, assignment, start_at, hooks).await
+}

@@ -1,0 +1,222 @@
+//! One segment running on this worker: the engine on its own thread, intervals written to
+//! the worker's folder and streamed to the coordinator, heartbeats, and the stop when the
+//! coordinator goes away.
+
+use super::{Assignment, FinishedRun, WorkerHooks, COORDINATOR_SILENCE};
+use crate::error::DistError;
+use crate::folder::{FolderWriter, IntervalLine};
+use crate::frame::{read_msg, write_msg};
+use crate::protocol::Msg;
+use crate::run_info::{unix_ns, Layout, RunInfo, FORMAT_VERSION};
+use loadgen_engine::{Event, FinalReport, IntervalReport, RunControl, RunOptions};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::sync::mpsc;
+
+enum EngineMsg {
+    Started(SystemTime),
+    Interval(IntervalReport),
+    Finished(Result<FinalReport, String>),
+}
+
+enum PeerMsg {
+    Msg(Msg),
+    Gone(String),
+}
+
+pub(super) async fn run_segment<S>(
+    tls: S,
+    a: Assignment,
+    start_at: SystemTime,
+    hooks: &mut dyn WorkerHooks,
+) -> Result<(), DistError>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let plan = loadgen_scenario::build_plan(&a.scenario, &a.base_url)
+        .map_err(|e| DistError::Protocol(e.to_string()))?;
+    std::fs::create_dir_all(&a.out).map_err(|e| DistError::io(&a.out, e))?;
+    std::fs::write(
+        a.out.join("scenario.toml"),
+        loadgen_scenario::redact_secrets(&a.text),
+    )
+    .map_err(|e| DistError::io(a.out.join("scenario.toml"), e))?;
+    let info = RunInfo {
+        format_version: FORMAT_VERSION,
+        loadgen_version: env!("CARGO_PKG_VERSION").to_string(),
+        scenario: a.scenario.name.clone(),
+        plan_hash: a.hash.clone(),
+        segments: vec![a.segment.to_string()],
+        started_at_unix_ns: 0,
+        started_at: String::new(),
+        interval_ms: 1000,
+        scenario_file: None,
+        overrides: a.overrides.clone(),
+        layout: Layout::of(&plan),
+        elapsed_s: None,
+        stopped_early: false,
+        missing_segments: Vec::new(),
+    };
+    let opts = RunOptions {
+        threads: a
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+        segment: a.segment,
+        graceful_stop: a.scenario.graceful_stop,
+        start_at: Some(start_at),
+        ..RunOptions::default()
+    };
+    let control = RunControl::new();
+    let (etx, mut erx) = mpsc::unbounded_channel();
+    let engine = {
+        let (control, opts) = (control.clone(), opts.clone());
+        std::thread::Builder::new()
+            .name("loadgen-segment".into())
+            .spawn(move || {
+                let tx = etx.clone();
+                let r = loadgen_engine::run(&plan, &opts, &control, |e| match e {
+                    Event::Started { at } => {
+                        let _ = tx.send(EngineMsg::Started(*at));
+                    }
+                    Event::Interval(r) => {
+                        let _ = tx.send(EngineMsg::Interval((*r).clone()));
+                    }
+                });
+                drop(plan); // connections close before the thread reports the end
+                let _ = etx.send(EngineMsg::Finished(r.map_err(|e| e.to_string())));
+            })
+            .map_err(|e| DistError::Net(e.to_string()))?
+    };
+    let (rd, mut wr) = tokio::io::split(tls);
+    let (ptx, mut prx) = mpsc::unbounded_channel();
+    let reader = tokio::spawn(async move {
+        let mut rd = rd;
+        loop {
+            match read_msg(&mut rd).await {
+                Ok(Some((m, _))) => {
+                    if ptx.send(PeerMsg::Msg(m)).is_err() {
+                        return;
+                    }
+                }
+                Ok(None) => {
+                    let _ = ptx.send(PeerMsg::Gone(
+                        "the coordinator closed the connection".into(),
+                    ));
+                    return;
+                }
+                Err(e) => {
+                    let _ = ptx.send(PeerMsg::Gone(e.to_string()));
+                    return;
+                }
+            }
+        }
+    });
+    let mut writer: Option<FolderWriter> = None;
+    let mut intervals = Vec::new();
+    let mut connected = true;
+    let mut last_seen = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    let lose = |why: String, connected: &mut bool, hooks: &mut dyn WorkerHooks| {
+        if *connected {
+            *connected = false;
+            hooks.log(&format!(
+                "lost the coordinator ({why}): stopping the load now"
+            ));
+            control.kill();
+        }
+    };
+    let report = loop {
+        tokio::select! {
+            m = erx.recv() => match m {
+                Some(EngineMsg::Started(at)) => {
+                    match FolderWriter::create(&a.out, info.clone(), at) {
+                        Ok(w) => writer = Some(w),
+                        Err(e) => hooks.log(&format!("cannot write results: {e}")),
+                    }
+                }
+                Some(EngineMsg::Interval(r)) => {
+                    let line = IntervalLine::encode(&r);
+                    if let Some(w) = writer.as_mut() {
+                        if let Err(e) = w.line(&line) {
+                            hooks.log(&format!("cannot write results: {e}"));
+                            writer = None;
+                        }
+                    }
+                    drop(r);
+                    intervals.push(line.clone());
+                    if connected {
+                        let sent = tokio::time::timeout(Duration::from_secs(2), write_msg(&mut wr, &Msg::Interval(line))).await;
+                        if !matches!(sent, Ok(Ok(_))) {
+                            lose("sending failed".into(), &mut connected, hooks);
+                        }
+                    }
+                }
+                Some(EngineMsg::Finished(r)) => break r,
+                None => break Err("the engine thread ended without a report".into()),
+            },
+            m = prx.recv(), if connected => match m {
+                Some(PeerMsg::Msg(Msg::Stop { reason })) => {
+                    hooks.log(&format!("coordinator asks to stop: {reason}"));
+                    control.stop();
+                    last_seen = Instant::now();
+                }
+                Some(PeerMsg::Msg(_)) => last_seen = Instant::now(),
+                Some(PeerMsg::Gone(why)) => lose(why, &mut connected, hooks),
+                None => lose("reader ended".into(), &mut connected, hooks),
+            },
+            _ = tick.tick() => {
+                if connected && last_seen.elapsed() > COORDINATOR_SILENCE {
+                    lose(format!("silent for {:.1}s", last_seen.elapsed().as_secs_f64()), &mut connected, hooks);
+                }
+                if connected {
+                    let sent = tokio::time::timeout(Duration::from_secs(2), write_msg(&mut wr, &Msg::Heartbeat)).await;
+                    if !matches!(sent, Ok(Ok(_))) {
+                        lose("sending failed".into(), &mut connected, hooks);
+                    }
+                }
+            }
+        }
+    };
+    let _ = engine.join();
+    let report = report.map_err(DistError::Protocol)?;
+    if connected {
+        let _ = write_msg(
+            &mut wr,
+            &Msg::Done {
+                elapsed_s: report.elapsed.as_secs_f64(),
+                stopped_early: report.stopped_early,
+            },
+        )
+        .await;
+        use tokio::io::AsyncWriteExt;
+        let _ = wr.shutdown().await;
+    }
+    reader.abort();
+    if let Some(w) = writer {
+        let _ = w.finish(report.elapsed, report.stopped_early, Vec::new());
+    }
+    let mut info = info;
+    info.started_at_unix_ns = unix_ns(report.started_at);
+    info.started_at = crate::run_info::rfc3339(report.started_at);
+    info.elapsed_s = Some(report.elapsed.as_secs_f64());
+    info.stopped_early = report.stopped_early;
+    hooks.log(&format!(
+        "segment {} done: {} requests in {:.1}s{}",
+        a.segment,
+        report.totals.total_requests(),
+        report.elapsed.as_secs_f64(),
+        if report.stopped_early {
+            " (stopped early)"
+        } else {
+            ""
+        }
+    ));
+    hooks.finished(FinishedRun {
+        scenario: a.scenario,
+        scenario_text: a.text,
+        info,
+        intervals,
+        report,
+        out: a.out,
+    });
+    Ok(())
+}
