@@ -9,9 +9,11 @@
 # faults: 503 and 429 storms, resets before and inside the answer, garbage, wrong lengths,
 # stalls, byte-by-byte answers, the odd 64 MiB body, and refused / TLS-broken connections.
 # loadgen runs an open-model scenario with a 1 s timeout; every SAMPLE seconds the script
-# reads loadgen's VmRSS and open file descriptors from /proc. The table goes to stdout and to
-# results/soak-<date>.md. Pass: the run ends on time with exit 0 and RSS and fds stay flat
-# (last sample within 10% / 50 of the one at 1 minute).
+# reads loadgen's VmRSS and open file descriptors from /proc, and the VU pool's size from its
+# --json-progress lines. The table goes to stdout and to results/soak-<date>.md. Pass: the run
+# ends on time with exit 0, fds stay flat, and RSS grows only with the VU pool (each VU keeps
+# its connection and buffers; the pool grows to the highest concurrency seen, never past
+# max_vus) — not with the number of requests.
 #
 # Environment: DURATION (30m), RATE (1000), SAMPLE (30), PORT (18090),
 # CARGO_TARGET_DIR (<repo>/target).
@@ -64,18 +66,19 @@ max_vus = 2000
 TOML
 
 START=$(date +%s)
-"$BIN" run "$WORK/soak.toml" --out "$WORK/out" --quiet >"$WORK/run.log" 2>&1 &
+"$BIN" run "$WORK/soak.toml" --out "$WORK/out" --json-progress >"$WORK/run.log" 2>&1 &
 LOADGEN_PID=$!
 
-echo "| t (s) | loadgen RSS (MiB) | open fds | target RSS (MiB) |" >"$WORK/samples.md"
-echo "|---:|---:|---:|---:|" >>"$WORK/samples.md"
+echo "| t (s) | loadgen RSS (MiB) | open fds | VUs allocated | target RSS (MiB) |" >"$WORK/samples.md"
+echo "|---:|---:|---:|---:|---:|" >>"$WORK/samples.md"
 rss() { awk '/VmRSS/ {printf "%.1f", $2/1024}' "/proc/$1/status" 2>/dev/null; }
 while kill -0 "$LOADGEN_PID" 2>/dev/null; do
     sleep "$SAMPLE"
     kill -0 "$LOADGEN_PID" 2>/dev/null || break
     t=$(( $(date +%s) - START ))
     fds=$(ls "/proc/$LOADGEN_PID/fd" 2>/dev/null | wc -l)
-    echo "| $t | $(rss "$LOADGEN_PID") | $fds | $(rss "$TARGET_PID") |" >>"$WORK/samples.md"
+    vus=$(grep -o '"allocated_vus":[0-9]*' "$WORK/run.log" | tail -1 | cut -d: -f2)
+    echo "| $t | $(rss "$LOADGEN_PID") | $fds | ${vus:--} | $(rss "$TARGET_PID") |" >>"$WORK/samples.md"
     tail -1 "$WORK/samples.md"
 done
 set +e

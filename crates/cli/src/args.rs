@@ -35,6 +35,19 @@ pub enum Command {
     },
     /// Run the embedded demo payments API on its own.
     Target(TargetArgs),
+    /// Merge the results folders of segments of one plan into one verdict (exit as `run`).
+    Merge(crate::merge_cmd::MergeArgs),
+    /// Serve a coordinator: run the segments it assigns (TLS, shared secret, own limits).
+    Worker(crate::worker_cmd::WorkerArgs),
+    /// Run a scenario across workers started with `loadgen worker`; one merged verdict.
+    Coordinator(Box<crate::coordinator_cmd::CoordinatorArgs>),
+    /// Check that ARGS form a valid loadgen command line without running it (deploy manifests).
+    #[command(hide = true)]
+    CheckArgs {
+        /// The command line, without the leading `loadgen`.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 1..)]
+        args: Vec<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -87,6 +100,10 @@ pub struct RunArgs {
     /// Run only segment i of n of the plan (e.g. 0/3).
     #[arg(long)]
     pub segment: Option<String>,
+    /// Start the clock at this RFC 3339 instant (e.g. 2026-12-01T06:00:00Z), for segments
+    /// on several machines that must start together.
+    #[arg(long)]
+    pub start_at: Option<String>,
     /// Print only the final summary (no per-second lines).
     #[arg(long, short)]
     pub quiet: bool,

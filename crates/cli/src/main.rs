@@ -3,13 +3,19 @@
 //! It holds no load-testing logic of its own.
 
 mod args;
+mod check_args_cmd;
+mod coordinator_cmd;
+mod dist_files;
 mod limits;
+mod merge_cmd;
 mod metrics_http;
+mod outputs;
 mod progress;
 mod run_cmd;
 mod self_stats;
 mod signals;
 mod target_cmd;
+mod worker_cmd;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -69,6 +75,10 @@ fn main() -> ExitCode {
             new,
             fail_if,
         } => run_cmd::compare(baseline, new, fail_if),
+        args::Command::Merge(a) => merge_cmd::run(a),
+        args::Command::Worker(a) => worker_cmd::run(a),
+        args::Command::Coordinator(a) => coordinator_cmd::run(a),
+        args::Command::CheckArgs { args } => check_args_cmd::run(args),
         args::Command::Target(a) => target_cmd::run(a)
             .map(|()| exit::PASSED)
             .map_err(Fail::bad_input),

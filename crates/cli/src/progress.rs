@@ -67,6 +67,7 @@ pub fn json_line(r: &IntervalReport) -> String {
         "p95_ms": ms(0.95),
         "p99_ms": ms(0.99),
         "active_vus": m.total_active_vus(),
+        "allocated_vus": m.workloads.iter().map(|w| w.allocated_vus).sum::<u64>(),
         "dropped": m.total_dropped(),
         "saturated": loadgen_scenario::saturation::live_warning(r),
     })

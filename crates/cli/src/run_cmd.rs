@@ -152,8 +152,17 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         threads,
         segment,
         graceful_stop: sc.graceful_stop,
+        start_at: crate::dist_files::start_at(a.start_at.as_deref()).map_err(Fail::bad_input)?,
         ..RunOptions::default()
     };
+    let mut dist = crate::dist_files::DistFiles::new(
+        &crate::dist_files::PlanIdentity::of_run(a),
+        &sc.name,
+        &plan,
+        segment,
+        opts.interval,
+        &out,
+    );
     let control = RunControl::new();
     let interrupted = signals::watch(control.clone());
     let total = plan.duration();
@@ -188,12 +197,14 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     let mut file_error: Option<std::io::Error> = None;
     let report = loadgen_engine::run(&plan, &opts, &control, |e| {
         if let Event::Started { at } = e {
+            dist.started(*at);
             match ResultsWriter::create(&out, &steps, *at) {
                 Ok(w) => files = Some(w),
                 Err(err) => file_error = Some(err),
             }
         }
         if let Event::Interval(r) = e {
+            dist.interval(r);
             if let Some(Err(err)) = files.as_mut().map(|w| w.interval(r)) {
                 // Keep the run going; the summary is still written and the error reported.
                 files = None;
@@ -225,6 +236,12 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         }
     })?;
     live_out.finish();
+    if let Some(err) = dist.finish(&report) {
+        eprintln!(
+            "loadgen: warning: merge files in {} are incomplete: {err}",
+            out.display()
+        );
+    }
     drop(plan); // closes every connection before the embedded target shuts down
     if let Some(h) = embedded {
         h.shutdown();
@@ -301,7 +318,7 @@ fn embedded_config(
     })
 }
 
-fn default_out(name: &str) -> PathBuf {
+pub fn default_out(name: &str) -> PathBuf {
     let now = time::OffsetDateTime::now_utc();
     let stamp = format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",

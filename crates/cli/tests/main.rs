@@ -2,10 +2,13 @@
 
 mod support;
 
+mod deploy;
 mod fault_matrix;
 mod faults;
+mod live;
 mod resilience;
 mod runs;
+mod shared_nothing;
 mod signals;
 mod validate;
 mod webhooks;

@@ -556,3 +556,37 @@ fn json_progress_lines_add_up_to_the_summary() {
     let sum: u64 = lines.iter().map(|l| l["requests"].as_u64().unwrap()).sum();
     assert_eq!(sum, summary(&out)["totals"]["requests"].as_u64().unwrap());
 }
+
+#[test]
+fn the_same_seed_twice_against_one_target_replays_no_idempotency_key() {
+    let target = Target::start(&[]);
+    let dir = scratch("same-seed-twice");
+    let file = write(
+        &dir,
+        "twice.toml",
+        r#"name = "twice"
+seed = 7
+duration = "5s"
+
+[[workload]]
+name = "w"
+model = "closed"
+vus = 2
+iterations = 5
+
+  [[workload.step]]
+  name = "pay"
+  http = { method = "POST", path = "/api/payments", headers = { "Idempotency-Key" = "{{uuid}}" }, json = { amount = 100, currency = "AUD" } }
+  expect = { status = [201] }
+"#,
+    );
+    for round in 0..2 {
+        let out = dir.join(format!("out-{round}"));
+        let o = run_against(&file, &target.url, &out, &["--quiet"]);
+        assert_eq!(o.status.code(), Some(0), "round {round}: {}", text(&o));
+    }
+    // Every payment was new: a replayed key would have been answered 200.
+    let c = target.counters();
+    assert_eq!(c["by_status"]["201"], 20, "{c}");
+    assert!(c["by_status"].get("200").is_none(), "{c}");
+}

@@ -1,1 +1,3 @@
 //! Integration tests for loadgen-dist.
+
+mod merge_files;

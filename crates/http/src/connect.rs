@@ -23,8 +23,9 @@ use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsConnector;
 
-/// One open HTTP connection.
-pub(crate) struct Conn {
+/// One open HTTP connection (public so that other protocol crates, such as webhook
+/// deliveries, share this crate's connect, TLS and HTTP/2 handling).
+pub struct Conn {
     sender: Sender,
     driver: JoinHandle<()>,
 }
@@ -36,12 +37,12 @@ enum Sender {
 
 impl Conn {
     /// True when the connection speaks HTTP/2.
-    pub(crate) fn is_h2(&self) -> bool {
+    pub fn is_h2(&self) -> bool {
         matches!(self.sender, Sender::H2(_))
     }
 
     /// True when a request can be sent right now (the common case, checked without waiting).
-    pub(crate) fn is_ready(&self) -> bool {
+    pub fn is_ready(&self) -> bool {
         match &self.sender {
             Sender::H1(s) => s.is_ready(),
             Sender::H2(s) => s.is_ready(),
@@ -50,7 +51,7 @@ impl Conn {
 
     /// Waits until the connection can take a request; false when it has been closed (by the
     /// peer, `Connection: close`, or a failure).
-    pub(crate) async fn ready(&mut self) -> bool {
+    pub async fn ready(&mut self) -> bool {
         match &mut self.sender {
             Sender::H1(s) => !s.is_closed() && s.ready().await.is_ok(),
             Sender::H2(s) => !s.is_closed() && s.ready().await.is_ok(),
@@ -58,10 +59,7 @@ impl Conn {
     }
 
     /// Sends a request; resolves when the response head has arrived.
-    pub(crate) async fn send(
-        &mut self,
-        req: Request<Full<Bytes>>,
-    ) -> hyper::Result<Response<Incoming>> {
+    pub async fn send(&mut self, req: Request<Full<Bytes>>) -> hyper::Result<Response<Incoming>> {
         match &mut self.sender {
             Sender::H1(s) => s.send_request(req).await,
             Sender::H2(s) => s.send_request(req).await,
@@ -76,7 +74,7 @@ impl Drop for Conn {
 }
 
 /// Knows how to open connections to one target.
-pub(crate) struct Dialer {
+pub struct Dialer {
     host: String,
     ip: Option<IpAddr>,
     port: u16,
@@ -85,11 +83,8 @@ pub(crate) struct Dialer {
 }
 
 impl Dialer {
-    pub(crate) fn new(
-        base: &BaseUrl,
-        version: HttpVersion,
-        insecure: bool,
-    ) -> Result<Dialer, HttpError> {
+    /// A dialer for `base` (TLS when `https://`; `insecure` accepts any certificate).
+    pub fn new(base: &BaseUrl, version: HttpVersion, insecure: bool) -> Result<Dialer, HttpError> {
         let tls = match base.is_tls() {
             true => Some(tls::connector(base, version, insecure)?),
             false => None,
@@ -105,7 +100,7 @@ impl Dialer {
 
     /// Opens a connection. Resolution and TCP failures are `Connect`, TLS handshake failures
     /// `Tls`; an HTTP/2 handshake failure is classified like any connection error.
-    pub(crate) async fn dial(&self) -> Result<Conn, Outcome> {
+    pub async fn dial(&self) -> Result<Conn, Outcome> {
         let tcp = self.tcp().await.map_err(|_| Outcome::Connect)?;
         match &self.tls {
             None => handshake(tcp, self.version == HttpVersion::Http2).await,

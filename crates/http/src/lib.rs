@@ -37,6 +37,7 @@ mod tls;
 
 pub use classify::{classify, classify_io};
 pub use config::{BaseUrl, ClientConfig, HttpVersion};
+pub use connect::{Conn, Dialer};
 pub use error::HttpError;
 pub use expect::Expect;
 pub use generated::{BodySource, ValueSource};

@@ -185,7 +185,9 @@ impl Session for HttpSession {
                         .step_fast(shared, &fast[index], index, it, intended)
                         .await
                 }
-                None => self.vu.step(shared, index, it, intended).await,
+                // hyper's request future is several KiB; boxed, it does not inflate every
+                // iteration future (which the engine moves when it spawns one per arrival).
+                None => Box::pin(self.vu.step(shared, index, it, intended)).await,
             };
             it.record(&sample);
             if sample.outcome != Outcome::Success && self.vu.status != 0 {

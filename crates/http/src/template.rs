@@ -8,7 +8,7 @@
 //! | `{{iteration}}`       | the VU's 0-based iteration number                            |
 //! | `{{seq}}`             | the VU's 0-based request counter (one per request built)     |
 //! | `{{step}}`            | the step name                                                |
-//! | `{{uuid}}`            | a random v4 UUID, one per request (same in path, headers, body) |
+//! | `{{uuid}}`            | a random v4 UUID, one per request (same in path, headers, body), unique across runs |
 //! | `{{timestamp_ms}}`    | Unix time in milliseconds, one per request                   |
 //! | `{{timestamp}}`       | the same instant as RFC 3339 UTC, `2024-05-01T12:00:00.123Z` |
 //! | `{{random_int(a,b)}}` | a uniform integer in `a..=b`, fresh at each occurrence       |
@@ -94,12 +94,22 @@ impl<'a> Vars<'a> {
     fn uuid(&mut self) -> [u8; 36] {
         let rng = &mut *self.rng;
         *self.uuid.get_or_insert_with(|| {
-            let id = uuid::Builder::from_random_bytes(rng.random()).into_uuid();
+            // The VU's generator follows the seed (a run is repeatable), but ids must not
+            // repeat across runs: the same seed against the same target would replay every
+            // idempotency key of the run before. A per-process nonce keeps them apart.
+            let bytes = (rng.random::<u128>() ^ run_nonce()).to_le_bytes();
+            let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
             let mut out = [0u8; 36];
             id.hyphenated().encode_lower(&mut out);
             out
         })
     }
+}
+
+/// Random bits drawn once per process, mixed into every `{{uuid}}`.
+fn run_nonce() -> u128 {
+    static NONCE: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
+    *NONCE.get_or_init(|| rand::rng().random())
 }
 
 impl Template {

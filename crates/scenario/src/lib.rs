@@ -52,6 +52,7 @@ pub mod pattern;
 pub mod payload;
 pub mod prometheus;
 mod raw;
+mod redact;
 pub mod results;
 pub mod saturation;
 mod summary;
@@ -66,6 +67,7 @@ pub use error::{Problem, ScenarioError};
 pub use interpolate::{interpolate, InterpolationError};
 pub use live::LiveThresholds;
 pub use model::*;
+pub use redact::{redact_secrets, REDACTED_SECRET};
 pub use summary::{
     Percentiles, RunSummary, StepSummary, ThresholdSummary, Totals, WorkloadSummary, SCHEMA_VERSION,
 };

@@ -636,6 +636,11 @@ pub(crate) fn build(
     }
     let client = WebhookClient {
         base,
+        version: match sc.http.version {
+            crate::model::HttpVersionSpec::Http1 => loadgen_http::HttpVersion::Http1,
+            crate::model::HttpVersionSpec::Http2 => loadgen_http::HttpVersion::Http2,
+        },
+        insecure: sc.http.insecure,
         connect_timeout: sc.http.connect_timeout,
         request_timeout: sc.http.timeout,
         headers: defaults,

@@ -183,4 +183,5 @@ fn syntax_errors_are_located() {
 
 mod fuzz;
 mod schedules;
+mod webhooks;
 mod ws;

@@ -1,16 +1,15 @@
-//! One VU's HTTP/1.1 connection for deliveries and callback requests: opened lazily, kept
-//! alive, dropped after any fault and reopened by the next attempt. Faults become engine
-//! outcomes through `loadgen_http::classify`, as in the HTTP crate.
+//! One VU's connection for deliveries and callback requests, on the HTTP crate's
+//! [`Dialer`](loadgen_http::Dialer): TCP, TLS (with ALPN) and HTTP/1.1 or HTTP/2 as the
+//! workload's `[http]` settings say. Opened lazily, kept alive, dropped after any fault and
+//! reopened by the next attempt; faults become engine outcomes through `loadgen_http::classify`.
 
 use bytes::Bytes;
 use http::Request;
 use http_body_util::{BodyExt, Full};
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper_util::rt::TokioIo;
 use loadgen_engine::Outcome;
-use std::net::SocketAddr;
+use loadgen_http::Dialer;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpStream;
 use tokio::time::{timeout, Instant};
 
 /// What one exchange gave.
@@ -28,59 +27,82 @@ pub(crate) struct Answer {
     pub(crate) connect: Option<Duration>,
 }
 
-/// A lazily opened HTTP/1.1 connection to one address.
+impl Answer {
+    /// A request that failed before anything was sent.
+    pub(crate) fn failed(outcome: Outcome, connect: Option<Duration>) -> Self {
+        let now = Instant::now();
+        Answer {
+            status: Err(outcome),
+            sent: now,
+            first_byte: None,
+            done: now,
+            connect,
+        }
+    }
+}
+
+/// A lazily opened connection to the target.
 pub(crate) struct Conn {
-    addr: SocketAddr,
-    sender: Option<SendRequest<Full<Bytes>>>,
+    dialer: Arc<Dialer>,
+    conn: Option<loadgen_http::Conn>,
     connect_timeout: Duration,
     request_timeout: Duration,
 }
 
 impl Conn {
     pub(crate) fn new(
-        addr: SocketAddr,
+        dialer: Arc<Dialer>,
         connect_timeout: Duration,
         request_timeout: Duration,
     ) -> Self {
         Conn {
-            addr,
-            sender: None,
+            dialer,
+            conn: None,
             connect_timeout,
             request_timeout,
         }
     }
 
-    /// Sends `req` and reads the whole answer (its body is drained, not kept).
-    pub(crate) async fn exchange(&mut self, req: Request<Full<Bytes>>) -> Answer {
-        let mut connect = None;
-        if let Some(s) = &mut self.sender {
-            if !s.is_ready()
-                && timeout(self.connect_timeout, s.ready())
-                    .await
-                    .map_or(true, |r| r.is_err())
-            {
-                self.sender = None;
+    /// Makes sure a usable connection is open: `Ok(Some(connect time))` when this call
+    /// opened it, `Err(outcome)` when it could not.
+    pub(crate) async fn open(&mut self) -> Result<Option<Duration>, Outcome> {
+        if let Some(c) = &mut self.conn {
+            if c.is_ready() || timeout(self.connect_timeout, c.ready()).await == Ok(true) {
+                return Ok(None);
             }
+            self.conn = None;
         }
-        if self.sender.is_none() {
-            let start = Instant::now();
-            match timeout(self.connect_timeout, self.open()).await {
-                Ok(Ok(s)) => {
-                    connect = Some(start.elapsed());
-                    self.sender = Some(s);
-                }
-                Ok(Err(outcome)) => return failed(outcome, connect),
-                Err(_) => return failed(Outcome::Timeout, connect),
+        let start = Instant::now();
+        match timeout(self.connect_timeout, self.dialer.dial()).await {
+            Ok(Ok(c)) => {
+                self.conn = Some(c);
+                Ok(Some(start.elapsed()))
             }
+            Ok(Err(outcome)) => Err(outcome),
+            Err(_) => Err(Outcome::Timeout),
         }
-        let Some(sender) = self.sender.as_mut() else {
-            return failed(Outcome::Connect, connect);
+    }
+
+    /// True when the open connection speaks HTTP/2 (requests then carry an absolute URI).
+    pub(crate) fn is_h2(&self) -> bool {
+        self.conn.as_ref().is_some_and(loadgen_http::Conn::is_h2)
+    }
+
+    /// Sends `req` on the connection [`Conn::open`] made and reads the whole answer (its
+    /// body is drained, not kept).
+    pub(crate) async fn exchange(
+        &mut self,
+        req: Request<Full<Bytes>>,
+        connect: Option<Duration>,
+    ) -> Answer {
+        let Some(conn) = self.conn.as_mut() else {
+            return Answer::failed(Outcome::Connect, connect);
         };
         let sent = Instant::now();
         let mut first_byte = None;
         let result = timeout(self.request_timeout, async {
-            let resp = sender
-                .send_request(req)
+            let resp = conn
+                .send(req)
                 .await
                 .map_err(|e| loadgen_http::classify(&e))?;
             first_byte = Some(Instant::now());
@@ -100,16 +122,16 @@ impl Conn {
         let status = match result {
             Ok(Ok((status, close))) => {
                 if close {
-                    self.sender = None;
+                    self.conn = None;
                 }
                 Ok(status)
             }
             Ok(Err(outcome)) => {
-                self.sender = None;
+                self.conn = None;
                 Err(outcome)
             }
             Err(_) => {
-                self.sender = None;
+                self.conn = None;
                 Err(Outcome::Timeout)
             }
         };
@@ -120,31 +142,5 @@ impl Conn {
             done,
             connect,
         }
-    }
-
-    async fn open(&self) -> Result<SendRequest<Full<Bytes>>, Outcome> {
-        let tcp = TcpStream::connect(self.addr)
-            .await
-            .map_err(|_| Outcome::Connect)?;
-        let _ = tcp.set_nodelay(true);
-        let (sender, conn) = http1::handshake(TokioIo::new(tcp))
-            .await
-            .map_err(|e| loadgen_http::classify(&e))?;
-        // Sessions run inside the engine's LocalSet.
-        tokio::task::spawn_local(async move {
-            let _ = conn.await;
-        });
-        Ok(sender)
-    }
-}
-
-fn failed(outcome: Outcome, connect: Option<Duration>) -> Answer {
-    let now = Instant::now();
-    Answer {
-        status: Err(outcome),
-        sent: now,
-        first_byte: None,
-        done: now,
-        connect,
     }
 }

@@ -11,9 +11,10 @@
 //! secrets only as a [`Secret`] handed to it (whose `Debug` prints `***`) and never writes
 //! them anywhere.
 //!
-//! Requests go out over plain HTTP/1.1 on one keep-alive connection per VU (hyper's client
-//! connection); faults are classified by `loadgen_http::classify` and answers judged by
-//! `loadgen_http::Expect`, as in the HTTP crate.
+//! Requests go out on one keep-alive connection per VU opened by the HTTP crate's
+//! [`Dialer`](loadgen_http::Dialer) (HTTP/1.1 or HTTP/2, TLS for `https://`); faults are
+//! classified by `loadgen_http::classify` and answers judged by `loadgen_http::Expect`, as in
+//! the HTTP crate.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

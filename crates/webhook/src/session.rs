@@ -19,11 +19,10 @@ use http::header::{CONTENT_TYPE, HOST};
 use http::{HeaderName, HeaderValue, Method, Request};
 use http_body_util::Full;
 use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, StepSample, VuInfo};
-use loadgen_http::{BaseUrl, BodySource, Expect};
+use loadgen_http::{BaseUrl, BodySource, Dialer, Expect, HttpVersion};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use std::fmt::Write as _;
-use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::time::Instant;
@@ -97,8 +96,12 @@ impl StepKind {
 /// Connection settings of a webhook workload.
 #[derive(Debug, Clone)]
 pub struct WebhookClient {
-    /// Where deliveries go (plain `http://` only).
+    /// Where deliveries go.
     pub base: BaseUrl,
+    /// HTTP/1.1 or HTTP/2 (h2c prior knowledge, or ALPN over TLS).
+    pub version: HttpVersion,
+    /// Accept any server certificate.
+    pub insecure: bool,
     /// Connect timeout.
     pub connect_timeout: Duration,
     /// Whole-attempt timeout.
@@ -115,7 +118,7 @@ pub struct WebhookFactory {
 impl std::fmt::Debug for WebhookFactory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WebhookFactory")
-            .field("addr", &self.shared.addr)
+            .field("base", &self.shared.client.base)
             .field("sink", &self.shared.sink)
             .finish_non_exhaustive()
     }
@@ -123,8 +126,10 @@ impl std::fmt::Debug for WebhookFactory {
 
 struct Shared {
     steps: Vec<StepKind>,
-    addr: SocketAddr,
+    dialer: Arc<Dialer>,
     authority: HeaderValue,
+    /// `scheme://authority`, the start of an HTTP/2 request's URI.
+    origin: String,
     prefix: String,
     client: WebhookClient,
     sink: Option<CallbackSink>,
@@ -136,18 +141,20 @@ struct Shared {
 }
 
 impl WebhookFactory {
-    /// Resolves the target, checks the steps and starts a callback sink when a step needs one.
+    /// Checks the steps, prepares the connection settings (TLS included) and starts a
+    /// callback sink when a step needs one.
     pub fn new(client: WebhookClient, steps: Vec<StepKind>) -> Result<Self, WebhookError> {
-        if client.base.is_tls() {
-            return Err(WebhookError::Url(
-                "webhook and callback steps send plain http:// only (no TLS yet)".into(),
-            ));
-        }
-        let addr = (client.base.host(), client.base.port())
-            .to_socket_addrs()
-            .ok()
-            .and_then(|mut a| a.next())
-            .ok_or_else(|| WebhookError::Url(format!("cannot resolve `{}`", client.base.host())))?;
+        let dialer = Dialer::new(&client.base, client.version, client.insecure)
+            .map_err(|e| WebhookError::Url(e.to_string()))?;
+        let origin = format!(
+            "{}://{}",
+            if client.base.is_tls() {
+                "https"
+            } else {
+                "http"
+            },
+            client.base.authority()
+        );
         for s in &steps {
             if let StepKind::Delivery(d) = s {
                 if d.faults.kinds().contains(&Fault::Stale) && !d.signer.scheme().signs_timestamp()
@@ -178,7 +185,8 @@ impl WebhookFactory {
                 callback_base,
                 prefix: client.base.path_prefix().trim_end_matches('/').to_string(),
                 steps,
-                addr,
+                dialer: Arc::new(dialer),
+                origin,
                 authority,
                 client,
                 sink,
@@ -219,7 +227,7 @@ impl SessionFactory for WebhookFactory {
         let sh = &self.shared;
         WebhookSession {
             conn: Conn::new(
-                sh.addr,
+                Arc::clone(&sh.dialer),
                 sh.client.connect_timeout,
                 sh.client.request_timeout,
             ),
@@ -231,15 +239,20 @@ impl SessionFactory for WebhookFactory {
             object: BytesMut::new(),
             body: Vec::new(),
             ids: String::new(),
+            event_type: String::new(),
+            object_id: String::new(),
             headers: Vec::new(),
-            last: None,
+            last: LastEvent::default(),
         }
     }
 }
 
 /// The last event a VU delivered and had accepted: what a duplicate repeats and what an
-/// out-of-order event undercuts.
+/// out-of-order event undercuts. Its buffers are swapped with the session's, not copied.
+#[derive(Default)]
 struct LastEvent {
+    /// False until a first event was accepted.
+    valid: bool,
     id: String,
     event_type: String,
     created: u64,
@@ -258,8 +271,10 @@ pub struct WebhookSession {
     object: BytesMut,
     body: Vec<u8>,
     ids: String,
+    event_type: String,
+    object_id: String,
     headers: Vec<(HeaderName, HeaderValue)>,
-    last: Option<LastEvent>,
+    last: LastEvent,
 }
 
 impl Session for WebhookSession {
@@ -289,55 +304,37 @@ fn retryable(outcome: Outcome) -> bool {
 }
 
 impl WebhookSession {
-    fn request(
-        &self,
-        sh: &Shared,
-        method: Method,
-        path: &str,
-        body: Bytes,
-    ) -> Option<Request<Full<Bytes>>> {
+    /// Opens the connection if needed and sends one request with `self.headers`.
+    async fn send(&mut self, sh: &Shared, method: Method, path: &str, body: Bytes) -> Answer {
+        let connect = match self.conn.open().await {
+            Ok(c) => c,
+            Err(outcome) => return Answer::failed(outcome, None),
+        };
+        // HTTP/2 takes the authority from an absolute URI; HTTP/1.1 from `Host`.
+        let h2 = self.conn.is_h2();
+        let uri = if h2 {
+            format!("{}{}{}", sh.origin, sh.prefix, path)
+        } else {
+            format!("{}{}", sh.prefix, path)
+        };
         let mut b = Request::builder()
             .method(method)
-            .uri(format!("{}{}", sh.prefix, path))
-            .header(HOST, sh.authority.clone())
+            .uri(uri)
             .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        let h = b.headers_mut()?;
+        let Some(h) = b.headers_mut() else {
+            return Answer::failed(Outcome::Protocol, connect);
+        };
+        if !h2 {
+            h.insert(HOST, sh.authority.clone());
+        }
         for (k, v) in sh.client.headers.iter().chain(self.headers.iter()) {
             h.append(k.clone(), v.clone());
         }
-        b.body(Full::new(body)).ok()
-    }
-
-    /// Writes a fresh event created at `created` into `self.body`; returns its type and
-    /// object id.
-    fn fresh_event(
-        &mut self,
-        sh: &Shared,
-        d: &DeliveryStep,
-        id: &str,
-        created: u64,
-    ) -> (String, String) {
-        let event_type = d.events.draw(&mut self.rng).to_string();
-        let object_id = format!("pi_{:08x}{:06x}{:08x}", sh.nonce, self.vu, self.seq);
-        self.object.clear();
-        match &d.object {
-            Some(src) => {
-                src.write_body(&mut self.rng, id, &mut self.object);
-            }
-            None => self.object.extend_from_slice(
-                br#"{"object":"payment_intent","amount":1000,"currency":"aud"}"#,
-            ),
+        match b.body(Full::new(body)) {
+            Ok(req) => self.conn.exchange(req, connect).await,
+            // Unreachable after the checks at build time; counted rather than trusted.
+            Err(_) => Answer::failed(Outcome::Protocol, connect),
         }
-        self.body.clear();
-        write_envelope(
-            &mut self.body,
-            id,
-            &event_type,
-            created,
-            &object_id,
-            &self.object,
-        );
-        (event_type, object_id)
     }
 
     async fn deliver(
@@ -350,34 +347,35 @@ impl WebhookSession {
     ) -> StepSample {
         self.seq += 1;
         let mut fault = d.faults.draw(&mut self.rng);
-        if matches!(fault, Some(Fault::Duplicate | Fault::OutOfOrder)) && self.last.is_none() {
+        if matches!(fault, Some(Fault::Duplicate | Fault::OutOfOrder)) && !self.last.valid {
             // Nothing delivered yet to repeat or undercut: a plain delivery instead.
             fault = None;
         }
         self.ids.clear();
-        let (event_type, object_id, created) = match (fault, &self.last) {
-            (Some(Fault::Duplicate), Some(last)) => {
+        self.event_type.clear();
+        self.object_id.clear();
+        let last = &self.last;
+        let created = match fault {
+            Some(Fault::Duplicate) => {
                 self.ids.push_str(&last.id);
                 self.body.clone_from(&last.body);
-                (
-                    last.event_type.clone(),
-                    last.object_id.clone(),
-                    last.created,
-                )
+                self.event_type.push_str(&last.event_type);
+                self.object_id.push_str(&last.object_id);
+                last.created
             }
-            (Some(Fault::OutOfOrder), Some(last)) => {
+            Some(Fault::OutOfOrder) => {
                 let _ = write!(
                     self.ids,
                     "evt_{:08x}{:06x}{:08x}",
                     sh.nonce, self.vu, self.seq
                 );
+                self.event_type.push_str(&last.event_type);
+                self.object_id.push_str(&last.object_id);
                 let created = last.created.saturating_sub(1);
-                let (t, o) = (last.event_type.clone(), last.object_id.clone());
-                self.object.clear();
-                self.object.extend_from_slice(b"{}");
                 self.body.clear();
-                write_envelope(&mut self.body, &self.ids, &t, created, &o, &self.object);
-                (t, o, created)
+                let (id, t, o) = (&self.ids, &self.event_type, &self.object_id);
+                write_envelope(&mut self.body, id, t, created, o, b"{}");
+                created
             }
             _ => {
                 let _ = write!(
@@ -385,11 +383,26 @@ impl WebhookSession {
                     "evt_{:08x}{:06x}{:08x}",
                     sh.nonce, self.vu, self.seq
                 );
-                let id = std::mem::take(&mut self.ids);
+                self.event_type.push_str(d.events.draw(&mut self.rng));
+                let _ = write!(
+                    self.object_id,
+                    "pi_{:08x}{:06x}{:08x}",
+                    sh.nonce, self.vu, self.seq
+                );
+                self.object.clear();
+                match &d.object {
+                    Some(src) => {
+                        src.write_body(&mut self.rng, &self.ids, &mut self.object);
+                    }
+                    None => self.object.extend_from_slice(
+                        br#"{"object":"payment_intent","amount":1000,"currency":"aud"}"#,
+                    ),
+                }
                 let created = unix_now();
-                let (t, o) = self.fresh_event(sh, d, &id, created);
-                self.ids = id;
-                (t, o, created)
+                self.body.clear();
+                let (id, t, o) = (&self.ids, &self.event_type, &self.object_id);
+                write_envelope(&mut self.body, id, t, created, o, &self.object);
+                created
             }
         };
         match fault {
@@ -420,20 +433,8 @@ impl WebhookSession {
                 body: signed,
             };
             d.signer
-                .headers(&msg, &event_type, &mut self.scratch, &mut self.headers);
-            let answer = match self.request(sh, Method::POST, &d.path, body.clone()) {
-                Some(req) => self.conn.exchange(req).await,
-                None => {
-                    let now = Instant::now();
-                    Answer {
-                        status: Err(Outcome::Protocol),
-                        sent: now,
-                        first_byte: None,
-                        done: now,
-                        connect: None,
-                    }
-                }
-            };
+                .headers(&msg, &self.event_type, &mut self.scratch, &mut self.headers);
+            let answer = self.send(sh, Method::POST, &d.path, body.clone()).await;
             let outcome = judge(&d.expect, fault, answer.status);
             let took = answer.done.saturating_duration_since(answer.sent);
             if attempt == 0 {
@@ -457,13 +458,13 @@ impl WebhookSession {
             } else {
                 it.count(m::DELIVERED, 1);
                 if fault.is_none() {
-                    self.last = Some(LastEvent {
-                        id: self.ids.clone(),
-                        event_type,
-                        created,
-                        object_id,
-                        body: self.body.clone(),
-                    });
+                    let last = &mut self.last;
+                    std::mem::swap(&mut last.id, &mut self.ids);
+                    std::mem::swap(&mut last.event_type, &mut self.event_type);
+                    std::mem::swap(&mut last.object_id, &mut self.object_id);
+                    std::mem::swap(&mut last.body, &mut self.body);
+                    last.created = created;
+                    last.valid = true;
                 }
             }
         }
@@ -542,19 +543,7 @@ impl WebhookSession {
         // stop included), so the sink's map keeps only live waits.
         let (waiter, registration) = (sink.register(id), Registration { sink, id });
         let body = Bytes::copy_from_slice(&self.body);
-        let answer = match self.request(sh, c.method.clone(), &c.path, body) {
-            Some(req) => self.conn.exchange(req).await,
-            None => {
-                let now = Instant::now();
-                Answer {
-                    status: Err(Outcome::Protocol),
-                    sent: now,
-                    first_byte: None,
-                    done: now,
-                    connect: None,
-                }
-            }
-        };
+        let answer = self.send(sh, c.method.clone(), &c.path, body).await;
         let mut outcome = match answer.status {
             Ok(s) => c.expect.check_status(s).err().unwrap_or(Outcome::Success),
             Err(o) => o,

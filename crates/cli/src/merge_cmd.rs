@@ -1,0 +1,133 @@
+//! `loadgen merge DIR…`: rebuilds one run from the results folders of its segments and
+//! judges it, with the same files and exit codes as `loadgen run`.
+
+use crate::outputs::{check_scenario, write_all, Assembled};
+use crate::{exit, Fail};
+use loadgen_dist::{MergeOptions, RunPart};
+use loadgen_engine::FinalReport;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Results folders of `loadgen run --segment i/n` (or of earlier merges).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Folder for the merged results (default: results/<scenario>-merged-<timestamp>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Scenario file for names and thresholds (default: the scenario.toml copy in the first
+    /// folder).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Merge even if segments are missing; the summary says what share of the plan was run.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Print only the verdict line, not the summary tables.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// The scenario of a results folder: `--scenario` if given, else its `scenario.toml` copy
+/// (read as if it stood at its original path, so relative feeder files still resolve).
+pub fn scenario_for(
+    given: Option<&Path>,
+    part: &RunPart,
+) -> Result<(loadgen_scenario::Scenario, Option<String>), Fail> {
+    let env = |k: &str| std::env::var(k).ok();
+    let (sc, raw) = match given {
+        Some(f) => (
+            loadgen_scenario::load(f, &env).map_err(Fail::bad_input)?,
+            std::fs::read_to_string(f).ok(),
+        ),
+        None => {
+            let copy = part.dir.join("scenario.toml");
+            let text = std::fs::read_to_string(&copy).map_err(|e| {
+                Fail::bad_input(anyhow::anyhow!(
+                    "{}: {e} (give the scenario with --scenario FILE)",
+                    copy.display()
+                ))
+            })?;
+            let name = part
+                .info
+                .scenario_file
+                .clone()
+                .unwrap_or_else(|| copy.display().to_string());
+            let sc = loadgen_scenario::parse(&text, &name, &env).map_err(|e| {
+                Fail::bad_input(anyhow::anyhow!(
+                    "{e}\n(read from the copy {}; give the scenario with --scenario FILE)",
+                    copy.display()
+                ))
+            })?;
+            (sc, Some(text))
+        }
+    };
+    let mut sc = sc;
+    let duration = part
+        .info
+        .overrides
+        .duration
+        .as_deref()
+        .map(loadgen_scenario::parse_duration)
+        .transpose()
+        .map_err(|e| Fail::bad_input(anyhow::anyhow!("run.json overrides.duration: {e}")))?;
+    sc.apply_overrides(duration, part.info.overrides.seed, None);
+    check_scenario(&sc, &part.info)?;
+    Ok((sc, raw))
+}
+
+pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
+    let parts = a
+        .dirs
+        .iter()
+        .map(|d| RunPart::read(d).map_err(Fail::bad_input))
+        .collect::<Result<Vec<_>, _>>()?;
+    let merged = loadgen_dist::merge(
+        &parts,
+        MergeOptions {
+            allow_partial: a.allow_partial,
+        },
+    )
+    .map_err(Fail::bad_input)?;
+    let (sc, raw) = scenario_for(a.scenario.as_deref(), &parts[0])?;
+    let out = a
+        .out
+        .clone()
+        .unwrap_or_else(|| crate::run_cmd::default_out(&format!("{}-merged", sc.name)));
+    let report = FinalReport {
+        started_at: merged.started_at,
+        elapsed: merged.elapsed,
+        totals: merged.totals.clone(),
+        stopped_early: merged.stopped_early,
+        intervals: merged.intervals.len() as u64,
+        worker_cpu: Vec::new(),
+    };
+    let (code, summary) = write_all(
+        &out,
+        &Assembled {
+            sc: &sc,
+            info: &merged.info,
+            intervals: &merged.intervals,
+            report: &report,
+            raw_scenario: raw.as_deref(),
+            interrupted: false,
+            stats: &Default::default(),
+        },
+    )?;
+    println!(
+        "loadgen: merged {} folder(s), segments {} — {:.1}% of the planned load{}",
+        parts.len(),
+        merged.info.segments.join(", "),
+        merged.coverage.share * 100.0,
+        if merged.info.missing_segments.is_empty() {
+            String::new()
+        } else {
+            format!("; missing {}", merged.info.missing_segments.join(", "))
+        }
+    );
+    if !a.quiet {
+        print!("{}", summary.to_text());
+    }
+    println!("results: {}", out.display());
+    debug_assert!(code != exit::BAD_INPUT);
+    Ok(code)
+}

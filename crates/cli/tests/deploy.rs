@@ -1,0 +1,92 @@
+//! The deploy manifests (deploy/k8s/*.yaml, deploy/compose.yaml) call loadgen with command
+//! lines the CLI accepts, for every segment index they produce.
+
+use crate::support::*;
+use std::path::PathBuf;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// Every `command:`/`args:` line written as a JSON-style flow list, with its file name.
+fn command_lines() -> Vec<(String, Vec<String>)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("deploy/k8s"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.push(repo().join("deploy/compose.yaml"));
+    let mut out = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for line in text.lines() {
+            let t = line.trim_start();
+            let Some(list) = t
+                .strip_prefix("args:")
+                .or_else(|| t.strip_prefix("command:"))
+            else {
+                continue;
+            };
+            let v: Vec<String> = serde_json::from_str(list.trim())
+                .unwrap_or_else(|e| panic!("{}: `{t}` is not a flow list: {e}", f.display()));
+            out.push((f.file_name().unwrap().to_string_lossy().into_owned(), v));
+        }
+    }
+    out
+}
+
+#[test]
+fn manifest_command_lines_are_accepted_by_the_cli() {
+    let lines = command_lines();
+    let loadgen_calls: Vec<_> = lines
+        .iter()
+        .filter(|(_, v)| v.len() > 1 || v.first().is_some_and(|c| c != "loadgen"))
+        .collect();
+    // job.yaml, merge-job.yaml, and compose's three segments and merge.
+    assert!(loadgen_calls.len() >= 6, "{lines:?}");
+    let start_at = "2030-01-01T00:00:00Z";
+    let mut checked = 0;
+    for (file, argv) in loadgen_calls {
+        let argv: Vec<&str> = match argv.first().map(String::as_str) {
+            Some("loadgen") => argv[1..].iter().map(String::as_str).collect(),
+            _ => argv.iter().map(String::as_str).collect(),
+        };
+        // The Indexed Job: every completion index becomes a segment of the job's 3.
+        let indices: Vec<String> = if argv.iter().any(|a| a.contains("$(JOB_INDEX)")) {
+            (0..3).map(|i| i.to_string()).collect()
+        } else {
+            vec![String::new()]
+        };
+        for i in &indices {
+            let args: Vec<String> = argv
+                .iter()
+                .map(|a| {
+                    a.replace("$(JOB_INDEX)", i)
+                        .replace("$(START_AT)", start_at)
+                        .replace("${START_AT}", start_at)
+                })
+                .collect();
+            let mut cmd = vec!["check-args"];
+            cmd.extend(args.iter().map(String::as_str));
+            let o = run(&cmd);
+            assert_eq!(o.status.code(), Some(0), "{file}: {args:?}\n{}", text(&o));
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "{checked}");
+}
+
+#[test]
+fn check_args_rejects_what_the_cli_would_reject() {
+    for bad in [
+        &["run", "x.toml", "--segmnt", "0/3"][..],
+        &["run", "x.toml", "--segment", "3/3"],
+        &["run", "x.toml", "--start-at", "tomorrow"],
+        &["merge"],
+    ] {
+        let mut cmd = vec!["check-args"];
+        cmd.extend_from_slice(bad);
+        let o = run(&cmd);
+        assert_eq!(o.status.code(), Some(2), "{bad:?}\n{}", text(&o));
+    }
+}

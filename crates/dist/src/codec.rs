@@ -1,0 +1,315 @@
+//! Lossless text encoding of engine [`Metrics`]: counts as numbers, HDR histograms in the
+//! standard compressed V2 encoding (deflate) as base64. The same records go into
+//! `metrics.jsonl` and over the live control channel, so a merge from files and a live merge
+//! add exactly the same numbers.
+
+use base64::Engine;
+use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+use loadgen_engine::{
+    new_histogram, CustomValue, Histogram, Metrics, Outcome, StepMetrics, WorkloadMetrics,
+};
+use serde::{Deserialize, Serialize};
+
+/// An HDR histogram as base64 of its V2-deflate encoding; `None` when empty.
+pub fn encode_hist(h: &Histogram) -> Option<String> {
+    if h.is_empty() {
+        return None;
+    }
+    let mut buf = Vec::new();
+    V2DeflateSerializer::new()
+        .serialize(h, &mut buf)
+        .expect("serialising into a Vec cannot fail");
+    Some(base64::engine::general_purpose::STANDARD.encode(buf))
+}
+
+/// Decodes what [`encode_hist`] wrote (an absent histogram is empty).
+pub fn decode_hist(s: &Option<String>) -> Result<Histogram, String> {
+    let mut out = new_histogram();
+    let Some(s) = s else { return Ok(out) };
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(s)
+        .map_err(|e| format!("histogram is not base64: {e}"))?;
+    let h: Histogram = Deserializer::new()
+        .deserialize(&mut bytes.as_slice())
+        .map_err(|e| format!("histogram does not decode: {e:?}"))?;
+    // Re-add into the common configuration so later merges never fail on bounds.
+    out.add(&h)
+        .map_err(|e| format!("histogram out of range: {e:?}"))?;
+    Ok(out)
+}
+
+/// One step's metrics.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct StepRecord {
+    /// Count per outcome, in [`Outcome::ALL`] order.
+    pub counts: Vec<u64>,
+    /// Latency per outcome (only non-empty ones are `Some`).
+    pub latency: Vec<Option<String>>,
+    /// Service time.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// Time to first byte.
+    #[serde(default)]
+    pub ttfb: Option<String>,
+    /// Connect time.
+    #[serde(default)]
+    pub connect: Option<String>,
+    /// Answers of steps that did not succeed, `[status, count]` sorted by status.
+    #[serde(default)]
+    pub statuses: Vec<(u16, u64)>,
+}
+
+/// One workload's metrics.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct WorkloadRecord {
+    /// Completed iterations.
+    pub iterations: u64,
+    /// Dropped arrivals.
+    pub dropped: u64,
+    /// Interrupted iterations.
+    pub interrupted: u64,
+    /// Schedule lag.
+    #[serde(default)]
+    pub lag: Option<String>,
+    /// Busy VUs at the interval end.
+    pub active_vus: u64,
+    /// Peak busy VUs.
+    pub peak_active_vus: u64,
+    /// Allocated VUs.
+    pub allocated_vus: u64,
+}
+
+/// One custom metric's value.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum CustomRecord {
+    /// A counter.
+    Counter {
+        /// Total.
+        count: u64,
+    },
+    /// A gauge.
+    Gauge {
+        /// Level at the end.
+        value: i64,
+        /// Highest level.
+        peak: i64,
+    },
+    /// A rate.
+    Rate {
+        /// Hits.
+        hits: u64,
+        /// Observations.
+        total: u64,
+    },
+    /// A trend (durations, µs).
+    Trend {
+        /// Histogram.
+        hist: Option<String>,
+    },
+}
+
+/// All metrics of one interval (or one run).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MetricsRecord {
+    /// Per step, in the plan's global step order.
+    pub steps: Vec<StepRecord>,
+    /// Per workload.
+    pub workloads: Vec<WorkloadRecord>,
+    /// Per custom metric, in the plan's global custom order.
+    #[serde(default)]
+    pub custom: Vec<CustomRecord>,
+}
+
+impl MetricsRecord {
+    /// Encodes `m` losslessly.
+    pub fn encode(m: &Metrics) -> Self {
+        MetricsRecord {
+            steps: m.steps.iter().map(step_record).collect(),
+            workloads: m
+                .workloads
+                .iter()
+                .map(|w| WorkloadRecord {
+                    iterations: w.iterations,
+                    dropped: w.dropped,
+                    interrupted: w.interrupted,
+                    lag: encode_hist(&w.lag),
+                    active_vus: w.active_vus,
+                    peak_active_vus: w.peak_active_vus,
+                    allocated_vus: w.allocated_vus,
+                })
+                .collect(),
+            custom: m
+                .custom
+                .iter()
+                .map(|c| match c {
+                    CustomValue::Counter(n) => CustomRecord::Counter { count: *n },
+                    CustomValue::Gauge { value, peak } => CustomRecord::Gauge {
+                        value: *value,
+                        peak: *peak,
+                    },
+                    CustomValue::Rate { hits, total } => CustomRecord::Rate {
+                        hits: *hits,
+                        total: *total,
+                    },
+                    CustomValue::Trend(h) => CustomRecord::Trend {
+                        hist: encode_hist(h),
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    /// Decodes back into engine metrics; any malformed part is an error, never a panic.
+    pub fn decode(&self) -> Result<Metrics, String> {
+        let mut m = Metrics::new(0, 0);
+        for (i, s) in self.steps.iter().enumerate() {
+            m.steps
+                .push(decode_step(s).map_err(|e| format!("step {i}: {e}"))?);
+        }
+        for (i, w) in self.workloads.iter().enumerate() {
+            m.workloads.push(WorkloadMetrics {
+                iterations: w.iterations,
+                dropped: w.dropped,
+                interrupted: w.interrupted,
+                lag: decode_hist(&w.lag).map_err(|e| format!("workload {i} lag: {e}"))?,
+                active_vus: w.active_vus,
+                peak_active_vus: w.peak_active_vus,
+                allocated_vus: w.allocated_vus,
+            });
+        }
+        for (i, c) in self.custom.iter().enumerate() {
+            m.custom.push(match c {
+                CustomRecord::Counter { count } => CustomValue::Counter(*count),
+                CustomRecord::Gauge { value, peak } => CustomValue::Gauge {
+                    value: *value,
+                    peak: *peak,
+                },
+                CustomRecord::Rate { hits, total } => CustomValue::Rate {
+                    hits: *hits,
+                    total: *total,
+                },
+                CustomRecord::Trend { hist } => CustomValue::Trend(Box::new(
+                    decode_hist(hist).map_err(|e| format!("custom metric {i}: {e}"))?,
+                )),
+            });
+        }
+        Ok(m)
+    }
+}
+
+fn step_record(s: &StepMetrics) -> StepRecord {
+    StepRecord {
+        counts: s.counts.to_vec(),
+        latency: s
+            .latency
+            .iter()
+            .map(|h| h.as_deref().and_then(encode_hist))
+            .collect(),
+        service: encode_hist(&s.service),
+        ttfb: encode_hist(&s.ttfb),
+        connect: encode_hist(&s.connect),
+        statuses: s.statuses.clone(),
+    }
+}
+
+fn decode_step(r: &StepRecord) -> Result<StepMetrics, String> {
+    if r.counts.len() != Outcome::COUNT || r.latency.len() != Outcome::COUNT {
+        return Err(format!(
+            "expected {} outcome classes, found {} counts and {} histograms",
+            Outcome::COUNT,
+            r.counts.len(),
+            r.latency.len()
+        ));
+    }
+    let mut s = StepMetrics::default();
+    s.counts.copy_from_slice(&r.counts);
+    for (i, h) in r.latency.iter().enumerate() {
+        if h.is_some() {
+            s.latency[i] = Some(Box::new(decode_hist(h)?));
+        }
+    }
+    s.service = decode_hist(&r.service)?;
+    s.ttfb = decode_hist(&r.ttfb)?;
+    s.connect = decode_hist(&r.connect)?;
+    // The engine keeps one entry per status, sorted; a peer's list is held to the same shape.
+    if r.statuses.len() > 500 || r.statuses.windows(2).any(|w| w[0].0 >= w[1].0) {
+        return Err("statuses must be at most 500, sorted, one per status".into());
+    }
+    s.statuses = r.statuses.clone();
+    Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn metrics_round_trip_exactly() {
+        let mut m = Metrics::shaped(
+            2,
+            1,
+            &[
+                loadgen_engine::CustomKind::Counter,
+                loadgen_engine::CustomKind::Trend,
+            ],
+        );
+        for i in 0..500u64 {
+            let o = if i % 7 == 0 {
+                Outcome::Http5xx
+            } else {
+                Outcome::Success
+            };
+            m.steps[(i % 2) as usize].record(
+                o,
+                Duration::from_micros(100 + i * 37),
+                Duration::from_micros(90 + i),
+                Some(Duration::from_micros(50)),
+                None,
+            );
+        }
+        m.steps[0].statuses = vec![(500, 36), (503, 2)];
+        m.workloads[0].iterations = 250;
+        m.workloads[0].active_vus = 3;
+        m.custom[0] = CustomValue::Counter(9);
+        let mut t = new_histogram();
+        t.record(1234).unwrap();
+        m.custom[1] = CustomValue::Trend(Box::new(t));
+        let text = serde_json::to_string(&MetricsRecord::encode(&m)).unwrap();
+        let back: MetricsRecord = serde_json::from_str(&text).unwrap();
+        let d = back.decode().unwrap();
+        for (a, b) in d.steps.iter().zip(&m.steps) {
+            assert_eq!(a.counts, b.counts);
+            for (x, y) in a.latency.iter().zip(&b.latency) {
+                assert_eq!(x.is_some(), y.is_some());
+                if let (Some(x), Some(y)) = (x, y) {
+                    assert!(**x == **y);
+                }
+            }
+            assert!(a.service == b.service && a.ttfb == b.ttfb && a.connect == b.connect);
+            assert_eq!(a.statuses, b.statuses);
+        }
+        assert_eq!(d.workloads[0].iterations, 250);
+        assert_eq!(d.workloads[0].active_vus, 3);
+        assert!(matches!(d.custom[0], CustomValue::Counter(9)));
+        assert!(matches!(&d.custom[1], CustomValue::Trend(h) if h.len() == 1 && h.max() >= 1233));
+        assert_eq!(d.total_requests(), 500);
+        assert_eq!(d.total_errors(), m.total_errors());
+    }
+
+    #[test]
+    fn garbage_is_an_error_not_a_panic() {
+        assert!(decode_hist(&Some("not base64!".into())).is_err());
+        assert!(decode_hist(&Some("AAAA".into())).is_err());
+        let r = StepRecord {
+            counts: vec![1],
+            latency: vec![],
+            service: None,
+            ttfb: None,
+            connect: None,
+            statuses: Vec::new(),
+        };
+        assert!(decode_step(&r).is_err());
+    }
+}

@@ -1,0 +1,47 @@
+//! Errors of the dist crate: bad result folders, refused merges, control-channel failures.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong in a merge or on the control channel.
+#[derive(Debug, thiserror::Error)]
+pub enum DistError {
+    /// A file of a results folder could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A results folder holds something that is not what loadgen writes.
+    #[error("{path}:{line}: {message}")]
+    BadFile {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line (0: the whole file).
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// The parts cannot be merged (different plans, overlapping segments, missing parts).
+    #[error("{0}")]
+    Refused(String),
+    /// A control-channel message was malformed, too large or unexpected.
+    #[error("protocol: {0}")]
+    Protocol(String),
+    /// The peer failed authentication or was refused by policy.
+    #[error("refused: {0}")]
+    Auth(String),
+    /// Network or TLS failure on the control channel.
+    #[error("control channel: {0}")]
+    Net(String),
+}
+
+impl DistError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        DistError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! The merge-ready part of a results folder: `run.json` (identity and layout) and
+//! `metrics.jsonl` (one line per interval, every counter and histogram, lossless).
+//!
+//! `metrics.jsonl` line format (version [`crate::FORMAT_VERSION`]):
+//! `{"index":0,"start_us":0,"length_us":1000000,"metrics":{…}}` where `metrics` is a
+//! [`crate::MetricsRecord`]. Lines are flushed as intervals complete, so a run that crashed
+//! still leaves every finished interval behind.
+
+use crate::codec::MetricsRecord;
+use crate::error::DistError;
+use crate::run_info::{rfc3339, unix_ns, RunInfo};
+use loadgen_engine::{IntervalReport, Metrics};
+use serde::{Deserialize, Serialize};
+use std::fs::File;
+use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// File name of the interval metrics.
+pub const METRICS_FILE: &str = "metrics.jsonl";
+
+/// One line of `metrics.jsonl`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IntervalLine {
+    /// Interval number from the run's origin.
+    pub index: u64,
+    /// Start offset from the origin, µs.
+    pub start_us: u64,
+    /// Length, µs.
+    pub length_us: u64,
+    /// The interval's metrics.
+    pub metrics: MetricsRecord,
+}
+
+impl IntervalLine {
+    /// Encodes an engine interval report.
+    pub fn encode(r: &IntervalReport) -> Self {
+        IntervalLine {
+            index: r.index,
+            start_us: r.start.as_micros() as u64,
+            length_us: r.length.as_micros() as u64,
+            metrics: MetricsRecord::encode(&r.metrics),
+        }
+    }
+
+    /// Decodes into an engine interval report.
+    pub fn decode(&self) -> Result<IntervalReport, String> {
+        Ok(IntervalReport {
+            index: self.index,
+            start: Duration::from_micros(self.start_us),
+            length: Duration::from_micros(self.length_us),
+            metrics: self.metrics.decode()?,
+        })
+    }
+}
+
+/// Writes `run.json` at the start and once more at the end, and `metrics.jsonl` as it goes.
+pub struct FolderWriter {
+    dir: PathBuf,
+    info: RunInfo,
+    lines: BufWriter<File>,
+}
+
+impl FolderWriter {
+    /// Starts the files in `dir` (which must exist); `info.started_at*` are set from `at`.
+    pub fn create(dir: &Path, mut info: RunInfo, at: SystemTime) -> Result<Self, DistError> {
+        info.started_at_unix_ns = unix_ns(at);
+        info.started_at = rfc3339(at);
+        info.write(dir)?;
+        let path = dir.join(METRICS_FILE);
+        let lines = BufWriter::new(File::create(&path).map_err(|e| DistError::io(&path, e))?);
+        Ok(FolderWriter {
+            dir: dir.to_path_buf(),
+            info,
+            lines,
+        })
+    }
+
+    /// Appends one interval (flushed, so a crash loses at most the interval in progress).
+    pub fn interval(&mut self, r: &IntervalReport) -> Result<(), DistError> {
+        self.line(&IntervalLine::encode(r))
+    }
+
+    /// Appends an already encoded interval.
+    pub fn line(&mut self, l: &IntervalLine) -> Result<(), DistError> {
+        let path = self.dir.join(METRICS_FILE);
+        serde_json::to_writer(&mut self.lines, l)
+            .map_err(|e| DistError::io(&path, std::io::Error::other(e)))?;
+        self.lines
+            .write_all(b"\n")
+            .and_then(|()| self.lines.flush())
+            .map_err(|e| DistError::io(&path, e))
+    }
+
+    /// Records the end of the run in `run.json`.
+    pub fn finish(
+        mut self,
+        elapsed: Duration,
+        stopped_early: bool,
+        missing: Vec<String>,
+    ) -> Result<(), DistError> {
+        let path = self.dir.join(METRICS_FILE);
+        self.lines.flush().map_err(|e| DistError::io(&path, e))?;
+        self.info.elapsed_s = Some(elapsed.as_secs_f64());
+        self.info.stopped_early = stopped_early;
+        self.info.missing_segments = missing;
+        self.info.write(&self.dir)
+    }
+}
+
+/// A results folder read back.
+#[derive(Debug, Clone)]
+pub struct RunPart {
+    /// Where it was read from.
+    pub dir: PathBuf,
+    /// Its `run.json`.
+    pub info: RunInfo,
+    /// Its intervals in file order, kept encoded (a decoded interval holds full HDR
+    /// arrays, ~100× the encoded size; a long run would not fit in memory decoded).
+    pub intervals: Vec<IntervalLine>,
+}
+
+impl RunPart {
+    /// Reads `run.json` and `metrics.jsonl` from `dir`, checking every line's shape against
+    /// the layout.
+    pub fn read(dir: &Path) -> Result<RunPart, DistError> {
+        let info = RunInfo::read(dir)?;
+        let path = dir.join(METRICS_FILE);
+        let file = File::open(&path).map_err(|e| DistError::io(&path, e))?;
+        let mut intervals = Vec::new();
+        for (n, line) in BufReader::new(file).lines().enumerate() {
+            let line = line.map_err(|e| DistError::io(&path, e))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let bad = |message: String| DistError::BadFile {
+                path: path.clone(),
+                line: n + 1,
+                message,
+            };
+            let l: IntervalLine = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
+            let r = l.decode().map_err(&bad)?;
+            check_shape(&r.metrics, &info).map_err(bad)?;
+            drop(r);
+            intervals.push(l);
+        }
+        Ok(RunPart {
+            dir: dir.to_path_buf(),
+            info,
+            intervals,
+        })
+    }
+}
+
+/// An interval must have exactly the layout's steps, workloads and custom metrics.
+pub fn check_shape(m: &Metrics, info: &RunInfo) -> Result<(), String> {
+    let l = &info.layout;
+    if m.steps.len() != l.steps.len()
+        || m.workloads.len() != l.workloads.len()
+        || m.custom.len() != l.custom.len()
+    {
+        return Err(format!(
+            "metrics shaped {}/{}/{} (steps/workloads/custom), run.json says {}/{}/{}",
+            m.steps.len(),
+            m.workloads.len(),
+            m.custom.len(),
+            l.steps.len(),
+            l.workloads.len(),
+            l.custom.len()
+        ));
+    }
+    for (i, (v, k)) in m.custom.iter().zip(l.custom_kinds()).enumerate() {
+        if v.kind() != k {
+            return Err(format!(
+                "custom metric {i} is a {}, run.json says {}",
+                v.kind().name(),
+                k.name()
+            ));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,253 @@
+//! Merging result parts (segments of one plan) into one run: checks that they belong
+//! together, aligns intervals by wall-clock start and adds every counter and histogram
+//! exactly (merged counts are the sum of the parts).
+
+use crate::error::DistError;
+use crate::folder::{IntervalLine, RunPart};
+use crate::run_info::{rfc3339, unix_ns, RunInfo};
+use loadgen_engine::{GaugeMerge, IntervalReport, Metrics, Segment};
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+/// How strict a merge is.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MergeOptions {
+    /// Merge even if segments of the plan are missing (the coverage is reported).
+    pub allow_partial: bool,
+}
+
+/// Which share of the plan a set of segments covers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Coverage {
+    /// Share of the planned load held by the parts (1.0 = the whole plan).
+    pub share: f64,
+    /// Segments of the plan that no part holds (`i/n`), when they can be named.
+    pub missing: Vec<String>,
+}
+
+/// Parts merged into one run.
+#[derive(Debug, Clone)]
+pub struct Merged {
+    /// `run.json` of the merged folder (segments of every part, missing ones named).
+    pub info: RunInfo,
+    /// Intervals of the merge, from the earliest part's origin (encoded; decode one at a time).
+    pub intervals: Vec<IntervalLine>,
+    /// Every interval added (gauges: their peak), as a single run's final report has it.
+    pub totals: Metrics,
+    /// Origin of the merge (the earliest part's origin).
+    pub started_at: SystemTime,
+    /// From the origin to the last part's end.
+    pub elapsed: Duration,
+    /// True if any part stopped early.
+    pub stopped_early: bool,
+    /// How much of the plan the parts hold.
+    pub coverage: Coverage,
+}
+
+fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 {
+        a
+    } else {
+        gcd(b, a % b)
+    }
+}
+
+/// True if segments `a` and `b` share an item: `x ≡ a.index (mod a.count)` and
+/// `x ≡ b.index (mod b.count)` have a common solution iff the indices agree modulo the gcd.
+pub fn overlap(a: Segment, b: Segment) -> bool {
+    let g = gcd(a.count, b.count);
+    a.index % g == b.index % g
+}
+
+/// The share of the plan that `segments` (pairwise disjoint) cover, and the missing ones.
+pub fn coverage(segments: &[Segment]) -> Coverage {
+    let share: f64 = segments.iter().map(|s| 1.0 / s.count as f64).sum();
+    let mut missing = Vec::new();
+    if let Some(first) = segments.first() {
+        if segments.iter().all(|s| s.count == first.count) {
+            for i in 0..first.count.min(100_000) {
+                if !segments.iter().any(|s| s.index == i) {
+                    missing.push(format!("{i}/{}", first.count));
+                }
+            }
+        } else if share < 1.0 - 1e-9 {
+            missing.push(format!("{:.1}% of the plan", (1.0 - share) * 100.0));
+        }
+    }
+    Coverage { share, missing }
+}
+
+/// Checks that `parts` can be merged; returns their segments in part order.
+fn check(parts: &[RunPart], opts: MergeOptions) -> Result<(Vec<Segment>, Coverage), DistError> {
+    let first = parts
+        .first()
+        .ok_or_else(|| DistError::Refused("nothing to merge".into()))?;
+    let name = |p: &RunPart| p.dir.display().to_string();
+    for p in &parts[1..] {
+        if p.info.plan_hash != first.info.plan_hash {
+            return Err(DistError::Refused(format!(
+                "{} and {} ran different plans (plan hash {} vs {}): same scenario file, \
+                 --duration and --seed are needed",
+                name(first),
+                name(p),
+                &first.info.plan_hash[..12.min(first.info.plan_hash.len())],
+                &p.info.plan_hash[..12.min(p.info.plan_hash.len())]
+            )));
+        }
+        if p.info.layout != first.info.layout || p.info.interval_ms != first.info.interval_ms {
+            return Err(DistError::Refused(format!(
+                "{} and {} have different metric layouts or intervals",
+                name(first),
+                name(p)
+            )));
+        }
+    }
+    let mut owned: Vec<(Segment, &RunPart)> = Vec::new();
+    for p in parts {
+        let segs = p
+            .info
+            .parsed_segments()
+            .map_err(|e| DistError::Refused(format!("{}: run.json segments: {e}", name(p))))?;
+        for s in segs {
+            if let Some((o, q)) = owned.iter().find(|(o, _)| overlap(*o, s)) {
+                let what = if *o == s { "duplicate" } else { "overlapping" };
+                return Err(DistError::Refused(format!(
+                    "{what} segments: {o} in {} and {s} in {}",
+                    name(q),
+                    name(p)
+                )));
+            }
+            owned.push((s, p));
+        }
+    }
+    let segments: Vec<Segment> = owned.iter().map(|(s, _)| *s).collect();
+    let mut cov = coverage(&segments);
+    // Segments a part's run already knew it lacked (a lost live worker) stay missing.
+    for p in parts {
+        cov.missing.extend(p.info.missing_segments.iter().cloned());
+    }
+    if cov.share < 1.0 - 1e-9 && !opts.allow_partial {
+        return Err(DistError::Refused(format!(
+            "segments missing: {} (the parts hold {:.1}% of the planned load; \
+             --allow-partial merges them anyway)",
+            cov.missing.join(", "),
+            cov.share * 100.0
+        )));
+    }
+    Ok((segments, cov))
+}
+
+/// Merges `parts` (each a segment of one plan) into one run.
+pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged, DistError> {
+    let (segments, coverage) = check(parts, opts)?;
+    let first = &parts[0].info;
+    let interval = Duration::from_millis(first.interval_ms.max(1));
+    let origin = parts
+        .iter()
+        .map(|p| p.info.started_at_time())
+        .min()
+        .expect("at least one part");
+    let kinds = first.layout.custom_kinds();
+    let empty = Metrics::shaped(
+        first.layout.steps.len(),
+        first.layout.workloads.len(),
+        &kinds,
+    );
+    // Which part intervals fall in each merged interval (decoded only when it is built).
+    let mut buckets: BTreeMap<u64, Vec<&IntervalLine>> = BTreeMap::new();
+    let mut elapsed = Duration::ZERO;
+    for p in parts {
+        let shift = p
+            .info
+            .started_at_time()
+            .duration_since(origin)
+            .unwrap_or_default();
+        let mut end = shift;
+        for r in &p.intervals {
+            let at = shift + Duration::from_micros(r.start_us);
+            // Nearest interval boundary: parts started at one instant land on equal indices;
+            // parts a few ms apart still line up.
+            let k = ((at.as_secs_f64() / interval.as_secs_f64()) + 0.5).floor() as u64;
+            buckets.entry(k).or_default().push(r);
+            end = end.max(at + Duration::from_micros(r.length_us));
+        }
+        let part_end = match p.info.elapsed_s {
+            Some(s) => shift + Duration::from_secs_f64(s.max(0.0)),
+            None => end,
+        };
+        elapsed = elapsed.max(part_end);
+    }
+    let last = buckets.keys().next_back().copied();
+    let mut intervals = Vec::new();
+    let mut totals = empty.clone();
+    if let Some(last) = last {
+        for k in 0..=last {
+            let mut metrics = empty.clone();
+            let mut length = Duration::ZERO;
+            for l in buckets.remove(&k).unwrap_or_default() {
+                // Every line was decoded and checked when its folder was read.
+                let r = l.decode().map_err(DistError::Refused)?;
+                metrics.add(&r.metrics, GaugeMerge::Sum);
+                length = length.max(r.length);
+            }
+            if length.is_zero() {
+                length = interval;
+            }
+            totals.add(&metrics, GaugeMerge::Max);
+            intervals.push(IntervalLine::encode(&IntervalReport {
+                index: k,
+                start: interval * k as u32,
+                length,
+                metrics,
+            }));
+        }
+    }
+    let mut info = first.clone();
+    info.segments = segments.iter().map(|s| s.to_string()).collect();
+    info.started_at_unix_ns = unix_ns(origin);
+    info.started_at = rfc3339(origin);
+    info.elapsed_s = Some(elapsed.as_secs_f64());
+    info.stopped_early = parts.iter().any(|p| p.info.stopped_early);
+    info.missing_segments = if coverage.share < 1.0 - 1e-9 {
+        coverage.missing.clone()
+    } else {
+        Vec::new()
+    };
+    Ok(Merged {
+        stopped_early: info.stopped_early,
+        info,
+        intervals,
+        totals,
+        started_at: origin,
+        elapsed,
+        coverage,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seg(s: &str) -> Segment {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn overlap_follows_the_residues() {
+        assert!(overlap(seg("1/3"), seg("1/3")));
+        assert!(!overlap(seg("0/3"), seg("1/3")));
+        assert!(overlap(seg("0/2"), seg("2/4")));
+        assert!(!overlap(seg("1/2"), seg("2/4")));
+        // 0/2 and 0/3 share item 0.
+        assert!(overlap(seg("0/2"), seg("0/3")));
+    }
+
+    #[test]
+    fn coverage_names_what_is_missing() {
+        let c = coverage(&[seg("0/4"), seg("2/4")]);
+        assert!((c.share - 0.5).abs() < 1e-9);
+        assert_eq!(c.missing, vec!["1/4".to_string(), "3/4".to_string()]);
+        let full = coverage(&[seg("0/2"), seg("1/4"), seg("3/4")]);
+        assert!((full.share - 1.0).abs() < 1e-9);
+    }
+}

@@ -1,0 +1,233 @@
+//! What a worker agrees to do, whoever asks: the targets it may send to (checked on the
+//! resolved addresses), and ceilings on rate and duration. A stolen coordinator secret still
+//! cannot aim the fleet at anything the workers' own operators did not allow.
+//!
+//! loadgen's HTTP client does not follow redirects, so the resolved base URL is the only
+//! place requests go; a scenario's steps only carry paths on that base.
+
+use loadgen_scenario::Scenario;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+/// One `--allow-target` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowRule {
+    /// An address block (`10.0.0.0/8`, `fd00::/8`; a bare address is a /32 or /128).
+    Net(IpAddr, u8),
+    /// A host name: allowed are the addresses it resolves to when the work arrives.
+    Host(String),
+}
+
+impl std::str::FromStr for AllowRule {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let (addr, prefix) = match s.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (s, None),
+        };
+        match addr.parse::<IpAddr>() {
+            Ok(ip) => {
+                let max = if ip.is_ipv4() { 32 } else { 128 };
+                let prefix = match prefix {
+                    Some(p) => p
+                        .parse::<u8>()
+                        .ok()
+                        .filter(|p| *p <= max)
+                        .ok_or_else(|| format!("`{s}`: prefix must be 0..={max}"))?,
+                    None => max,
+                };
+                Ok(AllowRule::Net(ip, prefix))
+            }
+            Err(_) if prefix.is_none() && !s.is_empty() && !s.contains([':', ' ']) => {
+                Ok(AllowRule::Host(s.to_ascii_lowercase()))
+            }
+            Err(_) => Err(format!(
+                "`{s}` is neither an address block (10.0.0.0/8) nor a host name"
+            )),
+        }
+    }
+}
+
+fn in_net(ip: IpAddr, net: IpAddr, prefix: u8) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+            u32::from(a) & mask == u32::from(b) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            let mask = u128::MAX.checked_shl(128 - u32::from(prefix)).unwrap_or(0);
+            u128::from(a) & mask == u128::from(b) & mask
+        }
+        _ => false,
+    }
+}
+
+/// A worker's own limits.
+#[derive(Debug, Clone, Default)]
+pub struct WorkerPolicy {
+    /// Allowed targets; empty means loopback only.
+    pub allow: Vec<AllowRule>,
+    /// Highest request rate (requests/s) this worker sends, whatever its segment asks.
+    pub max_rate: Option<f64>,
+    /// Longest run (schedule plus graceful stop) it accepts.
+    pub max_duration: Option<Duration>,
+}
+
+/// `http://host:port/...` → (host, port).
+fn host_port(url: &str) -> Result<(String, u16), String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| format!("target `{url}` is not a URL"))?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let default = if scheme.eq_ignore_ascii_case("https") {
+        443
+    } else {
+        80
+    };
+    if let Some(v6) = authority.strip_prefix('[') {
+        let (h, rest) = v6
+            .split_once(']')
+            .ok_or_else(|| format!("target `{url}`: unclosed ["))?;
+        let port = rest
+            .strip_prefix(':')
+            .map(|p| p.parse().map_err(|_| format!("target `{url}`: bad port")))
+            .transpose()?
+            .unwrap_or(default);
+        return Ok((h.to_string(), port));
+    }
+    match authority.rsplit_once(':') {
+        Some((h, p)) => Ok((
+            h.to_string(),
+            p.parse().map_err(|_| format!("target `{url}`: bad port"))?,
+        )),
+        None => Ok((authority.to_string(), default)),
+    }
+}
+
+async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+    tokio::net::lookup_host((host, port))
+        .await
+        .map(|a| a.collect())
+        .map_err(|e| format!("cannot resolve `{host}`: {e}"))
+}
+
+impl WorkerPolicy {
+    /// Refuses `url` unless every address it resolves to is allowed.
+    pub async fn check_target(&self, url: &str) -> Result<(), String> {
+        let (host, port) = host_port(url)?;
+        let addrs = resolve(&host, port).await?;
+        if addrs.is_empty() {
+            return Err(format!("`{host}` resolves to no address"));
+        }
+        let default = [
+            AllowRule::Net(IpAddr::from([127, 0, 0, 0]), 8),
+            AllowRule::Net(IpAddr::from(std::net::Ipv6Addr::LOCALHOST), 128),
+        ];
+        let rules: &[AllowRule] = if self.allow.is_empty() {
+            &default
+        } else {
+            &self.allow
+        };
+        let mut host_ips = Vec::new();
+        for r in rules {
+            if let AllowRule::Host(h) = r {
+                host_ips.extend(
+                    resolve(h, port)
+                        .await
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|a| a.ip()),
+                );
+            }
+        }
+        for a in &addrs {
+            let ip = a.ip();
+            let ok = rules.iter().any(|r| match r {
+                AllowRule::Net(net, p) => in_net(ip, *net, *p),
+                AllowRule::Host(_) => host_ips.contains(&ip),
+            });
+            if !ok {
+                return Err(format!(
+                    "target {url} resolves to {ip}, which this worker's --allow-target does not \
+                     permit{}",
+                    if self.allow.is_empty() {
+                        " (without --allow-target only loopback is allowed)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a segment (`share` of the plan) whose rate or duration is over the ceilings.
+    pub fn check_ceilings(&self, sc: &Scenario, share: f64) -> Result<(), String> {
+        let length = sc.planned_duration() + sc.graceful_stop;
+        if let Some(max) = self.max_duration {
+            if length > max {
+                return Err(format!(
+                    "the run lasts up to {:.0}s (schedule plus graceful stop); this worker's \
+                     --max-duration is {:.0}s",
+                    length.as_secs_f64(),
+                    max.as_secs_f64()
+                ));
+            }
+        }
+        if let Some(max) = self.max_rate {
+            let plan = loadgen_scenario::load_plan::plan(sc, Duration::from_millis(100));
+            let peak: f64 = plan
+                .workloads
+                .iter()
+                .zip(&sc.workloads)
+                .map(|(p, w)| p.peak_rate * w.steps.len().max(1) as f64)
+                .sum::<f64>()
+                * share;
+            if peak > max {
+                return Err(format!(
+                    "this segment peaks at {peak:.0} requests/s; this worker's --max-rate is \
+                     {max:.0}/s"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_parse_and_match() {
+        let r: AllowRule = "10.1.0.0/16".parse().unwrap();
+        let AllowRule::Net(n, p) = r else { panic!() };
+        assert!(in_net("10.1.200.3".parse().unwrap(), n, p));
+        assert!(!in_net("10.2.0.1".parse().unwrap(), n, p));
+        assert!("10.0.0.0/40".parse::<AllowRule>().is_err());
+        assert_eq!(
+            "Payments.internal".parse::<AllowRule>().unwrap(),
+            AllowRule::Host("payments.internal".into())
+        );
+        assert_eq!(host_port("http://[::1]:81/x").unwrap(), ("::1".into(), 81));
+        assert_eq!(host_port("https://a.b/").unwrap(), ("a.b".into(), 443));
+    }
+
+    #[tokio::test]
+    async fn targets_are_checked_on_resolved_addresses() {
+        let p = WorkerPolicy::default();
+        p.check_target("http://127.0.0.1:9/").await.unwrap();
+        p.check_target("http://localhost:9/").await.unwrap();
+        assert!(p.check_target("http://10.0.0.1:80/").await.is_err());
+        let only = WorkerPolicy {
+            allow: vec!["127.0.0.3".parse().unwrap()],
+            ..Default::default()
+        };
+        only.check_target("http://127.0.0.3:80/").await.unwrap();
+        let e = only.check_target("http://127.0.0.2:80/").await.unwrap_err();
+        assert!(e.contains("127.0.0.2"), "{e}");
+    }
+}

@@ -1,0 +1,195 @@
+//! TLS of the control channel (rustls, ring): the listening side's certificate — given as
+//! PEM files or generated at start-up — its SHA-256 fingerprint, and the dialling side's
+//! verifier, which pins fingerprints when given and otherwise trusts on first use (the
+//! shared-secret proof bound to the session, [`crate::auth`], is what stops a man in the
+//! middle; the pin adds a second lock).
+
+use crate::error::DistError;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use tokio_rustls::{TlsAcceptor, TlsConnector};
+
+/// Label of the keying material both sides export to bind the secret proof to the session.
+pub const EXPORTER_LABEL: &[u8] = b"EXPORTER-loadgen-control-auth";
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// SHA-256 of a DER certificate, as `AB:CD:…` (the form `openssl x509 -fingerprint` prints).
+pub fn fingerprint(cert: &CertificateDer<'_>) -> String {
+    Sha256::digest(cert.as_ref())
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Normalises a fingerprint written with or without colons, in any case.
+pub fn normalise_fingerprint(s: &str) -> String {
+    let hex: String = s
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    hex.as_bytes()
+        .chunks(2)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// A certificate chain and its key, for the listening side.
+pub struct Identity {
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+}
+
+impl Identity {
+    /// A fresh self-signed certificate for `names` (e.g. `loadgen-worker`).
+    pub fn generate(names: &[String]) -> Result<Identity, DistError> {
+        let ck = rcgen::generate_simple_self_signed(names.to_vec())
+            .map_err(|e| DistError::Net(format!("generating a certificate: {e}")))?;
+        Ok(Identity {
+            chain: vec![ck.cert.der().clone()],
+            key: PrivateKeyDer::Pkcs8(ck.key_pair.serialize_der().into()),
+        })
+    }
+
+    /// A certificate chain and key from PEM files.
+    pub fn from_pem(cert: &Path, key: &Path) -> Result<Identity, DistError> {
+        let bad = |p: &Path, e: String| DistError::BadFile {
+            path: p.to_path_buf(),
+            line: 0,
+            message: e,
+        };
+        let chain = CertificateDer::pem_file_iter(cert)
+            .map_err(|e| bad(cert, e.to_string()))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| bad(cert, e.to_string()))?;
+        if chain.is_empty() {
+            return Err(bad(cert, "no certificate in the file".into()));
+        }
+        let key = PrivateKeyDer::from_pem_file(key).map_err(|e| bad(key, e.to_string()))?;
+        Ok(Identity { chain, key })
+    }
+
+    /// Fingerprint of the end-entity certificate.
+    pub fn fingerprint(&self) -> String {
+        fingerprint(&self.chain[0])
+    }
+
+    /// An acceptor presenting this identity.
+    pub fn acceptor(&self) -> Result<TlsAcceptor, DistError> {
+        let config = rustls::ServerConfig::builder_with_provider(provider())
+            .with_protocol_versions(&[&rustls::version::TLS13])
+            .map_err(|e| DistError::Net(e.to_string()))?
+            .with_no_client_auth()
+            .with_single_cert(self.chain.clone(), self.key.clone_key())
+            .map_err(|e| DistError::Net(format!("certificate and key do not match: {e}")))?;
+        Ok(TlsAcceptor::from(Arc::new(config)))
+    }
+}
+
+/// The dialling side: accepts the pinned fingerprints only, or (none pinned) any
+/// certificate, remembering what it saw so it can be printed.
+#[derive(Debug)]
+pub struct PinningVerifier {
+    pins: Vec<String>,
+    provider: Arc<CryptoProvider>,
+    /// Fingerprint of the last certificate seen.
+    pub seen: Mutex<Option<String>>,
+}
+
+impl ServerCertVerifier for PinningVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let fp = fingerprint(end_entity);
+        if let Ok(mut s) = self.seen.lock() {
+            *s = Some(fp.clone());
+        }
+        if self.pins.is_empty() || self.pins.contains(&fp) {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General(format!(
+                "certificate fingerprint {fp} is not among the pinned ones"
+            )))
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// A connector that pins `pins` (fingerprints; empty: trust on first use), and its verifier.
+pub fn connector(pins: &[String]) -> Result<(TlsConnector, Arc<PinningVerifier>), DistError> {
+    let provider = provider();
+    let verifier = Arc::new(PinningVerifier {
+        pins: pins.iter().map(|p| normalise_fingerprint(p)).collect(),
+        provider: provider.clone(),
+        seen: Mutex::new(None),
+    });
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_protocol_versions(&[&rustls::version::TLS13])
+        .map_err(|e| DistError::Net(e.to_string()))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier.clone())
+        .with_no_client_auth();
+    Ok((TlsConnector::from(Arc::new(config)), verifier))
+}
+
+/// The TLS server name used when dialling (the certificate is checked by fingerprint, not
+/// by name).
+pub fn server_name() -> ServerName<'static> {
+    ServerName::try_from("loadgen-worker").expect("static name is valid")
+}
+
+/// 32 bytes of keying material exported from an established session (RFC 5705/8446): equal
+/// on both ends of one TLS session, different on the two legs of a man in the middle.
+pub fn exported_key<C>(conn: &rustls::ConnectionCommon<C>) -> Result<[u8; 32], DistError> {
+    conn.export_keying_material([0u8; 32], EXPORTER_LABEL, None)
+        .map_err(|e| DistError::Net(format!("exporting keying material: {e}")))
+}

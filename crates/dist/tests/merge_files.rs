@@ -1,0 +1,170 @@
+//! Result folders written by `FolderWriter` and merged back: every counter, histogram and
+//! custom metric of the parts adds up exactly in the merge.
+
+use loadgen_dist::{
+    merge, CustomName, FolderWriter, Layout, MergeOptions, Overrides, RunInfo, RunPart, StepName,
+    FORMAT_VERSION,
+};
+use loadgen_engine::{new_histogram, CustomKind, CustomValue, IntervalReport, Metrics, Outcome};
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+const KINDS: [CustomKind; 4] = [
+    CustomKind::Counter,
+    CustomKind::Gauge,
+    CustomKind::Rate,
+    CustomKind::Trend,
+];
+
+fn info(segment: &str) -> RunInfo {
+    RunInfo {
+        format_version: FORMAT_VERSION,
+        loadgen_version: "test".into(),
+        scenario: "synthetic".into(),
+        plan_hash: "abc".into(),
+        segments: vec![segment.into()],
+        started_at_unix_ns: 0,
+        started_at: String::new(),
+        interval_ms: 1000,
+        scenario_file: None,
+        overrides: Overrides::default(),
+        layout: Layout {
+            workloads: vec!["w".into()],
+            steps: vec![StepName {
+                workload: 0,
+                name: "s".into(),
+            }],
+            custom: ["msgs", "open", "ok", "rtt"]
+                .iter()
+                .zip(KINDS)
+                .map(|(n, k)| CustomName {
+                    workload: 0,
+                    name: n.to_string(),
+                    kind: k.name().into(),
+                })
+                .collect(),
+        },
+        elapsed_s: None,
+        stopped_early: false,
+        missing_segments: Vec::new(),
+    }
+}
+
+/// Interval `k` of part `p`: 10·(p+1) requests, a few 5xx, custom values that depend on both.
+fn interval(p: u64, k: u64) -> IntervalReport {
+    let mut m = Metrics::shaped(1, 1, &KINDS);
+    for i in 0..10 * (p + 1) {
+        let o = if i % 4 == 0 {
+            Outcome::Http5xx
+        } else {
+            Outcome::Success
+        };
+        let d = Duration::from_micros(100 + 1000 * p + 37 * i + k);
+        m.steps[0].record(o, d, d, Some(d / 2), None);
+    }
+    m.steps[0].statuses = vec![(500, m.steps[0].count(Outcome::Http5xx))];
+    m.workloads[0].iterations = 10 * (p + 1);
+    m.workloads[0].active_vus = p + 1;
+    let mut t = new_histogram();
+    t.record(500 + p * 100 + k).unwrap();
+    m.custom = vec![
+        CustomValue::Counter(3 + p),
+        CustomValue::Gauge {
+            value: 2 + p as i64,
+            peak: 4,
+        },
+        CustomValue::Rate {
+            hits: p + 1,
+            total: 5,
+        },
+        CustomValue::Trend(Box::new(t)),
+    ];
+    IntervalReport {
+        index: k,
+        start: Duration::from_secs(k),
+        length: Duration::from_secs(1),
+        metrics: m,
+    }
+}
+
+fn scratch(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("loadgen-dist-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[test]
+fn parts_with_custom_metrics_merge_exactly() {
+    let origin = SystemTime::now();
+    let mut parts = Vec::new();
+    for p in 0..2u64 {
+        let dir = scratch(&format!("part{p}"));
+        // Part 1 started 3 ms after part 0: its intervals still land on the same indices.
+        let at = origin + Duration::from_millis(3 * p);
+        let mut w = FolderWriter::create(&dir, info(&format!("{p}/2")), at).unwrap();
+        for k in 0..3 {
+            w.interval(&interval(p, k)).unwrap();
+        }
+        w.finish(Duration::from_secs(3), false, Vec::new()).unwrap();
+        parts.push(RunPart::read(&dir).unwrap());
+    }
+    let m = merge(&parts, MergeOptions::default()).unwrap();
+    assert_eq!(m.intervals.len(), 3);
+    assert!((m.coverage.share - 1.0).abs() < 1e-9);
+    let t = &m.totals;
+    assert_eq!(t.total_requests(), 3 * (10 + 20));
+    assert_eq!(t.steps[0].count(Outcome::Http5xx), 3 * (3 + 5));
+    assert_eq!(t.steps[0].statuses, vec![(500, 3 * (3 + 5))]);
+    assert_eq!(t.steps[0].latency_all().len(), 90);
+    assert_eq!(t.steps[0].ttfb.len(), 90);
+    assert_eq!(t.workloads[0].iterations, 90);
+    // Gauges of one instant add across parts; over time the peak is kept.
+    assert_eq!(t.workloads[0].active_vus, 3);
+    match &t.custom[..] {
+        [CustomValue::Counter(c), CustomValue::Gauge { value, peak }, CustomValue::Rate { hits, total }, CustomValue::Trend(h)] =>
+        {
+            assert_eq!(*c, 3 * (3 + 4));
+            assert_eq!((*value, *peak), (5, 8));
+            assert_eq!((*hits, *total), (3 * 3, 3 * 10));
+            assert_eq!(h.len(), 6);
+        }
+        other => panic!("{other:?}"),
+    }
+    let first = m.intervals[0].decode().unwrap();
+    assert_eq!(first.metrics.total_requests(), 30);
+
+    // The same part twice is a duplicate; one part alone is half the plan.
+    let e = merge(
+        &[parts[0].clone(), parts[0].clone()],
+        MergeOptions::default(),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("duplicate"), "{e}");
+    let e = merge(&parts[..1], MergeOptions::default()).unwrap_err();
+    assert!(
+        e.to_string().contains("1/2") && e.to_string().contains("50.0%"),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_truncated_or_reshaped_metrics_file_is_refused_with_its_line() {
+    let dir = scratch("bad");
+    let mut w = FolderWriter::create(&dir, info("0/1"), SystemTime::now()).unwrap();
+    w.interval(&interval(0, 0)).unwrap();
+    w.finish(Duration::from_secs(1), false, Vec::new()).unwrap();
+    let path = dir.join("metrics.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}{}\n", &text[..text.len() / 2])).unwrap();
+    let e = RunPart::read(&dir).unwrap_err().to_string();
+    assert!(e.contains("metrics.jsonl:2"), "{e}");
+    // A line with another layout (two steps) is refused too.
+    let mut two = interval(0, 0);
+    two.metrics.steps.push(two.metrics.steps[0].clone());
+    let mut w = FolderWriter::create(&dir, info("0/1"), SystemTime::now()).unwrap();
+    w.interval(&two).unwrap();
+    w.finish(Duration::from_secs(1), false, Vec::new()).unwrap();
+    let e = RunPart::read(&dir).unwrap_err().to_string();
+    assert!(e.contains("metrics.jsonl:1") && e.contains("steps"), "{e}");
+}
