@@ -15,7 +15,8 @@
 # * held: the most connections the target saw open at once (and the client's
 #   ws_open_connections peak, from summary.json).
 # * KiB per connection: (client RSS at the plateau with N - with BASE) / (N - BASE): the
-#   marginal cost of one open connection, runtime and histograms excluded.
+#   marginal cost of one open connection, runtime and histograms excluded; the same for the
+#   target process (an upper bound: the target runs BASE first and keeps the RSS it used).
 # * storm rate: successful connects / the slowest connect's latency (every VU starts its
 #   connect at t0, so that latency is how long the storm took), from summary.json.
 #
@@ -97,10 +98,11 @@ TOML
     t0=$(date +%s.%N)
     : >"$dir/samples"
     while kill -0 "$pid" 2>/dev/null; do
-        local open rss
+        local open rss trss
         open=$(curl -s --max-time 1 "$URL/__counters" | grep -o '"connections_open":[0-9]*' | cut -d: -f2)
         rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status" 2>/dev/null || true)
-        echo "$(echo "$(date +%s.%N) - $t0" | bc) ${open:--1} ${rss:-0}" >>"$dir/samples"
+        trss=$(awk '/VmRSS/ {print $2}' "/proc/$TARGET_PID/status" 2>/dev/null || true)
+        echo "$(echo "$(date +%s.%N) - $t0" | bc) ${open:--1} ${rss:-0} ${trss:-0}" >>"$dir/samples"
         sleep 0.2
     done
     wait "$pid" || echo "run with $count connections exited $?" >&2
@@ -109,11 +111,13 @@ TOML
     python3 - "$dir" "$count" <<'PY'
 import json, sys
 d, n = sys.argv[1], int(sys.argv[2])
-rows = [tuple(map(float, l.split())) for l in open(f"{d}/samples") if len(l.split()) == 3]
+rows = [tuple(map(float, l.split())) for l in open(f"{d}/samples") if len(l.split()) == 4]
 held = max(int(r[1]) for r in rows)
 # RSS at the plateau: the median while at least 99% of the connections are open.
-plateau = sorted(r[2] for r in rows if r[1] >= 0.99 * n) or [max(r[2] for r in rows)]
-rss = plateau[len(plateau) // 2]
+def plateau(col):
+    xs = sorted(r[col] for r in rows if r[1] >= 0.99 * n) or [max(r[col] for r in rows)]
+    return xs[len(xs) // 2]
+rss, trss = plateau(2), plateau(3)
 try:
     s = json.load(open(f"{d}/out/summary.json"))
     # Every VU starts its connect at t0, so the slowest connect (from its intended start)
@@ -125,14 +129,15 @@ try:
     success = f'{ok["count"]}/{ok["total"]}'
 except Exception as e:
     peak, success, storm = -1, f"no summary ({e})", float("nan")
-print(held, int(rss), f"{storm:.0f}", peak, success)
+print(held, int(rss), f"{storm:.0f}", peak, success, int(trss))
 PY
 }
 
 echo "runs: BASE=$BASE then N=$N connections, hold ${HOLD}s, client threads $THREADS, target threads $TARGET_THREADS${SOURCES:+, sources $SOURCES}"
-read -r base_held base_rss base_storm base_peak base_ok < <(run "$BASE")
-read -r n_held n_rss n_storm n_peak n_ok < <(run "$N")
+read -r base_held base_rss base_storm base_peak base_ok base_trss < <(run "$BASE")
+read -r n_held n_rss n_storm n_peak n_ok n_trss < <(run "$N")
 per=$(python3 -c "print(f'{($n_rss - $base_rss) / ($N - $BASE):.1f}')")
+tper=$(python3 -c "print(f'{($n_trss - $base_trss) / ($N - $BASE):.1f}')")
 echo
 echo "| connections | held (target) | client peak | connect success | client RSS | storm rate |"
 echo "|---|---|---|---|---|---|"
@@ -143,6 +148,10 @@ echo "| $N | $n_held | $n_peak | $n_ok | $((n_rss / 1024)) MiB | $n_storm conn/s
 # each held STORM_HOLD s; what succeeds, how long handshakes took, what was dropped.
 storm() {
     local dir="$WORK/storm"
+    # A VU per connection open at once (rate x hold, with a second of slack), within the
+    # open-file limit.
+    local vus=$((RATE * (STORM_HOLD + 1)))
+    [ "$vus" -gt $(($(ulimit -n) - 2000)) ] && vus=$(($(ulimit -n) - 2000))
     mkdir -p "$dir"
     cat >"$dir/storm.toml" <<TOML
 name = "ws-storm"
@@ -153,8 +162,8 @@ name = "storm"
 model = "open"
 rate = "$RATE/s"
 duration = "${STORM_S}s"
-max_vus = $((RATE * (STORM_HOLD + 2)))
-pre_allocated_vus = $((RATE * (STORM_HOLD + 2)))
+max_vus = $vus
+pre_allocated_vus = $vus
 
   [workload.ws]
   url = "/ws/echo"
@@ -167,7 +176,11 @@ TOML
     python3 - "$dir" "$RATE" "$STORM_S" <<'PY'
 import json, sys
 d, rate, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
-s = json.load(open(f"{d}/out/summary.json"))
+try:
+    s = json.load(open(f"{d}/out/summary.json"))
+except OSError:
+    print(f"| {rate}/s for {secs:.0f} s | no result: see {d}/run.out | | | | |")
+    sys.exit()
 c = next(st for st in s["steps"] if st["step"] == "connect")
 ok = c["outcomes"].get("success", 0)
 dropped = sum(w.get("dropped", 0) for w in s.get("workloads", []))
@@ -185,4 +198,5 @@ echo "|---|---|---|---|---|---|"
 echo "$storm_row"
 echo
 echo "client memory per open connection: $per KiB ((RSS at $N - RSS at $BASE) / $((N - BASE)))"
+echo "target memory per open connection: $tper KiB (the same from the target process; it keeps RSS it once used)"
 echo "raw samples and summaries: $WORK"

@@ -34,8 +34,6 @@ fn websocket_concurrency_passes_and_counts_agree_with_the_target() {
             ("duration = \"10s\"", "duration = \"3s\""),
             // A long close wait: every in-flight message is counted even on a busy machine.
             ("hold = \"9s\"", "hold = \"2s\"\n  close_timeout = \"10s\""),
-            // Lower bounds loose enough for a busy machine; the counts below are exact.
-            ("count > 4000", "count > 100"),
         ],
     );
     let out = scratch("ws-concurrency-out");
@@ -68,7 +66,7 @@ fn market_data_flood_passes_and_every_push_arrives() {
             ("duration = \"16s\"", "duration = \"4s\""),
             ("hold = \"15s\"", "hold = \"3s\"\n  close_timeout = \"10s\""),
             // Loose for a busy machine (the full file asks 99%); the counts below are exact.
-            ("count >= 14850", "count >= 1500"),
+            ("rate >= 990/s", "rate >= 500/s"),
         ],
     );
     let out = scratch("ws-market-out");

@@ -50,6 +50,14 @@ fn think_mean(t: &ThinkTime) -> f64 {
     }
 }
 
+/// Assumed length of one iteration: `lat` per request, or a WebSocket session's hold.
+fn iteration_secs(w: &crate::model::WorkloadSpec, lat: f64) -> f64 {
+    match &w.ws {
+        Some(ws) => ws.config.script.hold.as_secs_f64().max(lat),
+        None => lat * w.steps.len() as f64,
+    }
+}
+
 /// Computes the plan of `sc`, assuming each request takes `latency`.
 pub fn plan(sc: &Scenario, latency: Duration) -> LoadPlan {
     let lat = latency.as_secs_f64().max(1e-6);
@@ -63,7 +71,7 @@ pub fn plan(sc: &Scenario, latency: Duration) -> LoadPlan {
         match &w.model {
             ModelSpec::Open { rate, .. } => rate.rate(local),
             ModelSpec::Closed { stages, think, .. } => {
-                stages.target_at(local).floor() / (lat * w.steps.len() as f64 + think_mean(think))
+                stages.target_at(local).floor() / (iteration_secs(w, lat) + think_mean(think))
             }
         }
     };
@@ -77,7 +85,7 @@ pub fn plan(sc: &Scenario, latency: Duration) -> LoadPlan {
             sum += r * dt;
             peak = peak.max(r);
         }
-        let iteration_time = lat * w.steps.len() as f64;
+        let iteration_time = iteration_secs(w, lat);
         let (model, vus_needed, vu_limit) = match &w.model {
             ModelSpec::Open { max_vus, .. } => {
                 ("open", (peak * iteration_time).ceil() as u64, *max_vus)

@@ -128,3 +128,11 @@ vus = 1
         "{p:#?}"
     );
 }
+
+#[test]
+fn the_load_plan_counts_a_ws_iteration_as_its_hold() {
+    let sc = parse(GOOD, "ws.toml", &no_env).unwrap();
+    let plan = loadgen_scenario::load_plan::plan(&sc, Duration::from_millis(100));
+    // 100 connections/s, each held 2 s: 200 VUs busy at the peak.
+    assert_eq!(plan.workloads[0].vus_needed, 200);
+}

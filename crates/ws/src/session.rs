@@ -190,12 +190,21 @@ impl WsSession {
         let mut next_send = script.periodic.as_ref().map_or(far, |_| Instant::now());
         let mut sends_left = script.periodic.as_ref().and_then(|p| p.count);
         let mut next_ping = script.ping_every.map_or(far, |d| Instant::now() + d);
+        // Timers made once and reset when they fire: a message received costs no timer
+        // registration.
+        let hold_end = sleep_until(deadline);
+        let send_due = sleep_until(next_send);
+        let ping_due = sleep_until(next_ping);
+        tokio::pin!(hold_end, send_due, ping_due);
         loop {
             tokio::select! {
                 biased;
-                () = sleep_until(deadline) => break,
-                () = sleep_until(next_send) => {
-                    let Some(p) = &script.periodic else { continue };
+                () = &mut hold_end => break,
+                () = &mut send_due => {
+                    let Some(p) = &script.periodic else {
+                        send_due.as_mut().reset(far);
+                        continue;
+                    };
                     if let Err(why) = self.send(&mut ws, &p.message, it, "send", &mut latency).await {
                         return self.dropped(ws, why, it, latency).await;
                     }
@@ -206,12 +215,14 @@ impl WsSession {
                         Some(0) => far,
                         _ => (next_send + p.every).max(Instant::now() - p.every),
                     };
+                    send_due.as_mut().reset(next_send);
                 }
-                () = sleep_until(next_ping) => {
+                () = &mut ping_due => {
                     if ws.send(Message::Ping(Default::default())).await.is_err() {
                         return self.dropped(ws, Outcome::Reset, it, latency).await;
                     }
-                    next_ping += script.ping_every.unwrap_or_default();
+                    next_ping += script.ping_every.unwrap_or(Duration::from_secs(3600));
+                    ping_due.as_mut().reset(next_ping);
                 }
                 msg = ws.next() => match msg {
                     Some(Ok(Message::Text(t))) => {

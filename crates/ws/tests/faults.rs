@@ -213,3 +213,51 @@ fn source_addrs_spread_client_sockets_over_local_addresses() {
     let three: std::net::IpAddr = "127.0.0.3".parse().unwrap();
     assert_eq!(seen, vec![two, two, three, three]);
 }
+
+#[test]
+fn replies_and_pings_in_both_directions() {
+    #[derive(Default)]
+    struct Seen {
+        replies: AtomicU64,
+        pings: AtomicU64,
+        pongs: AtomicU64,
+    }
+    let seen: Arc<Seen> = Arc::default();
+    let record = Arc::clone(&seen);
+    // Pushes five messages and a ping, then counts what comes back until the client closes.
+    let addr = server(move |s| {
+        let record = Arc::clone(&record);
+        async move {
+            let Ok(mut ws) = tokio_tungstenite::accept_async(s).await else {
+                return;
+            };
+            for i in 0..5 {
+                let _ = ws.send(Message::Text(format!("push {i}").into())).await;
+            }
+            let _ = ws.send(Message::Ping("are you there".into())).await;
+            while let Some(Ok(m)) = ws.next().await {
+                let counter = match m {
+                    Message::Text(_) => &record.replies,
+                    Message::Ping(_) => &record.pings,
+                    Message::Pong(_) => &record.pongs,
+                    _ => continue,
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    });
+    let mut cfg = config(&format!("ws://{addr}/"), ms(1000));
+    cfg.script.reply = Some(template(r#"{"seen":{{seq}}}"#));
+    cfg.script.ping_every = Some(ms(200));
+    let r = run_sessions(cfg, 1, 1);
+    assert_eq!(counter(&r, MSGS_RECEIVED), 5);
+    assert_eq!(counter(&r, MSGS_SENT), 5, "one reply per message received");
+    assert_eq!(seen.replies.load(Ordering::Relaxed), 5);
+    assert_eq!(
+        seen.pongs.load(Ordering::Relaxed),
+        1,
+        "the server's ping was answered"
+    );
+    assert!(seen.pings.load(Ordering::Relaxed) >= 1, "the client pinged");
+    assert_eq!(rate(&r, STABLE), (1, 1));
+}

@@ -1,12 +1,13 @@
 //! Running WebSocket workloads through the engine and reading their metrics.
 
 use loadgen_engine::{
-    run, ClosedModel, CustomValue, FinalReport, Model, Outcome, Plan, RunControl, RunOptions,
-    ThinkTime, VuStages, Workload,
+    run, ClosedModel, ConstantRate, CustomValue, FinalReport, Model, OpenModel, Outcome, Plan,
+    RunControl, RunOptions, Spacing, ThinkTime, VuStages, Workload,
 };
 use loadgen_http::Template;
 use loadgen_ws::metrics::{self, STEPS};
 use loadgen_ws::{WsConfig, WsFactory, WsUrl};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A session config for tests: a generous close wait, so a server slowed down by the other
@@ -24,12 +25,29 @@ pub fn template(text: &str) -> Template {
 /// Runs `vus` sessions of one iteration each on `threads` engine threads.
 pub fn run_sessions(cfg: WsConfig, vus: u64, threads: usize) -> FinalReport {
     let hold = cfg.script.hold;
-    let factory = WsFactory::new(cfg).expect("factory");
     let model = Model::Closed(ClosedModel {
         stages: VuStages::constant(vus, hold + Duration::from_secs(20)),
         think: ThinkTime::None,
         iterations: Some(1),
     });
+    run_model(cfg, model, threads)
+}
+
+/// Opens connections at `rate` per second for `duration` (the open model), each held for
+/// the config's hold.
+pub fn run_arrivals(cfg: WsConfig, rate: f64, duration: Duration, max_vus: u64) -> FinalReport {
+    let model = Model::Open(OpenModel {
+        rate: Arc::new(ConstantRate(rate)),
+        duration,
+        spacing: Spacing::Uniform,
+        max_vus,
+        pre_allocated_vus: max_vus,
+    });
+    run_model(cfg, model, 1)
+}
+
+fn run_model(cfg: WsConfig, model: Model, threads: usize) -> FinalReport {
+    let factory = WsFactory::new(cfg).expect("factory");
     let workload = Workload::new(
         "ws",
         STEPS.iter().map(|s| s.to_string()).collect(),

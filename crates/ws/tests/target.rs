@@ -128,3 +128,18 @@ fn fifteen_hundred_connections_are_held_at_once() {
     assert_eq!(server.close_frames_received, n);
     assert_eq!(gauge_peak(&r, OPEN), n as i64, "all were open together");
 }
+
+#[test]
+fn the_open_model_opens_connections_at_the_arrival_rate() {
+    let t = target();
+    let cfg = config(
+        &format!("ws://{}/ws/echo", t.addr()),
+        Duration::from_millis(500),
+    );
+    // 100 arrivals/s for 1 s, each held 0.5 s: 100 connections.
+    let r = run_arrivals(cfg, 100.0, Duration::from_secs(1), 200);
+    assert_eq!(r.totals.total_dropped(), 0);
+    assert_eq!(rate(&r, CONNECT_SUCCESS), (100, 100));
+    assert_eq!(t.counters().ws.connections_total, 100);
+    assert_eq!(rate(&r, STABLE), (100, 100));
+}
