@@ -9,12 +9,13 @@ use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
 use std::sync::Arc;
 use tokio_rustls::TlsConnector;
 
-/// A connector for `base`'s host, offering `h2` first when `version` is HTTP/2.
-pub(crate) fn connector(
-    base: &BaseUrl,
-    version: HttpVersion,
+/// The client configuration every loadgen protocol uses (HTTP here, WebSocket in its own
+/// crate): the webpki roots, or with `insecure` any certificate (handshake signatures are
+/// still checked); ALPN `alpn`, most preferred first.
+pub fn client_tls_config(
     insecure: bool,
-) -> Result<(TlsConnector, ServerName<'static>), HttpError> {
+    alpn: &[&[u8]],
+) -> Result<rustls::ClientConfig, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()?;
@@ -28,10 +29,21 @@ pub(crate) fn connector(
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
         builder.with_root_certificates(roots).with_no_client_auth()
     };
-    config.alpn_protocols = match version {
-        HttpVersion::Http2 => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
-        HttpVersion::Http1 => vec![b"http/1.1".to_vec()],
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(config)
+}
+
+/// A connector for `base`'s host, offering `h2` first when `version` is HTTP/2.
+pub(crate) fn connector(
+    base: &BaseUrl,
+    version: HttpVersion,
+    insecure: bool,
+) -> Result<(TlsConnector, ServerName<'static>), HttpError> {
+    let alpn: &[&[u8]] = match version {
+        HttpVersion::Http2 => &[b"h2", b"http/1.1"],
+        HttpVersion::Http1 => &[b"http/1.1"],
     };
+    let config = client_tls_config(insecure, alpn)?;
     let name = ServerName::try_from(base.host().to_owned()).map_err(|_| HttpError::BaseUrl {
         url: base.host().to_owned(),
         reason: "host is not a valid TLS server name",
