@@ -127,7 +127,7 @@ echo "nginx on CPU $NGINX_CPU, clients on CPU $CLIENT_CPU; $RUNS rounds x ${DUR}
 for round in $(seq "$RUNS"); do
     for tool in $TOOLS; do
         read -r n cpu rss < <(measure "$tool")
-        eff=$(awk -v n="$n" -v c="$cpu" 'BEGIN { printf "%.0f", c > 0 ? n / c : 0 }')
+        eff=$(awk -v n="$n" -v c="$cpu" 'BEGIN { printf "%.0f", (c > 0 ? n / c : 0) }')
         printf 'round %d closed %-8s requests=%s cpu=%ss rss=%sMB -> %s req/CPU-s\n' "$round" "$tool" "$n" "$cpu" "$rss" "$eff" >&2
         EFF[$tool]="${EFF[$tool]:-} $eff"
         RSS[$tool]="${RSS[$tool]:-} $rss"
@@ -157,13 +157,11 @@ LG_CPU=$(echo "${CPU[loadgen]:-0}" | median)
     echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*nginx\///') (one worker on CPU $NGINX_CPU); each client alone on CPU $CLIENT_CPU; $CONNS keep-alive connections; $RUNS interleaved rounds of ${DUR}s."
     echo "Requests counted by nginx's stub_status; CPU = user + system of the client; RSS = its peak."
     echo
-    echo "## Closed loop: requests per client CPU-second"
-    echo
-    echo "| tool | median | spread | RSS MB (median) | loadgen / tool |"
-    echo "|---|---:|---:|---:|---:|"
+    [ -n "$TOOLS" ] && echo "## Closed loop: requests per client CPU-second" && echo
+    [ -n "$TOOLS" ] && echo "| tool | median | spread | RSS MB (median) | loadgen / tool |" && echo "|---|---:|---:|---:|---:|"
     for tool in $TOOLS; do
         med=$(echo "${EFF[$tool]}" | median)
-        echo "| $tool | $(printf '%.0f' "$med") | $(echo "${EFF[$tool]}" | spread) | $(echo "${RSS[$tool]}" | median) | $(awk -v a="$LG_EFF" -v b="$med" 'BEGIN { printf "%.2fx", b > 0 ? a / b : 0 }') |"
+        echo "| $tool | $(printf '%.0f' "$med") | $(echo "${EFF[$tool]}" | spread) | $(echo "${RSS[$tool]}" | median) | $(awk -v a="$LG_EFF" -v b="$med" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }') |"
     done
     echo
     echo "## Open model: asked for $RATE requests/s"
@@ -175,7 +173,7 @@ LG_CPU=$(echo "${CPU[loadgen]:-0}" | median)
         cpu=$(echo "${CPU[$tool]}" | median)
         lag="-"
         [ "$tool" = loadgen ] && lag="$(echo "${LAG[$tool]}" | median) ms"
-        echo "| $tool | $(printf '%.0f' "$ach") | $(awk -v a="$ach" -v r="$RATE" 'BEGIN { printf "%+.2f%%", (a - r) * 100 / r }') | $(echo "${ACH[$tool]}" | spread) | $cpu | $(echo "${RRSS[$tool]}" | median) | $(awk -v a="$cpu" -v b="$LG_CPU" 'BEGIN { printf "%.2fx", b > 0 ? a / b : 0 }') | $lag |"
+        echo "| $tool | $(printf '%.0f' "$ach") | $(awk -v a="$ach" -v r="$RATE" 'BEGIN { printf "%+.2f%%", (a - r) * 100 / r }') | $(echo "${ACH[$tool]}" | spread) | $cpu | $(echo "${RRSS[$tool]}" | median) | $(awk -v a="$cpu" -v b="$LG_CPU" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }') | $lag |"
     done
     echo
     echo "Reproduce: \`RUNS=$RUNS DUR=$DUR RATE=$RATE TOOLS=\"$TOOLS\" RATE_TOOLS=\"$RATE_TOOLS\" scripts/bench-peers.sh\`"
