@@ -3,7 +3,7 @@
 //! and thresholds are those of a scenario run.
 
 use crate::model::*;
-use crate::threshold::{parse_expression, parse_key, Threshold};
+use crate::threshold::Threshold;
 use loadgen_engine::{Spacing, ThinkTime, VuStages};
 use std::time::Duration;
 
@@ -123,19 +123,7 @@ fn threshold(text: &str) -> Result<Threshold, String> {
         Some((k, e)) if !k.contains(['<', '>', '=']) => (k.trim(), e.trim()),
         _ => ("latency", text.trim()),
     };
-    let (metric, filter) = parse_key(key, &|_| None)?;
-    let (metric, stat, op, limit) = parse_expression(metric, expr)?;
-    Ok(Threshold {
-        key: key.to_string(),
-        expression: expr.to_string(),
-        metric,
-        filter,
-        stat,
-        op,
-        limit,
-        abort_on_fail: false,
-        delay_abort_eval: Duration::ZERO,
-    })
+    Threshold::parse(key, expr, &|_| None)
 }
 
 #[cfg(test)]

@@ -372,6 +372,29 @@ impl fmt::Display for ThresholdResult {
 }
 
 impl Threshold {
+    /// One threshold from its key and expression (`latency{step=pay}`, `p(95) < 500ms`),
+    /// judged at the end only (no `abort_on_fail`). `custom` names the kinds of the custom
+    /// metrics the plan records.
+    pub fn parse(
+        key: &str,
+        expression: &str,
+        custom: &dyn Fn(&str) -> Option<CustomKind>,
+    ) -> Result<Threshold, String> {
+        let (metric, filter) = parse_key(key, custom)?;
+        let (metric, stat, op, limit) = parse_expression(metric, expression)?;
+        Ok(Threshold {
+            key: key.to_string(),
+            expression: expression.trim().to_string(),
+            metric,
+            filter,
+            stat,
+            op,
+            limit,
+            abort_on_fail: false,
+            delay_abort_eval: Duration::ZERO,
+        })
+    }
+
     fn selects(&self, info: &StepInfo) -> bool {
         self.filter.step.as_ref().is_none_or(|s| *s == info.name)
             && self
@@ -581,19 +604,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn t(key: &str, expr: &str) -> Threshold {
-        let (metric, filter) = parse_key(key, &|_| None).unwrap();
-        let (metric, stat, op, limit) = parse_expression(metric, expr).unwrap();
-        Threshold {
-            key: key.into(),
-            expression: expr.into(),
-            metric,
-            filter,
-            stat,
-            op,
-            limit,
-            abort_on_fail: false,
-            delay_abort_eval: Duration::ZERO,
-        }
+        Threshold::parse(key, expr, &|_| None).unwrap()
     }
 
     fn info(name: &str) -> StepInfo {
@@ -716,21 +727,7 @@ mod tests {
             "open" => Some(CustomKind::Gauge),
             _ => None,
         };
-        let ct = |key: &str, expr: &str| {
-            let (metric, filter) = parse_key(key, &kinds).unwrap();
-            let (metric, stat, op, limit) = parse_expression(metric, expr).unwrap();
-            Threshold {
-                key: key.into(),
-                expression: expr.into(),
-                metric,
-                filter,
-                stat,
-                op,
-                limit,
-                abort_on_fail: false,
-                delay_abort_eval: Duration::ZERO,
-            }
-        };
+        let ct = |key: &str, expr: &str| Threshold::parse(key, expr, &kinds).unwrap();
         let info = |w: usize, name: &str, kind| CustomInfo {
             workload: w,
             workload_name: format!("w{w}"),
