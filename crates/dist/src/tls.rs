@@ -5,11 +5,10 @@
 //! middle; the pin adds a second lock).
 
 use crate::error::DistError;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use loadgen_http::{CertPolicy, PolicyVerifier};
+use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, SignatureScheme};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -97,81 +96,43 @@ impl Identity {
     }
 }
 
-/// The dialling side: accepts the pinned fingerprints only, or (none pinned) any
-/// certificate, remembering what it saw so it can be printed.
+/// The dialling side's policy: the pinned fingerprints only, or (none pinned) any
+/// certificate, remembering what it saw so it can be printed. Handshake signatures are
+/// checked by the [`PinningVerifier`] around it.
 #[derive(Debug)]
-pub struct PinningVerifier {
+pub struct Pins {
     pins: Vec<String>,
-    provider: Arc<CryptoProvider>,
     /// Fingerprint of the last certificate seen.
     pub seen: Mutex<Option<String>>,
 }
 
-impl ServerCertVerifier for PinningVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
+impl CertPolicy for Pins {
+    fn check(&self, end_entity: &CertificateDer<'_>) -> Result<(), rustls::Error> {
         let fp = fingerprint(end_entity);
         if let Ok(mut s) = self.seen.lock() {
             *s = Some(fp.clone());
         }
         if self.pins.is_empty() || self.pins.contains(&fp) {
-            Ok(ServerCertVerified::assertion())
+            Ok(())
         } else {
             Err(rustls::Error::General(format!(
                 "certificate fingerprint {fp} is not among the pinned ones"
             )))
         }
     }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
 }
+
+/// The dialling side's verifier: [`Pins`] plus the handshake signature checks.
+pub type PinningVerifier = PolicyVerifier<Pins>;
 
 /// A connector that pins `pins` (fingerprints; empty: trust on first use), and its verifier.
 pub fn connector(pins: &[String]) -> Result<(TlsConnector, Arc<PinningVerifier>), DistError> {
     let provider = provider();
-    let verifier = Arc::new(PinningVerifier {
+    let pins = Pins {
         pins: pins.iter().map(|p| normalise_fingerprint(p)).collect(),
-        provider: provider.clone(),
         seen: Mutex::new(None),
-    });
+    };
+    let verifier = Arc::new(PolicyVerifier::new(pins, provider.clone()));
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
         .map_err(|e| DistError::Net(e.to_string()))?

@@ -22,7 +22,7 @@ pub fn client_tls_config(
     let mut config = if insecure {
         builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyCert(provider)))
+            .with_custom_certificate_verifier(Arc::new(PolicyVerifier::new(AnyCert, provider)))
             .with_no_client_auth()
     } else {
         let mut roots = RootCertStore::empty();
@@ -51,20 +51,54 @@ pub(crate) fn connector(
     Ok((TlsConnector::from(Arc::new(config)), name))
 }
 
-/// Accepts any certificate chain and name, but still checks the handshake signatures, so the
-/// connection is encrypted to whoever holds the presented key.
-#[derive(Debug)]
-struct AcceptAnyCert(Arc<CryptoProvider>);
+/// What a [`PolicyVerifier`] asks of the server's end-entity certificate, in place of the
+/// web PKI (the handshake signatures are checked whatever the policy says).
+pub trait CertPolicy: std::fmt::Debug + Send + Sync {
+    /// `Ok` to accept `end_entity`.
+    fn check(&self, end_entity: &CertificateDer<'_>) -> Result<(), rustls::Error>;
+}
 
-impl ServerCertVerifier for AcceptAnyCert {
+/// `insecure`: any certificate chain and name.
+#[derive(Debug)]
+struct AnyCert;
+
+impl CertPolicy for AnyCert {
+    fn check(&self, _: &CertificateDer<'_>) -> Result<(), rustls::Error> {
+        Ok(())
+    }
+}
+
+/// A verifier that accepts what its [`CertPolicy`] accepts, but still checks the handshake
+/// signatures, so the connection is encrypted to whoever holds the presented key. The HTTP
+/// and WebSocket clients use it with `insecure`; the distributed mode pins fingerprints.
+#[derive(Debug)]
+pub struct PolicyVerifier<P> {
+    policy: P,
+    provider: Arc<CryptoProvider>,
+}
+
+impl<P: CertPolicy> PolicyVerifier<P> {
+    /// A verifier applying `policy`, checking signatures with `provider`'s algorithms.
+    pub fn new(policy: P, provider: Arc<CryptoProvider>) -> Self {
+        PolicyVerifier { policy, provider }
+    }
+
+    /// The policy (to read what it saw).
+    pub fn policy(&self) -> &P {
+        &self.policy
+    }
+}
+
+impl<P: CertPolicy> ServerCertVerifier for PolicyVerifier<P> {
     fn verify_server_cert(
         &self,
-        _end_entity: &CertificateDer<'_>,
+        end_entity: &CertificateDer<'_>,
         _intermediates: &[CertificateDer<'_>],
         _server_name: &ServerName<'_>,
         _ocsp_response: &[u8],
         _now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        self.policy.check(end_entity)?;
         Ok(ServerCertVerified::assertion())
     }
 
@@ -74,12 +108,8 @@ impl ServerCertVerifier for AcceptAnyCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        let algorithms = &self.provider.signature_verification_algorithms;
+        verify_tls12_signature(message, cert, dss, algorithms)
     }
 
     fn verify_tls13_signature(
@@ -88,15 +118,13 @@ impl ServerCertVerifier for AcceptAnyCert {
         cert: &CertificateDer<'_>,
         dss: &DigitallySignedStruct,
     ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
+        let algorithms = &self.provider.signature_verification_algorithms;
+        verify_tls13_signature(message, cert, dss, algorithms)
     }
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }

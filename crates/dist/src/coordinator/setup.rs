@@ -52,6 +52,7 @@ pub(super) async fn set_up(
     })
     .await?;
     let fingerprint = verifier
+        .policy()
         .seen
         .lock()
         .ok()

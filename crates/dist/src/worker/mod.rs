@@ -264,7 +264,7 @@ pub async fn connect(
             .map_err(|e| DistError::Net(format!("{addr}: TLS: {e}")))
     })
     .await?;
-    if let Some(fp) = verifier.seen.lock().ok().and_then(|s| s.clone()) {
+    if let Some(fp) = verifier.policy().seen.lock().ok().and_then(|s| s.clone()) {
         hooks.log(&format!("coordinator certificate SHA-256 {fp}"));
     }
     let key = tls
