@@ -112,6 +112,14 @@ impl Drop for Proc {
 }
 
 /// `loadgen worker --once` on `ip`; returns it and its address.
+/// Workers on 127.0.0.2, .3 and .4 (results under `dir/<ip>`), and their addresses.
+fn three_workers(dir: &Path) -> (Vec<Proc>, Vec<String>) {
+    ["127.0.0.2", "127.0.0.3", "127.0.0.4"]
+        .into_iter()
+        .map(|ip| worker(ip, &dir.join(ip), &[], SECRET))
+        .unzip()
+}
+
 fn worker(ip: &str, out: &Path, extra: &[&str], secret: &str) -> (Proc, String) {
     let listen = format!("{ip}:0");
     let mut args = vec![
@@ -173,13 +181,7 @@ fn three_workers_send_exactly_the_plan_and_merge_like_shared_nothing_runs() {
     let target = Target::start(&[]);
     let dir = scratch("live3");
     let f = write(&dir, "live.toml", &scenario("100/s", "2s"));
-    let mut workers = Vec::new();
-    let mut addrs = Vec::new();
-    for ip in ["127.0.0.2", "127.0.0.3", "127.0.0.4"] {
-        let (p, a) = worker(ip, &dir.join(ip), &[], SECRET);
-        workers.push(p);
-        addrs.push(a);
-    }
+    let (mut workers, addrs) = three_workers(&dir);
     let out = dir.join("merged");
     let mut c = coordinator(&f, &addrs, &target.url, &out, &[], Some(SECRET));
     let (code, log) = c.finish(60);
@@ -286,13 +288,7 @@ fn lost_worker(name: &str, silent: bool) {
     let target = Target::start(&[]);
     let dir = scratch(name);
     let f = write(&dir, "live.toml", &scenario("60/s", "4s"));
-    let mut workers = Vec::new();
-    let mut addrs = Vec::new();
-    for ip in ["127.0.0.2", "127.0.0.3", "127.0.0.4"] {
-        let (p, a) = worker(ip, &dir.join(ip), &[], SECRET);
-        workers.push(p);
-        addrs.push(a);
-    }
+    let (mut workers, addrs) = three_workers(&dir);
     let out = dir.join("merged");
     let mut c = coordinator(&f, &addrs, &target.url, &out, &[], Some(SECRET));
     c.wait_for("fleet 3/3 workers");

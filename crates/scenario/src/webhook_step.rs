@@ -407,40 +407,56 @@ fn delivery(t: &toml::Table, payloads: &[String]) -> Result<DeliverySpec, Bad> {
     })
 }
 
+/// The value named by `key` (`default` when absent) among `options`, or an error naming
+/// them all.
+fn one_of<T: Copy>(
+    t: &toml::Table,
+    key: &str,
+    default: &str,
+    options: &[(&str, T)],
+) -> Result<T, Bad> {
+    let name = string(t, key)?.unwrap_or(default);
+    if let Some((_, v)) = options.iter().find(|(n, _)| *n == name) {
+        return Ok(*v);
+    }
+    let mut names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+    let last = names.pop().unwrap_or_default();
+    let listed = if names.is_empty() {
+        last.to_string()
+    } else {
+        format!("{} or {last}", names.join(", "))
+    };
+    Err(bad(key, format!("unknown `{name}` (use {listed})")))
+}
+
 fn generic(t: &toml::Table) -> Result<GenericScheme, Bad> {
     let header = required(t, "header", "\"x-signature\"")?.to_ascii_lowercase();
-    let algorithm = match string(t, "algorithm")?.unwrap_or("sha256") {
-        "sha1" => Algorithm::Sha1,
-        "sha256" => Algorithm::Sha256,
-        "sha512" => Algorithm::Sha512,
-        other => {
-            return Err(bad(
-                "algorithm",
-                format!("unknown `{other}` (use sha1, sha256 or sha512)"),
-            ))
-        }
-    };
-    let encoding = match string(t, "encoding")?.unwrap_or("hex") {
-        "hex" => Encoding::Hex,
-        "base64" => Encoding::Base64,
-        other => {
-            return Err(bad(
-                "encoding",
-                format!("unknown `{other}` (use hex or base64)"),
-            ))
-        }
-    };
-    let signed = match string(t, "signed")?.unwrap_or("body") {
-        "body" => Signed::Body,
-        "timestamp.body" => Signed::TimestampBody,
-        "id.timestamp.body" => Signed::IdTimestampBody,
-        other => {
-            return Err(bad(
-                "signed",
-                format!("unknown `{other}` (use body, timestamp.body or id.timestamp.body)"),
-            ))
-        }
-    };
+    let algorithm = one_of(
+        t,
+        "algorithm",
+        "sha256",
+        &[
+            ("sha1", Algorithm::Sha1),
+            ("sha256", Algorithm::Sha256),
+            ("sha512", Algorithm::Sha512),
+        ],
+    )?;
+    let encoding = one_of(
+        t,
+        "encoding",
+        "hex",
+        &[("hex", Encoding::Hex), ("base64", Encoding::Base64)],
+    )?;
+    let signed = one_of(
+        t,
+        "signed",
+        "body",
+        &[
+            ("body", Signed::Body),
+            ("timestamp.body", Signed::TimestampBody),
+            ("id.timestamp.body", Signed::IdTimestampBody),
+        ],
+    )?;
     let timestamp_header = string(t, "timestamp_header")?.map(str::to_ascii_lowercase);
     let id_header = string(t, "id_header")?.map(str::to_ascii_lowercase);
     if signed != Signed::Body && timestamp_header.is_none() {

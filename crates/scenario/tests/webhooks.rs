@@ -168,6 +168,27 @@ fn mistakes_name_line_and_field() {
             "header",
         ),
         (
+            step(
+                r#"webhook = { provider = "generic", secret = "x", path = "/h", header = "x-sig", algorithm = "md5" }"#,
+            ),
+            "webhook.algorithm",
+            "unknown `md5` (use sha1, sha256 or sha512)",
+        ),
+        (
+            step(
+                r#"webhook = { provider = "generic", secret = "x", path = "/h", header = "x-sig", encoding = "base32" }"#,
+            ),
+            "webhook.encoding",
+            "unknown `base32` (use hex or base64)",
+        ),
+        (
+            step(
+                r#"webhook = { provider = "generic", secret = "x", path = "/h", header = "x-sig", signed = "ts" }"#,
+            ),
+            "webhook.signed",
+            "unknown `ts` (use body, timestamp.body or id.timestamp.body)",
+        ),
+        (
             step(r#"callback = { path = "/a" }"#),
             "callback.within",
             "required",
