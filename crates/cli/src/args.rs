@@ -97,6 +97,11 @@ pub struct RunArgs {
     /// Worker threads (default: the number of CPUs).
     #[arg(long)]
     pub threads: Option<usize>,
+    /// Open model: shortest time between two wakes of a thread's arrival timer (default
+    /// 500us). Arrivals are never sent early; smaller means less schedule lag and more CPU,
+    /// 0 wakes for every arrival.
+    #[arg(long, value_name = "DURATION")]
+    pub arrival_granularity: Option<String>,
     /// Run only segment i of n of the plan (e.g. 0/3).
     #[arg(long)]
     pub segment: Option<String>,

@@ -153,6 +153,11 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         segment,
         graceful_stop: sc.graceful_stop,
         start_at: crate::dist_files::start_at(a.start_at.as_deref()).map_err(Fail::bad_input)?,
+        arrival_granularity: flag_duration(
+            "--arrival-granularity",
+            a.arrival_granularity.as_deref(),
+        )?
+        .unwrap_or(loadgen_engine::DEFAULT_ARRIVAL_GRANULARITY),
         ..RunOptions::default()
     };
     let mut dist = crate::dist_files::DistFiles::new(

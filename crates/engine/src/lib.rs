@@ -19,8 +19,15 @@
 //! # When an arrival is dropped
 //!
 //! An open-model arrival takes an idle VU from its thread's pool; if none is idle and the pool
-//! already holds its share of `max_vus`, the arrival is counted as *dropped* and nothing is
-//! sent. Dropped arrivals are never retried or skipped silently.
+//! already holds its share of `max_vus`, the arrival waits in the thread's *backlog* (its
+//! share of `backlog`, oldest first) for the next VU that finishes, keeping its intended start
+//! so the wait counts in its latency. An arrival that finds the backlog full too is counted as
+//! *dropped* and nothing is sent; so are arrivals still waiting when the run is stopped.
+//! Dropped arrivals are never retried or skipped silently.
+//!
+//! Arrivals are released by a timer of sub-millisecond resolution where the OS has one
+//! (Linux's timerfd; tokio's own timer rounds up to whole milliseconds), never before their
+//! intended start; see [`RunOptions::arrival_granularity`].
 //!
 //! # Threads and shards
 //!
@@ -49,6 +56,7 @@ mod metrics;
 mod open;
 mod outcome;
 mod plan;
+mod precise;
 mod rate;
 mod report;
 mod runner;
@@ -68,7 +76,7 @@ pub use outcome::Outcome;
 pub use plan::{ClosedModel, Model, OpenModel, Plan, ThinkTime, Workload};
 pub use rate::{ConstantRate, RateFn, RateStage, RateStages};
 pub use report::{Event, FinalReport, IntervalReport, StepInfo};
-pub use runner::{run, RunControl, RunOptions};
+pub use runner::{run, RunControl, RunOptions, DEFAULT_ARRIVAL_GRANULARITY};
 pub use segment::Segment;
 pub use session::{Iteration, Recorder, Session, SessionFactory, StepSample, VuInfo};
 pub use shard::run_shard;

@@ -1,11 +1,14 @@
-//! The open-model driver: releases arrivals on schedule to idle VUs, drops when none is free.
+//! The open-model driver: releases arrivals on schedule to idle VUs; when none is free and
+//! the pool is full, arrivals wait in a bounded backlog for the next VU, then are dropped.
 
 use crate::arrival::ArrivalSchedule;
 use crate::histogram::record_micros;
 use crate::plan::OpenModel;
+use crate::precise::ArrivalTimer;
 use crate::session::{Iteration, Session, SessionFactory};
-use crate::shard::{wait_until, ShardCtx};
+use crate::shard::ShardCtx;
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -47,11 +50,14 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
     // and completion); each VU slot keeps the handle of its latest task so the drain can
     // abort what is still running, and `idle` wakes the drain when the last VU finishes.
     let mut running: Vec<Option<JoinHandle<()>>> = Vec::new();
+    let backlog: Rc<RefCell<VecDeque<Instant>>> = Rc::new(RefCell::new(VecDeque::new()));
+    let backlog_cap = ctx.segment.share_of(m.backlog);
     let idle = Rc::new(Notify::new());
     // Arrivals already due are released without sleeping; when the thread is behind
     // schedule, yield now and then so the VUs it started get to run (and come back to the
     // pool) instead of the dispatcher starving them and dropping everything after.
     let mut released_without_yield = 0u32;
+    let mut timer = ArrivalTimer::new(ctx.arrival_granularity);
     for (_, offset) in schedule {
         let intended = ctx.start + offset;
         if intended > Instant::now() {
@@ -63,38 +69,61 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
                 tokio::task::yield_now().await;
             }
         }
-        if !wait_until(intended, &ctx.control.stop).await {
+        if ctx.control.is_stopped() {
             break;
+        }
+        if intended > Instant::now() {
+            tokio::select! {
+                biased;
+                _ = ctx.control.stop.cancelled() => break,
+                _ = timer.sleep_until(intended) => {}
+            }
         }
         let free = pool.borrow_mut().pop();
         let mut vu = match free {
             Some(vu) => vu,
             None if allocated < max_local => new_vu(&mut allocated),
             None => {
-                ctx.with_workload(|w| w.dropped += 1);
+                let mut waiting = backlog.borrow_mut();
+                if (waiting.len() as u64) < backlog_cap {
+                    waiting.push_back(intended);
+                } else {
+                    ctx.with_workload(|w| w.dropped += 1);
+                }
                 continue;
             }
         };
         ctx.with_workload(|w| w.vu_busy());
-        let (recorder, pool, workload, step_base, custom_base) = (
+        let (recorder, pool, backlog, workload, step_base, custom_base) = (
             ctx.recorder.clone(),
             pool.clone(),
+            backlog.clone(),
             ctx.workload,
             ctx.step_base,
             ctx.custom_base,
         );
         let (slot, idle) = (vu.slot, idle.clone());
         let handle = tokio::task::spawn_local(async move {
-            let lag = Instant::now().saturating_duration_since(intended);
-            recorder
-                .with(|m| record_micros(&mut m.workloads[workload].lag, lag.as_micros() as u64));
-            let it = Iteration::new(&recorder, step_base, vu.id, vu.iterations, intended)
-                .with_custom_base(custom_base);
-            vu.session.iteration(&it).await;
-            vu.iterations += 1;
+            let mut intended = intended;
+            // A VU that finishes while arrivals wait takes the oldest before going idle.
+            loop {
+                let lag = Instant::now().saturating_duration_since(intended);
+                recorder.with(|m| {
+                    record_micros(&mut m.workloads[workload].lag, lag.as_micros() as u64)
+                });
+                let it = Iteration::new(&recorder, step_base, vu.id, vu.iterations, intended)
+                    .with_custom_base(custom_base);
+                vu.session.iteration(&it).await;
+                vu.iterations += 1;
+                recorder.with(|m| m.workloads[workload].iterations += 1);
+                let next = backlog.borrow_mut().pop_front();
+                match next {
+                    Some(at) => intended = at,
+                    None => break,
+                }
+            }
             let now_idle = recorder.with(|m| {
                 let w = &mut m.workloads[workload];
-                w.iterations += 1;
                 w.active_vus -= 1;
                 w.active_vus == 0
             });
@@ -108,12 +137,22 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         }
         running[slot] = Some(handle);
     }
-    drain(&ctx, &running, &idle).await;
+    if ctx.control.is_stopped() {
+        // Stopped early: arrivals still waiting for a VU will not be sent.
+        let unsent = backlog.borrow_mut().drain(..).count() as u64;
+        ctx.with_workload(|w| w.dropped += unsent);
+    }
+    drain(&ctx, &running, &idle, &backlog).await;
 }
 
 /// Waits for in-flight iterations up to the graceful stop, then aborts the rest and counts
 /// them as interrupted (an aborted task is dropped without touching the metrics again).
-async fn drain(ctx: &ShardCtx, running: &[Option<JoinHandle<()>>], idle: &Notify) {
+async fn drain(
+    ctx: &ShardCtx,
+    running: &[Option<JoinHandle<()>>],
+    idle: &Notify,
+    backlog: &RefCell<VecDeque<Instant>>,
+) {
     let deadline = Instant::now() + ctx.graceful;
     loop {
         if ctx.with_workload(|w| w.active_vus) == 0 {
@@ -125,12 +164,19 @@ async fn drain(ctx: &ShardCtx, running: &[Option<JoinHandle<()>>], idle: &Notify
             _ = tokio::time::sleep_until(deadline) => break,
             _ = idle.notified() => {}
         }
+        if ctx.control.is_stopped() {
+            // A stop during the drain: waiting arrivals are not started any more.
+            let unsent = backlog.borrow_mut().drain(..).count() as u64;
+            ctx.with_workload(|w| w.dropped += unsent);
+        }
     }
+    let unsent = backlog.borrow_mut().drain(..).count() as u64;
     for handle in running.iter().flatten() {
         handle.abort();
     }
     ctx.with_workload(|w| {
         w.interrupted += w.active_vus;
         w.active_vus = 0;
+        w.dropped += unsent;
     });
 }

@@ -176,10 +176,14 @@ pub struct OpenModel {
     pub duration: Duration,
     /// Uniform or Poisson spacing.
     pub spacing: Spacing,
-    /// The VU pool never grows beyond this; an arrival finding none free is dropped.
+    /// The VU pool never grows beyond this.
     pub max_vus: u64,
     /// VUs created before the first arrival.
     pub pre_allocated_vus: u64,
+    /// Arrivals that may wait, oldest first, for a VU when the pool is full and busy; an
+    /// arrival beyond them is dropped. A waiting arrival keeps its intended start, so the
+    /// wait shows in its latency and in schedule lag. Zero drops at once (k6's rule).
+    pub backlog: u64,
 }
 
 /// The closed (concurrency) model.

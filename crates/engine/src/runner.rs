@@ -26,7 +26,18 @@ pub struct RunOptions {
     pub graceful_stop: Duration,
     /// Start the clock at this wall-clock time (for synchronised distributed starts).
     pub start_at: Option<SystemTime>,
+    /// Open model: the shortest time between two wakes of a thread's arrival timer.
+    ///
+    /// Arrivals are never released before their intended time; arrivals due within this
+    /// window of a wake are released together by the next one. Waking an idle thread costs
+    /// far more than releasing an arrival, so this trades schedule lag (bounded by about this
+    /// much) against CPU at high rates. Zero wakes for every arrival.
+    pub arrival_granularity: Duration,
 }
+
+/// Default [`RunOptions::arrival_granularity`]: schedule lag p99 about 0.6 ms at 50,000
+/// arrivals/s, against about 1.5–2.5 ms with tokio's 1 ms timer (README, Performance).
+pub const DEFAULT_ARRIVAL_GRANULARITY: Duration = Duration::from_micros(500);
 
 impl Default for RunOptions {
     fn default() -> Self {
@@ -36,6 +47,7 @@ impl Default for RunOptions {
             interval: Duration::from_secs(1),
             graceful_stop: Duration::from_secs(5),
             start_at: None,
+            arrival_granularity: DEFAULT_ARRIVAL_GRANULARITY,
         }
     }
 }
@@ -117,7 +129,8 @@ pub fn run(
         let tx = tx.clone();
         let control = control.clone();
         let segment = opts.segment.refine(thread as u64, opts.threads as u64);
-        let (interval, graceful) = (opts.interval, opts.graceful_stop);
+        let (interval, graceful, granularity) =
+            (opts.interval, opts.graceful_stop, opts.arrival_granularity);
         let h = std::thread::Builder::new()
             .name(format!("loadgen-worker-{thread}"))
             .spawn(move || {
@@ -151,7 +164,16 @@ pub fn run(
                         })
                     };
                     tokio::time::sleep_until(origin).await;
-                    run_shard(&plan, segment, origin, &control, graceful, &recorder).await;
+                    run_shard(
+                        &plan,
+                        segment,
+                        origin,
+                        &control,
+                        graceful,
+                        granularity,
+                        &recorder,
+                    )
+                    .await;
                     ticker.abort();
                     // The ticker is between sends (it only yields in its sleep), so the
                     // partial interval it was waiting for is the next index.

@@ -28,6 +28,7 @@ pub(crate) struct ShardCtx {
     pub seed: u64,
     pub control: RunControl,
     pub graceful: Duration,
+    pub arrival_granularity: Duration,
 }
 
 impl ShardCtx {
@@ -100,6 +101,7 @@ pub async fn run_shard(
     origin: Instant,
     control: &RunControl,
     graceful: Duration,
+    arrival_granularity: Duration,
     recorder: &Recorder,
 ) {
     let bases = plan.step_bases();
@@ -117,6 +119,7 @@ pub async fn run_shard(
             seed: mix(plan.seed ^ (i as u64).wrapping_mul(0x51_7CC1_B727_220A)),
             control: control.clone(),
             graceful,
+            arrival_granularity,
         };
         drivers.spawn_local(w.driver.clone().drive(ctx));
     }

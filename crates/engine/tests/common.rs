@@ -100,6 +100,7 @@ pub async fn run_segment(
             origin,
             control,
             Duration::from_secs(2),
+            loadgen_engine::DEFAULT_ARRIVAL_GRANULARITY,
             &recorder,
         ))
         .await;

@@ -11,6 +11,7 @@ fn open(rate: f64, secs: u64, max_vus: u64, script: &Scripted) -> Workload {
         spacing: Spacing::Uniform,
         max_vus,
         pre_allocated_vus: 1,
+        backlog: 0,
     };
     Workload::new("w", vec!["s".into()], Model::Open(m), script.clone())
 }
@@ -114,6 +115,58 @@ async fn arrivals_with_no_free_vu_are_dropped_and_counted() {
     );
     assert!(w.dropped >= 100, "dropped {}", w.dropped);
     assert_eq!(w.allocated_vus, 2);
+}
+
+/// One VU, 100 arrivals/s for 1 s, 5 ms each, except that iteration 3 takes 55 ms: the five
+/// arrivals due meanwhile find the only VU busy.
+async fn one_vu_with_a_stall(backlog: u64) -> (loadgen_engine::Metrics, Scripted) {
+    let script = Scripted::with(|_, n| if n == 3 { ms(55) } else { ms(5) });
+    let mut w = open(100.0, 1, 1, &script);
+    if let loadgen_engine::Model::Open(o) = &mut w.model {
+        o.backlog = backlog;
+    }
+    let m = run_segment(
+        &plan(w),
+        &script,
+        Segment::WHOLE,
+        Instant::now(),
+        &RunControl::new(),
+    )
+    .await;
+    (m, script)
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_backlog_arrivals_during_a_stall_are_dropped() {
+    let (m, _) = one_vu_with_a_stall(0).await;
+    assert_eq!(m.workloads[0].dropped, 5);
+    assert_eq!(m.workloads[0].iterations, 95);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_backlog_sends_late_arrivals_with_their_intended_start() {
+    let (m, script) = one_vu_with_a_stall(10).await;
+    let w = &m.workloads[0];
+    assert_eq!(w.dropped, 0);
+    assert_eq!(w.iterations, 100);
+    // The waiting arrivals kept their intended starts (every 10 ms)…
+    let mut starts: Vec<_> = script.seen_sorted().iter().map(|s| s.2).collect();
+    starts.sort();
+    let expected: Vec<_> = (0..100).map(|i| ms(10 * i)).collect();
+    assert_eq!(starts, expected);
+    // …so the wait is in their latency and lag: the first one waited 45 ms for the VU.
+    let lat = m.steps[0].latency_all();
+    assert!(lat.max() >= 49_900, "latency max {}", lat.max());
+    assert!(w.lag.max() >= 44_900, "lag max {}", w.lag.max());
+    assert_eq!(w.allocated_vus, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_full_backlog_drops_the_rest() {
+    let (m, _) = one_vu_with_a_stall(2).await;
+    let w = &m.workloads[0];
+    assert_eq!(w.dropped, 3);
+    assert_eq!(w.iterations, 97);
 }
 
 #[tokio::test(start_paused = true)]

@@ -17,6 +17,7 @@ fn threads_split_the_plan_and_the_aggregator_adds_every_interval() {
         spacing: Spacing::Uniform,
         max_vus: 100,
         pre_allocated_vus: 4,
+        backlog: 0,
     };
     let p = plan(Workload::new(
         "o",

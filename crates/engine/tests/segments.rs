@@ -57,6 +57,7 @@ async fn open_model_segments_partition_the_schedule() {
                 spacing,
                 max_vus: 60,
                 pre_allocated_vus: 0,
+                backlog: 0,
             };
             Workload::new("o", vec!["s".into()], Model::Open(m), s.clone())
         };

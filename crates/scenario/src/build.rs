@@ -108,12 +108,14 @@ fn engine_model(m: &ModelSpec) -> Model {
             arrivals,
             max_vus,
             pre_allocated_vus,
+            backlog,
         } => Model::Open(OpenModel {
             rate: Arc::new(rate.clone()),
             duration: *duration,
             spacing: *arrivals,
             max_vus: *max_vus,
             pre_allocated_vus: *pre_allocated_vus,
+            backlog: *backlog,
         }),
         ModelSpec::Closed {
             stages,

@@ -158,6 +158,8 @@ pub enum ModelSpec {
         max_vus: u64,
         /// VUs made before the first arrival.
         pre_allocated_vus: u64,
+        /// Arrivals that may wait for a VU of a full, busy pool before more are dropped.
+        backlog: u64,
     },
     /// Concurrency.
     Closed {

@@ -73,6 +73,7 @@ pub struct RawWorkload {
     pub arrivals: Option<S<String>>,
     pub max_vus: Option<S<u64>>,
     pub pre_allocated_vus: Option<S<u64>>,
+    pub backlog: Option<S<u64>>,
     // closed
     pub vus: Option<S<u64>>,
     pub start_vus: Option<S<u64>>,

@@ -96,7 +96,7 @@ pub fn pressure(m: &Metrics) -> Vec<String> {
     let dropped = m.total_dropped();
     if dropped > 0 {
         reasons.push(format!(
-            "{dropped} arrivals dropped: every VU was busy (raise max_vus, or the target is too slow for this rate)"
+            "{dropped} arrivals dropped: every VU was busy and the backlog full (raise max_vus or backlog, or the target is too slow for this rate)"
         ));
     }
     reasons

@@ -497,6 +497,10 @@ fn open(c: &mut Checker<'_>, w: &RawWorkload, i: usize, duration: Duration) -> O
         arrivals,
         max_vus: *max_vus.get_ref(),
         pre_allocated_vus: pre,
+        backlog: w
+            .backlog
+            .as_ref()
+            .map_or(*max_vus.get_ref(), |b| *b.get_ref()),
     })
 }
 
@@ -519,6 +523,13 @@ fn closed(c: &mut Checker<'_>, w: &RawWorkload, i: usize, duration: Duration) ->
         f("pre_allocated_vus"),
         "closed",
         "use vus or stages",
+    );
+    forbid(
+        c,
+        &w.backlog,
+        f("backlog"),
+        "closed",
+        "a closed VU starts its next iteration itself",
     );
     let stages = match (&w.vus, &w.stages) {
         (Some(v), None) => {

@@ -176,6 +176,32 @@ think_time = { gaussian = "1s" }
 }
 
 #[test]
+fn backlog_defaults_to_max_vus_and_is_open_model_only() {
+    let sc = parse(GOOD, "good.toml", &no_env).unwrap();
+    let ModelSpec::Open { backlog, .. } = &sc.workloads[0].model else {
+        panic!("open model expected")
+    };
+    assert_eq!(*backlog, 100, "max_vus");
+    let zero = GOOD.replace("max_vus = 100", "max_vus = 100\nbacklog = 0");
+    let sc = parse(&zero, "good.toml", &no_env).unwrap();
+    assert!(matches!(
+        sc.workloads[0].model,
+        ModelSpec::Open { backlog: 0, .. }
+    ));
+    let closed = GOOD.replace(
+        "think_time = { uniform",
+        "backlog = 5\nthink_time = { uniform",
+    );
+    let p = problems(&closed);
+    assert!(
+        p.iter()
+            .any(|l| l
+                .starts_with("s.toml:22:11: workload[1].backlog: not used by the closed model")),
+        "{p:?}"
+    );
+}
+
+#[test]
 fn syntax_errors_are_located() {
     let p = problems("name = \"x\"\n[[workload]\n");
     assert!(p[0].starts_with("s.toml:2:"), "{p:?}");

@@ -42,6 +42,7 @@ pub fn run_arrivals(cfg: WsConfig, rate: f64, duration: Duration, max_vus: u64) 
         spacing: Spacing::Uniform,
         max_vus,
         pre_allocated_vus: max_vus,
+        backlog: 0,
     });
     run_model(cfg, model, 1)
 }
