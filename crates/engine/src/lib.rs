@@ -46,6 +46,9 @@
 //!    counted as *interrupted*; every thread sends its last partial interval.
 //! 4. [`run`] returns the [`FinalReport`] with the totals of every interval.
 
+// One `unsafe` block, registering the open model's timerfd with tokio (precise.rs).
+#![deny(unsafe_code)]
+
 mod arrival;
 mod closed;
 mod cpu;

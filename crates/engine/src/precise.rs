@@ -81,6 +81,7 @@ mod linux {
     use tokio::io::Interest;
     use tokio::time::Instant;
 
+    #[allow(unsafe_code)]
     pub(super) fn create() -> Option<AsyncFd<OwnedFd>> {
         let fd = timerfd_create(
             TimerfdClockId::Monotonic,
