@@ -11,16 +11,16 @@
 # HDR histograms with intended-start latency.
 #
 # 1. Closed loop: for each round, every tool in TOOLS in turn: requests per client CPU-second.
-# 2. Open model at RATE/s: loadgen, h2load, oha (and hey) asked for RATE requests per second:
-#    achieved rate (nginx count / DUR), error vs target, client CPU seconds, RSS; loadgen's
-#    schedule lag p99 from its summary.json.
+# 2. Open model at each of RATES: loadgen, h2load, oha (and hey) asked for that many requests
+#    per second: achieved rate (nginx count / DUR), error vs target, client CPU µs per request,
+#    RSS; loadgen's schedule lag (p50, p99, p99.9) and dropped arrivals from its summary.json.
 # Medians, spread (min–max) and the ratio loadgen/peer (of medians) go to stdout and to
 # results/bench-peers-<date>.md. The machine is noisy (±10% run to run): rounds interleave
 # tools so drift hits all of them alike, and differences under 10% are noise.
 #
 # Peers install from the registries when missing: apt (wrk, hey, nghttp2-client,
 # apache2-utils, nginx, time), cargo (oha 1.16.0), pip (locust, only with LOCUST=1).
-# Environment: RUNS (5), DUR (10), CONNS (50), RATE (20000), TOOLS ("loadgen wrk ab h2load oha
+# Environment: RUNS (5), DUR (10), CONNS (50), RATES ("20000 50000"), TOOLS ("loadgen wrk ab h2load oha
 # hey"), RATE_TOOLS ("loadgen h2load oha"), PORT (8089), NGINX_CPU (0), CLIENT_CPU (1),
 # COOLDOWN (2), CARGO_TARGET_DIR (<repo>/target).
 set -euo pipefail
@@ -28,7 +28,7 @@ set -euo pipefail
 RUNS=${RUNS:-5}
 DUR=${DUR:-10}
 CONNS=${CONNS:-50}
-RATE=${RATE:-20000}
+RATES=${RATES:-${RATE:-"20000 50000"}}
 TOOLS=${TOOLS:-"loadgen wrk ab h2load oha hey"}
 RATE_TOOLS=${RATE_TOOLS:-"loadgen h2load oha"}
 PORT=${PORT:-8089}
@@ -122,7 +122,7 @@ measure() {
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 spread() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f–%.0f", lo, hi }'; }
 
-declare -A EFF RSS ACH CPU RRSS LAG
+declare -A EFF RSS ACH CPU RRSS LAG50 LAG99 LAG999 DROP
 echo "nginx on CPU $NGINX_CPU, clients on CPU $CLIENT_CPU; $RUNS rounds x ${DUR}s; $CONNS connections" >&2
 for round in $(seq "$RUNS"); do
     for tool in $TOOLS; do
@@ -132,16 +132,29 @@ for round in $(seq "$RUNS"); do
         EFF[$tool]="${EFF[$tool]:-} $eff"
         RSS[$tool]="${RSS[$tool]:-} $rss"
     done
-    for tool in $RATE_TOOLS; do
-        read -r n cpu rss < <(measure "$tool" "$RATE")
-        ach=$(awk -v n="$n" -v d="$DUR" 'BEGIN { printf "%.0f", n / d }')
-        printf 'round %d rate %-8s achieved=%s/s cpu=%ss rss=%sMB\n' "$round" "$tool" "$ach" "$cpu" "$rss" >&2
-        ACH[$tool]="${ACH[$tool]:-} $ach"
-        CPU[$tool]="${CPU[$tool]:-} $cpu"
-        RRSS[$tool]="${RRSS[$tool]:-} $rss"
-        if [ "$tool" = loadgen ]; then
-            LAG[$tool]="${LAG[$tool]:-} $(python3 -c "import json;print(json.load(open('$WORK/lg/summary.json'))['workloads'][0]['schedule_lag']['p99'])")"
-        fi
+    for rate in $RATES; do
+        for tool in $RATE_TOOLS; do
+            read -r n cpu rss < <(measure "$tool" "$rate")
+            ach=$(awk -v n="$n" -v d="$DUR" 'BEGIN { printf "%.0f", n / d }')
+            k="$tool:$rate"
+            printf 'round %d rate %s %-8s achieved=%s/s cpu=%ss rss=%sMB\n' "$round" "$rate" "$tool" "$ach" "$cpu" "$rss" >&2
+            ACH[$k]="${ACH[$k]:-} $ach"
+            CPU[$k]="${CPU[$k]:-} $(awk -v c="$cpu" -v n="$n" 'BEGIN { printf "%.2f", (n > 0 ? c * 1e6 / n : 0) }')"
+            RRSS[$k]="${RRSS[$k]:-} $rss"
+            if [ "$tool" = loadgen ]; then
+                read -r l50 l99 l999 dropped < <(python3 -c "
+import json
+s = json.load(open('$WORK/lg/summary.json'))
+w = s['workloads'][0]
+l = w['schedule_lag']
+print(l['p50'], l['p99'], l['p999'], w['dropped'])")
+                printf '        lag p50=%sms p99=%sms p99.9=%sms dropped=%s\n' "$l50" "$l99" "$l999" "$dropped" >&2
+                LAG50[$k]="${LAG50[$k]:-} $l50"
+                LAG99[$k]="${LAG99[$k]:-} $l99"
+                LAG999[$k]="${LAG999[$k]:-} $l999"
+                DROP[$k]="${DROP[$k]:-} $dropped"
+            fi
+        done
     done
 done
 
@@ -149,7 +162,6 @@ DATE=$(date -u +%Y-%m-%d)
 mkdir -p "$ROOT/results"
 REPORT="$ROOT/results/bench-peers-$DATE.md"
 LG_EFF=$(echo "${EFF[loadgen]:-0}" | median)
-LG_CPU=$(echo "${CPU[loadgen]:-0}" | median)
 {
     echo "# loadgen and its peers, $DATE"
     echo
@@ -164,18 +176,25 @@ LG_CPU=$(echo "${CPU[loadgen]:-0}" | median)
         echo "| $tool | $(printf '%.0f' "$med") | $(echo "${EFF[$tool]}" | spread) | $(echo "${RSS[$tool]}" | median) | $(awk -v a="$LG_EFF" -v b="$med" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }') |"
     done
     echo
-    echo "## Open model: asked for $RATE requests/s"
-    echo
-    echo "| tool | achieved/s (median) | error vs target | spread | CPU-s (median) | RSS MB | tool CPU / loadgen CPU | schedule lag p99 |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-    for tool in $RATE_TOOLS; do
-        ach=$(echo "${ACH[$tool]}" | median)
-        cpu=$(echo "${CPU[$tool]}" | median)
-        lag="-"
-        [ "$tool" = loadgen ] && lag="$(echo "${LAG[$tool]}" | median) ms"
-        echo "| $tool | $(printf '%.0f' "$ach") | $(awk -v a="$ach" -v r="$RATE" 'BEGIN { printf "%+.2f%%", (a - r) * 100 / r }') | $(echo "${ACH[$tool]}" | spread) | $cpu | $(echo "${RRSS[$tool]}" | median) | $(awk -v a="$cpu" -v b="$LG_CPU" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }') | $lag |"
+    for rate in $RATES; do
+        LG_CPU=$(echo "${CPU[loadgen:$rate]:-0}" | median)
+        echo "## Open model: asked for $rate requests/s"
+        echo
+        echo "| tool | achieved/s (median) | error vs target | spread | CPU µs / request | RSS MB | tool CPU / loadgen CPU |"
+        echo "|---|---:|---:|---:|---:|---:|---:|"
+        for tool in $RATE_TOOLS; do
+            k="$tool:$rate"
+            ach=$(echo "${ACH[$k]}" | median)
+            cpu=$(echo "${CPU[$k]}" | median)
+            echo "| $tool | $(printf '%.0f' "$ach") | $(awk -v a="$ach" -v r="$rate" 'BEGIN { printf "%+.2f%%", (a - r) * 100 / r }') | $(echo "${ACH[$k]}" | spread) | $cpu | $(echo "${RRSS[$k]}" | median) | $(awk -v a="$cpu" -v b="$LG_CPU" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }') |"
+        done
+        if [[ " $RATE_TOOLS " == *" loadgen "* ]]; then
+            k="loadgen:$rate"
+            echo
+            echo "loadgen's schedule lag (medians over rounds): p50 $(echo "${LAG50[$k]}" | median) ms, p99 $(echo "${LAG99[$k]}" | median) ms (per round: ${LAG99[$k]# }), p99.9 $(echo "${LAG999[$k]}" | median) ms; dropped arrivals per round: ${DROP[$k]# }."
+        fi
+        echo
     done
-    echo
-    echo "Reproduce: \`RUNS=$RUNS DUR=$DUR RATE=$RATE TOOLS=\"$TOOLS\" RATE_TOOLS=\"$RATE_TOOLS\" scripts/bench-peers.sh\`"
+    echo "Reproduce: \`RUNS=$RUNS DUR=$DUR RATES=\"$RATES\" TOOLS=\"$TOOLS\" RATE_TOOLS=\"$RATE_TOOLS\" scripts/bench-peers.sh\`"
 } | tee "$REPORT"
 echo "written: $REPORT (raw: $WORK)" >&2

@@ -50,7 +50,7 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, String> {
             arrivals: Spacing::Uniform,
             max_vus: a.vus,
             pre_allocated_vus: a.vus,
-            backlog: a.vus,
+            backlog: crate::validate::default_backlog(a.vus, rate),
         },
         None => ModelSpec::Closed {
             stages: VuStages::constant(a.vus, a.duration),

@@ -158,7 +158,8 @@ pub enum ModelSpec {
         max_vus: u64,
         /// VUs made before the first arrival.
         pre_allocated_vus: u64,
-        /// Arrivals that may wait for a VU of a full, busy pool before more are dropped.
+        /// Arrivals that may wait for a VU of a full, busy pool before more are dropped
+        /// (default: `max_vus`, or 100 ms of arrivals at the peak rate if more).
         backlog: u64,
     },
     /// Concurrency.

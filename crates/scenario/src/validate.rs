@@ -491,17 +491,26 @@ fn open(c: &mut Checker<'_>, w: &RawWorkload, i: usize, duration: Duration) -> O
             c.at(p, f("pre_allocated_vus"), "must not exceed max_vus");
         }
     }
+    let backlog = w.backlog.as_ref().map_or_else(
+        || default_backlog(*max_vus.get_ref(), rate.peak(duration.as_secs_f64())),
+        |b| *b.get_ref(),
+    );
     Some(ModelSpec::Open {
         rate,
         duration,
         arrivals,
         max_vus: *max_vus.get_ref(),
         pre_allocated_vus: pre,
-        backlog: w
-            .backlog
-            .as_ref()
-            .map_or(*max_vus.get_ref(), |b| *b.get_ref()),
+        backlog,
     })
+}
+
+/// How many arrivals may wait for a VU when a workload leaves `backlog` out: `max_vus`, or
+/// 100 ms of arrivals at the peak rate if that is more — enough to ride out a short stall of
+/// the target or the generator without dropping, small enough that a pool which is simply too
+/// small for the rate starts dropping (and says so) within a fraction of a second.
+pub(crate) fn default_backlog(max_vus: u64, peak_rate: f64) -> u64 {
+    max_vus.max((peak_rate * 0.1).ceil() as u64)
 }
 
 fn closed(c: &mut Checker<'_>, w: &RawWorkload, i: usize, duration: Duration) -> Option<ModelSpec> {

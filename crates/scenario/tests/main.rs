@@ -182,6 +182,13 @@ fn backlog_defaults_to_max_vus_and_is_open_model_only() {
         panic!("open model expected")
     };
     assert_eq!(*backlog, 100, "max_vus");
+    // At a high rate, 100 ms of arrivals at the peak when that is more than max_vus.
+    let fast = GOOD.replace("target = \"3000/min\"", "target = \"5000/s\"");
+    let sc = parse(&fast, "good.toml", &no_env).unwrap();
+    assert!(matches!(
+        sc.workloads[0].model,
+        ModelSpec::Open { backlog: 500, .. }
+    ));
     let zero = GOOD.replace("max_vus = 100", "max_vus = 100\nbacklog = 0");
     let sc = parse(&zero, "good.toml", &no_env).unwrap();
     assert!(matches!(
