@@ -1,16 +1,17 @@
 # Shared by the bench scripts (source it): a throwaway nginx on 127.0.0.1 for the peers.
-#   start_nginx WORK PORT CPU NGINX_BIN   one worker pinned to CPU, `return 200 "ok"`,
-#                                         stub_status at /status; sets NGINX_PID
+#   start_nginx WORK PORT CPUS NGINX_BIN [WORKERS]
+#                                         WORKERS (default 1) pinned to CPUS (a taskset list),
+#                                         `return 200 "ok"`, stub_status at /status; sets NGINX_PID
 #   served                                nginx's request counter (the fetch itself included)
 # Callers stop only the nginx they started, by $NGINX_PID, in their own cleanup.
 
 start_nginx() {
-    local work=$1 port=$2 cpu=$3 bin=$4
+    local work=$1 port=$2 cpu=$3 bin=$4 workers=${5:-1}
     mkdir -p "$work/tmp"
     cat >"$work/nginx.conf" <<CONF
 daemon off;
-master_process off;
-worker_processes 1;
+master_process $([ "$workers" -gt 1 ] && echo on || echo off);
+worker_processes $workers;
 error_log $work/error.log;
 pid $work/nginx.pid;
 events { worker_connections 4096; }

@@ -106,7 +106,7 @@ pub async fn run_shard(
 ) {
     let bases = plan.step_bases();
     let custom_bases = plan.custom_bases();
-    let mut drivers = JoinSet::new();
+    let mut drivers = Vec::with_capacity(plan.workloads.len());
     for (i, w) in plan.workloads.iter().enumerate() {
         let ctx = ShardCtx {
             workload: i,
@@ -121,15 +121,29 @@ pub async fn run_shard(
             graceful,
             arrival_granularity,
         };
-        drivers.spawn_local(w.driver.clone().drive(ctx));
+        drivers.push(Some(w.driver.clone().drive(ctx)));
     }
-    while let Some(r) = drivers.join_next().await {
-        if let Err(e) = r {
-            if e.is_panic() {
-                std::panic::resume_unwind(e.into_panic());
+    // The drivers are polled here, in the caller's future, not spawned: a `LocalSet` polls the
+    // future it runs before each batch of its tasks, so a dispatcher whose timer fired runs
+    // next instead of queueing behind every VU task that network events woke meanwhile.
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for slot in drivers.iter_mut() {
+            if let Some(driver) = slot {
+                if driver.as_mut().poll(cx).is_ready() {
+                    *slot = None;
+                } else {
+                    pending = true;
+                }
             }
         }
-    }
+        if pending {
+            std::task::Poll::Pending
+        } else {
+            std::task::Poll::Ready(())
+        }
+    })
+    .await;
 }
 
 /// Waits until `at`, or returns `false` at once if `stop` fires first.
