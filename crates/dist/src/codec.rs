@@ -66,6 +66,9 @@ pub struct WorkloadRecord {
     pub iterations: u64,
     /// Dropped arrivals.
     pub dropped: u64,
+    /// Arrivals that waited in the backlog (absent from files written before it existed).
+    #[serde(default)]
+    pub queued: u64,
     /// Interrupted iterations.
     pub interrupted: u64,
     /// Schedule lag.
@@ -132,6 +135,7 @@ impl MetricsRecord {
                 .map(|w| WorkloadRecord {
                     iterations: w.iterations,
                     dropped: w.dropped,
+                    queued: w.queued,
                     interrupted: w.interrupted,
                     lag: encode_hist(&w.lag),
                     active_vus: w.active_vus,
@@ -171,6 +175,7 @@ impl MetricsRecord {
             m.workloads.push(WorkloadMetrics {
                 iterations: w.iterations,
                 dropped: w.dropped,
+                queued: w.queued,
                 interrupted: w.interrupted,
                 lag: decode_hist(&w.lag).map_err(|e| format!("workload {i} lag: {e}"))?,
                 active_vus: w.active_vus,

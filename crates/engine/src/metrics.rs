@@ -139,8 +139,11 @@ impl StepMetrics {
 pub struct WorkloadMetrics {
     /// Iterations that ran to their end.
     pub iterations: u64,
-    /// Open-model arrivals that found no free VU and no room to create one.
+    /// Open-model arrivals that found no free VU, no room to create one and a full backlog.
     pub dropped: u64,
+    /// Open-model arrivals that waited in the backlog for a VU (they ran, late; their wait is
+    /// in schedule lag and latency).
+    pub queued: u64,
     /// Iterations cancelled by a hard stop (graceful stop ran out, or a kill).
     pub interrupted: u64,
     /// Schedule lag (actual start minus intended start) of open-model iterations.
@@ -159,6 +162,7 @@ impl Default for WorkloadMetrics {
         WorkloadMetrics {
             iterations: 0,
             dropped: 0,
+            queued: 0,
             interrupted: 0,
             lag: new_histogram(),
             active_vus: 0,
@@ -179,6 +183,7 @@ impl WorkloadMetrics {
     fn add(&mut self, other: &WorkloadMetrics, gauges: GaugeMerge) {
         self.iterations += other.iterations;
         self.dropped += other.dropped;
+        self.queued += other.queued;
         self.interrupted += other.interrupted;
         self.lag
             .add(&other.lag)

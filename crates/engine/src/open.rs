@@ -87,6 +87,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
                 let mut waiting = backlog.borrow_mut();
                 if (waiting.len() as u64) < backlog_cap {
                     waiting.push_back(intended);
+                    ctx.with_workload(|w| w.queued += 1);
                 } else {
                     ctx.with_workload(|w| w.dropped += 1);
                 }

@@ -140,6 +140,7 @@ async fn one_vu_with_a_stall(backlog: u64) -> (loadgen_engine::Metrics, Scripted
 async fn without_a_backlog_arrivals_during_a_stall_are_dropped() {
     let (m, _) = one_vu_with_a_stall(0).await;
     assert_eq!(m.workloads[0].dropped, 5);
+    assert_eq!(m.workloads[0].queued, 0);
     assert_eq!(m.workloads[0].iterations, 95);
 }
 
@@ -149,6 +150,8 @@ async fn a_backlog_sends_late_arrivals_with_their_intended_start() {
     let w = &m.workloads[0];
     assert_eq!(w.dropped, 0);
     assert_eq!(w.iterations, 100);
+    // The five that came during the stall, and those the VU found waiting while it caught up.
+    assert!((5..=10).contains(&w.queued), "queued {}", w.queued);
     // The waiting arrivals kept their intended starts (every 10 ms)…
     let mut starts: Vec<_> = script.seen_sorted().iter().map(|s| s.2).collect();
     starts.sort();
@@ -167,6 +170,7 @@ async fn a_full_backlog_drops_the_rest() {
     let w = &m.workloads[0];
     assert_eq!(w.dropped, 3);
     assert_eq!(w.iterations, 97);
+    assert!(w.queued >= 2, "queued {}", w.queued);
 }
 
 #[tokio::test(start_paused = true)]

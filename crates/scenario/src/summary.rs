@@ -100,8 +100,10 @@ pub struct WorkloadSummary {
     pub name: String,
     /// Completed iterations.
     pub iterations: u64,
-    /// Arrivals dropped for want of a VU.
+    /// Arrivals dropped for want of a VU (pool and backlog full).
     pub dropped: u64,
+    /// Arrivals that waited in the backlog for a VU, then ran late.
+    pub queued: u64,
     /// Iterations cut off by the end of the graceful stop.
     pub interrupted: u64,
     /// Most VUs busy at once (per-thread peaks added up: an upper bound across threads).
@@ -339,6 +341,7 @@ impl RunSummary {
                 name: w.name.clone(),
                 iterations: m.iterations,
                 dropped: m.dropped,
+                queued: m.queued,
                 interrupted: m.interrupted,
                 max_active_vus: m.peak_active_vus,
                 max_allocated_vus: m.allocated_vus,
@@ -490,8 +493,8 @@ impl RunSummary {
         }
         for w in &self.workloads {
             out.push_str(&format!(
-                "workload {}: {} iterations, {} dropped, {} interrupted, peak {} active / {} allocated VUs, schedule lag p99 {}\n",
-                w.name, w.iterations, w.dropped, w.interrupted, w.max_active_vus, w.max_allocated_vus, ms(w.schedule_lag.p99)
+                "workload {}: {} iterations, {} dropped, {} waited for a VU, {} interrupted, peak {} active / {} allocated VUs, schedule lag p99 {}\n",
+                w.name, w.iterations, w.dropped, w.queued, w.interrupted, w.max_active_vus, w.max_allocated_vus, ms(w.schedule_lag.p99)
             ));
         }
         if !self.custom.is_empty() {
