@@ -14,7 +14,9 @@
 //! request (coordinated omission). The first step of an iteration has the iteration's
 //! intended start; a later step's intended start is the completion of the one before it.
 //! **Service time** runs from the actual send to completion. **Schedule lag** (actual start
-//! minus intended start) is recorded per workload as its own histogram.
+//! minus intended start) is recorded per workload as its own histogram: it is the generator's
+//! own lateness, so for an arrival that had to wait for a VU (below) it is taken when the
+//! arrival joined the backlog, and the wait itself is in its latency, not in lag.
 //!
 //! # When an arrival is dropped
 //!

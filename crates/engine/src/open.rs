@@ -87,7 +87,13 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
                 let mut waiting = backlog.borrow_mut();
                 if (waiting.len() as u64) < backlog_cap {
                     waiting.push_back(intended);
-                    ctx.with_workload(|w| w.queued += 1);
+                    // Lag is the generator's lateness, taken now; the wait for a VU that
+                    // follows is the pool's, and shows in latency and in `queued`.
+                    let lag = Instant::now().saturating_duration_since(intended);
+                    ctx.with_workload(|w| {
+                        w.queued += 1;
+                        record_micros(&mut w.lag, lag.as_micros() as u64);
+                    });
                 } else {
                     ctx.with_workload(|w| w.dropped += 1);
                 }
@@ -105,13 +111,12 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         );
         let (slot, idle) = (vu.slot, idle.clone());
         let handle = tokio::task::spawn_local(async move {
+            let lag = Instant::now().saturating_duration_since(intended);
+            recorder
+                .with(|m| record_micros(&mut m.workloads[workload].lag, lag.as_micros() as u64));
             let mut intended = intended;
             // A VU that finishes while arrivals wait takes the oldest before going idle.
             loop {
-                let lag = Instant::now().saturating_duration_since(intended);
-                recorder.with(|m| {
-                    record_micros(&mut m.workloads[workload].lag, lag.as_micros() as u64)
-                });
                 let it = Iteration::new(&recorder, step_base, vu.id, vu.iterations, intended)
                     .with_custom_base(custom_base);
                 vu.session.iteration(&it).await;
