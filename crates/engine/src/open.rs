@@ -9,6 +9,7 @@ use crate::session::{Iteration, Session, SessionFactory};
 use crate::shard::ShardCtx;
 use std::cell::RefCell;
 use std::collections::VecDeque;
+use std::future::Future;
 use std::rc::Rc;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -44,6 +45,9 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         pool.borrow_mut().push(vu);
     }
 
+    let mut timer = ArrivalTimer::new(ctx.arrival_granularity);
+    warm_up(&pool, &mut timer, &ctx).await;
+
     let schedule =
         ArrivalSchedule::new(m.rate.clone(), m.duration, m.spacing, ctx.seed, ctx.segment);
     // One task per iteration, spawned bare (a JoinSet would lock its task list on every spawn
@@ -57,7 +61,6 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
     // schedule, yield now and then so the VUs it started get to run (and come back to the
     // pool) instead of the dispatcher starving them and dropping everything after.
     let mut released_without_yield = 0u32;
-    let mut timer = ArrivalTimer::new(ctx.arrival_granularity);
     for (_, offset) in schedule {
         let intended = ctx.start + offset;
         if intended > Instant::now() {
@@ -149,6 +152,38 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         ctx.with_workload(|w| w.dropped += unsent);
     }
     drain(&ctx, &running, &idle, &backlog).await;
+}
+
+/// Lets the pre-allocated VUs open their connections until the workload's clock starts (as
+/// wrk connects before it starts timing), all at once; those not done by then are abandoned
+/// and connect in their first iteration instead.
+async fn warm_up<S: Session>(
+    pool: &RefCell<Vec<IdleVu<S>>>,
+    timer: &mut ArrivalTimer,
+    ctx: &ShardCtx,
+) {
+    let mut vus = std::mem::take(&mut *pool.borrow_mut());
+    {
+        let mut warming: Vec<_> = vus
+            .iter_mut()
+            .map(|vu| Box::pin(vu.session.warm_up()))
+            .collect();
+        let all_warm = std::future::poll_fn(|cx| {
+            warming.retain_mut(|w| w.as_mut().poll(cx).is_pending());
+            if warming.is_empty() {
+                std::task::Poll::Ready(())
+            } else {
+                std::task::Poll::Pending
+            }
+        });
+        tokio::select! {
+            biased;
+            _ = ctx.control.stop.cancelled() => {}
+            _ = timer.sleep_until(ctx.start) => {}
+            _ = all_warm => {}
+        }
+    }
+    *pool.borrow_mut() = vus;
 }
 
 /// Waits for in-flight iterations up to the graceful stop, then aborts the rest and counts

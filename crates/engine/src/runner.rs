@@ -2,7 +2,7 @@
 
 use crate::error::EngineError;
 use crate::metrics::{GaugeMerge, Metrics};
-use crate::plan::Plan;
+use crate::plan::{Model, Plan};
 use crate::report::{Event, FinalReport, IntervalReport};
 use crate::segment::Segment;
 use crate::session::Recorder;
@@ -95,6 +95,23 @@ enum Msg {
     },
 }
 
+/// Time the threads get before the clock starts: to build their runtimes (20 ms), and for
+/// pre-allocated open-model VUs to open their connections (about 150 µs each, counted per
+/// thread, at most 2 s), so that nobody starts behind schedule.
+fn lead_time(plan: &Plan, threads: usize) -> Duration {
+    let pre_allocated: u64 = plan
+        .workloads
+        .iter()
+        .map(|w| match &w.model {
+            Model::Open(m) => m.pre_allocated_vus.min(m.max_vus),
+            Model::Closed(_) => 0,
+        })
+        .sum();
+    let per_thread = pre_allocated.div_ceil(threads.max(1) as u64);
+    let warm_up = Duration::from_micros(150).saturating_mul(per_thread.min(u32::MAX as u64) as u32);
+    Duration::from_millis(20) + warm_up.min(Duration::from_secs(2))
+}
+
 /// Runs `plan` to its end on `opts.threads` threads, calling `on_event` on this thread for
 /// every completed interval, and returns the totals. Blocks the calling thread.
 pub fn run(
@@ -112,8 +129,7 @@ pub fn run(
         return Err(EngineError::InvalidPlan("interval must be positive".into()));
     }
     let empty = plan.empty_metrics();
-    // Give threads a moment to build their runtimes so nobody starts behind schedule.
-    let lead = Duration::from_millis(20);
+    let lead = lead_time(plan, opts.threads);
     let (origin_std, started_at) = match opts.start_at {
         Some(at) => {
             let wait = at.duration_since(SystemTime::now()).unwrap_or_default();
@@ -163,7 +179,8 @@ pub fn run(
                             }
                         })
                     };
-                    tokio::time::sleep_until(origin).await;
+                    // Not sleeping until the origin here: each driver waits for its own start,
+                    // and open-model VUs warm up their connections until then.
                     run_shard(
                         &plan,
                         segment,

@@ -38,6 +38,12 @@ pub trait SessionFactory: Send + Sync + 'static {
 pub trait Session: 'static {
     /// Runs one iteration: all steps of the workload once.
     async fn iteration(&mut self, it: &Iteration<'_>);
+
+    /// Opens what the session will need (a connection) before its first iteration, so the
+    /// first arrivals are not sent late behind a burst of connects. Called for pre-allocated
+    /// open-model VUs before the workload's clock starts and dropped unfinished at that
+    /// moment. Failures are not reported here: the iteration connects again and records them.
+    async fn warm_up(&mut self) {}
 }
 
 /// One completed step, as a session reports it. All instants come from `tokio::time`.

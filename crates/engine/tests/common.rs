@@ -2,6 +2,7 @@ use loadgen_engine::{
     run_shard, Iteration, Metrics, Outcome, Plan, Recorder, RunControl, Segment, Session,
     SessionFactory, StepSample, VuInfo, Workload,
 };
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::time::Instant;
@@ -15,6 +16,9 @@ pub struct Scripted {
     pub service: Arc<dyn Fn(u64, u64) -> Duration + Send + Sync>,
     pub seen: Seen,
     pub origin: Arc<Mutex<Option<Instant>>>,
+    /// How long a warm-up takes (none when `None`), and how many finished.
+    pub warm_up: Option<Duration>,
+    pub warmed: Arc<AtomicU64>,
 }
 
 impl Scripted {
@@ -27,7 +31,14 @@ impl Scripted {
             service: Arc::new(f),
             seen: Arc::default(),
             origin: Arc::default(),
+            warm_up: None,
+            warmed: Arc::default(),
         }
+    }
+
+    pub fn warming_up_for(mut self, d: Duration) -> Self {
+        self.warm_up = Some(d);
+        self
     }
 
     pub fn seen_sorted(&self) -> Vec<(u64, u64, Duration)> {
@@ -53,6 +64,13 @@ impl SessionFactory for Scripted {
 }
 
 impl Session for ScriptedSession {
+    async fn warm_up(&mut self) {
+        if let Some(d) = self.script.warm_up {
+            tokio::time::sleep(d).await;
+            self.script.warmed.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
     async fn iteration(&mut self, it: &Iteration<'_>) {
         let origin = self.script.origin.lock().unwrap().expect("origin set");
         self.script

@@ -174,6 +174,22 @@ struct VuState {
 }
 
 impl Session for HttpSession {
+    async fn warm_up(&mut self) {
+        let shared = &*self.shared;
+        let vu = &mut self.vu;
+        if shared.fast.is_some() {
+            if !vu.link.is_open().await {
+                if let Ok(Ok(tcp)) = timeout(shared.connect_timeout, shared.dialer.tcp()).await {
+                    vu.link.attach(tcp);
+                }
+            }
+        } else if vu.conn.is_none() {
+            if let Ok(Ok(conn)) = timeout(shared.connect_timeout, shared.dialer.dial()).await {
+                vu.conn = Some(conn);
+            }
+        }
+    }
+
     async fn iteration(&mut self, it: &Iteration<'_>) {
         let shared = &*self.shared;
         let mut intended = it.intended;

@@ -2,19 +2,57 @@
 //! on the wire (templates, headers, prefixes).
 
 use crate::support::server::Server;
-use crate::support::{config, config_h1, counts, get, get_expect, on_both_wires, run, Wire};
+use crate::support::{
+    config, config_h1, counts, drive_warmed, get, get_expect, on_both_wires, run, Wire,
+};
 use http::{HeaderName, HeaderValue, Method};
 use loadgen_engine::Outcome;
-use loadgen_http::{Expect, HttpVersion, RequestSpec, Template};
+use loadgen_http::{Expect, HttpFactory, HttpVersion, RequestSpec, Template};
 use serde_json::json;
+use std::sync::Arc;
 
 on_both_wires!(
+    a_warmed_up_session_sends_its_first_request_on_an_open_connection,
+    a_failed_warm_up_leaves_the_failure_to_the_iteration,
     keep_alive_reuses_one_connection_for_every_iteration,
     connection_close_is_followed_by_a_silent_reconnect,
     chunked_bodies_are_read_to_the_end_and_checked,
     templates_headers_and_body_reach_the_server,
     host_names_are_resolved_at_connect_time,
 );
+
+fn a_warmed_up_session_sends_its_first_request_on_an_open_connection(wire: Wire) {
+    let server = Server::start();
+    let factory = HttpFactory::new(
+        Arc::new(config_h1(&server.url(), wire)),
+        vec![get("a", "/ok")],
+    )
+    .unwrap();
+    let m = drive_warmed(&factory, 3);
+    assert_eq!(counts(&m, 0), [("success", 3)]);
+    assert_eq!(server.stats.connections(), 1);
+    assert_eq!(
+        m.steps[0].connect.len(),
+        0,
+        "the warm-up connected, not a step"
+    );
+}
+
+fn a_failed_warm_up_leaves_the_failure_to_the_iteration(wire: Wire) {
+    // Nothing listens on the port: warming up fails quietly, the step reports it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let factory = HttpFactory::new(
+        Arc::new(config_h1(&format!("http://127.0.0.1:{port}"), wire)),
+        vec![get("a", "/ok")],
+    )
+    .unwrap();
+    let m = drive_warmed(&factory, 2);
+    assert_eq!(counts(&m, 0), [("connect", 2)]);
+}
 
 fn keep_alive_reuses_one_connection_for_every_iteration(wire: Wire) {
     let server = Server::start();

@@ -77,6 +77,15 @@ pub fn drive(factory: &HttpFactory, iterations: u64) -> Metrics {
 /// [`drive`], idling `pause` between iterations (so the runtime sees what the server did to
 /// an idle connection).
 pub fn drive_with_pause(factory: &HttpFactory, iterations: u64, pause: Duration) -> Metrics {
+    drive_session(factory, iterations, pause, false)
+}
+
+/// [`drive`], after the session's warm-up (as the engine does for pre-allocated VUs).
+pub fn drive_warmed(factory: &HttpFactory, iterations: u64) -> Metrics {
+    drive_session(factory, iterations, Duration::ZERO, true)
+}
+
+fn drive_session(factory: &HttpFactory, iterations: u64, pause: Duration, warm: bool) -> Metrics {
     let steps = factory.step_names().count();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -90,6 +99,9 @@ pub fn drive_with_pause(factory: &HttpFactory, iterations: u64, pause: Duration)
             workload: 0,
             seed: 42,
         });
+        if warm {
+            session.warm_up().await;
+        }
         for n in 0..iterations {
             let it = Iteration::new(&recorder, 0, 3, n, Instant::now());
             session.iteration(&it).await;
