@@ -39,11 +39,7 @@ HAMMER="$CARGO_TARGET_DIR/release/examples/hammer"
 WORK=$(mktemp -d /tmp/bench-http1.XXXXXX)
 NGINX_PID=""
 cleanup() {
-    # Only the nginx this script started, by its PID.
-    if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
-        kill "$NGINX_PID" 2>/dev/null || true
-        wait "$NGINX_PID" 2>/dev/null || true
-    fi
+    stop_nginx
     rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM

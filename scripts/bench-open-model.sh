@@ -69,14 +69,7 @@ LOADGEN="$CARGO_TARGET_DIR/release/loadgen"
 
 WORK=$(mktemp -d /tmp/bench-open-model.XXXXXX)
 NGINX_PID=""
-cleanup() {
-    # Only the nginx this script started, by its PID. Raw outputs in $WORK are kept.
-    if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
-        kill "$NGINX_PID" 2>/dev/null || true
-        wait "$NGINX_PID" 2>/dev/null || true
-    fi
-}
-trap cleanup EXIT INT TERM
+trap stop_nginx EXIT INT TERM
 
 mkdir -p "$WORK/runs"
 # shellcheck source=lib/nginx.sh

@@ -66,13 +66,7 @@ LOADGEN=$CARGO_TARGET_DIR/release/loadgen
 
 WORK=$(mktemp -d /tmp/bench-peers.XXXXXX)
 NGINX_PID=""
-cleanup() {
-    if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
-        kill "$NGINX_PID" 2>/dev/null || true
-        wait "$NGINX_PID" 2>/dev/null || true
-    fi
-}
-trap cleanup EXIT INT TERM
+trap stop_nginx EXIT INT TERM
 # shellcheck source=lib/nginx.sh
 . "$(dirname "$0")/lib/nginx.sh"
 start_nginx "$WORK" "$PORT" "$NGINX_CPU" "$NGINX" || exit 1

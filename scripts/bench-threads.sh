@@ -58,13 +58,7 @@ gen_cpus() { if [ "$LAYOUT" = split ]; then echo "0-$(($1 - 1))"; else echo "0-$
 
 WORK=$(mktemp -d /tmp/bench-threads.XXXXXX)
 NGINX_PID=""
-cleanup() {
-    if [ -n "$NGINX_PID" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
-        kill "$NGINX_PID" 2>/dev/null || true
-        wait "$NGINX_PID" 2>/dev/null || true
-    fi
-}
-trap cleanup EXIT INT TERM
+trap stop_nginx EXIT INT TERM
 # shellcheck source=lib/nginx.sh
 . "$(dirname "$0")/lib/nginx.sh"
 start_nginx "$WORK" "$PORT" "$NGINX_CPUS" "$NGINX" "$NGINX_WORKERS" || exit 1

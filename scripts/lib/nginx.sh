@@ -3,7 +3,8 @@
 #                                         WORKERS (default 1) pinned to CPUS (a taskset list),
 #                                         `return 200 "ok"`, stub_status at /status; sets NGINX_PID
 #   served                                nginx's request counter (the fetch itself included)
-# Callers stop only the nginx they started, by $NGINX_PID, in their own cleanup.
+#   stop_nginx                            stops the nginx this script started (by $NGINX_PID
+#                                         only), for the caller's EXIT trap
 
 start_nginx() {
     local work=$1 port=$2 cpu=$3 bin=$4 workers=${5:-1}
@@ -43,4 +44,11 @@ served() {
     printf 'GET /status HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n' >&3
     awk 'f { print $3; exit } /server accepts/ { f = 1 }' <&3
     exec 3<&-
+}
+
+stop_nginx() {
+    if [ -n "${NGINX_PID:-}" ] && kill -0 "$NGINX_PID" 2>/dev/null; then
+        kill "$NGINX_PID" 2>/dev/null || true
+        wait "$NGINX_PID" 2>/dev/null || true
+    fi
 }
