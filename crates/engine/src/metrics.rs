@@ -142,7 +142,7 @@ pub struct WorkloadMetrics {
     /// Open-model arrivals that found no free VU, no room to create one and a full backlog.
     pub dropped: u64,
     /// Open-model arrivals that waited in the backlog for a VU (they ran, late; their wait is
-    /// in schedule lag and latency).
+    /// in their latency).
     pub queued: u64,
     /// Iterations cancelled by a hard stop (graceful stop ran out, or a kill).
     pub interrupted: u64,

@@ -6,10 +6,9 @@ use crate::histogram::record_micros;
 use crate::plan::OpenModel;
 use crate::precise::ArrivalTimer;
 use crate::session::{Iteration, Session, SessionFactory};
-use crate::shard::ShardCtx;
+use crate::shard::{join_all, ShardCtx};
 use std::cell::RefCell;
 use std::collections::VecDeque;
-use std::future::Future;
 use std::rc::Rc;
 use tokio::sync::Notify;
 use tokio::task::JoinHandle;
@@ -146,12 +145,13 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         }
         running[slot] = Some(handle);
     }
-    if ctx.control.is_stopped() {
-        // Stopped early: arrivals still waiting for a VU will not be sent.
-        let unsent = backlog.borrow_mut().drain(..).count() as u64;
-        ctx.with_workload(|w| w.dropped += unsent);
-    }
     drain(&ctx, &running, &idle, &backlog).await;
+}
+
+/// Counts the arrivals still waiting for a VU as dropped: they will not be sent.
+fn drop_waiting(ctx: &ShardCtx, backlog: &RefCell<VecDeque<Instant>>) {
+    let unsent = backlog.borrow_mut().drain(..).count() as u64;
+    ctx.with_workload(|w| w.dropped += unsent);
 }
 
 /// Lets the pre-allocated VUs open their connections until the workload's clock starts (as
@@ -164,18 +164,11 @@ async fn warm_up<S: Session>(
 ) {
     let mut vus = std::mem::take(&mut *pool.borrow_mut());
     {
-        let mut warming: Vec<_> = vus
+        let warming = vus
             .iter_mut()
             .map(|vu| Box::pin(vu.session.warm_up()))
             .collect();
-        let all_warm = std::future::poll_fn(|cx| {
-            warming.retain_mut(|w| w.as_mut().poll(cx).is_pending());
-            if warming.is_empty() {
-                std::task::Poll::Ready(())
-            } else {
-                std::task::Poll::Pending
-            }
-        });
+        let all_warm = join_all(warming);
         tokio::select! {
             biased;
             _ = ctx.control.stop.cancelled() => {}
@@ -196,6 +189,10 @@ async fn drain(
 ) {
     let deadline = Instant::now() + ctx.graceful;
     loop {
+        if ctx.control.is_stopped() {
+            // Stopped (before or during the drain): waiting arrivals are not started any more.
+            drop_waiting(ctx, backlog);
+        }
         if ctx.with_workload(|w| w.active_vus) == 0 {
             return;
         }
@@ -205,19 +202,13 @@ async fn drain(
             _ = tokio::time::sleep_until(deadline) => break,
             _ = idle.notified() => {}
         }
-        if ctx.control.is_stopped() {
-            // A stop during the drain: waiting arrivals are not started any more.
-            let unsent = backlog.borrow_mut().drain(..).count() as u64;
-            ctx.with_workload(|w| w.dropped += unsent);
-        }
     }
-    let unsent = backlog.borrow_mut().drain(..).count() as u64;
+    drop_waiting(ctx, backlog);
     for handle in running.iter().flatten() {
         handle.abort();
     }
     ctx.with_workload(|w| {
         w.interrupted += w.active_vus;
         w.active_vus = 0;
-        w.dropped += unsent;
     });
 }

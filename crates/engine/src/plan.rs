@@ -182,7 +182,7 @@ pub struct OpenModel {
     pub pre_allocated_vus: u64,
     /// Arrivals that may wait, oldest first, for a VU when the pool is full and busy; an
     /// arrival beyond them is dropped. A waiting arrival keeps its intended start, so the
-    /// wait shows in its latency and in schedule lag. Zero drops at once (k6's rule).
+    /// wait shows in its latency (not in schedule lag). Zero drops at once (k6's rule).
     pub backlog: u64,
 }
 

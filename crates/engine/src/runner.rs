@@ -108,7 +108,7 @@ fn lead_time(plan: &Plan, threads: usize) -> Duration {
         })
         .sum();
     let per_thread = pre_allocated.div_ceil(threads.max(1) as u64);
-    let warm_up = Duration::from_micros(150).saturating_mul(per_thread.min(u32::MAX as u64) as u32);
+    let warm_up = Duration::from_micros(per_thread.saturating_mul(150));
     Duration::from_millis(20) + warm_up.min(Duration::from_secs(2))
 }
 

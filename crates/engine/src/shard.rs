@@ -121,26 +121,22 @@ pub async fn run_shard(
             graceful,
             arrival_granularity,
         };
-        drivers.push(Some(w.driver.clone().drive(ctx)));
+        drivers.push(w.driver.clone().drive(ctx));
     }
     // The drivers are polled here, in the caller's future, not spawned: a `LocalSet` polls the
     // future it runs before each batch of its tasks, so a dispatcher whose timer fired runs
     // next instead of queueing behind every VU task that network events woke meanwhile.
+    join_all(drivers).await;
+}
+
+/// Runs `futures` to their ends in the calling task (no spawn), polling only the unfinished.
+pub(crate) async fn join_all<F: Future<Output = ()> + ?Sized>(mut futures: Vec<Pin<Box<F>>>) {
     std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for slot in drivers.iter_mut() {
-            if let Some(driver) = slot {
-                if driver.as_mut().poll(cx).is_ready() {
-                    *slot = None;
-                } else {
-                    pending = true;
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
+        futures.retain_mut(|f| f.as_mut().poll(cx).is_pending());
+        if futures.is_empty() {
             std::task::Poll::Ready(())
+        } else {
+            std::task::Poll::Pending
         }
     })
     .await;

@@ -176,18 +176,11 @@ struct VuState {
 impl Session for HttpSession {
     async fn warm_up(&mut self) {
         let shared = &*self.shared;
-        let vu = &mut self.vu;
-        if shared.fast.is_some() {
-            if !vu.link.is_open().await {
-                if let Ok(Ok(tcp)) = timeout(shared.connect_timeout, shared.dialer.tcp()).await {
-                    vu.link.attach(tcp);
-                }
-            }
-        } else if vu.conn.is_none() {
-            if let Ok(Ok(conn)) = timeout(shared.connect_timeout, shared.dialer.dial()).await {
-                vu.conn = Some(conn);
-            }
-        }
+        // A failure is the first step's to report, when it connects again.
+        let _ = match shared.fast {
+            Some(_) => self.vu.open_link(shared).await,
+            None => self.vu.open_conn(shared).await,
+        };
     }
 
     async fn iteration(&mut self, it: &Iteration<'_>) {
@@ -249,6 +242,41 @@ impl VuState {
 
     /// One step on the fast path: the same connection rules, timings and judgement as
     /// [`VuState::step`], on a bare TCP stream.
+    /// Makes sure the fast path has a live connection: `Ok(Some(connect time))` when it had to
+    /// open one, `Ok(None)` when the kept one is fine.
+    async fn open_link(&mut self, sh: &Shared) -> Result<Option<Duration>, Outcome> {
+        if self.link.is_open().await {
+            return Ok(None);
+        }
+        let start = Instant::now();
+        match timeout(sh.connect_timeout, sh.dialer.tcp()).await {
+            Ok(Ok(tcp)) => {
+                self.link.attach(tcp);
+                Ok(Some(start.elapsed()))
+            }
+            Ok(Err(_)) => Err(Outcome::Connect),
+            Err(_elapsed) => Err(Outcome::Timeout),
+        }
+    }
+
+    /// [`VuState::open_link`] for hyper's connection.
+    async fn open_conn(&mut self, sh: &Shared) -> Result<Option<Duration>, Outcome> {
+        if let Some(conn) = &mut self.conn {
+            // Usually ready at once; otherwise the connection task has yet to catch up with
+            // the last response, or the peer closed the connection.
+            if conn.is_ready() || timeout(sh.connect_timeout, conn.ready()).await == Ok(true) {
+                return Ok(None);
+            }
+            self.conn = None;
+        }
+        let start = Instant::now();
+        let conn = timeout(sh.connect_timeout, sh.dialer.dial())
+            .await
+            .unwrap_or(Err(Outcome::Timeout))?;
+        self.conn = Some(conn);
+        Ok(Some(start.elapsed()))
+    }
+
     async fn step_fast(
         &mut self,
         sh: &Shared,
@@ -258,18 +286,10 @@ impl VuState {
         intended: Instant,
     ) -> StepSample {
         let step = &sh.steps[index];
-        let mut connect = None;
-        if !self.link.is_open().await {
-            let start = Instant::now();
-            match timeout(sh.connect_timeout, sh.dialer.tcp()).await {
-                Ok(Ok(tcp)) => {
-                    connect = Some(start.elapsed());
-                    self.link.attach(tcp);
-                }
-                Ok(Err(_)) => return failed(index, intended, Outcome::Connect),
-                Err(_elapsed) => return failed(index, intended, Outcome::Timeout),
-            }
-        }
+        let connect = match self.open_link(sh).await {
+            Ok(connect) => connect,
+            Err(outcome) => return failed(index, intended, outcome),
+        };
 
         let mut vars = Vars::new(it.vu, it.number, self.seq, &step.name, &mut self.rng);
         self.seq += 1;
@@ -316,27 +336,13 @@ impl VuState {
         intended: Instant,
     ) -> StepSample {
         let step = &sh.steps[index];
-        let mut connect = None;
-        if let Some(conn) = &mut self.conn {
-            // Usually ready at once; otherwise the connection task has yet to catch up with
-            // the last response, or the peer closed the connection.
-            if !conn.is_ready() && timeout(sh.connect_timeout, conn.ready()).await != Ok(true) {
-                self.conn = None;
-            }
-        }
-        let conn = match &mut self.conn {
-            Some(conn) => conn,
-            None => {
-                let start = Instant::now();
-                let dialed = timeout(sh.connect_timeout, sh.dialer.dial()).await;
-                match dialed.unwrap_or(Err(Outcome::Timeout)) {
-                    Ok(conn) => {
-                        connect = Some(start.elapsed());
-                        self.conn.insert(conn)
-                    }
-                    Err(outcome) => return failed(index, intended, outcome),
-                }
-            }
+        let (connect, conn) = match self.open_conn(sh).await {
+            Ok(connect) => match &mut self.conn {
+                Some(conn) => (connect, conn),
+                // Unreachable: `open_conn` leaves a connection on success; counted, not trusted.
+                None => return failed(index, intended, Outcome::Connect),
+            },
+            Err(outcome) => return failed(index, intended, outcome),
         };
 
         self.render.reserve(RENDER_RESERVE);
