@@ -9,6 +9,21 @@ fn scenario(name: &str) -> String {
     format!("{}/../../scenarios/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs the shipped `scenarios/NAME.toml` for 3 s against `target`; it must pass. Returns
+/// the results folder and its summary.json.
+fn run_shipped_for_3s(target: &Target, name: &str) -> (std::path::PathBuf, Value) {
+    let out = scratch(name).join("out");
+    let o = run_against(
+        Path::new(&scenario(&format!("{name}.toml"))),
+        &target.url,
+        &out,
+        &["--duration", "3s"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = summary(&out);
+    (out, s)
+}
+
 /// Sum of a custom metric's `field` over every workload that declares it.
 fn custom(summary: &Value, name: &str, field: &str) -> u64 {
     summary["custom"]
@@ -50,16 +65,7 @@ fn files_contain(dir: &Path, needle: &str) -> Vec<String> {
 fn webhook_storm_every_valid_delivery_is_processed_every_forged_one_refused_every_duplicate_found()
 {
     let target = Target::start(&[]);
-    let dir = scratch("webhook-storm");
-    let out = dir.join("out");
-    let o = run_against(
-        Path::new(&scenario("webhook-storm.toml")),
-        &target.url,
-        &out,
-        &["--duration", "3s"],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let s = summary(&out);
+    let (out, s) = run_shipped_for_3s(&target, "webhook-storm");
     let c = target.counters();
     let w = &c["webhooks"];
     let n = |v: &Value| v.as_u64().unwrap();
@@ -146,16 +152,7 @@ max_vus = 50
 #[test]
 fn every_async_request_is_matched_by_its_callback() {
     let target = Target::start(&["--callback-delay", "20ms"]);
-    let dir = scratch("async-callback");
-    let out = dir.join("out");
-    let o = run_against(
-        Path::new(&scenario("async-callback.toml")),
-        &target.url,
-        &out,
-        &["--duration", "3s"],
-    );
-    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
-    let s = summary(&out);
+    let (_, s) = run_shipped_for_3s(&target, "async-callback");
     let c = target.counters();
     let steps = steps_total(&s, |st| st["count"].as_u64());
     assert!(steps > 50, "{s}");
