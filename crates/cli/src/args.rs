@@ -153,8 +153,8 @@ pub struct TargetArgs {
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
     /// Secret the webhook routes verify with (`whsec_` + base64; default: a demo secret).
-    #[arg(long, env = "LOADGEN_WEBHOOK_SECRET", default_value = loadgen_target::WebhookSecret::DEMO, hide_env_values = true, hide_default_value = true)]
-    pub webhook_secret: loadgen_target::WebhookSecret,
+    #[arg(long, env = "LOADGEN_WEBHOOK_SECRET", default_value = loadgen_demo::WebhookSecret::DEMO, hide_env_values = true, hide_default_value = true)]
+    pub webhook_secret: loadgen_demo::WebhookSecret,
     /// Delay before /api/payments/async calls back.
     #[arg(long, default_value = "10ms")]
     pub callback_delay: String,
@@ -163,9 +163,9 @@ pub struct TargetArgs {
     /// wrong-length, huge-body, 503, 429. Any request may also ask with the header
     /// `x-loadgen-fault: NAME`.
     #[arg(long = "fault", value_name = "NAME[=SHARE]", value_parser = parse_fault)]
-    pub faults: Vec<loadgen_target::FaultRule>,
+    pub faults: Vec<loadgen_demo::FaultRule>,
 }
 
-fn parse_fault(s: &str) -> Result<loadgen_target::FaultRule, String> {
+fn parse_fault(s: &str) -> Result<loadgen_demo::FaultRule, String> {
     s.parse()
 }

@@ -19,7 +19,7 @@ pub fn run(args: &[String]) -> Result<u8, Fail> {
                 .map_err(|e| bad(format!("--segment: {e}")))?;
         }
         if let Some(t) = &r.start_at {
-            loadgen_dist::parse_rfc3339(t).map_err(|e| bad(format!("--start-at: {e}")))?;
+            loadgen_fleet::parse_rfc3339(t).map_err(|e| bad(format!("--start-at: {e}")))?;
         }
         if let Some(d) = &r.duration {
             loadgen_scenario::parse_duration(d).map_err(|e| bad(format!("--duration: {e}")))?;

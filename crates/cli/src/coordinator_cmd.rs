@@ -3,7 +3,7 @@
 
 use crate::outputs::{write_all, Assembled};
 use crate::{exit, Fail};
-use loadgen_dist::{CoordinatorHooks, Overrides};
+use loadgen_fleet::{CoordinatorHooks, Overrides};
 use loadgen_engine::IntervalReport;
 use std::io::Write;
 use std::path::PathBuf;
@@ -140,9 +140,9 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         Some(count) => {
             let identity = match (&a.cert, &a.key) {
                 (Some(c), Some(k)) => {
-                    loadgen_dist::tls::Identity::from_pem(c, k).map_err(Fail::bad_input)?
+                    loadgen_fleet::tls::Identity::from_pem(c, k).map_err(Fail::bad_input)?
                 }
-                _ => loadgen_dist::tls::Identity::generate(&["loadgen-coordinator".to_string()])?,
+                _ => loadgen_fleet::tls::Identity::generate(&["loadgen-coordinator".to_string()])?,
             };
             let listener = std::net::TcpListener::bind(a.listen)
                 .map_err(|e| bad(format!("--listen {}: {e}", a.listen)))?;
@@ -156,7 +156,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
             );
             let wait = loadgen_scenario::parse_duration(&a.expect_wait)
                 .map_err(|e| bad(format!("--expect-wait: {e}")))?;
-            Some(loadgen_dist::Expect {
+            Some(loadgen_fleet::Expect {
                 listener,
                 count,
                 identity,
@@ -174,7 +174,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     let _ = std::io::stdout().flush();
     let control = loadgen_engine::RunControl::new();
     let interrupted = crate::signals::watch(control.clone());
-    let cfg = loadgen_dist::CoordinatorConfig {
+    let cfg = loadgen_fleet::CoordinatorConfig {
         scenario_text: expanded,
         scenario: sc.clone(),
         overrides: overrides.clone(),
@@ -198,7 +198,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         .build()?;
     let cpu0 = crate::dist_files::cpu_seconds();
     let done = rt
-        .block_on(loadgen_dist::coordinate(cfg, &mut Hooks { quiet: a.quiet }))
+        .block_on(loadgen_fleet::coordinate(cfg, &mut Hooks { quiet: a.quiet }))
         .map_err(Fail::bad_input)?;
     let cpu = crate::dist_files::cpu_seconds() - cpu0;
     write_fleet(&out, &done, cpu)?;
@@ -254,7 +254,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
 /// and the share of the planned load that was sent.
 fn write_fleet(
     out: &std::path::Path,
-    done: &loadgen_dist::Coordinated,
+    done: &loadgen_fleet::Coordinated,
     cpu: f64,
 ) -> Result<(), Fail> {
     std::fs::create_dir_all(out)?;

@@ -3,7 +3,7 @@
 //! run split into segments across machines.
 
 use crate::args::RunArgs;
-use loadgen_dist::{FolderWriter, Layout, Overrides, RunInfo, FORMAT_VERSION};
+use loadgen_fleet::{FolderWriter, Layout, Overrides, RunInfo, FORMAT_VERSION};
 use loadgen_engine::{FinalReport, IntervalReport, Plan, Segment};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -32,7 +32,7 @@ impl PlanIdentity {
                     a.url, a.method, a.vus, a.rate, a.headers, a.body, a.http2, a.thresholds
                 );
                 PlanIdentity {
-                    hash: loadgen_dist::plan_hash(&adhoc, &overrides),
+                    hash: loadgen_fleet::plan_hash(&adhoc, &overrides),
                     overrides,
                     raw_text: None,
                     file: None,
@@ -49,7 +49,7 @@ impl PlanIdentity {
             .and_then(|t| loadgen_scenario::interpolate(t, &|k| std::env::var(k).ok()).ok())
             .unwrap_or_default();
         PlanIdentity {
-            hash: loadgen_dist::plan_hash(&expanded, &overrides),
+            hash: loadgen_fleet::plan_hash(&expanded, &overrides),
             overrides,
             raw_text: raw,
             file: Some(std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf())),
@@ -134,7 +134,7 @@ impl DistFiles {
 /// second (a late segment would run shifted against the others).
 pub fn start_at(v: Option<&str>) -> anyhow::Result<Option<SystemTime>> {
     let Some(v) = v else { return Ok(None) };
-    let at = loadgen_dist::parse_rfc3339(v).map_err(|e| anyhow::anyhow!("--start-at: {e}"))?;
+    let at = loadgen_fleet::parse_rfc3339(v).map_err(|e| anyhow::anyhow!("--start-at: {e}"))?;
     if let Ok(late) = SystemTime::now().duration_since(at) {
         if late > Duration::from_secs(1) {
             anyhow::bail!(

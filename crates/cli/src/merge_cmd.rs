@@ -3,7 +3,7 @@
 
 use crate::outputs::{check_scenario, write_all, Assembled};
 use crate::{exit, Fail};
-use loadgen_dist::{MergeOptions, RunPart};
+use loadgen_fleet::{MergeOptions, RunPart};
 use loadgen_engine::FinalReport;
 use std::path::{Path, PathBuf};
 
@@ -103,7 +103,7 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
             versions.into_iter().collect::<Vec<_>>().join(", ")
         );
     }
-    let merged = loadgen_dist::merge(
+    let merged = loadgen_fleet::merge(
         &parts,
         MergeOptions {
             allow_partial: a.allow_partial,

@@ -4,7 +4,7 @@
 
 use crate::{exit, Fail};
 use anyhow::Context;
-use loadgen_dist::{FolderWriter, IntervalLine, RunInfo};
+use loadgen_fleet::{FolderWriter, IntervalLine, RunInfo};
 use loadgen_engine::{CustomInfo, CustomMetric, FinalReport, StepInfo};
 use loadgen_scenario::results::ResultsWriter;
 use loadgen_scenario::saturation::{GeneratorStats, GeneratorSummary};
@@ -33,9 +33,9 @@ pub fn steps_of(info: &RunInfo) -> Vec<StepInfo> {
 /// address, nothing is sent) has the same workloads, steps and custom metrics, in order.
 pub fn check_scenario(sc: &Scenario, info: &RunInfo) -> Result<(), Fail> {
     let plan = loadgen_scenario::build_plan(sc, "http://127.0.0.1:1").map_err(Fail::bad_input)?;
-    let mine = loadgen_dist::Layout::of(&plan);
+    let mine = loadgen_fleet::Layout::of(&plan);
     if mine != info.layout {
-        let steps = |l: &loadgen_dist::Layout| {
+        let steps = |l: &loadgen_fleet::Layout| {
             l.steps
                 .iter()
                 .map(|s| {

@@ -106,7 +106,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     // Embedded target first: the plan needs its address.
     let embedded = match &sc.target {
         TargetSpec::Embedded(spec) => Some(
-            loadgen_target::spawn(
+            loadgen_demo::spawn(
                 embedded_config(spec)?,
                 "127.0.0.1:0".parse().expect("literal address"),
             )
@@ -301,12 +301,12 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
 
 fn embedded_config(
     spec: &loadgen_scenario::EmbeddedSpec,
-) -> Result<loadgen_target::TargetConfig, Fail> {
+) -> Result<loadgen_demo::TargetConfig, Fail> {
     let latency = spec
         .latency
         .parse()
         .map_err(|e| Fail::bad_input(anyhow::anyhow!("scenario [embedded].latency: {e}")))?;
-    Ok(loadgen_target::TargetConfig {
+    Ok(loadgen_demo::TargetConfig {
         latency,
         error_rate: spec.error_rate,
         seed: spec.seed,
@@ -315,11 +315,11 @@ fn embedded_config(
         webhook_secret: spec
             .webhook_secret
             .as_ref()
-            .map(|s| loadgen_target::WebhookSecret::new(s.expose()))
+            .map(|s| loadgen_demo::WebhookSecret::new(s.expose()))
             .unwrap_or_default(),
         callback_delay: spec
             .callback_delay
-            .unwrap_or(loadgen_target::TargetConfig::default().callback_delay),
+            .unwrap_or(loadgen_demo::TargetConfig::default().callback_delay),
     })
 }
 

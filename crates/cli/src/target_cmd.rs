@@ -2,7 +2,7 @@
 
 use crate::args::TargetArgs;
 use anyhow::Result;
-use loadgen_target::{LatencyModel, TargetConfig};
+use loadgen_demo::{LatencyModel, TargetConfig};
 use std::io::Write;
 
 pub fn run(a: &TargetArgs) -> Result<()> {
@@ -16,7 +16,7 @@ pub fn run(a: &TargetArgs) -> Result<()> {
         callback_delay: loadgen_scenario::parse_duration(&a.callback_delay)
             .map_err(|e| anyhow::anyhow!("--callback-delay: {e}"))?,
     };
-    loadgen_target::serve_blocking(cfg, a.listen, |addr| {
+    loadgen_demo::serve_blocking(cfg, a.listen, |addr| {
         // Tests read this line to learn the port when listening on port 0.
         println!("loadgen target listening on http://{addr}");
         let _ = std::io::stdout().flush();

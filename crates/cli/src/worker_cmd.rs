@@ -1,11 +1,11 @@
-//! `loadgen worker`: serves coordinators (see `loadgen_dist::worker`) and writes each
+//! `loadgen worker`: serves coordinators (see `loadgen_fleet::worker`) and writes each
 //! segment's full results folder when its run ends.
 
 use crate::outputs::{write_all, Assembled};
 use crate::Fail;
 use anyhow::Context;
-use loadgen_dist::policy::{AllowRule, WorkerPolicy};
-use loadgen_dist::{FinishedRun, WorkerHooks};
+use loadgen_fleet::policy::{AllowRule, WorkerPolicy};
+use loadgen_fleet::{FinishedRun, WorkerHooks};
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -82,8 +82,8 @@ impl WorkerHooks for Hooks {
     }
 }
 
-pub fn secret(file: Option<&std::path::Path>) -> Result<loadgen_dist::auth::Secret, Fail> {
-    loadgen_dist::auth::Secret::resolve(file, std::env::var("LOADGEN_SECRET").ok())
+pub fn secret(file: Option<&std::path::Path>) -> Result<loadgen_fleet::auth::Secret, Fail> {
+    loadgen_fleet::auth::Secret::resolve(file, std::env::var("LOADGEN_SECRET").ok())
         .map_err(Fail::bad_input)
 }
 
@@ -112,16 +112,16 @@ pub fn run(a: &WorkerArgs) -> Result<u8, Fail> {
         .transpose()?;
     let identity = match (&a.cert, &a.key) {
         (Some(c), Some(k)) => {
-            loadgen_dist::tls::Identity::from_pem(c, k).map_err(Fail::bad_input)?
+            loadgen_fleet::tls::Identity::from_pem(c, k).map_err(Fail::bad_input)?
         }
-        _ => loadgen_dist::tls::Identity::generate(&["loadgen-worker".to_string()])?,
+        _ => loadgen_fleet::tls::Identity::generate(&["loadgen-worker".to_string()])?,
     };
     let fingerprint = identity.fingerprint();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let cfg = |identity| loadgen_dist::WorkerConfig {
+        let cfg = |identity| loadgen_fleet::WorkerConfig {
             identity,
             secret: secret.clone(),
             policy: WorkerPolicy {
@@ -136,7 +136,7 @@ pub fn run(a: &WorkerArgs) -> Result<u8, Fail> {
             let cfg = cfg(identity);
             loop {
                 println!("loadgen worker: connecting to coordinator {addr}");
-                if let Err(e) = loadgen_dist::connect_to_coordinator(
+                if let Err(e) = loadgen_fleet::connect_to_coordinator(
                     addr,
                     &a.coordinator_fingerprint,
                     &cfg,
@@ -160,7 +160,7 @@ pub fn run(a: &WorkerArgs) -> Result<u8, Fail> {
         println!("loadgen worker listening on {addr}");
         println!("loadgen worker: certificate SHA-256 {fingerprint}");
         let _ = std::io::stdout().flush();
-        loadgen_dist::serve(listener, cfg(identity), &mut Hooks).await?;
+        loadgen_fleet::serve(listener, cfg(identity), &mut Hooks).await?;
         Ok::<_, Fail>(crate::exit::PASSED)
     })
 }

@@ -57,7 +57,7 @@ fn a_refused_connect_is_a_connect_error() {
 
 #[test]
 fn a_refused_upgrade_is_classified_by_status() {
-    let t = loadgen_target::spawn(Default::default(), "127.0.0.1:0".parse().unwrap()).unwrap();
+    let t = loadgen_demo::spawn(Default::default(), "127.0.0.1:0".parse().unwrap()).unwrap();
     let r = run_sessions(config(&format!("ws://{}/ws/nope", t.addr()), ms(300)), 2, 1);
     assert_eq!(step_count(&r, STEP_CONNECT, Outcome::Http4xx), 2);
     assert_eq!(t.counters().ws.connections_total, 0);

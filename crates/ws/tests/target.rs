@@ -2,17 +2,17 @@
 
 use crate::support::*;
 use loadgen_engine::Outcome;
-use loadgen_target::TargetConfig;
+use loadgen_demo::TargetConfig;
 use loadgen_ws::metrics::*;
 use loadgen_ws::{json_path, LatencySpec, Periodic, TimeUnit};
 use std::time::Duration;
 
-fn target() -> loadgen_target::TargetHandle {
+fn target() -> loadgen_demo::TargetHandle {
     let cfg = TargetConfig {
         worker_threads: 1,
         ..TargetConfig::default()
     };
-    loadgen_target::spawn(cfg, "127.0.0.1:0".parse().unwrap()).expect("target")
+    loadgen_demo::spawn(cfg, "127.0.0.1:0".parse().unwrap()).expect("target")
 }
 
 #[test]

@@ -3,12 +3,12 @@
 //! one interval of realistic metrics per second), and the real coordinator merges them on
 //! its own thread, whose CPU time is measured.
 //!
-//! `cargo run --release -p loadgen-dist --example fleet_sim -- [WORKERS] [SECONDS] [STEPS]`
+//! `cargo run --release -p loadgen-fleet --example fleet_sim -- [WORKERS] [SECONDS] [STEPS]`
 
-use loadgen_dist::auth::{handshake, Secret};
-use loadgen_dist::frame::{read_msg, write_msg};
-use loadgen_dist::protocol::Msg;
-use loadgen_dist::{CoordinatorConfig, CoordinatorHooks, IntervalLine, Overrides};
+use loadgen_fleet::auth::{handshake, Secret};
+use loadgen_fleet::frame::{read_msg, write_msg};
+use loadgen_fleet::protocol::Msg;
+use loadgen_fleet::{CoordinatorConfig, CoordinatorHooks, IntervalLine, Overrides};
 use loadgen_engine::{IntervalReport, Metrics, Outcome};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -79,7 +79,7 @@ async fn fake_worker(
     let key = tls
         .get_ref()
         .1
-        .export_keying_material([0u8; 32], loadgen_dist::tls::EXPORTER_LABEL, None)
+        .export_keying_material([0u8; 32], loadgen_fleet::tls::EXPORTER_LABEL, None)
         .unwrap();
     handshake(&mut tls, "worker", &secret, &key).await.unwrap();
     let at_ns = loop {
@@ -192,7 +192,7 @@ fn main() {
         per_merge * 1e6
     );
 
-    let identity = loadgen_dist::tls::Identity::generate(&["loadgen-worker".into()]).unwrap();
+    let identity = loadgen_fleet::tls::Identity::generate(&["loadgen-worker".into()]).unwrap();
     let acceptor = identity.acceptor().unwrap();
     let line = Arc::new(line);
     let sim = tokio::runtime::Builder::new_multi_thread()
@@ -241,7 +241,7 @@ fn main() {
             started_cpu: hooks_started,
         };
         let done = rt
-            .block_on(loadgen_dist::coordinate(cfg, &mut hooks))
+            .block_on(loadgen_fleet::coordinate(cfg, &mut hooks))
             .unwrap();
         (done, cpu0, thread_cpu(), Instant::now())
     });

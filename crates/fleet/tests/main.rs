@@ -1,4 +1,4 @@
-//! Integration tests for loadgen-dist.
+//! Integration tests for loadgen-fleet.
 
 mod clock;
 mod garbage;

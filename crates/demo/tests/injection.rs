@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use http::StatusCode;
-use loadgen_target::LatencyModel;
+use loadgen_demo::LatencyModel;
 use serde_json::json;
 
 use crate::support::{config, start, Client};

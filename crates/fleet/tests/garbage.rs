@@ -1,9 +1,9 @@
 //! Whatever a peer sends, decoding answers with an error, never a panic: random frames, and
 //! valid interval messages with random bytes flipped (inside the compressed histograms too).
 
-use loadgen_dist::frame::read_msg;
-use loadgen_dist::protocol::Msg;
-use loadgen_dist::IntervalLine;
+use loadgen_fleet::frame::read_msg;
+use loadgen_fleet::protocol::Msg;
+use loadgen_fleet::IntervalLine;
 use loadgen_engine::{IntervalReport, Metrics, Outcome};
 use rand::{Rng, SeedableRng};
 use std::time::Duration;
@@ -58,7 +58,7 @@ fn a_histogram_of_another_configuration_decodes_into_ours() {
     let mut odd = hdrhistogram::Histogram::<u64>::new_with_bounds(1, u64::MAX / 2, 5).unwrap();
     odd.record(u64::MAX / 4).unwrap();
     odd.record(7).unwrap();
-    let back = loadgen_dist::decode_hist(&loadgen_dist::encode_hist(&odd)).unwrap();
+    let back = loadgen_fleet::decode_hist(&loadgen_fleet::encode_hist(&odd)).unwrap();
     assert_eq!(back.len(), 2);
     assert!(back.max() >= u64::MAX / 5);
 }

@@ -1,7 +1,7 @@
 //! Start-up, configuration errors and shutdown.
 
 use http::StatusCode;
-use loadgen_target::{LatencyModel, TargetConfig, TargetError};
+use loadgen_demo::{LatencyModel, TargetConfig, TargetError};
 use tokio::net::TcpStream;
 
 use crate::support::{start_default, Client};
@@ -26,7 +26,7 @@ async fn shutdown_with_an_idle_keep_alive_connection() {
 #[test]
 fn address_in_use_is_a_bind_error() {
     let first = start_default();
-    let err = loadgen_target::spawn(TargetConfig::default(), first.addr()).unwrap_err();
+    let err = loadgen_demo::spawn(TargetConfig::default(), first.addr()).unwrap_err();
     assert!(matches!(err, TargetError::Bind { .. }), "{err:?}");
 }
 
@@ -40,7 +40,7 @@ fn invalid_config_is_rejected_before_binding() {
         },
         ..TargetConfig::default()
     };
-    let err = loadgen_target::spawn(cfg, "127.0.0.1:0".parse().unwrap()).unwrap_err();
+    let err = loadgen_demo::spawn(cfg, "127.0.0.1:0".parse().unwrap()).unwrap_err();
     let msg = err.to_string();
     assert!(
         msg.contains("error rate 2") && msg.contains("uniform minimum"),
@@ -69,7 +69,7 @@ fn spawn_works_from_inside_another_runtime() {
 fn serve_blocking_stops_on_sigterm() {
     let (tx, rx) = std::sync::mpsc::channel();
     let server = std::thread::spawn(move || {
-        loadgen_target::serve_blocking(
+        loadgen_demo::serve_blocking(
             TargetConfig::default(),
             "127.0.0.1:0".parse().unwrap(),
             |addr| {

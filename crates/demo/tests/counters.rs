@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use http::{Method, StatusCode};
-use loadgen_target::{CountersSnapshot, RouteCounts, TargetConfig};
+use loadgen_demo::{CountersSnapshot, RouteCounts, TargetConfig};
 
 use crate::support::{start, start_default, Client};
 

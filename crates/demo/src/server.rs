@@ -140,7 +140,7 @@ fn start(
     let thread_app = Arc::clone(&app);
     let workers = cfg.worker_threads;
     let thread = std::thread::Builder::new()
-        .name("loadgen-target".to_string())
+        .name("loadgen-demo".to_string())
         .spawn(move || run(workers, listen, thread_app, stop_on, stop_rx, ready_tx))
         .map_err(TargetError::Runtime)?;
     let mut handle = TargetHandle {
@@ -171,7 +171,7 @@ fn run(
 ) {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
-        .thread_name("loadgen-target-worker")
+        .thread_name("loadgen-demo-worker")
         .enable_all()
         .build()
     {

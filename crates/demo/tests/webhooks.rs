@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use hmac::{Hmac, Mac};
 use http::{Method, StatusCode};
-use loadgen_target::{TargetConfig, WebhookSecret};
+use loadgen_demo::{TargetConfig, WebhookSecret};
 use sha2::Sha256;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -1,7 +1,7 @@
 //! Result folders written by `FolderWriter` and merged back: every counter, histogram and
 //! custom metric of the parts adds up exactly in the merge.
 
-use loadgen_dist::{
+use loadgen_fleet::{
     merge, CustomName, FolderWriter, Layout, MergeOptions, Overrides, RunInfo, RunPart, StepName,
     FORMAT_VERSION,
 };
@@ -88,7 +88,7 @@ fn interval(p: u64, k: u64) -> IntervalReport {
 }
 
 fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("loadgen-dist-{}-{name}", std::process::id()));
+    let d = std::env::temp_dir().join(format!("loadgen-fleet-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d

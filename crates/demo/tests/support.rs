@@ -7,12 +7,12 @@ use http::{HeaderMap, Method, Request, StatusCode, Version};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
-use loadgen_target::{LatencyModel, TargetConfig, TargetHandle};
+use loadgen_demo::{LatencyModel, TargetConfig, TargetHandle};
 use serde_json::Value;
 use tokio::net::TcpStream;
 
 pub fn start(cfg: TargetConfig) -> TargetHandle {
-    loadgen_target::spawn(cfg, "127.0.0.1:0".parse().unwrap()).expect("target starts")
+    loadgen_demo::spawn(cfg, "127.0.0.1:0".parse().unwrap()).expect("target starts")
 }
 
 pub fn start_default() -> TargetHandle {

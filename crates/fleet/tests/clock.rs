@@ -2,10 +2,10 @@
 //! worker's own clock: two workers whose clocks are 5 s apart get start instants 5 s apart,
 //! which are one instant in real time.
 
-use loadgen_dist::auth::{handshake, Secret};
-use loadgen_dist::frame::{read_msg, write_msg};
-use loadgen_dist::protocol::Msg;
-use loadgen_dist::{CoordinatorConfig, CoordinatorHooks, Overrides};
+use loadgen_fleet::auth::{handshake, Secret};
+use loadgen_fleet::frame::{read_msg, write_msg};
+use loadgen_fleet::protocol::Msg;
+use loadgen_fleet::{CoordinatorConfig, CoordinatorHooks, Overrides};
 use loadgen_engine::IntervalReport;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -23,7 +23,7 @@ async fn skewed_worker(
     let key = tls
         .get_ref()
         .1
-        .export_keying_material([0u8; 32], loadgen_dist::tls::EXPORTER_LABEL, None)
+        .export_keying_material([0u8; 32], loadgen_fleet::tls::EXPORTER_LABEL, None)
         .unwrap();
     handshake(&mut tls, "worker", &secret, &key).await.unwrap();
     let now = || {
@@ -73,7 +73,7 @@ impl CoordinatorHooks for Quiet {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_instants_follow_each_workers_clock() {
     let secret = Secret::new("clock-test-secret-0123456789").unwrap();
-    let identity = loadgen_dist::tls::Identity::generate(&["loadgen-worker".into()]).unwrap();
+    let identity = loadgen_fleet::tls::Identity::generate(&["loadgen-worker".into()]).unwrap();
     let acceptor = identity.acceptor().unwrap();
     let mut addrs = Vec::new();
     let mut workers = Vec::new();
@@ -107,7 +107,7 @@ async fn start_instants_follow_each_workers_clock() {
             .enable_all()
             .build()
             .unwrap()
-            .block_on(loadgen_dist::coordinate(cfg, &mut Quiet))
+            .block_on(loadgen_fleet::coordinate(cfg, &mut Quiet))
     })
     .await
     .unwrap()
