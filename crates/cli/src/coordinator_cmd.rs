@@ -3,8 +3,8 @@
 
 use crate::outputs::{write_all, Assembled};
 use crate::{exit, Fail};
-use loadgen_fleet::{CoordinatorHooks, Overrides};
 use loadgen_engine::IntervalReport;
+use loadgen_fleet::{CoordinatorHooks, Overrides};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -198,7 +198,10 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         .build()?;
     let cpu0 = crate::dist_files::cpu_seconds();
     let done = rt
-        .block_on(loadgen_fleet::coordinate(cfg, &mut Hooks { quiet: a.quiet }))
+        .block_on(loadgen_fleet::coordinate(
+            cfg,
+            &mut Hooks { quiet: a.quiet },
+        ))
         .map_err(Fail::bad_input)?;
     let cpu = crate::dist_files::cpu_seconds() - cpu0;
     write_fleet(&out, &done, cpu)?;

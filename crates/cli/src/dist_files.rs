@@ -3,8 +3,8 @@
 //! run split into segments across machines.
 
 use crate::args::RunArgs;
-use loadgen_fleet::{FolderWriter, Layout, Overrides, RunInfo, FORMAT_VERSION};
 use loadgen_engine::{FinalReport, IntervalReport, Plan, Segment};
+use loadgen_fleet::{FolderWriter, Layout, Overrides, RunInfo, FORMAT_VERSION};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 

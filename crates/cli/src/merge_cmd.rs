@@ -3,8 +3,8 @@
 
 use crate::outputs::{check_scenario, write_all, Assembled};
 use crate::{exit, Fail};
-use loadgen_fleet::{MergeOptions, RunPart};
 use loadgen_engine::FinalReport;
+use loadgen_fleet::{MergeOptions, RunPart};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]

@@ -4,8 +4,8 @@
 
 use crate::{exit, Fail};
 use anyhow::Context;
-use loadgen_fleet::{FolderWriter, IntervalLine, RunInfo};
 use loadgen_engine::{CustomInfo, CustomMetric, FinalReport, StepInfo};
+use loadgen_fleet::{FolderWriter, IntervalLine, RunInfo};
 use loadgen_scenario::results::ResultsWriter;
 use loadgen_scenario::saturation::{GeneratorStats, GeneratorSummary};
 use loadgen_scenario::{RunSummary, Scenario};

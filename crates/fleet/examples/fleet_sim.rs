@@ -5,11 +5,11 @@
 //!
 //! `cargo run --release -p loadgen-fleet --example fleet_sim -- [WORKERS] [SECONDS] [STEPS]`
 
+use loadgen_engine::{IntervalReport, Metrics, Outcome};
 use loadgen_fleet::auth::{handshake, Secret};
 use loadgen_fleet::frame::{read_msg, write_msg};
 use loadgen_fleet::protocol::Msg;
 use loadgen_fleet::{CoordinatorConfig, CoordinatorHooks, IntervalLine, Overrides};
-use loadgen_engine::{IntervalReport, Metrics, Outcome};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 

@@ -2,11 +2,11 @@
 //! worker's own clock: two workers whose clocks are 5 s apart get start instants 5 s apart,
 //! which are one instant in real time.
 
+use loadgen_engine::IntervalReport;
 use loadgen_fleet::auth::{handshake, Secret};
 use loadgen_fleet::frame::{read_msg, write_msg};
 use loadgen_fleet::protocol::Msg;
 use loadgen_fleet::{CoordinatorConfig, CoordinatorHooks, Overrides};
-use loadgen_engine::IntervalReport;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const SKEW: [i64; 2] = [0, 5_000_000_000];

@@ -1,10 +1,10 @@
 //! Whatever a peer sends, decoding answers with an error, never a panic: random frames, and
 //! valid interval messages with random bytes flipped (inside the compressed histograms too).
 
+use loadgen_engine::{IntervalReport, Metrics, Outcome};
 use loadgen_fleet::frame::read_msg;
 use loadgen_fleet::protocol::Msg;
 use loadgen_fleet::IntervalLine;
-use loadgen_engine::{IntervalReport, Metrics, Outcome};
 use rand::{Rng, SeedableRng};
 use std::time::Duration;
 

@@ -1,11 +1,11 @@
 //! Result folders written by `FolderWriter` and merged back: every counter, histogram and
 //! custom metric of the parts adds up exactly in the merge.
 
+use loadgen_engine::{new_histogram, CustomKind, CustomValue, IntervalReport, Metrics, Outcome};
 use loadgen_fleet::{
     merge, CustomName, FolderWriter, Layout, MergeOptions, Overrides, RunInfo, RunPart, StepName,
     FORMAT_VERSION,
 };
-use loadgen_engine::{new_histogram, CustomKind, CustomValue, IntervalReport, Metrics, Outcome};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 

@@ -1,8 +1,8 @@
 //! Sessions against the embedded target: message counts on both sides must agree.
 
 use crate::support::*;
-use loadgen_engine::Outcome;
 use loadgen_demo::TargetConfig;
+use loadgen_engine::Outcome;
 use loadgen_ws::metrics::*;
 use loadgen_ws::{json_path, LatencySpec, Periodic, TimeUnit};
 use std::time::Duration;
