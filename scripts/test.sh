@@ -3,6 +3,9 @@
 # whole workspace's tests. An install failure is reported, not fatal.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Rules first, fast: unformatted code or any clippy warning fails the run before the tests.
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 # Debian packages the tests use as real peers; each test skips with a note without them.
 #   nginx     HTTP/1.1 conformance of both client paths
 #   promtool  (package prometheus) Prometheus's own parser for --metrics-addr output

@@ -1,5 +1,8 @@
 //! The per-request work of a load generator, one function at a time.
 
+// A test or bench tool may unwrap: a panic here is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use bytes::BytesMut;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use loadgen_engine::{

@@ -1,28 +1,28 @@
 //! The open-file limit: raised to the hard limit before a run, so connection-heavy plans
 //! do not fail half-way with EMFILE.
 
-/// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the limit now in force.
+/// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the limit now in force
+/// (0 when the limit is unknown or unlimited, which the preflight treats as "no limit").
 pub fn raise_nofile() -> u64 {
-    let mut lim = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
+    use rustix::process::{getrlimit, setrlimit, Resource, Rlimit};
+    let lim = getrlimit(Resource::Nofile);
+    let (Some(cur), max) = (lim.current, lim.maximum) else {
+        return 0;
     };
-    // SAFETY: getrlimit/setrlimit only read and write the struct we pass.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim) != 0 {
-            return 0;
-        }
-        if lim.rlim_cur < lim.rlim_max {
-            let want = libc::rlimit {
-                rlim_cur: lim.rlim_max,
-                rlim_max: lim.rlim_max,
+    match max {
+        Some(max) if cur < max => {
+            let want = Rlimit {
+                current: Some(max),
+                maximum: Some(max),
             };
-            if libc::setrlimit(libc::RLIMIT_NOFILE, &want) == 0 {
-                lim.rlim_cur = lim.rlim_max;
+            if setrlimit(Resource::Nofile, want).is_ok() {
+                max
+            } else {
+                cur
             }
         }
+        _ => cur,
     }
-    lim.rlim_cur
 }
 
 /// Size of the kernel's ephemeral port range (connections per source/destination pair).

@@ -2,6 +2,8 @@
 //! codes (0 passed, 1 internal error, 2 bad input, 3 thresholds failed, 130 interrupted).
 //! It holds no load-testing logic of its own.
 
+#![forbid(unsafe_code)]
+
 mod args;
 mod check_args_cmd;
 mod coordinator_cmd;

@@ -270,8 +270,7 @@ fn three_workers_send_exactly_the_plan_and_merge_like_shared_nothing_runs() {
 
 fn freeze(p: &Proc) {
     // SIGSTOP: the process stays, its sockets stay open, it just says nothing any more.
-    let r = unsafe { libc::kill(p.child.id() as i32, libc::SIGSTOP) };
-    assert_eq!(r, 0);
+    crate::support::send_signal(&p.child, rustix::process::Signal::STOP);
 }
 
 #[test]
@@ -550,8 +549,7 @@ fn an_interrupted_coordinator_stops_the_fleet_and_keeps_the_results() {
     let out = dir.join("m");
     let mut c = coordinator(&f, &[addr], &target.url, &out, &[], Some(SECRET));
     c.wait_for("fleet 1/1 workers");
-    let r = unsafe { libc::kill(c.child.id() as i32, libc::SIGINT) };
-    assert_eq!(r, 0);
+    crate::support::send_signal(&c.child, rustix::process::Signal::INT);
     let (code, log) = c.finish(60);
     assert_eq!(code, Some(130), "{log}");
     assert!(log.contains("stopping every worker"), "{log}");

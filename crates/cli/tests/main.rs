@@ -1,5 +1,8 @@
 //! End-to-end tests of the `loadgen` binary: real processes, real sockets, real files.
 
+// A test or bench tool may unwrap: a panic here is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 mod deploy;

@@ -2,6 +2,7 @@
 //! target that dies and comes back.
 
 use crate::support::*;
+use rustix::process::Signal;
 use std::io::{BufRead, BufReader, Lines};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdout, Stdio};
@@ -41,9 +42,8 @@ fn intervals(lines: &mut Lines<BufReader<ChildStdout>>, n: usize) -> Vec<String>
     seen
 }
 
-fn signal(child: &Child, sig: i32) {
-    // SAFETY: plain kill(2) on our own child.
-    unsafe { libc::kill(child.id() as i32, sig) };
+fn signal(child: &Child, sig: rustix::process::Signal) {
+    crate::support::send_signal(child, sig);
 }
 
 fn wait_bounded(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
@@ -95,11 +95,11 @@ fn a_frozen_generator_is_reported_saturated_and_its_passing_thresholds_untrusted
     let (mut child, mut lines) = spawn_run(&file, &out, &[]);
     intervals(&mut lines, 1);
     // Freeze the whole process: arrivals pile up and leave late when it thaws.
-    signal(&child, libc::SIGSTOP);
+    signal(&child, Signal::STOP);
     std::thread::sleep(Duration::from_millis(1500));
-    signal(&child, libc::SIGCONT);
+    signal(&child, Signal::CONT);
     let after = intervals(&mut lines, 2);
-    signal(&child, libc::SIGINT);
+    signal(&child, Signal::INT);
     let status = wait_bounded(&mut child, Duration::from_secs(30));
     assert_eq!(status.code(), Some(130));
     assert!(
@@ -134,9 +134,9 @@ fn a_second_signal_stops_at_once_and_still_writes_the_results() {
     let (mut child, mut lines) = spawn_run(&file, &out, &[]);
     intervals(&mut lines, 1);
     let first = Instant::now();
-    signal(&child, libc::SIGINT);
+    signal(&child, Signal::INT);
     std::thread::sleep(Duration::from_millis(300));
-    signal(&child, libc::SIGINT);
+    signal(&child, Signal::INT);
     let status = wait_bounded(&mut child, Duration::from_secs(30));
     assert!(
         first.elapsed() < Duration::from_secs(30),
@@ -167,7 +167,7 @@ fn a_target_that_dies_and_comes_back_shows_the_gap_and_the_recovery() {
     intervals(&mut lines, 1);
     let target = Target::start_on(&addr, &[]);
     intervals(&mut lines, 2);
-    signal(&child, libc::SIGINT);
+    signal(&child, Signal::INT);
     assert_eq!(
         wait_bounded(&mut child, Duration::from_secs(30)).code(),
         Some(130)

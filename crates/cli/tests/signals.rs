@@ -63,8 +63,7 @@ fn an_interrupted_run_writes_its_results_and_exits_130() {
         seen.iter().any(|l| l.starts_with("loadgen: running")),
         "{seen:?}"
     );
-    // SAFETY: plain kill(2) on our own child.
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    crate::support::send_signal(&child, rustix::process::Signal::INT);
     let rest: Vec<String> = lines.map(|l| l.unwrap()).collect();
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let status = loop {
@@ -103,7 +102,7 @@ fn the_prometheus_endpoint_serves_valid_metrics_during_the_run() {
     write!(s, "GET /metrics HTTP/1.1\r\nHost: {addr}\r\n\r\n").unwrap();
     let mut resp = String::new();
     s.read_to_string(&mut resp).unwrap();
-    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    crate::support::send_signal(&child, rustix::process::Signal::INT);
     let _ = child.wait();
     let (head, body) = resp.split_once("\r\n\r\n").expect("an HTTP answer");
     assert!(

@@ -31,7 +31,7 @@ mod tests {
             return; // not Linux
         };
         let mut x = 0u64;
-        let start = std::time::Instant::now();
+        let start = tokio::time::Instant::now();
         while start.elapsed() < Duration::from_millis(50) {
             x = x.wrapping_mul(31).wrapping_add(7);
         }

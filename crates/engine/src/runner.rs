@@ -13,6 +13,11 @@ use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
+/// The run's origin as every worker runtime sees it: each thread has its own tokio runtime
+/// (and a paused test clock would be per runtime), so the one instant they share is std's.
+#[allow(clippy::disallowed_types)]
+type ProcessInstant = std::time::Instant;
+
 /// How to run a plan.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -133,9 +138,9 @@ pub fn run(
     let (origin_std, started_at) = match opts.start_at {
         Some(at) => {
             let wait = at.duration_since(SystemTime::now()).unwrap_or_default();
-            (std::time::Instant::now() + wait, at)
+            (ProcessInstant::now() + wait, at)
         }
-        None => (std::time::Instant::now() + lead, SystemTime::now() + lead),
+        None => (ProcessInstant::now() + lead, SystemTime::now() + lead),
     };
     let origin = Instant::from_std(origin_std);
     let (tx, rx) = mpsc::channel::<Msg>();
@@ -259,11 +264,11 @@ struct Aggregator {
     next: u64,
     totals: Metrics,
     interval: Duration,
-    origin: std::time::Instant,
+    origin: ProcessInstant,
 }
 
 impl Aggregator {
-    fn new(threads: usize, empty: Metrics, interval: Duration, origin: std::time::Instant) -> Self {
+    fn new(threads: usize, empty: Metrics, interval: Duration, origin: ProcessInstant) -> Self {
         Aggregator {
             pending: BTreeMap::new(),
             reported: vec![None; threads],

@@ -5,6 +5,9 @@
 //!
 //! `cargo run --release -p loadgen-fleet --example fleet_sim -- [WORKERS] [SECONDS] [STEPS]`
 
+// A test or bench tool may unwrap: a panic here is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use loadgen_engine::{IntervalReport, Metrics, Outcome};
 use loadgen_fleet::auth::{handshake, Secret};
 use loadgen_fleet::frame::{read_msg, write_msg};
@@ -14,12 +17,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 fn thread_cpu() -> f64 {
-    let mut t = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes the timespec it is given.
-    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) };
+    let t = rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime);
     t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
 }
 

@@ -10,6 +10,12 @@
 //!
 //! `scripts/bench-http1.sh` runs it against nginx beside wrk.
 
+// A test or bench tool may unwrap: a panic here is the failure report.
+#![allow(clippy::unwrap_used)]
+// getrusage(2) is the one call that splits user from system time, and rustix has no safe
+// wrapper for it; this bench tool is not part of the binary.
+#![allow(unsafe_code)]
+
 use loadgen_engine::{
     run, ClosedModel, Model, Plan, RunControl, RunOptions, ThinkTime, VuStages, Workload,
 };

@@ -1,6 +1,9 @@
 //! loadgen-http integration tests: real sessions against real local servers, driven through
 //! the engine's own `Recorder` and `Iteration`.
 
+// A test or bench tool may unwrap: a panic here is the failure report.
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 mod checks;

@@ -1,5 +1,8 @@
 //! Scenario files in, validated scenarios or located errors out.
 
+// A test or bench tool may unwrap: a panic here is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use loadgen_scenario::pattern::Pattern;
 use loadgen_scenario::{parse, ModelSpec, ScenarioError, TargetSpec};
 

@@ -2,6 +2,9 @@
 //! sign_cost`. Signs a typical ~400-byte payment event (all headers built, as a delivery
 //! does) many times and prints nanoseconds per delivery.
 
+// A test or bench tool may unwrap: a panic here is the failure report.
+#![allow(clippy::unwrap_used)]
+
 use loadgen_webhook::sign::Scratch;
 use loadgen_webhook::{
     Algorithm, Encoding, GenericScheme, Message, Scheme, Secret, Signed, Signer,

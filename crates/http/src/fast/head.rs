@@ -124,7 +124,9 @@ pub(crate) fn parse(buf: &[u8], head_request: bool) -> Result<Parsed, Outcome> {
 #[inline]
 fn is(name: &[u8], lower: &[u8]) -> bool {
     const FOLD: u64 = u64::from_ne_bytes([0x20; 8]);
-    let word = |s: &[u8], at: usize| u64::from_ne_bytes(s[at..at + 8].try_into().unwrap());
+    let word = |s: &[u8], at: usize| {
+        u64::from_ne_bytes(s[at..at + 8].try_into().expect("a slice of 8 bytes"))
+    };
     let n = lower.len();
     debug_assert!(n >= 8);
     if name.len() != n {
