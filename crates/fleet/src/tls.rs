@@ -5,7 +5,7 @@
 //! middle; the pin adds a second lock).
 
 use crate::error::DistError;
-use loadgen_http::{CertPolicy, PolicyVerifier};
+use loadgen_tls::{CertPolicy, PolicyVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};

@@ -41,7 +41,7 @@ pub use connect::{Conn, Dialer};
 pub use error::HttpError;
 pub use expect::Expect;
 pub use generated::{BodySource, ValueSource};
+pub use loadgen_tls::client_tls_config;
 pub use request::RequestSpec;
 pub use session::{HttpFactory, HttpSession};
 pub use template::{Template, Vars};
-pub use tls::{client_tls_config, CertPolicy, PolicyVerifier};
