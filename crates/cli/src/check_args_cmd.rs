@@ -25,6 +25,6 @@ pub fn run(args: &[String]) -> Result<u8, Fail> {
             loadgen_scenario::parse_duration(d).map_err(|e| bad(format!("--duration: {e}")))?;
         }
     }
-    println!("ok: {}", args.join(" "));
+    crate::say!("ok: {}", args.join(" "));
     Ok(exit::PASSED)
 }

@@ -73,7 +73,7 @@ struct Hooks {
 
 impl CoordinatorHooks for Hooks {
     fn log(&mut self, line: &str) {
-        println!("loadgen coordinator: {line}");
+        crate::say!("loadgen coordinator: {line}");
         let _ = std::io::stdout().flush();
     }
 
@@ -92,7 +92,7 @@ impl CoordinatorHooks for Hooks {
         } else {
             h.value_at_quantile(0.99) as f64 / 1e3
         };
-        println!(
+        crate::say!(
             "[{:>4.0}s] fleet {running}/{total} workers  {:>8.0} req/s  p99 {p99:>7.2}ms  errors {}  dropped {}  active VUs {}",
             (r.start + r.length).as_secs_f64(),
             m.total_requests() as f64 / secs,
@@ -146,11 +146,11 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
             };
             let listener = std::net::TcpListener::bind(a.listen)
                 .map_err(|e| bad(format!("--listen {}: {e}", a.listen)))?;
-            println!(
+            crate::say!(
                 "loadgen coordinator listening on {}",
                 listener.local_addr()?
             );
-            println!(
+            crate::say!(
                 "loadgen coordinator: certificate SHA-256 {}",
                 identity.fingerprint()
             );
@@ -165,7 +165,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         }
         None => None,
     };
-    println!(
+    crate::say!(
         "loadgen coordinator: `{}` across {} worker(s); results in {}",
         sc.name,
         a.expect.unwrap_or(a.workers.len()),
@@ -188,7 +188,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         control: control.clone(),
     };
     if a.expect.is_none() && a.worker_fingerprint.is_empty() {
-        println!(
+        crate::say!(
             "loadgen coordinator: trusting worker certificates on first use (the shared secret proves \
              each worker; pin certificates with --worker-fingerprint)"
         );
@@ -220,10 +220,10 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         },
     )?;
     if !a.quiet {
-        print!("{}", summary.to_text());
+        crate::say_raw!("{}", summary.to_text());
     }
     let secs = done.report.elapsed.as_secs_f64().max(1e-3);
-    println!(
+    crate::say!(
         "fleet: {} worker(s), {:.1}% of the planned load sent; control channel {} bytes in ({:.0} B/s, {:.0} B/s per worker); coordinator CPU {:.3}s",
         done.workers.len(),
         done.share_sent * 100.0,
@@ -233,7 +233,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         cpu
     );
     for w in &done.workers {
-        println!(
+        crate::say!(
             "  segment {} on {}: {}; its results: {}",
             w.segment,
             w.addr,
@@ -244,10 +244,10 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
             w.results
         );
     }
-    println!("results: {}", out.display());
+    crate::say!("results: {}", out.display());
     let lost = done.workers.iter().any(|w| w.lost.is_some());
     if lost && code == exit::PASSED {
-        println!("verdict: FAILED — a worker was lost, the run is incomplete (see above)");
+        crate::say!("verdict: FAILED — a worker was lost, the run is incomplete (see above)");
         return Ok(exit::THRESHOLDS_FAILED);
     }
     Ok(code)

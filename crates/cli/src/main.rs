@@ -6,6 +6,8 @@
 
 mod args;
 mod check_args_cmd;
+#[macro_use]
+mod console;
 mod coordinator_cmd;
 mod dist_files;
 mod limits;
@@ -89,7 +91,7 @@ fn main() -> ExitCode {
         Ok(code) => ExitCode::from(code),
         Err(Fail { code, error }) => {
             // `{:#}` prints the whole cause chain on one line.
-            eprintln!("loadgen: error: {error:#}");
+            crate::warn!("loadgen: error: {error:#}");
             ExitCode::from(code)
         }
     }

@@ -97,7 +97,7 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
         .map(|p| p.info.loadgen_version.as_str())
         .collect();
     if versions.len() > 1 {
-        eprintln!(
+        crate::warn!(
             "loadgen: warning: the folders were written by different loadgen versions ({}); \
              their metrics files share one format, but the runs may not be comparable",
             versions.into_iter().collect::<Vec<_>>().join(", ")
@@ -135,7 +135,7 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
             stats: &Default::default(),
         },
     )?;
-    println!(
+    crate::say!(
         "loadgen: merged {} folder(s), segments {} — {:.1}% of the planned load{}",
         parts.len(),
         merged.info.segments.join(", "),
@@ -147,9 +147,9 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
         }
     );
     if !a.quiet {
-        print!("{}", summary.to_text());
+        crate::say_raw!("{}", summary.to_text());
     }
-    println!("results: {}", out.display());
+    crate::say!("results: {}", out.display());
     debug_assert!(code != exit::BAD_INPUT);
     Ok(code)
 }

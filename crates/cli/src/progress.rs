@@ -74,6 +74,17 @@ pub fn json_line(r: &IntervalReport) -> String {
     .to_string()
 }
 
+/// The last `--json-progress` line: the verdict, the exit code and where the results are.
+pub fn json_final(verdict: &str, exit_code: u8, out: &std::path::Path) -> String {
+    serde_json::json!({
+        "final": true,
+        "verdict": verdict,
+        "exit_code": exit_code,
+        "results": out.display().to_string(),
+    })
+    .to_string()
+}
+
 fn fmt_secs(d: Duration) -> String {
     format!("{}s", d.as_secs_f64().round() as u64)
 }
@@ -123,8 +134,8 @@ impl Live {
                 bar.set_position((r.start + r.length).as_secs());
                 bar.println(line(r, total));
             }
-            Live::Lines => println!("{}", line(r, total)),
-            Live::Json => println!("{}", json_line(r)),
+            Live::Lines => crate::say!("{}", line(r, total)),
+            Live::Json => crate::console::data(&json_line(r)),
             Live::Quiet => {}
         }
     }

@@ -18,7 +18,7 @@ pub fn validate(file: &Path) -> Result<u8, Fail> {
     let sc = load(file)?;
     // Building the plan checks what only the protocol layer knows (templates, headers).
     loadgen_scenario::build_plan(&sc, "http://127.0.0.1:1").map_err(Fail::bad_input)?;
-    println!(
+    crate::say!(
         "{}: ok — scenario `{}`, {} workload(s), {} threshold(s), {}",
         file.display(),
         sc.name,
@@ -44,10 +44,10 @@ pub fn plan(a: &PlanArgs) -> Result<u8, Fail> {
     );
     let latency = flag_duration("--assume-latency", Some(&a.assume_latency))?.unwrap_or_default();
     let p = loadgen_scenario::load_plan::plan(&sc, latency);
-    print!("{}", p.to_text());
+    crate::say_raw!("{}", p.to_text());
     if let Some(path) = &a.csv {
         std::fs::write(path, p.to_csv()).with_context(|| format!("writing {}", path.display()))?;
-        println!("rate curve written to {}", path.display());
+        crate::say!("rate curve written to {}", path.display());
     }
     Ok(exit::PASSED)
 }
@@ -85,6 +85,9 @@ fn adhoc(a: &RunArgs, url: &str) -> Result<Scenario, Fail> {
 }
 
 pub fn run(a: &RunArgs) -> Result<u8, Fail> {
+    if a.json_progress {
+        crate::console::json_stdout();
+    }
     let mut sc = match (&a.file, &a.url) {
         (Some(file), _) => load(file)?,
         (None, Some(url)) => adhoc(a, url)?,
@@ -171,7 +174,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     let control = RunControl::new();
     let interrupted = signals::watch(control.clone());
     let total = plan.duration();
-    println!(
+    crate::say!(
         "loadgen: running `{}` against {} for {} on {} thread(s) (segment {}, open files {}); results in {}",
         sc.name,
         base_url,
@@ -190,7 +193,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
             let (bound, text) = crate::metrics_http::serve(addr)
                 .with_context(|| format!("--metrics-addr {addr}"))
                 .map_err(Fail::bad_input)?;
-            println!("loadgen: Prometheus metrics at http://{bound}/metrics");
+            crate::say!("loadgen: Prometheus metrics at http://{bound}/metrics");
             Some(text)
         }
         None => None,
@@ -235,14 +238,14 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
                 live_out.interval(r, total);
             }
             if let Some(breach) = live.observe(r) {
-                println!("loadgen: aborting: threshold {breach} failed (abort_on_fail)");
+                crate::say!("loadgen: aborting: threshold {breach} failed (abort_on_fail)");
                 control.stop();
             }
         }
     })?;
     live_out.finish();
     if let Some(err) = dist.finish(&report) {
-        eprintln!(
+        crate::warn!(
             "loadgen: warning: merge files in {} are incomplete: {err}",
             out.display()
         );
@@ -289,13 +292,16 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
             .with_context(|| format!("writing interval files to {}", out.display()))?;
     }
     if let Some(err) = file_error {
-        eprintln!(
+        crate::warn!(
             "loadgen: warning: interval files in {} are incomplete: {err}",
             out.display()
         );
     }
-    print!("{}", summary.to_text());
-    println!("results: {}", out.display());
+    crate::say_raw!("{}", summary.to_text());
+    crate::say!("results: {}", out.display());
+    if a.json_progress {
+        crate::console::data(&progress::json_final(summary.verdict, code, &out));
+    }
     Ok(code)
 }
 
@@ -369,16 +375,19 @@ pub fn compare(baseline: &Path, new: &Path, fail_if: &[String]) -> Result<u8, Fa
         })
         .collect::<Result<Vec<_>, _>>()?;
     let (table, breaches) = compare::compare(&read_summary(baseline)?, &read_summary(new)?, &gates);
-    println!("{table}");
+    crate::say!("{table}");
     for b in &breaches {
-        println!(
+        crate::say!(
             "✗ {}: {} (baseline {:.3}, new {:.3})",
-            b.step, b.gate, b.before, b.after
+            b.step,
+            b.gate,
+            b.before,
+            b.after
         );
     }
     if breaches.is_empty() {
         if !gates.is_empty() {
-            println!("no regression beyond the gates");
+            crate::say!("no regression beyond the gates");
         }
         Ok(exit::PASSED)
     } else {

@@ -33,10 +33,10 @@ pub fn watch(control: RunControl) -> Arc<AtomicBool> {
                     }
                     flag.store(true, Ordering::SeqCst);
                     if n == 0 {
-                        eprintln!("loadgen: stopping (graceful; signal again to stop at once)");
+                        crate::warn!("loadgen: stopping (graceful; signal again to stop at once)");
                         control.stop();
                     } else {
-                        eprintln!("loadgen: stopping now");
+                        crate::warn!("loadgen: stopping now");
                         control.kill();
                         break;
                     }

@@ -18,7 +18,7 @@ pub fn run(a: &TargetArgs) -> Result<()> {
     };
     loadgen_demo::serve_blocking(cfg, a.listen, |addr| {
         // Tests read this line to learn the port when listening on port 0.
-        println!("loadgen target listening on http://{addr}");
+        crate::say!("loadgen target listening on http://{addr}");
         let _ = std::io::stdout().flush();
     })?;
     Ok(())

@@ -53,7 +53,7 @@ struct Hooks;
 
 impl WorkerHooks for Hooks {
     fn log(&mut self, line: &str) {
-        println!("loadgen worker: {line}");
+        crate::say!("loadgen worker: {line}");
         let _ = std::io::stdout().flush();
     }
 
@@ -135,7 +135,7 @@ pub fn run(a: &WorkerArgs) -> Result<u8, Fail> {
         if let Some(addr) = &a.connect {
             let cfg = cfg(identity);
             loop {
-                println!("loadgen worker: connecting to coordinator {addr}");
+                crate::say!("loadgen worker: connecting to coordinator {addr}");
                 if let Err(e) = loadgen_fleet::connect_to_coordinator(
                     addr,
                     &a.coordinator_fingerprint,
@@ -157,8 +157,8 @@ pub fn run(a: &WorkerArgs) -> Result<u8, Fail> {
             .with_context(|| format!("listening on {}", a.listen))
             .map_err(Fail::bad_input)?;
         let addr = listener.local_addr()?;
-        println!("loadgen worker listening on {addr}");
-        println!("loadgen worker: certificate SHA-256 {fingerprint}");
+        crate::say!("loadgen worker listening on {addr}");
+        crate::say!("loadgen worker: certificate SHA-256 {fingerprint}");
         let _ = std::io::stdout().flush();
         loadgen_fleet::serve(listener, cfg(identity), &mut Hooks).await?;
         Ok::<_, Fail>(crate::exit::PASSED)

@@ -2,6 +2,8 @@
 
 // A test or bench tool may unwrap: a panic here is the failure report.
 #![allow(clippy::unwrap_used)]
+// Tests print their notes directly; the binary's console rule (src/console.rs) is for users' pipes.
+#![allow(clippy::disallowed_macros)]
 
 mod support;
 
@@ -9,6 +11,7 @@ mod deploy;
 mod fault_matrix;
 mod faults;
 mod live;
+mod output;
 mod resilience;
 mod runs;
 mod shared_nothing;

@@ -1,0 +1,75 @@
+//! Everything the binary prints goes through here, for two promises scripts rely on:
+//!
+//! * **Printing never ends a run.** A closed pipe (`loadgen run … | head -1`) or a full
+//!   device makes `println!` panic; here a failed write is dropped, so the run goes on, the
+//!   result files are written and the exit code is the verdict's.
+//! * **`--json-progress` keeps stdout machine-readable.** Once [`json_stdout`] is called,
+//!   human text ([`say!`](crate::say)) goes to stderr and stdout carries only [`data`] lines
+//!   (one JSON object each).
+//!
+//! `clippy.toml` in this crate forbids `println!`/`print!`/`eprintln!`/`eprint!`, so no
+//! other module can bypass it.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set once, before the run, by `--json-progress`.
+static HUMAN_TEXT_ON_STDERR: AtomicBool = AtomicBool::new(false);
+
+/// From now on stdout is reserved for [`data`] lines.
+pub fn json_stdout() {
+    HUMAN_TEXT_ON_STDERR.store(true, Ordering::Relaxed);
+}
+
+/// True once [`json_stdout`] was called.
+pub fn is_json_stdout() -> bool {
+    HUMAN_TEXT_ON_STDERR.load(Ordering::Relaxed)
+}
+
+fn write_to(stderr: bool, text: std::fmt::Arguments<'_>, newline: bool) {
+    // A failed write is deliberately ignored: see the module doc.
+    let _ = if stderr {
+        let mut e = std::io::stderr().lock();
+        e.write_fmt(text)
+            .and_then(|_| if newline { e.write_all(b"\n") } else { Ok(()) })
+            .and_then(|_| e.flush())
+    } else {
+        let mut o = std::io::stdout().lock();
+        o.write_fmt(text)
+            .and_then(|_| if newline { o.write_all(b"\n") } else { Ok(()) })
+            .and_then(|_| o.flush())
+    };
+}
+
+/// Human text (banner, tables, verdict): stdout, or stderr under `--json-progress`.
+pub fn human(text: std::fmt::Arguments<'_>, newline: bool) {
+    write_to(is_json_stdout(), text, newline);
+}
+
+/// A machine-readable line: always stdout.
+pub fn data(line: &str) {
+    write_to(false, format_args!("{line}"), true);
+}
+
+/// Warnings and errors: always stderr.
+pub fn warn(text: std::fmt::Arguments<'_>) {
+    write_to(true, text, true);
+}
+
+/// `println!` for human text that never panics (see [`human`]).
+#[macro_export]
+macro_rules! say {
+    ($($arg:tt)*) => { $crate::console::human(format_args!($($arg)*), true) };
+}
+
+/// `print!` for human text that never panics (see [`human`]).
+#[macro_export]
+macro_rules! say_raw {
+    ($($arg:tt)*) => { $crate::console::human(format_args!($($arg)*), false) };
+}
+
+/// `eprintln!` that never panics.
+#[macro_export]
+macro_rules! warn {
+    ($($arg:tt)*) => { $crate::console::warn(format_args!($($arg)*)) };
+}
