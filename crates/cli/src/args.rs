@@ -94,8 +94,8 @@ pub struct RunArgs {
     /// Seed for every random choice (arrival gaps, think times, payloads).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Worker threads (default: the number of CPUs).
-    #[arg(long)]
+    /// Worker threads, 1 to 1024 (default: the number of CPUs).
+    #[arg(long, value_parser = parse_threads)]
     pub threads: Option<usize>,
     /// Open model: shortest time between two wakes of a thread's arrival timer (default
     /// 500us). Arrivals are never sent early; smaller means less schedule lag and more CPU,
@@ -168,4 +168,20 @@ pub struct TargetArgs {
 
 fn parse_fault(s: &str) -> Result<loadgen_demo::FaultRule, String> {
     s.parse()
+}
+
+/// `--threads`: each worker thread is a runtime with its own connections and file
+/// descriptors, so the count is bounded where a bigger number can only fail later.
+fn parse_threads(v: &str) -> Result<usize, String> {
+    let n: usize = v
+        .parse()
+        .map_err(|_| format!("`{v}` is not a whole number"))?;
+    match n {
+        0 => Err("at least 1 thread is needed".into()),
+        1..=loadgen_engine::MAX_THREADS => Ok(n),
+        _ => Err(format!(
+            "at most {} threads (one runtime each; more than the machine's cores only adds overhead)",
+            loadgen_engine::MAX_THREADS
+        )),
+    }
 }

@@ -59,6 +59,16 @@ fn adhoc(a: &RunArgs, url: &str) -> Result<Scenario, Fail> {
         .as_deref()
         .map(|r| loadgen_scenario::parse_rate(r).map_err(|e| bad(format!("--rate: {e}"))))
         .transpose()?;
+    match rate {
+        Some(r) if r <= 0.0 => return Err(bad("--rate: 0/s would send nothing".into())),
+        Some(r) if r > loadgen_scenario::MAX_ARRIVAL_RATE => {
+            return Err(bad(format!(
+                "--rate: {r:.0}/s is above the ceiling of {:.0}/s per workload",
+                loadgen_scenario::MAX_ARRIVAL_RATE
+            )))
+        }
+        _ => {}
+    }
     let headers = a
         .headers
         .iter()
@@ -146,7 +156,9 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         nofile,
     )
     .map_err(|e| Fail::bad_input(anyhow::anyhow!(e)))?;
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    std::fs::create_dir_all(&out)
+        .with_context(|| format!("--out: cannot create {}", out.display()))
+        .map_err(Fail::bad_input)?;
 
     let threads = a
         .threads

@@ -81,7 +81,7 @@ pub use outcome::Outcome;
 pub use plan::{ClosedModel, Model, OpenModel, Plan, ThinkTime, Workload};
 pub use rate::{ConstantRate, RateFn, RateStage, RateStages};
 pub use report::{Event, FinalReport, IntervalReport, StepInfo};
-pub use runner::{run, RunControl, RunOptions, DEFAULT_ARRIVAL_GRANULARITY};
+pub use runner::{run, RunControl, RunOptions, DEFAULT_ARRIVAL_GRANULARITY, MAX_THREADS};
 pub use segment::Segment;
 pub use session::{Iteration, Recorder, Session, SessionFactory, StepSample, VuInfo};
 pub use shard::run_shard;

@@ -18,6 +18,9 @@ use tokio_util::sync::CancellationToken;
 #[allow(clippy::disallowed_types)]
 type ProcessInstant = std::time::Instant;
 
+/// Most worker threads one run may have (each is a tokio runtime with its own descriptors).
+pub const MAX_THREADS: usize = 1024;
+
 /// How to run a plan.
 #[derive(Debug, Clone)]
 pub struct RunOptions {
@@ -125,10 +128,11 @@ pub fn run(
     control: &RunControl,
     mut on_event: impl FnMut(&Event<'_>),
 ) -> Result<FinalReport, EngineError> {
-    if opts.threads == 0 {
-        return Err(EngineError::InvalidPlan(
-            "threads must be at least 1".into(),
-        ));
+    if opts.threads == 0 || opts.threads > MAX_THREADS {
+        return Err(EngineError::InvalidPlan(format!(
+            "threads must be 1 to {MAX_THREADS}, not {}",
+            opts.threads
+        )));
     }
     if opts.interval.is_zero() {
         return Err(EngineError::InvalidPlan("interval must be positive".into()));

@@ -77,6 +77,7 @@ pub use threshold::{
     Threshold, ThresholdResult,
 };
 pub use units::{parse_duration, parse_rate, parse_share};
+pub use validate::MAX_ARRIVAL_RATE;
 pub use ws_workload::{max_connections, WsSpec};
 
 use error::Locator;

@@ -351,6 +351,36 @@ fn forbid<T>(c: &mut Checker<'_>, v: &Option<S<T>>, field: String, model: &str, 
     }
 }
 
+/// Most arrivals per second one workload may plan. One process serves about 10^5 requests/s
+/// per core, so a plan past this is a typo (`1e12/s`), and honouring it would only grow the
+/// backlog until memory runs out.
+pub const MAX_ARRIVAL_RATE: f64 = 10_000_000.0;
+
+/// An open workload must send something, and no more than [`MAX_ARRIVAL_RATE`].
+fn check_peak_rate(c: &mut Checker<'_>, w: &RawWorkload, i: usize, peak: f64) {
+    let field = if w.rate.is_some() { "rate" } else { "stages" };
+    let located = |c: &mut Checker<'_>, msg: String| match (&w.rate, &w.stages) {
+        (Some(r), _) => c.at(r, format!("workload[{i}].{field}"), msg),
+        (None, Some(s)) => c.at(s, format!("workload[{i}].{field}"), msg),
+        (None, None) => c.at(&w.model, format!("workload[{i}].{field}"), msg),
+    };
+    if peak <= 0.0 {
+        located(
+            c,
+            "the rate is 0/s for the whole run, so nothing would be sent".to_string(),
+        );
+    } else if peak > MAX_ARRIVAL_RATE {
+        located(
+            c,
+            format!(
+                "peaks at {peak:.0} arrivals/s, above the ceiling of {MAX_ARRIVAL_RATE:.0}/s per workload \
+                 (about {:.0} cores at 100,000 requests/s each); split it over machines with --segment or lower it",
+                (peak / 100_000.0).ceil()
+            ),
+        );
+    }
+}
+
 fn open(c: &mut Checker<'_>, w: &RawWorkload, i: usize, duration: Duration) -> Option<ModelSpec> {
     let f = |name: &str| format!("workload[{i}].{name}");
     forbid(c, &w.vus, f("vus"), "open", "use rate and max_vus");
@@ -471,6 +501,8 @@ fn open(c: &mut Checker<'_>, w: &RawWorkload, i: usize, duration: Duration) -> O
             Spacing::Uniform
         }
     };
+    let peak = rate.peak(duration.as_secs_f64());
+    check_peak_rate(c, w, i, peak);
     let Some(max_vus) = w.max_vus.as_ref() else {
         c.at(
             &w.model,
@@ -492,7 +524,7 @@ fn open(c: &mut Checker<'_>, w: &RawWorkload, i: usize, duration: Duration) -> O
         }
     }
     let backlog = w.backlog.as_ref().map_or_else(
-        || default_backlog(*max_vus.get_ref(), rate.peak(duration.as_secs_f64())),
+        || default_backlog(*max_vus.get_ref(), peak),
         |b| *b.get_ref(),
     );
     Some(ModelSpec::Open {

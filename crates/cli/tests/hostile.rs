@@ -1,0 +1,85 @@
+//! Careless and hostile input is refused as bad input (exit 2) with a message that says
+//! what to change, before any load is sent: never a panic, an abort or a run that cannot end.
+
+use crate::support::*;
+
+fn refused(o: &std::process::Output, needle: &str) {
+    assert_eq!(o.status.code(), Some(2), "{}", text(o));
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(stderr.contains(needle), "expected {needle:?} in:\n{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn thread_counts_outside_1_to_1024_are_bad_input() {
+    for (n, needle) in [
+        ("0", "at least 1 thread"),
+        ("100000", "at most 1024 threads"),
+        ("many", "not a whole number"),
+    ] {
+        // Port 9 on loopback is never contacted: the flag is refused while parsing.
+        let o = run(&[
+            "run",
+            "--url",
+            "http://127.0.0.1:9/",
+            "--duration",
+            "1s",
+            "--threads",
+            n,
+        ]);
+        refused(&o, needle);
+    }
+}
+
+#[test]
+fn an_out_folder_that_cannot_be_created_is_bad_input() {
+    let dir = scratch("bad-out");
+    let file = write(&dir, "a-file", "not a folder");
+    let out = file.join("results");
+    let o = run(&[
+        "run",
+        "--url",
+        "http://127.0.0.1:9/",
+        "--duration",
+        "1s",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    refused(&o, "--out");
+}
+
+#[test]
+fn zero_and_absurd_rates_are_refused_with_the_arithmetic() {
+    let dir = scratch("rates");
+    let step = "[[workload.step]]\nname = \"s\"\nhttp = { method = \"GET\", path = \"/health\" }\n";
+    let f = write(
+        &dir,
+        "rates.toml",
+        &format!(
+            "name = \"rates\"\n\
+             [[workload]]\nname = \"none\"\nmodel = \"open\"\nrate = \"0/s\"\nmax_vus = 5\nduration = \"2s\"\n{step}\
+             [[workload]]\nname = \"typo\"\nmodel = \"open\"\nrate = \"1e12/s\"\nmax_vus = 5\nduration = \"2s\"\n{step}"
+        ),
+    );
+    let o = run(&["validate", f.to_str().unwrap()]);
+    refused(&o, "rates.toml:5:8: workload[0].rate: the rate is 0/s");
+    refused(
+        &o,
+        "rates.toml:14:8: workload[1].rate: peaks at 1000000000000 arrivals/s",
+    );
+    for (rate, needle) in [
+        ("0/s", "would send nothing"),
+        ("1e12/s", "above the ceiling"),
+    ] {
+        let o = run(&[
+            "run",
+            "--url",
+            "http://127.0.0.1:9/",
+            "--rate",
+            rate,
+            "--duration",
+            "1s",
+        ]);
+        refused(&o, needle);
+    }
+}
