@@ -58,29 +58,29 @@ pub struct RunArgs {
     /// Ad-hoc run: request this URL (closed model with --vus, open model with --rate).
     #[arg(long)]
     pub url: Option<String>,
-    /// Ad-hoc: VUs (closed model), or the VU pool ceiling with --rate.
-    #[arg(long, default_value_t = 50, requires = "url")]
-    pub vus: u64,
+    /// Ad-hoc: VUs (closed model), or the VU pool ceiling with --rate (default 50).
+    #[arg(long)]
+    pub vus: Option<u64>,
     /// Ad-hoc: arrival rate for the open model, e.g. 20000/s.
-    #[arg(long, requires = "url")]
+    #[arg(long)]
     pub rate: Option<String>,
-    /// Ad-hoc: HTTP method.
-    #[arg(long, default_value = "GET", requires = "url")]
-    pub method: String,
+    /// Ad-hoc: HTTP method (default GET).
+    #[arg(long)]
+    pub method: Option<String>,
     /// Ad-hoc: extra header `name: value` (repeatable).
-    #[arg(long = "header", short = 'H', requires = "url")]
+    #[arg(long = "header", short = 'H')]
     pub headers: Vec<String>,
     /// Ad-hoc: request body.
-    #[arg(long, requires = "url")]
+    #[arg(long)]
     pub body: Option<String>,
     /// Ad-hoc: HTTP/2 (h2c prior knowledge, or ALPN over TLS).
-    #[arg(long, requires = "url")]
+    #[arg(long)]
     pub http2: bool,
     /// Ad-hoc: accept self-signed certificates.
-    #[arg(long, requires = "url")]
+    #[arg(long)]
     pub insecure: bool,
     /// Ad-hoc: threshold, `p(99)<10ms` (latency) or `errors: rate<1%` (repeatable).
-    #[arg(long = "threshold", requires = "url")]
+    #[arg(long = "threshold")]
     pub thresholds: Vec<String>,
     /// Base URL of the system under test; overrides the scenario's `target`.
     #[arg(long)]
@@ -118,6 +118,51 @@ pub struct RunArgs {
     /// Print each interval as one JSON object per line instead of the human line.
     #[arg(long)]
     pub json_progress: bool,
+}
+
+impl RunArgs {
+    /// VUs of an ad-hoc run.
+    pub fn vus(&self) -> u64 {
+        self.vus.unwrap_or(50)
+    }
+
+    /// Method of an ad-hoc run.
+    pub fn method(&self) -> &str {
+        self.method.as_deref().unwrap_or("GET")
+    }
+
+    /// The ad-hoc flags given on this command line. With a scenario file they would be
+    /// ignored, and an ignored flag is a lie, so `run` refuses them.
+    pub fn adhoc_flags_given(&self) -> Vec<&'static str> {
+        [
+            ("--vus", self.vus.is_some()),
+            ("--rate", self.rate.is_some()),
+            ("--method", self.method.is_some()),
+            ("--header", !self.headers.is_empty()),
+            ("--body", self.body.is_some()),
+            ("--http2", self.http2),
+            ("--insecure", self.insecure),
+            ("--threshold", !self.thresholds.is_empty()),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect()
+    }
+
+    /// Refuses ad-hoc flags beside a scenario file, naming the file's field instead.
+    pub fn check_flags_fit_the_file(&self) -> Result<(), String> {
+        let given = self.adhoc_flags_given();
+        if self.file.is_none() || given.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "{} {} only to ad-hoc runs (--url); with a scenario file set it in the file \
+             (a workload's vus/rate, a step's http = {{ method, headers, body }}, [http] version \
+             and insecure, [thresholds])",
+            given.join(", "),
+            if given.len() == 1 { "applies" } else { "apply" }
+        ))
+    }
 }
 
 #[derive(Debug, Args)]

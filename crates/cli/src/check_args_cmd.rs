@@ -14,6 +14,7 @@ pub fn run(args: &[String]) -> Result<u8, Fail> {
     let argv = std::iter::once("loadgen".to_string()).chain(args.iter().cloned());
     let cli = Cli::try_parse_from(argv).map_err(|e| bad(e.to_string()))?;
     if let Command::Run(r) = &cli.command {
+        r.check_flags_fit_the_file().map_err(bad)?;
         if let Some(s) = &r.segment {
             s.parse::<loadgen_engine::Segment>()
                 .map_err(|e| bad(format!("--segment: {e}")))?;

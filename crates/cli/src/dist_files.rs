@@ -29,7 +29,7 @@ impl PlanIdentity {
             None => {
                 let adhoc = format!(
                     "adhoc url={:?} method={} vus={} rate={:?} headers={:?} body={:?} http2={} thresholds={:?}",
-                    a.url, a.method, a.vus, a.rate, a.headers, a.body, a.http2, a.thresholds
+                    a.url, a.method(), a.vus(), a.rate, a.headers, a.body, a.http2, a.thresholds
                 );
                 PlanIdentity {
                     hash: loadgen_fleet::plan_hash(&adhoc, &overrides),

@@ -80,8 +80,8 @@ fn adhoc(a: &RunArgs, url: &str) -> Result<Scenario, Fail> {
         .collect::<Result<_, _>>()?;
     let spec = loadgen_scenario::adhoc::AdHoc {
         url: url.to_string(),
-        method: a.method.clone(),
-        vus: a.vus,
+        method: a.method().to_string(),
+        vus: a.vus(),
         rate,
         duration: flag_duration("--duration", a.duration.as_deref())?
             .unwrap_or(Duration::from_secs(10)),
@@ -98,6 +98,8 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     if a.json_progress {
         crate::console::json_stdout();
     }
+    a.check_flags_fit_the_file()
+        .map_err(|e| Fail::bad_input(anyhow::anyhow!(e)))?;
     let mut sc = match (&a.file, &a.url) {
         (Some(file), _) => load(file)?,
         (None, Some(url)) => adhoc(a, url)?,

@@ -83,3 +83,18 @@ fn zero_and_absurd_rates_are_refused_with_the_arithmetic() {
         refused(&o, needle);
     }
 }
+
+#[test]
+fn ad_hoc_flags_beside_a_scenario_file_are_refused_not_ignored() {
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../scenarios/ecommerce-burst.toml"
+    );
+    let o = run(&["run", file, "--vus", "10", "--duration", "1s"]);
+    refused(&o, "--vus applies only to ad-hoc runs");
+    let o = run(&["run", file, "--rate", "5/s", "--threshold", "p(99)<1ms"]);
+    refused(&o, "--rate, --threshold apply only to ad-hoc runs");
+    // The deploy manifests' checker refuses the same line.
+    let o = run(&["check-args", "run", file, "-H", "x: y"]);
+    refused(&o, "--header applies only");
+}
