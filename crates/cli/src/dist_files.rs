@@ -130,11 +130,25 @@ impl DistFiles {
     }
 }
 
+/// How far ahead `--start-at` may be: segments are started by one orchestrator for one
+/// test, so a start days away is a typo (a year, a month), not a plan.
+pub const START_AT_HORIZON: Duration = Duration::from_secs(24 * 3600);
+
 /// `--start-at`: an RFC 3339 instant, refused if it has already passed by more than a
-/// second (a late segment would run shifted against the others).
+/// second (a late segment would run shifted against the others) or is more than
+/// [`START_AT_HORIZON`] away.
 pub fn start_at(v: Option<&str>) -> anyhow::Result<Option<SystemTime>> {
     let Some(v) = v else { return Ok(None) };
     let at = loadgen_fleet::parse_rfc3339(v).map_err(|e| anyhow::anyhow!("--start-at: {e}"))?;
+    if let Ok(ahead) = at.duration_since(SystemTime::now()) {
+        if ahead > START_AT_HORIZON {
+            anyhow::bail!(
+                "--start-at {v} is {:.1} h away, beyond the {} h horizon (a typo in the date?)",
+                ahead.as_secs_f64() / 3600.0,
+                START_AT_HORIZON.as_secs() / 3600
+            );
+        }
+    }
     if let Ok(late) = SystemTime::now().duration_since(at) {
         if late > Duration::from_secs(1) {
             anyhow::bail!(

@@ -198,6 +198,16 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         nofile,
         out.display()
     );
+    if let Some(wait) = opts
+        .start_at
+        .and_then(|at| at.duration_since(std::time::SystemTime::now()).ok())
+    {
+        crate::say!(
+            "loadgen: waiting {} for --start-at {} (the other segments start then too)",
+            humantime(wait),
+            a.start_at.as_deref().unwrap_or_default()
+        );
+    }
     let steps = plan.steps();
     let custom = plan.custom_metrics();
     let mut live = loadgen_scenario::LiveThresholds::new(&sc.thresholds, &steps, &custom);

@@ -98,3 +98,45 @@ fn ad_hoc_flags_beside_a_scenario_file_are_refused_not_ignored() {
     let o = run(&["check-args", "run", file, "-H", "x: y"]);
     refused(&o, "--header applies only");
 }
+
+#[test]
+fn a_start_beyond_the_horizon_is_refused_and_a_near_one_says_what_it_waits_for() {
+    let o = run(&[
+        "run",
+        "--url",
+        "http://127.0.0.1:9/",
+        "--duration",
+        "1s",
+        "--start-at",
+        "2099-01-01T00:00:00Z",
+    ]);
+    refused(&o, "beyond the 24 h horizon");
+
+    let target = Target::start(&[]);
+    let dir = scratch("start-soon");
+    let soon = (time::OffsetDateTime::now_utc() + time::Duration::seconds(3))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let url = format!("{}/health", target.url);
+    let o = run(&[
+        "run",
+        "--url",
+        &url,
+        "--vus",
+        "1",
+        "--duration",
+        "1s",
+        "--threshold",
+        "errors: rate<1%",
+        "--start-at",
+        &soon,
+        "--out",
+        dir.join("out").to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        stdout.contains(&format!("for --start-at {soon}")),
+        "{stdout}"
+    );
+}
