@@ -14,7 +14,7 @@ if ! command -v "$loadgen" >/dev/null 2>&1; then
     cargo build --release -p loadgen >&2 || exit 1
     loadgen=target/release/loadgen
 fi
-"$loadgen" run "$scenario" --out "$out"
+"$loadgen" run "$scenario" --out "$out" --force
 code=$?
 if [ "$code" -eq 0 ] && [ -n "$baseline" ] && [ -f "$baseline/summary.json" ]; then
     "$loadgen" compare "$baseline" "$out" --fail-if 'p(99) > +10%' --fail-if 'error_rate > +0.1%'

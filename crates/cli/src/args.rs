@@ -91,6 +91,10 @@ pub struct RunArgs {
     /// Results folder (default: results/<scenario>-<timestamp>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write into an --out folder that already holds files (loadgen's own files there are
+    /// replaced; anything else is left alone).
+    #[arg(long)]
+    pub force: bool,
     /// Seed for every random choice (arrival gaps, think times, payloads).
     #[arg(long)]
     pub seed: Option<u64>,

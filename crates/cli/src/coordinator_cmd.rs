@@ -62,6 +62,10 @@ pub struct CoordinatorArgs {
     /// Results folder (default: results/<scenario>-<timestamp>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write into an --out folder that already holds files (loadgen's own files there are
+    /// replaced; anything else is left alone).
+    #[arg(long)]
+    pub force: bool,
     /// Print only the final summary (no per-second lines).
     #[arg(long, short)]
     pub quiet: bool,
@@ -136,6 +140,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         .out
         .clone()
         .unwrap_or_else(|| crate::run_cmd::default_out(&sc.name));
+    crate::out_dir::prepare(&out, a.force)?;
     let expect = match a.expect {
         Some(count) => {
             let identity = match (&a.cert, &a.key) {
@@ -286,8 +291,8 @@ fn write_fleet(
         "control_bytes_in": done.bytes_in,
         "coordinator_cpu_seconds": cpu,
     });
-    std::fs::write(
-        out.join("fleet.json"),
+    loadgen_scenario::out_file::write_atomic(
+        &out.join("fleet.json"),
         serde_json::to_string_pretty(&fleet).expect("json"),
     )?;
     Ok(())

@@ -98,7 +98,7 @@ impl DistFiles {
                 .as_ref()
                 .and_then(|t| {
                     let copy = loadgen_scenario::redact_secrets(t);
-                    std::fs::write(out.join("scenario.toml"), copy).err()
+                    loadgen_scenario::out_file::write_atomic(&out.join("scenario.toml"), copy).err()
                 })
                 .map(|e| format!("scenario.toml: {e}")),
         }

@@ -13,6 +13,7 @@ mod dist_files;
 mod limits;
 mod merge_cmd;
 mod metrics_http;
+mod out_dir;
 mod outputs;
 mod progress;
 mod run_cmd;

@@ -15,6 +15,10 @@ pub struct MergeArgs {
     /// Folder for the merged results (default: results/<scenario>-merged-<timestamp>).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Write into an --out folder that already holds files (loadgen's own files there are
+    /// replaced; anything else is left alone).
+    #[arg(long)]
+    pub force: bool,
     /// Scenario file for names and thresholds (default: the scenario.toml copy in the first
     /// folder).
     #[arg(long)]
@@ -115,6 +119,7 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
         .out
         .clone()
         .unwrap_or_else(|| crate::run_cmd::default_out(&format!("{}-merged", sc.name)));
+    crate::out_dir::prepare(&out, a.force)?;
     let report = FinalReport {
         started_at: merged.started_at,
         elapsed: merged.elapsed,

@@ -119,8 +119,8 @@ pub fn write_all(out: &Path, a: &Assembled<'_>) -> Result<(u8, RunSummary), Fail
         )
         .with_context(ctx)?;
     if let Some(text) = a.raw_scenario {
-        std::fs::write(
-            out.join("scenario.toml"),
+        loadgen_scenario::out_file::write_atomic(
+            &out.join("scenario.toml"),
             loadgen_scenario::redact_secrets(text),
         )
         .with_context(ctx)?;
@@ -143,9 +143,9 @@ pub fn write_all(out: &Path, a: &Assembled<'_>) -> Result<(u8, RunSummary), Fail
     let summary = RunSummary::build(a.sc, a.report, &steps, &custom, &results, generator, code);
     summary.write_to(out).with_context(ctx)?;
     let html = loadgen_scenario::html_report::render(&summary, &report_data);
-    std::fs::write(out.join("report.html"), html).with_context(ctx)?;
+    loadgen_scenario::out_file::write_atomic(&out.join("report.html"), html).with_context(ctx)?;
     let junit =
         loadgen_scenario::results::junit(&a.sc.name, &results, a.report.elapsed.as_secs_f64());
-    std::fs::write(out.join("junit.xml"), junit).with_context(ctx)?;
+    loadgen_scenario::out_file::write_atomic(&out.join("junit.xml"), junit).with_context(ctx)?;
     Ok((code, summary))
 }

@@ -158,9 +158,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         nofile,
     )
     .map_err(|e| Fail::bad_input(anyhow::anyhow!(e)))?;
-    std::fs::create_dir_all(&out)
-        .with_context(|| format!("--out: cannot create {}", out.display()))
-        .map_err(Fail::bad_input)?;
+    crate::out_dir::prepare(&out, a.force)?;
 
     let threads = a
         .threads
@@ -306,10 +304,10 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         .write_to(&out)
         .with_context(|| format!("writing results to {}", out.display()))?;
     let html = loadgen_scenario::html_report::render(&summary, &report_data);
-    std::fs::write(out.join("report.html"), html)
+    loadgen_scenario::out_file::write_atomic(&out.join("report.html"), html)
         .with_context(|| format!("writing {}", out.display()))?;
     let junit = loadgen_scenario::results::junit(&sc.name, &results, report.elapsed.as_secs_f64());
-    std::fs::write(out.join("junit.xml"), junit)
+    loadgen_scenario::out_file::write_atomic(&out.join("junit.xml"), junit)
         .with_context(|| format!("writing {}", out.display()))?;
     if let Some(w) = files {
         w.finish()

@@ -99,3 +99,69 @@ fn json_progress_stdout_is_json_lines_only_ending_with_the_verdict() {
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("verdict: PASSED"), "{stderr}");
 }
+
+fn health_run(target: &Target, out: &std::path::Path, extra: &[&str]) -> Output {
+    let url = format!("{}/health", target.url);
+    let mut args = vec![
+        "run",
+        "--url",
+        &url,
+        "--vus",
+        "1",
+        "--duration",
+        "1s",
+        "--threshold",
+        "errors: rate<1%",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
+
+#[test]
+fn an_out_folder_with_files_is_refused_unless_forced_and_planted_symlinks_are_not_followed() {
+    let target = Target::start(&[]);
+    let dir = scratch("out-folder");
+    let out = dir.join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    write(&out, "notes.txt", "earlier evidence");
+    let o = health_run(&target, &out, &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("add --force"), "{}", text(&o));
+    assert_eq!(
+        target.counters()["by_route"]["health"],
+        0,
+        "no load before the check"
+    );
+
+    let victim = write(&dir, "victim", "precious");
+    std::os::unix::fs::symlink(&victim, out.join("summary.txt")).unwrap();
+    std::os::unix::fs::symlink(&victim, out.join("timeseries.csv")).unwrap();
+    let o = health_run(&target, &out, &["--force"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+    assert!(!out.join("summary.txt").is_symlink());
+    assert!(std::fs::read_to_string(out.join("summary.txt"))
+        .unwrap()
+        .contains("verdict"));
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "earlier evidence",
+        "--force replaces loadgen's files only"
+    );
+}
+
+#[test]
+fn an_out_folder_that_cannot_be_written_is_found_before_the_load() {
+    let target = Target::start(&[]);
+    // Tests run as root, so permissions would not stop a write; procfs does.
+    let o = health_run(&target, std::path::Path::new("/proc/self"), &["--force"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(text(&o).contains("cannot write into"), "{}", text(&o));
+    assert_eq!(
+        target.counters()["by_route"]["health"],
+        0,
+        "no load was sent"
+    );
+}

@@ -303,7 +303,7 @@ fn ad_hoc_runs_need_no_scenario_file() {
         "--threshold",
         "p(99)<1µs",
         "--out",
-        out.to_str().unwrap(),
+        dir.join("out2").to_str().unwrap(),
     ]);
     assert_eq!(o.status.code(), Some(3), "{}", text(&o));
     let o = run(&["run", "--url", "ftp://x", "--duration", "1s"]);

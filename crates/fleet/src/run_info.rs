@@ -163,7 +163,7 @@ impl RunInfo {
     pub fn write(&self, dir: &Path) -> Result<(), DistError> {
         let path = dir.join("run.json");
         let text = serde_json::to_string_pretty(self).expect("run info serialises");
-        std::fs::write(&path, text).map_err(|e| DistError::io(path, e))
+        loadgen_scenario::out_file::write_atomic(&path, text).map_err(|e| DistError::io(path, e))
     }
 }
 

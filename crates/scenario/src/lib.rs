@@ -48,6 +48,7 @@ mod interpolate;
 mod live;
 pub mod load_plan;
 mod model;
+pub mod out_file;
 pub mod pattern;
 pub mod payload;
 pub mod prometheus;

@@ -45,12 +45,13 @@ impl ResultsWriter {
         let start_secs = started_at
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0.0, |d| d.as_secs_f64());
-        let mut timeseries = BufWriter::new(File::create(dir.join("timeseries.csv"))?);
+        let mut timeseries =
+            BufWriter::new(crate::out_file::create_new(&dir.join("timeseries.csv"))?);
         writeln!(
             timeseries,
             "interval_start_s,interval_length_s,workload,step,count,rate,errors,expected_failures,p50_ms,p90_ms,p95_ms,p99_ms,max_ms,active_vus,dropped"
         )?;
-        let mut hlog = BufWriter::new(File::create(dir.join("latency.hlog"))?);
+        let mut hlog = BufWriter::new(crate::out_file::create_new(&dir.join("latency.hlog"))?);
         writeln!(
             hlog,
             "#[loadgen {} interval log; values in microseconds]",

@@ -565,8 +565,8 @@ impl RunSummary {
     /// Writes `summary.json` and `summary.txt` into `dir`.
     pub fn write_to(&self, dir: &Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
-        std::fs::write(dir.join("summary.json"), self.to_json())?;
-        std::fs::write(dir.join("summary.txt"), self.to_text())
+        crate::out_file::write_atomic(&dir.join("summary.json"), self.to_json())?;
+        crate::out_file::write_atomic(&dir.join("summary.txt"), self.to_text())
     }
 }
 
