@@ -6,9 +6,15 @@
 //! `dropped` (k6 `dropped_iterations`); `iterations`. Filters: `{step=NAME}`,
 //! `{workload=NAME}`, comma-separated.
 //!
-//! A release gate must not pass on no evidence: a time threshold over zero samples **fails**
-//! ("no data"), unlike k6. Rates over zero requests are 0 (so `errors rate < 1%` passes and
-//! `checks rate > 99%` fails on an empty run).
+//! A release gate must not pass on no evidence: a threshold over zero samples **fails** ("no
+//! data"), unlike k6 — a time statistic over no sample, an `errors` or `checks` share over no
+//! request, a `dropped` figure over no arrival. Throughput (`requests`, `iterations`) over a
+//! run that sent nothing is a measured 0/s.
+//!
+//! Iterations cut off at the end of the graceful stop (*interrupted*: the target never
+//! answered) count as failed requests in every `errors` threshold that selects their workload,
+//! in the numerator and the denominator: a stalled target fails `errors rate < 1%` instead of
+//! passing it on the few requests that did complete.
 
 use crate::units::{parse_duration, parse_rate, parse_share};
 use loadgen_engine::{
@@ -333,13 +339,23 @@ pub struct ThresholdResult {
     pub limit: f64,
     /// Unit of `measured` and `limit`: `ms`, `ratio`, `/s` or `count`.
     pub unit: &'static str,
+    /// Interrupted iterations counted in `measured` as failed requests (`errors` only).
+    pub interrupted: u64,
 }
 
 impl ThresholdResult {
-    /// The measured value for people (`31.2ms`, `0.35%`, `120.4/s`, `3`).
+    /// The measured value for people (`31.2ms`, `0.35%`, `120.4/s`, `3`), with the
+    /// interrupted requests it counts (`100.000% (5 interrupted)`).
     pub fn measured_display(&self) -> String {
         match self.measured {
             None => "no data".into(),
+            Some(v) if self.interrupted > 0 => {
+                format!(
+                    "{} ({} interrupted)",
+                    display(v, self.unit),
+                    self.interrupted
+                )
+            }
             Some(v) => display(v, self.unit),
         }
     }
@@ -447,14 +463,15 @@ impl Threshold {
             .map(|(_, w)| w)
             .collect();
         let secs = elapsed.as_secs_f64().max(1e-9);
-        let share = |num: u64, den: u64| {
-            if den == 0 {
-                0.0
-            } else {
-                num as f64 / den as f64
-            }
-        };
+        // No sample, no evidence: `None` reads "no data" and fails.
+        let share = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
+        let count_over = |num: u64, den: u64| (den > 0).then_some(num as f64);
         let total: u64 = selected.iter().map(|s| s.total()).sum();
+        // Cut off after the graceful stop: sent, never answered. loadgen cannot tell in which
+        // step an iteration hung, so every `errors` threshold that selects its workload
+        // counts it.
+        let interrupted: u64 = workloads.iter().map(|w| w.interrupted).sum();
+        let mut counted_interrupted = 0;
         let (measured, unit) = if self.metric.is_time() {
             let mut h = new_histogram();
             for s in &selected {
@@ -486,28 +503,32 @@ impl Threshold {
                 .into_iter()
                 .map(count_of)
                 .sum::<u64>();
-            let errors: u64 = selected.iter().map(|s| s.errors()).sum();
+            let errors: u64 = selected.iter().map(|s| s.errors()).sum::<u64>() + interrupted;
+            let sent = total + interrupted;
             let iterations: u64 = workloads.iter().map(|w| w.iterations).sum();
             let dropped: u64 = workloads.iter().map(|w| w.dropped).sum();
             // Interrupted iterations arrived too: they count in the dropped share's base.
-            let interrupted: u64 = workloads.iter().map(|w| w.interrupted).sum();
+            let arrivals = dropped + iterations + interrupted;
+            if self.metric == MetricKind::Errors {
+                counted_interrupted = interrupted;
+            }
             match (self.metric, self.stat) {
-                (MetricKind::Errors, Stat::Rate) => (Some(share(errors, total)), "ratio"),
-                (MetricKind::Errors, _) => (Some(errors as f64), "count"),
+                (MetricKind::Errors, Stat::Rate) => (share(errors, sent), "ratio"),
+                (MetricKind::Errors, _) => (count_over(errors, sent), "count"),
                 (MetricKind::Requests, Stat::Rate) => (Some(total as f64 / secs), "/s"),
                 (MetricKind::Requests, _) => (Some(total as f64), "count"),
-                (MetricKind::Checks, Stat::Rate) => (Some(share(answered_ok, answered)), "ratio"),
+                (MetricKind::Checks, Stat::Rate) => (share(answered_ok, answered), "ratio"),
                 (MetricKind::Checks, _) => (Some(answered_ok as f64), "count"),
-                (MetricKind::Dropped, Stat::Rate) => (
-                    Some(share(dropped, dropped + iterations + interrupted)),
-                    "ratio",
-                ),
-                (MetricKind::Dropped, _) => (Some(dropped as f64), "count"),
+                (MetricKind::Dropped, Stat::Rate) => (share(dropped, arrivals), "ratio"),
+                (MetricKind::Dropped, _) => (count_over(dropped, arrivals), "count"),
                 (MetricKind::Iterations, Stat::Rate) => (Some(iterations as f64 / secs), "/s"),
                 _ => (Some(iterations as f64), "count"),
             }
         };
-        self.result((measured, unit))
+        ThresholdResult {
+            interrupted: counted_interrupted,
+            ..self.result((measured, unit))
+        }
     }
 
     fn result(&self, (measured, unit): (Option<f64>, &'static str)) -> ThresholdResult {
@@ -519,6 +540,7 @@ impl Threshold {
             measured,
             limit: self.limit,
             unit,
+            interrupted: 0,
         }
     }
 }
@@ -715,6 +737,68 @@ mod tests {
         assert!(!r.passed);
         assert_eq!(r.measured_display(), "no data");
         let _ = StepMetrics::default();
+    }
+
+    #[test]
+    fn a_share_over_zero_samples_fails_with_no_data() {
+        let m = Metrics::new(1, 1);
+        let secs = Duration::from_secs(1);
+        for (key, expr) in [
+            ("errors", "rate < 1%"),
+            ("errors", "count < 1"),
+            ("latency", "error_rate < 1%"),
+            ("checks", "rate > 99%"),
+            ("dropped", "rate < 1%"),
+            ("dropped", "count < 1"),
+        ] {
+            let r = t(key, expr).evaluate(&m, &[info("a")], &[], secs);
+            assert!(!r.passed, "{key}: {expr} passed on nothing: {r:?}");
+            assert_eq!(r.measured_display(), "no data", "{key}: {expr}");
+        }
+        // A throughput over a run that sent nothing is a measured 0/s, not missing data.
+        let r = t("requests", "rate < 10/s").evaluate(&m, &[info("a")], &[], secs);
+        assert_eq!(r.measured, Some(0.0));
+    }
+
+    #[test]
+    fn interrupted_iterations_count_as_errors_of_their_workload() {
+        let steps = [info("a")];
+        let secs = Duration::from_secs(3);
+        // Nothing completed, three requests cut off: 3 errors of 3.
+        let mut m = Metrics::new(1, 1);
+        m.workloads[0].interrupted = 3;
+        let r = t("errors", "rate < 1%").evaluate(&m, &steps, &[], secs);
+        assert!(!r.passed, "{r:?}");
+        assert_eq!(r.measured, Some(1.0));
+        assert_eq!(r.interrupted, 3);
+        assert!(r.measured_display().contains("3 interrupted"), "{r}");
+        let r = t("errors{step=a}", "count < 1").evaluate(&m, &steps, &[], secs);
+        assert_eq!((r.passed, r.measured), (false, Some(3.0)));
+        // 97 answers and 3 cut off: 3% errors, in both numerator and denominator.
+        let mut m = metrics();
+        m.workloads[0].interrupted = 2;
+        let r = t("errors", "rate < 5%").evaluate(&m, &[info("a"), info("b")], &[], secs);
+        assert!((r.measured.unwrap() - 3.0 / 112.0).abs() < 1e-12, "{r:?}");
+        // A workload the filter does not select keeps its interruptions to itself.
+        let other = StepInfo {
+            workload: 1,
+            workload_name: "v".into(),
+            name: "c".into(),
+        };
+        let mut m = Metrics::new(2, 2);
+        m.steps[0].record(
+            Outcome::Success,
+            Duration::from_millis(1),
+            Duration::from_millis(1),
+            None,
+            None,
+        );
+        m.workloads[1].interrupted = 5;
+        let r = t("errors{workload=w}", "rate < 1%").evaluate(&m, &[info("a"), other], &[], secs);
+        assert_eq!((r.passed, r.measured, r.interrupted), (true, Some(0.0), 0));
+        // Interruptions are no answer: the checks share ignores them.
+        let r = t("checks", "rate > 99%").evaluate(&m, &[info("a"), info("b")], &[], secs);
+        assert_eq!(r.measured, Some(1.0));
     }
 
     #[test]
