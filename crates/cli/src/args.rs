@@ -23,7 +23,8 @@ pub enum Command {
     },
     /// Show the load a scenario will send (rate curve, totals, VUs), sending nothing.
     Plan(PlanArgs),
-    /// Compare two runs' results folders; with --fail-if, exit 3 on a regression.
+    /// Compare two runs' results folders: exit 3 on a regression past --fail-if or a step
+    /// of the baseline missing in the new run, 2 when a file is not a loadgen summary.
     Compare {
         /// Baseline results folder (or its summary.json).
         baseline: PathBuf,
@@ -32,6 +33,9 @@ pub enum Command {
         /// Regression gate, e.g. `p(99) > +10%`, `rate < -5%`, `error_rate > +0.5%` (repeatable).
         #[arg(long = "fail-if")]
         fail_if: Vec<String>,
+        /// Do not fail when a step of the baseline is missing in the new run (or sent nothing).
+        #[arg(long)]
+        allow_missing: bool,
     },
     /// Run the embedded demo payments API on its own.
     Target(TargetArgs),
@@ -79,9 +83,14 @@ pub struct RunArgs {
     /// Ad-hoc: accept self-signed certificates.
     #[arg(long)]
     pub insecure: bool,
-    /// Ad-hoc: threshold, `p(99)<10ms` (latency) or `errors: rate<1%` (repeatable).
+    /// Ad-hoc: threshold, `p(99)<10ms` (latency) or `errors: rate<1%` (repeatable). Without
+    /// an `errors` threshold the run is also judged on `errors: rate < 1%`.
     #[arg(long = "threshold")]
     pub thresholds: Vec<String>,
+    /// Ad-hoc: judge only the --threshold given, not the default `errors: rate < 1%` (with
+    /// none given, the run is not judged).
+    #[arg(long)]
+    pub no_default_thresholds: bool,
     /// Base URL of the system under test; overrides the scenario's `target`.
     #[arg(long)]
     pub target: Option<String>,
@@ -147,6 +156,7 @@ impl RunArgs {
             ("--http2", self.http2),
             ("--insecure", self.insecure),
             ("--threshold", !self.thresholds.is_empty()),
+            ("--no-default-thresholds", self.no_default_thresholds),
         ]
         .into_iter()
         .filter_map(|(flag, given)| given.then_some(flag))

@@ -2,7 +2,7 @@
 //! folder, one verdict (exit codes as `loadgen run`; a lost worker fails the run with 3).
 
 use crate::outputs::{write_all, Assembled};
-use crate::{exit, Fail};
+use crate::Fail;
 use loadgen_engine::IntervalReport;
 use loadgen_fleet::{CoordinatorHooks, Overrides};
 use std::io::Write;
@@ -210,23 +210,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         .map_err(Fail::bad_input)?;
     let cpu = crate::dist_files::cpu_seconds() - cpu0;
     write_fleet(&out, &done, cpu)?;
-    let mut info = done.info.clone();
-    info.overrides = overrides;
-    let (code, summary) = write_all(
-        &out,
-        &Assembled {
-            sc: &sc,
-            info: &info,
-            intervals: &done.intervals,
-            report: &done.report,
-            raw_scenario: Some(&raw),
-            interrupted: interrupted.load(std::sync::atomic::Ordering::SeqCst),
-            stats: &Default::default(),
-        },
-    )?;
-    if !a.quiet {
-        crate::say_raw!("{}", summary.to_text());
-    }
+    // What the fleet did comes first, so that the verdict is the last word (and the only one).
     let secs = done.report.elapsed.as_secs_f64().max(1e-3);
     crate::say!(
         "fleet: {} worker(s), {:.1}% of the planned load sent; control channel {} bytes in ({:.0} B/s, {:.0} B/s per worker); coordinator CPU {:.3}s",
@@ -249,13 +233,57 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
             w.results
         );
     }
-    crate::say!("results: {}", out.display());
-    let lost = done.workers.iter().any(|w| w.lost.is_some());
-    if lost && code == exit::PASSED {
-        crate::say!("verdict: FAILED — a worker was lost, the run is incomplete (see above)");
-        return Ok(exit::THRESHOLDS_FAILED);
+    let mut info = done.info.clone();
+    info.overrides = overrides;
+    let (code, summary) = write_all(
+        &out,
+        &Assembled {
+            sc: &sc,
+            info: &info,
+            intervals: &done.intervals,
+            report: &done.report,
+            raw_scenario: Some(&raw),
+            interrupted: interrupted.load(std::sync::atomic::Ordering::SeqCst),
+            incomplete: lost_workers(&done),
+            stats: &Default::default(),
+        },
+    )?;
+    if a.quiet {
+        crate::say!("{}", summary.verdict_line());
+    } else {
+        crate::say_raw!("{}", summary.to_text());
     }
+    crate::say!("results: {}", out.display());
     Ok(code)
+}
+
+/// The reason a run with lost workers is incomplete (its verdict fails: it covers less load
+/// than planned, however its thresholds came out); `None` when every worker finished.
+fn lost_workers(done: &loadgen_fleet::Coordinated) -> Option<String> {
+    let lost: Vec<String> = done
+        .workers
+        .iter()
+        .filter_map(|w| {
+            w.lost.as_ref().map(|why| {
+                format!(
+                    "segment {} on {} after {:.1}s ({why})",
+                    w.segment, w.addr, w.reported_until_s
+                )
+            })
+        })
+        .collect();
+    (!lost.is_empty()).then(|| {
+        format!(
+            "{} lost, the run is incomplete ({:.1}% of the planned load sent): {}",
+            if lost.len() == 1 {
+                "a worker was".to_string()
+            } else {
+                format!("{} workers were", lost.len())
+            },
+            done.share_sent * 100.0,
+            lost.join("; ")
+        )
+    })
 }
 
 /// `fleet.json`: per worker what happened (segment, lost or complete, clock offset, bytes),

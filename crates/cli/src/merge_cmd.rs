@@ -137,6 +137,7 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
             report: &report,
             raw_scenario: raw.as_deref(),
             interrupted: false,
+            incomplete: None,
             stats: &Default::default(),
         },
     )?;
@@ -151,7 +152,9 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
             format!("; missing {}", merged.info.missing_segments.join(", "))
         }
     );
-    if !a.quiet {
+    if a.quiet {
+        crate::say!("{}", summary.verdict_line());
+    } else {
         crate::say_raw!("{}", summary.to_text());
     }
     crate::say!("results: {}", out.display());

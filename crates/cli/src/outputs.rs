@@ -2,13 +2,13 @@
 //! writes (summary.json/txt, timeseries.csv, latency.hlog, junit.xml, report.html) plus the
 //! merge files — for runs assembled from parts (`loadgen merge`, the live coordinator).
 
-use crate::{exit, Fail};
+use crate::Fail;
 use anyhow::Context;
 use loadgen_engine::{CustomInfo, CustomMetric, FinalReport, StepInfo};
 use loadgen_fleet::{FolderWriter, IntervalLine, RunInfo};
 use loadgen_scenario::results::ResultsWriter;
 use loadgen_scenario::saturation::{GeneratorStats, GeneratorSummary};
-use loadgen_scenario::{RunSummary, Scenario};
+use loadgen_scenario::{Judgement, RunSummary, Scenario};
 use std::path::Path;
 
 /// Step names of a layout, as the engine reports them.
@@ -67,6 +67,8 @@ pub struct Assembled<'a> {
     /// The scenario file's text, copied as `scenario.toml` so the folder can be merged again.
     pub raw_scenario: Option<&'a str>,
     pub interrupted: bool,
+    /// Why the run covers less than its plan (a lost worker); fails the verdict.
+    pub incomplete: Option<String>,
     /// What this process measured about itself (default: nothing, for runs assembled from
     /// other processes' parts; their own folders hold their CPU figures).
     pub stats: &'a GeneratorStats,
@@ -132,20 +134,21 @@ pub fn write_all(out: &Path, a: &Assembled<'_>) -> Result<(u8, RunSummary), Fail
         &custom,
         a.report.elapsed,
     );
-    let code = if a.interrupted {
-        exit::INTERRUPTED
-    } else if results.iter().all(|r| r.passed) {
-        exit::PASSED
-    } else {
-        exit::THRESHOLDS_FAILED
-    };
+    let judgement = Judgement::of(&results, a.interrupted, a.incomplete.clone());
+    let code = judgement.verdict.exit_code();
     let generator = GeneratorSummary::judge(&a.report.totals, a.stats, a.report.elapsed);
-    let summary = RunSummary::build(a.sc, a.report, &steps, &custom, &results, generator, code);
+    let summary = RunSummary::build(
+        a.sc, a.report, &steps, &custom, &results, generator, judgement,
+    );
     summary.write_to(out).with_context(ctx)?;
     let html = loadgen_scenario::html_report::render(&summary, &report_data);
     loadgen_scenario::out_file::write_atomic(&out.join("report.html"), html).with_context(ctx)?;
-    let junit =
-        loadgen_scenario::results::junit(&a.sc.name, &results, a.report.elapsed.as_secs_f64());
+    let junit = loadgen_scenario::results::junit(
+        &a.sc.name,
+        &results,
+        a.report.elapsed.as_secs_f64(),
+        a.incomplete.as_deref(),
+    );
     loadgen_scenario::out_file::write_atomic(&out.join("junit.xml"), junit).with_context(ctx)?;
     Ok((code, summary))
 }

@@ -90,8 +90,17 @@ fn adhoc(a: &RunArgs, url: &str) -> Result<Scenario, Fail> {
         thresholds: a.thresholds.clone(),
         http2: a.http2,
         insecure: a.insecure,
+        default_thresholds: !a.no_default_thresholds,
     };
-    loadgen_scenario::adhoc::scenario(&spec).map_err(bad)
+    let sc = loadgen_scenario::adhoc::scenario(&spec).map_err(bad)?;
+    if sc.thresholds.len() > spec.thresholds.len() {
+        let (key, expr) = loadgen_scenario::adhoc::DEFAULT_ERRORS;
+        crate::say!(
+            "loadgen: judging errors by the default threshold `{key}: {expr}` (give an errors \
+             threshold to change it, --no-default-thresholds to drop it)"
+        );
+    }
+    Ok(sc)
 }
 
 pub fn run(a: &RunArgs) -> Result<u8, Fail> {
@@ -284,21 +293,16 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         &custom,
         report.elapsed,
     );
-    let was_interrupted = interrupted.load(Ordering::SeqCst);
-    let code = if was_interrupted {
-        exit::INTERRUPTED
-    } else if results.iter().all(|r| r.passed) {
-        exit::PASSED
-    } else {
-        exit::THRESHOLDS_FAILED
-    };
+    let judgement =
+        loadgen_scenario::Judgement::of(&results, interrupted.load(Ordering::SeqCst), None);
+    let code = judgement.verdict.exit_code();
     let generator = loadgen_scenario::saturation::GeneratorSummary::judge(
         &report.totals,
         &crate::self_stats::collect(&report),
         report.elapsed,
     );
     let summary = loadgen_scenario::RunSummary::build(
-        &sc, &report, &steps, &custom, &results, generator, code,
+        &sc, &report, &steps, &custom, &results, generator, judgement,
     );
     summary
         .write_to(&out)
@@ -306,7 +310,8 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     let html = loadgen_scenario::html_report::render(&summary, &report_data);
     loadgen_scenario::out_file::write_atomic(&out.join("report.html"), html)
         .with_context(|| format!("writing {}", out.display()))?;
-    let junit = loadgen_scenario::results::junit(&sc.name, &results, report.elapsed.as_secs_f64());
+    let junit =
+        loadgen_scenario::results::junit(&sc.name, &results, report.elapsed.as_secs_f64(), None);
     loadgen_scenario::out_file::write_atomic(&out.join("junit.xml"), junit)
         .with_context(|| format!("writing {}", out.display()))?;
     if let Some(w) = files {
@@ -383,12 +388,20 @@ fn read_summary(path: &Path) -> Result<serde_json::Value, Fail> {
     let text = std::fs::read_to_string(&file)
         .with_context(|| format!("reading {}", file.display()))
         .map_err(Fail::bad_input)?;
-    serde_json::from_str(&text)
+    let value: serde_json::Value = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a loadgen summary", file.display()))
-        .map_err(Fail::bad_input)
+        .map_err(Fail::bad_input)?;
+    loadgen_scenario::compare::check_summary(&value)
+        .map_err(|e| Fail::bad_input(anyhow::anyhow!("{}: {e}", file.display())))?;
+    Ok(value)
 }
 
-pub fn compare(baseline: &Path, new: &Path, fail_if: &[String]) -> Result<u8, Fail> {
+pub fn compare(
+    baseline: &Path,
+    new: &Path,
+    fail_if: &[String],
+    allow_missing: bool,
+) -> Result<u8, Fail> {
     use loadgen_scenario::compare;
     let gates = fail_if
         .iter()
@@ -396,18 +409,25 @@ pub fn compare(baseline: &Path, new: &Path, fail_if: &[String]) -> Result<u8, Fa
             compare::parse_gate(g).map_err(|e| Fail::bad_input(anyhow::anyhow!("--fail-if {e}")))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let (table, breaches) = compare::compare(&read_summary(baseline)?, &read_summary(new)?, &gates);
-    crate::say!("{table}");
-    for b in &breaches {
+    let c = compare::compare(&read_summary(baseline)?, &read_summary(new)?, &gates);
+    crate::say!("{}", c.table);
+    for (step, n) in &c.missing {
+        // Nothing measured is no evidence of no regression.
+        let mark = if allow_missing { "!" } else { "✗" };
         crate::say!(
-            "✗ {}: {} (baseline {:.3}, new {:.3})",
-            b.step,
-            b.gate,
-            b.before,
-            b.after
+            "{mark} {step}: missing in the new run (baseline {n} requests, new none){}",
+            if allow_missing {
+                "; allowed by --allow-missing"
+            } else {
+                ""
+            }
         );
     }
-    if breaches.is_empty() {
+    for b in &c.breaches {
+        crate::say!("✗ {b}");
+    }
+    let missing_fails = !c.missing.is_empty() && !allow_missing;
+    if c.breaches.is_empty() && !missing_fails {
         if !gates.is_empty() {
             crate::say!("no regression beyond the gates");
         }

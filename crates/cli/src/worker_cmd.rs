@@ -67,6 +67,7 @@ impl WorkerHooks for Hooks {
                 report: &run.report,
                 raw_scenario: Some(&run.scenario_text),
                 interrupted: false,
+                incomplete: None,
                 stats: &crate::self_stats::collect(&run.report),
             },
         );

@@ -306,6 +306,25 @@ fn lost_worker(name: &str, silent: bool) {
         "{log}"
     );
     assert!(log.contains("LOST after"), "{log}");
+    // One verdict per run, and it is the failure: never "every threshold held" first.
+    let verdicts: Vec<&str> = log.lines().filter(|l| l.starts_with("verdict:")).collect();
+    assert_eq!(verdicts.len(), 1, "{log}");
+    assert!(
+        verdicts[0].contains("FAILED") && verdicts[0].contains("lost"),
+        "{log}"
+    );
+    let s = summary(&out);
+    assert_eq!(s["verdict"], "failed", "{s}");
+    assert_eq!(s["exit_code"], 3, "{s}");
+    assert!(
+        s["verdict_reason"]
+            .as_str()
+            .unwrap()
+            .contains("segment 2/3"),
+        "{s}"
+    );
+    let junit = std::fs::read_to_string(out.join("junit.xml")).unwrap();
+    assert!(junit.contains("failures=\"1\""), "{junit}");
     let info: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     let missing = info["missing_segments"].as_array().unwrap();

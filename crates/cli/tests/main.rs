@@ -10,6 +10,7 @@ mod support;
 mod deploy;
 mod fault_matrix;
 mod faults;
+mod gates;
 mod hostile;
 mod live;
 mod output;

@@ -1,9 +1,12 @@
 //! Ad-hoc runs without a scenario file: `loadgen run --url URL --vus 50 --duration 10s`.
 //! Builds the same validated [`Scenario`] a file would give, so the summary, results folder
 //! and thresholds are those of a scenario run.
+//!
+//! An ad-hoc run is judged on its errors by default ([`DEFAULT_ERRORS`]): a latency threshold
+//! alone passes on fast 404s, which is how a mistyped URL used to go green.
 
 use crate::model::*;
-use crate::threshold::Threshold;
+use crate::threshold::{MetricKind, Threshold};
 use loadgen_engine::{Spacing, ThinkTime, VuStages};
 use std::time::Duration;
 
@@ -30,16 +33,33 @@ pub struct AdHoc {
     pub http2: bool,
     /// Accept self-signed certificates.
     pub insecure: bool,
+    /// Add [`DEFAULT_ERRORS`] unless an `errors` threshold is given
+    /// (`--no-default-thresholds` clears it).
+    pub default_thresholds: bool,
+}
+
+/// The threshold every ad-hoc run gets unless it names its own `errors` threshold.
+pub const DEFAULT_ERRORS: (&str, &str) = ("errors", "rate < 1%");
+
+/// The default errors threshold `a` gets, if it gets one.
+pub fn default_threshold(a: &AdHoc, given: &[Threshold]) -> Option<Threshold> {
+    let judged = given.iter().any(|t| t.metric == MetricKind::Errors);
+    if !a.default_thresholds || judged {
+        return None;
+    }
+    let (key, expr) = DEFAULT_ERRORS;
+    Some(Threshold::parse(key, expr, &|_| None).expect("the default threshold parses"))
 }
 
 /// Builds the scenario for an ad-hoc run; errors name the offending flag.
 pub fn scenario(a: &AdHoc) -> Result<Scenario, String> {
     let (base, path) = split_url(&a.url)?;
-    let thresholds = a
+    let mut thresholds = a
         .thresholds
         .iter()
         .map(|t| threshold(t).map_err(|e| format!("--threshold `{t}`: {e}")))
         .collect::<Result<Vec<_>, _>>()?;
+    thresholds.extend(default_threshold(a, &thresholds));
     if a.vus == 0 {
         return Err("--vus: must be at least 1".into());
     }
@@ -146,6 +166,53 @@ mod tests {
             ("http://h".into(), "/?x".into())
         );
         assert!(split_url("ftp://h").is_err());
+    }
+
+    fn adhoc(thresholds: &[&str], default_thresholds: bool) -> AdHoc {
+        AdHoc {
+            url: "http://127.0.0.1:1/".into(),
+            method: "GET".into(),
+            vus: 1,
+            rate: None,
+            duration: Duration::from_secs(1),
+            headers: Vec::new(),
+            body: None,
+            thresholds: thresholds.iter().map(|t| t.to_string()).collect(),
+            http2: false,
+            insecure: false,
+            default_thresholds,
+        }
+    }
+
+    #[test]
+    fn errors_are_judged_unless_the_user_judges_them_or_opts_out() {
+        let keys = |a: &AdHoc| {
+            scenario(a)
+                .unwrap()
+                .thresholds
+                .iter()
+                .map(|t| format!("{}: {}", t.key, t.expression))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            keys(&adhoc(&["p(99)<10ms"], true)),
+            ["latency: p(99)<10ms", "errors: rate < 1%"]
+        );
+        assert_eq!(keys(&adhoc(&[], true)), ["errors: rate < 1%"]);
+        assert_eq!(
+            keys(&adhoc(&["errors: rate < 5%"], true)),
+            ["errors: rate < 5%"]
+        );
+        // `error_rate` under any key is an errors threshold too.
+        assert_eq!(
+            keys(&adhoc(&["error_rate < 5%"], true)),
+            ["latency: error_rate < 5%"]
+        );
+        assert_eq!(
+            keys(&adhoc(&["p(99)<10ms"], false)),
+            ["latency: p(99)<10ms"]
+        );
+        assert!(keys(&adhoc(&[], false)).is_empty());
     }
 
     #[test]

@@ -118,10 +118,97 @@ pub struct Breach {
     pub step: String,
     /// The gate as written.
     pub gate: String,
+    /// What the gate compares (for the units of the values).
+    pub stat: Stat,
     /// Baseline value.
     pub before: f64,
     /// New value.
     pub after: f64,
+}
+
+impl std::fmt::Display for Breach {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: {} (baseline {}, new {}, {})",
+            self.step,
+            self.gate,
+            self.stat.show(self.before),
+            self.stat.show(self.after),
+            self.stat.change(self.before, self.after)
+        )
+    }
+}
+
+impl Stat {
+    /// A value with its unit: `12.34ms`, `950.0 req/s`, `0.120%`.
+    pub fn show(self, v: f64) -> String {
+        match self {
+            Stat::Rate => format!("{v:.1} req/s"),
+            Stat::ErrorRate => format!("{:.3}%", v * 100.0),
+            Stat::Percentile(_) | Stat::Avg => format!("{v:.2}ms"),
+        }
+    }
+
+    /// The move from `x` to `y`: percentage points for error rates, percent otherwise.
+    fn change(self, x: f64, y: f64) -> String {
+        if self == Stat::ErrorRate {
+            format!("{:+.3} pts", (y - x) * 100.0)
+        } else if x > 0.0 {
+            format!("{:+.1}%", (y - x) / x * 100.0)
+        } else {
+            "n/a".into()
+        }
+    }
+}
+
+/// What comparing two summaries found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comparison {
+    /// The table of deltas, for people.
+    pub table: String,
+    /// Gates that failed.
+    pub breaches: Vec<Breach>,
+    /// Steps of the baseline (`workload/step`, with their baseline count) that the new run
+    /// lacks or that sent nothing there: nothing was measured, so nothing can be compared.
+    pub missing: Vec<(String, u64)>,
+}
+
+/// Checks that `v` is a `summary.json` this loadgen writes: an object with the
+/// `schema_version` it knows and a `steps` array of named steps. Says what is wrong if not.
+pub fn check_summary(v: &Value) -> Result<(), String> {
+    let kind = match v {
+        Value::Object(_) => None,
+        Value::Array(_) => Some("an array"),
+        Value::Null => Some("null"),
+        _ => Some("a single value"),
+    };
+    if let Some(kind) = kind {
+        return Err(format!(
+            "not a loadgen summary: found {kind}, expected an object with `schema_version` and `steps`"
+        ));
+    }
+    match v["schema_version"].as_u64() {
+        Some(n) if n == u64::from(crate::SCHEMA_VERSION) => {}
+        Some(n) => {
+            return Err(format!(
+                "not a loadgen summary this version reads: schema_version {n}, expected {}",
+                crate::SCHEMA_VERSION
+            ))
+        }
+        None => return Err("not a loadgen summary: no `schema_version`".into()),
+    }
+    let steps = v["steps"]
+        .as_array()
+        .ok_or("not a loadgen summary: no `steps` array")?;
+    for s in steps {
+        if !(s["workload"].is_string() && s["step"].is_string() && s["count"].is_u64()) {
+            return Err(format!(
+                "not a loadgen summary: a step without workload, step and count: {s}"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn step_key(s: &Value) -> String {
@@ -132,16 +219,40 @@ fn step_key(s: &Value) -> String {
     )
 }
 
-/// Compares two summaries: a table of deltas and the gates that failed.
-pub fn compare(baseline: &Value, new: &Value, gates: &[Gate]) -> (String, Vec<Breach>) {
+/// Compares two summaries (checked with [`check_summary`]): a table of deltas, the gates
+/// that failed and the baseline steps the new run lacks.
+pub fn compare(baseline: &Value, new: &Value, gates: &[Gate]) -> Comparison {
     let mut t = Table::new();
     t.load_preset(UTF8_FULL_CONDENSED);
     t.set_header(["step", "stat", "baseline", "new", "change"]);
     let mut breaches = Vec::new();
     let empty = Vec::new();
     let base_steps = baseline["steps"].as_array().unwrap_or(&empty);
-    for s in new["steps"].as_array().unwrap_or(&empty) {
+    let new_steps = new["steps"].as_array().unwrap_or(&empty);
+    let count = |s: &Value| s["count"].as_u64().unwrap_or(0);
+    let missing: Vec<(String, u64)> = base_steps
+        .iter()
+        .filter(|b| count(b) > 0)
+        .filter(|b| {
+            let key = step_key(b);
+            !new_steps.iter().any(|s| step_key(s) == key && count(s) > 0)
+        })
+        .map(|b| (step_key(b), count(b)))
+        .collect();
+    for (key, n) in &missing {
+        t.add_row(vec![
+            key.clone(),
+            "count".into(),
+            n.to_string(),
+            "(missing in new)".into(),
+            String::new(),
+        ]);
+    }
+    for s in new_steps {
         let key = step_key(s);
+        if missing.iter().any(|(k, _)| *k == key) {
+            continue;
+        }
         let Some(b) = base_steps.iter().find(|b| step_key(b) == key) else {
             t.add_row(vec![
                 key.clone(),
@@ -162,19 +273,13 @@ pub fn compare(baseline: &Value, new: &Value, gates: &[Gate]) -> (String, Vec<Br
             let (Some(x), Some(y)) = (stat.of(b), stat.of(s)) else {
                 continue;
             };
-            let change = if stat == Stat::ErrorRate {
-                format!("{:+.3} pts", (y - x) * 100.0)
-            } else if x > 0.0 {
-                format!("{:+.1}%", (y - x) / x * 100.0)
-            } else {
-                "n/a".into()
-            };
-            let show = |v: f64| match stat {
-                Stat::Rate => format!("{v:.1}/s"),
-                Stat::ErrorRate => format!("{:.3}%", v * 100.0),
-                _ => format!("{v:.2}ms"),
-            };
-            t.add_row(vec![key.clone(), stat.label(), show(x), show(y), change]);
+            t.add_row(vec![
+                key.clone(),
+                stat.label(),
+                stat.show(x),
+                stat.show(y),
+                stat.change(x, y),
+            ]);
         }
         for g in gates {
             let (Some(x), Some(y)) = (g.stat.of(b), g.stat.of(s)) else {
@@ -196,13 +301,18 @@ pub fn compare(baseline: &Value, new: &Value, gates: &[Gate]) -> (String, Vec<Br
                 breaches.push(Breach {
                     step: key.clone(),
                     gate: g.text.clone(),
+                    stat: g.stat,
                     before: x,
                     after: y,
                 });
             }
         }
     }
-    (t.to_string(), breaches)
+    Comparison {
+        table: t.to_string(),
+        breaches,
+        missing,
+    }
 }
 
 #[cfg(test)]
@@ -210,9 +320,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn step(name: &str, count: u64, p99: f64, rate: f64, err: f64) -> Value {
+        json!({ "workload": "w", "step": name, "count": count, "rate": rate, "error_rate": err,
+            "latency": { "p50": 1.0, "p90": 2.0, "p95": 3.0, "p99": p99, "p999": p99, "mean": 1.0 } })
+    }
+
     fn summary(p99: f64, rate: f64, err: f64) -> Value {
-        json!({ "steps": [{ "workload": "w", "step": "s", "rate": rate, "error_rate": err,
-            "latency": { "p50": 1.0, "p90": 2.0, "p95": 3.0, "p99": p99, "p999": p99, "mean": 1.0 } }] })
+        json!({ "schema_version": 1, "steps": [step("s", 100, p99, rate, err)] })
     }
 
     #[test]
@@ -222,20 +336,88 @@ mod tests {
             parse_gate("rate < -5%").unwrap(),
             parse_gate("error_rate > +0.5%").unwrap(),
         ];
-        let (_, b) = compare(
+        let c = compare(
             &summary(10.0, 100.0, 0.0),
             &summary(10.5, 99.0, 0.001),
             &gates,
         );
-        assert!(b.is_empty(), "{b:?}");
-        let (table, b) = compare(
+        assert!(c.breaches.is_empty() && c.missing.is_empty(), "{c:?}");
+        let c = compare(
             &summary(10.0, 100.0, 0.0),
             &summary(12.0, 90.0, 0.01),
             &gates,
         );
-        assert_eq!(b.len(), 3, "{b:?}");
-        assert!(table.contains("+20.0%"), "{table}");
+        assert_eq!(c.breaches.len(), 3, "{c:?}");
+        assert!(c.table.contains("+20.0%"), "{}", c.table);
         assert!(parse_gate("p(98) > +1%").is_err());
         assert!(parse_gate("p(99) > 10").is_err());
+    }
+
+    #[test]
+    fn breaches_show_their_values_with_units() {
+        let gates = [
+            parse_gate("p(99) > +10%").unwrap(),
+            parse_gate("rate < -5%").unwrap(),
+            parse_gate("error_rate > +0.5%").unwrap(),
+        ];
+        let c = compare(
+            &summary(10.0, 100.0, 0.0),
+            &summary(12.0, 90.0, 0.01),
+            &gates,
+        );
+        let lines: Vec<String> = c.breaches.iter().map(|b| b.to_string()).collect();
+        assert_eq!(
+            lines,
+            [
+                "w/s: p(99) > +10% (baseline 10.00ms, new 12.00ms, +20.0%)",
+                "w/s: rate < -5% (baseline 100.0 req/s, new 90.0 req/s, -10.0%)",
+                "w/s: error_rate > +0.5% (baseline 0.000%, new 1.000%, +1.000 pts)",
+            ]
+        );
+        assert!(c.table.contains("100.0 req/s"), "{}", c.table);
+    }
+
+    #[test]
+    fn a_baseline_step_missing_or_idle_in_the_new_run_is_reported() {
+        let base = json!({ "schema_version": 1, "steps": [
+            step("a", 10, 1.0, 1.0, 0.0), step("b", 10, 1.0, 1.0, 0.0),
+            step("c", 10, 1.0, 1.0, 0.0), step("never", 0, 0.0, 0.0, 0.0)] });
+        let new = json!({ "schema_version": 1, "steps": [
+            step("a", 10, 1.0, 1.0, 0.0), step("c", 0, 0.0, 0.0, 0.0),
+            step("d", 10, 1.0, 1.0, 0.0)] });
+        let c = compare(&base, &new, &[]);
+        assert_eq!(
+            c.missing,
+            [("w/b".to_string(), 10), ("w/c".to_string(), 10)]
+        );
+        assert!(c.table.contains("(missing in new)"), "{}", c.table);
+        assert!(c.table.contains("(not in baseline)"), "{}", c.table);
+        let c = compare(&base, &json!({ "schema_version": 1, "steps": [] }), &[]);
+        assert_eq!(c.missing.len(), 3, "{c:?}");
+    }
+
+    #[test]
+    fn only_a_loadgen_summary_is_compared() {
+        assert!(check_summary(&summary(1.0, 1.0, 0.0)).is_ok());
+        for (v, why) in [
+            (json!([]), "an array"),
+            (json!({}), "no `schema_version`"),
+            (json!({ "schema_version": 1 }), "no `steps`"),
+            (
+                json!({ "schema_version": 2, "steps": [] }),
+                "schema_version 2",
+            ),
+            (
+                json!({ "schema_version": 1, "steps": [{ "p99": 1 }] }),
+                "without workload",
+            ),
+            (json!("text"), "a single value"),
+        ] {
+            let e = check_summary(&v).unwrap_err();
+            assert!(
+                e.contains("not a loadgen summary") && e.contains(why),
+                "{v}: {e}"
+            );
+        }
     }
 }

@@ -255,11 +255,12 @@ td, th {{ border: 1px solid #ccc; padding: 4px 8px; text-align: right; }}
 td:first-child, th:first-child {{ text-align: left; }}
 tr.fail td {{ background: #fde2e2; }} tr.pass td {{ background: #e5f6e5; }}
 .verdict {{ font-size: 1.4em; font-weight: bold; }}
-.passed {{ color: #1a7f37; }} .failed, .interrupted {{ color: #c62828; }}
+.passed {{ color: #1a7f37; }} .failed, .interrupted {{ color: #c62828; }} .not_judged {{ color: #666; }}
 .saturated {{ color: #b26a00; font-weight: bold; }}
 </style></head><body>
 <h1>{name}</h1>
 <p class="verdict {verdict}">verdict: {verdict} (exit code {code})</p>
+<p>{reason}</p>
 <p>started {started} · {elapsed:.1} s · {requests} requests ({rate:.1}/s) · {errors} errors ({err_pct:.3}%) · {expected} expected failures · {dropped} dropped{early}</p>
 {generator}<h2>Thresholds</h2>
 <table><tr><th></th><th>threshold</th><th>limit</th><th>measured</th></tr>
@@ -277,6 +278,7 @@ tr.fail td {{ background: #fde2e2; }} tr.pass td {{ background: #e5f6e5; }}
 "#,
         name = esc(&summary.scenario),
         verdict = summary.verdict,
+        reason = esc(&summary.verdict_reason),
         code = summary.exit_code,
         started = esc(&summary.started_at),
         elapsed = summary.elapsed_seconds,

@@ -60,6 +60,7 @@ mod summary;
 mod threshold;
 mod units;
 mod validate;
+mod verdict;
 pub mod webhook_step;
 mod ws_workload;
 
@@ -79,6 +80,7 @@ pub use threshold::{
 };
 pub use units::{parse_duration, parse_rate, parse_share};
 pub use validate::MAX_ARRIVAL_RATE;
+pub use verdict::{Judgement, Verdict};
 pub use ws_workload::{max_connections, WsSpec};
 
 use error::Locator;

@@ -142,21 +142,36 @@ fn csv(s: &str) -> String {
 }
 
 /// `junit.xml`: one test case per threshold; a failure carries the measured value and limit.
-pub fn junit(scenario: &str, results: &[ThresholdResult], elapsed_secs: f64) -> String {
+/// An `incomplete` run (a lost worker) adds a failed case `run complete` with the reason, so
+/// a CI system that reads only this file fails the job too.
+pub fn junit(
+    scenario: &str,
+    results: &[ThresholdResult],
+    elapsed_secs: f64,
+    incomplete: Option<&str>,
+) -> String {
     let esc = |s: &str| {
         s.replace('&', "&amp;")
             .replace('<', "&lt;")
             .replace('>', "&gt;")
             .replace('"', "&quot;")
     };
-    let failures = results.iter().filter(|r| !r.passed).count();
+    let extra = usize::from(incomplete.is_some());
+    let tests = results.len() + extra;
+    let failures = results.iter().filter(|r| !r.passed).count() + extra;
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"loadgen\" tests=\"{}\" failures=\"{failures}\" time=\"{elapsed_secs:.3}\">\n  <testsuite name=\"{}\" tests=\"{}\" failures=\"{failures}\" time=\"{elapsed_secs:.3}\">\n",
-        results.len(),
+        "<testsuites name=\"loadgen\" tests=\"{tests}\" failures=\"{failures}\" time=\"{elapsed_secs:.3}\">\n  <testsuite name=\"{}\" tests=\"{tests}\" failures=\"{failures}\" time=\"{elapsed_secs:.3}\">\n",
         esc(scenario),
-        results.len()
     ));
+    if let Some(why) = incomplete {
+        out.push_str(&format!(
+            "    <testcase classname=\"{}\" name=\"run complete\">\n      <failure message=\"{}\" type=\"incomplete\">{}</failure>\n    </testcase>\n",
+            esc(scenario),
+            esc(why),
+            esc(why),
+        ));
+    }
     for r in results {
         let name = esc(&format!("{}: {}", r.key, r.expression));
         if r.passed {

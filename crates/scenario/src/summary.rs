@@ -4,6 +4,7 @@
 use crate::model::Scenario;
 use crate::saturation::GeneratorSummary;
 use crate::threshold::ThresholdResult;
+use crate::verdict::{Judgement, Verdict};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use loadgen_engine::{CustomInfo, CustomValue, FinalReport, Histogram, Outcome, StepInfo};
 use serde::Serialize;
@@ -231,6 +232,8 @@ pub struct ThresholdSummary {
     pub limit: f64,
     /// Unit of both: `ms`, `ratio`, `/s` or `count`.
     pub unit: &'static str,
+    /// Interrupted iterations counted in `measured` as failed requests (`errors` only).
+    pub interrupted: u64,
     /// Passed, but on a saturated generator: the pass proves nothing.
     pub untrusted: bool,
 }
@@ -246,6 +249,8 @@ pub struct Totals {
     pub expected_failures: u64,
     /// Dropped arrivals.
     pub dropped: u64,
+    /// Iterations cut off at the end of the graceful stop (sent, never answered).
+    pub interrupted: u64,
     /// Requests per second.
     pub rate: f64,
     /// errors / requests.
@@ -281,8 +286,10 @@ pub struct RunSummary {
     pub generator: GeneratorSummary,
     /// False when the generator was saturated: the figures describe loadgen, not the target.
     pub trustworthy: bool,
-    /// `passed`, `failed` or `interrupted`.
+    /// `passed`, `not_judged` (no threshold), `failed` or `interrupted`.
     pub verdict: &'static str,
+    /// Why, in words (`2 of 3 thresholds failed`, `a worker was lost: …`).
+    pub verdict_reason: String,
     /// The process exit code.
     pub exit_code: u8,
 }
@@ -296,7 +303,7 @@ impl RunSummary {
         custom: &[CustomInfo],
         results: &[ThresholdResult],
         generator: GeneratorSummary,
-        exit_code: u8,
+        judgement: Judgement,
     ) -> Self {
         let saturated = generator.saturated;
         let secs = report.elapsed.as_secs_f64().max(1e-9);
@@ -355,7 +362,8 @@ impl RunSummary {
         }
         let requests = t.total_requests();
         let errors = t.total_errors();
-        let failed = results.iter().any(|r| !r.passed);
+        let interrupted: u64 = t.workloads.iter().map(|w| w.interrupted).sum();
+        let verdict_reason = reason(&judgement, results, saturated, interrupted);
         RunSummary {
             schema_version: SCHEMA_VERSION,
             scenario: sc.name.clone(),
@@ -379,6 +387,7 @@ impl RunSummary {
                     .map(|s| s.count(Outcome::ExpectedFailure))
                     .sum(),
                 dropped: t.total_dropped(),
+                interrupted,
                 rate: requests as f64 / secs,
                 error_rate: if requests == 0 {
                     0.0
@@ -396,18 +405,28 @@ impl RunSummary {
                     measured: r.measured,
                     limit: r.limit,
                     unit: r.unit,
+                    interrupted: r.interrupted,
                     untrusted: r.passed && saturated,
                 })
                 .collect(),
             generator,
             trustworthy: !saturated,
-            verdict: match (exit_code, failed) {
-                (130, _) => "interrupted",
-                (_, true) => "failed",
-                _ => "passed",
-            },
-            exit_code,
+            verdict: judgement.verdict.name(),
+            verdict_reason,
+            exit_code: judgement.verdict.exit_code(),
         }
+    }
+
+    /// The one `verdict:` line (the last line of `summary.txt`).
+    pub fn verdict_line(&self) -> String {
+        let label = match self.verdict {
+            "passed" if !self.trustworthy => "PASSED, BUT UNTRUSTED",
+            "passed" => "PASSED",
+            "not_judged" => "NOT JUDGED",
+            "interrupted" => "INTERRUPTED",
+            _ => "FAILED",
+        };
+        format!("verdict: {label} — {}", self.verdict_reason)
     }
 
     /// `summary.json` text.
@@ -419,7 +438,7 @@ impl RunSummary {
     pub fn to_text(&self) -> String {
         let mut out = String::new();
         out.push_str(&format!(
-            "\n{} — {:.1}s, {} requests ({:.1}/s), {} errors ({:.3}%), {} dropped{}\n",
+            "\n{} — {:.1}s, {} requests ({:.1}/s), {} errors ({:.3}%), {} dropped{}{}\n",
             self.scenario,
             self.elapsed_seconds,
             self.totals.requests,
@@ -427,6 +446,11 @@ impl RunSummary {
             self.totals.errors,
             self.totals.error_rate * 100.0,
             self.totals.dropped,
+            if self.totals.interrupted > 0 {
+                format!(", {} interrupted", self.totals.interrupted)
+            } else {
+                String::new()
+            },
             if self.stopped_early {
                 ", stopped early"
             } else {
@@ -531,7 +555,13 @@ impl RunSummary {
                     .to_string(),
                     format!("{}: {}", th.metric, th.expression),
                     show(th.limit),
-                    th.measured.map_or_else(|| "no data".into(), show),
+                    match th.measured {
+                        None => "no data".into(),
+                        Some(v) if th.interrupted > 0 => {
+                            format!("{} ({} interrupted)", show(v), th.interrupted)
+                        }
+                        Some(v) => show(v),
+                    },
                 ]);
             }
             out.push_str(&t.to_string());
@@ -549,16 +579,8 @@ impl RunSummary {
         for r in &g.reasons {
             out.push_str(&format!("⚠ generator saturated: {r}\n"));
         }
-        out.push_str(&match self.verdict {
-            "passed" if !self.trustworthy => "verdict: PASSED, BUT UNTRUSTED — the generator was saturated, so the thresholds that held prove nothing about the target\n".to_string(),
-            "passed" => "verdict: PASSED — every threshold held\n".to_string(),
-            "interrupted" => "verdict: INTERRUPTED — results are partial\n".to_string(),
-            _ => format!(
-                "verdict: FAILED — {} of {} thresholds failed\n",
-                self.thresholds.iter().filter(|t| !t.passed).count(),
-                self.thresholds.len()
-            ),
-        });
+        out.push_str(&self.verdict_line());
+        out.push('\n');
         out
     }
 
@@ -568,6 +590,36 @@ impl RunSummary {
         crate::out_file::write_atomic(&dir.join("summary.json"), self.to_json())?;
         crate::out_file::write_atomic(&dir.join("summary.txt"), self.to_text())
     }
+}
+
+/// The verdict in words: what failed, or why nothing was judged, and what was cut off.
+fn reason(j: &Judgement, results: &[ThresholdResult], saturated: bool, interrupted: u64) -> String {
+    let failed = results.iter().filter(|r| !r.passed).count();
+    let mut parts: Vec<String> = Vec::new();
+    match j.verdict {
+        Verdict::Passed if saturated => parts.push(
+            "the generator was saturated, so the thresholds that held prove nothing about the target".into(),
+        ),
+        Verdict::Passed => parts.push("every threshold held".into()),
+        Verdict::NotJudged => parts.push(
+            "no thresholds were set, so nothing was checked (add [thresholds] to the scenario, or --threshold)".into(),
+        ),
+        Verdict::Interrupted => parts.push("results are partial".into()),
+        Verdict::Failed => {
+            if let Some(why) = &j.incomplete {
+                parts.push(why.clone());
+            }
+            if failed > 0 {
+                parts.push(format!("{failed} of {} thresholds failed", results.len()));
+            }
+        }
+    }
+    if interrupted > 0 {
+        parts.push(format!(
+            "{interrupted} interrupted (no answer by the end of the graceful stop; errors thresholds count them as failed requests)"
+        ));
+    }
+    parts.join("; ")
 }
 
 /// What an error class means, for the legend under the step table.
