@@ -19,11 +19,16 @@ pub fn validate(file: &Path) -> Result<u8, Fail> {
     // Building the plan checks what only the protocol layer knows (templates, headers).
     loadgen_scenario::build_plan(&sc, "http://127.0.0.1:1").map_err(Fail::bad_input)?;
     crate::say!(
-        "{}: ok — scenario `{}`, {} workload(s), {} threshold(s), {}",
+        "{}: ok — scenario `{}`, {} workload(s), {} threshold(s){}, {}",
         file.display(),
         sc.name,
         sc.workloads.len(),
         sc.thresholds.len(),
+        if sc.thresholds.is_empty() {
+            " (its runs are not judged: add [thresholds] for a verdict)"
+        } else {
+            ""
+        },
         humantime(sc.planned_duration())
     );
     Ok(exit::PASSED)

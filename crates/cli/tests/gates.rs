@@ -131,6 +131,13 @@ vus = 1
   http = { method = "GET", path = "/health" }
 "#,
     );
+    let o = run(&["validate", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert!(
+        stdout(&o).contains("not judged"),
+        "validate warns: {}",
+        text(&o)
+    );
     let out = dir.join("file");
     let o = run_against(&f, &target.url, &out, &["--threads", "1", "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
