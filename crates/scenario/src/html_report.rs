@@ -242,7 +242,7 @@ pub fn render(summary: &RunSummary, data: &ReportData) -> String {
             esc(&t.metric),
             esc(&t.expression),
             show(t.limit),
-            t.measured.map_or_else(|| "no data".to_string(), show)
+            esc(&t.measured_text(show))
         ));
     }
     format!(

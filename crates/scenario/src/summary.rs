@@ -238,6 +238,20 @@ pub struct ThresholdSummary {
     pub untrusted: bool,
 }
 
+impl ThresholdSummary {
+    /// The measured value as `show` writes it, "no data" without one, and the interrupted
+    /// requests it counts (`100.000% (5 interrupted)`).
+    pub fn measured_text(&self, show: impl Fn(f64) -> String) -> String {
+        match self.measured {
+            None => "no data".into(),
+            Some(v) if self.interrupted > 0 => {
+                format!("{} ({} interrupted)", show(v), self.interrupted)
+            }
+            Some(v) => show(v),
+        }
+    }
+}
+
 /// Totals over every step.
 #[derive(Debug, Clone, Serialize)]
 pub struct Totals {
@@ -555,13 +569,7 @@ impl RunSummary {
                     .to_string(),
                     format!("{}: {}", th.metric, th.expression),
                     show(th.limit),
-                    match th.measured {
-                        None => "no data".into(),
-                        Some(v) if th.interrupted > 0 => {
-                            format!("{} ({} interrupted)", show(v), th.interrupted)
-                        }
-                        Some(v) => show(v),
-                    },
+                    th.measured_text(show),
                 ]);
             }
             out.push_str(&t.to_string());
