@@ -34,8 +34,7 @@ pub mod exit {
     pub const INTERNAL: u8 = 1;
     pub const BAD_INPUT: u8 = 2;
     pub const THRESHOLDS_FAILED: u8 = Verdict::Failed.exit_code();
-    #[allow(dead_code)] // named for the README's table; runs get it from their verdict
-    pub const INTERRUPTED: u8 = Verdict::Interrupted.exit_code();
+    // 130 (interrupted) comes only from a run's verdict.
 }
 
 /// An error that already knows its exit code.
