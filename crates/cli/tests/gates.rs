@@ -173,7 +173,10 @@ fn requests_cut_off_by_a_stalled_target_fail_an_errors_threshold() {
     assert_eq!(t["interrupted"], 2, "{s}");
     for file in ["summary.txt", "report.html"] {
         let shown = std::fs::read_to_string(out.join(file)).unwrap();
-        assert!(shown.contains("100.000% (2 interrupted)"), "{file}: {shown}");
+        assert!(
+            shown.contains("100.000% (2 interrupted)"),
+            "{file}: {shown}"
+        );
     }
     let lines = verdict_lines(&o);
     assert_eq!(lines.len(), 1, "{}", text(&o));
