@@ -28,8 +28,8 @@ impl PlanIdentity {
             Some(file) => Self::of_file(file, overrides),
             None => {
                 let adhoc = format!(
-                    "adhoc url={:?} method={} vus={} rate={:?} headers={:?} body={:?} http2={} thresholds={:?}",
-                    a.url, a.method(), a.vus(), a.rate, a.headers, a.body, a.http2, a.thresholds
+                    "adhoc url={:?} method={} vus={} rate={:?} headers={:?} body={:?} http2={} thresholds={:?} no_default_thresholds={}",
+                    a.url, a.method(), a.vus(), a.rate, a.headers, a.body, a.http2, a.thresholds, a.no_default_thresholds
                 );
                 PlanIdentity {
                     hash: loadgen_fleet::plan_hash(&adhoc, &overrides),

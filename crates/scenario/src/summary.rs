@@ -659,3 +659,50 @@ fn rfc3339(t: std::time::SystemTime) -> String {
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn result(passed: bool) -> ThresholdResult {
+        ThresholdResult {
+            key: "latency".into(),
+            expression: "p(99) < 1s".into(),
+            passed,
+            measured: Some(1.0),
+            limit: 1000.0,
+            unit: "ms",
+            interrupted: 0,
+        }
+    }
+
+    #[test]
+    fn the_reason_says_what_was_judged_and_what_was_cut_off() {
+        let why = |results: &[ThresholdResult], incomplete: Option<&str>, interrupted| {
+            let j = Judgement::of(results, false, incomplete.map(str::to_string));
+            reason(&j, results, false, interrupted)
+        };
+        assert_eq!(why(&[result(true)], None, 0), "every threshold held");
+        let none = why(&[], None, 0);
+        assert!(
+            none.starts_with("no thresholds were set") && !none.contains("held"),
+            "{none}"
+        );
+        assert_eq!(
+            why(&[result(true), result(false)], Some("a worker was lost"), 0),
+            "a worker was lost; 1 of 2 thresholds failed"
+        );
+        assert_eq!(
+            why(&[result(true)], Some("a worker was lost"), 0),
+            "a worker was lost"
+        );
+        assert!(why(&[result(false)], None, 4).contains("; 4 interrupted"));
+        let saturated = reason(
+            &Judgement::of(&[result(true)], false, None),
+            &[result(true)],
+            true,
+            0,
+        );
+        assert!(saturated.contains("saturated"), "{saturated}");
+    }
+}
