@@ -138,6 +138,9 @@ vus = 1
         "validate warns: {}",
         text(&o)
     );
+    // The flag is for ad-hoc runs; a file says what it judges in [thresholds].
+    let o = run(&["run", f.to_str().unwrap(), "--no-default-thresholds"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     let out = dir.join("file");
     let o = run_against(&f, &target.url, &out, &["--threads", "1", "--quiet"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
