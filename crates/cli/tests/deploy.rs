@@ -66,9 +66,7 @@ fn manifest_command_lines_are_accepted_by_the_cli() {
                         .replace("${START_AT}", start_at)
                 })
                 .collect();
-            let mut cmd = vec!["check-args"];
-            cmd.extend(args.iter().map(String::as_str));
-            let o = run(&cmd);
+            let o = check_args(&args);
             assert_eq!(o.status.code(), Some(0), "{file}: {args:?}\n{}", text(&o));
             checked += 1;
         }
@@ -84,9 +82,7 @@ fn check_args_rejects_what_the_cli_would_reject() {
         &["run", "x.toml", "--start-at", "tomorrow"],
         &["merge"],
     ] {
-        let mut cmd = vec!["check-args"];
-        cmd.extend_from_slice(bad);
-        let o = run(&cmd);
+        let o = check_args(bad);
         assert_eq!(o.status.code(), Some(2), "{bad:?}\n{}", text(&o));
     }
 }

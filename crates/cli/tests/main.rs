@@ -8,6 +8,7 @@
 mod support;
 
 mod deploy;
+mod docs;
 mod fault_matrix;
 mod faults;
 mod gates;

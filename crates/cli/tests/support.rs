@@ -34,8 +34,14 @@ pub fn write(dir: &Path, file: &str, text: &str) -> PathBuf {
 
 /// Runs `loadgen` to completion with a hard time bound.
 pub fn run(args: &[&str]) -> Output {
+    run_env(args, &[])
+}
+
+/// [`run`] with environment variables set (`bin()` clears `TARGET_URL` otherwise).
+pub fn run_env(args: &[&str], env: &[(&str, &str)]) -> Output {
     let mut child = bin()
         .args(args)
+        .envs(env.iter().copied())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -51,6 +57,15 @@ pub fn run(args: &[&str]) -> Output {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
+}
+
+/// `loadgen check-args ARGS…`: the CLI's own parser, values included (segments, instants,
+/// durations, fault rules), running nothing. Deploy manifests and the docs' command lines
+/// are checked with it.
+pub fn check_args<S: AsRef<str>>(args: &[S]) -> Output {
+    let mut cmd = vec!["check-args"];
+    cmd.extend(args.iter().map(AsRef::as_ref));
+    run(&cmd)
 }
 
 pub fn text(o: &Output) -> String {
