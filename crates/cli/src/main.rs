@@ -25,8 +25,9 @@ mod worker_cmd;
 use clap::Parser;
 use std::process::ExitCode;
 
-/// Exit codes, as documented in the README. A run's own code comes from its verdict
-/// ([`loadgen_scenario::Verdict::exit_code`]); these name the same numbers.
+/// Exit codes, as documented in the README's table (a new one goes there too). A run's own
+/// code comes from its verdict ([`loadgen_scenario::Verdict::exit_code`]); these name the
+/// same numbers.
 pub mod exit {
     use loadgen_scenario::Verdict;
     /// Passed, or not judged (no threshold).

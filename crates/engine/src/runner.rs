@@ -44,7 +44,7 @@ pub struct RunOptions {
 }
 
 /// Default [`RunOptions::arrival_granularity`]: schedule lag p99 about 0.6 ms at 50,000
-/// arrivals/s, against about 1.5–2.5 ms with tokio's 1 ms timer (README, Performance).
+/// arrivals/s, against about 1.5–2.5 ms with tokio's 1 ms timer (docs/performance.md).
 pub const DEFAULT_ARRIVAL_GRANULARITY: Duration = Duration::from_micros(500);
 
 impl Default for RunOptions {

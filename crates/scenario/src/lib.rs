@@ -13,7 +13,7 @@
 //!
 //! # The format
 //!
-//! See `README.md` ("Scenario files") for the full reference. In short:
+//! See `docs/scenarios.md` for the full reference (its examples are tested). In short:
 //!
 //! ```toml
 //! name = "checkout"

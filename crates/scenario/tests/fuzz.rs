@@ -4,7 +4,7 @@
 //! Inputs: arbitrary text, and every shipped scenario mutated byte by byte (deletions,
 //! insertions of TOML punctuation, replacements), which reaches far deeper into validation
 //! than random text does. 256 cases per property by default; `PROPTEST_CASES=100000 cargo
-//! test -p loadgen-scenario --test main fuzz` runs a long campaign (see the README).
+//! test -p loadgen-scenario --test main fuzz` runs a long campaign (see docs/faults.md, "Bad input").
 
 use loadgen_scenario::{
     parse, parse_duration, parse_expression, parse_key, parse_rate, parse_share,
