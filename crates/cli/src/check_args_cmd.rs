@@ -1,6 +1,8 @@
 //! `loadgen check-args ARGS…` (hidden): parses a command line as `loadgen` would, values
-//! included (segments, instants, durations), and runs nothing. Deploy manifests are tested
-//! with it, so a renamed flag breaks the test instead of a Kubernetes Job.
+//! included (segments, instants, durations, rates, latency models, regression gates), and
+//! runs nothing. Deploy manifests and the docs' command lines are tested with it, so a
+//! renamed flag or a misspelt value breaks a test instead of a Kubernetes Job or a reader's
+//! first run.
 
 use crate::args::{Cli, Command};
 use crate::{exit, Fail};
@@ -10,21 +12,66 @@ fn bad(msg: String) -> Fail {
     Fail::bad_input(anyhow::anyhow!(msg))
 }
 
+/// Checks `value` (when given) with `parse`, naming `flag` in the error.
+fn check<T, E: std::fmt::Display>(
+    flag: &str,
+    value: Option<&str>,
+    parse: impl Fn(&str) -> Result<T, E>,
+) -> Result<(), Fail> {
+    match value {
+        Some(v) => parse(v).map(drop).map_err(|e| bad(format!("{flag}: {e}"))),
+        None => Ok(()),
+    }
+}
+
 pub fn run(args: &[String]) -> Result<u8, Fail> {
+    use loadgen_scenario::{parse_duration, parse_rate};
     let argv = std::iter::once("loadgen".to_string()).chain(args.iter().cloned());
     let cli = Cli::try_parse_from(argv).map_err(|e| bad(e.to_string()))?;
-    if let Command::Run(r) = &cli.command {
-        r.check_flags_fit_the_file().map_err(bad)?;
-        if let Some(s) = &r.segment {
-            s.parse::<loadgen_engine::Segment>()
-                .map_err(|e| bad(format!("--segment: {e}")))?;
+    // The values the commands parse after clap, with the same functions they use.
+    match &cli.command {
+        Command::Run(r) => {
+            r.check_flags_fit_the_file().map_err(bad)?;
+            check("--segment", r.segment.as_deref(), |s| {
+                s.parse::<loadgen_engine::Segment>()
+            })?;
+            check(
+                "--start-at",
+                r.start_at.as_deref(),
+                loadgen_fleet::parse_rfc3339,
+            )?;
+            check("--duration", r.duration.as_deref(), parse_duration)?;
+            check(
+                "--arrival-granularity",
+                r.arrival_granularity.as_deref(),
+                parse_duration,
+            )?;
+            check("--rate", r.rate.as_deref(), parse_rate)?;
         }
-        if let Some(t) = &r.start_at {
-            loadgen_fleet::parse_rfc3339(t).map_err(|e| bad(format!("--start-at: {e}")))?;
+        Command::Plan(p) => {
+            check("--duration", p.duration.as_deref(), parse_duration)?;
+            check("--assume-latency", Some(&p.assume_latency), parse_duration)?;
         }
-        if let Some(d) = &r.duration {
-            loadgen_scenario::parse_duration(d).map_err(|e| bad(format!("--duration: {e}")))?;
+        Command::Compare { fail_if, .. } => {
+            for g in fail_if {
+                check("--fail-if", Some(g), loadgen_scenario::compare::parse_gate)?;
+            }
         }
+        Command::Target(t) => {
+            check("--latency", Some(&t.latency), |l| {
+                l.parse::<loadgen_demo::LatencyModel>()
+            })?;
+            check("--callback-delay", Some(&t.callback_delay), parse_duration)?;
+        }
+        Command::Worker(w) => {
+            check("--max-rate", w.max_rate.as_deref(), parse_rate)?;
+            check("--max-duration", w.max_duration.as_deref(), parse_duration)?;
+        }
+        Command::Coordinator(c) => {
+            check("--duration", c.duration.as_deref(), parse_duration)?;
+            check("--expect-wait", Some(&c.expect_wait), parse_duration)?;
+        }
+        Command::Validate { .. } | Command::Merge(_) | Command::CheckArgs { .. } => {}
     }
     crate::say!("ok: {}", args.join(" "));
     Ok(exit::PASSED)

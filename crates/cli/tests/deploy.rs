@@ -81,6 +81,23 @@ fn check_args_rejects_what_the_cli_would_reject() {
         &["run", "x.toml", "--segment", "3/3"],
         &["run", "x.toml", "--start-at", "tomorrow"],
         &["merge"],
+        // Values the commands parse after clap, checked with the same functions.
+        &["run", "--url", "http://x/", "--rate", "20k/s"],
+        &["run", "x.toml", "--arrival-granularity", "250"],
+        &["plan", "x.toml", "--assume-latency", "5sec"],
+        &["compare", "a", "b", "--fail-if", "p99-up"],
+        &["target", "--latency", "fast"],
+        &["target", "--callback-delay", "soon"],
+        &["worker", "--max-rate", "20000"],
+        &["worker", "--max-duration", "30min"],
+        &[
+            "coordinator",
+            "x.toml",
+            "--workers",
+            "a:1",
+            "--duration",
+            "1x",
+        ],
     ] {
         let o = check_args(bad);
         assert_eq!(o.status.code(), Some(2), "{bad:?}\n{}", text(&o));
