@@ -25,17 +25,23 @@ mod worker_cmd;
 use clap::Parser;
 use std::process::ExitCode;
 
-/// Exit codes, as documented in the README's table (a new one goes there too). A run's own
-/// code comes from its verdict ([`loadgen_scenario::Verdict::exit_code`]); these name the
-/// same numbers.
+/// Exit codes, as documented in the README's table (a new one goes there too; the docs test
+/// reads the numbers here). A run's own code comes from its verdict
+/// ([`loadgen_scenario::Verdict::exit_code`]); the assertions keep the two in step.
 pub mod exit {
     use loadgen_scenario::Verdict;
     /// Passed, or not judged (no threshold).
-    pub const PASSED: u8 = Verdict::Passed.exit_code();
+    pub const PASSED: u8 = 0;
     pub const INTERNAL: u8 = 1;
     pub const BAD_INPUT: u8 = 2;
-    pub const THRESHOLDS_FAILED: u8 = Verdict::Failed.exit_code();
-    // 130 (interrupted) comes only from a run's verdict.
+    pub const THRESHOLDS_FAILED: u8 = 3;
+    /// Stopped by SIGINT/SIGTERM; only ever reached through a run's verdict.
+    #[allow(dead_code)]
+    pub const INTERRUPTED: u8 = 130;
+    const _: () = assert!(PASSED == Verdict::Passed.exit_code());
+    const _: () = assert!(PASSED == Verdict::NotJudged.exit_code());
+    const _: () = assert!(THRESHOLDS_FAILED == Verdict::Failed.exit_code());
+    const _: () = assert!(INTERRUPTED == Verdict::Interrupted.exit_code());
 }
 
 /// An error that already knows its exit code.
