@@ -140,3 +140,27 @@ fn a_start_beyond_the_horizon_is_refused_and_a_near_one_says_what_it_waits_for()
         "{stdout}"
     );
 }
+
+#[test]
+fn names_too_long_for_a_folder_or_with_control_characters_are_refused_where_they_are_read() {
+    let dir = scratch("names");
+    let long = "n".repeat(300);
+    let f = write(
+        &dir,
+        "names.toml",
+        &format!(
+            "name = \"{long}\"\n\
+             [[workload]]\nname = \"w\"\nmodel = \"closed\"\nvus = 1\nduration = \"1s\"\n\
+             [[workload.step]]\nname = \"a\\u0000b\"\nhttp = {{ method = \"GET\", path = \"/health\" }}\n"
+        ),
+    );
+    let o = run(&["validate", f.to_str().unwrap()]);
+    refused(
+        &o,
+        "names.toml:1:8: name: is 300 characters long; at most 100",
+    );
+    refused(
+        &o,
+        "names.toml:8:8: workload[0].step[0].name: contains the control character U+0000",
+    );
+}

@@ -12,6 +12,10 @@ use loadgen_engine::{Spacing, ThinkTime, VuStages};
 use std::collections::HashSet;
 use std::time::Duration;
 
+/// Longest scenario, workload or step name: the scenario's names the results folder
+/// (with a timestamp, well inside the file system's 255 bytes).
+pub const MAX_NAME_LEN: usize = 100;
+
 pub(crate) struct Checker<'a> {
     loc: Locator<'a>,
     pub(crate) problems: Vec<Problem>,
@@ -21,6 +25,33 @@ impl Checker<'_> {
     pub(crate) fn at<T>(&mut self, s: &S<T>, field: impl Into<String>, message: impl Into<String>) {
         self.problems
             .push(self.loc.problem(s.span().start, field, message));
+    }
+
+    /// A workload or step name: it appears in every output (tables, CSV, XML, metric
+    /// labels), so it is checked once here instead of escaped differently in each.
+    pub(crate) fn label(&mut self, s: &S<String>, field: &str) {
+        let name = s.get_ref();
+        if name.trim().is_empty() {
+            self.at(s, field, "must not be empty");
+        } else if name.chars().count() > MAX_NAME_LEN {
+            self.at(
+                s,
+                field,
+                format!(
+                    "is {} characters long; at most {MAX_NAME_LEN}",
+                    name.chars().count()
+                ),
+            );
+        } else if let Some(bad) = name.chars().find(|ch| ch.is_control()) {
+            self.at(
+                s,
+                field,
+                format!(
+                    "contains the control character U+{:04X}; names are printed in tables, CSV and XML",
+                    bad as u32
+                ),
+            );
+        }
     }
 
     pub(crate) fn duration(&mut self, s: &S<String>, field: &str) -> Option<Duration> {
@@ -56,6 +87,15 @@ pub(crate) fn validate(
     };
     if raw.name.get_ref().trim().is_empty() {
         c.at(&raw.name, "name", "must not be empty");
+    } else if raw.name.get_ref().len() > MAX_NAME_LEN {
+        c.at(
+            &raw.name,
+            "name",
+            format!(
+                "is {} characters long; at most {MAX_NAME_LEN} (it names the results folder)",
+                raw.name.get_ref().len()
+            ),
+        );
     } else if !raw
         .name
         .get_ref()
@@ -120,6 +160,7 @@ pub(crate) fn validate(
     let mut names = HashSet::new();
     let mut workloads = Vec::new();
     for (i, w) in raw.workload.iter().enumerate() {
+        c.label(&w.get_ref().name, &format!("workload[{i}].name"));
         if !names.insert(w.get_ref().name.get_ref().clone()) {
             c.at(
                 &w.get_ref().name,
@@ -319,6 +360,7 @@ fn workload(
     let mut steps = Vec::new();
     for (j, s) in w.step.iter().enumerate() {
         let s = s.get_ref();
+        c.label(&s.name, &format!("workload[{i}].step[{j}].name"));
         if !names.insert(s.name.get_ref().clone()) {
             c.at(
                 &s.name,
