@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Decode a loadgen latency.hlog with the Python HdrHistogram library (pip: hdrhistogram) and
 print, for one tag, the merged count and p50/p99 in milliseconds as JSON — a cross-language
-check that the interval log is standard.
+check that the interval log is standard. A line it cannot decode, or no interval with the tag,
+exits non-zero.
 
     python3 scripts/hlog_check.py results/RUN/latency.hlog latency.checkout.create-payment
 """
@@ -24,6 +25,9 @@ def main(path, tag):
         if h.get_tag() == tag:
             merged.add(h)
             intervals += 1
+    if intervals == 0:
+        # A file without the tag (or not an interval log at all) is a failed check, not zeros.
+        sys.exit(f"hlog_check: no interval tagged {tag} in {path}")
     print(json.dumps({
         "intervals": intervals,
         "count": merged.get_total_count(),

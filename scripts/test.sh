@@ -1,36 +1,118 @@
 #!/usr/bin/env bash
-# The test command (README, and .ci/run): installs the peers the tests use, then runs the
-# whole workspace's tests. An install failure is reported, not fatal.
+# The test command (README, and .ci/run): installs the real peers the tests check loadgen
+# against and checks every one again, checks formatting and clippy, then runs the whole
+# workspace's tests.
+#
+# Under CI (CI set to anything but 0/false/no; .ci/run sets CI=true) a peer still missing
+# after the install fails the run here, before any test, naming it and how to install it —
+# and each test that needs it fails too (crates/testkit). Elsewhere the missing peers are
+# listed and their tests are skipped with a note.
+#
+# LOADGEN_PEERS_HIDE=nginx,hdrh makes the named peers count as missing (and not installed),
+# to try this on a machine that has them; LOADGEN_PEERS_INSTALL=0 only checks, installing
+# nothing. Arguments go to `cargo test`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Rules first, fast: unformatted code or any clippy warning fails the run before the tests.
-cargo fmt --all --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-# Debian packages the tests use as real peers; each test skips with a note without them.
-#   nginx     HTTP/1.1 conformance of both client paths
-#   promtool  (package prometheus) Prometheus's own parser for --metrics-addr output
-missing=()
-command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
-command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
-if [ ${#missing[@]} -gt 0 ]; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "test.sh: installing ${missing[*]} for the peer tests" >&2
-        (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}") >&2 \
-            || echo "test.sh: install failed; the tests that need ${missing[*]} will skip" >&2
+
+# name | how it is found (bin:PROGRAM or py:MODULE) | package (apt:NAME or pip:NAME) | what it checks
+peers=(
+    "nginx|bin:nginx|apt:nginx|HTTP/1.1 conformance of both client paths"
+    "promtool|bin:promtool|apt:prometheus|Prometheus's own parser on the --metrics-addr text"
+    "openssl|bin:openssl|apt:openssl|the certificate a worker is pinned by"
+    "hdrh|py:hdrh|pip:hdrhistogram|latency.hlog decoded by another language's HdrHistogram"
+    "stripe|py:stripe|pip:stripe|Stripe's library verifies the webhook signatures"
+    "standardwebhooks|py:standardwebhooks|pip:standardwebhooks|Standard Webhooks' library verifies them"
+    "websockets|py:websockets|pip:websockets|an independent WebSocket server for the ws counts"
+)
+
+under_ci() {
+    case "$(printf '%s' "${CI:-}" | tr '[:upper:]' '[:lower:]' | tr -d '[:space:]')" in
+        "" | 0 | false | no) return 1 ;;
+        *) return 0 ;;
+    esac
+}
+
+hidden() { [[ ",${LOADGEN_PEERS_HIDE:-}," == *",$1,"* ]]; }
+
+# Where the tests look (crates/testkit): PATH, then the sbin folders a non-root PATH lacks.
+have_program() {
+    command -v "$1" >/dev/null 2>&1 && return 0
+    local d
+    for d in /usr/local/sbin /usr/sbin /sbin; do [ -x "$d/$1" ] && return 0; done
+    return 1
+}
+
+# Is the peer described by one `peers` line there? Hidden peers are not.
+present() {
+    local name probe
+    IFS='|' read -r name probe _ _ <<<"$1"
+    hidden "$name" && return 1
+    case "$probe" in
+        bin:*) have_program "${probe#bin:}" ;;
+        py:*) have_program python3 && python3 -c "import ${probe#py:}" >/dev/null 2>&1 ;;
+    esac
+}
+
+missing_peers() {
+    local line
+    for line in "${peers[@]}"; do present "$line" || echo "$line"; done
+}
+
+# 1. Install what is missing (hidden peers stand for "absent and not installable").
+apt_pkgs=()
+pip_pkgs=()
+[ "${LOADGEN_PEERS_INSTALL:-1}" = 0 ] || while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    IFS='|' read -r name _ package _ <<<"$line"
+    hidden "$name" && continue
+    case "$package" in
+        apt:*) apt_pkgs+=("${package#apt:}") ;;
+        pip:*) pip_pkgs+=("${package#pip:}") ;;
+    esac
+done < <(missing_peers)
+if [ ${#pip_pkgs[@]} -gt 0 ] && ! have_program python3; then
+    apt_pkgs+=(python3 python3-pip)
+fi
+if [ ${#apt_pkgs[@]} -gt 0 ]; then
+    if [ "$(id -u)" = 0 ] && have_program apt-get; then
+        echo "test.sh: installing ${apt_pkgs[*]} (apt)" >&2
+        (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+            --no-install-recommends "${apt_pkgs[@]}") >&2 || echo "test.sh: apt-get install failed" >&2
     else
-        echo "test.sh: ${missing[*]} missing and cannot be installed here; those tests will skip" >&2
+        echo "test.sh: cannot install ${apt_pkgs[*]} here (needs root and apt-get)" >&2
     fi
 fi
-# Python's HdrHistogram library decodes latency.hlog in a cross-language test.
-if command -v python3 >/dev/null 2>&1 && ! python3 -c "import hdrh" 2>/dev/null; then
-    python3 -m pip install -q hdrhistogram >&2 || echo "test.sh: pip install hdrhistogram failed; that check will skip" >&2
+if [ ${#pip_pkgs[@]} -gt 0 ] && have_program python3; then
+    echo "test.sh: installing ${pip_pkgs[*]} (pip)" >&2
+    # Debian's own python3 refuses a plain `pip install` (PEP 668); a CI machine is ours to change.
+    python3 -m pip install -q "${pip_pkgs[@]}" >&2 \
+        || python3 -m pip install -q --break-system-packages "${pip_pkgs[@]}" >&2 \
+        || echo "test.sh: pip install failed" >&2
 fi
-# Stripe's and Standard Webhooks' own Python libraries verify the webhook signatures.
-if command -v python3 >/dev/null 2>&1 && ! python3 -c "import stripe, standardwebhooks" 2>/dev/null; then
-    python3 -m pip install -q stripe standardwebhooks >&2 || echo "test.sh: pip install stripe standardwebhooks failed; that check will skip" >&2
+
+# 2. Check every peer again: an install that "worked" but left no usable peer counts.
+still=()
+while IFS= read -r line; do
+    [ -n "$line" ] || continue
+    IFS='|' read -r name probe package purpose <<<"$line"
+    why="not found"
+    hidden "$name" && why="hidden by LOADGEN_PEERS_HIDE"
+    case "$package" in
+        apt:*) how="apt-get install ${package#apt:}" ;;
+        pip:*) how="python3 -m pip install ${package#pip:}" ;;
+    esac
+    still+=("$name ($why; $purpose) — install: $how")
+done < <(missing_peers)
+if [ ${#still[@]} -gt 0 ]; then
+    if under_ci; then
+        echo "test.sh: FAILED: under CI (CI=${CI}) every peer must be present, and these are missing:" >&2
+        printf '  %s\n' "${still[@]}" >&2
+        exit 1
+    fi
+    echo "test.sh: these peers are missing; the tests that need them will be SKIPPED (under CI they fail):" >&2
+    printf '  %s\n' "${still[@]}" >&2
 fi
-# Python's `websockets` is the independent WebSocket server the ws tests compare counts with.
-if command -v python3 >/dev/null 2>&1 && ! python3 -c "import websockets" 2>/dev/null; then
-    python3 -m pip install -q websockets >&2 || echo "test.sh: pip install websockets failed; that check will skip" >&2
-fi
+# Rules next, fast: unformatted code or any clippy warning fails the run before the tests.
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 exec cargo test --workspace --locked "$@"

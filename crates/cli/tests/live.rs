@@ -610,18 +610,15 @@ fn abort_on_worker_loss_stops_the_others() {
 
 #[test]
 fn a_given_certificate_is_pinned_by_its_openssl_fingerprint() {
-    if std::process::Command::new("openssl")
-        .arg("version")
-        .output()
-        .is_err()
-    {
-        eprintln!("skipped: openssl not installed");
+    let Some(openssl) = loadgen_testkit::peer::OPENSSL
+        .require("a_given_certificate_is_pinned_by_its_openssl_fingerprint")
+    else {
         return;
-    }
+    };
     let target = Target::start(&[]);
     let dir = scratch("live-pem");
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let o = std::process::Command::new("openssl")
+    let o = std::process::Command::new(&openssl)
         .args([
             "req",
             "-x509",
@@ -640,7 +637,7 @@ fn a_given_certificate_is_pinned_by_its_openssl_fingerprint() {
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let o = std::process::Command::new("openssl")
+    let o = std::process::Command::new(&openssl)
         .args([
             "x509",
             "-noout",

@@ -310,6 +310,65 @@ fn ad_hoc_runs_need_no_scenario_file() {
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
 }
 
+/// `scripts/hlog_check.py` (Python's `hdrh`) on `hlog` for `tag`. `None` only when `hdrh` is
+/// missing outside CI (under CI that fails `test`); once it is there, a file it cannot decode
+/// is `Some(Err)`, never "unavailable".
+fn python_hdrh(
+    test: &str,
+    hlog: &std::path::Path,
+    tag: &str,
+) -> Option<Result<serde_json::Value, String>> {
+    let python = loadgen_testkit::peer::HDRH.require(test)?;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/hlog_check.py");
+    let o = std::process::Command::new(python)
+        .args([script, hlog.to_str().unwrap(), tag])
+        .output()
+        .expect("python3 runs");
+    if !o.status.success() {
+        return Some(Err(format!(
+            "python hdrh could not decode {}: {}",
+            hlog.display(),
+            String::from_utf8_lossy(&o.stderr)
+        )));
+    }
+    Some(
+        serde_json::from_slice(&o.stdout)
+            .map_err(|e| format!("hlog_check.py printed no JSON ({e}): {}", text(&o))),
+    )
+}
+
+#[test]
+fn a_damaged_hlog_fails_the_python_hdrh_check() {
+    let test = "a_damaged_hlog_fails_the_python_hdrh_check";
+    let dir = scratch("hlog-damaged");
+    let head = "#[StartTime: 1700000000.000 (seconds since epoch)]\n";
+    // A valid histogram of three values, then the same with its base64 cut short.
+    let good = "HISTFAAAACZ4nJNpmSzMwMDAyQABzFCaEURcm7yEwf4DROA4I9NRMAIAiSYG6g==";
+    let hlog = dir.join("good.hlog");
+    std::fs::write(
+        &hlog,
+        format!("{head}Tag=latency.w.s,0.000,1.000,0.300,{good}\n"),
+    )
+    .unwrap();
+    let Some(decoded) = python_hdrh(test, &hlog, "latency.w.s") else {
+        return;
+    };
+    let v = decoded.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(v["count"], 3, "{v}");
+    for (name, text) in [
+        (
+            "cut",
+            format!("{head}Tag=latency.w.s,0.000,1.000,0.300,{}\n", &good[..29]),
+        ),
+        ("not-an-hlog", "this is not an interval log\n".to_string()),
+    ] {
+        let hlog = dir.join(format!("{name}.hlog"));
+        std::fs::write(&hlog, text).unwrap();
+        let decoded = python_hdrh(test, &hlog, "latency.w.s");
+        assert!(matches!(decoded, Some(Err(_))), "{name}: {decoded:?}");
+    }
+}
+
 /// Decodes `latency.hlog` with the reference HdrHistogram reader: the intervals of `tag`
 /// add up to the count and percentiles the summary printed.
 fn hlog_matches_the_summary(out: &std::path::Path, tag: &str, step: &serde_json::Value) {
@@ -334,29 +393,23 @@ fn hlog_matches_the_summary(out: &std::path::Path, tag: &str, step: &serde_json:
     }
     assert!(lines >= 2, "one line per interval");
     // The same file through another language's HdrHistogram library (Python `hdrh`).
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/../../scripts/hlog_check.py");
-    let py = std::process::Command::new("python3")
-        .args([
-            script,
-            out.join("latency.hlog").to_str().unwrap(),
-            &format!("latency.{tag}"),
-        ])
-        .output();
-    match py {
-        Ok(o) if o.status.success() => {
-            let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-            assert_eq!(v["count"], step["count"], "python hdrh count: {v}");
-            assert_eq!(
-                v["p99_ms"].as_f64(),
-                step["latency"]["p99"].as_f64(),
-                "python hdrh p99: {v}"
-            );
-        }
-        Ok(o) => eprintln!(
-            "python hdrh unavailable, skipped: {}",
-            String::from_utf8_lossy(&o.stderr)
-        ),
-        Err(e) => eprintln!("python3 unavailable, skipped: {e}"),
+    let python = python_hdrh(
+        "open_model_counts_match_the_targets_counters (Python hdrh)",
+        &out.join("latency.hlog"),
+        &format!("latency.{tag}"),
+    );
+    if let Some(decoded) = python {
+        let v = decoded.unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            v["intervals"].as_u64() >= Some(2),
+            "python hdrh intervals: {v}"
+        );
+        assert_eq!(v["count"], step["count"], "python hdrh count: {v}");
+        assert_eq!(
+            v["p99_ms"].as_f64(),
+            step["latency"]["p99"].as_f64(),
+            "python hdrh p99: {v}"
+        );
     }
     assert_eq!(merged.len(), step["count"].as_u64().unwrap());
     let p99_ms = merged.value_at_quantile(0.99) as f64 / 1e3;

@@ -1,4 +1,4 @@
-//! HTTP/1.1 conformance against real servers — the hyper fixture and nginx (when installed) —
+//! HTTP/1.1 conformance against real servers — the hyper fixture and nginx (required under CI) —
 //! on both client paths: keep-alive, `Content-Length` and chunked bodies (with body checks),
 //! trailers, `Connection: close`, `100 Continue`, HEAD and 204. Every case also checks the
 //! accounting: what the client counted, the server saw.
@@ -38,8 +38,9 @@ fn fixture() -> Option<Peer> {
     })
 }
 
-fn nginx() -> Option<Peer> {
-    let nginx = std::rc::Rc::new(Nginx::start("an nginx conformance test")?);
+/// nginx for the test named `test`: `None` (after a note) only when it is missing outside CI.
+fn nginx(test: &str) -> Option<Peer> {
+    let nginx = std::rc::Rc::new(Nginx::start(test)?);
     let n = nginx.clone();
     Some(Peer {
         url: nginx.url(),
@@ -67,13 +68,13 @@ macro_rules! conformance {
             }
             #[test]
             fn nginx_fast_path() {
-                if let Some(peer) = nginx() {
+                if let Some(peer) = nginx(concat!(stringify!($case), "::nginx_fast_path")) {
                     super::$case(&peer, Wire::Fast)
                 }
             }
             #[test]
             fn nginx_hyper_path() {
-                if let Some(peer) = nginx() {
+                if let Some(peer) = nginx(concat!(stringify!($case), "::nginx_hyper_path")) {
                     super::$case(&peer, Wire::Hyper)
                 }
             }

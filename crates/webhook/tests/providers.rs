@@ -1,25 +1,19 @@
 //! The providers' own Python verification libraries (`stripe`, `standardwebhooks`) accept
-//! what loadgen signs. `scripts/test.sh` installs them; without them the test says so and
-//! passes vacuously (as the other peer tests do).
+//! what loadgen signs. `scripts/test.sh` installs them; without them the test fails under CI
+//! and is skipped with a note elsewhere (`loadgen_testkit::peer`).
 
+use loadgen_testkit::peer::{STANDARD_WEBHOOKS, STRIPE};
 use loadgen_webhook::sign::Scratch;
 use loadgen_webhook::{Message, Scheme, Secret, Signer};
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-fn python_has(modules: &str) -> bool {
-    Command::new("python3")
-        .args(["-c", &format!("import {modules}")])
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
 #[test]
 fn stripe_and_standard_webhooks_libraries_verify_our_signatures() {
-    if !python_has("stripe, standardwebhooks") {
-        eprintln!("skipped: python3 with stripe and standardwebhooks not installed (scripts/test.sh installs them)");
+    let test = "stripe_and_standard_webhooks_libraries_verify_our_signatures";
+    let (Some(python), Some(_)) = (STRIPE.require(test), STANDARD_WEBHOOKS.require(test)) else {
         return;
-    }
+    };
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap()
@@ -59,7 +53,7 @@ except standardwebhooks.webhooks.WebhookVerificationError:
     pass
 print("verified")
 "#;
-    let out = Command::new("python3")
+    let out = Command::new(python)
         .args([
             "-c",
             script,

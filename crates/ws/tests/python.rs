@@ -1,5 +1,6 @@
-//! Against an independent server: Python's `websockets` (installed by scripts/test.sh),
-//! which writes its own message counts when it stops.
+//! Against an independent server: Python's `websockets` (installed by scripts/test.sh;
+//! required under CI, see `loadgen_testkit::peer`), which writes its own message counts
+//! when it stops.
 
 use crate::support::*;
 use loadgen_ws::metrics::*;
@@ -28,15 +29,12 @@ asyncio.run(main())
 
 #[test]
 fn message_counts_agree_with_python_websockets() {
-    if Command::new("python3")
-        .args(["-c", "import websockets"])
-        .output()
-        .map_or(true, |o| !o.status.success())
-    {
-        eprintln!("skipping: python3 with `websockets` is missing (scripts/test.sh installs it)");
+    let Some(python) =
+        loadgen_testkit::peer::WEBSOCKETS.require("message_counts_agree_with_python_websockets")
+    else {
         return;
-    }
-    let mut child = Command::new("python3")
+    };
+    let mut child = Command::new(python)
         .args(["-c", SERVER])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -1,4 +1,4 @@
-//! A throwaway nginx on 127.0.0.1, when nginx is installed: its own prefix directory, one
+//! A throwaway nginx on 127.0.0.1: its own prefix directory, one
 //! process (`master_process off`), killed by its own handle when dropped.
 
 use std::io::{Read, Write};
@@ -19,24 +19,11 @@ pub struct Nginx {
     fetches: AtomicU64,
 }
 
-/// The nginx binary, if installed.
-fn binary() -> Option<PathBuf> {
-    let on_path = std::env::var_os("PATH")
-        .into_iter()
-        .flat_map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
-        .chain(["/usr/sbin".into(), "/usr/local/sbin".into()])
-        .map(|d| d.join("nginx"))
-        .find(|p| p.is_file());
-    on_path
-}
-
 impl Nginx {
-    /// Starts nginx, or prints a note and returns `None` when it is not installed.
+    /// Starts nginx for `test`; `None` after a note when nginx is missing outside CI (under
+    /// CI a missing nginx fails the test: see `loadgen_testkit::peer`).
     pub fn start(test: &str) -> Option<Nginx> {
-        let Some(bin) = binary() else {
-            eprintln!("note: nginx is not installed; skipping {test}");
-            return None;
-        };
+        let bin = loadgen_testkit::peer::NGINX.require(test)?;
         static N: AtomicU64 = AtomicU64::new(0);
         let dir = std::env::temp_dir().join(format!(
             "loadgen-http-nginx-{}-{}",

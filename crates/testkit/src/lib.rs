@@ -1,0 +1,10 @@
+//! Test support shared by the loadgen crates' tests (a dev-dependency only).
+//!
+//! * [`peer`]: the real programs and libraries some tests check loadgen against (nginx,
+//!   promtool, openssl, Python's `hdrh`, `stripe`, `standardwebhooks`, `websockets`). One
+//!   place decides what a missing one means: under CI (`CI` set) the test **fails**, naming
+//!   the peer and how to install it; elsewhere it is skipped with a note on the terminal.
+//! * [`limits`]: raising the open-files limit for tests that hold thousands of sockets.
+
+pub mod limits;
+pub mod peer;
