@@ -57,29 +57,47 @@ fn websocket_concurrency_passes_and_counts_agree_with_the_target() {
     );
 }
 
+/// The shipped `market-data-flood` as the tests run it, written into `dir`: 3 s of ticks
+/// instead of 15 s, a long close wait, and without its `rate >= 990/s` threshold. That rate
+/// is messages over the whole run, so the time 100 connections take to open (when no tick
+/// flows) counts as loss: a full-length run on a busy machine measured 997/s with every tick
+/// delivered, a 0.7% margin. What the rate stands for, that the ticks arrive, is proved
+/// exactly instead (`market_data_flood_passes_and_every_push_arrives`).
+pub fn market_data_flood(dir: &Path) -> PathBuf {
+    const RATE: &str = "\"ws_msgs_received\" = [\"rate >= 990/s\"]\n";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/market-data-flood.toml");
+    let mut text = std::fs::read_to_string(path).unwrap();
+    for (from, to) in [
+        ("duration = \"16s\"", "duration = \"4s\""),
+        ("hold = \"15s\"", "hold = \"3s\"\n  close_timeout = \"10s\""),
+        (RATE, ""),
+    ] {
+        assert!(text.contains(from), "market-data-flood has no `{from}`");
+        text = text.replace(from, to);
+    }
+    write(dir, "market-data-flood.toml", &text)
+}
+
 #[test]
 fn market_data_flood_passes_and_every_push_arrives() {
     let target = Target::start(&[]);
-    let file = shortened(
-        "market-data-flood.toml",
-        &[
-            ("duration = \"16s\"", "duration = \"4s\""),
-            ("hold = \"15s\"", "hold = \"3s\"\n  close_timeout = \"10s\""),
-            // Loose for a busy machine (the full file asks 99%); the counts below are exact.
-            ("rate >= 990/s", "rate >= 500/s"),
-        ],
-    );
+    let file = market_data_flood(&scratch("ws-market-data-flood"));
     let out = scratch("ws-market-out");
     let o = run_against(&file, &target.url, &out, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let s = summary(&out);
     let server = &target.counters()["ws"];
+    let received = custom(&s, "ws_msgs_received")["count"].as_u64().unwrap();
     assert_eq!(
-        custom(&s, "ws_msgs_received")["count"],
-        server["messages_sent"],
+        Some(received),
+        server["messages_sent"].as_u64(),
         "every tick and subscription answer the target sent was received"
     );
+    // A subscription answer and the first tick (sent at once) for each of the 100.
+    assert!(received >= 200, "the feed flowed: {received}");
     assert_eq!(server["messages_received"], 100, "one subscribe each");
+    assert_eq!(server["connections_total"], 100);
+    assert_eq!(custom(&s, "ws_stable")["count"], 100);
 }
 
 #[test]
