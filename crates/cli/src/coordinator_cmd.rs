@@ -131,7 +131,11 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         .map(loadgen_scenario::parse_duration)
         .transpose()
         .map_err(|e| bad(format!("--duration: {e}")))?;
-    sc.apply_overrides(duration, a.seed, a.target.clone());
+    sc.apply_overrides(
+        duration,
+        a.seed,
+        crate::run_cmd::target_flag(a.target.as_ref())?,
+    );
     let overrides = Overrides {
         duration: a.duration.clone(),
         seed: a.seed,

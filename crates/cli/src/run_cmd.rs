@@ -34,6 +34,19 @@ pub fn validate(file: &Path) -> Result<u8, Fail> {
     Ok(exit::PASSED)
 }
 
+/// `--target` (or `TARGET_URL`), checked where it is read so a mistake is blamed on the flag,
+/// not on the first workload that uses it.
+pub fn target_flag(t: Option<&String>) -> Result<Option<String>, Fail> {
+    match t {
+        Some(u) if u != "embedded" && !loadgen_scenario::TARGET_SCHEMES.iter().any(|s| u.starts_with(s)) => {
+            Err(Fail::bad_input(anyhow::anyhow!(
+                "--target (or TARGET_URL) `{u}` has no scheme: write http://, https://, ws:// or wss:// before the host"
+            )))
+        }
+        _ => Ok(t.cloned()),
+    }
+}
+
 fn flag_duration(flag: &str, v: Option<&str>) -> Result<Option<Duration>, Fail> {
     v.map(loadgen_scenario::parse_duration)
         .transpose()
@@ -124,7 +137,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         }
     };
     let duration = flag_duration("--duration", a.duration.as_deref())?;
-    sc.apply_overrides(duration, a.seed, a.target.clone());
+    sc.apply_overrides(duration, a.seed, target_flag(a.target.as_ref())?);
     let segment = match &a.segment {
         Some(s) => s
             .parse::<Segment>()

@@ -164,3 +164,111 @@ fn names_too_long_for_a_folder_or_with_control_characters_are_refused_where_they
         "names.toml:8:8: workload[0].step[0].name: contains the control character U+0000",
     );
 }
+
+/// `validate`'s stderr for a scenario written into a scratch folder.
+fn validate_text(dir: &std::path::Path, file: &str, toml: &str) -> (Option<i32>, String) {
+    let f = write(dir, file, toml);
+    let o = run(&["validate", f.to_str().unwrap()]);
+    (
+        o.status.code(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn every_mistake_is_reported_once_located_and_none_is_invented() {
+    let dir = scratch("mistakes");
+    let shipped = include_str!("../../../scenarios/ecommerce-burst.toml");
+    // A bad unit and a bad model leave their workload out; its steps still exist in the
+    // file, so the thresholds that name them must not be blamed.
+    for (file, text, needle) in [
+        (
+            "unit.toml",
+            shipped.replace("start_rate = \"20/s\"", "start_rate = \"20/mn\""),
+            "unknown unit \"mn\"",
+        ),
+        (
+            "model.toml",
+            shipped.replacen("model = \"open\"", "model = \"opne\"", 1),
+            "unknown model `opne`",
+        ),
+    ] {
+        assert_ne!(text, shipped, "{file}: the replacement must apply");
+        let (code, stderr) = validate_text(&dir, file, &text);
+        assert_eq!(code, Some(2), "{stderr}");
+        assert_eq!(stderr.matches(needle).count(), 1, "{stderr}");
+        assert!(!stderr.contains("no step is named"), "invented: {stderr}");
+        assert!(
+            !stderr.contains("problems in"),
+            "one problem only: {stderr}"
+        );
+    }
+
+    let (code, stderr) = validate_text(
+        &dir,
+        "typo.toml",
+        &shipped.replacen("max_vus", "max_vsu", 1),
+    );
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("did you mean `max_vus`?"), "{stderr}");
+
+    let o = run(&["validate", dir.join("absent.toml").to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.matches("No such file").count(),
+        1,
+        "printed once: {stderr}"
+    );
+
+    let o = run(&[
+        "run",
+        concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scenarios/ecommerce-burst.toml"
+        ),
+        "--target",
+        "127.0.0.1:9",
+    ]);
+    refused(&o, "--target (or TARGET_URL) `127.0.0.1:9` has no scheme");
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(!stderr.contains("workload"), "blamed on the flag: {stderr}");
+    assert_eq!(
+        stderr.matches("127.0.0.1:9").count(),
+        1,
+        "printed once: {stderr}"
+    );
+}
+
+#[test]
+fn feeders_name_their_missing_columns_with_a_location_and_refuse_a_fifo() {
+    let dir = scratch("feeders");
+    write(&dir, "c.csv", "id,email\n1,a@example.com\n");
+    let scenario = |file: &str, column: &str| {
+        format!(
+            "name = \"feed\"\n[feeder.customers]\nfile = \"{file}\"\n\
+             [[workload]]\nname = \"w\"\nmodel = \"closed\"\nvus = 1\nduration = \"1s\"\n\
+             [[workload.step]]\nname = \"s\"\nhttp = {{ method = \"GET\", path = \"/health?c={{{{customers.{column}}}}}\" }}\n"
+        )
+    };
+    let (code, stderr) = validate_text(&dir, "column.toml", &scenario("c.csv", "nope"));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "column.toml:11:33: workload[0].step[0].http.path: feeder `customers` has no column `nope` (its columns: id, email)"
+        ),
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("nope").count(), 1, "printed once: {stderr}");
+
+    // A FIFO nobody writes to would block a read forever; validate refuses it at once.
+    let fifo = dir.join("fifo.csv");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (code, stderr) = validate_text(&dir, "fifo.toml", &scenario("fifo.csv", "id"));
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("is not a regular file"), "{stderr}");
+}

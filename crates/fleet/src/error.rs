@@ -45,3 +45,16 @@ impl DistError {
         }
     }
 }
+
+/// `e` and every cause under it, `outer: inner: …`, for messages that cross the control
+/// channel as text (an error's own text leaves its causes out, as Rust's convention says).
+pub(crate) fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}

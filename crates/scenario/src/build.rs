@@ -12,7 +12,7 @@ use std::sync::Arc;
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// The HTTP layer rejected part of a workload.
-    #[error("workload `{workload}`: {source}")]
+    #[error("workload `{workload}`")]
     Http {
         /// Workload name.
         workload: String,
@@ -24,7 +24,7 @@ pub enum BuildError {
     #[error(transparent)]
     Webhook(crate::webhook_step::WebhookBuildError),
     /// The WebSocket layer rejected a workload (URL, host, TLS, header).
-    #[error("workload `{workload}`: {source}")]
+    #[error("workload `{workload}`")]
     Ws {
         /// Workload name.
         workload: String,

@@ -45,6 +45,16 @@ pub struct Feeder {
 impl Feeder {
     /// Reads `path` (`.csv` or `.json`).
     pub fn load(name: &str, path: &Path, order: Order) -> Result<Feeder, String> {
+        // Only a regular file: a FIFO or a device would make `validate` wait forever.
+        match std::fs::metadata(path) {
+            Ok(m) if !m.is_file() => {
+                return Err(format!(
+                    "file: {} is not a regular file (a FIFO, device or folder cannot be a feeder)",
+                    path.display()
+                ))
+            }
+            _ => {}
+        }
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("file: cannot read {}: {e}", path.display()))?;
         let (columns, rows) = match path.extension().and_then(|e| e.to_str()) {

@@ -56,6 +56,7 @@ mod raw;
 mod redact;
 pub mod results;
 pub mod saturation;
+mod suggest;
 mod summary;
 mod threshold;
 mod units;
@@ -79,7 +80,7 @@ pub use threshold::{
     Threshold, ThresholdResult,
 };
 pub use units::{parse_duration, parse_rate, parse_share};
-pub use validate::MAX_ARRIVAL_RATE;
+pub use validate::{MAX_ARRIVAL_RATE, TARGET_SCHEMES};
 pub use verdict::{Judgement, Verdict};
 pub use ws_workload::{max_connections, WsSpec};
 
@@ -129,7 +130,11 @@ pub fn parse(
             .map(str::to_string)
             .or_else(|| loc.key_on_line(offset))
             .unwrap_or_default();
-        invalid(vec![loc.problem(offset, field, message)])
+        invalid(vec![loc.problem(
+            offset,
+            field,
+            suggest::with_suggestion(&message),
+        )])
     })?;
     let base_dir = Path::new(file_name).parent().unwrap_or(Path::new("."));
     validate::validate(raw, &expanded, base_dir).map_err(invalid)

@@ -12,6 +12,9 @@ use loadgen_engine::{Spacing, ThinkTime, VuStages};
 use std::collections::HashSet;
 use std::time::Duration;
 
+/// How a target URL may start (`target` in a file, `--target` or `TARGET_URL`).
+pub const TARGET_SCHEMES: [&str; 4] = ["http://", "https://", "ws://", "wss://"];
+
 /// Longest scenario, workload or step name: the scenario's names the results folder
 /// (with a timestamp, well inside the file system's 255 bytes).
 pub const MAX_NAME_LEN: usize = 100;
@@ -157,6 +160,7 @@ pub(crate) fn validate(
             ),
         }
     }
+    feeder_columns(&mut c, &raw, &feeders);
     let mut names = HashSet::new();
     let mut workloads = Vec::new();
     for (i, w) in raw.workload.iter().enumerate() {
@@ -257,11 +261,7 @@ fn target(c: &mut Checker<'_>, raw: &RawScenario) -> TargetSpec {
     match &raw.target {
         None => TargetSpec::Embedded(emb),
         Some(t) if t.get_ref() == "embedded" => TargetSpec::Embedded(emb),
-        Some(t)
-            if ["http://", "https://", "ws://", "wss://"]
-                .iter()
-                .any(|s| t.get_ref().starts_with(s)) =>
-        {
+        Some(t) if TARGET_SCHEMES.iter().any(|s| t.get_ref().starts_with(s)) => {
             TargetSpec::Url(t.get_ref().clone())
         }
         Some(t) => {
@@ -866,6 +866,21 @@ fn thresholds(
     workloads: &[WorkloadSpec],
 ) -> Vec<Threshold> {
     let mut out = Vec::new();
+    // A workload with its own mistake was left out of `workloads`, but its steps still exist
+    // in the file: names are looked up in what was written, so no second error is invented.
+    let written_step = |name: &str| {
+        raw.workload.iter().any(|w| {
+            w.get_ref()
+                .step
+                .iter()
+                .any(|s| s.get_ref().name.get_ref() == name)
+        })
+    };
+    let written_workload = |name: &str| {
+        raw.workload
+            .iter()
+            .any(|w| w.get_ref().name.get_ref() == name)
+    };
     for (key, list) in &raw.thresholds {
         // Keys carry no span of their own; point at the key's text in the [thresholds] table.
         let key_at = text
@@ -887,14 +902,14 @@ fn thresholds(
                         .into(),
                 );
             }
-            if let Some(s) = &filter.step {
+            if let Some(s) = filter.step.as_ref().filter(|s| !written_step(s)) {
                 if !workloads.iter().any(|w| {
                     w.steps.iter().any(|st| st.name == *s) || crate::ws_workload::has_step(w, s)
                 }) {
                     return Err(format!("no step is named `{s}`"));
                 }
             }
-            if let Some(wn) = &filter.workload {
+            if let Some(wn) = filter.workload.as_ref().filter(|w| !written_workload(w)) {
                 if !workloads.iter().any(|w| w.name == *wn) {
                     return Err(format!("no workload is named `{wn}`"));
                 }
@@ -946,6 +961,75 @@ fn thresholds(
 }
 
 /// Every template text of a step (path, headers, body), to find the variables it uses.
+/// `{{feeder.column}}` in a step's path, headers or body names a column the feeder has:
+/// checked here, where the step's line is known, rather than when the plan is built.
+fn feeder_columns(
+    c: &mut Checker<'_>,
+    raw: &RawScenario,
+    feeders: &[std::sync::Arc<crate::feeder::Feeder>],
+) {
+    for (i, w) in raw.workload.iter().enumerate() {
+        for (j, s) in w.get_ref().step.iter().enumerate() {
+            let Some(http) = &s.get_ref().http else {
+                continue;
+            };
+            let h = http.get_ref();
+            let field = |sub: &str| format!("workload[{i}].step[{j}].http.{sub}");
+            let check =
+                |c: &mut Checker<'_>, text: &str, at: std::ops::Range<usize>, field: String| {
+                    for (feeder, column) in feeder_refs(text) {
+                        let Some(f) = feeders.iter().find(|f| f.name == feeder) else {
+                            continue;
+                        };
+                        if !f.columns.contains(&column) {
+                            let problem = c.loc.problem(
+                                at.start,
+                                field.clone(),
+                                format!(
+                                    "feeder `{feeder}` has no column `{column}` (its columns: {})",
+                                    f.columns.join(", ")
+                                ),
+                            );
+                            c.problems.push(problem);
+                        }
+                    }
+                };
+            check(c, h.path.get_ref(), h.path.span(), field("path"));
+            for (name, v) in &h.headers {
+                check(c, v.get_ref(), v.span(), field(&format!("headers.{name}")));
+            }
+            let body = h
+                .json
+                .as_ref()
+                .map(|j| j.to_string())
+                .or_else(|| h.body.clone());
+            if let Some(b) = body {
+                check(
+                    c,
+                    &b,
+                    http.span(),
+                    field(if h.json.is_some() { "json" } else { "body" }),
+                );
+            }
+        }
+    }
+}
+
+/// Every `{{name.column}}` in `text`, as (name, column).
+fn feeder_refs(text: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("{{") {
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else { break };
+        if let Some((name, column)) = after[..close].trim().split_once('.') {
+            out.push((name.trim().to_string(), column.trim().to_string()));
+        }
+        rest = &after[close + 2..];
+    }
+    out
+}
+
 fn step_text(s: &StepSpec) -> String {
     let mut t = s.http.path.clone();
     for (_, v) in &s.http.headers {

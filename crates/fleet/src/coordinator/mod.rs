@@ -135,7 +135,7 @@ pub async fn run(
         }
     };
     let plan = loadgen_scenario::build_plan(&cfg.scenario, &base_url)
-        .map_err(|e| DistError::Refused(e.to_string()))?;
+        .map_err(|e| DistError::Refused(crate::error::with_causes(&e)))?;
     let layout = Layout::of(&plan);
     let steps = plan.steps();
     let custom = plan.custom_metrics();

@@ -33,7 +33,7 @@ where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let plan = loadgen_scenario::build_plan(&a.scenario, &a.base_url)
-        .map_err(|e| DistError::Protocol(e.to_string()))?;
+        .map_err(|e| DistError::Protocol(crate::error::with_causes(&e)))?;
     std::fs::create_dir_all(&a.out).map_err(|e| DistError::io(&a.out, e))?;
     std::fs::write(
         a.out.join("scenario.toml"),
