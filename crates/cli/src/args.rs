@@ -225,7 +225,7 @@ pub struct TargetArgs {
     pub faults: Vec<loadgen_demo::FaultRule>,
 }
 
-fn parse_fault(s: &str) -> Result<loadgen_demo::FaultRule, String> {
+fn parse_fault(s: &str) -> Result<loadgen_demo::FaultRule, loadgen_demo::FaultParseError> {
     s.parse()
 }
 

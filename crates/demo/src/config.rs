@@ -1,6 +1,6 @@
 //! What the CLI (or a test) tells the target to do.
 
-use crate::{FaultRule, LatencyModel, TargetError, WebhookSecret};
+use crate::{DemoError, FaultRule, LatencyModel, WebhookSecret};
 
 use std::time::Duration;
 
@@ -43,7 +43,7 @@ impl Default for TargetConfig {
 
 impl TargetConfig {
     /// Rejects out-of-range values, reporting all of them at once.
-    pub fn validate(&self) -> Result<(), TargetError> {
+    pub fn validate(&self) -> Result<(), DemoError> {
         let mut problems = Vec::new();
         if !(0.0..=1.0).contains(&self.error_rate) {
             problems.push(format!("error rate {} is outside 0..=1", self.error_rate));
@@ -67,7 +67,7 @@ impl TargetConfig {
             problems.push("fault shares add up to more than 100%".to_string());
         }
         if let Err(reason) = self.webhook_secret.standard_key() {
-            problems.push(reason);
+            problems.push(reason.to_string());
         }
         if let Err(reason) = self.latency.validate() {
             problems.push(format!("latency {}: {reason}", self.latency));
@@ -75,7 +75,7 @@ impl TargetConfig {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(TargetError::InvalidConfig(problems.join("; ")))
+            Err(DemoError::InvalidConfig(problems.join("; ")))
         }
     }
 }

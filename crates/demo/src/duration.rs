@@ -2,33 +2,48 @@
 
 use std::time::Duration;
 
+/// Why a duration string did not parse; each message quotes the offending text.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("{0:?} does not start with a number")]
+    NoNumber(String),
+    #[error("{0:?} is not a number")]
+    NotANumber(String),
+    #[error("{0:?} has no unit (use ns, us, ms, s or m)")]
+    NoUnit(String),
+    #[error("unknown unit {0:?} (use ns, us, ms, s or m)")]
+    UnknownUnit(String),
+    #[error("{0:?} is too large")]
+    TooLarge(String),
+}
+
 /// Parses a non-negative number followed by one of `ns`, `us` (or `µs`), `ms`, `s`, `m`.
 /// A bare `0` is accepted; any other number needs a unit.
-pub(crate) fn parse_duration(s: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(s: &str) -> Result<Duration, DurationError> {
     let s = s.trim();
     let split = s
         .find(|c: char| !(c.is_ascii_digit() || c == '.'))
         .unwrap_or(s.len());
     let (number, unit) = s.split_at(split);
     if number.is_empty() {
-        return Err(format!("{s:?} does not start with a number"));
+        return Err(DurationError::NoNumber(s.to_string()));
     }
     let value: f64 = number
         .parse()
-        .map_err(|_| format!("{number:?} is not a number"))?;
+        .map_err(|_| DurationError::NotANumber(number.to_string()))?;
     let nanos_per_unit = match unit {
         "" if value == 0.0 => 0.0,
-        "" => return Err(format!("{s:?} has no unit (use ns, us, ms, s or m)")),
+        "" => return Err(DurationError::NoUnit(s.to_string())),
         "ns" => 1.0,
         "us" | "µs" => 1e3,
         "ms" => 1e6,
         "s" => 1e9,
         "m" => 60e9,
-        other => return Err(format!("unknown unit {other:?} (use ns, us, ms, s or m)")),
+        other => return Err(DurationError::UnknownUnit(other.to_string())),
     };
     let nanos = value * nanos_per_unit;
     if !nanos.is_finite() || nanos > u64::MAX as f64 {
-        return Err(format!("{s:?} is too large"));
+        return Err(DurationError::TooLarge(s.to_string()));
     }
     Ok(Duration::from_nanos(nanos.round() as u64))
 }

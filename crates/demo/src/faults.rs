@@ -112,17 +112,30 @@ impl Fault {
     }
 }
 
+/// Why a `--fault` rule or a fault name did not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FaultParseError {
+    #[error("unknown fault `{0}` (use {names})", names = fault_names())]
+    UnknownFault(String),
+    #[error("fault share `{0}` is not a number or a percentage")]
+    ShareNotANumber(String),
+    #[error("fault share `{0}` is outside 0%..100%")]
+    ShareOutOfRange(String),
+}
+
+fn fault_names() -> String {
+    let names: Vec<_> = Fault::ALL.iter().map(|f| f.name()).collect();
+    names.join(", ")
+}
+
 impl FromStr for Fault {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = FaultParseError;
+    fn from_str(s: &str) -> Result<Self, FaultParseError> {
         let s = s.trim();
         Fault::ALL
             .into_iter()
             .find(|f| f.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| {
-                let names: Vec<_> = Fault::ALL.iter().map(|f| f.name()).collect();
-                format!("unknown fault `{s}` (use {})", names.join(", "))
-            })
+            .ok_or_else(|| FaultParseError::UnknownFault(s.to_string()))
     }
 }
 
@@ -136,9 +149,9 @@ pub struct FaultRule {
 }
 
 impl FromStr for FaultRule {
-    type Err = String;
+    type Err = FaultParseError;
     /// `NAME` (every time) or `NAME=SHARE` with SHARE as `10%` or `0.1`.
-    fn from_str(s: &str) -> Result<Self, String> {
+    fn from_str(s: &str) -> Result<Self, FaultParseError> {
         let (name, share) = match s.split_once('=') {
             Some((n, v)) => (n, parse_share(v)?),
             None => (s, 1.0),
@@ -150,18 +163,29 @@ impl FromStr for FaultRule {
     }
 }
 
-fn parse_share(v: &str) -> Result<f64, String> {
+fn parse_share(v: &str) -> Result<f64, FaultParseError> {
     let v = v.trim();
     let x = match v.strip_suffix('%') {
         Some(p) => p.trim().parse::<f64>().map(|p| p / 100.0),
         None => v.parse::<f64>(),
     }
-    .map_err(|_| format!("fault share `{v}` is not a number or a percentage"))?;
+    .map_err(|_| FaultParseError::ShareNotANumber(v.to_string()))?;
     if (0.0..=1.0).contains(&x) {
         Ok(x)
     } else {
-        Err(format!("fault share `{v}` is outside 0%..100%"))
+        Err(FaultParseError::ShareOutOfRange(v.to_string()))
     }
+}
+
+/// Why a request's `x-loadgen-fault` header cannot be honoured (answered 400 with this text).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum FaultHeaderError {
+    #[error("fault header is not text")]
+    NotText,
+    #[error(transparent)]
+    Unknown(#[from] FaultParseError),
+    #[error("fault `{0}` happens per connection; start the target with --fault {0}=SHARE")]
+    PerConnection(String),
 }
 
 /// The configured rules, split by when they are drawn.
@@ -191,16 +215,12 @@ impl FaultPlan {
         &self,
         req: &http::Request<B>,
         seed: u64,
-    ) -> Result<Option<Fault>, String> {
+    ) -> Result<Option<Fault>, FaultHeaderError> {
         if let Some(v) = req.headers().get(FAULT_HEADER) {
-            let name = v
-                .to_str()
-                .map_err(|_| "fault header is not text".to_string())?;
+            let name = v.to_str().map_err(|_| FaultHeaderError::NotText)?;
             let fault: Fault = name.parse()?;
             if fault.is_per_connection() {
-                return Err(format!(
-                    "fault `{name}` happens per connection; start the target with --fault {name}=SHARE"
-                ));
+                return Err(FaultHeaderError::PerConnection(name.to_string()));
             }
             return Ok(Some(fault));
         }
@@ -529,7 +549,7 @@ mod tests {
             "429=0.5".parse::<FaultRule>().unwrap().fault,
             Fault::TooManyRequests
         );
-        let e = "explode".parse::<FaultRule>().unwrap_err();
+        let e = "explode".parse::<FaultRule>().unwrap_err().to_string();
         assert!(
             e.contains("unknown fault") && e.contains("wrong-length"),
             "{e}"
@@ -537,6 +557,7 @@ mod tests {
         assert!("stall=150%"
             .parse::<FaultRule>()
             .unwrap_err()
+            .to_string()
             .contains("outside"));
         for f in Fault::ALL {
             assert_eq!(f.name().parse::<Fault>().unwrap(), f);
@@ -585,6 +606,7 @@ mod tests {
         assert!(plan
             .for_request(&req("tls"), 1)
             .unwrap_err()
+            .to_string()
             .contains("per connection"));
         assert!(plan.for_request(&req("nope"), 1).is_err());
     }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use rand::Rng;
 use rand_distr::{Distribution, LogNormal};
 
-use crate::duration::{format_duration, parse_duration};
-use crate::TargetError;
+use crate::duration::{format_duration, parse_duration, DurationError};
+use crate::DemoError;
 
 /// The standard normal quantile at 0.99: `p99 = median * exp(Z99 * sigma)`.
 const Z99: f64 = 2.326_347_874_040_841;
@@ -36,76 +36,110 @@ pub enum LatencyModel {
     },
 }
 
+/// Why a latency model is not one: a syntax error or an impossible distribution.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum LatencyError {
+    #[error("empty")]
+    Empty,
+    #[error("uniform needs a range MIN..MAX")]
+    NoRange,
+    #[error("expected KEY=DURATION, got {0:?}")]
+    NotKeyValue(String),
+    #[error("unknown lognormal parameter {0:?}")]
+    UnknownParameter(String),
+    #[error("{0} given twice")]
+    GivenTwice(String),
+    #[error("lognormal needs median=")]
+    NoMedian,
+    #[error("lognormal needs p99=")]
+    NoP99,
+    #[error(transparent)]
+    Duration(#[from] DurationError),
+    #[error(
+        "uniform minimum {} exceeds maximum {}",
+        format_duration(*.min),
+        format_duration(*.max)
+    )]
+    MinAboveMax { min: Duration, max: Duration },
+    #[error("lognormal median must be greater than 0")]
+    ZeroMedian,
+    #[error(
+        "lognormal p99 ({}) must be greater than the median ({})",
+        format_duration(*.p99),
+        format_duration(*.median)
+    )]
+    P99NotAboveMedian { median: Duration, p99: Duration },
+    #[error(transparent)]
+    Distribution(#[from] rand_distr::NormalError),
+}
+
 impl LatencyModel {
     /// Checks the invariants `FromStr` enforces, for models built in code.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), LatencyError> {
         match *self {
-            LatencyModel::Uniform { min, max } if min > max => Err(format!(
-                "uniform minimum {} exceeds maximum {}",
-                format_duration(min),
-                format_duration(max)
-            )),
-            LatencyModel::LogNormal { median, .. } if median.is_zero() => {
-                Err("lognormal median must be greater than 0".to_string())
+            LatencyModel::Uniform { min, max } if min > max => {
+                Err(LatencyError::MinAboveMax { min, max })
             }
-            LatencyModel::LogNormal { median, p99 } if p99 <= median => Err(format!(
-                "lognormal p99 ({}) must be greater than the median ({})",
-                format_duration(p99),
-                format_duration(median)
-            )),
+            LatencyModel::LogNormal { median, .. } if median.is_zero() => {
+                Err(LatencyError::ZeroMedian)
+            }
+            LatencyModel::LogNormal { median, p99 } if p99 <= median => {
+                Err(LatencyError::P99NotAboveMedian { median, p99 })
+            }
             _ => Ok(()),
         }
     }
-}
 
-impl FromStr for LatencyModel {
-    type Err = TargetError;
-
-    fn from_str(input: &str) -> Result<Self, Self::Err> {
-        let err = |reason: String| TargetError::InvalidLatency {
-            input: input.to_string(),
-            reason,
-        };
-        let s = input.trim();
+    /// Parses the trimmed syntax; [`FromStr`] adds the input to the error.
+    fn parse(s: &str) -> Result<Self, LatencyError> {
         let model = if s.is_empty() {
-            return Err(err("empty".to_string()));
+            return Err(LatencyError::Empty);
         } else if s == "0" || s.eq_ignore_ascii_case("none") {
             LatencyModel::None
         } else if let Some(range) = s.strip_prefix("uniform:") {
-            let (min, max) = range
-                .split_once("..")
-                .ok_or_else(|| err("uniform needs a range MIN..MAX".to_string()))?;
+            let (min, max) = range.split_once("..").ok_or(LatencyError::NoRange)?;
             LatencyModel::Uniform {
-                min: parse_duration(min).map_err(err)?,
-                max: parse_duration(max).map_err(err)?,
+                min: parse_duration(min)?,
+                max: parse_duration(max)?,
             }
         } else if let Some(params) = s.strip_prefix("lognormal:") {
             let (mut median, mut p99) = (None, None);
             for part in params.split(',') {
                 let (key, value) = part
                     .split_once('=')
-                    .ok_or_else(|| err(format!("expected KEY=DURATION, got {part:?}")))?;
+                    .ok_or_else(|| LatencyError::NotKeyValue(part.to_string()))?;
                 let slot = match key.trim() {
                     "median" => &mut median,
                     "p99" => &mut p99,
-                    other => return Err(err(format!("unknown lognormal parameter {other:?}"))),
+                    other => return Err(LatencyError::UnknownParameter(other.to_string())),
                 };
-                if slot.replace(parse_duration(value).map_err(err)?).is_some() {
-                    return Err(err(format!("{} given twice", key.trim())));
+                if slot.replace(parse_duration(value)?).is_some() {
+                    return Err(LatencyError::GivenTwice(key.trim().to_string()));
                 }
             }
             LatencyModel::LogNormal {
-                median: median.ok_or_else(|| err("lognormal needs median=".to_string()))?,
-                p99: p99.ok_or_else(|| err("lognormal needs p99=".to_string()))?,
+                median: median.ok_or(LatencyError::NoMedian)?,
+                p99: p99.ok_or(LatencyError::NoP99)?,
             }
         } else {
-            match parse_duration(s).map_err(err)? {
+            match parse_duration(s)? {
                 d if d.is_zero() => LatencyModel::None,
                 d => LatencyModel::Fixed(d),
             }
         };
-        model.validate().map_err(err)?;
+        model.validate()?;
         Ok(model)
+    }
+}
+
+impl FromStr for LatencyModel {
+    type Err = DemoError;
+
+    fn from_str(input: &str) -> Result<Self, Self::Err> {
+        LatencyModel::parse(input.trim()).map_err(|reason| DemoError::InvalidLatency {
+            input: input.to_string(),
+            reason,
+        })
     }
 }
 
@@ -142,7 +176,7 @@ pub(crate) enum LatencySampler {
 }
 
 impl LatencySampler {
-    pub(crate) fn new(model: LatencyModel) -> Result<Self, String> {
+    pub(crate) fn new(model: LatencyModel) -> Result<Self, LatencyError> {
         model.validate()?;
         Ok(match model {
             LatencyModel::None => LatencySampler::None,
@@ -155,7 +189,7 @@ impl LatencySampler {
             LatencyModel::LogNormal { median, p99 } => {
                 let mu = median.as_secs_f64().ln();
                 let sigma = (p99.as_secs_f64().ln() - mu) / Z99;
-                LatencySampler::LogNormal(LogNormal::new(mu, sigma).map_err(|e| e.to_string())?)
+                LatencySampler::LogNormal(LogNormal::new(mu, sigma)?)
             }
         })
     }

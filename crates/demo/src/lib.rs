@@ -48,9 +48,10 @@ mod ws_counters;
 
 pub use config::TargetConfig;
 pub use counters::{CountersSnapshot, RouteCounts};
-pub use error::TargetError;
-pub use faults::{Fault, FaultRule, FAULT_HEADER, HUGE_BODY, SLOW_BYTE_DELAY};
-pub use latency::LatencyModel;
+pub use duration::DurationError;
+pub use error::DemoError;
+pub use faults::{Fault, FaultParseError, FaultRule, FAULT_HEADER, HUGE_BODY, SLOW_BYTE_DELAY};
+pub use latency::{LatencyError, LatencyModel};
 pub use server::{serve_blocking, spawn, TargetHandle};
 pub use webhooks::{WebhookCounts, WebhookSecret, TOLERANCE_SECS};
 pub use ws_counters::WsCounts;

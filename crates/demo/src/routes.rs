@@ -19,7 +19,7 @@ use crate::faults::{Fault, FaultPlan};
 use crate::latency::LatencySampler;
 use crate::store::{Payment, Store, DEFAULT_CAPACITY};
 use crate::webhooks::{Provider, Webhooks};
-use crate::TargetConfig;
+use crate::{DemoError, TargetConfig};
 
 /// Request bodies larger than this are answered 413.
 const MAX_BODY: usize = 64 * 1024;
@@ -94,12 +94,17 @@ impl Endpoint {
 }
 
 impl App {
-    pub(crate) fn new(cfg: &TargetConfig) -> Result<Self, String> {
+    pub(crate) fn new(cfg: &TargetConfig) -> Result<Self, DemoError> {
         Ok(App {
             counters: Counters::new(),
             webhooks: Webhooks::new(&cfg.webhook_secret, cfg.callback_delay)?,
             store: Store::new(DEFAULT_CAPACITY),
-            latency: LatencySampler::new(cfg.latency)?,
+            latency: LatencySampler::new(cfg.latency).map_err(|reason| {
+                DemoError::InvalidLatency {
+                    input: cfg.latency.to_string(),
+                    reason,
+                }
+            })?,
             error_rate: cfg.error_rate,
             seed: cfg.seed,
             faults: FaultPlan::new(&cfg.faults),

@@ -29,7 +29,7 @@ use std::convert::Infallible;
 
 use crate::faults::{self, FaultStream};
 use crate::routes::App;
-use crate::{CountersSnapshot, TargetConfig, TargetError};
+use crate::{CountersSnapshot, DemoError, TargetConfig};
 
 /// Pending-connection queue of the listening socket (the kernel may cap it lower).
 const BACKLOG: u32 = 4096;
@@ -99,7 +99,7 @@ impl Drop for TargetHandle {
 /// Starts the target on `listen` (port 0 picks a free port) in background threads and
 /// returns once it is listening. Blocks the calling thread for that short while, so it may
 /// be called from inside another tokio runtime.
-pub fn spawn(cfg: TargetConfig, listen: SocketAddr) -> Result<TargetHandle, TargetError> {
+pub fn spawn(cfg: TargetConfig, listen: SocketAddr) -> Result<TargetHandle, DemoError> {
     start(cfg, listen, StopOn::Handle)
 }
 
@@ -109,7 +109,7 @@ pub fn serve_blocking(
     cfg: TargetConfig,
     listen: SocketAddr,
     ready: impl FnOnce(SocketAddr),
-) -> Result<(), TargetError> {
+) -> Result<(), DemoError> {
     let mut handle = start(cfg, listen, StopOn::Signals)?;
     ready(handle.addr);
     // Keep the stop sender alive: only a signal ends the server.
@@ -117,7 +117,7 @@ pub fn serve_blocking(
     let joined = handle.thread.take().map(JoinHandle::join);
     drop(stop);
     match joined {
-        Some(Err(_)) => Err(TargetError::Panicked),
+        Some(Err(_)) => Err(DemoError::Panicked),
         _ => Ok(()),
     }
 }
@@ -132,9 +132,9 @@ fn start(
     cfg: TargetConfig,
     listen: SocketAddr,
     stop_on: StopOn,
-) -> Result<TargetHandle, TargetError> {
+) -> Result<TargetHandle, DemoError> {
     cfg.validate()?;
-    let app = Arc::new(App::new(&cfg).map_err(TargetError::InvalidConfig)?);
+    let app = Arc::new(App::new(&cfg)?);
     let (ready_tx, ready_rx) = mpsc::sync_channel(1);
     let (stop_tx, stop_rx) = oneshot::channel();
     let thread_app = Arc::clone(&app);
@@ -142,7 +142,7 @@ fn start(
     let thread = std::thread::Builder::new()
         .name("loadgen-demo".to_string())
         .spawn(move || run(workers, listen, thread_app, stop_on, stop_rx, ready_tx))
-        .map_err(TargetError::Runtime)?;
+        .map_err(DemoError::Runtime)?;
     let mut handle = TargetHandle {
         addr: listen,
         app,
@@ -156,7 +156,7 @@ fn start(
         }
         // Dropping the handle joins the thread, which is already on its way out.
         Ok(Err(e)) => Err(e),
-        Err(mpsc::RecvError) => Err(TargetError::Panicked),
+        Err(mpsc::RecvError) => Err(DemoError::Panicked),
     }
 }
 
@@ -167,7 +167,7 @@ fn run(
     app: Arc<App>,
     stop_on: StopOn,
     stop_rx: oneshot::Receiver<()>,
-    ready: mpsc::SyncSender<Result<SocketAddr, TargetError>>,
+    ready: mpsc::SyncSender<Result<SocketAddr, DemoError>>,
 ) {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
@@ -177,17 +177,17 @@ fn run(
     {
         Ok(runtime) => runtime,
         Err(e) => {
-            let _ = ready.send(Err(TargetError::Runtime(e)));
+            let _ = ready.send(Err(DemoError::Runtime(e)));
             return;
         }
     };
     runtime.block_on(async move {
         let started = stop_future(stop_on, stop_rx).and_then(|stop| {
-            let listener = bind(listen).map_err(|source| TargetError::Bind {
+            let listener = bind(listen).map_err(|source| DemoError::Bind {
                 addr: listen,
                 source,
             })?;
-            let addr = listener.local_addr().map_err(|source| TargetError::Bind {
+            let addr = listener.local_addr().map_err(|source| DemoError::Bind {
                 addr: listen,
                 source,
             })?;
@@ -207,7 +207,7 @@ fn run(
     runtime.shutdown_timeout(Duration::from_secs(1));
 }
 
-fn stop_future(stop_on: StopOn, stop_rx: oneshot::Receiver<()>) -> Result<StopFuture, TargetError> {
+fn stop_future(stop_on: StopOn, stop_rx: oneshot::Receiver<()>) -> Result<StopFuture, DemoError> {
     let on_handle = async move {
         // A send or a dropped sender both mean stop.
         let _ = stop_rx.await;
@@ -217,8 +217,8 @@ fn stop_future(stop_on: StopOn, stop_rx: oneshot::Receiver<()>) -> Result<StopFu
         #[cfg(unix)]
         StopOn::Signals => {
             use tokio::signal::unix::{signal, SignalKind};
-            let mut interrupt = signal(SignalKind::interrupt()).map_err(TargetError::Signal)?;
-            let mut terminate = signal(SignalKind::terminate()).map_err(TargetError::Signal)?;
+            let mut interrupt = signal(SignalKind::interrupt()).map_err(DemoError::Signal)?;
+            let mut terminate = signal(SignalKind::terminate()).map_err(DemoError::Signal)?;
             Ok(Box::pin(async move {
                 tokio::select! {
                     _ = interrupt.recv() => {}
@@ -319,7 +319,8 @@ fn serve_connection(
                         faults::answer(fault, &mode).await.map(Either::Right)
                     }
                     Err(why) => {
-                        let mut r = Response::new(Either::Left(Full::new(Bytes::from(why))));
+                        let mut r =
+                            Response::new(Either::Left(Full::new(Bytes::from(why.to_string()))));
                         *r.status_mut() = StatusCode::BAD_REQUEST;
                         r
                     }

@@ -32,6 +32,8 @@ use hyper_util::rt::TokioIo;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
+use crate::DemoError;
+
 /// Largest accepted distance between a signed timestamp and now, both ways (Stripe's and
 /// the Standard Webhooks libraries' default).
 pub const TOLERANCE_SECS: u64 = 300;
@@ -52,12 +54,12 @@ impl WebhookSecret {
     }
 
     /// The base64-decoded key, or why there is none (the secret itself is never shown).
-    pub(crate) fn standard_key(&self) -> Result<Vec<u8>, String> {
+    pub(crate) fn standard_key(&self) -> Result<Vec<u8>, DemoError> {
         self.0
             .strip_prefix("whsec_")
             .and_then(|b| B64.decode(b).ok())
             .filter(|k| !k.is_empty())
-            .ok_or_else(|| "webhook secret must be `whsec_` followed by base64 (not shown)".into())
+            .ok_or(DemoError::BadWebhookSecret)
     }
 }
 
@@ -238,7 +240,7 @@ fn fresh(ts: u64, now: u64) -> bool {
 }
 
 impl Webhooks {
-    pub(crate) fn new(secret: &WebhookSecret, callback_delay: Duration) -> Result<Self, String> {
+    pub(crate) fn new(secret: &WebhookSecret, callback_delay: Duration) -> Result<Self, DemoError> {
         Ok(Webhooks {
             standard_key: secret.standard_key()?,
             secret: secret.clone(),

@@ -1,7 +1,7 @@
 //! Start-up, configuration errors and shutdown.
 
 use http::StatusCode;
-use loadgen_demo::{LatencyModel, TargetConfig, TargetError};
+use loadgen_demo::{DemoError, LatencyModel, TargetConfig};
 use tokio::net::TcpStream;
 
 use crate::support::{start_default, Client};
@@ -27,7 +27,7 @@ async fn shutdown_with_an_idle_keep_alive_connection() {
 fn address_in_use_is_a_bind_error() {
     let first = start_default();
     let err = loadgen_demo::spawn(TargetConfig::default(), first.addr()).unwrap_err();
-    assert!(matches!(err, TargetError::Bind { .. }), "{err:?}");
+    assert!(matches!(err, DemoError::Bind { .. }), "{err:?}");
 }
 
 #[test]
