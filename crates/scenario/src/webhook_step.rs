@@ -385,7 +385,7 @@ fn delivery(t: &toml::Table, payloads: &[String]) -> Result<DeliverySpec, Bad> {
                 let w = weight(v).ok_or_else(|| bad(format!("fail.{k}"), "expected a positive weight"))?;
                 fail_kinds.push((kind, w));
             }
-            FaultMix::new(fail_share, fail_kinds.clone()).map_err(|m| bad("fail", m))?;
+            FaultMix::new(fail_share, fail_kinds.clone()).map_err(|m| bad("fail", m.to_string()))?;
         }
         Some(_) => {
             return Err(bad(
@@ -621,7 +621,8 @@ pub(crate) fn build(
                     events: EventMix::new(d.events.clone()).map_err(|e| err(e.to_string()))?,
                     object: d.payload.map(source),
                     retry: d.retry,
-                    faults: FaultMix::new(d.fail_share, d.fail_kinds.clone()).map_err(err)?,
+                    faults: FaultMix::new(d.fail_share, d.fail_kinds.clone())
+                        .map_err(|e| err(e.to_string()))?,
                     expect,
                     headers: d
                         .headers

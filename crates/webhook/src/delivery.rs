@@ -1,6 +1,7 @@
 //! What a delivery step is made of: retry policy and the built-to-fail kinds with the answer
 //! a correct receiver gives to each.
 
+use crate::error::WebhookError;
 use rand::distr::weighted::WeightedIndex;
 use rand::distr::Distribution;
 use rand::Rng;
@@ -100,20 +101,17 @@ pub struct FaultMix {
 
 impl FaultMix {
     /// `share` (0..=1) of deliveries built to fail, split by positive weights.
-    pub fn new(share: f64, kinds: Vec<(Fault, f64)>) -> Result<Self, String> {
+    pub fn new(share: f64, kinds: Vec<(Fault, f64)>) -> Result<Self, WebhookError> {
         if !(0.0..=1.0).contains(&share) {
-            return Err("share: must be between 0% and 100%".into());
+            return Err(WebhookError::FailShare);
         }
         if share > 0.0 && kinds.is_empty() {
-            return Err(
-                "a share needs at least one kind (bad_signature, stale, duplicate, out_of_order)"
-                    .into(),
-            );
+            return Err(WebhookError::FailNoKinds);
         }
         let index = if kinds.is_empty() {
             None
         } else {
-            Some(WeightedIndex::new(kinds.iter().map(|k| k.1)).map_err(|e| e.to_string())?)
+            Some(WeightedIndex::new(kinds.iter().map(|k| k.1)).map_err(WebhookError::FailWeights)?)
         };
         Ok(FaultMix {
             share,

@@ -33,12 +33,10 @@ impl EventMix {
                     .chars()
                     .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
         }) {
-            return Err(WebhookError::BadWeights(format!(
-                "`{bad}` is not an event type (letters, digits, `.`, `_`, `-`)"
-            )));
+            return Err(WebhookError::BadEventType(bad.clone()));
         }
-        let index = WeightedIndex::new(events.iter().map(|e| e.1))
-            .map_err(|e| WebhookError::BadWeights(e.to_string()))?;
+        let index =
+            WeightedIndex::new(events.iter().map(|e| e.1)).map_err(WebhookError::BadWeights)?;
         Ok(EventMix {
             names: events.into_iter().map(|e| e.0).collect(),
             index,

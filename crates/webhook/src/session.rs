@@ -145,7 +145,7 @@ impl WebhookFactory {
     /// callback sink when a step needs one.
     pub fn new(client: WebhookClient, steps: Vec<StepKind>) -> Result<Self, WebhookError> {
         let dialer = Dialer::new(&client.base, client.version, client.insecure)
-            .map_err(|e| WebhookError::Url(e.to_string()))?;
+            .map_err(WebhookError::Dial)?;
         let origin = format!(
             "{}://{}",
             if client.base.is_tls() {
@@ -172,9 +172,8 @@ impl WebhookFactory {
             .as_ref()
             .and_then(|s| HeaderValue::from_str(&s.url()).ok())
             .unwrap_or(HeaderValue::from_static(""));
-        let authority = HeaderValue::from_str(client.base.authority().as_str()).map_err(|_| {
-            WebhookError::Url("the target's authority is not a header value".into())
-        })?;
+        let authority = HeaderValue::from_str(client.base.authority().as_str())
+            .map_err(|_| WebhookError::BadAuthority)?;
         let nonce = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| {
             d.subsec_nanos() ^ (d.as_secs() as u32).rotate_left(7)
         });

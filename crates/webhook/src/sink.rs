@@ -91,14 +91,12 @@ pub fn parse_correlation(text: &str) -> Option<u64> {
 impl CallbackSink {
     /// Starts a sink on `127.0.0.1` on a free port, in its own thread.
     pub fn start() -> Result<Self, WebhookError> {
-        let std_listener = std::net::TcpListener::bind("127.0.0.1:0")
-            .map_err(|e| WebhookError::Sink(e.to_string()))?;
+        let std_listener =
+            std::net::TcpListener::bind("127.0.0.1:0").map_err(WebhookError::Sink)?;
         std_listener
             .set_nonblocking(true)
-            .map_err(|e| WebhookError::Sink(e.to_string()))?;
-        let addr = std_listener
-            .local_addr()
-            .map_err(|e| WebhookError::Sink(e.to_string()))?;
+            .map_err(WebhookError::Sink)?;
+        let addr = std_listener.local_addr().map_err(WebhookError::Sink)?;
         let registry = Arc::new(Registry {
             shards: (0..SHARDS).map(|_| Mutex::new(HashMap::new())).collect(),
             received: AtomicU64::new(0),
@@ -109,11 +107,11 @@ impl CallbackSink {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| WebhookError::Sink(e.to_string()))?;
+            .map_err(WebhookError::Sink)?;
         let thread = std::thread::Builder::new()
             .name("callback-sink".into())
             .spawn(move || runtime.block_on(serve(std_listener, reg, stopped)))
-            .map_err(|e| WebhookError::Sink(e.to_string()))?;
+            .map_err(WebhookError::Sink)?;
         Ok(CallbackSink {
             addr,
             registry,
