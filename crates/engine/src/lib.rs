@@ -82,6 +82,6 @@ pub use plan::{ClosedModel, Model, OpenModel, Plan, ThinkTime, Workload};
 pub use rate::{ConstantRate, RateFn, RateStage, RateStages};
 pub use report::{Event, FinalReport, IntervalReport, StepInfo};
 pub use runner::{run, RunControl, RunOptions, DEFAULT_ARRIVAL_GRANULARITY, MAX_THREADS};
-pub use segment::Segment;
+pub use segment::{Segment, SegmentError};
 pub use session::{Iteration, Recorder, Session, SessionFactory, StepSample, VuInfo};
 pub use shard::run_shard;

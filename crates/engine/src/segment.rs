@@ -58,22 +58,35 @@ impl fmt::Display for Segment {
     }
 }
 
+/// Why a segment string is not `i/n` with `0 <= i < n`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SegmentError {
+    #[error("segment `{0}` is not of the form i/n (e.g. 0/3)")]
+    NotIOverN(String),
+    #[error("segment index `{0}` is not a number")]
+    BadIndex(String),
+    #[error("segment count `{0}` is not a number")]
+    BadCount(String),
+    #[error("segment `{0}`: need 0 <= i < n")]
+    OutOfRange(String),
+}
+
 impl FromStr for Segment {
-    type Err = String;
+    type Err = SegmentError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (i, n) = s
             .split_once('/')
-            .ok_or_else(|| format!("segment `{s}` is not of the form i/n (e.g. 0/3)"))?;
+            .ok_or_else(|| SegmentError::NotIOverN(s.to_string()))?;
         let i: u64 = i
             .trim()
             .parse()
-            .map_err(|_| format!("segment index `{i}` is not a number"))?;
+            .map_err(|_| SegmentError::BadIndex(i.to_string()))?;
         let n: u64 = n
             .trim()
             .parse()
-            .map_err(|_| format!("segment count `{n}` is not a number"))?;
-        Segment::new(i, n).ok_or_else(|| format!("segment `{s}`: need 0 <= i < n"))
+            .map_err(|_| SegmentError::BadCount(n.to_string()))?;
+        Segment::new(i, n).ok_or_else(|| SegmentError::OutOfRange(s.to_string()))
     }
 }
 
