@@ -4,11 +4,57 @@
 //! add exactly the same numbers.
 
 use base64::Engine;
-use hdrhistogram::serialization::{Deserializer, Serializer, V2DeflateSerializer};
+use hdrhistogram::serialization::{
+    DeserializeError, Deserializer, Serializer, V2DeflateSerializer,
+};
+use hdrhistogram::AdditionError;
 use loadgen_engine::{
     new_histogram, CustomValue, Histogram, Metrics, Outcome, StepMetrics, WorkloadMetrics,
 };
 use serde::{Deserialize, Serialize};
+
+/// Why a metrics record (from a results folder or a worker) is refused. The `In*` variants
+/// say where in the record the inner error was found.
+#[derive(Debug, thiserror::Error)]
+pub enum RecordError {
+    #[error("histogram is not base64: {0}")]
+    HistogramNotBase64(base64::DecodeError),
+    #[error("histogram does not decode: {0:?}")]
+    HistogramUndecodable(DeserializeError),
+    #[error("histogram out of range: {0:?}")]
+    HistogramOutOfRange(AdditionError),
+    #[error(
+        "expected {expected} outcome classes, found {counts} counts and {histograms} histograms"
+    )]
+    OutcomeClasses {
+        expected: usize,
+        counts: usize,
+        histograms: usize,
+    },
+    #[error("statuses must be at most 500, sorted, one per status")]
+    Statuses,
+    #[error("step {0}: {1}")]
+    InStep(usize, Box<RecordError>),
+    #[error("workload {0} lag: {1}")]
+    InWorkloadLag(usize, Box<RecordError>),
+    #[error("custom metric {0}: {1}")]
+    InCustom(usize, Box<RecordError>),
+    /// Steps/workloads/custom metrics counted in the record and in `run.json`.
+    #[error(
+        "metrics shaped {}/{}/{} (steps/workloads/custom), run.json says {}/{}/{}",
+        .found[0], .found[1], .found[2], .expected[0], .expected[1], .expected[2]
+    )]
+    Shape {
+        found: [usize; 3],
+        expected: [usize; 3],
+    },
+    #[error("custom metric {index} is a {found}, run.json says {expected}")]
+    CustomKind {
+        index: usize,
+        found: &'static str,
+        expected: &'static str,
+    },
+}
 
 /// An HDR histogram as base64 of its V2-deflate encoding; `None` when empty.
 pub fn encode_hist(h: &Histogram) -> Option<String> {
@@ -23,18 +69,17 @@ pub fn encode_hist(h: &Histogram) -> Option<String> {
 }
 
 /// Decodes what [`encode_hist`] wrote (an absent histogram is empty).
-pub fn decode_hist(s: &Option<String>) -> Result<Histogram, String> {
+pub fn decode_hist(s: &Option<String>) -> Result<Histogram, RecordError> {
     let mut out = new_histogram();
     let Some(s) = s else { return Ok(out) };
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(s)
-        .map_err(|e| format!("histogram is not base64: {e}"))?;
+        .map_err(RecordError::HistogramNotBase64)?;
     let h: Histogram = Deserializer::new()
         .deserialize(&mut bytes.as_slice())
-        .map_err(|e| format!("histogram does not decode: {e:?}"))?;
+        .map_err(RecordError::HistogramUndecodable)?;
     // Re-add into the common configuration so later merges never fail on bounds.
-    out.add(&h)
-        .map_err(|e| format!("histogram out of range: {e:?}"))?;
+    out.add(&h).map_err(RecordError::HistogramOutOfRange)?;
     Ok(out)
 }
 
@@ -165,11 +210,11 @@ impl MetricsRecord {
     }
 
     /// Decodes back into engine metrics; any malformed part is an error, never a panic.
-    pub fn decode(&self) -> Result<Metrics, String> {
+    pub fn decode(&self) -> Result<Metrics, RecordError> {
         let mut m = Metrics::new(0, 0);
         for (i, s) in self.steps.iter().enumerate() {
             m.steps
-                .push(decode_step(s).map_err(|e| format!("step {i}: {e}"))?);
+                .push(decode_step(s).map_err(|e| RecordError::InStep(i, Box::new(e)))?);
         }
         for (i, w) in self.workloads.iter().enumerate() {
             m.workloads.push(WorkloadMetrics {
@@ -177,7 +222,7 @@ impl MetricsRecord {
                 dropped: w.dropped,
                 queued: w.queued,
                 interrupted: w.interrupted,
-                lag: decode_hist(&w.lag).map_err(|e| format!("workload {i} lag: {e}"))?,
+                lag: decode_hist(&w.lag).map_err(|e| RecordError::InWorkloadLag(i, Box::new(e)))?,
                 active_vus: w.active_vus,
                 peak_active_vus: w.peak_active_vus,
                 allocated_vus: w.allocated_vus,
@@ -195,7 +240,7 @@ impl MetricsRecord {
                     total: *total,
                 },
                 CustomRecord::Trend { hist } => CustomValue::Trend(Box::new(
-                    decode_hist(hist).map_err(|e| format!("custom metric {i}: {e}"))?,
+                    decode_hist(hist).map_err(|e| RecordError::InCustom(i, Box::new(e)))?,
                 )),
             });
         }
@@ -218,14 +263,13 @@ fn step_record(s: &StepMetrics) -> StepRecord {
     }
 }
 
-fn decode_step(r: &StepRecord) -> Result<StepMetrics, String> {
+fn decode_step(r: &StepRecord) -> Result<StepMetrics, RecordError> {
     if r.counts.len() != Outcome::COUNT || r.latency.len() != Outcome::COUNT {
-        return Err(format!(
-            "expected {} outcome classes, found {} counts and {} histograms",
-            Outcome::COUNT,
-            r.counts.len(),
-            r.latency.len()
-        ));
+        return Err(RecordError::OutcomeClasses {
+            expected: Outcome::COUNT,
+            counts: r.counts.len(),
+            histograms: r.latency.len(),
+        });
     }
     let mut s = StepMetrics::default();
     s.counts.copy_from_slice(&r.counts);
@@ -239,7 +283,7 @@ fn decode_step(r: &StepRecord) -> Result<StepMetrics, String> {
     s.connect = decode_hist(&r.connect)?;
     // The engine keeps one entry per status, sorted; a peer's list is held to the same shape.
     if r.statuses.len() > 500 || r.statuses.windows(2).any(|w| w[0].0 >= w[1].0) {
-        return Err("statuses must be at most 500, sorted, one per status".into());
+        return Err(RecordError::Statuses);
     }
     s.statuses = r.statuses.clone();
     Ok(s)

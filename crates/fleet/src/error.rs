@@ -23,6 +23,9 @@ pub enum DistError {
         /// What is wrong.
         message: String,
     },
+    /// A metrics record that does not decode or does not fit its run.
+    #[error(transparent)]
+    Record(#[from] crate::codec::RecordError),
     /// The parts cannot be merged (different plans, overlapping segments, missing parts).
     #[error("{0}")]
     Refused(String),

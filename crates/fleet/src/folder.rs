@@ -6,7 +6,7 @@
 //! [`crate::MetricsRecord`]. Lines are flushed as intervals complete, so a run that crashed
 //! still leaves every finished interval behind.
 
-use crate::codec::MetricsRecord;
+use crate::codec::{MetricsRecord, RecordError};
 use crate::error::DistError;
 use crate::run_info::{rfc3339, unix_ns, Layout, RunInfo};
 use loadgen_engine::{IntervalReport, Metrics};
@@ -44,7 +44,7 @@ impl IntervalLine {
     }
 
     /// Decodes into an engine interval report.
-    pub fn decode(&self) -> Result<IntervalReport, String> {
+    pub fn decode(&self) -> Result<IntervalReport, RecordError> {
         Ok(IntervalReport {
             index: self.index,
             start: Duration::from_micros(self.start_us),
@@ -139,8 +139,8 @@ impl RunPart {
                 message,
             };
             let l: IntervalLine = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
-            let r = l.decode().map_err(&bad)?;
-            check_shape(&r.metrics, &info.layout).map_err(bad)?;
+            let r = l.decode().map_err(|e| bad(e.to_string()))?;
+            check_shape(&r.metrics, &info.layout).map_err(|e| bad(e.to_string()))?;
             drop(r);
             intervals.push(l);
         }
@@ -153,28 +153,19 @@ impl RunPart {
 }
 
 /// An interval must have exactly the layout's steps, workloads and custom metrics.
-pub fn check_shape(m: &Metrics, l: &Layout) -> Result<(), String> {
-    if m.steps.len() != l.steps.len()
-        || m.workloads.len() != l.workloads.len()
-        || m.custom.len() != l.custom.len()
-    {
-        return Err(format!(
-            "metrics shaped {}/{}/{} (steps/workloads/custom), run.json says {}/{}/{}",
-            m.steps.len(),
-            m.workloads.len(),
-            m.custom.len(),
-            l.steps.len(),
-            l.workloads.len(),
-            l.custom.len()
-        ));
+pub fn check_shape(m: &Metrics, l: &Layout) -> Result<(), RecordError> {
+    let found = [m.steps.len(), m.workloads.len(), m.custom.len()];
+    let expected = [l.steps.len(), l.workloads.len(), l.custom.len()];
+    if found != expected {
+        return Err(RecordError::Shape { found, expected });
     }
-    for (i, (v, k)) in m.custom.iter().zip(l.custom_kinds()).enumerate() {
+    for (index, (v, k)) in m.custom.iter().zip(l.custom_kinds()).enumerate() {
         if v.kind() != k {
-            return Err(format!(
-                "custom metric {i} is a {}, run.json says {}",
-                v.kind().name(),
-                k.name()
-            ));
+            return Err(RecordError::CustomKind {
+                index,
+                found: v.kind().name(),
+                expected: k.name(),
+            });
         }
     }
     Ok(())

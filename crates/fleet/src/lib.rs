@@ -25,7 +25,7 @@ pub mod tls;
 pub mod worker;
 
 pub use codec::{
-    decode_hist, encode_hist, CustomRecord, MetricsRecord, StepRecord, WorkloadRecord,
+    decode_hist, encode_hist, CustomRecord, MetricsRecord, RecordError, StepRecord, WorkloadRecord,
 };
 pub use coordinator::{
     run as coordinate, Coordinated, CoordinatorConfig, CoordinatorHooks, Expect, WorkerReport,
@@ -35,8 +35,8 @@ pub use error::DistError;
 pub use folder::{check_shape, FolderWriter, IntervalLine, RunPart, METRICS_FILE};
 pub use merge::{coverage, merge, overlap, Coverage, MergeOptions, Merged};
 pub use run_info::{
-    parse_rfc3339, plan_hash, rfc3339, unix_ns, CustomName, Layout, Overrides, RunInfo, StepName,
-    FORMAT_VERSION,
+    parse_rfc3339, plan_hash, rfc3339, unix_ns, CustomName, Layout, Overrides, Rfc3339Error,
+    RunInfo, StepName, FORMAT_VERSION,
 };
 pub use worker::{
     connect as connect_to_coordinator, serve, FinishedRun, WorkerConfig, WorkerHooks,

@@ -186,7 +186,7 @@ pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged, DistError>
             let mut length = Duration::ZERO;
             for l in buckets.remove(&k).unwrap_or_default() {
                 // Every line was decoded and checked when its folder was read.
-                let r = l.decode().map_err(DistError::Refused)?;
+                let r = l.decode()?;
                 metrics.add(&r.metrics, GaugeMerge::Sum);
                 length = length.max(r.length);
             }

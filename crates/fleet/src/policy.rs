@@ -18,8 +18,51 @@ pub enum AllowRule {
     Host(String),
 }
 
+/// Why an `--allow-target` entry does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AllowRuleError {
+    #[error("`{rule}`: prefix must be 0..={max}")]
+    BadPrefix { rule: String, max: u8 },
+    #[error("`{0}` is neither an address block (10.0.0.0/8) nor a host name")]
+    Unrecognised(String),
+}
+
+/// Why a worker refuses a target or a segment.
+#[derive(Debug, thiserror::Error)]
+pub enum PolicyError {
+    #[error("target `{0}` is not a URL")]
+    NotAUrl(String),
+    #[error("target `{0}`: unclosed [")]
+    UnclosedBracket(String),
+    #[error("target `{0}`: bad port")]
+    BadPort(String),
+    #[error("cannot resolve `{host}`: {error}")]
+    Resolve { host: String, error: std::io::Error },
+    #[error("`{0}` resolves to no address")]
+    NoAddress(String),
+    #[error(
+        "target {url} resolves to {ip}, which this worker's --allow-target does not permit{}",
+        if *.loopback_only { " (without --allow-target only loopback is allowed)" } else { "" }
+    )]
+    NotAllowed {
+        url: String,
+        ip: IpAddr,
+        /// No `--allow-target` was given.
+        loopback_only: bool,
+    },
+    #[error(
+        "the run lasts up to {:.0}s (schedule plus graceful stop); this worker's \
+         --max-duration is {:.0}s",
+        .length.as_secs_f64(),
+        .max.as_secs_f64()
+    )]
+    TooLong { length: Duration, max: Duration },
+    #[error("this segment peaks at {peak:.0} requests/s; this worker's --max-rate is {max:.0}/s")]
+    TooFast { peak: f64, max: f64 },
+}
+
 impl std::str::FromStr for AllowRule {
-    type Err = String;
+    type Err = AllowRuleError;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
@@ -31,11 +74,12 @@ impl std::str::FromStr for AllowRule {
             Ok(ip) => {
                 let max = if ip.is_ipv4() { 32 } else { 128 };
                 let prefix = match prefix {
-                    Some(p) => p
-                        .parse::<u8>()
-                        .ok()
-                        .filter(|p| *p <= max)
-                        .ok_or_else(|| format!("`{s}`: prefix must be 0..={max}"))?,
+                    Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(|| {
+                        AllowRuleError::BadPrefix {
+                            rule: s.to_string(),
+                            max,
+                        }
+                    })?,
                     None => max,
                 };
                 Ok(AllowRule::Net(ip, prefix))
@@ -43,9 +87,7 @@ impl std::str::FromStr for AllowRule {
             Err(_) if prefix.is_none() && !s.is_empty() && !s.contains([':', ' ']) => {
                 Ok(AllowRule::Host(s.to_ascii_lowercase()))
             }
-            Err(_) => Err(format!(
-                "`{s}` is neither an address block (10.0.0.0/8) nor a host name"
-            )),
+            Err(_) => Err(AllowRuleError::Unrecognised(s.to_string())),
         }
     }
 }
@@ -76,10 +118,10 @@ pub struct WorkerPolicy {
 }
 
 /// `http://host:port/...` → (host, port).
-fn host_port(url: &str) -> Result<(String, u16), String> {
+fn host_port(url: &str) -> Result<(String, u16), PolicyError> {
     let (scheme, rest) = url
         .split_once("://")
-        .ok_or_else(|| format!("target `{url}` is not a URL"))?;
+        .ok_or_else(|| PolicyError::NotAUrl(url.to_string()))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let authority = authority.rsplit('@').next().unwrap_or(authority);
     let default = if scheme.eq_ignore_ascii_case("https") {
@@ -90,10 +132,10 @@ fn host_port(url: &str) -> Result<(String, u16), String> {
     if let Some(v6) = authority.strip_prefix('[') {
         let (h, rest) = v6
             .split_once(']')
-            .ok_or_else(|| format!("target `{url}`: unclosed ["))?;
+            .ok_or_else(|| PolicyError::UnclosedBracket(url.to_string()))?;
         let port = rest
             .strip_prefix(':')
-            .map(|p| p.parse().map_err(|_| format!("target `{url}`: bad port")))
+            .map(|p| p.parse().map_err(|_| PolicyError::BadPort(url.to_string())))
             .transpose()?
             .unwrap_or(default);
         return Ok((h.to_string(), port));
@@ -101,26 +143,30 @@ fn host_port(url: &str) -> Result<(String, u16), String> {
     match authority.rsplit_once(':') {
         Some((h, p)) => Ok((
             h.to_string(),
-            p.parse().map_err(|_| format!("target `{url}`: bad port"))?,
+            p.parse()
+                .map_err(|_| PolicyError::BadPort(url.to_string()))?,
         )),
         None => Ok((authority.to_string(), default)),
     }
 }
 
-async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, String> {
+async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, PolicyError> {
     tokio::net::lookup_host((host, port))
         .await
         .map(|a| a.collect())
-        .map_err(|e| format!("cannot resolve `{host}`: {e}"))
+        .map_err(|error| PolicyError::Resolve {
+            host: host.to_string(),
+            error,
+        })
 }
 
 impl WorkerPolicy {
     /// Refuses `url` unless every address it resolves to is allowed.
-    pub async fn check_target(&self, url: &str) -> Result<(), String> {
+    pub async fn check_target(&self, url: &str) -> Result<(), PolicyError> {
         let (host, port) = host_port(url)?;
         let addrs = resolve(&host, port).await?;
         if addrs.is_empty() {
-            return Err(format!("`{host}` resolves to no address"));
+            return Err(PolicyError::NoAddress(host));
         }
         let default = [
             AllowRule::Net(IpAddr::from([127, 0, 0, 0]), 8),
@@ -150,31 +196,22 @@ impl WorkerPolicy {
                 AllowRule::Host(_) => host_ips.contains(&ip),
             });
             if !ok {
-                return Err(format!(
-                    "target {url} resolves to {ip}, which this worker's --allow-target does not \
-                     permit{}",
-                    if self.allow.is_empty() {
-                        " (without --allow-target only loopback is allowed)"
-                    } else {
-                        ""
-                    }
-                ));
+                return Err(PolicyError::NotAllowed {
+                    url: url.to_string(),
+                    ip,
+                    loopback_only: self.allow.is_empty(),
+                });
             }
         }
         Ok(())
     }
 
     /// Refuses a segment (`share` of the plan) whose rate or duration is over the ceilings.
-    pub fn check_ceilings(&self, sc: &Scenario, share: f64) -> Result<(), String> {
+    pub fn check_ceilings(&self, sc: &Scenario, share: f64) -> Result<(), PolicyError> {
         let length = sc.planned_duration() + sc.graceful_stop;
         if let Some(max) = self.max_duration {
             if length > max {
-                return Err(format!(
-                    "the run lasts up to {:.0}s (schedule plus graceful stop); this worker's \
-                     --max-duration is {:.0}s",
-                    length.as_secs_f64(),
-                    max.as_secs_f64()
-                ));
+                return Err(PolicyError::TooLong { length, max });
             }
         }
         if let Some(max) = self.max_rate {
@@ -187,10 +224,7 @@ impl WorkerPolicy {
                 .sum::<f64>()
                 * share;
             if peak > max {
-                return Err(format!(
-                    "this segment peaks at {peak:.0} requests/s; this worker's --max-rate is \
-                     {max:.0}/s"
-                ));
+                return Err(PolicyError::TooFast { peak, max });
             }
         }
         Ok(())
@@ -227,7 +261,11 @@ mod tests {
             ..Default::default()
         };
         only.check_target("http://127.0.0.3:80/").await.unwrap();
-        let e = only.check_target("http://127.0.0.2:80/").await.unwrap_err();
+        let e = only
+            .check_target("http://127.0.0.2:80/")
+            .await
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("127.0.0.2"), "{e}");
     }
 }

@@ -2,7 +2,7 @@
 //! which segment of it, when it started, the layout of its metrics and the tool version.
 
 use crate::error::DistError;
-use loadgen_engine::{CustomKind, Plan, Segment};
+use loadgen_engine::{CustomKind, Plan, Segment, SegmentError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -133,7 +133,7 @@ impl RunInfo {
     }
 
     /// Parsed segments.
-    pub fn parsed_segments(&self) -> Result<Vec<Segment>, String> {
+    pub fn parsed_segments(&self) -> Result<Vec<Segment>, SegmentError> {
         self.segments.iter().map(|s| s.parse()).collect()
     }
 
@@ -188,10 +188,23 @@ pub fn rfc3339(t: SystemTime) -> String {
 }
 
 /// Parses an RFC 3339 time (`2026-12-01T06:00:00Z`, offsets allowed).
-pub fn parse_rfc3339(s: &str) -> Result<SystemTime, String> {
+pub fn parse_rfc3339(s: &str) -> Result<SystemTime, Rfc3339Error> {
     chrono::DateTime::parse_from_rfc3339(s.trim())
         .map(SystemTime::from)
-        .map_err(|e| format!("`{s}` is not an RFC 3339 time (e.g. 2026-12-01T06:00:00Z): {e}"))
+        .map_err(|error| Rfc3339Error {
+            input: s.to_string(),
+            error,
+        })
+}
+
+/// A time that [`parse_rfc3339`] does not read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("`{input}` is not an RFC 3339 time (e.g. 2026-12-01T06:00:00Z): {error}")]
+pub struct Rfc3339Error {
+    /// The text given.
+    pub input: String,
+    /// What chrono found wrong with it.
+    pub error: chrono::ParseError,
 }
 
 /// Nanoseconds since the Unix epoch.

@@ -14,7 +14,7 @@ use crate::policy::WorkerPolicy;
 use crate::protocol::Msg;
 use crate::run_info::{plan_hash, unix_ns, Overrides, RunInfo};
 use crate::tls::Identity;
-use loadgen_engine::{FinalReport, Segment};
+use loadgen_engine::{FinalReport, Segment, SegmentError};
 use loadgen_scenario::{Scenario, TargetSpec};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -192,7 +192,7 @@ async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, St
     else {
         return Err("expected an assignment".into());
     };
-    let seg: Segment = segment.parse()?;
+    let seg: Segment = segment.parse().map_err(|e: SegmentError| e.to_string())?;
     let mine = plan_hash(&scenario, &overrides);
     if mine != hash {
         return Err(format!(
@@ -220,8 +220,13 @@ async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, St
             )
         }
     };
-    cfg.policy.check_target(&base_url).await?;
-    cfg.policy.check_ceilings(&sc, 1.0 / seg.count as f64)?;
+    cfg.policy
+        .check_target(&base_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    cfg.policy
+        .check_ceilings(&sc, 1.0 / seg.count as f64)
+        .map_err(|e| e.to_string())?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let out = cfg.results_root.join(format!(
         "{}-seg{}of{}-{stamp}",
