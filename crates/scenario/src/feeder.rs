@@ -15,7 +15,7 @@
 //! rows; `random` takes a seeded pseudo-random row.
 
 use loadgen_http::ValueSource;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// How rows are chosen.
@@ -27,6 +27,26 @@ pub enum Order {
     Random,
     /// In file order, never reused.
     Unique,
+}
+
+/// Why a feeder file cannot be used (reported under the feeder's `file` field).
+#[derive(Debug, thiserror::Error)]
+pub enum FeederError {
+    #[error("cannot read {}: {error}", .path.display())]
+    Read {
+        path: PathBuf,
+        error: std::io::Error,
+    },
+    #[error("{0}")]
+    Csv(csv::Error),
+    #[error("expected a JSON array of objects: {0}")]
+    Json(serde_json::Error),
+    #[error("`{}` is neither .csv nor .json", .0.display())]
+    Extension(PathBuf),
+    #[error("{} has no rows", .0.display())]
+    NoRows(PathBuf),
+    #[error("{} is not a regular file (a FIFO, device or folder cannot be a feeder)", .0.display())]
+    NotRegular(PathBuf),
 }
 
 /// A loaded feeder file.
@@ -44,25 +64,21 @@ pub struct Feeder {
 
 impl Feeder {
     /// Reads `path` (`.csv` or `.json`).
-    pub fn load(name: &str, path: &Path, order: Order) -> Result<Feeder, String> {
+    pub fn load(name: &str, path: &Path, order: Order) -> Result<Feeder, FeederError> {
         // Only a regular file: a FIFO or a device would make `validate` wait forever.
-        match std::fs::metadata(path) {
-            Ok(m) if !m.is_file() => {
-                return Err(format!(
-                    "file: {} is not a regular file (a FIFO, device or folder cannot be a feeder)",
-                    path.display()
-                ))
-            }
-            _ => {}
+        if std::fs::metadata(path).is_ok_and(|m| !m.is_file()) {
+            return Err(FeederError::NotRegular(path.to_path_buf()));
         }
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("file: cannot read {}: {e}", path.display()))?;
+        let text = std::fs::read_to_string(path).map_err(|error| FeederError::Read {
+            path: path.to_path_buf(),
+            error,
+        })?;
         let (columns, rows) = match path.extension().and_then(|e| e.to_str()) {
             Some("csv") => {
                 let mut r = csv::Reader::from_reader(text.as_bytes());
                 let columns: Vec<String> = r
                     .headers()
-                    .map_err(|e| format!("file: {e}"))?
+                    .map_err(FeederError::Csv)?
                     .iter()
                     .map(str::to_string)
                     .collect();
@@ -70,15 +86,14 @@ impl Feeder {
                     .records()
                     .map(|rec| {
                         rec.map(|rec| rec.iter().map(str::to_string).collect())
-                            .map_err(|e| format!("file: {e}"))
+                            .map_err(FeederError::Csv)
                     })
-                    .collect::<Result<Vec<Vec<String>>, String>>()?;
+                    .collect::<Result<Vec<Vec<String>>, _>>()?;
                 (columns, rows)
             }
             Some("json") => {
                 let items: Vec<serde_json::Map<String, serde_json::Value>> =
-                    serde_json::from_str(&text)
-                        .map_err(|e| format!("file: expected a JSON array of objects: {e}"))?;
+                    serde_json::from_str(&text).map_err(FeederError::Json)?;
                 let columns: Vec<String> = items
                     .first()
                     .map(|o| o.keys().cloned().collect())
@@ -98,15 +113,10 @@ impl Feeder {
                     .collect();
                 (columns, rows)
             }
-            _ => {
-                return Err(format!(
-                    "file: `{}` is neither .csv nor .json",
-                    path.display()
-                ))
-            }
+            _ => return Err(FeederError::Extension(path.to_path_buf())),
         };
         if rows.is_empty() {
-            return Err(format!("file: {} has no rows", path.display()));
+            return Err(FeederError::NoRows(path.to_path_buf()));
         }
         Ok(Feeder {
             name: name.to_string(),
@@ -213,6 +223,7 @@ mod tests {
         assert_eq!(f.rows[1], ["2", "bo"]);
         assert!(Feeder::load("x", &dir.join("nope.csv"), Order::Random)
             .unwrap_err()
-            .starts_with("file: cannot read"));
+            .to_string()
+            .starts_with("cannot read"));
     }
 }

@@ -79,7 +79,7 @@ pub use threshold::{
     evaluate_all, key_metric_name, parse_expression, parse_key, Filter, MetricKind, Op, Stat,
     Threshold, ThresholdResult,
 };
-pub use units::{parse_duration, parse_rate, parse_share};
+pub use units::{parse_duration, parse_rate, parse_share, UnitError};
 pub use validate::{MAX_ARRIVAL_RATE, TARGET_SCHEMES};
 pub use verdict::{Judgement, Verdict};
 pub use ws_workload::{max_connections, WsSpec};

@@ -15,7 +15,7 @@
 //!
 //! Every pattern accepts `scale = 3.0` ("3x expected production").
 
-use crate::units::{parse_duration, parse_rate};
+use crate::units::{parse_duration, parse_rate, UnitError};
 use chrono::{Datelike, NaiveDateTime, TimeZone, Timelike};
 use chrono_tz::Tz;
 use loadgen_engine::RateFn;
@@ -209,12 +209,91 @@ impl RateFn for Pattern {
     }
 }
 
+/// Why a `rate` value does not parse: the sub-field it concerns (`stages[0].target`,
+/// `parts[1].peak`; empty for the value itself) and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}{}{problem}", if .field.is_empty() { "" } else { ": " })]
+pub struct PatternError {
+    /// Path of the sub-field inside the `rate` table; empty for the whole value.
+    pub field: String,
+    /// What is wrong.
+    pub problem: PatternProblem,
+}
+
+/// What is wrong with one field of a rate pattern.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PatternProblem {
+    #[error("a rate is \"N/s\" or a pattern table {{ pattern = \"burst\", … }}")]
+    NotARate,
+    #[error(transparent)]
+    Unit(#[from] UnitError),
+    #[error("expected a string")]
+    ExpectedString,
+    #[error("expected a string `{0}`")]
+    ExpectedStringField(&'static str),
+    #[error("expected a duration string")]
+    ExpectedDuration,
+    #[error("expected a non-negative number")]
+    ExpectedNonNegative,
+    #[error("required")]
+    Required,
+    #[error("required for pattern \"{0}\"")]
+    RequiredFor(String),
+    #[error("required, a non-empty list")]
+    RequiredList,
+    #[error("required (constant, stages, steps, sine, burst, business-hours, dca or sum)")]
+    PatternRequired,
+    #[error(
+        "unknown pattern `{0}` (use constant, stages, steps, sine, burst, business-hours, dca or sum)"
+    )]
+    UnknownPattern(String),
+    #[error("unknown field for pattern \"{kind}\" (known: {known})")]
+    UnknownField { kind: String, known: String },
+    #[error("must be positive")]
+    MustBePositive,
+    #[error("give every = \"20s\" (periodic) or at = [\"10s\", …] (offsets)")]
+    BurstNeedsEveryOrAt,
+    #[error("unknown time zone `{0}` (e.g. Australia/Sydney)")]
+    UnknownTimeZone(String),
+    #[error("`{0}` is not a local date-time like 2026-11-23T08:00:00")]
+    NotALocalDateTime(String),
+    #[error("need 0 <= open < close <= 24 (local hours)")]
+    OpenClose,
+    #[error("needs 24 intensities (one per local hour), got {0}")]
+    NotTwentyFourHours(usize),
+    #[error("required (purchases per period)")]
+    BatchRequired,
+    #[error("must be positive and no longer than every")]
+    SpreadTooLong,
+}
+
+impl PatternError {
+    fn at(field: impl Into<String>, problem: impl Into<PatternProblem>) -> Self {
+        PatternError {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+
+    /// The same problem, one level down: `outer` becomes the prefix of the field path.
+    fn inside(self, outer: &str) -> Self {
+        let field = if self.field.is_empty() {
+            outer.to_string()
+        } else {
+            format!("{outer}.{}", self.field)
+        };
+        PatternError { field, ..self }
+    }
+}
+
 /// Parses `rate = "50/s"` or `rate = { pattern = "…", … }`. Errors name the sub-field.
-pub fn parse(v: &toml::Value) -> Result<Pattern, String> {
+pub fn parse(v: &toml::Value) -> Result<Pattern, PatternError> {
     match v {
-        toml::Value::String(s) => parse_rate(s).map(Pattern::Constant),
+        toml::Value::String(s) => parse_rate(s)
+            .map(Pattern::Constant)
+            .map_err(|e| PatternError::at("", e)),
         toml::Value::Table(t) => parse_table(t),
-        _ => Err("a rate is \"N/s\" or a pattern table { pattern = \"burst\", … }".into()),
+        _ => Err(PatternError::at("", PatternProblem::NotARate)),
     }
 }
 
@@ -229,46 +308,48 @@ impl<'a> Fields<'a> {
         self.used.push(k);
         self.t.get(k)
     }
-    fn str(&mut self, k: &'static str) -> Result<Option<&'a str>, String> {
+    fn str(&mut self, k: &'static str) -> Result<Option<&'a str>, PatternError> {
         match self.get(k) {
             None => Ok(None),
             Some(toml::Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(format!("{k}: expected a string")),
+            Some(_) => Err(PatternError::at(k, PatternProblem::ExpectedString)),
         }
     }
-    fn rate(&mut self, k: &'static str) -> Result<Option<f64>, String> {
+    fn rate(&mut self, k: &'static str) -> Result<Option<f64>, PatternError> {
         self.str(k)?
-            .map(|s| parse_rate(s).map_err(|e| format!("{k}: {e}")))
+            .map(|s| parse_rate(s).map_err(|e| PatternError::at(k, e)))
             .transpose()
     }
-    fn need_rate(&mut self, k: &'static str) -> Result<f64, String> {
+    fn need_rate(&mut self, k: &'static str) -> Result<f64, PatternError> {
         self.rate(k)?
-            .ok_or_else(|| format!("{k}: required for pattern \"{}\"", self.kind))
+            .ok_or_else(|| PatternError::at(k, PatternProblem::RequiredFor(self.kind.to_string())))
     }
-    fn secs(&mut self, k: &'static str) -> Result<Option<f64>, String> {
+    fn secs(&mut self, k: &'static str) -> Result<Option<f64>, PatternError> {
         self.str(k)?
             .map(|s| {
                 parse_duration(s)
                     .map(|d| d.as_secs_f64())
-                    .map_err(|e| format!("{k}: {e}"))
+                    .map_err(|e| PatternError::at(k, e))
             })
             .transpose()
     }
-    fn number(&mut self, k: &'static str) -> Result<Option<f64>, String> {
+    fn number(&mut self, k: &'static str) -> Result<Option<f64>, PatternError> {
         match self.get(k) {
             None => Ok(None),
             Some(toml::Value::Float(f)) if f.is_finite() && *f >= 0.0 => Ok(Some(*f)),
             Some(toml::Value::Integer(i)) if *i >= 0 => Ok(Some(*i as f64)),
-            Some(_) => Err(format!("{k}: expected a non-negative number")),
+            Some(_) => Err(PatternError::at(k, PatternProblem::ExpectedNonNegative)),
         }
     }
-    fn finish(self) -> Result<(), String> {
+    fn finish(self) -> Result<(), PatternError> {
         for k in self.t.keys() {
             if !self.used.contains(&k.as_str()) {
-                return Err(format!(
-                    "{k}: unknown field for pattern \"{}\" (known: {})",
-                    self.kind,
-                    self.used.join(", ")
+                return Err(PatternError::at(
+                    k.as_str(),
+                    PatternProblem::UnknownField {
+                        kind: self.kind.to_string(),
+                        known: self.used.join(", "),
+                    },
                 ));
             }
         }
@@ -276,13 +357,26 @@ impl<'a> Fields<'a> {
     }
 }
 
-fn parse_table(t: &toml::Table) -> Result<Pattern, String> {
+/// `(duration, rate)` of one entry of `stages` or `steps`, under the entry's field path.
+fn timed_rate(
+    v: &toml::Value,
+    at: &str,
+    (time_key, rate_key): (&'static str, &'static str),
+) -> Result<(f64, f64), PatternError> {
+    let d = field_str(v, time_key)
+        .and_then(|s| parse_duration(s).map_err(PatternProblem::from))
+        .map_err(|e| PatternError::at(format!("{at}.{time_key}"), e))?;
+    let r = field_str(v, rate_key)
+        .and_then(|s| parse_rate(s).map_err(PatternProblem::from))
+        .map_err(|e| PatternError::at(format!("{at}.{rate_key}"), e))?;
+    Ok((d.as_secs_f64(), r))
+}
+
+fn parse_table(t: &toml::Table) -> Result<Pattern, PatternError> {
+    use PatternProblem as P;
     let kind = match t.get("pattern") {
         Some(toml::Value::String(s)) => s.as_str(),
-        _ => return Err(
-            "pattern: required (constant, stages, steps, sine, burst, business-hours, dca or sum)"
-                .into(),
-        ),
+        _ => return Err(PatternError::at("pattern", P::PatternRequired)),
     };
     let mut f = Fields {
         t,
@@ -294,17 +388,13 @@ fn parse_table(t: &toml::Table) -> Result<Pattern, String> {
         "stages" | "ramp" => {
             let start = f.rate("start")?.unwrap_or(0.0);
             let stages = list(f.get("stages"), "stages", |i, v| {
-                let d = field_str(v, "duration").and_then(|s| parse_duration(s).map_err(|e| e.to_string()));
-                let r = field_str(v, "target").and_then(parse_rate);
-                Ok((d.map_err(|e| format!("stages[{i}].duration: {e}"))?.as_secs_f64(), r.map_err(|e| format!("stages[{i}].target: {e}"))?))
+                timed_rate(v, &format!("stages[{i}]"), ("duration", "target"))
             })?;
             Pattern::Stages { start, stages }
         }
         "steps" => {
             let mut steps = list(f.get("steps"), "steps", |i, v| {
-                let at = field_str(v, "at").and_then(|s| parse_duration(s).map_err(|e| e.to_string()));
-                let r = field_str(v, "rate").and_then(parse_rate);
-                Ok((at.map_err(|e| format!("steps[{i}].at: {e}"))?.as_secs_f64(), r.map_err(|e| format!("steps[{i}].rate: {e}"))?))
+                timed_rate(v, &format!("steps[{i}]"), ("at", "rate"))
             })?;
             steps.sort_by(|a, b| a.0.total_cmp(&b.0));
             Pattern::Steps(steps)
@@ -325,26 +415,37 @@ fn parse_table(t: &toml::Table) -> Result<Pattern, String> {
                 every: f.secs("every")?,
                 offset: f.secs("offset")?.unwrap_or(0.0),
                 at: list(f.get("at"), "at", |i, v| match v {
-                    toml::Value::String(s) => parse_duration(s).map(|d| d.as_secs_f64()).map_err(|e| format!("at[{i}]: {e}")),
-                    _ => Err(format!("at[{i}]: expected a duration string")),
+                    toml::Value::String(s) => parse_duration(s)
+                        .map(|d| d.as_secs_f64())
+                        .map_err(|e| PatternError::at(format!("at[{i}]"), e)),
+                    _ => Err(PatternError::at(format!("at[{i}]"), P::ExpectedDuration)),
                 })
-                .or_else(|e| if t.contains_key("at") { Err(e) } else { Ok(Vec::new()) })?,
+                .or_else(|e| {
+                    if t.contains_key("at") {
+                        Err(e)
+                    } else {
+                        Ok(Vec::new())
+                    }
+                })?,
             };
             if b.every.is_none() && b.at.is_empty() {
-                return Err("burst: give every = \"20s\" (periodic) or at = [\"10s\", …] (offsets)".into());
+                return Err(PatternError::at("burst", P::BurstNeedsEveryOrAt));
             }
             if b.every.is_some_and(|e| e <= 0.0) {
-                return Err("every: must be positive".into());
+                return Err(PatternError::at("every", P::MustBePositive));
             }
             Pattern::Burst(b)
         }
         "business-hours" => {
             let tz_name = f.str("timezone")?.unwrap_or("UTC");
-            let tz: Tz = tz_name.parse().map_err(|_| format!("timezone: unknown time zone `{tz_name}` (e.g. Australia/Sydney)"))?;
+            let tz: Tz = tz_name.parse().map_err(|_| {
+                PatternError::at("timezone", P::UnknownTimeZone(tz_name.to_string()))
+            })?;
             let start = match f.str("start")? {
                 Some(s) => NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
-                    .map_err(|_| format!("start: `{s}` is not a local date-time like 2026-11-23T08:00:00"))?,
-                None => NaiveDateTime::parse_from_str("2026-11-23T00:00:00", "%Y-%m-%dT%H:%M:%S").expect("literal date"),
+                    .map_err(|_| PatternError::at("start", P::NotALocalDateTime(s.to_string())))?,
+                None => NaiveDateTime::parse_from_str("2026-11-23T00:00:00", "%Y-%m-%dT%H:%M:%S")
+                    .expect("literal date"),
             };
             let business = f.number("business")?.unwrap_or(0.8);
             let after = f.number("after_hours")?.unwrap_or(0.2);
@@ -352,7 +453,7 @@ fn parse_table(t: &toml::Table) -> Result<Pattern, String> {
             let open = f.number("open")?.unwrap_or(9.0) as usize;
             let close = f.number("close")?.unwrap_or(17.0) as usize;
             if open >= close || close > 24 {
-                return Err("open/close: need 0 <= open < close <= 24 (local hours)".into());
+                return Err(PatternError::at("open/close", P::OpenClose));
             }
             let mut weekday = [after; 24];
             weekday[open..close].fill(business);
@@ -360,10 +461,13 @@ fn parse_table(t: &toml::Table) -> Result<Pattern, String> {
                 let hs = list(Some(hours), "hours", |i, v| match v {
                     toml::Value::Float(x) if *x >= 0.0 => Ok(*x),
                     toml::Value::Integer(x) if *x >= 0 => Ok(*x as f64),
-                    _ => Err(format!("hours[{i}]: expected a non-negative number")),
+                    _ => Err(PatternError::at(
+                        format!("hours[{i}]"),
+                        P::ExpectedNonNegative,
+                    )),
                 })?;
                 if hs.len() != 24 {
-                    return Err(format!("hours: needs 24 intensities (one per local hour), got {}", hs.len()));
+                    return Err(PatternError::at("hours", P::NotTwentyFourHours(hs.len())));
                 }
                 weekday.copy_from_slice(&hs);
             }
@@ -378,18 +482,28 @@ fn parse_table(t: &toml::Table) -> Result<Pattern, String> {
         }
         "dca" => {
             let scale = positive(f.number("time_scale")?.or(Some(1.0)), "time_scale")?;
-            let batch = f.number("batch")?.ok_or("batch: required (purchases per period)")?;
+            let batch = f
+                .number("batch")?
+                .ok_or_else(|| PatternError::at("batch", P::BatchRequired))?;
             let every = positive(f.secs("every")?, "every")? / scale;
             let spread = f.secs("spread")?.map_or(every, |s| s / scale);
             if spread <= 0.0 || spread > every {
-                return Err("spread: must be positive and no longer than every".into());
+                return Err(PatternError::at("spread", P::SpreadTooLong));
             }
-            Pattern::Dca { batch, every, spread, offset: f.secs("offset")?.unwrap_or(0.0) }
+            Pattern::Dca {
+                batch,
+                every,
+                spread,
+                offset: f.secs("offset")?.unwrap_or(0.0),
+            }
         }
-        "sum" => Pattern::Sum(list(f.get("parts"), "parts", |i, v| parse(v).map_err(|e| format!("parts[{i}].{e}")))?),
+        "sum" => Pattern::Sum(list(f.get("parts"), "parts", |i, v| {
+            parse(v).map_err(|e| e.inside(&format!("parts[{i}]")))
+        })?),
         other => {
-            return Err(format!(
-                "pattern: unknown pattern `{other}` (use constant, stages, steps, sine, burst, business-hours, dca or sum)"
+            return Err(PatternError::at(
+                "pattern",
+                P::UnknownPattern(other.to_string()),
             ))
         }
     };
@@ -401,30 +515,31 @@ fn parse_table(t: &toml::Table) -> Result<Pattern, String> {
     })
 }
 
-fn positive(v: Option<f64>, name: &str) -> Result<f64, String> {
+fn positive(v: Option<f64>, name: &str) -> Result<f64, PatternError> {
     match v {
         Some(x) if x > 0.0 => Ok(x),
-        Some(_) => Err(format!("{name}: must be positive")),
-        None => Err(format!("{name}: required")),
+        Some(_) => Err(PatternError::at(name, PatternProblem::MustBePositive)),
+        None => Err(PatternError::at(name, PatternProblem::Required)),
     }
 }
 
-fn field_str<'a>(v: &'a toml::Value, k: &str) -> Result<&'a str, String> {
+/// The string `k` of a list entry; the caller names the entry's field.
+fn field_str<'a>(v: &'a toml::Value, k: &'static str) -> Result<&'a str, PatternProblem> {
     v.get(k)
         .and_then(|x| x.as_str())
-        .ok_or_else(|| format!("expected a string `{k}`"))
+        .ok_or(PatternProblem::ExpectedStringField(k))
 }
 
 fn list<T>(
     v: Option<&toml::Value>,
     name: &str,
-    item: impl Fn(usize, &toml::Value) -> Result<T, String>,
-) -> Result<Vec<T>, String> {
+    item: impl Fn(usize, &toml::Value) -> Result<T, PatternError>,
+) -> Result<Vec<T>, PatternError> {
     match v {
         Some(toml::Value::Array(a)) if !a.is_empty() => {
             a.iter().enumerate().map(|(i, x)| item(i, x)).collect()
         }
-        _ => Err(format!("{name}: required, a non-empty list")),
+        _ => Err(PatternError::at(name, PatternProblem::RequiredList)),
     }
 }
 
@@ -505,7 +620,7 @@ mod tests {
     fn mistakes_name_the_field() {
         let bad = |t: &str| {
             let v: toml::Table = toml::from_str(&format!("rate = {t}")).unwrap();
-            parse(&v["rate"]).unwrap_err()
+            parse(&v["rate"]).unwrap_err().to_string()
         };
         assert!(bad(r#"{ pattern = "burst", base = "1/s", peak = "2/s" }"#).contains("every"));
         assert!(

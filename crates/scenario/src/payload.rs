@@ -17,6 +17,7 @@
 //! the amount) and expects its status: 402 for a declined card or insufficient funds, 422 for
 //! an unsupported currency or an invalid amount (override with `fail_status = { … }`).
 
+use crate::units::UnitError;
 use rand::distr::weighted::WeightedIndex;
 use rand::Rng;
 use rand_distr::{Distribution, LogNormal};
@@ -162,19 +163,20 @@ impl PaymentGenerator {
         customers: u64,
         fail_share: f64,
         fail_kinds: Vec<(FailKind, f64, u16)>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, PayloadError> {
+        // Unreachable after validation; the field names say which weights were wrong.
         let currency_index = WeightedIndex::new(currencies.iter().map(|c| c.1))
-            .map_err(|e| format!("currency weights: {e}"))?;
+            .map_err(|e| PayloadError::at("currency weights", PayloadProblem::Weights(e)))?;
         let fail_index = if fail_kinds.is_empty() {
             None
         } else {
             Some(
                 WeightedIndex::new(fail_kinds.iter().map(|k| k.1))
-                    .map_err(|e| format!("fail weights: {e}"))?,
+                    .map_err(|e| PayloadError::at("fail weights", PayloadProblem::Weights(e)))?,
             )
         };
         if fail_share > 0.0 && fail_index.is_none() {
-            return Err("fail: a share needs at least one kind (declined, insufficient_funds, unsupported_currency, invalid_amount)".into());
+            return Err(PayloadError::at("fail", PayloadProblem::NoFailKind));
         }
         Ok(PaymentGenerator {
             name,
@@ -253,8 +255,84 @@ impl PaymentGenerator {
     }
 }
 
+/// Why a `[payload.NAME]` table does not make a generator: the sub-field and what is wrong.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field}: {problem}")]
+pub struct PayloadError {
+    /// Path of the sub-field inside the payload table (`amount.fixed`, `fail.stolen`).
+    pub field: String,
+    /// What is wrong.
+    pub problem: PayloadProblem,
+}
+
+/// What is wrong with one field of a payload table.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PayloadProblem {
+    #[error("unknown field (known: {0})")]
+    UnknownField(String),
+    #[error("expected a number")]
+    ExpectedNumber,
+    #[error("expected a positive number")]
+    ExpectedPositiveNumber,
+    #[error("expected [low, high] with 0 < low <= high")]
+    UniformBounds,
+    #[error("expected 0..5")]
+    SigmaRange,
+    #[error(
+        "use {{ fixed = 49.99 }}, {{ uniform = [5, 500] }} or \
+         {{ lognormal = {{ median = 45, sigma = 0.8 }} }}"
+    )]
+    AmountShape,
+    #[error("must be positive")]
+    MustBePositive,
+    #[error(transparent)]
+    Share(#[from] UnitError),
+    #[error("expected a share like \"{0}\"")]
+    ExpectedShare(&'static str),
+    #[error("must not be below large.min")]
+    LargeMaxBelowMin,
+    #[error("expected {{ share = \"2%\", min = 10000, max = 50000 }}")]
+    LargeShape,
+    #[error("expected a positive weight")]
+    ExpectedPositiveWeight,
+    #[error("expected an ISO 4217 code such as AUD")]
+    NotIsoCode,
+    #[error("expected \"AUD\" or weights {{ AUD = 60, USD = 30, EUR = 10 }}")]
+    CurrencyShape,
+    #[error("expected a positive integer (pool size)")]
+    Customers,
+    #[error("expected {{ declined = 402, … }}")]
+    FailStatusShape,
+    #[error("expected {{ share = \"7%\", declined = 3, … }}")]
+    FailShape,
+    #[error(
+        "unknown kind (use declined, insufficient_funds, unsupported_currency, invalid_amount)"
+    )]
+    UnknownFailKind,
+    #[error("expected an HTTP status")]
+    ExpectedStatus,
+    #[error("{0}")]
+    Weights(rand::distr::weighted::Error),
+    #[error(
+        "a share needs at least one kind (declined, insufficient_funds, unsupported_currency, \
+         invalid_amount)"
+    )]
+    NoFailKind,
+}
+
+impl PayloadError {
+    fn at(field: impl Into<String>, problem: impl Into<PayloadProblem>) -> Self {
+        PayloadError {
+            field: field.into(),
+            problem: problem.into(),
+        }
+    }
+}
+
 /// Parses `[payload.NAME]` (a TOML table); errors name the sub-field.
-pub fn parse(name: &str, t: &toml::Table) -> Result<PaymentGenerator, String> {
+pub fn parse(name: &str, t: &toml::Table) -> Result<PaymentGenerator, PayloadError> {
+    use PayloadError as E;
+    use PayloadProblem as P;
     const KNOWN: [&str; 6] = [
         "amount",
         "large",
@@ -264,35 +342,48 @@ pub fn parse(name: &str, t: &toml::Table) -> Result<PaymentGenerator, String> {
         "fail_status",
     ];
     if let Some(k) = t.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(format!("{k}: unknown field (known: {})", KNOWN.join(", ")));
+        return Err(E::at(k.as_str(), P::UnknownField(KNOWN.join(", "))));
     }
     let num = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
     let amount = match t.get("amount") {
-        None => AmountDist::LogNormal { median: 50.0, sigma: 0.8 },
+        None => AmountDist::LogNormal {
+            median: 50.0,
+            sigma: 0.8,
+        },
         Some(toml::Value::Table(a)) if a.len() == 1 => {
             let (k, v) = a.iter().next().expect("one entry");
             match (k.as_str(), v) {
-                ("fixed", v) => AmountDist::Fixed(num(v).ok_or("amount.fixed: expected a number")?),
-                ("uniform", toml::Value::Array(b)) if b.len() == 2 => match (num(&b[0]), num(&b[1])) {
-                    (Some(lo), Some(hi)) if lo > 0.0 && lo <= hi => AmountDist::Uniform(lo, hi),
-                    _ => return Err("amount.uniform: expected [low, high] with 0 < low <= high".into()),
-                },
+                ("fixed", v) => AmountDist::Fixed(
+                    num(v).ok_or_else(|| E::at("amount.fixed", P::ExpectedNumber))?,
+                ),
+                ("uniform", toml::Value::Array(b)) if b.len() == 2 => {
+                    match (num(&b[0]), num(&b[1])) {
+                        (Some(lo), Some(hi)) if lo > 0.0 && lo <= hi => AmountDist::Uniform(lo, hi),
+                        _ => return Err(E::at("amount.uniform", P::UniformBounds)),
+                    }
+                }
                 ("lognormal", toml::Value::Table(l)) => {
-                    let median = l.get("median").and_then(num).filter(|m| *m > 0.0).ok_or("amount.lognormal.median: expected a positive number")?;
+                    let median = l
+                        .get("median")
+                        .and_then(num)
+                        .filter(|m| *m > 0.0)
+                        .ok_or_else(|| {
+                            E::at("amount.lognormal.median", P::ExpectedPositiveNumber)
+                        })?;
                     let sigma = l.get("sigma").and_then(num).unwrap_or(0.8);
                     if !(0.0..=5.0).contains(&sigma) {
-                        return Err("amount.lognormal.sigma: expected 0..5".into());
+                        return Err(E::at("amount.lognormal.sigma", P::SigmaRange));
                     }
                     AmountDist::LogNormal { median, sigma }
                 }
-                _ => return Err("amount: use { fixed = 49.99 }, { uniform = [5, 500] } or { lognormal = { median = 45, sigma = 0.8 } }".into()),
+                _ => return Err(E::at("amount", P::AmountShape)),
             }
         }
-        Some(_) => return Err("amount: use { fixed = 49.99 }, { uniform = [5, 500] } or { lognormal = { median = 45, sigma = 0.8 } }".into()),
+        Some(_) => return Err(E::at("amount", P::AmountShape)),
     };
     if let AmountDist::Fixed(a) = amount {
         if a <= 0.0 {
-            return Err("amount.fixed: must be positive".into());
+            return Err(E::at("amount.fixed", P::MustBePositive));
         }
     }
     let large = match t.get("large") {
@@ -300,24 +391,22 @@ pub fn parse(name: &str, t: &toml::Table) -> Result<PaymentGenerator, String> {
         Some(toml::Value::Table(l)) => {
             let share = match l.get("share") {
                 Some(toml::Value::String(s)) => {
-                    crate::units::parse_share(s).map_err(|e| format!("large.share: {e}"))?
+                    crate::units::parse_share(s).map_err(|e| E::at("large.share", e))?
                 }
-                _ => return Err("large.share: expected a share like \"2%\"".into()),
+                _ => return Err(E::at("large.share", P::ExpectedShare("2%"))),
             };
             let min = l
                 .get("min")
                 .and_then(num)
                 .filter(|m| *m > 0.0)
-                .ok_or("large.min: expected a positive number")?;
+                .ok_or_else(|| E::at("large.min", P::ExpectedPositiveNumber))?;
             let max = l.get("max").and_then(num).unwrap_or(min * 5.0);
             if max < min {
-                return Err("large.max: must not be below large.min".into());
+                return Err(E::at("large.max", P::LargeMaxBelowMin));
             }
             Some(Large { share, min, max })
         }
-        Some(_) => {
-            return Err("large: expected { share = \"2%\", min = 10000, max = 50000 }".into())
-        }
+        Some(_) => return Err(E::at("large", P::LargeShape)),
     };
     let currencies = match t.get("currency") {
         None => vec![(
@@ -339,11 +428,9 @@ pub fn parse(name: &str, t: &toml::Table) -> Result<PaymentGenerator, String> {
             .map(|(code, w)| {
                 let w = num(w)
                     .filter(|w| *w > 0.0)
-                    .ok_or_else(|| format!("currency.{code}: expected a positive weight"))?;
+                    .ok_or_else(|| E::at(format!("currency.{code}"), P::ExpectedPositiveWeight))?;
                 if code.len() != 3 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
-                    return Err(format!(
-                        "currency.{code}: expected an ISO 4217 code such as AUD"
-                    ));
+                    return Err(E::at(format!("currency.{code}"), P::NotIsoCode));
                 }
                 Ok((
                     Currency {
@@ -353,48 +440,45 @@ pub fn parse(name: &str, t: &toml::Table) -> Result<PaymentGenerator, String> {
                     w,
                 ))
             })
-            .collect::<Result<_, String>>()?,
-        Some(_) => {
-            return Err(
-                "currency: expected \"AUD\" or weights { AUD = 60, USD = 30, EUR = 10 }".into(),
-            )
-        }
+            .collect::<Result<_, PayloadError>>()?,
+        Some(_) => return Err(E::at("currency", P::CurrencyShape)),
     };
     let customers = match t.get("customers") {
         None => 1000,
         Some(toml::Value::Integer(n)) if *n > 0 => *n as u64,
-        Some(_) => return Err("customers: expected a positive integer (pool size)".into()),
+        Some(_) => return Err(E::at("customers", P::Customers)),
     };
     let statuses = match t.get("fail_status") {
         None => toml::Table::new(),
         Some(toml::Value::Table(s)) => s.clone(),
-        Some(_) => return Err("fail_status: expected { declined = 402, … }".into()),
+        Some(_) => return Err(E::at("fail_status", P::FailStatusShape)),
     };
     let (mut fail_share, mut fail_kinds) = (0.0, Vec::new());
     if let Some(f) = t.get("fail") {
         let toml::Value::Table(f) = f else {
-            return Err("fail: expected { share = \"7%\", declined = 3, … }".into());
+            return Err(E::at("fail", P::FailShape));
         };
         for (k, v) in f {
             if k == "share" {
                 fail_share = match v {
                     toml::Value::String(s) => {
-                        crate::units::parse_share(s).map_err(|e| format!("fail.share: {e}"))?
+                        crate::units::parse_share(s).map_err(|e| E::at("fail.share", e))?
                     }
-                    _ => return Err("fail.share: expected a share like \"7%\"".into()),
+                    _ => return Err(E::at("fail.share", P::ExpectedShare("7%"))),
                 };
                 continue;
             }
-            let kind = FailKind::ALL.into_iter().find(|x| x.name() == k).ok_or_else(|| {
-                format!("fail.{k}: unknown kind (use declined, insufficient_funds, unsupported_currency, invalid_amount)")
-            })?;
+            let kind = FailKind::ALL
+                .into_iter()
+                .find(|x| x.name() == k)
+                .ok_or_else(|| E::at(format!("fail.{k}"), P::UnknownFailKind))?;
             let w = num(v)
                 .filter(|w| *w > 0.0)
-                .ok_or_else(|| format!("fail.{k}: expected a positive weight"))?;
+                .ok_or_else(|| E::at(format!("fail.{k}"), P::ExpectedPositiveWeight))?;
             let status = match statuses.get(k) {
                 None => kind.default_status(),
                 Some(toml::Value::Integer(s)) if (100..=599).contains(s) => *s as u16,
-                Some(_) => return Err(format!("fail_status.{k}: expected an HTTP status")),
+                Some(_) => return Err(E::at(format!("fail_status.{k}"), P::ExpectedStatus)),
             };
             fail_kinds.push((kind, w, status));
         }
@@ -521,7 +605,11 @@ currency = { JPY = 1 }"#);
 
     #[test]
     fn mistakes_name_the_field() {
-        let bad = |text: &str| parse("p", &toml::from_str(text).unwrap()).unwrap_err();
+        let bad = |text: &str| {
+            parse("p", &toml::from_str(text).unwrap())
+                .unwrap_err()
+                .to_string()
+        };
         assert!(bad("amout = 1").starts_with("amout: unknown field"));
         assert!(bad("currency = { AUD = -1 }").starts_with("currency.AUD"));
         assert!(

@@ -309,11 +309,11 @@ fn custom_limit(kind: CustomKind, stat: Stat, rhs: &str, lhs: &str) -> Result<f6
             "`{lhs}` does not apply to a trend (use p(N), avg, min, max, med or count)"
         )),
         (CustomKind::Trend, _) => Ok(parse_duration(rhs)?.as_secs_f64() * 1e3),
-        (CustomKind::Counter, Stat::Rate) => parse_rate(rhs),
+        (CustomKind::Counter, Stat::Rate) => Ok(parse_rate(rhs)?),
         (CustomKind::Counter, _) => Err(format!(
             "`{lhs}` does not apply to a counter (use count or rate)"
         )),
-        (CustomKind::Rate, Stat::Rate) => parse_share(rhs),
+        (CustomKind::Rate, Stat::Rate) => Ok(parse_share(rhs)?),
         (CustomKind::Rate, _) => Err(format!(
             "`{lhs}` does not apply to a rate (use rate or count)"
         )),

@@ -10,6 +10,7 @@ use crate::threshold::{parse_expression, parse_key, MetricKind, Threshold};
 use crate::units::{parse_duration, parse_rate};
 use loadgen_engine::{Spacing, ThinkTime, VuStages};
 use std::collections::HashSet;
+use std::fmt::Display;
 use std::time::Duration;
 
 /// How a target URL may start (`target` in a file, `--target` or `TARGET_URL`).
@@ -25,9 +26,9 @@ pub(crate) struct Checker<'a> {
 }
 
 impl Checker<'_> {
-    pub(crate) fn at<T>(&mut self, s: &S<T>, field: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn at<T>(&mut self, s: &S<T>, field: impl Into<String>, message: impl Display) {
         self.problems
-            .push(self.loc.problem(s.span().start, field, message));
+            .push(self.loc.problem(s.span().start, field, message.to_string()));
     }
 
     /// A workload or step name: it appears in every output (tables, CSV, XML, metric
@@ -123,10 +124,7 @@ pub(crate) fn validate(
     for (name, table) in &raw.payload {
         match crate::payload::parse(name, table.get_ref()) {
             Ok(g) => payloads.push(g),
-            Err(m) => {
-                let (sub, msg) = m.split_once(": ").unwrap_or(("", m.as_str()));
-                c.at(table, format!("payload.{name}.{sub}"), msg.to_string());
-            }
+            Err(e) => c.at(table, format!("payload.{name}.{}", e.field), e.problem),
         }
     }
     let payload_names: Vec<String> = raw.payload.keys().cloned().collect();
@@ -153,11 +151,7 @@ pub(crate) fn validate(
         let path = base_dir.join(f.get_ref().file.get_ref());
         match crate::feeder::Feeder::load(name, &path, order) {
             Ok(feeder) => feeders.push(std::sync::Arc::new(feeder)),
-            Err(m) => c.at(
-                &f.get_ref().file,
-                format!("feeder.{name}.file"),
-                m.trim_start_matches("file: ").to_string(),
-            ),
+            Err(e) => c.at(&f.get_ref().file, format!("feeder.{name}.file"), e),
         }
     }
     feeder_columns(&mut c, &raw, &feeders);
@@ -452,18 +446,12 @@ fn open(c: &mut Checker<'_>, w: &RawWorkload, i: usize, duration: Duration) -> O
             );
             match crate::pattern::parse(r.get_ref()) {
                 Ok(p) => p,
-                Err(m) => {
-                    let field = match m.split_once(':') {
-                        Some((sub, _)) if !sub.contains(' ') && !sub.contains('"') => {
-                            format!("rate.{sub}")
-                        }
-                        _ => "rate".to_string(),
+                Err(e) => {
+                    let field = match e.field.as_str() {
+                        "" => "rate".to_string(),
+                        sub => format!("rate.{sub}"),
                     };
-                    let msg = m
-                        .split_once(": ")
-                        .filter(|_| field != "rate")
-                        .map_or(m.as_str(), |x| x.1);
-                    c.at(r, f(&field), msg.to_string());
+                    c.at(r, f(&field), e.problem);
                     return None;
                 }
             }
@@ -689,9 +677,14 @@ fn closed(c: &mut Checker<'_>, w: &RawWorkload, i: usize, duration: Duration) ->
 
 fn think_time(c: &mut Checker<'_>, t: &S<toml::Value>, field: &str) -> Option<ThinkTime> {
     let bad = "write \"1s\", { uniform = [\"500ms\", \"2s\"] } or { exponential = \"1s\" }";
-    let dur = |v: &toml::Value| v.as_str().map(parse_duration);
+    let dur = |v: &toml::Value| {
+        v.as_str()
+            .map(|s| parse_duration(s).map_err(|e| e.to_string()))
+    };
     let result = match t.get_ref() {
-        toml::Value::String(s) => parse_duration(s).map(ThinkTime::Fixed),
+        toml::Value::String(s) => parse_duration(s)
+            .map(ThinkTime::Fixed)
+            .map_err(|e| e.to_string()),
         toml::Value::Table(tab) if tab.len() == 1 => match tab.iter().next() {
             Some((k, toml::Value::Array(a))) if k == "uniform" && a.len() == 2 => {
                 match (dur(&a[0]), dur(&a[1])) {
