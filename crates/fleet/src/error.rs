@@ -26,6 +26,9 @@ pub enum DistError {
     /// A metrics record that does not decode or does not fit its run.
     #[error(transparent)]
     Record(#[from] crate::codec::RecordError),
+    /// The engine refused or failed the segment's run.
+    #[error("engine: {0}")]
+    Engine(loadgen_engine::EngineError),
     /// The parts cannot be merged (different plans, overlapping segments, missing parts).
     #[error("{0}")]
     Refused(String),

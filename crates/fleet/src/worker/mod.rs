@@ -10,7 +10,7 @@ use crate::auth::{handshake, Secret};
 use crate::error::DistError;
 use crate::folder::IntervalLine;
 use crate::frame::{read_msg, write_msg};
-use crate::policy::WorkerPolicy;
+use crate::policy::{PolicyError, WorkerPolicy};
 use crate::protocol::Msg;
 use crate::run_info::{plan_hash, unix_ns, Overrides, RunInfo};
 use crate::tls::Identity;
@@ -180,7 +180,31 @@ pub(super) struct Assignment {
     pub(super) out: PathBuf,
 }
 
-async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, String> {
+/// Why a worker refuses the work it was sent (sent back to the coordinator as text).
+#[derive(Debug, thiserror::Error)]
+enum Refusal {
+    #[error("expected an assignment")]
+    NotAnAssignment,
+    #[error(transparent)]
+    Segment(#[from] SegmentError),
+    #[error(
+        "plan hash mismatch: coordinator says {theirs}, the scenario received hashes to {mine}"
+    )]
+    PlanHash { theirs: String, mine: String },
+    #[error(transparent)]
+    Scenario(#[from] loadgen_scenario::ScenarioError),
+    #[error("duration override: {0}")]
+    Duration(loadgen_scenario::UnitError),
+    #[error(
+        "the scenario's target is the embedded demo target; distributed runs need a shared \
+         target URL (coordinator --target URL)"
+    )]
+    EmbeddedTarget,
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+}
+
+async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, Refusal> {
     let Msg::Assign {
         scenario,
         segment,
@@ -190,43 +214,29 @@ async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, St
         threads,
     } = msg
     else {
-        return Err("expected an assignment".into());
+        return Err(Refusal::NotAnAssignment);
     };
-    let seg: Segment = segment.parse().map_err(|e: SegmentError| e.to_string())?;
+    let seg: Segment = segment.parse()?;
     let mine = plan_hash(&scenario, &overrides);
     if mine != hash {
-        return Err(format!(
-            "plan hash mismatch: coordinator says {hash}, the scenario received hashes to {mine}"
-        ));
+        return Err(Refusal::PlanHash { theirs: hash, mine });
     }
     let no_env = |_: &str| None;
     let mut sc =
-        loadgen_scenario::parse(&scenario, "scenario.toml (from the coordinator)", &no_env)
-            .map_err(|e| e.to_string())?;
+        loadgen_scenario::parse(&scenario, "scenario.toml (from the coordinator)", &no_env)?;
     let duration = overrides
         .duration
         .as_deref()
         .map(loadgen_scenario::parse_duration)
         .transpose()
-        .map_err(|e| format!("duration override: {e}"))?;
+        .map_err(Refusal::Duration)?;
     sc.apply_overrides(duration, overrides.seed, target);
     let base_url = match &sc.target {
         TargetSpec::Url(u) => u.clone(),
-        TargetSpec::Embedded(_) => {
-            return Err(
-                "the scenario's target is the embedded demo target; distributed runs need a \
-                 shared target URL (coordinator --target URL)"
-                    .into(),
-            )
-        }
+        TargetSpec::Embedded(_) => return Err(Refusal::EmbeddedTarget),
     };
-    cfg.policy
-        .check_target(&base_url)
-        .await
-        .map_err(|e| e.to_string())?;
-    cfg.policy
-        .check_ceilings(&sc, 1.0 / seg.count as f64)
-        .map_err(|e| e.to_string())?;
+    cfg.policy.check_target(&base_url).await?;
+    cfg.policy.check_ceilings(&sc, 1.0 / seg.count as f64)?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let out = cfg.results_root.join(format!(
         "{}-seg{}of{}-{stamp}",
@@ -337,7 +347,8 @@ where
                     .await?;
                     break a;
                 }
-                Err(reason) => {
+                Err(refusal) => {
+                    let reason = refusal.to_string();
                     hooks.log(&format!("refused work from {peer}: {reason}"));
                     let _ = write_msg(
                         &mut tls,

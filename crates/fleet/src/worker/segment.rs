@@ -8,14 +8,14 @@ use crate::folder::{FolderWriter, IntervalLine};
 use crate::frame::{read_msg, write_msg};
 use crate::protocol::Msg;
 use crate::run_info::{unix_ns, Layout, RunInfo, FORMAT_VERSION};
-use loadgen_engine::{Event, FinalReport, IntervalReport, RunControl, RunOptions};
+use loadgen_engine::{EngineError, Event, FinalReport, IntervalReport, RunControl, RunOptions};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
 
 enum EngineMsg {
     Started(SystemTime),
     Interval(IntervalReport),
-    Finished(Result<FinalReport, String>),
+    Finished(Result<FinalReport, EngineError>),
 }
 
 enum PeerMsg {
@@ -82,7 +82,7 @@ where
                     }
                 });
                 drop(plan); // connections close before the thread reports the end
-                let _ = etx.send(EngineMsg::Finished(r.map_err(|e| e.to_string())));
+                let _ = etx.send(EngineMsg::Finished(r));
             })
             .map_err(|e| DistError::Net(e.to_string()))?
     };
@@ -150,8 +150,8 @@ where
                         }
                     }
                 }
-                Some(EngineMsg::Finished(r)) => break r,
-                None => break Err("the engine thread ended without a report".into()),
+                Some(EngineMsg::Finished(r)) => break r.map_err(DistError::Engine),
+                None => break Err(DistError::Protocol("the engine thread ended without a report".into())),
             },
             m = prx.recv(), if connected => match m {
                 Some(PeerMsg::Msg(Msg::Stop { reason })) => {
@@ -177,7 +177,7 @@ where
         }
     };
     let _ = engine.join();
-    let report = report.map_err(DistError::Protocol)?;
+    let report = report?;
     if connected {
         let _ = write_msg(
             &mut wr,
