@@ -110,7 +110,7 @@ fn adhoc(a: &RunArgs, url: &str) -> Result<Scenario, Fail> {
         insecure: a.insecure,
         default_thresholds: !a.no_default_thresholds,
     };
-    let sc = loadgen_scenario::adhoc::scenario(&spec).map_err(bad)?;
+    let sc = loadgen_scenario::adhoc::scenario(&spec).map_err(Fail::bad_input)?;
     if sc.thresholds.len() > spec.thresholds.len() {
         let (key, expr) = loadgen_scenario::adhoc::DEFAULT_ERRORS;
         crate::say!(

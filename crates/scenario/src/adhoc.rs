@@ -6,7 +6,7 @@
 //! alone passes on fast 404s, which is how a mistyped URL used to go green.
 
 use crate::model::*;
-use crate::threshold::{MetricKind, Threshold};
+use crate::threshold::{MetricKind, Threshold, ThresholdError};
 use loadgen_engine::{Spacing, ThinkTime, VuStages};
 use std::time::Duration;
 
@@ -51,17 +51,35 @@ pub fn default_threshold(a: &AdHoc, given: &[Threshold]) -> Option<Threshold> {
     Some(Threshold::parse(key, expr, &|_| None).expect("the default threshold parses"))
 }
 
+/// Why the flags of an ad-hoc run do not make a scenario; each names the offending flag.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AdHocError {
+    #[error("--threshold `{text}`: {error}")]
+    Threshold { text: String, error: ThresholdError },
+    #[error("--vus: must be at least 1")]
+    NoVus,
+    #[error("--url `{0}`: expected http://… or https://…")]
+    NotHttp(String),
+    #[error("--url `{0}`: no host")]
+    NoHost(String),
+}
+
 /// Builds the scenario for an ad-hoc run; errors name the offending flag.
-pub fn scenario(a: &AdHoc) -> Result<Scenario, String> {
+pub fn scenario(a: &AdHoc) -> Result<Scenario, AdHocError> {
     let (base, path) = split_url(&a.url)?;
     let mut thresholds = a
         .thresholds
         .iter()
-        .map(|t| threshold(t).map_err(|e| format!("--threshold `{t}`: {e}")))
+        .map(|t| {
+            threshold(t).map_err(|error| AdHocError::Threshold {
+                text: t.clone(),
+                error,
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     thresholds.extend(default_threshold(a, &thresholds));
     if a.vus == 0 {
-        return Err("--vus: must be at least 1".into());
+        return Err(AdHocError::NoVus);
     }
     let model = match a.rate {
         Some(rate) => ModelSpec::Open {
@@ -117,18 +135,18 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, String> {
     })
 }
 
-fn split_url(url: &str) -> Result<(String, String), String> {
+fn split_url(url: &str) -> Result<(String, String), AdHocError> {
     let rest = url
         .strip_prefix("http://")
         .or_else(|| url.strip_prefix("https://"))
-        .ok_or_else(|| format!("--url `{url}`: expected http://… or https://…"))?;
+        .ok_or_else(|| AdHocError::NotHttp(url.to_string()))?;
     let scheme_len = url.len() - rest.len();
     let (authority, path) = match rest.find(['/', '?']) {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, "/"),
     };
     if authority.is_empty() {
-        return Err(format!("--url `{url}`: no host"));
+        return Err(AdHocError::NoHost(url.to_string()));
     }
     let path = if path.starts_with('?') {
         format!("/{path}")
@@ -139,7 +157,7 @@ fn split_url(url: &str) -> Result<(String, String), String> {
 }
 
 /// `p(99)<10ms` → a latency threshold; `errors: rate<1%` → a threshold on `errors`.
-fn threshold(text: &str) -> Result<Threshold, String> {
+fn threshold(text: &str) -> Result<Threshold, ThresholdError> {
     let (key, expr) = match text.split_once(':') {
         Some((k, e)) if !k.contains(['<', '>', '=']) => (k.trim(), e.trim()),
         _ => ("latency", text.trim()),

@@ -63,17 +63,30 @@ pub struct Gate {
     pub bound: f64,
 }
 
+/// Why a `--fail-if` expression does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum GateError {
+    #[error("`{0}`: expected e.g. `p(99) > +10%` or `rate < -5%`")]
+    NoComparison(String),
+    #[error("`{0}`: not a percentile")]
+    NotAPercentile(String),
+    #[error("`{0}`: compare p(50), p(90), p(95), p(99) or p(99.9)")]
+    UnsupportedPercentile(String),
+    #[error("`{0}`: compare p(N), avg, rate or error_rate")]
+    UnknownStat(String),
+    #[error("`{0}`: expected a signed percentage such as +10%")]
+    NotAPercentage(String),
+}
+
 /// Parses a `--fail-if` expression.
-pub fn parse_gate(text: &str) -> Result<Gate, String> {
+pub fn parse_gate(text: &str) -> Result<Gate, GateError> {
     let t = text.trim();
     let (lhs, greater, rhs) = if let Some((l, r)) = t.split_once('>') {
         (l, true, r)
     } else if let Some((l, r)) = t.split_once('<') {
         (l, false, r)
     } else {
-        return Err(format!(
-            "`{t}`: expected e.g. `p(99) > +10%` or `rate < -5%`"
-        ));
+        return Err(GateError::NoComparison(t.to_string()));
     };
     let stat = match lhs.trim() {
         "avg" => Stat::Avg,
@@ -83,26 +96,19 @@ pub fn parse_gate(text: &str) -> Result<Gate, String> {
             let n: f64 = p[2..p.len() - 1]
                 .trim()
                 .parse()
-                .map_err(|_| format!("`{p}`: not a percentile"))?;
+                .map_err(|_| GateError::NotAPercentile(p.to_string()))?;
             if ![50.0, 90.0, 95.0, 99.0, 99.9].contains(&n) {
-                return Err(format!(
-                    "`{p}`: compare p(50), p(90), p(95), p(99) or p(99.9)"
-                ));
+                return Err(GateError::UnsupportedPercentile(p.to_string()));
             }
             Stat::Percentile(n)
         }
-        other => return Err(format!("`{other}`: compare p(N), avg, rate or error_rate")),
+        other => return Err(GateError::UnknownStat(other.to_string())),
     };
     let pct = rhs
         .trim()
         .strip_suffix('%')
         .and_then(|n| n.trim().parse::<f64>().ok())
-        .ok_or_else(|| {
-            format!(
-                "`{}`: expected a signed percentage such as +10%",
-                rhs.trim()
-            )
-        })?;
+        .ok_or_else(|| GateError::NotAPercentage(rhs.trim().to_string()))?;
     Ok(Gate {
         text: t.to_string(),
         stat,

@@ -77,7 +77,7 @@ pub use summary::{
 };
 pub use threshold::{
     evaluate_all, key_metric_name, parse_expression, parse_key, Filter, MetricKind, Op, Stat,
-    Threshold, ThresholdResult,
+    Threshold, ThresholdError, ThresholdResult,
 };
 pub use units::{parse_duration, parse_rate, parse_share, UnitError};
 pub use validate::{MAX_ARRIVAL_RATE, TARGET_SCHEMES};

@@ -16,7 +16,7 @@
 //! in the numerator and the denominator: a stalled target fails `errors rate < 1%` instead of
 //! passing it on the few requests that did complete.
 
-use crate::units::{parse_duration, parse_rate, parse_share};
+use crate::units::{parse_duration, parse_rate, parse_share, UnitError};
 use loadgen_engine::{
     new_histogram, CustomInfo, CustomKind, CustomValue, GaugeMerge, Histogram, Metrics, Outcome,
     StepInfo,
@@ -170,29 +170,70 @@ pub fn key_metric_name(key: &str) -> &str {
     key.split('{').next().unwrap_or(key).trim()
 }
 
+/// Why a threshold key or expression does not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ThresholdError {
+    #[error("threshold key `{0}`: missing closing `}}`")]
+    UnclosedKey(String),
+    #[error(
+        "unknown metric `{0}` (use latency, service_time, ttfb, connect, schedule_lag, errors, \
+         requests, checks, dropped, iterations, or a custom metric of a workload)"
+    )]
+    UnknownMetric(String),
+    #[error("filter `{0}` is not of the form key=value")]
+    BadFilter(String),
+    #[error("unknown filter `{0}` (use step= or workload=)")]
+    UnknownFilter(String),
+    #[error("`{0}`: expected a comparison like `p(95) < 500ms`")]
+    NoComparison(String),
+    #[error("`{0}`: unknown operator (use <, <=, >, >=, ==, !=)")]
+    UnknownOperator(String),
+    #[error("`{0}` measures requests; put it under `errors` or `checks`, not a custom metric")]
+    RequestStatOnCustom(String),
+    #[error("`{0}`: percentile must be a number, e.g. p(99.9)")]
+    PercentileNotANumber(String),
+    #[error("`{0}`: percentile must be between 0 and 100")]
+    PercentileRange(String),
+    #[error(
+        "unknown statistic `{0}` (use p(N), avg, min, max, med, rate, count, error_rate or checks)"
+    )]
+    UnknownStat(String),
+    #[error("`{0}` applies to gauges only")]
+    GaugesOnly(String),
+    #[error("`{0}`: a count must be a number")]
+    CountNotANumber(String),
+    #[error("`{0}` does not apply here (use rate or count)")]
+    NotHere(String),
+    /// A statistic the custom metric's kind does not have.
+    #[error("`{stat}` does not apply to a {kind} (use {allowed})")]
+    NotForKind {
+        stat: String,
+        kind: &'static str,
+        allowed: &'static str,
+    },
+    #[error(transparent)]
+    Unit(#[from] UnitError),
+}
+
 /// Parses a threshold key: `metric` or `metric{step=a,workload=b}`. `custom` names the kind
 /// of a protocol's custom metric (`ws_message_latency`), `None` for names nobody declared.
 pub fn parse_key(
     key: &str,
     custom: &dyn Fn(&str) -> Option<CustomKind>,
-) -> Result<(MetricKind, Filter), String> {
+) -> Result<(MetricKind, Filter), ThresholdError> {
     let key = key.trim();
     let (name, filters) = match key.split_once('{') {
         Some((n, rest)) => {
             let inner = rest
                 .strip_suffix('}')
-                .ok_or_else(|| format!("threshold key `{key}`: missing closing `}}`"))?;
+                .ok_or_else(|| ThresholdError::UnclosedKey(key.to_string()))?;
             (n.trim(), Some(inner))
         }
         None => (key, None),
     };
     let metric = MetricKind::parse(name)
         .or_else(|| custom(name).map(MetricKind::Custom))
-        .ok_or_else(|| {
-            format!(
-                "unknown metric `{name}` (use latency, service_time, ttfb, connect, schedule_lag, errors, requests, checks, dropped, iterations, or a custom metric of a workload)"
-            )
-        })?;
+        .ok_or_else(|| ThresholdError::UnknownMetric(name.to_string()))?;
     let mut filter = Filter::default();
     for part in filters
         .into_iter()
@@ -202,12 +243,12 @@ pub fn parse_key(
     {
         let (k, v) = part
             .split_once('=')
-            .ok_or_else(|| format!("filter `{part}` is not of the form key=value"))?;
+            .ok_or_else(|| ThresholdError::BadFilter(part.to_string()))?;
         let v = v.trim().trim_matches('"').to_string();
         match k.trim() {
             "step" => filter.step = Some(v),
             "workload" | "scenario" => filter.workload = Some(v),
-            other => return Err(format!("unknown filter `{other}` (use step= or workload=)")),
+            other => return Err(ThresholdError::UnknownFilter(other.to_string())),
         }
     }
     Ok((metric, filter))
@@ -220,11 +261,11 @@ pub fn parse_key(
 pub fn parse_expression(
     metric: MetricKind,
     expr: &str,
-) -> Result<(MetricKind, Stat, Op, f64), String> {
+) -> Result<(MetricKind, Stat, Op, f64), ThresholdError> {
     let e = expr.trim();
     let op_at = e
         .find(['<', '>', '=', '!'])
-        .ok_or_else(|| format!("`{e}`: expected a comparison like `p(95) < 500ms`"))?;
+        .ok_or_else(|| ThresholdError::NoComparison(e.to_string()))?;
     let (lhs, rest) = e.split_at(op_at);
     let (op, rhs) = [
         ("<=", Op::Le),
@@ -236,7 +277,7 @@ pub fn parse_expression(
     ]
     .into_iter()
     .find_map(|(s, op)| rest.strip_prefix(s).map(|r| (op, r)))
-    .ok_or_else(|| format!("`{e}`: unknown operator (use <, <=, >, >=, ==, !=)"))?;
+    .ok_or_else(|| ThresholdError::UnknownOperator(e.to_string()))?;
     let lhs = lhs.trim();
     let rhs = rhs.trim();
     let stat = match lhs {
@@ -248,9 +289,7 @@ pub fn parse_expression(
         "count" => Stat::Count,
         "value" => Stat::Value,
         "error_rate" | "checks" if matches!(metric, MetricKind::Custom(_)) => {
-            return Err(format!(
-                "`{lhs}` measures requests; put it under `errors` or `checks`, not a custom metric"
-            ))
+            return Err(ThresholdError::RequestStatOnCustom(lhs.to_string()))
         }
         "error_rate" => {
             return parse_expression(MetricKind::Errors, &format!("rate {}", &e[op_at..]));
@@ -260,23 +299,19 @@ pub fn parse_expression(
             let n: f64 = p[2..p.len() - 1]
                 .trim()
                 .parse()
-                .map_err(|_| format!("`{lhs}`: percentile must be a number, e.g. p(99.9)"))?;
+                .map_err(|_| ThresholdError::PercentileNotANumber(lhs.to_string()))?;
             if !(0.0..=100.0).contains(&n) {
-                return Err(format!("`{lhs}`: percentile must be between 0 and 100"));
+                return Err(ThresholdError::PercentileRange(lhs.to_string()));
             }
             Stat::Percentile(n)
         }
-        other => {
-            return Err(format!(
-                "unknown statistic `{other}` (use p(N), avg, min, max, med, rate, count, error_rate or checks)"
-            ))
-        }
+        other => return Err(ThresholdError::UnknownStat(other.to_string())),
     };
     if let MetricKind::Custom(kind) = metric {
         return custom_limit(kind, stat, rhs, lhs).map(|limit| (metric, stat, op, limit));
     }
     if stat == Stat::Value {
-        return Err(format!("`{lhs}` applies to gauges only"));
+        return Err(ThresholdError::GaugesOnly(lhs.to_string()));
     }
     if metric.is_time() && matches!(stat, Stat::Rate | Stat::Count) {
         // Throughput of the selected steps.
@@ -288,39 +323,38 @@ pub fn parse_expression(
         match (metric, stat) {
             (_, Stat::Count) => rhs
                 .parse::<f64>()
-                .map_err(|_| format!("`{rhs}`: a count must be a number"))?,
+                .map_err(|_| ThresholdError::CountNotANumber(rhs.to_string()))?,
             (MetricKind::Requests | MetricKind::Iterations, Stat::Rate) => parse_rate(rhs)?,
             (_, Stat::Rate) => parse_share(rhs)?,
-            _ => return Err(format!("`{lhs}` does not apply here (use rate or count)")),
+            _ => return Err(ThresholdError::NotHere(lhs.to_string())),
         }
     };
     Ok((metric, stat, op, limit))
 }
 
 /// The limit of a custom-metric threshold, in the unit its kind and statistic measure.
-fn custom_limit(kind: CustomKind, stat: Stat, rhs: &str, lhs: &str) -> Result<f64, String> {
+fn custom_limit(kind: CustomKind, stat: Stat, rhs: &str, lhs: &str) -> Result<f64, ThresholdError> {
     let count = || {
         rhs.parse::<f64>()
-            .map_err(|_| format!("`{rhs}`: a count must be a number"))
+            .map_err(|_| ThresholdError::CountNotANumber(rhs.to_string()))
+    };
+    let not_for = |kind, allowed| ThresholdError::NotForKind {
+        stat: lhs.to_string(),
+        kind,
+        allowed,
     };
     match (kind, stat) {
         (_, Stat::Count) if kind != CustomKind::Gauge => count(),
-        (CustomKind::Trend, Stat::Rate | Stat::Value) => Err(format!(
-            "`{lhs}` does not apply to a trend (use p(N), avg, min, max, med or count)"
-        )),
+        (CustomKind::Trend, Stat::Rate | Stat::Value) => {
+            Err(not_for("trend", "p(N), avg, min, max, med or count"))
+        }
         (CustomKind::Trend, _) => Ok(parse_duration(rhs)?.as_secs_f64() * 1e3),
         (CustomKind::Counter, Stat::Rate) => Ok(parse_rate(rhs)?),
-        (CustomKind::Counter, _) => Err(format!(
-            "`{lhs}` does not apply to a counter (use count or rate)"
-        )),
+        (CustomKind::Counter, _) => Err(not_for("counter", "count or rate")),
         (CustomKind::Rate, Stat::Rate) => Ok(parse_share(rhs)?),
-        (CustomKind::Rate, _) => Err(format!(
-            "`{lhs}` does not apply to a rate (use rate or count)"
-        )),
+        (CustomKind::Rate, _) => Err(not_for("rate", "rate or count")),
         (CustomKind::Gauge, Stat::Value | Stat::Max | Stat::Min) => count(),
-        (CustomKind::Gauge, _) => Err(format!(
-            "`{lhs}` does not apply to a gauge (use value, max or min)"
-        )),
+        (CustomKind::Gauge, _) => Err(not_for("gauge", "value, max or min")),
     }
 }
 
@@ -395,7 +429,7 @@ impl Threshold {
         key: &str,
         expression: &str,
         custom: &dyn Fn(&str) -> Option<CustomKind>,
-    ) -> Result<Threshold, String> {
+    ) -> Result<Threshold, ThresholdError> {
         let (metric, filter) = parse_key(key, custom)?;
         let (metric, stat, op, limit) = parse_expression(metric, expression)?;
         Ok(Threshold {
@@ -680,9 +714,11 @@ mod tests {
         assert!(parse_expression(Latency, "rate < 1%").is_err());
         assert!(parse_expression(MetricKind::Latency, "p(95) < 500")
             .unwrap_err()
+            .to_string()
             .contains("missing unit"));
         assert!(parse_key("latncy", &|_| None)
             .unwrap_err()
+            .to_string()
             .contains("unknown metric"));
         assert_eq!(
             parse_key("latency{step=a, workload=b}", &|_| None)

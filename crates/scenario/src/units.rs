@@ -29,13 +29,6 @@ pub enum UnitError {
     ShareOutOfRange(String),
 }
 
-// TEMPORARY: lets callers still returning `String` use `?` until they get typed errors.
-impl From<UnitError> for String {
-    fn from(e: UnitError) -> String {
-        e.to_string()
-    }
-}
-
 /// Parses `500ms`, `2m`, `1h30m`, `1.5s`, `250us`: one or more number+unit parts.
 pub fn parse_duration(text: &str) -> Result<Duration, UnitError> {
     let s = text.trim();

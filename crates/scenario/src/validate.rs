@@ -888,7 +888,8 @@ fn thresholds(
                 .find(|m| m.name == name)
                 .map(|m| m.kind)
         };
-        let parsed = parse_key(key, &custom_kind).and_then(|(metric, filter)| {
+        let parsed = parse_key(key, &custom_kind).map_err(|e| e.to_string());
+        let parsed = parsed.and_then(|(metric, filter)| {
             if matches!(metric, MetricKind::Custom(_)) && filter.step.is_some() {
                 return Err(
                     "custom metrics are kept per workload: filter with {workload=NAME}, not step="

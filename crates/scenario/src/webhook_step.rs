@@ -101,8 +101,8 @@ pub(crate) fn raw_table(s: &RawStep) -> Option<(&'static str, &S<toml::Table>)> 
 /// A problem: sub-field (after the step's field path) and message.
 pub(crate) type Bad = (String, String);
 
-fn bad(field: impl Into<String>, message: impl Into<String>) -> Bad {
-    (field.into(), message.into())
+fn bad(field: impl Into<String>, message: impl std::fmt::Display) -> Bad {
+    (field.into(), message.to_string())
 }
 
 /// Parses a step's `webhook`/`callback` table and its `expect` (status codes only).
@@ -385,7 +385,7 @@ fn delivery(t: &toml::Table, payloads: &[String]) -> Result<DeliverySpec, Bad> {
                 let w = weight(v).ok_or_else(|| bad(format!("fail.{k}"), "expected a positive weight"))?;
                 fail_kinds.push((kind, w));
             }
-            FaultMix::new(fail_share, fail_kinds.clone()).map_err(|m| bad("fail", m.to_string()))?;
+            FaultMix::new(fail_share, fail_kinds.clone()).map_err(|m| bad("fail", m))?;
         }
         Some(_) => {
             return Err(bad(
