@@ -6,7 +6,7 @@
 //! the middle terminates two TLS sessions with two different exported keys, so he can neither
 //! relay a proof nor make one without the secret. Proofs are compared in constant time.
 
-use crate::error::DistError;
+use crate::error::FleetError;
 use crate::frame::{read_msg, write_msg};
 use crate::protocol::{Msg, PROTOCOL_VERSION};
 use hmac::{Hmac, Mac};
@@ -31,10 +31,10 @@ impl std::fmt::Debug for Secret {
 
 impl Secret {
     /// From raw text (surrounding whitespace removed); at least [`MIN_SECRET`] bytes.
-    pub fn new(text: &str) -> Result<Secret, DistError> {
+    pub fn new(text: &str) -> Result<Secret, FleetError> {
         let t = text.trim();
         if t.len() < MIN_SECRET {
-            return Err(DistError::Auth(format!(
+            return Err(FleetError::Auth(format!(
                 "the shared secret must be at least {MIN_SECRET} bytes (e.g. `openssl rand -hex 32`)"
             )));
         }
@@ -42,14 +42,14 @@ impl Secret {
     }
 
     /// From `--secret-file`, else the `LOADGEN_SECRET` value given; no secret, no work.
-    pub fn resolve(file: Option<&Path>, env: Option<String>) -> Result<Secret, DistError> {
+    pub fn resolve(file: Option<&Path>, env: Option<String>) -> Result<Secret, FleetError> {
         match (file, env) {
             (Some(f), _) => {
-                let t = std::fs::read_to_string(f).map_err(|e| DistError::io(f, e))?;
+                let t = std::fs::read_to_string(f).map_err(|e| FleetError::io(f, e))?;
                 Secret::new(&t)
             }
             (None, Some(v)) => Secret::new(&v),
-            (None, None) => Err(DistError::Auth(
+            (None, None) => Err(FleetError::Auth(
                 "no shared secret: set LOADGEN_SECRET or pass --secret-file (same value on the \
                  coordinator and every worker)"
                     .into(),
@@ -80,7 +80,7 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     role: &str,
     secret: &Secret,
     key: &[u8; 32],
-) -> Result<usize, DistError> {
+) -> Result<usize, FleetError> {
     let peer_role = if role == "coordinator" {
         "worker"
     } else {
@@ -108,28 +108,28 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
             _,
         )) => {
             if protocol != PROTOCOL_VERSION || loadgen_version != env!("CARGO_PKG_VERSION") {
-                return Err(DistError::Auth(format!(
+                return Err(FleetError::Auth(format!(
                     "version mismatch: peer runs loadgen {loadgen_version} (protocol {protocol}), \
                      this is {} (protocol {PROTOCOL_VERSION})",
                     env!("CARGO_PKG_VERSION")
                 )));
             }
             if r != peer_role {
-                return Err(DistError::Auth(format!(
+                return Err(FleetError::Auth(format!(
                     "peer says it is a {r}; expected a {peer_role}"
                 )));
             }
             hex::decode(&nonce)
                 .ok()
                 .filter(|n| n.len() == 32)
-                .ok_or_else(|| DistError::Protocol("hello nonce is not 32 hex bytes".into()))?
+                .ok_or_else(|| FleetError::Protocol("hello nonce is not 32 hex bytes".into()))?
         }
         Some((other, _)) => {
-            return Err(DistError::Protocol(format!(
+            return Err(FleetError::Protocol(format!(
                 "expected hello, got {other:?}"
             )))
         }
-        None => return Err(DistError::Net("peer closed during the handshake".into())),
+        None => return Err(FleetError::Net("peer closed during the handshake".into())),
     };
     let (nonce_c, nonce_w) = if role == "coordinator" {
         (mine.to_vec(), theirs)
@@ -151,20 +151,20 @@ pub async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
                 .mac(peer_role, key, &nonce_c, &nonce_w)
                 .verify_slice(&bytes)
                 .map_err(|_| {
-                    DistError::Auth(format!(
+                    FleetError::Auth(format!(
                         "the {peer_role} does not hold the shared secret (or the TLS session is \
                          intercepted)"
                     ))
                 })?;
         }
-        Some((Msg::Refused { reason }, _)) => return Err(DistError::Auth(reason)),
+        Some((Msg::Refused { reason }, _)) => return Err(FleetError::Auth(reason)),
         Some((other, _)) => {
-            return Err(DistError::Protocol(format!(
+            return Err(FleetError::Protocol(format!(
                 "expected proof, got {other:?}"
             )))
         }
         None => {
-            return Err(DistError::Auth(format!(
+            return Err(FleetError::Auth(format!(
                 "the {peer_role} closed the connection during authentication (wrong secret?)"
             )))
         }

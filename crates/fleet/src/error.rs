@@ -1,10 +1,10 @@
-//! Errors of the dist crate: bad result folders, refused merges, control-channel failures.
+//! Errors of the fleet crate: bad result folders, refused merges, control-channel failures.
 
 use std::path::PathBuf;
 
 /// Everything that can go wrong in a merge or on the control channel.
 #[derive(Debug, thiserror::Error)]
-pub enum DistError {
+pub enum FleetError {
     /// A file of a results folder could not be read or written.
     #[error("{path}: {source}")]
     Io {
@@ -43,9 +43,9 @@ pub enum DistError {
     Net(String),
 }
 
-impl DistError {
+impl FleetError {
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        DistError::Io {
+        FleetError::Io {
             path: path.into(),
             source,
         }

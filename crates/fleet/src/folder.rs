@@ -7,7 +7,7 @@
 //! still leaves every finished interval behind.
 
 use crate::codec::{MetricsRecord, RecordError};
-use crate::error::DistError;
+use crate::error::FleetError;
 use crate::run_info::{rfc3339, unix_ns, Layout, RunInfo};
 use loadgen_engine::{IntervalReport, Metrics};
 use serde::{Deserialize, Serialize};
@@ -63,12 +63,12 @@ pub struct FolderWriter {
 
 impl FolderWriter {
     /// Starts the files in `dir` (which must exist); `info.started_at*` are set from `at`.
-    pub fn create(dir: &Path, mut info: RunInfo, at: SystemTime) -> Result<Self, DistError> {
+    pub fn create(dir: &Path, mut info: RunInfo, at: SystemTime) -> Result<Self, FleetError> {
         info.started_at_unix_ns = unix_ns(at);
         info.started_at = rfc3339(at);
         info.write(dir)?;
         let path = dir.join(METRICS_FILE);
-        let lines = BufWriter::new(File::create(&path).map_err(|e| DistError::io(&path, e))?);
+        let lines = BufWriter::new(File::create(&path).map_err(|e| FleetError::io(&path, e))?);
         Ok(FolderWriter {
             dir: dir.to_path_buf(),
             info,
@@ -77,19 +77,19 @@ impl FolderWriter {
     }
 
     /// Appends one interval (flushed, so a crash loses at most the interval in progress).
-    pub fn interval(&mut self, r: &IntervalReport) -> Result<(), DistError> {
+    pub fn interval(&mut self, r: &IntervalReport) -> Result<(), FleetError> {
         self.line(&IntervalLine::encode(r))
     }
 
     /// Appends an already encoded interval.
-    pub fn line(&mut self, l: &IntervalLine) -> Result<(), DistError> {
+    pub fn line(&mut self, l: &IntervalLine) -> Result<(), FleetError> {
         let path = self.dir.join(METRICS_FILE);
         serde_json::to_writer(&mut self.lines, l)
-            .map_err(|e| DistError::io(&path, std::io::Error::other(e)))?;
+            .map_err(|e| FleetError::io(&path, std::io::Error::other(e)))?;
         self.lines
             .write_all(b"\n")
             .and_then(|()| self.lines.flush())
-            .map_err(|e| DistError::io(&path, e))
+            .map_err(|e| FleetError::io(&path, e))
     }
 
     /// Records the end of the run in `run.json`.
@@ -98,9 +98,9 @@ impl FolderWriter {
         elapsed: Duration,
         stopped_early: bool,
         missing: Vec<String>,
-    ) -> Result<(), DistError> {
+    ) -> Result<(), FleetError> {
         let path = self.dir.join(METRICS_FILE);
-        self.lines.flush().map_err(|e| DistError::io(&path, e))?;
+        self.lines.flush().map_err(|e| FleetError::io(&path, e))?;
         self.info.elapsed_s = Some(elapsed.as_secs_f64());
         self.info.stopped_early = stopped_early;
         self.info.missing_segments = missing;
@@ -123,17 +123,17 @@ pub struct RunPart {
 impl RunPart {
     /// Reads `run.json` and `metrics.jsonl` from `dir`, checking every line's shape against
     /// the layout.
-    pub fn read(dir: &Path) -> Result<RunPart, DistError> {
+    pub fn read(dir: &Path) -> Result<RunPart, FleetError> {
         let info = RunInfo::read(dir)?;
         let path = dir.join(METRICS_FILE);
-        let file = File::open(&path).map_err(|e| DistError::io(&path, e))?;
+        let file = File::open(&path).map_err(|e| FleetError::io(&path, e))?;
         let mut intervals = Vec::new();
         for (n, line) in BufReader::new(file).lines().enumerate() {
-            let line = line.map_err(|e| DistError::io(&path, e))?;
+            let line = line.map_err(|e| FleetError::io(&path, e))?;
             if line.trim().is_empty() {
                 continue;
             }
-            let bad = |message: String| DistError::BadFile {
+            let bad = |message: String| FleetError::BadFile {
                 path: path.clone(),
                 line: n + 1,
                 message,

@@ -2,7 +2,7 @@
 //! bytes of JSON. Frames over [`MAX_FRAME`] are refused before any allocation, so a peer
 //! cannot make the other side reserve memory it did not send.
 
-use crate::error::DistError;
+use crate::error::FleetError;
 use crate::protocol::Msg;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
@@ -10,15 +10,15 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 pub const MAX_FRAME: usize = 16 << 20;
 
 /// Writes one message; returns the bytes put on the wire (prefix included).
-pub async fn write_msg<W: AsyncWrite + Unpin>(w: &mut W, msg: &Msg) -> Result<usize, DistError> {
-    let body = serde_json::to_vec(msg).map_err(|e| DistError::Protocol(e.to_string()))?;
+pub async fn write_msg<W: AsyncWrite + Unpin>(w: &mut W, msg: &Msg) -> Result<usize, FleetError> {
+    let body = serde_json::to_vec(msg).map_err(|e| FleetError::Protocol(e.to_string()))?;
     if body.len() > MAX_FRAME {
-        return Err(DistError::Protocol(format!(
+        return Err(FleetError::Protocol(format!(
             "message of {} bytes is over the {MAX_FRAME}-byte limit",
             body.len()
         )));
     }
-    let net = |e: std::io::Error| DistError::Net(e.to_string());
+    let net = |e: std::io::Error| FleetError::Net(e.to_string());
     w.write_all(&(body.len() as u32).to_be_bytes())
         .await
         .map_err(net)?;
@@ -28,25 +28,25 @@ pub async fn write_msg<W: AsyncWrite + Unpin>(w: &mut W, msg: &Msg) -> Result<us
 }
 
 /// Reads one message; `Ok(None)` on a clean end of stream between frames.
-pub async fn read_msg<R: AsyncRead + Unpin>(r: &mut R) -> Result<Option<(Msg, usize)>, DistError> {
+pub async fn read_msg<R: AsyncRead + Unpin>(r: &mut R) -> Result<Option<(Msg, usize)>, FleetError> {
     let mut len = [0u8; 4];
     match r.read_exact(&mut len).await {
         Ok(_) => {}
         Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(e) => return Err(DistError::Net(e.to_string())),
+        Err(e) => return Err(FleetError::Net(e.to_string())),
     }
     let len = u32::from_be_bytes(len) as usize;
     if len > MAX_FRAME {
-        return Err(DistError::Protocol(format!(
+        return Err(FleetError::Protocol(format!(
             "peer announced a {len}-byte message; the limit is {MAX_FRAME}"
         )));
     }
     let mut body = vec![0u8; len];
     r.read_exact(&mut body)
         .await
-        .map_err(|e| DistError::Net(e.to_string()))?;
+        .map_err(|e| FleetError::Net(e.to_string()))?;
     let msg = serde_json::from_slice(&body)
-        .map_err(|e| DistError::Protocol(format!("undecodable message: {e}")))?;
+        .map_err(|e| FleetError::Protocol(format!("undecodable message: {e}")))?;
     Ok(Some((msg, len + 4)))
 }
 

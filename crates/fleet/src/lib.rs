@@ -31,7 +31,7 @@ pub use coordinator::{
     run as coordinate, Coordinated, CoordinatorConfig, CoordinatorHooks, Expect, WorkerReport,
     WORKER_SILENCE,
 };
-pub use error::DistError;
+pub use error::FleetError;
 pub use folder::{check_shape, FolderWriter, IntervalLine, RunPart, METRICS_FILE};
 pub use merge::{coverage, merge, overlap, Coverage, MergeOptions, Merged};
 pub use run_info::{

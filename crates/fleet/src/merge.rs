@@ -2,7 +2,7 @@
 //! together, aligns intervals by wall-clock start and adds every counter and histogram
 //! exactly (merged counts are the sum of the parts).
 
-use crate::error::DistError;
+use crate::error::FleetError;
 use crate::folder::{IntervalLine, RunPart};
 use crate::run_info::{rfc3339, unix_ns, RunInfo};
 use loadgen_engine::{GaugeMerge, IntervalReport, Metrics, Segment};
@@ -78,14 +78,14 @@ pub fn coverage(segments: &[Segment]) -> Coverage {
 }
 
 /// Checks that `parts` can be merged; returns their segments in part order.
-fn check(parts: &[RunPart], opts: MergeOptions) -> Result<(Vec<Segment>, Coverage), DistError> {
+fn check(parts: &[RunPart], opts: MergeOptions) -> Result<(Vec<Segment>, Coverage), FleetError> {
     let first = parts
         .first()
-        .ok_or_else(|| DistError::Refused("nothing to merge".into()))?;
+        .ok_or_else(|| FleetError::Refused("nothing to merge".into()))?;
     let name = |p: &RunPart| p.dir.display().to_string();
     for p in &parts[1..] {
         if p.info.plan_hash != first.info.plan_hash {
-            return Err(DistError::Refused(format!(
+            return Err(FleetError::Refused(format!(
                 "{} and {} ran different plans (plan hash {} vs {}): same scenario file, \
                  --duration and --seed are needed",
                 name(first),
@@ -95,7 +95,7 @@ fn check(parts: &[RunPart], opts: MergeOptions) -> Result<(Vec<Segment>, Coverag
             )));
         }
         if p.info.layout != first.info.layout || p.info.interval_ms != first.info.interval_ms {
-            return Err(DistError::Refused(format!(
+            return Err(FleetError::Refused(format!(
                 "{} and {} have different metric layouts or intervals",
                 name(first),
                 name(p)
@@ -107,11 +107,11 @@ fn check(parts: &[RunPart], opts: MergeOptions) -> Result<(Vec<Segment>, Coverag
         let segs = p
             .info
             .parsed_segments()
-            .map_err(|e| DistError::Refused(format!("{}: run.json segments: {e}", name(p))))?;
+            .map_err(|e| FleetError::Refused(format!("{}: run.json segments: {e}", name(p))))?;
         for s in segs {
             if let Some((o, q)) = owned.iter().find(|(o, _)| overlap(*o, s)) {
                 let what = if *o == s { "duplicate" } else { "overlapping" };
-                return Err(DistError::Refused(format!(
+                return Err(FleetError::Refused(format!(
                     "{what} segments: {o} in {} and {s} in {}",
                     name(q),
                     name(p)
@@ -127,7 +127,7 @@ fn check(parts: &[RunPart], opts: MergeOptions) -> Result<(Vec<Segment>, Coverag
         cov.missing.extend(p.info.missing_segments.iter().cloned());
     }
     if cov.share < 1.0 - 1e-9 && !opts.allow_partial {
-        return Err(DistError::Refused(format!(
+        return Err(FleetError::Refused(format!(
             "segments missing: {} (the parts hold {:.1}% of the planned load; \
              --allow-partial merges them anyway)",
             cov.missing.join(", "),
@@ -138,7 +138,7 @@ fn check(parts: &[RunPart], opts: MergeOptions) -> Result<(Vec<Segment>, Coverag
 }
 
 /// Merges `parts` (each a segment of one plan) into one run.
-pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged, DistError> {
+pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged, FleetError> {
     let (segments, coverage) = check(parts, opts)?;
     let first = &parts[0].info;
     let interval = Duration::from_millis(first.interval_ms.max(1));

@@ -1,7 +1,7 @@
 //! `run.json`: what a results folder needs to be merged with others — which plan (by hash),
 //! which segment of it, when it started, the layout of its metrics and the tool version.
 
-use crate::error::DistError;
+use crate::error::FleetError;
 use loadgen_engine::{CustomKind, Plan, Segment, SegmentError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -138,16 +138,16 @@ impl RunInfo {
     }
 
     /// Reads `dir/run.json`.
-    pub fn read(dir: &Path) -> Result<RunInfo, DistError> {
+    pub fn read(dir: &Path) -> Result<RunInfo, FleetError> {
         let path = dir.join("run.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| DistError::io(&path, e))?;
-        let info: RunInfo = serde_json::from_str(&text).map_err(|e| DistError::BadFile {
+        let text = std::fs::read_to_string(&path).map_err(|e| FleetError::io(&path, e))?;
+        let info: RunInfo = serde_json::from_str(&text).map_err(|e| FleetError::BadFile {
             path: path.clone(),
             line: e.line(),
             message: e.to_string(),
         })?;
         if info.format_version != FORMAT_VERSION {
-            return Err(DistError::BadFile {
+            return Err(FleetError::BadFile {
                 path,
                 line: 0,
                 message: format!(
@@ -160,10 +160,10 @@ impl RunInfo {
     }
 
     /// Writes `dir/run.json`.
-    pub fn write(&self, dir: &Path) -> Result<(), DistError> {
+    pub fn write(&self, dir: &Path) -> Result<(), FleetError> {
         let path = dir.join("run.json");
         let text = serde_json::to_string_pretty(self).expect("run info serialises");
-        loadgen_scenario::out_file::write_atomic(&path, text).map_err(|e| DistError::io(path, e))
+        loadgen_scenario::out_file::write_atomic(&path, text).map_err(|e| FleetError::io(path, e))
     }
 }
 

@@ -4,7 +4,7 @@
 //! shared-secret proof bound to the session, [`crate::auth`], is what stops a man in the
 //! middle; the pin adds a second lock).
 
-use crate::error::DistError;
+use crate::error::FleetError;
 use loadgen_tls::{CertPolicy, PolicyVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject;
@@ -52,9 +52,9 @@ pub struct Identity {
 
 impl Identity {
     /// A fresh self-signed certificate for `names` (e.g. `loadgen-worker`).
-    pub fn generate(names: &[String]) -> Result<Identity, DistError> {
+    pub fn generate(names: &[String]) -> Result<Identity, FleetError> {
         let ck = rcgen::generate_simple_self_signed(names.to_vec())
-            .map_err(|e| DistError::Net(format!("generating a certificate: {e}")))?;
+            .map_err(|e| FleetError::Net(format!("generating a certificate: {e}")))?;
         Ok(Identity {
             chain: vec![ck.cert.der().clone()],
             key: PrivateKeyDer::Pkcs8(ck.key_pair.serialize_der().into()),
@@ -62,8 +62,8 @@ impl Identity {
     }
 
     /// A certificate chain and key from PEM files.
-    pub fn from_pem(cert: &Path, key: &Path) -> Result<Identity, DistError> {
-        let bad = |p: &Path, e: String| DistError::BadFile {
+    pub fn from_pem(cert: &Path, key: &Path) -> Result<Identity, FleetError> {
+        let bad = |p: &Path, e: String| FleetError::BadFile {
             path: p.to_path_buf(),
             line: 0,
             message: e,
@@ -85,13 +85,13 @@ impl Identity {
     }
 
     /// An acceptor presenting this identity.
-    pub fn acceptor(&self) -> Result<TlsAcceptor, DistError> {
+    pub fn acceptor(&self) -> Result<TlsAcceptor, FleetError> {
         let config = rustls::ServerConfig::builder_with_provider(provider())
             .with_protocol_versions(&[&rustls::version::TLS13])
-            .map_err(|e| DistError::Net(e.to_string()))?
+            .map_err(|e| FleetError::Net(e.to_string()))?
             .with_no_client_auth()
             .with_single_cert(self.chain.clone(), self.key.clone_key())
-            .map_err(|e| DistError::Net(format!("certificate and key do not match: {e}")))?;
+            .map_err(|e| FleetError::Net(format!("certificate and key do not match: {e}")))?;
         Ok(TlsAcceptor::from(Arc::new(config)))
     }
 }
@@ -126,7 +126,7 @@ impl CertPolicy for Pins {
 pub type PinningVerifier = PolicyVerifier<Pins>;
 
 /// A connector that pins `pins` (fingerprints; empty: trust on first use), and its verifier.
-pub fn connector(pins: &[String]) -> Result<(TlsConnector, Arc<PinningVerifier>), DistError> {
+pub fn connector(pins: &[String]) -> Result<(TlsConnector, Arc<PinningVerifier>), FleetError> {
     let provider = provider();
     let pins = Pins {
         pins: pins.iter().map(|p| normalise_fingerprint(p)).collect(),
@@ -135,7 +135,7 @@ pub fn connector(pins: &[String]) -> Result<(TlsConnector, Arc<PinningVerifier>)
     let verifier = Arc::new(PolicyVerifier::new(pins, provider.clone()));
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_protocol_versions(&[&rustls::version::TLS13])
-        .map_err(|e| DistError::Net(e.to_string()))?
+        .map_err(|e| FleetError::Net(e.to_string()))?
         .dangerous()
         .with_custom_certificate_verifier(verifier.clone())
         .with_no_client_auth();
@@ -150,7 +150,7 @@ pub fn server_name() -> ServerName<'static> {
 
 /// 32 bytes of keying material exported from an established session (RFC 5705/8446): equal
 /// on both ends of one TLS session, different on the two legs of a man in the middle.
-pub fn exported_key<C>(conn: &rustls::ConnectionCommon<C>) -> Result<[u8; 32], DistError> {
+pub fn exported_key<C>(conn: &rustls::ConnectionCommon<C>) -> Result<[u8; 32], FleetError> {
     conn.export_keying_material([0u8; 32], EXPORTER_LABEL, None)
-        .map_err(|e| DistError::Net(format!("exporting keying material: {e}")))
+        .map_err(|e| FleetError::Net(format!("exporting keying material: {e}")))
 }

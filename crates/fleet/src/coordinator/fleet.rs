@@ -3,7 +3,7 @@
 
 use super::setup::Conn;
 use super::{Coordinated, CoordinatorHooks, WORKER_SILENCE};
-use crate::error::DistError;
+use crate::error::FleetError;
 use crate::folder::{check_shape, IntervalLine};
 use crate::frame::{read_msg, write_msg};
 use crate::protocol::Msg;
@@ -76,7 +76,7 @@ pub(super) async fn run_fleet<S>(
     abort_on_loss: bool,
     hooks: &mut dyn CoordinatorHooks,
     f: Fleet<'_>,
-) -> Result<Coordinated, DistError>
+) -> Result<Coordinated, FleetError>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {

@@ -9,7 +9,7 @@ mod fleet;
 mod setup;
 
 use crate::auth::Secret;
-use crate::error::DistError;
+use crate::error::FleetError;
 use crate::folder::IntervalLine;
 use crate::frame::write_msg;
 use crate::protocol::Msg;
@@ -117,17 +117,17 @@ pub trait CoordinatorHooks {
 pub async fn run(
     cfg: CoordinatorConfig,
     hooks: &mut dyn CoordinatorHooks,
-) -> Result<Coordinated, DistError> {
+) -> Result<Coordinated, FleetError> {
     let n = cfg.expect.as_ref().map_or(cfg.workers.len(), |e| e.count);
     if n == 0 {
-        return Err(DistError::Refused("no workers given".into()));
+        return Err(FleetError::Refused("no workers given".into()));
     }
     let hash = plan_hash(&cfg.scenario_text, &cfg.overrides);
     let base_url = match (&cfg.target, &cfg.scenario.target) {
         (Some(t), _) => t.clone(),
         (None, loadgen_scenario::TargetSpec::Url(u)) => u.clone(),
         (None, loadgen_scenario::TargetSpec::Embedded(_)) => {
-            return Err(DistError::Refused(
+            return Err(FleetError::Refused(
                 "the scenario's target is the embedded demo target; give the shared target \
                  with --target URL"
                     .into(),
@@ -135,7 +135,7 @@ pub async fn run(
         }
     };
     let plan = loadgen_scenario::build_plan(&cfg.scenario, &base_url)
-        .map_err(|e| DistError::Refused(crate::error::with_causes(&e)))?;
+        .map_err(|e| FleetError::Refused(crate::error::with_causes(&e)))?;
     let layout = Layout::of(&plan);
     let steps = plan.steps();
     let custom = plan.custom_metrics();
@@ -194,7 +194,7 @@ pub async fn run(
                 )
                 .await;
             }
-            return Err(DistError::Refused(format!(
+            return Err(FleetError::Refused(format!(
                 "{} of {n} worker(s) failed set-up: {}",
                 failures.len(),
                 failures.join("; ")

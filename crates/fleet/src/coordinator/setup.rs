@@ -2,11 +2,12 @@
 
 use super::{CoordinatorConfig, CoordinatorHooks, Expect, Stream, WorkerReport};
 use crate::auth::{handshake, Secret};
-use crate::error::DistError;
+use crate::error::FleetError;
 use crate::frame::{read_msg, write_msg};
 use crate::protocol::Msg;
 use crate::run_info::unix_ns;
 use loadgen_engine::Segment;
+use std::net::SocketAddr;
 use std::time::{Duration, SystemTime};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
@@ -21,11 +22,11 @@ pub(super) struct Conn<S> {
 
 async fn timed<T>(
     what: String,
-    f: impl std::future::Future<Output = Result<T, DistError>>,
-) -> Result<T, DistError> {
+    f: impl std::future::Future<Output = Result<T, FleetError>>,
+) -> Result<T, FleetError> {
     tokio::time::timeout(SETUP_TIMEOUT, f)
         .await
-        .map_err(|_| DistError::Net(format!("{what} timed out")))?
+        .map_err(|_| FleetError::Net(format!("{what} timed out")))?
 }
 
 /// Sets one worker up: TLS, secret, clock, assignment.
@@ -36,11 +37,11 @@ pub(super) async fn set_up(
     addr: &str,
     segment: Segment,
     hash: &str,
-) -> Result<Conn<Stream>, DistError> {
+) -> Result<Conn<Stream>, FleetError> {
     let tcp = timed(format!("connecting to {addr}"), async {
         TcpStream::connect(addr)
             .await
-            .map_err(|e| DistError::Net(format!("{addr}: {e}")))
+            .map_err(|e| FleetError::Net(format!("{addr}: {e}")))
     })
     .await?;
     let _ = tcp.set_nodelay(true);
@@ -48,7 +49,7 @@ pub(super) async fn set_up(
         connector
             .connect(crate::tls::server_name(), tcp)
             .await
-            .map_err(|e| DistError::Net(format!("{addr}: TLS: {e}")))
+            .map_err(|e| FleetError::Net(format!("{addr}: TLS: {e}")))
     })
     .await?;
     let fingerprint = verifier
@@ -62,14 +63,14 @@ pub(super) async fn set_up(
         .get_ref()
         .1
         .export_keying_material([0u8; 32], crate::tls::EXPORTER_LABEL, None)
-        .map_err(|e| DistError::Net(e.to_string()))?;
+        .map_err(|e| FleetError::Net(e.to_string()))?;
     let mut tls = Stream::Client(tls);
     timed(
         format!("authenticating {addr}"),
         handshake(&mut tls, "coordinator", &cfg.secret, &key),
     )
     .await
-    .map_err(|e| DistError::Auth(format!("{addr}: {e}")))?;
+    .map_err(|e| FleetError::Auth(format!("{addr}: {e}")))?;
     prepare(cfg, tls, fingerprint, addr, segment, hash).await
 }
 
@@ -81,7 +82,7 @@ pub(super) async fn prepare(
     addr: &str,
     segment: Segment,
     hash: &str,
-) -> Result<Conn<Stream>, DistError> {
+) -> Result<Conn<Stream>, FleetError> {
     let (mut best_rtt, mut offset) = (f64::MAX, 0.0);
     for seq in 0..CLOCK_PROBES {
         let t1 = SystemTime::now();
@@ -89,7 +90,7 @@ pub(super) async fn prepare(
         let now_ns = match timed(format!("clock probe of {addr}"), read_msg(&mut tls)).await? {
             Some((Msg::Pong { seq: s, now_ns }, _)) if s == seq => now_ns,
             other => {
-                return Err(DistError::Protocol(format!(
+                return Err(FleetError::Protocol(format!(
                     "{addr}: expected pong {seq}, got {other:?}"
                 )))
             }
@@ -117,17 +118,17 @@ pub(super) async fn prepare(
     let results = match timed(format!("assignment of {addr}"), read_msg(&mut tls)).await? {
         Some((Msg::Ready { plan_hash, results }, _)) if plan_hash == hash => results,
         Some((Msg::Ready { plan_hash, .. }, _)) => {
-            return Err(DistError::Refused(format!(
+            return Err(FleetError::Refused(format!(
                 "{addr}: worker computed plan hash {plan_hash}, expected {hash}"
             )))
         }
         Some((Msg::Refused { reason }, _)) => {
-            return Err(DistError::Refused(format!(
+            return Err(FleetError::Refused(format!(
                 "{addr} refused the work: {reason}"
             )))
         }
         other => {
-            return Err(DistError::Protocol(format!(
+            return Err(FleetError::Protocol(format!(
                 "{addr}: expected ready, got {other:?}"
             )))
         }
@@ -153,14 +154,15 @@ pub(super) async fn accept_workers(
     e: Expect,
     secret: &Secret,
     hooks: &mut dyn CoordinatorHooks,
-) -> Result<Vec<(Stream, String)>, DistError> {
+) -> Result<Vec<(Stream, String)>, FleetError> {
     e.listener
         .set_nonblocking(true)
-        .map_err(|x| DistError::Net(x.to_string()))?;
-    let listener =
-        tokio::net::TcpListener::from_std(e.listener).map_err(|x| DistError::Net(x.to_string()))?;
+        .map_err(|x| FleetError::Net(x.to_string()))?;
+    let listener = tokio::net::TcpListener::from_std(e.listener)
+        .map_err(|x| FleetError::Net(x.to_string()))?;
     let acceptor = e.identity.acceptor()?;
-    let (tx, mut rx) = mpsc::unbounded_channel::<Result<(Stream, String), String>>();
+    let (tx, mut rx) =
+        mpsc::unbounded_channel::<Result<(Stream, String), (SocketAddr, FleetError)>>();
     let deadline = tokio::time::Instant::now() + e.wait;
     let mut ready = Vec::new();
     while ready.len() < e.count {
@@ -172,18 +174,18 @@ pub(super) async fn accept_workers(
                 tokio::spawn(async move {
                     let r = async {
                         let tls = timed(format!("TLS with {peer}"), async {
-                            acceptor.accept(tcp).await.map_err(|e| DistError::Net(format!("TLS: {e}")))
+                            acceptor.accept(tcp).await.map_err(|e| FleetError::Net(format!("TLS: {e}")))
                         }).await?;
                         let key = tls
                             .get_ref()
                             .1
                             .export_keying_material([0u8; 32], crate::tls::EXPORTER_LABEL, None)
-                            .map_err(|e| DistError::Net(e.to_string()))?;
+                            .map_err(|e| FleetError::Net(e.to_string()))?;
                         let mut tls = Stream::Server(tls);
                         timed(format!("authenticating {peer}"), handshake(&mut tls, "coordinator", &secret, &key)).await?;
-                        Ok::<_, DistError>((tls, peer.to_string()))
+                        Ok::<_, FleetError>((tls, peer.to_string()))
                     }.await;
-                    let _ = tx.send(r.map_err(|e| format!("refused {peer}: {e}")));
+                    let _ = tx.send(r.map_err(|e| (peer, e)));
                 });
             }
             r = rx.recv() => match r {
@@ -191,11 +193,11 @@ pub(super) async fn accept_workers(
                     hooks.log(&format!("worker {} connected and authenticated ({} of {})", w.1, ready.len() + 1, e.count));
                     ready.push(w);
                 }
-                Some(Err(why)) => hooks.log(&why),
+                Some(Err((peer, why))) => hooks.log(&format!("refused {peer}: {why}")),
                 None => {}
             },
             _ = tokio::time::sleep_until(deadline) => {
-                return Err(DistError::Refused(format!(
+                return Err(FleetError::Refused(format!(
                     "only {} of {} workers connected within {:.0}s",
                     ready.len(), e.count, e.wait.as_secs_f64()
                 )));

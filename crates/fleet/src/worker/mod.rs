@@ -7,7 +7,7 @@ mod segment;
 use segment::run_segment;
 
 use crate::auth::{handshake, Secret};
-use crate::error::DistError;
+use crate::error::FleetError;
 use crate::folder::IntervalLine;
 use crate::frame::{read_msg, write_msg};
 use crate::policy::{PolicyError, WorkerPolicy};
@@ -72,7 +72,7 @@ pub async fn serve(
     listener: TcpListener,
     cfg: WorkerConfig,
     hooks: &mut dyn WorkerHooks,
-) -> Result<(), DistError> {
+) -> Result<(), FleetError> {
     let acceptor = cfg.identity.acceptor()?;
     let busy = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (tx, mut rx) = mpsc::unbounded_channel();
@@ -115,7 +115,7 @@ pub async fn serve(
                     break Ok(());
                 }
             }
-            None => break Err(DistError::Net("the listener stopped".into())),
+            None => break Err(FleetError::Net("the listener stopped".into())),
         }
     };
     accepting.abort();
@@ -128,19 +128,19 @@ async fn accept_one(
     tcp: TcpStream,
     secret: &Secret,
     busy: &std::sync::atomic::AtomicBool,
-) -> Result<tokio_rustls::server::TlsStream<TcpStream>, DistError> {
+) -> Result<tokio_rustls::server::TlsStream<TcpStream>, FleetError> {
     let mut tls = timed("TLS handshake", async {
         acceptor
             .accept(tcp)
             .await
-            .map_err(|e| DistError::Net(format!("TLS: {e}")))
+            .map_err(|e| FleetError::Net(format!("TLS: {e}")))
     })
     .await?;
     let key = tls
         .get_ref()
         .1
         .export_keying_material([0u8; 32], crate::tls::EXPORTER_LABEL, None)
-        .map_err(|e| DistError::Net(e.to_string()))?;
+        .map_err(|e| FleetError::Net(e.to_string()))?;
     timed(
         "authentication",
         handshake(&mut tls, "worker", secret, &key),
@@ -155,18 +155,18 @@ async fn accept_one(
             },
         )
         .await;
-        return Err(DistError::Refused(reason));
+        return Err(FleetError::Refused(reason));
     }
     Ok(tls)
 }
 
 async fn timed<T>(
     what: &str,
-    f: impl std::future::Future<Output = Result<T, DistError>>,
-) -> Result<T, DistError> {
+    f: impl std::future::Future<Output = Result<T, FleetError>>,
+) -> Result<T, FleetError> {
     tokio::time::timeout(SETUP_TIMEOUT, f)
         .await
-        .map_err(|_| DistError::Net(format!("{what} timed out")))?
+        .map_err(|_| FleetError::Net(format!("{what} timed out")))?
 }
 
 pub(super) struct Assignment {
@@ -262,21 +262,23 @@ pub async fn connect(
     pins: &[String],
     cfg: &WorkerConfig,
     hooks: &mut dyn WorkerHooks,
-) -> Result<(), DistError> {
+) -> Result<(), FleetError> {
     let (connector, verifier) = crate::tls::connector(pins)?;
     let tcp = timed("connecting to the coordinator", async {
         TcpStream::connect(addr)
             .await
-            .map_err(|e| DistError::Net(format!("{addr}: {e}")))
+            .map_err(|e| FleetError::Net(format!("{addr}: {e}")))
     })
     .await?;
     let _ = tcp.set_nodelay(true);
-    let peer = tcp.peer_addr().map_err(|e| DistError::Net(e.to_string()))?;
+    let peer = tcp
+        .peer_addr()
+        .map_err(|e| FleetError::Net(e.to_string()))?;
     let tls = timed("TLS handshake", async {
         connector
             .connect(crate::tls::server_name(), tcp)
             .await
-            .map_err(|e| DistError::Net(format!("{addr}: TLS: {e}")))
+            .map_err(|e| FleetError::Net(format!("{addr}: TLS: {e}")))
     })
     .await?;
     if let Some(fp) = verifier.policy().seen.lock().ok().and_then(|s| s.clone()) {
@@ -286,7 +288,7 @@ pub async fn connect(
         .get_ref()
         .1
         .export_keying_material([0u8; 32], crate::tls::EXPORTER_LABEL, None)
-        .map_err(|e| DistError::Net(e.to_string()))?;
+        .map_err(|e| FleetError::Net(e.to_string()))?;
     serve_session(tls, key, peer, cfg, hooks).await
 }
 
@@ -297,7 +299,7 @@ async fn serve_session<S>(
     peer: SocketAddr,
     cfg: &WorkerConfig,
     hooks: &mut dyn WorkerHooks,
-) -> Result<(), DistError>
+) -> Result<(), FleetError>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -320,7 +322,7 @@ async fn after_auth<S>(
     peer: SocketAddr,
     cfg: &WorkerConfig,
     hooks: &mut dyn WorkerHooks,
-) -> Result<(), DistError>
+) -> Result<(), FleetError>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
@@ -357,16 +359,16 @@ where
                         },
                     )
                     .await;
-                    return Err(DistError::Auth(reason));
+                    return Err(FleetError::Auth(reason));
                 }
             },
             Some((Msg::Heartbeat, _)) => {}
             Some((other, _)) => {
-                return Err(DistError::Protocol(format!(
+                return Err(FleetError::Protocol(format!(
                     "unexpected {other:?} before start"
                 )))
             }
-            None => return Err(DistError::Net("coordinator left before the start".into())),
+            None => return Err(FleetError::Net("coordinator left before the start".into())),
         }
     };
     let at_ns = loop {
@@ -374,12 +376,12 @@ where
             Some((Msg::Start { at_ns }, _)) => break at_ns,
             Some((Msg::Heartbeat | Msg::Ping { .. }, _)) => {}
             Some((Msg::Stop { .. }, _)) | None => {
-                return Err(DistError::Net(
+                return Err(FleetError::Net(
                     "the run was called off before the start".into(),
                 ))
             }
             Some((other, _)) => {
-                return Err(DistError::Protocol(format!(
+                return Err(FleetError::Protocol(format!(
                     "unexpected {other:?} before start"
                 )))
             }

@@ -3,7 +3,7 @@
 //! coordinator goes away.
 
 use super::{Assignment, FinishedRun, WorkerHooks, COORDINATOR_SILENCE};
-use crate::error::DistError;
+use crate::error::FleetError;
 use crate::folder::{FolderWriter, IntervalLine};
 use crate::frame::{read_msg, write_msg};
 use crate::protocol::Msg;
@@ -28,18 +28,18 @@ pub(super) async fn run_segment<S>(
     a: Assignment,
     start_at: SystemTime,
     hooks: &mut dyn WorkerHooks,
-) -> Result<(), DistError>
+) -> Result<(), FleetError>
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
     let plan = loadgen_scenario::build_plan(&a.scenario, &a.base_url)
-        .map_err(|e| DistError::Protocol(crate::error::with_causes(&e)))?;
-    std::fs::create_dir_all(&a.out).map_err(|e| DistError::io(&a.out, e))?;
+        .map_err(|e| FleetError::Protocol(crate::error::with_causes(&e)))?;
+    std::fs::create_dir_all(&a.out).map_err(|e| FleetError::io(&a.out, e))?;
     std::fs::write(
         a.out.join("scenario.toml"),
         loadgen_scenario::redact_secrets(&a.text),
     )
-    .map_err(|e| DistError::io(a.out.join("scenario.toml"), e))?;
+    .map_err(|e| FleetError::io(a.out.join("scenario.toml"), e))?;
     let info = RunInfo {
         format_version: FORMAT_VERSION,
         loadgen_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -84,7 +84,7 @@ where
                 drop(plan); // connections close before the thread reports the end
                 let _ = etx.send(EngineMsg::Finished(r));
             })
-            .map_err(|e| DistError::Net(e.to_string()))?
+            .map_err(|e| FleetError::Net(e.to_string()))?
     };
     let (rd, mut wr) = tokio::io::split(tls);
     let (ptx, mut prx) = mpsc::unbounded_channel();
@@ -150,8 +150,8 @@ where
                         }
                     }
                 }
-                Some(EngineMsg::Finished(r)) => break r.map_err(DistError::Engine),
-                None => break Err(DistError::Protocol("the engine thread ended without a report".into())),
+                Some(EngineMsg::Finished(r)) => break r.map_err(FleetError::Engine),
+                None => break Err(FleetError::Protocol("the engine thread ended without a report".into())),
             },
             m = prx.recv(), if connected => match m {
                 Some(PeerMsg::Msg(Msg::Stop { reason })) => {
