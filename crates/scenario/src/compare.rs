@@ -180,9 +180,28 @@ pub struct Comparison {
     pub missing: Vec<(String, u64)>,
 }
 
+/// Why a JSON value is not a `summary.json` this loadgen can compare.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SummaryError {
+    #[error(
+        "not a loadgen summary: found {0}, expected an object with `schema_version` and `steps`"
+    )]
+    NotAnObject(&'static str),
+    #[error(
+        "not a loadgen summary this version reads: schema_version {found}, expected {expected}"
+    )]
+    SchemaVersion { found: u64, expected: u32 },
+    #[error("not a loadgen summary: no `schema_version`")]
+    NoSchemaVersion,
+    #[error("not a loadgen summary: no `steps` array")]
+    NoSteps,
+    #[error("not a loadgen summary: a step without workload, step and count: {0}")]
+    BadStep(String),
+}
+
 /// Checks that `v` is a `summary.json` this loadgen writes: an object with the
 /// `schema_version` it knows and a `steps` array of named steps. Says what is wrong if not.
-pub fn check_summary(v: &Value) -> Result<(), String> {
+pub fn check_summary(v: &Value) -> Result<(), SummaryError> {
     let kind = match v {
         Value::Object(_) => None,
         Value::Array(_) => Some("an array"),
@@ -190,28 +209,22 @@ pub fn check_summary(v: &Value) -> Result<(), String> {
         _ => Some("a single value"),
     };
     if let Some(kind) = kind {
-        return Err(format!(
-            "not a loadgen summary: found {kind}, expected an object with `schema_version` and `steps`"
-        ));
+        return Err(SummaryError::NotAnObject(kind));
     }
     match v["schema_version"].as_u64() {
         Some(n) if n == u64::from(crate::SCHEMA_VERSION) => {}
         Some(n) => {
-            return Err(format!(
-                "not a loadgen summary this version reads: schema_version {n}, expected {}",
-                crate::SCHEMA_VERSION
-            ))
+            return Err(SummaryError::SchemaVersion {
+                found: n,
+                expected: crate::SCHEMA_VERSION,
+            })
         }
-        None => return Err("not a loadgen summary: no `schema_version`".into()),
+        None => return Err(SummaryError::NoSchemaVersion),
     }
-    let steps = v["steps"]
-        .as_array()
-        .ok_or("not a loadgen summary: no `steps` array")?;
+    let steps = v["steps"].as_array().ok_or(SummaryError::NoSteps)?;
     for s in steps {
         if !(s["workload"].is_string() && s["step"].is_string() && s["count"].is_u64()) {
-            return Err(format!(
-                "not a loadgen summary: a step without workload, step and count: {s}"
-            ));
+            return Err(SummaryError::BadStep(s.to_string()));
         }
     }
     Ok(())
@@ -419,7 +432,7 @@ mod tests {
             ),
             (json!("text"), "a single value"),
         ] {
-            let e = check_summary(&v).unwrap_err();
+            let e = check_summary(&v).unwrap_err().to_string();
             assert!(
                 e.contains("not a loadgen summary") && e.contains(why),
                 "{v}: {e}"
