@@ -106,27 +106,44 @@ pub enum Verdict {
     Fail(String),
 }
 
+/// Why a peer counts as missing.
+#[derive(Debug, thiserror::Error)]
+pub enum Missing {
+    #[error("hidden by {HIDE_VAR}")]
+    Hidden,
+    #[error("`{0}` not found")]
+    NotFound(&'static str),
+    #[error("python3 did not run: {0}")]
+    PythonDidNotRun(std::io::Error),
+    /// The module's import failed; the last line of Python's error.
+    #[error("`import {module}` failed: {last}")]
+    ImportFailed { module: &'static str, last: String },
+}
+
 impl Peer {
     /// The program to run for this peer, or why it is missing.
-    pub fn find(&self) -> Result<PathBuf, String> {
+    pub fn find(&self) -> Result<PathBuf, Missing> {
         if hidden(self.name) {
-            return Err(format!("hidden by {HIDE_VAR}"));
+            return Err(Missing::Hidden);
         }
         match self.probe {
-            Probe::Program(name) => program(name).ok_or_else(|| format!("`{name}` not found")),
+            Probe::Program(name) => program(name).ok_or(Missing::NotFound(name)),
             Probe::PythonModule(module) => {
-                let python = program("python3").ok_or("`python3` not found")?;
+                let python = program("python3").ok_or(Missing::NotFound("python3"))?;
                 let out = Command::new(&python)
                     .args(["-c", &format!("import {module}")])
                     .stdin(Stdio::null())
                     .output()
-                    .map_err(|e| format!("python3 did not run: {e}"))?;
+                    .map_err(Missing::PythonDidNotRun)?;
                 if out.status.success() {
                     Ok(python)
                 } else {
                     let err = String::from_utf8_lossy(&out.stderr);
                     let last = err.lines().last().unwrap_or("import failed").trim();
-                    Err(format!("`import {module}` failed: {last}"))
+                    Err(Missing::ImportFailed {
+                        module,
+                        last: last.to_string(),
+                    })
                 }
             }
         }
@@ -149,7 +166,7 @@ impl Peer {
 
 /// The rule, apart from the environment: run what was found; otherwise fail under CI and
 /// skip elsewhere.
-pub fn decide(peer: &Peer, test: &str, found: Result<PathBuf, String>, ci: bool) -> Verdict {
+pub fn decide(peer: &Peer, test: &str, found: Result<PathBuf, Missing>, ci: bool) -> Verdict {
     let why = match found {
         Ok(path) => return Verdict::Run(path),
         Err(why) => why,
@@ -223,7 +240,10 @@ mod tests {
         let v = decide(
             &HDRH,
             "the hlog test",
-            Err("`import hdrh` failed".into()),
+            Err(Missing::ImportFailed {
+                module: "hdrh",
+                last: "ModuleNotFoundError".into(),
+            }),
             true,
         );
         let Verdict::Fail(m) = v else {
@@ -239,7 +259,7 @@ mod tests {
         let v = decide(
             &NGINX,
             "conformance",
-            Err("`nginx` not found".into()),
+            Err(Missing::NotFound("nginx")),
             false,
         );
         let Verdict::Skip(m) = v else {
