@@ -272,3 +272,54 @@ fn feeders_name_their_missing_columns_with_a_location_and_refuse_a_fifo() {
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("is not a regular file"), "{stderr}");
 }
+
+#[test]
+fn an_unservable_rate_ends_at_the_planned_end_plus_graceful_stop_with_every_arrival_counted() {
+    // 10M arrivals/s (the ceiling) for 2 s against 20 VUs: far more than one process can
+    // send. The run must still end at 2 s + the ad-hoc graceful stop (2 s), count what it
+    // could not send as dropped, and keep memory bounded.
+    let target = Target::start(&[]);
+    let dir = scratch("overload");
+    let out = dir.join("out");
+    let url = format!("{}/health", target.url);
+    let began = std::time::Instant::now();
+    let o = run(&[
+        "run",
+        "--url",
+        &url,
+        "--rate",
+        "10000000/s",
+        "--vus",
+        "20",
+        "--duration",
+        "2s",
+        "--threads",
+        "1",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let wall = began.elapsed();
+    assert!(
+        matches!(o.status.code(), Some(0 | 3)),
+        "a verdict, not a crash: {}",
+        text(&o)
+    );
+    // A hang guard, not a speed claim: the old code took 37 s at a higher rate.
+    assert!(wall < std::time::Duration::from_secs(30), "{wall:?}");
+    let s = summary(&out);
+    let w = &s["workloads"][0];
+    let accounted = w["iterations"].as_u64().unwrap()
+        + w["dropped"].as_u64().unwrap()
+        + w["interrupted"].as_u64().unwrap();
+    assert_eq!(
+        accounted, 20_000_000,
+        "every planned arrival is sent, dropped or interrupted: {w}"
+    );
+    // Nothing is released after the planned end plus the graceful stop (by construction),
+    // so no arrival can be later than 4 s; the old generator released them 7 s late.
+    let lag_max = w["schedule_lag"]["max"].as_f64().unwrap();
+    assert!(lag_max <= 4_500.0, "schedule lag max {lag_max} ms: {w}");
+    let rss = s["generator"]["peak_rss_mib"].as_f64().unwrap();
+    assert!(rss < 64.0, "peak RSS {rss} MiB");
+}

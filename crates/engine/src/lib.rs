@@ -44,6 +44,8 @@
 //!
 //! 1. At the end of the plan (or on [`RunControl::stop`]) no new iteration starts.
 //! 2. In-flight iterations get `graceful_stop` to finish; their results are recorded normally.
+//!    The open model never goes past the planned end plus `graceful_stop`, however far behind
+//!    its release loop is: arrivals not released by then are counted as *dropped*.
 //! 3. Whatever is still running then (or at once on [`RunControl::kill`]) is cancelled and
 //!    counted as *interrupted*; every thread sends its last partial interval.
 //! 4. [`run`] returns the [`FinalReport`] with the totals of every interval.

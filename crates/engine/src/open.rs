@@ -60,9 +60,20 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
     // schedule, yield now and then so the VUs it started get to run (and come back to the
     // pool) instead of the dispatcher starving them and dropping everything after.
     let mut released_without_yield = 0u32;
-    for (_, offset) in schedule {
+    // The duration is a promise: however far behind the generator is, it stops releasing at
+    // the planned end plus the graceful stop, and what was never sent is counted as dropped
+    // (counting the rest of the schedule is cheap next to releasing it).
+    let hard_end = ctx.start + m.duration + ctx.graceful;
+    let mut schedule = schedule;
+    while let Some((_, offset)) = schedule.next() {
         let intended = ctx.start + offset;
-        if intended > Instant::now() {
+        let now = Instant::now();
+        if now >= hard_end {
+            let unsent = 1 + schedule.by_ref().count() as u64;
+            ctx.with_workload(|w| w.dropped += unsent);
+            break;
+        }
+        if intended > now {
             released_without_yield = 0;
         } else {
             released_without_yield += 1;
@@ -145,7 +156,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         }
         running[slot] = Some(handle);
     }
-    drain(&ctx, &running, &idle, &backlog).await;
+    drain(&ctx, &running, &idle, &backlog, hard_end).await;
 }
 
 /// Counts the arrivals still waiting for a VU as dropped: they will not be sent.
@@ -186,8 +197,11 @@ async fn drain(
     running: &[Option<JoinHandle<()>>],
     idle: &Notify,
     backlog: &RefCell<VecDeque<Instant>>,
+    hard_end: Instant,
 ) {
-    let deadline = Instant::now() + ctx.graceful;
+    // Never past the workload's planned end plus the graceful stop, however late the
+    // release loop finished.
+    let deadline = (Instant::now() + ctx.graceful).min(hard_end);
     loop {
         if ctx.control.is_stopped() {
             // Stopped (before or during the drain): waiting arrivals are not started any more.
