@@ -118,14 +118,23 @@ pub struct RunPart {
     /// Its intervals in file order, kept encoded (a decoded interval holds full HDR
     /// arrays, ~100× the encoded size; a long run would not fit in memory decoded).
     pub intervals: Vec<IntervalLine>,
+    /// Every count of every interval added up (see [`crate::bounds`]).
+    pub mass: u64,
 }
 
 impl RunPart {
     /// Reads `run.json` and `metrics.jsonl` from `dir`, checking every line's shape against
-    /// the layout.
+    /// the layout and its position and counts against what the run could have written (the
+    /// files are untrusted: see [`crate::bounds`]).
     pub fn read(dir: &Path) -> Result<RunPart, FleetError> {
         let info = RunInfo::read(dir)?;
+        crate::bounds::check_info(&info).map_err(|e| FleetError::BadFile {
+            path: dir.join("run.json"),
+            line: 0,
+            message: e.to_string(),
+        })?;
         let path = dir.join(METRICS_FILE);
+        let mut mass = 0u64;
         let file = File::open(&path).map_err(|e| FleetError::io(&path, e))?;
         let mut intervals = Vec::new();
         for (n, line) in BufReader::new(file).lines().enumerate() {
@@ -141,6 +150,10 @@ impl RunPart {
             let l: IntervalLine = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
             let r = l.decode().map_err(|e| bad(e.to_string()))?;
             check_shape(&r.metrics, &info.layout).map_err(|e| bad(e.to_string()))?;
+            crate::bounds::check_interval(&r, &info).map_err(|e| bad(e.to_string()))?;
+            mass = crate::bounds::mass(&r.metrics)
+                .and_then(|m| crate::bounds::add_mass(mass, m))
+                .ok_or_else(|| bad(crate::bounds::BoundsError::Overflow.to_string()))?;
             drop(r);
             intervals.push(l);
         }
@@ -148,6 +161,7 @@ impl RunPart {
             dir: dir.to_path_buf(),
             info,
             intervals,
+            mass,
         })
     }
 }

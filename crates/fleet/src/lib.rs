@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod auth;
+mod bounds;
 mod codec;
 mod coordinator;
 mod error;

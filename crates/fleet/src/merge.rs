@@ -140,6 +140,17 @@ fn check(parts: &[RunPart], opts: MergeOptions) -> Result<(Vec<Segment>, Coverag
 /// Merges `parts` (each a segment of one plan) into one run.
 pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged, FleetError> {
     let (segments, coverage) = check(parts, opts)?;
+    // Each part's counts were bounded when it was read; together they must be too (every
+    // sum below is then a sum of a subset: see `bounds`).
+    let mut mass = 0u64;
+    for p in parts {
+        mass = crate::bounds::add_mass(mass, p.mass).ok_or_else(|| {
+            FleetError::Refused(format!(
+                "{}: its counts and those of the parts before it add up past 2^63",
+                p.dir.join(crate::folder::METRICS_FILE).display()
+            ))
+        })?;
+    }
     let first = &parts[0].info;
     let interval = Duration::from_millis(first.interval_ms.max(1));
     let origin = parts
@@ -178,6 +189,14 @@ pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged, FleetError
         elapsed = elapsed.max(part_end);
     }
     let last = buckets.keys().next_back().copied();
+    if let Some(last) = last.filter(|l| *l > crate::bounds::MAX_INTERVALS) {
+        return Err(FleetError::Refused(format!(
+            "the parts span {last} intervals ({:.0}s from the earliest start to the latest end); \
+             a merge spans at most {}",
+            elapsed.as_secs_f64(),
+            crate::bounds::MAX_INTERVALS
+        )));
+    }
     let mut intervals = Vec::new();
     let mut totals = empty.clone();
     if let Some(last) = last {

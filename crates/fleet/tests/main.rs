@@ -6,3 +6,4 @@
 mod clock;
 mod garbage;
 mod merge_files;
+mod untrusted;

@@ -16,7 +16,7 @@ const KINDS: [CustomKind; 4] = [
     CustomKind::Trend,
 ];
 
-fn info(segment: &str) -> RunInfo {
+pub(crate) fn info(segment: &str) -> RunInfo {
     RunInfo {
         format_version: FORMAT_VERSION,
         loadgen_version: "test".into(),
@@ -51,7 +51,7 @@ fn info(segment: &str) -> RunInfo {
 }
 
 /// Interval `k` of part `p`: 10·(p+1) requests, a few 5xx, custom values that depend on both.
-fn interval(p: u64, k: u64) -> IntervalReport {
+pub(crate) fn interval(p: u64, k: u64) -> IntervalReport {
     let mut m = Metrics::shaped(1, 1, &KINDS);
     for i in 0..10 * (p + 1) {
         let o = if i % 4 == 0 {
@@ -87,7 +87,7 @@ fn interval(p: u64, k: u64) -> IntervalReport {
     }
 }
 
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("loadgen-fleet-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
