@@ -8,7 +8,7 @@ use std::process::{Child, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-const SECRET: &str = "test-secret-0123456789abcdef";
+pub(crate) const SECRET: &str = "test-secret-0123456789abcdef";
 
 fn scenario(rate: &str, duration: &str) -> String {
     format!(
@@ -34,14 +34,14 @@ max_vus = 50
 }
 
 /// A process whose stdout lines arrive on a channel (and are kept for the failure message).
-struct Proc {
-    child: Child,
+pub(crate) struct Proc {
+    pub(crate) child: Child,
     lines: mpsc::Receiver<String>,
     seen: Vec<String>,
 }
 
 impl Proc {
-    fn spawn(args: &[&str], secret: Option<&str>) -> Proc {
+    pub(crate) fn spawn(args: &[&str], secret: Option<&str>) -> Proc {
         let mut c = bin();
         c.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
         match secret {
@@ -71,7 +71,7 @@ impl Proc {
     }
 
     /// Waits (at most 60 s) for a line containing `needle`; returns it.
-    fn wait_for(&mut self, needle: &str) -> String {
+    pub(crate) fn wait_for(&mut self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {
             if let Ok(l) = self.lines.recv_timeout(Duration::from_millis(100)) {
@@ -85,7 +85,7 @@ impl Proc {
     }
 
     /// Waits (at most `secs`) for the exit; returns the code and every line.
-    fn finish(&mut self, secs: u64) -> (Option<i32>, String) {
+    pub(crate) fn finish(&mut self, secs: u64) -> (Option<i32>, String) {
         let deadline = Instant::now() + Duration::from_secs(secs);
         loop {
             if let Some(s) = self.child.try_wait().unwrap() {
@@ -120,7 +120,7 @@ fn three_workers(dir: &Path) -> (Vec<Proc>, Vec<String>) {
         .unzip()
 }
 
-fn worker(ip: &str, out: &Path, extra: &[&str], secret: &str) -> (Proc, String) {
+pub(crate) fn worker(ip: &str, out: &Path, extra: &[&str], secret: &str) -> (Proc, String) {
     let listen = format!("{ip}:0");
     let mut args = vec![
         "worker",
@@ -137,7 +137,7 @@ fn worker(ip: &str, out: &Path, extra: &[&str], secret: &str) -> (Proc, String) 
     (p, addr)
 }
 
-fn coordinator(
+pub(crate) fn coordinator(
     f: &Path,
     workers: &[String],
     target: &str,

@@ -15,6 +15,7 @@ mod gates;
 mod hostile;
 mod live;
 mod output;
+mod policy;
 mod resilience;
 mod runs;
 mod shared_nothing;

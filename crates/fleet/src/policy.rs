@@ -2,8 +2,10 @@
 //! resolved addresses), and ceilings on rate and duration. A stolen coordinator secret still
 //! cannot aim the fleet at anything the workers' own operators did not allow.
 //!
-//! loadgen's HTTP client does not follow redirects, so the resolved base URL is the only
-//! place requests go; a scenario's steps only carry paths on that base.
+//! A worker checks every URL of the scenario's destination list
+//! ([`loadgen_scenario::Scenario::destinations`]: the base URL, WebSocket URLs, one arm per
+//! protocol). loadgen's clients do not follow redirects and steps carry only paths, so those
+//! are the only places load goes.
 
 use loadgen_scenario::Scenario;
 use std::net::{IpAddr, SocketAddr};
@@ -124,7 +126,7 @@ fn host_port(url: &str) -> Result<(String, u16), PolicyError> {
         .ok_or_else(|| PolicyError::NotAUrl(url.to_string()))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let authority = authority.rsplit('@').next().unwrap_or(authority);
-    let default = if scheme.eq_ignore_ascii_case("https") {
+    let default = if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("wss") {
         443
     } else {
         80
@@ -248,6 +250,8 @@ mod tests {
         );
         assert_eq!(host_port("http://[::1]:81/x").unwrap(), ("::1".into(), 81));
         assert_eq!(host_port("https://a.b/").unwrap(), ("a.b".into(), 443));
+        assert_eq!(host_port("wss://a.b/ws").unwrap(), ("a.b".into(), 443));
+        assert_eq!(host_port("ws://a.b/ws").unwrap(), ("a.b".into(), 80));
     }
 
     #[tokio::test]

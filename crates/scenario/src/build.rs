@@ -57,9 +57,14 @@ pub fn build_plan(scenario: &Scenario, base_url: &str) -> Result<Plan, BuildErro
 }
 
 fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Workload, BuildError> {
-    if let Some(ws) = &w.ws {
-        return crate::ws_workload::build(w, ws, base_url, engine_model(&w.model));
-    }
+    // The same dispatch as `WorkloadSpec::destinations`, which a worker's policy checks.
+    let webhook = match w.protocol() {
+        crate::Protocol::WebSocket(ws) => {
+            return crate::ws_workload::build(w, ws, base_url, engine_model(&w.model));
+        }
+        crate::Protocol::Webhook => true,
+        crate::Protocol::Http => false,
+    };
     let http_err = |source| BuildError::Http {
         workload: w.name.clone(),
         source,
@@ -85,7 +90,7 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
         ));
     }
     let model = engine_model(&w.model);
-    if crate::webhook_step::is_webhook_workload(w) {
+    if webhook {
         return crate::webhook_step::build(sc, w, base_url, model).map_err(BuildError::Webhook);
     }
     let requests = w

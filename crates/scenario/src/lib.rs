@@ -41,6 +41,7 @@
 pub mod adhoc;
 mod build;
 pub mod compare;
+mod destinations;
 mod error;
 pub mod feeder;
 pub mod html_report;
@@ -66,6 +67,7 @@ pub mod webhook_step;
 mod ws_workload;
 
 pub use build::{build_plan, BuildError};
+pub use destinations::{Destination, Protocol};
 pub use error::{Problem, ScenarioError};
 pub use interpolate::{interpolate, InterpolationError};
 pub use live::LiveThresholds;

@@ -202,6 +202,14 @@ enum Refusal {
     EmbeddedTarget,
     #[error(transparent)]
     Policy(#[from] PolicyError),
+    /// A workload dials an address the policy does not allow (the policy's reason is part of
+    /// this text, not a separate cause: the refusal crosses the wire as one line).
+    #[error("workload `{workload}` ({what}): {policy}")]
+    Destination {
+        workload: String,
+        what: &'static str,
+        policy: PolicyError,
+    },
 }
 
 async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, Refusal> {
@@ -235,7 +243,23 @@ async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, Re
         TargetSpec::Url(u) => u.clone(),
         TargetSpec::Embedded(_) => return Err(Refusal::EmbeddedTarget),
     };
-    cfg.policy.check_target(&base_url).await?;
+    // Every address any workload dials, not only the base URL (a WebSocket workload may
+    // name its own host).
+    let mut checked = Vec::new();
+    for d in sc.destinations(&base_url) {
+        if checked.contains(&d.url) {
+            continue;
+        }
+        cfg.policy
+            .check_target(&d.url)
+            .await
+            .map_err(|policy| Refusal::Destination {
+                workload: d.workload.clone(),
+                what: d.what,
+                policy,
+            })?;
+        checked.push(d.url);
+    }
     cfg.policy.check_ceilings(&sc, 1.0 / seg.count as f64)?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let out = cfg.results_root.join(format!(

@@ -1,0 +1,57 @@
+//! A worker does only what its owner allowed (issue 17, items 11–13): every address of every
+//! protocol passes `--allow-target`, `--max-rate` holds for closed models, and `{{uuid}}`
+//! keys are fresh for every run a long-lived worker serves. Real worker, coordinator and
+//! target processes on loopback; every run is a few seconds long.
+
+use crate::live::{coordinator, worker, SECRET};
+use crate::support::*;
+
+/// A worker allowed only 127.0.0.1 runs one workload of `protocol`; the coordinator aims it
+/// at `target`. Returns the coordinator's exit code and log.
+fn allowed_only_loopback_one(name: &str, workload: &str, target: &str) -> (Option<i32>, String) {
+    let dir = scratch(&format!("policy-allow-{name}"));
+    let f = write(
+        &dir,
+        "s.toml",
+        &format!("name = \"{name}\"\ntarget = \"embedded\"\nduration = \"1s\"\n{workload}"),
+    );
+    let allow = ["--allow-target", "127.0.0.1/32"];
+    let (mut w, addr) = worker("127.0.0.3", &dir.join("w"), &allow, SECRET);
+    let mut c = coordinator(&f, &[addr], target, &dir.join("m"), &[], Some(SECRET));
+    let out = c.finish(60);
+    let _ = w.child.kill();
+    out
+}
+
+#[test]
+fn every_address_of_every_protocol_must_pass_allow_target() {
+    let home = Target::start(&[]);
+    let other = Target::start_on("127.0.0.2:0", &[]);
+    let port = other.url.rsplit(':').next().unwrap().to_string();
+    let http = "[[workload]]\nname = \"plain\"\nmodel = \"open\"\nrate = \"20/s\"\nmax_vus = 5\n\
+                [[workload.step]]\nname = \"s\"\nhttp = { method = \"GET\", path = \"/api/health\" }\n";
+    let callback = "[[workload]]\nname = \"async\"\nmodel = \"open\"\nrate = \"20/s\"\nmax_vus = 5\n\
+                    [[workload.step]]\nname = \"pay\"\n\
+                    callback = { path = \"/api/payments/async\", json = { amount = 1 }, within = \"1s\" }\n";
+    let ws = format!(
+        "[[workload]]\nname = \"feed\"\nmodel = \"closed\"\nvus = 2\n\
+         [workload.ws]\nurl = \"ws://127.0.0.2:{port}/ws/echo\"\nhold = \"1s\"\n"
+    );
+    // HTTP and webhook workloads dial the base URL (here the forbidden one); the WebSocket
+    // workload's base is allowed but its own URL is not.
+    for (name, workload, target, names) in [
+        ("http", http, &other.url, "plain"),
+        ("callback", callback, &other.url, "async"),
+        ("ws", ws.as_str(), &home.url, "feed"),
+    ] {
+        let (code, log) = allowed_only_loopback_one(name, workload, target);
+        assert_eq!(code, Some(2), "{name}: {log}");
+        assert!(
+            log.contains("allow-target") && log.contains("127.0.0.2") && log.contains(names),
+            "{name}: {log}"
+        );
+    }
+    let c = other.counters();
+    assert_eq!(c["requests_total"], 0, "{c}");
+    assert_eq!(c["ws"]["connections_total"], 0, "{c}");
+}

@@ -1,0 +1,127 @@
+//! Where a scenario's workloads connect: one list, built from one arm per protocol, so a
+//! worker checks every address its load will reach against its `--allow-target` before it
+//! accepts the work, and a new protocol cannot be added without saying where it connects.
+//!
+//! The HTTP and webhook clients do not follow redirects and steps carry only paths (checked
+//! to start with `/`), so their one destination is the base URL. A WebSocket workload
+//! reaches the base URL for a path, or its own `ws://`/`wss://` URL. A callback step's sink
+//! listens on 127.0.0.1 for the target to call; the load generator dials nothing for it.
+
+use crate::model::{Scenario, WorkloadSpec};
+use crate::ws_workload::WsSpec;
+
+/// The kind of session a workload runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Protocol<'a> {
+    /// HTTP steps.
+    Http,
+    /// Webhook deliveries or callback steps.
+    Webhook,
+    /// A WebSocket workload.
+    WebSocket(&'a WsSpec),
+}
+
+/// One place a workload connects to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Destination {
+    /// The workload.
+    pub workload: String,
+    /// What goes there (`HTTP requests`, `WebSocket connections`, …).
+    pub what: &'static str,
+    /// The URL dialled (its host and port are what a policy checks).
+    pub url: String,
+}
+
+impl WorkloadSpec {
+    /// The kind of session this workload runs.
+    pub fn protocol(&self) -> Protocol<'_> {
+        if let Some(ws) = &self.ws {
+            Protocol::WebSocket(ws)
+        } else if crate::webhook_step::is_webhook_workload(self) {
+            Protocol::Webhook
+        } else {
+            Protocol::Http
+        }
+    }
+
+    /// Every URL this workload dials when run against `base_url`.
+    pub fn destinations(&self, base_url: &str) -> Vec<Destination> {
+        let to = |what, url: &str| Destination {
+            workload: self.name.clone(),
+            what,
+            url: url.to_string(),
+        };
+        match self.protocol() {
+            Protocol::Http => vec![to("HTTP requests", base_url)],
+            Protocol::Webhook => vec![to("webhook deliveries and callback requests", base_url)],
+            Protocol::WebSocket(ws) if ws.url.starts_with('/') => {
+                vec![to("WebSocket connections", base_url)]
+            }
+            Protocol::WebSocket(ws) => vec![to("WebSocket connections", &ws.url)],
+        }
+    }
+}
+
+impl Scenario {
+    /// Every URL any workload dials when run against `base_url` (the resolved target).
+    pub fn destinations(&self, base_url: &str) -> Vec<Destination> {
+        self.workloads
+            .iter()
+            .flat_map(|w| w.destinations(base_url))
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const BASE: &str = "http://127.0.0.1:8080";
+
+    fn destinations(workload: &str) -> Vec<(String, String)> {
+        let text = format!("name = \"d\"\ntarget = \"{BASE}\"\nduration = \"1s\"\n{workload}");
+        let sc = crate::parse(&text, "d.toml", &|_| None).unwrap();
+        sc.destinations(BASE)
+            .into_iter()
+            .map(|d| (d.workload, d.url))
+            .collect()
+    }
+
+    fn one(name: &str) -> (String, String) {
+        (name.to_string(), BASE.to_string())
+    }
+
+    #[test]
+    fn http_workloads_dial_the_base_url() {
+        let d = destinations(
+            "[[workload]]\nname = \"h\"\nmodel = \"open\"\nrate = \"1/s\"\nmax_vus = 1\n\
+             [[workload.step]]\nname = \"s\"\nhttp = { method = \"GET\", path = \"/x\" }\n",
+        );
+        assert_eq!(d, vec![one("h")]);
+    }
+
+    #[test]
+    fn websocket_workloads_dial_their_own_url_or_the_base() {
+        let ws = |url: &str| {
+            format!(
+                "[[workload]]\nname = \"w\"\nmodel = \"closed\"\nvus = 1\n\
+                 [workload.ws]\nurl = \"{url}\"\nhold = \"1s\"\n"
+            )
+        };
+        assert_eq!(
+            destinations(&ws("wss://feed.example:9443/ws")),
+            vec![("w".to_string(), "wss://feed.example:9443/ws".to_string())]
+        );
+        assert_eq!(destinations(&ws("/ws/echo")), vec![one("w")]);
+    }
+
+    #[test]
+    fn webhook_and_callback_workloads_dial_the_base_url() {
+        let d = destinations(
+            "[[workload]]\nname = \"cb\"\nmodel = \"open\"\nrate = \"1/s\"\nmax_vus = 1\n\
+             [[workload.step]]\nname = \"pay\"\n\
+             callback = { path = \"/api/payments/async\", json = { amount = 1 }, within = \"1s\" }\n",
+        );
+        assert_eq!(d, vec![one("cb")]);
+    }
+}
