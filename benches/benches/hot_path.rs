@@ -8,7 +8,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughpu
 use loadgen_engine::{
     new_histogram, ArrivalSchedule, ConstantRate, Metrics, Outcome, Segment, Spacing,
 };
-use loadgen_http::{Template, Vars};
+use loadgen_http::{RunNonce, Template, Vars};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use std::hint::black_box;
@@ -76,11 +76,12 @@ fn request(c: &mut Criterion) {
     .unwrap();
     let mut rng = SmallRng::seed_from_u64(1);
     let mut buf = BytesMut::with_capacity(4096);
+    let nonce = RunNonce::fresh();
     let mut n = 0u64;
     c.bench_function("request/render_path_header_json_body", |b| {
         b.iter(|| {
             n += 1;
-            let mut vars = Vars::new(3, n, n, "pay", &mut rng);
+            let mut vars = Vars::new(nonce, 3, n, n, "pay", &mut rng);
             black_box(path.render(&mut vars, &mut buf));
             black_box(header.render(&mut vars, &mut buf));
             black_box(body.render(&mut vars, &mut buf));

@@ -55,3 +55,48 @@ fn every_address_of_every_protocol_must_pass_allow_target() {
     assert_eq!(c["requests_total"], 0, "{c}");
     assert_eq!(c["ws"]["connections_total"], 0, "{c}");
 }
+
+#[test]
+fn one_worker_serving_two_sessions_never_replays_an_idempotency_key() {
+    let target = Target::start(&[]);
+    let dir = scratch("policy-nonce");
+    // Same seed both times: the run is repeatable, its keys must still be new.
+    let f = write(
+        &dir,
+        "s.toml",
+        "name = \"keys\"\ntarget = \"embedded\"\nduration = \"1s\"\nseed = 7\n\
+         [[workload]]\nname = \"pay\"\nmodel = \"open\"\nrate = \"30/s\"\nmax_vus = 10\n\
+         [[workload.step]]\nname = \"create\"\n\
+         http = { method = \"POST\", path = \"/api/payments\", headers = { \"Idempotency-Key\" = \"{{uuid}}\" }, json = { amount = 100, currency = \"AUD\" } }\n\
+         expect = { status = [201] }\n",
+    );
+    let out = dir.join("w");
+    let mut w = crate::live::Proc::spawn(
+        &[
+            "worker",
+            "--listen",
+            "127.0.0.3:0",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        Some(SECRET),
+    );
+    let addr = w
+        .wait_for("listening on")
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_string();
+    for run in 0..2 {
+        let m = dir.join(format!("m{run}"));
+        let mut c = coordinator(&f, &[addr.clone()], &target.url, &m, &[], Some(SECRET));
+        let (code, log) = c.finish(60);
+        assert_eq!(code, Some(0), "run {run}: {log}");
+        w.wait_for("done:");
+    }
+    let c = target.counters();
+    // 201: a new payment; 200: a key seen before (a replay).
+    assert!(c["by_status"]["200"].is_null(), "{c}");
+    assert_eq!(c["by_status"]["201"], c["requests_total"], "{c}");
+    assert!(c["requests_total"].as_u64().unwrap() >= 40, "{c}");
+}

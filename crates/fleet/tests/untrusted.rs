@@ -23,7 +23,10 @@ fn part(dir: &Path, segment: &str, extra: &[serde_json::Value]) {
 /// The honest interval line, with `edit` applied.
 fn line(edit: impl Fn(&mut serde_json::Value)) -> serde_json::Value {
     static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    let dir = scratch(&format!("line-{}", N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)));
+    let dir = scratch(&format!(
+        "line-{}",
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
     part(&dir, "0/1", &[]);
     let text = std::fs::read_to_string(dir.join("metrics.jsonl")).unwrap();
     let mut v: serde_json::Value = serde_json::from_str(text.lines().next().unwrap()).unwrap();
@@ -48,9 +51,16 @@ fn an_index_or_start_past_the_runs_end_is_refused_with_its_line() {
     part(&dir, "0/1", &[line(|v| v["index"] = 1.into())]);
     RunPart::read(&dir).unwrap();
 
-    part(&dir, "0/1", &[line(|v| v["start_us"] = (1u64 << 63).into())]);
+    part(
+        &dir,
+        "0/1",
+        &[line(|v| v["start_us"] = (1u64 << 63).into())],
+    );
     let e = refused(&dir);
-    assert!(e.contains("metrics.jsonl:2") && e.contains("start_us"), "{e}");
+    assert!(
+        e.contains("metrics.jsonl:2") && e.contains("start_us"),
+        "{e}"
+    );
 
     // run.json's own times are held to what a run can have.
     part(&dir, "0/1", &[]);
@@ -69,7 +79,9 @@ fn counts_that_would_wrap_are_refused_in_a_part_and_across_parts() {
     part(
         &dir,
         "0/1",
-        &[line(|v| v["metrics"]["steps"][0]["counts"][0] = u64::MAX.into())],
+        &[line(|v| {
+            v["metrics"]["steps"][0]["counts"][0] = u64::MAX.into()
+        })],
     );
     let e = refused(&dir);
     assert!(e.contains("metrics.jsonl:2") && e.contains("2^63"), "{e}");
@@ -83,6 +95,8 @@ fn counts_that_would_wrap_are_refused_in_a_part_and_across_parts() {
     part(&a, "0/2", &[big.clone()]);
     part(&b, "1/2", &[big]);
     let parts = [RunPart::read(&a).unwrap(), RunPart::read(&b).unwrap()];
-    let e = merge(&parts, MergeOptions::default()).unwrap_err().to_string();
+    let e = merge(&parts, MergeOptions::default())
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("metrics.jsonl") && e.contains("2^63"), "{e}");
 }

@@ -44,4 +44,4 @@ pub use generated::{BodySource, ValueSource};
 pub use loadgen_tls::client_tls_config;
 pub use request::RequestSpec;
 pub use session::{HttpFactory, HttpSession};
-pub use template::{Template, Vars};
+pub use template::{RunNonce, Template, Vars};

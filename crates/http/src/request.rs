@@ -123,7 +123,14 @@ impl Step {
     ) -> Result<Step, HttpError> {
         let mut rng = SmallRng::seed_from_u64(0);
         let mut buf = BytesMut::new();
-        let mut vars = Vars::new(0, 0, 0, &spec.name, &mut rng);
+        let mut vars = Vars::new(
+            crate::template::RunNonce::CHECK,
+            0,
+            0,
+            0,
+            &spec.name,
+            &mut rng,
+        );
         let bad_path = || HttpError::InvalidPath {
             step: spec.name.clone(),
             path: spec.path.as_str().to_owned(),

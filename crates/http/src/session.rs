@@ -54,7 +54,7 @@ use crate::error::HttpError;
 use crate::expect::Expect;
 use crate::fast::{self, Encoded, Link};
 use crate::request::{RequestSpec, Step, Target};
-use crate::template::Vars;
+use crate::template::{RunNonce, Vars};
 use bytes::BytesMut;
 use http::header::CONNECTION;
 use http::HeaderMap;
@@ -87,6 +87,8 @@ struct Shared {
     dialer: Dialer,
     connect_timeout: Duration,
     request_timeout: Duration,
+    /// Mixed into `{{uuid}}`: drawn when the factory is built, once per run.
+    nonce: RunNonce,
 }
 
 impl HttpFactory {
@@ -111,6 +113,7 @@ impl HttpFactory {
                 dialer,
                 connect_timeout: config.connect_timeout,
                 request_timeout: config.request_timeout,
+                nonce: RunNonce::fresh(),
             }),
         })
     }
@@ -291,7 +294,14 @@ impl VuState {
             Err(outcome) => return failed(index, intended, outcome),
         };
 
-        let mut vars = Vars::new(it.vu, it.number, self.seq, &step.name, &mut self.rng);
+        let mut vars = Vars::new(
+            sh.nonce,
+            it.vu,
+            it.number,
+            self.seq,
+            &step.name,
+            &mut self.rng,
+        );
         self.seq += 1;
         let ready = self.link.render(req, &mut vars);
         let built_to_fail = vars.built_to_fail();
@@ -346,7 +356,14 @@ impl VuState {
         };
 
         self.render.reserve(RENDER_RESERVE);
-        let mut vars = Vars::new(it.vu, it.number, self.seq, &step.name, &mut self.rng);
+        let mut vars = Vars::new(
+            sh.nonce,
+            it.vu,
+            it.number,
+            self.seq,
+            &step.name,
+            &mut self.rng,
+        );
         self.seq += 1;
         let Some(req) = step.build(&sh.target, conn.is_h2(), &mut vars, &mut self.render) else {
             // Unreachable after `Step::compile`; counted rather than trusted.

@@ -8,7 +8,7 @@
 //! | `{{iteration}}`       | the VU's 0-based iteration number                            |
 //! | `{{seq}}`             | the VU's 0-based request counter (one per request built)     |
 //! | `{{step}}`            | the step name                                                |
-//! | `{{uuid}}`            | a random v4 UUID, one per request (same in path, headers, body), unique across runs |
+//! | `{{uuid}}`            | a random v4 UUID, one per request (same in path, headers, body), unique across runs (see [`RunNonce`]) |
 //! | `{{timestamp_ms}}`    | Unix time in milliseconds, one per request                   |
 //! | `{{timestamp}}`       | the same instant as RFC 3339 UTC, `2024-05-01T12:00:00.123Z` |
 //! | `{{random_int(a,b)}}` | a uniform integer in `a..=b`, fresh at each occurrence       |
@@ -57,6 +57,7 @@ enum Var {
 /// The values one request renders with. Per-request values (`uuid`, timestamps) are made on
 /// first use and then reused for every template of that request.
 pub struct Vars<'a> {
+    nonce: RunNonce,
     vu: u64,
     iteration: u64,
     seq: u64,
@@ -68,9 +69,17 @@ pub struct Vars<'a> {
 }
 
 impl<'a> Vars<'a> {
-    /// Values for one request of VU `vu`.
-    pub fn new(vu: u64, iteration: u64, seq: u64, step: &'a str, rng: &'a mut SmallRng) -> Self {
+    /// Values for one request of VU `vu` in the run of `nonce`.
+    pub fn new(
+        nonce: RunNonce,
+        vu: u64,
+        iteration: u64,
+        seq: u64,
+        step: &'a str,
+        rng: &'a mut SmallRng,
+    ) -> Self {
         Vars {
+            nonce,
             vu,
             iteration,
             seq,
@@ -96,8 +105,8 @@ impl<'a> Vars<'a> {
         *self.uuid.get_or_insert_with(|| {
             // The VU's generator follows the seed (a run is repeatable), but ids must not
             // repeat across runs: the same seed against the same target would replay every
-            // idempotency key of the run before. A per-process nonce keeps them apart.
-            let bytes = (rng.random::<u128>() ^ run_nonce()).to_le_bytes();
+            // idempotency key of the run before. The run's nonce keeps them apart.
+            let bytes = (rng.random::<u128>() ^ self.nonce.0).to_le_bytes();
             let id = uuid::Builder::from_random_bytes(bytes).into_uuid();
             let mut out = [0u8; 36];
             id.hyphenated().encode_lower(&mut out);
@@ -106,10 +115,21 @@ impl<'a> Vars<'a> {
     }
 }
 
-/// Random bits drawn once per process, mixed into every `{{uuid}}`.
-fn run_nonce() -> u128 {
-    static NONCE: std::sync::OnceLock<u128> = std::sync::OnceLock::new();
-    *NONCE.get_or_init(|| rand::rng().random())
+/// Random bits drawn once per run, mixed into every `{{uuid}}`. Session factories draw one
+/// when they are built, and a plan is built for every run, so a long-lived process (a worker
+/// serving one coordinator session after another) never repeats the keys of its last run,
+/// even with the same seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunNonce(u128);
+
+impl RunNonce {
+    /// Fresh random bits.
+    pub fn fresh() -> Self {
+        RunNonce(rand::rng().random())
+    }
+
+    /// No bits: for renders that only check a template (nothing is sent).
+    pub const CHECK: RunNonce = RunNonce(0);
 }
 
 impl Template {
@@ -339,7 +359,7 @@ mod tests {
 
     fn render(t: &Template, rng: &mut SmallRng) -> String {
         let mut buf = BytesMut::new();
-        let mut vars = Vars::new(7, 3, 11, "buy", rng);
+        let mut vars = Vars::new(RunNonce::CHECK, 7, 3, 11, "buy", rng);
         String::from_utf8(t.render(&mut vars, &mut buf).to_vec()).unwrap()
     }
 
@@ -359,7 +379,7 @@ mod tests {
             Template::parse("{{uuid}}").unwrap(),
         );
         let mut buf = BytesMut::new();
-        let mut vars = Vars::new(0, 0, 0, "s", &mut rng);
+        let mut vars = Vars::new(RunNonce::CHECK, 0, 0, 0, "s", &mut rng);
         let first = String::from_utf8(a.render(&mut vars, &mut buf).to_vec()).unwrap();
         let second = b.render(&mut vars, &mut buf);
         let fields: Vec<&str> = first.split(' ').collect();
@@ -370,7 +390,7 @@ mod tests {
         assert_eq!(fields[2].as_bytes(), clock::rfc3339(ms));
         assert!(ms > 1_600_000_000_000);
         // A new request gets a new UUID.
-        let mut vars = Vars::new(0, 0, 1, "s", &mut rng);
+        let mut vars = Vars::new(RunNonce::CHECK, 0, 0, 1, "s", &mut rng);
         assert_ne!(&b.render(&mut vars, &mut buf)[..], fields[0].as_bytes());
     }
 
@@ -414,7 +434,7 @@ mod tests {
         let t = Template::parse(r#"{"a":{"b":[1,2]}} }} {"#).unwrap();
         assert!(t.is_literal());
         let mut buf = BytesMut::new();
-        let mut vars = Vars::new(0, 0, 0, "s", &mut rng);
+        let mut vars = Vars::new(RunNonce::CHECK, 0, 0, 0, "s", &mut rng);
         let one = t.render(&mut vars, &mut buf);
         let two = t.render(&mut vars, &mut buf);
         assert_eq!(&one[..], br#"{"a":{"b":[1,2]}} }} {"#);
@@ -428,13 +448,27 @@ mod tests {
     }
 
     #[test]
+    fn uuids_follow_the_seed_within_a_run_and_differ_across_runs() {
+        let t = Template::parse("{{uuid}}").unwrap();
+        let render = |nonce: RunNonce| {
+            let mut rng = SmallRng::seed_from_u64(42);
+            let mut buf = BytesMut::new();
+            let mut vars = Vars::new(nonce, 0, 0, 0, "s", &mut rng);
+            t.render(&mut vars, &mut buf).to_vec()
+        };
+        let run = RunNonce::fresh();
+        assert_eq!(render(run), render(run));
+        assert_ne!(render(run), render(RunNonce::fresh()));
+    }
+
+    #[test]
     fn render_buffer_is_reused_once_output_is_dropped() {
         let mut rng = SmallRng::seed_from_u64(1);
         let t = Template::parse("/items/{{seq}}").unwrap();
         let mut buf = BytesMut::with_capacity(64);
         let base = buf.as_ptr();
         for seq in 0..3 {
-            let mut vars = Vars::new(0, 0, seq, "s", &mut rng);
+            let mut vars = Vars::new(RunNonce::CHECK, 0, 0, seq, "s", &mut rng);
             let out = t.render(&mut vars, &mut buf);
             assert_eq!(out, format!("/items/{seq}"));
             drop(out);

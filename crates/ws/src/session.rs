@@ -9,7 +9,7 @@ use crate::stream::Conn;
 use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
 use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, StepSample, VuInfo};
-use loadgen_http::{Template, Vars};
+use loadgen_http::{RunNonce, Template, Vars};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use std::collections::HashMap;
@@ -33,6 +33,8 @@ pub struct WsFactory {
 struct Shared {
     cfg: WsConfig,
     connector: Connector,
+    /// Mixed into `{{uuid}}`: drawn when the factory is built, once per run.
+    nonce: RunNonce,
 }
 
 impl WsFactory {
@@ -41,7 +43,11 @@ impl WsFactory {
     pub fn new(cfg: WsConfig) -> Result<WsFactory, WsError> {
         let connector = Connector::new(&cfg)?;
         Ok(WsFactory {
-            shared: Arc::new(Shared { cfg, connector }),
+            shared: Arc::new(Shared {
+                cfg,
+                connector,
+                nonce: RunNonce::fresh(),
+            }),
         })
     }
 }
@@ -306,7 +312,14 @@ impl WsSession {
         step: &str,
         latency: &mut Option<Latency>,
     ) -> Result<(), Outcome> {
-        let mut vars = Vars::new(self.vu, it.number, self.seq, step, &mut self.rng);
+        let mut vars = Vars::new(
+            self.shared.nonce,
+            self.vu,
+            it.number,
+            self.seq,
+            step,
+            &mut self.rng,
+        );
         self.seq += 1;
         let text = template.render(&mut vars, &mut self.buf);
         if let (Some(l), LatencySpec::Correlate { id }) =

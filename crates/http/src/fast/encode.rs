@@ -125,7 +125,14 @@ impl Encoded {
                 // hyper drops a `#fragment`; placeholders never render `#`, the literal parts
                 // and the step name might.
                 let mut rng = SmallRng::seed_from_u64(0);
-                let mut vars = Vars::new(0, 0, 0, &step.name, &mut rng);
+                let mut vars = Vars::new(
+                    crate::template::RunNonce::CHECK,
+                    0,
+                    0,
+                    0,
+                    &step.name,
+                    &mut rng,
+                );
                 let mut sample = BytesMut::new();
                 tpl.render_append(&mut vars, &mut sample);
                 if sample.contains(&b'#') {
