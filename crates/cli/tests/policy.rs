@@ -100,3 +100,62 @@ fn one_worker_serving_two_sessions_never_replays_an_idempotency_key() {
     assert_eq!(c["by_status"]["201"], c["requests_total"], "{c}");
     assert!(c["requests_total"].as_u64().unwrap() >= 40, "{c}");
 }
+
+/// A closed workload of `vus` VUs with `think` (a TOML value, or nothing) on a worker whose
+/// `--max-rate` is 200/s. Returns the coordinator's exit code and log.
+fn closed_on_a_capped_worker(
+    name: &str,
+    vus: u32,
+    think: &str,
+    target: &Target,
+) -> (Option<i32>, String) {
+    let dir = scratch(&format!("policy-rate-{name}"));
+    let f = write(
+        &dir,
+        "s.toml",
+        &format!(
+            "name = \"{name}\"\ntarget = \"embedded\"\nduration = \"2s\"\n\
+             [[workload]]\nname = \"shoppers\"\nmodel = \"closed\"\nvus = {vus}\n{think}\n\
+             [[workload.step]]\nname = \"s\"\nhttp = {{ method = \"GET\", path = \"/api/health\" }}\n"
+        ),
+    );
+    let (mut w, addr) = worker(
+        "127.0.0.3",
+        &dir.join("w"),
+        &["--max-rate", "200/s"],
+        SECRET,
+    );
+    let mut c = coordinator(&f, &[addr], &target.url, &dir.join("m"), &[], Some(SECRET));
+    let out = c.finish(60);
+    let _ = w.child.kill();
+    out
+}
+
+#[test]
+fn max_rate_holds_for_closed_models() {
+    let target = Target::start(&[]);
+    // No think time: bounded only by the target's speed (it was ~83k/s): refused, named.
+    let (code, log) = closed_on_a_capped_worker("unpaced", 10, "", &target);
+    assert_eq!(code, Some(2), "{log}");
+    assert!(
+        log.contains("--max-rate") && log.contains("shoppers") && log.contains("think time"),
+        "{log}"
+    );
+    // An exponential pause can be zero: the same.
+    let (code, log) =
+        closed_on_a_capped_worker("exp", 2, "think_time = { exponential = \"1s\" }", &target);
+    assert_eq!(code, Some(2), "{log}");
+    // 10 VUs ÷ 20 ms = 500/s at worst: over the cap, refused with the arithmetic.
+    let (code, log) = closed_on_a_capped_worker("fast", 10, "think_time = \"20ms\"", &target);
+    assert_eq!(code, Some(2), "{log}");
+    assert!(log.contains("500"), "{log}");
+    assert_eq!(target.counters()["requests_total"], 0);
+
+    // 8 VUs ÷ 50 ms = 160/s at worst: accepted, and the target sees no more than the cap
+    // allows over the 2 s run plus one iteration per VU (the start's burst).
+    let (code, log) = closed_on_a_capped_worker("paced", 8, "think_time = \"50ms\"", &target);
+    assert_eq!(code, Some(0), "{log}");
+    let sent = target.counters()["requests_total"].as_u64().unwrap();
+    eprintln!("closed 8 VUs, 50 ms think, --max-rate 200/s: {sent} requests in 2 s");
+    assert!(sent > 0 && sent <= 200 * 2 + 8, "{sent}");
+}

@@ -21,6 +21,7 @@ pub mod frame;
 mod merge;
 pub mod policy;
 pub mod protocol;
+mod rate_bound;
 mod run_info;
 pub mod tls;
 pub mod worker;

@@ -59,8 +59,28 @@ pub enum PolicyError {
         .max.as_secs_f64()
     )]
     TooLong { length: Duration, max: Duration },
-    #[error("this segment peaks at {peak:.0} requests/s; this worker's --max-rate is {max:.0}/s")]
-    TooFast { peak: f64, max: f64 },
+    #[error(
+        "this segment can reach {peak:.0} requests/s{how}; this worker's --max-rate is \
+         {max:.0}/s"
+    )]
+    TooFast {
+        peak: f64,
+        /// How closed workloads reach their share (empty: open workloads only).
+        how: String,
+        max: f64,
+    },
+    #[error(
+        "workload `{workload}` is closed with no minimum think time: {vus} VUs send as fast as \
+         the target answers, so this worker's --max-rate {max:.0}/s cannot be guaranteed; give \
+         it a fixed or uniform think time of at least {think:.3}s, or use an open model"
+    )]
+    Unpaced {
+        workload: String,
+        vus: u64,
+        max: f64,
+        /// The shortest think time that would fit the cap, seconds.
+        think: f64,
+    },
 }
 
 impl std::str::FromStr for AllowRule {
@@ -217,16 +237,24 @@ impl WorkerPolicy {
             }
         }
         if let Some(max) = self.max_rate {
-            let plan = loadgen_scenario::load_plan::plan(sc, Duration::from_millis(100));
-            let peak: f64 = plan
-                .workloads
-                .iter()
-                .zip(&sc.workloads)
-                .map(|(p, w)| p.peak_rate * w.steps.len().max(1) as f64)
-                .sum::<f64>()
-                * share;
-            if peak > max {
-                return Err(PolicyError::TooFast { peak, max });
+            let peak =
+                crate::rate_bound::segment_peak(sc, share).map_err(|u| PolicyError::Unpaced {
+                    workload: u.workload,
+                    vus: u.vus,
+                    max,
+                    think: (u.vus * u.requests) as f64 / max,
+                })?;
+            if peak.rate > max {
+                let how = if peak.closed.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", peak.closed.join("; "))
+                };
+                return Err(PolicyError::TooFast {
+                    peak: peak.rate,
+                    how,
+                    max,
+                });
             }
         }
         Ok(())
