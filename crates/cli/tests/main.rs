@@ -18,6 +18,7 @@ mod output;
 mod policy;
 mod resilience;
 mod runs;
+mod scrape;
 mod shared_nothing;
 mod signals;
 mod validate;
