@@ -89,7 +89,14 @@ fn one_worker_serving_two_sessions_never_replays_an_idempotency_key() {
         .to_string();
     for run in 0..2 {
         let m = dir.join(format!("m{run}"));
-        let mut c = coordinator(&f, &[addr.clone()], &target.url, &m, &[], Some(SECRET));
+        let mut c = coordinator(
+            &f,
+            std::slice::from_ref(&addr),
+            &target.url,
+            &m,
+            &[],
+            Some(SECRET),
+        );
         let (code, log) = c.finish(60);
         assert_eq!(code, Some(0), "run {run}: {log}");
         w.wait_for("done:");

@@ -92,7 +92,7 @@ fn counts_that_would_wrap_are_refused_in_a_part_and_across_parts() {
         v["metrics"]["steps"][0]["counts"][0] = (1u64 << 62).into();
     });
     let (a, b) = (scratch("wrap-a"), scratch("wrap-b"));
-    part(&a, "0/2", &[big.clone()]);
+    part(&a, "0/2", std::slice::from_ref(&big));
     part(&b, "1/2", &[big]);
     let parts = [RunPart::read(&a).unwrap(), RunPart::read(&b).unwrap()];
     let e = merge(&parts, MergeOptions::default())

@@ -74,8 +74,6 @@ impl Scenario {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     const BASE: &str = "http://127.0.0.1:8080";
 
     fn destinations(workload: &str) -> Vec<(String, String)> {
