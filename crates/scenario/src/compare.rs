@@ -188,7 +188,7 @@ pub enum SummaryError {
     )]
     NotAnObject(&'static str),
     #[error(
-        "not a loadgen summary this version reads: schema_version {found}, expected {expected}"
+        "not a loadgen summary this version reads: schema_version {found}; this loadgen reads versions 1 to {expected} (written by a newer loadgen?)"
     )]
     SchemaVersion { found: u64, expected: u32 },
     #[error("not a loadgen summary: no `schema_version`")]
@@ -212,7 +212,8 @@ pub fn check_summary(v: &Value) -> Result<(), SummaryError> {
         return Err(SummaryError::NotAnObject(kind));
     }
     match v["schema_version"].as_u64() {
-        Some(n) if n == u64::from(crate::SCHEMA_VERSION) => {}
+        // Version 1 has every field compare reads (steps, their counts, latency, rates).
+        Some(n) if (1..=u64::from(crate::SCHEMA_VERSION)).contains(&n) => {}
         Some(n) => {
             return Err(SummaryError::SchemaVersion {
                 found: n,
@@ -418,13 +419,17 @@ mod tests {
     #[test]
     fn only_a_loadgen_summary_is_compared() {
         assert!(check_summary(&summary(1.0, 1.0, 0.0)).is_ok());
+        // The version before this one is still read: it has every field compare uses.
+        for version in [1, 2] {
+            assert!(check_summary(&json!({ "schema_version": version, "steps": [] })).is_ok());
+        }
         for (v, why) in [
             (json!([]), "an array"),
             (json!({}), "no `schema_version`"),
             (json!({ "schema_version": 1 }), "no `steps`"),
             (
-                json!({ "schema_version": 2, "steps": [] }),
-                "schema_version 2",
+                json!({ "schema_version": 3, "steps": [] }),
+                "schema_version 3; this loadgen reads versions 1 to 2",
             ),
             (
                 json!({ "schema_version": 1, "steps": [{ "p99": 1 }] }),

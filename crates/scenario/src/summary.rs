@@ -11,8 +11,10 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Version of the `summary.json` layout; bumped on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+/// Version of the `summary.json` layout; bumped on any change of its fields or values.
+/// 2 (2026-12-02): `verdict` may be `not_judged`; `verdict_reason`, `totals.interrupted` and
+/// `thresholds[].interrupted` added. `compare` reads every version from 1 up.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Percentiles of one histogram, in milliseconds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
