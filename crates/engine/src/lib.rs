@@ -80,7 +80,7 @@ pub use error::EngineError;
 pub use histogram::{new_histogram, Histogram};
 pub use metrics::{GaugeMerge, Metrics, StepMetrics, WorkloadMetrics};
 pub use outcome::Outcome;
-pub use plan::{ClosedModel, Model, OpenModel, Plan, ThinkTime, Workload};
+pub use plan::{ClosedModel, Model, OpenModel, Plan, ThinkTime, VuOrder, Workload};
 pub use rate::{ConstantRate, RateFn, RateStage, RateStages};
 pub use report::{Event, FinalReport, IntervalReport, StepInfo};
 pub use runner::{run, RunControl, RunOptions, DEFAULT_ARRIVAL_GRANULARITY, MAX_THREADS};

@@ -3,7 +3,7 @@
 
 use crate::arrival::ArrivalSchedule;
 use crate::histogram::record_micros;
-use crate::plan::OpenModel;
+use crate::plan::{OpenModel, VuOrder};
 use crate::precise::ArrivalTimer;
 use crate::session::{Iteration, Session, SessionFactory};
 use crate::shard::{join_all, ShardCtx};
@@ -24,7 +24,7 @@ struct IdleVu<S> {
 
 pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: ShardCtx) {
     let max_local = ctx.segment.share_of(m.max_vus);
-    let pool: Rc<RefCell<Vec<IdleVu<F::Session>>>> = Rc::new(RefCell::new(Vec::new()));
+    let pool: Rc<RefCell<VecDeque<IdleVu<F::Session>>>> = Rc::new(RefCell::new(VecDeque::new()));
     let mut allocated = 0u64;
     let new_vu = |allocated: &mut u64| {
         let info = ctx.vu_info(*allocated);
@@ -41,7 +41,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
     let pre = ctx.segment.share_of(m.pre_allocated_vus.min(m.max_vus));
     for _ in 0..pre {
         let vu = new_vu(&mut allocated);
-        pool.borrow_mut().push(vu);
+        pool.borrow_mut().push_back(vu);
     }
 
     let mut timer = ArrivalTimer::new(ctx.arrival_granularity);
@@ -92,7 +92,10 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
                 _ = timer.sleep_until(intended) => {}
             }
         }
-        let free = pool.borrow_mut().pop();
+        let free = match m.vu_order {
+            VuOrder::Fifo => pool.borrow_mut().pop_front(),
+            VuOrder::Lifo => pool.borrow_mut().pop_back(),
+        };
         let mut vu = match free {
             Some(vu) => vu,
             None if allocated < max_local => new_vu(&mut allocated),
@@ -146,7 +149,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
                 w.active_vus -= 1;
                 w.active_vus == 0
             });
-            pool.borrow_mut().push(vu);
+            pool.borrow_mut().push_back(vu);
             if now_idle {
                 idle.notify_one();
             }
@@ -169,7 +172,7 @@ fn drop_waiting(ctx: &ShardCtx, backlog: &RefCell<VecDeque<Instant>>) {
 /// wrk connects before it starts timing), all at once; those not done by then are abandoned
 /// and connect in their first iteration instead.
 async fn warm_up<S: Session>(
-    pool: &RefCell<Vec<IdleVu<S>>>,
+    pool: &RefCell<VecDeque<IdleVu<S>>>,
     timer: &mut ArrivalTimer,
     ctx: &ShardCtx,
 ) {

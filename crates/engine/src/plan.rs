@@ -184,6 +184,25 @@ pub struct OpenModel {
     /// arrival beyond them is dropped. A waiting arrival keeps its intended start, so the
     /// wait shows in its latency (not in schedule lag). Zero drops at once (k6's rule).
     pub backlog: u64,
+    /// Which idle VU an arrival takes.
+    pub vu_order: VuOrder,
+}
+
+/// Which idle VU (and so which connection) an open-model arrival takes.
+///
+/// `Fifo` takes the VU idle longest: traffic spreads over every connection in turn, as that
+/// many users would send it, and each connection rests between requests. `Lifo` takes the
+/// VU idle shortest: a few connections stay hot and the rest sit idle, which at low rates
+/// makes "20 users" behave like 2–4 connections (against a server that writes headers and
+/// body apart with Nagle on, those hot connections hit the 40 ms delayed-ACK stall;
+/// docs/scenarios.md has the measurement).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VuOrder {
+    /// The VU idle longest (round robin over the pool).
+    #[default]
+    Fifo,
+    /// The VU idle shortest.
+    Lifo,
 }
 
 /// The closed (concurrency) model.

@@ -12,6 +12,7 @@ fn open(rate: f64, secs: u64, max_vus: u64, script: &Scripted) -> Workload {
         max_vus,
         pre_allocated_vus: 1,
         backlog: 0,
+        vu_order: Default::default(),
     };
     Workload::new("w", vec!["s".into()], Model::Open(m), script.clone())
 }
@@ -274,4 +275,45 @@ async fn the_peak_of_busy_vus_is_seen_between_interval_ends() {
     let w = &m.workloads[0];
     assert_eq!(w.active_vus, 0);
     assert!(w.peak_active_vus >= 50, "peak {}", w.peak_active_vus);
+}
+
+/// How many distinct VUs served iterations at 50/s with 20 pre-allocated VUs taking 20 ms.
+async fn vus_used(order: loadgen_engine::VuOrder) -> usize {
+    let script = Scripted::fixed(ms(20));
+    let m = OpenModel {
+        rate: Arc::new(ConstantRate(50.0)),
+        duration: Duration::from_secs(2),
+        spacing: Spacing::Uniform,
+        max_vus: 20,
+        pre_allocated_vus: 20,
+        backlog: 0,
+        vu_order: order,
+    };
+    let p = plan(Workload::new(
+        "w",
+        vec!["s".into()],
+        Model::Open(m),
+        script.clone(),
+    ));
+    let m = run_segment(
+        &p,
+        &script,
+        Segment::WHOLE,
+        Instant::now(),
+        &RunControl::new(),
+    )
+    .await;
+    assert_eq!(m.workloads[0].iterations, 100);
+    let vus: std::collections::HashSet<u64> = script.seen_sorted().iter().map(|s| s.0).collect();
+    vus.len()
+}
+
+#[tokio::test(start_paused = true)]
+async fn fifo_spreads_arrivals_over_every_vu_and_lifo_keeps_one_hot() {
+    // 20 ms of work every 20 ms: FIFO hands each arrival the VU idle longest, so all 20 VUs
+    // (and their connections) take turns; LIFO hands it a VU that just finished, so two VUs
+    // carry everything (an arrival due at the instant one finishes takes the other) —
+    // "20 users" behaving like two connections.
+    assert_eq!(vus_used(loadgen_engine::VuOrder::Fifo).await, 20);
+    assert!(vus_used(loadgen_engine::VuOrder::Lifo).await <= 2);
 }

@@ -18,6 +18,7 @@ fn threads_split_the_plan_and_the_aggregator_adds_every_interval() {
         max_vus: 100,
         pre_allocated_vus: 4,
         backlog: 0,
+        vu_order: Default::default(),
     };
     let p = plan(Workload::new(
         "o",

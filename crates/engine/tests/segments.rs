@@ -58,6 +58,7 @@ async fn open_model_segments_partition_the_schedule() {
                 max_vus: 60,
                 pre_allocated_vus: 0,
                 backlog: 0,
+                vu_order: Default::default(),
             };
             Workload::new("o", vec!["s".into()], Model::Open(m), s.clone())
         };

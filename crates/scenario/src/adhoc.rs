@@ -89,6 +89,7 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, AdHocError> {
             max_vus: a.vus,
             pre_allocated_vus: a.vus,
             backlog: crate::validate::default_backlog(a.vus, rate),
+            vu_order: loadgen_engine::VuOrder::default(),
         },
         None => ModelSpec::Closed {
             stages: VuStages::constant(a.vus, a.duration),

@@ -114,6 +114,7 @@ fn engine_model(m: &ModelSpec) -> Model {
             max_vus,
             pre_allocated_vus,
             backlog,
+            vu_order,
         } => Model::Open(OpenModel {
             rate: Arc::new(rate.clone()),
             duration: *duration,
@@ -121,6 +122,7 @@ fn engine_model(m: &ModelSpec) -> Model {
             max_vus: *max_vus,
             pre_allocated_vus: *pre_allocated_vus,
             backlog: *backlog,
+            vu_order: *vu_order,
         }),
         ModelSpec::Closed {
             stages,

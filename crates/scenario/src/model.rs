@@ -161,6 +161,8 @@ pub enum ModelSpec {
         /// Arrivals that may wait for a VU of a full, busy pool before more are dropped
         /// (default: `max_vus`, or 100 ms of arrivals at the peak rate if more).
         backlog: u64,
+        /// Which idle VU an arrival takes (`vu_order`, default FIFO).
+        vu_order: loadgen_engine::VuOrder,
     },
     /// Concurrency.
     Closed {

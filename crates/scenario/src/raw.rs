@@ -74,6 +74,7 @@ pub struct RawWorkload {
     pub max_vus: Option<S<u64>>,
     pub pre_allocated_vus: Option<S<u64>>,
     pub backlog: Option<S<u64>>,
+    pub vu_order: Option<S<String>>,
     // closed
     pub vus: Option<S<u64>>,
     pub start_vus: Option<S<u64>>,

@@ -557,6 +557,18 @@ fn open(c: &mut Checker<'_>, w: &RawWorkload, i: usize, duration: Duration) -> O
         || default_backlog(*max_vus.get_ref(), peak),
         |b| *b.get_ref(),
     );
+    let vu_order = match w.vu_order.as_ref().map(|o| (o, o.get_ref().as_str())) {
+        None | Some((_, "fifo")) => loadgen_engine::VuOrder::Fifo,
+        Some((_, "lifo")) => loadgen_engine::VuOrder::Lifo,
+        Some((o, other)) => {
+            c.at(
+                o,
+                f("vu_order"),
+                format!("unknown order `{other}` (use fifo: the VU idle longest, or lifo: the VU idle shortest)"),
+            );
+            loadgen_engine::VuOrder::Fifo
+        }
+    };
     Some(ModelSpec::Open {
         rate,
         duration,
@@ -564,6 +576,7 @@ fn open(c: &mut Checker<'_>, w: &RawWorkload, i: usize, duration: Duration) -> O
         max_vus: *max_vus.get_ref(),
         pre_allocated_vus: pre,
         backlog,
+        vu_order,
     })
 }
 
@@ -601,6 +614,13 @@ fn closed(c: &mut Checker<'_>, w: &RawWorkload, i: usize, duration: Duration) ->
         f("backlog"),
         "closed",
         "a closed VU starts its next iteration itself",
+    );
+    forbid(
+        c,
+        &w.vu_order,
+        f("vu_order"),
+        "closed",
+        "each closed VU keeps its own connection busy",
     );
     let stages = match (&w.vus, &w.stages) {
         (Some(v), None) => {

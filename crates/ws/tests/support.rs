@@ -43,6 +43,7 @@ pub fn run_arrivals(cfg: WsConfig, rate: f64, duration: Duration, max_vus: u64) 
         max_vus,
         pre_allocated_vus: max_vus,
         backlog: 0,
+        vu_order: Default::default(),
     });
     run_model(cfg, model, 1)
 }
