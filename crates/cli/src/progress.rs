@@ -3,7 +3,8 @@
 use loadgen_engine::{new_histogram, IntervalReport};
 use std::time::Duration;
 
-/// One line describing an interval: elapsed/total, rate, percentiles, errors, VUs, dropped.
+/// One line describing an interval: elapsed/total, rate, percentiles, errors, VUs (busy: mean
+/// and peak; online: mean), dropped.
 pub fn line(r: &IntervalReport, total: Duration) -> String {
     let m = &r.metrics;
     let mut lat = new_histogram();
@@ -26,12 +27,12 @@ pub fn line(r: &IntervalReport, total: Duration) -> String {
     } else {
         errors as f64 * 100.0 / n as f64
     };
-    let allocated: u64 = m.workloads.iter().map(|w| w.allocated_vus).sum();
+    let peak: u64 = m.workloads.iter().map(|w| w.peak_active_vus).sum();
     let warning = loadgen_scenario::saturation::live_warning(r)
         .map(|w| format!("  ⚠ {w}"))
         .unwrap_or_default();
     format!(
-        "[{:>5}/{}] {:>8.0} req/s  p50 {:>8}  p95 {:>8}  p99 {:>8}  errors {} ({:.2}%)  vus {}/{}  dropped {}{}",
+        "[{:>5}/{}] {:>8.0} req/s  p50 {:>8}  p95 {:>8}  p99 {:>8}  errors {} ({:.2}%)  vus busy {:.1} (peak {}) online {:.1}  dropped {}{}",
         fmt_secs(r.start + r.length),
         fmt_secs(total),
         n as f64 / secs,
@@ -40,8 +41,9 @@ pub fn line(r: &IntervalReport, total: Duration) -> String {
         q(0.99),
         errors,
         err_pct,
-        m.total_active_vus(),
-        allocated,
+        m.mean_active_vus(r.length),
+        peak,
+        m.mean_online_vus(r.length),
         m.total_dropped(),
         warning,
     )
@@ -66,7 +68,10 @@ pub fn json_line(r: &IntervalReport) -> String {
         "p50_ms": ms(0.5),
         "p95_ms": ms(0.95),
         "p99_ms": ms(0.99),
-        "active_vus": m.total_active_vus(),
+        "vus_busy_mean": m.mean_active_vus(r.length),
+        "vus_busy_peak": m.workloads.iter().map(|w| w.peak_active_vus).sum::<u64>(),
+        "vus_online_mean": m.mean_online_vus(r.length),
+        "vus_online_peak": m.workloads.iter().map(|w| w.peak_online_vus).sum::<u64>(),
         "allocated_vus": m.workloads.iter().map(|w| w.allocated_vus).sum::<u64>(),
         "dropped": m.total_dropped(),
         "saturated": loadgen_scenario::saturation::live_warning(r),
@@ -85,8 +90,14 @@ pub fn json_final(verdict: &str, exit_code: u8, out: &std::path::Path) -> String
     .to_string()
 }
 
+/// Whole seconds, or tenths where the value has them (a 3.5 s run ends at "3.5s", not "4s").
 fn fmt_secs(d: Duration) -> String {
-    format!("{}s", d.as_secs_f64().round() as u64)
+    let tenths = (d.as_secs_f64() * 10.0).round() as u64;
+    if tenths % 10 == 0 {
+        format!("{}s", tenths / 10)
+    } else {
+        format!("{}.{}s", tenths / 10, tenths % 10)
+    }
 }
 
 /// Microseconds as a short human value (µs, ms or s).

@@ -268,8 +268,6 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
                 file_error = Some(err);
             }
             report_data.interval(r);
-            // The last, partial interval (graceful stop) is only worth a line if it did work.
-            let idle_tail = r.length < opts.interval && r.metrics.total_requests() == 0;
             if let Some(text) = &exposition {
                 running.add(&r.metrics, loadgen_engine::GaugeMerge::Max);
                 // Gauges show the present, not the peak.
@@ -283,9 +281,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
                 }
             }
             // After the scrape text is current, so a line on stdout means /metrics has it.
-            if !idle_tail {
-                live_out.interval(r, total);
-            }
+            live_out.interval(r, total);
             if let Some(breach) = live.observe(r) {
                 crate::say!("loadgen: aborting: threshold {breach} failed (abort_on_fail)");
                 control.stop();

@@ -59,6 +59,7 @@ mod cpu;
 mod custom;
 mod error;
 mod histogram;
+mod interval;
 mod metrics;
 mod open;
 mod outcome;

@@ -155,6 +155,18 @@ pub struct WorkloadMetrics {
     pub peak_active_vus: u64,
     /// VUs that exist (busy or idle) at the end of the interval (a gauge).
     pub allocated_vus: u64,
+    /// VUs online at the end of the interval (a gauge): a closed-model VU from the moment its
+    /// stages turn it on until it leaves (think time included, as k6 counts `vus`); an
+    /// open-model VU from its creation until the workload's load ends.
+    pub online_vus: u64,
+    /// Most VUs online at once during the interval (per thread, added like
+    /// [`Self::peak_active_vus`]).
+    pub peak_online_vus: u64,
+    /// Busy VUs integrated over the interval, in VU·nanoseconds: divided by the interval's
+    /// length it is the time-weighted mean of busy VUs. Adds exactly over threads and time.
+    pub busy_vu_ns: u64,
+    /// Online VUs integrated over the interval, in VU·nanoseconds (as [`Self::busy_vu_ns`]).
+    pub online_vu_ns: u64,
 }
 
 impl Default for WorkloadMetrics {
@@ -168,16 +180,23 @@ impl Default for WorkloadMetrics {
             active_vus: 0,
             peak_active_vus: 0,
             allocated_vus: 0,
+            online_vus: 0,
+            peak_online_vus: 0,
+            busy_vu_ns: 0,
+            online_vu_ns: 0,
         }
     }
 }
 
 impl WorkloadMetrics {
-    /// One more VU is busy (an iteration starts): the gauge and the interval's peak.
-    #[inline]
-    pub(crate) fn vu_busy(&mut self) {
-        self.active_vus += 1;
-        self.peak_active_vus = self.peak_active_vus.max(self.active_vus);
+    /// Time-weighted mean of busy VUs over an interval of `length`.
+    pub fn mean_active_vus(&self, length: Duration) -> f64 {
+        mean(self.busy_vu_ns, length)
+    }
+
+    /// Time-weighted mean of online VUs over an interval of `length`.
+    pub fn mean_online_vus(&self, length: Duration) -> f64 {
+        mean(self.online_vu_ns, length)
     }
 
     fn add(&mut self, other: &WorkloadMetrics, gauges: GaugeMerge) {
@@ -188,18 +207,34 @@ impl WorkloadMetrics {
         self.lag
             .add(&other.lag)
             .expect("histograms share one configuration");
+        // Areas are amounts (VU·time), not levels: they add over threads and over time.
+        self.busy_vu_ns = self.busy_vu_ns.saturating_add(other.busy_vu_ns);
+        self.online_vu_ns = self.online_vu_ns.saturating_add(other.online_vu_ns);
         match gauges {
             GaugeMerge::Sum => {
                 self.active_vus += other.active_vus;
                 self.peak_active_vus += other.peak_active_vus;
                 self.allocated_vus += other.allocated_vus;
+                self.online_vus += other.online_vus;
+                self.peak_online_vus += other.peak_online_vus;
             }
             GaugeMerge::Max => {
                 self.active_vus = self.active_vus.max(other.active_vus);
                 self.peak_active_vus = self.peak_active_vus.max(other.peak_active_vus);
                 self.allocated_vus = self.allocated_vus.max(other.allocated_vus);
+                self.online_vus = self.online_vus.max(other.online_vus);
+                self.peak_online_vus = self.peak_online_vus.max(other.peak_online_vus);
             }
         }
+    }
+}
+
+fn mean(area_ns: u64, length: Duration) -> f64 {
+    let ns = length.as_nanos();
+    if ns == 0 {
+        0.0
+    } else {
+        area_ns as f64 / ns as f64
     }
 }
 
@@ -284,9 +319,25 @@ impl Metrics {
         self.workloads.iter().map(|w| w.dropped).sum()
     }
 
-    /// Busy VUs over the whole plan.
+    /// Busy VUs over the whole plan (at the end of the interval).
     pub fn total_active_vus(&self) -> u64 {
         self.workloads.iter().map(|w| w.active_vus).sum()
+    }
+
+    /// Time-weighted mean of busy VUs over the whole plan, for an interval of `length`.
+    pub fn mean_active_vus(&self, length: Duration) -> f64 {
+        self.workloads
+            .iter()
+            .map(|w| w.mean_active_vus(length))
+            .sum()
+    }
+
+    /// Time-weighted mean of online VUs over the whole plan, for an interval of `length`.
+    pub fn mean_online_vus(&self, length: Duration) -> f64 {
+        self.workloads
+            .iter()
+            .map(|w| w.mean_online_vus(length))
+            .sum()
     }
 }
 

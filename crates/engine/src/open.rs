@@ -26,11 +26,17 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
     let max_local = ctx.segment.share_of(m.max_vus);
     let pool: Rc<RefCell<VecDeque<IdleVu<F::Session>>>> = Rc::new(RefCell::new(VecDeque::new()));
     let mut allocated = 0u64;
-    let new_vu = |allocated: &mut u64| {
+    // `online`: when the VU comes online (`None` for pre-allocated ones: at the clock's start).
+    let new_vu = |allocated: &mut u64, online: Option<Instant>| {
         let info = ctx.vu_info(*allocated);
         let slot = *allocated as usize;
         *allocated += 1;
-        ctx.with_workload(|w| w.allocated_vus += 1);
+        ctx.recorder.tally(|t| {
+            t.metrics.workloads[ctx.workload].allocated_vus += 1;
+            if let Some(at) = online {
+                t.vu_online(ctx.workload, at);
+            }
+        });
         IdleVu {
             id: info.id,
             slot,
@@ -40,12 +46,26 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
     };
     let pre = ctx.segment.share_of(m.pre_allocated_vus.min(m.max_vus));
     for _ in 0..pre {
-        let vu = new_vu(&mut allocated);
+        let vu = new_vu(&mut allocated, None);
         pool.borrow_mut().push_back(vu);
     }
 
     let mut timer = ArrivalTimer::new(ctx.arrival_granularity);
     warm_up(&pool, &mut timer, &ctx).await;
+    if Instant::now() < ctx.start {
+        // Warm before the start: the pool comes online with the clock, not earlier.
+        tokio::select! {
+            biased;
+            _ = ctx.control.stop.cancelled() => {}
+            _ = timer.sleep_until(ctx.start) => {}
+        }
+    }
+    let online = Instant::now();
+    ctx.recorder.tally(|t| {
+        for _ in 0..pre {
+            t.vu_online(ctx.workload, online);
+        }
+    });
 
     let schedule =
         ArrivalSchedule::new(m.rate.clone(), m.duration, m.spacing, ctx.seed, ctx.segment);
@@ -64,10 +84,12 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
     // the planned end plus the graceful stop, and what was never sent is counted as dropped
     // (counting the rest of the schedule is cheap next to releasing it).
     let hard_end = ctx.start + m.duration + ctx.graceful;
+    ctx.recorder
+        .tally(|t| t.planned_end(ctx.workload, ctx.start + m.duration));
     let mut schedule = schedule;
     while let Some((_, offset)) = schedule.next() {
         let intended = ctx.start + offset;
-        let now = Instant::now();
+        let mut now = Instant::now();
         if now >= hard_end {
             let unsent = 1 + schedule.by_ref().count() as u64;
             ctx.with_workload(|w| w.dropped += unsent);
@@ -85,11 +107,11 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         if ctx.control.is_stopped() {
             break;
         }
-        if intended > Instant::now() {
+        if intended > now {
             tokio::select! {
                 biased;
                 _ = ctx.control.stop.cancelled() => break,
-                _ = timer.sleep_until(intended) => {}
+                woke = timer.sleep_until(intended) => now = woke,
             }
         }
         let free = match m.vu_order {
@@ -98,7 +120,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         };
         let mut vu = match free {
             Some(vu) => vu,
-            None if allocated < max_local => new_vu(&mut allocated),
+            None if allocated < max_local => new_vu(&mut allocated, Some(now)),
             None => {
                 let mut waiting = backlog.borrow_mut();
                 if (waiting.len() as u64) < backlog_cap {
@@ -116,7 +138,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
                 continue;
             }
         };
-        ctx.with_workload(|w| w.vu_busy());
+        ctx.recorder.tally(|t| t.vu_busy(ctx.workload, now));
         let (recorder, pool, backlog, workload, step_base, custom_base) = (
             ctx.recorder.clone(),
             pool.clone(),
@@ -127,7 +149,8 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         );
         let (slot, idle) = (vu.slot, idle.clone());
         let handle = tokio::task::spawn_local(async move {
-            let lag = Instant::now().saturating_duration_since(intended);
+            let started = Instant::now();
+            let lag = started.saturating_duration_since(intended);
             recorder
                 .with(|m| record_micros(&mut m.workloads[workload].lag, lag.as_micros() as u64));
             let mut intended = intended;
@@ -144,10 +167,9 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
                     None => break,
                 }
             }
-            let now_idle = recorder.with(|m| {
-                let w = &mut m.workloads[workload];
-                w.active_vus -= 1;
-                w.active_vus == 0
+            let now_idle = recorder.tally(|t| {
+                let done = t.latest(started);
+                t.vu_idle(workload, done) == 0
             });
             pool.borrow_mut().push_back(vu);
             if now_idle {
@@ -159,6 +181,20 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         }
         running[slot] = Some(handle);
     }
+    // The load runs to the schedule's end, not to its last arrival (a ramp from 0/s may have
+    // its last arrival seconds before the end): VUs keep taking waiting arrivals meanwhile.
+    let end = ctx.start + m.duration;
+    let ended = if ctx.control.is_stopped() {
+        Instant::now()
+    } else {
+        tokio::select! {
+            biased;
+            _ = ctx.control.stop.cancelled() => Instant::now(),
+            _ = timer.sleep_until(end) => end,
+        }
+    };
+    ctx.recorder
+        .tally(|t| t.load_ended(ctx.workload, ended.min(end)));
     drain(&ctx, &running, &idle, &backlog, hard_end).await;
 }
 

@@ -43,20 +43,22 @@ impl ArrivalTimer {
         }
     }
 
-    /// Returns at or soon after `at` (never before).
-    pub async fn sleep_until(&mut self, at: Instant) {
+    /// Returns at or soon after `at` (never before), with the instant it woke at.
+    pub async fn sleep_until(&mut self, at: Instant) -> Instant {
         #[cfg(target_os = "linux")]
         if let Some(fd) = &self.fd {
             if linux::sleep_until(fd, at.max(self.not_before))
                 .await
                 .is_ok()
             {
-                self.not_before = Instant::now() + self.granularity;
-                return;
+                let now = Instant::now();
+                self.not_before = now + self.granularity;
+                return now;
             }
             self.fd = None;
         }
         tokio::time::sleep_until(at).await;
+        Instant::now()
     }
 }
 

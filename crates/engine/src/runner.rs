@@ -1,6 +1,7 @@
 //! Threads, the interval clock and the aggregator that merges the threads' metrics.
 
 use crate::error::EngineError;
+use crate::interval::{interval_holding, Clock, Msg};
 use crate::metrics::{GaugeMerge, Metrics};
 use crate::plan::{Model, Plan};
 use crate::report::{Event, FinalReport, IntervalReport};
@@ -90,19 +91,6 @@ impl RunControl {
     }
 }
 
-enum Msg {
-    Interval {
-        thread: usize,
-        index: u64,
-        metrics: Metrics,
-    },
-    Final {
-        thread: usize,
-        index: u64,
-        metrics: Metrics,
-    },
-}
-
 /// Time the threads get before the clock starts: to build their runtimes (20 ms), and for
 /// pre-allocated open-model VUs to open their connections (about 150 µs each, counted per
 /// thread, at most 2 s), so that nobody starts behind schedule.
@@ -147,6 +135,7 @@ pub fn run(
         None => (ProcessInstant::now() + lead, SystemTime::now() + lead),
     };
     let origin = Instant::from_std(origin_std);
+    let last = interval_holding(plan.duration(), opts.interval);
     let (tx, rx) = mpsc::channel::<Msg>();
     let mut handles = Vec::with_capacity(opts.threads);
     for thread in 0..opts.threads {
@@ -165,26 +154,22 @@ pub fn run(
                     .map_err(|e| e.to_string())?;
                 let local = tokio::task::LocalSet::new();
                 local.block_on(&rt, async move {
-                    let recorder = Recorder::for_plan(&plan);
+                    let clock = Clock {
+                        thread,
+                        origin,
+                        length: interval,
+                        last,
+                        sink: tx.clone(),
+                    };
+                    let recorder = Recorder::with_clock(&plan, clock);
+                    // Closes intervals on a thread that records nothing for a while; a busy
+                    // thread closes them itself by the completion instants it records.
                     let ticker = {
-                        let (recorder, tx) = (recorder.clone(), tx.clone());
+                        let recorder = recorder.clone();
                         tokio::task::spawn_local(async move {
-                            let mut index = 0u64;
-                            loop {
-                                let tick = origin + interval * (index as u32 + 1);
-                                tokio::time::sleep_until(tick).await;
-                                let metrics = recorder.take();
-                                if tx
-                                    .send(Msg::Interval {
-                                        thread,
-                                        index,
-                                        metrics,
-                                    })
-                                    .is_err()
-                                {
-                                    return index;
-                                }
-                                index += 1;
+                            while let Some(at) = recorder.tally(|t| t.next_close()) {
+                                tokio::time::sleep_until(at).await;
+                                recorder.tally(|t| t.at(Instant::now()));
                             }
                         })
                     };
@@ -201,14 +186,9 @@ pub fn run(
                     )
                     .await;
                     ticker.abort();
-                    // The ticker is between sends (it only yields in its sleep), so the
-                    // partial interval it was waiting for is the next index.
-                    let index = interval_index(origin, interval);
-                    let _ = tx.send(Msg::Final {
-                        thread,
-                        index,
-                        metrics: recorder.take(),
-                    });
+                    if let Some(last) = recorder.tally(|t| t.finish()) {
+                        let _ = tx.send(last);
+                    }
                     Ok::<Option<Duration>, String>(crate::cpu::thread_cpu_time())
                 })
             })
@@ -221,7 +201,7 @@ pub fn run(
     drop(tx);
 
     on_event(&Event::Started { at: started_at });
-    let mut agg = Aggregator::new(opts.threads, empty, opts.interval, origin_std);
+    let mut agg = Aggregator::new(opts.threads, empty, opts.interval, last, origin);
     for msg in rx {
         for report in agg.accept(msg) {
             on_event(&Event::Interval(&report));
@@ -245,7 +225,7 @@ pub fn run(
     }
     Ok(FinalReport {
         started_at,
-        elapsed: Instant::now().saturating_duration_since(origin),
+        elapsed: agg.elapsed(),
         totals: agg.totals,
         stopped_early: control.is_stopped(),
         intervals: agg.next,
@@ -253,35 +233,49 @@ pub fn run(
     })
 }
 
-/// Index of the interval that contains now.
-fn interval_index(origin: Instant, interval: Duration) -> u64 {
-    let since = Instant::now().saturating_duration_since(origin);
-    (since.as_nanos() / interval.as_nanos()) as u64
-}
-
 /// Merges per-thread interval metrics and releases each interval once every thread has
 /// reported it (or has finished).
+///
+/// Threads close every interval up to the one holding the plan's end, and none after their
+/// load ended; so rows before that one are released as they complete, and the last row waits
+/// for every thread's final message. It then spans its start to the end of the load (the
+/// latest load end any thread reported), whatever completed in the graceful stop included.
 struct Aggregator {
     pending: BTreeMap<u64, Metrics>,
     reported: Vec<Option<u64>>,
     finished: Vec<bool>,
+    /// The next row to release.
     next: u64,
     totals: Metrics,
+    empty: Metrics,
     interval: Duration,
-    origin: ProcessInstant,
+    /// Index of the interval holding the plan's end.
+    last: u64,
+    origin: Instant,
+    load_end: Option<Instant>,
 }
 
 impl Aggregator {
-    fn new(threads: usize, empty: Metrics, interval: Duration, origin: ProcessInstant) -> Self {
+    fn new(threads: usize, empty: Metrics, interval: Duration, last: u64, origin: Instant) -> Self {
         Aggregator {
             pending: BTreeMap::new(),
             reported: vec![None; threads],
             finished: vec![false; threads],
             next: 0,
-            totals: empty,
+            totals: empty.clone(),
+            empty,
             interval,
+            last,
             origin,
+            load_end: None,
         }
+    }
+
+    /// How long the load ran: from the origin to the latest load end a thread reported.
+    fn elapsed(&self) -> Duration {
+        self.load_end
+            .unwrap_or_else(Instant::now)
+            .saturating_duration_since(self.origin)
     }
 
     fn accept(&mut self, msg: Msg) -> Vec<IntervalReport> {
@@ -295,7 +289,13 @@ impl Aggregator {
                 thread,
                 index,
                 metrics,
-            } => (thread, index, metrics, true),
+                load_end,
+            } => {
+                if let Some(end) = load_end {
+                    self.load_end = Some(self.load_end.map_or(end, |e| e.max(end)));
+                }
+                (thread, index, metrics, true)
+            }
         };
         self.pending
             .entry(index)
@@ -303,33 +303,50 @@ impl Aggregator {
             .or_insert(metrics);
         self.reported[thread] = Some(index);
         self.finished[thread] |= last;
-        let all_finished = self.finished.iter().all(|f| *f);
         let mut out = Vec::new();
-        while let Some((&k, _)) = self.pending.first_key_value() {
+        if self.finished.iter().all(|f| *f) {
+            return self.release_rest();
+        }
+        while self.next < self.last {
+            let k = self.next;
             let complete = (0..self.reported.len())
-                .all(|t| self.finished[t] || self.reported[t].is_some_and(|r| r >= k));
+                .all(|t| self.finished[t] || self.reported[t].is_some_and(|r| r > k));
             if !complete {
                 break;
             }
-            let metrics = self.pending.remove(&k).expect("key just seen");
-            let start = self.interval * k as u32;
-            let is_last = all_finished && self.pending.is_empty();
-            let length = if is_last {
-                self.origin
-                    .elapsed()
-                    .saturating_sub(start)
-                    .min(self.interval)
-            } else {
-                self.interval
-            };
-            self.next = k + 1;
-            out.push(IntervalReport {
-                index: k,
-                start,
-                length,
-                metrics,
-            });
+            let metrics = self.pending.remove(&k).unwrap_or_else(|| self.empty.clone());
+            out.push(self.row(k, self.interval, metrics));
         }
+        out
+    }
+
+    fn row(&mut self, k: u64, length: Duration, metrics: Metrics) -> IntervalReport {
+        self.next = k + 1;
+        IntervalReport {
+            index: k,
+            start: self.interval * k as u32,
+            length,
+            metrics,
+        }
+    }
+
+    /// Every thread has finished: releases the remaining rows, the last one spanning its
+    /// start to the end of the load with everything reported after it folded in.
+    fn release_rest(&mut self) -> Vec<IntervalReport> {
+        let elapsed = self.elapsed();
+        let end = interval_holding(elapsed, self.interval).max(self.next);
+        let mut out = Vec::new();
+        for k in self.next..end {
+            let metrics = self.pending.remove(&k).unwrap_or_else(|| self.empty.clone());
+            out.push(self.row(k, self.interval, metrics));
+        }
+        let mut metrics = self.empty.clone();
+        for (_, m) in std::mem::take(&mut self.pending) {
+            metrics.add(&m, GaugeMerge::Sum);
+        }
+        let start = self.interval * end as u32;
+        let length = elapsed.saturating_sub(start).min(self.interval);
+        out.push(self.row(end, length, metrics));
         out
     }
 }

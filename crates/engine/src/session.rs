@@ -2,6 +2,7 @@
 //! report through.
 
 use crate::custom::CustomValue;
+use crate::interval::{Clock, Tally};
 use crate::metrics::Metrics;
 use crate::outcome::Outcome;
 use std::cell::RefCell;
@@ -66,43 +67,57 @@ pub struct StepSample {
 }
 
 /// Collects samples on one thread. Cheap to clone (`Rc`); never crosses threads.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Recorder {
-    metrics: Rc<RefCell<Metrics>>,
+    tally: Rc<RefCell<Tally>>,
+}
+
+impl std::fmt::Debug for Recorder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Recorder").finish_non_exhaustive()
+    }
 }
 
 impl Recorder {
     /// A recorder shaped like `plan` (steps, workloads and custom metrics).
     pub fn for_plan(plan: &crate::Plan) -> Self {
-        Recorder {
-            metrics: Rc::new(RefCell::new(plan.empty_metrics())),
-        }
+        Self::from_tally(Tally::new(plan.empty_metrics(), None))
     }
 
     /// A recorder shaped for a plan with `steps` steps and `workloads` workloads.
     pub fn new(steps: usize, workloads: usize) -> Self {
+        Self::from_tally(Tally::new(Metrics::new(steps, workloads), None))
+    }
+
+    /// A worker thread's recorder: closes intervals on `clock` as time passes.
+    pub(crate) fn with_clock(plan: &crate::Plan, clock: Clock) -> Self {
+        Self::from_tally(Tally::new(plan.empty_metrics(), Some(clock)))
+    }
+
+    fn from_tally(tally: Tally) -> Self {
         Recorder {
-            metrics: Rc::new(RefCell::new(Metrics::new(steps, workloads))),
+            tally: Rc::new(RefCell::new(tally)),
         }
     }
 
-    /// Takes what was recorded so far, leaving empty metrics of the same shape.
+    /// Takes what was recorded so far, leaving empty metrics of the same shape. VU areas are
+    /// integrated up to now (or the load end).
     pub fn take(&self) -> Metrics {
-        let mut m = self.metrics.borrow_mut();
-        let mut fresh = Metrics::new(m.steps.len(), m.workloads.len());
-        fresh.custom = m.custom.iter().map(CustomValue::fresh).collect();
-        // Gauges describe the present, not the interval: they carry over.
-        for (new, old) in fresh.workloads.iter_mut().zip(&m.workloads) {
-            new.active_vus = old.active_vus;
-            new.peak_active_vus = old.active_vus;
-            new.allocated_vus = old.allocated_vus;
-        }
-        std::mem::replace(&mut *m, fresh)
+        let mut t = self.tally.borrow_mut();
+        t.integrate_all(Instant::now());
+        t.take_metrics()
     }
 
     /// Runs `f` on the metrics. Never held across an await.
+    #[inline]
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut Metrics) -> R) -> R {
-        f(&mut self.metrics.borrow_mut())
+        f(&mut self.tally.borrow_mut().metrics)
+    }
+
+    /// Runs `f` on the whole tally (clock, VU counts). Never held across an await.
+    #[inline]
+    pub(crate) fn tally<R>(&self, f: impl FnOnce(&mut Tally) -> R) -> R {
+        f(&mut self.tally.borrow_mut())
     }
 }
 
@@ -195,8 +210,11 @@ impl<'a> Iteration<'a> {
         let latency = s.done.saturating_duration_since(s.intended);
         let service = s.done.saturating_duration_since(s.sent);
         let ttfb = s.first_byte.map(|f| f.saturating_duration_since(s.sent));
-        self.recorder.with(|m| {
-            m.steps[self.step_base + s.step].record(s.outcome, latency, service, ttfb, s.connect)
+        self.recorder.tally(|t| {
+            // The completion instant decides the interval (closing the current one if past it).
+            t.completed_at(s.done);
+            t.metrics.steps[self.step_base + s.step]
+                .record(s.outcome, latency, service, ttfb, s.connect)
         });
     }
 }

@@ -14,6 +14,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
     // VUs inside an iteration finish it (graceful) unless the drain deadline passes.
     let ending = ctx.control.stop.child_token();
     let end = ctx.start + m.stages.total_duration();
+    ctx.recorder.tally(|t| t.planned_end(ctx.workload, end));
     let mut tasks = JoinSet::new();
     let total = m.stages.max_vus();
     for (local, vu) in (0..total).filter(|v| ctx.segment.contains(*v)).enumerate() {
@@ -28,24 +29,39 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
         tasks.spawn_local(async move {
             let mut rng = SmallRng::seed_from_u64(info.seed);
             let mut number = 0u64;
+            // Online from the moment the stages turn this VU on until it leaves; think time
+            // included (k6 counts such a VU in `vus`).
+            let mut online = false;
             loop {
                 let now = Instant::now();
                 let t = now.saturating_duration_since(start).as_secs_f64();
                 let Some(on) = stages.next_active(vu, t) else {
                     break;
                 };
-                if !wait_until(start + Duration::from_secs_f64(on), &ending).await {
+                let on = start + Duration::from_secs_f64(on);
+                if online && on > now {
+                    // A ramp-down turned it off until the stages reach it again.
+                    recorder.tally(|t| t.vu_offline(workload, now));
+                    online = false;
+                }
+                if !wait_until(on, &ending).await {
                     break;
                 }
                 let intended = Instant::now();
-                recorder.with(|m| m.workloads[workload].vu_busy());
+                recorder.tally(|t| {
+                    if !online {
+                        t.vu_online(workload, intended);
+                    }
+                    t.vu_busy(workload, intended);
+                });
+                online = true;
                 let it = Iteration::new(&recorder, step_base, vu, number, intended)
                     .with_custom_base(custom_base);
                 session.iteration(&it).await;
-                recorder.with(|m| {
-                    let w = &mut m.workloads[workload];
-                    w.iterations += 1;
-                    w.active_vus -= 1;
+                recorder.tally(|t| {
+                    let done = t.latest(intended);
+                    t.vu_idle(workload, done);
+                    t.metrics.workloads[workload].iterations += 1;
                 });
                 number += 1;
                 if limit.is_some_and(|l| number >= l) {
@@ -56,14 +72,24 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
                     break;
                 }
             }
+            if online {
+                recorder.tally(|t| t.vu_offline(workload, Instant::now()));
+            }
         });
     }
-    tokio::select! {
+    // The load ends at the end of the stages, on a stop, or when every VU has left (all ran
+    // their `iterations`): nothing starts after it, in-flight iterations drain.
+    let ended = tokio::select! {
         biased;
-        _ = ctx.control.stop.cancelled() => {}
-        _ = tokio::time::sleep_until(end) => {}
-        _ = async { while tasks.join_next().await.is_some() {} } => {}
-    }
+        _ = ctx.control.stop.cancelled() => Instant::now(),
+        _ = tokio::time::sleep_until(end) => end,
+        _ = async { while tasks.join_next().await.is_some() {} } => {
+            // The last iteration's end (its last completion), never a future instant.
+            ctx.recorder.tally(|t| t.latest(ctx.start)).min(Instant::now())
+        }
+    };
+    ctx.recorder
+        .tally(|t| t.load_ended(ctx.workload, ended.min(end)));
     ending.cancel();
     ctx.drain(&mut tasks).await;
 }

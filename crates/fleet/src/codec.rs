@@ -125,6 +125,14 @@ pub struct WorkloadRecord {
     pub peak_active_vus: u64,
     /// Allocated VUs.
     pub allocated_vus: u64,
+    /// Online VUs at the interval end.
+    pub online_vus: u64,
+    /// Peak online VUs.
+    pub peak_online_vus: u64,
+    /// Busy VUs integrated over the interval, VU·ns.
+    pub busy_vu_ns: u64,
+    /// Online VUs integrated over the interval, VU·ns.
+    pub online_vu_ns: u64,
 }
 
 /// One custom metric's value.
@@ -186,6 +194,10 @@ impl MetricsRecord {
                     active_vus: w.active_vus,
                     peak_active_vus: w.peak_active_vus,
                     allocated_vus: w.allocated_vus,
+                    online_vus: w.online_vus,
+                    peak_online_vus: w.peak_online_vus,
+                    busy_vu_ns: w.busy_vu_ns,
+                    online_vu_ns: w.online_vu_ns,
                 })
                 .collect(),
             custom: m
@@ -226,6 +238,10 @@ impl MetricsRecord {
                 active_vus: w.active_vus,
                 peak_active_vus: w.peak_active_vus,
                 allocated_vus: w.allocated_vus,
+                online_vus: w.online_vus,
+                peak_online_vus: w.peak_online_vus,
+                busy_vu_ns: w.busy_vu_ns,
+                online_vu_ns: w.online_vu_ns,
             });
         }
         for (i, c) in self.custom.iter().enumerate() {
@@ -321,6 +337,9 @@ mod tests {
         m.steps[0].statuses = vec![(500, 36), (503, 2)];
         m.workloads[0].iterations = 250;
         m.workloads[0].active_vus = 3;
+        m.workloads[0].online_vus = 5;
+        m.workloads[0].busy_vu_ns = 2_500_000_000;
+        m.workloads[0].online_vu_ns = 5_000_000_000;
         m.custom[0] = CustomValue::Counter(9);
         let mut t = new_histogram();
         t.record(1234).unwrap();
@@ -341,6 +360,9 @@ mod tests {
         }
         assert_eq!(d.workloads[0].iterations, 250);
         assert_eq!(d.workloads[0].active_vus, 3);
+        assert_eq!(d.workloads[0].online_vus, 5);
+        assert_eq!(d.workloads[0].busy_vu_ns, 2_500_000_000);
+        assert_eq!(d.workloads[0].online_vu_ns, 5_000_000_000);
         assert!(matches!(d.custom[0], CustomValue::Counter(9)));
         assert!(matches!(&d.custom[1], CustomValue::Trend(h) if h.len() == 1 && h.max() >= 1233));
         assert_eq!(d.total_requests(), 500);

@@ -9,7 +9,11 @@ use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Version of the `run.json` + `metrics.jsonl` layout; merges refuse other versions.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// 2: intervals hold what completed in them (by completion instant), the last one its true
+/// length; workloads carry online VUs and busy/online VU·time areas. Version 1 folders
+/// (ticker-sampled intervals, a sliver tail row, no VU areas) are refused, not guessed at.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// Names of one step in the metrics layout.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -150,10 +154,20 @@ impl RunInfo {
             return Err(FleetError::BadFile {
                 path,
                 line: 0,
-                message: format!(
-                    "format_version {} (this loadgen reads {FORMAT_VERSION})",
-                    info.format_version
-                ),
+                message: if info.format_version < FORMAT_VERSION {
+                    format!(
+                        "format_version {} was written by an older loadgen (version {}); this \
+                         loadgen reads {FORMAT_VERSION}: its intervals were cut differently and \
+                         lack the VU means, so merge it with the loadgen that wrote it, or re-run",
+                        info.format_version, info.loadgen_version
+                    )
+                } else {
+                    format!(
+                        "format_version {} is newer than this loadgen reads ({FORMAT_VERSION}); \
+                         merge it with loadgen {} or later",
+                        info.format_version, info.loadgen_version
+                    )
+                },
             });
         }
         Ok(info)

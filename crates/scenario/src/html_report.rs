@@ -1,6 +1,6 @@
 //! `report.html`: one self-contained page (inline SVG charts drawn with plotters, no network
 //! needed to open it) — latency percentiles over time, throughput and errors over time,
-//! active VUs, the latency percentile distribution — plus the summary and threshold tables.
+//! VUs busy and online, percentile distribution — plus the summary and threshold tables.
 
 use crate::summary::RunSummary;
 use loadgen_engine::{new_histogram, Histogram, IntervalReport};
@@ -21,8 +21,12 @@ pub struct Point {
     pub p90: f64,
     /// 99th.
     pub p99: f64,
-    /// Busy VUs at the interval end.
-    pub active_vus: f64,
+    /// Busy VUs, time-weighted mean over the interval.
+    pub busy_vus: f64,
+    /// Most VUs busy at once in the interval (sum of the threads' peaks).
+    pub peak_busy_vus: f64,
+    /// Online VUs, time-weighted mean over the interval.
+    pub online_vus: f64,
 }
 
 /// Collects what the report needs while the run goes on: a point per interval and the merged
@@ -56,11 +60,12 @@ impl ReportData {
         self.latency
             .add(&h)
             .expect("histograms share one configuration");
-        // The graceful-stop tail is a few milliseconds long: its rate would be noise.
-        if r.length.as_secs_f64() < 0.5 {
+        // Every row spans real load (the last one is as long as the load lasted into it), so
+        // its rate is true; only an empty span has none.
+        if r.length.is_zero() {
             return;
         }
-        let secs = r.length.as_secs_f64().max(1e-3);
+        let secs = r.length.as_secs_f64();
         let q = |p: f64| {
             if h.is_empty() {
                 0.0
@@ -75,7 +80,9 @@ impl ReportData {
             p50: q(0.5),
             p90: q(0.9),
             p99: q(0.99),
-            active_vus: m.total_active_vus() as f64,
+            busy_vus: m.mean_active_vus(r.length),
+            peak_busy_vus: m.workloads.iter().map(|w| w.peak_active_vus).sum::<u64>() as f64,
+            online_vus: m.mean_online_vus(r.length),
         });
     }
 }
@@ -158,10 +165,14 @@ pub fn render(summary: &RunSummary, data: &ReportData) -> String {
         ],
     );
     let vus = chart(
-        "Active VUs",
+        "VUs",
         "seconds",
         "VUs",
-        &[("active", MAGENTA, col(|x| x.active_vus))],
+        &[
+            ("online (mean)", BLUE, col(|x| x.online_vus)),
+            ("busy (mean)", MAGENTA, col(|x| x.busy_vus)),
+            ("busy (peak)", RED, col(|x| x.peak_busy_vus)),
+        ],
     );
     // Percentile distribution on a "nines" axis: x = -log10(1 - q).
     let h = &data.latency;

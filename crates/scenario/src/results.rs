@@ -2,6 +2,16 @@
 //! `timeseries.csv` and HdrHistogram interval logs (`latency.hlog`), plus `junit.xml` at
 //! the end.
 //!
+//! `timeseries.csv` has one row per interval and step. An interval holds what *completed* in
+//! it; the last one runs from its start to the end of the load (its `interval_length_s` may
+//! be shorter than the others) and also holds what the graceful stop let finish, so the rows'
+//! `count` add up to the summary's. `rate` is `count / interval_length_s`. The VU columns are
+//! per workload (repeated on each of its steps): `vus_busy_*` counts VUs inside an iteration,
+//! `vus_online_*` VUs the workload has on (closed model: from the stages turning a VU on until
+//! it leaves, think time included; open model: the VU pool); `_mean` is the time-weighted
+//! mean over the interval, `_peak` the most at once (with several worker threads, the sum of
+//! the threads' peaks: an upper bound).
+//!
 //! `latency.hlog` is the standard HdrHistogram interval log (V2 compressed histograms,
 //! base64, one line per interval and tag). Values are **microseconds**; each line's tag is
 //! `latency.<workload>.<step>` (every outcome), and `service.<workload>.<step>` holds service
@@ -49,7 +59,7 @@ impl ResultsWriter {
             BufWriter::new(crate::out_file::create_new(&dir.join("timeseries.csv"))?);
         writeln!(
             timeseries,
-            "interval_start_s,interval_length_s,workload,step,count,rate,errors,expected_failures,p50_ms,p90_ms,p95_ms,p99_ms,max_ms,active_vus,dropped"
+            "interval_start_s,interval_length_s,workload,step,count,rate,errors,expected_failures,p50_ms,p90_ms,p95_ms,p99_ms,max_ms,vus_busy_mean,vus_busy_peak,vus_online_mean,vus_online_peak,dropped"
         )?;
         let mut hlog = BufWriter::new(crate::out_file::create_new(&dir.join("latency.hlog"))?);
         writeln!(
@@ -100,7 +110,7 @@ impl ResultsWriter {
             };
             writeln!(
                 self.timeseries,
-                "{start:.3},{length:.3},{},{},{},{:.3},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{},{}",
+                "{start:.3},{length:.3},{},{},{},{:.3},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.2},{},{:.2},{},{}",
                 csv(&info.workload_name),
                 csv(&info.name),
                 m.total(),
@@ -116,7 +126,10 @@ impl ResultsWriter {
                 } else {
                     lat.max() as f64 / 1e3
                 },
-                w.active_vus,
+                w.mean_active_vus(r.length),
+                w.peak_active_vus,
+                w.mean_online_vus(r.length),
+                w.peak_online_vus,
                 w.dropped
             )?;
             let tag = format!("{}.{}", tag_part(&info.workload_name), tag_part(&info.name));
