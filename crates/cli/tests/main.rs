@@ -13,6 +13,7 @@ mod fault_matrix;
 mod faults;
 mod gates;
 mod hostile;
+mod intervals;
 mod live;
 mod output;
 mod policy;

@@ -385,6 +385,7 @@ mod tests {
             index,
             metrics,
             load_end,
+            ..
         }) = t.finish()
         else {
             panic!("a final message");

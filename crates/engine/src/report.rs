@@ -21,9 +21,10 @@ pub struct IntervalReport {
     pub index: u64,
     /// Offset of the interval's start from the run's start.
     pub start: Duration,
-    /// Length of the interval (the last one may be shorter).
+    /// Length of the interval: the last one runs to the end of the load, so it may be
+    /// shorter; it also holds what the graceful stop let finish after that end.
     pub length: Duration,
-    /// What happened in it; gauges are the values at its end.
+    /// What completed in it; gauges are the values at its end, peaks and VU areas cover it.
     pub metrics: Metrics,
 }
 
@@ -44,7 +45,9 @@ pub enum Event<'a> {
 pub struct FinalReport {
     /// Wall-clock time of the run's origin.
     pub started_at: SystemTime,
-    /// From the origin to the last thread's end (graceful stop included).
+    /// How long the load ran: from the origin to the plan's end, or to a stop, or to the end
+    /// of the last iteration when every VU ran its `iterations` first. The graceful stop's
+    /// drain is not included (what it let finish is counted in the last interval).
     pub elapsed: Duration,
     /// Every interval added together (gauges: their peak).
     pub totals: Metrics,

@@ -284,7 +284,8 @@ pub struct RunSummary {
     pub scenario: String,
     /// Start (RFC 3339, UTC).
     pub started_at: String,
-    /// Seconds from start to the end of the graceful stop.
+    /// How long the load ran: the plan's duration, or until a stop or abort, or until the last
+    /// `iterations` ended (the graceful stop's drain not included).
     pub elapsed_seconds: f64,
     /// Stopped by a signal or an abort before the plan ended.
     pub stopped_early: bool,
