@@ -310,7 +310,7 @@ impl Aggregator {
         while self.next < self.last {
             let k = self.next;
             let complete = (0..self.reported.len())
-                .all(|t| self.finished[t] || self.reported[t].is_some_and(|r| r > k));
+                .all(|t| self.finished[t] || self.reported[t].is_some_and(|r| r >= k));
             if !complete {
                 break;
             }
@@ -348,5 +348,94 @@ impl Aggregator {
         let length = elapsed.saturating_sub(start).min(self.interval);
         out.push(self.row(end, length, metrics));
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metrics(requests: u64) -> Metrics {
+        let mut m = Metrics::new(1, 1);
+        m.steps[0].counts[0] = requests;
+        m
+    }
+
+    fn interval(thread: usize, index: u64, requests: u64) -> Msg {
+        Msg::Interval {
+            thread,
+            index,
+            metrics: metrics(requests),
+        }
+    }
+
+    fn last(thread: usize, index: u64, requests: u64, end: Option<Instant>) -> Msg {
+        Msg::Final {
+            thread,
+            index,
+            metrics: metrics(requests),
+            load_end: end,
+        }
+    }
+
+    fn rows(out: &[IntervalReport]) -> Vec<(u64, u128, u64)> {
+        out.iter()
+            .map(|r| (r.index, r.length.as_millis(), r.metrics.total_requests()))
+            .collect()
+    }
+
+    #[test]
+    fn the_last_row_waits_for_every_thread_and_spans_to_the_end_of_the_load() {
+        let origin = Instant::now();
+        let second = Duration::from_secs(1);
+        // A 3.5 s plan: interval 3 holds its end.
+        let mut agg = Aggregator::new(2, Metrics::new(1, 1), second, 3, origin);
+        assert!(agg.accept(interval(0, 0, 10)).is_empty(), "thread 1 has not reported");
+        assert_eq!(rows(&agg.accept(interval(1, 0, 5))), vec![(0, 1000, 15)]);
+        let mut out = Vec::new();
+        for t in 0..2 {
+            out.extend(agg.accept(interval(t, 1, 10)));
+            out.extend(agg.accept(interval(t, 2, 10)));
+        }
+        assert_eq!(rows(&out), vec![(1, 1000, 20), (2, 1000, 20)]);
+        let end = origin + Duration::from_millis(3500);
+        assert!(agg.accept(last(0, 3, 7, Some(end))).is_empty());
+        let out = agg.accept(last(1, 3, 3, Some(end - Duration::from_millis(2))));
+        assert_eq!(rows(&out), vec![(3, 500, 10)], "one last row, its true length");
+        assert_eq!(agg.elapsed(), Duration::from_millis(3500));
+        assert_eq!(agg.next, 4);
+    }
+
+    #[test]
+    fn a_load_that_ended_early_ends_the_rows_there_and_fills_silent_intervals() {
+        let origin = Instant::now();
+        let second = Duration::from_secs(1);
+        // A 60 s plan whose VUs ran their iterations in 2.25 s; thread 1 had none.
+        let mut agg = Aggregator::new(2, Metrics::new(1, 1), second, 59, origin);
+        assert!(agg.accept(last(1, 0, 0, Some(origin))).is_empty() || agg.next == 0);
+        let mut out = agg.accept(interval(0, 0, 4));
+        out.extend(agg.accept(interval(0, 1, 4)));
+        let end = origin + Duration::from_millis(2250);
+        out.extend(agg.accept(last(0, 2, 1, Some(end))));
+        assert_eq!(rows(&out), vec![(0, 1000, 4), (1, 1000, 4), (2, 250, 1)]);
+        assert_eq!(agg.elapsed(), Duration::from_millis(2250));
+    }
+
+    #[test]
+    fn whatever_a_thread_reports_past_the_end_is_folded_into_the_last_row() {
+        let origin = Instant::now();
+        let second = Duration::from_secs(1);
+        let mut agg = Aggregator::new(2, Metrics::new(1, 1), second, 9, origin);
+        let mut out = Vec::new();
+        for t in 0..2 {
+            out.extend(agg.accept(interval(t, 0, 1)));
+        }
+        // Thread 1 recorded a completion at exactly 2 s, closing interval 1, then saw the stop
+        // at that very instant; thread 0 stopped at 1.5 s. The load ran 2 s: two rows.
+        out.extend(agg.accept(interval(1, 1, 1)));
+        let at = |ms| Some(origin + Duration::from_millis(ms));
+        out.extend(agg.accept(last(1, 2, 1, at(2000))));
+        out.extend(agg.accept(last(0, 1, 1, at(1500))));
+        assert_eq!(rows(&out), vec![(0, 1000, 2), (1, 1000, 3)]);
     }
 }
