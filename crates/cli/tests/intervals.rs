@@ -10,9 +10,7 @@ struct Row(std::collections::HashMap<String, String>);
 
 impl Row {
     fn f(&self, col: &str) -> f64 {
-        self.0[col]
-            .parse()
-            .unwrap_or_else(|e| panic!("{col}: {e}"))
+        self.0[col].parse().unwrap_or_else(|e| panic!("{col}: {e}"))
     }
 }
 
@@ -26,7 +24,13 @@ fn rows(out: &Path) -> Vec<Row> {
         .map(String::from)
         .collect();
     lines
-        .map(|l| Row(header.iter().cloned().zip(l.split(',').map(String::from)).collect()))
+        .map(|l| {
+            Row(header
+                .iter()
+                .cloned()
+                .zip(l.split(',').map(String::from))
+                .collect())
+        })
         .collect()
 }
 
@@ -76,7 +80,11 @@ fn check_rows(label: &str, stdout: &str, out: &Path, planned: f64) -> Vec<Row> {
     let counted: u64 = rows.iter().map(|r| r.f("count") as u64).sum();
     assert_eq!(counted, requests, "{label}: rows add up to the summary");
     let labels = live_labels(stdout);
-    assert_eq!(labels.len(), rows.len(), "{label}: one live line per row\n{stdout}");
+    assert_eq!(
+        labels.len(),
+        rows.len(),
+        "{label}: one live line per row\n{stdout}"
+    );
     let last = labels.last().unwrap();
     let total = format!("{}s", s["elapsed_seconds"]);
     assert!(

@@ -166,7 +166,8 @@ impl Tally {
         let Some(clock) = &self.clock else {
             return;
         };
-        let (sink, thread, length, last) = (clock.sink.clone(), clock.thread, clock.length, clock.last);
+        let (sink, thread, length, last) =
+            (clock.sink.clone(), clock.thread, clock.length, clock.last);
         while t >= self.boundary {
             let end = self.boundary;
             for w in 0..self.vu_time.len() {
@@ -368,7 +369,9 @@ mod tests {
         step_done(&mut t, o + secs(5.2));
         assert_eq!(sent(&rx), vec![(2, 2, 0), (3, 0, 0)]);
         let fin = t.finish();
-        assert!(matches!(fin, Some(Msg::Final { index: 4, ref metrics, .. }) if metrics.total_requests() == 3));
+        assert!(
+            matches!(fin, Some(Msg::Final { index: 4, ref metrics, .. }) if metrics.total_requests() == 3)
+        );
     }
 
     #[test]

@@ -36,18 +36,34 @@
 //! [`run`] starts one OS thread per requested worker, each with its own current-thread tokio
 //! runtime, its own VUs, connections and HDR histograms. Nothing is shared per request: each
 //! thread hands its interval metrics to the aggregator (the caller's thread) by message once
-//! per interval. Threads and machines split a plan by [`Segment`]: a fixed, disjoint share of
+//! per interval.
+//!
+//! # Intervals
+//!
+//! A step counts in the interval its completion instant falls in: a thread closes an interval
+//! when it records the first completion past its end, or when its ticker finds it idle at the
+//! end, so a thread whose ticker runs late never moves requests between rows. VUs busy (in an
+//! iteration) and online (closed model: turned on by the stages, think time included; open
+//! model: in the pool) are tallied on the thread at each change as peaks and VU·time areas
+//! (time-weighted means), with instants the loop already has. The last interval runs from its
+//! start to the end of the load and also holds what the graceful stop let finish, so the
+//! intervals add up to the totals and none is a sliver. Threads and machines split a plan by [`Segment`]: a fixed, disjoint share of
 //! the arrivals (by index) and of the VUs (by id), so that all segments together are exactly
 //! the unsegmented run.
 //!
 //! # Shutdown sequence
 //!
-//! 1. At the end of the plan (or on [`RunControl::stop`]) no new iteration starts.
-//! 2. In-flight iterations get `graceful_stop` to finish; their results are recorded normally.
+//! 1. At the end of the plan (or on [`RunControl::stop`], or when every closed-model VU has
+//!    run its `iterations`) no new iteration starts: the load ends, and the run's elapsed
+//!    time is measured to that instant. An open workload's load ends at its schedule's end,
+//!    not at its last arrival.
+//! 2. In-flight iterations get `graceful_stop` to finish; their results are recorded normally,
+//!    in the last interval.
 //!    The open model never goes past the planned end plus `graceful_stop`, however far behind
-//!    its release loop is: arrivals not released by then are counted as *dropped*.
+//!    its release loop is: arrivals not released by then are counted as *dropped* (and any
+//!    it released after the planned end count in the last interval too).
 //! 3. Whatever is still running then (or at once on [`RunControl::kill`]) is cancelled and
-//!    counted as *interrupted*; every thread sends its last partial interval.
+//!    counted as *interrupted*; every thread sends its last interval.
 //! 4. [`run`] returns the [`FinalReport`] with the totals of every interval.
 
 // One `unsafe` block, registering the open model's timerfd with tokio (precise.rs).

@@ -314,7 +314,10 @@ impl Aggregator {
             if !complete {
                 break;
             }
-            let metrics = self.pending.remove(&k).unwrap_or_else(|| self.empty.clone());
+            let metrics = self
+                .pending
+                .remove(&k)
+                .unwrap_or_else(|| self.empty.clone());
             out.push(self.row(k, self.interval, metrics));
         }
         out
@@ -337,7 +340,10 @@ impl Aggregator {
         let end = interval_holding(elapsed, self.interval).max(self.next);
         let mut out = Vec::new();
         for k in self.next..end {
-            let metrics = self.pending.remove(&k).unwrap_or_else(|| self.empty.clone());
+            let metrics = self
+                .pending
+                .remove(&k)
+                .unwrap_or_else(|| self.empty.clone());
             out.push(self.row(k, self.interval, metrics));
         }
         let mut metrics = self.empty.clone();
@@ -390,7 +396,10 @@ mod tests {
         let second = Duration::from_secs(1);
         // A 3.5 s plan: interval 3 holds its end.
         let mut agg = Aggregator::new(2, Metrics::new(1, 1), second, 3, origin);
-        assert!(agg.accept(interval(0, 0, 10)).is_empty(), "thread 1 has not reported");
+        assert!(
+            agg.accept(interval(0, 0, 10)).is_empty(),
+            "thread 1 has not reported"
+        );
         assert_eq!(rows(&agg.accept(interval(1, 0, 5))), vec![(0, 1000, 15)]);
         let mut out = Vec::new();
         for t in 0..2 {
@@ -401,7 +410,11 @@ mod tests {
         let end = origin + Duration::from_millis(3500);
         assert!(agg.accept(last(0, 3, 7, Some(end))).is_empty());
         let out = agg.accept(last(1, 3, 3, Some(end - Duration::from_millis(2))));
-        assert_eq!(rows(&out), vec![(3, 500, 10)], "one last row, its true length");
+        assert_eq!(
+            rows(&out),
+            vec![(3, 500, 10)],
+            "one last row, its true length"
+        );
         assert_eq!(agg.elapsed(), Duration::from_millis(3500));
         assert_eq!(agg.next, 4);
     }

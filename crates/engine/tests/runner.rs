@@ -123,7 +123,11 @@ fn a_closed_run_ends_when_its_vus_have_run_their_iterations() {
         script,
     ));
     // Three 100 ms iterations: about 0.3 s, and in any case far from the 30 s plan.
-    assert!(report.elapsed >= ms(300) && report.elapsed < ms(10_000), "{:?}", report.elapsed);
+    assert!(
+        report.elapsed >= ms(300) && report.elapsed < ms(10_000),
+        "{:?}",
+        report.elapsed
+    );
     let (index, length, _) = *rows.last().unwrap();
     assert_eq!(ms(500) * index as u32 + length, report.elapsed);
     assert_eq!(rows.iter().map(|r| r.2).sum::<u64>(), 6);
