@@ -97,12 +97,12 @@ impl CoordinatorHooks for Hooks {
             h.value_at_quantile(0.99) as f64 / 1e3
         };
         crate::say!(
-            "[{:>4.0}s] fleet {running}/{total} workers  {:>8.0} req/s  p99 {p99:>7.2}ms  errors {}  dropped {}  active VUs {}",
+            "[{:>4.0}s] fleet {running}/{total} workers  {:>8.0} req/s  p99 {p99:>7.2}ms  errors {}  dropped {}  busy VUs {:.1}",
             (r.start + r.length).as_secs_f64(),
             m.total_requests() as f64 / secs,
             m.total_errors(),
             m.total_dropped(),
-            m.total_active_vus()
+            m.mean_active_vus(r.length)
         );
         let _ = std::io::stdout().flush();
     }

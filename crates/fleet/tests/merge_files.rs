@@ -168,3 +168,19 @@ fn a_truncated_or_reshaped_metrics_file_is_refused_with_its_line() {
     let e = RunPart::read(&dir).unwrap_err().to_string();
     assert!(e.contains("metrics.jsonl:1") && e.contains("steps"), "{e}");
 }
+
+#[test]
+fn a_folder_of_the_previous_format_is_refused_with_the_version_that_wrote_it() {
+    let dir = scratch("v1");
+    let mut old = info("0/1");
+    old.format_version = FORMAT_VERSION - 1;
+    old.loadgen_version = "0.0.9".into();
+    let mut w = FolderWriter::create(&dir, old, SystemTime::now()).unwrap();
+    w.interval(&interval(0, 0)).unwrap();
+    w.finish(Duration::from_secs(1), false, Vec::new()).unwrap();
+    let e = RunPart::read(&dir).unwrap_err().to_string();
+    assert!(
+        e.contains("older loadgen") && e.contains("0.0.9") && e.contains("re-run"),
+        "{e}"
+    );
+}
