@@ -32,6 +32,19 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
             // Online from the moment the stages turn this VU on until it leaves; think time
             // included (k6 counts such a VU in `vus`).
             let mut online = false;
+            // Busy from an iteration's start until the VU pauses (think time, a wait for the
+            // stages, leaving): back-to-back iterations keep it busy without touching the
+            // tally, so the no-think loop pays nothing per iteration for the VU counts. The
+            // pause starts at the last iteration's last completion (no await came between).
+            let mut busy_since: Option<Instant> = None;
+            let idle = |busy_since: &mut Option<Instant>| {
+                if let Some(began) = busy_since.take() {
+                    recorder.tally(|t| {
+                        let done = t.latest(began);
+                        t.vu_idle(workload, done);
+                    });
+                }
+            };
             loop {
                 let now = Instant::now();
                 let t = now.saturating_duration_since(start).as_secs_f64();
@@ -39,39 +52,45 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
                     break;
                 };
                 let on = start + Duration::from_secs_f64(on);
-                if online && on > now {
-                    // A ramp-down turned it off until the stages reach it again.
-                    recorder.tally(|t| t.vu_offline(workload, now));
-                    online = false;
+                if on > now {
+                    idle(&mut busy_since);
+                    if online {
+                        // A ramp-down turned it off until the stages reach it again.
+                        recorder.tally(|t| t.vu_offline(workload, now));
+                        online = false;
+                    }
                 }
                 if !wait_until(on, &ending).await {
                     break;
                 }
                 let intended = Instant::now();
-                recorder.tally(|t| {
-                    if !online {
-                        t.vu_online(workload, intended);
-                    }
-                    t.vu_busy(workload, intended);
-                });
-                online = true;
+                if busy_since.is_none() {
+                    recorder.tally(|t| {
+                        if !online {
+                            t.vu_online(workload, intended);
+                        }
+                        t.vu_busy(workload, intended);
+                    });
+                    online = true;
+                }
+                busy_since = Some(intended);
                 let it = Iteration::new(&recorder, step_base, vu, number, intended)
                     .with_custom_base(custom_base);
                 session.iteration(&it).await;
-                recorder.tally(|t| {
-                    let done = t.latest(intended);
-                    t.vu_idle(workload, done);
-                    t.metrics.workloads[workload].iterations += 1;
-                });
+                recorder.with(|m| m.workloads[workload].iterations += 1);
                 number += 1;
                 if limit.is_some_and(|l| number >= l) {
                     break;
                 }
                 let pause = think.sample(&mut rng);
-                if !pause.is_zero() && !wait_until(Instant::now() + pause, &ending).await {
-                    break;
+                if !pause.is_zero() {
+                    idle(&mut busy_since);
+                    if !wait_until(Instant::now() + pause, &ending).await {
+                        break;
+                    }
                 }
             }
+            idle(&mut busy_since);
             if online {
                 recorder.tally(|t| t.vu_offline(workload, Instant::now()));
             }
