@@ -36,7 +36,9 @@
 //! [`run`] starts one OS thread per requested worker, each with its own current-thread tokio
 //! runtime, its own VUs, connections and HDR histograms. Nothing is shared per request: each
 //! thread hands its interval metrics to the aggregator (the caller's thread) by message once
-//! per interval.
+//! per interval. Threads and machines split a plan by [`Segment`]: a fixed, disjoint share of
+//! the arrivals (by index) and of the VUs (by id), so that all segments together are exactly
+//! the unsegmented run.
 //!
 //! # Intervals
 //!
@@ -47,9 +49,7 @@
 //! model: in the pool) are tallied on the thread at each change as peaks and VU·time areas
 //! (time-weighted means), with instants the loop already has. The last interval runs from its
 //! start to the end of the load and also holds what the graceful stop let finish, so the
-//! intervals add up to the totals and none is a sliver. Threads and machines split a plan by [`Segment`]: a fixed, disjoint share of
-//! the arrivals (by index) and of the VUs (by id), so that all segments together are exactly
-//! the unsegmented run.
+//! intervals add up to the totals and none is a sliver.
 //!
 //! # Shutdown sequence
 //!
