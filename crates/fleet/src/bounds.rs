@@ -133,6 +133,8 @@ pub(crate) fn mass(m: &Metrics) -> Option<u64> {
             add(n)?;
         }
     }
+    // The VU·time areas (`busy_vu_ns`, `online_vu_ns`) are not counts: they add with
+    // saturation wherever they are summed, so they cannot wrap and are left out here.
     for w in &m.workloads {
         for n in [
             w.iterations,
@@ -143,6 +145,8 @@ pub(crate) fn mass(m: &Metrics) -> Option<u64> {
             w.active_vus,
             w.peak_active_vus,
             w.allocated_vus,
+            w.online_vus,
+            w.peak_online_vus,
         ] {
             add(n)?;
         }
