@@ -18,6 +18,7 @@ pub fn validate(file: &Path) -> Result<u8, Fail> {
     let sc = load(file)?;
     // Building the plan checks what only the protocol layer knows (templates, headers).
     loadgen_scenario::build_plan(&sc, "http://127.0.0.1:1").map_err(Fail::bad_input)?;
+    churn_warnings(&sc);
     crate::say!(
         "{}: ok — scenario `{}`, {} workload(s), {} threshold(s){}, {}",
         file.display(),
@@ -32,6 +33,14 @@ pub fn validate(file: &Path) -> Result<u8, Fail> {
         humantime(sc.planned_duration())
     );
     Ok(exit::PASSED)
+}
+
+/// Warns (before any load) when connections per iteration would outrun TIME_WAIT.
+fn churn_warnings(sc: &Scenario) {
+    let ports = limits::ephemeral_ports().unwrap_or(28_232);
+    for w in sc.connection_churn_warnings(ports) {
+        crate::warn!("loadgen: warning: {w}");
+    }
 }
 
 /// `--target` (or `TARGET_URL`), checked where it is read so a mistake is blamed on the flag,
@@ -61,6 +70,7 @@ pub fn plan(a: &PlanArgs) -> Result<u8, Fail> {
         None,
     );
     let latency = flag_duration("--assume-latency", Some(&a.assume_latency))?.unwrap_or_default();
+    churn_warnings(&sc);
     let p = loadgen_scenario::load_plan::plan(&sc, latency);
     crate::say_raw!("{}", p.to_text());
     if let Some(path) = &a.csv {
@@ -162,6 +172,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         _ => unreachable!("embedded target started above"),
     };
     let plan = loadgen_scenario::build_plan(&sc, &base_url).map_err(Fail::bad_input)?;
+    churn_warnings(&sc);
     let out = a.out.clone().unwrap_or_else(|| default_out(&sc.name));
     let nofile = limits::raise_nofile();
     let connections: u64 = sc

@@ -643,3 +643,65 @@ iterations = 5
     assert_eq!(c["by_status"]["201"], 20, "{c}");
     assert!(c["by_status"].get("200").is_none(), "{c}");
 }
+
+fn connection_scenario(
+    dir: &std::path::Path,
+    name: &str,
+    per_iteration: bool,
+) -> std::path::PathBuf {
+    write(
+        dir,
+        &format!("{name}.toml"),
+        &format!(
+            "name = \"{name}\"\n\
+             [[workload]]\nname = \"w\"\nmodel = \"closed\"\nvus = 2\niterations = 5\nduration = \"30s\"\n\
+             new_connection_per_iteration = {per_iteration}\n\
+             [[workload.step]]\nname = \"a\"\nhttp = {{ method = \"GET\", path = \"/health\" }}\n\
+             [[workload.step]]\nname = \"b\"\nhttp = {{ method = \"GET\", path = \"/health\" }}\n\
+             [thresholds]\n\"errors\" = [\"rate < 1%\"]\n"
+        ),
+    )
+}
+
+#[test]
+fn a_new_connection_per_iteration_is_one_connection_per_iteration_on_the_server() {
+    let dir = scratch("per-iteration");
+    for (per_iteration, connections) in [(true, 10), (false, 2)] {
+        let target = Target::start(&[]);
+        let f = connection_scenario(&dir, &format!("conn-{per_iteration}"), per_iteration);
+        let out = dir.join(format!("out-{per_iteration}"));
+        let o = run_against(&f, &target.url, &out, &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let c = target.counters();
+        assert_eq!(c["requests_total"], 20, "{c}");
+        // 2 VUs x 5 iterations: each iteration its own connection, or one per VU; plus the
+        // connection that asked for these counters.
+        assert_eq!(
+            c["connections_accepted"],
+            connections + 1,
+            "per_iteration={per_iteration}: {c}"
+        );
+    }
+}
+
+#[test]
+fn connection_churn_beyond_time_wait_is_warned_before_the_load() {
+    let dir = scratch("churn");
+    let f = write(
+        &dir,
+        "churn.toml",
+        "name = \"churn\"\n\
+         [[workload]]\nname = \"w\"\nmodel = \"open\"\nrate = \"1000/s\"\nmax_vus = 50\nduration = \"10s\"\n\
+         new_connection_per_iteration = true\n\
+         [[workload.step]]\nname = \"a\"\nhttp = { method = \"GET\", path = \"/health\" }\n",
+    );
+    for cmd in ["validate", "plan"] {
+        let o = run(&[cmd, f.to_str().unwrap()]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let stderr = String::from_utf8_lossy(&o.stderr);
+        assert!(
+            stderr.contains("about 60000 sockets in TIME_WAIT"),
+            "{cmd}: {stderr}"
+        );
+    }
+}

@@ -30,6 +30,7 @@ const STATUSES: usize = 500;
 #[derive(Debug)]
 pub(crate) struct Counters {
     requests_total: AtomicU64,
+    connections_accepted: AtomicU64,
     by_route: [AtomicU64; ROUTES],
     by_status: Box<[AtomicU64]>,
     injected_errors: AtomicU64,
@@ -41,6 +42,7 @@ impl Counters {
     pub(crate) fn new() -> Self {
         Counters {
             requests_total: AtomicU64::new(0),
+            connections_accepted: AtomicU64::new(0),
             by_route: Default::default(),
             by_status: (0..STATUSES).map(|_| AtomicU64::new(0)).collect(),
             injected_errors: AtomicU64::new(0),
@@ -52,6 +54,11 @@ impl Counters {
     /// A fault was served (a request or a connection broken on purpose).
     pub(crate) fn fault(&self, fault: Fault) {
         self.faults[fault.index()].fetch_add(1, Relaxed);
+    }
+
+    /// A TCP connection was accepted (before TLS or any request).
+    pub(crate) fn connection(&self) {
+        self.connections_accepted.fetch_add(1, Relaxed);
     }
 
     /// A request arrived on `route`.
@@ -82,6 +89,7 @@ impl Counters {
     pub(crate) fn reset(&self) {
         self.ws.reset();
         self.requests_total.store(0, Relaxed);
+        self.connections_accepted.store(0, Relaxed);
         self.injected_errors.store(0, Relaxed);
         for c in self
             .by_route
@@ -102,6 +110,7 @@ impl Counters {
             .collect();
         CountersSnapshot {
             requests_total: self.requests_total.load(Relaxed),
+            connections_accepted: self.connections_accepted.load(Relaxed),
             by_route: RouteCounts {
                 create_payment: route(Route::CreatePayment),
                 get_payment: route(Route::GetPayment),
@@ -130,6 +139,9 @@ impl Counters {
 pub struct CountersSnapshot {
     /// Every request received except those to `/__counters` and `/__counters/reset`.
     pub requests_total: u64,
+    /// TCP connections accepted (HTTP and WebSocket alike), counted before any request.
+    #[serde(default)]
+    pub connections_accepted: u64,
     pub by_route: RouteCounts,
     /// Responses by status code; codes never sent are absent.
     pub by_status: BTreeMap<u16, u64>,

@@ -263,6 +263,7 @@ async fn serve(listener: TcpListener, app: Arc<App>, mut stop: StopFuture) {
             accepted = listener.accept() => match accepted {
                 Ok((stream, _peer)) => {
                     backoff = MIN_BACKOFF;
+                    app.counters.connection();
                     let id = next_connection;
                     next_connection += 1;
                     serve_connection(stream, id, Arc::clone(&app), Arc::clone(&builder), graceful.watcher());

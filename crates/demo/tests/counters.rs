@@ -63,6 +63,8 @@ async fn counters_match_requests_sent_per_route_and_status() {
         injected_errors: 0,
         ws: Default::default(),
         faults: BTreeMap::new(),
+        // Every request above went over the test's one keep-alive connection.
+        connections_accepted: 1,
         ..CountersSnapshot::default()
     };
     assert_eq!(target.counters(), expected);

@@ -35,6 +35,10 @@ pub struct ClientConfig {
     /// Use the pre-encoded HTTP/1.1 fast path where it applies (plain `http://`, HTTP/1.1;
     /// see [`HttpFactory::fast_path`](crate::HttpFactory::fast_path)). `false` forces hyper.
     pub fast_path: bool,
+    /// Close the VU's connection before every iteration, so each iteration opens its own
+    /// ("every arrival is a new user"; k6's `noConnectionReuse`). Each close leaves a
+    /// TIME_WAIT socket for 60 s on the side that closed first.
+    pub new_connection_per_iteration: bool,
 }
 
 impl ClientConfig {
@@ -49,6 +53,7 @@ impl ClientConfig {
             request_timeout: Duration::from_secs(60),
             headers: Vec::new(),
             fast_path: true,
+            new_connection_per_iteration: false,
         }
     }
 }

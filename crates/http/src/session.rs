@@ -89,6 +89,8 @@ struct Shared {
     request_timeout: Duration,
     /// Mixed into `{{uuid}}`: drawn when the factory is built, once per run.
     nonce: RunNonce,
+    /// Close the connection before every iteration ([`ClientConfig::new_connection_per_iteration`]).
+    fresh_connection: bool,
 }
 
 impl HttpFactory {
@@ -114,8 +116,18 @@ impl HttpFactory {
                 connect_timeout: config.connect_timeout,
                 request_timeout: config.request_timeout,
                 nonce: RunNonce::fresh(),
+                fresh_connection: config.new_connection_per_iteration,
             }),
         })
+    }
+
+    /// The same factory with `nonce` mixed into `{{uuid}}` instead of its fresh one (a test
+    /// comparing what two factories send needs both to draw the same keys).
+    pub fn with_run_nonce(mut self, nonce: RunNonce) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.nonce = nonce;
+        }
+        self
     }
 
     /// True when sessions use the pre-encoded HTTP/1.1 fast path rather than hyper.
@@ -179,6 +191,10 @@ struct VuState {
 impl Session for HttpSession {
     async fn warm_up(&mut self) {
         let shared = &*self.shared;
+        if shared.fresh_connection {
+            // Every iteration opens its own connection: one made now would be closed unused.
+            return;
+        }
         // A failure is the first step's to report, when it connects again.
         let _ = match shared.fast {
             Some(_) => self.vu.open_link(shared).await,
@@ -188,6 +204,11 @@ impl Session for HttpSession {
 
     async fn iteration(&mut self, it: &Iteration<'_>) {
         let shared = &*self.shared;
+        if shared.fresh_connection {
+            // A new user: the first step connects (and its connect time is recorded).
+            self.vu.conn = None;
+            self.vu.link.close();
+        }
         let mut intended = it.intended;
         for index in 0..shared.steps.len() {
             self.vu.status = 0;

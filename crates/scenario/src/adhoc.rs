@@ -120,6 +120,7 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, AdHocError> {
             start: Duration::ZERO,
             model,
             ws: None,
+            new_connection_per_iteration: false,
             steps: vec![StepSpec {
                 name: "request".into(),
                 http: HttpStepSpec {

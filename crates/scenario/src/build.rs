@@ -79,6 +79,7 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
     cfg.fast_path = sc.http.fast_path;
     cfg.connect_timeout = sc.http.connect_timeout;
     cfg.request_timeout = sc.http.timeout;
+    cfg.new_connection_per_iteration = w.new_connection_per_iteration;
     for (k, v) in &sc.http.headers {
         let header = || BuildError::Header {
             workload: w.name.clone(),

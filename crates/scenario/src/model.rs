@@ -127,6 +127,37 @@ pub struct WorkloadSpec {
     pub steps: Vec<StepSpec>,
     /// A WebSocket workload (`[workload.ws]`) instead of HTTP steps.
     pub ws: Option<crate::ws_workload::WsSpec>,
+    /// HTTP only: every iteration opens its own connection ("every arrival is a new user").
+    pub new_connection_per_iteration: bool,
+}
+
+/// How long Linux keeps a closed connection's socket in TIME_WAIT (on the side that closed
+/// first: here, the client).
+pub const TIME_WAIT_SECS: f64 = 60.0;
+
+impl Scenario {
+    /// Warnings for workloads that open a connection per iteration faster than TIME_WAIT
+    /// sockets can clear: `ports` ephemeral ports per source/destination pair (the kernel's
+    /// range), so connections to one address start failing once the churn fills it.
+    pub fn connection_churn_warnings(&self, ports: u64) -> Vec<String> {
+        self.workloads
+            .iter()
+            .filter(|w| w.new_connection_per_iteration)
+            .filter_map(|w| match &w.model {
+                ModelSpec::Open { rate, duration, .. } => {
+                    let peak = rate.peak(duration.as_secs_f64());
+                    let waiting = peak * TIME_WAIT_SECS;
+                    (waiting > ports as f64).then(|| {
+                        format!(
+                            "workload `{}`: a new connection per iteration at up to {peak:.0}/s leaves about {waiting:.0} sockets in TIME_WAIT ({TIME_WAIT_SECS:.0} s each), more than the {ports} ephemeral ports per destination: connections to one address will fail (EADDRNOTAVAIL) once they fill up. Lower the rate, split it with --segment over machines, or keep connections (leave new_connection_per_iteration out)",
+                            w.name
+                        )
+                    })
+                }
+                ModelSpec::Closed { .. } => None,
+            })
+            .collect()
+    }
 }
 
 impl WorkloadSpec {

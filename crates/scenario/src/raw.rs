@@ -75,6 +75,7 @@ pub struct RawWorkload {
     pub pre_allocated_vus: Option<S<u64>>,
     pub backlog: Option<S<u64>>,
     pub vu_order: Option<S<String>>,
+    pub new_connection_per_iteration: Option<S<bool>>,
     // closed
     pub vus: Option<S<u64>>,
     pub start_vus: Option<S<u64>>,

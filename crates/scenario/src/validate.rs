@@ -372,12 +372,25 @@ fn workload(
     if let (Some(m), Some(spec), Some(raw)) = (&model, &ws, &w.ws) {
         crate::ws_workload::check_hold(c, raw, spec, m, &f("ws.hold"));
     }
+    let new_connection_per_iteration = match &w.new_connection_per_iteration {
+        Some(v) if *v.get_ref() && (ws.is_some() || steps.iter().any(|s| s.webhook.is_some())) => {
+            c.at(
+                v,
+                f("new_connection_per_iteration"),
+                "applies to HTTP workloads only (a WebSocket VU holds its connection; webhook deliveries manage theirs)",
+            );
+            false
+        }
+        Some(v) => *v.get_ref(),
+        None => false,
+    };
     Some(WorkloadSpec {
         name: w.name.get_ref().clone(),
         start,
         model: model?,
         steps,
         ws,
+        new_connection_per_iteration,
     })
 }
 

@@ -118,7 +118,10 @@ fn drive_session(factory: &HttpFactory, iterations: u64, pause: Duration, warm: 
 /// fast path (these tests' requests never set framing headers).
 pub fn run(config: ClientConfig, specs: Vec<RequestSpec>, iterations: u64) -> Metrics {
     let fast = config.fast_path && !config.base.is_tls() && config.version == HttpVersion::Http1;
-    let factory = HttpFactory::new(Arc::new(config), specs).expect("valid factory");
+    // One fixed run nonce: tests compare the bytes two factories send ({{uuid}} included).
+    let factory = HttpFactory::new(Arc::new(config), specs)
+        .expect("valid factory")
+        .with_run_nonce(loadgen_http::RunNonce::CHECK);
     assert_eq!(factory.fast_path(), fast, "{factory:?}");
     drive(&factory, iterations)
 }
