@@ -91,6 +91,17 @@ pub struct RunArgs {
     /// none given, the run is not judged).
     #[arg(long)]
     pub no_default_thresholds: bool,
+    /// PEM bundle of CA certificates to trust beside the web PKI and the system's store;
+    /// replaces the scenario's `[http] ca_file`.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// PEM client certificate (leaf first) for servers that ask for one (mutual TLS), with
+    /// --client-key; replaces the scenario's `[http] client_cert`.
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+    /// PEM private key of --client-cert; replaces the scenario's `[http] client_key`.
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
     /// Base URL of the system under test; overrides the scenario's `target`.
     #[arg(long)]
     pub target: Option<String>,

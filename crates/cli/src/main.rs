@@ -20,6 +20,7 @@ mod run_cmd;
 mod self_stats;
 mod signals;
 mod target_cmd;
+mod tls_flags;
 mod worker_cmd;
 
 use clap::Parser;

@@ -148,6 +148,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     };
     let duration = flag_duration("--duration", a.duration.as_deref())?;
     sc.apply_overrides(duration, a.seed, target_flag(a.target.as_ref())?);
+    crate::tls_flags::apply(a, &mut sc)?;
     let segment = match &a.segment {
         Some(s) => s
             .parse::<Segment>()

@@ -22,6 +22,7 @@ mod runs;
 mod scrape;
 mod shared_nothing;
 mod signals;
+mod tls;
 mod validate;
 mod webhooks;
 mod ws;

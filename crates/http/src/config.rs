@@ -4,7 +4,14 @@
 use crate::error::HttpError;
 use http::uri::{Authority, PathAndQuery};
 use http::{HeaderName, HeaderValue};
+use loadgen_tls::TlsOptions;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::time::Duration;
+
+/// Name overrides (k6's `hosts`): connect to this address instead of looking the name up,
+/// keeping the name for SNI, the certificate check and the `Host` header. Keys are lower case.
+pub type HostOverrides = BTreeMap<String, IpAddr>;
 
 /// The HTTP version a session speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -24,8 +31,10 @@ pub struct ClientConfig {
     pub base: BaseUrl,
     /// Protocol version to speak.
     pub version: HttpVersion,
-    /// Accept any server certificate (self-signed test targets). Signatures are still checked.
-    pub insecure: bool,
+    /// Trust, client identity and lowest version for `https://`.
+    pub tls: TlsOptions,
+    /// Addresses to use instead of looking names up.
+    pub hosts: HostOverrides,
     /// Limit for opening a connection: name lookup, TCP connect, TLS and HTTP/2 handshakes.
     pub connect_timeout: Duration,
     /// Limit for one request: sending it, its response head and reading the whole body.
@@ -42,13 +51,14 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// HTTP/1.1 to `base`, verified TLS, 10 s connect and 60 s request timeouts, no headers,
+    /// HTTP/1.1 to `base`, verified TLS (web PKI and system roots), no host overrides, 10 s connect and 60 s request timeouts, no headers,
     /// the fast path where it applies.
     pub fn new(base: BaseUrl) -> Self {
         ClientConfig {
             base,
             version: HttpVersion::Http1,
-            insecure: false,
+            tls: TlsOptions::default(),
+            hosts: HostOverrides::new(),
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             headers: Vec::new(),

@@ -4,7 +4,7 @@
 //! socket at once even with a request in flight.
 
 use crate::classify::classify;
-use crate::config::{BaseUrl, HttpVersion};
+use crate::config::{BaseUrl, HostOverrides, HttpVersion};
 use crate::error::HttpError;
 use crate::tls;
 use bytes::Bytes;
@@ -14,6 +14,7 @@ use hyper::client::conn::{http1, http2};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use loadgen_engine::Outcome;
+use loadgen_tls::TlsOptions;
 use rustls::pki_types::ServerName;
 use std::future::Future;
 use std::io;
@@ -83,15 +84,26 @@ pub struct Dialer {
 }
 
 impl Dialer {
-    /// A dialer for `base` (TLS when `https://`; `insecure` accepts any certificate).
-    pub fn new(base: &BaseUrl, version: HttpVersion, insecure: bool) -> Result<Dialer, HttpError> {
+    /// A dialer for `base`: TLS per `opts` when `https://`; a name in `hosts` connects to
+    /// that address, still presenting and checking the name.
+    pub fn new(
+        base: &BaseUrl,
+        version: HttpVersion,
+        opts: &TlsOptions,
+        hosts: &HostOverrides,
+    ) -> Result<Dialer, HttpError> {
         let tls = match base.is_tls() {
-            true => Some(tls::connector(base, version, insecure)?),
+            true => Some(tls::connector(base, version, opts)?),
             false => None,
         };
+        let ip = base
+            .host()
+            .parse()
+            .ok()
+            .or_else(|| hosts.get(&base.host().to_ascii_lowercase()).copied());
         Ok(Dialer {
             host: base.host().to_owned(),
-            ip: base.host().parse().ok(),
+            ip,
             port: base.port(),
             version,
             tls,

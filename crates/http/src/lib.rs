@@ -36,12 +36,14 @@ mod template;
 mod tls;
 
 pub use classify::{classify, classify_io};
-pub use config::{BaseUrl, ClientConfig, HttpVersion};
+pub use config::{BaseUrl, ClientConfig, HostOverrides, HttpVersion};
 pub use connect::{Conn, Dialer};
 pub use error::HttpError;
 pub use expect::Expect;
 pub use generated::{BodySource, ValueSource};
-pub use loadgen_tls::client_tls_config;
+pub use loadgen_tls::{
+    client_tls_config, load_ca_file, ClientIdentity, MinTlsVersion, TlsError, TlsOptions,
+};
 pub use request::RequestSpec;
 pub use session::{HttpFactory, HttpSession};
 pub use template::{RunNonce, Template, Vars};

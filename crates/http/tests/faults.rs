@@ -100,7 +100,7 @@ fn a_stalled_server_times_out_no_sooner_than_the_request_timeout(wire: Wire) {
 fn a_stalled_tls_handshake_is_a_connect_timeout() {
     let url = format!("https://{}", raw::start(Raw::Stall));
     let mut cfg = config(&url, HttpVersion::Http1);
-    cfg.insecure = true;
+    cfg.tls.insecure = true;
     cfg.connect_timeout = Duration::from_millis(300);
     let m = run(cfg, vec![get("a", "/ok")], 1);
     assert_eq!(counts(&m, 0), [("timeout", 1)]);

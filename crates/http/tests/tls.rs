@@ -13,7 +13,7 @@ fn https(server: &Server) -> String {
 fn self_signed_with_insecure_speaks_http1_on_one_connection() {
     let server = Server::start_tls(tls_acceptor(&[b"h2", b"http/1.1"]));
     let mut cfg = config(&https(&server), HttpVersion::Http1);
-    cfg.insecure = true;
+    cfg.tls.insecure = true;
     let m = run(cfg, vec![get("ok", "/ok")], 5);
     assert_eq!(counts(&m, 0), [("success", 5)]);
     assert_eq!(server.stats.connections(), 1);
@@ -25,7 +25,7 @@ fn self_signed_with_insecure_speaks_http1_on_one_connection() {
 fn alpn_selects_http2_when_offered() {
     let server = Server::start_tls(tls_acceptor(&[b"h2", b"http/1.1"]));
     let mut cfg = config(&https(&server), HttpVersion::Http2);
-    cfg.insecure = true;
+    cfg.tls.insecure = true;
     let m = run(cfg, vec![get("ok", "/ok")], 5);
     assert_eq!(counts(&m, 0), [("success", 5)]);
     assert_eq!(server.stats.h2_requests(), 5);
@@ -37,7 +37,7 @@ fn http2_falls_back_to_http1_when_the_server_offers_only_http1() {
     let server = Server::start_tls(tls_acceptor(&[b"http/1.1"]));
     let url = format!("https://127.0.0.1:{}", server.addr.port());
     let mut cfg = config(&url, HttpVersion::Http2);
-    cfg.insecure = true;
+    cfg.tls.insecure = true;
     let m = run(cfg, vec![get("ok", "/ok")], 3);
     assert_eq!(counts(&m, 0), [("success", 3)]);
     assert_eq!(server.stats.h2_requests(), 0);
@@ -59,7 +59,7 @@ fn an_untrusted_certificate_is_a_tls_error() {
 fn tls_to_a_plain_http_server_is_a_tls_error() {
     let server = Server::start();
     let mut cfg = config(&https(&server), HttpVersion::Http1);
-    cfg.insecure = true;
+    cfg.tls.insecure = true;
     let m = run(cfg, vec![get("ok", "/ok")], 1);
     assert_eq!(counts(&m, 0), [("tls", 1)]);
 }

@@ -110,7 +110,10 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, AdHocError> {
             } else {
                 HttpVersionSpec::Http1
             },
-            insecure: a.insecure,
+            tls: loadgen_http::TlsOptions {
+                insecure: a.insecure,
+                ..Default::default()
+            },
             ..HttpDefaults::default()
         },
         feeders: Vec::new(),

@@ -60,7 +60,7 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
     // The same dispatch as `WorkloadSpec::destinations`, which a worker's policy checks.
     let webhook = match w.protocol() {
         crate::Protocol::WebSocket(ws) => {
-            return crate::ws_workload::build(w, ws, base_url, engine_model(&w.model));
+            return crate::ws_workload::build(sc, w, ws, base_url, engine_model(&w.model));
         }
         crate::Protocol::Webhook => true,
         crate::Protocol::Http => false,
@@ -75,7 +75,8 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
         HttpVersionSpec::Http1 => HttpVersion::Http1,
         HttpVersionSpec::Http2 => HttpVersion::Http2,
     };
-    cfg.insecure = sc.http.insecure;
+    cfg.tls = sc.http.tls.clone();
+    cfg.hosts = sc.http.hosts.clone();
     cfg.fast_path = sc.http.fast_path;
     cfg.connect_timeout = sc.http.connect_timeout;
     cfg.request_timeout = sc.http.timeout;

@@ -45,6 +45,7 @@ mod destinations;
 mod error;
 pub mod feeder;
 pub mod html_report;
+mod http_tls;
 mod interpolate;
 mod live;
 pub mod load_plan;

@@ -89,8 +89,11 @@ pub enum HttpVersionSpec {
 pub struct HttpDefaults {
     /// Protocol version.
     pub version: HttpVersionSpec,
-    /// Accept any server certificate.
-    pub insecure: bool,
+    /// Trust (`insecure`, `ca_file`), client identity (`client_cert`, `client_key`) and
+    /// `min_tls_version`, for HTTP, `wss://` and webhook deliveries alike.
+    pub tls: loadgen_http::TlsOptions,
+    /// `hosts`: names connected to at a given address, keeping the name for TLS and `Host`.
+    pub hosts: loadgen_http::HostOverrides,
     /// Use the pre-encoded HTTP/1.1 fast path where it applies (`false` forces hyper).
     pub fast_path: bool,
     /// Connect (and TLS) timeout.
@@ -105,7 +108,8 @@ impl Default for HttpDefaults {
     fn default() -> Self {
         HttpDefaults {
             version: HttpVersionSpec::Http1,
-            insecure: false,
+            tls: loadgen_http::TlsOptions::default(),
+            hosts: loadgen_http::HostOverrides::new(),
             fast_path: true,
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),

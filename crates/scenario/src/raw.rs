@@ -57,6 +57,12 @@ pub struct RawHttp {
     pub timeout: Option<S<String>>,
     #[serde(default)]
     pub headers: BTreeMap<String, S<String>>,
+    pub ca_file: Option<S<String>>,
+    pub client_cert: Option<S<String>>,
+    pub client_key: Option<S<String>>,
+    pub min_tls_version: Option<S<String>>,
+    #[serde(default)]
+    pub hosts: BTreeMap<String, S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

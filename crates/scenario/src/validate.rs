@@ -113,7 +113,7 @@ pub(crate) fn validate(
         );
     }
     let target = target(&mut c, &raw);
-    let http = http(&mut c, raw.http.as_ref());
+    let http = http(&mut c, raw.http.as_ref(), base_dir);
     if raw.workload.is_empty() {
         c.problems.push(
             c.loc
@@ -272,7 +272,7 @@ fn target(c: &mut Checker<'_>, raw: &RawScenario) -> TargetSpec {
     }
 }
 
-fn http(c: &mut Checker<'_>, raw: Option<&RawHttp>) -> HttpDefaults {
+fn http(c: &mut Checker<'_>, raw: Option<&RawHttp>, base_dir: &std::path::Path) -> HttpDefaults {
     let mut h = HttpDefaults::default();
     let Some(r) = raw else { return h };
     if let Some(v) = &r.version {
@@ -289,7 +289,8 @@ fn http(c: &mut Checker<'_>, raw: Option<&RawHttp>) -> HttpDefaults {
             }
         };
     }
-    h.insecure = r.insecure.unwrap_or(false);
+    h.tls.insecure = r.insecure.unwrap_or(false);
+    h.hosts = crate::http_tls::tls_fields(c, r, base_dir, &mut h.tls);
     h.fast_path = r.fast_path.unwrap_or(true);
     if let Some(d) = &r.connect_timeout {
         h.connect_timeout = c

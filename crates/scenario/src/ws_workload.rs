@@ -127,7 +127,7 @@ pub(crate) fn validate(c: &mut Checker<'_>, raw: &S<RawWs>, field: &str) -> Opti
     if let Some(d) = &r.close_timeout {
         cfg.close_timeout = c.duration(d, &f("close_timeout")).unwrap_or_default();
     }
-    cfg.insecure = r.insecure;
+    cfg.tls.insecure = r.insecure;
     cfg.headers = r
         .headers
         .iter()
@@ -258,6 +258,7 @@ fn latency(c: &mut Checker<'_>, l: &S<RawLatency>, field: &str) -> LatencySpec {
 
 /// The engine workload for a WebSocket workload against `base_url` (the resolved target).
 pub(crate) fn build(
+    sc: &crate::Scenario,
     w: &WorkloadSpec,
     ws: &WsSpec,
     base_url: &str,
@@ -274,6 +275,12 @@ pub(crate) fn build(
     };
     let mut cfg = ws.config.clone();
     cfg.url = url;
+    // `[http]`'s trust and `hosts` apply to `wss://` too; the workload's own `insecure` only
+    // loosens them.
+    let insecure = cfg.tls.insecure || sc.http.tls.insecure;
+    cfg.tls = sc.http.tls.clone();
+    cfg.tls.insecure = insecure;
+    cfg.hosts = sc.http.hosts.clone();
     let factory = loadgen_ws::WsFactory::new(cfg).map_err(err)?;
     let steps = loadgen_ws::metrics::STEPS
         .iter()

@@ -1,117 +1,90 @@
 //! TLS client policy shared by every loadgen protocol and by the distributed mode: the
-//! rustls client configuration (web PKI roots, or `insecure` any certificate) and a
-//! verifier that accepts what a [`CertPolicy`] accepts while still checking handshake
-//! signatures (the distributed mode pins fingerprints with it).
+//! rustls client configuration built from [`TlsOptions`] (web PKI roots, the operating
+//! system's store and a CA file; a client identity for mutual TLS; the lowest version; or
+//! `insecure`, any certificate), and a verifier that accepts what a [`CertPolicy`] accepts
+//! while still checking handshake signatures (the distributed mode pins fingerprints with it).
 //!
 //! It owns certificate trust decisions only; it must not know any protocol, the scenario
 //! format or the command line, so `http`, `ws` and `fleet` can all depend on it.
 
 #![forbid(unsafe_code)]
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
-use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
-use std::sync::Arc;
+mod error;
+mod files;
+mod verifier;
 
-/// The client configuration every loadgen protocol uses (HTTP here, WebSocket in its own
-/// crate): the webpki roots, or with `insecure` any certificate (handshake signatures are
-/// still checked); ALPN `alpn`, most preferred first.
+pub use error::TlsError;
+pub use files::{load_ca_file, ClientIdentity};
+pub use verifier::{CertPolicy, PolicyVerifier};
+
+use rustls::pki_types::CertificateDer;
+use rustls::RootCertStore;
+use std::sync::{Arc, OnceLock};
+use verifier::AnyCert;
+
+/// The lowest TLS version a client offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MinTlsVersion {
+    /// TLS 1.2 and 1.3.
+    #[default]
+    Tls12,
+    /// TLS 1.3 only.
+    Tls13,
+}
+
+/// What a client trusts and presents. Decided once per target when its connector is built,
+/// never per connection or request.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TlsOptions {
+    /// Accept any server certificate (self-signed test targets); handshake signatures are
+    /// still checked.
+    pub insecure: bool,
+    /// CA certificates trusted beside the web PKI roots and the system's store (`ca_file`).
+    pub extra_roots: Vec<CertificateDer<'static>>,
+    /// The certificate and key to present when the server asks for one.
+    pub identity: Option<ClientIdentity>,
+    /// The lowest version offered.
+    pub min_version: MinTlsVersion,
+}
+
+/// The client configuration every loadgen protocol uses (HTTP, WebSocket, webhook
+/// deliveries): trust per `opts` and ALPN `alpn`, most preferred first.
 pub fn client_tls_config(
-    insecure: bool,
+    opts: &TlsOptions,
     alpn: &[&[u8]],
 ) -> Result<rustls::ClientConfig, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let versions: &[&rustls::SupportedProtocolVersion] = match opts.min_version {
+        MinTlsVersion::Tls12 => &[&rustls::version::TLS13, &rustls::version::TLS12],
+        MinTlsVersion::Tls13 => &[&rustls::version::TLS13],
+    };
     let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()?;
-    let mut config = if insecure {
+        .with_protocol_versions(versions)?;
+    let builder = if opts.insecure {
         builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(PolicyVerifier::new(AnyCert, provider)))
-            .with_no_client_auth()
     } else {
         let mut roots = RootCertStore::empty();
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-        builder.with_root_certificates(roots).with_no_client_auth()
+        roots.add_parsable_certificates(system_roots().iter().cloned());
+        for ca in &opts.extra_roots {
+            roots.add(ca.clone())?;
+        }
+        builder.with_root_certificates(roots)
+    };
+    let mut config = match &opts.identity {
+        Some(id) => builder.with_client_auth_cert(id.chain.clone(), id.key.clone_key())?,
+        None => builder.with_no_client_auth(),
     };
     config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     Ok(config)
 }
 
-/// What a [`PolicyVerifier`] asks of the server's end-entity certificate, in place of the
-/// web PKI (the handshake signatures are checked whatever the policy says).
-pub trait CertPolicy: std::fmt::Debug + Send + Sync {
-    /// `Ok` to accept `end_entity`.
-    fn check(&self, end_entity: &CertificateDer<'_>) -> Result<(), rustls::Error>;
-}
-
-/// `insecure`: any certificate chain and name.
-#[derive(Debug)]
-struct AnyCert;
-
-impl CertPolicy for AnyCert {
-    fn check(&self, _: &CertificateDer<'_>) -> Result<(), rustls::Error> {
-        Ok(())
-    }
-}
-
-/// A verifier that accepts what its [`CertPolicy`] accepts, but still checks the handshake
-/// signatures, so the connection is encrypted to whoever holds the presented key. The HTTP
-/// and WebSocket clients use it with `insecure`; the distributed mode pins fingerprints.
-#[derive(Debug)]
-pub struct PolicyVerifier<P> {
-    policy: P,
-    provider: Arc<CryptoProvider>,
-}
-
-impl<P: CertPolicy> PolicyVerifier<P> {
-    /// A verifier applying `policy`, checking signatures with `provider`'s algorithms.
-    pub fn new(policy: P, provider: Arc<CryptoProvider>) -> Self {
-        PolicyVerifier { policy, provider }
-    }
-
-    /// The policy (to read what it saw).
-    pub fn policy(&self) -> &P {
-        &self.policy
-    }
-}
-
-impl<P: CertPolicy> ServerCertVerifier for PolicyVerifier<P> {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        self.policy.check(end_entity)?;
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let algorithms = &self.provider.signature_verification_algorithms;
-        verify_tls12_signature(message, cert, dss, algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        let algorithms = &self.provider.signature_verification_algorithms;
-        verify_tls13_signature(message, cert, dss, algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
+/// The operating system's CA store, read once per process (`SSL_CERT_FILE` and
+/// `SSL_CERT_DIR` point elsewhere). A store that cannot be read adds nothing: the web PKI
+/// roots and `ca_file` still apply, and an unknown CA shows up as a `tls` error.
+pub fn system_roots() -> &'static [CertificateDer<'static>] {
+    static ROOTS: OnceLock<Vec<CertificateDer<'static>>> = OnceLock::new();
+    ROOTS.get_or_init(|| rustls_native_certs::load_native_certs().certs)
 }

@@ -100,8 +100,10 @@ pub struct WebhookClient {
     pub base: BaseUrl,
     /// HTTP/1.1 or HTTP/2 (h2c prior knowledge, or ALPN over TLS).
     pub version: HttpVersion,
-    /// Accept any server certificate.
-    pub insecure: bool,
+    /// Trust, client identity and lowest version for `https://`.
+    pub tls: loadgen_http::TlsOptions,
+    /// Addresses to use instead of looking names up (the name stays the TLS name and `Host`).
+    pub hosts: loadgen_http::HostOverrides,
     /// Connect timeout.
     pub connect_timeout: Duration,
     /// Whole-attempt timeout.
@@ -144,7 +146,7 @@ impl WebhookFactory {
     /// Checks the steps, prepares the connection settings (TLS included) and starts a
     /// callback sink when a step needs one.
     pub fn new(client: WebhookClient, steps: Vec<StepKind>) -> Result<Self, WebhookError> {
-        let dialer = Dialer::new(&client.base, client.version, client.insecure)
+        let dialer = Dialer::new(&client.base, client.version, &client.tls, &client.hosts)
             .map_err(WebhookError::Dial)?;
         let origin = format!(
             "{}://{}",

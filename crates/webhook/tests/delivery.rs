@@ -119,7 +119,11 @@ fn factory_for(
     let client = WebhookClient {
         base: BaseUrl::parse(url).unwrap(),
         version,
-        insecure: true,
+        tls: loadgen_http::TlsOptions {
+            insecure: true,
+            ..Default::default()
+        },
+        hosts: Default::default(),
         connect_timeout: Duration::from_secs(5),
         request_timeout: Duration::from_secs(5),
         headers: Vec::new(),

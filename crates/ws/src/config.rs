@@ -16,8 +16,10 @@ pub struct WsConfig {
     pub subprotocols: Vec<String>,
     /// TCP connect + TLS + upgrade must finish within this.
     pub connect_timeout: Duration,
-    /// Accept any server certificate (`wss://` to a self-signed server).
-    pub insecure: bool,
+    /// Trust, client identity and lowest version for `wss://`.
+    pub tls: loadgen_http::TlsOptions,
+    /// Addresses to use instead of looking names up (the name stays the TLS name and `Host`).
+    pub hosts: loadgen_http::HostOverrides,
     /// Local addresses to bind client sockets to, spread by VU (empty: the kernel picks).
     pub source_addrs: Vec<IpAddr>,
     /// The session script.
@@ -38,7 +40,8 @@ impl WsConfig {
             headers: Vec::new(),
             subprotocols: Vec::new(),
             connect_timeout: Duration::from_secs(5),
-            insecure: false,
+            tls: loadgen_http::TlsOptions::default(),
+            hosts: loadgen_http::HostOverrides::new(),
             source_addrs: Vec::new(),
             script: Script {
                 on_open: Vec::new(),

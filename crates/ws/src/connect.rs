@@ -39,15 +39,18 @@ impl Connector {
     /// builds the TLS client and the upgrade request.
     pub(crate) fn new(cfg: &WsConfig) -> Result<Connector, WsError> {
         let host_port = (cfg.url.host.as_str(), cfg.url.port);
-        let addrs: Vec<SocketAddr> = host_port
-            .to_socket_addrs()
-            .map_err(|source| WsError::Resolve {
-                host: cfg.url.authority(),
-                source,
-            })?
-            .collect();
+        let addrs: Vec<SocketAddr> = match cfg.hosts.get(&cfg.url.host.to_ascii_lowercase()) {
+            Some(ip) => vec![SocketAddr::new(*ip, cfg.url.port)],
+            None => host_port
+                .to_socket_addrs()
+                .map_err(|source| WsError::Resolve {
+                    host: cfg.url.authority(),
+                    source,
+                })?
+                .collect(),
+        };
         let tls = match cfg.url.tls {
-            true => Some(crate::tls::connector(&cfg.url.host, cfg.insecure)?),
+            true => Some(crate::tls::connector(&cfg.url.host, &cfg.tls)?),
             false => None,
         };
         let bad_url = |_| WsError::Url {

@@ -167,7 +167,7 @@ fn wss_with_headers_and_subprotocols() {
     });
     let url = format!("wss://localhost:{}/feed", addr.port());
     let mut cfg = config(&url, ms(300));
-    cfg.insecure = true;
+    cfg.tls.insecure = true;
     cfg.headers = vec![("x-desk".into(), "fx".into())];
     cfg.subprotocols = vec!["md.v2".into(), "md.v1".into()];
     cfg.script.on_open = vec![template("hello")];
@@ -179,7 +179,7 @@ fn wss_with_headers_and_subprotocols() {
         ("fx".to_string(), "md.v2, md.v1".to_string())
     );
     // Without `insecure` the self-signed certificate is refused.
-    cfg.insecure = false;
+    cfg.tls.insecure = false;
     let r = run_sessions(cfg, 1, 1);
     assert_eq!(step_count(&r, STEP_CONNECT, Outcome::Tls), 1);
 }

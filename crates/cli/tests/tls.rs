@@ -1,0 +1,333 @@
+//! TLS as staging systems use it, end to end: a CA made here (`rcgen`), nginx serving a leaf
+//! for `api.staging.example` and requiring a client certificate, reached through `hosts` on
+//! loopback. Trusted + identified runs pass; a missing client certificate, an untrusted leaf
+//! and a refused protocol version are counted in their classes; bad files are validation
+//! errors at their line.
+
+use crate::support::*;
+use rcgen::{
+    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
+    KeyUsagePurpose,
+};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const NAME: &str = "api.staging.example";
+
+/// Writes a CA (`ca.pem`), a server leaf for [`NAME`] (`server.pem`/`server.key`) and a
+/// client leaf (`client.pem`/`client.key`) signed by it, and a second CA nobody trusts
+/// (`other-ca.pem`), into `dir`.
+fn make_pki(dir: &Path) {
+    let ca = |cn: &str| {
+        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
+        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        p.distinguished_name.push(DnType::CommonName, cn);
+        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let key = KeyPair::generate().unwrap();
+        let cert = p.self_signed(&key).unwrap();
+        (cert, key)
+    };
+    let (ca_cert, ca_key) = ca("loadgen test CA");
+    let (other, _) = ca("someone else's CA");
+    let leaf = |names: Vec<String>, usage| {
+        let mut p = CertificateParams::new(names).unwrap();
+        p.extended_key_usages = vec![usage];
+        let key = KeyPair::generate().unwrap();
+        let cert = p.signed_by(&key, &ca_cert, &ca_key).unwrap();
+        (cert.pem(), key.serialize_pem())
+    };
+    let (server, server_key) = leaf(vec![NAME.into()], ExtendedKeyUsagePurpose::ServerAuth);
+    let (client, client_key) = leaf(vec!["loadgen".into()], ExtendedKeyUsagePurpose::ClientAuth);
+    write(dir, "ca.pem", &ca_cert.pem());
+    write(dir, "other-ca.pem", &other.pem());
+    write(dir, "server.pem", &server);
+    write(dir, "server.key", &server_key);
+    write(dir, "client.pem", &client);
+    write(dir, "client.key", &client_key);
+}
+
+/// nginx serving `/` (200 "ok") over TLS with `dir`'s server leaf, demanding a client
+/// certificate signed by `dir/ca.pem`, speaking only `protocols`. Killed on drop.
+struct MtlsNginx {
+    port: u16,
+    child: Child,
+}
+
+impl MtlsNginx {
+    fn start(test: &str, dir: &Path, protocols: &str) -> Option<MtlsNginx> {
+        let bin = loadgen_testkit::peer::NGINX.require(test)?;
+        let port = dead_port();
+        let d = dir.display();
+        std::fs::create_dir_all(dir.join("tmp")).unwrap();
+        let conf = format!(
+            r#"daemon off; master_process off; worker_processes 1;
+error_log {d}/error.log; pid {d}/nginx.pid;
+events {{ worker_connections 256; }}
+http {{
+  access_log off;
+  client_body_temp_path {d}/tmp; proxy_temp_path {d}/tmp; fastcgi_temp_path {d}/tmp;
+  uwsgi_temp_path {d}/tmp; scgi_temp_path {d}/tmp;
+  server {{
+    listen 127.0.0.1:{port} ssl;
+    server_name {NAME};
+    ssl_certificate {d}/server.pem; ssl_certificate_key {d}/server.key;
+    ssl_client_certificate {d}/ca.pem; ssl_verify_client on;
+    ssl_protocols {protocols};
+    location / {{ return 200 "ok"; }}
+  }}
+}}
+"#
+        );
+        let conf_path = write(dir, "nginx.conf", &conf);
+        let child = Command::new(bin)
+            .arg("-p")
+            .arg(dir)
+            .arg("-c")
+            .arg(&conf_path)
+            .arg("-e")
+            .arg(dir.join("error.log"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("nginx starts");
+        let mut nginx = MtlsNginx { port, child };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline || nginx.child.try_wait().unwrap().is_some() {
+                let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
+                panic!("nginx did not start on port {port}: {log}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Some(nginx)
+    }
+}
+
+impl Drop for MtlsNginx {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A closed run of 2 VUs × 10 iterations against `https://api.staging.example:PORT`, judged on errors,
+/// with `http_extra` added to `[http]` (which already maps the name to 127.0.0.1).
+fn scenario(port: u16, http_extra: &str) -> String {
+    format!(
+        r#"name = "mtls"
+target = "https://{NAME}:{port}"
+duration = "20s"
+
+[http]
+connect_timeout = "2s"
+timeout = "2s"
+hosts = {{ "{NAME}" = "127.0.0.1" }}
+{http_extra}
+
+[[workload]]
+name = "w"
+model = "closed"
+vus = 2
+iterations = 10
+
+  [[workload.step]]
+  name = "get"
+  http = {{ method = "GET", path = "/" }}
+  expect = {{ status = [200], body_contains = "ok" }}
+
+[thresholds]
+"errors" = ["rate < 1%"]
+"#
+    )
+}
+
+/// Runs `file` (its own target) to completion; the exit code and the step's outcomes.
+fn run_file(file: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, serde_json::Value, String) {
+    let mut args = vec![
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    args.extend_from_slice(extra);
+    let o = run(&args);
+    let s = summary(out);
+    (o.status.code(), s["steps"][0]["outcomes"].clone(), text(&o))
+}
+
+fn setup(test: &str, protocols: &str) -> Option<(PathBuf, MtlsNginx)> {
+    let dir = scratch(test);
+    make_pki(&dir);
+    let nginx = MtlsNginx::start(test, &dir, protocols)?;
+    Some((dir, nginx))
+}
+
+#[test]
+fn a_trusted_ca_and_client_certificate_through_hosts_pass() {
+    let Some((dir, nginx)) = setup("tls-mtls-ok", "TLSv1.2 TLSv1.3") else {
+        return;
+    };
+    let extra = "ca_file = \"ca.pem\"\nclient_cert = \"client.pem\"\nclient_key = \"client.key\"";
+    let f = write(&dir, "ok.toml", &scenario(nginx.port, extra));
+    let (code, outcomes, log) = run_file(&f, &dir.join("out"), &[]);
+    assert_eq!(code, Some(0), "{log}");
+    assert_eq!(outcomes, serde_json::json!({ "success": 20 }), "{log}");
+}
+
+#[test]
+fn the_command_line_flags_give_the_same_trust_and_identity() {
+    let Some((dir, nginx)) = setup("tls-mtls-flags", "TLSv1.2 TLSv1.3") else {
+        return;
+    };
+    let f = write(&dir, "flags.toml", &scenario(nginx.port, ""));
+    let p = |name: &str| dir.join(name).to_str().unwrap().to_owned();
+    let (ca, cert, key) = (p("ca.pem"), p("client.pem"), p("client.key"));
+    let flags = [
+        "--cacert",
+        &ca,
+        "--client-cert",
+        &cert,
+        "--client-key",
+        &key,
+    ];
+    let (code, outcomes, log) = run_file(&f, &dir.join("out"), &flags);
+    assert_eq!(code, Some(0), "{log}");
+    assert_eq!(outcomes, serde_json::json!({ "success": 20 }), "{log}");
+}
+
+#[test]
+fn without_a_client_certificate_nginx_answers_400_and_the_run_fails() {
+    let Some((dir, nginx)) = setup("tls-mtls-nocert", "TLSv1.2 TLSv1.3") else {
+        return;
+    };
+    let f = write(
+        &dir,
+        "nocert.toml",
+        &scenario(nginx.port, "ca_file = \"ca.pem\""),
+    );
+    let (code, outcomes, log) = run_file(&f, &dir.join("out"), &[]);
+    assert_eq!(code, Some(3), "{log}");
+    assert_eq!(outcomes, serde_json::json!({ "http_4xx": 20 }), "{log}");
+}
+
+#[test]
+fn an_untrusted_leaf_is_a_tls_error_not_a_crash() {
+    let Some((dir, nginx)) = setup("tls-untrusted", "TLSv1.2 TLSv1.3") else {
+        return;
+    };
+    // Trusting another CA (and, without ca_file, only the public roots) refuses the leaf.
+    for (name, extra) in [
+        ("none", ""),
+        (
+            "other",
+            "ca_file = \"other-ca.pem\"\nclient_cert = \"client.pem\"\nclient_key = \"client.key\"",
+        ),
+    ] {
+        let f = write(&dir, &format!("{name}.toml"), &scenario(nginx.port, extra));
+        let (code, outcomes, log) = run_file(&f, &dir.join(name), &[]);
+        assert_eq!(code, Some(3), "{name}: {log}");
+        let tls = outcomes["tls"].as_u64().unwrap_or(0);
+        assert!(tls > 0, "{name}: {outcomes} {log}");
+        assert_eq!(outcomes.as_object().unwrap().len(), 1, "{name}: {outcomes}");
+    }
+}
+
+#[test]
+fn min_tls_version_1_3_refuses_a_tls_1_2_server() {
+    let Some((dir, nginx)) = setup("tls-min-version", "TLSv1.2") else {
+        return;
+    };
+    let id = "ca_file = \"ca.pem\"\nclient_cert = \"client.pem\"\nclient_key = \"client.key\"";
+    let f = write(&dir, "v12.toml", &scenario(nginx.port, id));
+    let (code, outcomes, log) = run_file(&f, &dir.join("v12"), &[]);
+    assert_eq!(
+        (code, outcomes),
+        (Some(0), serde_json::json!({ "success": 20 })),
+        "{log}"
+    );
+    let extra = format!("{id}\nmin_tls_version = \"1.3\"");
+    let f = write(&dir, "v13.toml", &scenario(nginx.port, &extra));
+    let (code, outcomes, log) = run_file(&f, &dir.join("v13"), &[]);
+    assert_eq!(code, Some(3), "{log}");
+    assert!(
+        outcomes["tls"].as_u64().unwrap_or(0) > 0,
+        "{outcomes} {log}"
+    );
+}
+
+#[test]
+fn bad_tls_files_and_hosts_are_validation_errors_at_their_line() {
+    let dir = scratch("tls-validate");
+    make_pki(&dir);
+    write(&dir, "not-a-key.pem", "hello\n");
+    let src = r#"name = "bad-tls"
+target = "https://api.staging.example"
+
+[http]
+ca_file = "missing-ca.pem"
+client_cert = "client.pem"
+client_key = "not-a-key.pem"
+min_tls_version = "1.1"
+hosts = { "api.staging.example" = "not-an-ip" }
+
+[[workload]]
+name = "w"
+model = "closed"
+vus = 1
+
+  [[workload.step]]
+  name = "s"
+  http = { method = "GET", path = "/" }
+"#;
+    let f = write(&dir, "bad.toml", src);
+    let o = run(&["validate", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    for (at, what) in [
+        ("bad.toml:5:11: http.ca_file", "missing-ca.pem"),
+        ("bad.toml:7:14: http.client_key", "no PEM PRIVATE KEY block"),
+        ("bad.toml:8:19: http.min_tls_version", "1.1"),
+        (
+            "bad.toml:9:35: http.hosts.api.staging.example",
+            "not an IP address",
+        ),
+    ] {
+        let line = err.lines().find(|l| l.contains(at));
+        assert!(
+            line.is_some_and(|l| l.contains(what)),
+            "`{at}` … `{what}` in:\n{err}"
+        );
+    }
+
+    // A client certificate alone, and a key that is not the certificate's.
+    let lone = src
+        .replace("client_key = \"not-a-key.pem\"\n", "")
+        .replace("missing-ca.pem", "ca.pem")
+        .replace("1.1", "1.3")
+        .replace("not-an-ip", "127.0.0.1");
+    let f = write(&dir, "lone.toml", &lone);
+    let o = run(&["validate", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("lone.toml:6:15: http.client_cert: needs client_key"),
+        "{err}"
+    );
+    let wrong = lone.replace(
+        "client_cert = \"client.pem\"\n",
+        "client_cert = \"client.pem\"\nclient_key = \"server.key\"\n",
+    );
+    let f = write(&dir, "wrong.toml", &wrong);
+    let o = run(&["validate", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("wrong.toml:6:15: http.client_cert"), "{err}");
+    let ok = wrong.replace("server.key", "client.key");
+    let f = write(&dir, "ok.toml", &ok);
+    let o = run(&["validate", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+}

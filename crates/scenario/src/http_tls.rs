@@ -1,0 +1,98 @@
+//! `[http]`'s TLS and name fields: `ca_file`, `client_cert` + `client_key`,
+//! `min_tls_version` and `hosts`. Files are read here, when the scenario is validated, so a
+//! missing or unreadable one is reported at its line before any traffic.
+
+use crate::raw::RawHttp;
+use crate::validate::Checker;
+use loadgen_http::{load_ca_file, ClientIdentity, HostOverrides, MinTlsVersion, TlsOptions};
+use std::net::IpAddr;
+use std::path::Path;
+
+/// Reads `r`'s TLS fields into `tls` (its `insecure` already set) and returns `hosts`;
+/// relative paths are relative to the scenario file's folder (`base_dir`).
+pub(crate) fn tls_fields(
+    c: &mut Checker<'_>,
+    r: &RawHttp,
+    base_dir: &Path,
+    tls: &mut TlsOptions,
+) -> HostOverrides {
+    if let Some(f) = &r.ca_file {
+        match load_ca_file(&base_dir.join(f.get_ref())) {
+            Ok(roots) => tls.extra_roots = roots,
+            Err(e) => c.at(f, "http.ca_file", e),
+        }
+    }
+    match (&r.client_cert, &r.client_key) {
+        (Some(cert), Some(key)) => {
+            match ClientIdentity::load(
+                &base_dir.join(cert.get_ref()),
+                &base_dir.join(key.get_ref()),
+            ) {
+                Ok(id) => tls.identity = Some(id),
+                // Name the field whose file is at fault, pointing at its value.
+                Err(e @ loadgen_http::TlsError::Read { .. })
+                | Err(e @ loadgen_http::TlsError::Pem { .. })
+                    if names(&e, key.get_ref(), base_dir) =>
+                {
+                    c.at(key, "http.client_key", e)
+                }
+                Err(e) => c.at(cert, "http.client_cert", e),
+            }
+        }
+        (Some(cert), None) => c.at(cert, "http.client_cert", "needs client_key beside it"),
+        (None, Some(key)) => c.at(key, "http.client_key", "needs client_cert beside it"),
+        (None, None) => {}
+    }
+    if let Some(v) = &r.min_tls_version {
+        match v.get_ref().as_str() {
+            "1.2" => tls.min_version = MinTlsVersion::Tls12,
+            "1.3" => tls.min_version = MinTlsVersion::Tls13,
+            other => c.at(
+                v,
+                "http.min_tls_version",
+                format!("unknown version `{other}` (use \"1.2\" or \"1.3\")"),
+            ),
+        }
+    }
+    hosts(c, r)
+}
+
+fn hosts(c: &mut Checker<'_>, r: &RawHttp) -> HostOverrides {
+    let mut out = HostOverrides::new();
+    for (name, addr) in &r.hosts {
+        let field = format!("http.hosts.{name}");
+        if name.is_empty() || name.parse::<IpAddr>().is_ok() {
+            c.at(
+                addr,
+                field,
+                "the key must be a host name (the name in the target URL)",
+            );
+            continue;
+        }
+        match addr.get_ref().parse::<IpAddr>() {
+            Ok(ip) => {
+                out.insert(name.to_ascii_lowercase(), ip);
+            }
+            Err(_) => c.at(
+                addr,
+                field,
+                format!(
+                    "`{}` is not an IP address (hosts maps a name to the address to connect to)",
+                    addr.get_ref()
+                ),
+            ),
+        }
+    }
+    out
+}
+
+/// True when `e` is about the file `written` (relative to `base_dir`).
+fn names(e: &loadgen_http::TlsError, written: &str, base_dir: &Path) -> bool {
+    let path = match e {
+        loadgen_http::TlsError::Read { path, .. } | loadgen_http::TlsError::Pem { path, .. } => {
+            path
+        }
+        _ => return false,
+    };
+    *path == base_dir.join(written)
+}
