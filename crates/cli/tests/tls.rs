@@ -1,52 +1,17 @@
-//! TLS as staging systems use it, end to end: a CA made here (`rcgen`), nginx serving a leaf
+//! TLS as staging systems use it, end to end: a CA made for the test (`rcgen`), nginx serving a leaf
 //! for `api.staging.example` and requiring a client certificate, reached through `hosts` on
 //! loopback. Trusted + identified runs pass; a missing client certificate, an untrusted leaf
 //! and a refused protocol version are counted in their classes; bad files are validation
 //! errors at their line.
 
 use crate::support::*;
-use rcgen::{
-    BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
-    KeyUsagePurpose,
-};
+use loadgen_testkit::pki::Pki;
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const NAME: &str = "api.staging.example";
-
-/// Writes a CA (`ca.pem`), a server leaf for [`NAME`] (`server.pem`/`server.key`) and a
-/// client leaf (`client.pem`/`client.key`) signed by it, and a second CA nobody trusts
-/// (`other-ca.pem`), into `dir`.
-fn make_pki(dir: &Path) {
-    let ca = |cn: &str| {
-        let mut p = CertificateParams::new(Vec::<String>::new()).unwrap();
-        p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        p.distinguished_name.push(DnType::CommonName, cn);
-        p.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
-        let key = KeyPair::generate().unwrap();
-        let cert = p.self_signed(&key).unwrap();
-        (cert, key)
-    };
-    let (ca_cert, ca_key) = ca("loadgen test CA");
-    let (other, _) = ca("someone else's CA");
-    let leaf = |names: Vec<String>, usage| {
-        let mut p = CertificateParams::new(names).unwrap();
-        p.extended_key_usages = vec![usage];
-        let key = KeyPair::generate().unwrap();
-        let cert = p.signed_by(&key, &ca_cert, &ca_key).unwrap();
-        (cert.pem(), key.serialize_pem())
-    };
-    let (server, server_key) = leaf(vec![NAME.into()], ExtendedKeyUsagePurpose::ServerAuth);
-    let (client, client_key) = leaf(vec!["loadgen".into()], ExtendedKeyUsagePurpose::ClientAuth);
-    write(dir, "ca.pem", &ca_cert.pem());
-    write(dir, "other-ca.pem", &other.pem());
-    write(dir, "server.pem", &server);
-    write(dir, "server.key", &server_key);
-    write(dir, "client.pem", &client);
-    write(dir, "client.key", &client_key);
-}
 
 /// nginx serving `/` (200 "ok") over TLS with `dir`'s server leaf, demanding a client
 /// certificate signed by `dir/ca.pem`, speaking only `protocols`. Killed on drop.
@@ -161,7 +126,7 @@ fn run_file(file: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, serde_json
 
 fn setup(test: &str, protocols: &str) -> Option<(PathBuf, MtlsNginx)> {
     let dir = scratch(test);
-    make_pki(&dir);
+    Pki::new(NAME).write(&dir);
     let nginx = MtlsNginx::start(test, &dir, protocols)?;
     Some((dir, nginx))
 }
@@ -262,7 +227,7 @@ fn min_tls_version_1_3_refuses_a_tls_1_2_server() {
 #[test]
 fn bad_tls_files_and_hosts_are_validation_errors_at_their_line() {
     let dir = scratch("tls-validate");
-    make_pki(&dir);
+    Pki::new(NAME).write(&dir);
     write(&dir, "not-a-key.pem", "hello\n");
     let src = r#"name = "bad-tls"
 target = "https://api.staging.example"

@@ -5,6 +5,8 @@
 //!   place decides what a missing one means: under CI (`CI` set) the test **fails**, naming
 //!   the peer and how to install it; elsewhere it is skipped with a note on the terminal.
 //! * [`limits`]: raising the open-files limit for tests that hold thousands of sockets.
+//! * [`pki`]: a CA, server and client leaves made fresh for TLS tests, and a rustls server.
 
 pub mod limits;
 pub mod peer;
+pub mod pki;

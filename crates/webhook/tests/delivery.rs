@@ -99,11 +99,20 @@ async fn serve(script: Vec<u16>, acceptor: Option<tokio_rustls::TlsAcceptor>) ->
     (url, seen)
 }
 
+/// TLS for the self-signed test servers: any certificate.
+fn insecure() -> loadgen_http::TlsOptions {
+    loadgen_http::TlsOptions {
+        insecure: true,
+        ..Default::default()
+    }
+}
+
 fn factory_for(
     url: &str,
     version: loadgen_http::HttpVersion,
     retry: RetryPolicy,
     faults: FaultMix,
+    tls: &(loadgen_http::TlsOptions, loadgen_http::HostOverrides),
 ) -> WebhookFactory {
     let step = DeliveryStep {
         name: "deliver".into(),
@@ -119,11 +128,8 @@ fn factory_for(
     let client = WebhookClient {
         base: BaseUrl::parse(url).unwrap(),
         version,
-        tls: loadgen_http::TlsOptions {
-            insecure: true,
-            ..Default::default()
-        },
-        hosts: Default::default(),
+        tls: tls.0.clone(),
+        hosts: tls.1.clone(),
         connect_timeout: Duration::from_secs(5),
         request_timeout: Duration::from_secs(5),
         headers: Vec::new(),
@@ -142,7 +148,19 @@ async fn one_iteration_with(
     retry: RetryPolicy,
     faults: FaultMix,
 ) -> (Metrics, Duration) {
-    let shape = factory_for(url, version, retry, faults.clone());
+    let tls = (insecure(), loadgen_http::HostOverrides::new());
+    one_iteration_tls(url, version, retry, faults, &tls).await
+}
+
+/// One iteration of one VU with these TLS options and host overrides.
+async fn one_iteration_tls(
+    url: &str,
+    version: loadgen_http::HttpVersion,
+    retry: RetryPolicy,
+    faults: FaultMix,
+    tls: &(loadgen_http::TlsOptions, loadgen_http::HostOverrides),
+) -> (Metrics, Duration) {
+    let shape = factory_for(url, version, retry, faults.clone(), tls);
     let model = Model::Closed(ClosedModel {
         stages: VuStages::constant(1, Duration::from_secs(1)),
         think: ThinkTime::None,
@@ -157,7 +175,7 @@ async fn one_iteration_with(
         ],
     };
     let recorder = Recorder::for_plan(&plan);
-    let f = factory_for(url, version, retry, faults);
+    let f = factory_for(url, version, retry, faults, tls);
     let mut session = f.session(VuInfo {
         id: 1,
         workload: 0,
@@ -307,4 +325,65 @@ fn deliveries_go_over_tls_and_http2_too() {
             );
         }
     });
+}
+
+#[test]
+fn deliveries_trust_a_ca_file_and_present_a_client_certificate() {
+    let name = "hooks.staging.example";
+    let dir = std::env::temp_dir().join(format!("loadgen-webhook-tls-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pki = loadgen_testkit::pki::Pki::new(name);
+    pki.write(&dir);
+    let identity =
+        loadgen_http::ClientIdentity::load(&dir.join("client.pem"), &dir.join("client.key"))
+            .unwrap();
+    let trusted = loadgen_http::TlsOptions {
+        extra_roots: loadgen_http::load_ca_file(&dir.join("ca.pem")).unwrap(),
+        identity: Some(identity),
+        ..Default::default()
+    };
+    local(async {
+        use loadgen_http::HttpVersion::Http1;
+        let retry = RetryPolicy {
+            max: 0,
+            backoff: Duration::from_millis(1),
+            max_backoff: Duration::from_millis(1),
+        };
+        let acceptor =
+            tokio_rustls::TlsAcceptor::from(Arc::new(pki.server_config(true, &[b"http/1.1"])));
+        let (url, seen) = serve(Vec::new(), Some(acceptor)).await;
+        // The server listens on 127.0.0.1; the delivery goes to the name, through `hosts`.
+        let port = url.rsplit(':').next().unwrap();
+        let named = format!("https://{name}:{port}");
+        let hosts = [(name.to_owned(), std::net::Ipv4Addr::LOCALHOST.into())].into();
+        let run = |tls: loadgen_http::TlsOptions| {
+            let named = named.clone();
+            let hosts = loadgen_http::HostOverrides::clone(&hosts);
+            async move {
+                let tls = (tls, hosts);
+                let (m, _) =
+                    one_iteration_tls(&named, Http1, retry, FaultMix::default(), &tls).await;
+                m
+            }
+        };
+        let m = run(trusted.clone()).await;
+        assert_eq!(m.steps[0].count(Outcome::Success), 1);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+        // The public roots alone do not trust the test CA.
+        let untrusted = loadgen_http::TlsOptions {
+            extra_roots: Vec::new(),
+            ..trusted.clone()
+        };
+        let m = run(untrusted).await;
+        assert_eq!(m.steps[0].count(Outcome::Tls), 1);
+        // Without the client certificate the server refuses the connection: nothing arrives.
+        let anonymous = loadgen_http::TlsOptions {
+            identity: None,
+            ..trusted
+        };
+        let m = run(anonymous).await;
+        assert_eq!(m.steps[0].count(Outcome::Success), 0);
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    });
+    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Runs `serve` for every accepted TCP connection on a background runtime.
-fn server<F, Fut>(serve: F) -> SocketAddr
+pub(crate) fn server<F, Fut>(serve: F) -> SocketAddr
 where
     F: Fn(tokio::net::TcpStream) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = ()> + Send + 'static,

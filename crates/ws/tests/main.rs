@@ -8,3 +8,4 @@ mod faults;
 mod python;
 mod support;
 mod target;
+mod tls;
