@@ -442,6 +442,44 @@ fn wrong_secret_forbidden_targets_and_ceilings_are_refused() {
 }
 
 #[test]
+fn workers_refuse_hosts_overrides_and_client_certificates() {
+    let target = Target::start(&[]);
+    let dir = scratch("live-refuse-tls");
+    // `hosts` would send the traffic to an address the allow-list never checked; a client
+    // certificate would be the worker's own files, presented on the coordinator's say-so.
+    loadgen_testkit::pki::Pki::new("localhost").write(&dir);
+    let p = |f: &str| dir.join(f).to_str().unwrap().replace('\\', "/");
+    let identity = format!(
+        "client_cert = \"{}\"\nclient_key = \"{}\"",
+        p("client.pem"),
+        p("client.key")
+    );
+    for (name, http, want) in [
+        (
+            "hosts",
+            "hosts = { \"api.staging.example\" = \"127.0.0.1\" }".to_owned(),
+            "refuse name overrides",
+        ),
+        ("identity", identity, "read from their own disk"),
+    ] {
+        let text = scenario("100/s", "2s")
+            .replace("[[workload]]", &format!("[http]\n{http}\n\n[[workload]]"));
+        let f = write(&dir, &format!("{name}.toml"), &text);
+        let (mut w, addr) = worker("127.0.0.3", &dir.join(name), &[], SECRET);
+        let mut c = coordinator(&f, &[addr], &target.url, &dir.join("m"), &[], Some(SECRET));
+        let (code, log) = c.finish(60);
+        assert_eq!(code, Some(2), "{name}: {log}");
+        assert!(
+            log.contains("refused the work") && log.contains(want),
+            "{name}: {log}"
+        );
+        let _ = w.child.kill();
+        let _ = w.finish(10);
+    }
+    assert_eq!(target.counters()["requests_total"], 0);
+}
+
+#[test]
 fn a_live_abort_on_fail_threshold_stops_every_worker() {
     let target = Target::start(&[]);
     let dir = scratch("live-abort");

@@ -200,6 +200,16 @@ enum Refusal {
          target URL (coordinator --target URL)"
     )]
     EmbeddedTarget,
+    #[error(
+        "the scenario sets [http] hosts; workers refuse name overrides (the allow-list checks \
+         where the target's name resolves, and hosts would send the traffic elsewhere)"
+    )]
+    HostsOverride,
+    #[error(
+        "the scenario sets [http] client_cert; workers refuse to present a certificate and key \
+         read from their own disk at a coordinator's request"
+    )]
+    ClientIdentity,
     #[error(transparent)]
     Policy(#[from] PolicyError),
     /// A workload dials an address the policy does not allow (the policy's reason is part of
@@ -239,6 +249,12 @@ async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, Re
         .transpose()
         .map_err(Refusal::Duration)?;
     sc.apply_overrides(duration, overrides.seed, target);
+    if !sc.http.hosts.is_empty() {
+        return Err(Refusal::HostsOverride);
+    }
+    if sc.http.tls.identity.is_some() {
+        return Err(Refusal::ClientIdentity);
+    }
     let base_url = match &sc.target {
         TargetSpec::Url(u) => u.clone(),
         TargetSpec::Embedded(_) => return Err(Refusal::EmbeddedTarget),
