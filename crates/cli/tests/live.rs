@@ -442,10 +442,10 @@ fn wrong_secret_forbidden_targets_and_ceilings_are_refused() {
 }
 
 #[test]
-fn workers_refuse_hosts_overrides_and_client_certificates() {
+fn workers_refuse_hosts_overrides_proxies_and_client_certificates() {
     let target = Target::start(&[]);
     let dir = scratch("live-refuse-tls");
-    // `hosts` would send the traffic to an address the allow-list never checked; a client
+    // `hosts` and `proxy` would send the traffic where the allow-list never looked; a client
     // certificate would be the worker's own files, presented on the coordinator's say-so.
     loadgen_testkit::pki::Pki::new("localhost").write(&dir);
     let p = |f: &str| dir.join(f).to_str().unwrap().replace('\\', "/");
@@ -461,6 +461,11 @@ fn workers_refuse_hosts_overrides_and_client_certificates() {
             "refuse name overrides",
         ),
         ("identity", identity, "read from their own disk"),
+        (
+            "proxy",
+            "proxy = \"http://127.0.0.1:3128\"".to_owned(),
+            "workers refuse proxies",
+        ),
     ] {
         let text = scenario("100/s", "2s")
             .replace("[[workload]]", &format!("[http]\n{http}\n\n[[workload]]"));

@@ -17,6 +17,7 @@ mod intervals;
 mod live;
 mod output;
 mod policy;
+mod proxy;
 mod resilience;
 mod runs;
 mod scrape;

@@ -11,12 +11,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const NAME: &str = "api.staging.example";
+pub(crate) const NAME: &str = "api.staging.example";
 
 /// nginx serving `/` (200 "ok") over TLS with `dir`'s server leaf, demanding a client
 /// certificate signed by `dir/ca.pem`, speaking only `protocols`. Killed on drop.
-struct MtlsNginx {
-    port: u16,
+pub(crate) struct MtlsNginx {
+    pub(crate) port: u16,
     child: Child,
 }
 
@@ -80,7 +80,7 @@ impl Drop for MtlsNginx {
 
 /// A closed run of 2 VUs × 10 iterations against `https://api.staging.example:PORT`, judged on errors,
 /// with `http_extra` added to `[http]` (which already maps the name to 127.0.0.1).
-fn scenario(port: u16, http_extra: &str) -> String {
+pub(crate) fn scenario(port: u16, http_extra: &str) -> String {
     format!(
         r#"name = "mtls"
 target = "https://{NAME}:{port}"
@@ -124,7 +124,7 @@ fn run_file(file: &Path, out: &Path, extra: &[&str]) -> (Option<i32>, serde_json
     (o.status.code(), s["steps"][0]["outcomes"].clone(), text(&o))
 }
 
-fn setup(test: &str, protocols: &str) -> Option<(PathBuf, MtlsNginx)> {
+pub(crate) fn setup(test: &str, protocols: &str) -> Option<(PathBuf, MtlsNginx)> {
     let dir = scratch(test);
     Pki::new(NAME).write(&dir);
     let nginx = MtlsNginx::start(test, &dir, protocols)?;

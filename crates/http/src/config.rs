@@ -35,6 +35,8 @@ pub struct ClientConfig {
     pub tls: TlsOptions,
     /// Addresses to use instead of looking names up.
     pub hosts: HostOverrides,
+    /// Reach the target through this HTTP proxy (a `CONNECT` tunnel per connection).
+    pub proxy: Option<crate::proxy::Proxy>,
     /// Limit for opening a connection: name lookup, TCP connect, TLS and HTTP/2 handshakes.
     pub connect_timeout: Duration,
     /// Limit for one request: sending it, its response head and reading the whole body.
@@ -59,6 +61,7 @@ impl ClientConfig {
             version: HttpVersion::Http1,
             tls: TlsOptions::default(),
             hosts: HostOverrides::new(),
+            proxy: None,
             connect_timeout: Duration::from_secs(10),
             request_timeout: Duration::from_secs(60),
             headers: Vec::new(),

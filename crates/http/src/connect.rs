@@ -6,6 +6,7 @@
 use crate::classify::classify;
 use crate::config::{BaseUrl, HostOverrides, HttpVersion};
 use crate::error::HttpError;
+use crate::proxy::Proxy;
 use crate::tls;
 use bytes::Bytes;
 use http_body_util::Full;
@@ -79,18 +80,21 @@ pub struct Dialer {
     host: String,
     ip: Option<IpAddr>,
     port: u16,
+    proxy: Option<Proxy>,
     version: HttpVersion,
     tls: Option<(TlsConnector, ServerName<'static>)>,
 }
 
 impl Dialer {
     /// A dialer for `base`: TLS per `opts` when `https://`; a name in `hosts` connects to
-    /// that address, still presenting and checking the name.
+    /// that address, still presenting and checking the name; with `proxy`, every connection
+    /// is a `CONNECT` tunnel through it (to the `hosts` address when there is one).
     pub fn new(
         base: &BaseUrl,
         version: HttpVersion,
         opts: &TlsOptions,
         hosts: &HostOverrides,
+        proxy: Option<&Proxy>,
     ) -> Result<Dialer, HttpError> {
         let tls = match base.is_tls() {
             true => Some(tls::connector(base, version, opts)?),
@@ -105,6 +109,7 @@ impl Dialer {
             host: base.host().to_owned(),
             ip,
             port: base.port(),
+            proxy: proxy.cloned(),
             version,
             tls,
         })
@@ -127,9 +132,20 @@ impl Dialer {
         }
     }
 
-    /// Resolves (each address in turn) and opens a TCP connection with `TCP_NODELAY`.
+    /// Resolves (each address in turn) and opens a TCP connection with `TCP_NODELAY`, or a
+    /// tunnel through the proxy.
     pub(crate) async fn tcp(&self) -> io::Result<TcpStream> {
-        let stream = match self.ip {
+        let stream = match (&self.proxy, self.ip) {
+            (Some(proxy), Some(ip)) => proxy.tunnel(&ip.to_string(), self.port).await?,
+            (Some(proxy), None) => proxy.tunnel(&self.host, self.port).await?,
+            (None, ip) => self.direct(ip).await?,
+        };
+        stream.set_nodelay(true)?;
+        Ok(stream)
+    }
+
+    async fn direct(&self, ip: Option<IpAddr>) -> io::Result<TcpStream> {
+        let stream = match ip {
             Some(ip) => TcpStream::connect(SocketAddr::new(ip, self.port)).await?,
             None => {
                 // Try each resolved address in turn (`localhost` may list ::1 before 127.0.0.1).
@@ -147,7 +163,6 @@ impl Dialer {
                 found.ok_or(last)?
             }
         };
-        stream.set_nodelay(true)?;
         Ok(stream)
     }
 }

@@ -49,6 +49,14 @@ pub enum HttpError {
     /// A factory was built with no requests.
     #[error("no requests: a session needs at least one step")]
     NoRequests,
+    /// The proxy URL is not `http://host[:port]`.
+    #[error("invalid proxy {url:?}: {reason}")]
+    Proxy {
+        /// The URL as given.
+        url: String,
+        /// What is wrong with it.
+        reason: &'static str,
+    },
     /// The TLS client configuration could not be built.
     #[error("TLS configuration: {0}")]
     Tls(#[from] rustls::Error),

@@ -30,6 +30,7 @@ mod error;
 mod expect;
 pub mod fast;
 mod generated;
+mod proxy;
 mod request;
 mod session;
 mod template;
@@ -44,6 +45,7 @@ pub use generated::{BodySource, ValueSource};
 pub use loadgen_tls::{
     client_tls_config, load_ca_file, ClientIdentity, MinTlsVersion, TlsError, TlsOptions,
 };
+pub use proxy::Proxy;
 pub use request::RequestSpec;
 pub use session::{HttpFactory, HttpSession};
 pub use template::{RunNonce, Template, Vars};

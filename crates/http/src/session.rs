@@ -105,7 +105,13 @@ impl HttpFactory {
             .into_iter()
             .map(|spec| Step::compile(spec, &config.base, &target))
             .collect::<Result<Vec<_>, _>>()?;
-        let dialer = Dialer::new(&config.base, config.version, &config.tls, &config.hosts)?;
+        let dialer = Dialer::new(
+            &config.base,
+            config.version,
+            &config.tls,
+            &config.hosts,
+            config.proxy.as_ref(),
+        )?;
         let fast = fast::plan(&config, &steps, &target);
         Ok(HttpFactory {
             shared: Arc::new(Shared {

@@ -77,6 +77,11 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
     };
     cfg.tls = sc.http.tls.clone();
     cfg.hosts = sc.http.hosts.clone();
+    cfg.proxy = sc
+        .http
+        .proxy
+        .resolve(cfg.base.host(), cfg.base.is_tls(), &process_env)
+        .map_err(http_err)?;
     cfg.fast_path = sc.http.fast_path;
     cfg.connect_timeout = sc.http.connect_timeout;
     cfg.request_timeout = sc.http.timeout;
@@ -196,4 +201,9 @@ fn request(sc: &Scenario, w: &WorkloadSpec, s: &StepSpec) -> Result<RequestSpec,
         json: s.expect.json.clone(),
     };
     Ok(r)
+}
+
+/// The process environment, for `proxy = "env"`.
+pub(crate) fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
 }

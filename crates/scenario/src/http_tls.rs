@@ -1,7 +1,8 @@
-//! `[http]`'s TLS and name fields: `ca_file`, `client_cert` + `client_key`,
-//! `min_tls_version` and `hosts`. Files are read here, when the scenario is validated, so a
+//! `[http]`'s TLS, name and proxy fields: `ca_file`, `client_cert` + `client_key`,
+//! `min_tls_version`, `hosts` and `proxy`. Files are read here, when the scenario is validated, so a
 //! missing or unreadable one is reported at its line before any traffic.
 
+use crate::model::ProxySpec;
 use crate::raw::RawHttp;
 use crate::validate::Checker;
 use loadgen_http::{load_ca_file, ClientIdentity, HostOverrides, MinTlsVersion, TlsOptions};
@@ -55,6 +56,28 @@ pub(crate) fn tls_fields(
         }
     }
     hosts(c, r)
+}
+
+/// `proxy`: `"env"`, `"none"` or an `http://host:port` URL.
+pub(crate) fn proxy(c: &mut Checker<'_>, r: &RawHttp) -> ProxySpec {
+    let Some(v) = &r.proxy else {
+        return ProxySpec::Direct;
+    };
+    match v.get_ref().as_str() {
+        "env" => ProxySpec::Env,
+        "none" => ProxySpec::Direct,
+        url => match loadgen_http::Proxy::parse(url) {
+            Ok(p) => ProxySpec::Url(p),
+            Err(e) => {
+                c.at(
+                    v,
+                    "http.proxy",
+                    format!("{e} (or \"env\" for HTTPS_PROXY/HTTP_PROXY)"),
+                );
+                ProxySpec::Direct
+            }
+        },
+    }
 }
 
 fn hosts(c: &mut Checker<'_>, r: &RawHttp) -> HostOverrides {

@@ -94,6 +94,8 @@ pub struct HttpDefaults {
     pub tls: loadgen_http::TlsOptions,
     /// `hosts`: names connected to at a given address, keeping the name for TLS and `Host`.
     pub hosts: loadgen_http::HostOverrides,
+    /// `proxy`: direct connections, a given HTTP proxy, or the proxy environment variables.
+    pub proxy: ProxySpec,
     /// Use the pre-encoded HTTP/1.1 fast path where it applies (`false` forces hyper).
     pub fast_path: bool,
     /// Connect (and TLS) timeout.
@@ -110,10 +112,40 @@ impl Default for HttpDefaults {
             version: HttpVersionSpec::Http1,
             tls: loadgen_http::TlsOptions::default(),
             hosts: loadgen_http::HostOverrides::new(),
+            proxy: ProxySpec::Direct,
             fast_path: true,
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
             headers: Vec::new(),
+        }
+    }
+}
+
+/// `[http] proxy`.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum ProxySpec {
+    /// No proxy (the default; the proxy environment variables are ignored).
+    #[default]
+    Direct,
+    /// `proxy = "http://host:port"`.
+    Url(loadgen_http::Proxy),
+    /// `proxy = "env"`: `HTTPS_PROXY` / `HTTP_PROXY` / `NO_PROXY` when the run starts.
+    Env,
+}
+
+impl ProxySpec {
+    /// The proxy for a target `host` (`tls`: `https://` or `wss://`), reading the environment
+    /// through `env` for [`ProxySpec::Env`].
+    pub fn resolve(
+        &self,
+        host: &str,
+        tls: bool,
+        env: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<Option<loadgen_http::Proxy>, loadgen_http::HttpError> {
+        match self {
+            ProxySpec::Direct => Ok(None),
+            ProxySpec::Url(p) => Ok(Some(p.clone())),
+            ProxySpec::Env => loadgen_http::Proxy::from_env(host, tls, env),
         }
     }
 }

@@ -61,6 +61,7 @@ pub struct RawHttp {
     pub client_cert: Option<S<String>>,
     pub client_key: Option<S<String>>,
     pub min_tls_version: Option<S<String>>,
+    pub proxy: Option<S<String>>,
     #[serde(default)]
     pub hosts: BTreeMap<String, S<String>>,
 }

@@ -206,6 +206,15 @@ pub(crate) fn validate(
             );
         }
     }
+    if let Some(p) = raw.http.as_ref().and_then(|h| h.proxy.as_ref()) {
+        if http.proxy != ProxySpec::Direct && workloads.iter().any(|w| w.ws.is_some()) {
+            c.at(
+                p,
+                "http.proxy",
+                "does not reach [workload.ws] yet; run WebSocket workloads in a scenario without a proxy",
+            );
+        }
+    }
     let thresholds = thresholds(&mut c, &raw, text, &workloads);
     if !c.problems.is_empty() {
         c.problems.sort_by_key(|p| (p.line, p.column));
@@ -291,6 +300,7 @@ fn http(c: &mut Checker<'_>, raw: Option<&RawHttp>, base_dir: &std::path::Path) 
     }
     h.tls.insecure = r.insecure.unwrap_or(false);
     h.hosts = crate::http_tls::tls_fields(c, r, base_dir, &mut h.tls);
+    h.proxy = crate::http_tls::proxy(c, r);
     h.fast_path = r.fast_path.unwrap_or(true);
     if let Some(d) = &r.connect_timeout {
         h.connect_timeout = c

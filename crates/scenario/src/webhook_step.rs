@@ -651,6 +651,11 @@ pub(crate) fn build(
         };
         steps.push(kind);
     }
+    let proxy = sc
+        .http
+        .proxy
+        .resolve(base.host(), base.is_tls(), &crate::build::process_env)
+        .map_err(|e| err(e.to_string()))?;
     let client = WebhookClient {
         base,
         version: match sc.http.version {
@@ -659,6 +664,7 @@ pub(crate) fn build(
         },
         tls: sc.http.tls.clone(),
         hosts: sc.http.hosts.clone(),
+        proxy,
         connect_timeout: sc.http.connect_timeout,
         request_timeout: sc.http.timeout,
         headers: defaults,

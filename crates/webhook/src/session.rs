@@ -104,6 +104,8 @@ pub struct WebhookClient {
     pub tls: loadgen_http::TlsOptions,
     /// Addresses to use instead of looking names up (the name stays the TLS name and `Host`).
     pub hosts: loadgen_http::HostOverrides,
+    /// Reach the target through this HTTP proxy (`CONNECT`).
+    pub proxy: Option<loadgen_http::Proxy>,
     /// Connect timeout.
     pub connect_timeout: Duration,
     /// Whole-attempt timeout.
@@ -146,8 +148,14 @@ impl WebhookFactory {
     /// Checks the steps, prepares the connection settings (TLS included) and starts a
     /// callback sink when a step needs one.
     pub fn new(client: WebhookClient, steps: Vec<StepKind>) -> Result<Self, WebhookError> {
-        let dialer = Dialer::new(&client.base, client.version, &client.tls, &client.hosts)
-            .map_err(WebhookError::Dial)?;
+        let dialer = Dialer::new(
+            &client.base,
+            client.version,
+            &client.tls,
+            &client.hosts,
+            client.proxy.as_ref(),
+        )
+        .map_err(WebhookError::Dial)?;
         let origin = format!(
             "{}://{}",
             if client.base.is_tls() {

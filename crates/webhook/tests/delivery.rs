@@ -130,6 +130,7 @@ fn factory_for(
         version,
         tls: tls.0.clone(),
         hosts: tls.1.clone(),
+        proxy: None,
         connect_timeout: Duration::from_secs(5),
         request_timeout: Duration::from_secs(5),
         headers: Vec::new(),

@@ -210,6 +210,11 @@ enum Refusal {
          read from their own disk at a coordinator's request"
     )]
     ClientIdentity,
+    #[error(
+        "the scenario sets [http] proxy; workers refuse proxies (the allow-list checks the \
+         target, not the proxy the traffic would go through)"
+    )]
+    ProxyOverride,
     #[error(transparent)]
     Policy(#[from] PolicyError),
     /// A workload dials an address the policy does not allow (the policy's reason is part of
@@ -254,6 +259,9 @@ async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, Re
     }
     if sc.http.tls.identity.is_some() {
         return Err(Refusal::ClientIdentity);
+    }
+    if sc.http.proxy != loadgen_scenario::ProxySpec::Direct {
+        return Err(Refusal::ProxyOverride);
     }
     let base_url = match &sc.target {
         TargetSpec::Url(u) => u.clone(),
