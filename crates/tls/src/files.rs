@@ -107,3 +107,49 @@ fn pem_problem(e: rustls::pki_types::pem::Error, kind: &str) -> String {
         other => format!("not valid PEM: {other}"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use loadgen_testkit::pki::Pki;
+
+    fn dir(name: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!("loadgen-tls-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&d).unwrap();
+        Pki::new("api.staging.example").write(&d);
+        d
+    }
+
+    #[test]
+    fn an_identity_loads_only_with_its_own_key_and_never_prints_it() {
+        let d = dir("identity");
+        let id = ClientIdentity::load(&d.join("client.pem"), &d.join("client.key")).unwrap();
+        let shown = format!("{id:?}");
+        assert!(shown.contains("certificates: 1"), "{shown}");
+        assert!(!shown.contains("key:"), "{shown}");
+        let wrong = ClientIdentity::load(&d.join("client.pem"), &d.join("server.key"));
+        assert!(matches!(wrong, Err(TlsError::Identity { .. })), "{wrong:?}");
+        let not_a_key = ClientIdentity::load(&d.join("client.pem"), &d.join("ca.pem"));
+        assert!(
+            matches!(not_a_key, Err(TlsError::Pem { .. })),
+            "{not_a_key:?}"
+        );
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+
+    #[test]
+    fn a_ca_file_needs_certificates() {
+        let d = dir("ca");
+        assert_eq!(load_ca_file(&d.join("ca.pem")).unwrap().len(), 1);
+        assert!(matches!(
+            load_ca_file(&d.join("client.key")),
+            Err(TlsError::Pem { .. })
+        ));
+        assert!(matches!(
+            load_ca_file(&d.join("absent.pem")),
+            Err(TlsError::Read { .. })
+        ));
+        std::fs::remove_dir_all(&d).unwrap();
+    }
+}
