@@ -35,7 +35,7 @@ pub struct Peer {
     probe: Probe,
 }
 
-/// nginx: HTTP/1.1 conformance of both client paths.
+/// nginx: HTTP/1.1 conformance of both client paths; mutual TLS (`ssl_verify_client on`).
 pub const NGINX: Peer = Peer {
     name: "nginx",
     install: "apt-get install nginx",
