@@ -165,6 +165,51 @@ fn the_command_line_flags_give_the_same_trust_and_identity() {
 }
 
 #[test]
+fn a_per_host_client_certificate_is_presented_only_to_its_hosts() {
+    let Some((dir, nginx)) = setup("tls-mtls-per-host", "TLSv1.2 TLSv1.3") else {
+        return;
+    };
+    // `[[http.tls_auth]]` goes after every plain `[http]` key, so it closes the scenario's
+    // `[http]` part here: the workload table follows it.
+    let auth = |domains: &str| {
+        format!(
+            "ca_file = \"ca.pem\"\n\n[[http.tls_auth]]\ndomains = [{domains}]\n\
+             client_cert = \"client.pem\"\nclient_key = \"client.key\""
+        )
+    };
+    let upper = NAME.to_ascii_uppercase();
+    for (name, domains, want_code, want) in [
+        ("mine", format!("\"{upper}\""), 0, "success"),
+        (
+            "theirs",
+            "\"other.staging.example\"".to_owned(),
+            3,
+            "http_4xx",
+        ),
+    ] {
+        let f = write(
+            &dir,
+            &format!("{name}.toml"),
+            &scenario(nginx.port, &auth(&domains)),
+        );
+        let (code, outcomes, log) = run_file(&f, &dir.join(name), &[]);
+        assert_eq!(code, Some(want_code), "{name}: {log}");
+        assert_eq!(outcomes, serde_json::json!({ want: 20 }), "{name}: {log}");
+    }
+    // A per-host entry whose key cannot be read is reported at that entry.
+    let bad = scenario(nginx.port, &auth("\"x.example\""))
+        .replace("client_key = \"client.key\"", "client_key = \"gone.key\"");
+    let f = write(&dir, "bad.toml", &bad);
+    let o = run(&["validate", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("http.tls_auth[0].client_key: cannot read"),
+        "{err}"
+    );
+}
+
+#[test]
 fn without_a_client_certificate_nginx_answers_400_and_the_run_fails() {
     let Some((dir, nginx)) = setup("tls-mtls-nocert", "TLSv1.2 TLSv1.3") else {
         return;

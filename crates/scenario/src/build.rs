@@ -75,7 +75,7 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
         HttpVersionSpec::Http1 => HttpVersion::Http1,
         HttpVersionSpec::Http2 => HttpVersion::Http2,
     };
-    cfg.tls = sc.http.tls.clone();
+    cfg.tls = sc.http.tls_for(cfg.base.host());
     cfg.hosts = sc.http.hosts.clone();
     cfg.proxy = sc
         .http

@@ -1,8 +1,8 @@
 //! `[http]`'s TLS, name and proxy fields: `ca_file`, `client_cert` + `client_key`,
-//! `min_tls_version`, `hosts` and `proxy`. Files are read here, when the scenario is validated, so a
+//! `[[http.tls_auth]]`, `min_tls_version`, `hosts` and `proxy`. Files are read here, when the scenario is validated, so a
 //! missing or unreadable one is reported at its line before any traffic.
 
-use crate::model::ProxySpec;
+use crate::model::{ProxySpec, TlsAuth};
 use crate::raw::RawHttp;
 use crate::validate::Checker;
 use loadgen_http::{load_ca_file, ClientIdentity, HostOverrides, MinTlsVersion, TlsOptions};
@@ -31,12 +31,7 @@ pub(crate) fn tls_fields(
             ) {
                 Ok(id) => tls.identity = Some(id),
                 // Name the field whose file is at fault, pointing at its value.
-                Err(e @ loadgen_http::TlsError::Read { .. })
-                | Err(e @ loadgen_http::TlsError::Pem { .. })
-                    if names(&e, key.get_ref(), base_dir) =>
-                {
-                    c.at(key, "http.client_key", e)
-                }
+                Err(e) if names(&e, key.get_ref(), base_dir) => c.at(key, "http.client_key", e),
                 Err(e) => c.at(cert, "http.client_cert", e),
             }
         }
@@ -56,6 +51,34 @@ pub(crate) fn tls_fields(
         }
     }
     hosts(c, r)
+}
+
+/// `[[http.tls_auth]]`: each entry's domains and identity (files relative to `base_dir`).
+pub(crate) fn tls_auth(c: &mut Checker<'_>, r: &RawHttp, base_dir: &Path) -> Vec<TlsAuth> {
+    let mut out = Vec::new();
+    for (i, a) in r.tls_auth.iter().enumerate() {
+        let a = a.get_ref();
+        let field = |f: &str| format!("http.tls_auth[{i}].{f}");
+        let domains: Vec<String> = a
+            .domains
+            .get_ref()
+            .iter()
+            .map(|d| d.get_ref().to_ascii_lowercase())
+            .collect();
+        if domains.is_empty() {
+            c.at(&a.domains, field("domains"), "lists no host");
+        }
+        let (cert, key) = (&a.client_cert, &a.client_key);
+        match ClientIdentity::load(
+            &base_dir.join(cert.get_ref()),
+            &base_dir.join(key.get_ref()),
+        ) {
+            Ok(identity) => out.push(TlsAuth { domains, identity }),
+            Err(e) if names(&e, key.get_ref(), base_dir) => c.at(key, field("client_key"), e),
+            Err(e) => c.at(cert, field("client_cert"), e),
+        }
+    }
+    out
 }
 
 /// `proxy`: `"env"`, `"none"` or an `http://host:port` URL.

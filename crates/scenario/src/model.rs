@@ -96,6 +96,8 @@ pub struct HttpDefaults {
     pub hosts: loadgen_http::HostOverrides,
     /// `proxy`: direct connections, a given HTTP proxy, or the proxy environment variables.
     pub proxy: ProxySpec,
+    /// `[[http.tls_auth]]`: client certificates for given hosts, in place of `client_cert`.
+    pub tls_auth: Vec<TlsAuth>,
     /// Use the pre-encoded HTTP/1.1 fast path where it applies (`false` forces hyper).
     pub fast_path: bool,
     /// Connect (and TLS) timeout.
@@ -113,11 +115,34 @@ impl Default for HttpDefaults {
             tls: loadgen_http::TlsOptions::default(),
             hosts: loadgen_http::HostOverrides::new(),
             proxy: ProxySpec::Direct,
+            tls_auth: Vec::new(),
             fast_path: true,
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
             headers: Vec::new(),
         }
+    }
+}
+
+/// One `[[http.tls_auth]]`: the client certificate presented to these hosts (k6's `tlsAuth`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TlsAuth {
+    /// Host names, lower case, matched exactly.
+    pub domains: Vec<String>,
+    /// The certificate and key.
+    pub identity: loadgen_http::ClientIdentity,
+}
+
+impl HttpDefaults {
+    /// The TLS options for connections to `host`: `[http]`'s, with the client certificate of
+    /// the first `[[http.tls_auth]]` listing `host` when one does.
+    pub fn tls_for(&self, host: &str) -> loadgen_http::TlsOptions {
+        let mut tls = self.tls.clone();
+        let host = host.to_ascii_lowercase();
+        if let Some(auth) = self.tls_auth.iter().find(|a| a.domains.contains(&host)) {
+            tls.identity = Some(auth.identity.clone());
+        }
+        tls
     }
 }
 

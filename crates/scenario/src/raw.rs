@@ -63,7 +63,17 @@ pub struct RawHttp {
     pub min_tls_version: Option<S<String>>,
     pub proxy: Option<S<String>>,
     #[serde(default)]
+    pub tls_auth: Vec<S<RawTlsAuth>>,
+    #[serde(default)]
     pub hosts: BTreeMap<String, S<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTlsAuth {
+    pub domains: S<Vec<S<String>>>,
+    pub client_cert: S<String>,
+    pub client_key: S<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -301,6 +301,7 @@ fn http(c: &mut Checker<'_>, raw: Option<&RawHttp>, base_dir: &std::path::Path) 
     h.tls.insecure = r.insecure.unwrap_or(false);
     h.hosts = crate::http_tls::tls_fields(c, r, base_dir, &mut h.tls);
     h.proxy = crate::http_tls::proxy(c, r);
+    h.tls_auth = crate::http_tls::tls_auth(c, r, base_dir);
     h.fast_path = r.fast_path.unwrap_or(true);
     if let Some(d) = &r.connect_timeout {
         h.connect_timeout = c

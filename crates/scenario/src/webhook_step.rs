@@ -656,13 +656,14 @@ pub(crate) fn build(
         .proxy
         .resolve(base.host(), base.is_tls(), &crate::build::process_env)
         .map_err(|e| err(e.to_string()))?;
+    let tls = sc.http.tls_for(base.host());
     let client = WebhookClient {
         base,
         version: match sc.http.version {
             crate::model::HttpVersionSpec::Http1 => loadgen_http::HttpVersion::Http1,
             crate::model::HttpVersionSpec::Http2 => loadgen_http::HttpVersion::Http2,
         },
-        tls: sc.http.tls.clone(),
+        tls,
         hosts: sc.http.hosts.clone(),
         proxy,
         connect_timeout: sc.http.connect_timeout,

@@ -278,7 +278,7 @@ pub(crate) fn build(
     // `[http]`'s trust and `hosts` apply to `wss://` too; the workload's own `insecure` only
     // loosens them.
     let insecure = cfg.tls.insecure || sc.http.tls.insecure;
-    cfg.tls = sc.http.tls.clone();
+    cfg.tls = sc.http.tls_for(&cfg.url.host);
     cfg.tls.insecure = insecure;
     cfg.hosts = sc.http.hosts.clone();
     let factory = loadgen_ws::WsFactory::new(cfg).map_err(err)?;

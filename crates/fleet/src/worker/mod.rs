@@ -257,7 +257,7 @@ async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, Re
     if !sc.http.hosts.is_empty() {
         return Err(Refusal::HostsOverride);
     }
-    if sc.http.tls.identity.is_some() {
+    if sc.http.tls.identity.is_some() || !sc.http.tls_auth.is_empty() {
         return Err(Refusal::ClientIdentity);
     }
     if sc.http.proxy != loadgen_scenario::ProxySpec::Direct {
