@@ -1,5 +1,6 @@
 //! Reaching the target through an HTTP proxy: a `CONNECT host:port` tunnel opened when a
-//! connection is, for `https://` and plain `http://` targets alike, so nothing per request
+//! connection is, for `https://` and plain `http://` targets alike (and `ws://`/`wss://`,
+//! whose crate calls [`Proxy::handshake`]), so nothing per request
 //! changes (the fast path and hyper both get a byte stream to the target). Also the proxy
 //! environment variables (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`), read only when a scenario
 //! opts in.
@@ -85,6 +86,23 @@ impl Proxy {
     /// as `connect`, like a refused connection).
     pub(crate) async fn tunnel(&self, host: &str, port: u16) -> io::Result<TcpStream> {
         let mut tcp = TcpStream::connect((self.host.as_str(), self.port)).await?;
+        Proxy::handshake(&mut tcp, host, port).await?;
+        Ok(tcp)
+    }
+
+    /// The proxy's host (a name or an address), to connect to it.
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The proxy's port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Asks the proxy at the other end of `tcp` for a tunnel to `host:port` (for clients that
+    /// open the TCP connection themselves, such as WebSocket with source addresses).
+    pub async fn handshake(tcp: &mut TcpStream, host: &str, port: u16) -> io::Result<()> {
         let target = authority(host, port);
         let head = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n");
         tcp.write_all(head.as_bytes()).await?;
@@ -103,7 +121,7 @@ impl Proxy {
             .and_then(|s| std::str::from_utf8(s).ok())
             .and_then(|s| s.parse::<u16>().ok());
         match status {
-            Some(200..=299) => Ok(tcp),
+            Some(200..=299) => Ok(()),
             _ => Err(io::Error::other(format!(
                 "the proxy refused CONNECT {target}: {}",
                 String::from_utf8_lossy(buf.split(|b| *b == b'\r').next().unwrap_or_default())

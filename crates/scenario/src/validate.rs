@@ -206,15 +206,6 @@ pub(crate) fn validate(
             );
         }
     }
-    if let Some(p) = raw.http.as_ref().and_then(|h| h.proxy.as_ref()) {
-        if http.proxy != ProxySpec::Direct && workloads.iter().any(|w| w.ws.is_some()) {
-            c.at(
-                p,
-                "http.proxy",
-                "does not reach [workload.ws] yet; run WebSocket workloads in a scenario without a proxy",
-            );
-        }
-    }
     let thresholds = thresholds(&mut c, &raw, text, &workloads);
     if !c.problems.is_empty() {
         c.problems.sort_by_key(|p| (p.line, p.column));

@@ -281,6 +281,14 @@ pub(crate) fn build(
     cfg.tls = sc.http.tls_for(&cfg.url.host);
     cfg.tls.insecure = insecure;
     cfg.hosts = sc.http.hosts.clone();
+    cfg.proxy = sc
+        .http
+        .proxy
+        .resolve(&cfg.url.host, cfg.url.tls, &crate::build::process_env)
+        .map_err(|source| BuildError::Http {
+            workload: w.name.clone(),
+            source,
+        })?;
     let factory = loadgen_ws::WsFactory::new(cfg).map_err(err)?;
     let steps = loadgen_ws::metrics::STEPS
         .iter()

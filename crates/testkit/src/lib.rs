@@ -6,7 +6,9 @@
 //!   the peer and how to install it; elsewhere it is skipped with a note on the terminal.
 //! * [`limits`]: raising the open-files limit for tests that hold thousands of sockets.
 //! * [`pki`]: a CA, server and client leaves made fresh for TLS tests, and a rustls server.
+//! * [`proxy`]: a CONNECT proxy on loopback that records what it was asked.
 
 pub mod limits;
 pub mod peer;
 pub mod pki;
+pub mod proxy;

@@ -20,6 +20,8 @@ pub struct WsConfig {
     pub tls: loadgen_http::TlsOptions,
     /// Addresses to use instead of looking names up (the name stays the TLS name and `Host`).
     pub hosts: loadgen_http::HostOverrides,
+    /// Reach the endpoint through this HTTP proxy (a `CONNECT` tunnel per connection).
+    pub proxy: Option<loadgen_http::Proxy>,
     /// Local addresses to bind client sockets to, spread by VU (empty: the kernel picks).
     pub source_addrs: Vec<IpAddr>,
     /// The session script.
@@ -42,6 +44,7 @@ impl WsConfig {
             connect_timeout: Duration::from_secs(5),
             tls: loadgen_http::TlsOptions::default(),
             hosts: loadgen_http::HostOverrides::new(),
+            proxy: None,
             source_addrs: Vec::new(),
             script: Script {
                 on_open: Vec::new(),

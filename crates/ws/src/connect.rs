@@ -1,5 +1,5 @@
-//! Opening one WebSocket: TCP (bound to a source address when asked), TLS for `wss://`, the
-//! HTTP/1.1 upgrade — all within the connect timeout, every fault an [`Outcome`].
+//! Opening one WebSocket: TCP (bound to a source address when asked), a `CONNECT` tunnel
+//! when a proxy is set, TLS for `wss://`, the HTTP/1.1 upgrade — all within the connect timeout, every fault an [`Outcome`].
 
 use crate::config::WsConfig;
 use crate::error::WsError;
@@ -27,6 +27,8 @@ const WRITE_BUFFER: usize = 0;
 /// Everything needed to open connections, prepared once per workload.
 pub(crate) struct Connector {
     addrs: Vec<SocketAddr>,
+    /// With a proxy, `addrs` are the proxy's and this is the `CONNECT` destination.
+    tunnel_to: Option<(String, u16)>,
     sources: Vec<IpAddr>,
     tls: Option<(TlsConnector, ServerName<'static>)>,
     request: Request,
@@ -38,13 +40,25 @@ impl Connector {
     /// Resolves the host (once, here: a storm of connects must not hit the resolver) and
     /// builds the TLS client and the upgrade request.
     pub(crate) fn new(cfg: &WsConfig) -> Result<Connector, WsError> {
-        let host_port = (cfg.url.host.as_str(), cfg.url.port);
-        let addrs: Vec<SocketAddr> = match cfg.hosts.get(&cfg.url.host.to_ascii_lowercase()) {
-            Some(ip) => vec![SocketAddr::new(*ip, cfg.url.port)],
-            None => host_port
+        let pinned = cfg.hosts.get(&cfg.url.host.to_ascii_lowercase());
+        // Through a proxy: connect to it, and ask for the `hosts` address or the name.
+        let tunnel_to = cfg.proxy.as_ref().map(|_| {
+            let host = pinned.map_or_else(|| cfg.url.host.clone(), |ip| ip.to_string());
+            (host, cfg.url.port)
+        });
+        let (host, port, pinned) = match &cfg.proxy {
+            Some(p) => (p.host(), p.port(), None),
+            None => (cfg.url.host.as_str(), cfg.url.port, pinned),
+        };
+        let addrs: Vec<SocketAddr> = match pinned {
+            Some(ip) => vec![SocketAddr::new(*ip, port)],
+            None => (host, port)
                 .to_socket_addrs()
                 .map_err(|source| WsError::Resolve {
-                    host: cfg.url.authority(),
+                    host: cfg
+                        .proxy
+                        .as_ref()
+                        .map_or_else(|| cfg.url.authority(), |p| p.authority()),
                     source,
                 })?
                 .collect(),
@@ -74,6 +88,7 @@ impl Connector {
         }
         Ok(Connector {
             addrs,
+            tunnel_to,
             sources: cfg.source_addrs.clone(),
             tls,
             request,
@@ -93,10 +108,16 @@ impl Connector {
     }
 
     async fn open(&self, vu: u64) -> Result<WebSocketStream<Conn>, Outcome> {
-        let tcp = self
+        let mut tcp = self
             .tcp(vu)
             .await
             .map_err(|e| io_outcome(&e, Outcome::Connect))?;
+        if let Some((host, port)) = &self.tunnel_to {
+            // A refused tunnel is a connection that could not be opened.
+            loadgen_http::Proxy::handshake(&mut tcp, host, *port)
+                .await
+                .map_err(|e| io_outcome(&e, Outcome::Connect))?;
+        }
         let _ = tcp.set_nodelay(true);
         let conn = match &self.tls {
             None => Conn::Plain(tcp),

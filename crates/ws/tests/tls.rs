@@ -1,5 +1,5 @@
 //! `wss://` with the shared trust options: a CA file, a client certificate the server
-//! demands, and `hosts` keeping the name for SNI and the certificate check.
+//! demands, `hosts` keeping the name for SNI and the certificate check, and a CONNECT proxy.
 
 use crate::faults::server;
 use crate::support::*;
@@ -43,8 +43,9 @@ fn wss_trusts_a_ca_file_and_presents_a_client_certificate() {
         .insert(NAME.into(), std::net::Ipv4Addr::LOCALHOST.into());
     cfg.script.on_open = vec![template("hello")];
     cfg.tls.extra_roots = load_ca_file(&dir.join("ca.pem")).unwrap();
-    cfg.tls.identity =
+    let identity =
         Some(ClientIdentity::load(&dir.join("client.pem"), &dir.join("client.key")).unwrap());
+    cfg.tls.identity = identity.clone();
     let r = run_sessions(cfg.clone(), 2, 1);
     assert_eq!(rate(&r, CONNECT_SUCCESS), (2, 2));
     assert_eq!(
@@ -62,7 +63,19 @@ fn wss_trusts_a_ca_file_and_presents_a_client_certificate() {
     // Without the client certificate the server ends the session during the handshake.
     let mut anonymous = cfg;
     anonymous.tls.identity = None;
-    let r = run_sessions(anonymous, 1, 1);
+    let r = run_sessions(anonymous.clone(), 1, 1);
     assert_eq!(rate(&r, CONNECT_SUCCESS), (0, 1));
+
+    // Through a CONNECT proxy, which is asked for the name (no `hosts`: only the proxy
+    // knows where it is), TLS end to end inside the tunnel.
+    let proxy = loadgen_testkit::proxy::ConnectProxy::start();
+    let mut proxied = anonymous;
+    proxied.hosts.clear();
+    proxied.tls.identity = identity;
+    proxied.proxy = Some(loadgen_http::Proxy::parse(&proxy.url()).unwrap());
+    let r = run_sessions(proxied, 2, 1);
+    assert_eq!(rate(&r, CONNECT_SUCCESS), (2, 2));
+    let want = format!("CONNECT {NAME}:{} HTTP/1.1", addr.port());
+    assert_eq!(proxy.requests(), vec![want.clone(), want]);
     let _ = std::fs::remove_dir_all(&dir);
 }
