@@ -210,6 +210,32 @@ fn a_per_host_client_certificate_is_presented_only_to_its_hosts() {
 }
 
 #[test]
+fn the_system_store_is_trusted_without_ca_file() {
+    let Some((dir, nginx)) = setup("tls-system-store", "TLSv1.2 TLSv1.3") else {
+        return;
+    };
+    // SSL_CERT_FILE stands in for the operating system's store (what update-ca-certificates
+    // writes): the test CA there is trusted with no ca_file.
+    let id = "client_cert = \"client.pem\"\nclient_key = \"client.key\"";
+    let f = write(&dir, "system.toml", &scenario(nginx.port, id));
+    let out = dir.join("out");
+    let ca = dir.join("ca.pem");
+    let args = [
+        "run",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ];
+    let o = run_env(&args, &[("SSL_CERT_FILE", ca.to_str().unwrap())]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    assert_eq!(
+        summary(&out)["steps"][0]["outcomes"],
+        serde_json::json!({ "success": 20 })
+    );
+}
+
+#[test]
 fn without_a_client_certificate_nginx_answers_400_and_the_run_fails() {
     let Some((dir, nginx)) = setup("tls-mtls-nocert", "TLSv1.2 TLSv1.3") else {
         return;
