@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod capture;
 mod classify;
 mod clock;
 mod config;
@@ -36,6 +37,7 @@ mod session;
 mod template;
 mod tls;
 
+pub use capture::{Capture, CaptureSource, JsonPath};
 pub use classify::{classify, classify_io};
 pub use config::{BaseUrl, ClientConfig, HostOverrides, HttpVersion};
 pub use connect::{Conn, Dialer};
@@ -47,5 +49,5 @@ pub use loadgen_tls::{
 };
 pub use proxy::Proxy;
 pub use request::RequestSpec;
-pub use session::{HttpFactory, HttpSession};
-pub use template::{RunNonce, Template, Vars};
+pub use session::{HttpFactory, HttpSession, CAPTURE_MISSED_BASE, SKIPPED_METRIC};
+pub use template::{Named, Place, RunNonce, Template, Vars};

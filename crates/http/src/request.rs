@@ -2,6 +2,7 @@
 //! templates checked once, literal parts pre-built, per-request work reduced to rendering the
 //! placeholders and cloning shared handles.
 
+use crate::capture::Capture;
 use crate::config::BaseUrl;
 use crate::error::HttpError;
 use crate::expect::Expect;
@@ -31,6 +32,8 @@ pub struct RequestSpec {
     pub content_type: Option<HeaderValue>,
     /// How the response is judged.
     pub expect: Expect,
+    /// Values taken from the answer for later steps of the iteration.
+    pub captures: Vec<Capture>,
 }
 
 impl RequestSpec {
@@ -44,6 +47,7 @@ impl RequestSpec {
             body: None,
             content_type: None,
             expect: Expect::default(),
+            captures: Vec::new(),
         }
     }
 }
@@ -98,6 +102,9 @@ pub(crate) struct Step {
     pub(crate) body: Option<Template>,
     pub(crate) content_type: Option<HeaderValue>,
     pub(crate) expect: Expect,
+    pub(crate) captures: Vec<Capture>,
+    /// True when a template renders a capture or the step captures: a journey step.
+    pub(crate) journey: bool,
 }
 
 /// A step's request target: pre-built URIs, or a template rendered per request.
@@ -148,6 +155,10 @@ impl Step {
             true => Path::Static { h1, h2 },
             false => Path::Dynamic(path_t),
         };
+        let journey = !spec.captures.is_empty()
+            || spec.path.uses_captures()
+            || spec.headers.iter().any(|(_, t)| t.uses_captures())
+            || spec.body.as_ref().is_some_and(Template::uses_captures);
         let mut headers = Vec::with_capacity(spec.headers.len());
         for (name, tpl) in spec.headers {
             let v =
@@ -171,6 +182,8 @@ impl Step {
             body: spec.body,
             content_type: spec.content_type,
             expect: spec.expect,
+            captures: spec.captures,
+            journey,
         })
     }
 

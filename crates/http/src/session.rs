@@ -46,6 +46,7 @@
 //! Sessions are not `Send`: connection tasks run with `tokio::task::spawn_local`, so sessions
 //! must be driven inside a `LocalSet` (the engine's worker threads do this).
 
+use crate::capture::{Capture, Slots};
 use crate::classify::classify;
 use crate::config::ClientConfig;
 use crate::connect::{Conn, Dialer};
@@ -91,7 +92,17 @@ struct Shared {
     nonce: RunNonce,
     /// Close the connection before every iteration ([`ClientConfig::new_connection_per_iteration`]).
     fresh_connection: bool,
+    /// Capture slots per VU when any step captures or renders a capture (a journey); `None`
+    /// keeps the plain loop, which never looks at captures.
+    journey: Option<usize>,
 }
+
+/// Index of the workload's custom counter of steps a journey skipped; misses of capture slot
+/// `n` are counted in custom counter `CAPTURE_MISSED_BASE + n`. The scenario declares them in
+/// that order.
+pub const SKIPPED_METRIC: usize = 0;
+/// See [`SKIPPED_METRIC`].
+pub const CAPTURE_MISSED_BASE: usize = 1;
 
 impl HttpFactory {
     /// Checks every request against the configuration (templates render to valid paths and
@@ -112,7 +123,19 @@ impl HttpFactory {
             &config.hosts,
             config.proxy.as_ref(),
         )?;
-        let fast = fast::plan(&config, &steps, &target);
+        // A journey takes hyper's path, which hands over headers and body for the captures;
+        // deciding it here leaves the fast path exactly as it is for every other workload.
+        let journey = steps.iter().any(|s| s.journey).then(|| {
+            steps
+                .iter()
+                .flat_map(|s| s.captures.iter().map(|c| c.slot + 1))
+                .max()
+                .unwrap_or(0)
+        });
+        let fast = match journey {
+            Some(_) => None,
+            None => fast::plan(&config, &steps, &target),
+        };
         Ok(HttpFactory {
             shared: Arc::new(Shared {
                 steps,
@@ -123,6 +146,7 @@ impl HttpFactory {
                 request_timeout: config.request_timeout,
                 nonce: RunNonce::fresh(),
                 fresh_connection: config.new_connection_per_iteration,
+                journey,
             }),
         })
     }
@@ -171,6 +195,9 @@ impl SessionFactory for HttpFactory {
                 render: BytesMut::new(),
                 body: Vec::new(),
                 status: 0,
+                slots: Slots::new(self.shared.journey.unwrap_or(0)),
+                missed: None,
+                refused: false,
             },
         }
     }
@@ -192,6 +219,12 @@ struct VuState {
     body: Vec<u8>,
     /// Status of the last step's answer (0: none arrived), for the per-status counts.
     status: u16,
+    /// This iteration's captured values (journeys only).
+    slots: Slots,
+    /// The capture slot the last step missed.
+    missed: Option<usize>,
+    /// The last step was not sent: a capture could not be rendered where it goes.
+    refused: bool,
 }
 
 impl Session for HttpSession {
@@ -215,6 +248,9 @@ impl Session for HttpSession {
             self.vu.conn = None;
             self.vu.link.close();
         }
+        if shared.journey.is_some() {
+            return self.journey(it).await;
+        }
         let mut intended = it.intended;
         for index in 0..shared.steps.len() {
             self.vu.status = 0;
@@ -234,6 +270,40 @@ impl Session for HttpSession {
                 it.record_status(index, self.vu.status);
             }
             intended = sample.done;
+        }
+    }
+}
+
+impl HttpSession {
+    /// An iteration whose steps capture values for later ones (always on hyper's path). A
+    /// step that captures and does not succeed, or that could not be rendered, ends the
+    /// iteration: the steps left are counted as skipped, never sent with a missing value.
+    async fn journey(&mut self, it: &Iteration<'_>) {
+        let shared = &*self.shared;
+        self.vu.slots.clear();
+        let mut intended = it.intended;
+        for (index, step) in shared.steps.iter().enumerate() {
+            self.vu.status = 0;
+            self.vu.missed = None;
+            self.vu.refused = false;
+            let sample = Box::pin(self.vu.step(shared, index, it, intended)).await;
+            it.record(&sample);
+            if sample.outcome != Outcome::Success && self.vu.status != 0 {
+                it.record_status(index, self.vu.status);
+            }
+            if let Some(slot) = self.vu.missed {
+                it.count(CAPTURE_MISSED_BASE + slot, 1);
+            }
+            intended = sample.done;
+            let stop = self.vu.refused
+                || (!step.captures.is_empty() && sample.outcome != Outcome::Success);
+            if stop {
+                let left = shared.steps.len() - index - 1;
+                if left > 0 {
+                    it.count(SKIPPED_METRIC, left as u64);
+                }
+                return;
+            }
         }
     }
 }
@@ -390,13 +460,19 @@ impl VuState {
             self.seq,
             &step.name,
             &mut self.rng,
-        );
+        )
+        .with_captures(&self.slots);
         self.seq += 1;
         let Some(req) = step.build(&sh.target, conn.is_h2(), &mut vars, &mut self.render) else {
             // Unreachable after `Step::compile`; counted rather than trusted.
             return failed(index, intended, Outcome::Protocol);
         };
         let built_to_fail = vars.built_to_fail();
+        if vars.refused() {
+            // A captured value that would break out of its header: the request is not sent.
+            self.refused = true;
+            return failed(index, intended, Outcome::CheckFailed);
+        }
 
         let sent = Instant::now();
         let mut first_byte = None;
@@ -409,6 +485,11 @@ impl VuState {
                 &mut self.body,
                 &mut first_byte,
                 &mut self.status,
+                Captured {
+                    captures: &step.captures,
+                    slots: &mut self.slots,
+                    missed: &mut self.missed,
+                },
             ));
             self.deadline.run(sent + sh.request_timeout, exchange).await
         };
@@ -430,6 +511,13 @@ impl VuState {
     }
 }
 
+/// Where an exchange puts what its step captures.
+struct Captured<'a> {
+    captures: &'a [Capture],
+    slots: &'a mut Slots,
+    missed: &'a mut Option<usize>,
+}
+
 /// Sends `req`, reads the whole response and judges it. `Ok((outcome, keep_connection))` when
 /// a response arrived complete; `Err(outcome)` for a connection-level failure.
 async fn exchange(
@@ -440,16 +528,18 @@ async fn exchange(
     body: &mut Vec<u8>,
     first_byte: &mut Option<Instant>,
     status: &mut u16,
+    captured: Captured<'_>,
 ) -> Result<(Outcome, bool), Outcome> {
     let resp = conn.send(req).await.map_err(|e| classify(&e))?;
     *first_byte = Some(Instant::now());
     *status = resp.status().as_u16();
     let keep = conn.is_h2() || !wants_close(resp.headers());
     let verdict = expect.check_status_for(resp.status().as_u16(), built_to_fail);
-    let keep_body = verdict.is_ok() && expect.needs_body();
+    let keep_body = verdict.is_ok()
+        && (expect.needs_body() || captured.captures.iter().any(Capture::needs_body));
     body.clear();
     let mut overflow = false;
-    let mut incoming = resp.into_body();
+    let (head, mut incoming) = resp.into_parts();
     while let Some(frame) = incoming.frame().await {
         let frame = frame.map_err(|e| classify(&e))?;
         if let (true, Some(data)) = (keep_body, frame.data_ref()) {
@@ -466,6 +556,15 @@ async fn exchange(
         Ok(()) if !overflow && expect.check_body(body) => Outcome::Success,
         Ok(()) => Outcome::CheckFailed,
     };
+    if outcome != Outcome::Success {
+        return Ok((outcome, keep));
+    }
+    for c in captured.captures {
+        if overflow || !captured.slots.fill(c, &head.headers, body) {
+            *captured.missed = Some(c.slot);
+            return Ok((Outcome::CheckFailed, keep));
+        }
+    }
     Ok((outcome, keep))
 }
 

@@ -13,10 +13,16 @@
 //! | `{{timestamp}}`       | the same instant as RFC 3339 UTC, `2024-05-01T12:00:00.123Z` |
 //! | `{{random_int(a,b)}}` | a uniform integer in `a..=b`, fresh at each occurrence       |
 //!
+//! Captures (values an earlier step of the iteration took from its answer, see
+//! [`crate::Capture`]) render as `{{name}}` too, escaped for their [`Place`]: percent-encoded in
+//! a path or query, JSON-escaped in a JSON body; in a header a value with a control character
+//! (CR, LF…) is refused, and the step fails its check instead of being sent.
+//!
 //! Randomness comes from the VU's seeded generator, so a seeded run renders the same UUIDs
 //! and integers. A template without placeholders is kept as one pre-built [`Bytes`]; rendering
 //! it clones that handle and allocates nothing.
 
+use crate::capture::Slots;
 use crate::clock;
 use crate::error::HttpError;
 use crate::generated::{BodySource, Generator, Value, ValueSource};
@@ -40,6 +46,28 @@ enum Part {
     Var(Var),
     Generated(Generator),
     Value(Value),
+    Capture(usize, Place),
+}
+
+/// Where a template's text goes, which decides how a captured value is escaped in it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Place {
+    /// A path or query: every byte outside RFC 3986's unreserved set is percent-encoded.
+    Path,
+    /// A header value: inserted as is; a control character refuses the request.
+    Header,
+    /// Inside a JSON string of a JSON body: JSON-escaped.
+    Json,
+    /// A raw body: inserted as is.
+    Text,
+}
+
+/// What a name that is not built in stands for in a template.
+pub enum Named {
+    /// A data feeder's column.
+    Value(Arc<dyn ValueSource>),
+    /// The capture kept in this slot.
+    Capture(usize),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +94,8 @@ pub struct Vars<'a> {
     uuid: Option<[u8; 36]>,
     now_ms: Option<u64>,
     built_to_fail: Option<u16>,
+    captures: Option<&'a Slots>,
+    refused: bool,
 }
 
 impl<'a> Vars<'a> {
@@ -88,7 +118,21 @@ impl<'a> Vars<'a> {
             uuid: None,
             now_ms: None,
             built_to_fail: None,
+            captures: None,
+            refused: false,
         }
+    }
+
+    /// The same values, with this iteration's captures.
+    pub(crate) fn with_captures(mut self, slots: &'a Slots) -> Self {
+        self.captures = Some(slots);
+        self
+    }
+
+    /// True when a capture could not be rendered (missing, or unfit for a header): the
+    /// request must not be sent.
+    pub(crate) fn refused(&self) -> bool {
+        self.refused
     }
 
     /// The status a correct target answers when a generated body was built to fail.
@@ -145,6 +189,16 @@ impl Template {
         text: &str,
         lookup: &dyn Fn(&str) -> Option<Arc<dyn ValueSource>>,
     ) -> Result<Template, HttpError> {
+        Template::parse_in(text, Place::Text, &|name| lookup(name).map(Named::Value))
+    }
+
+    /// Parses `text` that goes in `place`, asking `lookup` for names that are not built in
+    /// (feeder columns and captures); captures are escaped for `place` when rendered.
+    pub fn parse_in(
+        text: &str,
+        place: Place,
+        lookup: &dyn Fn(&str) -> Option<Named>,
+    ) -> Result<Template, HttpError> {
         let mut parts = Vec::new();
         let mut lit = String::new();
         let mut rest = text;
@@ -161,7 +215,8 @@ impl Template {
             let part = match parse_var(text, name) {
                 Ok(var) => Part::Var(var),
                 Err(e) => match lookup(name) {
-                    Some(source) => Part::Value(Value(source)),
+                    Some(Named::Value(source)) => Part::Value(Value(source)),
+                    Some(Named::Capture(slot)) => Part::Capture(slot, place),
                     None => return Err(e),
                 },
             };
@@ -216,6 +271,11 @@ impl Template {
         self.literal.is_some()
     }
 
+    /// True when the template renders a capture (such steps never take the fast path).
+    pub(crate) fn uses_captures(&self) -> bool {
+        self.parts.iter().any(|p| matches!(p, Part::Capture(..)))
+    }
+
     /// The whole text of a template without placeholders.
     pub(crate) fn literal_bytes(&self) -> Option<&Bytes> {
         self.literal.as_ref()
@@ -260,6 +320,7 @@ impl Template {
                 Part::Lit(b) => buf.extend_from_slice(b),
                 Part::Var(v) => write_var(*v, vars, buf),
                 Part::Value(v) => v.0.write_value(vars.vu, vars.iteration, buf),
+                Part::Capture(slot, place) => write_capture(*slot, *place, vars, buf),
                 Part::Generated(g) => {
                     let id = vars.uuid();
                     let id = std::str::from_utf8(&id).expect("a hyphenated UUID is ASCII");
@@ -294,6 +355,60 @@ fn write_var(v: Var, vars: &mut Vars<'_>, buf: &mut BytesMut) {
         Var::Timestamp => {
             let ms = vars.now_ms();
             buf.extend_from_slice(&clock::rfc3339(ms))
+        }
+    }
+}
+
+/// Appends a captured value escaped for `place`, or marks the request refused.
+fn write_capture(slot: usize, place: Place, vars: &mut Vars<'_>, buf: &mut BytesMut) {
+    let Some(value) = vars.captures.and_then(|s| s.get(slot)) else {
+        vars.refused = true;
+        return;
+    };
+    match place {
+        Place::Path => percent_encode(value, buf),
+        Place::Json => json_escape(value, buf),
+        Place::Text => buf.extend_from_slice(value),
+        // A CR or LF would end the header and start another one the target never sent us.
+        Place::Header if value.iter().any(|b| (*b < 0x20 && *b != b'\t') || *b == 0x7f) => {
+            vars.refused = true
+        }
+        Place::Header => buf.extend_from_slice(value),
+    }
+}
+
+/// RFC 3986 percent-encoding of everything but unreserved bytes: a captured `/`, `?`, `#` or
+/// `@` cannot change the path's shape, let alone the host.
+fn percent_encode(value: &[u8], buf: &mut BytesMut) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    for &b in value {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            buf.extend_from_slice(&[b]);
+        } else {
+            buf.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+        }
+    }
+}
+
+/// Escapes a value for the inside of a JSON string (quotes, backslashes, control bytes).
+fn json_escape(value: &[u8], buf: &mut BytesMut) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for &b in value {
+        match b {
+            b'"' => buf.extend_from_slice(b"\\\""),
+            b'\\' => buf.extend_from_slice(b"\\\\"),
+            b'\n' => buf.extend_from_slice(b"\\n"),
+            b'\r' => buf.extend_from_slice(b"\\r"),
+            b'\t' => buf.extend_from_slice(b"\\t"),
+            0..0x20 => buf.extend_from_slice(&[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 15)],
+            ]),
+            _ => buf.extend_from_slice(&[b]),
         }
     }
 }
@@ -498,5 +613,52 @@ mod tests {
         assert_eq!(render(&t, &mut rng), "/api/a");
         let t = Template::parse("/a/{{vu}}").unwrap().prefixed("/api");
         assert_eq!(render(&t, &mut rng), "/api/a/7");
+    }
+
+    #[test]
+    fn captures_are_escaped_for_their_place_and_refused_when_missing_or_unsafe() {
+        let mut rng = SmallRng::seed_from_u64(1);
+        let slot = |name: &str| (name == "id").then_some(Named::Capture(0));
+        let parse = |text, place| Template::parse_in(text, place, &slot).unwrap();
+        let mut slots = Slots::new(1);
+        let value = r#"a/b "c"?#"#;
+        let cap = crate::Capture {
+            name: "id".into(),
+            slot: 0,
+            source: crate::CaptureSource::Regex(regex::bytes::Regex::new("(?s).+").unwrap()),
+        };
+        assert!(slots.fill(&cap, &http::HeaderMap::new(), value.as_bytes()));
+        let mut buf = BytesMut::new();
+        let mut render = |t: &Template| {
+            let mut vars = Vars::new(RunNonce::CHECK, 0, 0, 0, "s", &mut rng).with_captures(&slots);
+            let out = t.render(&mut vars, &mut buf);
+            (String::from_utf8(out.to_vec()).unwrap(), vars.refused())
+        };
+        let path = parse("/p/{{id}}?q={{ id }}", Place::Path);
+        assert!(path.uses_captures());
+        assert_eq!(
+            render(&path),
+            ("/p/a%2Fb%20%22c%22%3F%23?q=a%2Fb%20%22c%22%3F%23".into(), false)
+        );
+        let json = parse(r#"{"ref":"{{id}}"}"#, Place::Json);
+        let (body, refused) = render(&json);
+        assert!(!refused);
+        let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(doc["ref"], value);
+        assert_eq!(render(&parse("Bearer {{id}}", Place::Header)).1, false);
+
+        let crlf = crate::Capture {
+            source: crate::CaptureSource::Regex(regex::bytes::Regex::new("(?s).+").unwrap()),
+            ..cap
+        };
+        assert!(slots.fill(&crlf, &http::HeaderMap::new(), b"x\r\nHost: evil"));
+        let mut vars = Vars::new(RunNonce::CHECK, 0, 0, 0, "s", &mut rng).with_captures(&slots);
+        parse("Bearer {{id}}", Place::Header).render(&mut vars, &mut buf);
+        assert!(vars.refused(), "a CR/LF in a header value is refused");
+
+        slots.clear();
+        let mut vars = Vars::new(RunNonce::CHECK, 0, 0, 0, "s", &mut rng).with_captures(&slots);
+        parse("/p/{{id}}", Place::Path).render(&mut vars, &mut buf);
+        assert!(vars.refused(), "a missing capture is refused, never rendered empty");
     }
 }
