@@ -221,8 +221,15 @@ mod tests {
     #[test]
     fn json_paths_find_strings_numbers_and_nested_items() {
         let h = HeaderMap::new();
-        let body = r#"{"id":"pay_1","n":7,"data":{"items":[{"id":"a"},{"id":"b"}]},"z":null,"e":""}"#;
-        let get = |p: &str| run(&cap(CaptureSource::Json(JsonPath::parse(p).unwrap())), &h, body);
+        let body =
+            r#"{"id":"pay_1","n":7,"data":{"items":[{"id":"a"},{"id":"b"}]},"z":null,"e":""}"#;
+        let get = |p: &str| {
+            run(
+                &cap(CaptureSource::Json(JsonPath::parse(p).unwrap())),
+                &h,
+                body,
+            )
+        };
         assert_eq!(get("$.id").as_deref(), Some("pay_1"));
         assert_eq!(get("$.n").as_deref(), Some("7"));
         assert_eq!(get("$.data.items[1].id").as_deref(), Some("b"));

@@ -370,7 +370,11 @@ fn write_capture(slot: usize, place: Place, vars: &mut Vars<'_>, buf: &mut Bytes
         Place::Json => json_escape(value, buf),
         Place::Text => buf.extend_from_slice(value),
         // A CR or LF would end the header and start another one the target never sent us.
-        Place::Header if value.iter().any(|b| (*b < 0x20 && *b != b'\t') || *b == 0x7f) => {
+        Place::Header
+            if value
+                .iter()
+                .any(|b| (*b < 0x20 && *b != b'\t') || *b == 0x7f) =>
+        {
             vars.refused = true
         }
         Place::Header => buf.extend_from_slice(value),
@@ -638,7 +642,10 @@ mod tests {
         assert!(path.uses_captures());
         assert_eq!(
             render(&path),
-            ("/p/a%2Fb%20%22c%22%3F%23?q=a%2Fb%20%22c%22%3F%23".into(), false)
+            (
+                "/p/a%2Fb%20%22c%22%3F%23?q=a%2Fb%20%22c%22%3F%23".into(),
+                false
+            )
         );
         let json = parse(r#"{"ref":"{{id}}"}"#, Place::Json);
         let (body, refused) = render(&json);
@@ -659,6 +666,9 @@ mod tests {
         slots.clear();
         let mut vars = Vars::new(RunNonce::CHECK, 0, 0, 0, "s", &mut rng).with_captures(&slots);
         parse("/p/{{id}}", Place::Path).render(&mut vars, &mut buf);
-        assert!(vars.refused(), "a missing capture is refused, never rendered empty");
+        assert!(
+            vars.refused(),
+            "a missing capture is refused, never rendered empty"
+        );
     }
 }

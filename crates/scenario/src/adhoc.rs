@@ -134,6 +134,7 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, AdHocError> {
                 },
                 webhook: None,
                 expect: ExpectSpec::default(),
+                captures: Vec::new(),
             }],
         }],
         thresholds,

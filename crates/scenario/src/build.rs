@@ -1,10 +1,13 @@
 //! Validated scenario → engine [`Plan`]: rate functions, VU stages and HTTP sessions.
 
 use crate::feeder::Column;
-use crate::model::{BodySpec, HttpVersionSpec, ModelSpec, Scenario, StepSpec, WorkloadSpec};
+use crate::model::{
+    BodySpec, CaptureFrom, HttpVersionSpec, ModelSpec, Scenario, StepSpec, WorkloadSpec,
+};
 use loadgen_engine::{ClosedModel, Model, OpenModel, Plan, Workload};
 use loadgen_http::{
-    BaseUrl, ClientConfig, Expect, HttpFactory, HttpVersion, RequestSpec, Template, ValueSource,
+    BaseUrl, Capture, CaptureSource, ClientConfig, Expect, HttpFactory, HttpVersion, JsonPath,
+    Named, Place, RequestSpec, Template,
 };
 use std::sync::Arc;
 
@@ -31,6 +34,14 @@ pub enum BuildError {
         /// What was wrong.
         #[source]
         source: loadgen_ws::WsError,
+    },
+    /// A capture that `validate` should have refused (a bad regex, JSON path or header).
+    #[error("workload `{workload}`: capture `{name}`")]
+    Capture {
+        /// Workload name.
+        workload: String,
+        /// Capture name.
+        name: String,
     },
     /// A header name or value that HTTP does not allow.
     #[error("workload `{workload}`: invalid header `{name}`")]
@@ -100,10 +111,16 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
     if webhook {
         return crate::webhook_step::build(sc, w, base_url, model).map_err(BuildError::Webhook);
     }
+    // Capture slots in file order, as `journey::custom_metrics` declares their counters.
+    let slots: Vec<&str> = w
+        .steps
+        .iter()
+        .flat_map(|s| s.captures.iter().map(|c| c.name.as_str()))
+        .collect();
     let requests = w
         .steps
         .iter()
-        .map(|s| request(sc, w, s))
+        .map(|s| request(sc, w, s, &slots))
         .collect::<Result<Vec<_>, _>>()?;
     let factory = HttpFactory::new(Arc::new(cfg), requests).map_err(http_err)?;
     let steps = w.steps.iter().map(|s| s.name.clone()).collect();
@@ -143,25 +160,33 @@ fn engine_model(m: &ModelSpec) -> Model {
     }
 }
 
-fn request(sc: &Scenario, w: &WorkloadSpec, s: &StepSpec) -> Result<RequestSpec, BuildError> {
+fn request(
+    sc: &Scenario,
+    w: &WorkloadSpec,
+    s: &StepSpec,
+    slots: &[&str],
+) -> Result<RequestSpec, BuildError> {
     let payloads = &sc.payloads;
     // `{{NAME.column}}` reads a data feeder; the row depends on the workload's VU ceiling.
     let vus = match &w.model {
         ModelSpec::Open { max_vus, .. } => *max_vus,
         ModelSpec::Closed { stages, .. } => stages.max_vus(),
     };
-    let lookup = |name: &str| -> Option<Arc<dyn ValueSource>> {
+    let lookup = |name: &str| -> Option<Named> {
+        if let Some(slot) = slots.iter().position(|n| *n == name) {
+            return Some(Named::Capture(slot));
+        }
         let (feeder, column) = name.split_once('.')?;
         let f = sc.feeders.iter().find(|f| f.name == feeder)?;
         let column = f.columns.iter().position(|c| c == column)?;
-        Some(Arc::new(Column {
+        Some(Named::Value(Arc::new(Column {
             feeder: f.clone(),
             column,
             vus,
             seed: sc.seed,
-        }))
+        })))
     };
-    let parse = |text: &str| Template::parse_with(text, &lookup);
+    let parse = |text: &str, place| Template::parse_in(text, place, &lookup);
     let http_err = |source| BuildError::Http {
         workload: w.name.clone(),
         source,
@@ -174,20 +199,20 @@ fn request(sc: &Scenario, w: &WorkloadSpec, s: &StepSpec) -> Result<RequestSpec,
     let mut r = RequestSpec::new(
         s.name.clone(),
         method,
-        parse(&s.http.path).map_err(http_err)?,
+        parse(&s.http.path, Place::Path).map_err(http_err)?,
     );
     for (k, v) in &s.http.headers {
         r.headers.push((
             k.parse().map_err(|_| header(k))?,
-            parse(v).map_err(http_err)?,
+            parse(v, Place::Header).map_err(http_err)?,
         ));
     }
     match &s.http.body {
         Some(BodySpec::Json(v)) => {
-            r.body = Some(parse(&v.to_string()).map_err(http_err)?);
+            r.body = Some(parse(&v.to_string(), Place::Json).map_err(http_err)?);
             r.content_type = Some(http::HeaderValue::from_static("application/json"));
         }
-        Some(BodySpec::Text(t)) => r.body = Some(parse(t).map_err(http_err)?),
+        Some(BodySpec::Text(t)) => r.body = Some(parse(t, Place::Text).map_err(http_err)?),
         Some(BodySpec::Payload(ix)) => {
             r.body = Some(Template::generated(Arc::new(payloads[*ix].clone())));
             r.content_type = Some(http::HeaderValue::from_static("application/json"));
@@ -200,6 +225,29 @@ fn request(sc: &Scenario, w: &WorkloadSpec, s: &StepSpec) -> Result<RequestSpec,
         body_contains: s.expect.body_contains.clone(),
         json: s.expect.json.clone(),
     };
+    for c in &s.captures {
+        let bad = || BuildError::Capture {
+            workload: w.name.clone(),
+            name: c.name.clone(),
+        };
+        let regex = |re: &str| regex::bytes::Regex::new(re).map_err(|_| bad());
+        let source = match &c.from {
+            CaptureFrom::Json(path) => {
+                CaptureSource::Json(JsonPath::parse(path).map_err(|_| bad())?)
+            }
+            CaptureFrom::Header(name, re) => CaptureSource::Header(
+                name.parse().map_err(|_| bad())?,
+                re.as_deref().map(regex).transpose()?,
+            ),
+            CaptureFrom::Cookie(name) => CaptureSource::Cookie(name.clone()),
+            CaptureFrom::Regex(re) => CaptureSource::Regex(regex(re)?),
+        };
+        r.captures.push(Capture {
+            name: c.name.clone(),
+            slot: slots.iter().position(|n| *n == c.name).ok_or_else(bad)?,
+            source,
+        });
+    }
     Ok(r)
 }
 

@@ -47,6 +47,7 @@ pub mod feeder;
 pub mod html_report;
 mod http_tls;
 mod interpolate;
+mod journey;
 mod live;
 pub mod load_plan;
 mod model;

@@ -231,7 +231,7 @@ impl WorkloadSpec {
         if self.ws.is_some() {
             return loadgen_ws::custom_metrics();
         }
-        Vec::new()
+        crate::journey::custom_metrics(self)
     }
 }
 
@@ -278,6 +278,30 @@ pub struct StepSpec {
     pub webhook: Option<crate::webhook_step::WebhookStepSpec>,
     /// What counts as success.
     pub expect: ExpectSpec,
+    /// Values taken from the answer for later steps (`capture = {…}`), in file order.
+    pub captures: Vec<CaptureSpec>,
+}
+
+/// One capture of a step, checked: its JSON path, header name and regex are valid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureSpec {
+    /// The name later steps render as `{{name}}`.
+    pub name: String,
+    /// Where the value is read.
+    pub from: CaptureFrom,
+}
+
+/// Where a capture reads its value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaptureFrom {
+    /// A JSON path (`$.data.items[0].id`) into the body.
+    Json(String),
+    /// A response header; with a regex, its first group over the header's value.
+    Header(String, Option<String>),
+    /// The value of a cookie the answer sets.
+    Cookie(String),
+    /// The first group of a regex over the body.
+    Regex(String),
 }
 
 /// An HTTP request template.

@@ -120,6 +120,17 @@ pub struct RawStep {
     pub webhook: Option<S<toml::Table>>,
     pub callback: Option<S<toml::Table>>,
     pub expect: Option<S<RawExpect>>,
+    /// `capture = { token = { json = "$.token" } }`: file order, see `journey.rs`.
+    pub capture: Option<S<IndexMap<String, S<RawCapture>>>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCapture {
+    pub json: Option<String>,
+    pub header: Option<String>,
+    pub cookie: Option<String>,
+    pub regex: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

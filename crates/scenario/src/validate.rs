@@ -155,6 +155,7 @@ pub(crate) fn validate(
         }
     }
     feeder_columns(&mut c, &raw, &feeders);
+    crate::journey::check_names(&mut c, &raw);
     let mut names = HashSet::new();
     let mut workloads = Vec::new();
     for (i, w) in raw.workload.iter().enumerate() {
@@ -748,6 +749,13 @@ const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OP
 
 fn step(c: &mut Checker<'_>, s: &RawStep, field: &str, payloads: &[String]) -> Option<StepSpec> {
     if let Some((key, table)) = crate::webhook_step::raw_table(s) {
+        if let Some(cap) = &s.capture {
+            c.at(
+                cap,
+                format!("{field}.capture"),
+                "webhook and callback steps do not capture; capture in an http step",
+            );
+        }
         return match crate::webhook_step::parse(s, payloads) {
             Ok((spec, status)) => Some(StepSpec {
                 name: s.name.get_ref().clone(),
@@ -762,6 +770,7 @@ fn step(c: &mut Checker<'_>, s: &RawStep, field: &str, payloads: &[String]) -> O
                     status,
                     ..ExpectSpec::default()
                 },
+                captures: Vec::new(),
             }),
             Err((sub, message)) => {
                 let sub = if sub.is_empty() { key.to_string() } else { sub };
@@ -885,6 +894,7 @@ fn step(c: &mut Checker<'_>, s: &RawStep, field: &str, payloads: &[String]) -> O
         },
         webhook: None,
         expect,
+        captures: crate::journey::captures(c, s, field),
     })
 }
 

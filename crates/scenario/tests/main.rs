@@ -218,6 +218,7 @@ fn syntax_errors_are_located() {
 }
 
 mod fuzz;
+mod journeys;
 mod schedules;
 mod webhooks;
 mod ws;

@@ -1,0 +1,140 @@
+//! Captures: a good journey validates and builds (its counters declared); a clash of names or a
+//! `{{name}}` used before its capture is refused at the line that says so.
+
+use crate::{no_env, problems};
+use loadgen_scenario::build_plan;
+
+const JOURNEY: &str = r#"name = "journey"
+
+[feeder.users]
+file = "users.csv"
+
+[[workload]]
+name = "buy"
+model = "closed"
+vus = 1
+duration = "1s"
+
+  [[workload.step]]
+  name = "login"
+  http = { method = "POST", path = "/api/login", json = { user = "u" } }
+  capture = { token = { json = "$.token" } }
+
+  [[workload.step]]
+  name = "create"
+  http = { method = "POST", path = "/api/payments", headers = { Authorization = "Bearer {{token}}" }, json = { amount = 1, currency = "AUD", note = "{{token}}" } }
+  capture = { id = { json = "$.id" }, where = { header = "Location", regex = "/api/payments/(.+)" } }
+
+  [[workload.step]]
+  name = "read"
+  http = { path = "/api/payments/{{id}}?from={{where}}" }
+
+[thresholds]
+"skipped{workload=buy}" = ["count < 1"]
+"#;
+
+fn journey(patch: impl Fn(&str) -> String) -> String {
+    patch(JOURNEY)
+}
+
+#[test]
+fn a_journey_validates_builds_and_declares_its_counters() {
+    let dir = std::env::temp_dir().join(format!("lg-journey-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("users.csv"), "name\nann\n").unwrap();
+    let path = dir.join("j.toml");
+    std::fs::write(&path, JOURNEY).unwrap();
+    let sc = loadgen_scenario::load(&path, &no_env).unwrap();
+    let w = &sc.workloads[0];
+    let names: Vec<_> = w
+        .steps
+        .iter()
+        .flat_map(|s| &s.captures)
+        .map(|c| c.name.clone())
+        .collect();
+    assert_eq!(names, ["token", "id", "where"]);
+    let metrics: Vec<_> = w.custom_metrics().into_iter().map(|m| m.name).collect();
+    assert_eq!(
+        metrics,
+        [
+            "skipped",
+            "capture_missed_token",
+            "capture_missed_id",
+            "capture_missed_where"
+        ]
+    );
+    build_plan(&sc, "http://127.0.0.1:9").unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_name_used_before_its_capture_is_refused_at_its_line() {
+    // `read` moves first: it renders `{{id}}` before `create` captures it.
+    let text = journey(|t| {
+        t.replace(
+            "path = \"/api/payments/{{id}}?from={{where}}\"",
+            "path = \"/x\"",
+        )
+        .replace("path = \"/api/login\"", "path = \"/api/login/{{id}}\"")
+    });
+    let p = problems(&text);
+    assert!(
+        p.iter().any(|l| l.starts_with("s.toml:14:")
+            && l.contains("workload[0].step[0].http.path")
+            && l.contains("`{{id}}` is used before step `create` captures it")),
+        "{p:?}"
+    );
+    // A step cannot read its own capture either.
+    let text = journey(|t| t.replace("note = \"{{token}}\"", "note = \"{{id}}\""));
+    let p = problems(&text);
+    assert!(
+        p.iter().any(|l| l.starts_with("s.toml:19:")
+            && l.contains("http.json")
+            && l.contains("`{{id}}`")),
+        "{p:?}"
+    );
+}
+
+#[test]
+fn names_clash_across_builtins_feeders_payloads_and_captures() {
+    for (from, to, why) in [
+        ("token = {", "uuid = {", "`uuid` is a built-in"),
+        ("token = {", "users = {", "`users` is a [feeder.users]"),
+        (
+            "?from={{where}}\" }",
+            "\" }\n  capture = { token = { json = \"$.x\" } }",
+            "`token` is already captured by step `login`",
+        ),
+    ] {
+        let p = problems(&journey(|t| t.replacen(from, to, 1)));
+        assert!(
+            p.iter().any(|l| l.starts_with("s.toml:")
+                && l.contains(why)
+                && l.contains("one namespace")),
+            "{from} -> {to}: {p:?}"
+        );
+    }
+}
+
+#[test]
+fn a_capture_needs_one_valid_source_and_a_name() {
+    let p = problems(&journey(|t| {
+        t.replace("{ json = \"$.token\" }", "{ json = \"token\" }")
+    }));
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("s.toml:15:") && l.contains("capture.token")),
+        "{p:?}"
+    );
+    let p = problems(&journey(|t| {
+        t.replace(
+            "{ json = \"$.token\" }",
+            "{ json = \"$.a\", cookie = \"s\" }",
+        )
+    }));
+    assert!(p.iter().any(|l| l.contains("give one of")), "{p:?}");
+    let p = problems(&journey(|t| {
+        t.replace("{ json = \"$.token\" }", "{ jsn = \"$.a\" }")
+    }));
+    assert!(p.iter().any(|l| l.contains("unknown field `jsn`")), "{p:?}");
+}
