@@ -29,6 +29,8 @@ pub(crate) enum Rejection {
     NotFound,
     PayloadTooLarge,
     Injected,
+    /// A wrong password, or an `Authorization` that is not a token the target issued.
+    Unauthorized,
 }
 
 impl Rejection {
@@ -42,6 +44,7 @@ impl Rejection {
             Rejection::NotFound => StatusCode::NOT_FOUND,
             Rejection::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Rejection::Injected => StatusCode::INTERNAL_SERVER_ERROR,
+            Rejection::Unauthorized => StatusCode::UNAUTHORIZED,
         }
     }
 
@@ -55,6 +58,7 @@ impl Rejection {
             Rejection::NotFound => br#"{"error":"not_found"}"#,
             Rejection::PayloadTooLarge => br#"{"error":"payload_too_large"}"#,
             Rejection::Injected => br#"{"error":"injected"}"#,
+            Rejection::Unauthorized => br#"{"error":"unauthorized"}"#,
         }
     }
 }

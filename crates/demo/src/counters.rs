@@ -20,9 +20,11 @@ pub(crate) enum Route {
     Other = 4,
     Webhook = 5,
     AsyncPayment = 6,
+    Login = 7,
+    Refund = 8,
 }
 
-const ROUTES: usize = 7;
+const ROUTES: usize = 9;
 /// Statuses 100..=599 each get a slot.
 const FIRST_STATUS: u16 = 100;
 const STATUSES: usize = 500;
@@ -119,6 +121,8 @@ impl Counters {
                 other: route(Route::Other),
                 webhook: route(Route::Webhook),
                 async_payment: route(Route::AsyncPayment),
+                login: route(Route::Login),
+                refund: route(Route::Refund),
             },
             by_status,
             injected_errors: self.injected_errors.load(Relaxed),
@@ -186,6 +190,12 @@ pub struct RouteCounts {
     /// `POST /api/payments/async`.
     #[serde(default)]
     pub async_payment: u64,
+    /// `POST /api/login`.
+    #[serde(default)]
+    pub login: u64,
+    /// `POST /api/payments/{id}/refund`.
+    #[serde(default)]
+    pub refund: u64,
 }
 
 #[cfg(test)]

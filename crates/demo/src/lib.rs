@@ -41,6 +41,7 @@ mod faults;
 mod latency;
 mod routes;
 mod server;
+mod session;
 mod store;
 mod webhooks;
 mod ws;

@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_TYPE};
+use http::header::{HeaderValue, CONTENT_TYPE, LOCATION};
 use http::{Method, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
@@ -17,6 +17,7 @@ use crate::api::{self, Rejection};
 use crate::counters::{Counters, Route};
 use crate::faults::{Fault, FaultPlan};
 use crate::latency::LatencySampler;
+use crate::session::Sessions;
 use crate::store::{Payment, Store, DEFAULT_CAPACITY};
 use crate::webhooks::{Provider, Webhooks};
 use crate::{DemoError, TargetConfig};
@@ -32,6 +33,7 @@ pub(crate) struct App {
     pub(crate) counters: Counters,
     webhooks: Webhooks,
     store: Store,
+    sessions: Sessions,
     latency: LatencySampler,
     error_rate: f64,
     seed: u64,
@@ -50,6 +52,9 @@ enum Endpoint {
     ResetCounters,
     Webhook(crate::webhooks::Provider),
     AsyncPayment,
+    Login,
+    /// `POST /api/payments/{id}/refund`; `None` as for [`Endpoint::GetPayment`].
+    Refund(Option<u64>),
     NotFound,
 }
 
@@ -61,16 +66,22 @@ impl Endpoint {
             (&Method::POST, "/webhooks/stripe") => Endpoint::Webhook(Provider::Stripe),
             (&Method::POST, "/webhooks/standard") => Endpoint::Webhook(Provider::Standard),
             (&Method::POST, "/api/payments/async") => Endpoint::AsyncPayment,
+            (&Method::POST, "/api/login") => Endpoint::Login,
             (&Method::GET, "/api/payments") => {
                 Endpoint::ListPayments(api::parse_limit(uri.query()))
             }
             (&Method::GET, "/health") => Endpoint::Health,
             (&Method::GET, "/__counters") => Endpoint::Counters,
             (&Method::POST, "/__counters/reset") => Endpoint::ResetCounters,
+            (&Method::POST, _) => match path
+                .strip_prefix("/api/payments/")
+                .and_then(|p| p.strip_suffix("/refund"))
+            {
+                Some(id) if !id.contains('/') => Endpoint::Refund(payment_id(id)),
+                _ => Endpoint::NotFound,
+            },
             (&Method::GET, _) => match path.strip_prefix("/api/payments/") {
-                Some(id) if !id.contains('/') => {
-                    Endpoint::GetPayment(id.strip_prefix("pay_").and_then(|n| n.parse().ok()))
-                }
+                Some(id) if !id.contains('/') => Endpoint::GetPayment(payment_id(id)),
                 _ => Endpoint::NotFound,
             },
             _ => Endpoint::NotFound,
@@ -86,6 +97,8 @@ impl Endpoint {
             Endpoint::Health => Some(Route::Health),
             Endpoint::Webhook(_) => Some(Route::Webhook),
             Endpoint::AsyncPayment => Some(Route::AsyncPayment),
+            Endpoint::Login => Some(Route::Login),
+            Endpoint::Refund(_) => Some(Route::Refund),
             Endpoint::Counters | Endpoint::ResetCounters => None,
             Endpoint::NotFound if path == "/__counters" || path == "/__counters/reset" => None,
             Endpoint::NotFound => Some(Route::Other),
@@ -99,6 +112,7 @@ impl App {
             counters: Counters::new(),
             webhooks: Webhooks::new(&cfg.webhook_secret, cfg.callback_delay)?,
             store: Store::new(DEFAULT_CAPACITY),
+            sessions: Sessions::default(),
             latency: LatencySampler::new(cfg.latency).map_err(|reason| {
                 DemoError::InvalidLatency {
                     input: cfg.latency.to_string(),
@@ -193,10 +207,12 @@ impl App {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let incoming = crate::webhooks::Incoming::from_headers(req.headers());
+        let authorized = self.sessions.accepts(req.headers());
         let body = match endpoint {
-            Endpoint::CreatePayment | Endpoint::Webhook(_) | Endpoint::AsyncPayment => {
-                Some(read_body(req.into_body()).await)
-            }
+            Endpoint::CreatePayment
+            | Endpoint::Webhook(_)
+            | Endpoint::AsyncPayment
+            | Endpoint::Login => Some(read_body(req.into_body()).await),
             _ => None,
         };
         if !delay.is_zero() {
@@ -206,6 +222,9 @@ impl App {
             self.counters.injected_error();
             return reject(Rejection::Injected);
         }
+        if !authorized {
+            return reject(Rejection::Unauthorized);
+        }
         let result = match (endpoint, body) {
             (Endpoint::CreatePayment, Some(body)) => body.and_then(|b| self.create(&b, header_key)),
             (Endpoint::Webhook(p), Some(body)) => {
@@ -214,6 +233,13 @@ impl App {
             (Endpoint::AsyncPayment, Some(body)) => {
                 body.map(|b| answer(self.webhooks.accept_async(&incoming, &b)))
             }
+            (Endpoint::Login, Some(body)) => body
+                .and_then(|b| self.sessions.login(&b))
+                .map(|token| json_value(StatusCode::OK, &token)),
+            (Endpoint::Refund(id), _) => id
+                .and_then(|id| self.store.get(id))
+                .map(|p| json_value(StatusCode::CREATED, &self.sessions.refund(p.id)))
+                .ok_or(Rejection::NotFound),
             (Endpoint::GetPayment(id), _) => id
                 .and_then(|id| self.store.get(id))
                 .map(|p| json_value(StatusCode::OK, &*p))
@@ -237,8 +263,18 @@ impl App {
         } else {
             StatusCode::OK
         };
-        Ok(json_value(status, &*payment))
+        let mut response = json_value(status, &*payment);
+        // Where the payment can be read back: what a journey's `header = "Location"` takes.
+        if let Ok(location) = HeaderValue::try_from(format!("/api/payments/pay_{}", payment.id)) {
+            response.headers_mut().insert(LOCATION, location);
+        }
+        Ok(response)
     }
+}
+
+/// `pay_<n>` → `n`; `None` for an id that cannot exist.
+fn payment_id(id: &str) -> Option<u64> {
+    id.strip_prefix("pay_").and_then(|n| n.parse().ok())
 }
 
 async fn read_body(body: Incoming) -> Result<Bytes, Rejection> {
@@ -315,6 +351,15 @@ mod tests {
         assert_eq!(
             classify(Method::POST, "/__counters/reset"),
             Endpoint::ResetCounters
+        );
+        assert_eq!(classify(Method::POST, "/api/login"), Endpoint::Login);
+        assert_eq!(
+            classify(Method::POST, "/api/payments/pay_3/refund"),
+            Endpoint::Refund(Some(3))
+        );
+        assert_eq!(
+            classify(Method::POST, "/api/payments/x/y/refund"),
+            Endpoint::NotFound
         );
         assert_eq!(Endpoint::NotFound.route("/__counters"), None);
         assert_eq!(Endpoint::NotFound.route("/nope"), Some(Route::Other));
