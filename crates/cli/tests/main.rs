@@ -14,6 +14,7 @@ mod faults;
 mod gates;
 mod hostile;
 mod intervals;
+mod journeys;
 mod live;
 mod output;
 mod policy;
