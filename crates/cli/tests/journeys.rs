@@ -45,8 +45,10 @@ fn the_payment_journey_reads_back_and_refunds_only_what_it_created() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let s = summary(&out);
     let c = target.counters();
+    // `scope = "vu"`: one login per VU, its token kept for all 25 iterations.
+    assert_eq!(c["by_route"]["login"], 4, "{c}");
+    assert_eq!(step(&s, "login")["count"], 4, "{s}");
     for (route, st) in [
-        ("login", "login"),
         ("create_payment", "create"),
         ("get_payment", "read-back"),
         ("refund", "refund"),

@@ -175,8 +175,17 @@ impl Slots {
     }
 
     /// Forgets every value (a new iteration), keeping the buffers.
+    #[cfg(test)]
     pub(crate) fn clear(&mut self) {
         self.filled.iter_mut().for_each(|f| *f = false);
+    }
+
+    /// Forgets the values of a new iteration except those of slots marked in `keep` (the
+    /// captures of once-per-VU steps), keeping the buffers.
+    pub(crate) fn clear_except(&mut self, keep: &[bool]) {
+        for (i, f) in self.filled.iter_mut().enumerate() {
+            *f &= keep.get(i).copied().unwrap_or(false);
+        }
     }
 
     /// The value of slot `i`, if this iteration captured it.
@@ -289,6 +298,8 @@ mod tests {
         let c = cap(CaptureSource::Regex(regex::bytes::Regex::new("v").unwrap()));
         assert!(s.fill(&c, &HeaderMap::new(), b"v"));
         assert_eq!(s.get(0), Some(&b"v"[..]));
+        s.clear_except(&[true]);
+        assert_eq!(s.get(0), Some(&b"v"[..]), "a once-per-VU capture is kept");
         s.clear();
         assert_eq!(s.get(0), None);
         assert!(!s.fill(&c, &HeaderMap::new(), b"w"));

@@ -34,6 +34,9 @@ pub struct RequestSpec {
     pub expect: Expect,
     /// Values taken from the answer for later steps of the iteration.
     pub captures: Vec<Capture>,
+    /// Run once per VU (until it succeeds), its captures kept for the VU's later iterations
+    /// (log in once, keep the token); otherwise once per iteration.
+    pub once_per_vu: bool,
 }
 
 impl RequestSpec {
@@ -48,6 +51,7 @@ impl RequestSpec {
             content_type: None,
             expect: Expect::default(),
             captures: Vec::new(),
+            once_per_vu: false,
         }
     }
 }
@@ -103,6 +107,7 @@ pub(crate) struct Step {
     pub(crate) content_type: Option<HeaderValue>,
     pub(crate) expect: Expect,
     pub(crate) captures: Vec<Capture>,
+    pub(crate) once_per_vu: bool,
     /// True when a template renders a capture or the step captures: a journey step.
     pub(crate) journey: bool,
 }
@@ -155,7 +160,8 @@ impl Step {
             true => Path::Static { h1, h2 },
             false => Path::Dynamic(path_t),
         };
-        let journey = !spec.captures.is_empty()
+        let journey = spec.once_per_vu
+            || !spec.captures.is_empty()
             || spec.path.uses_captures()
             || spec.headers.iter().any(|(_, t)| t.uses_captures())
             || spec.body.as_ref().is_some_and(Template::uses_captures);
@@ -183,6 +189,7 @@ impl Step {
             content_type: spec.content_type,
             expect: spec.expect,
             captures: spec.captures,
+            once_per_vu: spec.once_per_vu,
             journey,
         })
     }

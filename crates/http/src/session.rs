@@ -92,9 +92,11 @@ struct Shared {
     nonce: RunNonce,
     /// Close the connection before every iteration ([`ClientConfig::new_connection_per_iteration`]).
     fresh_connection: bool,
-    /// Capture slots per VU when any step captures or renders a capture (a journey); `None`
-    /// keeps the plain loop, which never looks at captures.
+    /// Capture slots per VU when any step captures, renders a capture or runs once per VU
+    /// (a journey); `None` keeps the plain loop, which never looks at captures.
     journey: Option<usize>,
+    /// Per capture slot: filled by a once-per-VU step, so kept between iterations.
+    vu_slots: Vec<bool>,
 }
 
 /// Index of the workload's custom counter of steps a journey skipped; misses of capture slot
@@ -132,6 +134,16 @@ impl HttpFactory {
                 .max()
                 .unwrap_or(0)
         });
+        let mut vu_slots = vec![false; journey.unwrap_or(0)];
+        for c in steps
+            .iter()
+            .filter(|s| s.once_per_vu)
+            .flat_map(|s| &s.captures)
+        {
+            if let Some(keep) = vu_slots.get_mut(c.slot) {
+                *keep = true;
+            }
+        }
         let fast = match journey {
             Some(_) => None,
             None => fast::plan(&config, &steps, &target),
@@ -147,6 +159,7 @@ impl HttpFactory {
                 nonce: RunNonce::fresh(),
                 fresh_connection: config.new_connection_per_iteration,
                 journey,
+                vu_slots,
             }),
         })
     }
@@ -196,6 +209,7 @@ impl SessionFactory for HttpFactory {
                 body: Vec::new(),
                 status: 0,
                 slots: Slots::new(self.shared.journey.unwrap_or(0)),
+                done_once: vec![false; self.shared.journey.map_or(0, |_| self.shared.steps.len())],
                 missed: None,
                 refused: false,
             },
@@ -225,6 +239,8 @@ struct VuState {
     missed: Option<usize>,
     /// The last step was not sent: a capture could not be rendered where it goes.
     refused: bool,
+    /// Per step: a once-per-VU step that has succeeded, not to be run again (journeys only).
+    done_once: Vec<bool>,
 }
 
 impl Session for HttpSession {
@@ -277,12 +293,16 @@ impl Session for HttpSession {
 impl HttpSession {
     /// An iteration whose steps capture values for later ones (always on hyper's path). A
     /// step that captures and does not succeed, or that could not be rendered, ends the
-    /// iteration: the steps left are counted as skipped, never sent with a missing value.
+    /// iteration: the steps left are counted as skipped, never sent with a missing value. A
+    /// once-per-VU step that has succeeded is passed over, its captures kept.
     async fn journey(&mut self, it: &Iteration<'_>) {
         let shared = &*self.shared;
-        self.vu.slots.clear();
+        self.vu.slots.clear_except(&shared.vu_slots);
         let mut intended = it.intended;
         for (index, step) in shared.steps.iter().enumerate() {
+            if step.once_per_vu && self.vu.done_once.get(index) == Some(&true) {
+                continue;
+            }
             self.vu.status = 0;
             self.vu.missed = None;
             self.vu.refused = false;
@@ -295,6 +315,11 @@ impl HttpSession {
                 it.count(CAPTURE_MISSED_BASE + slot, 1);
             }
             intended = sample.done;
+            if step.once_per_vu && sample.outcome == Outcome::Success {
+                if let Some(done) = self.vu.done_once.get_mut(index) {
+                    *done = true;
+                }
+            }
             let stop = self.vu.refused
                 || (!step.captures.is_empty() && sample.outcome != Outcome::Success);
             if stop {

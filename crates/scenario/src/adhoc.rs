@@ -135,6 +135,7 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, AdHocError> {
                 webhook: None,
                 expect: ExpectSpec::default(),
                 captures: Vec::new(),
+                once_per_vu: false,
             }],
         }],
         thresholds,

@@ -225,6 +225,7 @@ fn request(
         body_contains: s.expect.body_contains.clone(),
         json: s.expect.json.clone(),
     };
+    r.once_per_vu = s.once_per_vu;
     for c in &s.captures {
         let bad = || BuildError::Capture {
             workload: w.name.clone(),

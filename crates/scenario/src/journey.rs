@@ -26,14 +26,14 @@ const BUILT_INS: [&str; 8] = [
 
 /// The custom counters a journey workload records, in the order `loadgen_http` indexes them
 /// (`SKIPPED_METRIC`, then one `capture_missed_NAME` per capture, in file order). A workload
-/// without captures declares none.
+/// without captures or once-per-VU steps is no journey and declares none.
 pub(crate) fn custom_metrics(w: &WorkloadSpec) -> Vec<CustomMetric> {
     let names: Vec<&str> = w
         .steps
         .iter()
         .flat_map(|s| s.captures.iter().map(|c| c.name.as_str()))
         .collect();
-    if names.is_empty() {
+    if names.is_empty() && !w.steps.iter().any(|s| s.once_per_vu) {
         return Vec::new();
     }
     std::iter::once(CustomMetric::new("skipped", CustomKind::Counter))
@@ -72,6 +72,22 @@ pub(crate) fn captures(c: &mut Checker<'_>, s: &RawStep, field: &str) -> Vec<Cap
         }
     }
     out
+}
+
+/// `scope = "vu"` → true; `"iteration"` or nothing → false.
+pub(crate) fn once_per_vu(c: &mut Checker<'_>, s: &RawStep, field: &str) -> bool {
+    match s.scope.as_ref().map(|v| (v, v.get_ref().as_str())) {
+        None | Some((_, "iteration")) => false,
+        Some((_, "vu")) => true,
+        Some((v, other)) => {
+            c.at(
+                v,
+                format!("{field}.scope"),
+                format!("unknown scope `{other}` (use \"iteration\", the default, or \"vu\": once per VU)"),
+            );
+            false
+        }
+    }
 }
 
 fn source(r: &RawCapture) -> Result<CaptureFrom, String> {

@@ -280,6 +280,8 @@ pub struct StepSpec {
     pub expect: ExpectSpec,
     /// Values taken from the answer for later steps (`capture = {…}`), in file order.
     pub captures: Vec<CaptureSpec>,
+    /// `scope = "vu"`: run once per VU (until it succeeds), its captures kept.
+    pub once_per_vu: bool,
 }
 
 /// One capture of a step, checked: its JSON path, header name and regex are valid.

@@ -122,6 +122,8 @@ pub struct RawStep {
     pub expect: Option<S<RawExpect>>,
     /// `capture = { token = { json = "$.token" } }`: file order, see `journey.rs`.
     pub capture: Option<S<IndexMap<String, S<RawCapture>>>>,
+    /// `"iteration"` (default) or `"vu"`: run once per VU, captures kept.
+    pub scope: Option<S<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -756,6 +756,13 @@ fn step(c: &mut Checker<'_>, s: &RawStep, field: &str, payloads: &[String]) -> O
                 "webhook and callback steps do not capture; capture in an http step",
             );
         }
+        if let Some(scope) = &s.scope {
+            c.at(
+                scope,
+                format!("{field}.scope"),
+                "webhook and callback steps run every iteration",
+            );
+        }
         return match crate::webhook_step::parse(s, payloads) {
             Ok((spec, status)) => Some(StepSpec {
                 name: s.name.get_ref().clone(),
@@ -771,6 +778,7 @@ fn step(c: &mut Checker<'_>, s: &RawStep, field: &str, payloads: &[String]) -> O
                     ..ExpectSpec::default()
                 },
                 captures: Vec::new(),
+                once_per_vu: false,
             }),
             Err((sub, message)) => {
                 let sub = if sub.is_empty() { key.to_string() } else { sub };
@@ -895,6 +903,7 @@ fn step(c: &mut Checker<'_>, s: &RawStep, field: &str, payloads: &[String]) -> O
         webhook: None,
         expect,
         captures: crate::journey::captures(c, s, field),
+        once_per_vu: crate::journey::once_per_vu(c, s, field),
     })
 }
 

@@ -46,6 +46,7 @@ fn a_journey_validates_builds_and_declares_its_counters() {
     std::fs::write(&path, JOURNEY).unwrap();
     let sc = loadgen_scenario::load(&path, &no_env).unwrap();
     let w = &sc.workloads[0];
+    assert!(!w.steps[0].once_per_vu);
     let names: Vec<_> = w
         .steps
         .iter()
@@ -137,4 +138,19 @@ fn a_capture_needs_one_valid_source_and_a_name() {
         t.replace("{ json = \"$.token\" }", "{ jsn = \"$.a\" }")
     }));
     assert!(p.iter().any(|l| l.contains("unknown field `jsn`")), "{p:?}");
+}
+
+#[test]
+fn a_step_scope_is_iteration_or_vu() {
+    let vu = journey(|t| t.replace("name = \"login\"", "name = \"login\"\n  scope = \"vu\""));
+    let p = problems(&vu.replace("users.csv", "missing.csv"));
+    assert!(p.iter().all(|l| !l.contains("scope")), "{p:?}");
+    let p = problems(&journey(|t| {
+        t.replace("name = \"login\"", "name = \"login\"\n  scope = \"user\"")
+    }));
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("s.toml:14:") && l.contains("unknown scope `user`")),
+        "{p:?}"
+    );
 }
