@@ -507,10 +507,10 @@ impl VuState {
                 req,
                 &step.expect,
                 built_to_fail,
-                &mut self.body,
-                &mut first_byte,
-                &mut self.status,
-                Captured {
+                Answer {
+                    body: &mut self.body,
+                    first_byte: &mut first_byte,
+                    status: &mut self.status,
                     captures: &step.captures,
                     slots: &mut self.slots,
                     missed: &mut self.missed,
@@ -536,8 +536,12 @@ impl VuState {
     }
 }
 
-/// Where an exchange puts what its step captures.
-struct Captured<'a> {
+/// Where an exchange leaves what it read: the body (when checks or captures need it), the
+/// time of the first byte, the status, and the step's captures.
+struct Answer<'a> {
+    body: &'a mut Vec<u8>,
+    first_byte: &'a mut Option<Instant>,
+    status: &'a mut u16,
     captures: &'a [Capture],
     slots: &'a mut Slots,
     missed: &'a mut Option<usize>,
@@ -550,18 +554,23 @@ async fn exchange(
     req: http::Request<http_body_util::Full<bytes::Bytes>>,
     expect: &Expect,
     built_to_fail: Option<u16>,
-    body: &mut Vec<u8>,
-    first_byte: &mut Option<Instant>,
-    status: &mut u16,
-    captured: Captured<'_>,
+    answer: Answer<'_>,
 ) -> Result<(Outcome, bool), Outcome> {
+    let Answer {
+        body,
+        first_byte,
+        status,
+        captures,
+        slots,
+        missed,
+    } = answer;
     let resp = conn.send(req).await.map_err(|e| classify(&e))?;
     *first_byte = Some(Instant::now());
     *status = resp.status().as_u16();
     let keep = conn.is_h2() || !wants_close(resp.headers());
     let verdict = expect.check_status_for(resp.status().as_u16(), built_to_fail);
-    let keep_body = verdict.is_ok()
-        && (expect.needs_body() || captured.captures.iter().any(Capture::needs_body));
+    let keep_body =
+        verdict.is_ok() && (expect.needs_body() || captures.iter().any(Capture::needs_body));
     body.clear();
     let mut overflow = false;
     let (head, mut incoming) = resp.into_parts();
@@ -584,9 +593,9 @@ async fn exchange(
     if outcome != Outcome::Success {
         return Ok((outcome, keep));
     }
-    for c in captured.captures {
-        if overflow || !captured.slots.fill(c, &head.headers, body) {
-            *captured.missed = Some(c.slot);
+    for c in captures {
+        if overflow || !slots.fill(c, &head.headers, body) {
+            *missed = Some(c.slot);
             return Ok((Outcome::CheckFailed, keep));
         }
     }

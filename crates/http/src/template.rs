@@ -652,7 +652,7 @@ mod tests {
         assert!(!refused);
         let doc: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert_eq!(doc["ref"], value);
-        assert_eq!(render(&parse("Bearer {{id}}", Place::Header)).1, false);
+        assert!(!render(&parse("Bearer {{id}}", Place::Header)).1);
 
         let crlf = crate::Capture {
             source: crate::CaptureSource::Regex(regex::bytes::Regex::new("(?s).+").unwrap()),
