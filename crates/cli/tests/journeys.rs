@@ -215,3 +215,42 @@ vus = 1
         "{t}"
     );
 }
+
+#[test]
+fn a_failed_once_per_vu_login_is_retried_and_nothing_after_it_is_sent() {
+    let target = Target::start(&[]);
+    let dir = scratch("journey-relogin");
+    let f = write(
+        &dir,
+        "relogin.toml",
+        r#"name = "relogin"
+
+[[workload]]
+name = "w"
+model = "closed"
+vus = 2
+iterations = 3
+
+  [[workload.step]]
+  name = "login"
+  scope = "vu"
+  http = { method = "POST", path = "/api/login", json = { user = "u{{vu}}", password = "wrong" } }
+  capture = { token = { json = "$.token" } }
+
+  [[workload.step]]
+  name = "create"
+  http = { method = "POST", path = "/api/payments", headers = { Authorization = "Bearer {{token}}" }, json = { amount = 5, currency = "AUD" } }
+"#,
+    );
+    let out = dir.join("out");
+    let o = run_against(&f, &target.url, &out, &["--duration", "60s"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = summary(&out);
+    let c = target.counters();
+    // A once-per-VU step that failed is tried again in the VU's next iteration.
+    assert_eq!(c["by_route"]["login"], 6, "{c}");
+    assert_eq!(c["by_status"]["401"], 6, "{c}");
+    assert_eq!(c["by_route"]["create_payment"], 0, "{c}");
+    assert_eq!(step(&s, "login")["outcomes"]["http_4xx"], 6, "{s}");
+    assert_eq!(custom(&s, "skipped"), 6);
+}
