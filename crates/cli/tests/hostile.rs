@@ -117,22 +117,7 @@ fn a_start_beyond_the_horizon_is_refused_and_a_near_one_says_what_it_waits_for()
     let soon = (time::OffsetDateTime::now_utc() + time::Duration::seconds(3))
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();
-    let url = format!("{}/health", target.url);
-    let o = run(&[
-        "run",
-        "--url",
-        &url,
-        "--vus",
-        "1",
-        "--duration",
-        "1s",
-        "--threshold",
-        "errors: rate<1%",
-        "--start-at",
-        &soon,
-        "--out",
-        dir.join("out").to_str().unwrap(),
-    ]);
+    let o = health_run(&target, &dir.join("out"), &["--start-at", &soon]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
     assert!(

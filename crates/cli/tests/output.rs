@@ -65,21 +65,7 @@ fn json_progress_stdout_is_json_lines_only_ending_with_the_verdict() {
     let target = Target::start(&[]);
     let dir = scratch("json-only");
     let out = dir.join("out");
-    let url = format!("{}/health", target.url);
-    let o = run(&[
-        "run",
-        "--url",
-        &url,
-        "--vus",
-        "2",
-        "--duration",
-        "2s",
-        "--json-progress",
-        "--threshold",
-        "errors: rate<1%",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let o = health_run(&target, &out, &["--json-progress"]);
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let stdout = String::from_utf8_lossy(&o.stdout);
     let lines: Vec<serde_json::Value> = stdout
@@ -98,25 +84,6 @@ fn json_progress_stdout_is_json_lines_only_ending_with_the_verdict() {
     // The human text did not vanish: it moved to stderr.
     let stderr = String::from_utf8_lossy(&o.stderr);
     assert!(stderr.contains("verdict: PASSED"), "{stderr}");
-}
-
-fn health_run(target: &Target, out: &std::path::Path, extra: &[&str]) -> Output {
-    let url = format!("{}/health", target.url);
-    let mut args = vec![
-        "run",
-        "--url",
-        &url,
-        "--vus",
-        "1",
-        "--duration",
-        "1s",
-        "--threshold",
-        "errors: rate<1%",
-        "--out",
-        out.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    run(&args)
 }
 
 #[test]

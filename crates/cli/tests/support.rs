@@ -186,3 +186,24 @@ pub fn dead_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
 }
+
+/// A 1 s ad-hoc run of the demo target's `/health` (always 200) with an errors threshold,
+/// writing into `out`, plus `extra` flags.
+pub fn health_run(target: &Target, out: &std::path::Path, extra: &[&str]) -> Output {
+    let url = format!("{}/health", target.url);
+    let mut args = vec![
+        "run",
+        "--url",
+        &url,
+        "--vus",
+        "1",
+        "--duration",
+        "1s",
+        "--threshold",
+        "errors: rate<1%",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(extra);
+    run(&args)
+}
