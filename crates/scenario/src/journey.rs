@@ -7,7 +7,7 @@
 //! captures it. The runtime side (extraction, escaping, skipping) is `loadgen_http`'s.
 
 use crate::model::{CaptureFrom, CaptureSpec, WorkloadSpec};
-use crate::raw::{RawCapture, RawScenario, RawStep, S};
+use crate::raw::{RawCapture, RawScenario, RawStep};
 use crate::validate::Checker;
 use loadgen_engine::{CustomKind, CustomMetric};
 use std::collections::HashMap;
@@ -166,57 +166,26 @@ pub(crate) fn check_names(c: &mut Checker<'_>, raw: &RawScenario) {
             let Some(http) = &s.get_ref().http else {
                 continue;
             };
-            let h = http.get_ref();
-            let field = |sub: &str| format!("workload[{i}].step[{j}].http.{sub}");
-            let mut check = |text: &str, at: &dyn Fn(&mut Checker<'_>, String, String), f| {
-                for name in plain_names(text) {
-                    if let Some(&by) = made_at.get(name.as_str()).filter(|by| **by >= j) {
-                        let by = steps[by].get_ref().name.get_ref();
-                        at(
-                            c,
-                            f,
-                            format!("`{{{{{name}}}}}` is used before step `{by}` captures it; a step reads only what earlier steps of its iteration captured"),
-                        );
-                        return;
-                    }
+            for part in crate::templated::parts(http) {
+                // One problem per text: the first name it uses too early.
+                let early = crate::templated::placeholders(&part.text)
+                    .filter(|name| is_identifier(name))
+                    .find_map(|name| {
+                        made_at
+                            .get(name)
+                            .filter(|by| **by >= j)
+                            .map(|by| (name, steps[*by].get_ref().name.get_ref()))
+                    });
+                if let Some((name, by)) = early {
+                    c.at_offset(
+                        part.at,
+                        format!("workload[{i}].step[{j}].http.{}", part.field),
+                        format!("`{{{{{name}}}}}` is used before step `{by}` captures it; a step reads only what earlier steps of its iteration captured"),
+                    );
                 }
-            };
-            check(h.path.get_ref(), &at_span(&h.path), field("path"));
-            for (name, v) in &h.headers {
-                check(v.get_ref(), &at_span(v), field(&format!("headers.{name}")));
-            }
-            let body = h
-                .json
-                .as_ref()
-                .map(|j| j.to_string())
-                .or_else(|| h.body.clone());
-            if let Some(b) = body {
-                let f = field(if h.json.is_some() { "json" } else { "body" });
-                check(&b, &at_span(http), f);
             }
         }
     }
-}
-
-/// Reports a problem at `s`'s position.
-fn at_span<T>(s: &S<T>) -> impl Fn(&mut Checker<'_>, String, String) + '_ {
-    move |c, field, message| c.at(s, field, message)
-}
-
-/// Every `{{name}}` in `text` without a `.` (a feeder column) or arguments.
-fn plain_names(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find("{{") {
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else { break };
-        let name = after[..close].trim();
-        if is_identifier(name) {
-            out.push(name.to_string());
-        }
-        rest = &after[close + 2..];
-    }
-    out
 }
 
 #[cfg(test)]
@@ -225,10 +194,11 @@ mod tests {
 
     #[test]
     fn plain_names_skip_feeders_and_functions() {
-        assert_eq!(
-            plain_names("/a/{{ id }}/{{c.x}}/{{random_int(1,2)}}?t={{token}}"),
-            vec!["id".to_string(), "token".to_string()]
-        );
+        let plain: Vec<_> =
+            crate::templated::placeholders("/a/{{ id }}/{{c.x}}/{{random_int(1,2)}}?t={{token}}")
+                .filter(|name| is_identifier(name))
+                .collect();
+        assert_eq!(plain, ["id", "token"]);
     }
 
     #[test]

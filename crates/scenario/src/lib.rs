@@ -61,6 +61,7 @@ pub mod results;
 pub mod saturation;
 mod suggest;
 mod summary;
+mod templated;
 mod threshold;
 mod units;
 mod validate;

@@ -27,8 +27,18 @@ pub(crate) struct Checker<'a> {
 
 impl Checker<'_> {
     pub(crate) fn at<T>(&mut self, s: &S<T>, field: impl Into<String>, message: impl Display) {
+        self.at_offset(s.span().start, field, message);
+    }
+
+    /// A problem at byte `offset` of the file.
+    pub(crate) fn at_offset(
+        &mut self,
+        offset: usize,
+        field: impl Into<String>,
+        message: impl Display,
+    ) {
         self.problems
-            .push(self.loc.problem(s.span().start, field, message.to_string()));
+            .push(self.loc.problem(offset, field, message.to_string()));
     }
 
     /// A workload or step name: it appears in every output (tables, CSV, XML, metric
@@ -1009,7 +1019,6 @@ fn thresholds(
     out
 }
 
-/// Every template text of a step (path, headers, body), to find the variables it uses.
 /// `{{feeder.column}}` in a step's path, headers or body names a column the feeder has:
 /// checked here, where the step's line is known, rather than when the plan is built.
 fn feeder_columns(
@@ -1022,63 +1031,31 @@ fn feeder_columns(
             let Some(http) = &s.get_ref().http else {
                 continue;
             };
-            let h = http.get_ref();
-            let field = |sub: &str| format!("workload[{i}].step[{j}].http.{sub}");
-            let check =
-                |c: &mut Checker<'_>, text: &str, at: std::ops::Range<usize>, field: String| {
-                    for (feeder, column) in feeder_refs(text) {
-                        let Some(f) = feeders.iter().find(|f| f.name == feeder) else {
-                            continue;
-                        };
-                        if !f.columns.contains(&column) {
-                            let problem = c.loc.problem(
-                                at.start,
-                                field.clone(),
-                                format!(
-                                    "feeder `{feeder}` has no column `{column}` (its columns: {})",
-                                    f.columns.join(", ")
-                                ),
-                            );
-                            c.problems.push(problem);
-                        }
+            for part in crate::templated::parts(http) {
+                for (feeder, column) in crate::templated::placeholders(&part.text)
+                    .filter_map(|p| p.split_once('.'))
+                    .map(|(f, col)| (f.trim(), col.trim()))
+                {
+                    let Some(f) = feeders.iter().find(|f| f.name == feeder) else {
+                        continue;
+                    };
+                    if !f.columns.iter().any(|c| c == column) {
+                        c.at_offset(
+                            part.at,
+                            format!("workload[{i}].step[{j}].http.{}", part.field),
+                            format!(
+                                "feeder `{feeder}` has no column `{column}` (its columns: {})",
+                                f.columns.join(", ")
+                            ),
+                        );
                     }
-                };
-            check(c, h.path.get_ref(), h.path.span(), field("path"));
-            for (name, v) in &h.headers {
-                check(c, v.get_ref(), v.span(), field(&format!("headers.{name}")));
-            }
-            let body = h
-                .json
-                .as_ref()
-                .map(|j| j.to_string())
-                .or_else(|| h.body.clone());
-            if let Some(b) = body {
-                check(
-                    c,
-                    &b,
-                    http.span(),
-                    field(if h.json.is_some() { "json" } else { "body" }),
-                );
+                }
             }
         }
     }
 }
 
-/// Every `{{name.column}}` in `text`, as (name, column).
-fn feeder_refs(text: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find("{{") {
-        let after = &rest[open + 2..];
-        let Some(close) = after.find("}}") else { break };
-        if let Some((name, column)) = after[..close].trim().split_once('.') {
-            out.push((name.trim().to_string(), column.trim().to_string()));
-        }
-        rest = &after[close + 2..];
-    }
-    out
-}
-
+/// Every template text of a step (path, headers, body), to find the variables it uses.
 fn step_text(s: &StepSpec) -> String {
     let mut t = s.http.path.clone();
     for (_, v) in &s.http.headers {
