@@ -29,16 +29,18 @@ pub fn is_json_stdout() -> bool {
 fn write_to(stderr: bool, text: std::fmt::Arguments<'_>, newline: bool) {
     // A failed write is deliberately ignored: see the module doc.
     let _ = if stderr {
-        let mut e = std::io::stderr().lock();
-        e.write_fmt(text)
-            .and_then(|_| if newline { e.write_all(b"\n") } else { Ok(()) })
-            .and_then(|_| e.flush())
+        emit(&mut std::io::stderr().lock(), text, newline)
     } else {
-        let mut o = std::io::stdout().lock();
-        o.write_fmt(text)
-            .and_then(|_| if newline { o.write_all(b"\n") } else { Ok(()) })
-            .and_then(|_| o.flush())
+        emit(&mut std::io::stdout().lock(), text, newline)
     };
+}
+
+fn emit(out: &mut impl Write, text: std::fmt::Arguments<'_>, newline: bool) -> std::io::Result<()> {
+    out.write_fmt(text)?;
+    if newline {
+        out.write_all(b"\n")?;
+    }
+    out.flush()
 }
 
 /// Human text (banner, tables, verdict): stdout, or stderr under `--json-progress`.

@@ -67,7 +67,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         }
     });
 
-    let schedule =
+    let mut schedule =
         ArrivalSchedule::new(m.rate.clone(), m.duration, m.spacing, ctx.seed, ctx.segment);
     // One task per iteration, spawned bare (a JoinSet would lock its task list on every spawn
     // and completion); each VU slot keeps the handle of its latest task so the drain can
@@ -86,7 +86,6 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
     let hard_end = ctx.start + m.duration + ctx.graceful;
     ctx.recorder
         .tally(|t| t.planned_end(ctx.workload, ctx.start + m.duration));
-    let mut schedule = schedule;
     while let Some((_, offset)) = schedule.next() {
         let intended = ctx.start + offset;
         let mut now = Instant::now();

@@ -148,13 +148,7 @@ async fn accept_one(
     .await?;
     if busy.load(std::sync::atomic::Ordering::SeqCst) {
         let reason = "busy: this worker is running another coordinator's segment".to_string();
-        let _ = write_msg(
-            &mut tls,
-            &Msg::Refused {
-                reason: reason.clone(),
-            },
-        )
-        .await;
+        send_refusal(&mut tls, &reason).await;
         return Err(FleetError::Refused(reason));
     }
     Ok(tls)
@@ -400,13 +394,7 @@ where
                 Err(refusal) => {
                     let reason = refusal.to_string();
                     hooks.log(&format!("refused work from {peer}: {reason}"));
-                    let _ = write_msg(
-                        &mut tls,
-                        &Msg::Refused {
-                            reason: reason.clone(),
-                        },
-                    )
-                    .await;
+                    send_refusal(&mut tls, &reason).await;
                     return Err(FleetError::Auth(reason));
                 }
             },
@@ -448,4 +436,12 @@ where
         assignment.out.display()
     ));
     run_segment(tls, assignment, start_at, hooks).await
+}
+
+/// Tells the coordinator why its work is refused; best effort, as it may be gone already.
+async fn send_refusal<W: tokio::io::AsyncWrite + Unpin>(tls: &mut W, reason: &str) {
+    let refused = Msg::Refused {
+        reason: reason.to_string(),
+    };
+    let _ = write_msg(tls, &refused).await;
 }
