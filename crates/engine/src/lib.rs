@@ -71,6 +71,7 @@
 
 mod arrival;
 mod closed;
+mod code;
 mod cpu;
 mod custom;
 mod error;
@@ -91,6 +92,7 @@ mod vu_loop;
 
 pub use arrival::{ArrivalSchedule, Spacing};
 pub use closed::VuStages;
+pub use code::{Code, InvalidCode};
 pub use cpu::thread_cpu_time;
 pub use custom::{CustomInfo, CustomKind, CustomMetric, CustomValue};
 pub use error::EngineError;

@@ -3,6 +3,7 @@
 //! A worker thread owns one [`Metrics`] and records into it without locks; once per interval
 //! it hands the filled value to the aggregator and starts a fresh one.
 
+use crate::code::Code;
 use crate::custom::{CustomKind, CustomValue};
 use crate::histogram::{new_histogram, record_micros, Histogram};
 use crate::outcome::Outcome;
@@ -24,6 +25,9 @@ pub struct StepMetrics {
     /// Answers of steps that did not succeed, by HTTP status: `(status, count)` sorted by
     /// status. Bounded by construction (at most 500 statuses exist).
     pub statuses: Vec<(u16, u64)>,
+    /// Protocol codes of steps that did not succeed (a SQLSTATE, a Redis error prefix):
+    /// `(code, count)` sorted by code, at most [`StepMetrics::MAX_CODES`] entries.
+    pub codes: Vec<(Code, u64)>,
 }
 
 impl Default for StepMetrics {
@@ -35,6 +39,7 @@ impl Default for StepMetrics {
             ttfb: new_histogram(),
             connect: new_histogram(),
             statuses: Vec::new(),
+            codes: Vec::new(),
         }
     }
 }
@@ -51,6 +56,20 @@ impl StepMetrics {
     /// Counts one answer with `status`.
     pub fn count_status(&mut self, status: u16) {
         self.count_status_n(status, 1);
+    }
+
+    /// Distinct codes kept per step; later new ones count as [`Code::OTHER`].
+    pub const MAX_CODES: usize = 500;
+
+    /// Counts one answer with protocol `code` (`n` times).
+    pub fn count_code_n(&mut self, code: Code, n: u64) {
+        match self.codes.binary_search_by_key(&code, |(c, _)| *c) {
+            Ok(i) => self.codes[i].1 += n,
+            Err(_) if self.codes.len() >= Self::MAX_CODES && code != Code::OTHER => {
+                self.count_code_n(Code::OTHER, n)
+            }
+            Err(i) => self.codes.insert(i, (code, n)),
+        }
     }
 
     /// Records one completed step.
@@ -130,6 +149,9 @@ impl StepMetrics {
         add(&mut self.connect, &other.connect);
         for &(status, n) in &other.statuses {
             self.count_status_n(status, n);
+        }
+        for &(code, n) in &other.codes {
+            self.count_code_n(code, n);
         }
     }
 }

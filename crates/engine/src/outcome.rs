@@ -1,4 +1,7 @@
 //! Outcome classes: what became of one step. `Copy`, so the hot path never formats a message.
+//!
+//! The classes are appended, never reordered: files written by an older loadgen hold a shorter
+//! prefix of [`Outcome::ALL`] and read as zeros for the classes they did not know.
 
 /// The class of a step's result. Errors become one of these at once; counting needs no string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -26,11 +29,37 @@ pub enum Outcome {
     Protocol,
     /// The answer arrived but a check on it (body contains, JSON field) failed.
     CheckFailed,
+    /// A database refused a duplicate key (SQLSTATE 23505).
+    UniqueViolation,
+    /// A database aborted a transaction that could not be serialised (SQLSTATE 40001).
+    SerializationFailure,
+    /// A database broke a deadlock by aborting this transaction (SQLSTATE 40P01).
+    Deadlock,
+    /// A lock could not be taken in time (SQLSTATE 55P03).
+    LockTimeout,
+    /// The server cancelled a statement that ran past its timeout (SQLSTATE 57014).
+    StatementTimeout,
+    /// The server refused the connection: too many clients (SQLSTATE 53300).
+    TooManyConnections,
+    /// Any other database error (its SQLSTATE is kept beside it as a code).
+    DbError,
+    /// A Redis error reply `-ERR`, or one whose prefix has no class of its own (kept as a code).
+    RedisError,
+    /// A Redis `-WRONGTYPE` reply: the key holds another type.
+    RedisWrongType,
+    /// A Redis `-OOM` reply: `maxmemory` reached.
+    RedisOom,
+    /// A Redis `-LOADING` reply: the server is loading its data set.
+    RedisLoading,
+    /// A Redis `-BUSY` reply: a script is running.
+    RedisBusy,
+    /// A Redis `-NOAUTH` or `-WRONGPASS` reply: authentication needed or refused.
+    RedisNoAuth,
 }
 
 impl Outcome {
     /// Number of classes; arrays indexed by `outcome as usize` have this length.
-    pub const COUNT: usize = 11;
+    pub const COUNT: usize = 24;
 
     /// Every class, in index order.
     pub const ALL: [Outcome; Self::COUNT] = [
@@ -45,6 +74,19 @@ impl Outcome {
         Outcome::Tls,
         Outcome::Protocol,
         Outcome::CheckFailed,
+        Outcome::UniqueViolation,
+        Outcome::SerializationFailure,
+        Outcome::Deadlock,
+        Outcome::LockTimeout,
+        Outcome::StatementTimeout,
+        Outcome::TooManyConnections,
+        Outcome::DbError,
+        Outcome::RedisError,
+        Outcome::RedisWrongType,
+        Outcome::RedisOom,
+        Outcome::RedisLoading,
+        Outcome::RedisBusy,
+        Outcome::RedisNoAuth,
     ];
 
     /// Stable lower-case name used in reports and metric keys.
@@ -61,6 +103,19 @@ impl Outcome {
             Outcome::Tls => "tls",
             Outcome::Protocol => "protocol",
             Outcome::CheckFailed => "check_failed",
+            Outcome::UniqueViolation => "unique_violation",
+            Outcome::SerializationFailure => "serialization_failure",
+            Outcome::Deadlock => "deadlock",
+            Outcome::LockTimeout => "lock_timeout",
+            Outcome::StatementTimeout => "statement_timeout",
+            Outcome::TooManyConnections => "too_many_connections",
+            Outcome::DbError => "db_error",
+            Outcome::RedisError => "redis_error",
+            Outcome::RedisWrongType => "redis_wrongtype",
+            Outcome::RedisOom => "redis_oom",
+            Outcome::RedisLoading => "redis_loading",
+            Outcome::RedisBusy => "redis_busy",
+            Outcome::RedisNoAuth => "redis_noauth",
         }
     }
 

@@ -169,6 +169,14 @@ impl<'a> Iteration<'a> {
             .with(|m| m.steps[self.step_base + step].count_status(status));
     }
 
+    /// Counts the protocol code (a SQLSTATE, a Redis error prefix) of a step that did not
+    /// succeed, shown beside its outcome like an HTTP status.
+    #[inline]
+    pub fn record_code(&self, step: usize, code: crate::Code) {
+        self.recorder
+            .with(|m| m.steps[self.step_base + step].count_code_n(code, 1));
+    }
+
     /// Adds `n` to the workload's counter number `metric` (its index in
     /// [`crate::Workload::with_custom`]). Recording into a metric of another kind, or one
     /// that was not declared, does nothing.

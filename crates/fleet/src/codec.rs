@@ -9,9 +9,12 @@ use hdrhistogram::serialization::{
 };
 use hdrhistogram::AdditionError;
 use loadgen_engine::{
-    new_histogram, CustomValue, Histogram, Metrics, Outcome, StepMetrics, WorkloadMetrics,
+    new_histogram, Code, CustomValue, Histogram, Metrics, Outcome, StepMetrics, WorkloadMetrics,
 };
 use serde::{Deserialize, Serialize};
+
+/// Outcome classes a format-2 file holds (before the database and Redis classes).
+const OLDEST_OUTCOME_COUNT: usize = 11;
 
 /// Why a metrics record (from a results folder or a worker) is refused. The `In*` variants
 /// say where in the record the inner error was found.
@@ -33,6 +36,8 @@ pub enum RecordError {
     },
     #[error("statuses must be at most 500, sorted, one per status")]
     Statuses,
+    #[error("codes must be at most 500, 1 to 12 digits or letters, sorted, one per code")]
+    Codes,
     #[error("step {0}: {1}")]
     InStep(usize, Box<RecordError>),
     #[error("workload {0} lag: {1}")]
@@ -102,6 +107,10 @@ pub struct StepRecord {
     /// Answers of steps that did not succeed, `[status, count]` sorted by status.
     #[serde(default)]
     pub statuses: Vec<(u16, u64)>,
+    /// Protocol codes (SQLSTATE, Redis error prefix) of steps that did not succeed,
+    /// `[code, count]` sorted by code (format 3; absent when none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub codes: Vec<(String, u64)>,
 }
 
 /// One workload's metrics.
@@ -276,11 +285,16 @@ fn step_record(s: &StepMetrics) -> StepRecord {
         ttfb: encode_hist(&s.ttfb),
         connect: encode_hist(&s.connect),
         statuses: s.statuses.clone(),
+        codes: s.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
     }
 }
 
 fn decode_step(r: &StepRecord) -> Result<StepMetrics, RecordError> {
-    if r.counts.len() != Outcome::COUNT || r.latency.len() != Outcome::COUNT {
+    // Classes are only ever appended: an older writer's shorter arrays are a prefix.
+    if r.counts.len() > Outcome::COUNT
+        || r.latency.len() != r.counts.len()
+        || r.counts.len() < OLDEST_OUTCOME_COUNT
+    {
         return Err(RecordError::OutcomeClasses {
             expected: Outcome::COUNT,
             counts: r.counts.len(),
@@ -288,7 +302,7 @@ fn decode_step(r: &StepRecord) -> Result<StepMetrics, RecordError> {
         });
     }
     let mut s = StepMetrics::default();
-    s.counts.copy_from_slice(&r.counts);
+    s.counts[..r.counts.len()].copy_from_slice(&r.counts);
     for (i, h) in r.latency.iter().enumerate() {
         if h.is_some() {
             s.latency[i] = Some(Box::new(decode_hist(h)?));
@@ -302,6 +316,16 @@ fn decode_step(r: &StepRecord) -> Result<StepMetrics, RecordError> {
         return Err(RecordError::Statuses);
     }
     s.statuses = r.statuses.clone();
+    if r.codes.len() > StepMetrics::MAX_CODES {
+        return Err(RecordError::Codes);
+    }
+    for (text, n) in &r.codes {
+        let code = Code::parse(text).ok_or(RecordError::Codes)?;
+        if s.codes.last().is_some_and(|(last, _)| *last >= code) {
+            return Err(RecordError::Codes);
+        }
+        s.codes.push((code, *n));
+    }
     Ok(s)
 }
 
@@ -335,6 +359,8 @@ mod tests {
             );
         }
         m.steps[0].statuses = vec![(500, 36), (503, 2)];
+        m.steps[0].count_code_n(Code::parse("40P01").expect("packs"), 3);
+        m.steps[0].count_code_n(Code::parse("WRONGTYPE").expect("packs"), 1);
         m.workloads[0].iterations = 250;
         m.workloads[0].active_vus = 3;
         m.workloads[0].online_vus = 5;
@@ -357,6 +383,7 @@ mod tests {
             }
             assert!(a.service == b.service && a.ttfb == b.ttfb && a.connect == b.connect);
             assert_eq!(a.statuses, b.statuses);
+            assert_eq!(a.codes, b.codes);
         }
         assert_eq!(d.workloads[0].iterations, 250);
         assert_eq!(d.workloads[0].active_vus, 3);
@@ -380,6 +407,7 @@ mod tests {
             ttfb: None,
             connect: None,
             statuses: Vec::new(),
+            codes: Vec::new(),
         };
         assert!(decode_step(&r).is_err());
     }

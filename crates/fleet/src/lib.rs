@@ -38,7 +38,7 @@ pub use folder::{check_shape, FolderWriter, IntervalLine, RunPart, METRICS_FILE}
 pub use merge::{coverage, merge, overlap, Coverage, MergeOptions, Merged};
 pub use run_info::{
     parse_rfc3339, plan_hash, rfc3339, unix_ns, CustomName, Layout, Overrides, Rfc3339Error,
-    RunInfo, StepName, FORMAT_VERSION,
+    RunInfo, StepName, FORMAT_VERSION, OLDEST_FORMAT_VERSION,
 };
 pub use worker::{
     connect as connect_to_coordinator, serve, FinishedRun, WorkerConfig, WorkerHooks,

@@ -13,7 +13,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// 2: intervals hold what completed in them (by completion instant), the last one its true
 /// length; workloads carry online VUs and busy/online VU·time areas. Version 1 folders
 /// (ticker-sampled intervals, a sliver tail row, no VU areas) are refused, not guessed at.
-pub const FORMAT_VERSION: u32 = 2;
+/// 3: thirteen outcome classes appended (database and Redis), protocol codes per step; a
+/// version 2 folder reads as one with zeros in the new classes.
+pub const FORMAT_VERSION: u32 = 3;
+
+/// The oldest `format_version` this loadgen merges.
+pub const OLDEST_FORMAT_VERSION: u32 = 2;
 
 /// Names of one step in the metrics layout.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -150,14 +155,14 @@ impl RunInfo {
             line: e.line(),
             message: e.to_string(),
         })?;
-        if info.format_version != FORMAT_VERSION {
+        if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&info.format_version) {
             return Err(FleetError::BadFile {
                 path,
                 line: 0,
                 message: if info.format_version < FORMAT_VERSION {
                     format!(
                         "format_version {} was written by an older loadgen (version {}); this \
-                         loadgen reads {FORMAT_VERSION}: its intervals were cut differently and \
+                         loadgen reads {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}: its intervals were cut differently and \
                          lack the VU means, so merge it with the loadgen that wrote it, or re-run",
                         info.format_version, info.loadgen_version
                     )

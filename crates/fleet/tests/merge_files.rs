@@ -170,10 +170,10 @@ fn a_truncated_or_reshaped_metrics_file_is_refused_with_its_line() {
 }
 
 #[test]
-fn a_folder_of_the_previous_format_is_refused_with_the_version_that_wrote_it() {
+fn a_folder_older_than_the_oldest_format_is_refused_with_the_version_that_wrote_it() {
     let dir = scratch("v1");
     let mut old = info("0/1");
-    old.format_version = FORMAT_VERSION - 1;
+    old.format_version = loadgen_fleet::OLDEST_FORMAT_VERSION - 1;
     old.loadgen_version = "0.0.9".into();
     let mut w = FolderWriter::create(&dir, old, SystemTime::now()).unwrap();
     w.interval(&interval(0, 0)).unwrap();
@@ -183,4 +183,49 @@ fn a_folder_of_the_previous_format_is_refused_with_the_version_that_wrote_it() {
         e.contains("older loadgen") && e.contains("0.0.9") && e.contains("re-run"),
         "{e}"
     );
+}
+
+#[test]
+fn a_format_2_folder_with_eleven_outcome_classes_reads_with_zeros_in_the_new_ones() {
+    let dir = scratch("v2");
+    let mut old = info("0/1");
+    old.format_version = 2;
+    let mut w = FolderWriter::create(&dir, old, SystemTime::now()).unwrap();
+    w.interval(&interval(0, 0)).unwrap();
+    w.finish(Duration::from_secs(1), false, Vec::new()).unwrap();
+    // Cut every step's outcome arrays to the eleven classes format 2 had.
+    let path = dir.join("metrics.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut cut = String::new();
+    let mut steps_cut = 0;
+    for line in text.lines() {
+        let mut v: serde_json::Value = serde_json::from_str(line).unwrap();
+        let mut stack = vec![&mut v];
+        while let Some(node) = stack.pop() {
+            match node {
+                serde_json::Value::Object(map) => {
+                    if map.contains_key("counts") && map.contains_key("latency") {
+                        for key in ["counts", "latency"] {
+                            let arr = map[key].as_array_mut().unwrap();
+                            assert!(arr[11..].iter().all(|x| x.is_null() || x == 0));
+                            arr.truncate(11);
+                        }
+                        steps_cut += 1;
+                    }
+                    stack.extend(map.values_mut());
+                }
+                serde_json::Value::Array(a) => stack.extend(a.iter_mut()),
+                _ => {}
+            }
+        }
+        cut.push_str(&v.to_string());
+        cut.push('\n');
+    }
+    assert!(steps_cut > 0, "the file has step records");
+    std::fs::write(&path, cut).unwrap();
+    let part = RunPart::read(&dir).unwrap();
+    assert_eq!(part.info.format_version, 2);
+    let first = part.intervals[0].decode().unwrap();
+    let fresh = interval(0, 0);
+    assert_eq!(first.metrics.steps[0].counts, fresh.metrics.steps[0].counts);
 }
