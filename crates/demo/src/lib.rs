@@ -37,6 +37,7 @@ mod config;
 mod counters;
 mod duration;
 mod error;
+mod fault_stream;
 mod faults;
 mod latency;
 mod routes;

@@ -150,9 +150,6 @@ impl App {
         req: Request<Incoming>,
         rng_seed: u64,
     ) -> Result<Response<Body>, Infallible> {
-        if crate::ws::is_ws_path(req.uri().path()) {
-            return Ok(crate::ws::upgrade(self, req));
-        }
         let endpoint = Endpoint::classify(req.method(), req.uri());
         let Some(route) = endpoint.route(req.uri().path()) else {
             return Ok(self.counters_endpoint(endpoint));

@@ -27,8 +27,9 @@ use http::{Response, StatusCode};
 use http_body_util::{Either, Full};
 use std::convert::Infallible;
 
-use crate::faults::{self, FaultStream};
+use crate::fault_stream::{self, FaultStream};
 use crate::routes::App;
+use crate::ws;
 use crate::{CountersSnapshot, DemoError, TargetConfig};
 
 /// Pending-connection queue of the listening socket (the kernel may cap it lower).
@@ -301,7 +302,7 @@ fn serve_connection(
     }
     if let Some(fault) = app.faults.for_connection(app.request_seed(id, u64::MAX)) {
         app.counters.fault(fault);
-        tokio::spawn(faults::break_connection(fault, stream));
+        tokio::spawn(fault_stream::break_connection(fault, stream));
         return;
     }
     tokio::spawn(async move {
@@ -314,10 +315,13 @@ fn serve_connection(
             let (app, mode) = (Arc::clone(&app), Arc::clone(&mode));
             async move {
                 let response = match app.faults.for_request(&req, seed) {
+                    Ok(None) if ws::is_ws_path(req.uri().path()) => {
+                        ws::upgrade(app, req).map(Either::Left)
+                    }
                     Ok(None) => app.handle(req, seed).await?.map(Either::Left),
                     Ok(Some(fault)) => {
                         app.count_faulted(&req, fault);
-                        faults::answer(fault, &mode).await.map(Either::Right)
+                        fault_stream::answer(fault, &mode).await.map(Either::Right)
                     }
                     Err(why) => {
                         let mut r =

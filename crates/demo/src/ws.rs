@@ -100,9 +100,9 @@ pub(crate) fn upgrade(app: Arc<App>, mut req: Request<Incoming>) -> Response<Bod
         let ws =
             WebSocketStream::from_raw_socket(TokioIo::new(upgraded), Role::Server, Some(config))
                 .await;
-        app.counters.ws_opened();
+        app.counters.ws().connection_opened();
         serve(&app, ws, kind).await;
-        app.counters.ws_closed();
+        app.counters.ws().connection_closed();
     });
     let mut resp = Response::new(Full::new(Bytes::new()));
     *resp.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
@@ -160,15 +160,15 @@ async fn serve(app: &App, mut ws: Ws, kind: Kind) {
                 };
                 let reply = match msg {
                     Message::Text(t) => {
-                        app.counters.ws_received();
+                        app.counters.ws().message_received();
                         on_text(kind, t, &mut feed, &mut acks)
                     }
                     Message::Binary(b) => {
-                        app.counters.ws_received();
+                        app.counters.ws().message_received();
                         (kind == Kind::Echo).then_some(Message::Binary(b))
                     }
                     Message::Close(_) => {
-                        app.counters.ws_close_received();
+                        app.counters.ws().close_received();
                         // tungstenite queued the close reply; flush it and wait for the end.
                         let _ = ws.flush().await;
                         continue;
@@ -183,7 +183,7 @@ async fn serve(app: &App, mut ws: Ws, kind: Kind) {
                     if ws.send(r).await.is_err() {
                         return;
                     }
-                    app.counters.ws_sent();
+                    app.counters.ws().message_sent();
                 }
             }
             () = sleep_until(next_tick), if feed.is_some() => {
@@ -196,14 +196,14 @@ async fn serve(app: &App, mut ws: Ws, kind: Kind) {
                 if ws.send(Message::Text(tick.into())).await.is_err() {
                     return;
                 }
-                app.counters.ws_sent();
+                app.counters.ws().message_sent();
             }
             () = sleep_until(next_ack), if !acks.is_empty() => {
                 let Some((_, ack)) = acks.pop_front() else { continue };
                 if ws.send(Message::Text(ack)).await.is_err() {
                     return;
                 }
-                app.counters.ws_sent();
+                app.counters.ws().message_sent();
             }
         }
     }

@@ -48,25 +48,25 @@ pub struct WsCounts {
     pub close_frames_received: u64,
 }
 
-impl crate::counters::Counters {
-    pub(crate) fn ws_opened(&self) {
-        self.ws().opened.fetch_add(1, Relaxed);
-        self.ws().open.fetch_add(1, Relaxed);
+impl WsCounters {
+    pub(crate) fn connection_opened(&self) {
+        self.opened.fetch_add(1, Relaxed);
+        self.open.fetch_add(1, Relaxed);
     }
 
-    pub(crate) fn ws_closed(&self) {
-        self.ws().open.fetch_sub(1, Relaxed);
+    pub(crate) fn connection_closed(&self) {
+        self.open.fetch_sub(1, Relaxed);
     }
 
-    pub(crate) fn ws_received(&self) {
-        self.ws().received.fetch_add(1, Relaxed);
+    pub(crate) fn message_received(&self) {
+        self.received.fetch_add(1, Relaxed);
     }
 
-    pub(crate) fn ws_sent(&self) {
-        self.ws().sent.fetch_add(1, Relaxed);
+    pub(crate) fn message_sent(&self) {
+        self.sent.fetch_add(1, Relaxed);
     }
 
-    pub(crate) fn ws_close_received(&self) {
-        self.ws().close_frames.fetch_add(1, Relaxed);
+    pub(crate) fn close_received(&self) {
+        self.close_frames.fetch_add(1, Relaxed);
     }
 }

@@ -6,7 +6,6 @@
 //! name lookup and no allocation on the hot path.
 
 use crate::histogram::{new_histogram, Histogram};
-use crate::metrics::GaugeMerge;
 use std::time::Duration;
 
 /// What kind of value a custom metric holds (k6's four kinds).
@@ -173,4 +172,13 @@ impl CustomValue {
             crate::histogram::record_micros(h, d.as_micros() as u64);
         }
     }
+}
+
+/// How gauges combine: parts of one instant sum; successive instants keep the peak.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GaugeMerge {
+    /// Same instant, different threads or machines: gauges add up.
+    Sum,
+    /// Different instants (building run totals): the highest value is kept.
+    Max,
 }

@@ -4,7 +4,7 @@
 //! it hands the filled value to the aggregator and starts a fresh one.
 
 use crate::code::Code;
-use crate::custom::{CustomKind, CustomValue};
+use crate::custom::{CustomKind, CustomValue, GaugeMerge};
 use crate::histogram::{new_histogram, record_micros, Histogram};
 use crate::outcome::Outcome;
 use std::time::Duration;
@@ -258,15 +258,6 @@ fn mean(area_ns: u64, length: Duration) -> f64 {
     } else {
         area_ns as f64 / ns as f64
     }
-}
-
-/// How gauges combine: parts of one instant sum; successive instants keep the peak.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum GaugeMerge {
-    /// Same instant, different threads or machines: gauges add up.
-    Sum,
-    /// Different instants (building run totals): the highest value is kept.
-    Max,
 }
 
 /// All steps and workloads of a plan for one interval or one run.

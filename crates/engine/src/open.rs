@@ -2,11 +2,11 @@
 //! the pool is full, arrivals wait in a bounded backlog for the next VU, then are dropped.
 
 use crate::arrival::ArrivalSchedule;
+use crate::ctx::{join_all, ShardCtx};
 use crate::histogram::record_micros;
-use crate::plan::{OpenModel, VuOrder};
+use crate::model::{OpenModel, VuOrder};
 use crate::precise::ArrivalTimer;
 use crate::session::{Iteration, Session, SessionFactory};
-use crate::shard::{join_all, ShardCtx};
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;

@@ -1,9 +1,12 @@
 //! Threads, the interval clock and the aggregator that merges the threads' metrics.
 
+use crate::control::RunControl;
+use crate::custom::GaugeMerge;
 use crate::error::EngineError;
 use crate::interval::{interval_holding, Clock, Msg};
-use crate::metrics::{GaugeMerge, Metrics};
-use crate::plan::{Model, Plan};
+use crate::metrics::Metrics;
+use crate::model::Model;
+use crate::plan::Plan;
 use crate::report::{Event, FinalReport, IntervalReport};
 use crate::segment::Segment;
 use crate::session::Recorder;
@@ -12,7 +15,6 @@ use std::collections::BTreeMap;
 use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
 /// The run's origin as every worker runtime sees it: each thread has its own tokio runtime
 /// (and a paused test clock would be per runtime), so the one instant they share is std's.
@@ -58,36 +60,6 @@ impl Default for RunOptions {
             start_at: None,
             arrival_granularity: DEFAULT_ARRIVAL_GRANULARITY,
         }
-    }
-}
-
-/// Stops a run from outside (signal handler, threshold abort). Cheap to clone.
-#[derive(Debug, Clone, Default)]
-pub struct RunControl {
-    pub(crate) stop: CancellationToken,
-    pub(crate) kill: CancellationToken,
-}
-
-impl RunControl {
-    /// A control for a new run.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Graceful stop: no new iterations; in-flight ones get the graceful-stop period.
-    pub fn stop(&self) {
-        self.stop.cancel();
-    }
-
-    /// Immediate stop: in-flight iterations are cancelled now (counted as interrupted).
-    pub fn kill(&self) {
-        self.stop.cancel();
-        self.kill.cancel();
-    }
-
-    /// True once [`RunControl::stop`] or [`RunControl::kill`] was called.
-    pub fn is_stopped(&self) -> bool {
-        self.stop.is_cancelled()
     }
 }
 

@@ -1,95 +1,12 @@
 //! Running one segment of a plan on the current thread: one driver per workload.
 
-use crate::metrics::WorkloadMetrics;
-use crate::plan::{Model, Plan};
-use crate::runner::RunControl;
+use crate::control::RunControl;
+use crate::ctx::{join_all, mix, ShardCtx};
+use crate::plan::Plan;
 use crate::segment::Segment;
-use crate::session::{Recorder, SessionFactory, VuInfo};
-use crate::{open, vu_loop};
-use std::future::Future;
-use std::pin::Pin;
-use std::sync::Arc;
+use crate::session::Recorder;
 use std::time::Duration;
-use tokio::task::JoinSet;
-use tokio::time::{sleep_until, Instant};
-use tokio_util::sync::CancellationToken;
-
-/// What a workload driver needs on its thread. Owned, so driver futures are `'static`.
-pub(crate) struct ShardCtx {
-    pub workload: usize,
-    pub model: Model,
-    pub step_base: usize,
-    /// Global index of the workload's first custom metric.
-    pub custom_base: usize,
-    pub recorder: Recorder,
-    pub segment: Segment,
-    /// When this workload's clock starts.
-    pub start: Instant,
-    pub seed: u64,
-    pub control: RunControl,
-    pub graceful: Duration,
-    pub arrival_granularity: Duration,
-}
-
-impl ShardCtx {
-    /// Global id of this shard's `local`-th VU: unique across segments.
-    pub fn vu_info(&self, local: u64) -> VuInfo {
-        let id = self.segment.index + local * self.segment.count;
-        VuInfo {
-            id,
-            workload: self.workload,
-            seed: mix(self.seed ^ mix(id.wrapping_add(1) ^ ((self.workload as u64) << 48))),
-        }
-    }
-
-    pub fn with_workload<R>(&self, f: impl FnOnce(&mut WorkloadMetrics) -> R) -> R {
-        self.recorder.with(|m| f(&mut m.workloads[self.workload]))
-    }
-
-    /// Waits for in-flight iterations up to the graceful stop, then cancels the rest and
-    /// counts them as interrupted.
-    pub async fn drain(&self, tasks: &mut JoinSet<()>) {
-        let deadline = Instant::now() + self.graceful;
-        loop {
-            tokio::select! {
-                biased;
-                _ = self.control.kill.cancelled() => break,
-                _ = sleep_until(deadline) => break,
-                next = tasks.join_next() => if next.is_none() { return },
-            }
-        }
-        tasks.abort_all();
-        while tasks.join_next().await.is_some() {}
-        self.with_workload(|w| {
-            w.interrupted += w.active_vus;
-            w.active_vus = 0;
-        });
-    }
-}
-
-/// SplitMix64 finaliser: spreads seeds so neighbouring VU ids get unrelated streams.
-pub(crate) fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-/// Type-erased workload driver: one `dyn` call per workload per thread, none per request.
-pub(crate) trait Driver: Send + Sync {
-    fn drive(self: Arc<Self>, ctx: ShardCtx) -> Pin<Box<dyn Future<Output = ()>>>;
-}
-
-pub(crate) struct FactoryDriver<F>(pub F);
-
-impl<F: SessionFactory> Driver for FactoryDriver<F> {
-    fn drive(self: Arc<Self>, ctx: ShardCtx) -> Pin<Box<dyn Future<Output = ()>>> {
-        match ctx.model.clone() {
-            Model::Open(m) => Box::pin(async move { open::drive(&self.0, &m, ctx).await }),
-            Model::Closed(m) => Box::pin(async move { vu_loop::drive(&self.0, &m, ctx).await }),
-        }
-    }
-}
+use tokio::time::Instant;
 
 /// Runs `segment` of `plan` on the current thread until every workload has finished and
 /// drained. Must be called inside a `tokio::task::LocalSet`. Records into `recorder`.
@@ -127,29 +44,4 @@ pub async fn run_shard(
     // future it runs before each batch of its tasks, so a dispatcher whose timer fired runs
     // next instead of queueing behind every VU task that network events woke meanwhile.
     join_all(drivers).await;
-}
-
-/// Runs `futures` to their ends in the calling task (no spawn), polling only the unfinished.
-pub(crate) async fn join_all<F: Future<Output = ()> + ?Sized>(mut futures: Vec<Pin<Box<F>>>) {
-    std::future::poll_fn(|cx| {
-        futures.retain_mut(|f| f.as_mut().poll(cx).is_pending());
-        if futures.is_empty() {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-}
-
-/// Waits until `at`, or returns `false` at once if `stop` fires first.
-pub(crate) async fn wait_until(at: Instant, stop: &CancellationToken) -> bool {
-    if at <= Instant::now() {
-        return !stop.is_cancelled();
-    }
-    tokio::select! {
-        biased;
-        _ = stop.cancelled() => false,
-        _ = sleep_until(at) => true,
-    }
 }

@@ -1,8 +1,8 @@
 //! The closed-model driver: each VU loops iteration → think time while the stages keep it on.
 
-use crate::plan::ClosedModel;
+use crate::ctx::{wait_until, ShardCtx};
+use crate::model::ClosedModel;
 use crate::session::{Iteration, Session, SessionFactory};
-use crate::shard::{wait_until, ShardCtx};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use std::time::Duration;

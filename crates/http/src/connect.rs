@@ -3,8 +3,9 @@
 //! VU's thread and is aborted when the [`Conn`] is dropped, so a dropped connection closes its
 //! socket at once even with a request in flight.
 
+use crate::base_url::BaseUrl;
 use crate::classify::classify;
-use crate::config::{BaseUrl, HostOverrides, HttpVersion};
+use crate::config::{HostOverrides, HttpVersion};
 use crate::error::HttpError;
 use crate::proxy::Proxy;
 use crate::tls;

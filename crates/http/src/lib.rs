@@ -21,6 +21,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod base_url;
 mod capture;
 mod classify;
 mod clock;
@@ -28,6 +29,7 @@ mod config;
 mod connect;
 mod deadline;
 mod error;
+mod exchange;
 mod expect;
 pub mod fast;
 mod generated;
@@ -37,9 +39,10 @@ mod session;
 mod template;
 mod tls;
 
+pub use base_url::BaseUrl;
 pub use capture::{Capture, CaptureSource, JsonPath};
 pub use classify::{classify, classify_io};
-pub use config::{BaseUrl, ClientConfig, HostOverrides, HttpVersion};
+pub use config::{ClientConfig, HostOverrides, HttpVersion};
 pub use connect::{Conn, Dialer};
 pub use error::HttpError;
 pub use expect::Expect;

@@ -5,7 +5,7 @@
 //! environment variables (`HTTPS_PROXY`, `HTTP_PROXY`, `NO_PROXY`), read only when a scenario
 //! opts in.
 
-use crate::config::BaseUrl;
+use crate::base_url::BaseUrl;
 use crate::error::HttpError;
 use std::io;
 use std::net::IpAddr;

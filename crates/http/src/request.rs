@@ -2,8 +2,8 @@
 //! templates checked once, literal parts pre-built, per-request work reduced to rendering the
 //! placeholders and cloning shared handles.
 
+use crate::base_url::BaseUrl;
 use crate::capture::Capture;
-use crate::config::BaseUrl;
 use crate::error::HttpError;
 use crate::expect::Expect;
 use crate::template::{Template, Vars};

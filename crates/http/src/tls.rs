@@ -1,6 +1,7 @@
 //! The TLS connector of the HTTP client; trust decisions live in `loadgen-tls`.
 
-use crate::config::{BaseUrl, HttpVersion};
+use crate::base_url::BaseUrl;
+use crate::config::HttpVersion;
 use crate::error::HttpError;
 use loadgen_tls::{client_tls_config, TlsOptions};
 use rustls::pki_types::ServerName;

@@ -28,13 +28,13 @@ mod secret;
 mod session;
 pub mod sign;
 pub mod sink;
+mod step;
 
 pub use delivery::{Fault, FaultMix, RetryPolicy};
 pub use error::WebhookError;
 pub use event::EventMix;
 pub use secret::Secret;
-pub use session::{
-    CallbackStep, DeliveryStep, StepKind, WebhookClient, WebhookFactory, WebhookSession, STALE_BY,
-};
+pub use session::{WebhookFactory, WebhookSession, STALE_BY};
 pub use sign::{Algorithm, Encoding, GenericScheme, Message, Scheme, Signed, Signer};
 pub use sink::CallbackSink;
+pub use step::{CallbackStep, DeliveryStep, StepKind, WebhookClient};

@@ -1,0 +1,107 @@
+//! Workload models: how VUs are scheduled (open arrival rate or closed concurrency), the
+//! order idle VUs are reused in and the think time between iterations.
+
+use crate::arrival::Spacing;
+use crate::closed::VuStages;
+use crate::rate::RateFn;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How VUs are scheduled.
+#[derive(Clone)]
+pub enum Model {
+    /// Arrival rate: iterations start on a schedule, never waiting for answers.
+    Open(OpenModel),
+    /// Concurrency: a number of VUs, each looping iteration → think time.
+    Closed(ClosedModel),
+}
+
+impl Model {
+    /// How long the schedule lasts.
+    pub fn duration(&self) -> Duration {
+        match self {
+            Model::Open(o) => o.duration,
+            Model::Closed(c) => c.stages.total_duration(),
+        }
+    }
+}
+
+/// The open (arrival-rate) model.
+#[derive(Clone)]
+pub struct OpenModel {
+    /// Arrivals per second over the workload's clock.
+    pub rate: Arc<dyn RateFn>,
+    /// How long arrivals are scheduled.
+    pub duration: Duration,
+    /// Uniform or Poisson spacing.
+    pub spacing: Spacing,
+    /// The VU pool never grows beyond this.
+    pub max_vus: u64,
+    /// VUs created before the first arrival.
+    pub pre_allocated_vus: u64,
+    /// Arrivals that may wait, oldest first, for a VU when the pool is full and busy; an
+    /// arrival beyond them is dropped. A waiting arrival keeps its intended start, so the
+    /// wait shows in its latency (not in schedule lag). Zero drops at once (k6's rule).
+    pub backlog: u64,
+    /// Which idle VU an arrival takes.
+    pub vu_order: VuOrder,
+}
+
+/// Which idle VU (and so which connection) an open-model arrival takes.
+///
+/// `Fifo` takes the VU idle longest: traffic spreads over every connection in turn, as that
+/// many users would send it, and each connection rests between requests. `Lifo` takes the
+/// VU idle shortest: a few connections stay hot and the rest sit idle, which at low rates
+/// makes "20 users" behave like 2–4 connections (against a server that writes headers and
+/// body apart with Nagle on, those hot connections hit the 40 ms delayed-ACK stall;
+/// docs/scenarios.md has the measurement).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum VuOrder {
+    /// The VU idle longest (round robin over the pool).
+    #[default]
+    Fifo,
+    /// The VU idle shortest.
+    Lifo,
+}
+
+/// The closed (concurrency) model.
+#[derive(Clone, Debug)]
+pub struct ClosedModel {
+    /// How many VUs are active over time.
+    pub stages: VuStages,
+    /// Pause after each iteration.
+    pub think: ThinkTime,
+    /// Stop each VU after this many iterations.
+    pub iterations: Option<u64>,
+}
+
+/// Pause a closed-model VU takes after each iteration.
+#[derive(Clone, Copy, Debug, PartialEq, Default)]
+pub enum ThinkTime {
+    /// Start the next iteration at once.
+    #[default]
+    None,
+    /// Always the same pause.
+    Fixed(Duration),
+    /// Uniform between the two bounds.
+    Uniform(Duration, Duration),
+    /// Exponentially distributed with this mean (a Poisson user).
+    Exponential(Duration),
+}
+
+impl ThinkTime {
+    /// Draws one pause.
+    pub fn sample(&self, rng: &mut impl rand::Rng) -> Duration {
+        use rand_distr::{Distribution, Exp1};
+        match *self {
+            ThinkTime::None => Duration::ZERO,
+            ThinkTime::Fixed(d) => d,
+            ThinkTime::Uniform(a, b) if b > a => a + (b - a).mul_f64(rng.random::<f64>()),
+            ThinkTime::Uniform(a, _) => a,
+            ThinkTime::Exponential(mean) => {
+                let x: f64 = Exp1.sample(rng);
+                mean.mul_f64(x.min(50.0))
+            }
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! One hyper request/response exchange of a step: send, read the whole answer, judge it
+//! against the step's `Expect` and fill its captures.
+
+use crate::capture::{Capture, Slots};
+use crate::classify::classify;
+use crate::connect::Conn;
+use crate::expect::Expect;
+use http::header::CONNECTION;
+use http::HeaderMap;
+use http_body_util::BodyExt;
+use loadgen_engine::Outcome;
+use tokio::time::Instant;
+
+/// Bodies longer than this are drained but not kept for checks.
+pub(crate) const MAX_CHECKED_BODY: usize = 16 << 20;
+
+/// Where an exchange leaves what it read: the body (when checks or captures need it), the
+/// time of the first byte, the status, and the step's captures.
+pub(crate) struct Answer<'a> {
+    pub(crate) body: &'a mut Vec<u8>,
+    pub(crate) first_byte: &'a mut Option<Instant>,
+    pub(crate) status: &'a mut u16,
+    pub(crate) captures: &'a [Capture],
+    pub(crate) slots: &'a mut Slots,
+    pub(crate) missed: &'a mut Option<usize>,
+}
+
+/// Sends `req`, reads the whole response and judges it. `Ok((outcome, keep_connection))` when
+/// a response arrived complete; `Err(outcome)` for a connection-level failure.
+pub(crate) async fn exchange(
+    conn: &mut Conn,
+    req: http::Request<http_body_util::Full<bytes::Bytes>>,
+    expect: &Expect,
+    built_to_fail: Option<u16>,
+    answer: Answer<'_>,
+) -> Result<(Outcome, bool), Outcome> {
+    let Answer {
+        body,
+        first_byte,
+        status,
+        captures,
+        slots,
+        missed,
+    } = answer;
+    let resp = conn.send(req).await.map_err(|e| classify(&e))?;
+    *first_byte = Some(Instant::now());
+    *status = resp.status().as_u16();
+    let keep = conn.is_h2() || !wants_close(resp.headers());
+    let verdict = expect.check_status_for(resp.status().as_u16(), built_to_fail);
+    let keep_body =
+        verdict.is_ok() && (expect.needs_body() || captures.iter().any(Capture::needs_body));
+    body.clear();
+    let mut overflow = false;
+    let (head, mut incoming) = resp.into_parts();
+    while let Some(frame) = incoming.frame().await {
+        let frame = frame.map_err(|e| classify(&e))?;
+        if let (true, Some(data)) = (keep_body, frame.data_ref()) {
+            if body.len() + data.len() <= MAX_CHECKED_BODY {
+                body.extend_from_slice(data);
+            } else {
+                overflow = true;
+            }
+        }
+    }
+    let outcome = match verdict {
+        Err(outcome) => outcome,
+        Ok(()) if !keep_body => Outcome::Success,
+        Ok(()) if !overflow && expect.check_body(body) => Outcome::Success,
+        Ok(()) => Outcome::CheckFailed,
+    };
+    if outcome != Outcome::Success {
+        return Ok((outcome, keep));
+    }
+    for c in captures {
+        if overflow || !slots.fill(c, &head.headers, body) {
+            *missed = Some(c.slot);
+            return Ok((Outcome::CheckFailed, keep));
+        }
+    }
+    Ok((outcome, keep))
+}
+
+/// True when an HTTP/1 response says the server closes the connection after it.
+fn wants_close(headers: &HeaderMap) -> bool {
+    headers.get_all(CONNECTION).iter().any(|v| {
+        v.as_bytes()
+            .split(|b| *b == b',')
+            .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
+    })
+}
