@@ -110,5 +110,5 @@ pub use rate::{ConstantRate, RateFn, RateStage, RateStages};
 pub use report::{Event, FinalReport, IntervalReport, StepInfo};
 pub use runner::{run, RunOptions, DEFAULT_ARRIVAL_GRANULARITY, MAX_THREADS};
 pub use segment::{Segment, SegmentError};
-pub use session::{Iteration, Recorder, Session, SessionFactory, StepSample, VuInfo};
+pub use session::{Iteration, Recorder, Session, SessionFactory, Setup, StepSample, VuInfo};
 pub use shard::run_shard;

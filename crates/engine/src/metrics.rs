@@ -7,6 +7,7 @@ use crate::code::Code;
 use crate::custom::{CustomKind, CustomValue, GaugeMerge};
 use crate::histogram::{new_histogram, record_micros, Histogram};
 use crate::outcome::Outcome;
+use crate::session::Setup;
 use std::time::Duration;
 
 /// Everything measured about one step (one request kind) of one workload.
@@ -20,8 +21,13 @@ pub struct StepMetrics {
     pub service: Histogram,
     /// Time to first response byte from the send, where the protocol reports it.
     pub ttfb: Histogram,
-    /// Connection (and TLS) set-up time, recorded when a step had to open a connection.
+    /// Connection time to the target (TCP, or a proxy's `CONNECT` tunnel), recorded when a
+    /// step had to open a connection.
     pub connect: Histogram,
+    /// TLS handshake time, when a step opened a TLS connection.
+    pub tls: Histogram,
+    /// TCP connect time to an HTTP proxy, when a step opened a tunnelled connection.
+    pub proxy_connect: Histogram,
     /// Answers of steps that did not succeed, by HTTP status: `(status, count)` sorted by
     /// status. Bounded by construction (at most 500 statuses exist).
     pub statuses: Vec<(u16, u64)>,
@@ -38,6 +44,8 @@ impl Default for StepMetrics {
             service: new_histogram(),
             ttfb: new_histogram(),
             connect: new_histogram(),
+            tls: new_histogram(),
+            proxy_connect: new_histogram(),
             statuses: Vec::new(),
             codes: Vec::new(),
         }
@@ -95,6 +103,17 @@ impl StepMetrics {
         }
     }
 
+    /// Records the set-up phases of a step that opened a connection.
+    #[inline]
+    pub fn record_setup(&mut self, setup: Setup) {
+        if let Some(t) = setup.tls {
+            record_micros(&mut self.tls, t.as_micros() as u64);
+        }
+        if let Some(p) = setup.proxy_connect {
+            record_micros(&mut self.proxy_connect, p.as_micros() as u64);
+        }
+    }
+
     /// All completed steps, every outcome.
     pub fn total(&self) -> u64 {
         self.counts.iter().sum()
@@ -147,6 +166,8 @@ impl StepMetrics {
         add(&mut self.service, &other.service);
         add(&mut self.ttfb, &other.ttfb);
         add(&mut self.connect, &other.connect);
+        add(&mut self.tls, &other.tls);
+        add(&mut self.proxy_connect, &other.proxy_connect);
         for &(status, n) in &other.statuses {
             self.count_status_n(status, n);
         }

@@ -62,8 +62,28 @@ pub struct StepSample {
     pub first_byte: Option<Instant>,
     /// When the step finished (answer complete, or the error was seen).
     pub done: Instant,
-    /// Connection set-up time, when this step had to open a connection.
+    /// Connection time to the target, when this step had to open a connection: the TCP
+    /// connect (or the proxy's `CONNECT` tunnel). A TLS handshake and the TCP connect to a
+    /// proxy are phases of their own ([`Setup`]).
     pub connect: Option<Duration>,
+}
+
+/// The phases of opening a connection that [`StepSample::connect`] leaves out, for a step
+/// that had to open one: recorded with [`Iteration::record_setup`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Setup {
+    /// The TCP connect to an HTTP proxy, when the connection is tunnelled through one
+    /// (`connect` is then the `CONNECT` tunnel to the target).
+    pub proxy_connect: Option<Duration>,
+    /// The TLS handshake (after `connect`).
+    pub tls: Option<Duration>,
+}
+
+impl Setup {
+    /// True when no phase was measured.
+    pub fn is_empty(&self) -> bool {
+        self.proxy_connect.is_none() && self.tls.is_none()
+    }
 }
 
 /// Collects samples on one thread. Cheap to clone (`Rc`); never crosses threads.
@@ -224,5 +244,15 @@ impl<'a> Iteration<'a> {
             t.metrics.steps[self.step_base + s.step]
                 .record(s.outcome, latency, service, ttfb, s.connect)
         });
+    }
+
+    /// Records the set-up phases of a step that opened a connection; call it right after
+    /// [`Iteration::record`] of that step, so both count in the interval the step completed in.
+    #[inline]
+    pub fn record_setup(&self, step: usize, setup: Setup) {
+        if !setup.is_empty() {
+            self.recorder
+                .with(|m| m.steps[self.step_base + step].record_setup(setup));
+        }
     }
 }

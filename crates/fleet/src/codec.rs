@@ -104,6 +104,12 @@ pub struct StepRecord {
     /// Connect time.
     #[serde(default)]
     pub connect: Option<String>,
+    /// TLS handshake time (format 3; absent when empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<String>,
+    /// TCP connect time to a proxy (format 3; absent when empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy_connect: Option<String>,
     /// Answers of steps that did not succeed, `[status, count]` sorted by status.
     #[serde(default)]
     pub statuses: Vec<(u16, u64)>,
@@ -284,6 +290,8 @@ fn step_record(s: &StepMetrics) -> StepRecord {
         service: encode_hist(&s.service),
         ttfb: encode_hist(&s.ttfb),
         connect: encode_hist(&s.connect),
+        tls: encode_hist(&s.tls),
+        proxy_connect: encode_hist(&s.proxy_connect),
         statuses: s.statuses.clone(),
         codes: s.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
     }
@@ -311,6 +319,8 @@ fn decode_step(r: &StepRecord) -> Result<StepMetrics, RecordError> {
     s.service = decode_hist(&r.service)?;
     s.ttfb = decode_hist(&r.ttfb)?;
     s.connect = decode_hist(&r.connect)?;
+    s.tls = decode_hist(&r.tls)?;
+    s.proxy_connect = decode_hist(&r.proxy_connect)?;
     // The engine keeps one entry per status, sorted; a peer's list is held to the same shape.
     if r.statuses.len() > 500 || r.statuses.windows(2).any(|w| w[0].0 >= w[1].0) {
         return Err(RecordError::Statuses);
@@ -361,6 +371,10 @@ mod tests {
         m.steps[0].statuses = vec![(500, 36), (503, 2)];
         m.steps[0].count_code_n(Code::parse("40P01").expect("packs"), 3);
         m.steps[0].count_code_n(Code::parse("WRONGTYPE").expect("packs"), 1);
+        m.steps[1].record_setup(loadgen_engine::Setup {
+            proxy_connect: Some(Duration::from_micros(120)),
+            tls: Some(Duration::from_micros(900)),
+        });
         m.workloads[0].iterations = 250;
         m.workloads[0].active_vus = 3;
         m.workloads[0].online_vus = 5;
@@ -382,6 +396,7 @@ mod tests {
                 }
             }
             assert!(a.service == b.service && a.ttfb == b.ttfb && a.connect == b.connect);
+            assert!(a.tls == b.tls && a.proxy_connect == b.proxy_connect);
             assert_eq!(a.statuses, b.statuses);
             assert_eq!(a.codes, b.codes);
         }
@@ -406,6 +421,8 @@ mod tests {
             service: None,
             ttfb: None,
             connect: None,
+            tls: None,
+            proxy_connect: None,
             statuses: Vec::new(),
             codes: Vec::new(),
         };

@@ -15,7 +15,7 @@ use hyper::body::Incoming;
 use hyper::client::conn::{http1, http2};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use loadgen_engine::Outcome;
+use loadgen_engine::{Outcome, Setup};
 use loadgen_tls::TlsOptions;
 use rustls::pki_types::ServerName;
 use std::future::Future;
@@ -24,6 +24,7 @@ use std::net::{IpAddr, SocketAddr};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
+use tokio::time::{Duration, Instant};
 use tokio_rustls::TlsConnector;
 
 /// One open HTTP connection (public so that other protocol crates, such as webhook
@@ -76,6 +77,28 @@ impl Drop for Conn {
     }
 }
 
+/// How long opening a connection took: `connect` to the target (TCP, or the proxy's tunnel,
+/// and the HTTP handshake), and the phases kept apart ([`Setup`]: the TLS handshake, the TCP
+/// connect to a proxy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Phases {
+    /// Everything but the phases in `setup`.
+    pub connect: Duration,
+    /// The TLS handshake and the TCP connect to a proxy, when there were any.
+    pub setup: Setup,
+}
+
+impl Phases {
+    /// The phases of a connection opened from `start` until now.
+    pub fn since(start: Instant, setup: Setup) -> Phases {
+        let apart = setup.tls.unwrap_or_default() + setup.proxy_connect.unwrap_or_default();
+        Phases {
+            connect: start.elapsed().saturating_sub(apart),
+            setup,
+        }
+    }
+}
+
 /// Knows how to open connections to one target.
 pub struct Dialer {
     host: String,
@@ -119,30 +142,49 @@ impl Dialer {
     /// Opens a connection. Resolution and TCP failures are `Connect`, TLS handshake failures
     /// `Tls`; an HTTP/2 handshake failure is classified like any connection error.
     pub async fn dial(&self) -> Result<Conn, Outcome> {
-        let tcp = self.tcp().await.map_err(|_| Outcome::Connect)?;
-        match &self.tls {
-            None => handshake(tcp, self.version == HttpVersion::Http2).await,
+        self.dial_timed().await.map(|(conn, _)| conn)
+    }
+
+    /// [`Dialer::dial`], also telling how long each phase took.
+    pub async fn dial_timed(&self) -> Result<(Conn, Phases), Outcome> {
+        let start = Instant::now();
+        let (tcp, proxy_connect) = self.tcp().await.map_err(|_| Outcome::Connect)?;
+        let (conn, tls) = match &self.tls {
+            None => (
+                handshake(tcp, self.version == HttpVersion::Http2).await?,
+                None,
+            ),
             Some((connector, name)) => {
+                let tls_start = Instant::now();
                 let stream = connector
                     .connect(name.clone(), tcp)
                     .await
                     .map_err(|_| Outcome::Tls)?;
+                let tls = tls_start.elapsed();
                 let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-                handshake(stream, h2).await
+                (handshake(stream, h2).await?, Some(tls))
             }
-        }
+        };
+        let setup = Setup { proxy_connect, tls };
+        Ok((conn, Phases::since(start, setup)))
     }
 
     /// Resolves (each address in turn) and opens a TCP connection with `TCP_NODELAY`, or a
-    /// tunnel through the proxy.
-    pub(crate) async fn tcp(&self) -> io::Result<TcpStream> {
-        let stream = match (&self.proxy, self.ip) {
-            (Some(proxy), Some(ip)) => proxy.tunnel(&ip.to_string(), self.port).await?,
-            (Some(proxy), None) => proxy.tunnel(&self.host, self.port).await?,
-            (None, ip) => self.direct(ip).await?,
+    /// tunnel through the proxy (then also the time the TCP connect to the proxy took).
+    pub(crate) async fn tcp(&self) -> io::Result<(TcpStream, Option<Duration>)> {
+        let (stream, proxy_connect) = match (&self.proxy, self.ip) {
+            (Some(proxy), Some(ip)) => {
+                let (s, p) = proxy.tunnel(&ip.to_string(), self.port).await?;
+                (s, Some(p))
+            }
+            (Some(proxy), None) => {
+                let (s, p) = proxy.tunnel(&self.host, self.port).await?;
+                (s, Some(p))
+            }
+            (None, ip) => (self.direct(ip).await?, None),
         };
         stream.set_nodelay(true)?;
-        Ok(stream)
+        Ok((stream, proxy_connect))
     }
 
     async fn direct(&self, ip: Option<IpAddr>) -> io::Result<TcpStream> {

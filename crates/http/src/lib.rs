@@ -43,7 +43,7 @@ pub use base_url::BaseUrl;
 pub use capture::{Capture, CaptureSource, JsonPath};
 pub use classify::{classify, classify_io};
 pub use config::{ClientConfig, HostOverrides, HttpVersion};
-pub use connect::{Conn, Dialer};
+pub use connect::{Conn, Dialer, Phases};
 pub use error::HttpError;
 pub use expect::Expect;
 pub use generated::{BodySource, ValueSource};

@@ -11,6 +11,7 @@ use std::io;
 use std::net::IpAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::time::{Duration, Instant};
 
 /// Longest proxy answer head read before giving up on it.
 const MAX_HEAD: usize = 8 * 1024;
@@ -83,11 +84,14 @@ impl Proxy {
 
     /// Connects to the proxy and asks it for a tunnel to `host:port`; the stream is then a
     /// byte pipe to the target. A proxy that answers anything but 2xx is an error (counted
-    /// as `connect`, like a refused connection).
-    pub(crate) async fn tunnel(&self, host: &str, port: u16) -> io::Result<TcpStream> {
+    /// as `connect`, like a refused connection). Also returns how long the TCP connect to the
+    /// proxy took (the rest is the tunnel to the target).
+    pub(crate) async fn tunnel(&self, host: &str, port: u16) -> io::Result<(TcpStream, Duration)> {
+        let start = Instant::now();
         let mut tcp = TcpStream::connect((self.host.as_str(), self.port)).await?;
+        let proxy_connect = start.elapsed();
         Proxy::handshake(&mut tcp, host, port).await?;
-        Ok(tcp)
+        Ok((tcp, proxy_connect))
     }
 
     /// The proxy's host (a name or an address), to connect to it.

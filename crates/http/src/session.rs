@@ -16,8 +16,9 @@
 //! step k−1. Each step is recorded once with:
 //!
 //! * `sent`: after the connection is ready (after connecting, when the step had to);
-//! * `connect`: the time to open the connection (name lookup, TCP, TLS, HTTP/2 handshake)
-//!   when this step opened one;
+//! * `connect`: the time to open the connection (name lookup, TCP or a proxy's `CONNECT`
+//!   tunnel, HTTP/2 handshake) when this step opened one; the TLS handshake and the TCP
+//!   connect to a proxy are recorded apart ([`loadgen_engine::Setup`]);
 //! * `first_byte`: when the response head arrived;
 //! * `done`: when the body was fully read, or when the failure was seen.
 //!
@@ -48,7 +49,7 @@
 
 use crate::capture::Slots;
 use crate::config::ClientConfig;
-use crate::connect::{Conn, Dialer};
+use crate::connect::{Conn, Dialer, Phases};
 use crate::deadline::Deadline;
 use crate::error::HttpError;
 use crate::exchange::{exchange, Answer, MAX_CHECKED_BODY};
@@ -56,7 +57,7 @@ use crate::fast::{self, Encoded, Link};
 use crate::request::{RequestSpec, Step, Target};
 use crate::template::{RunNonce, Vars};
 use bytes::BytesMut;
-use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, StepSample, VuInfo};
+use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, Setup, StepSample, VuInfo};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use std::pin::pin;
@@ -206,6 +207,7 @@ impl SessionFactory for HttpFactory {
                 done_once: vec![false; self.shared.journey.map_or(0, |_| self.shared.steps.len())],
                 missed: None,
                 refused: false,
+                setup: Setup::default(),
             },
         }
     }
@@ -235,6 +237,8 @@ struct VuState {
     refused: bool,
     /// Per step: a once-per-VU step that has succeeded, not to be run again (journeys only).
     done_once: Vec<bool>,
+    /// The set-up phases of the connection the current step opened, for `record_setup`.
+    setup: Setup,
 }
 
 impl Session for HttpSession {
@@ -249,6 +253,8 @@ impl Session for HttpSession {
             Some(_) => self.vu.open_link(shared).await,
             None => self.vu.open_conn(shared).await,
         };
+        // No step reports this connection's opening, so none reports its phases either.
+        self.vu.setup = Setup::default();
     }
 
     async fn iteration(&mut self, it: &Iteration<'_>) {
@@ -275,6 +281,7 @@ impl Session for HttpSession {
                 None => Box::pin(self.vu.step(shared, index, it, intended)).await,
             };
             it.record(&sample);
+            it.record_setup(index, std::mem::take(&mut self.vu.setup));
             if sample.outcome != Outcome::Success && self.vu.status != 0 {
                 // Which answer it was: 429 and 404 are both "4xx", but not the same story.
                 it.record_status(index, self.vu.status);
@@ -302,6 +309,7 @@ impl HttpSession {
             self.vu.refused = false;
             let sample = Box::pin(self.vu.step(shared, index, it, intended)).await;
             it.record(&sample);
+            it.record_setup(index, std::mem::take(&mut self.vu.setup));
             if sample.outcome != Outcome::Success && self.vu.status != 0 {
                 it.record_status(index, self.vu.status);
             }
@@ -369,9 +377,17 @@ impl VuState {
         }
         let start = Instant::now();
         match timeout(sh.connect_timeout, sh.dialer.tcp()).await {
-            Ok(Ok(tcp)) => {
+            Ok(Ok((tcp, proxy_connect))) => {
                 self.link.attach(tcp);
-                Ok(Some(start.elapsed()))
+                let phases = Phases::since(
+                    start,
+                    Setup {
+                        proxy_connect,
+                        tls: None,
+                    },
+                );
+                self.setup = phases.setup;
+                Ok(Some(phases.connect))
             }
             Ok(Err(_)) => Err(Outcome::Connect),
             Err(_elapsed) => Err(Outcome::Timeout),
@@ -388,12 +404,12 @@ impl VuState {
             }
             self.conn = None;
         }
-        let start = Instant::now();
-        let conn = timeout(sh.connect_timeout, sh.dialer.dial())
+        let (conn, phases) = timeout(sh.connect_timeout, sh.dialer.dial_timed())
             .await
             .unwrap_or(Err(Outcome::Timeout))?;
         self.conn = Some(conn);
-        Ok(Some(start.elapsed()))
+        self.setup = phases.setup;
+        Ok(Some(phases.connect))
     }
 
     async fn step_fast(

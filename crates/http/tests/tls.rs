@@ -18,7 +18,10 @@ fn self_signed_with_insecure_speaks_http1_on_one_connection() {
     assert_eq!(counts(&m, 0), [("success", 5)]);
     assert_eq!(server.stats.connections(), 1);
     assert_eq!(server.stats.h2_requests(), 0);
+    // One connection: its connect and its TLS handshake are two phases, no proxy.
     assert_eq!(m.steps[0].connect.len(), 1);
+    assert_eq!(m.steps[0].tls.len(), 1);
+    assert_eq!(m.steps[0].proxy_connect.len(), 0);
 }
 
 #[test]
@@ -62,4 +65,33 @@ fn tls_to_a_plain_http_server_is_a_tls_error() {
     cfg.tls.insecure = true;
     let m = run(cfg, vec![get("ok", "/ok")], 1);
     assert_eq!(counts(&m, 0), [("tls", 1)]);
+}
+
+/// Through a CONNECT proxy, on both client paths: the TCP connect to the proxy, the tunnel to
+/// the target (`connect`) and the TLS handshake are each recorded once per connection.
+#[test]
+fn a_tunnelled_connection_records_the_proxy_connect_and_tls_apart() {
+    let proxy = loadgen_testkit::proxy::ConnectProxy::start();
+    let server = Server::start_tls(tls_acceptor(&[b"http/1.1"]));
+    let mut cfg = config(&https(&server), HttpVersion::Http1);
+    cfg.tls.insecure = true;
+    cfg.proxy = Some(loadgen_http::Proxy::parse(&proxy.url()).unwrap());
+    let m = run(cfg, vec![get("ok", "/ok")], 4);
+    assert_eq!(counts(&m, 0), [("success", 4)]);
+    assert_eq!(m.steps[0].connect.len(), 1);
+    assert_eq!(m.steps[0].tls.len(), 1);
+    assert_eq!(m.steps[0].proxy_connect.len(), 1);
+    assert_eq!(proxy.requests().len(), 1, "{:?}", proxy.requests());
+
+    // Plain HTTP through the proxy on the fast path: no TLS phase.
+    let plain = Server::start();
+    let mut cfg = config(
+        &format!("http://localhost:{}", plain.addr.port()),
+        HttpVersion::Http1,
+    );
+    cfg.proxy = Some(loadgen_http::Proxy::parse(&proxy.url()).unwrap());
+    let m = run(cfg, vec![get("ok", "/ok")], 3);
+    assert_eq!(counts(&m, 0), [("success", 3)]);
+    assert_eq!(m.steps[0].proxy_connect.len(), 1);
+    assert_eq!(m.steps[0].tls.len(), 0);
 }

@@ -6,7 +6,7 @@
 use bytes::Bytes;
 use http::Request;
 use http_body_util::{BodyExt, Full};
-use loadgen_engine::Outcome;
+use loadgen_engine::{Outcome, Setup};
 use loadgen_http::Dialer;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +45,8 @@ impl Answer {
 pub(crate) struct Conn {
     dialer: Arc<Dialer>,
     conn: Option<loadgen_http::Conn>,
+    /// The set-up phases of the connection the last `open` made, until a step records them.
+    pub(crate) setup: Setup,
     connect_timeout: Duration,
     request_timeout: Duration,
 }
@@ -58,6 +60,7 @@ impl Conn {
         Conn {
             dialer,
             conn: None,
+            setup: Setup::default(),
             connect_timeout,
             request_timeout,
         }
@@ -72,11 +75,11 @@ impl Conn {
             }
             self.conn = None;
         }
-        let start = Instant::now();
-        match timeout(self.connect_timeout, self.dialer.dial()).await {
-            Ok(Ok(c)) => {
+        match timeout(self.connect_timeout, self.dialer.dial_timed()).await {
+            Ok(Ok((c, phases))) => {
                 self.conn = Some(c);
-                Ok(Some(start.elapsed()))
+                self.setup = phases.setup;
+                Ok(Some(phases.connect))
             }
             Ok(Err(outcome)) => Err(outcome),
             Err(_) => Err(Outcome::Timeout),

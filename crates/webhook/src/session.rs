@@ -213,6 +213,7 @@ impl Session for WebhookSession {
                 StepKind::Callback(c) => self.call(&shared, c, index, it, intended).await,
             };
             it.record(&sample);
+            it.record_setup(index, std::mem::take(&mut self.conn.setup));
             intended = sample.done;
         }
     }

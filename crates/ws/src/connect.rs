@@ -4,11 +4,12 @@
 use crate::config::WsConfig;
 use crate::error::WsError;
 use crate::stream::Conn;
-use loadgen_engine::Outcome;
+use loadgen_engine::{Outcome, Setup};
 use rustls::pki_types::ServerName;
 use std::io;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use tokio::net::{TcpSocket, TcpStream};
+use tokio::time::Instant;
 use tokio_rustls::TlsConnector;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::handshake::client::Request;
@@ -99,20 +100,25 @@ impl Connector {
         })
     }
 
-    /// Opens one connection for VU `vu` (which picks the source address).
-    pub(crate) async fn connect(&self, vu: u64) -> Result<WebSocketStream<Conn>, Outcome> {
+    /// Opens one connection for VU `vu` (which picks the source address); also tells how long
+    /// the phases kept apart from the connect time took (the TLS handshake, the TCP connect to
+    /// a proxy).
+    pub(crate) async fn connect(&self, vu: u64) -> Result<(WebSocketStream<Conn>, Setup), Outcome> {
         match tokio::time::timeout(self.timeout, self.open(vu)).await {
             Ok(r) => r,
             Err(_) => Err(Outcome::Timeout),
         }
     }
 
-    async fn open(&self, vu: u64) -> Result<WebSocketStream<Conn>, Outcome> {
+    async fn open(&self, vu: u64) -> Result<(WebSocketStream<Conn>, Setup), Outcome> {
+        let mut setup = Setup::default();
+        let tcp_start = Instant::now();
         let mut tcp = self
             .tcp(vu)
             .await
             .map_err(|e| io_outcome(&e, Outcome::Connect))?;
         if let Some((host, port)) = &self.tunnel_to {
+            setup.proxy_connect = Some(tcp_start.elapsed());
             // A refused tunnel is a connection that could not be opened.
             loadgen_http::Proxy::handshake(&mut tcp, host, *port)
                 .await
@@ -122,10 +128,12 @@ impl Connector {
         let conn = match &self.tls {
             None => Conn::Plain(tcp),
             Some((connector, name)) => {
+                let tls_start = Instant::now();
                 let tls = connector
                     .connect(name.clone(), tcp)
                     .await
                     .map_err(|e| tls_outcome(&e))?;
+                setup.tls = Some(tls_start.elapsed());
                 Conn::Tls(Box::new(tls))
             }
         };
@@ -142,7 +150,7 @@ impl Connector {
             tokio_tungstenite::client_async_with_config(request, conn, Some(self.ws_config))
                 .await
                 .map_err(|e| handshake_outcome(&e))?;
-        Ok(ws)
+        Ok((ws, setup))
     }
 
     async fn tcp(&self, vu: u64) -> io::Result<TcpStream> {

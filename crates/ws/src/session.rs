@@ -114,6 +114,8 @@ impl Session for WsSession {
                 .err()
                 .copied()
                 .unwrap_or(Outcome::Success);
+            let setup = connected.as_ref().map(|(_, s)| *s).unwrap_or_default();
+            let apart = setup.tls.unwrap_or_default() + setup.proxy_connect.unwrap_or_default();
             it.record(&StepSample {
                 step: STEP_CONNECT,
                 outcome,
@@ -121,11 +123,12 @@ impl Session for WsSession {
                 sent,
                 first_byte: None,
                 done,
-                connect: Some(done - sent),
+                connect: Some((done - sent).saturating_sub(apart)),
             });
+            it.record_setup(STEP_CONNECT, setup);
             it.rate(CONNECT_SUCCESS, connected.is_ok());
             match connected {
-                Ok(ws) => {
+                Ok((ws, _)) => {
                     it.trend(HANDSHAKE, done - sent);
                     it.gauge_add(OPEN, 1);
                     let end = self.connected(ws, it, deadline).await;

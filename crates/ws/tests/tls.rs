@@ -48,6 +48,10 @@ fn wss_trusts_a_ca_file_and_presents_a_client_certificate() {
     cfg.tls.identity = identity.clone();
     let r = run_sessions(cfg.clone(), 2, 1);
     assert_eq!(rate(&r, CONNECT_SUCCESS), (2, 2));
+    // The TLS handshake is a phase of its own beside the connect time, one per connection.
+    let connect = &r.totals.steps[STEP_CONNECT];
+    assert_eq!((connect.connect.len(), connect.tls.len()), (2, 2));
+    assert_eq!(connect.proxy_connect.len(), 0);
     assert_eq!(
         counter(&r, MSGS_RECEIVED),
         2,
@@ -75,6 +79,8 @@ fn wss_trusts_a_ca_file_and_presents_a_client_certificate() {
     proxied.proxy = Some(loadgen_http::Proxy::parse(&proxy.url()).unwrap());
     let r = run_sessions(proxied, 2, 1);
     assert_eq!(rate(&r, CONNECT_SUCCESS), (2, 2));
+    let connect = &r.totals.steps[STEP_CONNECT];
+    assert_eq!((connect.proxy_connect.len(), connect.tls.len()), (2, 2));
     let want = format!("CONNECT {NAME}:{} HTTP/1.1", addr.port());
     assert_eq!(proxy.requests(), vec![want.clone(), want]);
     let _ = std::fs::remove_dir_all(&dir);
