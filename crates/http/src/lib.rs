@@ -50,7 +50,7 @@ pub use generated::{BodySource, ValueSource};
 pub use loadgen_tls::{
     client_tls_config, load_ca_file, ClientIdentity, MinTlsVersion, TlsError, TlsOptions,
 };
-pub use proxy::Proxy;
+pub use proxy::{redact_proxy_url, Proxy};
 pub use request::RequestSpec;
 pub use session::{HttpFactory, HttpSession, CAPTURE_MISSED_BASE, SKIPPED_METRIC};
 pub use template::{Named, Place, RunNonce, Template, Vars};

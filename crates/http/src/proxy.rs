@@ -7,6 +7,8 @@
 
 use crate::base_url::BaseUrl;
 use crate::error::HttpError;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use std::io;
 use std::net::IpAddr;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -16,21 +18,43 @@ use tokio::time::{Duration, Instant};
 /// Longest proxy answer head read before giving up on it.
 const MAX_HEAD: usize = 8 * 1024;
 
-/// An HTTP proxy (`http://host:port`), reached by TCP and asked to `CONNECT`.
+/// An HTTP proxy (`http://[user:password@]host:port`), reached by TCP and asked to `CONNECT`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Proxy {
     host: String,
     port: u16,
+    credentials: Option<Credentials>,
+}
+
+/// `Proxy-Authorization: Basic …` for a proxy that demands it. Its `Debug` hides the value.
+#[derive(Clone, PartialEq, Eq)]
+struct Credentials(String);
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Credentials(***)")
+    }
 }
 
 impl Proxy {
-    /// Parses `http://host[:port][/]` (port 80 by default, 3128 is common). An `https://`
-    /// proxy, user info and a path are refused.
+    /// Parses `http://[user:password@]host[:port][/]` (port 80 by default, 3128 is common);
+    /// user and password (percent-encoded where needed) are sent as `Proxy-Authorization:
+    /// Basic`. An `https://` proxy and a path are refused. An error shows the URL with the
+    /// password replaced by `***`.
     pub fn parse(url: &str) -> Result<Proxy, HttpError> {
+        let (credentials, bare) = split_user_info(url);
         let err = |reason| HttpError::Proxy {
-            url: url.to_owned(),
+            url: redact_proxy_url(url),
             reason,
         };
+        let credentials =
+            match credentials {
+                None => None,
+                Some(info) => Some(basic(info).ok_or_else(|| {
+                    err("user info must be user:password, percent-encoded as UTF-8")
+                })?),
+            };
+        let url = bare.as_str();
         if url
             .get(..8)
             .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
@@ -44,7 +68,13 @@ impl Proxy {
         Ok(Proxy {
             host: base.host().to_owned(),
             port: base.port(),
+            credentials,
         })
+    }
+
+    /// True when the proxy is sent credentials.
+    pub fn has_credentials(&self) -> bool {
+        self.credentials.is_some()
     }
 
     /// The proxy the environment names for `target`: `HTTPS_PROXY` for `https://` (and
@@ -90,7 +120,7 @@ impl Proxy {
         let start = Instant::now();
         let mut tcp = TcpStream::connect((self.host.as_str(), self.port)).await?;
         let proxy_connect = start.elapsed();
-        Proxy::handshake(&mut tcp, host, port).await?;
+        self.handshake(&mut tcp, host, port).await?;
         Ok((tcp, proxy_connect))
     }
 
@@ -106,9 +136,13 @@ impl Proxy {
 
     /// Asks the proxy at the other end of `tcp` for a tunnel to `host:port` (for clients that
     /// open the TCP connection themselves, such as WebSocket with source addresses).
-    pub async fn handshake(tcp: &mut TcpStream, host: &str, port: u16) -> io::Result<()> {
+    pub async fn handshake(&self, tcp: &mut TcpStream, host: &str, port: u16) -> io::Result<()> {
         let target = authority(host, port);
-        let head = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n\r\n");
+        let auth = match &self.credentials {
+            Some(Credentials(value)) => format!("Proxy-Authorization: {value}\r\n"),
+            None => String::new(),
+        };
+        let head = format!("CONNECT {target} HTTP/1.1\r\nHost: {target}\r\n{auth}\r\n");
         tcp.write_all(head.as_bytes()).await?;
         // Read byte-sized chunks up to the blank line only: whatever follows is the target's.
         let mut buf = Vec::with_capacity(256);
@@ -132,6 +166,57 @@ impl Proxy {
             ))),
         }
     }
+}
+
+/// Splits `scheme://user:password@rest` into the user info and `scheme://rest`.
+fn split_user_info(url: &str) -> (Option<&str>, String) {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return (None, url.to_owned());
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rsplit_once('@') {
+        Some((info, host)) => (
+            Some(info),
+            format!("{scheme}://{host}{}", &rest[authority_end..]),
+        ),
+        None => (None, url.to_owned()),
+    }
+}
+
+/// The proxy URL with its password replaced by `***`, for messages.
+pub fn redact_proxy_url(url: &str) -> String {
+    match split_user_info(url) {
+        (Some(info), bare) => {
+            let user = info.split_once(':').map_or(info, |(u, _)| u);
+            let (scheme, rest) = bare.split_once("://").unwrap_or(("http", &bare));
+            format!("{scheme}://{user}:***@{rest}")
+        }
+        (None, _) => url.to_owned(),
+    }
+}
+
+/// `Basic base64(user:password)` from percent-encoded `user:password`.
+fn basic(info: &str) -> Option<Credentials> {
+    let (user, password) = info.split_once(':')?;
+    let plain = format!("{}:{}", percent_decode(user)?, percent_decode(password)?);
+    Some(Credentials(format!("Basic {}", BASE64.encode(plain))))
+}
+
+fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
 }
 
 fn authority(host: &str, port: u16) -> String {
@@ -191,6 +276,30 @@ mod tests {
         assert_eq!(Proxy::from_env("x", true, &none).unwrap(), None);
         let star = env(&[("HTTPS_PROXY", "http://p:1"), ("no_proxy", "*")]);
         assert_eq!(Proxy::from_env("x", true, &star).unwrap(), None);
+    }
+
+    #[test]
+    fn user_info_becomes_basic_credentials_and_never_shows() {
+        let p = Proxy::parse("http://alice:s%40cret@proxy.corp:3128").unwrap();
+        assert_eq!(p.authority(), "proxy.corp:3128");
+        assert!(p.has_credentials());
+        // base64("alice:s@cret")
+        assert_eq!(
+            p.credentials,
+            Some(Credentials("Basic YWxpY2U6c0BjcmV0".into()))
+        );
+        assert!(!format!("{p:?}").contains("YWxp"), "{p:?}");
+        let e = Proxy::parse("http://alice:hunter2@proxy.corp:3128/x")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("alice:***@proxy.corp") && !e.contains("hunter2"),
+            "{e}"
+        );
+        assert!(Proxy::parse("http://nopassword@proxy.corp:3128").is_err());
+        assert!(!Proxy::parse("http://proxy.corp:3128")
+            .unwrap()
+            .has_credentials());
     }
 
     #[test]

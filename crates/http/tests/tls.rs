@@ -95,3 +95,27 @@ fn a_tunnelled_connection_records_the_proxy_connect_and_tls_apart() {
     assert_eq!(m.steps[0].proxy_connect.len(), 1);
     assert_eq!(m.steps[0].tls.len(), 0);
 }
+
+/// A proxy that demands credentials: without them every connect is refused (`connect`), with
+/// `user:password@` in the proxy URL the tunnel opens.
+#[test]
+fn a_proxy_demanding_credentials_gets_them_from_the_url() {
+    // base64("alice:s@cret")
+    let proxy =
+        loadgen_testkit::proxy::ConnectProxy::start_with_authorization("Basic YWxpY2U6c0BjcmV0");
+    let server = Server::start();
+    let base = format!("http://localhost:{}", server.addr.port());
+    let port = proxy.url().rsplit(':').next().unwrap().to_owned();
+    let mut cfg = config(&base, HttpVersion::Http1);
+    cfg.proxy = Some(loadgen_http::Proxy::parse(&proxy.url()).unwrap());
+    let m = run(cfg, vec![get("ok", "/ok")], 2);
+    assert_eq!(counts(&m, 0), [("connect", 2)]);
+    assert_eq!(server.stats.requests(), 0);
+
+    let mut cfg = config(&base, HttpVersion::Http1);
+    let with_auth = format!("http://alice:s%40cret@127.0.0.1:{port}");
+    cfg.proxy = Some(loadgen_http::Proxy::parse(&with_auth).unwrap());
+    let m = run(cfg, vec![get("ok", "/ok")], 2);
+    assert_eq!(counts(&m, 0), [("success", 2)]);
+    assert_eq!(server.stats.requests(), 2);
+}

@@ -1,6 +1,7 @@
 //! Secrets out of scenario copies: a results folder keeps a copy of its scenario (so `loadgen
 //! merge` can rebuild the verdict), and that copy must not carry a webhook secret written
-//! into the file, not even as a `${VAR:-default}`.
+//! into the file, not even as a `${VAR:-default}`, nor the password of a URL
+//! (`http://user:password@proxy`, `postgres://user:password@db`).
 
 /// A stand-in that every signature scheme accepts (`whsec_` + base64 of "redacted-secret"),
 /// so the copy still validates and merges.
@@ -10,6 +11,37 @@ pub const REDACTED_SECRET: &str = "whsec_cmVkYWN0ZWQtc2VjcmV0";
 /// `webhook_secret = "…"`) replaced: `${VAR}` and `${VAR:-default}` keep the variable and lose
 /// the default, anything else becomes [`REDACTED_SECRET`].
 pub fn redact_secrets(text: &str) -> String {
+    redact_url_passwords(&redact_secret_keys(text))
+}
+
+/// The password of every `scheme://user:password@host` in `text` replaced by `***`, unless it
+/// is a `${VAR}` (which the copy keeps unexpanded, so it holds no secret).
+fn redact_url_passwords(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        let (head, tail) = rest.split_at(i + 3);
+        out.push_str(head);
+        let end = tail
+            .find(|c: char| matches!(c, '/' | '"' | '\'' | '?' | '#') || c.is_whitespace())
+            .unwrap_or(tail.len());
+        let authority = &tail[..end];
+        match authority.rsplit_once('@') {
+            Some((info, host)) => match info.split_once(':') {
+                Some((user, password)) if !password.starts_with("${") => {
+                    out.push_str(&format!("{user}:***@{host}"));
+                }
+                _ => out.push_str(authority),
+            },
+            None => out.push_str(authority),
+        }
+        rest = &tail[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn redact_secret_keys(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(at) = find_secret_value(rest) {
@@ -80,6 +112,23 @@ mod tests {
             "{out}"
         );
         assert_eq!(redact_secrets("name = \"x\"\n"), "name = \"x\"\n");
+        // URL passwords: literal ones go, variables stay, URLs without one are untouched.
+        let urls = concat!(
+            "proxy = \"http://alice:hunter2@proxy.corp:3128\"\n",
+            "url = 'postgres://app:${DB_PASSWORD}@db:5432/pay'\n",
+            "target = \"https://user@api.example/path?q=a:b@c\"\n",
+        );
+        let out = redact_secrets(urls);
+        assert!(!out.contains("hunter2"), "{out}");
+        assert!(out.contains("http://alice:***@proxy.corp:3128\""), "{out}");
+        assert!(
+            out.contains("postgres://app:${DB_PASSWORD}@db:5432/pay"),
+            "{out}"
+        );
+        assert!(
+            out.contains("https://user@api.example/path?q=a:b@c"),
+            "{out}"
+        );
         assert_eq!(
             redact_secrets("secret = \"unterminated"),
             "secret = \"unterminated"

@@ -22,6 +22,20 @@ impl ConnectProxy {
     /// # Panics
     /// When no port can be bound.
     pub fn start() -> ConnectProxy {
+        Self::start_inner(None)
+    }
+
+    /// Starts a proxy that answers `407 Proxy Authentication Required` to any `CONNECT`
+    /// without the header `Proxy-Authorization: {authorization}` (e.g. `Basic dXNlcjpwdw==`).
+    ///
+    /// # Panics
+    /// When no port can be bound.
+    pub fn start_with_authorization(authorization: &str) -> ConnectProxy {
+        Self::start_inner(Some(authorization.to_owned()))
+    }
+
+    fn start_inner(authorization: Option<String>) -> ConnectProxy {
+        let authorization = Arc::new(authorization);
         let listener = TcpListener::bind("127.0.0.1:0").expect("binding the test proxy");
         let port = listener.local_addr().expect("its address").port();
         let seen: Arc<Mutex<Vec<String>>> = Arc::default();
@@ -34,7 +48,8 @@ impl ConnectProxy {
                 }
                 let Ok(client) = client else { continue };
                 let log = Arc::clone(&log);
-                std::thread::spawn(move || tunnel(client, &log));
+                let authorization = Arc::clone(&authorization);
+                std::thread::spawn(move || tunnel(client, &log, authorization.as_deref()));
             }
         });
         ConnectProxy {
@@ -67,7 +82,7 @@ impl Drop for ConnectProxy {
     }
 }
 
-fn tunnel(client: TcpStream, log: &Mutex<Vec<String>>) {
+fn tunnel(client: TcpStream, log: &Mutex<Vec<String>>, authorization: Option<&str>) {
     let Ok(read_half) = client.try_clone() else {
         return;
     };
@@ -77,12 +92,22 @@ fn tunnel(client: TcpStream, log: &Mutex<Vec<String>>) {
         return;
     }
     let mut line = String::new();
+    let mut authorized = authorization.is_none();
     while reader.read_line(&mut line).unwrap_or(0) > 2 {
+        if let (Some(want), Some((name, value))) = (authorization, line.split_once(':')) {
+            authorized |= name.eq_ignore_ascii_case("proxy-authorization") && value.trim() == want;
+        }
         line.clear();
     }
     let first = first.trim_end().to_owned();
     if let Ok(mut log) = log.lock() {
         log.push(first.clone());
+    }
+    if !authorized {
+        let _ = (&client).write_all(
+            b"HTTP/1.1 407 Proxy Authentication Required\r\nproxy-authenticate: Basic realm=\"test\"\r\ncontent-length: 0\r\n\r\n",
+        );
+        return;
     }
     let port = first
         .split(' ')

@@ -29,7 +29,7 @@ const WRITE_BUFFER: usize = 0;
 pub(crate) struct Connector {
     addrs: Vec<SocketAddr>,
     /// With a proxy, `addrs` are the proxy's and this is the `CONNECT` destination.
-    tunnel_to: Option<(String, u16)>,
+    tunnel_to: Option<(loadgen_http::Proxy, String, u16)>,
     sources: Vec<IpAddr>,
     tls: Option<(TlsConnector, ServerName<'static>)>,
     request: Request,
@@ -43,9 +43,9 @@ impl Connector {
     pub(crate) fn new(cfg: &WsConfig) -> Result<Connector, WsError> {
         let pinned = cfg.hosts.get(&cfg.url.host.to_ascii_lowercase());
         // Through a proxy: connect to it, and ask for the `hosts` address or the name.
-        let tunnel_to = cfg.proxy.as_ref().map(|_| {
+        let tunnel_to = cfg.proxy.as_ref().map(|proxy| {
             let host = pinned.map_or_else(|| cfg.url.host.clone(), |ip| ip.to_string());
-            (host, cfg.url.port)
+            (proxy.clone(), host, cfg.url.port)
         });
         let (host, port, pinned) = match &cfg.proxy {
             Some(p) => (p.host(), p.port(), None),
@@ -117,10 +117,11 @@ impl Connector {
             .tcp(vu)
             .await
             .map_err(|e| io_outcome(&e, Outcome::Connect))?;
-        if let Some((host, port)) = &self.tunnel_to {
+        if let Some((proxy, host, port)) = &self.tunnel_to {
             setup.proxy_connect = Some(tcp_start.elapsed());
             // A refused tunnel is a connection that could not be opened.
-            loadgen_http::Proxy::handshake(&mut tcp, host, *port)
+            proxy
+                .handshake(&mut tcp, host, *port)
                 .await
                 .map_err(|e| io_outcome(&e, Outcome::Connect))?;
         }
