@@ -187,7 +187,10 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     let sources = sc
         .workloads
         .iter()
-        .filter_map(|w| w.ws.as_ref().map(|ws| ws.source_count()))
+        .filter_map(|w| match &w.protocol {
+            loadgen_scenario::ProtocolSpec::WebSocket(ws) => Some(ws.source_count()),
+            _ => None,
+        })
         .min()
         .unwrap_or(1);
     limits::preflight(

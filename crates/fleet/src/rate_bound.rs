@@ -14,7 +14,7 @@
 //! requests to this count).
 
 use loadgen_engine::ThinkTime;
-use loadgen_scenario::{ModelSpec, Protocol, Scenario, WorkloadSpec};
+use loadgen_scenario::{ModelSpec, Scenario, WorkloadSpec};
 use std::time::Duration;
 
 /// The worst case of a segment: requests/s, and how each workload contributes.
@@ -32,23 +32,9 @@ pub(crate) struct Unbounded {
     pub(crate) requests: u64,
 }
 
-/// Requests one iteration of `w` sends at most.
+/// Requests one iteration of `w` sends at most (its protocol arm knows).
 fn requests_per_iteration(w: &WorkloadSpec) -> u64 {
-    match w.protocol() {
-        Protocol::WebSocket(_) => 1,
-        Protocol::Http => w.steps.len().max(1) as u64,
-        Protocol::Webhook => w
-            .steps
-            .iter()
-            .map(|s| match &s.webhook {
-                Some(loadgen_scenario::webhook_step::WebhookStepSpec::Delivery(d)) => {
-                    1 + u64::from(d.retry.max)
-                }
-                _ => 1,
-            })
-            .sum::<u64>()
-            .max(1),
-    }
+    w.protocol.requests_per_iteration()
 }
 
 fn shortest_pause(t: &ThinkTime) -> Duration {

@@ -122,21 +122,21 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, AdHocError> {
             name: "adhoc".into(),
             start: Duration::ZERO,
             model,
-            ws: None,
             new_connection_per_iteration: false,
-            steps: vec![StepSpec {
-                name: "request".into(),
-                http: HttpStepSpec {
-                    method: a.method.to_ascii_uppercase(),
-                    path,
-                    headers: a.headers.clone(),
-                    body: a.body.clone().map(BodySpec::Text),
-                },
-                webhook: None,
-                expect: ExpectSpec::default(),
-                captures: Vec::new(),
-                once_per_vu: false,
-            }],
+            protocol: ProtocolSpec::Http(HttpWorkload {
+                steps: vec![StepSpec {
+                    name: "request".into(),
+                    http: HttpStepSpec {
+                        method: a.method.to_ascii_uppercase(),
+                        path,
+                        headers: a.headers.clone(),
+                        body: a.body.clone().map(BodySpec::Text),
+                    },
+                    expect: ExpectSpec::default(),
+                    captures: Vec::new(),
+                    once_per_vu: false,
+                }],
+            }),
         }],
         thresholds,
     })

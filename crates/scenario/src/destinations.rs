@@ -1,25 +1,9 @@
-//! Where a scenario's workloads connect: one list, built from one arm per protocol, so a
-//! worker checks every address its load will reach against its `--allow-target` before it
-//! accepts the work, and a new protocol cannot be added without saying where it connects.
-//!
-//! The HTTP and webhook clients do not follow redirects and steps carry only paths (checked
-//! to start with `/`), so their one destination is the base URL. A WebSocket workload
-//! reaches the base URL for a path, or its own `ws://`/`wss://` URL. A callback step's sink
-//! listens on 127.0.0.1 for the target to call; the load generator dials nothing for it.
+//! Where a scenario's workloads connect: one list, built from each workload's protocol arm
+//! (`ProtocolSpec::destinations`), so a worker checks every address its load will reach
+//! against its `--allow-target` before it accepts the work, and a new protocol cannot be
+//! added without saying where it connects.
 
 use crate::model::{Scenario, WorkloadSpec};
-use crate::ws_workload::WsSpec;
-
-/// The kind of session a workload runs.
-#[derive(Debug, Clone, Copy)]
-pub enum Protocol<'a> {
-    /// HTTP steps.
-    Http,
-    /// Webhook deliveries or callback steps.
-    Webhook,
-    /// A WebSocket workload.
-    WebSocket(&'a WsSpec),
-}
 
 /// One place a workload connects to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,32 +17,17 @@ pub struct Destination {
 }
 
 impl WorkloadSpec {
-    /// The kind of session this workload runs.
-    pub fn protocol(&self) -> Protocol<'_> {
-        if let Some(ws) = &self.ws {
-            Protocol::WebSocket(ws)
-        } else if crate::webhook_step::is_webhook_workload(self) {
-            Protocol::Webhook
-        } else {
-            Protocol::Http
-        }
-    }
-
     /// Every URL this workload dials when run against `base_url`.
     pub fn destinations(&self, base_url: &str) -> Vec<Destination> {
-        let to = |what, url: &str| Destination {
-            workload: self.name.clone(),
-            what,
-            url: url.to_string(),
-        };
-        match self.protocol() {
-            Protocol::Http => vec![to("HTTP requests", base_url)],
-            Protocol::Webhook => vec![to("webhook deliveries and callback requests", base_url)],
-            Protocol::WebSocket(ws) if ws.url.starts_with('/') => {
-                vec![to("WebSocket connections", base_url)]
-            }
-            Protocol::WebSocket(ws) => vec![to("WebSocket connections", &ws.url)],
-        }
+        self.protocol
+            .destinations(base_url)
+            .into_iter()
+            .map(|(what, url)| Destination {
+                workload: self.name.clone(),
+                what,
+                url,
+            })
+            .collect()
     }
 }
 

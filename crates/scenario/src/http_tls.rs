@@ -2,9 +2,9 @@
 //! `[[http.tls_auth]]`, `min_tls_version`, `hosts` and `proxy`. Files are read here, when the scenario is validated, so a
 //! missing or unreadable one is reported at its line before any traffic.
 
-use crate::model::{ProxySpec, TlsAuth};
+use crate::check::Checker;
+use crate::http_defaults::{ProxySpec, TlsAuth};
 use crate::raw::RawHttp;
-use crate::validate::Checker;
 use loadgen_http::{load_ca_file, ClientIdentity, HostOverrides, MinTlsVersion, TlsOptions};
 use std::net::IpAddr;
 use std::path::Path;

@@ -40,11 +40,13 @@
 
 pub mod adhoc;
 mod build;
+mod check;
 pub mod compare;
 mod destinations;
 mod error;
 pub mod feeder;
 pub mod html_report;
+mod http_defaults;
 mod http_tls;
 mod interpolate;
 mod journey;
@@ -55,26 +57,27 @@ pub mod out_file;
 pub mod pattern;
 pub mod payload;
 pub mod prometheus;
+pub mod protocol;
 mod raw;
 mod redact;
 pub mod results;
 pub mod saturation;
+mod schedule;
 mod suggest;
 mod summary;
-mod templated;
 mod threshold;
 mod units;
 mod validate;
 mod verdict;
-pub mod webhook_step;
-mod ws_workload;
 
-pub use build::{build_plan, BuildError};
-pub use destinations::{Destination, Protocol};
+pub use build::build_plan;
+pub use destinations::Destination;
 pub use error::{Problem, ScenarioError};
 pub use interpolate::{interpolate, InterpolationError};
 pub use live::LiveThresholds;
 pub use model::*;
+pub use protocol::ws::WsSpec;
+pub use protocol::{BuildContext, BuildError, ProtocolSpec};
 pub use redact::{redact_secrets, REDACTED_SECRET};
 pub use summary::{
     CustomSummary, Percentiles, RunSummary, StepSummary, ThresholdSummary, Totals, WorkloadSummary,
@@ -87,7 +90,6 @@ pub use threshold::{
 pub use units::{parse_duration, parse_rate, parse_share, UnitError};
 pub use validate::{MAX_ARRIVAL_RATE, TARGET_SCHEMES};
 pub use verdict::{Judgement, Verdict};
-pub use ws_workload::{max_connections, WsSpec};
 
 use error::Locator;
 use std::path::Path;

@@ -2,7 +2,7 @@
 //! rate curve, expected totals per workload and per payload kind, the peak rate and the VUs
 //! it needs (Little's law with an assumed response time).
 
-use crate::model::{BodySpec, ModelSpec, Scenario};
+use crate::model::{BodySpec, ModelSpec, ProtocolSpec, Scenario};
 use loadgen_engine::ThinkTime;
 use std::fmt::Write;
 use std::time::Duration;
@@ -52,10 +52,7 @@ fn think_mean(t: &ThinkTime) -> f64 {
 
 /// Assumed length of one iteration: `lat` per request, or a WebSocket session's hold.
 fn iteration_secs(w: &crate::model::WorkloadSpec, lat: f64) -> f64 {
-    match &w.ws {
-        Some(ws) => ws.config.script.hold.as_secs_f64().max(lat),
-        None => lat * w.steps.len() as f64,
-    }
+    w.protocol.iteration_secs(lat)
 }
 
 /// Computes the plan of `sc`, assuming each request takes `latency`.
@@ -93,7 +90,11 @@ pub fn plan(sc: &Scenario, latency: Duration) -> LoadPlan {
             ModelSpec::Closed { stages, .. } => ("closed", stages.max_vus(), stages.max_vus()),
         };
         let mut kinds = Vec::new();
-        for s in &w.steps {
+        let http_steps = match &w.protocol {
+            ProtocolSpec::Http(h) => &h.steps[..],
+            _ => &[],
+        };
+        for s in http_steps {
             if let Some(BodySpec::Payload(ix)) = &s.http.body {
                 let g = &sc.payloads[*ix];
                 let large = g.large.as_ref().map_or(0.0, |l| l.share);

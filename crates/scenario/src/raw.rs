@@ -1,12 +1,13 @@
 //! The scenario file as written: serde structs that reject unknown fields and keep spans
 //! where a later check must point at a value. No meaning is given here; see `validate`.
 
+use crate::protocol::http::raw::{RawCapture, RawExpect, RawHttpStep};
+use crate::protocol::ws::raw::RawWs;
 use indexmap::IndexMap;
 use serde::Deserialize;
 use std::collections::BTreeMap;
-use toml::Spanned;
 
-pub type S<T> = Spanned<T>;
+pub use crate::check::S;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -102,7 +103,7 @@ pub struct RawWorkload {
     pub stages: Option<S<Vec<S<RawStage>>>>,
     #[serde(default)]
     pub step: Vec<S<RawStep>>,
-    pub ws: Option<S<crate::ws_workload::RawWs>>,
+    pub ws: Option<S<RawWs>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -112,6 +113,8 @@ pub struct RawStage {
     pub target: S<toml::Value>,
 }
 
+/// One `[[workload.step]]`: its name and shared fields, and one key per step protocol
+/// (`http`, `webhook`, `callback`); which key is given decides the step's protocol.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
@@ -124,36 +127,6 @@ pub struct RawStep {
     pub capture: Option<S<IndexMap<String, S<RawCapture>>>>,
     /// `"iteration"` (default) or `"vu"`: run once per VU, captures kept.
     pub scope: Option<S<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawCapture {
-    pub json: Option<String>,
-    pub header: Option<String>,
-    pub cookie: Option<String>,
-    pub regex: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawHttpStep {
-    pub method: Option<S<String>>,
-    pub path: S<String>,
-    #[serde(default)]
-    pub headers: BTreeMap<String, S<String>>,
-    pub json: Option<toml::Value>,
-    pub body: Option<String>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawExpect {
-    pub status: Option<S<Vec<S<u16>>>>,
-    pub expected_failure_status: Option<S<Vec<S<u16>>>>,
-    pub body_contains: Option<String>,
-    #[serde(default)]
-    pub json: BTreeMap<String, toml::Value>,
 }
 
 /// A threshold: `"p(95) < 500ms"` or `{ threshold = "…", abort_on_fail = true, delay_abort_eval = "10s" }`.

@@ -2,7 +2,8 @@
 //! model, names unique, thresholds parsed and their filters resolved. Every problem is
 //! collected with its location; nothing stops at the first.
 
-use crate::error::{Locator, Problem};
+use crate::check::{Checker, MAX_NAME_LEN};
+use crate::error::Problem;
 use crate::model::*;
 use crate::pattern::Pattern;
 use crate::raw::*;
@@ -10,76 +11,10 @@ use crate::threshold::{parse_expression, parse_key, MetricKind, Threshold};
 use crate::units::{parse_duration, parse_rate};
 use loadgen_engine::{Spacing, ThinkTime, VuStages};
 use std::collections::HashSet;
-use std::fmt::Display;
 use std::time::Duration;
 
 /// How a target URL may start (`target` in a file, `--target` or `TARGET_URL`).
 pub const TARGET_SCHEMES: [&str; 4] = ["http://", "https://", "ws://", "wss://"];
-
-/// Longest scenario, workload or step name: the scenario's names the results folder
-/// (with a timestamp, well inside the file system's 255 bytes).
-pub const MAX_NAME_LEN: usize = 100;
-
-pub(crate) struct Checker<'a> {
-    loc: Locator<'a>,
-    pub(crate) problems: Vec<Problem>,
-}
-
-impl Checker<'_> {
-    pub(crate) fn at<T>(&mut self, s: &S<T>, field: impl Into<String>, message: impl Display) {
-        self.at_offset(s.span().start, field, message);
-    }
-
-    /// A problem at byte `offset` of the file.
-    pub(crate) fn at_offset(
-        &mut self,
-        offset: usize,
-        field: impl Into<String>,
-        message: impl Display,
-    ) {
-        self.problems
-            .push(self.loc.problem(offset, field, message.to_string()));
-    }
-
-    /// A workload or step name: it appears in every output (tables, CSV, XML, metric
-    /// labels), so it is checked once here instead of escaped differently in each.
-    pub(crate) fn label(&mut self, s: &S<String>, field: &str) {
-        let name = s.get_ref();
-        if name.trim().is_empty() {
-            self.at(s, field, "must not be empty");
-        } else if name.chars().count() > MAX_NAME_LEN {
-            self.at(
-                s,
-                field,
-                format!(
-                    "is {} characters long; at most {MAX_NAME_LEN}",
-                    name.chars().count()
-                ),
-            );
-        } else if let Some(bad) = name.chars().find(|ch| ch.is_control()) {
-            self.at(
-                s,
-                field,
-                format!(
-                    "contains the control character U+{:04X}; names are printed in tables, CSV and XML",
-                    bad as u32
-                ),
-            );
-        }
-    }
-
-    pub(crate) fn duration(&mut self, s: &S<String>, field: &str) -> Option<Duration> {
-        parse_duration(s.get_ref())
-            .map_err(|m| self.at(s, field, m))
-            .ok()
-    }
-
-    pub(crate) fn rate(&mut self, s: &S<String>, field: &str) -> Option<f64> {
-        parse_rate(s.get_ref())
-            .map_err(|m| self.at(s, field, m))
-            .ok()
-    }
-}
 
 /// Validates `raw` (parsed from `text`); returns every problem found.
 pub(crate) fn validate(
@@ -87,10 +22,7 @@ pub(crate) fn validate(
     text: &str,
     base_dir: &std::path::Path,
 ) -> Result<Scenario, Vec<Problem>> {
-    let mut c = Checker {
-        loc: Locator::new(text),
-        problems: Vec::new(),
-    };
+    let mut c = Checker::new(text);
     let duration = match &raw.duration {
         Some(d) => c.duration(d, "duration").unwrap_or_default(),
         None => Duration::from_secs(30),
@@ -187,7 +119,12 @@ pub(crate) fn validate(
             .filter(|f| f.order == crate::feeder::Order::Unique)
         {
             let needle = format!("{{{{{}.", f.name);
-            if !w.steps.iter().any(|s| step_text(s).contains(&needle)) {
+            if !w
+                .protocol
+                .template_texts()
+                .iter()
+                .any(|t| t.contains(&needle))
+            {
                 continue;
             }
             let bound = match &w.model {
@@ -347,64 +284,19 @@ fn workload(
             None
         }
     };
-    let ws =
-        w.ws.as_ref()
-            .and_then(|ws| crate::ws_workload::validate(c, ws, &f("ws")));
-    if let (Some(_), Some(step)) = (&w.ws, w.step.first()) {
-        c.at(
-            step,
-            f("step"),
-            "a ws workload has no [[workload.step]] (its script is in [workload.ws])",
-        );
-    }
-    if w.step.is_empty() && w.ws.is_none() {
-        c.at(
-            &w.name,
-            f("step"),
-            "a workload needs at least one [[workload.step]] (or a [workload.ws] table)",
-        );
-    }
-    let mut names = HashSet::new();
-    let mut steps = Vec::new();
-    for (j, s) in w.step.iter().enumerate() {
-        let s = s.get_ref();
-        c.label(&s.name, &format!("workload[{i}].step[{j}].name"));
-        if !names.insert(s.name.get_ref().clone()) {
-            c.at(
-                &s.name,
-                format!("workload[{i}].step[{j}].name"),
-                format!("duplicate step name `{}`", s.name.get_ref()),
-            );
-        }
-        if let Some(spec) = step(c, s, &format!("workload[{i}].step[{j}]"), payloads) {
-            steps.push(spec);
-        }
-    }
-    if let Some(m) = crate::webhook_step::mixed(&steps) {
-        c.at(&w.name, f("step"), m);
-    }
-    if let (Some(m), Some(spec), Some(raw)) = (&model, &ws, &w.ws) {
-        crate::ws_workload::check_hold(c, raw, spec, m, &f("ws.hold"));
-    }
-    let new_connection_per_iteration = match &w.new_connection_per_iteration {
-        Some(v) if *v.get_ref() && (ws.is_some() || steps.iter().any(|s| s.webhook.is_some())) => {
-            c.at(
-                v,
-                f("new_connection_per_iteration"),
-                "applies to HTTP workloads only (a WebSocket VU holds its connection; webhook deliveries manage theirs)",
-            );
-            false
-        }
-        Some(v) => *v.get_ref(),
-        None => false,
-    };
+    let checked = crate::protocol::validate::workload(
+        c,
+        w,
+        i,
+        payloads,
+        model.as_ref().map(ModelSpec::duration),
+    );
     Some(WorkloadSpec {
         name: w.name.get_ref().clone(),
         start,
         model: model?,
-        steps,
-        ws,
-        new_connection_per_iteration,
+        protocol: checked.protocol?,
+        new_connection_per_iteration: checked.new_connection_per_iteration,
     })
 }
 
@@ -755,168 +647,6 @@ fn think_time(c: &mut Checker<'_>, t: &S<toml::Value>, field: &str) -> Option<Th
     result.map_err(|m| c.at(t, field, m)).ok()
 }
 
-const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
-
-fn step(c: &mut Checker<'_>, s: &RawStep, field: &str, payloads: &[String]) -> Option<StepSpec> {
-    if let Some((key, table)) = crate::webhook_step::raw_table(s) {
-        if let Some(cap) = &s.capture {
-            c.at(
-                cap,
-                format!("{field}.capture"),
-                "webhook and callback steps do not capture; capture in an http step",
-            );
-        }
-        if let Some(scope) = &s.scope {
-            c.at(
-                scope,
-                format!("{field}.scope"),
-                "webhook and callback steps run every iteration",
-            );
-        }
-        return match crate::webhook_step::parse(s, payloads) {
-            Ok((spec, status)) => Some(StepSpec {
-                name: s.name.get_ref().clone(),
-                http: HttpStepSpec {
-                    method: "POST".into(),
-                    path: spec.path().to_string(),
-                    headers: Vec::new(),
-                    body: None,
-                },
-                webhook: Some(spec),
-                expect: ExpectSpec {
-                    status,
-                    ..ExpectSpec::default()
-                },
-                captures: Vec::new(),
-                once_per_vu: false,
-            }),
-            Err((sub, message)) => {
-                let sub = if sub.is_empty() { key.to_string() } else { sub };
-                c.at(table, format!("{field}.{sub}"), message);
-                None
-            }
-        };
-    }
-    let Some(http) = &s.http else {
-        c.at(
-            &s.name,
-            format!("{field}.http"),
-            "a step needs http = { method = \"GET\", path = \"/\" }",
-        );
-        return None;
-    };
-    let h = http.get_ref();
-    let method = match &h.method {
-        None => "GET".to_string(),
-        Some(m) => {
-            let upper = m.get_ref().to_ascii_uppercase();
-            if !METHODS.contains(&upper.as_str()) {
-                // Keep going: the rest of the step is still checked and reported.
-                let msg = format!(
-                    "unknown method `{}` (use one of {})",
-                    m.get_ref(),
-                    METHODS.join(", ")
-                );
-                c.at(m, format!("{field}.http.method"), msg);
-            }
-            upper
-        }
-    };
-    if !h.path.get_ref().starts_with('/') {
-        c.at(
-            &h.path,
-            format!("{field}.http.path"),
-            "a path starts with `/`",
-        );
-    }
-    let body = match (&h.json, &h.body) {
-        (Some(_), Some(_)) => {
-            c.at(
-                http,
-                format!("{field}.http.body"),
-                "give either json or body, not both",
-            );
-            None
-        }
-        (Some(toml::Value::String(r)), None) if r.starts_with('@') => {
-            match payloads.iter().position(|p| *p == r[1..]) {
-                Some(ix) => Some(BodySpec::Payload(ix)),
-                None => {
-                    let known = if payloads.is_empty() {
-                        "none defined".to_string()
-                    } else {
-                        payloads.join(", ")
-                    };
-                    c.at(
-                        http,
-                        format!("{field}.http.json"),
-                        format!("no [payload.{}] (known: {known})", &r[1..]),
-                    );
-                    None
-                }
-            }
-        }
-        (Some(j), None) => Some(BodySpec::Json(
-            serde_json::to_value(j).unwrap_or(serde_json::Value::Null),
-        )),
-        (None, Some(b)) => Some(BodySpec::Text(b.clone())),
-        (None, None) => None,
-    };
-    let mut expect = ExpectSpec::default();
-    if let Some(e) = &s.expect {
-        let e = e.get_ref();
-        let codes = |c: &mut Checker<'_>, v: &Option<S<Vec<S<u16>>>>, name: &str| -> Vec<u16> {
-            let Some(v) = v else { return Vec::new() };
-            v.get_ref()
-                .iter()
-                .filter(|code| {
-                    let ok = (100..=599).contains(code.get_ref());
-                    if !ok {
-                        c.at(
-                            code,
-                            format!("{field}.expect.{name}"),
-                            format!("{} is not an HTTP status (100..599)", code.get_ref()),
-                        );
-                    }
-                    ok
-                })
-                .map(|code| *code.get_ref())
-                .collect()
-        };
-        expect.status = codes(c, &e.status, "status");
-        expect.expected_failure_status =
-            codes(c, &e.expected_failure_status, "expected_failure_status");
-        expect.body_contains = e.body_contains.clone();
-        expect.json = e
-            .json
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.clone(),
-                    serde_json::to_value(v).unwrap_or(serde_json::Value::Null),
-                )
-            })
-            .collect();
-    }
-    Some(StepSpec {
-        name: s.name.get_ref().clone(),
-        http: HttpStepSpec {
-            method,
-            path: h.path.get_ref().clone(),
-            headers: h
-                .headers
-                .iter()
-                .map(|(k, v)| (k.clone(), v.get_ref().clone()))
-                .collect(),
-            body,
-        },
-        webhook: None,
-        expect,
-        captures: crate::journey::captures(c, s, field),
-        once_per_vu: crate::journey::once_per_vu(c, s, field),
-    })
-}
-
 fn thresholds(
     c: &mut Checker<'_>,
     raw: &RawScenario,
@@ -962,9 +692,7 @@ fn thresholds(
                 );
             }
             if let Some(s) = filter.step.as_ref().filter(|s| !written_step(s)) {
-                if !workloads.iter().any(|w| {
-                    w.steps.iter().any(|st| st.name == *s) || crate::ws_workload::has_step(w, s)
-                }) {
+                if !workloads.iter().any(|w| w.protocol.has_step(s)) {
                     return Err(format!("no step is named `{s}`"));
                 }
             }
@@ -1031,8 +759,8 @@ fn feeder_columns(
             let Some(http) = &s.get_ref().http else {
                 continue;
             };
-            for part in crate::templated::parts(http) {
-                for (feeder, column) in crate::templated::placeholders(&part.text)
+            for part in crate::protocol::http::templated::parts(http) {
+                for (feeder, column) in crate::protocol::http::templated::placeholders(&part.text)
                     .filter_map(|p| p.split_once('.'))
                     .map(|(f, col)| (f.trim(), col.trim()))
                 {
@@ -1053,18 +781,4 @@ fn feeder_columns(
             }
         }
     }
-}
-
-/// Every template text of a step (path, headers, body), to find the variables it uses.
-fn step_text(s: &StepSpec) -> String {
-    let mut t = s.http.path.clone();
-    for (_, v) in &s.http.headers {
-        t.push_str(v);
-    }
-    match &s.http.body {
-        Some(BodySpec::Json(j)) => t.push_str(&j.to_string()),
-        Some(BodySpec::Text(b)) => t.push_str(b),
-        _ => {}
-    }
-    t
 }

@@ -46,8 +46,15 @@ fn a_journey_validates_builds_and_declares_its_counters() {
     std::fs::write(&path, JOURNEY).unwrap();
     let sc = loadgen_scenario::load(&path, &no_env).unwrap();
     let w = &sc.workloads[0];
-    assert!(!w.steps[0].once_per_vu);
-    let names: Vec<_> = w
+    let loadgen_scenario::ProtocolSpec::Http(h) = &w.protocol else {
+        panic!("{:?}", w.protocol)
+    };
+    assert_eq!(
+        w.protocol.capture_from(),
+        ["json", "header", "cookie", "regex"]
+    );
+    assert!(!h.steps[0].once_per_vu);
+    let names: Vec<_> = h
         .steps
         .iter()
         .flat_map(|s| &s.captures)

@@ -73,8 +73,11 @@ fn a_good_file_becomes_a_validated_scenario() {
         70,
         "stages decide the length when no duration is given"
     );
-    assert_eq!(sc.workloads[0].steps[0].http.method, "POST");
-    assert_eq!(sc.workloads[1].steps[0].http.method, "GET");
+    let method = |w: usize| match &sc.workloads[w].protocol {
+        loadgen_scenario::ProtocolSpec::Http(h) => h.steps[0].http.method.clone(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!((method(0).as_str(), method(1).as_str()), ("POST", "GET"));
     assert_eq!(sc.thresholds.len(), 3);
     assert!(sc
         .thresholds

@@ -1,7 +1,8 @@
 //! `webhook = {…}` and `callback = {…}` steps: what a good file becomes, where mistakes are
 //! reported, and that the secret stays hidden.
 
-use loadgen_scenario::webhook_step::WebhookStepSpec;
+use loadgen_scenario::protocol::webhook::{WebhookStepSpec, WebhookWorkload};
+use loadgen_scenario::ProtocolSpec;
 use loadgen_scenario::{parse, ScenarioError};
 use loadgen_webhook::{Fault, Scheme};
 use std::time::Duration;
@@ -38,8 +39,12 @@ fn a_webhook_step_reads_every_key_and_keeps_the_secret_hidden() {
     );
     let env = |k: &str| (k == "STRIPE_WEBHOOK_SECRET").then(|| "whsec_s3cr3t-value".to_string());
     let sc = parse(&text, "f.toml", &env).unwrap();
-    let step = &sc.workloads[0].steps[0];
-    let Some(WebhookStepSpec::Delivery(d)) = &step.webhook else {
+    let ProtocolSpec::Webhook(WebhookWorkload { steps }) = &sc.workloads[0].protocol else {
+        panic!("{:?}", sc.workloads[0].protocol)
+    };
+    let step = &steps[0];
+    assert_eq!(step.status, [200, 204]);
+    let WebhookStepSpec::Delivery(d) = &step.spec else {
         panic!("{step:?}")
     };
     assert_eq!(d.scheme, Scheme::Stripe);
@@ -61,7 +66,6 @@ fn a_webhook_step_reads_every_key_and_keeps_the_secret_hidden() {
     let mut kinds = d.fail_kinds.clone();
     kinds.sort_by_key(|k| k.0.name());
     assert_eq!(kinds, [(Fault::Duplicate, 2.0), (Fault::Stale, 1.0)]);
-    assert_eq!(step.expect.status, [200, 204]);
     assert!(
         !format!("{sc:?}").contains("s3cr3t"),
         "Debug shows the secret"
@@ -90,7 +94,10 @@ fn a_callback_step_declares_the_callback_metrics() {
 "#
     );
     let sc = parse(&text, "f.toml", &|_| None).unwrap();
-    let Some(WebhookStepSpec::Callback(c)) = &sc.workloads[0].steps[0].webhook else {
+    let ProtocolSpec::Webhook(WebhookWorkload { steps }) = &sc.workloads[0].protocol else {
+        panic!("{:?}", sc.workloads[0].protocol)
+    };
+    let WebhookStepSpec::Callback(c) = &steps[0].spec else {
         panic!()
     };
     assert_eq!(

@@ -36,7 +36,10 @@ max_vus = 2000
 fn a_ws_table_becomes_a_websocket_workload() {
     let sc = parse(GOOD, "ws.toml", &no_env).unwrap();
     let w = &sc.workloads[0];
-    let ws = w.ws.as_ref().expect("ws workload");
+    let loadgen_scenario::ProtocolSpec::WebSocket(ws) = &w.protocol else {
+        panic!("not a ws workload: {:?}", w.protocol)
+    };
+    assert!(w.protocol.capture_from().is_empty());
     assert_eq!(ws.url, "/feed?x=1");
     assert_eq!(ws.config.script.hold, Duration::from_secs(2));
     assert_eq!(ws.source_count(), 2);

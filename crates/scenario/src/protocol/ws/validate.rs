@@ -1,107 +1,11 @@
-//! WebSocket workloads in scenario files: the `[workload.ws]` table, its checks, and the
-//! engine workload it becomes (one VU iteration = one connection's life).
-//!
-//! ```toml
-//! [[workload]]
-//! name = "traders"
-//! model = "closed"
-//! vus = 50
-//! duration = "12s"
-//!
-//!   [workload.ws]
-//!   url = "/ws/echo"                    # a path on the target, or ws:// / wss:// URL
-//!   hold = "10s"                        # keep each connection this long, then close
-//!   on_open = ['{"op":"subscribe","symbols":["AAPL"]}']
-//!   send = { message = '{"id":"{{vu}}-{{seq}}"}', every = "100ms" }
-//!   latency = { id = "id" }             # or { timestamp = "ts", unit = "ms" }
-//!   reconnect = { max = 3, backoff = "100ms", max_backoff = "2s" }
-//! ```
+//! `[workload.ws]` checked: every problem reported under its field (`workload[0].ws.…`).
 
-use crate::model::{ModelSpec, WorkloadSpec};
-use crate::raw::S;
-use crate::validate::Checker;
-use crate::BuildError;
-use loadgen_engine::{Model, Workload};
+use super::raw::{RawLatency, RawWs};
+use super::spec::WsSpec;
+use crate::check::{Checker, S};
 use loadgen_ws::{json_path, LatencySpec, Periodic, Reconnect, TimeUnit, WsConfig, WsUrl};
-use serde::Deserialize;
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
-
-/// `[workload.ws]` as written.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawWs {
-    url: S<String>,
-    hold: S<String>,
-    connect_timeout: Option<S<String>>,
-    close_timeout: Option<S<String>>,
-    #[serde(default)]
-    insecure: bool,
-    #[serde(default)]
-    headers: BTreeMap<String, S<String>>,
-    #[serde(default)]
-    subprotocols: Vec<String>,
-    #[serde(default)]
-    source_addrs: Vec<S<String>>,
-    #[serde(default)]
-    on_open: Vec<S<String>>,
-    send: Option<S<RawSend>>,
-    reply: Option<S<String>>,
-    ping: Option<S<String>>,
-    latency: Option<S<RawLatency>>,
-    reconnect: Option<S<RawReconnect>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSend {
-    message: S<String>,
-    every: Option<S<String>>,
-    rate: Option<S<String>>,
-    count: Option<S<u64>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawLatency {
-    id: Option<S<String>>,
-    timestamp: Option<S<String>>,
-    unit: Option<S<String>>,
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawReconnect {
-    max: Option<S<u32>>,
-    backoff: Option<S<String>>,
-    max_backoff: Option<S<String>>,
-}
-
-/// A checked `[workload.ws]`.
-#[derive(Debug, Clone)]
-pub struct WsSpec {
-    /// A path on the target (`/ws/echo`) or a full `ws://` / `wss://` URL.
-    pub url: String,
-    /// Everything else, ready for the ws crate (its `url` is filled in at build time).
-    pub config: WsConfig,
-}
-
-impl WsSpec {
-    /// Stretches or shrinks the hold with its workload's schedule (`--duration`), so a hold
-    /// that fitted the schedule still does.
-    pub(crate) fn scale_hold(&mut self, old: Duration, new: Duration) {
-        if old > Duration::ZERO && new != old {
-            let hold = &mut self.config.script.hold;
-            *hold = hold.mul_f64(new.as_secs_f64() / old.as_secs_f64());
-        }
-    }
-
-    /// Source addresses the client sockets are spread over (at least 1 for the port check).
-    pub fn source_count(&self) -> u64 {
-        self.config.source_addrs.len().max(1) as u64
-    }
-}
 
 /// Checks `raw`, reporting every problem under `field` (`workload[0].ws`).
 pub(crate) fn validate(c: &mut Checker<'_>, raw: &S<RawWs>, field: &str) -> Option<WsSpec> {
@@ -256,72 +160,15 @@ fn latency(c: &mut Checker<'_>, l: &S<RawLatency>, field: &str) -> LatencySpec {
     }
 }
 
-/// The engine workload for a WebSocket workload against `base_url` (the resolved target).
-pub(crate) fn build(
-    sc: &crate::Scenario,
-    w: &WorkloadSpec,
-    ws: &WsSpec,
-    base_url: &str,
-    model: Model,
-) -> Result<Workload, BuildError> {
-    let err = |source| BuildError::Ws {
-        workload: w.name.clone(),
-        source,
-    };
-    let url = if ws.url.starts_with('/') {
-        WsUrl::parse(base_url).map_err(err)?.with_path(&ws.url)
-    } else {
-        WsUrl::parse(&ws.url).map_err(err)?
-    };
-    let mut cfg = ws.config.clone();
-    cfg.url = url;
-    // `[http]`'s trust and `hosts` apply to `wss://` too; the workload's own `insecure` only
-    // loosens them.
-    let insecure = cfg.tls.insecure || sc.http.tls.insecure;
-    cfg.tls = sc.http.tls_for(&cfg.url.host);
-    cfg.tls.insecure = insecure;
-    cfg.hosts = sc.http.hosts.clone();
-    cfg.proxy = sc
-        .http
-        .proxy
-        .resolve(&cfg.url.host, cfg.url.tls, &crate::build::process_env)
-        .map_err(|source| BuildError::Http {
-            workload: w.name.clone(),
-            source,
-        })?;
-    let factory = loadgen_ws::WsFactory::new(cfg).map_err(err)?;
-    let steps = loadgen_ws::metrics::STEPS
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    Ok(Workload::new(w.name.clone(), steps, model, factory)
-        .starting_at(w.start)
-        .with_custom(w.custom_metrics()))
-}
-
-/// Most connections a workload may hold at once (one per VU).
-pub fn max_connections(w: &WorkloadSpec) -> u64 {
-    match &w.model {
-        ModelSpec::Open { max_vus, .. } => *max_vus,
-        ModelSpec::Closed { stages, .. } => stages.max_vus(),
-    }
-}
-
-/// True when `w` is a WebSocket workload and `step` one of its steps (`connect`, `session`).
-pub(crate) fn has_step(w: &WorkloadSpec, step: &str) -> bool {
-    w.ws.is_some() && loadgen_ws::metrics::STEPS.contains(&step)
-}
-
 /// A hold longer than the workload's schedule would be cut by the end of the run (after the
 /// graceful stop) instead of closed, and its session never reported.
 pub(crate) fn check_hold(
     c: &mut Checker<'_>,
     raw: &S<RawWs>,
     ws: &WsSpec,
-    model: &ModelSpec,
+    schedule: std::time::Duration,
     field: &str,
 ) {
-    let schedule = model.duration();
     if ws.config.script.hold > schedule {
         c.at(
             &raw.get_ref().hold,

@@ -3,7 +3,8 @@
 //! text. The name checks that need a line (captures used before they are made, feeder
 //! columns that do not exist) walk a step through this one piece.
 
-use crate::raw::{RawHttpStep, S};
+use super::raw::RawHttpStep;
+use crate::check::S;
 
 /// One templated text of a step.
 pub(crate) struct Part {

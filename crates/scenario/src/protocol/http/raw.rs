@@ -1,0 +1,35 @@
+//! An HTTP step as written: `http = {…}`, `expect = {…}` and `capture = {…}`.
+
+use crate::check::S;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawHttpStep {
+    pub method: Option<S<String>>,
+    pub path: S<String>,
+    #[serde(default)]
+    pub headers: BTreeMap<String, S<String>>,
+    pub json: Option<toml::Value>,
+    pub body: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawExpect {
+    pub status: Option<S<Vec<S<u16>>>>,
+    pub expected_failure_status: Option<S<Vec<S<u16>>>>,
+    pub body_contains: Option<String>,
+    #[serde(default)]
+    pub json: BTreeMap<String, toml::Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCapture {
+    pub json: Option<String>,
+    pub header: Option<String>,
+    pub cookie: Option<String>,
+    pub regex: Option<String>,
+}

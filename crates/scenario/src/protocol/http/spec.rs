@@ -1,0 +1,114 @@
+//! The HTTP slice as validated: an HTTP workload is its steps, each a request template, the
+//! checks on its answer and the values it captures for later steps.
+
+/// `[[workload.step]]`s with `http = {…}`: run in order by every iteration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpWorkload {
+    /// The steps, in file order.
+    pub steps: Vec<StepSpec>,
+}
+
+impl HttpWorkload {
+    /// Every capture name of the workload, in file order (its capture slots).
+    pub fn capture_names(&self) -> Vec<&str> {
+        self.steps
+            .iter()
+            .flat_map(|s| s.captures.iter().map(|c| c.name.as_str()))
+            .collect()
+    }
+
+    /// Every template text of the steps (path, headers, body), to find the variables used.
+    pub(crate) fn template_texts(&self) -> Vec<String> {
+        self.steps.iter().map(StepSpec::template_text).collect()
+    }
+}
+
+/// One step.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepSpec {
+    /// Unique within its workload.
+    pub name: String,
+    /// The request.
+    pub http: HttpStepSpec,
+    /// What counts as success.
+    pub expect: ExpectSpec,
+    /// Values taken from the answer for later steps (`capture = {…}`), in file order.
+    pub captures: Vec<CaptureSpec>,
+    /// `scope = "vu"`: run once per VU (until it succeeds), its captures kept.
+    pub once_per_vu: bool,
+}
+
+/// One capture of a step, checked: its JSON path, header name and regex are valid.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CaptureSpec {
+    /// The name later steps render as `{{name}}`.
+    pub name: String,
+    /// Where the value is read.
+    pub from: CaptureFrom,
+}
+
+/// Where a capture reads its value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CaptureFrom {
+    /// A JSON path (`$.data.items[0].id`) into the body.
+    Json(String),
+    /// A response header; with a regex, its first group over the header's value.
+    Header(String, Option<String>),
+    /// The value of a cookie the answer sets.
+    Cookie(String),
+    /// The first group of a regex over the body.
+    Regex(String),
+}
+
+/// An HTTP request template.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpStepSpec {
+    /// Method, upper case.
+    pub method: String,
+    /// Path (and query), may hold `{{var}}` templates.
+    pub path: String,
+    /// Extra headers (values may hold templates).
+    pub headers: Vec<(String, String)>,
+    /// Body.
+    pub body: Option<BodySpec>,
+}
+
+/// A request body.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BodySpec {
+    /// JSON (sent with `content-type: application/json`).
+    Json(serde_json::Value),
+    /// Raw text.
+    Text(String),
+    /// Generated per request by the payload generator with this index in `Scenario::payloads`.
+    Payload(usize),
+}
+
+/// Checks on the answer.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ExpectSpec {
+    /// Statuses that count as success (empty: any 2xx).
+    pub status: Vec<u16>,
+    /// Statuses that mean "correctly rejected" (expected failure, not an error).
+    pub expected_failure_status: Vec<u16>,
+    /// The body must contain this.
+    pub body_contains: Option<String>,
+    /// JSON fields (dotted paths) that must equal these values.
+    pub json: Vec<(String, serde_json::Value)>,
+}
+
+impl StepSpec {
+    /// Every template text of the step (path, headers, body) in one string.
+    fn template_text(&self) -> String {
+        let mut t = self.http.path.clone();
+        for (_, v) in &self.http.headers {
+            t.push_str(v);
+        }
+        match &self.http.body {
+            Some(BodySpec::Json(j)) => t.push_str(&j.to_string()),
+            Some(BodySpec::Text(b)) => t.push_str(b),
+            _ => {}
+        }
+        t
+    }
+}

@@ -1,0 +1,145 @@
+//! Which arm a workload is, decided by the keys its file uses, and that arm's checks.
+//!
+//! A `[workload.ws]` table makes a WebSocket workload. Otherwise every step names its own
+//! protocol by its key (`http`, or `webhook`/`callback`): each step is checked by its
+//! protocol's slice, and a workload whose steps name two protocols is refused (one session
+//! type per workload). A new step protocol adds its key to [`StepKind::of`] and an arm to
+//! [`Steps`].
+
+use super::{http, webhook, ws, ProtocolSpec};
+use crate::check::{Checker, S};
+use crate::raw::{RawStep, RawWorkload};
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// The protocol a step's key names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StepKind {
+    Http,
+    Webhook,
+}
+
+impl StepKind {
+    /// The step's protocol, from the key it uses (`webhook`/`callback`, else `http`; a step
+    /// with none is reported by the HTTP slice as missing its `http`).
+    fn of(s: &RawStep) -> StepKind {
+        if webhook::validate::raw_table(s).is_some() {
+            StepKind::Webhook
+        } else {
+            StepKind::Http
+        }
+    }
+}
+
+/// The checked steps of one workload, sorted by the protocol each names.
+#[derive(Default)]
+struct Steps {
+    http: Vec<http::StepSpec>,
+    webhook: Vec<webhook::WebhookStep>,
+}
+
+/// A workload's protocol as checked, and its `new_connection_per_iteration`.
+pub(crate) struct Checked {
+    /// `None` when a problem was reported.
+    pub(crate) protocol: Option<ProtocolSpec>,
+    /// Every iteration opens its own connection (HTTP only).
+    pub(crate) new_connection_per_iteration: bool,
+}
+
+/// Checks the protocol part of workload `w` (`workload[i]`): its steps or its
+/// `[workload.ws]`. `schedule` is the workload's schedule length when it is valid.
+pub(crate) fn workload(
+    c: &mut Checker<'_>,
+    w: &RawWorkload,
+    i: usize,
+    payloads: &[String],
+    schedule: Option<Duration>,
+) -> Checked {
+    let f = |name: &str| format!("workload[{i}].{name}");
+    let ws = w.ws.as_ref().and_then(|raw| {
+        let spec = ws::validate::validate(c, raw, &f("ws"))?;
+        if let Some(schedule) = schedule {
+            ws::validate::check_hold(c, raw, &spec, schedule, &f("ws.hold"));
+        }
+        Some(spec)
+    });
+    if let (Some(_), Some(step)) = (&w.ws, w.step.first()) {
+        c.at(
+            step,
+            f("step"),
+            "a ws workload has no [[workload.step]] (its script is in [workload.ws])",
+        );
+    }
+    if w.step.is_empty() && w.ws.is_none() {
+        c.at(
+            &w.name,
+            f("step"),
+            "a workload needs at least one [[workload.step]] (or a [workload.ws] table)",
+        );
+    }
+    let steps = steps(c, &w.step, i, payloads);
+    let mixed = !steps.http.is_empty() && !steps.webhook.is_empty();
+    if mixed {
+        c.at(
+            &w.name,
+            f("step"),
+            "a workload's steps are all http steps or all webhook/callback steps; put them in separate workloads",
+        );
+    }
+    let new_connection_per_iteration = match &w.new_connection_per_iteration {
+        Some(v) if *v.get_ref() && (ws.is_some() || !steps.webhook.is_empty()) => {
+            c.at(
+                v,
+                f("new_connection_per_iteration"),
+                "applies to HTTP workloads only (a WebSocket VU holds its connection; webhook deliveries manage theirs)",
+            );
+            false
+        }
+        Some(v) => *v.get_ref(),
+        None => false,
+    };
+    let protocol = match (ws, steps) {
+        _ if mixed => None,
+        (Some(ws), _) => Some(ProtocolSpec::WebSocket(Box::new(ws))),
+        (None, s) if !s.webhook.is_empty() => {
+            Some(ProtocolSpec::Webhook(webhook::WebhookWorkload {
+                steps: s.webhook,
+            }))
+        }
+        (None, s) if w.ws.is_none() => {
+            Some(ProtocolSpec::Http(http::HttpWorkload { steps: s.http }))
+        }
+        (None, _) => None,
+    };
+    Checked {
+        protocol,
+        new_connection_per_iteration,
+    }
+}
+
+/// Every step checked by the slice its key names; names labelled and unique.
+fn steps(c: &mut Checker<'_>, raw: &[S<RawStep>], i: usize, payloads: &[String]) -> Steps {
+    let mut names = HashSet::new();
+    let mut out = Steps::default();
+    for (j, s) in raw.iter().enumerate() {
+        let s = s.get_ref();
+        let field = format!("workload[{i}].step[{j}]");
+        c.label(&s.name, &format!("{field}.name"));
+        if !names.insert(s.name.get_ref().clone()) {
+            c.at(
+                &s.name,
+                format!("{field}.name"),
+                format!("duplicate step name `{}`", s.name.get_ref()),
+            );
+        }
+        match StepKind::of(s) {
+            StepKind::Http => out
+                .http
+                .extend(http::validate::step(c, s, &field, payloads)),
+            StepKind::Webhook => out
+                .webhook
+                .extend(webhook::validate::step(c, s, &field, payloads)),
+        }
+    }
+    out
+}
