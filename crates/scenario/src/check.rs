@@ -86,3 +86,12 @@ impl Checker<'_> {
             .ok()
     }
 }
+
+impl Checker<'_> {
+    /// `v`, when given, is a field the `model` does not use: say so, with a `hint`.
+    pub(crate) fn forbid<T>(&mut self, v: &Option<S<T>>, field: String, model: &str, hint: &str) {
+        if let Some(v) = v {
+            self.at(v, field, format!("not used by the {model} model ({hint})"));
+        }
+    }
+}

@@ -1,0 +1,97 @@
+//! `target`, `[embedded]` and `[http]` checked.
+
+use crate::check::Checker;
+use crate::http_defaults::{HttpDefaults, HttpVersionSpec};
+use crate::model::{EmbeddedSpec, TargetSpec};
+use crate::raw::{RawHttp, RawScenario};
+
+/// How a target URL may start (`target` in a file, `--target` or `TARGET_URL`).
+pub const TARGET_SCHEMES: [&str; 4] = ["http://", "https://", "ws://", "wss://"];
+
+pub(super) fn target(c: &mut Checker<'_>, raw: &RawScenario) -> TargetSpec {
+    let mut emb = EmbeddedSpec::default();
+    if let Some(e) = &raw.embedded {
+        if let Some(l) = &e.latency {
+            emb.latency = l.get_ref().clone();
+        }
+        if let Some(r) = &e.error_rate {
+            if !(0.0..=1.0).contains(r.get_ref()) {
+                c.at(r, "embedded.error_rate", "must be between 0 and 1");
+            }
+            emb.error_rate = *r.get_ref();
+        }
+        if let Some(t) = &e.threads {
+            if *t.get_ref() == 0 {
+                c.at(t, "embedded.threads", "must be at least 1");
+            }
+            emb.threads = *t.get_ref() as usize;
+        }
+        emb.seed = e.seed.unwrap_or(emb.seed);
+        if let Some(s) = &e.webhook_secret {
+            emb.webhook_secret = Some(loadgen_webhook::Secret::new(s.get_ref().as_str()));
+        }
+        if let Some(d) = &e.callback_delay {
+            emb.callback_delay = c.duration(d, "embedded.callback_delay");
+        }
+    }
+    match &raw.target {
+        None => TargetSpec::Embedded(emb),
+        Some(t) if t.get_ref() == "embedded" => TargetSpec::Embedded(emb),
+        Some(t) if TARGET_SCHEMES.iter().any(|s| t.get_ref().starts_with(s)) => {
+            TargetSpec::Url(t.get_ref().clone())
+        }
+        Some(t) => {
+            c.at(
+                t,
+                "target",
+                format!(
+                    "`{}` is neither a http(s):// URL nor \"embedded\"",
+                    t.get_ref()
+                ),
+            );
+            TargetSpec::Embedded(emb)
+        }
+    }
+}
+
+pub(super) fn http(
+    c: &mut Checker<'_>,
+    raw: Option<&RawHttp>,
+    base_dir: &std::path::Path,
+) -> HttpDefaults {
+    let mut h = HttpDefaults::default();
+    let Some(r) = raw else { return h };
+    if let Some(v) = &r.version {
+        h.version = match v.get_ref().as_str() {
+            "http1" | "http/1.1" | "1.1" => HttpVersionSpec::Http1,
+            "http2" | "h2" | "h2c" | "2" => HttpVersionSpec::Http2,
+            other => {
+                c.at(
+                    v,
+                    "http.version",
+                    format!("unknown version `{other}` (use http1 or http2)"),
+                );
+                h.version
+            }
+        };
+    }
+    h.tls.insecure = r.insecure.unwrap_or(false);
+    h.hosts = crate::http_tls::tls_fields(c, r, base_dir, &mut h.tls);
+    h.proxy = crate::http_tls::proxy(c, r);
+    h.tls_auth = crate::http_tls::tls_auth(c, r, base_dir);
+    h.fast_path = r.fast_path.unwrap_or(true);
+    if let Some(d) = &r.connect_timeout {
+        h.connect_timeout = c
+            .duration(d, "http.connect_timeout")
+            .unwrap_or(h.connect_timeout);
+    }
+    if let Some(d) = &r.timeout {
+        h.timeout = c.duration(d, "http.timeout").unwrap_or(h.timeout);
+    }
+    h.headers = r
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.get_ref().clone()))
+        .collect();
+    h
+}
