@@ -2,10 +2,10 @@
 //! built-to-fail share) and `callback = {…}` (a request answered later by a call back).
 //! Secrets are kept in [`Secret`], whose `Debug` prints `***`; no message here quotes one.
 
-use super::spec::{CallbackSpec, DeliverySpec};
-use super::validate::{
+use super::fields::{
     bad, duration, headers, path, payload_ref, required, string, unknown, weight, Bad,
 };
+use super::spec::{CallbackSpec, DeliverySpec};
 use crate::units::parse_share;
 use loadgen_webhook::{
     Algorithm, Encoding, EventMix, Fault, FaultMix, GenericScheme, RetryPolicy, Scheme, Secret,

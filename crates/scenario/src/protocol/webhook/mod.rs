@@ -19,6 +19,7 @@
 //! ever quotes one.
 
 pub(crate) mod build;
+mod fields;
 mod grammar;
 pub(crate) mod spec;
 pub(crate) mod validate;
