@@ -3,8 +3,9 @@
 //! A `[workload.ws]` table makes a WebSocket workload. Otherwise every step names its own
 //! protocol by its key (`http`, or `webhook`/`callback`): each step is checked by its
 //! protocol's slice, and a workload whose steps name two protocols is refused (one session
-//! type per workload). A new step protocol adds its key to [`StepKind::of`] and an arm to
-//! [`Steps`].
+//! type per workload). A new step protocol adds a variant to `StepKind` and `AnyStep`, its
+//! key to `StepKind::of`, and its arms to `StepKind::check`, `StepKind::workload` and
+//! `AnyStep::kind` (the compiler lists each).
 
 use super::{http, webhook, ws, ProtocolSpec};
 use crate::check::{Checker, S};
@@ -12,11 +13,17 @@ use crate::raw::{RawStep, RawWorkload};
 use std::collections::HashSet;
 use std::time::Duration;
 
-/// The protocol a step's key names.
+/// The protocol a step's key names: one variant per step protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum StepKind {
     Http,
     Webhook,
+}
+
+/// A checked step of any step protocol.
+enum AnyStep {
+    Http(http::StepSpec),
+    Webhook(webhook::WebhookStep),
 }
 
 impl StepKind {
@@ -29,13 +36,55 @@ impl StepKind {
             StepKind::Http
         }
     }
+
+    /// Step `s` checked by this protocol's slice.
+    fn check(
+        self,
+        c: &mut Checker<'_>,
+        s: &RawStep,
+        field: &str,
+        payloads: &[String],
+    ) -> Option<AnyStep> {
+        match self {
+            StepKind::Http => http::validate::step(c, s, field, payloads).map(AnyStep::Http),
+            StepKind::Webhook => {
+                webhook::validate::step(c, s, field, payloads).map(AnyStep::Webhook)
+            }
+        }
+    }
+
+    /// The workload of these checked steps (all of this kind).
+    fn workload(self, steps: Vec<AnyStep>) -> ProtocolSpec {
+        match self {
+            StepKind::Http => ProtocolSpec::Http(http::HttpWorkload {
+                steps: steps
+                    .into_iter()
+                    .filter_map(|s| match s {
+                        AnyStep::Http(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect(),
+            }),
+            StepKind::Webhook => ProtocolSpec::Webhook(webhook::WebhookWorkload {
+                steps: steps
+                    .into_iter()
+                    .filter_map(|s| match s {
+                        AnyStep::Webhook(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect(),
+            }),
+        }
+    }
 }
 
-/// The checked steps of one workload, sorted by the protocol each names.
-#[derive(Default)]
-struct Steps {
-    http: Vec<http::StepSpec>,
-    webhook: Vec<webhook::WebhookStep>,
+impl AnyStep {
+    fn kind(&self) -> StepKind {
+        match self {
+            AnyStep::Http(_) => StepKind::Http,
+            AnyStep::Webhook(_) => StepKind::Webhook,
+        }
+    }
 }
 
 /// A workload's protocol as checked, and its `new_connection_per_iteration`.
@@ -78,8 +127,10 @@ pub(crate) fn workload(
         );
     }
     let steps = steps(c, &w.step, i, payloads);
-    let mixed = !steps.http.is_empty() && !steps.webhook.is_empty();
-    if mixed {
+    let mut kinds: Vec<StepKind> = steps.iter().map(AnyStep::kind).collect();
+    kinds.sort_by_key(|k| *k as u8);
+    kinds.dedup();
+    if kinds.len() > 1 {
         c.at(
             &w.name,
             f("step"),
@@ -87,7 +138,7 @@ pub(crate) fn workload(
         );
     }
     let new_connection_per_iteration = match &w.new_connection_per_iteration {
-        Some(v) if *v.get_ref() && (ws.is_some() || !steps.webhook.is_empty()) => {
+        Some(v) if *v.get_ref() && (ws.is_some() || kinds.iter().any(|k| *k != StepKind::Http)) => {
             c.at(
                 v,
                 f("new_connection_per_iteration"),
@@ -98,18 +149,12 @@ pub(crate) fn workload(
         Some(v) => *v.get_ref(),
         None => false,
     };
-    let protocol = match (ws, steps) {
-        _ if mixed => None,
+    let protocol = match (ws, kinds.as_slice()) {
+        (_, [_, _, ..]) => None,
         (Some(ws), _) => Some(ProtocolSpec::WebSocket(Box::new(ws))),
-        (None, s) if !s.webhook.is_empty() => {
-            Some(ProtocolSpec::Webhook(webhook::WebhookWorkload {
-                steps: s.webhook,
-            }))
-        }
-        (None, s) if w.ws.is_none() => {
-            Some(ProtocolSpec::Http(http::HttpWorkload { steps: s.http }))
-        }
-        (None, _) => None,
+        (None, [kind]) => Some(kind.workload(steps)),
+        // No step checked out (each reported) or, with a `[workload.ws]`, its own problem.
+        (None, []) => None,
     };
     Checked {
         protocol,
@@ -118,9 +163,9 @@ pub(crate) fn workload(
 }
 
 /// Every step checked by the slice its key names; names labelled and unique.
-fn steps(c: &mut Checker<'_>, raw: &[S<RawStep>], i: usize, payloads: &[String]) -> Steps {
+fn steps(c: &mut Checker<'_>, raw: &[S<RawStep>], i: usize, payloads: &[String]) -> Vec<AnyStep> {
     let mut names = HashSet::new();
-    let mut out = Steps::default();
+    let mut out = Vec::new();
     for (j, s) in raw.iter().enumerate() {
         let s = s.get_ref();
         let field = format!("workload[{i}].step[{j}]");
@@ -132,14 +177,7 @@ fn steps(c: &mut Checker<'_>, raw: &[S<RawStep>], i: usize, payloads: &[String])
                 format!("duplicate step name `{}`", s.name.get_ref()),
             );
         }
-        match StepKind::of(s) {
-            StepKind::Http => out
-                .http
-                .extend(http::validate::step(c, s, &field, payloads)),
-            StepKind::Webhook => out
-                .webhook
-                .extend(webhook::validate::step(c, s, &field, payloads)),
-        }
+        out.extend(StepKind::of(s).check(c, s, &field, payloads));
     }
     out
 }
