@@ -128,6 +128,17 @@ fn request(
         json: s.expect.json.clone(),
     };
     r.once_per_vu = s.once_per_vu;
+    r.captures = captures(ctx, s, slots)?;
+    Ok(r)
+}
+
+/// The step's captures, each with its slot (file order across the workload's steps).
+fn captures(
+    ctx: &BuildContext<'_>,
+    s: &StepSpec,
+    slots: &[&str],
+) -> Result<Vec<Capture>, BuildError> {
+    let mut out = Vec::new();
     for c in &s.captures {
         let bad = || BuildError::Capture {
             workload: ctx.workload.to_string(),
@@ -145,11 +156,11 @@ fn request(
             CaptureFrom::Cookie(name) => CaptureSource::Cookie(name.clone()),
             CaptureFrom::Regex(re) => CaptureSource::Regex(regex(re)?),
         };
-        r.captures.push(Capture {
+        out.push(Capture {
             name: c.name.clone(),
             slot: slots.iter().position(|n| *n == c.name).ok_or_else(bad)?,
             source,
         });
     }
-    Ok(r)
+    Ok(out)
 }

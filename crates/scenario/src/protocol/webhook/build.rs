@@ -1,6 +1,7 @@
 //! Webhook and callback steps → the engine workload (a `WebhookFactory` session per VU).
 
-use super::spec::{WebhookBuildError, WebhookStepSpec, WebhookWorkload};
+use super::spec::{DeliverySpec, WebhookBuildError, WebhookStep, WebhookStepSpec, WebhookWorkload};
+use crate::http_defaults::{process_env, HttpVersionSpec};
 use crate::protocol::context::BuildContext;
 use loadgen_engine::Workload;
 use loadgen_http::{BaseUrl, BodySource, Expect};
@@ -10,112 +11,132 @@ use loadgen_webhook::{
 };
 use std::sync::Arc;
 
-/// Builds a webhook workload against `base_url`.
+/// A header name and value, checked.
+type Header = (http::HeaderName, http::HeaderValue);
+
+/// Builds a webhook workload against the context's base URL.
 pub(crate) fn build(
     w: &WebhookWorkload,
     ctx: &BuildContext<'_>,
 ) -> Result<Workload, WebhookBuildError> {
-    let err = |message: String| WebhookBuildError {
-        workload: ctx.workload.to_string(),
-        message,
-    };
-    let (base_url, http) = (ctx.base_url, ctx.http);
-    let base = BaseUrl::parse(base_url).map_err(|e| err(e.to_string()))?;
-    let header = |k: &str, v: &str| {
-        Ok::<_, WebhookBuildError>((
-            http::HeaderName::from_bytes(k.as_bytes())
-                .map_err(|_| err(format!("invalid header `{k}`")))?,
-            http::HeaderValue::from_str(v)
-                .map_err(|_| err(format!("invalid value of header `{k}`")))?,
-        ))
-    };
-    let defaults = http
-        .headers
+    let b = Builder { ctx };
+    let base = BaseUrl::parse(ctx.base_url).map_err(|e| b.err(e.to_string()))?;
+    let defaults = b.headers(&ctx.http.headers)?;
+    let steps = w
+        .steps
         .iter()
-        .map(|(k, v)| header(k, v))
+        .map(|s| b.step(s))
         .collect::<Result<Vec<_>, _>>()?;
-    let source = |ix: usize| -> Arc<dyn BodySource> { Arc::new(ctx.payloads[ix].clone()) };
-    let mut steps = Vec::new();
-    for s in &w.steps {
+    let client = b.client(base, defaults)?;
+    let factory = WebhookFactory::new(client, steps).map_err(|e| b.err(e.to_string()))?;
+    let names = factory.step_names();
+    Ok(ctx.workload(names, factory, w.custom_metrics()))
+}
+
+/// One workload's build, its errors naming the workload.
+struct Builder<'a> {
+    ctx: &'a BuildContext<'a>,
+}
+
+impl Builder<'_> {
+    fn err(&self, message: String) -> WebhookBuildError {
+        WebhookBuildError {
+            workload: self.ctx.workload.to_string(),
+            message,
+        }
+    }
+
+    fn headers(&self, list: &[(String, String)]) -> Result<Vec<Header>, WebhookBuildError> {
+        list.iter()
+            .map(|(k, v)| {
+                Ok((
+                    http::HeaderName::from_bytes(k.as_bytes())
+                        .map_err(|_| self.err(format!("invalid header `{k}`")))?,
+                    http::HeaderValue::from_str(v)
+                        .map_err(|_| self.err(format!("invalid value of header `{k}`")))?,
+                ))
+            })
+            .collect()
+    }
+
+    fn source(&self, ix: usize) -> Arc<dyn BodySource> {
+        Arc::new(self.ctx.payloads[ix].clone())
+    }
+
+    fn step(&self, s: &WebhookStep) -> Result<StepKind, WebhookBuildError> {
         let expect = Expect {
             status: s.status.clone(),
             ..Expect::default()
         };
-        let kind = match &s.spec {
-            WebhookStepSpec::Delivery(d) => {
-                let scheme = match &d.scheme {
-                    Scheme::Square { notification_url } if notification_url.is_empty() => {
-                        Scheme::Square {
-                            notification_url: format!(
-                                "{}{}",
-                                base_url.trim_end_matches('/'),
-                                d.path
-                            ),
-                        }
-                    }
-                    other => other.clone(),
-                };
-                let signer = Signer::new(scheme, &d.secret).map_err(|e| err(e.to_string()))?;
-                StepKind::Delivery(Box::new(DeliveryStep {
-                    name: s.name.clone(),
-                    path: d.path.clone(),
-                    signer,
-                    events: EventMix::new(d.events.clone()).map_err(|e| err(e.to_string()))?,
-                    object: d.payload.map(source),
-                    retry: d.retry,
-                    faults: FaultMix::new(d.fail_share, d.fail_kinds.clone())
-                        .map_err(|e| err(e.to_string()))?,
-                    expect,
-                    headers: d
-                        .headers
-                        .iter()
-                        .map(|(k, v)| header(k, v))
-                        .collect::<Result<_, _>>()?,
-                }))
-            }
+        Ok(match &s.spec {
+            WebhookStepSpec::Delivery(d) => self.delivery(&s.name, d, expect)?,
             WebhookStepSpec::Callback(c) => StepKind::Callback(Box::new(CallbackStep {
                 name: s.name.clone(),
                 method: c
                     .method
                     .parse()
-                    .map_err(|_| err(format!("method `{}`", c.method)))?,
+                    .map_err(|_| self.err(format!("method `{}`", c.method)))?,
                 path: c.path.clone(),
-                body: c.payload.map(source),
+                body: c.payload.map(|ix| self.source(ix)),
                 json: c.json.clone(),
                 within: c.within,
                 expect,
-                headers: c
-                    .headers
-                    .iter()
-                    .map(|(k, v)| header(k, v))
-                    .collect::<Result<_, _>>()?,
+                headers: self.headers(&c.headers)?,
             })),
-        };
-        steps.push(kind);
+        })
     }
-    let proxy = http
-        .proxy
-        .resolve(
-            base.host(),
-            base.is_tls(),
-            &crate::http_defaults::process_env,
-        )
-        .map_err(|e| err(e.to_string()))?;
-    let tls = http.tls_for(base.host());
-    let client = WebhookClient {
-        base,
-        version: match http.version {
-            crate::http_defaults::HttpVersionSpec::Http1 => loadgen_http::HttpVersion::Http1,
-            crate::http_defaults::HttpVersionSpec::Http2 => loadgen_http::HttpVersion::Http2,
-        },
-        tls,
-        hosts: http.hosts.clone(),
-        proxy,
-        connect_timeout: http.connect_timeout,
-        request_timeout: http.timeout,
-        headers: defaults,
-    };
-    let factory = WebhookFactory::new(client, steps).map_err(|e| err(e.to_string()))?;
-    let names = factory.step_names();
-    Ok(ctx.workload(names, factory, w.custom_metrics()))
+
+    fn delivery(
+        &self,
+        name: &str,
+        d: &DeliverySpec,
+        expect: Expect,
+    ) -> Result<StepKind, WebhookBuildError> {
+        let err = |e: &dyn std::fmt::Display| self.err(e.to_string());
+        let scheme = match &d.scheme {
+            // Square signs the URL it delivered to: the target's, known only now.
+            Scheme::Square { notification_url } if notification_url.is_empty() => Scheme::Square {
+                notification_url: format!("{}{}", self.ctx.base_url.trim_end_matches('/'), d.path),
+            },
+            other => other.clone(),
+        };
+        Ok(StepKind::Delivery(Box::new(DeliveryStep {
+            name: name.to_string(),
+            path: d.path.clone(),
+            signer: Signer::new(scheme, &d.secret).map_err(|e| err(&e))?,
+            events: EventMix::new(d.events.clone()).map_err(|e| err(&e))?,
+            object: d.payload.map(|ix| self.source(ix)),
+            retry: d.retry,
+            faults: FaultMix::new(d.fail_share, d.fail_kinds.clone()).map_err(|e| err(&e))?,
+            expect,
+            headers: self.headers(&d.headers)?,
+        })))
+    }
+
+    /// The client every VU's deliveries go through: `[http]`'s version, TLS, hosts, proxy,
+    /// timeouts and headers.
+    fn client(
+        &self,
+        base: BaseUrl,
+        headers: Vec<Header>,
+    ) -> Result<WebhookClient, WebhookBuildError> {
+        let http = self.ctx.http;
+        let proxy = http
+            .proxy
+            .resolve(base.host(), base.is_tls(), &process_env)
+            .map_err(|e| self.err(e.to_string()))?;
+        Ok(WebhookClient {
+            version: match http.version {
+                HttpVersionSpec::Http1 => loadgen_http::HttpVersion::Http1,
+                HttpVersionSpec::Http2 => loadgen_http::HttpVersion::Http2,
+            },
+            tls: http.tls_for(base.host()),
+            base,
+            hosts: http.hosts.clone(),
+            proxy,
+            connect_timeout: http.connect_timeout,
+            request_timeout: http.timeout,
+            headers,
+        })
+    }
 }

@@ -34,6 +34,37 @@ const DELIVERY_KEYS: [&str; 16] = [
 pub(super) fn delivery(t: &toml::Table, payloads: &[String]) -> Result<DeliverySpec, Bad> {
     unknown(t, &DELIVERY_KEYS)?;
     let provider = required(t, "provider", "\"stripe\"")?;
+    let scheme = scheme(t, provider)?;
+    let secret = Secret::new(required(t, "secret", "\"${STRIPE_WEBHOOK_SECRET}\"")?);
+    // Checks the secret's form (a Standard Webhooks secret must decode); the error never
+    // quotes it.
+    Signer::new(scheme.clone(), &secret).map_err(|e| {
+        let text = e.to_string();
+        let msg = text.strip_prefix("secret: ").unwrap_or(&text).to_string();
+        bad("secret", msg)
+    })?;
+    let events = events(t)?;
+    let payload = string(t, "payload")?
+        .map(|p| payload_ref(p, "payload", payloads))
+        .transpose()?;
+    let retry = retries(t)?;
+    let (fail_share, fail_kinds) = fail(t, &scheme)?;
+    Ok(DeliverySpec {
+        scheme,
+        secret,
+        path: path(t)?,
+        events,
+        payload,
+        retry,
+        fail_share,
+        fail_kinds,
+        headers: headers(t)?,
+    })
+}
+
+/// The signature scheme of `provider`, with its own fields (`notification_url` for Square,
+/// `header`, `algorithm`… for generic HMAC).
+fn scheme(t: &toml::Table, provider: &str) -> Result<Scheme, Bad> {
     let generic_only = [
         "header",
         "algorithm",
@@ -51,7 +82,7 @@ pub(super) fn delivery(t: &toml::Table, payloads: &[String]) -> Result<DeliveryS
     if provider != "square" && t.contains_key("notification_url") {
         return Err(bad("notification_url", "only for provider = \"square\""));
     }
-    let scheme = match provider {
+    Ok(match provider {
         "stripe" => Scheme::Stripe,
         "github" => Scheme::GitHub,
         "standard" | "standard-webhooks" | "svix" => Scheme::Standard,
@@ -66,15 +97,11 @@ pub(super) fn delivery(t: &toml::Table, payloads: &[String]) -> Result<DeliveryS
                 format!("unknown provider `{other}` (use stripe, github, standard, square, shopify or generic)"),
             ))
         }
-    };
-    let secret = Secret::new(required(t, "secret", "\"${STRIPE_WEBHOOK_SECRET}\"")?);
-    // Checks the secret's form (a Standard Webhooks secret must decode); the error never
-    // quotes it.
-    Signer::new(scheme.clone(), &secret).map_err(|e| {
-        let text = e.to_string();
-        let msg = text.strip_prefix("secret: ").unwrap_or(&text).to_string();
-        bad("secret", msg)
-    })?;
+    })
+}
+
+/// `events = { "type" = weight, … }` (default: the provider's usual mix), checked as a mix.
+fn events(t: &toml::Table) -> Result<Vec<(String, f64)>, Bad> {
     let events =
         match t.get("events") {
             None => loadgen_webhook::event::DEFAULT_EVENTS
@@ -101,9 +128,11 @@ pub(super) fn delivery(t: &toml::Table, payloads: &[String]) -> Result<DeliveryS
             text.strip_prefix("events: ").unwrap_or(&text).to_string(),
         )
     })?;
-    let payload = string(t, "payload")?
-        .map(|p| payload_ref(p, "payload", payloads))
-        .transpose()?;
+    Ok(events)
+}
+
+/// `retries = 3` or `retries = { max, backoff, max_backoff }`.
+fn retries(t: &toml::Table) -> Result<RetryPolicy, Bad> {
     let mut retry = RetryPolicy::default();
     match t.get("retries") {
         None => {}
@@ -134,6 +163,11 @@ pub(super) fn delivery(t: &toml::Table, payloads: &[String]) -> Result<DeliveryS
             ))
         }
     }
+    Ok(retry)
+}
+
+/// `fail = { share = "10%", bad_signature = 4, … }`: the built-to-fail share and its kinds.
+fn fail(t: &toml::Table, scheme: &Scheme) -> Result<(f64, Vec<(Fault, f64)>), Bad> {
     let (mut fail_share, mut fail_kinds) = (0.0, Vec::new());
     match t.get("fail") {
         None => {}
@@ -172,17 +206,7 @@ pub(super) fn delivery(t: &toml::Table, payloads: &[String]) -> Result<DeliveryS
             ))
         }
     }
-    Ok(DeliverySpec {
-        scheme,
-        secret,
-        path: path(t)?,
-        events,
-        payload,
-        retry,
-        fail_share,
-        fail_kinds,
-        headers: headers(t)?,
-    })
+    Ok((fail_share, fail_kinds))
 }
 
 /// The value named by `key` (`default` when absent) among `options`, or an error naming

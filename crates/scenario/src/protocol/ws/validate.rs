@@ -1,6 +1,6 @@
 //! `[workload.ws]` checked: every problem reported under its field (`workload[0].ws.…`).
 
-use super::raw::{RawLatency, RawWs};
+use super::raw::{RawLatency, RawReconnect, RawSend, RawWs};
 use super::spec::WsSpec;
 use crate::check::{Checker, S};
 use loadgen_ws::{json_path, LatencySpec, Periodic, Reconnect, TimeUnit, WsConfig, WsUrl};
@@ -48,54 +48,13 @@ pub(crate) fn validate(c: &mut Checker<'_>, raw: &S<RawWs>, field: &str) -> Opti
             ),
         }
     }
-    let template = |c: &mut Checker<'_>, s: &S<String>, name: String| {
-        loadgen_http::Template::parse(s.get_ref())
-            .map_err(|e| c.at(s, name, e.to_string()))
-            .ok()
-    };
     for (k, m) in r.on_open.iter().enumerate() {
         if let Some(t) = template(c, m, f(&format!("on_open[{k}]"))) {
             cfg.script.on_open.push(t);
         }
     }
     if let Some(s) = &r.send {
-        let s = s.get_ref();
-        let every = match (&s.every, &s.rate) {
-            (Some(e), None) => c.duration(e, &f("send.every")),
-            (None, Some(rate)) => c.rate(rate, &f("send.rate")).and_then(|per_s| {
-                if per_s > 0.0 {
-                    Some(Duration::from_secs_f64(1.0 / per_s))
-                } else {
-                    c.at(rate, f("send.rate"), "must be above 0");
-                    None
-                }
-            }),
-            (Some(e), Some(_)) => {
-                c.at(e, f("send.every"), "give either every or rate, not both");
-                None
-            }
-            (None, None) => {
-                c.at(
-                    &s.message,
-                    f("send"),
-                    "say how often: every = \"100ms\" or rate = \"10/s\" (per connection)",
-                );
-                None
-            }
-        };
-        if every == Some(Duration::ZERO) {
-            if let Some(e) = &s.every {
-                c.at(e, f("send.every"), "must be above 0");
-            }
-        }
-        let message = template(c, &s.message, f("send.message"));
-        if let (Some(message), Some(every)) = (message, every) {
-            cfg.script.periodic = Some(Periodic {
-                message,
-                every,
-                count: s.count.as_ref().map(|n| *n.get_ref()),
-            });
-        }
+        cfg.script.periodic = send(c, s.get_ref(), field);
     }
     if let Some(m) = &r.reply {
         cfg.script.reply = template(c, m, f("reply"));
@@ -107,22 +66,73 @@ pub(crate) fn validate(c: &mut Checker<'_>, raw: &S<RawWs>, field: &str) -> Opti
         cfg.latency = latency(c, l, &f("latency"));
     }
     if let Some(rc) = &r.reconnect {
-        let rc = rc.get_ref();
-        let mut out = Reconnect {
-            max: rc.max.as_ref().map_or(3, |m| *m.get_ref()),
-            ..Reconnect::default()
-        };
-        if let Some(b) = &rc.backoff {
-            out.backoff = c.duration(b, &f("reconnect.backoff")).unwrap_or_default();
-        }
-        if let Some(b) = &rc.max_backoff {
-            out.max_backoff = c
-                .duration(b, &f("reconnect.max_backoff"))
-                .unwrap_or_default();
-        }
-        cfg.reconnect = out;
+        cfg.reconnect = reconnect(c, rc.get_ref(), field);
     }
     (c.problems.len() == before).then_some(WsSpec { url, config: cfg })
+}
+
+/// A message template (`{{vu}}`, `{{seq}}`…), its problem reported under `name`.
+fn template(c: &mut Checker<'_>, s: &S<String>, name: String) -> Option<loadgen_http::Template> {
+    loadgen_http::Template::parse(s.get_ref())
+        .map_err(|e| c.at(s, name, e.to_string()))
+        .ok()
+}
+
+/// `send = { message, every | rate, count }`: a message per connection, periodically.
+fn send(c: &mut Checker<'_>, s: &RawSend, field: &str) -> Option<Periodic> {
+    let f = |name: &str| format!("{field}.{name}");
+    let every = match (&s.every, &s.rate) {
+        (Some(e), None) => c.duration(e, &f("send.every")),
+        (None, Some(rate)) => c.rate(rate, &f("send.rate")).and_then(|per_s| {
+            if per_s > 0.0 {
+                Some(Duration::from_secs_f64(1.0 / per_s))
+            } else {
+                c.at(rate, f("send.rate"), "must be above 0");
+                None
+            }
+        }),
+        (Some(e), Some(_)) => {
+            c.at(e, f("send.every"), "give either every or rate, not both");
+            None
+        }
+        (None, None) => {
+            c.at(
+                &s.message,
+                f("send"),
+                "say how often: every = \"100ms\" or rate = \"10/s\" (per connection)",
+            );
+            None
+        }
+    };
+    if every == Some(Duration::ZERO) {
+        if let Some(e) = &s.every {
+            c.at(e, f("send.every"), "must be above 0");
+        }
+    }
+    let message = template(c, &s.message, f("send.message"));
+    Some(Periodic {
+        message: message?,
+        every: every?,
+        count: s.count.as_ref().map(|n| *n.get_ref()),
+    })
+}
+
+/// `reconnect = { max, backoff, max_backoff }`.
+fn reconnect(c: &mut Checker<'_>, rc: &RawReconnect, field: &str) -> Reconnect {
+    let f = |name: &str| format!("{field}.{name}");
+    let mut out = Reconnect {
+        max: rc.max.as_ref().map_or(3, |m| *m.get_ref()),
+        ..Reconnect::default()
+    };
+    if let Some(b) = &rc.backoff {
+        out.backoff = c.duration(b, &f("reconnect.backoff")).unwrap_or_default();
+    }
+    if let Some(b) = &rc.max_backoff {
+        out.max_backoff = c
+            .duration(b, &f("reconnect.max_backoff"))
+            .unwrap_or_default();
+    }
+    out
 }
 
 fn latency(c: &mut Checker<'_>, l: &S<RawLatency>, field: &str) -> LatencySpec {
