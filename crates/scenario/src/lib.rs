@@ -9,7 +9,10 @@
 //!
 //! Loading goes raw → validated → built: serde reads the file into raw structs that reject
 //! unknown fields and keep spans; `validate` parses every unit and checks every reference,
-//! collecting all problems with file, line, column and field; `build` makes the plan.
+//! collecting all problems with file, line, column and field; `build` makes the plan. What a
+//! workload speaks is one arm of [`ProtocolSpec`], and each protocol is a slice under
+//! `protocol/` owning its own raw → validated → built path (see `docs/architecture.md`,
+//! "Adding a protocol").
 //!
 //! # The format
 //!

@@ -222,6 +222,7 @@ fn syntax_errors_are_located() {
 
 mod fuzz;
 mod journeys;
+mod protocols;
 mod schedules;
 mod webhooks;
 mod ws;

@@ -1,0 +1,64 @@
+//! What each `ProtocolSpec` arm answers for any workload: its arm (decided by the file's
+//! keys), step names, requests per iteration, capture sources and destinations.
+
+use loadgen_scenario::{parse, ProtocolSpec};
+
+const HEAD: &str = "name = \"p\"\ntarget = \"http://127.0.0.1:9\"\nduration = \"1s\"\n\
+                    [payload.pay]\namount = { fixed = 10.0 }\n";
+
+fn workload(body: &str) -> loadgen_scenario::WorkloadSpec {
+    let text = format!("{HEAD}[[workload]]\nname = \"w\"\nmodel = \"closed\"\nvus = 1\n{body}");
+    let mut sc = parse(&text, "p.toml", &|_| None).unwrap();
+    sc.workloads.remove(0)
+}
+
+#[test]
+fn http_steps_make_an_http_workload_that_captures() {
+    let w = workload(
+        "[[workload.step]]\nname = \"a\"\nhttp = { path = \"/a\" }\n\
+         [[workload.step]]\nname = \"b\"\nhttp = { path = \"/b\" }\n",
+    );
+    assert!(matches!(w.protocol, ProtocolSpec::Http(_)));
+    assert_eq!(w.protocol.name(), "http");
+    assert_eq!(w.step_names(), ["a", "b"]);
+    assert_eq!(w.protocol.requests_per_iteration(), 2);
+    assert_eq!(
+        w.protocol.capture_from(),
+        ["json", "header", "cookie", "regex"]
+    );
+}
+
+#[test]
+fn webhook_steps_count_their_retries_and_capture_nothing() {
+    let w = workload(
+        "[[workload.step]]\nname = \"d\"\n\
+         webhook = { provider = \"stripe\", secret = \"whsec_x\", path = \"/hooks\", retries = 2 }\n\
+         [[workload.step]]\nname = \"c\"\n\
+         callback = { path = \"/api/payments/async\", json = \"@pay\", within = \"1s\" }\n",
+    );
+    assert!(matches!(w.protocol, ProtocolSpec::Webhook(_)));
+    assert_eq!(w.step_names(), ["d", "c"]);
+    assert_eq!(w.protocol.requests_per_iteration(), (1 + 2) + 1);
+    assert!(w.protocol.capture_from().is_empty());
+    assert_eq!(
+        w.protocol.destinations("http://127.0.0.1:9"),
+        [(
+            "webhook deliveries and callback requests",
+            "http://127.0.0.1:9".to_string()
+        )]
+    );
+}
+
+#[test]
+fn a_ws_table_makes_a_websocket_workload_of_one_connection_per_iteration() {
+    let w = workload("[workload.ws]\nurl = \"ws://127.0.0.1:9/feed\"\nhold = \"1s\"\n");
+    assert!(matches!(w.protocol, ProtocolSpec::WebSocket(_)));
+    assert_eq!(w.protocol.name(), "ws");
+    assert_eq!(w.protocol.requests_per_iteration(), 1);
+    assert!(w.protocol.has_step("connect"));
+    assert!(!w.protocol.has_step("a"));
+    assert_eq!(
+        w.protocol.destinations("http://127.0.0.1:9"),
+        [("WebSocket connections", "ws://127.0.0.1:9/feed".to_string())]
+    );
+}
