@@ -234,6 +234,23 @@ pub struct TargetArgs {
     /// `x-loadgen-fault: NAME`.
     #[arg(long = "fault", value_name = "NAME[=SHARE]", value_parser = parse_fault)]
     pub faults: Vec<loadgen_demo::FaultRule>,
+    /// `required`: every /api/ request but the login needs a token from POST /api/login
+    /// (401 without one); `optional`: anonymous requests are served, a bad token is 401.
+    #[arg(long, default_value = "optional", value_parser = parse_from_str::<loadgen_demo::AuthMode>)]
+    pub auth: loadgen_demo::AuthMode,
+    /// How long a login's token lives.
+    #[arg(long, default_value = "1h")]
+    pub token_ttl: String,
+    /// Logins allowed per user (e.g. 10/min); past it, 429 with Retry-After.
+    #[arg(long, value_parser = parse_from_str::<loadgen_demo::RateLimit>)]
+    pub login_limit: Option<loadgen_demo::RateLimit>,
+    /// Also hand the token out as a `session` cookie, and accept it from one.
+    #[arg(long)]
+    pub session_cookie: bool,
+}
+
+fn parse_from_str<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
+    s.parse()
 }
 
 fn parse_fault(s: &str) -> Result<loadgen_demo::FaultRule, loadgen_demo::FaultParseError> {

@@ -382,6 +382,7 @@ fn embedded_config(
         callback_delay: spec
             .callback_delay
             .unwrap_or(loadgen_demo::TargetConfig::default().callback_delay),
+        auth: Default::default(),
     })
 }
 

@@ -15,6 +15,13 @@ pub fn run(a: &TargetArgs) -> Result<()> {
         webhook_secret: a.webhook_secret.clone(),
         callback_delay: loadgen_scenario::parse_duration(&a.callback_delay)
             .map_err(|e| anyhow::anyhow!("--callback-delay: {e}"))?,
+        auth: loadgen_demo::AuthPolicy {
+            mode: a.auth,
+            token_ttl: loadgen_scenario::parse_duration(&a.token_ttl)
+                .map_err(|e| anyhow::anyhow!("--token-ttl: {e}"))?,
+            login_limit: a.login_limit,
+            session_cookie: a.session_cookie,
+        },
     };
     loadgen_demo::serve_blocking(cfg, a.listen, |addr| {
         // Tests read this line to learn the port when listening on port 0.

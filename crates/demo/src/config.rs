@@ -25,6 +25,8 @@ pub struct TargetConfig {
     pub webhook_secret: WebhookSecret,
     /// How long after accepting `/api/payments/async` the target calls back.
     pub callback_delay: Duration,
+    /// Tokens, whether the API demands one, the login limit, cookie mode.
+    pub auth: crate::AuthPolicy,
 }
 
 impl Default for TargetConfig {
@@ -37,6 +39,7 @@ impl Default for TargetConfig {
             faults: Vec::new(),
             webhook_secret: WebhookSecret::default(),
             callback_delay: Duration::from_millis(10),
+            auth: crate::AuthPolicy::default(),
         }
     }
 }

@@ -133,6 +133,7 @@ impl Counters {
                 .filter(|&(_, n)| n > 0)
                 .collect(),
             webhooks: Default::default(),
+            auth: Default::default(),
             ws: self.ws.snapshot(),
         }
     }
@@ -160,6 +161,9 @@ pub struct CountersSnapshot {
     /// Faults served, by name (`reset`, `503`, …); faults never served are absent.
     #[serde(default)]
     pub faults: BTreeMap<String, u64>,
+    /// Logins, refused tokens and refunds (see `auth.rs`).
+    #[serde(default)]
+    pub auth: crate::AuthCounts,
 }
 
 impl CountersSnapshot {

@@ -33,6 +33,7 @@
 #![forbid(unsafe_code)]
 
 mod api;
+mod auth;
 mod config;
 mod counters;
 mod duration;
@@ -42,12 +43,12 @@ mod faults;
 mod latency;
 mod routes;
 mod server;
-mod session;
 mod store;
 mod webhooks;
 mod ws;
 mod ws_counters;
 
+pub use auth::{AuthCounts, AuthMode, AuthPolicy, RateLimit, SESSION_COOKIE};
 pub use config::TargetConfig;
 pub use counters::{CountersSnapshot, RouteCounts};
 pub use duration::DurationError;

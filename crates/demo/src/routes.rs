@@ -5,7 +5,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::header::{HeaderValue, CONTENT_TYPE, LOCATION};
+use http::header::{HeaderValue, CONTENT_TYPE, LOCATION, RETRY_AFTER, SET_COOKIE};
 use http::{Method, Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper::body::Incoming;
@@ -14,10 +14,10 @@ use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
 use crate::api::{self, Rejection};
+use crate::auth::{Refusal, Sessions};
 use crate::counters::{Counters, Route};
 use crate::faults::{Fault, FaultPlan};
 use crate::latency::LatencySampler;
-use crate::session::Sessions;
 use crate::store::{Payment, Store, DEFAULT_CAPACITY};
 use crate::webhooks::{Provider, Webhooks};
 use crate::{DemoError, TargetConfig};
@@ -112,7 +112,7 @@ impl App {
             counters: Counters::new(),
             webhooks: Webhooks::new(&cfg.webhook_secret, cfg.callback_delay)?,
             store: Store::new(DEFAULT_CAPACITY),
-            sessions: Sessions::default(),
+            sessions: Sessions::new(cfg.auth.clone(), cfg.seed),
             latency: LatencySampler::new(cfg.latency).map_err(|reason| {
                 DemoError::InvalidLatency {
                     input: cfg.latency.to_string(),
@@ -172,6 +172,7 @@ impl App {
     pub(crate) fn snapshot(&self) -> crate::CountersSnapshot {
         let mut s = self.counters.snapshot();
         s.webhooks = self.webhooks.snapshot();
+        s.auth = self.sessions.counts();
         s
     }
 
@@ -181,6 +182,7 @@ impl App {
             Endpoint::ResetCounters => {
                 self.counters.reset();
                 self.webhooks.reset();
+                self.sessions.reset_counts();
                 json(StatusCode::OK, Bytes::from_static(br#"{"status":"ok"}"#))
             }
             _ => reject(Rejection::NotFound),
@@ -204,7 +206,11 @@ impl App {
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let incoming = crate::webhooks::Incoming::from_headers(req.headers());
-        let authorized = self.sessions.accepts(req.headers());
+        // The login is how a token is had: it never needs one.
+        let admitted = match endpoint {
+            Endpoint::Login => Ok(()),
+            _ => self.sessions.admit(req.headers()),
+        };
         let body = match endpoint {
             Endpoint::CreatePayment
             | Endpoint::Webhook(_)
@@ -219,8 +225,8 @@ impl App {
             self.counters.injected_error();
             return reject(Rejection::Injected);
         }
-        if !authorized {
-            return reject(Rejection::Unauthorized);
+        if let Err(rejection) = admitted {
+            return reject(rejection);
         }
         let result = match (endpoint, body) {
             (Endpoint::CreatePayment, Some(body)) => body.and_then(|b| self.create(&b, header_key)),
@@ -230,9 +236,7 @@ impl App {
             (Endpoint::AsyncPayment, Some(body)) => {
                 body.map(|b| answer(self.webhooks.accept_async(&incoming, &b)))
             }
-            (Endpoint::Login, Some(body)) => body
-                .and_then(|b| self.sessions.login(&b))
-                .map(|token| json_value(StatusCode::OK, &token)),
+            (Endpoint::Login, Some(body)) => body.and_then(|b| self.login(&b)),
             (Endpoint::Refund(id), _) => id
                 .and_then(|id| self.store.get(id))
                 .map(|p| json_value(StatusCode::CREATED, &self.sessions.refund(p.id)))
@@ -249,6 +253,31 @@ impl App {
             _ => Err(Rejection::NotFound),
         };
         result.unwrap_or_else(reject)
+    }
+
+    /// `POST /api/login`: 200 with the token (and the `session` cookie in cookie mode), or a
+    /// rejection, or 429 with `Retry-After` past the user's login limit.
+    fn login(&self, body: &[u8]) -> Result<Response<Body>, Rejection> {
+        match self.sessions.login(body) {
+            Ok(login) => {
+                let mut response = json_value(StatusCode::OK, &login.body);
+                if let Some(cookie) = login.cookie.and_then(|c| HeaderValue::try_from(c).ok()) {
+                    response.headers_mut().insert(SET_COOKIE, cookie);
+                }
+                Ok(response)
+            }
+            Err(Refusal::Rejected(r)) => Err(r),
+            Err(Refusal::Limited(wait)) => {
+                let mut response = json(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Bytes::from_static(br#"{"error":"too_many_logins"}"#),
+                );
+                response
+                    .headers_mut()
+                    .insert(RETRY_AFTER, HeaderValue::from(wait));
+                Ok(response)
+            }
+        }
     }
 
     fn create(&self, body: &[u8], header_key: Option<String>) -> Result<Response<Body>, Rejection> {
