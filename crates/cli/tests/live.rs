@@ -442,11 +442,12 @@ fn wrong_secret_forbidden_targets_and_ceilings_are_refused() {
 }
 
 #[test]
-fn workers_refuse_hosts_overrides_proxies_and_client_certificates() {
+fn workers_check_the_real_destination_and_the_proxy_and_refuse_client_certificates() {
     let target = Target::start(&[]);
     let dir = scratch("live-refuse-tls");
-    // `hosts` and `proxy` would send the traffic where the allow-list never looked; a client
-    // certificate would be the worker's own files, presented on the coordinator's say-so.
+    let port = target.url.rsplit(':').next().unwrap().to_owned();
+    // A client certificate would be the worker's own files, presented on the coordinator's
+    // say-so: refused. `hosts` and `proxy` are checked where the traffic really goes.
     loadgen_testkit::pki::Pki::new("localhost").write(&dir);
     let p = |f: &str| dir.join(f).to_str().unwrap().replace('\\', "/");
     let identity = format!(
@@ -454,34 +455,74 @@ fn workers_refuse_hosts_overrides_proxies_and_client_certificates() {
         p("client.pem"),
         p("client.key")
     );
-    for (name, http, want) in [
+    let staging = format!("http://api.staging.example:{port}");
+    let proxy = loadgen_testkit::proxy::ConnectProxy::start();
+    for (name, http, target_url, want) in [
         (
-            "hosts",
-            "hosts = { \"api.staging.example\" = \"127.0.0.1\" }".to_owned(),
-            "refuse name overrides",
+            "identity",
+            identity,
+            target.url.clone(),
+            Err("read from their own disk"),
         ),
-        ("identity", identity, "read from their own disk"),
         (
-            "proxy",
-            "proxy = \"http://127.0.0.1:3128\"".to_owned(),
-            "workers refuse proxies",
+            // The name maps to an address outside the worker's loopback-only list.
+            "hosts-outside",
+            "hosts = { \"api.staging.example\" = \"10.9.9.9\" }".to_owned(),
+            staging.clone(),
+            Err("resolves to 10.9.9.9"),
+        ),
+        (
+            "proxy-outside",
+            "proxy = \"http://10.9.9.8:3128\"".to_owned(),
+            target.url.clone(),
+            Err("resolves to 10.9.9.8"),
+        ),
+        (
+            // Allowed: the name maps to loopback, where the target is.
+            "hosts-loopback",
+            "hosts = { \"api.staging.example\" = \"127.0.0.1\" }".to_owned(),
+            staging.clone(),
+            Ok(()),
+        ),
+        (
+            "proxy-loopback",
+            format!("proxy = \"{}\"", proxy.url()),
+            target.url.clone(),
+            Ok(()),
         ),
     ] {
-        let text = scenario("100/s", "2s")
+        let text = scenario("20/s", "1s")
             .replace("[[workload]]", &format!("[http]\n{http}\n\n[[workload]]"));
         let f = write(&dir, &format!("{name}.toml"), &text);
         let (mut w, addr) = worker("127.0.0.3", &dir.join(name), &[], SECRET);
-        let mut c = coordinator(&f, &[addr], &target.url, &dir.join("m"), &[], Some(SECRET));
+        let out = dir.join(format!("m-{name}"));
+        let before = target.counters()["requests_total"].as_u64().unwrap();
+        let mut c = coordinator(&f, &[addr], &target_url, &out, &[], Some(SECRET));
         let (code, log) = c.finish(60);
-        assert_eq!(code, Some(2), "{name}: {log}");
-        assert!(
-            log.contains("refused the work") && log.contains(want),
-            "{name}: {log}"
-        );
+        let after = target.counters()["requests_total"].as_u64().unwrap();
+        match want {
+            Err(why) => {
+                assert_eq!(code, Some(2), "{name}: {log}");
+                assert!(
+                    log.contains("refused the work") && log.contains(why),
+                    "{name}: {log}"
+                );
+                assert_eq!(after, before, "{name}: nothing reached the target");
+            }
+            Ok(()) => {
+                assert_eq!(code, Some(0), "{name}: {log}");
+                assert_eq!(after - before, 20, "{name}: the plan's 20 requests arrived");
+            }
+        }
         let _ = w.child.kill();
         let _ = w.finish(10);
     }
-    assert_eq!(target.counters()["requests_total"], 0);
+    // The proxied run went through the proxy (one tunnel per connection).
+    assert!(!proxy.requests().is_empty());
+    assert!(proxy
+        .requests()
+        .iter()
+        .all(|r| r == &format!("CONNECT 127.0.0.1:{port} HTTP/1.1")));
 }
 
 #[test]

@@ -5,7 +5,9 @@
 //! A worker checks every URL of the scenario's destination list
 //! ([`loadgen_scenario::Scenario::destinations`]: the base URL, WebSocket URLs, one arm per
 //! protocol). loadgen's clients do not follow redirects and steps carry only paths, so those
-//! are the only places load goes.
+//! are the only places load goes — once `hosts` overrides are applied ([`with_hosts`]: the
+//! address a name is mapped to is checked) and with the proxy, when there is one, checked too
+//! (the worker's `accept` path does both).
 
 use loadgen_scenario::Scenario;
 use std::net::{IpAddr, SocketAddr};
@@ -139,17 +141,18 @@ pub struct WorkerPolicy {
     pub max_duration: Option<Duration>,
 }
 
-/// `http://host:port/...` → (host, port).
-fn host_port(url: &str) -> Result<(String, u16), PolicyError> {
+/// `http://host:port/...` → (host, port); a scheme's usual port when none is given.
+pub fn host_port(url: &str) -> Result<(String, u16), PolicyError> {
     let (scheme, rest) = url
         .split_once("://")
         .ok_or_else(|| PolicyError::NotAUrl(url.to_string()))?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
     let authority = authority.rsplit('@').next().unwrap_or(authority);
-    let default = if scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("wss") {
-        443
-    } else {
-        80
+    let default = match scheme.to_ascii_lowercase().as_str() {
+        "https" | "wss" => 443,
+        "postgres" | "postgresql" => 5432,
+        "redis" | "rediss" => 6379,
+        _ => 80,
     };
     if let Some(v6) = authority.strip_prefix('[') {
         let (h, rest) = v6
@@ -180,6 +183,24 @@ async fn resolve(host: &str, port: u16) -> Result<Vec<SocketAddr>, PolicyError> 
             host: host.to_string(),
             error,
         })
+}
+
+/// `url` with its host replaced by the address `hosts` maps it to, if any: where a client
+/// with those name overrides really connects.
+pub fn with_hosts(url: &str, hosts: &std::collections::BTreeMap<String, IpAddr>) -> String {
+    let Ok((host, port)) = host_port(url) else {
+        return url.to_string();
+    };
+    match hosts.get(&host.to_ascii_lowercase()) {
+        None => url.to_string(),
+        Some(ip) => {
+            let scheme = url.split_once("://").map_or("http", |(s, _)| s);
+            match ip {
+                IpAddr::V4(v4) => format!("{scheme}://{v4}:{port}/"),
+                IpAddr::V6(v6) => format!("{scheme}://[{v6}]:{port}/"),
+            }
+        }
+    }
 }
 
 impl WorkerPolicy {
@@ -264,6 +285,27 @@ impl WorkerPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hosts_overrides_name_the_real_destination_and_schemes_their_ports() {
+        let hosts = [(
+            "api.staging.example".to_string(),
+            IpAddr::from([10, 0, 0, 5]),
+        )]
+        .into_iter()
+        .collect();
+        assert_eq!(
+            with_hosts("https://API.staging.example/v1", &hosts),
+            "https://10.0.0.5:443/"
+        );
+        assert_eq!(with_hosts("http://other:81/x", &hosts), "http://other:81/x");
+        assert_eq!(
+            host_port("postgres://u:p@db/pay").unwrap(),
+            ("db".into(), 5432)
+        );
+        assert_eq!(host_port("rediss://cache").unwrap(), ("cache".into(), 6379));
+        assert_eq!(host_port("wss://feed").unwrap(), ("feed".into(), 443));
+    }
 
     #[test]
     fn rules_parse_and_match() {

@@ -195,20 +195,12 @@ enum Refusal {
     )]
     EmbeddedTarget,
     #[error(
-        "the scenario sets [http] hosts; workers refuse name overrides (the allow-list checks \
-         where the target's name resolves, and hosts would send the traffic elsewhere)"
-    )]
-    HostsOverride,
-    #[error(
         "the scenario sets [http] client_cert; workers refuse to present a certificate and key \
          read from their own disk at a coordinator's request"
     )]
     ClientIdentity,
-    #[error(
-        "the scenario sets [http] proxy; workers refuse proxies (the allow-list checks the \
-         target, not the proxy the traffic would go through)"
-    )]
-    ProxyOverride,
+    #[error("the scenario's proxy for {url}: {error}")]
+    Proxy { url: String, error: String },
     #[error(transparent)]
     Policy(#[from] PolicyError),
     /// A workload dials an address the policy does not allow (the policy's reason is part of
@@ -248,14 +240,8 @@ async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, Re
         .transpose()
         .map_err(Refusal::Duration)?;
     sc.apply_overrides(duration, overrides.seed, target);
-    if !sc.http.hosts.is_empty() {
-        return Err(Refusal::HostsOverride);
-    }
     if sc.http.tls.identity.is_some() || !sc.http.tls_auth.is_empty() {
         return Err(Refusal::ClientIdentity);
-    }
-    if sc.http.proxy != loadgen_scenario::ProxySpec::Direct {
-        return Err(Refusal::ProxyOverride);
     }
     let base_url = match &sc.target {
         TargetSpec::Url(u) => u.clone(),
@@ -263,20 +249,40 @@ async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, Re
     };
     // Every address any workload dials, not only the base URL (a WebSocket workload may
     // name its own host).
+    // name, where `hosts` overrides one: the address it is mapped to (the real destination);
+    // through a proxy: the proxy too, which is what the worker itself connects to.
     let mut checked = Vec::new();
+    let env = |name: &str| std::env::var(name).ok();
     for d in sc.destinations(&base_url) {
-        if checked.contains(&d.url) {
-            continue;
+        let mut urls = vec![crate::policy::with_hosts(&d.url, &sc.http.hosts)];
+        if let Ok((host, _)) = crate::policy::host_port(&d.url) {
+            let tls = d.url.starts_with("https://") || d.url.starts_with("wss://");
+            let proxy =
+                sc.http
+                    .proxy
+                    .resolve(&host, tls, &env)
+                    .map_err(|error| Refusal::Proxy {
+                        url: d.url.clone(),
+                        error: error.to_string(),
+                    })?;
+            if let Some(p) = proxy {
+                urls.push(format!("http://{}/", p.authority()));
+            }
         }
-        cfg.policy
-            .check_target(&d.url)
-            .await
-            .map_err(|policy| Refusal::Destination {
-                workload: d.workload.clone(),
-                what: d.what,
-                policy,
-            })?;
-        checked.push(d.url);
+        for url in urls {
+            if checked.contains(&url) {
+                continue;
+            }
+            cfg.policy
+                .check_target(&url)
+                .await
+                .map_err(|policy| Refusal::Destination {
+                    workload: d.workload.clone(),
+                    what: d.what,
+                    policy,
+                })?;
+            checked.push(url);
+        }
     }
     cfg.policy.check_ceilings(&sc, 1.0 / seg.count as f64)?;
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
