@@ -191,6 +191,9 @@ pub struct WorkloadMetrics {
     pub interrupted: u64,
     /// Schedule lag (actual start minus intended start) of open-model iterations.
     pub lag: Histogram,
+    /// Iteration duration (k6's `iteration_duration`): from an iteration's intended start to
+    /// the end of its last step, for iterations that ran to their end and recorded a step.
+    pub iteration_duration: Histogram,
     /// VUs busy in an iteration at the end of the interval (a gauge).
     pub active_vus: u64,
     /// Most VUs busy at once during the interval (per thread; threads' peaks add up, so
@@ -220,6 +223,7 @@ impl Default for WorkloadMetrics {
             queued: 0,
             interrupted: 0,
             lag: new_histogram(),
+            iteration_duration: new_histogram(),
             active_vus: 0,
             peak_active_vus: 0,
             allocated_vus: 0,
@@ -242,6 +246,16 @@ impl WorkloadMetrics {
         mean(self.online_vu_ns, length)
     }
 
+    /// Counts one iteration that ran to its end; `duration` from its intended start to its
+    /// last step's end, when it recorded one.
+    #[inline]
+    pub fn iteration_done(&mut self, duration: Option<Duration>) {
+        self.iterations += 1;
+        if let Some(d) = duration {
+            record_micros(&mut self.iteration_duration, d.as_micros() as u64);
+        }
+    }
+
     fn add(&mut self, other: &WorkloadMetrics, gauges: GaugeMerge) {
         self.iterations += other.iterations;
         self.dropped += other.dropped;
@@ -249,6 +263,9 @@ impl WorkloadMetrics {
         self.interrupted += other.interrupted;
         self.lag
             .add(&other.lag)
+            .expect("histograms share one configuration");
+        self.iteration_duration
+            .add(&other.iteration_duration)
             .expect("histograms share one configuration");
         // Areas are amounts (VU·time), not levels: they add over threads and over time.
         self.busy_vu_ns = self.busy_vu_ns.saturating_add(other.busy_vu_ns);

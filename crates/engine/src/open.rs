@@ -159,7 +159,8 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
                     .with_custom_base(custom_base);
                 vu.session.iteration(&it).await;
                 vu.iterations += 1;
-                recorder.with(|m| m.workloads[workload].iterations += 1);
+                let took = it.duration();
+                recorder.with(|m| m.workloads[workload].iteration_done(took));
                 let next = backlog.borrow_mut().pop_front();
                 match next {
                     Some(at) => intended = at,

@@ -153,6 +153,8 @@ pub struct Iteration<'a> {
     recorder: &'a Recorder,
     step_base: usize,
     custom_base: usize,
+    /// When the last recorded step ended (the iteration's end, once it returns).
+    last_done: std::cell::Cell<Option<Instant>>,
 }
 
 impl<'a> Iteration<'a> {
@@ -172,6 +174,7 @@ impl<'a> Iteration<'a> {
             recorder,
             step_base,
             custom_base: 0,
+            last_done: std::cell::Cell::new(None),
         }
     }
 
@@ -235,6 +238,7 @@ impl<'a> Iteration<'a> {
     /// Records one completed step.
     #[inline]
     pub fn record(&self, s: &StepSample) {
+        self.last_done.set(Some(s.done));
         let latency = s.done.saturating_duration_since(s.intended);
         let service = s.done.saturating_duration_since(s.sent);
         let ttfb = s.first_byte.map(|f| f.saturating_duration_since(s.sent));
@@ -244,6 +248,15 @@ impl<'a> Iteration<'a> {
             t.metrics.steps[self.step_base + s.step]
                 .record(s.outcome, latency, service, ttfb, s.connect)
         });
+    }
+
+    /// How long the iteration took from its intended start to the end of the last step it
+    /// recorded (`None` before any).
+    #[inline]
+    pub fn duration(&self) -> Option<Duration> {
+        self.last_done
+            .get()
+            .map(|done| done.saturating_duration_since(self.intended))
     }
 
     /// Records the set-up phases of a step that opened a connection; call it right after

@@ -77,7 +77,8 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
                 let it = Iteration::new(&recorder, step_base, vu, number, intended)
                     .with_custom_base(custom_base);
                 session.iteration(&it).await;
-                recorder.with(|m| m.workloads[workload].iterations += 1);
+                let took = it.duration();
+                recorder.with(|m| m.workloads[workload].iteration_done(took));
                 number += 1;
                 if limit.is_some_and(|l| number >= l) {
                     break;

@@ -41,6 +41,14 @@ async fn constant_vus_loop_back_to_back() {
     assert_eq!(m.workloads[0].iterations, 5 * 200);
     let lat = m.steps[0].latency_all();
     assert!(lat.min() >= 10_000 && lat.max() <= 10_010);
+    // One step of 10 ms per iteration: each iteration lasted as long as its step.
+    let took = &m.workloads[0].iteration_duration;
+    assert_eq!(took.len(), 5 * 200);
+    assert!(
+        took.min() >= 10_000 && took.max() <= 10_010,
+        "{}",
+        took.max()
+    );
 }
 
 #[tokio::test(start_paused = true)]

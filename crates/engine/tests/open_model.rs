@@ -55,6 +55,10 @@ async fn a_late_generator_shows_in_latency_not_in_service_time() {
     let m = run_segment(&p, &script, Segment::WHOLE, origin, &RunControl::new()).await;
     let s = &m.steps[0];
     assert_eq!(s.total(), 100);
+    // An iteration's duration counts from its intended start, so the stall shows there too.
+    let took = &m.workloads[0].iteration_duration;
+    assert_eq!(took.len(), 100);
+    assert!(took.max() >= 290_000, "{}", took.max());
     let lat = s.latency_all();
     assert!(
         lat.max() >= 300_000,

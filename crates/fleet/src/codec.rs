@@ -42,6 +42,8 @@ pub enum RecordError {
     InStep(usize, Box<RecordError>),
     #[error("workload {0} lag: {1}")]
     InWorkloadLag(usize, Box<RecordError>),
+    #[error("workload {0} iteration duration: {1}")]
+    InWorkloadIterations(usize, Box<RecordError>),
     #[error("custom metric {0}: {1}")]
     InCustom(usize, Box<RecordError>),
     /// Steps/workloads/custom metrics counted in the record and in `run.json`.
@@ -134,6 +136,9 @@ pub struct WorkloadRecord {
     /// Schedule lag.
     #[serde(default)]
     pub lag: Option<String>,
+    /// Iteration duration (format 3; absent when empty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub iteration_duration: Option<String>,
     /// Busy VUs at the interval end.
     pub active_vus: u64,
     /// Peak busy VUs.
@@ -206,6 +211,7 @@ impl MetricsRecord {
                     queued: w.queued,
                     interrupted: w.interrupted,
                     lag: encode_hist(&w.lag),
+                    iteration_duration: encode_hist(&w.iteration_duration),
                     active_vus: w.active_vus,
                     peak_active_vus: w.peak_active_vus,
                     allocated_vus: w.allocated_vus,
@@ -250,6 +256,8 @@ impl MetricsRecord {
                 queued: w.queued,
                 interrupted: w.interrupted,
                 lag: decode_hist(&w.lag).map_err(|e| RecordError::InWorkloadLag(i, Box::new(e)))?,
+                iteration_duration: decode_hist(&w.iteration_duration)
+                    .map_err(|e| RecordError::InWorkloadIterations(i, Box::new(e)))?,
                 active_vus: w.active_vus,
                 peak_active_vus: w.peak_active_vus,
                 allocated_vus: w.allocated_vus,
@@ -375,6 +383,7 @@ mod tests {
             proxy_connect: Some(Duration::from_micros(120)),
             tls: Some(Duration::from_micros(900)),
         });
+        m.workloads[0].iteration_done(Some(Duration::from_millis(42)));
         m.workloads[0].iterations = 250;
         m.workloads[0].active_vus = 3;
         m.workloads[0].online_vus = 5;
@@ -401,6 +410,8 @@ mod tests {
             assert_eq!(a.codes, b.codes);
         }
         assert_eq!(d.workloads[0].iterations, 250);
+        assert!(d.workloads[0].iteration_duration == m.workloads[0].iteration_duration);
+        assert_eq!(d.workloads[0].iteration_duration.len(), 1);
         assert_eq!(d.workloads[0].active_vus, 3);
         assert_eq!(d.workloads[0].online_vus, 5);
         assert_eq!(d.workloads[0].busy_vu_ns, 2_500_000_000);
