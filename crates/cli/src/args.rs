@@ -40,11 +40,11 @@ pub enum Command {
     /// Run the embedded demo payments API on its own.
     Target(TargetArgs),
     /// Merge the results folders of segments of one plan into one verdict (exit as `run`).
-    Merge(crate::merge_cmd::MergeArgs),
+    Merge(MergeArgs),
     /// Serve a coordinator: run the segments it assigns (TLS, shared secret, own limits).
-    Worker(crate::worker_cmd::WorkerArgs),
+    Worker(WorkerArgs),
     /// Run a scenario across workers started with `loadgen worker`; one merged verdict.
-    Coordinator(Box<crate::coordinator_cmd::CoordinatorArgs>),
+    Coordinator(Box<CoordinatorArgs>),
     /// Check that ARGS form a valid loadgen command line without running it (deploy manifests).
     #[command(hide = true)]
     CheckArgs {
@@ -271,4 +271,130 @@ fn parse_threads(v: &str) -> Result<usize, String> {
             loadgen_engine::MAX_THREADS
         )),
     }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct MergeArgs {
+    /// Results folders of `loadgen run --segment i/n` (or of earlier merges).
+    #[arg(required = true)]
+    pub dirs: Vec<PathBuf>,
+    /// Folder for the merged results (default: results/<scenario>-merged-<timestamp>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write into an --out folder that already holds files (loadgen's own files there are
+    /// replaced; anything else is left alone).
+    #[arg(long)]
+    pub force: bool,
+    /// Scenario file for names and thresholds (default: the scenario.toml copy in the first
+    /// folder).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
+    /// Merge even if segments are missing; the summary says what share of the plan was run.
+    #[arg(long)]
+    pub allow_partial: bool,
+    /// Print only the verdict line, not the summary tables.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WorkerArgs {
+    /// Address to listen on for the coordinator (port 0 picks one; the address is printed).
+    #[arg(long, default_value = "0.0.0.0:7878")]
+    pub listen: SocketAddr,
+    /// Targets this worker may load: address blocks (10.0.0.0/8), addresses or host names,
+    /// checked on the resolved address (repeatable; default: loopback only).
+    #[arg(long = "allow-target")]
+    pub allow_target: Vec<String>,
+    /// Highest request rate this worker sends, whatever the coordinator asks (e.g. 20000/s).
+    #[arg(long)]
+    pub max_rate: Option<String>,
+    /// Longest run this worker accepts (e.g. 30m).
+    #[arg(long)]
+    pub max_duration: Option<String>,
+    /// File holding the shared secret (default: the LOADGEN_SECRET environment variable).
+    #[arg(long)]
+    pub secret_file: Option<PathBuf>,
+    /// TLS certificate (PEM) to present; without it one is generated at start.
+    #[arg(long, requires = "key")]
+    pub cert: Option<PathBuf>,
+    /// Private key (PEM) of --cert.
+    #[arg(long, requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Folder under which each run's results folder is kept.
+    #[arg(long, default_value = "results")]
+    pub out: PathBuf,
+    /// Dial a coordinator started with `--expect` instead of listening.
+    #[arg(long)]
+    pub connect: Option<String>,
+    /// With --connect: accept only a coordinator certificate with this SHA-256 fingerprint
+    /// (repeatable; default: trust on first use, printed).
+    #[arg(long = "coordinator-fingerprint", requires = "connect")]
+    pub coordinator_fingerprint: Vec<String>,
+    /// Serve one coordinator session, then exit.
+    #[arg(long)]
+    pub once: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CoordinatorArgs {
+    /// Scenario file (TOML); `${VAR}` are expanded here, workers receive the result.
+    pub file: PathBuf,
+    /// Worker addresses, comma-separated (`10.0.0.5:7878,10.0.0.6:7878`); worker i runs
+    /// segment i/n.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        required_unless_present = "expect",
+        conflicts_with = "expect"
+    )]
+    pub workers: Vec<String>,
+    /// Instead of dialling workers, wait for N to connect (`loadgen worker --connect`);
+    /// segments go in the order they authenticate.
+    #[arg(long)]
+    pub expect: Option<usize>,
+    /// With --expect: address workers connect to.
+    #[arg(long, default_value = "0.0.0.0:7879", requires = "expect")]
+    pub listen: std::net::SocketAddr,
+    /// With --expect: how long to wait for every worker (e.g. 2m).
+    #[arg(long, default_value = "2m", requires = "expect")]
+    pub expect_wait: String,
+    /// With --expect: TLS certificate (PEM) to present; without it one is generated.
+    #[arg(long, requires = "key", requires = "expect")]
+    pub cert: Option<PathBuf>,
+    /// Private key (PEM) of --cert.
+    #[arg(long, requires = "cert")]
+    pub key: Option<PathBuf>,
+    /// Base URL of the system under test; overrides the scenario's `target`.
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Override the duration of every workload (e.g. 30s, 2m).
+    #[arg(long)]
+    pub duration: Option<String>,
+    /// Seed for every random choice.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Engine threads on each worker (default: the worker's CPUs).
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Accept only workers whose certificate has this SHA-256 fingerprint (repeatable;
+    /// default: trust on first use, printed).
+    #[arg(long = "worker-fingerprint")]
+    pub worker_fingerprint: Vec<String>,
+    /// File holding the shared secret (default: the LOADGEN_SECRET environment variable).
+    #[arg(long)]
+    pub secret_file: Option<PathBuf>,
+    /// Stop the whole run when a worker is lost (default: go on and report the loss).
+    #[arg(long)]
+    pub abort_on_worker_loss: bool,
+    /// Results folder (default: results/<scenario>-<timestamp>).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write into an --out folder that already holds files (loadgen's own files there are
+    /// replaced; anything else is left alone).
+    #[arg(long)]
+    pub force: bool,
+    /// Print only the final summary (no per-second lines).
+    #[arg(long, short)]
+    pub quiet: bool,
 }

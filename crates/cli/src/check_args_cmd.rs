@@ -54,7 +54,7 @@ pub fn run(args: &[String]) -> Result<u8, Fail> {
         }
         Command::Compare { fail_if, .. } => {
             for g in fail_if {
-                check("--fail-if", Some(g), loadgen_scenario::compare::parse_gate)?;
+                check("--fail-if", Some(g), loadgen_report::compare::parse_gate)?;
             }
         }
         Command::Target(t) => {

@@ -58,6 +58,15 @@ pub fn warn(text: std::fmt::Arguments<'_>) {
     write_to(true, text, true);
 }
 
+/// The end of a run: the summary tables, or only the verdict line with `--quiet`.
+pub fn summary(s: &loadgen_report::RunSummary, quiet: bool) {
+    if quiet {
+        human(format_args!("{}", s.verdict_line()), true);
+    } else {
+        human(format_args!("{}", s.to_text()), false);
+    }
+}
+
 /// `println!` for human text that never panics (see [`human`]).
 #[macro_export]
 macro_rules! say {

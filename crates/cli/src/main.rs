@@ -6,18 +6,17 @@
 
 mod args;
 mod check_args_cmd;
+mod compare_cmd;
 #[macro_use]
 mod console;
 mod coordinator_cmd;
-mod dist_files;
+mod inputs;
 mod limits;
 mod merge_cmd;
 mod metrics_http;
-mod out_dir;
-mod outputs;
+mod plan_cmd;
 mod progress;
 mod run_cmd;
-mod self_stats;
 mod signals;
 mod target_cmd;
 mod tls_flags;
@@ -28,9 +27,9 @@ use std::process::ExitCode;
 
 /// Exit codes, as documented in the README's table (a new one goes there too; the docs test
 /// reads the numbers here). A run's own code comes from its verdict
-/// ([`loadgen_scenario::Verdict::exit_code`]); the assertions keep the two in step.
+/// ([`loadgen_report::Verdict::exit_code`]); the assertions keep the two in step.
 pub mod exit {
-    use loadgen_scenario::Verdict;
+    use loadgen_report::Verdict;
     /// Passed, or not judged (no threshold).
     pub const PASSED: u8 = 0;
     pub const INTERNAL: u8 = 1;
@@ -84,14 +83,14 @@ fn main() -> ExitCode {
     };
     let result = match &cli.command {
         args::Command::Run(a) => run_cmd::run(a),
-        args::Command::Validate { file } => run_cmd::validate(file),
-        args::Command::Plan(a) => run_cmd::plan(a),
+        args::Command::Validate { file } => plan_cmd::validate(file),
+        args::Command::Plan(a) => plan_cmd::plan(a),
         args::Command::Compare {
             baseline,
             new,
             fail_if,
             allow_missing,
-        } => run_cmd::compare(baseline, new, fail_if, *allow_missing),
+        } => compare_cmd::run(baseline, new, fail_if, *allow_missing),
         args::Command::Merge(a) => merge_cmd::run(a),
         args::Command::Worker(a) => worker_cmd::run(a),
         args::Command::Coordinator(a) => coordinator_cmd::run(a),

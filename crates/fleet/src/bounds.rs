@@ -8,8 +8,8 @@
 //! merge or a summary later forms from a subset of them stays below it too, in `u64` and in
 //! the `i64` of gauges: one check up front covers every addition after it.
 
-use crate::run_info::RunInfo;
 use loadgen_engine::{CustomValue, IntervalReport, Metrics};
+use loadgen_report::RunInfo;
 use std::time::Duration;
 
 /// Most intervals a run or a merge may span (11.5 days of 1 s intervals): the merge builds

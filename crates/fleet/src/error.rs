@@ -25,13 +25,19 @@ pub enum FleetError {
     },
     /// A metrics record that does not decode or does not fit its run.
     #[error(transparent)]
-    Record(#[from] crate::codec::RecordError),
+    Record(#[from] loadgen_report::RecordError),
+    /// A result file could not be written or read back.
+    #[error(transparent)]
+    Report(#[from] loadgen_report::ReportError),
     /// The engine refused or failed the segment's run.
     #[error("engine: {0}")]
     Engine(loadgen_engine::EngineError),
     /// The parts cannot be merged (different plans, overlapping segments, missing parts).
     #[error("{0}")]
     Refused(String),
+    /// The scenario of folders to merge cannot be read or does not describe them.
+    #[error("{0}")]
+    Scenario(String),
     /// A control-channel message was malformed, too large or unexpected.
     #[error("protocol: {0}")]
     Protocol(String),

@@ -3,9 +3,10 @@
 //! exactly (merged counts are the sum of the parts).
 
 use crate::error::FleetError;
-use crate::folder::{IntervalLine, RunPart};
-use crate::run_info::{rfc3339, unix_ns, RunInfo};
+use crate::part::RunPart;
 use loadgen_engine::{GaugeMerge, IntervalReport, Metrics, Segment};
+use loadgen_report::IntervalLine;
+use loadgen_report::{rfc3339, unix_ns, RunInfo};
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
@@ -147,7 +148,7 @@ pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged, FleetError
         mass = crate::bounds::add_mass(mass, p.mass).ok_or_else(|| {
             FleetError::Refused(format!(
                 "{}: its counts and those of the parts before it add up past 2^63",
-                p.dir.join(crate::folder::METRICS_FILE).display()
+                p.dir.join(loadgen_report::METRICS_FILE).display()
             ))
         })?;
     }

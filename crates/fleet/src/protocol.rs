@@ -8,8 +8,8 @@
 //! 5. worker: `Interval` every interval and `Heartbeat`s, then `Done`; coordinator:
 //!    `Heartbeat`s, and `Stop` to end the run early.
 
-use crate::folder::IntervalLine;
-use crate::run_info::Overrides;
+use loadgen_report::IntervalLine;
+use loadgen_report::Overrides;
 use serde::{Deserialize, Serialize};
 
 /// Version of this message set; peers with another version are refused.

@@ -1,11 +1,12 @@
-//! loadgen-scenario: TOML scenarios → validated [`Scenario`] → engine [`Plan`]s; SLA
-//! thresholds; run summaries.
+//! loadgen-scenario: TOML scenarios → validated [`Scenario`] → engine [`Plan`]s; the grammar
+//! of SLA thresholds.
 //!
 //! This crate owns the business meaning of a load test: the file format, its units, the
-//! workloads and steps, the thresholds that decide the verdict and the summary written at
-//! the end. It turns them into engine plans with HTTP sessions ([`build_plan`]). It must not
-//! know how requests are sent (that is `loadgen-http`) or how VUs are scheduled (that is
-//! `loadgen-engine`), and it never prints: the binary decides what goes to the terminal.
+//! workloads and steps and the thresholds that will decide the verdict. It turns them into
+//! engine plans with HTTP sessions ([`build_plan`]). It must not know how requests are sent
+//! (that is `loadgen-http`), how VUs are scheduled (that is `loadgen-engine`) or what a run's
+//! results look like (summaries, result files and the judging of thresholds are
+//! `loadgen-report`'s), and it never prints: the binary decides what goes to the terminal.
 //!
 //! Loading goes raw → validated → built: serde reads the file into raw structs that reject
 //! unknown fields and keep spans; `validate` parses every unit and checks every reference,
@@ -44,55 +45,40 @@
 pub mod adhoc;
 mod build;
 mod check;
-pub mod compare;
 mod destinations;
 mod error;
 pub mod feeder;
-pub mod html_report;
 mod http_defaults;
 mod http_tls;
 mod interpolate;
 mod journey;
-mod live;
 pub mod load_plan;
 mod model;
-pub mod out_file;
 pub mod pattern;
 pub mod payload;
-pub mod prometheus;
 pub mod protocol;
 mod raw;
 mod redact;
-pub mod results;
-pub mod saturation;
 mod schedule;
 mod suggest;
-mod summary;
 mod threshold;
 mod units;
 mod validate;
-mod verdict;
 
 pub use build::build_plan;
 pub use destinations::Destination;
 pub use error::{Problem, ScenarioError};
 pub use interpolate::{interpolate, InterpolationError};
-pub use live::LiveThresholds;
 pub use model::*;
 pub use protocol::ws::WsSpec;
 pub use protocol::{BuildContext, BuildError, ProtocolSpec};
 pub use redact::{redact_secrets, REDACTED_SECRET};
-pub use summary::{
-    CustomSummary, Percentiles, RunSummary, StepSummary, ThresholdSummary, Totals, WorkloadSummary,
-    SCHEMA_VERSION,
-};
 pub use threshold::{
-    evaluate_all, key_metric_name, parse_expression, parse_key, Filter, MetricKind, Op, Stat,
-    Threshold, ThresholdError, ThresholdResult,
+    key_metric_name, parse_expression, parse_key, Filter, MetricKind, Op, Stat, Threshold,
+    ThresholdError,
 };
 pub use units::{parse_duration, parse_rate, parse_share, UnitError};
 pub use validate::{MAX_ARRIVAL_RATE, TARGET_SCHEMES};
-pub use verdict::{Judgement, Verdict};
 
 use error::Locator;
 use std::path::Path;

@@ -1,5 +1,6 @@
-//! SLA thresholds in k6's words: `p(95) < 500ms`, `rate < 0.1%`, `rate > 16/s`, evaluated on
-//! merged histograms and counters.
+//! SLA thresholds in k6's words: `p(95) < 500ms`, `rate < 0.1%`, `rate > 16/s`: the grammar
+//! of a threshold's key and expression. Judging one on measured metrics is
+//! `loadgen_report::evaluate`'s work.
 //!
 //! Metrics: `latency` (k6 `http_req_duration`), `service_time`, `ttfb`, `connect`,
 //! `schedule_lag`; `errors` (k6 `http_req_failed`); `requests` (k6 `http_reqs`); `checks`;
@@ -17,11 +18,7 @@
 //! passing it on the few requests that did complete.
 
 use crate::units::{parse_duration, parse_rate, parse_share, UnitError};
-use loadgen_engine::{
-    new_histogram, CustomInfo, CustomKind, CustomValue, GaugeMerge, Histogram, Metrics, Outcome,
-    StepInfo,
-};
-use std::fmt;
+use loadgen_engine::CustomKind;
 use std::time::Duration;
 
 /// What a threshold measures.
@@ -68,7 +65,8 @@ impl MetricKind {
         })
     }
 
-    fn is_time(self) -> bool {
+    /// A time metric (judged on a histogram, in ms).
+    pub fn is_time(self) -> bool {
         matches!(
             self,
             MetricKind::Latency
@@ -120,7 +118,8 @@ pub enum Op {
 }
 
 impl Op {
-    fn holds(self, a: f64, b: f64) -> bool {
+    /// `a op b`.
+    pub fn holds(self, a: f64, b: f64) -> bool {
         match self {
             Op::Lt => a < b,
             Op::Le => a <= b,
@@ -359,67 +358,6 @@ fn custom_limit(kind: CustomKind, stat: Stat, rhs: &str, lhs: &str) -> Result<f6
 }
 
 /// The outcome of judging one threshold.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ThresholdResult {
-    /// Key as written.
-    pub key: String,
-    /// Expression as written.
-    pub expression: String,
-    /// Passed?
-    pub passed: bool,
-    /// Measured value in the limit's unit; `None` when there was no data.
-    pub measured: Option<f64>,
-    /// The limit.
-    pub limit: f64,
-    /// Unit of `measured` and `limit`: `ms`, `ratio`, `/s` or `count`.
-    pub unit: &'static str,
-    /// Interrupted iterations counted in `measured` as failed requests (`errors` only).
-    pub interrupted: u64,
-}
-
-impl ThresholdResult {
-    /// The measured value for people (`31.2ms`, `0.35%`, `120.4/s`, `3`), with the
-    /// interrupted requests it counts (`100.000% (5 interrupted)`).
-    pub fn measured_display(&self) -> String {
-        match self.measured {
-            None => "no data".into(),
-            Some(v) if self.interrupted > 0 => {
-                format!(
-                    "{} ({} interrupted)",
-                    display(v, self.unit),
-                    self.interrupted
-                )
-            }
-            Some(v) => display(v, self.unit),
-        }
-    }
-
-    /// The limit for people.
-    pub fn limit_display(&self) -> String {
-        display(self.limit, self.unit)
-    }
-}
-
-fn display(v: f64, unit: &str) -> String {
-    match unit {
-        "ms" => format!("{v:.2}ms"),
-        "ratio" => format!("{:.3}%", v * 100.0),
-        "/s" => format!("{v:.1}/s"),
-        _ => format!("{v}"),
-    }
-}
-
-impl fmt::Display for ThresholdResult {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}: {} (measured {})",
-            self.key,
-            self.expression,
-            self.measured_display()
-        )
-    }
-}
 
 impl Threshold {
     /// One threshold from its key and expression (`latency{step=pay}`, `p(95) < 500ms`),
@@ -444,246 +382,12 @@ impl Threshold {
             delay_abort_eval: Duration::ZERO,
         })
     }
-
-    fn selects(&self, info: &StepInfo) -> bool {
-        self.filter.step.as_ref().is_none_or(|s| *s == info.name)
-            && self
-                .filter
-                .workload
-                .as_ref()
-                .is_none_or(|w| *w == info.workload_name)
-    }
-
-    fn selects_workload(&self, index: usize, steps: &[StepInfo]) -> bool {
-        let name = steps
-            .iter()
-            .find(|s| s.workload == index)
-            .map(|s| s.workload_name.as_str());
-        self.filter
-            .workload
-            .as_deref()
-            .is_none_or(|w| Some(w) == name)
-            && self
-                .filter
-                .step
-                .as_ref()
-                .is_none_or(|s| steps.iter().any(|i| i.workload == index && i.name == *s))
-    }
-
-    /// Judges the threshold on `totals` over a run of length `elapsed`; `custom` names the
-    /// plan's custom metrics (in `totals.custom` order).
-    pub fn evaluate(
-        &self,
-        totals: &Metrics,
-        steps: &[StepInfo],
-        custom: &[CustomInfo],
-        elapsed: Duration,
-    ) -> ThresholdResult {
-        if let MetricKind::Custom(kind) = self.metric {
-            return self.result(self.evaluate_custom(kind, totals, custom, elapsed));
-        }
-        let selected: Vec<_> = totals
-            .steps
-            .iter()
-            .zip(steps)
-            .filter(|(_, i)| self.selects(i))
-            .map(|(m, _)| m)
-            .collect();
-        let workloads: Vec<_> = totals
-            .workloads
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| self.selects_workload(*i, steps))
-            .map(|(_, w)| w)
-            .collect();
-        let secs = elapsed.as_secs_f64().max(1e-9);
-        // No sample, no evidence: `None` reads "no data" and fails.
-        let share = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
-        let count_over = |num: u64, den: u64| (den > 0).then_some(num as f64);
-        let total: u64 = selected.iter().map(|s| s.total()).sum();
-        // Cut off after the graceful stop: sent, never answered. loadgen cannot tell in which
-        // step an iteration hung, so every `errors` threshold that selects its workload
-        // counts it.
-        let interrupted: u64 = workloads.iter().map(|w| w.interrupted).sum();
-        let mut counted_interrupted = 0;
-        let (measured, unit) = if self.metric.is_time() {
-            let mut h = new_histogram();
-            for s in &selected {
-                let part: Histogram = match self.metric {
-                    MetricKind::Latency => s.latency_all(),
-                    MetricKind::ServiceTime => s.service.clone(),
-                    MetricKind::Ttfb => s.ttfb.clone(),
-                    MetricKind::Connect => s.connect.clone(),
-                    _ => continue,
-                };
-                h.add(&part).expect("histograms share one configuration");
-            }
-            if self.metric == MetricKind::ScheduleLag {
-                for w in &workloads {
-                    h.add(&w.lag).expect("histograms share one configuration");
-                }
-            }
-            (time_stat(&h, self.stat), "ms")
-        } else {
-            let count_of = |o: Outcome| selected.iter().map(|s| s.count(o)).sum::<u64>();
-            let answered_ok = count_of(Outcome::Success) + count_of(Outcome::ExpectedFailure);
-            let answered = answered_ok
-                + [
-                    Outcome::CheckFailed,
-                    Outcome::Http4xx,
-                    Outcome::Http5xx,
-                    Outcome::HttpOther,
-                ]
-                .into_iter()
-                .map(count_of)
-                .sum::<u64>();
-            let errors: u64 = selected.iter().map(|s| s.errors()).sum::<u64>() + interrupted;
-            let sent = total + interrupted;
-            let iterations: u64 = workloads.iter().map(|w| w.iterations).sum();
-            let dropped: u64 = workloads.iter().map(|w| w.dropped).sum();
-            // Interrupted iterations arrived too: they count in the dropped share's base.
-            let arrivals = dropped + iterations + interrupted;
-            if self.metric == MetricKind::Errors {
-                counted_interrupted = interrupted;
-            }
-            match (self.metric, self.stat) {
-                (MetricKind::Errors, Stat::Rate) => (share(errors, sent), "ratio"),
-                (MetricKind::Errors, _) => (count_over(errors, sent), "count"),
-                (MetricKind::Requests, Stat::Rate) => (Some(total as f64 / secs), "/s"),
-                (MetricKind::Requests, _) => (Some(total as f64), "count"),
-                (MetricKind::Checks, Stat::Rate) => (share(answered_ok, answered), "ratio"),
-                (MetricKind::Checks, _) => (Some(answered_ok as f64), "count"),
-                (MetricKind::Dropped, Stat::Rate) => (share(dropped, arrivals), "ratio"),
-                (MetricKind::Dropped, _) => (count_over(dropped, arrivals), "count"),
-                (MetricKind::Iterations, Stat::Rate) => (Some(iterations as f64 / secs), "/s"),
-                _ => (Some(iterations as f64), "count"),
-            }
-        };
-        ThresholdResult {
-            interrupted: counted_interrupted,
-            ..self.result((measured, unit))
-        }
-    }
-
-    fn result(&self, (measured, unit): (Option<f64>, &'static str)) -> ThresholdResult {
-        let passed = measured.is_some_and(|m| self.op.holds(m, self.limit));
-        ThresholdResult {
-            key: self.key.clone(),
-            expression: self.expression.clone(),
-            passed,
-            measured,
-            limit: self.limit,
-            unit,
-            interrupted: 0,
-        }
-    }
-}
-
-impl Threshold {
-    /// Merges every selected workload's value of the custom metric and measures it.
-    fn evaluate_custom(
-        &self,
-        kind: CustomKind,
-        totals: &Metrics,
-        custom: &[CustomInfo],
-        elapsed: Duration,
-    ) -> (Option<f64>, &'static str) {
-        let name = key_metric_name(&self.key);
-        let mut merged = CustomValue::empty(kind);
-        let mut found = false;
-        for (value, info) in totals.custom.iter().zip(custom) {
-            let wanted = info.metric.name == name
-                && info.metric.kind == kind
-                && self
-                    .filter
-                    .workload
-                    .as_ref()
-                    .is_none_or(|w| *w == info.workload_name);
-            if wanted {
-                merged.add(value, GaugeMerge::Sum);
-                found = true;
-            }
-        }
-        if !found {
-            return (None, "count");
-        }
-        let secs = elapsed.as_secs_f64().max(1e-9);
-        match (merged, self.stat) {
-            (CustomValue::Trend(h), Stat::Count) => (Some(h.len() as f64), "count"),
-            (CustomValue::Trend(h), stat) => (time_stat(&h, stat), "ms"),
-            (CustomValue::Counter(n), Stat::Rate) => (Some(n as f64 / secs), "/s"),
-            (CustomValue::Counter(n), _) => (Some(n as f64), "count"),
-            (CustomValue::Rate { hits, total }, Stat::Rate) => {
-                ((total > 0).then(|| hits as f64 / total as f64), "ratio")
-            }
-            (CustomValue::Rate { hits, .. }, _) => (Some(hits as f64), "count"),
-            (CustomValue::Gauge { peak, .. }, Stat::Max) => (Some(peak as f64), "count"),
-            (CustomValue::Gauge { value, .. }, _) => (Some(value as f64), "count"),
-        }
-    }
-}
-
-/// A time statistic in milliseconds (histograms hold microseconds); `None` when empty.
-fn time_stat(h: &Histogram, stat: Stat) -> Option<f64> {
-    if h.is_empty() {
-        return None;
-    }
-    let us = match stat {
-        Stat::Percentile(p) => h.value_at_quantile(p / 100.0) as f64,
-        Stat::Med => h.value_at_quantile(0.5) as f64,
-        Stat::Avg => h.mean(),
-        Stat::Min => h.min() as f64,
-        Stat::Max => h.max() as f64,
-        Stat::Rate | Stat::Count | Stat::Value => return None,
-    };
-    Some(us / 1e3)
-}
-
-/// Judges every threshold.
-pub fn evaluate_all(
-    thresholds: &[Threshold],
-    totals: &Metrics,
-    steps: &[StepInfo],
-    custom: &[CustomInfo],
-    elapsed: Duration,
-) -> Vec<ThresholdResult> {
-    thresholds
-        .iter()
-        .map(|t| t.evaluate(totals, steps, custom, elapsed))
-        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use loadgen_engine::StepMetrics;
     use proptest::prelude::*;
-
-    fn t(key: &str, expr: &str) -> Threshold {
-        Threshold::parse(key, expr, &|_| None).unwrap()
-    }
-
-    fn info(name: &str) -> StepInfo {
-        StepInfo {
-            workload: 0,
-            workload_name: "w".into(),
-            name: name.into(),
-        }
-    }
-
-    fn metrics() -> Metrics {
-        let mut m = Metrics::new(2, 1);
-        let ms = Duration::from_millis;
-        for i in 1..=100 {
-            m.steps[0].record(Outcome::Success, ms(i), ms(i), None, None);
-        }
-        m.steps[1].record(Outcome::Http5xx, ms(5), ms(5), None, None);
-        for _ in 0..9 {
-            m.steps[1].record(Outcome::ExpectedFailure, ms(5), ms(5), None, None);
-        }
-        m.workloads[0].iterations = 100;
-        m
-    }
 
     #[test]
     fn parses_k6_style_expressions() {
@@ -729,175 +433,6 @@ mod tests {
                 workload: Some("b".into())
             }
         );
-    }
-
-    #[test]
-    fn latency_percentiles_and_filters() {
-        let m = metrics();
-        let steps = [info("a"), info("b")];
-        let r = t("latency{step=a}", "p(95) < 100ms").evaluate(
-            &m,
-            &steps,
-            &[],
-            Duration::from_secs(10),
-        );
-        assert!(r.passed, "{r:?}");
-        assert!((r.measured.unwrap() - 95.0).abs() < 0.5);
-        let r =
-            t("latency{step=a}", "p(95) < 90ms").evaluate(&m, &steps, &[], Duration::from_secs(10));
-        assert!(!r.passed);
-        let r =
-            t("latency{step=a}", "max <= 101ms").evaluate(&m, &steps, &[], Duration::from_secs(10));
-        assert!(r.passed, "{r:?}");
-    }
-
-    #[test]
-    fn error_rate_excludes_expected_failures_and_checks_count_answers() {
-        let m = metrics();
-        let steps = [info("a"), info("b")];
-        let r = t("errors", "rate < 1%").evaluate(&m, &steps, &[], Duration::from_secs(10));
-        assert!((r.measured.unwrap() - 1.0 / 110.0).abs() < 1e-12);
-        assert!(r.passed);
-        let r = t("errors{step=b}", "rate < 1%").evaluate(&m, &steps, &[], Duration::from_secs(10));
-        assert!(!r.passed);
-        let r = t("checks", "rate > 99%").evaluate(&m, &steps, &[], Duration::from_secs(10));
-        assert!((r.measured.unwrap() - 109.0 / 110.0).abs() < 1e-12);
-        let r = t("requests", "rate > 10/s").evaluate(&m, &steps, &[], Duration::from_secs(10));
-        assert!(r.passed && r.measured == Some(11.0));
-    }
-
-    #[test]
-    fn no_data_fails_a_time_threshold() {
-        let m = Metrics::new(1, 1);
-        let r = t("latency", "p(95) < 1s").evaluate(&m, &[info("a")], &[], Duration::from_secs(1));
-        assert!(!r.passed);
-        assert_eq!(r.measured_display(), "no data");
-        let _ = StepMetrics::default();
-    }
-
-    #[test]
-    fn a_share_over_zero_samples_fails_with_no_data() {
-        let m = Metrics::new(1, 1);
-        let secs = Duration::from_secs(1);
-        for (key, expr) in [
-            ("errors", "rate < 1%"),
-            ("errors", "count < 1"),
-            ("latency", "error_rate < 1%"),
-            ("checks", "rate > 99%"),
-            ("dropped", "rate < 1%"),
-            ("dropped", "count < 1"),
-        ] {
-            let r = t(key, expr).evaluate(&m, &[info("a")], &[], secs);
-            assert!(!r.passed, "{key}: {expr} passed on nothing: {r:?}");
-            assert_eq!(r.measured_display(), "no data", "{key}: {expr}");
-        }
-        // A throughput over a run that sent nothing is a measured 0/s, not missing data.
-        let r = t("requests", "rate < 10/s").evaluate(&m, &[info("a")], &[], secs);
-        assert_eq!(r.measured, Some(0.0));
-    }
-
-    #[test]
-    fn interrupted_iterations_count_as_errors_of_their_workload() {
-        let steps = [info("a")];
-        let secs = Duration::from_secs(3);
-        // Nothing completed, three requests cut off: 3 errors of 3.
-        let mut m = Metrics::new(1, 1);
-        m.workloads[0].interrupted = 3;
-        let r = t("errors", "rate < 1%").evaluate(&m, &steps, &[], secs);
-        assert!(!r.passed, "{r:?}");
-        assert_eq!(r.measured, Some(1.0));
-        assert_eq!(r.interrupted, 3);
-        assert!(r.measured_display().contains("3 interrupted"), "{r}");
-        let r = t("errors{step=a}", "count < 1").evaluate(&m, &steps, &[], secs);
-        assert_eq!((r.passed, r.measured), (false, Some(3.0)));
-        // 97 answers and 3 cut off: 3% errors, in both numerator and denominator.
-        let mut m = metrics();
-        m.workloads[0].interrupted = 2;
-        let r = t("errors", "rate < 5%").evaluate(&m, &[info("a"), info("b")], &[], secs);
-        assert!((r.measured.unwrap() - 3.0 / 112.0).abs() < 1e-12, "{r:?}");
-        // A workload the filter does not select keeps its interruptions to itself.
-        let other = StepInfo {
-            workload: 1,
-            workload_name: "v".into(),
-            name: "c".into(),
-        };
-        let mut m = Metrics::new(2, 2);
-        m.steps[0].record(
-            Outcome::Success,
-            Duration::from_millis(1),
-            Duration::from_millis(1),
-            None,
-            None,
-        );
-        m.workloads[1].interrupted = 5;
-        let r = t("errors{workload=w}", "rate < 1%").evaluate(&m, &[info("a"), other], &[], secs);
-        assert_eq!((r.passed, r.measured, r.interrupted), (true, Some(0.0), 0));
-        // Interruptions are no answer: the checks share ignores them.
-        let r = t("checks", "rate > 99%").evaluate(&m, &[info("a"), info("b")], &[], secs);
-        assert_eq!(r.measured, Some(1.0));
-    }
-
-    #[test]
-    fn custom_metrics_are_judged_by_kind_and_workload() {
-        use loadgen_engine::CustomMetric;
-        let kinds = |name: &str| match name {
-            "lat" => Some(CustomKind::Trend),
-            "msgs" => Some(CustomKind::Counter),
-            "ok" => Some(CustomKind::Rate),
-            "open" => Some(CustomKind::Gauge),
-            _ => None,
-        };
-        let ct = |key: &str, expr: &str| Threshold::parse(key, expr, &kinds).unwrap();
-        let info = |w: usize, name: &str, kind| CustomInfo {
-            workload: w,
-            workload_name: format!("w{w}"),
-            metric: CustomMetric::new(name, kind),
-        };
-        let custom = [
-            info(0, "lat", CustomKind::Trend),
-            info(0, "msgs", CustomKind::Counter),
-            info(0, "ok", CustomKind::Rate),
-            info(0, "open", CustomKind::Gauge),
-            info(1, "msgs", CustomKind::Counter),
-        ];
-        let mut m = Metrics::shaped(
-            0,
-            2,
-            &custom.iter().map(|c| c.metric.kind).collect::<Vec<_>>(),
-        );
-        if let CustomValue::Trend(h) = &mut m.custom[0] {
-            for ms in 1..=100u64 {
-                h.record(ms * 1000).unwrap();
-            }
-        }
-        m.custom[1] = CustomValue::Counter(300);
-        m.custom[2] = CustomValue::Rate {
-            hits: 95,
-            total: 100,
-        };
-        m.custom[3] = CustomValue::Gauge { value: 7, peak: 50 };
-        m.custom[4] = CustomValue::Counter(100);
-        let secs = Duration::from_secs(10);
-        let eval = |k: &str, e: &str| ct(k, e).evaluate(&m, &[], &custom, secs);
-        let r = eval("lat", "p(50) < 51ms");
-        assert!(r.passed && r.unit == "ms", "{r:?}");
-        assert!(!eval("lat", "p(99) < 50ms").passed);
-        assert_eq!(eval("lat", "count == 100").measured, Some(100.0));
-        // Both workloads' counters add up unless a filter picks one.
-        assert_eq!(eval("msgs", "count > 1").measured, Some(400.0));
-        assert_eq!(eval("msgs{workload=w1}", "count > 1").measured, Some(100.0));
-        assert_eq!(eval("msgs", "rate > 39/s").measured, Some(40.0));
-        assert!(eval("ok", "rate >= 95%").passed);
-        assert!(!eval("ok", "rate > 95%").passed);
-        assert!(eval("open", "max >= 50").passed);
-        assert_eq!(eval("open", "value < 10").measured, Some(7.0));
-        // Statistics that do not fit the kind are refused when parsed.
-        let (lat, _) = parse_key("lat", &kinds).unwrap();
-        assert!(parse_expression(lat, "rate > 1%").is_err());
-        let (ok, _) = parse_key("ok", &kinds).unwrap();
-        assert!(parse_expression(ok, "p(95) < 1s").is_err());
-        assert!(parse_expression(ok, "error_rate < 1%").is_err());
-        assert!(parse_key("nope", &kinds).is_err());
     }
 
     proptest! {

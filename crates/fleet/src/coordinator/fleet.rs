@@ -4,12 +4,13 @@
 use super::setup::Conn;
 use super::{Coordinated, CoordinatorHooks, WORKER_SILENCE};
 use crate::error::FleetError;
-use crate::folder::{check_shape, IntervalLine};
 use crate::frame::{read_msg, write_msg};
 use crate::protocol::Msg;
-use crate::run_info::{rfc3339, unix_ns, Layout, Overrides, RunInfo, FORMAT_VERSION};
 use loadgen_engine::{FinalReport, GaugeMerge, IntervalReport, Metrics};
-use loadgen_scenario::{LiveThresholds, Scenario};
+use loadgen_report::LiveThresholds;
+use loadgen_report::{check_shape, IntervalLine};
+use loadgen_report::{Layout, Overrides, PlanIdentity, RunInfo};
+use loadgen_scenario::Scenario;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::io::{AsyncRead, AsyncWrite, WriteHalf};
@@ -283,22 +284,18 @@ where
         })
         .collect();
     let run_elapsed = elapsed.iter().copied().max().unwrap_or_default();
-    let info = RunInfo {
-        format_version: FORMAT_VERSION,
-        loadgen_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario: f.scenario.name.clone(),
-        plan_hash: f.hash,
-        segments: reports.iter().map(|r| r.segment.to_string()).collect(),
-        started_at_unix_ns: unix_ns(f.origin),
-        started_at: rfc3339(f.origin),
-        interval_ms: interval.as_millis() as u64,
-        scenario_file: None,
+    let id = PlanIdentity {
+        hash: f.hash,
         overrides: Overrides::default(),
-        layout: f.layout,
-        elapsed_s: Some(run_elapsed.as_secs_f64()),
-        stopped_early: stopped_early || aborted.is_some(),
-        missing_segments: missing,
+        raw_text: None,
+        file: None,
     };
+    let segments = reports.iter().map(|r| r.segment.to_string()).collect();
+    let mut info = RunInfo::new(&f.scenario.name, &id, f.layout, segments, interval);
+    info.set_origin(f.origin);
+    info.elapsed_s = Some(run_elapsed.as_secs_f64());
+    info.stopped_early = stopped_early || aborted.is_some();
+    info.missing_segments = missing;
     let bytes_in = reports.iter().map(|r| r.bytes_in).sum();
     Ok(Coordinated {
         report: FinalReport {

@@ -6,16 +6,17 @@
 //! them (heartbeats, live merge, thresholds, loss detection).
 
 mod fleet;
+mod outcome;
 mod setup;
 
 use crate::auth::Secret;
 use crate::error::FleetError;
-use crate::folder::IntervalLine;
 use crate::frame::write_msg;
 use crate::protocol::Msg;
-use crate::run_info::{plan_hash, rfc3339, unix_ns, Layout, Overrides, RunInfo};
 use fleet::{run_fleet, Fleet};
 use loadgen_engine::{FinalReport, IntervalReport, Segment};
+use loadgen_report::IntervalLine;
+use loadgen_report::{plan_hash, rfc3339, unix_ns, Layout, Overrides, RunInfo};
 use loadgen_scenario::Scenario;
 use setup::{accept_workers, prepare, set_up};
 use std::time::{Duration, SystemTime};

@@ -8,13 +8,12 @@ use segment::run_segment;
 
 use crate::auth::{handshake, Secret};
 use crate::error::FleetError;
-use crate::folder::IntervalLine;
 use crate::frame::{read_msg, write_msg};
 use crate::policy::{PolicyError, WorkerPolicy};
 use crate::protocol::Msg;
-use crate::run_info::{plan_hash, unix_ns, Overrides, RunInfo};
 use crate::tls::Identity;
-use loadgen_engine::{FinalReport, Segment, SegmentError};
+use loadgen_engine::{Segment, SegmentError};
+use loadgen_report::{plan_hash, unix_ns, Overrides};
 use loadgen_scenario::{Scenario, TargetSpec};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -41,28 +40,11 @@ pub struct WorkerConfig {
     pub once: bool,
 }
 
-/// A finished segment run, for the caller to write its full results folder.
-pub struct FinishedRun {
-    /// The scenario as run.
-    pub scenario: Scenario,
-    /// Its text (expanded).
-    pub scenario_text: String,
-    /// `run.json` contents.
-    pub info: RunInfo,
-    /// Every interval (encoded).
-    pub intervals: Vec<IntervalLine>,
-    /// Totals.
-    pub report: FinalReport,
-    /// The results folder.
-    pub out: PathBuf,
-}
-
-/// What the worker tells its operator and hands back.
+/// What the worker tells its operator (a segment's results folder is written here, by
+/// `loadgen_report`'s sink, as the intervals come).
 pub trait WorkerHooks: Send {
     /// A line for the log.
     fn log(&mut self, line: &str);
-    /// A run ended (normally, stopped or after losing the coordinator).
-    fn finished(&mut self, run: FinishedRun);
 }
 
 /// Serves coordinators on `listener`, one session at a time. Connections are taken and

@@ -2,13 +2,12 @@
 //! the worker's folder and streamed to the coordinator, heartbeats, and the stop when the
 //! coordinator goes away.
 
-use super::{Assignment, FinishedRun, WorkerHooks, COORDINATOR_SILENCE};
+use super::{Assignment, WorkerHooks, COORDINATOR_SILENCE};
 use crate::error::FleetError;
-use crate::folder::{FolderWriter, IntervalLine};
 use crate::frame::{read_msg, write_msg};
 use crate::protocol::Msg;
-use crate::run_info::{unix_ns, Layout, RunInfo, FORMAT_VERSION};
 use loadgen_engine::{EngineError, Event, FinalReport, IntervalReport, RunControl, RunOptions};
+use loadgen_report::{Layout, PlanIdentity, Results, RunEnd, RunInfo};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
 
@@ -35,27 +34,6 @@ where
     let plan = loadgen_scenario::build_plan(&a.scenario, &a.base_url)
         .map_err(|e| FleetError::Protocol(crate::error::with_causes(&e)))?;
     std::fs::create_dir_all(&a.out).map_err(|e| FleetError::io(&a.out, e))?;
-    std::fs::write(
-        a.out.join("scenario.toml"),
-        loadgen_scenario::redact_secrets(&a.text),
-    )
-    .map_err(|e| FleetError::io(a.out.join("scenario.toml"), e))?;
-    let info = RunInfo {
-        format_version: FORMAT_VERSION,
-        loadgen_version: env!("CARGO_PKG_VERSION").to_string(),
-        scenario: a.scenario.name.clone(),
-        plan_hash: a.hash.clone(),
-        segments: vec![a.segment.to_string()],
-        started_at_unix_ns: 0,
-        started_at: String::new(),
-        interval_ms: 1000,
-        scenario_file: None,
-        overrides: a.overrides.clone(),
-        layout: Layout::of(&plan),
-        elapsed_s: None,
-        stopped_early: false,
-        missing_segments: Vec::new(),
-    };
     let opts = RunOptions {
         threads: a
             .threads
@@ -65,6 +43,22 @@ where
         start_at: Some(start_at),
         ..RunOptions::default()
     };
+    let id = PlanIdentity {
+        hash: a.hash.clone(),
+        overrides: a.overrides.clone(),
+        raw_text: None,
+        file: None,
+    };
+    let info = RunInfo::new(
+        &a.scenario.name,
+        &id,
+        Layout::of(&plan),
+        vec![a.segment.to_string()],
+        opts.interval,
+    );
+    // The segment's own results folder, written as the intervals come: each is encoded once,
+    // for metrics.jsonl and for the coordinator.
+    let mut results = Results::create(&a.out, info, Some(&a.text));
     let control = RunControl::new();
     let (etx, mut erx) = mpsc::unbounded_channel();
     let engine = {
@@ -110,8 +104,6 @@ where
             }
         }
     });
-    let mut writer: Option<FolderWriter> = None;
-    let mut intervals = Vec::new();
     let mut connected = true;
     let mut last_seen = Instant::now();
     let mut tick = tokio::time::interval(Duration::from_millis(500));
@@ -127,22 +119,10 @@ where
     let report = loop {
         tokio::select! {
             m = erx.recv() => match m {
-                Some(EngineMsg::Started(at)) => {
-                    match FolderWriter::create(&a.out, info.clone(), at) {
-                        Ok(w) => writer = Some(w),
-                        Err(e) => hooks.log(&format!("cannot write results: {e}")),
-                    }
-                }
+                Some(EngineMsg::Started(at)) => results.started(at),
                 Some(EngineMsg::Interval(r)) => {
-                    let line = IntervalLine::encode(&r);
-                    if let Some(w) = writer.as_mut() {
-                        if let Err(e) = w.line(&line) {
-                            hooks.log(&format!("cannot write results: {e}"));
-                            writer = None;
-                        }
-                    }
+                    let line = results.interval(&r);
                     drop(r);
-                    intervals.push(line.clone());
                     if connected {
                         let sent = tokio::time::timeout(Duration::from_secs(2), write_msg(&mut wr, &Msg::Interval(line))).await;
                         if !matches!(sent, Ok(Ok(_))) {
@@ -191,14 +171,6 @@ where
         let _ = wr.shutdown().await;
     }
     reader.abort();
-    if let Some(w) = writer {
-        let _ = w.finish(report.elapsed, report.stopped_early, Vec::new());
-    }
-    let mut info = info;
-    info.started_at_unix_ns = unix_ns(report.started_at);
-    info.started_at = crate::run_info::rfc3339(report.started_at);
-    info.elapsed_s = Some(report.elapsed.as_secs_f64());
-    info.stopped_early = report.stopped_early;
     hooks.log(&format!(
         "segment {} done: {} requests in {:.1}s{}",
         a.segment,
@@ -210,13 +182,24 @@ where
             ""
         }
     ));
-    hooks.finished(FinishedRun {
-        scenario: a.scenario,
-        scenario_text: a.text,
-        info,
-        intervals,
-        report,
-        out: a.out,
-    });
+    let end = RunEnd {
+        stats: loadgen_report::generator_stats(&report),
+        report: &report,
+        interrupted: false,
+        incomplete: None,
+    };
+    let out = a.out.display();
+    match results.finish(&a.scenario, end) {
+        Ok(done) => {
+            if let Some(e) = done.incomplete() {
+                hooks.log(&format!("cannot write results: {e}"));
+            }
+            hooks.log(&format!(
+                "results in {out} ({} requests, verdict {})",
+                done.summary.totals.requests, done.summary.verdict
+            ));
+        }
+        Err(e) => hooks.log(&format!("writing {out}: {e}")),
+    }
     Ok(())
 }

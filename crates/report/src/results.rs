@@ -18,7 +18,7 @@
 //! times. Decode it with any HdrHistogram library (Java `HistogramLogReader`, Python
 //! `hdrhistogram`'s `HistogramLogReader`, Rust `hdrhistogram::serialization::interval_log`).
 
-use crate::threshold::ThresholdResult;
+use crate::evaluate::ThresholdResult;
 use base64::Engine;
 use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use loadgen_engine::{Histogram, IntervalReport, StepInfo};

@@ -7,12 +7,12 @@
 //! still leaves every finished interval behind.
 
 use crate::codec::{MetricsRecord, RecordError};
-use crate::error::FleetError;
+use crate::error::ReportError;
 use crate::run_info::{rfc3339, unix_ns, Layout, RunInfo};
 use loadgen_engine::{IntervalReport, Metrics};
 use serde::{Deserialize, Serialize};
 use std::fs::File;
-use std::io::{BufRead, BufReader, BufWriter, Write};
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -63,12 +63,12 @@ pub struct FolderWriter {
 
 impl FolderWriter {
     /// Starts the files in `dir` (which must exist); `info.started_at*` are set from `at`.
-    pub fn create(dir: &Path, mut info: RunInfo, at: SystemTime) -> Result<Self, FleetError> {
+    pub fn create(dir: &Path, mut info: RunInfo, at: SystemTime) -> Result<Self, ReportError> {
         info.started_at_unix_ns = unix_ns(at);
         info.started_at = rfc3339(at);
         info.write(dir)?;
         let path = dir.join(METRICS_FILE);
-        let lines = BufWriter::new(File::create(&path).map_err(|e| FleetError::io(&path, e))?);
+        let lines = BufWriter::new(File::create(&path).map_err(|e| ReportError::io(&path, e))?);
         Ok(FolderWriter {
             dir: dir.to_path_buf(),
             info,
@@ -77,19 +77,19 @@ impl FolderWriter {
     }
 
     /// Appends one interval (flushed, so a crash loses at most the interval in progress).
-    pub fn interval(&mut self, r: &IntervalReport) -> Result<(), FleetError> {
+    pub fn interval(&mut self, r: &IntervalReport) -> Result<(), ReportError> {
         self.line(&IntervalLine::encode(r))
     }
 
     /// Appends an already encoded interval.
-    pub fn line(&mut self, l: &IntervalLine) -> Result<(), FleetError> {
+    pub fn line(&mut self, l: &IntervalLine) -> Result<(), ReportError> {
         let path = self.dir.join(METRICS_FILE);
         serde_json::to_writer(&mut self.lines, l)
-            .map_err(|e| FleetError::io(&path, std::io::Error::other(e)))?;
+            .map_err(|e| ReportError::io(&path, std::io::Error::other(e)))?;
         self.lines
             .write_all(b"\n")
             .and_then(|()| self.lines.flush())
-            .map_err(|e| FleetError::io(&path, e))
+            .map_err(|e| ReportError::io(&path, e))
     }
 
     /// Records the end of the run in `run.json`.
@@ -98,71 +98,13 @@ impl FolderWriter {
         elapsed: Duration,
         stopped_early: bool,
         missing: Vec<String>,
-    ) -> Result<(), FleetError> {
+    ) -> Result<(), ReportError> {
         let path = self.dir.join(METRICS_FILE);
-        self.lines.flush().map_err(|e| FleetError::io(&path, e))?;
+        self.lines.flush().map_err(|e| ReportError::io(&path, e))?;
         self.info.elapsed_s = Some(elapsed.as_secs_f64());
         self.info.stopped_early = stopped_early;
         self.info.missing_segments = missing;
         self.info.write(&self.dir)
-    }
-}
-
-/// A results folder read back.
-#[derive(Debug, Clone)]
-pub struct RunPart {
-    /// Where it was read from.
-    pub dir: PathBuf,
-    /// Its `run.json`.
-    pub info: RunInfo,
-    /// Its intervals in file order, kept encoded (a decoded interval holds full HDR
-    /// arrays, ~100× the encoded size; a long run would not fit in memory decoded).
-    pub intervals: Vec<IntervalLine>,
-    /// Every count of every interval added up (see [`crate::bounds`]).
-    pub mass: u64,
-}
-
-impl RunPart {
-    /// Reads `run.json` and `metrics.jsonl` from `dir`, checking every line's shape against
-    /// the layout and its position and counts against what the run could have written (the
-    /// files are untrusted: see [`crate::bounds`]).
-    pub fn read(dir: &Path) -> Result<RunPart, FleetError> {
-        let info = RunInfo::read(dir)?;
-        crate::bounds::check_info(&info).map_err(|e| FleetError::BadFile {
-            path: dir.join("run.json"),
-            line: 0,
-            message: e.to_string(),
-        })?;
-        let path = dir.join(METRICS_FILE);
-        let mut mass = 0u64;
-        let file = File::open(&path).map_err(|e| FleetError::io(&path, e))?;
-        let mut intervals = Vec::new();
-        for (n, line) in BufReader::new(file).lines().enumerate() {
-            let line = line.map_err(|e| FleetError::io(&path, e))?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let bad = |message: String| FleetError::BadFile {
-                path: path.clone(),
-                line: n + 1,
-                message,
-            };
-            let l: IntervalLine = serde_json::from_str(&line).map_err(|e| bad(e.to_string()))?;
-            let r = l.decode().map_err(|e| bad(e.to_string()))?;
-            check_shape(&r.metrics, &info.layout).map_err(|e| bad(e.to_string()))?;
-            crate::bounds::check_interval(&r, &info).map_err(|e| bad(e.to_string()))?;
-            mass = crate::bounds::mass(&r.metrics)
-                .and_then(|m| crate::bounds::add_mass(mass, m))
-                .ok_or_else(|| bad(crate::bounds::BoundsError::Overflow.to_string()))?;
-            drop(r);
-            intervals.push(l);
-        }
-        Ok(RunPart {
-            dir: dir.to_path_buf(),
-            info,
-            intervals,
-            mass,
-        })
     }
 }
 

@@ -199,6 +199,56 @@ pub enum SummaryError {
     BadStep(String),
 }
 
+/// Why a results folder's summary cannot be compared.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadSummaryError {
+    /// The file cannot be read.
+    #[error("reading {}: {cause}", .file.display())]
+    Read {
+        /// `summary.json` (or the file given).
+        file: std::path::PathBuf,
+        /// Why.
+        cause: std::io::Error,
+    },
+    /// It is not JSON.
+    #[error("{} is not a loadgen summary: {cause}", .file.display())]
+    Json {
+        /// The file.
+        file: std::path::PathBuf,
+        /// Why.
+        cause: serde_json::Error,
+    },
+    /// It is JSON but not a summary this loadgen reads.
+    #[error("{}: {cause}", .file.display())]
+    Summary {
+        /// The file.
+        file: std::path::PathBuf,
+        /// Why.
+        cause: SummaryError,
+    },
+}
+
+/// Reads the `summary.json` of a results folder (or the file itself) and checks it.
+pub fn read_summary(path: &std::path::Path) -> Result<Value, ReadSummaryError> {
+    let file = if path.is_dir() {
+        path.join("summary.json")
+    } else {
+        path.to_path_buf()
+    };
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        Err(cause) => return Err(ReadSummaryError::Read { file, cause }),
+    };
+    let value: Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(cause) => return Err(ReadSummaryError::Json { file, cause }),
+    };
+    match check_summary(&value) {
+        Ok(()) => Ok(value),
+        Err(cause) => Err(ReadSummaryError::Summary { file, cause }),
+    }
+}
+
 /// Checks that `v` is a `summary.json` this loadgen writes: an object with the
 /// `schema_version` it knows and a `steps` array of named steps. Says what is wrong if not.
 pub fn check_summary(v: &Value) -> Result<(), SummaryError> {

@@ -1,7 +1,7 @@
 //! `run.json`: what a results folder needs to be merged with others — which plan (by hash),
 //! which segment of it, when it started, the layout of its metrics and the tool version.
 
-use crate::error::FleetError;
+use crate::error::ReportError;
 use loadgen_engine::{CustomKind, Plan, Segment, SegmentError};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -135,6 +135,40 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
+    /// The `run.json` of a run before it starts — the one place one is made, for `loadgen
+    /// run`, a worker's segment and the coordinator's merged run alike. The origin and the
+    /// end are filled in as the run goes ([`crate::Results`] does it).
+    pub fn new(
+        scenario: &str,
+        id: &crate::PlanIdentity,
+        layout: Layout,
+        segments: Vec<String>,
+        interval: Duration,
+    ) -> RunInfo {
+        RunInfo {
+            format_version: FORMAT_VERSION,
+            loadgen_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: scenario.to_string(),
+            plan_hash: id.hash.clone(),
+            segments,
+            started_at_unix_ns: 0,
+            started_at: String::new(),
+            interval_ms: interval.as_millis() as u64,
+            scenario_file: id.file.as_ref().map(|f| f.display().to_string()),
+            overrides: id.overrides.clone(),
+            layout,
+            elapsed_s: None,
+            stopped_early: false,
+            missing_segments: Vec::new(),
+        }
+    }
+
+    /// Sets the run's origin.
+    pub fn set_origin(&mut self, at: SystemTime) {
+        self.started_at_unix_ns = unix_ns(at);
+        self.started_at = rfc3339(at);
+    }
+
     /// The run's origin as a wall-clock time.
     pub fn started_at_time(&self) -> SystemTime {
         let ns = self.started_at_unix_ns;
@@ -147,16 +181,16 @@ impl RunInfo {
     }
 
     /// Reads `dir/run.json`.
-    pub fn read(dir: &Path) -> Result<RunInfo, FleetError> {
+    pub fn read(dir: &Path) -> Result<RunInfo, ReportError> {
         let path = dir.join("run.json");
-        let text = std::fs::read_to_string(&path).map_err(|e| FleetError::io(&path, e))?;
-        let info: RunInfo = serde_json::from_str(&text).map_err(|e| FleetError::BadFile {
+        let text = std::fs::read_to_string(&path).map_err(|e| ReportError::io(&path, e))?;
+        let info: RunInfo = serde_json::from_str(&text).map_err(|e| ReportError::BadFile {
             path: path.clone(),
             line: e.line(),
             message: e.to_string(),
         })?;
         if !(OLDEST_FORMAT_VERSION..=FORMAT_VERSION).contains(&info.format_version) {
-            return Err(FleetError::BadFile {
+            return Err(ReportError::BadFile {
                 path,
                 line: 0,
                 message: if info.format_version < FORMAT_VERSION {
@@ -179,10 +213,10 @@ impl RunInfo {
     }
 
     /// Writes `dir/run.json`.
-    pub fn write(&self, dir: &Path) -> Result<(), FleetError> {
+    pub fn write(&self, dir: &Path) -> Result<(), ReportError> {
         let path = dir.join("run.json");
         let text = serde_json::to_string_pretty(self).expect("run info serialises");
-        loadgen_scenario::out_file::write_atomic(&path, text).map_err(|e| FleetError::io(path, e))
+        crate::out_file::write_atomic(&path, text).map_err(|e| ReportError::io(path, e))
     }
 }
 

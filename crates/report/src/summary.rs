@@ -1,12 +1,12 @@
 //! The run summary: `summary.json` (versioned, for machines) and `summary.txt` (for people,
 //! and what the terminal shows at the end).
 
-use crate::model::Scenario;
+use crate::evaluate::ThresholdResult;
 use crate::saturation::GeneratorSummary;
-use crate::threshold::ThresholdResult;
 use crate::verdict::{Judgement, Verdict};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use loadgen_engine::{CustomInfo, CustomValue, FinalReport, Histogram, Outcome, StepInfo};
+use loadgen_scenario::Scenario;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,9 +1,46 @@
 //! The Prometheus text exposition (format 0.0.4) of a run's totals so far: request counters
 //! by outcome, latency summaries, active VUs and dropped arrivals. Rendered once per interval
-//! by the binary, which serves the latest text on `--metrics-addr`.
+//! by [`Exposition`], an observer of the run; the binary serves the latest text on
+//! `--metrics-addr`.
 
-use loadgen_engine::{Metrics, Outcome, StepInfo};
+use loadgen_engine::{GaugeMerge, IntervalReport, Metrics, Outcome, StepInfo};
 use std::fmt::Write;
+use std::sync::{Arc, Mutex};
+
+/// Keeps the run's totals and replaces the shared text after every interval (off the
+/// request path: once a second, on the aggregator's thread).
+pub struct Exposition {
+    running: Metrics,
+    steps: Vec<StepInfo>,
+    workloads: Vec<String>,
+    text: Arc<Mutex<String>>,
+}
+
+impl Exposition {
+    /// Renders into `text` for `steps` and `workloads`.
+    pub fn new(steps: Vec<StepInfo>, workloads: Vec<String>, text: Arc<Mutex<String>>) -> Self {
+        Exposition {
+            running: Metrics::default(),
+            steps,
+            workloads,
+            text,
+        }
+    }
+}
+
+impl crate::Observer for Exposition {
+    fn interval(&mut self, r: &IntervalReport) {
+        self.running.add(&r.metrics, GaugeMerge::Max);
+        // Gauges show the present, not the peak.
+        for (w, now) in self.running.workloads.iter_mut().zip(&r.metrics.workloads) {
+            w.active_vus = now.active_vus;
+        }
+        let rendered = render(&self.running, &self.steps, &self.workloads);
+        if let Ok(mut t) = self.text.lock() {
+            *t = rendered;
+        }
+    }
+}
 
 fn label(v: &str) -> String {
     v.replace('\\', "\\\\")

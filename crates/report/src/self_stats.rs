@@ -1,8 +1,8 @@
 //! What the loadgen process costs, read from Linux's `/proc/self` (zeros elsewhere): the
 //! evidence behind the summary's `generator` section.
 
+use crate::saturation::GeneratorStats;
 use loadgen_engine::FinalReport;
-use loadgen_scenario::saturation::GeneratorStats;
 
 /// Reads the process's CPU, peak memory and open files, with the workers' CPU from `report`.
 pub fn collect(report: &FinalReport) -> GeneratorStats {

@@ -1,0 +1,64 @@
+//! A live run's stream of engine events, fanned out in a fixed order: the results files
+//! first, then the observers in the order given (the Prometheus text before the live line,
+//! so a line on stdout means `/metrics` already has its interval), then the `abort_on_fail`
+//! thresholds.
+
+use crate::error::ReportError;
+use crate::live::LiveThresholds;
+use crate::sink::{Finished, Results, RunEnd};
+use loadgen_engine::{Event, IntervalReport};
+use loadgen_scenario::Scenario;
+use std::time::SystemTime;
+
+/// Something that follows a run interval by interval (the live line, the Prometheus text).
+pub trait Observer {
+    /// The run's clock started at `at`.
+    fn started(&mut self, _at: SystemTime) {}
+    /// One interval ended.
+    fn interval(&mut self, r: &IntervalReport);
+}
+
+/// The results sink of a live run and the observers that watch the same intervals.
+pub struct Stream<'a> {
+    results: Results,
+    observers: Vec<&'a mut dyn Observer>,
+    live: LiveThresholds<'a>,
+}
+
+impl<'a> Stream<'a> {
+    /// Feeds `results`, then `observers` in order, and judges `sc`'s `abort_on_fail`
+    /// thresholds after every interval.
+    pub fn new(results: Results, sc: &'a Scenario, observers: Vec<&'a mut dyn Observer>) -> Self {
+        let live = LiveThresholds::new(&sc.thresholds, results.steps(), results.custom());
+        Stream {
+            results,
+            observers,
+            live,
+        }
+    }
+
+    /// One engine event; returns the threshold that failed (once) when the run must stop.
+    pub fn event(&mut self, e: &Event<'_>) -> Option<String> {
+        match e {
+            Event::Started { at } => {
+                self.results.started(*at);
+                for o in &mut self.observers {
+                    o.started(*at);
+                }
+                None
+            }
+            Event::Interval(r) => {
+                self.results.interval(r);
+                for o in &mut self.observers {
+                    o.interval(r);
+                }
+                self.live.observe(r)
+            }
+        }
+    }
+
+    /// The run ended: see [`Results::finish`].
+    pub fn finish(self, sc: &Scenario, end: RunEnd<'_>) -> Result<Finished, ReportError> {
+        self.results.finish(sc, end)
+    }
+}

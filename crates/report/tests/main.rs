@@ -1,0 +1,4 @@
+//! Integration tests of loadgen-report, one module per area.
+#![allow(clippy::unwrap_used)]
+
+mod pipeline;
