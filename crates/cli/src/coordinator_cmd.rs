@@ -89,27 +89,8 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     let cpu = loadgen_report::cpu_seconds() - cpu0;
     loadgen_report::out_file::write_atomic(&out.join("fleet.json"), done.fleet_json(cpu))?;
     // What the fleet did comes first, so that the verdict is the last word (and the only one).
-    let secs = done.report.elapsed.as_secs_f64().max(1e-3);
-    crate::say!(
-        "fleet: {} worker(s), {:.1}% of the planned load sent; control channel {} bytes in ({:.0} B/s, {:.0} B/s per worker); coordinator CPU {:.3}s",
-        done.workers.len(),
-        done.share_sent * 100.0,
-        done.bytes_in,
-        done.bytes_in as f64 / secs,
-        done.bytes_in as f64 / secs / done.workers.len() as f64,
-        cpu
-    );
-    for w in &done.workers {
-        let state = match &w.lost {
-            None => "complete".to_string(),
-            Some(why) => format!("LOST after {:.1}s ({why})", w.reported_until_s),
-        };
-        crate::say!(
-            "  segment {} on {}: {state}; its results: {}",
-            w.segment,
-            w.addr,
-            w.results
-        );
+    for line in done.fleet_lines(cpu) {
+        crate::say!("{line}");
     }
     let mut info = done.info.clone();
     info.overrides = overrides;

@@ -38,12 +38,36 @@ pub fn ephemeral_ports() -> Option<u64> {
 /// WebSocket); `sources` is how many local addresses the client sockets are spread over
 /// (WebSocket `source_addrs`; each has its own ephemeral ports); `embedded` doubles the
 /// files needed (the demo target's side lives in this process too).
-pub fn preflight(
-    connections: u64,
-    sources: u64,
+/// Raises the open-files limit and checks that `sc`'s share of `segment` fits in it (with
+/// the embedded target's own sockets when it runs here); returns the limit.
+pub fn fit(
+    sc: &loadgen_scenario::Scenario,
+    segment: loadgen_engine::Segment,
     embedded: bool,
-    nofile: u64,
-) -> Result<(), String> {
+) -> Result<u64, String> {
+    let nofile = raise_nofile();
+    let connections: u64 = sc
+        .workloads
+        .iter()
+        .map(|w| match &w.model {
+            loadgen_scenario::ModelSpec::Open { max_vus, .. } => *max_vus,
+            loadgen_scenario::ModelSpec::Closed { stages, .. } => stages.max_vus(),
+        })
+        .sum();
+    let sources = sc
+        .workloads
+        .iter()
+        .filter_map(|w| match &w.protocol {
+            loadgen_scenario::ProtocolSpec::WebSocket(ws) => Some(ws.source_count()),
+            _ => None,
+        })
+        .min()
+        .unwrap_or(1);
+    preflight(segment.share_of(connections), sources, embedded, nofile)?;
+    Ok(nofile)
+}
+
+fn preflight(connections: u64, sources: u64, embedded: bool, nofile: u64) -> Result<(), String> {
     // Runtimes, the listener, stdio and result files.
     const SPARE: u64 = 64;
     let files = connections * if embedded { 2 } else { 1 } + SPARE;

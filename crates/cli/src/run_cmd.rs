@@ -8,7 +8,7 @@ use crate::{limits, signals, Fail};
 use anyhow::Context;
 use loadgen_engine::{RunControl, RunOptions, Segment};
 use loadgen_report::{Layout, Observer, Results, RunEnd, RunInfo, Stream};
-use loadgen_scenario::{ModelSpec, TargetSpec};
+use loadgen_scenario::TargetSpec;
 use std::sync::atomic::Ordering;
 
 pub fn run(a: &RunArgs) -> Result<u8, Fail> {
@@ -52,26 +52,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         .out
         .clone()
         .unwrap_or_else(|| loadgen_report::out_dir::default_out(&sc.name));
-    let nofile = limits::raise_nofile();
-    let connections: u64 = sc
-        .workloads
-        .iter()
-        .map(|w| match &w.model {
-            ModelSpec::Open { max_vus, .. } => *max_vus,
-            ModelSpec::Closed { stages, .. } => stages.max_vus(),
-        })
-        .sum();
-    let sources = sc
-        .workloads
-        .iter()
-        .filter_map(|w| match &w.protocol {
-            loadgen_scenario::ProtocolSpec::WebSocket(ws) => Some(ws.source_count()),
-            _ => None,
-        })
-        .min()
-        .unwrap_or(1);
-    let share = segment.share_of(connections);
-    limits::preflight(share, sources, embedded.is_some(), nofile).map_err(bad)?;
+    let nofile = limits::fit(&sc, segment, embedded.is_some()).map_err(bad)?;
     loadgen_report::out_dir::prepare(&out, a.force).map_err(Fail::bad_input)?;
     let threads = a
         .threads

@@ -284,6 +284,7 @@ pub fn evaluate_all(
 mod tests {
     use super::*;
     use loadgen_engine::StepMetrics;
+    use loadgen_scenario::{parse_expression, parse_key};
 
     /// Method syntax for the tests' sake.
     trait Judge {

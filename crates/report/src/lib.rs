@@ -37,6 +37,7 @@ mod self_stats;
 mod sink;
 mod stream;
 mod summary;
+mod summary_text;
 
 mod verdict;
 

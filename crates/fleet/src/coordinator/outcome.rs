@@ -34,6 +34,32 @@ impl Coordinated {
         })
     }
 
+    /// What the fleet did, for the operator: the share sent, the control channel's bytes and
+    /// the coordinator's CPU, then one line per worker.
+    pub fn fleet_lines(&self, coordinator_cpu_seconds: f64) -> Vec<String> {
+        let secs = self.report.elapsed.as_secs_f64().max(1e-3);
+        let mut lines = vec![format!(
+            "fleet: {} worker(s), {:.1}% of the planned load sent; control channel {} bytes in ({:.0} B/s, {:.0} B/s per worker); coordinator CPU {:.3}s",
+            self.workers.len(),
+            self.share_sent * 100.0,
+            self.bytes_in,
+            self.bytes_in as f64 / secs,
+            self.bytes_in as f64 / secs / self.workers.len() as f64,
+            coordinator_cpu_seconds
+        )];
+        for w in &self.workers {
+            let state = match &w.lost {
+                None => "complete".to_string(),
+                Some(why) => format!("LOST after {:.1}s ({why})", w.reported_until_s),
+            };
+            lines.push(format!(
+                "  segment {} on {}: {state}; its results: {}",
+                w.segment, w.addr, w.results
+            ));
+        }
+        lines
+    }
+
     /// `fleet.json`: per worker what happened (segment, lost or complete, clock offset,
     /// bytes), the share of the planned load that was sent, and the coordinator's CPU.
     pub fn fleet_json(&self, coordinator_cpu_seconds: f64) -> String {
