@@ -2,7 +2,9 @@
 //! the scenario text copied beside the results; plus the `--start-at` instant segments share
 //! and the CPU a process used (the coordinator's own cost).
 
-use crate::run_info::{parse_rfc3339, plan_hash, Overrides, Rfc3339Error};
+use crate::run_info::{
+    parse_rfc3339, plan_hash, Layout, Overrides, Rfc3339Error, RunInfo, FORMAT_VERSION,
+};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
@@ -46,6 +48,36 @@ impl PlanIdentity {
             overrides,
             raw_text: None,
             file: None,
+        }
+    }
+}
+
+impl RunInfo {
+    /// The `run.json` of a run before it starts — the one place one is made, for `loadgen
+    /// run`, a worker's segment and the coordinator's merged run alike. The origin and the
+    /// end are filled in as the run goes ([`crate::Results`] does it).
+    pub fn new(
+        scenario: &str,
+        id: &PlanIdentity,
+        layout: Layout,
+        segments: Vec<String>,
+        interval: Duration,
+    ) -> RunInfo {
+        RunInfo {
+            format_version: FORMAT_VERSION,
+            loadgen_version: env!("CARGO_PKG_VERSION").to_string(),
+            scenario: scenario.to_string(),
+            plan_hash: id.hash.clone(),
+            segments,
+            started_at_unix_ns: 0,
+            started_at: String::new(),
+            interval_ms: interval.as_millis() as u64,
+            scenario_file: id.file.as_ref().map(|f| f.display().to_string()),
+            overrides: id.overrides.clone(),
+            layout,
+            elapsed_s: None,
+            stopped_early: false,
+            missing_segments: Vec::new(),
         }
     }
 }

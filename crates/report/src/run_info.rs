@@ -135,34 +135,6 @@ pub struct RunInfo {
 }
 
 impl RunInfo {
-    /// The `run.json` of a run before it starts — the one place one is made, for `loadgen
-    /// run`, a worker's segment and the coordinator's merged run alike. The origin and the
-    /// end are filled in as the run goes ([`crate::Results`] does it).
-    pub fn new(
-        scenario: &str,
-        id: &crate::PlanIdentity,
-        layout: Layout,
-        segments: Vec<String>,
-        interval: Duration,
-    ) -> RunInfo {
-        RunInfo {
-            format_version: FORMAT_VERSION,
-            loadgen_version: env!("CARGO_PKG_VERSION").to_string(),
-            scenario: scenario.to_string(),
-            plan_hash: id.hash.clone(),
-            segments,
-            started_at_unix_ns: 0,
-            started_at: String::new(),
-            interval_ms: interval.as_millis() as u64,
-            scenario_file: id.file.as_ref().map(|f| f.display().to_string()),
-            overrides: id.overrides.clone(),
-            layout,
-            elapsed_s: None,
-            stopped_early: false,
-            missing_segments: Vec::new(),
-        }
-    }
-
     /// Sets the run's origin.
     pub fn set_origin(&mut self, at: SystemTime) {
         self.started_at_unix_ns = unix_ns(at);
