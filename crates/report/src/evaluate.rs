@@ -19,6 +19,7 @@ use loadgen_scenario::{key_metric_name, MetricKind, Stat, Threshold};
 use std::fmt;
 use std::time::Duration;
 
+/// The outcome of judging one threshold.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ThresholdResult {
     /// Key as written.

@@ -94,7 +94,7 @@ pub fn json_final(verdict: &str, exit_code: u8, out: &std::path::Path) -> String
 /// Whole seconds, or tenths where the value has them (a 3.5 s run ends at "3.5s", not "4s").
 fn fmt_secs(d: Duration) -> String {
     let tenths = (d.as_secs_f64() * 10.0).round() as u64;
-    if tenths.is_multiple_of(10) {
+    if tenths % 10 == 0 {
         format!("{}s", tenths / 10)
     } else {
         format!("{}.{}s", tenths / 10, tenths % 10)

@@ -357,8 +357,6 @@ fn custom_limit(kind: CustomKind, stat: Stat, rhs: &str, lhs: &str) -> Result<f6
     }
 }
 
-/// The outcome of judging one threshold.
-
 impl Threshold {
     /// One threshold from its key and expression (`latency{step=pay}`, `p(95) < 500ms`),
     /// judged at the end only (no `abort_on_fail`). `custom` names the kinds of the custom
