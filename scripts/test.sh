@@ -114,5 +114,7 @@ if [ ${#still[@]} -gt 0 ]; then
 fi
 # Rules next, fast: unformatted code or any clippy warning fails the run before the tests.
 cargo fmt --all --check
+# No two modules of a crate import each other (directly or round a circle).
+python3 scripts/module-cycles.py
 cargo clippy --workspace --all-targets --locked -- -D warnings
 exec cargo test --workspace --locked "$@"

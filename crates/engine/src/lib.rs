@@ -91,6 +91,7 @@ mod report;
 mod runner;
 mod segment;
 mod session;
+mod setup;
 mod shard;
 mod vu_loop;
 

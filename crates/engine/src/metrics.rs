@@ -7,7 +7,7 @@ use crate::code::Code;
 use crate::custom::{CustomKind, CustomValue, GaugeMerge};
 use crate::histogram::{new_histogram, record_micros, Histogram};
 use crate::outcome::Outcome;
-use crate::session::Setup;
+use crate::setup::Setup;
 use std::time::Duration;
 
 /// Everything measured about one step (one request kind) of one workload.

@@ -5,6 +5,7 @@ use crate::custom::CustomValue;
 use crate::interval::{Clock, Tally};
 use crate::metrics::Metrics;
 use crate::outcome::Outcome;
+pub use crate::setup::Setup;
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Duration;
@@ -66,24 +67,6 @@ pub struct StepSample {
     /// connect (or the proxy's `CONNECT` tunnel). A TLS handshake and the TCP connect to a
     /// proxy are phases of their own ([`Setup`]).
     pub connect: Option<Duration>,
-}
-
-/// The phases of opening a connection that [`StepSample::connect`] leaves out, for a step
-/// that had to open one: recorded with [`Iteration::record_setup`].
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Setup {
-    /// The TCP connect to an HTTP proxy, when the connection is tunnelled through one
-    /// (`connect` is then the `CONNECT` tunnel to the target).
-    pub proxy_connect: Option<Duration>,
-    /// The TLS handshake (after `connect`).
-    pub tls: Option<Duration>,
-}
-
-impl Setup {
-    /// True when no phase was measured.
-    pub fn is_empty(&self) -> bool {
-        self.proxy_connect.is_none() && self.tls.is_none()
-    }
 }
 
 /// Collects samples on one thread. Cheap to clone (`Rc`); never crosses threads.

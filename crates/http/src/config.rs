@@ -49,6 +49,10 @@ pub struct ClientConfig {
     /// ("every arrival is a new user"; k6's `noConnectionReuse`). Each close leaves a
     /// TIME_WAIT socket for 60 s on the side that closed first.
     pub new_connection_per_iteration: bool,
+    /// Keep a cookie jar per VU (`[http] cookies = true`): `Set-Cookie` answers are stored and
+    /// sent back where they apply. Takes hyper's path. Cleared when the connection is per
+    /// iteration (every iteration a new user); otherwise kept for the VU's life.
+    pub cookies: bool,
 }
 
 impl ClientConfig {
@@ -66,6 +70,7 @@ impl ClientConfig {
             headers: Vec::new(),
             fast_path: true,
             new_connection_per_iteration: false,
+            cookies: false,
         }
     }
 }

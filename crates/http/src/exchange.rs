@@ -4,6 +4,7 @@
 use crate::capture::{Capture, Slots};
 use crate::classify::classify;
 use crate::connect::Conn;
+use crate::cookies::Jar;
 use crate::expect::Expect;
 use http::header::CONNECTION;
 use http::HeaderMap;
@@ -23,6 +24,8 @@ pub(crate) struct Answer<'a> {
     pub(crate) captures: &'a [Capture],
     pub(crate) slots: &'a mut Slots,
     pub(crate) missed: &'a mut Option<usize>,
+    /// The VU's cookie jar and the request's path, when cookies are kept.
+    pub(crate) jar: Option<(&'a mut Jar, String)>,
 }
 
 /// Sends `req`, reads the whole response and judges it. `Ok((outcome, keep_connection))` when
@@ -41,6 +44,7 @@ pub(crate) async fn exchange(
         captures,
         slots,
         missed,
+        jar,
     } = answer;
     let resp = conn.send(req).await.map_err(|e| classify(&e))?;
     *first_byte = Some(Instant::now());
@@ -52,6 +56,9 @@ pub(crate) async fn exchange(
     body.clear();
     let mut overflow = false;
     let (head, mut incoming) = resp.into_parts();
+    if let Some((jar, path)) = jar {
+        jar.store_from(&path, &head.headers);
+    }
     while let Some(frame) = incoming.frame().await {
         let frame = frame.map_err(|e| classify(&e))?;
         if let (true, Some(data)) = (keep_body, frame.data_ref()) {

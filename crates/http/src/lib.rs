@@ -27,6 +27,7 @@ mod classify;
 mod clock;
 mod config;
 mod connect;
+mod cookies;
 mod deadline;
 mod error;
 mod exchange;

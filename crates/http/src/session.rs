@@ -50,6 +50,7 @@
 use crate::capture::Slots;
 use crate::config::ClientConfig;
 use crate::connect::{Conn, Dialer, Phases};
+use crate::cookies::Jar;
 use crate::deadline::Deadline;
 use crate::error::HttpError;
 use crate::exchange::{exchange, Answer, MAX_CHECKED_BODY};
@@ -57,6 +58,7 @@ use crate::fast::{self, Encoded, Link};
 use crate::request::{RequestSpec, Step, Target};
 use crate::template::{RunNonce, Vars};
 use bytes::BytesMut;
+use http::header::COOKIE;
 use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, Setup, StepSample, VuInfo};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -92,6 +94,8 @@ struct Shared {
     journey: Option<usize>,
     /// Per capture slot: filled by a once-per-VU step, so kept between iterations.
     vu_slots: Vec<bool>,
+    /// The target, when each VU keeps a cookie jar for it.
+    cookies: Option<crate::base_url::BaseUrl>,
 }
 
 /// Index of the workload's custom counter of steps a journey skipped; misses of capture slot
@@ -139,9 +143,10 @@ impl HttpFactory {
                 *keep = true;
             }
         }
-        let fast = match journey {
-            Some(_) => None,
-            None => fast::plan(&config, &steps, &target),
+        // Captures and cookies need the answer's headers: hyper's path.
+        let fast = match journey.is_some() || config.cookies {
+            true => None,
+            false => fast::plan(&config, &steps, &target),
         };
         Ok(HttpFactory {
             shared: Arc::new(Shared {
@@ -155,6 +160,7 @@ impl HttpFactory {
                 fresh_connection: config.new_connection_per_iteration,
                 journey,
                 vu_slots,
+                cookies: config.cookies.then(|| config.base.clone()),
             }),
         })
     }
@@ -208,6 +214,7 @@ impl SessionFactory for HttpFactory {
                 missed: None,
                 refused: false,
                 setup: Setup::default(),
+                jar: self.shared.cookies.as_ref().map(Jar::new),
             },
         }
     }
@@ -239,6 +246,8 @@ struct VuState {
     done_once: Vec<bool>,
     /// The set-up phases of the connection the current step opened, for `record_setup`.
     setup: Setup,
+    /// The VU's cookies, when the workload keeps them.
+    jar: Option<Jar>,
 }
 
 impl Session for HttpSession {
@@ -263,6 +272,9 @@ impl Session for HttpSession {
             // A new user: the first step connects (and its connect time is recorded).
             self.vu.conn = None;
             self.vu.link.close();
+            if let Some(jar) = &mut self.vu.jar {
+                jar.clear();
+            }
         }
         if shared.journey.is_some() {
             return self.journey(it).await;
@@ -498,7 +510,8 @@ impl VuState {
         )
         .with_captures(&self.slots);
         self.seq += 1;
-        let Some(req) = step.build(&sh.target, conn.is_h2(), &mut vars, &mut self.render) else {
+        let Some(mut req) = step.build(&sh.target, conn.is_h2(), &mut vars, &mut self.render)
+        else {
             // Unreachable after `Step::compile`; counted rather than trusted.
             return failed(index, intended, Outcome::Protocol);
         };
@@ -509,6 +522,17 @@ impl VuState {
             return failed(index, intended, Outcome::CheckFailed);
         }
 
+        let jar = self.jar.as_mut().map(|jar| {
+            let path = req
+                .uri()
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned();
+            if let Some(cookie) = jar.header_for(&path) {
+                req.headers_mut().entry(COOKIE).or_insert(cookie);
+            }
+            (jar, path)
+        });
         let sent = Instant::now();
         let mut first_byte = None;
         let exchanged = {
@@ -524,6 +548,7 @@ impl VuState {
                     captures: &step.captures,
                     slots: &mut self.slots,
                     missed: &mut self.missed,
+                    jar,
                 },
             ));
             self.deadline.run(sent + sh.request_timeout, exchange).await

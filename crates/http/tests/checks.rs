@@ -2,7 +2,7 @@
 //! never costs the connection.
 
 use crate::support::server::Server;
-use crate::support::{config_h1, counts, get, get_expect, on_both_wires, run, Wire};
+use crate::support::{config, config_h1, counts, get, get_expect, on_both_wires, run, Wire};
 use loadgen_http::Expect;
 use serde_json::json;
 
@@ -76,4 +76,25 @@ fn statuses_are_classified_and_checks_run_on_bodies(wire: Wire) {
         1,
         "judging never drops the connection"
     );
+}
+
+/// `cookies = true`: a cookie one answer sets goes back on the next request (on hyper's path,
+/// which the jar takes); without the jar it does not.
+#[test]
+fn a_cookie_jar_sends_back_what_an_answer_set() {
+    let server = crate::support::server::Server::start();
+    let base = format!("http://127.0.0.1:{}", server.addr.port());
+    let steps = || vec![get("login", "/set-cookie"), get("account", "/need-cookie")];
+    let mut cfg = config(&base, loadgen_http::HttpVersion::Http1);
+    cfg.cookies = true;
+    let factory =
+        loadgen_http::HttpFactory::new(std::sync::Arc::new(cfg.clone()), steps()).unwrap();
+    assert!(!factory.fast_path(), "the jar takes hyper's path");
+    let m = crate::support::drive(&factory, 3);
+    assert_eq!(counts(&m, 1), [("success", 3)]);
+
+    cfg.cookies = false;
+    cfg.fast_path = false;
+    let m = run(cfg, steps(), 2);
+    assert_eq!(counts(&m, 1), [("http_4xx", 2)]);
 }

@@ -29,6 +29,8 @@ pub struct HttpDefaults {
     pub tls_auth: Vec<TlsAuth>,
     /// Use the pre-encoded HTTP/1.1 fast path where it applies (`false` forces hyper).
     pub fast_path: bool,
+    /// `cookies`: a cookie jar per VU (hyper's path).
+    pub cookies: bool,
     /// Connect (and TLS) timeout.
     pub connect_timeout: Duration,
     /// Whole-request timeout.
@@ -46,6 +48,7 @@ impl Default for HttpDefaults {
             proxy: ProxySpec::Direct,
             tls_auth: Vec::new(),
             fast_path: true,
+            cookies: false,
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
             headers: Vec::new(),

@@ -54,6 +54,7 @@ pub struct RawHttp {
     pub version: Option<S<String>>,
     pub insecure: Option<bool>,
     pub fast_path: Option<bool>,
+    pub cookies: Option<bool>,
     pub connect_timeout: Option<S<String>>,
     pub timeout: Option<S<String>>,
     #[serde(default)]

@@ -130,6 +130,23 @@ async fn handle(req: Request<Incoming>, stats: Arc<Stats>) -> Result<Out, Infall
                 .insert("content-type", "application/json".parse().unwrap());
             r
         }
+        "/set-cookie" => {
+            let mut r = full(200, "set");
+            r.headers_mut().insert(
+                "set-cookie",
+                "session=s1; Path=/; HttpOnly".parse().unwrap(),
+            );
+            r
+        }
+        // 200 only for a request carrying the cookie `/set-cookie` sets.
+        "/need-cookie" => {
+            let has = req
+                .headers()
+                .get_all("cookie")
+                .iter()
+                .any(|v| v.to_str().unwrap_or("").contains("session=s1"));
+            full(if has { 200 } else { 401 }, "")
+        }
         "/404" => full(404, "not found"),
         "/204" => full(204, ""),
         "/500" => full(500, "boom"),

@@ -80,6 +80,7 @@ pub(super) fn http(
     h.proxy = crate::http_tls::proxy(c, r);
     h.tls_auth = crate::http_tls::tls_auth(c, r, base_dir);
     h.fast_path = r.fast_path.unwrap_or(true);
+    h.cookies = r.cookies.unwrap_or(false);
     if let Some(d) = &r.connect_timeout {
         h.connect_timeout = c
             .duration(d, "http.connect_timeout")

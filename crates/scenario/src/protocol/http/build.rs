@@ -50,6 +50,7 @@ fn client_config(ctx: &BuildContext<'_>) -> Result<ClientConfig, BuildError> {
         .resolve(cfg.base.host(), cfg.base.is_tls(), &process_env)
         .map_err(http_err)?;
     cfg.fast_path = http.fast_path;
+    cfg.cookies = http.cookies;
     cfg.connect_timeout = http.connect_timeout;
     cfg.request_timeout = http.timeout;
     cfg.new_connection_per_iteration = ctx.new_connection_per_iteration;
