@@ -137,10 +137,36 @@ fn a_trusted_ca_and_client_certificate_through_hosts_pass() {
         return;
     };
     let extra = "ca_file = \"ca.pem\"\nclient_cert = \"client.pem\"\nclient_key = \"client.key\"";
-    let f = write(&dir, "ok.toml", &scenario(nginx.port, extra));
+    // The TLS handshake is a phase of its own: a threshold judges it, the summary shows it.
+    let text = scenario(nginx.port, extra).replace(
+        "\"errors\" = [\"rate < 1%\"]",
+        "\"errors\" = [\"rate < 1%\"]\n\"tls_handshake\" = [\"p(95) < 2s\"]\n\"iteration_duration\" = [\"max < 2s\"]",
+    );
+    let f = write(&dir, "ok.toml", &text);
     let (code, outcomes, log) = run_file(&f, &dir.join("out"), &[]);
     assert_eq!(code, Some(0), "{log}");
     assert_eq!(outcomes, serde_json::json!({ "success": 20 }), "{log}");
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("out").join("summary.json")).unwrap(),
+    )
+    .unwrap();
+    let step = &summary["steps"][0];
+    // Two VUs, one keep-alive connection each: two connects, two handshakes, no proxy.
+    assert_eq!(step["connect"]["count"], 2, "{step}");
+    assert_eq!(step["tls_handshake"]["count"], 2, "{step}");
+    assert!(step.get("proxy_connect").is_none(), "{step}");
+    assert_eq!(summary["workloads"][0]["iteration_duration"]["count"], 20);
+    let judged: Vec<&str> = summary["thresholds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["passed"] == true)
+        .map(|t| t["key"].as_str().unwrap_or(""))
+        .collect();
+    assert!(
+        judged.contains(&"tls_handshake") && judged.contains(&"iteration_duration"),
+        "{judged:?}"
+    );
 }
 
 #[test]

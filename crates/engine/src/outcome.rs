@@ -124,6 +124,16 @@ impl Outcome {
         Self::ALL.into_iter().find(|o| o.name() == name)
     }
 
+    /// True when the target answered, whatever the answer said (a status, an error reply, a
+    /// check that failed on the answer): everything but the network and protocol faults
+    /// (`timeout`, `connect`, `reset`, `tls`, `protocol`).
+    pub fn is_answer(self) -> bool {
+        !matches!(
+            self,
+            Outcome::Timeout | Outcome::Connect | Outcome::Reset | Outcome::Tls | Outcome::Protocol
+        )
+    }
+
     /// True for everything but success and expected failure.
     pub fn is_error(self) -> bool {
         !matches!(self, Outcome::Success | Outcome::ExpectedFailure)

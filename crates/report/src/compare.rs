@@ -478,8 +478,8 @@ mod tests {
             (json!({}), "no `schema_version`"),
             (json!({ "schema_version": 1 }), "no `steps`"),
             (
-                json!({ "schema_version": 3, "steps": [] }),
-                "schema_version 3; this loadgen reads versions 1 to 2",
+                json!({ "schema_version": 4, "steps": [] }),
+                "schema_version 4; this loadgen reads versions 1 to 3",
             ),
             (
                 json!({ "schema_version": 1, "steps": [{ "p99": 1 }] }),

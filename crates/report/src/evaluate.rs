@@ -30,7 +30,7 @@ pub struct ThresholdResult {
     pub passed: bool,
     /// Measured value in the limit's unit; `None` when there was no data.
     pub measured: Option<f64>,
-    /// The limiself.
+    /// The limit.
     pub limit: f64,
     /// Unit of `measured` and `limit`: `ms`, `ratio`, `/s` or `count`.
     pub unit: &'static str,
@@ -146,29 +146,30 @@ pub fn evaluate(
                 MetricKind::ServiceTime => s.service.clone(),
                 MetricKind::Ttfb => s.ttfb.clone(),
                 MetricKind::Connect => s.connect.clone(),
+                MetricKind::TlsHandshake => s.tls.clone(),
+                MetricKind::ProxyConnect => s.proxy_connect.clone(),
                 _ => continue,
             };
             h.add(&part).expect("histograms share one configuration");
         }
-        if t.metric == MetricKind::ScheduleLag {
-            for w in &workloads {
-                h.add(&w.lag).expect("histograms share one configuration");
-            }
+        for w in &workloads {
+            let part = match t.metric {
+                MetricKind::ScheduleLag => &w.lag,
+                MetricKind::IterationDuration => &w.iteration_duration,
+                _ => continue,
+            };
+            h.add(part).expect("histograms share one configuration");
         }
         (time_stat(&h, t.stat), "ms")
     } else {
         let count_of = |o: Outcome| selected.iter().map(|s| s.count(o)).sum::<u64>();
         let answered_ok = count_of(Outcome::Success) + count_of(Outcome::ExpectedFailure);
         let answered = answered_ok
-            + [
-                Outcome::CheckFailed,
-                Outcome::Http4xx,
-                Outcome::Http5xx,
-                Outcome::HttpOther,
-            ]
-            .into_iter()
-            .map(count_of)
-            .sum::<u64>();
+            + Outcome::ALL
+                .into_iter()
+                .filter(|o| o.is_answer() && o.is_error())
+                .map(count_of)
+                .sum::<u64>();
         let errors: u64 = selected.iter().map(|s| s.errors()).sum::<u64>() + interrupted;
         let sent = total + interrupted;
         let iterations: u64 = workloads.iter().map(|w| w.iterations).sum();

@@ -11,8 +11,11 @@ use std::collections::BTreeMap;
 
 /// Version of the `summary.json` layout; bumped on any change of its fields or values.
 /// 2 (2026-12-02): `verdict` may be `not_judged`; `verdict_reason`, `totals.interrupted` and
-/// `thresholds[].interrupted` added. `compare` reads every version from 1 up.
-pub const SCHEMA_VERSION: u32 = 2;
+/// `thresholds[].interrupted` added. 3 (2026-12-02): steps gain `codes` (a SQLSTATE or Redis
+/// error prefix, when any), `connect`, `tls_handshake` and `proxy_connect` (when measured);
+/// workloads gain `iteration_duration`; the database and Redis outcome classes may appear.
+/// `compare` reads every version from 1 up.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Percentiles of one histogram, in milliseconds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -38,6 +41,11 @@ pub struct Percentiles {
 }
 
 impl Percentiles {
+    /// `None` for an empty histogram (a phase that never happened).
+    fn measured(h: &Histogram) -> Option<Self> {
+        (!h.is_empty()).then(|| Self::of(h))
+    }
+
     fn of(h: &Histogram) -> Self {
         let ms = |us: f64| (us / 1e3 * 1000.0).round() / 1000.0;
         let q = |p: f64| {
@@ -92,6 +100,19 @@ pub struct StepSummary {
     pub latency: Percentiles,
     /// Time from the actual send.
     pub service_time: Percentiles,
+    /// Protocol codes of steps that did not succeed (`"40P01": 3`, `"WRONGTYPE": 1`); absent
+    /// when none.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub codes: BTreeMap<String, u64>,
+    /// Connection time to the target, per connection this step opened; absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub connect: Option<Percentiles>,
+    /// TLS handshake time, per TLS connection this step opened; absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tls_handshake: Option<Percentiles>,
+    /// TCP connect time to an HTTP proxy, per tunnelled connection; absent when none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_connect: Option<Percentiles>,
 }
 
 /// One workload's figures.
@@ -113,6 +134,9 @@ pub struct WorkloadSummary {
     pub max_allocated_vus: u64,
     /// Open-model schedule lag.
     pub schedule_lag: Percentiles,
+    /// From an iteration's intended start to the end of its last step (k6's
+    /// `iteration_duration`).
+    pub iteration_duration: Percentiles,
 }
 
 /// One custom metric's figures (per workload that declared it).
@@ -352,6 +376,10 @@ impl RunSummary {
                     },
                     latency: Percentiles::of(&m.latency_all()),
                     service_time: Percentiles::of(&m.service),
+                    codes: m.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
+                    connect: Percentiles::measured(&m.connect),
+                    tls_handshake: Percentiles::measured(&m.tls),
+                    proxy_connect: Percentiles::measured(&m.proxy_connect),
                 }
             })
             .collect();
@@ -368,6 +396,7 @@ impl RunSummary {
                 max_active_vus: m.peak_active_vus,
                 max_allocated_vus: m.allocated_vus,
                 schedule_lag: Percentiles::of(&m.lag),
+                iteration_duration: Percentiles::of(&m.iteration_duration),
             })
             .collect();
         let mut all = loadgen_engine::new_histogram();

@@ -3,7 +3,8 @@
 //! `loadgen_report::evaluate`'s work.
 //!
 //! Metrics: `latency` (k6 `http_req_duration`), `service_time`, `ttfb`, `connect`,
-//! `schedule_lag`; `errors` (k6 `http_req_failed`); `requests` (k6 `http_reqs`); `checks`;
+//! `tls_handshake` (k6 `http_req_tls_handshaking`), `proxy_connect`, `schedule_lag`,
+//! `iteration_duration` (per workload); `errors` (k6 `http_req_failed`); `requests` (k6 `http_reqs`); `checks`;
 //! `dropped` (k6 `dropped_iterations`); `iterations`. Filters: `{step=NAME}`,
 //! `{workload=NAME}`, comma-separated.
 //!
@@ -30,8 +31,14 @@ pub enum MetricKind {
     ServiceTime,
     /// Time to first byte.
     Ttfb,
-    /// Connection set-up.
+    /// Connection time to the target (TCP, or a proxy's tunnel).
     Connect,
+    /// TLS handshake.
+    TlsHandshake,
+    /// TCP connect to an HTTP proxy.
+    ProxyConnect,
+    /// Iteration duration, per workload.
+    IterationDuration,
     /// Open-model schedule lag.
     ScheduleLag,
     /// Requests whose outcome is an error.
@@ -55,6 +62,9 @@ impl MetricKind {
             "service_time" => MetricKind::ServiceTime,
             "ttfb" | "http_req_waiting" => MetricKind::Ttfb,
             "connect" | "http_req_connecting" => MetricKind::Connect,
+            "tls_handshake" | "http_req_tls_handshaking" => MetricKind::TlsHandshake,
+            "proxy_connect" => MetricKind::ProxyConnect,
+            "iteration_duration" => MetricKind::IterationDuration,
             "schedule_lag" => MetricKind::ScheduleLag,
             "errors" | "http_req_failed" => MetricKind::Errors,
             "requests" | "http_reqs" => MetricKind::Requests,
@@ -73,6 +83,9 @@ impl MetricKind {
                 | MetricKind::ServiceTime
                 | MetricKind::Ttfb
                 | MetricKind::Connect
+                | MetricKind::TlsHandshake
+                | MetricKind::ProxyConnect
+                | MetricKind::IterationDuration
                 | MetricKind::ScheduleLag
                 | MetricKind::Custom(CustomKind::Trend)
         )
@@ -175,8 +188,9 @@ pub enum ThresholdError {
     #[error("threshold key `{0}`: missing closing `}}`")]
     UnclosedKey(String),
     #[error(
-        "unknown metric `{0}` (use latency, service_time, ttfb, connect, schedule_lag, errors, \
-         requests, checks, dropped, iterations, or a custom metric of a workload)"
+        "unknown metric `{0}` (use latency, service_time, ttfb, connect, tls_handshake, \
+         proxy_connect, schedule_lag, iteration_duration, errors, requests, checks, dropped, \
+         iterations, or a custom metric of a workload)"
     )]
     UnknownMetric(String),
     #[error("filter `{0}` is not of the form key=value")]
