@@ -52,6 +52,7 @@ impl RunSummary {
             let statuses = s
                 .statuses
                 .iter()
+                .chain(&s.codes)
                 .map(|(code, n)| format!("{code}×{n}"))
                 .collect::<Vec<_>>()
                 .join(" ");
