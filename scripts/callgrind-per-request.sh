@@ -4,11 +4,12 @@
 #
 #   scripts/callgrind-per-request.sh [REV ...]     # default: the working tree
 #
-# For each revision it builds (release) the `hammer` example and the `loadgen` binary, starts
-# the demo target outside callgrind, and runs each client twice under callgrind with 10 VUs on
-# one thread (1 s and 3 s of load). Per request = (instructions of the long run − the short
-# run) / (requests of the long run − the short run), so start-up and shutdown cancel out.
-# Prints one line per revision and client.
+# For each revision it builds the `loadgen` binary (release), starts the demo target outside
+# callgrind, and runs a closed workload under callgrind twice: 10 VUs on one thread looping
+# `GET /health` on the HTTP/1.1 fast path, 100 and then 1,100 iterations each (a count, not a
+# duration, so a slow or busy machine changes nothing). Per request = (instructions of the
+# long run − the short run) / (10,000 requests): start-up, shutdown and the results files
+# cancel out; the per-interval pipeline (once a second) is included.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
@@ -37,8 +38,6 @@ for rev in "${revs[@]}"; do
     fi
     bin="$WORK/bin-$(echo "$rev" | tr -c 'a-zA-Z0-9' _)"
     mkdir -p "$bin"
-    cargo build --release -q --manifest-path "$src/Cargo.toml" -p loadgen-http --example hammer
-    cp "$CARGO_TARGET_DIR/release/examples/hammer" "$bin/"
     cargo build --release -q --manifest-path "$src/Cargo.toml" -p loadgen
     cp "$CARGO_TARGET_DIR/release/loadgen" "$bin/"
 
@@ -47,29 +46,36 @@ for rev in "${revs[@]}"; do
     TARGET_PID=$!
     for _ in $(seq 100); do grep -qo '127\.0\.0\.1:[0-9]*' "$WORK/target.out" && break; sleep 0.1; done
     addr=$(grep -o '127\.0\.0\.1:[0-9]*' "$WORK/target.out" | head -1)
-    url="http://$addr/health"
+    url="http://$addr"
 
-    for client in hammer loadgen; do
-        declare -A ir=() reqs=()
-        for secs in 1 3; do
-            out="$WORK/cg.$client.$secs"
-            if [ $client = hammer ]; then
-                valgrind --tool=callgrind --callgrind-out-file="$out" \
-                    "$bin/hammer" --url "$url" --vus 10 --duration "$secs" --threads 1 \
-                    >"$out.stdout" 2>"$out.stderr"
-                reqs[$secs]=$(grep -o 'requests=[0-9]*' "$out.stdout" | cut -d= -f2)
-            else
-                rm -rf "$WORK/out.$secs"
-                valgrind --tool=callgrind --callgrind-out-file="$out" \
-                    "$bin/loadgen" run --url "$url" --vus 10 --duration "${secs}s" --threads 1 \
-                    --out "$WORK/out.$secs" >"$out.stdout" 2>"$out.stderr" || true
-                reqs[$secs]=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['totals']['requests'])" "$WORK/out.$secs/summary.json")
-            fi
-            ir[$secs]=$(instr "$out")
-        done
-        per=$(( (ir[3] - ir[1]) / (reqs[3] - reqs[1]) ))
-        echo "$label  $client  requests ${reqs[1]} / ${reqs[3]}  instructions ${ir[1]} / ${ir[3]}  per request $per"
+    declare -A ir=()
+    for n in 100 1100; do
+        cat >"$WORK/closed-$n.toml" <<TOML
+name = "callgrind-closed"
+target = "$url"
+duration = "10m"
+
+[[workload]]
+name = "loop"
+model = "closed"
+vus = 10
+iterations = $n
+
+  [[workload.step]]
+  name = "health"
+  http = { method = "GET", path = "/health" }
+TOML
+        out="$WORK/cg.$n"
+        rm -rf "$WORK/out.$n"
+        valgrind --tool=callgrind --callgrind-out-file="$out" \
+            "$bin/loadgen" run "$WORK/closed-$n.toml" --threads 1 --out "$WORK/out.$n" \
+            >"$out.stdout" 2>"$out.stderr" || true
+        got=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['totals']['requests'])" "$WORK/out.$n/summary.json")
+        [ "$got" = $((n * 10)) ] || { echo "expected $((n * 10)) requests, summary says $got" >&2; exit 1; }
+        ir[$n]=$(instr "$out")
     done
+    per=$(( (ir[1100] - ir[100]) / 10000 ))
+    echo "$label  closed loop, fast path  instructions ${ir[100]} / ${ir[1100]}  per request $per"
     kill "$TARGET_PID" 2>/dev/null || true
     wait "$TARGET_PID" 2>/dev/null || true
     TARGET_PID=""
