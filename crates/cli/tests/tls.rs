@@ -161,7 +161,7 @@ fn a_trusted_ca_and_client_certificate_through_hosts_pass() {
         .unwrap()
         .iter()
         .filter(|t| t["passed"] == true)
-        .map(|t| t["key"].as_str().unwrap_or(""))
+        .map(|t| t["metric"].as_str().unwrap_or(""))
         .collect();
     assert!(
         judged.contains(&"tls_handshake") && judged.contains(&"iteration_duration"),
