@@ -128,12 +128,8 @@ pub fn identity_of_run(a: &RunArgs) -> PlanIdentity {
 pub fn embedded_config(
     spec: &loadgen_scenario::EmbeddedSpec,
 ) -> Result<loadgen_demo::TargetConfig, Fail> {
-    let latency = spec
-        .latency
-        .parse()
-        .map_err(|e| bad(format!("scenario [embedded].latency: {e}")))?;
     Ok(loadgen_demo::TargetConfig {
-        latency,
+        latency: spec.latency,
         error_rate: spec.error_rate,
         seed: spec.seed,
         worker_threads: spec.threads,

@@ -52,6 +52,8 @@ mod http_defaults;
 mod http_tls;
 mod interpolate;
 mod journey;
+mod known;
+mod known_tables;
 pub mod load_plan;
 mod model;
 pub mod pattern;
@@ -110,28 +112,68 @@ pub fn parse(
                 .collect(),
         )
     })?;
-    let loc = Locator::new(&expanded);
-    let raw: raw::RawScenario = toml::from_str(&expanded).map_err(|e| {
+    let (raw, mut problems) = read_raw(&expanded);
+    let Some(raw) = raw else {
+        return Err(invalid(problems));
+    };
+    let base_dir = Path::new(file_name).parent().unwrap_or(Path::new("."));
+    match validate::validate(raw, &expanded, base_dir) {
+        Ok(scenario) if problems.is_empty() => Ok(scenario),
+        Ok(_) => Err(invalid(problems)),
+        Err(more) => {
+            problems.extend(more);
+            problems.sort_by_key(|p| (p.line, p.column));
+            Err(invalid(problems))
+        }
+    }
+}
+
+/// The raw scenario of `text` and the problems of its structure: every unknown key and
+/// every value of the wrong type ([`known`]'s walk, which removes them), then serde's first
+/// complaint about what is left, if any (a missing field). `None` when serde cannot read it.
+fn read_raw(text: &str) -> (Option<raw::RawScenario>, Vec<Problem>) {
+    let loc = Locator::new(text);
+    let serde_problem = |e: &toml_edit::de::Error,
+                         accounted: &std::collections::HashSet<String>| {
         let offset = e.span().map_or(0, |s| s.start);
         let message = e.message().trim().to_string();
-        // serde names unknown fields in its message; other errors get the key on that line.
-        let field = message
-            .strip_prefix("unknown field `")
-            .and_then(|m| m.split('`').next())
-            .or_else(|| {
-                message
-                    .strip_prefix("missing field `")
-                    .and_then(|m| m.split('`').next())
-            })
-            .map(str::to_string)
+        // serde names unknown and missing fields in its message; other errors get the key on
+        // that line.
+        let named = |prefix: &str| {
+            message
+                .strip_prefix(prefix)
+                .and_then(|m| m.split('`').next())
+                .map(str::to_string)
+        };
+        let missing = named("missing field `");
+        if missing.as_ref().is_some_and(|m| accounted.contains(m)) {
+            return None; // a misspelling or a wrong type of it was reported already
+        }
+        let field = named("unknown field `")
+            .or(missing)
             .or_else(|| loc.key_on_line(offset))
             .unwrap_or_default();
-        invalid(vec![loc.problem(
-            offset,
-            field,
-            suggest::with_suggestion(&message),
-        )])
-    })?;
-    let base_dir = Path::new(file_name).parent().unwrap_or(Path::new("."));
-    validate::validate(raw, &expanded, base_dir).map_err(invalid)
+        Some(loc.problem(offset, field, suggest::with_suggestion(&message)))
+    };
+    let doc = match toml_edit::ImDocument::parse(text) {
+        Ok(doc) => doc,
+        Err(e) => {
+            let e = toml_edit::de::Error::from(e);
+            let problems = serde_problem(&e, &Default::default()).into_iter().collect();
+            return (None, problems);
+        }
+    };
+    let mut root = doc.into_item();
+    let mut walk = known::Walk::new(text);
+    <raw::RawScenario as known::Known>::walk(&mut root, "", &mut walk);
+    let table = root.into_table().unwrap_or_default();
+    let mut problems = walk.problems;
+    match toml_edit::de::from_document(toml_edit::DocumentMut::from(table)) {
+        Ok(raw) => (Some(raw), problems),
+        Err(e) => {
+            problems.extend(serde_problem(&e, &walk.accounted));
+            problems.sort_by_key(|p| (p.line, p.column));
+            (None, problems)
+        }
+    }
 }

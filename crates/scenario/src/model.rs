@@ -52,8 +52,9 @@ pub enum TargetSpec {
 /// Settings of the embedded demo target (`[embedded]`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmbeddedSpec {
-    /// Latency model in the demo target's syntax (`lognormal:median=5ms,p99=50ms`).
-    pub latency: String,
+    /// Latency model, parsed from the demo target's syntax (`lognormal:median=5ms,p99=50ms`)
+    /// during validation, so a mistake in it has its line and column.
+    pub latency: loadgen_demo::LatencyModel,
     /// Share of API requests answered 500.
     pub error_rate: f64,
     /// Seed of the target's own draws.
@@ -69,7 +70,7 @@ pub struct EmbeddedSpec {
 impl Default for EmbeddedSpec {
     fn default() -> Self {
         EmbeddedSpec {
-            latency: "0".into(),
+            latency: loadgen_demo::LatencyModel::None,
             error_rate: 0.0,
             seed: 1,
             threads: 1,

@@ -297,6 +297,50 @@ pub fn parse(v: &toml::Value) -> Result<Pattern, PatternError> {
     }
 }
 
+/// The keys of a `rate = { pattern = "KIND", … }` table for each pattern (with `pattern`
+/// and `scale`); `None` for an unknown pattern. The scenario's key walk reports any other key.
+pub(crate) fn fields_of(kind: &str) -> Option<&'static [&'static str]> {
+    Some(match kind {
+        "constant" => &["pattern", "scale", "rate"],
+        "stages" | "ramp" => &["pattern", "scale", "start", "stages"],
+        "steps" => &["pattern", "scale", "steps"],
+        "sine" => &["pattern", "scale", "base", "amplitude", "period", "phase"],
+        "burst" => &[
+            "pattern", "scale", "base", "peak", "rise", "hold", "fall", "every", "offset", "at",
+        ],
+        "business-hours" => &[
+            "pattern",
+            "scale",
+            "timezone",
+            "start",
+            "business",
+            "after_hours",
+            "weekend",
+            "open",
+            "close",
+            "hours",
+            "peak",
+            "time_scale",
+        ],
+        "dca" => &[
+            "pattern",
+            "scale",
+            "time_scale",
+            "batch",
+            "every",
+            "spread",
+            "offset",
+        ],
+        "sum" => &["pattern", "scale", "parts"],
+        _ => return None,
+    })
+}
+
+/// The keys of one entry of `stages = [{…}]`.
+pub(crate) const STAGE_FIELDS: [&str; 2] = ["duration", "target"];
+/// The keys of one entry of `steps = [{…}]`.
+pub(crate) const STEP_FIELDS: [&str; 2] = ["at", "rate"];
+
 struct Fields<'a> {
     t: &'a toml::Table,
     kind: &'a str,

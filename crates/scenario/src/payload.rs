@@ -329,20 +329,36 @@ impl PayloadError {
     }
 }
 
+/// The keys of `[payload.NAME]` (the scenario's key walk reports any other).
+pub(crate) const FIELDS: [&str; 6] = [
+    "amount",
+    "large",
+    "currency",
+    "customers",
+    "fail",
+    "fail_status",
+];
+/// The keys of `amount = {…}`: one of them.
+pub(crate) const AMOUNT_FIELDS: [&str; 3] = ["fixed", "uniform", "lognormal"];
+/// The keys of `amount = { lognormal = {…} }`.
+pub(crate) const LOGNORMAL_FIELDS: [&str; 2] = ["median", "sigma"];
+/// The keys of `large = {…}`.
+pub(crate) const LARGE_FIELDS: [&str; 3] = ["share", "min", "max"];
+/// The keys of `fail = {…}`: the share, then the kinds (the keys of `fail_status`).
+pub(crate) const FAIL_FIELDS: [&str; 5] = [
+    "share",
+    "declined",
+    "insufficient_funds",
+    "unsupported_currency",
+    "invalid_amount",
+];
+
 /// Parses `[payload.NAME]` (a TOML table); errors name the sub-field.
 pub fn parse(name: &str, t: &toml::Table) -> Result<PaymentGenerator, PayloadError> {
     use PayloadError as E;
     use PayloadProblem as P;
-    const KNOWN: [&str; 6] = [
-        "amount",
-        "large",
-        "currency",
-        "customers",
-        "fail",
-        "fail_status",
-    ];
-    if let Some(k) = t.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(E::at(k.as_str(), P::UnknownField(KNOWN.join(", "))));
+    if let Some(k) = t.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return Err(E::at(k.as_str(), P::UnknownField(FIELDS.join(", "))));
     }
     let num = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
     let amount = match t.get("amount") {

@@ -1,6 +1,10 @@
 //! The scenario file as written: serde structs that reject unknown fields and keep spans
 //! where a later check must point at a value. No meaning is given here; see `validate`.
+//! Each is declared inside `known_fields!`, which derives the key walk that reports every
+//! unknown key and wrongly typed value of a file at once (`known.rs`).
 
+use crate::known::known_fields;
+use crate::known_tables::{CallbackTable, PayloadTable, RateValue, WebhookTable};
 use crate::protocol::http::raw::{RawCapture, RawExpect, RawHttpStep};
 use crate::protocol::ws::raw::RawWs;
 use indexmap::IndexMap;
@@ -9,6 +13,7 @@ use std::collections::BTreeMap;
 
 pub use crate::check::S;
 
+known_fields! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
@@ -21,7 +26,7 @@ pub struct RawScenario {
     pub embedded: Option<RawEmbedded>,
     pub http: Option<RawHttp>,
     #[serde(default)]
-    pub payload: IndexMap<String, S<toml::Table>>,
+    pub payload: IndexMap<String, S<PayloadTable>>,
     #[serde(default)]
     pub feeder: IndexMap<String, S<RawFeeder>>,
     #[serde(default)]
@@ -29,14 +34,18 @@ pub struct RawScenario {
     #[serde(default)]
     pub thresholds: IndexMap<String, S<Vec<S<RawThreshold>>>>, // file order
 }
+}
 
+known_fields! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawFeeder {
     pub file: S<String>,
     pub order: Option<S<String>>,
 }
+}
 
+known_fields! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawEmbedded {
@@ -47,7 +56,9 @@ pub struct RawEmbedded {
     pub webhook_secret: Option<S<String>>,
     pub callback_delay: Option<S<String>>,
 }
+}
 
+known_fields! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawHttp {
@@ -69,7 +80,9 @@ pub struct RawHttp {
     #[serde(default)]
     pub hosts: BTreeMap<String, S<String>>,
 }
+}
 
+known_fields! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawTlsAuth {
@@ -77,7 +90,9 @@ pub struct RawTlsAuth {
     pub client_cert: S<String>,
     pub client_key: S<String>,
 }
+}
 
+known_fields! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
@@ -86,7 +101,7 @@ pub struct RawWorkload {
     pub start: Option<S<String>>,
     pub duration: Option<S<String>>,
     // open
-    pub rate: Option<S<toml::Value>>,
+    pub rate: Option<S<RateValue>>,
     pub scale: Option<S<f64>>,
     pub start_rate: Option<S<String>>,
     pub arrivals: Option<S<String>>,
@@ -106,14 +121,18 @@ pub struct RawWorkload {
     pub step: Vec<S<RawStep>>,
     pub ws: Option<S<RawWs>>,
 }
+}
 
+known_fields! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawStage {
     pub duration: S<String>,
     pub target: S<toml::Value>,
 }
+}
 
+known_fields! {
 /// One `[[workload.step]]`: its name and shared fields, and one key per step protocol
 /// (`http`, `webhook`, `callback`); which key is given decides the step's protocol.
 #[derive(Debug, Deserialize)]
@@ -121,13 +140,14 @@ pub struct RawStage {
 pub struct RawStep {
     pub name: S<String>,
     pub http: Option<S<RawHttpStep>>,
-    pub webhook: Option<S<toml::Table>>,
-    pub callback: Option<S<toml::Table>>,
+    pub webhook: Option<S<WebhookTable>>,
+    pub callback: Option<S<CallbackTable>>,
     pub expect: Option<S<RawExpect>>,
     /// `capture = { token = { json = "$.token" } }`: file order, see `journey.rs`.
     pub capture: Option<S<IndexMap<String, S<RawCapture>>>>,
     /// `"iteration"` (default) or `"vu"`: run once per VU, captures kept.
     pub scope: Option<S<String>>,
+}
 }
 
 /// A threshold: `"p(95) < 500ms"` or `{ threshold = "…", abort_on_fail = true, delay_abort_eval = "10s" }`.
@@ -138,6 +158,7 @@ pub enum RawThreshold {
     Full(RawThresholdFull),
 }
 
+known_fields! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawThresholdFull {
@@ -145,4 +166,18 @@ pub struct RawThresholdFull {
     #[serde(default)]
     pub abort_on_fail: bool,
     pub delay_abort_eval: Option<String>,
+}
+}
+
+/// A threshold is a string or a table; any other value is reported where it stands.
+impl crate::known::Known for RawThreshold {
+    fn walk(item: &mut toml_edit::Item, path: &str, w: &mut crate::known::Walk<'_>) -> bool {
+        if item.is_str() {
+            true
+        } else if item.is_table_like() {
+            RawThresholdFull::walk(item, path, w)
+        } else {
+            w.wrong_type(item, path, "a threshold string or table")
+        }
+    }
 }

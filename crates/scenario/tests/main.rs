@@ -105,11 +105,15 @@ fn environment_variables_fill_the_target() {
 #[test]
 fn unknown_fields_are_located() {
     let p = problems("name = \"x\"\nduraton = \"1s\"\n");
-    assert_eq!(p.len(), 1);
     assert!(
-        p[0].starts_with("s.toml:2:1: duraton: unknown field `duraton`"),
+        p[0].starts_with("s.toml:1:1: workload: a scenario needs at least one [[workload]]"),
         "{p:?}"
     );
+    assert!(
+        p[1].starts_with("s.toml:2:1: duraton: unknown field `duraton`"),
+        "{p:?}"
+    );
+    assert_eq!(p.len(), 2, "{p:?}");
 }
 
 #[test]
@@ -222,6 +226,7 @@ fn syntax_errors_are_located() {
 
 mod fuzz;
 mod journeys;
+mod mistakes;
 mod protocols;
 mod schedules;
 mod webhooks;

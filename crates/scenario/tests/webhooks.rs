@@ -141,10 +141,10 @@ fn mistakes_name_line_and_field() {
         ),
         (
             step(
-                r#"webhook = { provider = "stripe", secret = "x", path = "/h", fail = { share = "5%", forged = 1 } }"#,
+                r#"webhook = { provider = "stripe", secret = "x", path = "/h", fail = { share = "5%", forged = 1, stale = 1 } }"#,
             ),
             "webhook.fail.forged",
-            "unknown kind",
+            "unknown field `forged`, expected one of `share`, `bad_signature`, `stale`",
         ),
         (
             step(

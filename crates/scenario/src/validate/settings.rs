@@ -12,7 +12,10 @@ pub(super) fn target(c: &mut Checker<'_>, raw: &RawScenario) -> TargetSpec {
     let mut emb = EmbeddedSpec::default();
     if let Some(e) = &raw.embedded {
         if let Some(l) = &e.latency {
-            emb.latency = l.get_ref().clone();
+            match l.get_ref().parse() {
+                Ok(model) => emb.latency = model,
+                Err(err) => c.at(l, "embedded.latency", err),
+            }
         }
         if let Some(r) = &e.error_rate {
             if !(0.0..=1.0).contains(r.get_ref()) {

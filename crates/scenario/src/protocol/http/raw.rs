@@ -1,9 +1,11 @@
 //! An HTTP step as written: `http = {…}`, `expect = {…}` and `capture = {…}`.
 
 use crate::check::S;
+use crate::known::known_fields;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+known_fields! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawHttpStep {
@@ -14,7 +16,9 @@ pub struct RawHttpStep {
     pub json: Option<toml::Value>,
     pub body: Option<String>,
 }
+}
 
+known_fields! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawExpect {
@@ -24,7 +28,9 @@ pub struct RawExpect {
     #[serde(default)]
     pub json: BTreeMap<String, toml::Value>,
 }
+}
 
+known_fields! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawCapture {
@@ -32,4 +38,5 @@ pub struct RawCapture {
     pub header: Option<String>,
     pub cookie: Option<String>,
     pub regex: Option<String>,
+}
 }

@@ -12,7 +12,8 @@ use loadgen_webhook::{
     Signed, Signer,
 };
 
-const DELIVERY_KEYS: [&str; 16] = [
+/// The keys of `webhook = {…}` (the scenario's key walk reports any other).
+pub(crate) const DELIVERY_KEYS: [&str; 16] = [
     "provider",
     "secret",
     "path",
@@ -30,6 +31,21 @@ const DELIVERY_KEYS: [&str; 16] = [
     "timestamp_header",
     "id_header",
 ];
+
+/// The keys of `retries = {…}`.
+pub(crate) const RETRY_KEYS: [&str; 3] = ["max", "backoff", "max_backoff"];
+
+/// The keys of a delivery's `fail = {…}`: the share and the kinds of built-to-fail delivery.
+pub(crate) const FAIL_KEYS: [&str; 5] = [
+    "share",
+    "bad_signature",
+    "stale",
+    "duplicate",
+    "out_of_order",
+];
+
+/// The keys of `callback = {…}`.
+pub(crate) const CALLBACK_KEYS: [&str; 5] = ["path", "method", "json", "within", "headers"];
 
 pub(super) fn delivery(t: &toml::Table, payloads: &[String]) -> Result<DeliverySpec, Bad> {
     unknown(t, &DELIVERY_KEYS)?;
@@ -138,8 +154,7 @@ fn retries(t: &toml::Table) -> Result<RetryPolicy, Bad> {
         None => {}
         Some(toml::Value::Integer(n)) if *n >= 0 => retry.max = *n as u32,
         Some(toml::Value::Table(r)) => {
-            unknown(r, &["max", "backoff", "max_backoff"])
-                .map_err(|(f, m)| (format!("retries.{f}"), m))?;
+            unknown(r, &RETRY_KEYS).map_err(|(f, m)| (format!("retries.{f}"), m))?;
             match r.get("max") {
                 None => {}
                 Some(toml::Value::Integer(n)) if (0..=20).contains(n) => retry.max = *n as u32,
@@ -296,7 +311,7 @@ fn generic(t: &toml::Table) -> Result<GenericScheme, Bad> {
 }
 
 pub(super) fn callback(t: &toml::Table, payloads: &[String]) -> Result<CallbackSpec, Bad> {
-    unknown(t, &["path", "method", "json", "within", "headers"])?;
+    unknown(t, &CALLBACK_KEYS)?;
     let method = string(t, "method")?.unwrap_or("POST").to_ascii_uppercase();
     if !["POST", "PUT", "PATCH"].contains(&method.as_str()) {
         return Err(bad("method", "use POST, PUT or PATCH"));

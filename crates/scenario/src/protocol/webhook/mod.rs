@@ -20,7 +20,7 @@
 
 pub(crate) mod build;
 mod fields;
-mod grammar;
+pub(crate) mod grammar;
 pub(crate) mod spec;
 pub(crate) mod validate;
 

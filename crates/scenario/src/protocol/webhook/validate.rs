@@ -4,14 +4,14 @@
 use super::fields::{bad, Bad};
 use super::grammar::{callback, delivery};
 use super::spec::{WebhookStep, WebhookStepSpec};
-use crate::check::{Checker, S};
+use crate::check::Checker;
 use crate::raw::RawStep;
 
-/// The step's `webhook`/`callback` table, when it has one: `(key, table)`.
-pub(crate) fn raw_table(s: &RawStep) -> Option<(&'static str, &S<toml::Table>)> {
+/// The step's `webhook`/`callback` table, when it has one: `(key, its offset, table)`.
+pub(crate) fn raw_table(s: &RawStep) -> Option<(&'static str, usize, &toml::Table)> {
     match (&s.webhook, &s.callback) {
-        (Some(t), _) => Some(("webhook", t)),
-        (None, Some(t)) => Some(("callback", t)),
+        (Some(t), _) => Some(("webhook", t.span().start, t.get_ref())),
+        (None, Some(t)) => Some(("callback", t.span().start, t.get_ref())),
         (None, None) => None,
     }
 }
@@ -24,7 +24,7 @@ pub(crate) fn step(
     field: &str,
     payloads: &[String],
 ) -> Option<WebhookStep> {
-    let (key, table) = raw_table(s)?;
+    let (key, offset, _) = raw_table(s)?;
     if let Some(cap) = &s.capture {
         c.at(
             cap,
@@ -47,7 +47,7 @@ pub(crate) fn step(
         }),
         Err((sub, message)) => {
             let sub = if sub.is_empty() { key.to_string() } else { sub };
-            c.at(table, format!("{field}.{sub}"), message);
+            c.at_offset(offset, format!("{field}.{sub}"), message);
             None
         }
     }
@@ -55,7 +55,7 @@ pub(crate) fn step(
 
 /// Parses a step's `webhook`/`callback` table and its `expect` (status codes only).
 fn parse(s: &RawStep, payloads: &[String]) -> Result<(WebhookStepSpec, Vec<u16>), Bad> {
-    let Some((key, table)) = raw_table(s) else {
+    let Some((key, _, t)) = raw_table(s) else {
         return Err(bad("", "not a webhook step"));
     };
     if s.http.is_some() || (s.webhook.is_some() && s.callback.is_some()) {
@@ -91,7 +91,6 @@ fn parse(s: &RawStep, payloads: &[String]) -> Result<(WebhookStepSpec, Vec<u16>)
             codes
         }
     };
-    let t = table.get_ref();
     let spec = match key {
         "webhook" => WebhookStepSpec::Delivery(Box::new(
             delivery(t, payloads).map_err(|(f, m)| (format!("webhook.{f}"), m))?,

@@ -1,9 +1,11 @@
 //! `[workload.ws]` as written.
 
 use crate::check::S;
+use crate::known::known_fields;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
+known_fields! {
 /// `[workload.ws]` as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -28,7 +30,9 @@ pub struct RawWs {
     pub(crate) latency: Option<S<RawLatency>>,
     pub(crate) reconnect: Option<S<RawReconnect>>,
 }
+}
 
+known_fields! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawSend {
@@ -37,7 +41,9 @@ pub(crate) struct RawSend {
     pub(crate) rate: Option<S<String>>,
     pub(crate) count: Option<S<u64>>,
 }
+}
 
+known_fields! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawLatency {
@@ -45,11 +51,14 @@ pub(crate) struct RawLatency {
     pub(crate) timestamp: Option<S<String>>,
     pub(crate) unit: Option<S<String>>,
 }
+}
 
+known_fields! {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawReconnect {
     pub(crate) max: Option<S<u32>>,
     pub(crate) backoff: Option<S<String>>,
     pub(crate) max_backoff: Option<S<String>>,
+}
 }

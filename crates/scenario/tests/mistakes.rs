@@ -1,0 +1,114 @@
+//! Every mistake of a file at once: misspelt fields in every kind of table, a value of the
+//! wrong type and mistakes of meaning, each with its line, column and field path.
+
+use super::problems;
+
+/// One file, many kinds of mistake (the CLI's `validate` test uses the same file).
+pub const MANY_MISTAKES: &str = r#"name = "mistakes"
+duraton = "10s"
+seed = "one"
+
+[embedded]
+latency = "lognormal:median=5ms"
+
+[http]
+timout = "5s"
+
+[payload.payment]
+currancy = "AUD"
+amount = { lognormal = { median = 45.0, sigam = 0.8 } }
+
+[[workload]]
+name = "api"
+model = "open"
+rate = { pattern = "burst", base = "10/s", peak = "20/s", every = "5s", rsie = "1s" }
+max_vus = 10
+pre_alocated_vus = 5
+
+  [[workload.step]]
+  name = "get"
+  http = { methd = "GET", path = "/" }
+  expct = { status = [200] }
+
+[[workload]]
+name = "hooks"
+model = "closed"
+vus = 1
+duration = "10"
+
+  [[workload.step]]
+  name = "deliver"
+  webhook = { provider = "stripe", secret = "whsec_dGVzdA==", path = "/webhooks/stripe", retris = 3 }
+"#;
+
+#[test]
+fn every_misspelt_field_wrong_type_and_bad_value_is_reported_in_one_run() {
+    let p = problems(MANY_MISTAKES);
+    let expect = [
+        "s.toml:2:1: duraton: unknown field `duraton`",
+        "s.toml:3:8: seed: invalid type: string, expected a non-negative integer",
+        "s.toml:6:11: embedded.latency: ",
+        "s.toml:9:1: http.timout: unknown field `timout`",
+        "s.toml:12:1: payload.payment.currancy: unknown field `currancy`",
+        "s.toml:13:41: payload.payment.amount.lognormal.sigam: unknown field `sigam`",
+        "s.toml:18:73: workload[0].rate.rsie: unknown field `rsie`",
+        "s.toml:20:1: workload[0].pre_alocated_vus: unknown field `pre_alocated_vus`",
+        "s.toml:24:12: workload[0].step[0].http.methd: unknown field `methd`",
+        "s.toml:25:3: workload[0].step[0].expct: unknown field `expct`",
+        "s.toml:31:12: workload[1].duration: invalid duration \"10\"",
+        "s.toml:35:90: workload[1].step[0].webhook.retris: unknown field `retris`",
+    ];
+    assert_eq!(p.len(), expect.len(), "{p:#?}");
+    for (got, want) in p.iter().zip(expect) {
+        assert!(got.starts_with(want), "\n got: {got}\nwant: {want}");
+    }
+    // The suggestions of the closest known field stay.
+    for (line, near) in [
+        (2, "duration"),
+        (9, "timeout"),
+        (12, "currency"),
+        (13, "sigma"),
+        (18, "rise"),
+        (20, "pre_allocated_vus"),
+        (24, "method"),
+        (25, "expect"),
+        (35, "retries"),
+    ] {
+        let hit = p.iter().find(|l| l.starts_with(&format!("s.toml:{line}:")));
+        assert!(
+            hit.is_some_and(|l| l.ends_with(&format!("did you mean `{near}`?"))),
+            "line {line}: {hit:?}"
+        );
+    }
+}
+
+#[test]
+fn a_misspelt_required_field_is_one_problem_not_two() {
+    let p = problems("nmae = \"x\"\n[[workload]]\nname = \"w\"\nmodel = \"closed\"\nvus = 1\n  [[workload.step]]\n  name = \"s\"\n  http = { path = \"/\" }\n");
+    assert_eq!(p.len(), 1, "{p:#?}");
+    assert!(
+        p[0].starts_with("s.toml:1:1: nmae: unknown field `nmae`"),
+        "{p:?}"
+    );
+    assert!(p[0].ends_with("did you mean `name`?"), "{p:?}");
+}
+
+#[test]
+fn a_bad_embedded_latency_is_a_located_problem_and_a_good_one_is_parsed() {
+    let p = problems("name = \"x\"\n[embedded]\nlatency = \"sometimes\"\n");
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("s.toml:3:11: embedded.latency: ")),
+        "{p:#?}"
+    );
+    let sc = loadgen_scenario::parse(
+        "name = \"x\"\n[embedded]\nlatency = \"uniform:1ms..20ms\"\n[[workload]]\nname = \"w\"\nmodel = \"closed\"\nvus = 1\n  [[workload.step]]\n  name = \"s\"\n  http = { path = \"/\" }\n",
+        "s.toml",
+        &super::no_env,
+    )
+    .unwrap();
+    let loadgen_scenario::TargetSpec::Embedded(e) = sc.target else {
+        panic!("embedded target expected")
+    };
+    assert_eq!(e.latency.to_string(), "uniform:1ms..20ms");
+}
