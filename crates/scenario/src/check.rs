@@ -4,6 +4,7 @@
 
 use crate::error::{Locator, Problem};
 use crate::units::{parse_duration, parse_rate};
+use std::collections::HashMap;
 use std::fmt::Display;
 use std::time::Duration;
 use toml::Spanned;
@@ -19,6 +20,8 @@ pub const MAX_NAME_LEN: usize = 100;
 pub(crate) struct Checker<'a> {
     pub(crate) loc: Locator<'a>,
     pub(crate) problems: Vec<Problem>,
+    /// The offset of every value by its field path (`known::places`), for [`Checker::at_place`].
+    places: HashMap<String, usize>,
 }
 
 impl<'a> Checker<'a> {
@@ -27,13 +30,39 @@ impl<'a> Checker<'a> {
         Checker {
             loc: Locator::new(text),
             problems: Vec::new(),
+            places: HashMap::new(),
         }
+    }
+
+    /// The same checker, placing problems of hand-read grammars at their values.
+    pub(crate) fn with_places(mut self, places: HashMap<String, usize>) -> Self {
+        self.places = places;
+        self
     }
 }
 
 impl Checker<'_> {
     pub(crate) fn at<T>(&mut self, s: &S<T>, field: impl Into<String>, message: impl Display) {
         self.at_offset(s.span().start, field, message);
+    }
+
+    /// A problem of sub-field `field` inside the hand-read value `s` (a payload, a webhook
+    /// step, a rate pattern): placed at that sub-field's value when the file has it, else at
+    /// its closest enclosing value, else at `s`.
+    pub(crate) fn at_place<T>(&mut self, s: &S<T>, field: String, message: impl Display) {
+        let offset = self.place(&field).unwrap_or(s.span().start);
+        self.at_offset(offset, field, message);
+    }
+
+    /// The offset of `field`'s value, or of the closest enclosing value recorded.
+    pub(crate) fn place(&self, field: &str) -> Option<usize> {
+        let mut f = field;
+        loop {
+            if let Some(at) = self.places.get(f) {
+                return Some(*at);
+            }
+            f = &f[..f.rfind(['.', '['])?];
+        }
     }
 
     /// A problem at byte `offset` of the file.

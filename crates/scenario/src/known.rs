@@ -16,7 +16,7 @@
 
 use crate::error::{Locator, Problem};
 use crate::suggest;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use toml_edit::{Item, Value};
 
 /// The problems the walk found, with their places in the (interpolated) text.
@@ -176,6 +176,39 @@ impl<'a> Walk<'a> {
         }
         let message = suggest::with_suggestion(&format!("unknown field `{key}`, {expected}"));
         self.at(offset, path, message);
+    }
+}
+
+/// The byte offset of every value in `item` by its field path (`workload[0].rate.peak`,
+/// `payload.card.amount.fixed`): a grammar read by hand names the sub-field of its problem,
+/// and the problem is reported at that value rather than at the start of its table.
+pub(crate) fn places(item: &Item, path: &str, out: &mut HashMap<String, usize>) {
+    if let Some(span) = item.span() {
+        out.insert(path.to_string(), span.start);
+    }
+    match item {
+        Item::ArrayOfTables(a) => {
+            for (i, t) in a.iter().enumerate() {
+                if let Some(span) = t.span() {
+                    out.insert(format!("{path}[{i}]"), span.start);
+                }
+                for (k, v) in t.iter() {
+                    places(v, &join(&format!("{path}[{i}]"), k), out);
+                }
+            }
+        }
+        Item::Value(Value::Array(a)) => {
+            for (i, v) in a.iter().enumerate() {
+                places(&Item::Value(v.clone()), &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {
+            if let Some(t) = item.as_table_like() {
+                for (k, v) in t.iter() {
+                    places(v, &join(path, k), out);
+                }
+            }
+        }
     }
 }
 

@@ -83,6 +83,9 @@ pub use units::{parse_duration, parse_rate, parse_share, UnitError};
 pub use validate::{MAX_ARRIVAL_RATE, TARGET_SCHEMES};
 
 use error::Locator;
+
+/// The offset of every value of a file by its field path.
+type Places = std::collections::HashMap<String, usize>;
 use std::path::Path;
 
 /// Reads and validates the scenario at `path`; `env` resolves `${VAR}`.
@@ -112,12 +115,12 @@ pub fn parse(
                 .collect(),
         )
     })?;
-    let (raw, mut problems) = read_raw(&expanded);
+    let (raw, places, mut problems) = read_raw(&expanded);
     let Some(raw) = raw else {
         return Err(invalid(problems));
     };
     let base_dir = Path::new(file_name).parent().unwrap_or(Path::new("."));
-    match validate::validate(raw, &expanded, base_dir) {
+    match validate::validate(raw, &expanded, base_dir, places) {
         Ok(scenario) if problems.is_empty() => Ok(scenario),
         Ok(_) => Err(invalid(problems)),
         Err(more) => {
@@ -131,7 +134,8 @@ pub fn parse(
 /// The raw scenario of `text` and the problems of its structure: every unknown key and
 /// every value of the wrong type ([`known`]'s walk, which removes them), then serde's first
 /// complaint about what is left, if any (a missing field). `None` when serde cannot read it.
-fn read_raw(text: &str) -> (Option<raw::RawScenario>, Vec<Problem>) {
+/// Also the offset of every value by its field path (`known::places`).
+fn read_raw(text: &str) -> (Option<raw::RawScenario>, Places, Vec<Problem>) {
     let loc = Locator::new(text);
     let serde_problem = |e: &toml_edit::de::Error,
                          accounted: &std::collections::HashSet<String>| {
@@ -160,20 +164,22 @@ fn read_raw(text: &str) -> (Option<raw::RawScenario>, Vec<Problem>) {
         Err(e) => {
             let e = toml_edit::de::Error::from(e);
             let problems = serde_problem(&e, &Default::default()).into_iter().collect();
-            return (None, problems);
+            return (None, Places::new(), problems);
         }
     };
     let mut root = doc.into_item();
+    let mut places = Places::new();
+    known::places(&root, "", &mut places);
     let mut walk = known::Walk::new(text);
     <raw::RawScenario as known::Known>::walk(&mut root, "", &mut walk);
     let table = root.into_table().unwrap_or_default();
     let mut problems = walk.problems;
     match toml_edit::de::from_document(toml_edit::DocumentMut::from(table)) {
-        Ok(raw) => (Some(raw), problems),
+        Ok(raw) => (Some(raw), places, problems),
         Err(e) => {
             problems.extend(serde_problem(&e, &walk.accounted));
             problems.sort_by_key(|p| (p.line, p.column));
-            (None, problems)
+            (None, places, problems)
         }
     }
 }

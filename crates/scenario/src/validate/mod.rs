@@ -30,8 +30,9 @@ pub(crate) fn validate(
     raw: RawScenario,
     text: &str,
     base_dir: &std::path::Path,
+    places: std::collections::HashMap<String, usize>,
 ) -> Result<Scenario, Vec<Problem>> {
-    let mut c = Checker::new(text);
+    let mut c = Checker::new(text).with_places(places);
     let duration = match &raw.duration {
         Some(d) => c.duration(d, "duration").unwrap_or_default(),
         None => Duration::from_secs(30),
@@ -107,7 +108,11 @@ fn payloads(c: &mut Checker<'_>, raw: &RawScenario) -> Vec<PaymentGenerator> {
     for (name, table) in &raw.payload {
         match crate::payload::parse(name, table.get_ref()) {
             Ok(g) => payloads.push(g),
-            Err(e) => c.at(table, format!("payload.{name}.{}", e.field), e.problem),
+            Err(all) => {
+                for e in all {
+                    c.at_place(table, format!("payload.{name}.{}", e.field), e.problem);
+                }
+            }
         }
     }
     payloads

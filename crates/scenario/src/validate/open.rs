@@ -120,7 +120,7 @@ fn rate(c: &mut Checker<'_>, w: &RawWorkload, i: usize) -> Option<Pattern> {
                         "" => "rate".to_string(),
                         sub => format!("rate.{sub}"),
                     };
-                    c.at(r, f(&field), e.problem);
+                    c.at_place(r, f(&field), e.problem);
                     None
                 }
             }

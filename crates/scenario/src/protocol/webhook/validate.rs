@@ -47,7 +47,9 @@ pub(crate) fn step(
         }),
         Err((sub, message)) => {
             let sub = if sub.is_empty() { key.to_string() } else { sub };
-            c.at_offset(offset, format!("{field}.{sub}"), message);
+            let field = format!("{field}.{sub}");
+            let offset = c.place(&field).unwrap_or(offset);
+            c.at_offset(offset, field, message);
             None
         }
     }

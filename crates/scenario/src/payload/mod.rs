@@ -321,7 +321,7 @@ pub enum PayloadProblem {
 }
 
 impl PayloadError {
-    fn at(field: impl Into<String>, problem: impl Into<PayloadProblem>) -> Self {
+    pub(crate) fn at(field: impl Into<String>, problem: impl Into<PayloadProblem>) -> Self {
         PayloadError {
             field: field.into(),
             problem: problem.into(),
@@ -329,186 +329,10 @@ impl PayloadError {
     }
 }
 
-/// The keys of `[payload.NAME]` (the scenario's key walk reports any other).
-pub(crate) const FIELDS: [&str; 6] = [
-    "amount",
-    "large",
-    "currency",
-    "customers",
-    "fail",
-    "fail_status",
-];
-/// The keys of `amount = {…}`: one of them.
-pub(crate) const AMOUNT_FIELDS: [&str; 3] = ["fixed", "uniform", "lognormal"];
-/// The keys of `amount = { lognormal = {…} }`.
-pub(crate) const LOGNORMAL_FIELDS: [&str; 2] = ["median", "sigma"];
-/// The keys of `large = {…}`.
-pub(crate) const LARGE_FIELDS: [&str; 3] = ["share", "min", "max"];
-/// The keys of `fail = {…}`: the share, then the kinds (the keys of `fail_status`).
-pub(crate) const FAIL_FIELDS: [&str; 5] = [
-    "share",
-    "declined",
-    "insufficient_funds",
-    "unsupported_currency",
-    "invalid_amount",
-];
+mod grammar;
 
-/// Parses `[payload.NAME]` (a TOML table); errors name the sub-field.
-pub fn parse(name: &str, t: &toml::Table) -> Result<PaymentGenerator, PayloadError> {
-    use PayloadError as E;
-    use PayloadProblem as P;
-    if let Some(k) = t.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-        return Err(E::at(k.as_str(), P::UnknownField(FIELDS.join(", "))));
-    }
-    let num = |v: &toml::Value| v.as_float().or_else(|| v.as_integer().map(|i| i as f64));
-    let amount = match t.get("amount") {
-        None => AmountDist::LogNormal {
-            median: 50.0,
-            sigma: 0.8,
-        },
-        Some(toml::Value::Table(a)) if a.len() == 1 => {
-            let (k, v) = a.iter().next().expect("one entry");
-            match (k.as_str(), v) {
-                ("fixed", v) => AmountDist::Fixed(
-                    num(v).ok_or_else(|| E::at("amount.fixed", P::ExpectedNumber))?,
-                ),
-                ("uniform", toml::Value::Array(b)) if b.len() == 2 => {
-                    match (num(&b[0]), num(&b[1])) {
-                        (Some(lo), Some(hi)) if lo > 0.0 && lo <= hi => AmountDist::Uniform(lo, hi),
-                        _ => return Err(E::at("amount.uniform", P::UniformBounds)),
-                    }
-                }
-                ("lognormal", toml::Value::Table(l)) => {
-                    let median = l
-                        .get("median")
-                        .and_then(num)
-                        .filter(|m| *m > 0.0)
-                        .ok_or_else(|| {
-                            E::at("amount.lognormal.median", P::ExpectedPositiveNumber)
-                        })?;
-                    let sigma = l.get("sigma").and_then(num).unwrap_or(0.8);
-                    if !(0.0..=5.0).contains(&sigma) {
-                        return Err(E::at("amount.lognormal.sigma", P::SigmaRange));
-                    }
-                    AmountDist::LogNormal { median, sigma }
-                }
-                _ => return Err(E::at("amount", P::AmountShape)),
-            }
-        }
-        Some(_) => return Err(E::at("amount", P::AmountShape)),
-    };
-    if let AmountDist::Fixed(a) = amount {
-        if a <= 0.0 {
-            return Err(E::at("amount.fixed", P::MustBePositive));
-        }
-    }
-    let large = match t.get("large") {
-        None => None,
-        Some(toml::Value::Table(l)) => {
-            let share = match l.get("share") {
-                Some(toml::Value::String(s)) => {
-                    crate::units::parse_share(s).map_err(|e| E::at("large.share", e))?
-                }
-                _ => return Err(E::at("large.share", P::ExpectedShare("2%"))),
-            };
-            let min = l
-                .get("min")
-                .and_then(num)
-                .filter(|m| *m > 0.0)
-                .ok_or_else(|| E::at("large.min", P::ExpectedPositiveNumber))?;
-            let max = l.get("max").and_then(num).unwrap_or(min * 5.0);
-            if max < min {
-                return Err(E::at("large.max", P::LargeMaxBelowMin));
-            }
-            Some(Large { share, min, max })
-        }
-        Some(_) => return Err(E::at("large", P::LargeShape)),
-    };
-    let currencies = match t.get("currency") {
-        None => vec![(
-            Currency {
-                code: "AUD".into(),
-                exponent: 2,
-            },
-            1.0,
-        )],
-        Some(toml::Value::String(c)) => vec![(
-            Currency {
-                code: c.clone(),
-                exponent: exponent_of(c),
-            },
-            1.0,
-        )],
-        Some(toml::Value::Table(c)) if !c.is_empty() => c
-            .iter()
-            .map(|(code, w)| {
-                let w = num(w)
-                    .filter(|w| *w > 0.0)
-                    .ok_or_else(|| E::at(format!("currency.{code}"), P::ExpectedPositiveWeight))?;
-                if code.len() != 3 || !code.chars().all(|ch| ch.is_ascii_uppercase()) {
-                    return Err(E::at(format!("currency.{code}"), P::NotIsoCode));
-                }
-                Ok((
-                    Currency {
-                        code: code.clone(),
-                        exponent: exponent_of(code),
-                    },
-                    w,
-                ))
-            })
-            .collect::<Result<_, PayloadError>>()?,
-        Some(_) => return Err(E::at("currency", P::CurrencyShape)),
-    };
-    let customers = match t.get("customers") {
-        None => 1000,
-        Some(toml::Value::Integer(n)) if *n > 0 => *n as u64,
-        Some(_) => return Err(E::at("customers", P::Customers)),
-    };
-    let statuses = match t.get("fail_status") {
-        None => toml::Table::new(),
-        Some(toml::Value::Table(s)) => s.clone(),
-        Some(_) => return Err(E::at("fail_status", P::FailStatusShape)),
-    };
-    let (mut fail_share, mut fail_kinds) = (0.0, Vec::new());
-    if let Some(f) = t.get("fail") {
-        let toml::Value::Table(f) = f else {
-            return Err(E::at("fail", P::FailShape));
-        };
-        for (k, v) in f {
-            if k == "share" {
-                fail_share = match v {
-                    toml::Value::String(s) => {
-                        crate::units::parse_share(s).map_err(|e| E::at("fail.share", e))?
-                    }
-                    _ => return Err(E::at("fail.share", P::ExpectedShare("7%"))),
-                };
-                continue;
-            }
-            let kind = FailKind::ALL
-                .into_iter()
-                .find(|x| x.name() == k)
-                .ok_or_else(|| E::at(format!("fail.{k}"), P::UnknownFailKind))?;
-            let w = num(v)
-                .filter(|w| *w > 0.0)
-                .ok_or_else(|| E::at(format!("fail.{k}"), P::ExpectedPositiveWeight))?;
-            let status = match statuses.get(k) {
-                None => kind.default_status(),
-                Some(toml::Value::Integer(s)) if (100..=599).contains(s) => *s as u16,
-                Some(_) => return Err(E::at(format!("fail_status.{k}"), P::ExpectedStatus)),
-            };
-            fail_kinds.push((kind, w, status));
-        }
-    }
-    PaymentGenerator::new(
-        name.to_string(),
-        amount,
-        large,
-        currencies,
-        customers,
-        fail_share,
-        fail_kinds,
-    )
-}
+pub use grammar::parse;
+pub(crate) use grammar::{AMOUNT_FIELDS, FAIL_FIELDS, FIELDS, LARGE_FIELDS, LOGNORMAL_FIELDS};
 
 #[cfg(test)]
 mod tests {
@@ -621,16 +445,22 @@ currency = { JPY = 1 }"#);
 
     #[test]
     fn mistakes_name_the_field() {
-        let bad = |text: &str| {
-            parse("p", &toml::from_str(text).unwrap())
-                .unwrap_err()
-                .to_string()
-        };
+        let bad =
+            |text: &str| parse("p", &toml::from_str(text).unwrap()).unwrap_err()[0].to_string();
         assert!(bad("amout = 1").starts_with("amout: unknown field"));
         assert!(bad("currency = { AUD = -1 }").starts_with("currency.AUD"));
         assert!(
             bad("fail = { share = \"5%\", stolen = 1 }").starts_with("fail.stolen: unknown kind")
         );
         assert!(bad("fail = { share = \"5%\" }").contains("at least one kind"));
+        // Every problem of the table, not only the first.
+        let all = parse(
+            "p",
+            &toml::from_str("amount = { fixed = -1 }\ncurrency = { aud = 1 }\ncustomers = 0")
+                .unwrap(),
+        )
+        .unwrap_err();
+        let fields: Vec<&str> = all.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["amount.fixed", "currency.aud", "customers"]);
     }
 }
