@@ -112,3 +112,41 @@ fn a_bad_embedded_latency_is_a_located_problem_and_a_good_one_is_parsed() {
     };
     assert_eq!(e.latency.to_string(), "uniform:1ms..20ms");
 }
+
+#[test]
+fn a_problem_inside_a_hand_read_table_is_placed_at_its_value() {
+    let p = problems(
+        r#"name = "x"
+[payload.p]
+amount = { fixed = -1 }
+currency = { aud = 1 }
+
+[[workload]]
+name = "api"
+model = "open"
+rate = { pattern = "burst", base = "10/s", peak = "20/x", every = "5s" }
+max_vus = 10
+  [[workload.step]]
+  name = "get"
+  http = { path = "/" }
+
+[[workload]]
+name = "hooks"
+model = "closed"
+vus = 1
+  [[workload.step]]
+  name = "deliver"
+  webhook = { provider = "stripe", secret = "whsec_dGVzdA==", path = "/h", retries = { max = 99 } }
+"#,
+    );
+    let expect = [
+        "s.toml:3:20: payload.p.amount.fixed: must be positive",
+        "s.toml:4:20: payload.p.currency.aud: expected an ISO 4217 code",
+        "s.toml:9:51: workload[0].rate.peak: invalid rate \"20/x\"",
+        "s.toml:21:94: workload[1].step[0].webhook.retries.max: expected 0..=20",
+    ];
+    assert_eq!(p.len(), expect.len(), "{p:#?}");
+    for (got, want) in p.iter().zip(expect) {
+        assert!(got.starts_with(want), "\n got: {got}\nwant: {want}");
+    }
+}
