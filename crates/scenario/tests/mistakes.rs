@@ -150,3 +150,31 @@ vus = 1
         assert!(got.starts_with(want), "\n got: {got}\nwant: {want}");
     }
 }
+
+#[test]
+fn every_problem_of_one_webhook_or_callback_table_is_reported() {
+    let p = problems(
+        r#"name = "x"
+[[workload]]
+name = "hooks"
+model = "closed"
+vus = 1
+  [[workload.step]]
+  name = "deliver"
+  webhook = { provider = "stripe", secret = "whsec_dGVzdA==", path = "h", retries = { max = 99 } }
+  [[workload.step]]
+  name = "later"
+  callback = { method = "GET", path = "/a" }
+"#,
+    );
+    let expect = [
+        "s.toml:8:70: workload[0].step[0].webhook.path: a path starts with `/`",
+        "s.toml:8:93: workload[0].step[0].webhook.retries.max: expected 0..=20",
+        "s.toml:11:14: workload[0].step[1].callback.within: required",
+        "s.toml:11:25: workload[0].step[1].callback.method: use POST, PUT or PATCH",
+    ];
+    assert_eq!(p.len(), expect.len(), "{p:#?}");
+    for (got, want) in p.iter().zip(expect) {
+        assert!(got.starts_with(want), "\n got: {got}\nwant: {want}");
+    }
+}

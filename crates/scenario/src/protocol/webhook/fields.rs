@@ -11,6 +11,12 @@ pub(super) fn bad(field: impl Into<String>, message: impl std::fmt::Display) -> 
     (field.into(), message.to_string())
 }
 
+/// The value of `r`, or `None` with its problem added to `all`: a table's fields are read
+/// one by one and every problem is kept.
+pub(super) fn take<T>(all: &mut Vec<Bad>, r: Result<T, Bad>) -> Option<T> {
+    r.map_err(|e| all.push(e)).ok()
+}
+
 pub(super) fn string<'t>(t: &'t toml::Table, key: &str) -> Result<Option<&'t str>, Bad> {
     match t.get(key) {
         None => Ok(None),

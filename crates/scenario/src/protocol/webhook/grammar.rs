@@ -3,7 +3,7 @@
 //! Secrets are kept in [`Secret`], whose `Debug` prints `***`; no message here quotes one.
 
 use super::fields::{
-    bad, duration, headers, path, payload_ref, required, string, unknown, weight, Bad,
+    bad, duration, headers, path, payload_ref, required, string, take, unknown, weight, Bad,
 };
 use super::spec::{CallbackSpec, DeliverySpec};
 use crate::units::parse_share;
@@ -47,34 +47,62 @@ pub(crate) const FAIL_KEYS: [&str; 5] = [
 /// The keys of `callback = {…}`.
 pub(crate) const CALLBACK_KEYS: [&str; 5] = ["path", "method", "json", "within", "headers"];
 
-pub(super) fn delivery(t: &toml::Table, payloads: &[String]) -> Result<DeliverySpec, Bad> {
-    unknown(t, &DELIVERY_KEYS)?;
-    let provider = required(t, "provider", "\"stripe\"")?;
-    let scheme = scheme(t, provider)?;
-    let secret = Secret::new(required(t, "secret", "\"${STRIPE_WEBHOOK_SECRET}\"")?);
-    // Checks the secret's form (a Standard Webhooks secret must decode); the error never
-    // quotes it.
-    Signer::new(scheme.clone(), &secret).map_err(|e| {
-        let text = e.to_string();
-        let msg = text.strip_prefix("secret: ").unwrap_or(&text).to_string();
-        bad("secret", msg)
-    })?;
-    let events = events(t)?;
-    let payload = string(t, "payload")?
-        .map(|p| payload_ref(p, "payload", payloads))
-        .transpose()?;
-    let retry = retries(t)?;
-    let (fail_share, fail_kinds) = fail(t, &scheme)?;
+/// `webhook = {…}` read; every problem of the table is returned (each field is read on its
+/// own; what depends on a bad field is not checked again).
+pub(super) fn delivery(t: &toml::Table, payloads: &[String]) -> Result<DeliverySpec, Vec<Bad>> {
+    let all = &mut Vec::new();
+    take(all, unknown(t, &DELIVERY_KEYS));
+    let scheme =
+        take(all, required(t, "provider", "\"stripe\"")).and_then(|p| take(all, scheme(t, p)));
+    let secret = take(all, required(t, "secret", "\"${STRIPE_WEBHOOK_SECRET}\"")).map(Secret::new);
+    if let (Some(scheme), Some(secret)) = (&scheme, &secret) {
+        // Checks the secret's form (a Standard Webhooks secret must decode); the error never
+        // quotes it.
+        take(
+            all,
+            Signer::new(scheme.clone(), secret).map(drop).map_err(|e| {
+                let text = e.to_string();
+                let msg = text.strip_prefix("secret: ").unwrap_or(&text).to_string();
+                bad("secret", msg)
+            }),
+        );
+    }
+    let events = take(all, events(t));
+    let payload = take(
+        all,
+        string(t, "payload")
+            .and_then(|p| p.map(|p| payload_ref(p, "payload", payloads)).transpose()),
+    );
+    let retry = take(all, retries(t));
+    let fail = scheme.as_ref().and_then(|s| take(all, fail(t, s)));
+    let path = take(all, path(t));
+    let headers = take(all, headers(t));
+    let (
+        Some(scheme),
+        Some(secret),
+        Some(events),
+        Some(payload),
+        Some(retry),
+        Some((fail_share, fail_kinds)),
+        Some(path),
+        Some(headers),
+    ) = (scheme, secret, events, payload, retry, fail, path, headers)
+    else {
+        return Err(std::mem::take(all));
+    };
+    if !all.is_empty() {
+        return Err(std::mem::take(all));
+    }
     Ok(DeliverySpec {
         scheme,
         secret,
-        path: path(t)?,
+        path,
         events,
         payload,
         retry,
         fail_share,
         fail_kinds,
-        headers: headers(t)?,
+        headers,
     })
 }
 
@@ -310,12 +338,42 @@ fn generic(t: &toml::Table) -> Result<GenericScheme, Bad> {
     })
 }
 
-pub(super) fn callback(t: &toml::Table, payloads: &[String]) -> Result<CallbackSpec, Bad> {
-    unknown(t, &CALLBACK_KEYS)?;
-    let method = string(t, "method")?.unwrap_or("POST").to_ascii_uppercase();
-    if !["POST", "PUT", "PATCH"].contains(&method.as_str()) {
-        return Err(bad("method", "use POST, PUT or PATCH"));
+/// `callback = {…}` read; every problem of the table is returned.
+pub(super) fn callback(t: &toml::Table, payloads: &[String]) -> Result<CallbackSpec, Vec<Bad>> {
+    let all = &mut Vec::new();
+    take(all, unknown(t, &CALLBACK_KEYS));
+    let method = take(all, string(t, "method")).map(|m| m.unwrap_or("POST").to_ascii_uppercase());
+    let method = method.filter(|m| {
+        let known = ["POST", "PUT", "PATCH"].contains(&m.as_str());
+        if !known {
+            all.push(bad("method", "use POST, PUT or PATCH"));
+        }
+        known
+    });
+    let within = take(all, within(t));
+    let body = take(all, callback_body(t, payloads));
+    let path = take(all, path(t));
+    let headers = take(all, headers(t));
+    let (Some(method), Some(within), Some((payload, json)), Some(path), Some(headers)) =
+        (method, within, body, path, headers)
+    else {
+        return Err(std::mem::take(all));
+    };
+    if !all.is_empty() {
+        return Err(std::mem::take(all));
     }
+    Ok(CallbackSpec {
+        method,
+        path,
+        payload,
+        json,
+        within,
+        headers,
+    })
+}
+
+/// `within = "2s"`: required, longer than zero.
+fn within(t: &toml::Table) -> Result<std::time::Duration, Bad> {
     let within = duration(t, "within")?.ok_or_else(|| {
         bad(
             "within",
@@ -325,7 +383,15 @@ pub(super) fn callback(t: &toml::Table, payloads: &[String]) -> Result<CallbackS
     if within.is_zero() {
         return Err(bad("within", "must be longer than zero"));
     }
-    let (payload, json) = match t.get("json") {
+    Ok(within)
+}
+
+/// `json = "@NAME"` or an inline table: `(payload index, JSON text)`.
+fn callback_body(
+    t: &toml::Table,
+    payloads: &[String],
+) -> Result<(Option<usize>, Option<String>), Bad> {
+    Ok(match t.get("json") {
         None => (None, None),
         Some(toml::Value::String(r)) if r.starts_with('@') => {
             (Some(payload_ref(r, "json", payloads)?), None)
@@ -335,13 +401,5 @@ pub(super) fn callback(t: &toml::Table, payloads: &[String]) -> Result<CallbackS
             Some(serde_json::to_string(v).map_err(|e| bad("json", e.to_string()))?),
         ),
         Some(_) => return Err(bad("json", "expected \"@NAME\" or an inline table")),
-    };
-    Ok(CallbackSpec {
-        method,
-        path: path(t)?,
-        payload,
-        json,
-        within,
-        headers: headers(t)?,
     })
 }

@@ -45,28 +45,58 @@ pub(crate) fn step(
             spec,
             status,
         }),
-        Err((sub, message)) => {
-            let sub = if sub.is_empty() { key.to_string() } else { sub };
-            let field = format!("{field}.{sub}");
-            let offset = c.place(&field).unwrap_or(offset);
-            c.at_offset(offset, field, message);
+        Err(all) => {
+            for (sub, message) in all {
+                let sub = if sub.is_empty() { key.to_string() } else { sub };
+                let field = format!("{field}.{sub}");
+                let offset = c.place(&field).unwrap_or(offset);
+                c.at_offset(offset, field, message);
+            }
             None
         }
     }
 }
 
 /// Parses a step's `webhook`/`callback` table and its `expect` (status codes only).
-fn parse(s: &RawStep, payloads: &[String]) -> Result<(WebhookStepSpec, Vec<u16>), Bad> {
+/// Every problem is returned.
+fn parse(s: &RawStep, payloads: &[String]) -> Result<(WebhookStepSpec, Vec<u16>), Vec<Bad>> {
     let Some((key, _, t)) = raw_table(s) else {
-        return Err(bad("", "not a webhook step"));
+        return Err(vec![bad("", "not a webhook step")]);
     };
     if s.http.is_some() || (s.webhook.is_some() && s.callback.is_some()) {
-        return Err(bad(
+        return Err(vec![bad(
             key,
             "a step is one of http, webhook or callback, not several",
-        ));
+        )]);
     }
-    let status = match &s.expect {
+    let status = expect(s);
+    let under = |prefix: &str, all: Vec<Bad>| -> Vec<Bad> {
+        all.into_iter()
+            .map(|(f, m)| (format!("{prefix}.{f}"), m))
+            .collect()
+    };
+    let spec = match key {
+        "webhook" => delivery(t, payloads)
+            .map(|d| WebhookStepSpec::Delivery(Box::new(d)))
+            .map_err(|all| under("webhook", all)),
+        _ => callback(t, payloads)
+            .map(WebhookStepSpec::Callback)
+            .map_err(|all| under("callback", all)),
+    };
+    match (spec, status) {
+        (Ok(spec), Ok(status)) => Ok((spec, status)),
+        (Ok(_), Err(e)) => Err(vec![e]),
+        (Err(all), Ok(_)) => Err(all),
+        (Err(mut all), Err(e)) => {
+            all.insert(0, e);
+            Err(all)
+        }
+    }
+}
+
+/// The step's `expect`: status codes only.
+fn expect(s: &RawStep) -> Result<Vec<u16>, Bad> {
+    Ok(match &s.expect {
         None => Vec::new(),
         Some(e) => {
             let e = e.get_ref();
@@ -92,14 +122,5 @@ fn parse(s: &RawStep, payloads: &[String]) -> Result<(WebhookStepSpec, Vec<u16>)
             }
             codes
         }
-    };
-    let spec = match key {
-        "webhook" => WebhookStepSpec::Delivery(Box::new(
-            delivery(t, payloads).map_err(|(f, m)| (format!("webhook.{f}"), m))?,
-        )),
-        _ => WebhookStepSpec::Callback(
-            callback(t, payloads).map_err(|(f, m)| (format!("callback.{f}"), m))?,
-        ),
-    };
-    Ok((spec, status))
+    })
 }
