@@ -8,9 +8,11 @@
 //! results look like (summaries, result files and the judging of thresholds are
 //! `loadgen-report`'s), and it never prints: the binary decides what goes to the terminal.
 //!
-//! Loading goes raw → validated → built: serde reads the file into raw structs that reject
-//! unknown fields and keep spans; `validate` parses every unit and checks every reference,
-//! collecting all problems with file, line, column and field; `build` makes the plan. What a
+//! Loading goes raw → validated → built: a key walk over the parsed document reports every
+//! unknown key and wrongly typed value at once (`known.rs`), serde reads the rest into raw
+//! structs that keep spans; `validate` parses every unit and checks every reference,
+//! collecting all problems with file, line, column and field; `build` makes the plan. One run
+//! reports every mistake of a file. What a
 //! workload speaks is one arm of [`ProtocolSpec`], and each protocol is a slice under
 //! `protocol/` owning its own raw → validated → built path (see `docs/architecture.md`,
 //! "Adding a protocol").
@@ -121,14 +123,12 @@ pub fn parse(
     };
     let base_dir = Path::new(file_name).parent().unwrap_or(Path::new("."));
     match validate::validate(raw, &expanded, base_dir, places) {
-        Ok(scenario) if problems.is_empty() => Ok(scenario),
-        Ok(_) => Err(invalid(problems)),
-        Err(more) => {
-            problems.extend(more);
-            problems.sort_by_key(|p| (p.line, p.column));
-            Err(invalid(problems))
-        }
+        Ok(scenario) if problems.is_empty() => return Ok(scenario),
+        Ok(_) => {}
+        Err(more) => problems.extend(more),
     }
+    problems.sort_by_key(|p| (p.line, p.column));
+    Err(invalid(problems))
 }
 
 /// The raw scenario of `text` and the problems of its structure: every unknown key and
