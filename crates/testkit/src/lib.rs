@@ -7,8 +7,10 @@
 //! * [`limits`]: raising the open-files limit for tests that hold thousands of sockets.
 //! * [`pki`]: a CA, server and client leaves made fresh for TLS tests, and a rustls server.
 //! * [`proxy`]: a CONNECT proxy on loopback that records what it was asked.
+//! * [`redis`]: a throwaway `redis-server` on a free port, killed and restarted at will.
 
 pub mod limits;
 pub mod peer;
 pub mod pki;
 pub mod proxy;
+pub mod redis;

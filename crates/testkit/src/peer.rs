@@ -84,8 +84,15 @@ pub const WEBSOCKETS: Peer = Peer {
     probe: Probe::PythonModule("websockets"),
 };
 
+/// `redis-server`: the Redis load tests' server (throwaway instances, [`crate::redis`]).
+pub const REDIS: Peer = Peer {
+    name: "redis-server",
+    install: "apt-get install redis-server redis-tools",
+    probe: Probe::Program("redis-server"),
+};
+
 /// Every peer, in the order `scripts/test.sh` checks them.
-pub const ALL: [Peer; 7] = [
+pub const ALL: [Peer; 8] = [
     NGINX,
     PROMTOOL,
     OPENSSL,
@@ -93,6 +100,7 @@ pub const ALL: [Peer; 7] = [
     STRIPE,
     STANDARD_WEBHOOKS,
     WEBSOCKETS,
+    REDIS,
 ];
 
 /// What a test does about its peer.
