@@ -195,7 +195,10 @@ mod tests {
         assert_eq!(u.password.as_ref().map(|p| p.expose()), Some("s@cret"));
         assert_eq!((u.port, u.db), (6379, 3));
         let u = RedisUrl::parse("redis://:pw@[::1]:7000").unwrap();
-        assert_eq!((u.username.as_deref(), u.host.as_str(), u.port), (None, "::1", 7000));
+        assert_eq!(
+            (u.username.as_deref(), u.host.as_str(), u.port),
+            (None, "::1", 7000)
+        );
         assert_eq!(u.authority(), "[::1]:7000");
     }
 

@@ -66,3 +66,23 @@ fn maxmemory_reached_is_the_oom_class_and_reads_still_succeed() {
     assert_eq!(codes(&r, 0), [("OOM".to_string(), 10)]);
     assert_eq!(at(&r, 1, Outcome::Success), 10);
 }
+
+#[test]
+fn a_running_script_is_the_busy_class() {
+    let Some(server) = RedisServer::start("redis busy", &["--busy-reply-threshold", "50"]) else {
+        return;
+    };
+    std::thread::scope(|scope| {
+        let script = scope.spawn(|| server.cmd(&["EVAL", "while true do end", "0"]));
+        let busy = || server.cmd(&["PING"]).is_ok_and(|r| r.starts_with("-BUSY"));
+        assert!(
+            wait_for(std::time::Duration::from_secs(20), busy),
+            "the script runs"
+        );
+        let r = run_iterations(config(&server.url(), vec![cmd("get", &["GET", "k"])]), 2, 5);
+        assert_eq!(server.cmd(&["SCRIPT", "KILL"]).unwrap(), "OK");
+        assert!(script.join().unwrap().unwrap().starts_with("-ERR"));
+        assert_eq!(at(&r, 0, Outcome::RedisBusy), 10);
+        assert_eq!(codes(&r, 0), [("BUSY".to_string(), 10)]);
+    });
+}

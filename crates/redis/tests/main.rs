@@ -9,3 +9,4 @@ mod counts;
 mod errors;
 mod faults;
 mod support;
+mod tls;

@@ -17,6 +17,7 @@ pub struct RedisServer {
     port: u16,
     args: Vec<String>,
     password: Option<String>,
+    tls_port: Option<u16>,
     child: Option<Child>,
 }
 
@@ -25,6 +26,32 @@ impl RedisServer {
     /// `--enable-debug-command local`). `None` after a note when redis-server is missing
     /// outside CI; under CI a missing one fails the test (see [`crate::peer`]).
     pub fn start(test: &str, extra: &[&str]) -> Option<RedisServer> {
+        Self::start_with(test, extra, None)
+    }
+
+    /// As [`RedisServer::start`], also serving TLS on another port with the PEM files
+    /// `server.pem`, `server.key` and `ca.pem` in `pki` ([`crate::pki::Pki::write`]); client
+    /// certificates are not asked for. Admin commands still use the plain port.
+    pub fn start_tls(test: &str, pki: &std::path::Path) -> Option<RedisServer> {
+        let tls_port = free_port().expect("a free loopback port");
+        let file = |name: &str| pki.join(name).display().to_string();
+        let extra = [
+            "--tls-port".to_string(),
+            tls_port.to_string(),
+            "--tls-cert-file".into(),
+            file("server.pem"),
+            "--tls-key-file".into(),
+            file("server.key"),
+            "--tls-ca-cert-file".into(),
+            file("ca.pem"),
+            "--tls-auth-clients".into(),
+            "no".into(),
+        ];
+        let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+        Self::start_with(test, &extra, Some(tls_port))
+    }
+
+    fn start_with(test: &str, extra: &[&str], tls_port: Option<u16>) -> Option<RedisServer> {
         let program = REDIS.require(test)?;
         let port = free_port().expect("a free loopback port");
         let args: Vec<String> = extra.iter().map(|s| s.to_string()).collect();
@@ -37,6 +64,7 @@ impl RedisServer {
             port,
             args,
             password,
+            tls_port,
             child: None,
         };
         s.restart();
@@ -51,6 +79,11 @@ impl RedisServer {
     /// `redis://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// The TLS port of a server from [`RedisServer::start_tls`].
+    pub fn tls_port(&self) -> Option<u16> {
+        self.tls_port
     }
 
     /// Kills the server at once (SIGKILL: clients see their connections reset).
