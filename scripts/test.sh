@@ -24,6 +24,11 @@ peers=(
     "standardwebhooks|py:standardwebhooks|pip:standardwebhooks|Standard Webhooks' library verifies them"
     "websockets|py:websockets|pip:websockets|an independent WebSocket server for the ws counts"
 )
+# Redis (crates/redis, docs/redis.md): throwaway redis-server instances on free ports; the
+# package also brings redis-cli and redis-benchmark (scripts/bench-datastores.sh).
+peers+=(
+    "redis-server|bin:redis-server|apt:redis-server|throwaway Redis servers: counts against INFO stats, faults, TLS"
+)
 
 under_ci() {
     case "$(printf '%s' "${CI:-}" | tr '[:upper:]' '[:lower:]' | tr -d '[:space:]')" in
