@@ -120,6 +120,7 @@ pub struct RawWorkload {
     #[serde(default)]
     pub step: Vec<S<RawStep>>,
     pub ws: Option<S<RawWs>>,
+    pub redis: Option<S<crate::protocol::redis::raw::RawRedisWorkload>>,
 }
 }
 
@@ -142,6 +143,7 @@ pub struct RawStep {
     pub http: Option<S<RawHttpStep>>,
     pub webhook: Option<S<WebhookTable>>,
     pub callback: Option<S<CallbackTable>>,
+    pub redis: Option<S<crate::protocol::redis::raw::RawRedisStep>>,
     pub expect: Option<S<RawExpect>>,
     /// `capture = { token = { json = "$.token" } }`: file order, see `journey.rs`.
     pub capture: Option<S<IndexMap<String, S<RawCapture>>>>,

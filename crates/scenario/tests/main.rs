@@ -228,6 +228,7 @@ mod fuzz;
 mod journeys;
 mod mistakes;
 mod protocols;
+mod redis;
 mod schedules;
 mod webhooks;
 mod ws;

@@ -18,6 +18,7 @@
 
 pub(crate) mod context;
 pub mod http;
+pub mod redis;
 pub(crate) mod validate;
 pub mod webhook;
 pub mod ws;
@@ -36,6 +37,8 @@ pub enum ProtocolSpec {
     Webhook(webhook::WebhookWorkload),
     /// A `[workload.ws]` table: one connection's life per iteration.
     WebSocket(Box<ws::WsSpec>),
+    /// `redis = {…}` steps and their `[workload.redis]` connection.
+    Redis(Box<redis::RedisWorkload>),
 }
 
 impl ProtocolSpec {
@@ -45,6 +48,7 @@ impl ProtocolSpec {
             ProtocolSpec::Http(_) => "http",
             ProtocolSpec::Webhook(_) => "webhook",
             ProtocolSpec::WebSocket(_) => "ws",
+            ProtocolSpec::Redis(_) => "redis",
         }
     }
 
@@ -57,6 +61,7 @@ impl ProtocolSpec {
                 .iter()
                 .map(|s| s.to_string())
                 .collect(),
+            ProtocolSpec::Redis(r) => r.steps.iter().map(|s| s.name.clone()).collect(),
         }
     }
 
@@ -74,6 +79,7 @@ impl ProtocolSpec {
             ProtocolSpec::Http(h) => http::capture::custom_metrics(h),
             ProtocolSpec::Webhook(w) => w.custom_metrics(),
             ProtocolSpec::WebSocket(_) => loadgen_ws::custom_metrics(),
+            ProtocolSpec::Redis(_) => loadgen_redis::metrics::custom_metrics(),
         }
     }
 
@@ -94,6 +100,8 @@ impl ProtocolSpec {
                 vec![("WebSocket connections", base_url.to_string())]
             }
             ProtocolSpec::WebSocket(ws) => vec![("WebSocket connections", ws.url.clone())],
+            // The workload's own server, whatever the target: host and port, no password.
+            ProtocolSpec::Redis(r) => vec![("Redis connections", r.destination())],
         }
     }
 
@@ -102,7 +110,7 @@ impl ProtocolSpec {
     pub fn capture_from(&self) -> &'static [&'static str] {
         match self {
             ProtocolSpec::Http(_) => &http::CAPTURE_FROM,
-            ProtocolSpec::Webhook(_) | ProtocolSpec::WebSocket(_) => &[],
+            ProtocolSpec::Webhook(_) | ProtocolSpec::WebSocket(_) | ProtocolSpec::Redis(_) => &[],
         }
     }
 
@@ -114,6 +122,8 @@ impl ProtocolSpec {
             ProtocolSpec::Http(h) => h.steps.len().max(1) as u64,
             ProtocolSpec::Webhook(w) => w.requests_per_iteration(),
             ProtocolSpec::WebSocket(_) => 1,
+            // Every command counts, those inside a pipeline too.
+            ProtocolSpec::Redis(r) => r.commands_per_iteration().max(1),
         }
     }
 
@@ -132,6 +142,7 @@ impl ProtocolSpec {
             ProtocolSpec::Http(h) => h.template_texts(),
             ProtocolSpec::Webhook(w) => w.steps.iter().map(|s| s.spec.path().into()).collect(),
             ProtocolSpec::WebSocket(_) => Vec::new(),
+            ProtocolSpec::Redis(r) => r.template_texts(),
         }
     }
 
@@ -149,6 +160,7 @@ impl ProtocolSpec {
             ProtocolSpec::Http(h) => http::build::build(h, ctx),
             ProtocolSpec::Webhook(w) => webhook::build::build(w, ctx).map_err(BuildError::Webhook),
             ProtocolSpec::WebSocket(ws) => ws::build::build(ws, ctx),
+            ProtocolSpec::Redis(r) => redis::build::build(r, ctx),
         }
     }
 }

@@ -7,7 +7,7 @@
 //! key to `StepKind::of`, and its arms to `StepKind::check`, `StepKind::workload` and
 //! `AnyStep::kind` (the compiler lists each).
 
-use super::{http, webhook, ws, ProtocolSpec};
+use super::{http, redis, webhook, ws, ProtocolSpec};
 use crate::check::{Checker, S};
 use crate::raw::{RawStep, RawWorkload};
 use std::collections::HashSet;
@@ -18,12 +18,14 @@ use std::time::Duration;
 enum StepKind {
     Http,
     Webhook,
+    Redis,
 }
 
 /// A checked step of any step protocol.
 enum AnyStep {
     Http(http::StepSpec),
     Webhook(webhook::WebhookStep),
+    Redis(redis::RedisStepSpec),
 }
 
 impl StepKind {
@@ -32,6 +34,8 @@ impl StepKind {
     fn of(s: &RawStep) -> StepKind {
         if webhook::validate::raw_table(s).is_some() {
             StepKind::Webhook
+        } else if s.redis.is_some() {
+            StepKind::Redis
         } else {
             StepKind::Http
         }
@@ -50,12 +54,21 @@ impl StepKind {
             StepKind::Webhook => {
                 webhook::validate::step(c, s, field, payloads).map(AnyStep::Webhook)
             }
+            StepKind::Redis => redis::validate::step(c, s, field).map(AnyStep::Redis),
         }
     }
 
-    /// The workload of these checked steps (all of this kind).
-    fn workload(self, steps: Vec<AnyStep>) -> ProtocolSpec {
-        match self {
+    /// The workload of these checked steps (all of this kind); a protocol with
+    /// workload-wide settings (`[workload.redis]`) reads them from `w`, reporting under
+    /// `field` (`workload[0]`). `None` when a problem was reported.
+    fn workload(
+        self,
+        c: &mut Checker<'_>,
+        w: &RawWorkload,
+        field: &str,
+        steps: Vec<AnyStep>,
+    ) -> Option<ProtocolSpec> {
+        Some(match self {
             StepKind::Http => ProtocolSpec::Http(http::HttpWorkload {
                 steps: steps
                     .into_iter()
@@ -74,7 +87,26 @@ impl StepKind {
                     })
                     .collect(),
             }),
-        }
+            StepKind::Redis => {
+                let steps = steps
+                    .into_iter()
+                    .filter_map(|s| match s {
+                        AnyStep::Redis(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect();
+                let Some(raw) = &w.redis else {
+                    c.at(
+                        &w.name,
+                        format!("{field}.redis"),
+                        "redis steps need [workload.redis] with url = \"redis://host:6379\"",
+                    );
+                    return None;
+                };
+                let spec = redis::validate::workload(c, raw, &format!("{field}.redis"), steps)?;
+                ProtocolSpec::Redis(Box::new(spec))
+            }
+        })
     }
 }
 
@@ -83,6 +115,7 @@ impl AnyStep {
         match self {
             AnyStep::Http(_) => StepKind::Http,
             AnyStep::Webhook(_) => StepKind::Webhook,
+            AnyStep::Redis(_) => StepKind::Redis,
         }
     }
 }
@@ -134,8 +167,22 @@ pub(crate) fn workload(
         c.at(
             &w.name,
             f("step"),
-            "a workload's steps are all http steps or all webhook/callback steps; put them in separate workloads",
+            "a workload's steps are all http steps, all webhook/callback steps or all redis steps; put them in separate workloads",
         );
+    }
+    if let Some(r) = &w.redis {
+        if kinds.iter().any(|k| *k != StepKind::Redis) || w.ws.is_some() {
+            c.at(
+                r,
+                f("redis"),
+                "[workload.redis] goes with redis = {…} steps only",
+            );
+        }
+        // The Redis arm checks the table when it builds the workload; otherwise its
+        // problems are still reported, all at once.
+        if kinds != [StepKind::Redis] || w.ws.is_some() {
+            redis::validate::workload(c, r, &f("redis"), Vec::new());
+        }
     }
     let new_connection_per_iteration = match &w.new_connection_per_iteration {
         Some(v) if *v.get_ref() && (ws.is_some() || kinds.iter().any(|k| *k != StepKind::Http)) => {
@@ -152,7 +199,7 @@ pub(crate) fn workload(
     let protocol = match (ws, kinds.as_slice()) {
         (_, [_, _, ..]) => None,
         (Some(ws), _) => Some(ProtocolSpec::WebSocket(Box::new(ws))),
-        (None, [kind]) => Some(kind.workload(steps)),
+        (None, [kind]) => kind.workload(c, w, &format!("workload[{i}]"), steps),
         // No step checked out (each reported) or, with a `[workload.ws]`, its own problem.
         (None, []) => None,
     };

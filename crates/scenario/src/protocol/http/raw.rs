@@ -27,6 +27,10 @@ pub struct RawExpect {
     pub body_contains: Option<String>,
     #[serde(default)]
     pub json: BTreeMap<String, toml::Value>,
+    /// Redis steps' checks (the Redis slice reads them; HTTP steps refuse them).
+    pub reply: Option<S<String>>,
+    pub nil: Option<S<bool>>,
+    pub int: Option<S<Vec<S<i64>>>>,
 }
 }
 

@@ -118,6 +118,16 @@ fn body(
 
 /// `expect = {…}`: statuses in 100..599, body and JSON checks.
 fn expect(c: &mut Checker<'_>, e: &RawExpect, field: &str) -> ExpectSpec {
+    let redis_only = "reply, nil and int check Redis replies (an HTTP step checks status, body_contains and json)";
+    if let Some(v) = &e.reply {
+        c.at(v, format!("{field}.expect.reply"), redis_only);
+    }
+    if let Some(v) = &e.nil {
+        c.at(v, format!("{field}.expect.nil"), redis_only);
+    }
+    if let Some(v) = &e.int {
+        c.at(v, format!("{field}.expect.int"), redis_only);
+    }
     let codes = |c: &mut Checker<'_>, v: &Option<S<Vec<S<u16>>>>, name: &str| -> Vec<u16> {
         let Some(v) = v else { return Vec::new() };
         v.get_ref()
