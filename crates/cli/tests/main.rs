@@ -19,6 +19,7 @@ mod live;
 mod output;
 mod policy;
 mod proxy;
+mod redis;
 mod resilience;
 mod runs;
 mod scrape;
