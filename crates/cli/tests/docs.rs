@@ -468,6 +468,7 @@ fn docs_toml_blocks_validate_and_command_lines_parse() {
         "docs/results.md",
         "docs/webhooks.md",
         "docs/websocket.md",
+        "docs/redis.md",
         "docs/tls.md",
         "docs/distributed.md",
         "docs/faults.md",
