@@ -119,10 +119,6 @@ impl RedisSession {
                     self.conn = Some(c);
                 }
                 Err((outcome, code)) => {
-                    if self.opened {
-                        it.count(metrics::RECONNECTS, 1);
-                    }
-                    self.opened = true;
                     if let Some(code) = code {
                         it.record_code(index, code);
                     }
