@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 use tokio_util::codec::Decoder;
@@ -24,6 +25,15 @@ const READ_BUFFER: usize = 4 * 1024;
 
 /// A fault, and the error prefix when the server said why (`WRONGPASS` at `AUTH`).
 pub(crate) type Fault = (Outcome, Option<Code>);
+
+/// How long opening a connection took, by phase.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Phases {
+    /// The TCP connect plus the `AUTH`/`SELECT` exchange (the step's `connect` time).
+    pub(crate) connect: Duration,
+    /// The TLS handshake, for `rediss://` (recorded apart, as for HTTP).
+    pub(crate) tls: Option<Duration>,
+}
 
 /// Everything needed to open connections, prepared once per workload.
 pub(crate) struct Connector {
@@ -86,22 +96,28 @@ impl Connector {
     }
 
     /// Opens one connection, set up and ready for commands.
-    pub(crate) async fn connect(&self) -> Result<Conn, Fault> {
+    pub(crate) async fn connect(&self) -> Result<(Conn, Phases), Fault> {
         match tokio::time::timeout(self.timeout, self.open()).await {
             Ok(r) => r,
             Err(_) => Err((Outcome::Timeout, None)),
         }
     }
 
-    async fn open(&self) -> Result<Conn, Fault> {
+    async fn open(&self) -> Result<(Conn, Phases), Fault> {
+        let start = Instant::now();
         let tcp = self
             .tcp()
             .await
             .map_err(|e| (io_outcome(&e, Outcome::Connect), None))?;
         let _ = tcp.set_nodelay(true);
+        let mut phases = Phases {
+            connect: start.elapsed(),
+            tls: None,
+        };
         let stream = match &self.tls {
             None => Stream::Plain(tcp),
             Some((connector, name)) => {
+                let handshake = Instant::now();
                 let tls = connector.connect(name.clone(), tcp).await.map_err(|e| {
                     let o = match io_outcome(&e, Outcome::Tls) {
                         Outcome::Timeout => Outcome::Timeout,
@@ -110,9 +126,11 @@ impl Connector {
                     };
                     (o, None)
                 })?;
+                phases.tls = Some(handshake.elapsed());
                 Stream::Tls(Box::new(tls))
             }
         };
+        let hello_start = Instant::now();
         let mut conn = Conn {
             stream,
             rbuf: BytesMut::with_capacity(READ_BUFFER),
@@ -127,7 +145,8 @@ impl Connector {
                 }
             }
         }
-        Ok(conn)
+        phases.connect += hello_start.elapsed();
+        Ok((conn, phases))
     }
 
     async fn tcp(&self) -> io::Result<TcpStream> {

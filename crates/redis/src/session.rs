@@ -3,7 +3,8 @@
 //!
 //! Step 0 is intended to start at the iteration's intended start; step k at the completion of
 //! step k−1. A step's latency runs from its intended start to its last reply (a connect it had
-//! to make included, and also recorded apart as its connect time). A connection fault (reset,
+//! to make included, and also recorded apart: `connect` is the TCP connect plus `AUTH`/`SELECT`,
+//! the TLS handshake is its own phase, as for HTTP). A connection fault (reset,
 //! timeout, a reply that is not RESP) drops the connection and ends the iteration: nothing
 //! after it is sent on a connection whose replies can no longer be matched to commands. An
 //! error reply or a failed check is counted and the iteration goes on.
@@ -14,7 +15,7 @@ use crate::conn::{Conn, Connector};
 use crate::error::RedisError;
 use crate::metrics;
 use bytes::BytesMut;
-use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, StepSample, VuInfo};
+use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, Setup, StepSample, VuInfo};
 use loadgen_http::{RunNonce, Vars};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -71,6 +72,7 @@ impl SessionFactory for RedisFactory {
             seq: 0,
             out: BytesMut::new(),
             scratch: BytesMut::new(),
+            setup: Setup::default(),
         }
     }
 }
@@ -88,6 +90,8 @@ pub struct RedisSession {
     seq: u64,
     out: BytesMut,
     scratch: BytesMut,
+    /// The TLS handshake of the connection the current step opened, for `record_setup`.
+    setup: Setup,
 }
 
 /// How a step ended.
@@ -112,8 +116,9 @@ impl RedisSession {
         if self.conn.is_none() {
             let start = Instant::now();
             match shared.connector.connect().await {
-                Ok(c) => {
-                    connect = Some(start.elapsed());
+                Ok((c, phases)) => {
+                    connect = Some(phases.connect);
+                    self.setup.tls = phases.tls;
                     it.count(metrics::COMMANDS, shared.connector.hello_commands());
                     self.opened_one(it);
                     self.conn = Some(c);
@@ -240,6 +245,7 @@ impl Session for RedisSession {
         for index in 0..self.shared.steps.len() {
             let (s, go_on) = self.step(index, it, intended).await;
             it.record(&s);
+            it.record_setup(index, std::mem::take(&mut self.setup));
             if !go_on {
                 return;
             }
@@ -251,7 +257,7 @@ impl Session for RedisSession {
         if self.conn.is_some() {
             return;
         }
-        if let Ok(c) = self.shared.connector.connect().await {
+        if let Ok((c, _)) = self.shared.connector.connect().await {
             self.conn = Some(c);
             self.opened = true;
             self.hello_uncounted = self.shared.connector.hello_commands();

@@ -42,6 +42,10 @@ fn commands_counted_equal_the_servers_total_commands_processed() {
     assert_eq!(counter(&r, metrics::COMMANDS), processed);
     assert_eq!(counter(&r, metrics::PIPELINED), 8 * 50 * 3);
     assert_eq!(counter(&r, metrics::RECONNECTS), 0);
+    // One connection per VU, opened by its first step; no TLS phase on redis://.
+    assert_eq!(r.totals.steps[0].connect.len(), 8);
+    assert_eq!(r.totals.steps[1].connect.len(), 0);
+    assert_eq!(r.totals.steps[0].tls.len(), 0);
 }
 
 #[test]

@@ -27,6 +27,9 @@ fn rediss_trusts_a_ca_file_and_refuses_an_unknown_ca() {
         ..TlsOptions::default()
     });
     assert_eq!(at(&trusted, 0, Outcome::Success), 10);
+    // Each VU's one connection: its TCP connect and its handshake, recorded apart.
+    assert_eq!(trusted.totals.steps[0].connect.len(), 2);
+    assert_eq!(trusted.totals.steps[0].tls.len(), 2);
     let unknown = run(TlsOptions::default());
     assert_eq!(
         at(&unknown, 0, Outcome::Tls),
