@@ -190,21 +190,28 @@ fn a_shipped_run_is_judged_on_correctness_and_on_speed_only_for_having_data() {
     assert!(judge_shipped_run(Some(2), &all_met).is_err());
 }
 
-/// A data-store scenario's throwaway server (kept alive by the first item) and the variables
-/// pointing the scenario at it; no server and no variables for the others. `None` when the
-/// server program is missing outside CI (skipped with a note; under CI it fails).
-fn datastore(
-    name: &str,
-) -> Option<(
-    Option<loadgen_testkit::redis::RedisServer>,
-    Vec<(&'static str, String)>,
-)> {
+/// A data-store scenario's throwaway server, kept alive while the scenario runs, and the
+/// variables pointing the scenario at it (none for the other scenarios).
+struct Datastore {
+    _server: Option<loadgen_testkit::redis::RedisServer>,
+    env: Vec<(&'static str, String)>,
+}
+
+/// The data store scenario `name` needs; `None` when its server program is missing outside
+/// CI (skipped with a note; under CI it fails).
+fn datastore(name: &str) -> Option<Datastore> {
     if name.starts_with("redis-") {
         let server = loadgen_testkit::redis::RedisServer::start(name, &[])?;
-        let url = server.url();
-        return Some((Some(server), vec![("REDIS_URL", url)]));
+        let env = vec![("REDIS_URL", server.url())];
+        return Some(Datastore {
+            _server: Some(server),
+            env,
+        });
     }
-    Some((None, Vec::new()))
+    Some(Datastore {
+        _server: None,
+        env: Vec::new(),
+    })
 }
 
 #[test]
@@ -227,10 +234,10 @@ fn every_shipped_scenario_runs_and_holds_its_correctness_thresholds() {
             args.extend(["--duration", "4s"]);
         }
         args.extend(["--quiet", "--out", out.to_str().unwrap()]);
-        let Some((_server, env)) = datastore(&name) else {
+        let Some(store) = datastore(&name) else {
             continue;
         };
-        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let env: Vec<(&str, &str)> = store.env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let o = run_env(&args, &env);
         if !out.join("summary.json").exists() {
             failures.push(format!("{name}: no summary.json\n{}", text(&o)));
