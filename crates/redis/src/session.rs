@@ -110,7 +110,8 @@ impl RedisSession {
         it: &Iteration<'_>,
         intended: Instant,
     ) -> (StepSample, bool) {
-        let shared = self.shared.clone();
+        // Field borrows, not an `Arc` clone: no atomic per step on the hot path.
+        let shared = &*self.shared;
         let step = &shared.steps[index];
         let mut connect = None;
         if self.conn.is_none() {
@@ -120,7 +121,10 @@ impl RedisSession {
                     connect = Some(phases.connect);
                     self.setup.tls = phases.tls;
                     it.count(metrics::COMMANDS, shared.connector.hello_commands());
-                    self.opened_one(it);
+                    if self.opened {
+                        it.count(metrics::RECONNECTS, 1);
+                    }
+                    self.opened = true;
                     self.conn = Some(c);
                 }
                 Err((outcome, code)) => {
@@ -182,13 +186,6 @@ impl RedisSession {
                 (sample(index, outcome, intended, sent, done, connect), false)
             }
         }
-    }
-
-    fn opened_one(&mut self, it: &Iteration<'_>) {
-        if self.opened {
-            it.count(metrics::RECONNECTS, 1);
-        }
-        self.opened = true;
     }
 }
 
