@@ -50,7 +50,8 @@ fn the_redis_sessions_scenario_counts_what_the_server_processed() {
     );
     // The second INFO counts the first and its connection's AUTH.
     let processed = server.info_u64("total_commands_processed") - before - 2;
-    assert!(matches!(o.status.code(), Some(0 | 1)), "{}", text(&o));
+    // 3: a threshold failed, which a busy machine may do on the speed ones (checked below).
+    assert!(matches!(o.status.code(), Some(0 | 3)), "{}", text(&o));
     let s = summary(&out);
     assert_eq!(custom_total(&s, "redis_commands"), processed, "{s}");
     assert!(processed > 500, "the load ran: {processed}");
