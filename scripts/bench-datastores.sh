@@ -18,7 +18,8 @@
 #
 # Environment: RUNS (3), DUR (10, loadgen's seconds), N1 (400000) and N16 (3000000)
 # (redis-benchmark requests without and with pipelining), CONNS (50), PORT (6395),
-# SERVER_CPU (0), CLIENT_CPU (1), CARGO_TARGET_DIR (<repo>/target).
+# SERVER_CPU (0), CLIENT_CPU (1), CARGO_TARGET_DIR (<repo>/target), BUILD (1; 0 uses the
+# release binary already built).
 set -euo pipefail
 
 RUNS=${RUNS:-3}
@@ -52,8 +53,10 @@ need_apt() {
     $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$package" >/dev/null
 }
 [ -x /usr/bin/time ] || need_apt /usr/bin/time time
-echo "building loadgen (release)" >&2
-(cd "$ROOT" && cargo build --release -q -p loadgen)
+if [ "${BUILD:-1}" != 0 ]; then
+    echo "building loadgen (release)" >&2
+    (cd "$ROOT" && cargo build --release -q -p loadgen)
+fi
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR==0) print "nan"; else if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
