@@ -90,11 +90,6 @@ impl Connector {
         })
     }
 
-    /// Commands each new connection sends before the steps' (counted as sent commands).
-    pub(crate) fn hello_commands(&self) -> u64 {
-        self.hello.as_ref().map_or(0, |(_, n)| *n as u64)
-    }
-
     /// Opens one connection, set up and ready for commands.
     pub(crate) async fn connect(&self) -> Result<(Conn, Phases), Fault> {
         match tokio::time::timeout(self.timeout, self.open()).await {

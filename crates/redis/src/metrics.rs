@@ -5,8 +5,10 @@
 
 use loadgen_engine::{CustomKind, CustomMetric};
 
-/// Commands written to the server, connection set-up (`AUTH`, `SELECT`) included: counter.
-/// With no faults it equals the server's `total_commands_processed` growth.
+/// Commands the steps wrote to the server (a connection's `AUTH` and `SELECT` are not
+/// counted: a warmed-up connection's VU may never run a step to count them): counter. With no
+/// faults it equals the server's `total_commands_processed` growth less its `AUTH`/`SELECT`
+/// calls.
 pub const COMMANDS: usize = 0;
 /// Commands sent inside pipelines (a pipeline step's size is this over its count): counter.
 pub const PIPELINED: usize = 1;

@@ -67,7 +67,6 @@ impl SessionFactory for RedisFactory {
             shared: self.shared.clone(),
             conn: None,
             opened: false,
-            hello_uncounted: 0,
             rng: SmallRng::seed_from_u64(vu.seed),
             seq: 0,
             out: BytesMut::new(),
@@ -83,9 +82,6 @@ pub struct RedisSession {
     conn: Option<Conn>,
     /// A connection was opened before (the next one is a reconnect).
     opened: bool,
-    /// Set-up commands sent in the warm-up, counted with the first iteration (the warm-up
-    /// has no recorder).
-    hello_uncounted: u64,
     rng: SmallRng,
     seq: u64,
     out: BytesMut,
@@ -120,7 +116,6 @@ impl RedisSession {
                 Ok((c, phases)) => {
                     connect = Some(phases.connect);
                     self.setup.tls = phases.tls;
-                    it.count(metrics::COMMANDS, shared.connector.hello_commands());
                     if self.opened {
                         it.count(metrics::RECONNECTS, 1);
                     }
@@ -135,9 +130,6 @@ impl RedisSession {
                     return (sample(index, outcome, intended, start, done, None), false);
                 }
             }
-        }
-        if self.hello_uncounted > 0 {
-            it.count(metrics::COMMANDS, std::mem::take(&mut self.hello_uncounted));
         }
         let commands = step.commands();
         self.out.clear();
@@ -257,7 +249,6 @@ impl Session for RedisSession {
         if let Ok((c, _)) = self.shared.connector.connect().await {
             self.conn = Some(c);
             self.opened = true;
-            self.hello_uncounted = self.shared.connector.hello_commands();
         }
     }
 }
