@@ -323,6 +323,7 @@ known_scalar! {
     u64 => "a non-negative integer", |v| v.as_integer().is_some_and(|i| i >= 0);
     u32 => "an integer (u32)", |v| v.as_integer().is_some_and(|i| u32::try_from(i).is_ok());
     u16 => "an integer (u16)", |v| v.as_integer().is_some_and(|i| u16::try_from(i).is_ok());
+    i64 => "an integer", |v| v.is_integer();
 }
 
 /// Any value: its grammar is checked where it is read (`json` bodies, `rate` tables).
