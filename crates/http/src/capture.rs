@@ -160,14 +160,17 @@ impl JsonPath {
 }
 
 /// One VU's captured values, one slot per capture name, buffers kept between iterations.
+/// Other protocols (SQL rows) fill slots with [`Slots::put`] and render them through
+/// [`crate::Vars::with_captures`].
 #[derive(Debug, Default)]
-pub(crate) struct Slots {
+pub struct Slots {
     values: Vec<Vec<u8>>,
     filled: Vec<bool>,
 }
 
 impl Slots {
-    pub(crate) fn new(count: usize) -> Self {
+    /// `count` empty slots.
+    pub fn new(count: usize) -> Self {
         Slots {
             values: vec![Vec::new(); count],
             filled: vec![false; count],
@@ -182,18 +185,30 @@ impl Slots {
 
     /// Forgets the values of a new iteration except those of slots marked in `keep` (the
     /// captures of once-per-VU steps), keeping the buffers.
-    pub(crate) fn clear_except(&mut self, keep: &[bool]) {
+    pub fn clear_except(&mut self, keep: &[bool]) {
         for (i, f) in self.filled.iter_mut().enumerate() {
             *f &= keep.get(i).copied().unwrap_or(false);
         }
     }
 
     /// The value of slot `i`, if this iteration captured it.
-    pub(crate) fn get(&self, i: usize) -> Option<&[u8]> {
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
         match self.filled.get(i) {
             Some(true) => self.values.get(i).map(Vec::as_slice),
             _ => None,
         }
+    }
+
+    /// Fills slot `i` with what `write` puts in its (cleared) buffer; an empty value is a miss.
+    /// Returns whether the slot is filled.
+    pub fn put(&mut self, i: usize, write: impl FnOnce(&mut Vec<u8>)) -> bool {
+        let (Some(value), Some(filled)) = (self.values.get_mut(i), self.filled.get_mut(i)) else {
+            return false;
+        };
+        value.clear();
+        write(value);
+        *filled = !value.is_empty();
+        *filled
     }
 
     /// Runs `capture` on an answer; `false` on a miss (the slot stays empty).

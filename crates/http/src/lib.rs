@@ -41,7 +41,7 @@ mod template;
 mod tls;
 
 pub use base_url::BaseUrl;
-pub use capture::{Capture, CaptureSource, JsonPath};
+pub use capture::{Capture, CaptureSource, JsonPath, Slots};
 pub use classify::{classify, classify_io};
 pub use config::{ClientConfig, HostOverrides, HttpVersion};
 pub use connect::{Conn, Dialer, Phases};
