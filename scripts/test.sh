@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# name | how it is found (bin:PROGRAM or py:MODULE) | package (apt:NAME or pip:NAME) | what it checks
+# name | how it is found (bin:PROGRAM, py:MODULE, or pg:PROGRAM: a PostgreSQL server program) | package (apt:NAME or pip:NAME) | what it checks
 peers=(
     "nginx|bin:nginx|apt:nginx|HTTP/1.1 conformance of both client paths; mutual TLS and proxies"
     "promtool|bin:promtool|apt:prometheus|Prometheus's own parser on the --metrics-addr text"
@@ -23,6 +23,7 @@ peers=(
     "stripe|py:stripe|pip:stripe|Stripe's library verifies the webhook signatures"
     "standardwebhooks|py:standardwebhooks|pip:standardwebhooks|Standard Webhooks' library verifies them"
     "websockets|py:websockets|pip:websockets|an independent WebSocket server for the ws counts"
+    "postgresql|pg:initdb|apt:postgresql|throwaway PostgreSQL servers for loadgen-pg (counts, SQLSTATE classes, faults)"
 )
 # Redis (crates/redis, docs/redis.md): throwaway redis-server instances on free ports; the
 # package also brings redis-cli and redis-benchmark (scripts/bench-datastores.sh).
@@ -47,6 +48,14 @@ have_program() {
     return 1
 }
 
+# PostgreSQL's server programs: Debian keeps them in /usr/lib/postgresql/N/bin, off PATH
+# (crates/testkit looks there first, then on PATH).
+have_pg_program() {
+    local f
+    for f in /usr/lib/postgresql/*/bin/"$1"; do [ -x "$f" ] && return 0; done
+    have_program "$1"
+}
+
 # Is the peer described by one `peers` line there? Hidden peers are not.
 present() {
     local name probe
@@ -54,6 +63,7 @@ present() {
     hidden "$name" && return 1
     case "$probe" in
         bin:*) have_program "${probe#bin:}" ;;
+        pg:*) have_pg_program "${probe#pg:}" ;;
         py:*) have_program python3 && python3 -c "import ${probe#py:}" >/dev/null 2>&1 ;;
     esac
 }

@@ -8,9 +8,12 @@
 //! * [`pki`]: a CA, server and client leaves made fresh for TLS tests, and a rustls server.
 //! * [`proxy`]: a CONNECT proxy on loopback that records what it was asked.
 //! * [`redis`]: a throwaway `redis-server` on a free port, killed and restarted at will.
+//! * [`postgres`]: throwaway PostgreSQL servers (`initdb` into a temporary folder as a
+//!   non-root user, a free loopback port, stopped and removed at the end).
 
 pub mod limits;
 pub mod peer;
 pub mod pki;
+pub mod postgres;
 pub mod proxy;
 pub mod redis;

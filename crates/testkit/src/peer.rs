@@ -23,6 +23,8 @@ enum Probe {
     Program(&'static str),
     /// A module `python3` can import.
     PythonModule(&'static str),
+    /// A PostgreSQL server program: on `PATH`, or in Debian's `/usr/lib/postgresql/N/bin`.
+    PostgresProgram(&'static str),
 }
 
 /// A real program or library a test checks loadgen against.
@@ -91,8 +93,16 @@ pub const REDIS: Peer = Peer {
     probe: Probe::Program("redis-server"),
 };
 
+/// PostgreSQL's server programs (`initdb`, `postgres`, `pg_isready`): throwaway databases
+/// for the loadgen-pg tests ([`crate::postgres`]).
+pub const POSTGRES: Peer = Peer {
+    name: "postgresql",
+    install: "apt-get install postgresql",
+    probe: Probe::PostgresProgram("initdb"),
+};
+
 /// Every peer, in the order `scripts/test.sh` checks them.
-pub const ALL: [Peer; 8] = [
+pub const ALL: [Peer; 9] = [
     NGINX,
     PROMTOOL,
     OPENSSL,
@@ -101,6 +111,7 @@ pub const ALL: [Peer; 8] = [
     STANDARD_WEBHOOKS,
     WEBSOCKETS,
     REDIS,
+    POSTGRES,
 ];
 
 /// What a test does about its peer.
@@ -136,6 +147,7 @@ impl Peer {
         }
         match self.probe {
             Probe::Program(name) => program(name).ok_or(Missing::NotFound(name)),
+            Probe::PostgresProgram(name) => postgres_program(name).ok_or(Missing::NotFound(name)),
             Probe::PythonModule(module) => {
                 let python = program("python3").ok_or(Missing::NotFound("python3"))?;
                 let out = Command::new(&python)
@@ -223,6 +235,23 @@ fn program(name: &str) -> Option<PathBuf> {
         .chain(["/usr/local/sbin", "/usr/sbin", "/sbin"].map(PathBuf::from))
         .map(|dir| dir.join(name))
         .find(|p| is_executable(p))
+}
+
+/// `name` in the newest `/usr/lib/postgresql/N/bin` (Debian keeps the server programs off
+/// `PATH`), else on `PATH`.
+pub(crate) fn postgres_program(name: &str) -> Option<PathBuf> {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| {
+            let v = e.file_name().to_str()?.parse().ok()?;
+            Some((v, e.path().join("bin").join(name)))
+        })
+        .filter(|(_, p)| is_executable(p))
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, p)| p).or_else(|| program(name))
 }
 
 fn is_executable(path: &Path) -> bool {

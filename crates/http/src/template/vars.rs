@@ -54,7 +54,7 @@ impl<'a> Vars<'a> {
 
     /// True when a capture could not be rendered (missing, or unfit for a header): the
     /// request must not be sent.
-    pub(crate) fn refused(&self) -> bool {
+    pub fn refused(&self) -> bool {
         self.refused
     }
 

@@ -1,0 +1,93 @@
+//! Opening one connection: TCP (`TCP_NODELAY`), TLS as the URL's `sslmode` says, startup and
+//! authentication — all within the connect timeout, every fault an outcome class.
+
+use crate::classify::classify;
+use crate::error::PgError;
+use crate::tls::RustlsConnect;
+use crate::url::DbUrl;
+use loadgen_engine::{Code, Outcome};
+use loadgen_http::TlsOptions;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+use tokio_postgres::Client;
+
+/// A failed connect: its class, and the SQLSTATE when the server refused (`53300`).
+pub(crate) type Refused = (Outcome, Option<Code>);
+
+/// An open connection: the client, and the task that drives its socket (aborted on drop).
+pub(crate) struct Conn {
+    pub(crate) client: Client,
+    driver: JoinHandle<()>,
+}
+
+impl Drop for Conn {
+    fn drop(&mut self) {
+        self.driver.abort();
+    }
+}
+
+/// Everything needed to open connections, prepared once per workload.
+pub(crate) struct Connector {
+    config: tokio_postgres::Config,
+    addrs: Vec<SocketAddr>,
+    tls: RustlsConnect,
+    timeout: Duration,
+}
+
+impl Connector {
+    /// Resolves the host once (a storm of reconnects must not hit the resolver) and builds the
+    /// TLS client.
+    pub(crate) fn new(
+        url: &DbUrl,
+        tls: &TlsOptions,
+        timeout: Duration,
+    ) -> Result<Connector, PgError> {
+        let addrs: Vec<SocketAddr> = (url.host(), url.port())
+            .to_socket_addrs()
+            .map_err(|e| PgError::Url(format!("cannot resolve {}: {e}", url.destination())))?
+            .collect();
+        Ok(Connector {
+            config: url.config.clone(),
+            addrs,
+            tls: RustlsConnect::new(url.host(), tls)?,
+            timeout,
+        })
+    }
+
+    /// Opens one connection.
+    pub(crate) async fn connect(&self) -> Result<Conn, Refused> {
+        match tokio::time::timeout(self.timeout, self.open()).await {
+            Ok(r) => r,
+            Err(_) => Err((Outcome::Timeout, None)),
+        }
+    }
+
+    async fn open(&self) -> Result<Conn, Refused> {
+        let tcp =
+            TcpStream::connect(&self.addrs[..]).await.map_err(
+                |e| match loadgen_http::classify_io(&e) {
+                    Outcome::Timeout => (Outcome::Timeout, None),
+                    _ => (Outcome::Connect, None),
+                },
+            )?;
+        // Nagle would hold each small message for the server's delayed ACK.
+        let _ = tcp.set_nodelay(true);
+        let (client, connection) = self
+            .config
+            .connect_raw(tcp, self.tls.clone())
+            .await
+            .map_err(|e| match classify(&e) {
+                // A connection the server closed during startup could not be opened.
+                (Outcome::Reset | Outcome::Protocol, code) => (Outcome::Connect, code),
+                other => other,
+            })?;
+        // The socket's own task; its error reaches the client as a closed connection, which
+        // the next statement reports (`reset`).
+        let driver = tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        Ok(Conn { client, driver })
+    }
+}

@@ -1,0 +1,49 @@
+//! The custom metrics a PostgreSQL workload records, in the order sessions index them: the
+//! reconnect counter, then one trend per statement of each transaction step (pgbench `-r`).
+
+use crate::step::{PgStep, StepKind};
+use loadgen_engine::{CustomKind, CustomMetric};
+
+/// New connections opened after the VU's first (a fault closed the last one): counter.
+pub const RECONNECTS: usize = 0;
+
+/// The metrics to declare on a PostgreSQL workload with `steps`.
+pub fn custom_metrics(steps: &[PgStep]) -> Vec<CustomMetric> {
+    let mut out = vec![CustomMetric::new("pg_reconnects", CustomKind::Counter)];
+    for step in steps {
+        if let StepKind::Transaction { statements, .. } = &step.kind {
+            for k in 1..=statements.len() {
+                out.push(CustomMetric::new(
+                    statement_metric(&step.name, k),
+                    CustomKind::Trend,
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The name of the trend of statement `k` (1-based) of transaction step `step`:
+/// `pg_statement_transfer_2` (characters other than letters and digits become `_`).
+pub fn statement_metric(step: &str, k: usize) -> String {
+    let clean: String = step
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    format!("pg_statement_{clean}_{k}")
+}
+
+/// For each step, the index of its first statement trend (transactions only).
+pub(crate) fn statement_bases(steps: &[PgStep]) -> Vec<usize> {
+    let mut next = RECONNECTS + 1;
+    steps
+        .iter()
+        .map(|s| {
+            let base = next;
+            if let StepKind::Transaction { statements, .. } = &s.kind {
+                next += statements.len();
+            }
+            base
+        })
+        .collect()
+}

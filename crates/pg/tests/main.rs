@@ -1,0 +1,9 @@
+//! loadgen-pg against real PostgreSQL servers (throwaway ones from loadgen-testkit): counts
+//! equal the server's own counters, every SQLSTATE class produced for real, and the faults a
+//! run must survive.
+#![allow(clippy::unwrap_used)]
+
+mod counts;
+mod faults;
+mod server_faults;
+mod support;
