@@ -31,7 +31,7 @@ pub enum PgError {
         types: usize,
     },
     /// A declared parameter type is not one loadgen knows.
-    #[error("unknown parameter type `{0}` (known: {known})", known = crate::types::KNOWN)]
+    #[error("unknown parameter type `{0}` (known: {KNOWN_TYPES})")]
     UnknownType(String),
     /// A sample value of a parameter does not convert to its declared type.
     #[error("parameter {index} of `{query}` renders `{sample}`, which is not a valid {ty}")]
@@ -55,3 +55,8 @@ pub enum PgError {
     #[error("setup: {0}")]
     Setup(String),
 }
+
+/// The declared type names loadgen knows (`types.rs` maps them), for the message above.
+const KNOWN_TYPES: &str = "bool, int2 (smallint), int4 (int, integer), int8 (bigint), \
+    float4 (real), float8 (double precision), numeric (decimal), text, varchar, char, uuid, \
+    date, time, timestamp, timestamptz, interval, json, jsonb, bytea";

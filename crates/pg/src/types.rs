@@ -14,11 +14,6 @@ use std::error::Error;
 use std::fmt::Write as _;
 use tokio_postgres::types::{to_sql_checked, Format, FromSql, IsNull, ToSql, Type};
 
-/// The declared type names loadgen knows, for error messages.
-pub(crate) const KNOWN: &str = "bool, int2 (smallint), int4 (int, integer), int8 (bigint), \
-    float4 (real), float8 (double precision), numeric (decimal), text, varchar, char, uuid, \
-    date, time, timestamp, timestamptz, interval, json, jsonb, bytea";
-
 /// The type called `name` (PostgreSQL's names and their SQL aliases, case-insensitive).
 pub fn type_named(name: &str) -> Result<Type, PgError> {
     Ok(match name.trim().to_ascii_lowercase().as_str() {
