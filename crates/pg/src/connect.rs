@@ -79,6 +79,9 @@ impl Connector {
             .connect_raw(tcp, self.tls.clone())
             .await
             .map_err(|e| match classify(&e) {
+                // tokio-postgres tells a server without TLS (under `sslmode=require`) only in
+                // its message; formatting it here costs nothing per query.
+                (Outcome::Protocol, None) if e.to_string().contains("TLS") => (Outcome::Tls, None),
                 // A connection the server closed during startup could not be opened.
                 (Outcome::Reset | Outcome::Protocol, code) => (Outcome::Connect, code),
                 other => other,

@@ -7,3 +7,4 @@ mod counts;
 mod faults;
 mod server_faults;
 mod support;
+mod tls;

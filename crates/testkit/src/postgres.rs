@@ -70,19 +70,38 @@ impl PgServer {
 
     /// [`PgServer::start`] with server settings (`("max_connections", "5")`).
     pub fn start_with(test: &str, settings: &[(&str, &str)]) -> Option<PgServer> {
+        Self::start_full(test, settings, None)
+    }
+
+    /// [`PgServer::start`] with TLS on (`ssl = on`), serving `cert` and `key` (PEM); clients
+    /// may still connect without TLS.
+    pub fn start_tls(test: &str, cert: &str, key: &str) -> Option<PgServer> {
+        Self::start_full(test, &[], Some((cert, key)))
+    }
+
+    fn start_full(
+        test: &str,
+        settings: &[(&str, &str)],
+        tls: Option<(&str, &str)>,
+    ) -> Option<PgServer> {
         let initdb = POSTGRES.require(test)?;
         let bindir = initdb
             .parent()
             .expect("a program found on disk has a parent folder")
             .to_path_buf();
-        match Self::launch(bindir, settings) {
+        match Self::launch(bindir, settings, tls) {
             Ok(s) => Some(s),
             Err(e) => panic!("{test}: PostgreSQL is installed but did not start: {e}"),
         }
     }
 
-    /// Makes and starts a server with the programs in `bindir`.
-    pub fn launch(bindir: PathBuf, settings: &[(&str, &str)]) -> Result<PgServer, PgServerError> {
+    /// Makes and starts a server with the programs in `bindir`, with `settings` and, when
+    /// given, TLS serving this certificate and key (PEM).
+    pub fn launch(
+        bindir: PathBuf,
+        settings: &[(&str, &str)],
+        tls: Option<(&str, &str)>,
+    ) -> Result<PgServer, PgServerError> {
         static NEXT: AtomicU32 = AtomicU32::new(0);
         let dir = std::env::temp_dir().join(format!(
             "loadgen-pg-{}-{}",
@@ -112,8 +131,27 @@ impl PgServer {
         };
         let pwfile = server.dir.join("pw");
         fs::write(&pwfile, PASSWORD).map_err(io("write the password file"))?;
+        let mut owned = vec![server.dir.clone(), pwfile.clone()];
+        if let Some((cert, key)) = tls {
+            let (cert_file, key_file) =
+                (server.dir.join("server.pem"), server.dir.join("server.key"));
+            fs::write(&cert_file, cert).map_err(io("write the certificate"))?;
+            fs::write(&key_file, key).map_err(io("write the key"))?;
+            // The server refuses a key others can read.
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&key_file, fs::Permissions::from_mode(0o600))
+                .map_err(io("chmod the key"))?;
+            for (k, v) in [
+                ("ssl", "on".into()),
+                ("ssl_cert_file", cert_file.display().to_string()),
+                ("ssl_key_file", key_file.display().to_string()),
+            ] {
+                server.settings.push((k.to_owned(), v));
+            }
+            owned.extend([cert_file, key_file]);
+        }
         if let Some((uid, gid)) = owner {
-            for p in [&server.dir, &pwfile] {
+            for p in &owned {
                 std::os::unix::fs::chown(p, Some(uid), Some(gid)).map_err(io("chown"))?;
             }
         }
@@ -143,6 +181,14 @@ impl PgServer {
             }
         }
         Err(last.expect("three attempts were made"))
+    }
+
+    /// The URL to connect with TLS as `sslmode` says, by the name `host`.
+    pub fn url_tls(&self, host: &str, sslmode: &str) -> String {
+        format!(
+            "postgres://{USER}:{PASSWORD}@{host}:{}/postgres?sslmode={sslmode}",
+            self.port
+        )
     }
 
     /// The URL to connect with: `postgres://loadgen:…@127.0.0.1:PORT/postgres?sslmode=disable`.
