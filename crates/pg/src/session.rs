@@ -103,15 +103,17 @@ impl SessionFactory for PgFactory {
     fn session(&self, vu: VuInfo) -> PgSession {
         PgSession {
             shared: self.shared.clone(),
-            conn: None,
-            connected_before: false,
-            prepared: (0..self.shared.statements).map(|_| None).collect(),
-            rng: SmallRng::seed_from_u64(vu.seed),
-            vu: vu.id,
-            seq: 0,
-            slots: Slots::new(self.shared.slots),
-            buf: BytesMut::new(),
-            rendered: Vec::new(),
+            state: VuState {
+                conn: None,
+                connected_before: false,
+                prepared: (0..self.shared.statements).map(|_| None).collect(),
+                rng: SmallRng::seed_from_u64(vu.seed),
+                vu: vu.id,
+                seq: 0,
+                slots: Slots::new(self.shared.slots),
+                buf: BytesMut::new(),
+                rendered: Vec::new(),
+            },
         }
     }
 }
@@ -125,6 +127,12 @@ struct Prepared {
 /// One VU's connection, prepared statements and capture slots.
 pub struct PgSession {
     shared: Arc<Shared>,
+    state: VuState,
+}
+
+/// What a VU owns; its methods borrow the workload's [`Shared`] (never cloning the `Arc` per
+/// step: an atomic bump shared by every thread).
+struct VuState {
     conn: Option<Conn>,
     connected_before: bool,
     prepared: Vec<Option<Prepared>>,
@@ -139,10 +147,11 @@ pub struct PgSession {
 /// A failed step: its class and the SQLSTATE when there is one.
 type Fault = Refused;
 
-impl PgSession {
+impl VuState {
     /// Opens a connection when there is none (or the last one closed); its set-up time.
     async fn ensure_connected(
         &mut self,
+        shared: &Shared,
         it: Option<&Iteration<'_>>,
     ) -> Result<Option<Duration>, Fault> {
         if self.conn.as_ref().is_some_and(|c| !c.client.is_closed()) {
@@ -150,7 +159,7 @@ impl PgSession {
         }
         self.drop_conn();
         let start = Instant::now();
-        let conn = self.shared.connector.connect().await?;
+        let conn = shared.connector.connect().await?;
         if self.connected_before {
             if let Some(it) = it {
                 it.count(RECONNECTS, 1);
@@ -166,11 +175,18 @@ impl PgSession {
         self.prepared.iter_mut().for_each(|p| *p = None);
     }
 
-    async fn run_step(&mut self, step: usize, it: &Iteration<'_>) -> Result<(), Fault> {
-        let shared = self.shared.clone();
+    async fn run_step(
+        &mut self,
+        shared: &Shared,
+        step: usize,
+        it: &Iteration<'_>,
+    ) -> Result<(), Fault> {
         let first = shared.first_statement[step];
         match &shared.steps[step].kind {
-            StepKind::Sql(sql) => self.exec(first, sql, &shared.steps[step].name, it).await,
+            StepKind::Sql(sql) => {
+                self.exec(shared, first, sql, &shared.steps[step].name, it)
+                    .await
+            }
             StepKind::Transaction {
                 isolation,
                 statements,
@@ -182,7 +198,7 @@ impl PgSession {
                 for (k, sql) in statements.iter().enumerate() {
                     let start = Instant::now();
                     if let Err(fault) = self
-                        .exec(first + k, sql, &shared.steps[step].name, it)
+                        .exec(shared, first + k, sql, &shared.steps[step].name, it)
                         .await
                     {
                         self.rollback().await;
@@ -214,6 +230,7 @@ impl PgSession {
     /// Runs statement number `index` (of the whole workload) once.
     async fn exec(
         &mut self,
+        shared: &Shared,
         index: usize,
         sql: &Sql,
         step_name: &str,
@@ -223,7 +240,7 @@ impl PgSession {
         self.rendered.clear();
         {
             let mut vars = Vars::new(
-                self.shared.nonce,
+                shared.nonce,
                 self.vu,
                 it.number,
                 self.seq,
@@ -310,16 +327,17 @@ fn unusable(outcome: Outcome) -> bool {
 
 impl Session for PgSession {
     async fn iteration(&mut self, it: &Iteration<'_>) {
-        self.slots.clear_except(&[]);
+        let shared = &*self.shared;
+        let vu = &mut self.state;
+        vu.slots.clear_except(&[]);
         let mut intended = it.intended;
-        for step in 0..self.shared.steps.len() {
-            let (connect, sent, result) = match self.ensure_connected(Some(it)).await {
+        for step in 0..shared.steps.len() {
+            let (connect, sent, result) = match vu.ensure_connected(shared, Some(it)).await {
                 Err(fault) => (None, Instant::now(), Err(fault)),
                 Ok(connect) => {
                     let sent = Instant::now();
-                    let limit = self.shared.step_timeout;
-                    let run = self.run_step(step, it);
-                    let result = match limit {
+                    let run = vu.run_step(shared, step, it);
+                    let result = match shared.step_timeout {
                         Some(limit) => tokio::time::timeout(limit, run)
                             .await
                             .unwrap_or(Err((Outcome::Timeout, None))),
@@ -346,9 +364,11 @@ impl Session for PgSession {
                 it.record_code(step, code);
             }
             if unusable(outcome) {
-                self.drop_conn();
+                vu.drop_conn();
             }
-            if outcome.is_error() && (self.shared.has_captures || self.conn.is_none()) {
+            // After a failed step the rest of the iteration goes on, unless later steps may
+            // need its captures, or there is no connection to go on with.
+            if outcome.is_error() && (shared.has_captures || vu.conn.is_none()) {
                 return;
             }
             intended = done;
@@ -356,6 +376,6 @@ impl Session for PgSession {
     }
 
     async fn warm_up(&mut self) {
-        let _ = self.ensure_connected(None).await;
+        let _ = self.state.ensure_connected(&self.shared, None).await;
     }
 }
