@@ -47,6 +47,8 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         _ => unreachable!("embedded target started above"),
     };
     let plan = loadgen_scenario::build_plan(&sc, &base_url).map_err(Fail::bad_input)?;
+    // Run-once setup (a database's tables and seed rows) before any load.
+    loadgen_scenario::prepare(&sc).map_err(Fail::bad_input)?;
     crate::inputs::churn_warnings(&sc);
     let out = a
         .out

@@ -31,6 +31,7 @@ impl Drop for Conn {
 /// Everything needed to open connections, prepared once per workload.
 pub(crate) struct Connector {
     config: tokio_postgres::Config,
+    host: (String, u16),
     addrs: Vec<SocketAddr>,
     tls: RustlsConnect,
     timeout: Duration,
@@ -38,7 +39,8 @@ pub(crate) struct Connector {
 
 impl Connector {
     /// Resolves the host once (a storm of reconnects must not hit the resolver) and builds the
-    /// TLS client.
+    /// TLS client. A name that does not resolve now (`loadgen validate` offline) is resolved
+    /// again at each connect, where a failure is a `connect` outcome.
     pub(crate) fn new(
         url: &DbUrl,
         tls: &TlsOptions,
@@ -46,10 +48,11 @@ impl Connector {
     ) -> Result<Connector, PgError> {
         let addrs: Vec<SocketAddr> = (url.host(), url.port())
             .to_socket_addrs()
-            .map_err(|e| PgError::Url(format!("cannot resolve {}: {e}", url.destination())))?
-            .collect();
+            .map(|a| a.collect())
+            .unwrap_or_default();
         Ok(Connector {
             config: url.config.clone(),
+            host: (url.host().to_owned(), url.port()),
             addrs,
             tls: RustlsConnect::new(url.host(), tls)?,
             timeout,
@@ -65,13 +68,14 @@ impl Connector {
     }
 
     async fn open(&self) -> Result<Conn, Refused> {
-        let tcp =
-            TcpStream::connect(&self.addrs[..]).await.map_err(
-                |e| match loadgen_http::classify_io(&e) {
-                    Outcome::Timeout => (Outcome::Timeout, None),
-                    _ => (Outcome::Connect, None),
-                },
-            )?;
+        let tcp = match self.addrs.is_empty() {
+            true => TcpStream::connect((self.host.0.as_str(), self.host.1)).await,
+            false => TcpStream::connect(&self.addrs[..]).await,
+        };
+        let tcp = tcp.map_err(|e| match loadgen_http::classify_io(&e) {
+            Outcome::Timeout => (Outcome::Timeout, None),
+            _ => (Outcome::Connect, None),
+        })?;
         // Nagle would hold each small message for the server's delayed ACK.
         let _ = tcp.set_nodelay(true);
         let (client, connection) = self

@@ -31,7 +31,7 @@ pub use classify::{classify, sqlstate_outcome};
 pub use error::PgError;
 pub use metrics::custom_metrics;
 pub use session::{PgConfig, PgFactory, PgSession};
-pub use setup::run_setup;
+pub use setup::{run_setup, run_setup_blocking};
 pub use step::{Isolation, PgStep, RowCapture, Rows, Sql, StepKind};
 pub use types::type_named;
 pub use url::{DbUrl, TlsMode};

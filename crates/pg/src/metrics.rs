@@ -9,15 +9,24 @@ pub const RECONNECTS: usize = 0;
 
 /// The metrics to declare on a PostgreSQL workload with `steps`.
 pub fn custom_metrics(steps: &[PgStep]) -> Vec<CustomMetric> {
+    custom_metrics_of(steps.iter().filter_map(|s| match &s.kind {
+        StepKind::Transaction { statements, .. } => Some((s.name.as_str(), statements.len())),
+        StepKind::Sql(_) => None,
+    }))
+}
+
+/// The same from each transaction step's name and statement count, in step order (for a
+/// caller that has not built its steps yet).
+pub fn custom_metrics_of<'a>(
+    transactions: impl IntoIterator<Item = (&'a str, usize)>,
+) -> Vec<CustomMetric> {
     let mut out = vec![CustomMetric::new("pg_reconnects", CustomKind::Counter)];
-    for step in steps {
-        if let StepKind::Transaction { statements, .. } = &step.kind {
-            for k in 1..=statements.len() {
-                out.push(CustomMetric::new(
-                    statement_metric(&step.name, k),
-                    CustomKind::Trend,
-                ));
-            }
+    for (name, statements) in transactions {
+        for k in 1..=statements {
+            out.push(CustomMetric::new(
+                statement_metric(name, k),
+                CustomKind::Trend,
+            ));
         }
     }
     out

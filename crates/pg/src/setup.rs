@@ -29,3 +29,20 @@ pub async fn run_setup(config: &PgConfig, statements: &[String]) -> Result<(), P
     }
     Ok(())
 }
+
+/// [`run_setup`] from synchronous code, on a thread and runtime of its own (safe inside or
+/// outside another runtime).
+pub fn run_setup_blocking(config: &PgConfig, statements: &[String]) -> Result<(), PgError> {
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| PgError::Setup(format!("no runtime: {e}")))?;
+                rt.block_on(run_setup(config, statements))
+            })
+            .join()
+            .unwrap_or_else(|_| Err(PgError::Setup("the setup thread panicked".to_owned())))
+    })
+}

@@ -20,6 +20,16 @@ pub fn build_plan(scenario: &Scenario, base_url: &str) -> Result<Plan, BuildErro
     })
 }
 
+/// Runs what each workload needs once before the load (a database's `setup` SQL), in
+/// workload order. `loadgen run` and a worker call it before their run; `validate` and
+/// `plan` never do.
+pub fn prepare(scenario: &Scenario) -> Result<(), BuildError> {
+    for w in &scenario.workloads {
+        w.protocol.prepare(&w.name, &scenario.http)?;
+    }
+    Ok(())
+}
+
 fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Workload, BuildError> {
     let ctx = BuildContext {
         workload: &w.name,

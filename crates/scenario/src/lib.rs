@@ -69,11 +69,12 @@ mod threshold;
 mod units;
 mod validate;
 
-pub use build::build_plan;
+pub use build::{build_plan, prepare};
 pub use destinations::Destination;
 pub use error::{Problem, ScenarioError};
 pub use interpolate::{interpolate, InterpolationError};
 pub use model::*;
+pub use protocol::pg::PgWorkload;
 pub use protocol::ws::WsSpec;
 pub use protocol::{BuildContext, BuildError, ProtocolSpec};
 pub use redact::{redact_secrets, REDACTED_SECRET};

@@ -121,6 +121,8 @@ pub struct RawWorkload {
     pub step: Vec<S<RawStep>>,
     pub ws: Option<S<RawWs>>,
     pub redis: Option<S<crate::protocol::redis::raw::RawRedisWorkload>>,
+    /// `[workload.postgres]`: the database of `sql` / `transaction` steps.
+    pub postgres: Option<S<crate::protocol::pg::raw::RawPostgres>>,
 }
 }
 
@@ -144,6 +146,12 @@ pub struct RawStep {
     pub webhook: Option<S<WebhookTable>>,
     pub callback: Option<S<CallbackTable>>,
     pub redis: Option<S<crate::protocol::redis::raw::RawRedisStep>>,
+    /// `sql = { query = "…", params = […] }`: one PostgreSQL statement.
+    pub sql: Option<S<crate::protocol::pg::raw::RawSql>>,
+    /// `transaction = [{ query = … }, …]`: statements in one PostgreSQL transaction.
+    pub transaction: Option<S<Vec<S<crate::protocol::pg::raw::RawSql>>>>,
+    /// A transaction's isolation level.
+    pub isolation: Option<S<String>>,
     pub expect: Option<S<RawExpect>>,
     /// `capture = { token = { json = "$.token" } }`: file order, see `journey.rs`.
     pub capture: Option<S<IndexMap<String, S<RawCapture>>>>,

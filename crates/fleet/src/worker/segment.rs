@@ -33,6 +33,9 @@ where
 {
     let plan = loadgen_scenario::build_plan(&a.scenario, &a.base_url)
         .map_err(|e| FleetError::Protocol(crate::error::with_causes(&e)))?;
+    // Each worker runs the run-once setup before its segment (setups are idempotent).
+    loadgen_scenario::prepare(&a.scenario)
+        .map_err(|e| FleetError::Protocol(crate::error::with_causes(&e)))?;
     std::fs::create_dir_all(&a.out).map_err(|e| FleetError::io(&a.out, e))?;
     let opts = RunOptions {
         threads: a

@@ -19,6 +19,7 @@
 pub(crate) mod context;
 pub mod http;
 pub mod redis;
+pub mod pg;
 pub(crate) mod validate;
 pub mod webhook;
 pub mod ws;
@@ -39,6 +40,8 @@ pub enum ProtocolSpec {
     WebSocket(Box<ws::WsSpec>),
     /// `redis = {…}` steps and their `[workload.redis]` connection.
     Redis(Box<redis::RedisWorkload>),
+    /// `sql = {…}` / `transaction = […]` steps against `[workload.postgres]`.
+    Postgres(Box<pg::PgWorkload>),
 }
 
 impl ProtocolSpec {
@@ -49,6 +52,7 @@ impl ProtocolSpec {
             ProtocolSpec::Webhook(_) => "webhook",
             ProtocolSpec::WebSocket(_) => "ws",
             ProtocolSpec::Redis(_) => "redis",
+            ProtocolSpec::Postgres(_) => "postgres",
         }
     }
 
@@ -62,6 +66,7 @@ impl ProtocolSpec {
                 .map(|s| s.to_string())
                 .collect(),
             ProtocolSpec::Redis(r) => r.steps.iter().map(|s| s.name.clone()).collect(),
+            ProtocolSpec::Postgres(p) => p.steps.iter().map(|s| s.name.clone()).collect(),
         }
     }
 
@@ -80,6 +85,7 @@ impl ProtocolSpec {
             ProtocolSpec::Webhook(w) => w.custom_metrics(),
             ProtocolSpec::WebSocket(_) => loadgen_ws::custom_metrics(),
             ProtocolSpec::Redis(_) => loadgen_redis::metrics::custom_metrics(),
+            ProtocolSpec::Postgres(p) => p.custom_metrics(),
         }
     }
 
@@ -102,6 +108,8 @@ impl ProtocolSpec {
             ProtocolSpec::WebSocket(ws) => vec![("WebSocket connections", ws.url.clone())],
             // The workload's own server, whatever the target: host and port, no password.
             ProtocolSpec::Redis(r) => vec![("Redis connections", r.destination())],
+            // The URL as printed: host and port, never the password.
+            ProtocolSpec::Postgres(p) => vec![("PostgreSQL connections", p.url.to_string())],
         }
     }
 
@@ -110,6 +118,7 @@ impl ProtocolSpec {
     pub fn capture_from(&self) -> &'static [&'static str] {
         match self {
             ProtocolSpec::Http(_) => &http::CAPTURE_FROM,
+            ProtocolSpec::Postgres(_) => &pg::CAPTURE_FROM,
             ProtocolSpec::Webhook(_) | ProtocolSpec::WebSocket(_) | ProtocolSpec::Redis(_) => &[],
         }
     }
@@ -124,6 +133,8 @@ impl ProtocolSpec {
             ProtocolSpec::WebSocket(_) => 1,
             // Every command counts, those inside a pipeline too.
             ProtocolSpec::Redis(r) => r.commands_per_iteration().max(1),
+            // One statement or one transaction per step.
+            ProtocolSpec::Postgres(p) => p.steps.len().max(1) as u64,
         }
     }
 
@@ -143,6 +154,7 @@ impl ProtocolSpec {
             ProtocolSpec::Webhook(w) => w.steps.iter().map(|s| s.spec.path().into()).collect(),
             ProtocolSpec::WebSocket(_) => Vec::new(),
             ProtocolSpec::Redis(r) => r.template_texts(),
+            ProtocolSpec::Postgres(p) => p.template_texts(),
         }
     }
 
@@ -154,6 +166,24 @@ impl ProtocolSpec {
         }
     }
 
+    /// What must happen once before the load (a database's setup SQL); nothing for most
+    /// protocols. Run by `loadgen run` and each worker, never by `validate` or `plan`.
+    pub(crate) fn prepare(
+        &self,
+        workload: &str,
+        http: &crate::http_defaults::HttpDefaults,
+    ) -> Result<(), BuildError> {
+        match self {
+            ProtocolSpec::Postgres(p) => {
+                pg::setup::run(p, http).map_err(|e| BuildError::Protocol {
+                    workload: workload.to_string(),
+                    source: Box::new(e),
+                })
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// The engine workload.
     pub(crate) fn build(&self, ctx: &BuildContext<'_>) -> Result<Workload, BuildError> {
         match self {
@@ -161,6 +191,7 @@ impl ProtocolSpec {
             ProtocolSpec::Webhook(w) => webhook::build::build(w, ctx).map_err(BuildError::Webhook),
             ProtocolSpec::WebSocket(ws) => ws::build::build(ws, ctx),
             ProtocolSpec::Redis(r) => redis::build::build(r, ctx),
+            ProtocolSpec::Postgres(p) => pg::build::build(p, ctx),
         }
     }
 }

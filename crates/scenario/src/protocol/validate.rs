@@ -7,7 +7,7 @@
 //! key to `StepKind::of`, and its arms to `StepKind::check`, `StepKind::workload` and
 //! `AnyStep::kind` (the compiler lists each).
 
-use super::{http, redis, webhook, ws, ProtocolSpec};
+use super::{http, pg, redis, webhook, ws, ProtocolSpec};
 use crate::check::{Checker, S};
 use crate::raw::{RawStep, RawWorkload};
 use std::collections::HashSet;
@@ -19,6 +19,7 @@ enum StepKind {
     Http,
     Webhook,
     Redis,
+    Pg,
 }
 
 /// A checked step of any step protocol.
@@ -26,6 +27,7 @@ enum AnyStep {
     Http(http::StepSpec),
     Webhook(webhook::WebhookStep),
     Redis(redis::RedisStepSpec),
+    Pg(pg::PgStepSpec),
 }
 
 impl StepKind {
@@ -36,6 +38,8 @@ impl StepKind {
             StepKind::Webhook
         } else if s.redis.is_some() {
             StepKind::Redis
+        } else if pg::validate::is_sql(s) {
+            StepKind::Pg
         } else {
             StepKind::Http
         }
@@ -55,6 +59,7 @@ impl StepKind {
                 webhook::validate::step(c, s, field, payloads).map(AnyStep::Webhook)
             }
             StepKind::Redis => redis::validate::step(c, s, field).map(AnyStep::Redis),
+            StepKind::Pg => pg::validate::step(c, s, field).map(AnyStep::Pg),
         }
     }
 
@@ -106,6 +111,17 @@ impl StepKind {
                 let spec = redis::validate::workload(c, raw, &format!("{field}.redis"), steps)?;
                 ProtocolSpec::Redis(Box::new(spec))
             }
+            StepKind::Pg => {
+                let steps = steps
+                    .into_iter()
+                    .filter_map(|s| match s {
+                        AnyStep::Pg(s) => Some(s),
+                        _ => None,
+                    })
+                    .collect();
+                let pg = pg::validate::workload(c, w.postgres.as_ref(), &w.name, field, steps)?;
+                ProtocolSpec::Postgres(Box::new(pg))
+            }
         })
     }
 }
@@ -116,6 +132,7 @@ impl AnyStep {
             AnyStep::Http(_) => StepKind::Http,
             AnyStep::Webhook(_) => StepKind::Webhook,
             AnyStep::Redis(_) => StepKind::Redis,
+            AnyStep::Pg(_) => StepKind::Pg,
         }
     }
 }
@@ -167,7 +184,14 @@ pub(crate) fn workload(
         c.at(
             &w.name,
             f("step"),
-            "a workload's steps are all http steps, all webhook/callback steps or all redis steps; put them in separate workloads",
+            "a workload's steps are all http steps, all webhook/callback steps, all redis steps or all sql/transaction steps; put them in separate workloads",
+        );
+    }
+    if let (Some(p), false) = (&w.postgres, kinds == [StepKind::Pg]) {
+        c.at(
+            p,
+            f("postgres"),
+            "[workload.postgres] is for workloads of sql / transaction steps",
         );
     }
     if let Some(r) = &w.redis {

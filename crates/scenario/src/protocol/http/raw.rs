@@ -31,6 +31,10 @@ pub struct RawExpect {
     pub reply: Option<S<String>>,
     pub nil: Option<S<bool>>,
     pub int: Option<S<Vec<S<i64>>>>,
+    /// SQL steps: exactly this many rows returned or touched.
+    pub rows: Option<S<u64>>,
+    /// SQL steps: at least this many.
+    pub min_rows: Option<S<u64>>,
 }
 }
 
@@ -42,5 +46,7 @@ pub struct RawCapture {
     pub header: Option<String>,
     pub cookie: Option<String>,
     pub regex: Option<String>,
+    /// SQL steps: a column of the first returned row.
+    pub column: Option<String>,
 }
 }
