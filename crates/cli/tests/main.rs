@@ -18,6 +18,7 @@ mod journeys;
 mod live;
 mod output;
 mod policy;
+mod postgres;
 mod proxy;
 mod redis;
 mod resilience;

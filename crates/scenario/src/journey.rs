@@ -13,7 +13,7 @@ use crate::raw::RawScenario;
 use std::collections::HashMap;
 
 /// Names the template language already gives a meaning.
-const BUILT_INS: [&str; 8] = [
+const BUILT_INS: [&str; 9] = [
     "vu",
     "iteration",
     "seq",
@@ -22,6 +22,7 @@ const BUILT_INS: [&str; 8] = [
     "timestamp_ms",
     "timestamp",
     "random_int",
+    "random_zipf",
 ];
 
 /// The one-namespace rule, per workload, in step order: a capture must not be named like a

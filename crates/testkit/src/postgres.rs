@@ -199,6 +199,54 @@ impl PgServer {
         )
     }
 
+    /// The URL of database `db` on this server.
+    pub fn url_for(&self, db: &str) -> String {
+        format!(
+            "postgres://{USER}:{PASSWORD}@127.0.0.1:{}/{db}?sslmode=disable",
+            self.port
+        )
+    }
+
+    /// Runs `sql` with `psql` in database `db` and returns its unaligned, tuples-only output
+    /// (`a|b` per row). Panics when psql fails: a broken test setup.
+    pub fn psql(&self, db: &str, sql: &str) -> String {
+        let psql = [self.bindir.join("psql"), PathBuf::from("psql")]
+            .into_iter()
+            .find(|p| p.is_absolute() && p.exists())
+            .unwrap_or_else(|| PathBuf::from("psql"));
+        let out = Command::new(psql)
+            .args([
+                "-X",
+                "-q",
+                "-t",
+                "-A",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-h",
+                "127.0.0.1",
+            ])
+            .args([
+                "-p",
+                &self.port.to_string(),
+                "-U",
+                USER,
+                "-d",
+                db,
+                "-c",
+                sql,
+            ])
+            .env("PGPASSWORD", PASSWORD)
+            .stdin(Stdio::null())
+            .output()
+            .expect("psql runs");
+        assert!(
+            out.status.success(),
+            "psql `{sql}` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
     /// The server's port on 127.0.0.1.
     pub fn port(&self) -> u16 {
         self.port

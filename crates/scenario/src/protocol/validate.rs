@@ -187,7 +187,8 @@ pub(crate) fn workload(
             "a workload's steps are all http steps, all webhook/callback steps, all redis steps or all sql/transaction steps; put them in separate workloads",
         );
     }
-    if let (Some(p), false) = (&w.postgres, kinds == [StepKind::Pg]) {
+    let sql_steps = w.step.iter().any(|s| pg::validate::is_sql(s.get_ref()));
+    if let (Some(p), false) = (&w.postgres, sql_steps) {
         c.at(
             p,
             f("postgres"),

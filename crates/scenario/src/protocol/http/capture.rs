@@ -119,6 +119,7 @@ mod tests {
             header: header.map(str::to_string),
             cookie: None,
             regex: regex.map(str::to_string),
+            column: None,
         };
         assert!(source(&raw(Some("$.id"), None, None)).is_ok());
         assert!(source(&raw(None, Some("Location"), Some("/p/(.+)"))).is_ok());

@@ -128,6 +128,15 @@ fn expect(c: &mut Checker<'_>, e: &RawExpect, field: &str) -> ExpectSpec {
     if let Some(v) = &e.int {
         c.at(v, format!("{field}.expect.int"), redis_only);
     }
+    for (v, name) in [(&e.rows, "rows"), (&e.min_rows, "min_rows")] {
+        if let Some(v) = v {
+            c.at(
+                v,
+                format!("{field}.expect.{name}"),
+                "row counts are checked on sql steps",
+            );
+        }
+    }
     let codes = |c: &mut Checker<'_>, v: &Option<S<Vec<S<u16>>>>, name: &str| -> Vec<u16> {
         let Some(v) = v else { return Vec::new() };
         v.get_ref()

@@ -25,6 +25,8 @@ pub(crate) mod build;
 pub(crate) mod raw;
 pub(crate) mod setup;
 mod spec;
+#[cfg(test)]
+mod tests;
 pub(crate) mod validate;
 mod values;
 
