@@ -3,14 +3,17 @@
 
 use crate::classify::classify;
 use crate::error::PgError;
-use crate::tls::RustlsConnect;
+use crate::tls::{RustlsConnect, TimedTls};
 use crate::url::DbUrl;
 use loadgen_engine::{Code, Outcome};
 use loadgen_http::TlsOptions;
+use std::cell::Cell;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::rc::Rc;
 use std::time::Duration;
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use tokio_postgres::Client;
 
 /// A failed connect: its class, and the SQLSTATE when the server refused (`53300`).
@@ -20,6 +23,14 @@ pub(crate) type Refused = (Outcome, Option<Code>);
 pub(crate) struct Conn {
     pub(crate) client: Client,
     driver: JoinHandle<()>,
+}
+
+/// How long opening a connection took: `connect` (TCP, then the startup and authentication
+/// exchange) and, apart, the TLS handshake.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Opened {
+    pub(crate) connect: Duration,
+    pub(crate) tls: Option<Duration>,
 }
 
 impl Drop for Conn {
@@ -60,14 +71,15 @@ impl Connector {
     }
 
     /// Opens one connection.
-    pub(crate) async fn connect(&self) -> Result<Conn, Refused> {
+    pub(crate) async fn connect(&self) -> Result<(Conn, Opened), Refused> {
         match tokio::time::timeout(self.timeout, self.open()).await {
             Ok(r) => r,
             Err(_) => Err((Outcome::Timeout, None)),
         }
     }
 
-    async fn open(&self) -> Result<Conn, Refused> {
+    async fn open(&self) -> Result<(Conn, Opened), Refused> {
+        let start = Instant::now();
         let tcp = match self.addrs.is_empty() {
             true => TcpStream::connect((self.host.0.as_str(), self.host.1)).await,
             false => TcpStream::connect(&self.addrs[..]).await,
@@ -78,23 +90,32 @@ impl Connector {
         })?;
         // Nagle would hold each small message for the server's delayed ACK.
         let _ = tcp.set_nodelay(true);
-        let (client, connection) = self
-            .config
-            .connect_raw(tcp, self.tls.clone())
-            .await
-            .map_err(|e| match classify(&e) {
-                // tokio-postgres tells a server without TLS (under `sslmode=require`) only in
-                // its message; formatting it here costs nothing per query.
-                (Outcome::Protocol, None) if e.to_string().contains("TLS") => (Outcome::Tls, None),
-                // A connection the server closed during startup could not be opened.
-                (Outcome::Reset | Outcome::Protocol, code) => (Outcome::Connect, code),
-                other => other,
-            })?;
+        let took = Rc::new(Cell::new(None));
+        let tls = TimedTls {
+            inner: self.tls.clone(),
+            took: took.clone(),
+        };
+        let (client, connection) =
+            self.config
+                .connect_raw(tcp, tls)
+                .await
+                .map_err(|e| match classify(&e) {
+                    // tokio-postgres tells a server without TLS (under `sslmode=require`) only in
+                    // its message; formatting it here costs nothing per query.
+                    (Outcome::Protocol, None) if e.to_string().contains("TLS") => {
+                        (Outcome::Tls, None)
+                    }
+                    // A connection the server closed during startup could not be opened.
+                    (Outcome::Reset | Outcome::Protocol, code) => (Outcome::Connect, code),
+                    other => other,
+                })?;
         // The socket's own task; its error reaches the client as a closed connection, which
         // the next statement reports (`reset`).
         let driver = tokio::spawn(async move {
             let _ = connection.await;
         });
-        Ok(Conn { client, driver })
+        let tls = took.get();
+        let connect = start.elapsed().saturating_sub(tls.unwrap_or_default());
+        Ok((Conn { client, driver }, Opened { connect, tls }))
     }
 }

@@ -1,8 +1,8 @@
 //! loadgen-pg: PostgreSQL sessions for the engine, on tokio-postgres and rustls.
 //!
 //! This crate owns what a VU does against a PostgreSQL server: one connection per VU (opened
-//! in warm-up, replaced after a fault, its connect + TLS + auth time kept apart from query
-//! latency), statements prepared once per connection with templated parameters sent as text
+//! in warm-up, replaced after a fault, its connect and TLS handshake timed apart from
+//! query latency), statements prepared once per connection with templated parameters sent as text
 //! ([`Sql`]), transactions measured as one step and per statement ([`StepKind::Transaction`]),
 //! checks on row counts ([`Rows`]), captures from a returned row ([`RowCapture`]), and every
 //! fault as an engine outcome with its SQLSTATE kept beside it ([`classify`]). It implements

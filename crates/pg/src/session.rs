@@ -3,15 +3,16 @@
 //! A VU owns one connection, opened in [`Session::warm_up`] (open-model VUs made before the
 //! clock starts) or by its first step. Statements are prepared on first use per connection.
 //! After a fault that leaves the connection unusable (`reset`, `timeout`, `tls`, `protocol`)
-//! the connection is dropped and the next step opens a new one, its connect + TLS + auth time
-//! in that step's `connect` (apart from the query's latency) and counted in `pg_reconnects`.
+//! the connection is dropped and the next step opens a new one: its TCP connect, startup and
+//! authentication in that step's `connect`, its TLS handshake in the `tls` phase (both apart
+//! from the query's latency) and counted in `pg_reconnects`.
 //!
 //! Allocation: parameters render into one reused buffer; tokio-postgres allocates per reply
 //! (each row is a `Row` with its own column ranges, the command tag a `String`) — the accepted
 //! exception to the no-allocation rule for this protocol.
 
 use crate::classify::classify;
-use crate::connect::{Conn, Connector, Refused};
+use crate::connect::{Conn, Connector, Opened, Refused};
 use crate::error::PgError;
 use crate::metrics::{statement_bases, RECONNECTS};
 use crate::step::{Isolation, PgStep, Sql, StepKind};
@@ -19,7 +20,7 @@ use crate::types::{write_text, Raw, TextParam};
 use crate::url::DbUrl;
 use bytes::{Bytes, BytesMut};
 use futures_util::StreamExt;
-use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, StepSample, VuInfo};
+use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, Setup, StepSample, VuInfo};
 use loadgen_http::{RunNonce, Slots, TlsOptions, Vars};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -148,18 +149,17 @@ struct VuState {
 type Fault = Refused;
 
 impl VuState {
-    /// Opens a connection when there is none (or the last one closed); its set-up time.
+    /// Opens a connection when there is none (or the last one closed); its set-up times.
     async fn ensure_connected(
         &mut self,
         shared: &Shared,
         it: Option<&Iteration<'_>>,
-    ) -> Result<Option<Duration>, Fault> {
+    ) -> Result<Option<Opened>, Fault> {
         if self.conn.as_ref().is_some_and(|c| !c.client.is_closed()) {
             return Ok(None);
         }
         self.drop_conn();
-        let start = Instant::now();
-        let conn = shared.connector.connect().await?;
+        let (conn, opened) = shared.connector.connect().await?;
         if self.connected_before {
             if let Some(it) = it {
                 it.count(RECONNECTS, 1);
@@ -167,7 +167,7 @@ impl VuState {
         }
         self.connected_before = true;
         self.conn = Some(conn);
-        Ok(Some(start.elapsed()))
+        Ok(Some(opened))
     }
 
     fn drop_conn(&mut self) {
@@ -358,8 +358,17 @@ impl Session for PgSession {
                 sent,
                 first_byte: None,
                 done,
-                connect,
+                connect: connect.map(|o| o.connect),
             });
+            if let Some(tls) = connect.and_then(|o| o.tls) {
+                it.record_setup(
+                    step,
+                    Setup {
+                        tls: Some(tls),
+                        proxy_connect: None,
+                    },
+                );
+            }
             if let Some(code) = code {
                 it.record_code(step, code);
             }

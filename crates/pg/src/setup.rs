@@ -10,7 +10,7 @@ use crate::session::PgConfig;
 /// CONFLICT DO NOTHING`): a setup runs before every run.
 pub async fn run_setup(config: &PgConfig, statements: &[String]) -> Result<(), PgError> {
     let connector = Connector::new(&config.url, &config.tls, config.connect_timeout)?;
-    let conn = connector.connect().await.map_err(|(outcome, code)| {
+    let (conn, _) = connector.connect().await.map_err(|(outcome, code)| {
         let code = code.map(|c| format!(" (SQLSTATE {c})")).unwrap_or_default();
         PgError::Setup(format!(
             "cannot connect to {}: {}{code}",

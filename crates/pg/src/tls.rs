@@ -5,13 +5,17 @@
 use crate::error::PgError;
 use loadgen_http::{client_tls_config, TlsOptions};
 use rustls::pki_types::ServerName;
+use std::cell::Cell;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
+use tokio::time::Instant;
 use tokio_postgres::tls::{ChannelBinding, TlsConnect};
 use tokio_rustls::TlsConnector;
 
@@ -40,18 +44,30 @@ impl RustlsConnect {
     }
 }
 
-impl TlsConnect<TcpStream> for RustlsConnect {
+/// [`RustlsConnect`] for one connection, keeping how long its handshake took (the TLS phase,
+/// apart from the TCP connect and the authentication).
+pub(crate) struct TimedTls {
+    pub(crate) inner: RustlsConnect,
+    pub(crate) took: Rc<Cell<Option<Duration>>>,
+}
+
+impl TlsConnect<TcpStream> for TimedTls {
     type Stream = PgTls;
     type Error = HandshakeFailed;
-    type Future = Pin<Box<dyn Future<Output = Result<PgTls, HandshakeFailed>> + Send>>;
+    type Future = Pin<Box<dyn Future<Output = Result<PgTls, HandshakeFailed>>>>;
 
     fn connect(self, stream: TcpStream) -> Self::Future {
         Box::pin(async move {
-            self.connector
-                .connect(self.name, stream)
+            let start = Instant::now();
+            let tls = self
+                .inner
+                .connector
+                .connect(self.inner.name, stream)
                 .await
                 .map(|s| PgTls(Box::new(s)))
-                .map_err(HandshakeFailed)
+                .map_err(HandshakeFailed);
+            self.took.set(Some(start.elapsed()));
+            tls
         })
     }
 }

@@ -67,6 +67,7 @@ fn a_terminated_backend_is_a_reset_then_a_new_connection() {
     // The first iteration connected; the next two reconnected.
     assert_eq!(ran.counter(loadgen_pg::metrics::RECONNECTS), 2);
     assert_eq!(ran.report.totals.steps[0].connect.len(), 3);
+    assert_eq!(ran.report.totals.steps[0].tls.len(), 0, "no TLS asked for");
 }
 
 #[test]
