@@ -79,17 +79,25 @@ postgres_bench() {
     url="postgres://bench@127.0.0.1:$port/postgres?sslmode=disable"
     pgbench -h 127.0.0.1 -p "$port" -U bench -i -s "$SCALE" -q postgres >/dev/null 2>&1
     psql() { command psql -h 127.0.0.1 -p "$port" -U bench -d postgres -tAq "$@"; }
-    commits() { psql -c "SELECT pg_stat_force_next_flush(); SELECT xact_commit FROM pg_stat_database WHERE datname = 'postgres'" | tail -1; }
+    # The clients' backends flush their statistics as they exit: wait for them first.
+    commits() {
+        local i
+        for i in $(seq 100); do
+            [ "$(psql -c "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'client backend' AND pid <> pg_backend_pid()")" = 0 ] && break
+            sleep 0.1
+        done
+        psql -c "SELECT xact_commit FROM pg_stat_database WHERE datname = 'postgres'"
+    }
     local accounts=$((100000 * SCALE)) tellers=$((10 * SCALE)) branches=$SCALE
     cat >"$WORK/pg-select.toml" <<TOML
 name = "bench-pg-select"
 duration = "${DUR}s"
-[postgres]
-url = "$url"
 [[workload]]
 name = "select"
 model = "closed"
 vus = $CONNS
+  [workload.postgres]
+  url = "$url"
   [[workload.step]]
   name = "select"
   sql = { query = "SELECT abalance FROM pgbench_accounts WHERE aid = \$1", params = ["{{random_int(1,$accounts)}}"] }
@@ -97,12 +105,12 @@ TOML
     cat >"$WORK/pg-tpcb.toml" <<TOML
 name = "bench-pg-tpcb"
 duration = "${DUR}s"
-[postgres]
-url = "$url"
 [[workload]]
 name = "tpcb"
 model = "closed"
 vus = $CONNS
+  [workload.postgres]
+  url = "$url"
   [[workload.step]]
   name = "tpcb"
   transaction = [
@@ -116,14 +124,14 @@ TOML
     cat >"$WORK/pg-open.toml" <<TOML
 name = "bench-pg-open"
 duration = "${DUR}s"
-[postgres]
-url = "$url"
 [[workload]]
 name = "select"
 model = "open"
 rate = "$OPEN_RATE/s"
 max_vus = $CONNS
 pre_allocated_vus = $CONNS
+  [workload.postgres]
+  url = "$url"
   [[workload.step]]
   name = "select"
   sql = { query = "SELECT abalance FROM pgbench_accounts WHERE aid = \$1", params = ["{{random_int(1,$accounts)}}"] }
