@@ -98,9 +98,9 @@ fn the_database_table_is_required_and_only_for_sql_workloads() {
             .any(|(_, f, m)| f == "workload[0].postgres" && m.contains("url")),
         "{p:?}"
     );
-    let p = problems(&format!(
-        "[workload.postgres]\nurl = \"mysql://x\"\n[[workload.step]]\nname = \"a\"\nsql = {{ query = \"SELECT 1\" }}\n"
-    ));
+    let p = problems(
+        "[workload.postgres]\nurl = \"mysql://x\"\n[[workload.step]]\nname = \"a\"\nsql = { query = \"SELECT 1\" }\n",
+    );
     assert!(
         p.iter().any(|(_, f, _)| f == "workload[0].postgres.url"),
         "{p:?}"
