@@ -18,8 +18,8 @@
 
 pub(crate) mod context;
 pub mod http;
-pub mod redis;
 pub mod pg;
+pub mod redis;
 pub(crate) mod validate;
 pub mod webhook;
 pub mod ws;
