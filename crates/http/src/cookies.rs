@@ -30,14 +30,21 @@ impl Jar {
     /// The `Cookie` header for a request to `path` (and query), if any cookie applies.
     pub(crate) fn header_for(&self, path: &str) -> Option<HeaderValue> {
         let url = self.url(path)?;
+        // RFC 6265 5.4: longer paths first (then by name, so the header is the same each time;
+        // the store keeps no order of its own).
+        let mut cookies = self.store.matches(&url);
+        cookies.sort_by(|a, b| {
+            let len = |c: &&cookie_store::Cookie<'_>| c.path().map_or(0, str::len);
+            len(b).cmp(&len(a)).then_with(|| a.name().cmp(b.name()))
+        });
         let mut value = String::new();
-        for (name, v) in self.store.get_request_values(&url) {
+        for c in cookies {
             if !value.is_empty() {
                 value.push_str("; ");
             }
-            value.push_str(name);
+            value.push_str(c.name());
             value.push('=');
-            value.push_str(v);
+            value.push_str(c.value());
         }
         (!value.is_empty())
             .then(|| HeaderValue::try_from(value).ok())
