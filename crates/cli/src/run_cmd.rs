@@ -30,21 +30,21 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
             .map_err(|e| bad(format!("--segment: {e}")))?,
         None => Segment::WHOLE,
     };
-    // Embedded target first: the plan needs its address.
+    // Embedded target first (if a workload uses it): the plan needs its address.
     let embedded = match &sc.target {
-        TargetSpec::Embedded(spec) => Some(
+        TargetSpec::Embedded(spec) if sc.uses_target() => Some(
             loadgen_demo::spawn(
                 crate::inputs::embedded_config(spec)?,
                 "127.0.0.1:0".parse().expect("literal address"),
             )
             .context("starting the embedded demo target")?,
         ),
-        TargetSpec::Url(_) => None,
+        TargetSpec::Url(_) | TargetSpec::Embedded(_) => None,
     };
     let base_url = match (&sc.target, &embedded) {
         (TargetSpec::Url(u), _) => u.clone(),
         (_, Some(h)) => h.base_url(),
-        _ => unreachable!("embedded target started above"),
+        _ => loadgen_scenario::NO_TARGET.to_string(),
     };
     let plan = loadgen_scenario::build_plan(&sc, &base_url).map_err(Fail::bad_input)?;
     // Run-once setup (a database's tables and seed rows) before any load.

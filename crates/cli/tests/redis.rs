@@ -65,6 +65,8 @@ fn the_redis_sessions_scenario_counts_what_the_server_processed() {
     let auths = auth(&server) - auth_before - 3;
     // 3: a threshold failed, which a busy machine may do on the speed ones (checked below).
     assert!(matches!(o.status.code(), Some(0 | 3)), "{}", text(&o));
+    // Every workload names its Redis: no embedded demo target is started for it.
+    assert!(text(&o).contains("against no HTTP target"), "{}", text(&o));
     let s = summary(&out);
     assert_eq!(custom_total(&s, "redis_commands") + auths, processed, "{s}");
     assert!(processed > 500, "the load ran: {processed}");

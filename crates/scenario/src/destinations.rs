@@ -31,7 +31,18 @@ impl WorkloadSpec {
     }
 }
 
+/// What a run prints as its target when no workload uses one (every workload names its own
+/// destination: a database, a Redis, an absolute WebSocket URL).
+pub const NO_TARGET: &str = "no HTTP target (each workload names its own destination)";
+
 impl Scenario {
+    /// True when some workload sends to the scenario's `target` (so an embedded demo target is
+    /// worth starting); false when every workload names its own destination.
+    pub fn uses_target(&self) -> bool {
+        const PROBE: &str = "http://target.invalid";
+        self.destinations(PROBE).iter().any(|d| d.url == PROBE)
+    }
+
     /// Every URL any workload dials when run against `base_url` (the resolved target).
     pub fn destinations(&self, base_url: &str) -> Vec<Destination> {
         self.workloads
@@ -90,5 +101,27 @@ mod tests {
              callback = { path = \"/api/payments/async\", json = { amount = 1 }, within = \"1s\" }\n",
         );
         assert_eq!(d, vec![one("cb")]);
+    }
+
+    #[test]
+    fn only_workloads_that_send_to_the_target_make_a_scenario_use_it() {
+        let parse = |workload: &str| {
+            let text = format!("name = \"d\"\nduration = \"1s\"\n{workload}");
+            crate::parse(&text, "d.toml", &|_| None).unwrap()
+        };
+        let redis = "[[workload]]\nname = \"r\"\nmodel = \"closed\"\nvus = 1\n\
+                     [workload.redis]\nurl = \"redis://127.0.0.1:6390\"\n\
+                     [[workload.step]]\nname = \"get\"\nredis = { cmd = [\"GET\", \"k\"] }\n";
+        assert!(
+            !parse(redis).uses_target(),
+            "a Redis-only scenario needs no target"
+        );
+        let ws = "[[workload]]\nname = \"w\"\nmodel = \"closed\"\nvus = 1\n\
+                  [workload.ws]\nurl = \"/ws/echo\"\nhold = \"1s\"\n";
+        assert!(
+            parse(ws).uses_target(),
+            "a WebSocket path goes to the target"
+        );
+        assert!(parse(&format!("{redis}{ws}")).uses_target());
     }
 }

@@ -70,7 +70,7 @@ mod units;
 mod validate;
 
 pub use build::{build_plan, prepare};
-pub use destinations::Destination;
+pub use destinations::{Destination, NO_TARGET};
 pub use error::{Problem, ScenarioError};
 pub use interpolate::{interpolate, InterpolationError};
 pub use model::*;
