@@ -98,6 +98,11 @@ vus = 1
   [[workload.step]]
   name = "d"
   redis = { cmd = ["{{step}}"] }
+
+  [[workload.step]]
+  name = "e"
+  redis = { cmd = ["GET", "k"] }
+  expect = { rows = 1 }
 "#;
     let p = problems(text);
     let has = |line: usize, field: &str| {
@@ -119,6 +124,12 @@ vus = 1
     assert!(has(23, "workload[0].step[2].expect"), "{p:#?}");
     assert!(has(23, "workload[0].step[2].expect.int"), "{p:#?}");
     assert!(has(27, "workload[0].step[3].redis.cmd[0]"), "{p:#?}");
+    // An SQL step's check on a Redis step is a mistake, not ignored.
+    assert!(
+        p.iter()
+            .any(|l| l.starts_with("s.toml:32:") && l.contains("rows and min_rows")),
+        "{p:#?}"
+    );
     assert!(p.iter().all(|l| !l.contains("s3cret")), "{p:#?}");
 }
 

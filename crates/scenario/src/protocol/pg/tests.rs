@@ -68,7 +68,9 @@ fn each_mistake_is_reported_at_its_line_and_field() {
          sql = {{ query = \"SELECT $1\", params = [\"{{{{uuid}}}}\"], types = [\"bigint\"] }}\n\
          [[workload.step]]\nname = \"c\"\nisolation = \"serializable\"\n\
          sql = {{ query = \"SELECT 1\", types = [\"money2\"] }}\n\
-         expect = {{ status = [200] }}\ncapture = {{ x = {{ json = \"$.id\" }} }}\n"
+         expect = {{ status = [200] }}\ncapture = {{ x = {{ json = \"$.id\" }} }}\n\
+         [[workload.step]]\nname = \"d\"\n\
+         sql = {{ query = \"SELECT 1\" }}\nexpect = {{ reply = \"OK\" }}\n"
     ));
     let has = |line: usize, field: &str, words: &str| {
         assert!(
@@ -87,7 +89,8 @@ fn each_mistake_is_reported_at_its_line_and_field() {
     has(21, "workload[0].step[2].sql.types", "money2");
     has(22, "workload[0].step[2].expect", "rows = N");
     has(23, "workload[0].step[2].capture.x", "column");
-    assert_eq!(p.len(), 6, "nothing else: {p:#?}");
+    has(27, "workload[0].step[3].expect", "Redis steps'");
+    assert_eq!(p.len(), 7, "nothing else: {p:#?}");
 }
 
 #[test]

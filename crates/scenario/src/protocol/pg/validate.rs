@@ -168,6 +168,13 @@ fn expect(c: &mut Checker<'_>, e: &S<crate::protocol::http::raw::RawExpect>, fie
             "an SQL step checks rows = N and min_rows = N (status, body and json are HTTP's)",
         );
     }
+    if r.reply.is_some() || r.nil.is_some() || r.int.is_some() {
+        c.at(
+            e,
+            format!("{field}.expect"),
+            "an SQL step checks rows = N and min_rows = N (reply, nil and int are Redis steps')",
+        );
+    }
     Rows {
         exact: r.rows.as_ref().map(|n| *n.get_ref()),
         min: r.min_rows.as_ref().map(|n| *n.get_ref()),

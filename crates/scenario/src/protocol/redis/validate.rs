@@ -128,6 +128,13 @@ fn expect(c: &mut Checker<'_>, e: &S<RawExpect>, field: &str) -> Expect {
             "a redis step checks reply, nil or int (status, body_contains and json are HTTP's)",
         );
     }
+    if r.rows.is_some() || r.min_rows.is_some() {
+        c.at(
+            e,
+            field,
+            "a redis step checks reply, nil or int (rows and min_rows are SQL steps')",
+        );
+    }
     let int = r.int.as_ref().and_then(|v| match v.get_ref().as_slice() {
         [min, max] if min.get_ref() <= max.get_ref() => Some((*min.get_ref(), *max.get_ref())),
         _ => {
