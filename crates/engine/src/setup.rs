@@ -14,6 +14,12 @@ pub struct Setup {
 }
 
 impl Setup {
+    /// The time these phases took together: what a connection's total set-up time less
+    /// them leaves as its `connect` time.
+    pub fn apart(&self) -> Duration {
+        self.tls.unwrap_or_default() + self.proxy_connect.unwrap_or_default()
+    }
+
     /// True when no phase was measured.
     pub fn is_empty(&self) -> bool {
         self.proxy_connect.is_none() && self.tls.is_none()

@@ -91,9 +91,8 @@ pub struct Phases {
 impl Phases {
     /// The phases of a connection opened from `start` until now.
     pub fn since(start: Instant, setup: Setup) -> Phases {
-        let apart = setup.tls.unwrap_or_default() + setup.proxy_connect.unwrap_or_default();
         Phases {
-            connect: start.elapsed().saturating_sub(apart),
+            connect: start.elapsed().saturating_sub(setup.apart()),
             setup,
         }
     }

@@ -293,7 +293,10 @@ impl Session for HttpSession {
                 None => Box::pin(self.vu.step(shared, index, it, intended)).await,
             };
             it.record(&sample);
-            it.record_setup(index, std::mem::take(&mut self.vu.setup));
+            if sample.connect.is_some() {
+                // Only a step that opened a connection has phases to report.
+                it.record_setup(index, std::mem::take(&mut self.vu.setup));
+            }
             if sample.outcome != Outcome::Success && self.vu.status != 0 {
                 // Which answer it was: 429 and 404 are both "4xx", but not the same story.
                 it.record_status(index, self.vu.status);
@@ -321,7 +324,10 @@ impl HttpSession {
             self.vu.refused = false;
             let sample = Box::pin(self.vu.step(shared, index, it, intended)).await;
             it.record(&sample);
-            it.record_setup(index, std::mem::take(&mut self.vu.setup));
+            if sample.connect.is_some() {
+                // Only a step that opened a connection has phases to report.
+                it.record_setup(index, std::mem::take(&mut self.vu.setup));
+            }
             if sample.outcome != Outcome::Success && self.vu.status != 0 {
                 it.record_status(index, self.vu.status);
             }

@@ -115,7 +115,6 @@ impl Session for WsSession {
                 .copied()
                 .unwrap_or(Outcome::Success);
             let setup = connected.as_ref().map(|(_, s)| *s).unwrap_or_default();
-            let apart = setup.tls.unwrap_or_default() + setup.proxy_connect.unwrap_or_default();
             it.record(&StepSample {
                 step: STEP_CONNECT,
                 outcome,
@@ -123,7 +122,7 @@ impl Session for WsSession {
                 sent,
                 first_byte: None,
                 done,
-                connect: Some((done - sent).saturating_sub(apart)),
+                connect: Some((done - sent).saturating_sub(setup.apart())),
             });
             it.record_setup(STEP_CONNECT, setup);
             it.rate(CONNECT_SUCCESS, connected.is_ok());
