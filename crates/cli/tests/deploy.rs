@@ -125,3 +125,92 @@ fn the_configmap_scenario_validates() {
         .unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
 }
+
+/// Every PromQL expression of deploy/grafana/loadgen.json (panels and template variables),
+/// with Grafana's variables given concrete values.
+fn grafana_expressions() -> Vec<String> {
+    let text = std::fs::read_to_string(repo().join("deploy/grafana/loadgen.json")).unwrap();
+    let dash: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let concrete = |e: &str| {
+        e.replace("$__rate_interval", "1m")
+            .replace("$workload", ".*")
+            .replace("$step", ".*")
+    };
+    let mut out = Vec::new();
+    for panel in dash["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().unwrap() {
+            out.push(concrete(target["expr"].as_str().unwrap()));
+        }
+    }
+    for var in dash["templating"]["list"].as_array().unwrap() {
+        if let Some(q) = var["query"]["query"].as_str() {
+            // `label_values(METRIC{…}, label)` is Grafana's; its selector is PromQL.
+            let inner = q
+                .trim_start_matches("label_values(")
+                .rsplit_once(',')
+                .unwrap()
+                .0;
+            out.push(concrete(inner));
+        }
+    }
+    out
+}
+
+#[test]
+fn grafana_panels_only_name_metrics_the_endpoint_serves() {
+    use loadgen_engine::{Metrics, StepInfo};
+    let steps = vec![StepInfo {
+        workload: 0,
+        workload_name: "w".into(),
+        name: "s".into(),
+    }];
+    let served = loadgen_report::prometheus::render(&Metrics::new(1, 1), &steps, &["w".into()]);
+    let names: std::collections::HashSet<&str> = served
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .map(|l| l.split(['{', ' ']).next().unwrap())
+        .collect();
+    let exprs = grafana_expressions();
+    assert!(exprs.len() >= 8, "{exprs:?}");
+    for e in &exprs {
+        let used: Vec<&str> = e
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| w.starts_with("loadgen_"))
+            .collect();
+        assert!(!used.is_empty(), "`{e}` names no loadgen metric");
+        for m in used {
+            assert!(
+                names.contains(m),
+                "`{e}` uses {m}, which /metrics does not serve"
+            );
+        }
+    }
+}
+
+#[test]
+fn grafana_panels_are_valid_promql() {
+    let Some(promtool) = loadgen_testkit::peer::PROMTOOL.require("grafana_panels_are_valid_promql")
+    else {
+        return;
+    };
+    // promtool parses PromQL when it checks recording rules: one rule per expression.
+    let mut rules = String::from("groups:\n  - name: grafana\n    rules:\n");
+    for (i, e) in grafana_expressions().iter().enumerate() {
+        let quoted = serde_json::to_string(e).unwrap();
+        rules.push_str(&format!(
+            "      - record: loadgen:panel_{i}\n        expr: {quoted}\n"
+        ));
+    }
+    let file = write(&scratch("grafana-rules"), "panels.rules.yml", &rules);
+    let o = std::process::Command::new(promtool)
+        .args(["check", "rules"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "promtool check rules:\n{}{}\n{rules}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
