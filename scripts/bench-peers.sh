@@ -14,6 +14,10 @@
 # 2. Open model at each of RATES: loadgen, h2load, oha (and hey) asked for that many requests
 #    per second: achieved rate (nginx count / DUR), error vs target, client CPU µs per request,
 #    RSS; loadgen's schedule lag (p50, p99, p99.9) and dropped arrivals from its summary.json.
+# 3. Closed loop over each protocol in PROTOS: `tls` (HTTP/1.1 over TLS: loadgen, wrk, oha),
+#    `h2c` and `h2` (HTTP/2 cleartext and over TLS: loadgen, h2load -m1, h2load -m10, oha).
+#    loadgen opens one stream per VU, so h2load -m10 (10 streams on each of CONNS connections)
+#    is compared with loadgen at CONNS*10 VUs.
 # Medians, spread (min–max) and the ratio loadgen/peer (of medians) go to stdout and to
 # results/bench-peers-<date>.md. The machine is noisy (±10% run to run): rounds interleave
 # tools so drift hits all of them alike, and differences under 10% are noise.
@@ -21,16 +25,18 @@
 # Peers install from the registries when missing: apt (wrk, hey, nghttp2-client,
 # apache2-utils, nginx, time), cargo (oha 1.16.0), pip (locust, only with LOCUST=1).
 # Environment: RUNS (5), DUR (10), CONNS (50), RATES ("20000 50000"), TOOLS ("loadgen wrk ab h2load oha
-# hey"), RATE_TOOLS ("loadgen h2load oha"), PORT (8089), NGINX_CPU (0), CLIENT_CPU (1),
+# hey"), RATE_TOOLS ("loadgen h2load oha"), PROTOS ("tls h2c h2"; empty skips), PORT (8089; the
+# TLS port is PORT+1, h2c PORT+2), NGINX_CPU (0), CLIENT_CPU (1),
 # COOLDOWN (2), CARGO_TARGET_DIR (<repo>/target).
 set -euo pipefail
 
 RUNS=${RUNS:-5}
 DUR=${DUR:-10}
 CONNS=${CONNS:-50}
-RATES=${RATES:-${RATE:-"20000 50000"}}
+RATES=${RATES-${RATE-"20000 50000"}}
 TOOLS=${TOOLS:-"loadgen wrk ab h2load oha hey"}
-RATE_TOOLS=${RATE_TOOLS:-"loadgen h2load oha"}
+RATE_TOOLS=${RATE_TOOLS-"loadgen h2load oha"}
+PROTOS=${PROTOS-"tls h2c h2"}
 PORT=${PORT:-8089}
 NGINX_CPU=${NGINX_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
@@ -69,12 +75,27 @@ NGINX_PID=""
 trap stop_nginx EXIT INT TERM
 # shellcheck source=lib/nginx.sh
 . "$(dirname "$0")/lib/nginx.sh"
-start_nginx "$WORK" "$PORT" "$NGINX_CPU" "$NGINX" || exit 1
+NGINX_TLS_PORT=$((PORT + 1)) NGINX_H2C_PORT=$((PORT + 2)) start_nginx "$WORK" "$PORT" "$NGINX_CPU" "$NGINX" || exit 1
+TLS_URL="https://127.0.0.1:$((PORT + 1))/"
+H2C_URL="http://127.0.0.1:$((PORT + 2))/"
 
 # The command line of TOOL: closed loop (rate empty) or asked for RATE requests per second.
 command_of() {
     local tool=$1 rate=${2:-}
     case $tool:$rate in
+        loadgen:tls) echo "$LOADGEN run --url $TLS_URL --insecure --vus $CONNS --duration ${DUR}s --threads 1 --quiet --out $WORK/lg" ;;
+        wrk:tls) echo "wrk -t1 -c$CONNS -d${DUR}s $TLS_URL" ;;
+        oha:tls) echo "oha --no-tui --insecure -z ${DUR}s -c $CONNS $TLS_URL" ;;
+        loadgen:h2c) echo "$LOADGEN run --url $H2C_URL --http2 --vus $CONNS --duration ${DUR}s --threads 1 --quiet --out $WORK/lg" ;;
+        loadgen-m10:h2c) echo "$LOADGEN run --url $H2C_URL --http2 --vus $((CONNS * 10)) --duration ${DUR}s --threads 1 --quiet --out $WORK/lg" ;;
+        h2load:h2c) echo "h2load -t1 -c$CONNS -m1 -D $DUR $H2C_URL" ;;
+        h2load-m10:h2c) echo "h2load -t1 -c$CONNS -m10 -D $DUR $H2C_URL" ;;
+        oha:h2c) echo "oha --no-tui --http2 -z ${DUR}s -c $CONNS $H2C_URL" ;;
+        loadgen:h2) echo "$LOADGEN run --url $TLS_URL --http2 --insecure --vus $CONNS --duration ${DUR}s --threads 1 --quiet --out $WORK/lg" ;;
+        loadgen-m10:h2) echo "$LOADGEN run --url $TLS_URL --http2 --insecure --vus $((CONNS * 10)) --duration ${DUR}s --threads 1 --quiet --out $WORK/lg" ;;
+        h2load:h2) echo "h2load -t1 -c$CONNS -m1 -D $DUR $TLS_URL" ;;
+        h2load-m10:h2) echo "h2load -t1 -c$CONNS -m10 -D $DUR $TLS_URL" ;;
+        oha:h2) echo "oha --no-tui --http2 --insecure -z ${DUR}s -c $CONNS $TLS_URL" ;;
         loadgen:) echo "$LOADGEN run --url $URL --vus $CONNS --duration ${DUR}s --threads 1 --quiet --out $WORK/lg" ;;
         loadgen:*) echo "$LOADGEN run --url $URL --rate $rate/s --vus 200 --duration ${DUR}s --threads 1 --quiet --out $WORK/lg" ;;
         wrk:) echo "wrk -t1 -c$CONNS -d${DUR}s $URL" ;;
@@ -116,7 +137,17 @@ measure() {
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 spread() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f–%.0f", lo, hi }'; }
 
-declare -A EFF RSS ACH CPU RRSS LAG50 LAG99 LAG999 DROP
+declare -A EFF RSS ACH CPU RRSS LAG50 LAG99 LAG999 DROP PEFF
+# The tools measured over PROTO, loadgen first (h2load cannot speak HTTP/1.1 over TLS).
+# Only tools named in TOOLS take part (`X-m10` goes with `X`).
+proto_tools() {
+    local all t
+    case $1 in
+        tls) all="loadgen wrk oha" ;;
+        h2c | h2) all="loadgen h2load oha loadgen-m10 h2load-m10" ;;
+    esac
+    for t in $all; do [[ " $TOOLS " == *" ${t%-m10} "* ]] && echo -n "$t "; done
+}
 echo "nginx on CPU $NGINX_CPU, clients on CPU $CLIENT_CPU; $RUNS rounds x ${DUR}s; $CONNS connections" >&2
 for round in $(seq "$RUNS"); do
     for tool in $TOOLS; do
@@ -125,6 +156,14 @@ for round in $(seq "$RUNS"); do
         printf 'round %d closed %-8s requests=%s cpu=%ss rss=%sMB -> %s req/CPU-s\n' "$round" "$tool" "$n" "$cpu" "$rss" "$eff" >&2
         EFF[$tool]="${EFF[$tool]:-} $eff"
         RSS[$tool]="${RSS[$tool]:-} $rss"
+    done
+    for proto in $PROTOS; do
+        for tool in $(proto_tools "$proto"); do
+            read -r n cpu rss < <(measure "$tool" "$proto")
+            eff=$(awk -v n="$n" -v c="$cpu" 'BEGIN { printf "%.0f", (c > 0 ? n / c : 0) }')
+            printf 'round %d %-4s %-11s requests=%s cpu=%ss rss=%sMB -> %s req/CPU-s\n' "$round" "$proto" "$tool" "$n" "$cpu" "$rss" "$eff" >&2
+            PEFF[$proto:$tool]="${PEFF[$proto:$tool]:-} $eff"
+        done
     done
     for rate in $RATES; do
         for tool in $RATE_TOOLS; do
@@ -189,6 +228,24 @@ LG_EFF=$(echo "${EFF[loadgen]:-0}" | median)
         fi
         echo
     done
-    echo "Reproduce: \`RUNS=$RUNS DUR=$DUR RATES=\"$RATES\" TOOLS=\"$TOOLS\" RATE_TOOLS=\"$RATE_TOOLS\" scripts/bench-peers.sh\`"
+    for proto in $PROTOS; do
+        case $proto in
+            tls) echo "## Closed loop, HTTP/1.1 over TLS: requests per client CPU-second" ;;
+            h2c) echo "## Closed loop, HTTP/2 cleartext (h2c): requests per client CPU-second" ;;
+            h2) echo "## Closed loop, HTTP/2 over TLS: requests per client CPU-second" ;;
+        esac
+        echo
+        echo "| tool | median | spread | loadgen / tool |"
+        echo "|---|---:|---:|---:|"
+        for tool in $(proto_tools "$proto"); do
+            med=$(echo "${PEFF[$proto:$tool]}" | median)
+            base=loadgen; [[ $tool == *-m10 ]] && base=loadgen-m10
+            lg=$(echo "${PEFF[$proto:$base]}" | median)
+            echo "| $tool | $(printf '%.0f' "$med") | $(echo "${PEFF[$proto:$tool]}" | spread) | $(awk -v a="$lg" -v b="$med" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }') |"
+        done
+        echo
+        if [ "$proto" != tls ]; then echo "-m10 rows: h2load with 10 streams on each of $CONNS connections; loadgen-m10 with $((CONNS * 10)) VUs, each on its own connection (loadgen has no streams-per-connection setting)."; echo; fi
+    done
+    echo "Reproduce: \`RUNS=$RUNS DUR=$DUR RATES=\"$RATES\" TOOLS=\"$TOOLS\" RATE_TOOLS=\"$RATE_TOOLS\" PROTOS=\"$PROTOS\" scripts/bench-peers.sh\`"
 } | tee "$REPORT"
 echo "written: $REPORT (raw: $WORK)" >&2

@@ -1,7 +1,10 @@
 # Shared by the bench scripts (source it): a throwaway nginx on 127.0.0.1 for the peers.
 #   start_nginx WORK PORT CPUS NGINX_BIN [WORKERS]
 #                                         WORKERS (default 1) pinned to CPUS (a taskset list),
-#                                         `return 200 "ok"`, stub_status at /status; sets NGINX_PID
+#                                         `return 200 "ok"`, stub_status at /status; sets NGINX_PID.
+#                                         With NGINX_TLS_PORT set: also TLS on that port (ALPN h2
+#                                         and http/1.1, a self-signed certificate made in WORK);
+#                                         with NGINX_H2C_PORT set: h2c (prior knowledge) there.
 #   served                                nginx's request counter (the fetch itself included)
 #   stop_nginx                            stops the nginx this script started (by $NGINX_PID
 #                                         only), for the caller's EXIT trap
@@ -9,6 +12,13 @@
 start_nginx() {
     local work=$1 port=$2 cpu=$3 bin=$4 workers=${5:-1}
     mkdir -p "$work/tmp"
+    local extra=""
+    if [ -n "${NGINX_TLS_PORT:-}" ]; then
+        openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
+            -addext subjectAltName=IP:127.0.0.1 -keyout "$work/key.pem" -out "$work/cert.pem" 2>/dev/null
+        extra+="listen 127.0.0.1:$NGINX_TLS_PORT ssl http2; ssl_certificate $work/cert.pem; ssl_certificate_key $work/key.pem; ssl_session_cache shared:S:1m;"
+    fi
+    [ -n "${NGINX_H2C_PORT:-}" ] && extra+=" listen 127.0.0.1:$NGINX_H2C_PORT http2;"
     cat >"$work/nginx.conf" <<CONF
 daemon off;
 master_process $([ "$workers" -gt 1 ] && echo on || echo off);
@@ -24,6 +34,8 @@ http {
     keepalive_timeout 300s;
     server {
         listen 127.0.0.1:$port;
+        $extra
+        http2_max_concurrent_streams 128;
         location = /status { stub_status; }
         location / { return 200 "ok"; }
     }
