@@ -422,7 +422,9 @@ impl VuState {
             }
             self.conn = None;
         }
-        let (conn, phases) = timeout(sh.connect_timeout, sh.dialer.dial_timed())
+        // Dialing (TCP, proxy, TLS, the HTTP/2 handshake) is a large future and a rare one:
+        // boxed, it does not grow every step's future, which is moved into its box per step.
+        let (conn, phases) = timeout(sh.connect_timeout, Box::pin(sh.dialer.dial_timed()))
             .await
             .unwrap_or(Err(Outcome::Timeout))?;
         self.conn = Some(conn);
