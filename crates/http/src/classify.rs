@@ -38,10 +38,7 @@ pub fn classify(err: &(dyn StdError + 'static)) -> Outcome {
                 fallback = Outcome::Reset;
             }
         } else if let Some(h2e) = e.downcast_ref::<h2::Error>() {
-            if let Some(io) = h2e.get_io() {
-                return classify_io(io);
-            }
-            return classify_h2(h2e);
+            return classify_h2_error(h2e);
         } else if let Some(io) = e.downcast_ref::<io::Error>() {
             return classify_io(io);
         } else if e.is::<rustls::Error>() {
@@ -68,6 +65,14 @@ pub fn classify_io(e: &io::Error) -> Outcome {
         TimedOut => Outcome::Timeout,
         InvalidData | InvalidInput => Outcome::Protocol,
         _ => Outcome::Reset,
+    }
+}
+
+/// Classifies an error of an `h2` stream or connection (io errors included).
+pub(crate) fn classify_h2_error(e: &h2::Error) -> Outcome {
+    match e.get_io() {
+        Some(io) => classify_io(io),
+        None => classify_h2(e),
     }
 }
 

@@ -2,13 +2,11 @@
 //! against the step's `Expect` and fill its captures.
 
 use crate::capture::{Capture, Slots};
-use crate::classify::classify;
 use crate::connect::Conn;
 use crate::cookies::Jar;
 use crate::expect::Expect;
 use http::header::CONNECTION;
 use http::HeaderMap;
-use http_body_util::BodyExt;
 use loadgen_engine::Outcome;
 use tokio::time::Instant;
 
@@ -46,24 +44,24 @@ pub(crate) async fn exchange(
         missed,
         jar,
     } = answer;
-    let resp = conn.send(req).await.map_err(|e| classify(&e))?;
+    let mut reply = conn.send(req).await?;
     *first_byte = Some(Instant::now());
-    *status = resp.status().as_u16();
-    let keep = conn.is_h2() || !wants_close(resp.headers());
-    let verdict = expect.check_status_for(resp.status().as_u16(), built_to_fail);
+    let code = reply.head.status.as_u16();
+    *status = code;
+    let keep = conn.is_h2() || !wants_close(&reply.head.headers);
+    let verdict = expect.check_status_for(code, built_to_fail);
     let keep_body =
         verdict.is_ok() && (expect.needs_body() || captures.iter().any(Capture::needs_body));
     body.clear();
     let mut overflow = false;
-    let (head, mut incoming) = resp.into_parts();
     if let Some((jar, path)) = jar {
-        jar.store_from(&path, &head.headers);
+        jar.store_from(&path, &reply.head.headers);
     }
-    while let Some(frame) = incoming.frame().await {
-        let frame = frame.map_err(|e| classify(&e))?;
-        if let (true, Some(data)) = (keep_body, frame.data_ref()) {
+    while let Some(data) = reply.chunk().await {
+        let data = data?;
+        if keep_body {
             if body.len() + data.len() <= MAX_CHECKED_BODY {
-                body.extend_from_slice(data);
+                body.extend_from_slice(&data);
             } else {
                 overflow = true;
             }
@@ -79,7 +77,7 @@ pub(crate) async fn exchange(
         return Ok((outcome, keep));
     }
     for c in captures {
-        if overflow || !slots.fill(c, &head.headers, body) {
+        if overflow || !slots.fill(c, &reply.head.headers, body) {
             *missed = Some(c.slot);
             return Ok((Outcome::CheckFailed, keep));
         }

@@ -35,6 +35,7 @@ mod expect;
 pub mod fast;
 mod generated;
 mod proxy;
+mod reply;
 mod request;
 mod session;
 mod template;
@@ -52,6 +53,7 @@ pub use loadgen_tls::{
     client_tls_config, load_ca_file, ClientIdentity, MinTlsVersion, TlsError, TlsOptions,
 };
 pub use proxy::{redact_proxy_url, Proxy};
+pub use reply::Reply;
 pub use request::RequestSpec;
 pub use session::{HttpFactory, HttpSession, CAPTURE_MISSED_BASE, SKIPPED_METRIC};
 pub use template::{Named, Place, RunNonce, Template, Vars};

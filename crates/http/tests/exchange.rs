@@ -204,3 +204,55 @@ fn host_names_are_resolved_at_connect_time(wire: Wire) {
     assert_eq!(counts(&m, 0), [("success", 2)]);
     assert_eq!(m.steps[0].count(Outcome::Success), 2);
 }
+
+#[test]
+fn http2_answers_larger_than_the_receive_windows_are_read_whole() {
+    // 3 MiB each: more than the client's stream window (2 MiB), so the exchange must give
+    // the window back as it reads, or the answer stalls into a timeout.
+    let server = Server::start();
+    let ends_with_x = Expect {
+        body_contains: Some("xxxxxxxx".to_owned()),
+        ..Expect::default()
+    };
+    let m = run(
+        config(&server.url(), HttpVersion::Http2),
+        vec![crate::support::get_expect("big", "/big", ends_with_x)],
+        3,
+    );
+    assert_eq!(counts(&m, 0), [("success", 3)]);
+    assert_eq!(server.stats.connections(), 1);
+    assert_eq!(server.stats.h2_requests(), 3);
+}
+
+#[test]
+fn http2_trailers_and_posted_bodies_reach_their_ends() {
+    let server = Server::start();
+    let te = RequestSpec {
+        headers: vec![(
+            HeaderName::from_static("te"),
+            Template::parse("trailers").unwrap(),
+        )],
+        expect: Expect {
+            body_contains: Some("one-two-three".to_owned()),
+            ..Expect::default()
+        },
+        ..RequestSpec::new(
+            "trailers",
+            Method::GET,
+            Template::parse("/trailers").unwrap(),
+        )
+    };
+    let post = RequestSpec {
+        body: Some(Template::parse("{\"amount\":12}").unwrap()),
+        expect: Expect {
+            // The echo repeats the headers (a content-length of the 13 bytes sent) and body.
+            body_contains: Some("\"content-length\":\"13\"".to_owned()),
+            ..Expect::default()
+        },
+        ..RequestSpec::new("post", Method::POST, Template::parse("/echo").unwrap())
+    };
+    let m = run(config(&server.url(), HttpVersion::Http2), vec![te, post], 3);
+    assert_eq!(counts(&m, 0), [("success", 3)]);
+    assert_eq!(counts(&m, 1), [("success", 3)]);
+    assert_eq!(server.stats.connections(), 1);
+}

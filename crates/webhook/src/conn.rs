@@ -5,7 +5,7 @@
 
 use bytes::Bytes;
 use http::Request;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use loadgen_engine::{Outcome, Setup};
 use loadgen_http::Dialer;
 use std::sync::Arc;
@@ -104,19 +104,16 @@ impl Conn {
         let sent = Instant::now();
         let mut first_byte = None;
         let result = timeout(self.request_timeout, async {
-            let resp = conn
-                .send(req)
-                .await
-                .map_err(|e| loadgen_http::classify(&e))?;
+            let mut reply = conn.send(req).await?;
             first_byte = Some(Instant::now());
-            let status = resp.status().as_u16();
-            let close = resp
-                .headers()
+            let status = reply.head.status.as_u16();
+            let close = reply
+                .head
+                .headers
                 .get(http::header::CONNECTION)
                 .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"close"));
-            let mut body = resp.into_body();
-            while let Some(frame) = body.frame().await {
-                frame.map_err(|e| loadgen_http::classify(&e))?;
+            while let Some(chunk) = reply.chunk().await {
+                chunk?;
             }
             Ok::<_, Outcome>((status, close))
         })

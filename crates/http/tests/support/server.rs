@@ -165,6 +165,8 @@ async fn handle(req: Request<Incoming>, stats: Arc<Stats>) -> Result<Out, Infall
             t.insert("x-count", "3".parse().unwrap());
             Response::new(Chunks::new(["one-", "two-", "three"], Some(t)).boxed())
         }
+        // 3 MiB: more than an HTTP/2 client's stream window (2 MiB).
+        "/big" => full(200, "x".repeat(3 << 20)),
         "/slow" => {
             tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             full(200, "late")
