@@ -4,14 +4,13 @@
 //! unknown key and wrongly typed value of a file at once (`known.rs`).
 
 use crate::known::known_fields;
-use crate::known_tables::{CallbackTable, PayloadTable, RateValue, WebhookTable};
-use crate::protocol::http::raw::{RawCapture, RawExpect, RawHttpStep};
-use crate::protocol::ws::raw::RawWs;
+use crate::protocol::known_tables::PayloadTable;
 use indexmap::IndexMap;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
 pub use crate::check::S;
+pub use crate::protocol::raw::RawWorkload;
 
 known_fields! {
 #[derive(Debug, Deserialize)]
@@ -89,74 +88,6 @@ pub struct RawTlsAuth {
     pub domains: S<Vec<S<String>>>,
     pub client_cert: S<String>,
     pub client_key: S<String>,
-}
-}
-
-known_fields! {
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawWorkload {
-    pub name: S<String>,
-    pub model: S<String>,
-    pub start: Option<S<String>>,
-    pub duration: Option<S<String>>,
-    // open
-    pub rate: Option<S<RateValue>>,
-    pub scale: Option<S<f64>>,
-    pub start_rate: Option<S<String>>,
-    pub arrivals: Option<S<String>>,
-    pub max_vus: Option<S<u64>>,
-    pub pre_allocated_vus: Option<S<u64>>,
-    pub backlog: Option<S<u64>>,
-    pub vu_order: Option<S<String>>,
-    pub new_connection_per_iteration: Option<S<bool>>,
-    // closed
-    pub vus: Option<S<u64>>,
-    pub start_vus: Option<S<u64>>,
-    pub think_time: Option<S<toml::Value>>,
-    pub iterations: Option<S<u64>>,
-    // both
-    pub stages: Option<S<Vec<S<RawStage>>>>,
-    #[serde(default)]
-    pub step: Vec<S<RawStep>>,
-    pub ws: Option<S<RawWs>>,
-    pub redis: Option<S<crate::protocol::redis::raw::RawRedisWorkload>>,
-    /// `[workload.postgres]`: the database of `sql` / `transaction` steps.
-    pub postgres: Option<S<crate::protocol::pg::raw::RawPostgres>>,
-}
-}
-
-known_fields! {
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawStage {
-    pub duration: S<String>,
-    pub target: S<toml::Value>,
-}
-}
-
-known_fields! {
-/// One `[[workload.step]]`: its name and shared fields, and one key per step protocol
-/// (`http`, `webhook`, `callback`); which key is given decides the step's protocol.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct RawStep {
-    pub name: S<String>,
-    pub http: Option<S<RawHttpStep>>,
-    pub webhook: Option<S<WebhookTable>>,
-    pub callback: Option<S<CallbackTable>>,
-    pub redis: Option<S<crate::protocol::redis::raw::RawRedisStep>>,
-    /// `sql = { query = "…", params = […] }`: one PostgreSQL statement.
-    pub sql: Option<S<crate::protocol::pg::raw::RawSql>>,
-    /// `transaction = [{ query = … }, …]`: statements in one PostgreSQL transaction.
-    pub transaction: Option<S<Vec<S<crate::protocol::pg::raw::RawSql>>>>,
-    /// A transaction's isolation level.
-    pub isolation: Option<S<String>>,
-    pub expect: Option<S<RawExpect>>,
-    /// `capture = { token = { json = "$.token" } }`: file order, see `journey.rs`.
-    pub capture: Option<S<IndexMap<String, S<RawCapture>>>>,
-    /// `"iteration"` (default) or `"vu"`: run once per VU, captures kept.
-    pub scope: Option<S<String>>,
 }
 }
 

@@ -227,6 +227,7 @@ fn syntax_errors_are_located() {
 mod fuzz;
 mod journeys;
 mod mistakes;
+mod pg;
 mod protocols;
 mod redis;
 mod schedules;

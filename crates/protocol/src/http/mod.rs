@@ -1,0 +1,15 @@
+//! The HTTP slice: `http = {…}` steps with `expect` and `capture` — as written (`raw`),
+//! checked (`validate`, `capture`), and built into an `HttpFactory` workload (`build`).
+//! `templated` walks a raw step's template texts for the checks that need their line.
+
+pub(crate) mod build;
+pub mod capture;
+pub(crate) mod raw;
+mod spec;
+pub mod templated;
+pub(crate) mod validate;
+
+pub use capture::CAPTURE_FROM;
+pub use spec::{
+    BodySpec, CaptureFrom, CaptureSpec, ExpectSpec, HttpStepSpec, HttpWorkload, StepSpec,
+};
