@@ -16,8 +16,8 @@
 #    RSS; loadgen's schedule lag (p50, p99, p99.9) and dropped arrivals from its summary.json.
 # 3. Closed loop over each protocol in PROTOS: `tls` (HTTP/1.1 over TLS: loadgen, wrk, oha),
 #    `h2c` and `h2` (HTTP/2 cleartext and over TLS: loadgen, h2load -m1, h2load -m10, oha).
-#    loadgen opens one stream per VU, so h2load -m10 (10 streams on each of CONNS connections)
-#    is compared with loadgen at CONNS*10 VUs.
+#    h2load -m10 (10 streams on each of CONNS connections) is compared with loadgen at
+#    CONNS*10 VUs sharing connections ten at a time (`[http] streams_per_connection = 10`).
 # Medians, spread (min–max) and the ratio loadgen/peer (of medians) go to stdout and to
 # results/bench-peers-<date>.md. The machine is noisy (±10% run to run): rounds interleave
 # tools so drift hits all of them alike, and differences under 10% are noise.
@@ -79,6 +79,28 @@ NGINX_TLS_PORT=$((PORT + 1)) NGINX_H2C_PORT=$((PORT + 2)) start_nginx "$WORK" "$
 TLS_URL="https://127.0.0.1:$((PORT + 1))/"
 H2C_URL="http://127.0.0.1:$((PORT + 2))/"
 
+# A scenario of CONNS*10 VUs sharing HTTP/2 connections ten at a time (h2load's -c CONNS -m10).
+m10_scenario() {
+    local f="$WORK/m10-${1%%:*}.toml"
+    cat >"$f" <<TOML
+name = "h2-m10"
+target = "$1"
+duration = "${DUR}s"
+[http]
+version = "http2"
+insecure = true
+streams_per_connection = 10
+[[workload]]
+name = "m10"
+model = "closed"
+vus = $((CONNS * 10))
+  [[workload.step]]
+  name = "get"
+  http = { method = "GET", path = "/" }
+TOML
+    echo "$f"
+}
+
 # The command line of TOOL: closed loop (rate empty) or asked for RATE requests per second.
 command_of() {
     local tool=$1 rate=${2:-}
@@ -87,12 +109,12 @@ command_of() {
         wrk:tls) echo "wrk -t1 -c$CONNS -d${DUR}s $TLS_URL" ;;
         oha:tls) echo "oha --no-tui --insecure -z ${DUR}s -c $CONNS $TLS_URL" ;;
         loadgen:h2c) echo "$LOADGEN run --url $H2C_URL --http2 --vus $CONNS --duration ${DUR}s --threads 1 --quiet --out $WORK/lg" ;;
-        loadgen-m10:h2c) echo "$LOADGEN run --url $H2C_URL --http2 --vus $((CONNS * 10)) --duration ${DUR}s --threads 1 --quiet --out $WORK/lg" ;;
+        loadgen-m10:h2c) echo "$LOADGEN run $(m10_scenario "$H2C_URL") --threads 1 --quiet --out $WORK/lg" ;;
         h2load:h2c) echo "h2load -t1 -c$CONNS -m1 -D $DUR $H2C_URL" ;;
         h2load-m10:h2c) echo "h2load -t1 -c$CONNS -m10 -D $DUR $H2C_URL" ;;
         oha:h2c) echo "oha --no-tui --http2 -z ${DUR}s -c $CONNS $H2C_URL" ;;
         loadgen:h2) echo "$LOADGEN run --url $TLS_URL --http2 --insecure --vus $CONNS --duration ${DUR}s --threads 1 --quiet --out $WORK/lg" ;;
-        loadgen-m10:h2) echo "$LOADGEN run --url $TLS_URL --http2 --insecure --vus $((CONNS * 10)) --duration ${DUR}s --threads 1 --quiet --out $WORK/lg" ;;
+        loadgen-m10:h2) echo "$LOADGEN run $(m10_scenario "$TLS_URL") --threads 1 --quiet --out $WORK/lg" ;;
         h2load:h2) echo "h2load -t1 -c$CONNS -m1 -D $DUR $TLS_URL" ;;
         h2load-m10:h2) echo "h2load -t1 -c$CONNS -m10 -D $DUR $TLS_URL" ;;
         oha:h2) echo "oha --no-tui --http2 --insecure -z ${DUR}s -c $CONNS $TLS_URL" ;;
@@ -244,7 +266,7 @@ LG_EFF=$(echo "${EFF[loadgen]:-0}" | median)
             echo "| $tool | $(printf '%.0f' "$med") | $(echo "${PEFF[$proto:$tool]}" | spread) | $(awk -v a="$lg" -v b="$med" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }') |"
         done
         echo
-        if [ "$proto" != tls ]; then echo "-m10 rows: h2load with 10 streams on each of $CONNS connections; loadgen-m10 with $((CONNS * 10)) VUs, each on its own connection (loadgen has no streams-per-connection setting)."; echo; fi
+        if [ "$proto" != tls ]; then echo "-m10 rows: h2load with 10 streams on each of $CONNS connections; loadgen-m10 with $((CONNS * 10)) VUs sharing connections ten at a time ([http] streams_per_connection = 10)."; echo; fi
     done
     echo "Reproduce: \`RUNS=$RUNS DUR=$DUR RATES=\"$RATES\" TOOLS=\"$TOOLS\" RATE_TOOLS=\"$RATE_TOOLS\" PROTOS=\"$PROTOS\" scripts/bench-peers.sh\`"
 } | tee "$REPORT"

@@ -53,6 +53,10 @@ pub struct ClientConfig {
     /// sent back where they apply. Takes hyper's path. Cleared when the connection is per
     /// iteration (every iteration a new user); otherwise kept for the VU's life.
     pub cookies: bool,
+    /// HTTP/2: up to this many VUs of a thread send their requests on one connection, as
+    /// concurrent streams (h2load's `-m`). 1: a connection per VU. No effect on HTTP/1.1
+    /// (nor where TLS negotiates HTTP/1.1) or with a connection per iteration.
+    pub streams_per_connection: usize,
 }
 
 impl ClientConfig {
@@ -71,6 +75,7 @@ impl ClientConfig {
             fast_path: true,
             new_connection_per_iteration: false,
             cookies: false,
+            streams_per_connection: 1,
         }
     }
 }

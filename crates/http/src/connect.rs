@@ -22,6 +22,7 @@ use rustls::pki_types::ServerName;
 use std::future::{poll_fn, Future};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
@@ -33,7 +34,19 @@ use tokio_rustls::TlsConnector;
 /// deliveries, share this crate's connect, TLS and HTTP/2 handling).
 pub struct Conn {
     sender: Sender,
-    driver: JoinHandle<()>,
+    /// Shared by every handle on an HTTP/2 connection; the last one dropped stops the
+    /// connection task.
+    driver: Rc<Driver>,
+    /// Held while a VU uses a shared connection (the pool counts its users by these).
+    _seat: Option<Rc<()>>,
+}
+
+struct Driver(JoinHandle<()>);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }
 
 enum Sender {
@@ -50,13 +63,31 @@ impl Conn {
         matches!(self.sender, Sender::H2(_))
     }
 
+    /// Another handle on this HTTP/2 connection, holding `seat`: requests sent through
+    /// either are concurrent streams of the one connection. `None` for HTTP/1.1.
+    pub(crate) fn share_with_seat(&self, seat: Rc<()>) -> Option<Conn> {
+        match &self.sender {
+            Sender::H1(_) => None,
+            Sender::H2(s) => Some(Conn {
+                sender: Sender::H2(s.clone()),
+                driver: Rc::clone(&self.driver),
+                _seat: Some(seat),
+            }),
+        }
+    }
+
+    /// False once the connection task has ended (closed by either side, or failed).
+    pub(crate) fn is_open(&self) -> bool {
+        !self.driver.0.is_finished()
+    }
+
     /// True when a request can be sent right now (the common case, checked without waiting).
     pub fn is_ready(&mut self) -> bool {
         match &mut self.sender {
             Sender::H1(s) => s.is_ready(),
             Sender::H2(s) => {
                 let mut cx = Context::from_waker(Waker::noop());
-                !self.driver.is_finished() && matches!(s.poll_ready(&mut cx), Poll::Ready(Ok(())))
+                !self.driver.0.is_finished() && matches!(s.poll_ready(&mut cx), Poll::Ready(Ok(())))
             }
         }
     }
@@ -67,7 +98,7 @@ impl Conn {
         match &mut self.sender {
             Sender::H1(s) => !s.is_closed() && s.ready().await.is_ok(),
             Sender::H2(s) => {
-                !self.driver.is_finished() && poll_fn(|cx| s.poll_ready(cx)).await.is_ok()
+                !self.driver.0.is_finished() && poll_fn(|cx| s.poll_ready(cx)).await.is_ok()
             }
         }
     }
@@ -125,12 +156,6 @@ fn strip_connection_headers(headers: &mut http::HeaderMap) {
     headers.remove("proxy-connection");
     if headers.get(TE).is_some_and(|v| v != "trailers") {
         headers.remove(TE);
-    }
-}
-
-impl Drop for Conn {
-    fn drop(&mut self) {
-        self.driver.abort();
     }
 }
 
@@ -285,7 +310,11 @@ where
         let (sender, conn) = http1::handshake(io).await.map_err(|e| classify(&e))?;
         (Sender::H1(sender), spawn(conn))
     };
-    Ok(Conn { sender, driver })
+    Ok(Conn {
+        sender,
+        driver: Rc::new(Driver(driver)),
+        _seat: None,
+    })
 }
 
 /// Runs a connection task on the current thread's `LocalSet`; its error, if any, also reaches

@@ -34,6 +34,7 @@ mod exchange;
 mod expect;
 pub mod fast;
 mod generated;
+mod h2_pool;
 mod proxy;
 mod reply;
 mod request;

@@ -89,6 +89,9 @@ struct Shared {
     nonce: RunNonce,
     /// Close the connection before every iteration ([`ClientConfig::new_connection_per_iteration`]).
     fresh_connection: bool,
+    /// VUs of a thread per HTTP/2 connection, and the key of this factory's connections in
+    /// the thread's pool; `None`: a connection per VU.
+    shared_h2: Option<(usize, u64)>,
     /// Capture slots per VU when any step captures, renders a capture or runs once per VU
     /// (a journey); `None` keeps the plain loop, which never looks at captures.
     journey: Option<usize>,
@@ -158,6 +161,9 @@ impl HttpFactory {
                 request_timeout: config.request_timeout,
                 nonce: RunNonce::fresh(),
                 fresh_connection: config.new_connection_per_iteration,
+                shared_h2: (config.streams_per_connection > 1
+                    && !config.new_connection_per_iteration)
+                    .then(|| (config.streams_per_connection, crate::h2_pool::new_key())),
                 journey,
                 vu_slots,
                 cookies: config.cookies.then(|| config.base.clone()),
@@ -421,6 +427,17 @@ impl VuState {
                 return Ok(None);
             }
             self.conn = None;
+        }
+        if let Some((limit, key)) = sh.shared_h2 {
+            let dial = || timeout(sh.connect_timeout, Box::pin(sh.dialer.dial_timed()));
+            let dial = || async move { dial().await.unwrap_or(Err(Outcome::Timeout)) };
+            let (conn, phases) = crate::h2_pool::connect(key, limit, dial).await?;
+            self.conn = Some(conn);
+            // Joining another VU's connection opened nothing: no connect time.
+            return Ok(phases.map(|p| {
+                self.setup = p.setup;
+                p.connect
+            }));
         }
         // Dialing (TCP, proxy, TLS, the HTTP/2 handshake) is a large future and a rare one:
         // boxed, it does not grow every step's future, which is moved into its box per step.

@@ -31,6 +31,8 @@ pub struct HttpDefaults {
     pub fast_path: bool,
     /// `cookies`: a cookie jar per VU (hyper's path).
     pub cookies: bool,
+    /// `streams_per_connection`: VUs of a thread sharing one HTTP/2 connection (1: none).
+    pub streams_per_connection: usize,
     /// Connect (and TLS) timeout.
     pub connect_timeout: Duration,
     /// Whole-request timeout.
@@ -49,6 +51,7 @@ impl Default for HttpDefaults {
             tls_auth: Vec::new(),
             fast_path: true,
             cookies: false,
+            streams_per_connection: 1,
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
             headers: Vec::new(),

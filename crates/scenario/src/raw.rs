@@ -65,6 +65,7 @@ pub struct RawHttp {
     pub insecure: Option<bool>,
     pub fast_path: Option<bool>,
     pub cookies: Option<bool>,
+    pub streams_per_connection: Option<S<i64>>,
     pub connect_timeout: Option<S<String>>,
     pub timeout: Option<S<String>>,
     #[serde(default)]

@@ -62,3 +62,31 @@ fn a_ws_table_makes_a_websocket_workload_of_one_connection_per_iteration() {
         [("WebSocket connections", "ws://127.0.0.1:9/feed".to_string())]
     );
 }
+
+#[test]
+fn http2_connections_are_shared_by_vus_only_when_asked_and_only_over_http2() {
+    let head = |http: &str| {
+        format!(
+            "name = \"s\"\nduration = \"1s\"\n[http]\n{http}\n[[workload]]\nname = \"w\"\n\
+             model = \"closed\"\nvus = 4\n[[workload.step]]\nname = \"a\"\n\
+             http = {{ method = \"GET\", path = \"/\" }}\n"
+        )
+    };
+    let sc = loadgen_scenario::parse(
+        &head("version = \"http2\"\nstreams_per_connection = 10"),
+        "s.toml",
+        &|_| None,
+    )
+    .unwrap();
+    assert_eq!(sc.http.streams_per_connection, 10);
+    let default = loadgen_scenario::parse(&head(""), "s.toml", &|_| None).unwrap();
+    assert_eq!(default.http.streams_per_connection, 1);
+    assert_eq!(
+        super::problems(&head("streams_per_connection = 4")),
+        ["s.toml:4:26: http.streams_per_connection: VUs share connections only over HTTP/2: set version = \"http2\""]
+    );
+    assert_eq!(
+        super::problems(&head("version = \"http2\"\nstreams_per_connection = 0")),
+        ["s.toml:5:26: http.streams_per_connection: 0 is not between 1 and 1000"]
+    );
+}

@@ -51,6 +51,7 @@ fn client_config(ctx: &BuildContext<'_>) -> Result<ClientConfig, BuildError> {
         .map_err(http_err)?;
     cfg.fast_path = http.fast_path;
     cfg.cookies = http.cookies;
+    cfg.streams_per_connection = http.streams_per_connection;
     cfg.connect_timeout = http.connect_timeout;
     cfg.request_timeout = http.timeout;
     cfg.new_connection_per_iteration = ctx.new_connection_per_iteration;

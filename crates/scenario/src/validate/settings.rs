@@ -84,6 +84,23 @@ pub(super) fn http(
     h.tls_auth = crate::http_tls::tls_auth(c, r, base_dir);
     h.fast_path = r.fast_path.unwrap_or(true);
     h.cookies = r.cookies.unwrap_or(false);
+    if let Some(n) = &r.streams_per_connection {
+        match usize::try_from(*n.get_ref()) {
+            Ok(v @ 1..=1000) if v == 1 || h.version == HttpVersionSpec::Http2 => {
+                h.streams_per_connection = v;
+            }
+            Ok(1..=1000) => c.at(
+                n,
+                "http.streams_per_connection",
+                "VUs share connections only over HTTP/2: set version = \"http2\"".to_owned(),
+            ),
+            _ => c.at(
+                n,
+                "http.streams_per_connection",
+                format!("{} is not between 1 and 1000", n.get_ref()),
+            ),
+        }
+    }
     if let Some(d) = &r.connect_timeout {
         h.connect_timeout = c
             .duration(d, "http.connect_timeout")
