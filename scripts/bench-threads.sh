@@ -15,11 +15,14 @@
 #   added (each thread has its own runtime, connections and histograms; nothing is shared per
 #   request).
 #
-# Per N: requests/s (nginx's stub_status count / DUR), generator CPU (user + system, from
-# /usr/bin/time), requests per generator CPU-second, speed-up and that efficiency against
-# N = 1. VUs: CONNS (50) per thread. Medians of RUNS rounds, N interleaved within each round.
+# Per N and tool: requests/s (nginx's stub_status count / DUR), generator CPU (user + system,
+# from /usr/bin/time), requests per generator CPU-second, speed-up and that efficiency against
+# N = 1. Connections: CONNS (50) per thread. The peers run beside loadgen with the same threads
+# and connections (`wrk -t N`, `h2load --h1 -t N`), when installed (scripts/bench-peers.sh
+# installs them). Medians of RUNS rounds, tools and N interleaved within each round.
 # Writes results/bench-threads-<date>.md. Installs nginx from apt when it is missing.
-# Environment: RUNS (5), DUR (10), CONNS (50), PORT (8090), COOLDOWN (2), CARGO_TARGET_DIR.
+# Environment: RUNS (5), DUR (10), CONNS (50), TOOLS ("loadgen wrk h2load"), PORT (8090),
+# COOLDOWN (2), CARGO_TARGET_DIR.
 set -euo pipefail
 
 RUNS=${RUNS:-5}
@@ -27,6 +30,7 @@ DUR=${DUR:-10}
 CONNS=${CONNS:-50}
 PORT=${PORT:-8090}
 COOLDOWN=${COOLDOWN:-2}
+TOOLS=${TOOLS:-"loadgen wrk h2load"}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 
@@ -65,21 +69,39 @@ start_nginx "$WORK" "$PORT" "$NGINX_CPUS" "$NGINX" "$NGINX_WORKERS" || exit 1
 
 median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
+# The command line of TOOL with N threads and CONNS*N connections.
+command_of() {
+    local url="http://127.0.0.1:$PORT/" c=$((CONNS * $2))
+    case $1 in
+        loadgen) echo "$LOADGEN run --url $url --vus $c --duration ${DUR}s --threads $2 --quiet --out $WORK/lg" ;;
+        wrk) echo "wrk -t$2 -c$c -d${DUR}s $url" ;;
+        h2load) echo "h2load --h1 -t$2 -c$c -D $DUR $url" ;;
+    esac
+}
+present=""
+for tool in $TOOLS; do
+    [ "$tool" = loadgen ] || command -v "$tool" >/dev/null || { echo "skipping $tool: not installed" >&2; continue; }
+    present+=" $tool"
+done
+TOOLS=${present# }
+
 declare -A RPS EFF
-echo "$LAYOUT layout: generator on $(gen_cpus 1)…, nginx ($NGINX_WORKERS workers) on $NGINX_CPUS; threads:$THREADS" >&2
+echo "$LAYOUT layout: generator on $(gen_cpus 1)…, nginx ($NGINX_WORKERS workers) on $NGINX_CPUS; threads:$THREADS; tools: $TOOLS" >&2
 for round in $(seq "$RUNS"); do
     for n in $THREADS; do
-        sleep "$COOLDOWN"
-        before=$(served)
-        /usr/bin/time -f '%U %S' -o "$WORK/time" taskset -c "$(gen_cpus "$n")" "$LOADGEN" run \
-            --url "http://127.0.0.1:$PORT/" --vus $((CONNS * n)) --duration "${DUR}s" \
-            --threads "$n" --quiet --out "$WORK/lg" >"$WORK/out" 2>&1 || true
-        after=$(served)
-        read -r rps eff < <(awk -v n=$((after - before - 1)) -v d="$DUR" \
-            '{ printf "%.0f %.0f\n", n / d, n / ($1 + $2) }' "$WORK/time")
-        printf 'round %d threads %2d: %s req/s, %s req per CPU-s\n' "$round" "$n" "$rps" "$eff" >&2
-        RPS[$n]="${RPS[$n]:-} $rps"
-        EFF[$n]="${EFF[$n]:-} $eff"
+        for tool in $TOOLS; do
+            sleep "$COOLDOWN"
+            rm -rf "$WORK/lg"
+            before=$(served)
+            # shellcheck disable=SC2046
+            /usr/bin/time -f '%U %S' -o "$WORK/time" taskset -c "$(gen_cpus "$n")" $(command_of "$tool" "$n") >"$WORK/out" 2>&1 || true
+            after=$(served)
+            read -r rps eff < <(awk -v n=$((after - before - 1)) -v d="$DUR" \
+                '{ printf "%.0f %.0f\n", n / d, n / ($1 + $2) }' "$WORK/time")
+            printf 'round %d threads %2d %-8s: %s req/s, %s req per CPU-s\n' "$round" "$n" "$tool" "$rps" "$eff" >&2
+            RPS[$tool:$n]="${RPS[$tool:$n]:-} $rps"
+            EFF[$tool:$n]="${EFF[$tool:$n]:-} $eff"
+        done
     done
 done
 
@@ -87,8 +109,6 @@ DATE=$(date -u +%Y-%m-%d)
 mkdir -p "$ROOT/results"
 REPORT="$ROOT/results/bench-threads-$DATE.md"
 first=$(echo "$THREADS" | awk '{ print $1 }')
-R1=$(echo "${RPS[$first]}" | median)
-E1=$(echo "${EFF[$first]}" | median)
 {
     echo "# loadgen thread scaling, $DATE"
     echo
@@ -98,16 +118,21 @@ E1=$(echo "${EFF[$first]}" | median)
     else
         echo "generator and nginx ($NGINX_WORKERS workers) share all $CPUS CPUs: throughput measures the machine; the cost per request is what carries over."
     fi
-    echo "Closed model, $CONNS VUs per thread, HTTP/1.1 keep-alive, medians of $RUNS rounds of ${DUR}s."
+    echo "Closed loop, $CONNS connections per thread, HTTP/1.1 keep-alive, medians of $RUNS rounds of ${DUR}s."
     echo
-    echo "| threads | requests/s | speed-up | requests per generator CPU-s | efficiency vs 1 thread |"
-    echo "|---:|---:|---:|---:|---:|"
+    echo "| threads | tool | requests/s | speed-up | requests per generator CPU-s | efficiency vs 1 thread | loadgen / tool (per CPU-s) |"
+    echo "|---:|---|---:|---:|---:|---:|---:|"
     for n in $THREADS; do
-        r=$(echo "${RPS[$n]}" | median)
-        e=$(echo "${EFF[$n]}" | median)
-        echo "| $n | $r | $(awk -v a="$r" -v b="$R1" 'BEGIN { printf "%.2fx", a / b }') | $e | $(awk -v a="$e" -v b="$E1" 'BEGIN { printf "%.0f%%", 100 * a / b }') |"
+        lg=$(echo "${EFF[loadgen:$n]:-0}" | median)
+        for tool in $TOOLS; do
+            r=$(echo "${RPS[$tool:$n]}" | median)
+            e=$(echo "${EFF[$tool:$n]}" | median)
+            r1=$(echo "${RPS[$tool:$first]}" | median)
+            e1=$(echo "${EFF[$tool:$first]}" | median)
+            echo "| $n | $tool | $r | $(awk -v a="$r" -v b="$r1" 'BEGIN { printf "%.2fx", a / b }') | $e | $(awk -v a="$e" -v b="$e1" 'BEGIN { printf "%.0f%%", 100 * a / b }') | $(awk -v a="$lg" -v b="$e" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }') |"
+        done
     done
     echo
-    echo "Reproduce: \`RUNS=$RUNS DUR=$DUR scripts/bench-threads.sh\`"
+    echo "Reproduce: \`RUNS=$RUNS DUR=$DUR TOOLS=\"$TOOLS\" scripts/bench-threads.sh\`"
 } | tee "$REPORT"
 echo "written: $REPORT (raw: $WORK)" >&2
