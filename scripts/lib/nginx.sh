@@ -5,6 +5,8 @@
 #                                         With NGINX_TLS_PORT set: also TLS on that port (ALPN h2
 #                                         and http/1.1, a self-signed certificate made in WORK);
 #                                         with NGINX_H2C_PORT set: h2c (prior knowledge) there.
+#                                         /1m answers 1 MiB (a file made in WORK);
+#                                         NGINX_WORKER_CONNECTIONS (4096) per worker.
 #   served                                nginx's request counter (the fetch itself included)
 #   stop_nginx                            stops the nginx this script started (by $NGINX_PID
 #                                         only), for the caller's EXIT trap
@@ -12,6 +14,7 @@
 start_nginx() {
     local work=$1 port=$2 cpu=$3 bin=$4 workers=${5:-1}
     mkdir -p "$work/tmp"
+    [ -f "$work/1m.bin" ] || head -c 1048576 /dev/zero | tr '\0' x >"$work/1m.bin"
     local extra=""
     if [ -n "${NGINX_TLS_PORT:-}" ]; then
         openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 \
@@ -25,7 +28,8 @@ master_process $([ "$workers" -gt 1 ] && echo on || echo off);
 worker_processes $workers;
 error_log $work/error.log;
 pid $work/nginx.pid;
-events { worker_connections 4096; }
+worker_rlimit_nofile $((${NGINX_WORKER_CONNECTIONS:-4096} * 2 + 64));
+events { worker_connections ${NGINX_WORKER_CONNECTIONS:-4096}; }
 http {
     access_log off;
     client_body_temp_path $work/tmp; proxy_temp_path $work/tmp; fastcgi_temp_path $work/tmp;
@@ -37,6 +41,7 @@ http {
         $extra
         http2_max_concurrent_streams 128;
         location = /status { stub_status; }
+        location = /1m { default_type application/octet-stream; alias $work/1m.bin; }
         location / { return 200 "ok"; }
     }
 }
