@@ -11,10 +11,9 @@
 //! in the numerator and the denominator: a stalled target fails `errors rate < 1%` instead of
 //! passing it on the few requests that did complete.
 
-use loadgen_engine::{
-    new_histogram, CustomInfo, CustomKind, CustomValue, GaugeMerge, Histogram, Metrics, Outcome,
-    StepInfo,
-};
+use crate::sample::{extract, measure, time_stat};
+use crate::window::WorstWindow;
+use loadgen_engine::{CustomInfo, CustomKind, CustomValue, GaugeMerge, Metrics, StepInfo};
 use loadgen_scenario::{key_metric_name, MetricKind, Stat, Threshold};
 use std::fmt;
 use std::time::Duration;
@@ -36,13 +35,19 @@ pub struct ThresholdResult {
     pub unit: &'static str,
     /// Interrupted iterations counted in `measured` as failed requests (`errors` only).
     pub interrupted: u64,
+    /// A windowed threshold's worst window (`measured` is its value); `None` for a
+    /// whole-run threshold or when no window had data.
+    pub window: Option<WorstWindow>,
+    /// Intervals before this instant (s) were not judged.
+    pub from_s: f64,
 }
 
 impl ThresholdResult {
     /// The measured value for people (`31.2ms`, `0.35%`, `120.4/s`, `3`), with the
     /// interrupted requests it counts (`100.000% (5 interrupted)`).
+    /// A windowed threshold names its worst window (`20.000% in 4s–6s`).
     pub fn measured_display(&self) -> String {
-        match self.measured {
+        let shown = match self.measured {
             None => "no data".into(),
             Some(v) if self.interrupted > 0 => {
                 format!(
@@ -52,6 +57,10 @@ impl ThresholdResult {
                 )
             }
             Some(v) => display(v, self.unit),
+        };
+        match &self.window {
+            Some(w) => format!("{shown} {}", w.describe()),
+            None => shown,
         }
     }
 
@@ -82,28 +91,9 @@ impl fmt::Display for ThresholdResult {
     }
 }
 
-fn selects(t: &Threshold, info: &StepInfo) -> bool {
-    t.filter.step.as_ref().is_none_or(|s| *s == info.name)
-        && t.filter
-            .workload
-            .as_ref()
-            .is_none_or(|w| *w == info.workload_name)
-}
-
-fn selects_workload(t: &Threshold, index: usize, steps: &[StepInfo]) -> bool {
-    let name = steps
-        .iter()
-        .find(|s| s.workload == index)
-        .map(|s| s.workload_name.as_str());
-    t.filter.workload.as_deref().is_none_or(|w| Some(w) == name)
-        && t.filter
-            .step
-            .as_ref()
-            .is_none_or(|s| steps.iter().any(|i| i.workload == index && i.name == *s))
-}
-
 /// Judges the threshold on `totals` over a run of length `elapsed`; `custom` names the
-/// plan's custom metrics (in `totals.custom` order).
+/// plan's custom metrics (in `totals.custom` order). The whole run: a threshold with a
+/// window or a `from` is judged on the interval stream instead (`judge.rs`).
 pub fn evaluate(
     t: &Threshold,
     totals: &Metrics,
@@ -114,91 +104,14 @@ pub fn evaluate(
     if let MetricKind::Custom(kind) = t.metric {
         return result(t, evaluate_custom(t, kind, totals, custom, elapsed));
     }
-    let selected: Vec<_> = totals
-        .steps
-        .iter()
-        .zip(steps)
-        .filter(|(_, i)| selects(t, i))
-        .map(|(m, _)| m)
-        .collect();
-    let workloads: Vec<_> = totals
-        .workloads
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| selects_workload(t, *i, steps))
-        .map(|(_, w)| w)
-        .collect();
-    let secs = elapsed.as_secs_f64().max(1e-9);
-    // No sample, no evidence: `None` reads "no data" and fails.
-    let share = |num: u64, den: u64| (den > 0).then(|| num as f64 / den as f64);
-    let count_over = |num: u64, den: u64| (den > 0).then_some(num as f64);
-    let total: u64 = selected.iter().map(|s| s.total()).sum();
-    // Cut off after the graceful stop: sent, never answered. loadgen cannot tell in which
-    // step an iteration hung, so every `errors` threshold that selects its workload
-    // counts it.
-    let interrupted: u64 = workloads.iter().map(|w| w.interrupted).sum();
-    let mut counted_interrupted = 0;
-    let (measured, unit) = if t.metric.is_time() {
-        let mut h = new_histogram();
-        for s in &selected {
-            let part: Histogram = match t.metric {
-                MetricKind::Latency => s.latency_all(),
-                MetricKind::ServiceTime => s.service.clone(),
-                MetricKind::Ttfb => s.ttfb.clone(),
-                MetricKind::Connect => s.connect.clone(),
-                MetricKind::TlsHandshake => s.tls.clone(),
-                MetricKind::ProxyConnect => s.proxy_connect.clone(),
-                _ => continue,
-            };
-            h.add(&part).expect("histograms share one configuration");
-        }
-        for w in &workloads {
-            let part = match t.metric {
-                MetricKind::ScheduleLag => &w.lag,
-                MetricKind::IterationDuration => &w.iteration_duration,
-                _ => continue,
-            };
-            h.add(part).expect("histograms share one configuration");
-        }
-        (time_stat(&h, t.stat), "ms")
-    } else {
-        let count_of = |o: Outcome| selected.iter().map(|s| s.count(o)).sum::<u64>();
-        let answered_ok = count_of(Outcome::Success) + count_of(Outcome::ExpectedFailure);
-        let answered = answered_ok
-            + Outcome::ALL
-                .into_iter()
-                .filter(|o| o.is_answer() && o.is_error())
-                .map(count_of)
-                .sum::<u64>();
-        let errors: u64 = selected.iter().map(|s| s.errors()).sum::<u64>() + interrupted;
-        let sent = total + interrupted;
-        let iterations: u64 = workloads.iter().map(|w| w.iterations).sum();
-        let dropped: u64 = workloads.iter().map(|w| w.dropped).sum();
-        // Interrupted iterations arrived too: they count in the dropped share's base.
-        let arrivals = dropped + iterations + interrupted;
-        if t.metric == MetricKind::Errors {
-            counted_interrupted = interrupted;
-        }
-        match (t.metric, t.stat) {
-            (MetricKind::Errors, Stat::Rate) => (share(errors, sent), "ratio"),
-            (MetricKind::Errors, _) => (count_over(errors, sent), "count"),
-            (MetricKind::Requests, Stat::Rate) => (Some(total as f64 / secs), "/s"),
-            (MetricKind::Requests, _) => (Some(total as f64), "count"),
-            (MetricKind::Checks, Stat::Rate) => (share(answered_ok, answered), "ratio"),
-            (MetricKind::Checks, _) => (Some(answered_ok as f64), "count"),
-            (MetricKind::Dropped, Stat::Rate) => (share(dropped, arrivals), "ratio"),
-            (MetricKind::Dropped, _) => (count_over(dropped, arrivals), "count"),
-            (MetricKind::Iterations, Stat::Rate) => (Some(iterations as f64 / secs), "/s"),
-            _ => (Some(iterations as f64), "count"),
-        }
-    };
+    let s = extract(t, totals, steps);
     ThresholdResult {
-        interrupted: counted_interrupted,
-        ..result(t, (measured, unit))
+        interrupted: s.interrupted,
+        ..result(t, measure(t, &s, elapsed.as_secs_f64()))
     }
 }
 
-fn result(t: &Threshold, (measured, unit): (Option<f64>, &'static str)) -> ThresholdResult {
+pub(crate) fn result(t: &Threshold, (measured, unit): (Option<f64>, &'static str)) -> ThresholdResult {
     let passed = measured.is_some_and(|m| t.op.holds(m, t.limit));
     ThresholdResult {
         key: t.key.clone(),
@@ -208,6 +121,8 @@ fn result(t: &Threshold, (measured, unit): (Option<f64>, &'static str)) -> Thres
         limit: t.limit,
         unit,
         interrupted: 0,
+        window: None,
+        from_s: t.from.as_secs_f64(),
     }
 }
 
@@ -252,22 +167,6 @@ fn evaluate_custom(
     }
 }
 
-/// A time statistic in milliseconds (histograms hold microseconds); `None` when empty.
-fn time_stat(h: &Histogram, stat: Stat) -> Option<f64> {
-    if h.is_empty() {
-        return None;
-    }
-    let us = match stat {
-        Stat::Percentile(p) => h.value_at_quantile(p / 100.0) as f64,
-        Stat::Med => h.value_at_quantile(0.5) as f64,
-        Stat::Avg => h.mean(),
-        Stat::Min => h.min() as f64,
-        Stat::Max => h.max() as f64,
-        Stat::Rate | Stat::Count | Stat::Value => return None,
-    };
-    Some(us / 1e3)
-}
-
 /// Judges every threshold.
 pub fn evaluate_all(
     thresholds: &[Threshold],
@@ -285,7 +184,7 @@ pub fn evaluate_all(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use loadgen_engine::StepMetrics;
+    use loadgen_engine::{Outcome, StepMetrics};
     use loadgen_scenario::{parse_expression, parse_key};
 
     /// Method syntax for the tests' sake.

@@ -24,6 +24,7 @@ mod error;
 mod evaluate;
 mod folder;
 pub mod html_report;
+mod judge;
 mod live;
 pub mod live_line;
 pub mod out_dir;
@@ -32,6 +33,7 @@ mod plan_identity;
 pub mod prometheus;
 pub mod results;
 mod run_info;
+mod sample;
 pub mod saturation;
 mod self_stats;
 mod sink;
@@ -40,6 +42,7 @@ mod summary;
 mod summary_text;
 
 mod verdict;
+mod window;
 
 pub use codec::{
     decode_hist, encode_hist, CustomRecord, MetricsRecord, RecordError, StepRecord, WorkloadRecord,
@@ -61,3 +64,4 @@ pub use summary::{
     SCHEMA_VERSION,
 };
 pub use verdict::{Judgement, Verdict};
+pub use window::WorstWindow;

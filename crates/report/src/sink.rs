@@ -9,7 +9,8 @@
 //! which still writes the summary. Only the end-of-run files (summary, HTML, JUnit) fail it.
 
 use crate::error::ReportError;
-use crate::evaluate::evaluate_all;
+use crate::evaluate::{evaluate, result, ThresholdResult};
+use crate::judge::{take, Windows};
 use crate::folder::{FolderWriter, IntervalLine};
 use crate::html_report::ReportData;
 use crate::out_file::write_atomic;
@@ -19,7 +20,7 @@ use crate::saturation::{GeneratorStats, GeneratorSummary};
 use crate::summary::RunSummary;
 use crate::verdict::Judgement;
 use loadgen_engine::{CustomInfo, CustomMetric, FinalReport, IntervalReport, StepInfo};
-use loadgen_scenario::Scenario;
+use loadgen_scenario::{Scenario, Threshold};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -75,6 +76,7 @@ pub struct Results {
     report_data: ReportData,
     series_error: Option<String>,
     merge_error: Option<String>,
+    windows: Option<Windows>,
 }
 
 impl Results {
@@ -101,7 +103,15 @@ impl Results {
             report_data: ReportData::default(),
             series_error: None,
             merge_error,
+            windows: None,
         }
+    }
+
+    /// Judges `thresholds` with a window or a `from` on the intervals as they come (call it
+    /// before the first interval with the scenario's thresholds; [`Stream`](crate::Stream)
+    /// and [`Assembled`] do). Whole-run thresholds need nothing: the totals answer them.
+    pub fn judge_windows(&mut self, thresholds: &[Threshold]) {
+        self.windows = Some(Windows::new(thresholds, &self.steps, &self.custom));
     }
 
     /// The steps of the run, as the engine names them.
@@ -160,6 +170,9 @@ impl Results {
             self.series_error = Some(e.to_string());
         }
         self.report_data.interval(r);
+        if let Some(w) = &mut self.windows {
+            w.interval(r, false);
+        }
     }
 
     /// The run ended: closes the streamed files, judges the thresholds of `sc` and writes
@@ -173,13 +186,16 @@ impl Results {
                 self.merge_error = Some(e.to_string());
             }
         }
-        let results = evaluate_all(
-            &sc.thresholds,
-            &report.totals,
-            &self.steps,
-            &self.custom,
-            report.elapsed,
-        );
+        let mut windowed = self.windows.take().map_or_else(Vec::new, Windows::finish);
+        let results: Vec<ThresholdResult> = sc
+            .thresholds
+            .iter()
+            .map(|t| match t.is_whole_run() {
+                true => evaluate(t, &report.totals, &self.steps, &self.custom, report.elapsed),
+                // Not fed its intervals (no `judge_windows`): no evidence, it fails.
+                false => take(&mut windowed, t).unwrap_or_else(|| result(t, (None, "count"))),
+            })
+            .collect();
         let judgement = Judgement::of(&results, end.interrupted, end.incomplete.clone());
         let code = judgement.verdict.exit_code();
         let generator = GeneratorSummary::judge(&report.totals, &end.stats, report.elapsed);
@@ -235,6 +251,7 @@ impl Assembled<'_> {
     /// A file that cannot be written is an error here: nothing is running any more.
     pub fn write(self, sc: &Scenario, end: RunEnd<'_>) -> Result<Finished, ReportError> {
         let mut results = Results::create(self.out, self.info, self.raw_scenario);
+        results.judge_windows(&sc.thresholds);
         results.started(end.report.started_at);
         for l in self.lines {
             results.line(l).map_err(|e| ReportError::BadInterval {

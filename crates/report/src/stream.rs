@@ -28,7 +28,12 @@ pub struct Stream<'a> {
 impl<'a> Stream<'a> {
     /// Feeds `results`, then `observers` in order, and judges `sc`'s `abort_on_fail`
     /// thresholds after every interval.
-    pub fn new(results: Results, sc: &'a Scenario, observers: Vec<&'a mut dyn Observer>) -> Self {
+    pub fn new(
+        mut results: Results,
+        sc: &'a Scenario,
+        observers: Vec<&'a mut dyn Observer>,
+    ) -> Self {
+        results.judge_windows(&sc.thresholds);
         let live = LiveThresholds::new(&sc.thresholds, results.steps(), results.custom());
         Stream {
             results,

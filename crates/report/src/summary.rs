@@ -553,6 +553,8 @@ mod tests {
             limit: 1000.0,
             unit: "ms",
             interrupted: 0,
+            window: None,
+            from_s: 0.0,
         }
     }
 

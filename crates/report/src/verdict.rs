@@ -88,6 +88,8 @@ mod tests {
             limit: 0.01,
             unit: "ratio",
             interrupted: 0,
+            window: None,
+            from_s: 0.0,
         }
     }
 

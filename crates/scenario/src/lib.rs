@@ -53,6 +53,7 @@ pub mod load_plan;
 mod model;
 mod raw;
 mod threshold;
+mod threshold_span;
 mod validate;
 
 // The grammar machinery, what a request carries, when requests go and the protocol slices
@@ -76,8 +77,8 @@ pub use protocol::pg::PgWorkload;
 pub use protocol::ws::WsSpec;
 pub use protocol::{BuildContext, BuildError, ProtocolSpec};
 pub use threshold::{
-    key_metric_name, parse_expression, parse_key, Filter, MetricKind, Op, Stat, Threshold,
-    ThresholdError,
+    check_filter, key_metric_name, parse_clauses, parse_expression, parse_full, parse_key,
+    Clauses, Filter, MetricKind, Op, Stat, Threshold, ThresholdError, Window, WindowKind,
 };
 pub use validate::{MAX_ARRIVAL_RATE, TARGET_SCHEMES};
 

@@ -32,6 +32,8 @@ pub struct RawScenario {
     pub workload: Vec<S<RawWorkload>>,
     #[serde(default)]
     pub thresholds: IndexMap<String, S<Vec<S<RawThreshold>>>>, // file order
+    /// Intervals before this instant are judged by no threshold without its own `from`.
+    pub thresholds_from: Option<S<String>>,
 }
 }
 

@@ -6,7 +6,12 @@
 //! `tls_handshake` (k6 `http_req_tls_handshaking`), `proxy_connect`, `schedule_lag`,
 //! `iteration_duration` (per workload); `errors` (k6 `http_req_failed`); `requests` (k6 `http_reqs`); `checks`;
 //! `dropped` (k6 `dropped_iterations`); `iterations`. Filters: `{step=NAME}`,
-//! `{workload=NAME}`, comma-separated.
+//! `{workload=NAME}`, `{class=OUTCOME}` and `{status=CODE}` (which metrics take which:
+//! [`check_filter`]), comma-separated.
+//!
+//! An expression may end in clauses (`threshold_span.rs`): `over 5m` (every window of 5
+//! minutes must hold), `for 5m` (fails when the condition was broken for 5 minutes on end)
+//! and `from 30s` (intervals before that instant are not judged).
 //!
 //! A release gate must not pass on no evidence: a threshold over zero samples **fails** ("no
 //! data"), unlike k6 — a time statistic over no sample, an `errors` or `checks` share over no
@@ -18,8 +23,9 @@
 //! in the numerator and the denominator: a stalled target fails `errors rate < 1%` instead of
 //! passing it on the few requests that did complete.
 
+pub use crate::threshold_span::{parse_clauses, Clauses, Window, WindowKind};
 use crate::units::{parse_duration, parse_rate, parse_share, UnitError};
-use loadgen_engine::CustomKind;
+use loadgen_engine::{CustomKind, Outcome};
 use std::time::Duration;
 
 /// What a threshold measures.
@@ -144,13 +150,18 @@ impl Op {
     }
 }
 
-/// Which steps a threshold looks at.
+/// Which steps (and which of their answers) a threshold looks at.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Filter {
     /// Only this step (by name).
     pub step: Option<String>,
     /// Only this workload (by name).
     pub workload: Option<String>,
+    /// Only answers of this outcome class (`errors`, `requests`, `latency`).
+    pub class: Option<Outcome>,
+    /// Only answers with this HTTP status (`errors`, `requests`): statuses are kept for the
+    /// answers that did not succeed, so validation refuses a status a selected step accepts.
+    pub status: Option<u16>,
 }
 
 /// One parsed threshold.
@@ -175,6 +186,11 @@ pub struct Threshold {
     pub abort_on_fail: bool,
     /// Do not judge for abort before this much of the run has passed.
     pub delay_abort_eval: Duration,
+    /// Judged on every window of this length (`over`), or on how long it was broken on end
+    /// (`for`); `None`: on the whole run.
+    pub window: Option<Window>,
+    /// Intervals that start before this instant of the run are not judged (warm-up).
+    pub from: Duration,
 }
 
 /// The metric name of a threshold key (`latency` in `latency{step=a}`).
@@ -195,8 +211,31 @@ pub enum ThresholdError {
     UnknownMetric(String),
     #[error("filter `{0}` is not of the form key=value")]
     BadFilter(String),
-    #[error("unknown filter `{0}` (use step= or workload=)")]
+    #[error("unknown filter `{0}` (use step=, workload=, class= or status=)")]
     UnknownFilter(String),
+    #[error("unknown outcome class `{0}` (use {names})", names = outcome_names())]
+    UnknownClass(String),
+    #[error("status `{0}` is not an HTTP status (100..=599)")]
+    BadStatus(String),
+    /// A filter the (resolved) metric does not take.
+    #[error("`{filter}=` does not apply to `{metric}` ({takes})")]
+    FilterNotHere {
+        filter: &'static str,
+        metric: String,
+        takes: &'static str,
+    },
+    #[error("class `{0}` is not an error: errors{{class=…}} takes an error class (e.g. connect, timeout, http_5xx)")]
+    ClassNotAnError(String),
+    #[error("latency is not kept per HTTP status (it is per outcome class): use latency{{class=success}} or latency{{class=http_5xx}}")]
+    LatencyByStatus,
+    #[error("`{0}`: windows (`over`, `for`) and `from` apply to built-in metrics, not to a custom metric")]
+    ClauseOnCustom(String),
+    #[error("`{0}`: `{1}` is given twice")]
+    ClauseTwice(String, &'static str),
+    #[error("`{0}`: use either `over` or `for`, not both")]
+    OverAndFor(String),
+    #[error("`{0}`: a window must be longer than 0")]
+    EmptyWindow(String),
     #[error("`{0}`: expected a comparison like `p(95) < 500ms`")]
     NoComparison(String),
     #[error("`{0}`: unknown operator (use <, <=, >, >=, ==, !=)")]
@@ -261,10 +300,63 @@ pub fn parse_key(
         match k.trim() {
             "step" => filter.step = Some(v),
             "workload" | "scenario" => filter.workload = Some(v),
+            "class" => {
+                filter.class =
+                    Some(Outcome::from_name(&v).ok_or(ThresholdError::UnknownClass(v))?);
+            }
+            "status" => {
+                let code = v
+                    .parse::<u16>()
+                    .ok()
+                    .filter(|c| (100..=599).contains(c))
+                    .ok_or(ThresholdError::BadStatus(v))?;
+                filter.status = Some(code);
+            }
             other => return Err(ThresholdError::UnknownFilter(other.to_string())),
         }
     }
     Ok((metric, filter))
+}
+
+fn outcome_names() -> String {
+    Outcome::ALL.map(Outcome::name).join(", ")
+}
+
+/// Whether `metric` (as the expression resolved it: `latency{class=connect}` with
+/// `error_rate < 1%` measures errors) takes the answer filters of `filter`: `class=` goes
+/// with `errors` (an error class), `requests` and `latency` (kept per class); `status=`
+/// with `errors` and `requests` (latency is not kept per status).
+pub fn check_filter(metric: MetricKind, filter: &Filter) -> Result<(), ThresholdError> {
+    let name = |m: MetricKind| format!("{m:?}").to_lowercase();
+    if let Some(class) = filter.class {
+        match metric {
+            MetricKind::Errors if !class.is_error() => {
+                return Err(ThresholdError::ClassNotAnError(class.name().into()))
+            }
+            MetricKind::Errors | MetricKind::Requests | MetricKind::Latency => {}
+            other => {
+                return Err(ThresholdError::FilterNotHere {
+                    filter: "class",
+                    metric: name(other),
+                    takes: "class= goes with errors, requests and latency",
+                })
+            }
+        }
+    }
+    if filter.status.is_some() {
+        match metric {
+            MetricKind::Errors | MetricKind::Requests => {}
+            MetricKind::Latency => return Err(ThresholdError::LatencyByStatus),
+            other => {
+                return Err(ThresholdError::FilterNotHere {
+                    filter: "status",
+                    metric: name(other),
+                    takes: "status= goes with errors and requests",
+                })
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Parses an expression for `metric`: `STAT OP VALUE`. Returns the metric the expression
@@ -371,6 +463,22 @@ fn custom_limit(kind: CustomKind, stat: Stat, rhs: &str, lhs: &str) -> Result<f6
     }
 }
 
+/// A whole expression: the comparison, then its clauses (`p(95) < 1s over 5m from 30s`),
+/// with the answer filters checked against the metric it resolves to.
+pub fn parse_full(
+    metric: MetricKind,
+    filter: &Filter,
+    expr: &str,
+) -> Result<(MetricKind, Stat, Op, f64, Clauses), ThresholdError> {
+    let (core, clauses) = parse_clauses(expr)?;
+    let (metric, stat, op, limit) = parse_expression(metric, core)?;
+    if matches!(metric, MetricKind::Custom(_)) && !clauses.is_empty() {
+        return Err(ThresholdError::ClauseOnCustom(expr.trim().to_string()));
+    }
+    check_filter(metric, filter)?;
+    Ok((metric, stat, op, limit, clauses))
+}
+
 impl Threshold {
     /// One threshold from its key and expression (`latency{step=pay}`, `p(95) < 500ms`),
     /// judged at the end only (no `abort_on_fail`). `custom` names the kinds of the custom
@@ -381,7 +489,7 @@ impl Threshold {
         custom: &dyn Fn(&str) -> Option<CustomKind>,
     ) -> Result<Threshold, ThresholdError> {
         let (metric, filter) = parse_key(key, custom)?;
-        let (metric, stat, op, limit) = parse_expression(metric, expression)?;
+        let (metric, stat, op, limit, clauses) = parse_full(metric, &filter, expression)?;
         Ok(Threshold {
             key: key.to_string(),
             expression: expression.trim().to_string(),
@@ -392,7 +500,14 @@ impl Threshold {
             limit,
             abort_on_fail: false,
             delay_abort_eval: Duration::ZERO,
+            window: clauses.window,
+            from: clauses.from.unwrap_or_default(),
         })
+    }
+
+    /// Judged on the whole run from its first interval: the final totals answer it.
+    pub fn is_whole_run(&self) -> bool {
+        self.window.is_none() && self.from.is_zero()
     }
 }
 
@@ -442,9 +557,27 @@ mod tests {
                 .1,
             Filter {
                 step: Some("a".into()),
-                workload: Some("b".into())
+                workload: Some("b".into()),
+                ..Filter::default()
             }
         );
+    }
+
+    #[test]
+    fn answer_filters_parse_and_go_with_their_metrics() {
+        let key = |k: &str| parse_key(k, &|_| None);
+        let (m, f) = key("errors{class=connect, step=pay}").unwrap();
+        assert_eq!((m, f.class, f.step.as_deref()), (MetricKind::Errors, Some(Outcome::Connect), Some("pay")));
+        assert_eq!(key("requests{status=429}").unwrap().1.status, Some(429));
+        assert!(key("requests{status=700}").unwrap_err().to_string().contains("HTTP status"));
+        assert!(key("errors{class=nope}").unwrap_err().to_string().contains("http_5xx"));
+        let t = |k: &str, e: &str| Threshold::parse(k, e, &|_| None);
+        assert!(t("latency{class=success}", "p(95) < 1s").is_ok());
+        assert!(t("errors{class=success}", "rate < 1%").unwrap_err().to_string().contains("not an error"));
+        assert!(t("latency{status=200}", "p(95) < 1s").unwrap_err().to_string().contains("latency{class=success}"));
+        assert!(t("ttfb{class=success}", "p(95) < 1s").is_err());
+        // `error_rate` under a latency key measures errors: the status filter then fits.
+        assert_eq!(t("latency{status=503}", "error_rate < 1%").unwrap().metric, MetricKind::Errors);
     }
 
     proptest! {

@@ -1,10 +1,12 @@
 //! `[thresholds]` checked: each key parsed and its step, workload and custom-metric
-//! filters resolved, each expression parsed.
+//! filters resolved, each expression parsed with its clauses (`over`, `for`, `from`), and
+//! the top-level `thresholds_from` given to every threshold without a `from` of its own.
 
 use crate::check::Checker;
 use crate::model::WorkloadSpec;
 use crate::raw::{RawScenario, RawThreshold};
-use crate::threshold::{parse_expression, parse_key, Filter, MetricKind, Threshold};
+use crate::model::ProtocolSpec;
+use crate::threshold::{parse_full, parse_key, Filter, MetricKind, Threshold};
 use crate::units::parse_duration;
 use std::time::Duration;
 
@@ -16,6 +18,13 @@ pub(super) fn thresholds(
     workloads: &[WorkloadSpec],
 ) -> Vec<Threshold> {
     let mut out = Vec::new();
+    let default_from = match &raw.thresholds_from {
+        None => Duration::ZERO,
+        Some(d) => parse_duration(d.get_ref()).unwrap_or_else(|m| {
+            c.at(d, "thresholds_from", m);
+            Duration::ZERO
+        }),
+    };
     for (key, list) in &raw.thresholds {
         // Keys carry no span of their own; point at the key's text in the [thresholds] table.
         let key_at = text
@@ -47,18 +56,27 @@ pub(super) fn thresholds(
                     None
                 }
             };
-            match (parse_expression(metric, &expr), delay) {
-                (Ok((metric, stat, op, limit)), Some(delay_abort_eval)) => out.push(Threshold {
-                    key: key.clone(),
-                    expression: expr.trim().to_string(),
-                    metric,
-                    filter: filter.clone(),
-                    stat,
-                    op,
-                    limit,
-                    abort_on_fail: abort,
-                    delay_abort_eval,
-                }),
+            let parsed = parse_full(metric, &filter, &expr).map_err(|e| e.to_string());
+            let parsed = parsed.and_then(|p| {
+                statuses_kept(p.0, &filter, workloads)?;
+                Ok(p)
+            });
+            match (parsed, delay) {
+                (Ok((metric, stat, op, limit, clauses)), Some(delay_abort_eval)) => {
+                    out.push(Threshold {
+                        key: key.clone(),
+                        expression: expr.trim().to_string(),
+                        metric,
+                        filter: filter.clone(),
+                        stat,
+                        op,
+                        limit,
+                        abort_on_fail: abort,
+                        delay_abort_eval,
+                        window: clauses.window,
+                        from: clauses.from.unwrap_or(default_from),
+                    })
+                }
                 (Err(m), _) => c.at(item, field.clone(), m),
                 _ => {}
             }
@@ -112,4 +130,56 @@ fn resolve_key(
         }
     }
     Ok((metric, filter))
+}
+
+/// A `status=` filter counts what the steps keep: the status of every answer that did not
+/// succeed. A status a selected step accepts as success (or, for `errors`, as an expected
+/// failure) would be missed, so it is refused rather than under-counted; so is a step that
+/// keeps no status at all (not HTTP).
+fn statuses_kept(
+    metric: MetricKind,
+    filter: &Filter,
+    workloads: &[WorkloadSpec],
+) -> Result<(), String> {
+    let Some(status) = filter.status else {
+        return Ok(());
+    };
+    let chosen = |w: &WorkloadSpec| filter.workload.as_ref().is_none_or(|n| *n == w.name);
+    for w in workloads.iter().filter(|w| chosen(w)) {
+        let ProtocolSpec::Http(h) = &w.protocol else {
+            if filter.step.as_ref().is_none_or(|s| w.protocol.has_step(s)) {
+                return Err(format!(
+                    "status= counts HTTP statuses, and workload `{}` speaks {}: narrow the key with {{workload=NAME}} or {{step=NAME}}",
+                    w.name,
+                    w.protocol.name()
+                ));
+            }
+            continue;
+        };
+        for s in h
+            .steps
+            .iter()
+            .filter(|s| filter.step.as_ref().is_none_or(|n| *n == s.name))
+        {
+            let e = &s.expect;
+            let success = if e.status.is_empty() {
+                (200..300).contains(&status)
+            } else {
+                e.status.contains(&status)
+            };
+            if success {
+                return Err(format!(
+                    "status {status} is a success of step `{}`, and statuses are kept only for answers that did not succeed: use {{class=success}}",
+                    s.name
+                ));
+            }
+            if metric == MetricKind::Errors && e.expected_failure_status.contains(&status) {
+                return Err(format!(
+                    "status {status} is an expected failure of step `{}`, not an error: use requests{{status={status}}}",
+                    s.name
+                ));
+            }
+        }
+    }
+    Ok(())
 }
