@@ -150,7 +150,7 @@ impl Drop for Target {
 }
 
 /// The summary.json of a finished run written to `out`, checked against the committed
-/// JSON Schema (`schemas/summary.v3.schema.json`): every run a test reads is validated.
+/// JSON Schema (`schemas/summary.v4.schema.json`): every run a test reads is validated.
 pub fn summary(out: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(out.join("summary.json")).expect("summary.json written");
     let value: serde_json::Value = serde_json::from_str(&text).unwrap();
@@ -169,7 +169,7 @@ pub fn schema_errors(value: &serde_json::Value) -> Vec<String> {
     let schema = SCHEMA.get_or_init(|| {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../schemas/summary.v3.schema.json"
+            "/../../schemas/summary.v4.schema.json"
         ))
         .expect("schema file");
         jsonschema::validator_for(&serde_json::from_str(&text).expect("schema is JSON"))

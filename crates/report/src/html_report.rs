@@ -1,6 +1,8 @@
 //! `report.html`: one self-contained page (inline SVG charts drawn with plotters, no network
 //! needed to open it) — latency percentiles over time, throughput and errors over time,
 //! VUs busy and online, percentile distribution — plus the summary and threshold tables.
+//! A windowed threshold's worst window is shaded on the chart of its metric (latency for a
+//! time threshold, throughput and errors for the rest): red when it failed, grey when not.
 
 use crate::summary::RunSummary;
 use loadgen_engine::{new_histogram, Histogram, IntervalReport};
@@ -89,7 +91,16 @@ impl ReportData {
 
 type Series<'a> = (&'a str, RGBColor, Vec<(f64, f64)>);
 
-fn chart(title: &str, x_label: &str, y_label: &str, series: &[Series<'_>]) -> String {
+/// A span of the x axis to shade: `(start, end, failed)`.
+type Shade = (f64, f64, bool);
+
+fn chart(
+    title: &str,
+    x_label: &str,
+    y_label: &str,
+    series: &[Series<'_>],
+    shades: &[Shade],
+) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (900, 320)).into_drawing_area();
@@ -110,6 +121,13 @@ fn chart(title: &str, x_label: &str, y_label: &str, series: &[Series<'_>]) -> St
             return svg_fallback(title);
         };
         let _ = c.configure_mesh().x_desc(x_label).y_desc(y_label).draw();
+        for &(a, b, failed) in shades {
+            let color = if failed { RED.mix(0.15) } else { BLACK.mix(0.08) };
+            let _ = c.draw_series(std::iter::once(Rectangle::new(
+                [(a.max(x0), 0.0), (b.min(x1), y1)],
+                color.filled(),
+            )));
+        }
         for (name, color, pts) in series {
             if let Ok(a) =
                 c.draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
@@ -145,6 +163,17 @@ fn esc(s: &str) -> String {
 pub fn render(summary: &RunSummary, data: &ReportData) -> String {
     let p = &data.points;
     let col = |f: fn(&Point) -> f64| p.iter().map(|x| (x.t, f(x))).collect::<Vec<_>>();
+    let shades = |time: bool| -> Vec<Shade> {
+        summary
+            .thresholds
+            .iter()
+            .filter(|t| (t.unit == "ms") == time)
+            .filter_map(|t| {
+                let w = t.window.as_ref()?.worst.as_ref()?;
+                Some((w.start, w.end, !t.passed))
+            })
+            .collect()
+    };
     let latency = chart(
         "Latency from the intended start, per second",
         "seconds",
@@ -154,6 +183,7 @@ pub fn render(summary: &RunSummary, data: &ReportData) -> String {
             ("p90", GREEN, col(|x| x.p90)),
             ("p99", RED, col(|x| x.p99)),
         ],
+        &shades(true),
     );
     let throughput = chart(
         "Throughput and errors",
@@ -163,6 +193,7 @@ pub fn render(summary: &RunSummary, data: &ReportData) -> String {
             ("requests/s", BLUE, col(|x| x.rate)),
             ("errors/s", RED, col(|x| x.errors)),
         ],
+        &shades(false),
     );
     let vus = chart(
         "VUs",
@@ -173,6 +204,7 @@ pub fn render(summary: &RunSummary, data: &ReportData) -> String {
             ("busy (mean)", MAGENTA, col(|x| x.busy_vus)),
             ("busy (peak)", RED, col(|x| x.peak_busy_vus)),
         ],
+        &[],
     );
     // Percentile distribution on a "nines" axis: x = -log10(1 - q).
     let h = &data.latency;
@@ -195,6 +227,7 @@ pub fn render(summary: &RunSummary, data: &ReportData) -> String {
         "nines",
         "ms",
         &[("latency", BLUE, dist)],
+        &[],
     );
 
     let mut steps = String::new();

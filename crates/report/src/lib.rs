@@ -40,6 +40,7 @@ mod sink;
 mod stream;
 mod summary;
 mod summary_text;
+mod summary_threshold;
 
 mod verdict;
 mod window;
@@ -60,8 +61,8 @@ pub use self_stats::{collect as generator_stats, peak_rss_bytes};
 pub use sink::{check_layout, Assembled, Finished, LayoutMismatch, Results, RunEnd};
 pub use stream::{Observer, Stream};
 pub use summary::{
-    CustomSummary, Percentiles, RunSummary, StepSummary, ThresholdSummary, Totals, WorkloadSummary,
-    SCHEMA_VERSION,
+    CustomSummary, Percentiles, RunSummary, StepSummary, ThresholdSummary, Totals, WindowSpan,
+    WindowSummary, WorkloadSummary, SCHEMA_VERSION,
 };
 pub use verdict::{Judgement, Verdict};
 pub use window::WorstWindow;

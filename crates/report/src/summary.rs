@@ -2,6 +2,8 @@
 //! and what the terminal shows at the end).
 
 use crate::evaluate::ThresholdResult;
+pub use crate::summary_threshold::{ThresholdSummary, WindowSpan, WindowSummary};
+use crate::summary_threshold::window_of;
 use crate::saturation::GeneratorSummary;
 use crate::verdict::{Judgement, Verdict};
 use loadgen_engine::{CustomInfo, CustomValue, FinalReport, Histogram, Outcome, StepInfo};
@@ -15,7 +17,7 @@ use std::collections::BTreeMap;
 /// error prefix, when any), `connect`, `tls_handshake` and `proxy_connect` (when measured);
 /// workloads gain `iteration_duration`; the database and Redis outcome classes may appear.
 /// `compare` reads every version from 1 up.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Percentiles of one histogram, in milliseconds.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -241,41 +243,6 @@ impl CustomSummary {
     }
 }
 
-/// A threshold's verdict.
-#[derive(Debug, Clone, Serialize)]
-pub struct ThresholdSummary {
-    /// Metric key as written.
-    pub metric: String,
-    /// Expression as written.
-    pub expression: String,
-    /// Passed?
-    pub passed: bool,
-    /// Measured value (`null`: no data).
-    pub measured: Option<f64>,
-    /// Limit.
-    pub limit: f64,
-    /// Unit of both: `ms`, `ratio`, `/s` or `count`.
-    pub unit: &'static str,
-    /// Interrupted iterations counted in `measured` as failed requests (`errors` only).
-    pub interrupted: u64,
-    /// Passed, but on a saturated generator: the pass proves nothing.
-    pub untrusted: bool,
-}
-
-impl ThresholdSummary {
-    /// The measured value as `show` writes it, "no data" without one, and the interrupted
-    /// requests it counts (`100.000% (5 interrupted)`).
-    pub fn measured_text(&self, show: impl Fn(f64) -> String) -> String {
-        match self.measured {
-            None => "no data".into(),
-            Some(v) if self.interrupted > 0 => {
-                format!("{} ({} interrupted)", show(v), self.interrupted)
-            }
-            Some(v) => show(v),
-        }
-    }
-}
-
 /// Totals over every step.
 #[derive(Debug, Clone, Serialize)]
 pub struct Totals {
@@ -451,6 +418,8 @@ impl RunSummary {
                     unit: r.unit,
                     interrupted: r.interrupted,
                     untrusted: r.passed && saturated,
+                    from_seconds: r.from_s,
+                    window: window_of(sc, r),
                 })
                 .collect(),
             generator,

@@ -62,6 +62,7 @@ where
     // The segment's own results folder, written as the intervals come: each is encoded once,
     // for metrics.jsonl and for the coordinator.
     let mut results = Results::create(&a.out, info, Some(&a.text));
+    results.judge_windows(&a.scenario.thresholds);
     let control = RunControl::new();
     let (etx, mut erx) = mpsc::unbounded_channel();
     let engine = {
