@@ -2,7 +2,9 @@
 //! that the load generator counts and classifies every one of them.
 //!
 //! A fault is chosen per request by the `x-loadgen-fault: NAME` header (any route but the
-//! counters), or drawn for `/api/` requests from the `--fault NAME=SHARE` rules. The two
+//! counters), or drawn for `/api/` requests from the `--fault NAME=SHARE` rules (a rule may
+//! hold only for a stretch of time, `--fault 503=20%@4s..6s`, measured from the first `/api/`
+//! request the target drew a fault for: a load test's start, whatever came before). The two
 //! connection-level faults (`refuse`, `tls`) are drawn per accepted connection and cannot be
 //! asked for by header (there is no request yet). A faulted response always closes its
 //! connection, so a fault never leaks into the next request on a keep-alive connection.
@@ -13,7 +15,8 @@
 //! connection, as they would in life.
 
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
@@ -106,6 +109,8 @@ pub enum FaultParseError {
     ShareNotANumber(String),
     #[error("fault share `{0}` is outside 0%..100%")]
     ShareOutOfRange(String),
+    #[error("fault time `{0}` is not a range like 4s..6s (from..until, from the first /api/ request)")]
+    BadDuring(String),
 }
 
 fn fault_names() -> String {
@@ -131,12 +136,32 @@ pub struct FaultRule {
     pub fault: Fault,
     /// Share 0..=1 of `/api/` requests (connections, for per-connection faults).
     pub share: f64,
+    /// Only from..until this long after the first `/api/` request (`@4s..6s`); `None`:
+    /// always.
+    pub during: Option<(Duration, Duration)>,
+}
+
+impl FaultRule {
+    /// The rule holds `since` after the first `/api/` request.
+    fn holds_at(&self, since: Option<Duration>) -> bool {
+        match (self.during, since) {
+            (None, _) => true,
+            (Some((from, until)), Some(t)) => from <= t && t < until,
+            // Nothing measured yet (a connection before any request): not in the stretch.
+            (Some(_), None) => false,
+        }
+    }
 }
 
 impl FromStr for FaultRule {
     type Err = FaultParseError;
-    /// `NAME` (every time) or `NAME=SHARE` with SHARE as `10%` or `0.1`.
+    /// `NAME` (every time) or `NAME=SHARE` with SHARE as `10%` or `0.1`, either followed by
+    /// `@FROM..UNTIL` (`503=20%@4s..6s`) to hold only for that stretch.
     fn from_str(s: &str) -> Result<Self, FaultParseError> {
+        let (s, during) = match s.split_once('@') {
+            Some((rule, when)) => (rule, Some(parse_during(when)?)),
+            None => (s, None),
+        };
         let (name, share) = match s.split_once('=') {
             Some((n, v)) => (n, parse_share(v)?),
             None => (s, 1.0),
@@ -144,6 +169,7 @@ impl FromStr for FaultRule {
         Ok(FaultRule {
             fault: name.parse()?,
             share,
+            during,
         })
     }
 }
@@ -162,6 +188,17 @@ fn parse_share(v: &str) -> Result<f64, FaultParseError> {
     }
 }
 
+fn parse_during(when: &str) -> Result<(Duration, Duration), FaultParseError> {
+    let bad = || FaultParseError::BadDuring(when.to_string());
+    let (a, b) = when.split_once("..").ok_or_else(bad)?;
+    let from = crate::duration::parse_duration(a).map_err(|_| bad())?;
+    let until = crate::duration::parse_duration(b).map_err(|_| bad())?;
+    if until <= from {
+        return Err(bad());
+    }
+    Ok((from, until))
+}
+
 /// Why a request's `x-loadgen-fault` header cannot be honoured (answered 400 with this text).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(crate) enum FaultHeaderError {
@@ -178,6 +215,8 @@ pub(crate) enum FaultHeaderError {
 pub(crate) struct FaultPlan {
     per_request: Vec<FaultRule>,
     per_connection: Vec<FaultRule>,
+    /// The first `/api/` request drawn for: where `@FROM..UNTIL` stretches are measured from.
+    origin: std::sync::Arc<OnceLock<Instant>>,
 }
 
 impl FaultPlan {
@@ -186,12 +225,17 @@ impl FaultPlan {
         FaultPlan {
             per_request,
             per_connection,
+            origin: Default::default(),
         }
+    }
+
+    fn since_origin(&self) -> Option<Duration> {
+        self.origin.get().map(Instant::elapsed)
     }
 
     /// The fault (if any) for a new connection.
     pub(crate) fn for_connection(&self, seed: u64) -> Option<Fault> {
-        draw(&self.per_connection, seed)
+        draw(&self.per_connection, seed, self.since_origin())
     }
 
     /// The fault (if any) for a request: the header wins; `/api/` requests draw from the
@@ -210,20 +254,21 @@ impl FaultPlan {
             return Ok(Some(fault));
         }
         if req.uri().path().starts_with("/api/") {
-            return Ok(draw(&self.per_request, seed ^ 0xFA17_FA17_FA17_FA17));
+            let since = self.origin.get_or_init(Instant::now).elapsed();
+            return Ok(draw(&self.per_request, seed ^ 0xFA17_FA17_FA17_FA17, Some(since)));
         }
         Ok(None)
     }
 }
 
-/// One draw across the rules' cumulative shares.
-fn draw(rules: &[FaultRule], seed: u64) -> Option<Fault> {
+/// One draw across the cumulative shares of the rules that hold `since` the origin.
+fn draw(rules: &[FaultRule], seed: u64, since: Option<Duration>) -> Option<Fault> {
     if rules.is_empty() {
         return None;
     }
     let x: f64 = SmallRng::seed_from_u64(seed).random();
     let mut acc = 0.0;
-    rules.iter().find_map(|r| {
+    rules.iter().filter(|r| r.holds_at(since)).find_map(|r| {
         acc += r.share;
         (x < acc).then_some(r.fault)
     })
@@ -285,6 +330,26 @@ mod tests {
         // Outside /api/ only the header asks for faults.
         let health = http::Request::get("/health").body(()).unwrap();
         assert!((0..1000).all(|s| plan.for_request(&health, s).unwrap().is_none()));
+    }
+
+    #[test]
+    fn a_rule_holds_only_for_its_stretch_from_the_first_api_request() {
+        let r: FaultRule = "503=20%@4s..6s".parse().unwrap();
+        let s = Duration::from_secs;
+        assert_eq!((r.share, r.during), (0.2, Some((s(4), s(6)))));
+        assert!(!r.holds_at(Some(Duration::from_millis(3999))));
+        assert!(r.holds_at(Some(s(4))) && r.holds_at(Some(Duration::from_millis(5999))));
+        assert!(!r.holds_at(Some(s(6))) && !r.holds_at(None));
+        assert_eq!("reset@1s..2s".parse::<FaultRule>().unwrap().share, 1.0);
+        for bad in ["503@4s", "503@6s..4s", "503@4..6s", "503=20%@x..6s"] {
+            let e = bad.parse::<FaultRule>().unwrap_err().to_string();
+            assert!(e.contains("4s..6s"), "{bad}: {e}");
+        }
+        // Before the stretch no request is faulted; the first one starts the clock.
+        let plan = FaultPlan::new(&["503@60m..120m".parse().unwrap()]);
+        let req = http::Request::get("/api/payments").body(()).unwrap();
+        assert!((0..100u64).all(|seed| plan.for_request(&req, seed).unwrap().is_none()));
+        assert!(plan.origin.get().is_some());
     }
 
     #[test]
