@@ -29,4 +29,5 @@ mod signals;
 mod tls;
 mod validate;
 mod webhooks;
+mod windows;
 mod ws;

@@ -109,7 +109,9 @@ pub enum FaultParseError {
     ShareNotANumber(String),
     #[error("fault share `{0}` is outside 0%..100%")]
     ShareOutOfRange(String),
-    #[error("fault time `{0}` is not a range like 4s..6s (from..until, from the first /api/ request)")]
+    #[error(
+        "fault time `{0}` is not a range like 4s..6s (from..until, from the first /api/ request)"
+    )]
     BadDuring(String),
 }
 
@@ -255,7 +257,11 @@ impl FaultPlan {
         }
         if req.uri().path().starts_with("/api/") {
             let since = self.origin.get_or_init(Instant::now).elapsed();
-            return Ok(draw(&self.per_request, seed ^ 0xFA17_FA17_FA17_FA17, Some(since)));
+            return Ok(draw(
+                &self.per_request,
+                seed ^ 0xFA17_FA17_FA17_FA17,
+                Some(since),
+            ));
         }
         Ok(None)
     }

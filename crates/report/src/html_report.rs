@@ -122,7 +122,11 @@ fn chart(
         };
         let _ = c.configure_mesh().x_desc(x_label).y_desc(y_label).draw();
         for &(a, b, failed) in shades {
-            let color = if failed { RED.mix(0.15) } else { BLACK.mix(0.08) };
+            let color = if failed {
+                RED.mix(0.15)
+            } else {
+                BLACK.mix(0.08)
+            };
             let _ = c.draw_series(std::iter::once(Rectangle::new(
                 [(a.max(x0), 0.0), (b.min(x1), y1)],
                 color.filled(),

@@ -19,7 +19,10 @@ const EPS: Duration = Duration::from_micros(500);
 
 enum Tracker {
     /// The whole run from `from` on.
-    From { totals: Metrics, secs: Duration },
+    From {
+        totals: Metrics,
+        secs: Duration,
+    },
     Over(Box<Over>),
     For(Box<For>),
 }
@@ -85,7 +88,8 @@ impl Windows {
                 }
                 Tracker::Over(w) => {
                     let s = extract(t, &r.metrics, &self.steps);
-                    w.push(t, start, end, &s).map(|j| windowed(t, &one(j), j.end - j.start))
+                    w.push(t, start, end, &s)
+                        .map(|j| windowed(t, &one(j), j.end - j.start))
                 }
                 Tracker::For(w) => {
                     let s = extract(t, &r.metrics, &self.steps);

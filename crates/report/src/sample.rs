@@ -202,11 +202,12 @@ pub(crate) fn extract(t: &Threshold, m: &Metrics, steps: &[StepInfo]) -> Sample 
         MetricKind::Checks => {
             let ok = count_of(Outcome::Success) + count_of(Outcome::ExpectedFailure);
             out.num = ok;
-            out.den = ok + Outcome::ALL
-                .into_iter()
-                .filter(|o| o.is_answer() && o.is_error())
-                .map(count_of)
-                .sum::<u64>();
+            out.den = ok
+                + Outcome::ALL
+                    .into_iter()
+                    .filter(|o| o.is_answer() && o.is_error())
+                    .map(count_of)
+                    .sum::<u64>();
         }
         MetricKind::Dropped => {
             let iterations: u64 = workloads.iter().map(|w| w.iterations).sum();

@@ -10,9 +10,9 @@
 
 use crate::error::ReportError;
 use crate::evaluate::{evaluate, result, ThresholdResult};
-use crate::judge::{take, Windows};
 use crate::folder::{FolderWriter, IntervalLine};
 use crate::html_report::ReportData;
+use crate::judge::{take, Windows};
 use crate::out_file::write_atomic;
 use crate::results::ResultsWriter;
 use crate::run_info::{Layout, RunInfo};

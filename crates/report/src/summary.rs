@@ -2,9 +2,9 @@
 //! and what the terminal shows at the end).
 
 use crate::evaluate::ThresholdResult;
-pub use crate::summary_threshold::{ThresholdSummary, WindowSpan, WindowSummary};
-use crate::summary_threshold::window_of;
 use crate::saturation::GeneratorSummary;
+use crate::summary_threshold::window_of;
+pub use crate::summary_threshold::{ThresholdSummary, WindowSpan, WindowSummary};
 use crate::verdict::{Judgement, Verdict};
 use loadgen_engine::{CustomInfo, CustomValue, FinalReport, Histogram, Outcome, StepInfo};
 use loadgen_scenario::Scenario;

@@ -68,7 +68,11 @@ impl ThresholdSummary {
             }
             Some(v) => show(v),
         };
-        match self.window.as_ref().and_then(|w| w.worst.as_ref().map(|s| (w.kind, s))) {
+        match self
+            .window
+            .as_ref()
+            .and_then(|w| w.worst.as_ref().map(|s| (w.kind, s)))
+        {
             Some((kind, s)) => format!("{shown} {}", describe(kind, s)),
             None => shown,
         }
@@ -102,4 +106,3 @@ pub(crate) fn window_of(sc: &Scenario, r: &ThresholdResult) -> Option<WindowSumm
         }),
     })
 }
-

@@ -119,13 +119,18 @@ impl Over {
 
     /// The interval `[start, end)` with `s`; returns the window it completed if that window
     /// broke the threshold.
-    pub fn push(&mut self, t: &Threshold, start: Duration, end: Duration, s: &Sample) -> Option<Judged> {
+    pub fn push(
+        &mut self,
+        t: &Threshold,
+        start: Duration,
+        end: Duration,
+        s: &Sample,
+    ) -> Option<Judged> {
         self.running.add(s);
         self.parts.push_back(Stored::of(s, start));
         self.end = end;
         // Drop the oldest intervals while the rest still span the window.
-        while self.parts.len() > 1 && end.saturating_sub(self.parts[1].start) + EPS >= self.length
-        {
+        while self.parts.len() > 1 && end.saturating_sub(self.parts[1].start) + EPS >= self.length {
             let old = self.parts.pop_front().expect("more than one part");
             self.running.sub(&old, &mut self.scratch);
         }
@@ -189,7 +194,13 @@ impl For {
 
     /// The interval `[start, end)` with `s`; returns the stretch if it has now been broken
     /// for the whole length (the threshold failed).
-    pub fn push(&mut self, t: &Threshold, start: Duration, end: Duration, s: &Sample) -> Option<Judged> {
+    pub fn push(
+        &mut self,
+        t: &Threshold,
+        start: Duration,
+        end: Duration,
+        s: &Sample,
+    ) -> Option<Judged> {
         let Some(j) = judge(t, s, start, end) else {
             // No data is no breach: the stretch ends.
             self.stretch = None;
@@ -202,7 +213,9 @@ impl For {
             self.stretch = None;
             return None;
         }
-        let (from, acc) = self.stretch.get_or_insert_with(|| (start, Sample::empty(t)));
+        let (from, acc) = self
+            .stretch
+            .get_or_insert_with(|| (start, Sample::empty(t)));
         acc.add(s);
         let from = *from;
         let broken = end.saturating_sub(from);

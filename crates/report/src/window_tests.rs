@@ -79,7 +79,10 @@ fn for_fails_only_when_broken_for_the_whole_length() {
     let st = feed_for(&t, &run_of(&[4, 5]));
     assert!(st.failed);
     let w = st.worst.unwrap();
-    assert_eq!((w.start, w.end, w.value, st.broken), (secs(4), secs(6), 0.2, secs(2)));
+    assert_eq!(
+        (w.start, w.end, w.value, st.broken),
+        (secs(4), secs(6), 0.2, secs(2))
+    );
     // Broken twice for one second, not on end: it holds; the longest stretch is named.
     let st = feed_for(&t, &run_of(&[4, 6]));
     assert!(!st.failed);
@@ -103,7 +106,10 @@ fn empty_windows_are_skipped_and_no_window_with_data_is_no_data() {
     assert_eq!(st.worst.unwrap().value, 0.0);
     let (st, _) = feed_over(&t, &vec![errs(0, 0); 5]);
     assert_eq!((st.worst, st.failed), (None, false));
-    assert_eq!(feed_for(&th("errors", "rate < 5% for 2s"), &[errs(0, 0)]).worst, None);
+    assert_eq!(
+        feed_for(&th("errors", "rate < 5% for 2s"), &[errs(0, 0)]).worst,
+        None
+    );
 }
 
 #[test]
@@ -130,7 +136,12 @@ fn a_windowed_percentile_is_the_exact_merge_not_an_average() {
     for (i, s) in samples.iter().enumerate() {
         let i = i as u64;
         let broke = over.push(&t, secs(i), secs(i + 1), s);
-        assert_eq!(broke.is_some(), i == 1 || i == 2, "window ending at {}", i + 1);
+        assert_eq!(
+            broke.is_some(),
+            i == 1 || i == 2,
+            "window ending at {}",
+            i + 1
+        );
     }
     assert!(held <= 3);
 }
@@ -174,15 +185,31 @@ fn from_skips_the_warm_up_and_live_judging_names_the_window() {
         breaches.extend(w.interval(&interval(i, e, 50), true));
     }
     let done = w.finish();
-    assert!(done[0].passed && done[0].measured == Some(0.0), "{:?}", done[0]);
+    assert!(
+        done[0].passed && done[0].measured == Some(0.0),
+        "{:?}",
+        done[0]
+    );
     assert!(done[1].passed, "{:?}", done[1]);
     assert!(!done[2].passed);
     let win = done[2].window.unwrap();
-    assert_eq!((win.start_s, win.end_s, done[2].measured), (0.0, 2.0, Some(1.0)));
-    assert!(done[2].measured_display().contains("in 0.0s–2.0s"), "{}", done[2]);
+    assert_eq!(
+        (win.start_s, win.end_s, done[2].measured),
+        (0.0, 2.0, Some(1.0))
+    );
+    assert!(
+        done[2].measured_display().contains("in 0.0s–2.0s"),
+        "{}",
+        done[2]
+    );
     // Live: the windows [0,2) and [1,3) broke it (no other threshold did).
     assert_eq!(breaches.len(), 2, "{breaches:?}");
-    assert!(breaches.iter().all(|b| b.contains("over 2s") && !b.contains("from")), "{breaches:?}");
+    assert!(
+        breaches
+            .iter()
+            .all(|b| b.contains("over 2s") && !b.contains("from")),
+        "{breaches:?}"
+    );
 }
 
 #[test]

@@ -53,6 +53,7 @@ pub mod load_plan;
 mod model;
 mod raw;
 mod threshold;
+mod threshold_filter;
 mod threshold_span;
 mod validate;
 
@@ -77,8 +78,8 @@ pub use protocol::pg::PgWorkload;
 pub use protocol::ws::WsSpec;
 pub use protocol::{BuildContext, BuildError, ProtocolSpec};
 pub use threshold::{
-    check_filter, key_metric_name, parse_clauses, parse_expression, parse_full, parse_key,
-    Clauses, Filter, MetricKind, Op, Stat, Threshold, ThresholdError, Window, WindowKind,
+    check_filter, key_metric_name, parse_clauses, parse_expression, parse_full, parse_key, Clauses,
+    Filter, MetricKind, Op, Stat, Threshold, ThresholdError, Window, WindowKind,
 };
 pub use validate::{MAX_ARRIVAL_RATE, TARGET_SCHEMES};
 

@@ -23,6 +23,8 @@
 //! in the numerator and the denominator: a stalled target fails `errors rate < 1%` instead of
 //! passing it on the few requests that did complete.
 
+pub use crate::threshold_filter::check_filter;
+use crate::threshold_filter::outcome_names;
 pub use crate::threshold_span::{parse_clauses, Clauses, Window, WindowKind};
 use crate::units::{parse_duration, parse_rate, parse_share, UnitError};
 use loadgen_engine::{CustomKind, Outcome};
@@ -301,8 +303,7 @@ pub fn parse_key(
             "step" => filter.step = Some(v),
             "workload" | "scenario" => filter.workload = Some(v),
             "class" => {
-                filter.class =
-                    Some(Outcome::from_name(&v).ok_or(ThresholdError::UnknownClass(v))?);
+                filter.class = Some(Outcome::from_name(&v).ok_or(ThresholdError::UnknownClass(v))?);
             }
             "status" => {
                 let code = v
@@ -316,47 +317,6 @@ pub fn parse_key(
         }
     }
     Ok((metric, filter))
-}
-
-fn outcome_names() -> String {
-    Outcome::ALL.map(Outcome::name).join(", ")
-}
-
-/// Whether `metric` (as the expression resolved it: `latency{class=connect}` with
-/// `error_rate < 1%` measures errors) takes the answer filters of `filter`: `class=` goes
-/// with `errors` (an error class), `requests` and `latency` (kept per class); `status=`
-/// with `errors` and `requests` (latency is not kept per status).
-pub fn check_filter(metric: MetricKind, filter: &Filter) -> Result<(), ThresholdError> {
-    let name = |m: MetricKind| format!("{m:?}").to_lowercase();
-    if let Some(class) = filter.class {
-        match metric {
-            MetricKind::Errors if !class.is_error() => {
-                return Err(ThresholdError::ClassNotAnError(class.name().into()))
-            }
-            MetricKind::Errors | MetricKind::Requests | MetricKind::Latency => {}
-            other => {
-                return Err(ThresholdError::FilterNotHere {
-                    filter: "class",
-                    metric: name(other),
-                    takes: "class= goes with errors, requests and latency",
-                })
-            }
-        }
-    }
-    if filter.status.is_some() {
-        match metric {
-            MetricKind::Errors | MetricKind::Requests => {}
-            MetricKind::Latency => return Err(ThresholdError::LatencyByStatus),
-            other => {
-                return Err(ThresholdError::FilterNotHere {
-                    filter: "status",
-                    metric: name(other),
-                    takes: "status= goes with errors and requests",
-                })
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Parses an expression for `metric`: `STAT OP VALUE`. Returns the metric the expression
@@ -567,17 +527,35 @@ mod tests {
     fn answer_filters_parse_and_go_with_their_metrics() {
         let key = |k: &str| parse_key(k, &|_| None);
         let (m, f) = key("errors{class=connect, step=pay}").unwrap();
-        assert_eq!((m, f.class, f.step.as_deref()), (MetricKind::Errors, Some(Outcome::Connect), Some("pay")));
+        assert_eq!(
+            (m, f.class, f.step.as_deref()),
+            (MetricKind::Errors, Some(Outcome::Connect), Some("pay"))
+        );
         assert_eq!(key("requests{status=429}").unwrap().1.status, Some(429));
-        assert!(key("requests{status=700}").unwrap_err().to_string().contains("HTTP status"));
-        assert!(key("errors{class=nope}").unwrap_err().to_string().contains("http_5xx"));
+        assert!(key("requests{status=700}")
+            .unwrap_err()
+            .to_string()
+            .contains("HTTP status"));
+        assert!(key("errors{class=nope}")
+            .unwrap_err()
+            .to_string()
+            .contains("http_5xx"));
         let t = |k: &str, e: &str| Threshold::parse(k, e, &|_| None);
         assert!(t("latency{class=success}", "p(95) < 1s").is_ok());
-        assert!(t("errors{class=success}", "rate < 1%").unwrap_err().to_string().contains("not an error"));
-        assert!(t("latency{status=200}", "p(95) < 1s").unwrap_err().to_string().contains("latency{class=success}"));
+        assert!(t("errors{class=success}", "rate < 1%")
+            .unwrap_err()
+            .to_string()
+            .contains("not an error"));
+        assert!(t("latency{status=200}", "p(95) < 1s")
+            .unwrap_err()
+            .to_string()
+            .contains("latency{class=success}"));
         assert!(t("ttfb{class=success}", "p(95) < 1s").is_err());
         // `error_rate` under a latency key measures errors: the status filter then fits.
-        assert_eq!(t("latency{status=503}", "error_rate < 1%").unwrap().metric, MetricKind::Errors);
+        assert_eq!(
+            t("latency{status=503}", "error_rate < 1%").unwrap().metric,
+            MetricKind::Errors
+        );
     }
 
     proptest! {

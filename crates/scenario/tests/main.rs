@@ -232,4 +232,5 @@ mod protocols;
 mod redis;
 mod schedules;
 mod webhooks;
+mod windows;
 mod ws;

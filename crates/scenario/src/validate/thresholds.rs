@@ -3,9 +3,9 @@
 //! the top-level `thresholds_from` given to every threshold without a `from` of its own.
 
 use crate::check::Checker;
+use crate::model::ProtocolSpec;
 use crate::model::WorkloadSpec;
 use crate::raw::{RawScenario, RawThreshold};
-use crate::model::ProtocolSpec;
 use crate::threshold::{parse_full, parse_key, Filter, MetricKind, Threshold};
 use crate::units::parse_duration;
 use std::time::Duration;
