@@ -50,13 +50,13 @@ fn window_and_filter_mistakes_are_located() {
     );
     let p = problems(&text);
     let expect = [
-        "s.toml:1:20: thresholds_from: invalid duration \"soon\"",
+        "s.toml:1:19: thresholds_from: invalid duration \"soon\"",
         "s.toml:14:26: thresholds.\"latency{status=200}\": latency is not kept per HTTP status",
         "s.toml:15:27: thresholds.\"requests{status=201}\": status 201 is a success of step `a`",
-        "s.toml:16:27: thresholds.\"errors{class=success}\": class `success` is not an error",
+        "s.toml:16:28: thresholds.\"errors{class=success}\": class `success` is not an error",
         "s.toml:17:13: thresholds.\"errors\": `rate < 1% over 5m for 1m`: use either `over` or `for`",
         "s.toml:17:41: thresholds.\"errors\": `rate < 1% over 0s`: a window must be longer than 0",
-        "s.toml:18:25: thresholds.\"ttfb{class=timeout}\": `class=` does not apply to `ttfb`",
+        "s.toml:18:26: thresholds.\"ttfb{class=timeout}\": `class=` does not apply to `ttfb`",
         "s.toml:19:2: thresholds.\"errors{class=nope}\": unknown outcome class `nope`",
     ];
     assert_eq!(p.len(), expect.len(), "{p:#?}");
