@@ -63,10 +63,7 @@ pub fn parse_clauses(expr: &str) -> Result<(&str, Clauses), ThresholdError> {
     let whole = expr.trim();
     let mut core = whole;
     let mut clauses = Clauses::default();
-    loop {
-        let Some((head, value)) = core.trim_end().rsplit_once(char::is_whitespace) else {
-            break;
-        };
+    while let Some((head, value)) = core.trim_end().rsplit_once(char::is_whitespace) {
         let Some((rest, word)) = head.trim_end().rsplit_once(char::is_whitespace) else {
             break;
         };

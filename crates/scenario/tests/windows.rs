@@ -39,7 +39,7 @@ fn clauses_and_thresholds_from_reach_every_threshold() {
         (t[1].window.unwrap().kind, t[1].from),
         (WindowKind::For, Duration::ZERO)
     );
-    assert!(t[1].is_whole_run() == false && t[2].from == Duration::from_secs(30));
+    assert!(!t[1].is_whole_run() && t[2].from == Duration::from_secs(30));
     assert_eq!(t[2].filter.status, Some(429));
 }
 
