@@ -1,15 +1,15 @@
 //! Windowed thresholds end to end: a target that answers 20% of requests 503 only between
 //! 4 s and 6 s of a 14 s run passes `rate < 5%` over the run, fails `rate < 5% over 2s` and
-//! `for 2s`, and names the worst window within one interval of the truth — in a single run
-//! and after `loadgen merge` of two segments.
+//! `for 2s`, and names the worst window within one interval of the truth — in a single run,
+//! after `loadgen merge` of two segments, and from a live coordinator's merged stream.
 
 use crate::support::*;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Stdio};
 
-// The target comes from each run's environment; the merge runs without it.
+// The target comes from each run's environment or `--target`; the merge runs without it.
 const SCENARIO: &str = r#"name = "windows"
-target = "${WINDOWS_TEST_TARGET}"
+target = "${WINDOWS_TEST_TARGET:-embedded}"
 duration = "14s"
 
 [[workload]]
@@ -172,4 +172,26 @@ fn a_burst_of_errors_fails_the_window_but_not_the_run_alone_and_merged() {
     eprintln!(
         "NOTE windows: truth 4.0s-6.0s at 20%; single run over/for {single_worst:?}; merged over/for {merged_worst:?}"
     );
+}
+
+#[test]
+fn a_live_coordinator_judges_the_window_on_the_merged_stream() {
+    use crate::live::{coordinator, worker, SECRET};
+    let dir = scratch("windows-live");
+    let f = write(&dir, "windows.toml", SCENARIO);
+    let target = Target::start(&["--fault", FAULT]);
+    let (mut workers, addrs): (Vec<_>, Vec<_>) = ["127.0.0.2", "127.0.0.3"]
+        .into_iter()
+        .map(|ip| worker(ip, &dir.join(ip), &[], SECRET))
+        .unzip();
+    let out = dir.join("merged");
+    let mut c = coordinator(&f, &addrs, &target.url, &out, &[], Some(SECRET));
+    let (code, log) = c.finish(90);
+    assert_eq!(code, Some(3), "{log}");
+    let worst = check(&out);
+    for w in &mut workers {
+        let (code, wlog) = w.finish(30);
+        assert_eq!(code, Some(0), "{wlog}");
+    }
+    eprintln!("NOTE windows: truth 4.0s-6.0s at 20%; live coordinator over/for {worst:?}");
 }
