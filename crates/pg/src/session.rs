@@ -7,14 +7,17 @@
 //! authentication in that step's `connect`, its TLS handshake in the `tls` phase (both apart
 //! from the query's latency) and counted in `pg_reconnects`.
 //!
+//! The connection is not a task of its own: the VU drives it while a step waits for the server
+//! (`connect::driven`), so a reply wakes the VU once.
+//!
 //! Allocation: parameters render into one reused buffer; tokio-postgres allocates per reply
 //! (each row is a `Row` with its own column ranges, the command tag a `String`) — the accepted
 //! exception to the no-allocation rule for this protocol.
 
 use crate::classify::classify;
-use crate::connect::{Conn, Connector, Opened, Refused};
+use crate::connect::{driven, Conn, Connector, Opened, Refused};
 use crate::error::PgError;
-use crate::metrics::{statement_bases, RECONNECTS};
+use crate::metrics::{skipped_index, statement_bases, RECONNECTS};
 use crate::step::{Isolation, PgStep, Sql, StepKind};
 use crate::types::{write_text, Raw, TextParam};
 use crate::url::DbUrl;
@@ -57,6 +60,11 @@ struct Shared {
     statements: usize,
     slots: usize,
     has_captures: bool,
+    /// Per capture slot: filled by a once-per-VU step, so kept between iterations.
+    vu_slots: Vec<bool>,
+    /// The `skipped` counter's index when the workload is a journey; `capture_missed` of slot
+    /// `n` follows at `+ 1 + n` ([`crate::metrics`]).
+    skipped: Option<usize>,
     nonce: RunNonce,
     step_timeout: Option<Duration>,
 }
@@ -82,10 +90,23 @@ impl PgFactory {
             .iter()
             .flat_map(PgStep::statements)
             .any(|s| !s.captures.is_empty());
+        let mut vu_slots = vec![false; capture_slots];
+        for c in steps
+            .iter()
+            .filter(|s| s.once_per_vu)
+            .flat_map(PgStep::statements)
+            .flat_map(|s| &s.captures)
+        {
+            if let Some(keep) = vu_slots.get_mut(c.slot) {
+                *keep = true;
+            }
+        }
         Ok(PgFactory {
             shared: Arc::new(Shared {
                 connector: Connector::new(&config.url, &config.tls, config.connect_timeout)?,
                 statement_bases: statement_bases(&steps),
+                skipped: skipped_index(&steps),
+                vu_slots,
                 steps,
                 first_statement,
                 statements,
@@ -114,6 +135,7 @@ impl SessionFactory for PgFactory {
                 slots: Slots::new(self.shared.slots),
                 buf: BytesMut::new(),
                 rendered: Vec::new(),
+                done_once: vec![false; self.shared.steps.len()],
             },
         }
     }
@@ -143,6 +165,8 @@ struct VuState {
     slots: Slots,
     buf: BytesMut,
     rendered: Vec<Bytes>,
+    /// Per step: a once-per-VU step that has succeeded, not to be run again.
+    done_once: Vec<bool>,
 }
 
 /// A failed step: its class and the SQLSTATE when there is one.
@@ -155,8 +179,10 @@ impl VuState {
         shared: &Shared,
         it: Option<&Iteration<'_>>,
     ) -> Result<Option<Opened>, Fault> {
-        if self.conn.as_ref().is_some_and(|c| !c.client.is_closed()) {
-            return Ok(None);
+        if let Some(conn) = &mut self.conn {
+            if conn.is_open().await {
+                return Ok(None);
+            }
         }
         self.drop_conn();
         let (conn, opened) = shared.connector.connect().await?;
@@ -287,29 +313,39 @@ impl VuState {
             .await
             .map_err(|e| classify(&e))?;
         let mut stream = std::pin::pin!(stream);
+        // Emptied first: a once-per-VU step run again must not keep a value from a failed try.
+        for capture in &sql.captures {
+            self.slots.put(capture.slot, |_| {});
+        }
         let mut rows = 0u64;
-        let mut missed = !sql.captures.is_empty();
         while let Some(row) = stream.next().await {
             let row = row.map_err(|e| classify(&e))?;
-            if rows == 0 && !sql.captures.is_empty() {
-                missed = false;
+            if rows == 0 {
                 for (capture, column) in sql.captures.iter().zip(&prepared.capture_columns) {
-                    let filled = column.is_some_and(|i| {
+                    // A NULL or an unreadable type leaves the slot empty: a miss, below.
+                    if let Some(i) = *column {
                         let ty = row.columns()[i].type_();
-                        match row.try_get::<_, Option<Raw>>(i) {
-                            Ok(Some(raw)) => self.slots.put(capture.slot, |out| {
-                                write_text(ty, raw.0, out);
-                            }),
-                            _ => false,
+                        if let Ok(Some(raw)) = row.try_get::<_, Option<Raw>>(i) {
+                            self.slots.put(capture.slot, |out| write_text(ty, raw.0, out));
                         }
-                    });
-                    missed |= !filled;
+                    }
                 }
             }
             rows += 1;
         }
         let counted = stream.rows_affected().unwrap_or(rows);
         self.rendered.clear();
+        // No row, a NULL, an empty value or an unreadable type: each capture not filled is
+        // counted under its name, like an HTTP capture that finds nothing.
+        let mut missed = false;
+        for capture in &sql.captures {
+            if self.slots.get(capture.slot).is_none() {
+                missed = true;
+                if let Some(base) = shared.skipped {
+                    it.count(base + 1 + capture.slot, 1);
+                }
+            }
+        }
         if missed || !sql.expect.holds(counted) {
             return Err((Outcome::CheckFailed, None));
         }
@@ -329,20 +365,28 @@ impl Session for PgSession {
     async fn iteration(&mut self, it: &Iteration<'_>) {
         let shared = &*self.shared;
         let vu = &mut self.state;
-        vu.slots.clear_except(&[]);
+        vu.slots.clear_except(&shared.vu_slots);
         let mut intended = it.intended;
         for step in 0..shared.steps.len() {
+            if vu.done_once[step] {
+                continue;
+            }
             let (connect, sent, result) = match vu.ensure_connected(shared, Some(it)).await {
                 Err(fault) => (None, Instant::now(), Err(fault)),
                 Ok(connect) => {
                     let sent = Instant::now();
-                    let run = vu.run_step(shared, step, it);
+                    // The connection is driven by this task while the step waits for it.
+                    let mut driver = vu.conn.as_mut().and_then(|c| c.driver.take());
+                    let run = driven(&mut driver, vu.run_step(shared, step, it));
                     let result = match shared.step_timeout {
                         Some(limit) => tokio::time::timeout(limit, run)
                             .await
                             .unwrap_or(Err((Outcome::Timeout, None))),
                         None => run.await,
                     };
+                    if let Some(conn) = &mut vu.conn {
+                        conn.driver = driver;
+                    }
                     (connect, sent, result)
                 }
             };
@@ -375,9 +419,17 @@ impl Session for PgSession {
             if unusable(outcome) {
                 vu.drop_conn();
             }
+            if outcome == Outcome::Success && shared.steps[step].once_per_vu {
+                vu.done_once[step] = true;
+            }
             // After a failed step the rest of the iteration goes on, unless later steps may
-            // need its captures, or there is no connection to go on with.
+            // need its captures, or there is no connection to go on with. The steps not run
+            // are counted in a journey's `skipped`.
             if outcome.is_error() && (shared.has_captures || vu.conn.is_none()) {
+                let left = shared.steps.len() - step - 1;
+                if let (Some(skipped), true) = (shared.skipped, left > 0) {
+                    it.count(skipped, left as u64);
+                }
                 return;
             }
             intended = done;

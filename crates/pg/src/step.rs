@@ -212,6 +212,10 @@ pub struct PgStep {
     pub name: String,
     /// What it runs.
     pub kind: StepKind,
+    /// `scope = "vu"`: run in the VU's first iteration, and in the next ones only until it
+    /// has succeeded; then passed over (not run, not counted), its captures kept for every
+    /// later iteration of the VU (a VU's account id, read once).
+    pub once_per_vu: bool,
 }
 
 impl PgStep {

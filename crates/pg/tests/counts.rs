@@ -77,6 +77,7 @@ fn commits_and_rows_equal_the_servers_counters() {
                     }),
                 ],
             },
+            once_per_vu: false,
         },
         step(
             "scan",

@@ -106,6 +106,7 @@ fn lock_timeout_serialization_failure_and_deadlock_are_their_classes() {
             isolation: Some(isolation),
             statements,
         },
+        once_per_vu: false,
     };
     let cfg = config(&server.url());
     exec(

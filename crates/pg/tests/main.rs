@@ -5,6 +5,7 @@
 
 mod counts;
 mod faults;
+mod journeys;
 mod server_faults;
 mod support;
 mod tls;

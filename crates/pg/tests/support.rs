@@ -9,9 +9,12 @@ use loadgen_pg::{DbUrl, PgConfig, PgFactory, PgStep, Sql, StepKind};
 use std::time::Duration;
 use tokio_postgres::{Client, NoTls};
 
-/// A statement; `{{paid}}` in a parameter renders capture slot 0.
+/// The capture names of slots 0, 1, … in the tests' workloads.
+pub const CAPTURES: [&str; 2] = ["paid", "account"];
+
+/// A statement; `{{paid}}` in a parameter renders capture slot 0, `{{account}}` slot 1.
 pub fn sql(query: &str, params: &[&str]) -> Sql {
-    let lookup = |name: &str| (name == "paid").then_some(Named::Capture(0));
+    let lookup = |name: &str| CAPTURES.iter().position(|c| *c == name).map(Named::Capture);
     Sql::new(
         query,
         params
@@ -25,6 +28,7 @@ pub fn step(name: &str, sql: Sql) -> PgStep {
     PgStep {
         name: name.into(),
         kind: StepKind::Sql(sql),
+        once_per_vu: false,
     }
 }
 
@@ -96,7 +100,7 @@ pub fn run_closed(cfg: &PgConfig, steps: Vec<PgStep>, vus: u64, iterations: u64)
 
 pub fn run_model(cfg: &PgConfig, steps: Vec<PgStep>, model: ClosedModel, slots: usize) -> Ran {
     let names = steps.iter().map(|s| s.name.clone()).collect();
-    let custom = loadgen_pg::custom_metrics(&steps);
+    let custom = loadgen_pg::custom_metrics(&steps, &CAPTURES[..slots]);
     let factory = PgFactory::new(cfg, steps, slots).unwrap();
     let plan = Plan {
         name: "pg-test".into(),

@@ -29,7 +29,7 @@ fn sql_and_transaction_steps_make_a_postgres_workload() {
         "{PG}setup = [\"CREATE TABLE IF NOT EXISTS t (id int)\"]\n\
          [[workload.step]]\nname = \"ins\"\n\
          sql = {{ query = \"INSERT INTO t VALUES ($1, $2) RETURNING id\", params = [\"{{{{random_zipf(1,9)}}}}\", \"{{{{payment.amount}}}}\"], types = [\"int4\"] }}\n\
-         expect = {{ rows = 1 }}\ncapture = {{ made = {{ column = \"id\" }} }}\n\
+         expect = {{ rows = 1 }}\ncapture = {{ made = {{ column = \"id\" }} }}\nscope = \"vu\"\n\
          [[workload.step]]\nname = \"tx\"\nisolation = \"serializable\"\n\
          transaction = [{{ query = \"SELECT $1::int\", params = [\"{{{{made}}}}\"] }}, {{ query = \"SELECT 1\" }}]\n"
     ))
@@ -40,11 +40,13 @@ fn sql_and_transaction_steps_make_a_postgres_workload() {
     assert_eq!(pg.steps.len(), 2);
     assert_eq!(pg.steps[0].captures, vec![("made".into(), "id".into())]);
     assert!(pg.steps[1].transaction);
+    assert!(pg.steps[0].once_per_vu && !pg.steps[1].once_per_vu);
     assert_eq!(pg.setup.len(), 1);
     let d = sc.destinations("http://127.0.0.1:1");
     assert_eq!(d[0].url, "postgres://app@db.example:6543/pay");
     assert!(!format!("{sc:?}").contains("s3cret"));
-    // Per-statement trends of the transaction, after the reconnect counter.
+    // Per-statement trends of the transaction, after the reconnect counter; then a journey's
+    // counters (it captures), named like HTTP's.
     let names: Vec<String> = sc.workloads[0]
         .protocol
         .custom_metrics()
@@ -53,7 +55,13 @@ fn sql_and_transaction_steps_make_a_postgres_workload() {
         .collect();
     assert_eq!(
         names,
-        ["pg_reconnects", "pg_statement_tx_1", "pg_statement_tx_2"]
+        [
+            "pg_reconnects",
+            "pg_statement_tx_1",
+            "pg_statement_tx_2",
+            "skipped",
+            "capture_missed_made"
+        ]
     );
     // Builds without a server (the name resolves at connect).
     loadgen_scenario::build_plan(&sc, "http://127.0.0.1:1").unwrap();
@@ -70,7 +78,7 @@ fn each_mistake_is_reported_at_its_line_and_field() {
          sql = {{ query = \"SELECT 1\", types = [\"money2\"] }}\n\
          expect = {{ status = [200] }}\ncapture = {{ x = {{ json = \"$.id\" }} }}\n\
          [[workload.step]]\nname = \"d\"\n\
-         sql = {{ query = \"SELECT 1\" }}\nexpect = {{ reply = \"OK\" }}\n"
+         sql = {{ query = \"SELECT 1\" }}\nexpect = {{ reply = \"OK\" }}\nscope = \"always\"\n"
     ));
     let has = |line: usize, field: &str, words: &str| {
         assert!(
@@ -90,7 +98,8 @@ fn each_mistake_is_reported_at_its_line_and_field() {
     has(22, "workload[0].step[2].expect", "rows = N");
     has(23, "workload[0].step[2].capture.x", "column");
     has(27, "workload[0].step[3].expect", "Redis steps'");
-    assert_eq!(p.len(), 7, "nothing else: {p:#?}");
+    has(28, "workload[0].step[3].scope", "unknown scope `always`");
+    assert_eq!(p.len(), 8, "nothing else: {p:#?}");
 }
 
 #[test]

@@ -109,5 +109,6 @@ fn step(
     Ok(PgStep {
         name: s.name.clone(),
         kind,
+        once_per_vu: s.once_per_vu,
     })
 }

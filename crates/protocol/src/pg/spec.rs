@@ -34,6 +34,8 @@ pub struct PgStepSpec {
     pub rows: Rows,
     /// `capture = { NAME = { column = "…" } }` from the last statement's first row.
     pub captures: Vec<(String, String)>,
+    /// `scope = "vu"`: run once per VU (until it succeeds), its captures kept.
+    pub once_per_vu: bool,
 }
 
 /// One statement as written.
@@ -71,6 +73,8 @@ impl PgWorkload {
                 .iter()
                 .filter(|s| s.transaction)
                 .map(|s| (s.name.as_str(), s.statements.len())),
+            &self.capture_names(),
+            self.steps.iter().any(|s| s.once_per_vu),
         )
     }
 }

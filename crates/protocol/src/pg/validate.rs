@@ -91,13 +91,7 @@ pub(crate) fn step(c: &mut Checker<'_>, s: &RawStep, field: &str) -> Option<PgSt
         Some(e) => expect(c, e, field),
         None => Rows::default(),
     };
-    if let Some(scope) = &s.scope {
-        c.at(
-            scope,
-            format!("{field}.scope"),
-            "scope applies to http steps only",
-        );
-    }
+    let once_per_vu = crate::protocol::http::capture::once_per_vu(c, s, field);
     let captures = captures(c, s, field);
     ok.then(|| PgStepSpec {
         name: s.name.get_ref().clone(),
@@ -106,6 +100,7 @@ pub(crate) fn step(c: &mut Checker<'_>, s: &RawStep, field: &str) -> Option<PgSt
         isolation,
         rows,
         captures,
+        once_per_vu,
     })
 }
 
