@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# loadgen against the data stores' own benchmark clients, in one run, on this machine.
+# loadgen against pgbench on one throwaway PostgreSQL server, on this machine.
 #
-#   scripts/bench-datastores.sh                  # every store, 20 s per measurement
-#   DUR=10 scripts/bench-datastores.sh postgres
+#   scripts/bench-postgres.sh                    # 3 interleaved rounds, 20 s per measurement
+#   ROUNDS=5 DUR=10 scripts/bench-postgres.sh
 #
 # Server pinned to SERVER_CPU, client alone on CLIENT_CPU (taskset), the same concurrency for
 # both clients. The server's own counters are the ruler for throughput; client CPU (user +
-# system) comes from /usr/bin/time. Results go to stdout and results/bench-datastores-<date>.md.
-# The machine is shared and noisy: one run, differences under 10% are noise.
+# system) comes from /usr/bin/time, the server's from the postmaster's reaped children. Each
+# round runs pgbench then loadgen on each workload, so a noisy neighbour hits both alike; the
+# report gives medians and ranges. Results go to stdout and results/bench-postgres-<date>.md.
 #
 # PostgreSQL: pgbench's select-only workload (`-S -M prepared`) and its TPC-B-like write mix,
 # scale SCALE (10), CONNS (50) connections, against a throwaway server (synchronous_commit off,
@@ -15,14 +16,16 @@
 # VUs (one connection each), then an open-model run at OPEN_RATE (5000/s) queries per second:
 # schedule lag, p99, and counts equal to pg_stat_database.xact_commit.
 #
-# Environment: DUR (20), CONNS (50), SCALE (10), OPEN_RATE (5000), SERVER_CPU (0), CLIENT_CPU (1),
-# PG_PORT (55433), CARGO_TARGET_DIR (<repo>/target).
+# Environment: DUR (20), ROUNDS (3), CONNS (50), SCALE (10), OPEN_RATE (5000), SERVER_CPU (0),
+# CLIENT_CPU (1), PG_PORT (55433), CARGO_TARGET_DIR (<repo>/target), LOADGEN (a loadgen binary
+# to measure instead of building this checkout's).
 set -euo pipefail
 
 DUR=${DUR:-20}
 CONNS=${CONNS:-50}
 SCALE=${SCALE:-10}
 OPEN_RATE=${OPEN_RATE:-5000}
+ROUNDS=${ROUNDS:-3}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -30,8 +33,9 @@ export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 STORES=(postgres)
 WORK=$(mktemp -d /tmp/loadgen-bench-ds.XXXXXX)
 chmod 755 "$WORK"
-REPORT="$ROOT/results/bench-datastores-$(date -u +%Y-%m-%d).md"
-LOADGEN="$CARGO_TARGET_DIR/release/loadgen"
+REPORT="$ROOT/results/bench-postgres-$(date -u +%Y-%m-%d).md"
+LOADGEN_GIVEN=${LOADGEN:-}
+LOADGEN=${LOADGEN:-$CARGO_TARGET_DIR/release/loadgen}
 CLEANUP=()
 cleanup() {
     local c
@@ -41,7 +45,7 @@ cleanup() {
 trap cleanup EXIT
 
 [ -x /usr/bin/time ] || { apt-get update -qq && apt-get install -y -qq time >/dev/null; }
-(cd "$ROOT" && cargo build --release -q -p loadgen)
+[ -n "${LOADGEN_GIVEN:-}" ] || (cd "$ROOT" && cargo build --release -q -p loadgen)
 
 # Runs "$@" on CLIENT_CPU; prints "user_s system_s" of it to fd 3's file $1.
 timed() {
@@ -56,7 +60,7 @@ as_owner() {
 }
 
 {
-    echo "# Data-store benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
+    echo "# PostgreSQL benchmark, $(date -u +%Y-%m-%dT%H:%MZ)"
     echo
     echo "Server on CPU $SERVER_CPU, client on CPU $CLIENT_CPU (taskset); $(nproc) CPUs, shared machine; DUR=$DUR s."
     echo
@@ -139,25 +143,78 @@ pre_allocated_vus = $CONNS
   name = "select"
   sql = { query = "SELECT abalance FROM pgbench_accounts WHERE aid = \$1", params = ["{{random_int(1,$accounts)}}"] }
 TOML
-    local rows=() name mode before after tx cpu tps
-    for mode in select tpcb; do
-        local flags=(-M prepared -c "$CONNS" -j 1 -T "$DUR" -n)
-        [ "$mode" = select ] && flags+=(-S)
+    # Server CPU seconds so far: the postmaster's own and its reaped children's (every
+    # backend of a finished run), read once the clients' backends have exited.
+    server_cpu() {
+        commits >/dev/null
+        awk -v t="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15 + $16 + $17) / t }' \
+            "/proc/$(head -1 "$db/data/postmaster.pid")/stat"
+    }
+    # One measurement: appends "mode tool round tps steady_tps transactions xact_delta
+    # client_cpu_s server_cpu_s" to $WORK/raw. tps is the tool's own figure; steady_tps the
+    # median of its per-second rates without the first and last second (connecting 50
+    # backends on a busy CPU falls in the first).
+    measure() {
+        local mode=$1 tool=$2 round=$3 before after s0 s1 tx tps steady cpu
         before=$(commits)
-        timed "$WORK/cpu" pgbench -h 127.0.0.1 -p "$port" -U bench "${flags[@]}" bench >"$WORK/pgbench-$mode.out" 2>&1
+        s0=$(server_cpu)
+        if [ "$tool" = pgbench ]; then
+            local flags=(-M prepared -c "$CONNS" -j 1 -T "$DUR" -n -P 1)
+            [ "$mode" = select ] && flags+=(-S)
+            timed "$WORK/cpu" pgbench -h 127.0.0.1 -p "$port" -U bench "${flags[@]}" bench >"$WORK/pgbench.out" 2>&1
+            tx=$(awk '/number of transactions actually processed/ { print $NF }' "$WORK/pgbench.out" | cut -d/ -f1)
+            tps=$(awk '/^tps = / { printf "%.0f", $3 }' "$WORK/pgbench.out")
+            steady=$(awk '/^progress: / { print $4 }' "$WORK/pgbench.out" | sed '1d;$d' | sort -n |
+                awk '{ v[NR] = $1 } END { printf "%.0f", NR ? v[int((NR + 1) / 2)] : 0 }')
+        else
+            rm -rf "$WORK/out"
+            timed "$WORK/cpu" "$LOADGEN" run "$WORK/pg-$mode.toml" --out "$WORK/out" --quiet >"$WORK/loadgen.out" 2>&1 || true
+            read -r tx tps steady < <(python3 - "$WORK/out" <<'PY'
+import csv, json, statistics, sys
+s = json.load(open(sys.argv[1] + "/summary.json"))
+n = sum(st["count"] for st in s["steps"])
+rates = [float(r["rate"]) for r in csv.DictReader(open(sys.argv[1] + "/timeseries.csv"))][1:-1]
+print(n, round(n / s["elapsed_seconds"]), round(statistics.median(rates)) if rates else 0)
+PY
+)
+        fi
         after=$(commits)
-        tx=$(awk '/number of transactions actually processed/ { print $NF }' "$WORK/pgbench-$mode.out" | cut -d/ -f1)
-        tps=$(awk '/^tps = / { printf "%.0f", $3 }' "$WORK/pgbench-$mode.out")
+        s1=$(server_cpu)
         cpu=$(cpu_s "$WORK/cpu")
-        rows+=("| $mode | pgbench | $tps | $tx | $((after - before)) | $(awk -v c="$cpu" -v t="$tx" 'BEGIN { printf "%.1f", c * 1e6 / t }') |")
-        before=$(commits)
-        timed "$WORK/cpu" "$LOADGEN" run "$WORK/pg-$mode.toml" --out "$WORK/out-$mode" --quiet >"$WORK/loadgen-$mode.out" 2>&1 || true
-        after=$(commits)
-        tx=$(python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(sum(st['count'] for st in s['steps']))" "$WORK/out-$mode/summary.json")
-        tps=$(python3 -c "import json,sys; s=json.load(open(sys.argv[1])); print(round(sum(st['count'] for st in s['steps']) / s['elapsed_seconds']))" "$WORK/out-$mode/summary.json")
-        cpu=$(cpu_s "$WORK/cpu")
-        rows+=("| $mode | loadgen | $tps | $tx | $((after - before)) | $(awk -v c="$cpu" -v t="$tx" 'BEGIN { printf "%.1f", c * 1e6 / t }') |")
+        echo "$mode $tool $round $tps $steady $tx $((after - before)) $cpu $(awk -v a="$s0" -v b="$s1" 'BEGIN { printf "%.3f", b - a }')" >>"$WORK/raw"
+    }
+    : >"$WORK/raw"
+    local round mode
+    for round in $(seq "$ROUNDS"); do
+        for mode in select tpcb; do
+            measure "$mode" pgbench "$round"
+            measure "$mode" loadgen "$round"
+        done
     done
+    local rows
+    rows=$(python3 - "$WORK/raw" <<'PY'
+import statistics, sys
+runs = [l.split() for l in open(sys.argv[1]) if l.strip()]
+med = statistics.median
+out = []
+for mode in ("select", "tpcb"):
+    got = {}
+    for tool in ("pgbench", "loadgen"):
+        r = [x for x in runs if x[0] == mode and x[1] == tool]
+        tps = [float(x[3]) for x in r]
+        steady = [float(x[4]) for x in r]
+        cpu = [float(x[7]) * 1e6 / int(x[5]) for x in r]
+        srv = [float(x[8]) * 1e6 / int(x[5]) for x in r]
+        got[tool] = (med(tps), med(steady), med(cpu), med(srv))
+        out.append(f"| {mode} | {tool} | {med(tps):.0f} ({min(tps):.0f}–{max(tps):.0f}) | "
+                   f"{med(steady):.0f} ({min(steady):.0f}–{max(steady):.0f}) | "
+                   f"{med(cpu):.1f} | {med(srv):.1f} |")
+    p, l = got["pgbench"], got["loadgen"]
+    out.append(f"| {mode} | loadgen / pgbench | {l[0] / p[0]:.2f}× | {l[1] / p[1]:.2f}× | "
+               f"{l[2] / p[2]:.2f}× | {l[3] / p[3]:.2f}× |")
+print("\n".join(out))
+PY
+)
     before=$(commits)
     timed "$WORK/cpu" "$LOADGEN" run "$WORK/pg-open.toml" --out "$WORK/out-open" --quiet >"$WORK/loadgen-open.out" 2>&1 || true
     after=$(commits)
@@ -175,9 +232,21 @@ PY
     {
         echo "## PostgreSQL $("$bin/postgres" --version | awk '{ print $3 }'), scale $SCALE, $CONNS connections"
         echo
-        echo "| workload | client | transactions/s | transactions | server xact_commit delta | client CPU µs / transaction |"
+        echo "Medians of $ROUNDS interleaved rounds (pgbench, then loadgen, for each workload; range in"
+        echo "brackets). transactions/s is each tool's own figure (pgbench's excludes its connection time,"
+        echo "loadgen's is count / elapsed, connects included); steady is the median per-second rate"
+        echo "without the first and last second. Server CPU is every backend's user + system time per"
+        echo "transaction (the postmaster's reaped children)."
+        echo
+        echo "| workload | client | transactions/s | steady transactions/s | client CPU µs / transaction | server CPU µs / transaction |"
         echo "|---|---|---|---|---|---|"
-        printf '%s\n' "${rows[@]}"
+        echo "$rows"
+        echo
+        echo "Raw runs (workload, client, round, tps, steady tps, transactions, xact_commit delta, client CPU s, server CPU s):"
+        echo
+        echo '```text'
+        cat "$WORK/raw"
+        echo '```'
         echo
         echo "Open model, $OPEN_RATE queries/s (select-only), $CONNS pre-allocated VUs:"
         echo
