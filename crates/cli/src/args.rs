@@ -45,12 +45,26 @@ pub enum Command {
     Worker(WorkerArgs),
     /// Run a scenario across workers started with `loadgen worker`; one merged verdict.
     Coordinator(Box<CoordinatorArgs>),
+    /// Write a scenario from a recording to stdout: `loadgen import har FILE.har > journey.toml`.
+    #[command(subcommand)]
+    Import(ImportArgs),
     /// Check that ARGS form a valid loadgen command line without running it (deploy manifests).
     #[command(hide = true)]
     CheckArgs {
         /// The command line, without the leading `loadgen`.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, num_args = 1..)]
         args: Vec<String>,
+    },
+}
+
+/// What `loadgen import` reads.
+#[derive(Debug, Subcommand)]
+pub enum ImportArgs {
+    /// A HAR file (a browser's "Save all as HAR", mitmproxy's hardump): a step per request,
+    /// captures inferred, secrets as ${VAR} (named on stderr), docs/journeys.md.
+    Har {
+        /// The recording.
+        file: PathBuf,
     },
 }
 

@@ -71,7 +71,10 @@ pub fn run(args: &[String]) -> Result<u8, Fail> {
             check("--duration", c.duration.as_deref(), parse_duration)?;
             check("--expect-wait", Some(&c.expect_wait), parse_duration)?;
         }
-        Command::Validate { .. } | Command::Merge(_) | Command::CheckArgs { .. } => {}
+        Command::Validate { .. }
+        | Command::Merge(_)
+        | Command::CheckArgs { .. }
+        | Command::Import(_) => {}
     }
     crate::say!("ok: {}", args.join(" "));
     Ok(exit::PASSED)

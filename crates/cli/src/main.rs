@@ -95,6 +95,14 @@ fn main() -> ExitCode {
         args::Command::Worker(a) => worker_cmd::run(a),
         args::Command::Coordinator(a) => coordinator_cmd::run(a),
         args::Command::CheckArgs { args } => check_args_cmd::run(args),
+        args::Command::Import(args::ImportArgs::Har { file }) => loadgen_har::import_file(file)
+            .map(|i| {
+                use std::io::Write;
+                let _ = std::io::stdout().write_all(i.scenario.as_bytes());
+                let _ = std::io::stderr().write_all(i.advice().as_bytes());
+                exit::PASSED
+            })
+            .map_err(Fail::bad_input),
         args::Command::Target(a) => target_cmd::run(a)
             .map(|()| exit::PASSED)
             .map_err(Fail::bad_input),

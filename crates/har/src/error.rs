@@ -3,6 +3,14 @@
 /// A HAR file that cannot be imported.
 #[derive(Debug, thiserror::Error)]
 pub enum HarError {
+    /// The file cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
     /// Not JSON, or not HAR's shape (`log.entries[]` with `request` and `response`).
     #[error("not a HAR file: {0}")]
     Parse(#[from] serde_json::Error),

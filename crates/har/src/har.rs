@@ -123,7 +123,11 @@ pub fn read(text: &str) -> Result<Vec<Exchange>, HarError> {
                 .post_data
                 .filter(|p| !p.text.is_empty())
                 .map(|p| (p.mime_type, p.text)),
-            start_ms: if starts[i].is_finite() { starts[i] - first } else { 0.0 },
+            start_ms: if starts[i].is_finite() {
+                starts[i] - first
+            } else {
+                0.0
+            },
             time_ms: e.time.max(0.0),
             status: e.response.status,
             response_headers: pairs(&e.response.headers),

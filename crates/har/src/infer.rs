@@ -6,8 +6,10 @@
 //! as a whole word in a later request and no request up to and including the one that got
 //! the answer sent it already (so an echoed `amount` or user name is not mistaken for a value
 //! the server made). Values shorter than [`MIN_LEN`] are passed over: `1` or `ok` would match
-//! anywhere. Longer values are tried first, so a token is not cut into pieces by a value
-//! inside it.
+//! anywhere. JSON fields are tried before cookies and headers (`"id": "pay_1"` rather than
+//! `Location: /api/payments/pay_1`), longer values before shorter ones, so a token is not cut
+//! into pieces by a value inside it. A value that a path would percent-encode (a `/` in it)
+//! is not inferred where a path sends it.
 
 use crate::har::Exchange;
 use crate::request::Req;
@@ -74,19 +76,24 @@ pub(crate) fn infer(exchanges: &[Exchange], reqs: &mut [Req]) -> Vec<Inferred> {
     let mut taken_values: Vec<String> = Vec::new();
     for (i, e) in exchanges.iter().enumerate() {
         let mut candidates = candidates(e);
-        candidates.sort_by(|a, b| b.1.len().cmp(&a.1.len()));
+        candidates.sort_by(|a, b| rank(&a.0).cmp(&rank(&b.0)).then(b.1.len().cmp(&a.1.len())));
         for (source, value) in candidates {
             if value.len() < MIN_LEN || taken_values.contains(&value) {
                 continue;
             }
             // Sent before the answer came: the client knew it, the server did not make it.
-            if reqs[..=i].iter().any(|r| r.texts().any(|t| t.contains(&value))) {
+            if reqs[..=i]
+                .iter()
+                .any(|r| r.texts().any(|t| t.contains(&value)))
+            {
                 continue;
             }
             let used_by: Vec<usize> = (i + 1..reqs.len())
                 .filter(|j| reqs[*j].texts().any(|t| t.contains(&value)))
                 .collect();
-            if used_by.is_empty() {
+            if used_by.is_empty()
+                || (!path_safe(&value) && used_by.iter().any(|j| reqs[*j].path.contains(&value)))
+            {
                 continue;
             }
             let n = out.len();
@@ -106,6 +113,21 @@ pub(crate) fn infer(exchanges: &[Exchange], reqs: &mut [Req]) -> Vec<Inferred> {
         }
     }
     out
+}
+
+/// JSON first, then cookies, then headers.
+fn rank(s: &Source) -> u8 {
+    match s {
+        Source::Json(_) => 0,
+        Source::Cookie(_) => 1,
+        Source::Header(_) => 2,
+    }
+}
+
+/// True when a path sends the value as it is (captures are percent-encoded in a path).
+fn path_safe(v: &str) -> bool {
+    v.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 /// The answer's values that could be captured, with where they are.
@@ -224,7 +246,10 @@ mod tests {
         assert_eq!(base_name(&Source::Json("$.data.items[0].id".into())), "id");
         assert_eq!(base_name(&Source::Json("$[0]".into())), "value");
         assert_eq!(base_name(&Source::Json("$.step".into())), "step_value");
-        assert_eq!(base_name(&Source::Cookie("Session-Id".into())), "session_id");
+        assert_eq!(
+            base_name(&Source::Cookie("Session-Id".into())),
+            "session_id"
+        );
         assert_eq!(base_name(&Source::Header("ETag".into())), "etag");
         assert_eq!(base_name(&Source::Json("$.2fa".into())), "v_2fa");
     }
@@ -247,7 +272,12 @@ mod tests {
         paths.sort();
         assert_eq!(
             paths,
-            ["$.amount=4999", "$.id=pay_1", "$.tags[0]=a", "$.tags[1].k=7"]
+            [
+                "$.amount=4999",
+                "$.id=pay_1",
+                "$.tags[0]=a",
+                "$.tags[1].k=7"
+            ]
         );
     }
 }

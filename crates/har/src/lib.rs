@@ -25,6 +25,11 @@ pub use error::HarError;
 pub use infer::{Inferred, Source};
 
 use std::collections::BTreeMap;
+use std::path::Path;
+
+/// Whether the scenario grammar has a step's `think = "…"`: until it does, recorded pauses are
+/// written as comments.
+const THINK_KEY: bool = false;
 
 /// How to write the scenario.
 #[derive(Debug, Clone)]
@@ -51,6 +56,73 @@ pub struct Imported {
     pub origin: String,
     /// Things the user should know (entries left out).
     pub notes: Vec<String>,
+}
+
+/// Imports the HAR file at `path`, the scenario named after the file.
+pub fn import_file(path: &Path) -> Result<Imported, HarError> {
+    let text = std::fs::read_to_string(path).map_err(|e| HarError::Read {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    let stem = path.file_stem().map_or_else(
+        || "imported".to_owned(),
+        |s| s.to_string_lossy().into_owned(),
+    );
+    let name: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    import(
+        &text,
+        &Options {
+            name,
+            source: path
+                .file_name()
+                .map_or_else(String::new, |s| s.to_string_lossy().into_owned()),
+            think_key: THINK_KEY,
+        },
+    )
+}
+
+impl Imported {
+    /// What the user must know, for stderr: the variables to set, the captures inferred, the
+    /// entries left out.
+    pub fn advice(&self) -> String {
+        let mut out = String::new();
+        out.push_str(&format!(
+            "loadgen import har: target {}, {} inferred capture(s){}\n",
+            self.origin,
+            self.captures.len(),
+            if self.captures.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ": {}",
+                    self.captures
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        ));
+        for note in &self.notes {
+            out.push_str(&format!("loadgen import har: {note}\n"));
+        }
+        if !self.vars.is_empty() {
+            out.push_str(&format!(
+                "loadgen import har: set before running (the recorded values are not written): {}\n",
+                self.vars.join(" ")
+            ));
+        }
+        out
+    }
 }
 
 /// Imports the HAR text `har`.

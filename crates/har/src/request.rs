@@ -22,7 +22,8 @@ const DROPPED: [&str; 10] = [
 ];
 
 /// Header names that carry a credential when they contain one of these (lower case).
-const SECRET_HEADER_WORDS: [&str; 7] = ["token", "key", "secret", "session", "auth", "csrf", "xsrf"];
+const SECRET_HEADER_WORDS: [&str; 7] =
+    ["token", "key", "secret", "session", "auth", "csrf", "xsrf"];
 
 /// Body fields whose values are credentials (lower case, compared whole).
 const SECRET_FIELDS: [&str; 8] = [
@@ -178,7 +179,9 @@ fn json_secret_spans(text: &str) -> Vec<(usize, usize, &str)> {
         while k < b.len() && b[k].is_ascii_whitespace() {
             k += 1;
         }
-        if k >= b.len() || b[k] != b':' || !SECRET_FIELDS.contains(&key.to_ascii_lowercase().as_str())
+        if k >= b.len()
+            || b[k] != b':'
+            || !SECRET_FIELDS.contains(&key.to_ascii_lowercase().as_str())
         {
             continue;
         }

@@ -175,6 +175,10 @@ mod tests {
         p.push("abc.def", Some("AUTH_TOKEN"));
         p.replace("abc.def", 3);
         p.hide_secrets(|v, _| v.to_owned());
-        assert_eq!(p.0[1], Piece::Capture(3), "a captured credential stays a capture");
+        assert_eq!(
+            p.0[1],
+            Piece::Capture(3),
+            "a captured credential stays a capture"
+        );
     }
 }

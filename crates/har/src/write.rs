@@ -97,11 +97,7 @@ pub(crate) fn scenario(
         let mine: Vec<&Inferred> = captures.iter().filter(|c| c.step == i).collect();
         if !mine.is_empty() {
             for c in &mine {
-                let used: Vec<String> = c
-                    .used_by
-                    .iter()
-                    .map(|j| format!("{}", j + 1))
-                    .collect();
+                let used: Vec<String> = c.used_by.iter().map(|j| format!("{}", j + 1)).collect();
                 let _ = writeln!(
                     w,
                     "  # inferred: `{}` of this answer is sent again by step{} {}",

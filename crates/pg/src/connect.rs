@@ -12,11 +12,11 @@
 
 use crate::classify::classify;
 use crate::error::PgError;
+use crate::tls::PgTls;
 use crate::tls::{RustlsConnect, TimedTls};
 use crate::url::DbUrl;
 use loadgen_engine::{Code, Outcome};
 use loadgen_http::TlsOptions;
-use crate::tls::PgTls;
 use std::cell::Cell;
 use std::future::{poll_fn, Future};
 use std::net::{SocketAddr, ToSocketAddrs};

@@ -84,13 +84,20 @@ fn a_once_per_vu_step_runs_until_it_succeeds_and_its_capture_serves_every_iterat
         ran.classes(0),
         vec![(Outcome::Success, VUS), (Outcome::CheckFailed, VUS)]
     );
-    assert_eq!(ran.classes(1), vec![(Outcome::Success, VUS * (ITERATIONS - 1))]);
+    assert_eq!(
+        ran.classes(1),
+        vec![(Outcome::Success, VUS * (ITERATIONS - 1))]
+    );
     assert_eq!(ran.counter(MISSED_ACCOUNT), VUS);
     assert_eq!(ran.counter(MISSED_PAID), 0);
     assert_eq!(ran.counter(SKIPPED), VUS);
     // The server saw exactly two lookups per VU, and each VU's own account was spent on.
     assert_eq!(
-        one_i64(&rt, &admin, "SELECT count(*) FROM vu_accounts WHERE reads = 2") as u64,
+        one_i64(
+            &rt,
+            &admin,
+            "SELECT count(*) FROM vu_accounts WHERE reads = 2"
+        ) as u64,
         VUS
     );
     assert_eq!(
@@ -163,7 +170,11 @@ fn capture_misses_are_counted_by_name_and_the_rest_of_the_iteration_is_skipped()
         hits
     );
     assert_eq!(
-        one_i64(&rt, &admin, "SELECT count(*) FROM used WHERE v::int % 3 = 2") as u64,
+        one_i64(
+            &rt,
+            &admin,
+            "SELECT count(*) FROM used WHERE v::int % 3 = 2"
+        ) as u64,
         hits
     );
 }
