@@ -12,6 +12,7 @@ mod docs;
 mod fault_matrix;
 mod faults;
 mod gates;
+mod har;
 mod hostile;
 mod intervals;
 mod journeys;
