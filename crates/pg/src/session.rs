@@ -326,8 +326,11 @@ impl VuState {
                     if let Some(i) = *column {
                         let ty = row.columns()[i].type_();
                         if let Ok(Some(raw)) = row.try_get::<_, Option<Raw>>(i) {
-                            self.slots
-                                .put(capture.slot, |out| write_text(ty, raw.0, out));
+                            self.slots.put(capture.slot, |out| {
+                                if !write_text(ty, raw.0, out) {
+                                    out.clear();
+                                }
+                            });
                         }
                     }
                 }
