@@ -91,7 +91,7 @@ pub(crate) fn step(c: &mut Checker<'_>, s: &RawStep, field: &str) -> Option<PgSt
         Some(e) => expect(c, e, field),
         None => Rows::default(),
     };
-    let once_per_vu = crate::protocol::http::capture::once_per_vu(c, s, field);
+    let once_per_vu = crate::http::capture::once_per_vu(c, s, field);
     let captures = captures(c, s, field);
     ok.then(|| PgStepSpec {
         name: s.name.get_ref().clone(),
