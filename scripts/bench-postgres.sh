@@ -70,7 +70,7 @@ as_owner() {
 postgres_bench() {
     local bin port url db
     bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
-    [ -x "$bin/initdb" ] || { echo "bench-datastores.sh: PostgreSQL missing (apt-get install postgresql)" >&2; return 1; }
+    [ -x "$bin/initdb" ] || { echo "bench-postgres.sh: PostgreSQL missing (apt-get install postgresql)" >&2; return 1; }
     port=${PG_PORT:-55433}
     db="$WORK/pg"
     mkdir -p "$db"
