@@ -16,7 +16,10 @@ fn an_imported_recording_validates_and_runs_as_recorded_against_the_demo_target(
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     let scenario = String::from_utf8(o.stdout.clone()).unwrap();
     let stderr = String::from_utf8_lossy(&o.stderr);
-    assert!(stderr.contains("set before running") && stderr.contains("PASSWORD"), "{stderr}");
+    assert!(
+        stderr.contains("set before running") && stderr.contains("PASSWORD"),
+        "{stderr}"
+    );
     assert!(scenario.contains("Bearer {{token}}"), "{scenario}");
 
     // Three VUs twice each: six payments, each read back and refunded by its captured id.
@@ -36,7 +39,14 @@ fn an_imported_recording_validates_and_runs_as_recorded_against_the_demo_target(
     let target = Target::start(&["--auth", "required"]);
     let out = dir.join("out");
     let o = run_env(
-        &["run", f, "--target", &target.url, "--out", out.to_str().unwrap()],
+        &[
+            "run",
+            f,
+            "--target",
+            &target.url,
+            "--out",
+            out.to_str().unwrap(),
+        ],
         &password,
     );
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
@@ -51,6 +61,10 @@ fn an_imported_recording_validates_and_runs_as_recorded_against_the_demo_target(
     let steps = s["steps"].as_array().unwrap();
     assert_eq!(steps.len(), 4, "{s}");
     for st in steps {
-        assert_eq!((&st["count"], &st["errors"]), (&6.into(), &0.into()), "{st}");
+        assert_eq!(
+            (&st["count"], &st["errors"]),
+            (&6.into(), &0.into()),
+            "{st}"
+        );
     }
 }

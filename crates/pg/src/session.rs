@@ -7,15 +7,12 @@
 //! authentication in that step's `connect`, its TLS handshake in the `tls` phase (both apart
 //! from the query's latency) and counted in `pg_reconnects`.
 //!
-//! The connection is not a task of its own: the VU drives it while a step waits for the server
-//! (`connect::driven`), so a reply wakes the VU once.
-//!
 //! Allocation: parameters render into one reused buffer; tokio-postgres allocates per reply
 //! (each row is a `Row` with its own column ranges, the command tag a `String`) — the accepted
 //! exception to the no-allocation rule for this protocol.
 
 use crate::classify::classify;
-use crate::connect::{driven, Conn, Connector, Opened, Refused};
+use crate::connect::{Conn, Connector, Opened, Refused};
 use crate::error::PgError;
 use crate::metrics::{skipped_index, statement_bases, RECONNECTS};
 use crate::step::{Isolation, PgStep, Sql, StepKind};
@@ -179,10 +176,8 @@ impl VuState {
         shared: &Shared,
         it: Option<&Iteration<'_>>,
     ) -> Result<Option<Opened>, Fault> {
-        if let Some(conn) = &mut self.conn {
-            if conn.is_open().await {
-                return Ok(None);
-            }
+        if self.conn.as_ref().is_some_and(|c| !c.client.is_closed()) {
+            return Ok(None);
         }
         self.drop_conn();
         let (conn, opened) = shared.connector.connect().await?;
@@ -379,18 +374,13 @@ impl Session for PgSession {
                 Err(fault) => (None, Instant::now(), Err(fault)),
                 Ok(connect) => {
                     let sent = Instant::now();
-                    // The connection is driven by this task while the step waits for it.
-                    let mut driver = vu.conn.as_mut().and_then(|c| c.driver.take());
-                    let run = driven(&mut driver, vu.run_step(shared, step, it));
+                    let run = vu.run_step(shared, step, it);
                     let result = match shared.step_timeout {
                         Some(limit) => tokio::time::timeout(limit, run)
                             .await
                             .unwrap_or(Err((Outcome::Timeout, None))),
                         None => run.await,
                     };
-                    if let Some(conn) = &mut vu.conn {
-                        conn.driver = driver;
-                    }
                     (connect, sent, result)
                 }
             };

@@ -10,7 +10,7 @@ use crate::session::PgConfig;
 /// CONFLICT DO NOTHING`): a setup runs before every run.
 pub async fn run_setup(config: &PgConfig, statements: &[String]) -> Result<(), PgError> {
     let connector = Connector::new(&config.url, &config.tls, config.connect_timeout)?;
-    let (mut conn, _) = connector.connect().await.map_err(|(outcome, code)| {
+    let (conn, _) = connector.connect().await.map_err(|(outcome, code)| {
         let code = code.map(|c| format!(" (SQLSTATE {c})")).unwrap_or_default();
         PgError::Setup(format!(
             "cannot connect to {}: {}{code}",
@@ -19,7 +19,7 @@ pub async fn run_setup(config: &PgConfig, statements: &[String]) -> Result<(), P
         ))
     })?;
     for s in statements {
-        conn.call(|c| c.batch_execute(s)).await.map_err(|e| {
+        conn.client.batch_execute(s).await.map_err(|e| {
             let why = e.as_db_error().map_or_else(
                 || e.to_string(),
                 |d| format!("{} ({})", d.message(), d.code().code()),
