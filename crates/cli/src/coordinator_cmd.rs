@@ -29,13 +29,20 @@ impl CoordinatorHooks for Hooks {
 
 pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     let secret = crate::worker_cmd::secret(a.secret_file.as_deref())?;
-    let raw =
-        std::fs::read_to_string(&a.file).map_err(|e| bad(format!("{}: {e}", a.file.display())))?;
-    let expanded = loadgen_scenario::interpolate(&raw, &env).map_err(|errs| {
+    // Read once: the scenario, the text workers receive and the results folder's copy are
+    // all this text.
+    let source = loadgen_scenario::Source::read(&a.file).map_err(|e| match e {
+        loadgen_scenario::ScenarioError::Read { path, source } => {
+            bad(format!("{}: {source}", path.display()))
+        }
+        e => Fail::bad_input(e),
+    })?;
+    let raw = &source.text;
+    let expanded = loadgen_scenario::interpolate(raw, &env).map_err(|errs| {
         let messages: Vec<String> = errs.iter().map(|e| e.message.clone()).collect();
         bad(format!("{}: {}", a.file.display(), messages.join("; ")))
     })?;
-    let mut sc = loadgen_scenario::load(&a.file, &env).map_err(Fail::bad_input)?;
+    let mut sc = source.parse(&env).map_err(Fail::bad_input)?;
     let duration = flag_duration("--duration", a.duration.as_deref())?;
     sc.apply_overrides(duration, a.seed, target_flag(a.target.as_ref())?);
     let overrides = Overrides {
@@ -97,7 +104,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     let folder = Assembled {
         out: &out,
         info,
-        raw_scenario: Some(&raw),
+        raw_scenario: Some(raw),
         lines: &done.intervals,
     };
     let end = RunEnd {

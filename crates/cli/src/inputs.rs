@@ -1,9 +1,9 @@
 //! What the commands read from the command line and the scenario file: the scenario (from
-//! a file or the ad-hoc flags), durations, the target flag, the embedded target's settings,
-//! and the identity of the plan for `run.json`.
+//! a file or the ad-hoc flags) and the identity of the plan for `run.json`, durations and
+//! the target flag.
 
 use crate::args::RunArgs;
-use crate::{limits, Fail};
+use crate::Fail;
 use loadgen_report::{Overrides, PlanIdentity};
 use loadgen_scenario::Scenario;
 use std::path::Path;
@@ -23,7 +23,7 @@ pub fn load(file: &Path) -> Result<Scenario, Fail> {
 
 /// Warns (before any load) when connections per iteration would outrun TIME_WAIT.
 pub fn churn_warnings(sc: &Scenario) {
-    let ports = limits::ephemeral_ports().unwrap_or(28_232);
+    let ports = loadgen_engine::limits::ephemeral_ports().unwrap_or(28_232);
     for w in sc.connection_churn_warnings(ports) {
         crate::warn!("loadgen: warning: {w}");
     }
@@ -48,48 +48,53 @@ pub fn flag_duration(flag: &str, v: Option<&str>) -> Result<Option<Duration>, Fa
         .map_err(|e| bad(format!("{flag}: {e}")))
 }
 
-/// The scenario of `loadgen run`: its file, or the ad-hoc flags.
-pub fn scenario_of_run(a: &RunArgs) -> Result<Scenario, Fail> {
+/// The scenario of `loadgen run` and its identity: its file (read once: the scenario, the
+/// hash and the results folder's copy all come from the same text), or the ad-hoc flags.
+pub fn scenario_of_run(a: &RunArgs) -> Result<(Scenario, PlanIdentity), Fail> {
+    let overrides = Overrides {
+        duration: a.duration.clone(),
+        seed: a.seed,
+    };
     match (&a.file, &a.url) {
-        (Some(file), _) => load(file),
-        (None, Some(url)) => adhoc(a, url),
+        (Some(file), _) => {
+            let source = loadgen_scenario::Source::read(file).map_err(Fail::bad_input)?;
+            let sc = source.parse(&env).map_err(Fail::bad_input)?;
+            Ok((sc, PlanIdentity::of_source(&source, overrides, &env)))
+        }
+        (None, Some(url)) => {
+            let id = PlanIdentity::of_adhoc(
+                &format!(
+                    "adhoc url={:?} method={} vus={} rate={:?} headers={:?} body={:?} http2={} thresholds={:?} no_default_thresholds={}",
+                    a.url, a.method(), a.vus(), a.rate, a.headers, a.body, a.http2, a.thresholds, a.no_default_thresholds
+                ),
+                overrides,
+            );
+            Ok((adhoc(a, url)?, id))
+        }
         (None, None) => Err(bad("give a scenario file or --url".into())),
     }
 }
 
 fn adhoc(a: &RunArgs, url: &str) -> Result<Scenario, Fail> {
-    let rate = a
-        .rate
-        .as_deref()
-        .map(|r| loadgen_scenario::parse_rate(r).map_err(|e| bad(format!("--rate: {e}"))))
-        .transpose()?;
-    match rate {
-        Some(r) if r <= 0.0 => return Err(bad("--rate: 0/s would send nothing".into())),
-        Some(r) if r > loadgen_scenario::MAX_ARRIVAL_RATE => {
-            return Err(bad(format!(
-                "--rate: {r:.0}/s is above the ceiling of {:.0}/s per workload",
-                loadgen_scenario::MAX_ARRIVAL_RATE
-            )))
-        }
-        _ => {}
-    }
-    let headers = a
-        .headers
-        .iter()
-        .map(|h| {
-            h.split_once(':')
-                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-                .ok_or_else(|| bad(format!("--header `{h}`: expected `name: value`")))
-        })
-        .collect::<Result<_, _>>()?;
+    use loadgen_scenario::adhoc::{header_flag, rate_flag};
     let spec = loadgen_scenario::adhoc::AdHoc {
         url: url.to_string(),
         method: a.method().to_string(),
         vus: a.vus(),
-        rate,
+        rate: a
+            .rate
+            .as_deref()
+            .map(rate_flag)
+            .transpose()
+            .map_err(Fail::bad_input)?,
         duration: flag_duration("--duration", a.duration.as_deref())?
             .unwrap_or(Duration::from_secs(10)),
-        headers,
+        headers: a
+            .headers
+            .iter()
+            .map(|h| header_flag(h))
+            .collect::<Result<_, _>>()
+            .map_err(Fail::bad_input)?,
         body: a.body.clone(),
         thresholds: a.thresholds.clone(),
         http2: a.http2,
@@ -105,45 +110,6 @@ fn adhoc(a: &RunArgs, url: &str) -> Result<Scenario, Fail> {
         );
     }
     Ok(sc)
-}
-
-/// Identity of the scenario file (or ad-hoc flags) of `a`.
-pub fn identity_of_run(a: &RunArgs) -> PlanIdentity {
-    let overrides = Overrides {
-        duration: a.duration.clone(),
-        seed: a.seed,
-    };
-    match &a.file {
-        Some(file) => PlanIdentity::of_file(file, overrides, &env),
-        None => PlanIdentity::of_adhoc(
-            &format!(
-                "adhoc url={:?} method={} vus={} rate={:?} headers={:?} body={:?} http2={} thresholds={:?} no_default_thresholds={}",
-                a.url, a.method(), a.vus(), a.rate, a.headers, a.body, a.http2, a.thresholds, a.no_default_thresholds
-            ),
-            overrides,
-        ),
-    }
-}
-
-pub fn embedded_config(
-    spec: &loadgen_scenario::EmbeddedSpec,
-) -> Result<loadgen_demo::TargetConfig, Fail> {
-    Ok(loadgen_demo::TargetConfig {
-        latency: spec.latency,
-        error_rate: spec.error_rate,
-        seed: spec.seed,
-        worker_threads: spec.threads,
-        faults: Vec::new(),
-        webhook_secret: spec
-            .webhook_secret
-            .as_ref()
-            .map(|s| loadgen_demo::WebhookSecret::new(s.expose()))
-            .unwrap_or_default(),
-        callback_delay: spec
-            .callback_delay
-            .unwrap_or(loadgen_demo::TargetConfig::default().callback_delay),
-        auth: Default::default(),
-    })
 }
 
 pub fn humantime(d: Duration) -> String {

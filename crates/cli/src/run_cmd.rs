@@ -4,11 +4,10 @@
 
 use crate::args::RunArgs;
 use crate::inputs::{bad, flag_duration, humantime};
-use crate::{limits, signals, Fail};
+use crate::{signals, Fail};
 use anyhow::Context;
 use loadgen_engine::{RunControl, RunOptions, Segment};
 use loadgen_report::{Layout, Observer, Results, RunEnd, RunInfo, Stream};
-use loadgen_scenario::TargetSpec;
 use std::sync::atomic::Ordering;
 
 pub fn run(a: &RunArgs) -> Result<u8, Fail> {
@@ -16,7 +15,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         crate::console::json_stdout();
     }
     a.check_flags_fit_the_file().map_err(bad)?;
-    let mut sc = crate::inputs::scenario_of_run(a)?;
+    let (mut sc, id) = crate::inputs::scenario_of_run(a)?;
     let duration = flag_duration("--duration", a.duration.as_deref())?;
     sc.apply_overrides(
         duration,
@@ -31,21 +30,14 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         None => Segment::WHOLE,
     };
     // Embedded target first (if a workload uses it): the plan needs its address.
-    let embedded = match &sc.target {
-        TargetSpec::Embedded(spec) if sc.uses_target() => Some(
-            loadgen_demo::spawn(
-                crate::inputs::embedded_config(spec)?,
-                "127.0.0.1:0".parse().expect("literal address"),
-            )
-            .context("starting the embedded demo target")?,
+    let embedded = match sc.embedded_target() {
+        Some(config) => Some(
+            loadgen_demo::spawn(config, "127.0.0.1:0".parse().expect("literal address"))
+                .context("starting the embedded demo target")?,
         ),
-        TargetSpec::Url(_) | TargetSpec::Embedded(_) => None,
+        None => None,
     };
-    let base_url = match (&sc.target, &embedded) {
-        (TargetSpec::Url(u), _) => u.clone(),
-        (_, Some(h)) => h.base_url(),
-        _ => loadgen_scenario::NO_TARGET.to_string(),
-    };
+    let base_url = sc.base_url(embedded.as_ref().map(|h| h.base_url()));
     let plan = loadgen_scenario::build_plan(&sc, &base_url).map_err(Fail::bad_input)?;
     // Run-once setup (a database's tables and seed rows) before any load.
     loadgen_scenario::prepare(&sc).map_err(Fail::bad_input)?;
@@ -54,7 +46,15 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         .out
         .clone()
         .unwrap_or_else(|| loadgen_report::out_dir::default_out(&sc.name));
-    let nofile = limits::fit(&sc, segment, embedded.is_some()).map_err(bad)?;
+    let nofile = loadgen_engine::limits::raise_nofile();
+    let connections = segment.share_of(sc.peak_connections());
+    loadgen_engine::limits::preflight(
+        connections,
+        sc.source_addresses(),
+        embedded.is_some(),
+        nofile,
+    )
+    .map_err(bad)?;
     loadgen_report::out_dir::prepare(&out, a.force).map_err(Fail::bad_input)?;
     let threads = a
         .threads
@@ -68,7 +68,6 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         arrival_granularity: granularity.unwrap_or(loadgen_engine::DEFAULT_ARRIVAL_GRANULARITY),
         ..RunOptions::default()
     };
-    let id = crate::inputs::identity_of_run(a);
     let segments = vec![segment.to_string()];
     let info = RunInfo::new(&sc.name, &id, Layout::of(&plan), segments, opts.interval);
     let results = Results::create(&out, info, id.raw_text.as_deref());
@@ -91,7 +90,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     }
     let mut exposition = match a.metrics_addr {
         Some(addr) => {
-            let (bound, text) = crate::metrics_http::serve(addr)
+            let (bound, text) = loadgen_scrape::serve(addr)
                 .with_context(|| format!("--metrics-addr {addr}"))
                 .map_err(Fail::bad_input)?;
             crate::say!("loadgen: Prometheus metrics at http://{bound}/metrics");

@@ -80,6 +80,7 @@ mod driver;
 mod error;
 mod histogram;
 mod interval;
+pub mod limits;
 mod metrics;
 mod model;
 mod open;

@@ -11,34 +11,8 @@ pub const REDACTED_SECRET: &str = "whsec_cmVkYWN0ZWQtc2VjcmV0";
 /// `webhook_secret = "…"`) replaced: `${VAR}` and `${VAR:-default}` keep the variable and lose
 /// the default, anything else becomes [`REDACTED_SECRET`].
 pub fn redact_secrets(text: &str) -> String {
-    redact_url_passwords(&redact_secret_keys(text))
-}
-
-/// The password of every `scheme://user:password@host` in `text` replaced by `***`, unless it
-/// is a `${VAR}` (which the copy keeps unexpanded, so it holds no secret).
-fn redact_url_passwords(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(i) = rest.find("://") {
-        let (head, tail) = rest.split_at(i + 3);
-        out.push_str(head);
-        let end = tail
-            .find(|c: char| matches!(c, '/' | '"' | '\'' | '?' | '#') || c.is_whitespace())
-            .unwrap_or(tail.len());
-        let authority = &tail[..end];
-        match authority.rsplit_once('@') {
-            Some((info, host)) => match info.split_once(':') {
-                Some((user, password)) if !password.starts_with("${") => {
-                    out.push_str(&format!("{user}:***@{host}"));
-                }
-                _ => out.push_str(authority),
-            },
-            None => out.push_str(authority),
-        }
-        rest = &tail[end..];
-    }
-    out.push_str(rest);
-    out
+    // URL passwords by the one rule every URL shown by loadgen follows (`loadgen-redact`).
+    loadgen_redact::url_passwords(&redact_secret_keys(text))
 }
 
 fn redact_secret_keys(text: &str) -> String {

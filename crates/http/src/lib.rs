@@ -53,7 +53,7 @@ pub use generated::{BodySource, ValueSource};
 pub use loadgen_tls::{
     client_tls_config, load_ca_file, ClientIdentity, MinTlsVersion, TlsError, TlsOptions,
 };
-pub use proxy::{redact_proxy_url, Proxy};
+pub use proxy::Proxy;
 pub use reply::Reply;
 pub use request::RequestSpec;
 pub use session::{HttpFactory, HttpSession, CAPTURE_MISSED_BASE, SKIPPED_METRIC};

@@ -44,7 +44,7 @@ impl Proxy {
     pub fn parse(url: &str) -> Result<Proxy, HttpError> {
         let (credentials, bare) = split_user_info(url);
         let err = |reason| HttpError::Proxy {
-            url: redact_proxy_url(url),
+            url: loadgen_redact::url_password(url),
             reason,
         };
         let credentials =
@@ -180,18 +180,6 @@ fn split_user_info(url: &str) -> (Option<&str>, String) {
             format!("{scheme}://{host}{}", &rest[authority_end..]),
         ),
         None => (None, url.to_owned()),
-    }
-}
-
-/// The proxy URL with its password replaced by `***`, for messages.
-pub fn redact_proxy_url(url: &str) -> String {
-    match split_user_info(url) {
-        (Some(info), bare) => {
-            let user = info.split_once(':').map_or(info, |(u, _)| u);
-            let (scheme, rest) = bare.split_once("://").unwrap_or(("http", &bare));
-            format!("{scheme}://{user}:***@{rest}")
-        }
-        (None, _) => url.to_owned(),
     }
 }
 

@@ -98,12 +98,9 @@ impl DbUrl {
         if config.get_user().is_none() {
             return Err(PgError::Url("no user (postgres://USER@host/db)".to_owned()));
         }
-        let shown = format!(
-            "postgres://{}@{}:{port}/{}",
-            config.get_user().unwrap_or_default(),
-            bracket(&host),
-            config.get_dbname().unwrap_or_default()
-        );
+        // Shown as given, less its options (one may be a `password=`), with the password of
+        // its user info hidden by the rule every URL loadgen shows follows.
+        let shown = loadgen_redact::url_password(base);
         Ok(DbUrl {
             config,
             tls,
@@ -177,10 +174,14 @@ mod tests {
         let shown = format!("{u} {u:?} {:?}", u.clone());
         assert!(!shown.contains("s3cr3t"), "{shown}");
         assert!(
-            shown.contains("postgres://app@db.example:6432/payments"),
+            shown.contains("postgres://app:***@db.example:6432/payments"),
             "{shown}"
         );
         assert_eq!(u.config.get_application_name(), Some("lg"));
+        // A password given as an option is not shown either: options are left out.
+        let u = DbUrl::parse("postgresql://app@db.example/pay?password=hunter2").unwrap();
+        assert!(u.has_password());
+        assert_eq!(u.to_string(), "postgresql://app@db.example/pay");
     }
 
     #[test]

@@ -48,7 +48,7 @@ impl RedisUrl {
     /// Parses `text`. Errors show the URL with its password replaced by `***`.
     pub fn parse(text: &str) -> Result<RedisUrl, RedisError> {
         let err = |reason| RedisError::Url {
-            url: redact(text),
+            url: loadgen_redact::url_password(text),
             reason,
         };
         let (tls, rest) = if let Some(r) = text.strip_prefix("redis://") {
@@ -120,27 +120,6 @@ impl fmt::Display for RedisUrl {
             write!(f, "/{}", self.db)?;
         }
         Ok(())
-    }
-}
-
-/// `text` with whatever sits between `://…:` and `@` replaced by `***`.
-fn redact(text: &str) -> String {
-    let Some(scheme_end) = text.find("://").map(|i| i + 3) else {
-        return text.to_owned();
-    };
-    let rest = &text[scheme_end..];
-    let authority_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => {
-            let user_end = rest[..at].find(':').unwrap_or(at);
-            format!(
-                "{}{}:***{}",
-                &text[..scheme_end],
-                &rest[..user_end],
-                &rest[at..]
-            )
-        }
-        None => text.to_owned(),
     }
 }
 

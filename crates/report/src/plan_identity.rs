@@ -5,7 +5,7 @@
 use crate::run_info::{
     parse_rfc3339, plan_hash, Layout, Overrides, Rfc3339Error, RunInfo, FORMAT_VERSION,
 };
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 
 /// Identity of the plan a run executes: its hash and the text the hash was taken over.
@@ -22,21 +22,20 @@ pub struct PlanIdentity {
 }
 
 impl PlanIdentity {
-    /// Identity of a scenario file with `overrides`; `env` expands its `${VAR}` for the hash.
-    pub fn of_file(
-        file: &Path,
+    /// Identity of a scenario file read once into `source`, with `overrides`; `env` expands
+    /// its `${VAR}` for the hash. The hash and the copy are of the text read, never of the
+    /// file as it is now.
+    pub fn of_source(
+        source: &loadgen_scenario::Source,
         overrides: Overrides,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> PlanIdentity {
-        let raw = std::fs::read_to_string(file).ok();
-        let expanded = raw
-            .as_deref()
-            .and_then(|t| loadgen_scenario::interpolate(t, env).ok())
-            .unwrap_or_default();
+        let expanded = loadgen_scenario::interpolate(&source.text, env).unwrap_or_default();
+        let file = &source.path;
         PlanIdentity {
             hash: plan_hash(&expanded, &overrides),
             overrides,
-            raw_text: raw,
+            raw_text: Some(source.text.clone()),
             file: Some(std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf())),
         }
     }
@@ -139,4 +138,30 @@ pub fn start_at(v: Option<&str>) -> Result<Option<SystemTime>, StartAtError> {
 pub fn cpu_seconds() -> f64 {
     let t = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
     t.tv_sec as f64 + t.tv_nsec as f64 / 1e9
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_files_identity_is_of_the_text_read_not_of_the_file_now() {
+        let dir = std::env::temp_dir().join(format!("loadgen-identity-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("s.toml");
+        let original = "name = \"${NAME:-a}\"\n";
+        std::fs::write(&file, original).unwrap();
+        let source = loadgen_scenario::Source::read(&file).unwrap();
+        std::fs::write(&file, "name = \"replaced\"\n").unwrap();
+        let env = |k: &str| (k == "NAME").then(|| "b".to_string());
+        let id = PlanIdentity::of_source(&source, Overrides::default(), &env);
+        assert_eq!(id.raw_text.as_deref(), Some(original));
+        assert_eq!(id.hash, plan_hash("name = \"b\"\n", &Overrides::default()));
+        assert_ne!(
+            id.hash,
+            plan_hash("name = \"replaced\"\n", &Overrides::default())
+        );
+        assert_eq!(id.file, Some(std::fs::canonicalize(&file).unwrap()));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

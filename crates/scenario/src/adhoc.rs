@@ -52,7 +52,7 @@ pub fn default_threshold(a: &AdHoc, given: &[Threshold]) -> Option<Threshold> {
 }
 
 /// Why the flags of an ad-hoc run do not make a scenario; each names the offending flag.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum AdHocError {
     #[error("--threshold `{text}`: {error}")]
     Threshold { text: String, error: ThresholdError },
@@ -62,6 +62,30 @@ pub enum AdHocError {
     NotHttp(String),
     #[error("--url `{0}`: no host")]
     NoHost(String),
+    #[error("--rate: {0}")]
+    Rate(crate::units::UnitError),
+    #[error("--rate: 0/s would send nothing")]
+    NoRate,
+    #[error("--rate: {0:.0}/s is above the ceiling of {max:.0}/s per workload", max = crate::validate::MAX_ARRIVAL_RATE)]
+    RateTooHigh(f64),
+    #[error("--header `{0}`: expected `name: value`")]
+    Header(String),
+}
+
+/// `--rate`: a rate as a file writes one, above zero and at most a workload's ceiling.
+pub fn rate_flag(text: &str) -> Result<f64, AdHocError> {
+    match crate::units::parse_rate(text).map_err(AdHocError::Rate)? {
+        r if r <= 0.0 => Err(AdHocError::NoRate),
+        r if r > crate::validate::MAX_ARRIVAL_RATE => Err(AdHocError::RateTooHigh(r)),
+        r => Ok(r),
+    }
+}
+
+/// `--header 'name: value'`: the name and the value, trimmed.
+pub fn header_flag(text: &str) -> Result<(String, String), AdHocError> {
+    text.split_once(':')
+        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+        .ok_or_else(|| AdHocError::Header(text.to_string()))
 }
 
 /// Builds the scenario for an ad-hoc run; errors name the offending flag.
@@ -175,6 +199,31 @@ fn threshold(text: &str) -> Result<Threshold, ThresholdError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rate_and_header_flags_name_the_flag_in_their_errors() {
+        assert_eq!(rate_flag("20/s"), Ok(20.0));
+        assert_eq!(
+            rate_flag("0/s").unwrap_err().to_string(),
+            "--rate: 0/s would send nothing"
+        );
+        assert!(rate_flag("1e12/s")
+            .unwrap_err()
+            .to_string()
+            .contains("above the ceiling"));
+        assert!(rate_flag("fast")
+            .unwrap_err()
+            .to_string()
+            .starts_with("--rate: "));
+        assert_eq!(
+            header_flag(" X-A : b ").unwrap(),
+            ("X-A".to_string(), "b".to_string())
+        );
+        assert_eq!(
+            header_flag("X-A").unwrap_err().to_string(),
+            "--header `X-A`: expected `name: value`"
+        );
+    }
 
     #[test]
     fn urls_split_into_base_and_path() {

@@ -47,11 +47,14 @@
 pub mod adhoc;
 mod build;
 mod destinations;
+mod embedded;
+mod footprint;
 mod http_tls;
 mod journey;
 pub mod load_plan;
 mod model;
 mod raw;
+mod source;
 mod threshold;
 mod threshold_filter;
 mod threshold_span;
@@ -77,6 +80,7 @@ pub use model::*;
 pub use protocol::pg::PgWorkload;
 pub use protocol::ws::WsSpec;
 pub use protocol::{BuildContext, BuildError, ProtocolSpec};
+pub use source::Source;
 pub use threshold::{
     check_filter, key_metric_name, parse_clauses, parse_expression, parse_full, parse_key, Clauses,
     Filter, MetricKind, Op, Stat, Threshold, ThresholdError, Window, WindowKind,
@@ -89,13 +93,10 @@ use error::Locator;
 type Places = std::collections::HashMap<String, usize>;
 use std::path::Path;
 
-/// Reads and validates the scenario at `path`; `env` resolves `${VAR}`.
+/// Reads and validates the scenario at `path`; `env` resolves `${VAR}`. A run that also needs
+/// the text (its identity, the results folder's copy) reads a [`Source`] once instead.
 pub fn load(path: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    parse(&text, &path.display().to_string(), env)
+    Source::read(path)?.parse(env)
 }
 
 /// Validates scenario `text`; `file_name` is used in error locations.

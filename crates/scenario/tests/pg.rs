@@ -43,7 +43,7 @@ fn sql_and_transaction_steps_make_a_postgres_workload() {
     assert!(pg.steps[0].once_per_vu && !pg.steps[1].once_per_vu);
     assert_eq!(pg.setup.len(), 1);
     let d = sc.destinations("http://127.0.0.1:1");
-    assert_eq!(d[0].url, "postgres://app@db.example:6543/pay");
+    assert_eq!(d[0].url, "postgres://app:***@db.example:6543/pay");
     assert!(!format!("{sc:?}").contains("s3cret"));
     // Per-statement trends of the transaction, after the reconnect counter; then a journey's
     // counters (it captures), named like HTTP's.

@@ -1,4 +1,4 @@
-//! `--metrics-addr`: a small Prometheus scrape endpoint. Serves the latest exposition text
+//! loadgen-scrape: the `--metrics-addr` Prometheus scrape endpoint, a small HTTP/1.1 server. Serves the latest exposition text
 //! (replaced once per interval) at `/metrics`; one short-lived connection per scrape.
 //!
 //! Whoever can reach the port can connect, so connections are bounded like the worker's
@@ -7,6 +7,11 @@
 //! sends nothing or one byte at a time is closed then), and at most [`MAX_CONNECTIONS`] are
 //! open; a new one past that closes the oldest, so peers holding connections open cannot
 //! keep a scraper out, and the endpoint never holds more than that many descriptors.
+//!
+//! It must not know what the text says (`loadgen_report::prometheus` writes it, once per
+//! interval) or anything of a run: it serves the latest text it was handed.
+
+#![forbid(unsafe_code)]
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;

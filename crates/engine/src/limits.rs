@@ -1,5 +1,6 @@
-//! The open-file limit: raised to the hard limit before a run, so connection-heavy plans
-//! do not fail half-way with EMFILE.
+//! The process limits a run's connections meet: the open-file limit, raised to the hard limit
+//! before a run so connection-heavy plans do not fail half-way with EMFILE, and the kernel's
+//! ephemeral port range; the preflight that refuses a plan past either before any traffic.
 
 /// Raises the soft `RLIMIT_NOFILE` to the hard limit; returns the limit now in force
 /// (0 when the limit is unknown or unlimited, which the preflight treats as "no limit").
@@ -37,37 +38,14 @@ pub fn ephemeral_ports() -> Option<u64> {
 /// open. `connections` is the most VUs that can exist at once (one connection each, HTTP or
 /// WebSocket); `sources` is how many local addresses the client sockets are spread over
 /// (WebSocket `source_addrs`; each has its own ephemeral ports); `embedded` doubles the
-/// files needed (the demo target's side lives in this process too).
-/// Raises the open-files limit and checks that `sc`'s share of `segment` fits in it (with
-/// the embedded target's own sockets when it runs here); returns the limit.
-pub fn fit(
-    sc: &loadgen_scenario::Scenario,
-    segment: loadgen_engine::Segment,
+/// files needed (the demo target's side lives in this process too); `nofile` is the limit
+/// [`raise_nofile`] returned.
+pub fn preflight(
+    connections: u64,
+    sources: u64,
     embedded: bool,
-) -> Result<u64, String> {
-    let nofile = raise_nofile();
-    let connections: u64 = sc
-        .workloads
-        .iter()
-        .map(|w| match &w.model {
-            loadgen_scenario::ModelSpec::Open { max_vus, .. } => *max_vus,
-            loadgen_scenario::ModelSpec::Closed { stages, .. } => stages.max_vus(),
-        })
-        .sum();
-    let sources = sc
-        .workloads
-        .iter()
-        .filter_map(|w| match &w.protocol {
-            loadgen_scenario::ProtocolSpec::WebSocket(ws) => Some(ws.source_count()),
-            _ => None,
-        })
-        .min()
-        .unwrap_or(1);
-    preflight(segment.share_of(connections), sources, embedded, nofile)?;
-    Ok(nofile)
-}
-
-fn preflight(connections: u64, sources: u64, embedded: bool, nofile: u64) -> Result<(), String> {
+    nofile: u64,
+) -> Result<(), String> {
     // Runtimes, the listener, stdio and result files.
     const SPARE: u64 = 64;
     let files = connections * if embedded { 2 } else { 1 } + SPARE;
