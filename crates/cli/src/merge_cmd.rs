@@ -3,7 +3,6 @@
 
 use crate::args::MergeArgs;
 use crate::Fail;
-use loadgen_engine::FinalReport;
 use loadgen_fleet::{MergeOptions, RunPart};
 use loadgen_report::{Assembled, RunEnd};
 
@@ -13,16 +12,8 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
         .iter()
         .map(|d| RunPart::read(d).map_err(Fail::bad_input))
         .collect::<Result<Vec<_>, _>>()?;
-    let versions: std::collections::BTreeSet<&str> = parts
-        .iter()
-        .map(|p| p.info.loadgen_version.as_str())
-        .collect();
-    if versions.len() > 1 {
-        crate::warn!(
-            "loadgen: warning: the folders were written by different loadgen versions ({}); \
-             their metrics files share one format, but the runs may not be comparable",
-            versions.into_iter().collect::<Vec<_>>().join(", ")
-        );
+    if let Some(warning) = loadgen_fleet::mixed_versions(&parts) {
+        crate::warn!("loadgen: warning: {warning}");
     }
     let options = MergeOptions {
         allow_partial: a.allow_partial,
@@ -35,14 +26,7 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
         .clone()
         .unwrap_or_else(|| loadgen_report::out_dir::default_out(&format!("{}-merged", sc.name)));
     loadgen_report::out_dir::prepare(&out, a.force).map_err(Fail::bad_input)?;
-    let report = FinalReport {
-        started_at: merged.started_at,
-        elapsed: merged.elapsed,
-        totals: merged.totals.clone(),
-        stopped_early: merged.stopped_early,
-        intervals: merged.intervals.len() as u64,
-        worker_cpu: Vec::new(),
-    };
+    let report = merged.final_report();
     let folder = Assembled {
         out: &out,
         info: merged.info.clone(),

@@ -5,7 +5,7 @@ use crate::args::WorkerArgs;
 use crate::inputs::bad;
 use crate::Fail;
 use anyhow::Context;
-use loadgen_fleet::policy::{AllowRule, WorkerPolicy};
+use loadgen_fleet::policy::WorkerPolicy;
 use loadgen_fleet::WorkerHooks;
 
 struct Hooks;
@@ -23,26 +23,12 @@ pub fn secret(file: Option<&std::path::Path>) -> Result<loadgen_fleet::auth::Sec
 
 pub fn run(a: &WorkerArgs) -> Result<u8, Fail> {
     let secret = secret(a.secret_file.as_deref())?;
-    let allow = a
-        .allow_target
-        .iter()
-        .map(|r| {
-            r.parse::<AllowRule>()
-                .map_err(|e| bad(format!("--allow-target {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let max_rate = a
-        .max_rate
-        .as_deref()
-        .map(|r| loadgen_scenario::parse_rate(r).map_err(|e| bad(format!("--max-rate: {e}"))))
-        .transpose()?;
-    let max_duration = a
-        .max_duration
-        .as_deref()
-        .map(|d| {
-            loadgen_scenario::parse_duration(d).map_err(|e| bad(format!("--max-duration: {e}")))
-        })
-        .transpose()?;
+    let policy = WorkerPolicy::from_flags(
+        &a.allow_target,
+        a.max_rate.as_deref(),
+        a.max_duration.as_deref(),
+    )
+    .map_err(bad)?;
     let identity = match (&a.cert, &a.key) {
         (Some(c), Some(k)) => {
             loadgen_fleet::tls::Identity::from_pem(c, k).map_err(Fail::bad_input)?
@@ -57,11 +43,7 @@ pub fn run(a: &WorkerArgs) -> Result<u8, Fail> {
         let cfg = |identity| loadgen_fleet::WorkerConfig {
             identity,
             secret: secret.clone(),
-            policy: WorkerPolicy {
-                allow: allow.clone(),
-                max_rate,
-                max_duration,
-            },
+            policy: policy.clone(),
             results_root: a.out.clone(),
             once: a.once,
         };

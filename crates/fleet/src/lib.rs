@@ -38,7 +38,7 @@ pub use loadgen_report::{
     Rfc3339Error, RunInfo, StepName, StepRecord, WorkloadRecord, FORMAT_VERSION, METRICS_FILE,
     OLDEST_FORMAT_VERSION,
 };
-pub use merge::{coverage, merge, overlap, Coverage, MergeOptions, Merged};
+pub use merge::{coverage, merge, mixed_versions, overlap, Coverage, MergeOptions, Merged};
 pub use part::RunPart;
 pub use scenario_of::scenario_of;
 pub use worker::{

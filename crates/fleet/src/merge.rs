@@ -45,6 +45,36 @@ pub struct Merged {
     pub coverage: Coverage,
 }
 
+impl Merged {
+    /// The merged run's final report, as one run of the whole plan would have returned it.
+    pub fn final_report(&self) -> loadgen_engine::FinalReport {
+        loadgen_engine::FinalReport {
+            started_at: self.started_at,
+            elapsed: self.elapsed,
+            totals: self.totals.clone(),
+            stopped_early: self.stopped_early,
+            intervals: self.intervals.len() as u64,
+            worker_cpu: Vec::new(),
+        }
+    }
+}
+
+/// A warning when `parts` were written by different loadgen versions: their metrics files
+/// share one format, but the runs may not be comparable.
+pub fn mixed_versions(parts: &[RunPart]) -> Option<String> {
+    let versions: std::collections::BTreeSet<&str> = parts
+        .iter()
+        .map(|p| p.info.loadgen_version.as_str())
+        .collect();
+    (versions.len() > 1).then(|| {
+        format!(
+            "the folders were written by different loadgen versions ({}); their metrics files \
+             share one format, but the runs may not be comparable",
+            versions.into_iter().collect::<Vec<_>>().join(", ")
+        )
+    })
+}
+
 fn gcd(a: u64, b: u64) -> u64 {
     if b == 0 {
         a

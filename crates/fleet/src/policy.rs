@@ -141,6 +141,37 @@ pub struct WorkerPolicy {
     pub max_duration: Option<Duration>,
 }
 
+impl WorkerPolicy {
+    /// The policy of `loadgen worker`'s flags: `--allow-target` rules, `--max-rate` and
+    /// `--max-duration`; an error names the flag.
+    pub fn from_flags(
+        allow: &[String],
+        max_rate: Option<&str>,
+        max_duration: Option<&str>,
+    ) -> Result<WorkerPolicy, String> {
+        let allow = allow
+            .iter()
+            .map(|r| {
+                r.parse::<AllowRule>()
+                    .map_err(|e| format!("--allow-target {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let max_rate = max_rate
+            .map(|r| loadgen_scenario::parse_rate(r).map_err(|e| format!("--max-rate: {e}")))
+            .transpose()?;
+        let max_duration = max_duration
+            .map(|d| {
+                loadgen_scenario::parse_duration(d).map_err(|e| format!("--max-duration: {e}"))
+            })
+            .transpose()?;
+        Ok(WorkerPolicy {
+            allow,
+            max_rate,
+            max_duration,
+        })
+    }
+}
+
 /// `http://host:port/...` → (host, port); a scheme's usual port when none is given.
 pub fn host_port(url: &str) -> Result<(String, u16), PolicyError> {
     let (scheme, rest) = url
@@ -285,6 +316,25 @@ impl WorkerPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn worker_flags_make_a_policy_and_errors_name_the_flag() {
+        let p =
+            WorkerPolicy::from_flags(&["10.0.0.0/8".into()], Some("100/s"), Some("1m")).unwrap();
+        assert_eq!((p.allow.len(), p.max_rate), (1, Some(100.0)));
+        assert_eq!(p.max_duration, Some(Duration::from_secs(60)));
+        for (flags, flag) in [
+            (
+                (vec!["10.0.0.0/99".to_string()], None, None),
+                "--allow-target",
+            ),
+            ((vec![], Some("fast"), None), "--max-rate: "),
+            ((vec![], None, Some("forever")), "--max-duration: "),
+        ] {
+            let e = WorkerPolicy::from_flags(&flags.0, flags.1, flags.2).unwrap_err();
+            assert!(e.starts_with(flag), "{e}");
+        }
+    }
 
     #[test]
     fn hosts_overrides_name_the_real_destination_and_schemes_their_ports() {
