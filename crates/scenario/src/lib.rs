@@ -1,9 +1,12 @@
 //! loadgen-scenario: TOML scenarios → validated [`Scenario`] → engine [`Plan`]s; the grammar
 //! of SLA thresholds.
 //!
-//! This crate owns the business meaning of a load test: the file format, its units, the
-//! workloads and steps and the thresholds that will decide the verdict. It turns them into
-//! engine plans with HTTP sessions ([`build_plan`]). It must not know how requests are sent
+//! This crate owns the business meaning of a load test: the file as a whole, its workloads
+//! and the thresholds that will decide the verdict. It turns them into engine plans
+//! ([`build_plan`]). The parts every file is made of live in the crates below it and are
+//! re-exported here under their old paths: the grammar machinery (`loadgen-grammar`: located
+//! problems, the key walk, units), what a request carries (`loadgen-payload`), when requests
+//! go (`loadgen-schedule`) and one slice per protocol (`loadgen-protocol`). It must not know how requests are sent
 //! (that is `loadgen-http`), how VUs are scheduled (that is `loadgen-engine`) or what a run's
 //! results look like (summaries, result files and the judging of thresholds are
 //! `loadgen-report`'s), and it never prints: the binary decides what goes to the terminal.
