@@ -61,6 +61,7 @@ mod source;
 mod threshold;
 mod threshold_filter;
 mod threshold_span;
+mod threshold_terms;
 mod validate;
 
 // The grammar machinery, what a request carries, when requests go and the protocol slices

@@ -1,12 +1,7 @@
 //! Which answer filters (`{class=…}`, `{status=…}`) go with which metric. Whether a status
 //! filter can be honest for the steps it selects is `validate/thresholds.rs`'s question.
 
-use crate::threshold::{Filter, MetricKind, ThresholdError};
-use loadgen_engine::Outcome;
-
-pub(crate) fn outcome_names() -> String {
-    Outcome::ALL.map(Outcome::name).join(", ")
-}
+use crate::threshold_terms::{Filter, MetricKind, ThresholdError};
 
 /// Whether `metric` (as the expression resolved it: `latency{class=connect}` with
 /// `error_rate < 1%` measures errors) takes the answer filters of `filter`: `class=` goes

@@ -9,7 +9,7 @@
 //! `rate < 1% over 5m from 30s`: clauses follow the comparison in any order, each at most
 //! once. Judging them is `loadgen_report`'s work.
 
-use crate::threshold::ThresholdError;
+use crate::threshold_terms::ThresholdError;
 use crate::units::parse_duration;
 use std::time::Duration;
 
