@@ -40,7 +40,8 @@ hand_read!(
     CallbackTable(toml::Table)
 );
 hand_read!(
-    /// A workload's `rate`: `"50/s"` or a pattern table, read by `pattern::parse`.
+    /// A workload's `rate`: `"50/s"`, a pattern table or a replay table, read by
+    /// `pattern::parse_in`.
     RateValue(toml::Value)
 );
 
@@ -100,11 +101,13 @@ impl Known for CallbackTable {
 
 impl Known for RateValue {
     fn walk(item: &mut Item, path: &str, w: &mut Walk<'_>) -> bool {
-        let Some(kind) = item
-            .as_table_like()
+        let table = item.as_table_like();
+        let replay = table.is_some_and(|t| t.contains_key("replay") && !t.contains_key("pattern"));
+        let Some(kind) = table
             .and_then(|t| t.get("pattern"))
             .and_then(|p| p.as_str())
             .map(str::to_string)
+            .or_else(|| replay.then(|| "replay".to_string()))
         else {
             // A string, or a table without a pattern: the pattern grammar says what is wrong.
             return true;

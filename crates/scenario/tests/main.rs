@@ -230,6 +230,7 @@ mod mistakes;
 mod pg;
 mod protocols;
 mod redis;
+mod replay;
 mod schedules;
 mod webhooks;
 mod windows;

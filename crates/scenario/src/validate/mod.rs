@@ -54,7 +54,7 @@ pub(crate) fn validate(
     let feeders = feeders::load(&mut c, &raw, base_dir);
     feeders::columns(&mut c, &raw, &feeders);
     crate::journey::check_names(&mut c, &raw);
-    let workloads = workloads(&mut c, &raw, duration);
+    let workloads = workloads(&mut c, &raw, duration, base_dir);
     feeders::unique_rows(&mut c, &raw, &feeders, &workloads);
     let thresholds = thresholds::thresholds(&mut c, &raw, text, &workloads);
     if !c.problems.is_empty() {
@@ -119,7 +119,12 @@ fn payloads(c: &mut Checker<'_>, raw: &RawScenario) -> Vec<PaymentGenerator> {
 }
 
 /// Every `[[workload]]` that checks out; names labelled and unique.
-fn workloads(c: &mut Checker<'_>, raw: &RawScenario, duration: Duration) -> Vec<WorkloadSpec> {
+fn workloads(
+    c: &mut Checker<'_>,
+    raw: &RawScenario,
+    duration: Duration,
+    base_dir: &std::path::Path,
+) -> Vec<WorkloadSpec> {
     let payload_names: Vec<String> = raw.payload.keys().cloned().collect();
     let mut names = HashSet::new();
     let mut workloads = Vec::new();
@@ -132,7 +137,9 @@ fn workloads(c: &mut Checker<'_>, raw: &RawScenario, duration: Duration) -> Vec<
                 format!("duplicate workload name `{}`", w.get_ref().name.get_ref()),
             );
         }
-        if let Some(spec) = workload::workload(c, w.get_ref(), i, duration, &payload_names) {
+        if let Some(spec) =
+            workload::workload(c, w.get_ref(), i, duration, &payload_names, base_dir)
+        {
             workloads.push(spec);
         }
     }

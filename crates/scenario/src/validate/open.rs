@@ -1,5 +1,5 @@
-//! An open (arrival-rate) workload's schedule checked: its rate or stages, its arrivals
-//! and its VU pool.
+//! An open (arrival-rate) workload's schedule checked: its rate or stages (a replayed trace
+//! read relative to the scenario's folder), its arrivals and its VU pool.
 
 use crate::check::Checker;
 use crate::pattern::Pattern;
@@ -7,6 +7,7 @@ use crate::raw::RawWorkload;
 use crate::schedule::ModelSpec;
 use crate::units::parse_rate;
 use loadgen_engine::Spacing;
+use std::path::Path;
 use std::time::Duration;
 
 /// Most arrivals per second one workload may plan. One process serves about 10^5 requests/s
@@ -45,6 +46,7 @@ pub(super) fn open(
     w: &RawWorkload,
     i: usize,
     duration: Duration,
+    base_dir: &Path,
 ) -> Option<ModelSpec> {
     let f = |name: &str| format!("workload[{i}].{name}");
     c.forbid(&w.vus, f("vus"), "open", "use rate and max_vus");
@@ -61,11 +63,13 @@ pub(super) fn open(
         "open",
         "the rate and duration decide the count",
     );
-    let rate = rate(c, w, i)?;
-    let duration = match &rate {
-        Pattern::Stages { stages, .. } if w.duration.is_none() => {
+    let rate = rate(c, w, i, base_dir)?;
+    // Stages and a replayed trace say how long they last; a workload `duration` cuts them.
+    let duration = match (&rate, rate.replay()) {
+        (Pattern::Stages { stages, .. }, _) if w.duration.is_none() => {
             Duration::from_secs_f64(stages.iter().map(|s| s.0).sum())
         }
+        (_, Some(r)) if w.duration.is_none() => Duration::from_secs_f64(r.played_length()),
         _ => duration,
     };
     let rate = match &w.scale {
@@ -103,7 +107,7 @@ pub(super) fn open(
 }
 
 /// `rate` (a constant, ramp or traffic pattern) or `stages`, exactly one.
-fn rate(c: &mut Checker<'_>, w: &RawWorkload, i: usize) -> Option<Pattern> {
+fn rate(c: &mut Checker<'_>, w: &RawWorkload, i: usize, base_dir: &Path) -> Option<Pattern> {
     let f = |name: &str| format!("workload[{i}].{name}");
     match (&w.rate, &w.stages) {
         (Some(r), None) => {
@@ -113,14 +117,16 @@ fn rate(c: &mut Checker<'_>, w: &RawWorkload, i: usize) -> Option<Pattern> {
                 "constant-rate",
                 "start_rate goes with stages",
             );
-            match crate::pattern::parse(r.get_ref()) {
+            match crate::pattern::parse_in(r.get_ref(), base_dir) {
                 Ok(p) => Some(p),
-                Err(e) => {
-                    let field = match e.field.as_str() {
-                        "" => "rate".to_string(),
-                        sub => format!("rate.{sub}"),
-                    };
-                    c.at_place(r, f(&field), e.problem);
+                Err(all) => {
+                    for e in all {
+                        let field = match e.field.as_str() {
+                            "" => "rate".to_string(),
+                            sub => format!("rate.{sub}"),
+                        };
+                        c.at_place(r, f(&field), e.problem);
+                    }
                     None
                 }
             }

@@ -14,6 +14,7 @@ pub(super) fn workload(
     i: usize,
     default_duration: Duration,
     payloads: &[String],
+    base_dir: &std::path::Path,
 ) -> Option<WorkloadSpec> {
     let f = |name: &str| format!("workload[{i}].{name}");
     let start = w
@@ -23,7 +24,13 @@ pub(super) fn workload(
         .unwrap_or_default();
     let duration = w.duration.as_ref().map(|d| c.duration(d, &f("duration")));
     let model = match w.model.get_ref().as_str() {
-        "open" => open(c, w, i, duration.flatten().unwrap_or(default_duration)),
+        "open" => open(
+            c,
+            w,
+            i,
+            duration.flatten().unwrap_or(default_duration),
+            base_dir,
+        ),
         "closed" => closed(c, w, i, duration.flatten().unwrap_or(default_duration)),
         other => {
             c.at(

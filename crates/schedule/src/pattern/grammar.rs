@@ -1,13 +1,16 @@
-//! The grammar of `rate = "50/s"` and `rate = { pattern = "…", … }`: each pattern's fields
-//! read by their kind, every problem naming its sub-field (`stages[0].target`, `parts[1].peak`)
-//! so validation reports it at that value. Unknown keys never reach here from a scenario: the
-//! key walk reports them all with [`fields_of`] and removes them; `Fields::finish` keeps the
-//! rule for a value read on its own.
+//! The grammar of `rate = "50/s"`, `rate = { pattern = "…", … }` and `rate = { replay =
+//! "FILE", … }`: each pattern's fields read by their kind, every problem of every field
+//! collected (not only the first), each naming its sub-field (`stages[0].target`,
+//! `parts[1].peak`) so validation reports it at that value. A field with a problem reads as
+//! its default so the rest of the table is still checked; any problem fails the whole value.
+//! Unknown keys never reach here from a scenario: the key walk reports them all with
+//! [`fields_of`] and removes them; `Fields::finish` keeps the rule for a value read on its own.
 
 use super::{Burst, BusinessHours, Pattern};
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 use loadgen_grammar::units::{parse_duration, parse_rate, UnitError};
+use std::path::Path;
 
 /// Why a `rate` value does not parse: the sub-field it concerns (`stages[0].target`,
 /// `parts[1].peak`; empty for the value itself) and what is wrong with it.
@@ -65,10 +68,25 @@ pub enum PatternProblem {
     BatchRequired,
     #[error("must be positive and no longer than every")]
     SpreadTooLong,
+    #[error("unknown trace format `{0}` (use auto, csv, nginx or alb)")]
+    UnknownTraceFormat(String),
+    #[error("cannot read the trace {file}: {error}")]
+    TraceRead { file: String, error: String },
+    /// A problem inside a replayed trace, at its line.
+    #[error("{file}:{line}: {message}")]
+    Trace {
+        file: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{0}")]
+    TooCompressed(String),
+    #[error("{file}: {more} more problems not shown")]
+    TraceMore { file: String, more: usize },
 }
 
 impl PatternError {
-    fn at(field: impl Into<String>, problem: impl Into<PatternProblem>) -> Self {
+    pub(super) fn at(field: impl Into<String>, problem: impl Into<PatternProblem>) -> Self {
         PatternError {
             field: field.into(),
             problem: problem.into(),
@@ -86,19 +104,49 @@ impl PatternError {
     }
 }
 
-/// Parses `rate = "50/s"` or `rate = { pattern = "…", … }`. Errors name the sub-field.
-pub fn parse(v: &toml::Value) -> Result<Pattern, PatternError> {
+/// The problems found so far in one `rate` value.
+pub(super) type Problems = Vec<PatternError>;
+
+/// Parses `rate = "50/s"` or a pattern table; a replayed file is read relative to the
+/// current folder (see [`parse_in`]).
+pub fn parse(v: &toml::Value) -> Result<Pattern, Vec<PatternError>> {
+    parse_in(v, Path::new("."))
+}
+
+/// Parses `rate = "50/s"`, `rate = { pattern = "…", … }` or `rate = { replay = "FILE", … }`,
+/// reading a replayed file relative to `base_dir` (the scenario's folder). Every problem is
+/// returned, each naming its sub-field.
+pub fn parse_in(v: &toml::Value, base_dir: &Path) -> Result<Pattern, Vec<PatternError>> {
+    let mut bad = Problems::new();
+    match value(v, base_dir, &mut bad) {
+        Some(p) if bad.is_empty() => Ok(p),
+        _ => Err(bad),
+    }
+}
+
+/// One rate value; its problems go to `bad`.
+fn value(v: &toml::Value, dir: &Path, bad: &mut Problems) -> Option<Pattern> {
     match v {
         toml::Value::String(s) => parse_rate(s)
             .map(Pattern::Constant)
-            .map_err(|e| PatternError::at("", e)),
-        toml::Value::Table(t) => parse_table(t),
-        _ => Err(PatternError::at("", PatternProblem::NotARate)),
+            .map_err(|e| bad.push(PatternError::at("", e)))
+            .ok(),
+        toml::Value::Table(t) if t.contains_key("replay") && !t.contains_key("pattern") => {
+            let mut f = Fields::new(t, "replay", bad);
+            let p = super::replay::table(&mut f, dir);
+            f.scaled(p)
+        }
+        toml::Value::Table(t) => parse_table(t, dir, bad),
+        _ => {
+            bad.push(PatternError::at("", PatternProblem::NotARate));
+            None
+        }
     }
 }
 
 /// The keys of a `rate = { pattern = "KIND", … }` table for each pattern (with `pattern`
-/// and `scale`); `None` for an unknown pattern. The scenario's key walk reports any other key.
+/// and `scale`), and of `rate = { replay = … }` for `"replay"`; `None` for an unknown
+/// pattern. The scenario's key walk reports any other key.
 pub fn fields_of(kind: &str) -> Option<&'static [&'static str]> {
     Some(match kind {
         "constant" => &["pattern", "scale", "rate"],
@@ -132,6 +180,7 @@ pub fn fields_of(kind: &str) -> Option<&'static [&'static str]> {
             "offset",
         ],
         "sum" => &["pattern", "scale", "parts"],
+        "replay" => &super::replay::FIELDS,
         _ => return None,
     })
 }
@@ -141,54 +190,106 @@ pub const STAGE_FIELDS: [&str; 2] = ["duration", "target"];
 /// The keys of one entry of `steps = [{…}]`.
 pub const STEP_FIELDS: [&str; 2] = ["at", "rate"];
 
-struct Fields<'a> {
+/// The fields of one pattern table as they are read: each getter records its key (for
+/// [`Fields::finish`]) and reports a bad value to `bad`, answering `None` for a value that is
+/// absent or bad, so the caller's default keeps the rest of the table checked.
+pub(super) struct Fields<'a, 'b> {
     t: &'a toml::Table,
     kind: &'a str,
     used: Vec<&'static str>,
+    pub(super) bad: &'b mut Problems,
 }
 
-impl<'a> Fields<'a> {
-    fn get(&mut self, k: &'static str) -> Option<&'a toml::Value> {
+impl<'a, 'b> Fields<'a, 'b> {
+    fn new(t: &'a toml::Table, kind: &'a str, bad: &'b mut Problems) -> Self {
+        let used = if kind == "replay" {
+            vec!["replay", "scale"]
+        } else {
+            vec!["pattern", "scale"]
+        };
+        Fields { t, kind, used, bad }
+    }
+    pub(super) fn fail<T>(
+        &mut self,
+        field: impl Into<String>,
+        p: impl Into<PatternProblem>,
+    ) -> Option<T> {
+        self.bad.push(PatternError::at(field, p));
+        None
+    }
+    /// Whether the table gives `k` (recording nothing).
+    pub(super) fn has(&self, k: &str) -> bool {
+        self.t.contains_key(k)
+    }
+    pub(super) fn get(&mut self, k: &'static str) -> Option<&'a toml::Value> {
         self.used.push(k);
         self.t.get(k)
     }
-    fn str(&mut self, k: &'static str) -> Result<Option<&'a str>, PatternError> {
-        match self.get(k) {
-            None => Ok(None),
-            Some(toml::Value::String(s)) => Ok(Some(s)),
-            Some(_) => Err(PatternError::at(k, PatternProblem::ExpectedString)),
+    pub(super) fn str(&mut self, k: &'static str) -> Option<&'a str> {
+        match self.get(k)? {
+            toml::Value::String(s) => Some(s),
+            _ => self.fail(k, PatternProblem::ExpectedString),
         }
     }
-    fn rate(&mut self, k: &'static str) -> Result<Option<f64>, PatternError> {
-        self.str(k)?
-            .map(|s| parse_rate(s).map_err(|e| PatternError::at(k, e)))
-            .transpose()
+    fn rate(&mut self, k: &'static str) -> Option<f64> {
+        let s = self.str(k)?;
+        parse_rate(s).map_err(|e| self.fail::<()>(k, e)).ok()
     }
-    fn need_rate(&mut self, k: &'static str) -> Result<f64, PatternError> {
-        self.rate(k)?
-            .ok_or_else(|| PatternError::at(k, PatternProblem::RequiredFor(self.kind.to_string())))
+    /// A rate the pattern cannot do without.
+    fn need_rate(&mut self, k: &'static str) -> Option<f64> {
+        if !self.t.contains_key(k) {
+            let kind = self.kind.to_string();
+            return self.fail(k, PatternProblem::RequiredFor(kind));
+        }
+        self.rate(k)
     }
-    fn secs(&mut self, k: &'static str) -> Result<Option<f64>, PatternError> {
-        self.str(k)?
-            .map(|s| {
-                parse_duration(s)
-                    .map(|d| d.as_secs_f64())
-                    .map_err(|e| PatternError::at(k, e))
-            })
-            .transpose()
+    pub(super) fn secs(&mut self, k: &'static str) -> Option<f64> {
+        let s = self.str(k)?;
+        parse_duration(s)
+            .map(|d| d.as_secs_f64())
+            .map_err(|e| self.fail::<()>(k, e))
+            .ok()
     }
-    fn number(&mut self, k: &'static str) -> Result<Option<f64>, PatternError> {
-        match self.get(k) {
-            None => Ok(None),
-            Some(toml::Value::Float(f)) if f.is_finite() && *f >= 0.0 => Ok(Some(*f)),
-            Some(toml::Value::Integer(i)) if *i >= 0 => Ok(Some(*i as f64)),
-            Some(_) => Err(PatternError::at(k, PatternProblem::ExpectedNonNegative)),
+    pub(super) fn number(&mut self, k: &'static str) -> Option<f64> {
+        match self.get(k)? {
+            toml::Value::Float(f) if f.is_finite() && *f >= 0.0 => Some(*f),
+            toml::Value::Integer(i) if *i >= 0 => Some(*i as f64),
+            _ => self.fail(k, PatternProblem::ExpectedNonNegative),
         }
     }
-    fn finish(self) -> Result<(), PatternError> {
+    /// A positive value read by `read` (`number` or `secs`); `default` when absent, a
+    /// problem when absent without one.
+    pub(super) fn positive(
+        &mut self,
+        k: &'static str,
+        read: fn(&mut Self, &'static str) -> Option<f64>,
+        default: Option<f64>,
+    ) -> Option<f64> {
+        if !self.t.contains_key(k) {
+            return match default {
+                Some(d) => Some(d),
+                None => self.fail(k, PatternProblem::Required),
+            };
+        }
+        match read(self, k)? {
+            x if x > 0.0 => Some(x),
+            _ => self.fail(k, PatternProblem::MustBePositive),
+        }
+    }
+    /// `p` under the table's `scale`, after every key was checked.
+    fn scaled(mut self, p: Option<Pattern>) -> Option<Pattern> {
+        let scale = self.number("scale");
+        self.finish();
+        let p = p?;
+        Some(match scale {
+            Some(k) => Pattern::Scaled(k, Box::new(p)),
+            None => p,
+        })
+    }
+    fn finish(self) {
         for k in self.t.keys() {
             if !self.used.contains(&k.as_str()) {
-                return Err(PatternError::at(
+                self.bad.push(PatternError::at(
                     k.as_str(),
                     PatternProblem::UnknownField {
                         kind: self.kind.to_string(),
@@ -197,186 +298,216 @@ impl<'a> Fields<'a> {
                 ));
             }
         }
-        Ok(())
     }
 }
 
-/// `(duration, rate)` of one entry of `stages` or `steps`, under the entry's field path.
+/// `(duration, rate)` of one entry of `stages` or `steps`, under the entry's field path;
+/// both fields are checked.
 fn timed_rate(
     v: &toml::Value,
     at: &str,
     (time_key, rate_key): (&'static str, &'static str),
-) -> Result<(f64, f64), PatternError> {
+    bad: &mut Problems,
+) -> Option<(f64, f64)> {
     let d = field_str(v, time_key)
         .and_then(|s| parse_duration(s).map_err(PatternProblem::from))
-        .map_err(|e| PatternError::at(format!("{at}.{time_key}"), e))?;
+        .map_err(|e| bad.push(PatternError::at(format!("{at}.{time_key}"), e)))
+        .ok();
     let r = field_str(v, rate_key)
         .and_then(|s| parse_rate(s).map_err(PatternProblem::from))
-        .map_err(|e| PatternError::at(format!("{at}.{rate_key}"), e))?;
-    Ok((d.as_secs_f64(), r))
+        .map_err(|e| bad.push(PatternError::at(format!("{at}.{rate_key}"), e)))
+        .ok();
+    Some((d?.as_secs_f64(), r?))
 }
 
-fn parse_table(t: &toml::Table) -> Result<Pattern, PatternError> {
+fn parse_table(t: &toml::Table, dir: &Path, bad: &mut Problems) -> Option<Pattern> {
     use PatternProblem as P;
     let kind = match t.get("pattern") {
         Some(toml::Value::String(s)) => s.as_str(),
-        _ => return Err(PatternError::at("pattern", P::PatternRequired)),
+        _ => {
+            bad.push(PatternError::at("pattern", P::PatternRequired));
+            return None;
+        }
     };
-    let mut f = Fields {
-        t,
-        kind,
-        used: vec!["pattern", "scale"],
-    };
+    if fields_of(kind).is_none() || kind == "replay" {
+        bad.push(PatternError::at(
+            "pattern",
+            P::UnknownPattern(kind.to_string()),
+        ));
+        return None;
+    }
+    let mut f = Fields::new(t, kind, bad);
     let p = match kind {
-        "constant" => Pattern::Constant(f.need_rate("rate")?),
+        "constant" => f.need_rate("rate").map(Pattern::Constant),
         "stages" | "ramp" => {
-            let start = f.rate("start")?.unwrap_or(0.0);
-            let stages = list(f.get("stages"), "stages", |i, v| {
-                timed_rate(v, &format!("stages[{i}]"), ("duration", "target"))
-            })?;
-            Pattern::Stages { start, stages }
+            let start = f.rate("start").unwrap_or(0.0);
+            let v = f.get("stages");
+            list(v, "stages", f.bad, |i, v, bad| {
+                timed_rate(v, &format!("stages[{i}]"), ("duration", "target"), bad)
+            })
+            .map(|stages| Pattern::Stages { start, stages })
         }
         "steps" => {
-            let mut steps = list(f.get("steps"), "steps", |i, v| {
-                timed_rate(v, &format!("steps[{i}]"), ("at", "rate"))
-            })?;
-            steps.sort_by(|a, b| a.0.total_cmp(&b.0));
-            Pattern::Steps(steps)
+            let v = f.get("steps");
+            list(v, "steps", f.bad, |i, v, bad| {
+                timed_rate(v, &format!("steps[{i}]"), ("at", "rate"), bad)
+            })
+            .map(|mut steps| {
+                steps.sort_by(|a, b| a.0.total_cmp(&b.0));
+                Pattern::Steps(steps)
+            })
         }
-        "sine" => Pattern::Sine {
-            base: f.need_rate("base")?,
-            amplitude: f.need_rate("amplitude")?,
-            period: positive(f.secs("period")?, "period")?,
-            phase: f.secs("phase")?.unwrap_or(0.0),
-        },
-        "burst" => burst(&mut f, t)?,
-        "business-hours" => business_hours(&mut f)?,
-        "dca" => dca(&mut f)?,
-        "sum" => Pattern::Sum(list(f.get("parts"), "parts", |i, v| {
-            parse(v).map_err(|e| e.inside(&format!("parts[{i}]")))
-        })?),
-        other => {
-            return Err(PatternError::at(
-                "pattern",
-                P::UnknownPattern(other.to_string()),
-            ))
+        "sine" => {
+            let base = f.need_rate("base");
+            let amplitude = f.need_rate("amplitude");
+            let period = f.positive("period", Fields::secs, None);
+            let phase = f.secs("phase").unwrap_or(0.0);
+            Some(Pattern::Sine {
+                base: base?,
+                amplitude: amplitude?,
+                period: period?,
+                phase,
+            })
+        }
+        "burst" => burst(&mut f),
+        "business-hours" => business_hours(&mut f),
+        "dca" => dca(&mut f),
+        _ => {
+            // "sum": each part is a rate value of its own, its problems under `parts[i]`.
+            let v = f.get("parts");
+            list(v, "parts", f.bad, |i, v, bad| {
+                let mut inner = Problems::new();
+                let p = value(v, dir, &mut inner);
+                let at = format!("parts[{i}]");
+                bad.extend(inner.into_iter().map(|e| e.inside(&at)));
+                p
+            })
+            .map(Pattern::Sum)
         }
     };
-    let scale = f.number("scale")?;
-    f.finish()?;
-    Ok(match scale {
-        Some(k) => Pattern::Scaled(k, Box::new(p)),
-        None => p,
-    })
+    f.scaled(p)
 }
 
 /// `{ pattern = "burst", base, peak, rise, hold, fall, every | at, offset }`.
-fn burst(f: &mut Fields<'_>, t: &toml::Table) -> Result<Pattern, PatternError> {
+fn burst(f: &mut Fields<'_, '_>) -> Option<Pattern> {
     use PatternProblem as P;
-    let b = Burst {
-        base: f.need_rate("base")?,
-        peak: f.need_rate("peak")?,
-        rise: f.secs("rise")?.unwrap_or(1.0),
-        hold: f.secs("hold")?.unwrap_or(5.0),
-        fall: f.secs("fall")?.unwrap_or(1.0),
-        every: f.secs("every")?,
-        offset: f.secs("offset")?.unwrap_or(0.0),
-        at: list(f.get("at"), "at", |i, v| match v {
+    let base = f.need_rate("base");
+    let peak = f.need_rate("peak");
+    let rise = f.secs("rise").unwrap_or(1.0);
+    let hold = f.secs("hold").unwrap_or(5.0);
+    let fall = f.secs("fall").unwrap_or(1.0);
+    let every_given = f.t.contains_key("every");
+    let every = f.positive("every", Fields::secs, Some(0.0));
+    let offset = f.secs("offset").unwrap_or(0.0);
+    let at = match f.get("at") {
+        None => Some(Vec::new()),
+        v => list(v, "at", f.bad, |i, v, bad| match v {
             toml::Value::String(s) => parse_duration(s)
                 .map(|d| d.as_secs_f64())
-                .map_err(|e| PatternError::at(format!("at[{i}]"), e)),
-            _ => Err(PatternError::at(format!("at[{i}]"), P::ExpectedDuration)),
-        })
-        .or_else(|e| {
-            if t.contains_key("at") {
-                Err(e)
-            } else {
-                Ok(Vec::new())
+                .map_err(|e| bad.push(PatternError::at(format!("at[{i}]"), e)))
+                .ok(),
+            _ => {
+                bad.push(PatternError::at(format!("at[{i}]"), P::ExpectedDuration));
+                None
             }
-        })?,
+        }),
     };
-    if b.every.is_none() && b.at.is_empty() {
-        return Err(PatternError::at("burst", P::BurstNeedsEveryOrAt));
+    if !every_given && at.as_ref().is_some_and(Vec::is_empty) {
+        f.fail::<()>("burst", P::BurstNeedsEveryOrAt);
     }
-    if b.every.is_some_and(|e| e <= 0.0) {
-        return Err(PatternError::at("every", P::MustBePositive));
-    }
-    Ok(Pattern::Burst(b))
+    Some(Pattern::Burst(Burst {
+        base: base?,
+        peak: peak?,
+        rise,
+        hold,
+        fall,
+        every: if every_given { Some(every?) } else { None },
+        offset,
+        at: at?,
+    }))
 }
 
 /// `{ pattern = "business-hours", peak, timezone, start, open, close, business, … }`.
-fn business_hours(f: &mut Fields<'_>) -> Result<Pattern, PatternError> {
+fn business_hours(f: &mut Fields<'_, '_>) -> Option<Pattern> {
     use PatternProblem as P;
-    let tz_name = f.str("timezone")?.unwrap_or("UTC");
-    let tz: Tz = tz_name
-        .parse()
-        .map_err(|_| PatternError::at("timezone", P::UnknownTimeZone(tz_name.to_string())))?;
-    let start = match f.str("start")? {
-        Some(s) => NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S")
-            .map_err(|_| PatternError::at("start", P::NotALocalDateTime(s.to_string())))?,
-        None => NaiveDateTime::parse_from_str("2026-11-23T00:00:00", "%Y-%m-%dT%H:%M:%S")
-            .expect("literal date"),
+    let tz_name = f.str("timezone").unwrap_or("UTC");
+    let tz = match tz_name.parse::<Tz>() {
+        Ok(tz) => Some(tz),
+        Err(_) => f.fail("timezone", P::UnknownTimeZone(tz_name.to_string())),
     };
-    let business = f.number("business")?.unwrap_or(0.8);
-    let after = f.number("after_hours")?.unwrap_or(0.2);
-    let weekend = f.number("weekend")?.unwrap_or(0.1);
-    let open = f.number("open")?.unwrap_or(9.0) as usize;
-    let close = f.number("close")?.unwrap_or(17.0) as usize;
-    if open >= close || close > 24 {
-        return Err(PatternError::at("open/close", P::OpenClose));
-    }
+    let start = match f.str("start") {
+        Some(s) => match NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S") {
+            Ok(d) => Some(d),
+            Err(_) => f.fail("start", P::NotALocalDateTime(s.to_string())),
+        },
+        None => NaiveDateTime::parse_from_str("2026-11-23T00:00:00", "%Y-%m-%dT%H:%M:%S").ok(),
+    };
+    let business = f.number("business").unwrap_or(0.8);
+    let after = f.number("after_hours").unwrap_or(0.2);
+    let weekend = f.number("weekend").unwrap_or(0.1);
+    let open = f.number("open").unwrap_or(9.0) as usize;
+    let close = f.number("close").unwrap_or(17.0) as usize;
     let mut weekday = [after; 24];
-    weekday[open..close].fill(business);
-    if let Some(hours) = f.get("hours") {
-        let hs = list(Some(hours), "hours", |i, v| match v {
-            toml::Value::Float(x) if *x >= 0.0 => Ok(*x),
-            toml::Value::Integer(x) if *x >= 0 => Ok(*x as f64),
-            _ => Err(PatternError::at(
-                format!("hours[{i}]"),
-                P::ExpectedNonNegative,
-            )),
-        })?;
-        if hs.len() != 24 {
-            return Err(PatternError::at("hours", P::NotTwentyFourHours(hs.len())));
-        }
-        weekday.copy_from_slice(&hs);
+    if open >= close || close > 24 {
+        f.fail::<()>("open/close", P::OpenClose);
+    } else {
+        weekday[open..close].fill(business);
     }
-    Ok(Pattern::BusinessHours(BusinessHours {
-        peak: f.need_rate("peak")?,
-        tz,
-        start,
-        time_scale: positive(f.number("time_scale")?.or(Some(1.0)), "time_scale")?,
+    if let Some(hours) = f.get("hours") {
+        let hs = list(Some(hours), "hours", f.bad, |i, v, bad| match v {
+            toml::Value::Float(x) if *x >= 0.0 => Some(*x),
+            toml::Value::Integer(x) if *x >= 0 => Some(*x as f64),
+            _ => {
+                bad.push(PatternError::at(
+                    format!("hours[{i}]"),
+                    P::ExpectedNonNegative,
+                ));
+                None
+            }
+        });
+        match hs {
+            Some(hs) if hs.len() == 24 => weekday.copy_from_slice(&hs),
+            Some(hs) => {
+                f.fail::<()>("hours", P::NotTwentyFourHours(hs.len()));
+            }
+            None => {}
+        }
+    }
+    let peak = f.need_rate("peak");
+    let time_scale = f.positive("time_scale", Fields::number, Some(1.0));
+    Some(Pattern::BusinessHours(BusinessHours {
+        peak: peak?,
+        tz: tz?,
+        start: start?,
+        time_scale: time_scale?,
         weekday,
         weekend,
     }))
 }
 
 /// `{ pattern = "dca", batch, every, spread, offset, time_scale }`.
-fn dca(f: &mut Fields<'_>) -> Result<Pattern, PatternError> {
+fn dca(f: &mut Fields<'_, '_>) -> Option<Pattern> {
     use PatternProblem as P;
-    let scale = positive(f.number("time_scale")?.or(Some(1.0)), "time_scale")?;
-    let batch = f
-        .number("batch")?
-        .ok_or_else(|| PatternError::at("batch", P::BatchRequired))?;
-    let every = positive(f.secs("every")?, "every")? / scale;
-    let spread = f.secs("spread")?.map_or(every, |s| s / scale);
+    let scale = f.positive("time_scale", Fields::number, Some(1.0));
+    let batch = match f.t.contains_key("batch") {
+        true => f.number("batch"),
+        false => f.fail("batch", P::BatchRequired),
+    };
+    let every = f.positive("every", Fields::secs, None);
+    let spread = f.secs("spread");
+    let offset = f.secs("offset").unwrap_or(0.0);
+    let scale = scale?;
+    let every = every? / scale;
+    let spread = spread.map_or(every, |s| s / scale);
     if spread <= 0.0 || spread > every {
-        return Err(PatternError::at("spread", P::SpreadTooLong));
+        return f.fail("spread", P::SpreadTooLong);
     }
-    Ok(Pattern::Dca {
-        batch,
+    Some(Pattern::Dca {
+        batch: batch?,
         every,
         spread,
-        offset: f.secs("offset")?.unwrap_or(0.0),
+        offset,
     })
-}
-
-fn positive(v: Option<f64>, name: &str) -> Result<f64, PatternError> {
-    match v {
-        Some(x) if x > 0.0 => Ok(x),
-        Some(_) => Err(PatternError::at(name, PatternProblem::MustBePositive)),
-        None => Err(PatternError::at(name, PatternProblem::Required)),
-    }
 }
 
 /// The string `k` of a list entry; the caller names the entry's field.
@@ -386,15 +517,21 @@ fn field_str<'a>(v: &'a toml::Value, k: &'static str) -> Result<&'a str, Pattern
         .ok_or(PatternProblem::ExpectedStringField(k))
 }
 
+/// A non-empty list whose every entry is read by `item` (all of them, problems to `bad`).
 fn list<T>(
     v: Option<&toml::Value>,
     name: &str,
-    item: impl Fn(usize, &toml::Value) -> Result<T, PatternError>,
-) -> Result<Vec<T>, PatternError> {
+    bad: &mut Problems,
+    item: impl Fn(usize, &toml::Value, &mut Problems) -> Option<T>,
+) -> Option<Vec<T>> {
     match v {
         Some(toml::Value::Array(a)) if !a.is_empty() => {
-            a.iter().enumerate().map(|(i, x)| item(i, x)).collect()
+            let all: Vec<Option<T>> = a.iter().enumerate().map(|(i, x)| item(i, x, bad)).collect();
+            all.into_iter().collect()
         }
-        _ => Err(PatternError::at(name, PatternProblem::RequiredList)),
+        _ => {
+            bad.push(PatternError::at(name, PatternProblem::RequiredList));
+            None
+        }
     }
 }

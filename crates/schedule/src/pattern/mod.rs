@@ -12,6 +12,7 @@
 //! | `business-hours` | `peak` × intensity by local hour and weekday in a time zone, on a simulated clock |
 //! | `dca` | `batch` purchases every simulated `every`, spread over `spread` |
 //! | `sum` | the sum of `parts` |
+//! | `replay` | `rate = { replay = "FILE" }`: a recorded curve (CSV counts or an access log), [`replay`] |
 //!
 //! Every pattern accepts `scale = 3.0` ("3x expected production").
 
@@ -51,6 +52,8 @@ pub enum Pattern {
     Sum(Vec<Pattern>),
     /// A pattern multiplied by a factor.
     Scaled(f64, Box<Pattern>),
+    /// A recorded traffic curve played back.
+    Replay(Replay),
 }
 
 /// A baseline with spikes (all times in real seconds).
@@ -158,16 +161,48 @@ impl Pattern {
             }
             Pattern::Sum(parts) => parts.iter().map(|p| p.rate(t)).sum(),
             Pattern::Scaled(k, p) => k * p.rate(t),
+            Pattern::Replay(r) => r.rate(t),
         };
         r.max(0.0)
     }
 
-    /// Peak rate over `[0, duration]`, sampled every 10 ms (for plans and VU estimates).
+    /// Peak rate over `[0, duration]`, sampled every 10 ms (for plans and VU estimates); a
+    /// replayed trace's exact peak (its buckets may be shorter than 10 ms), and a sum holding
+    /// one the sum of its parts' peaks (an upper bound).
     pub fn peak(&self, duration: f64) -> f64 {
+        match self {
+            Pattern::Replay(r) => return r.peak(),
+            Pattern::Scaled(k, p) => return k * p.peak(duration),
+            Pattern::Sum(parts) if parts.iter().any(Pattern::replays) => {
+                return parts.iter().map(|p| p.peak(duration)).sum()
+            }
+            _ => {}
+        }
         let n = (duration / 0.01).ceil().max(1.0) as u64;
         (0..=n)
             .map(|i| self.rate(i as f64 * 0.01))
             .fold(0.0, f64::max)
+    }
+}
+
+impl Pattern {
+    /// Whether a replayed trace is part of this pattern.
+    fn replays(&self) -> bool {
+        match self {
+            Pattern::Replay(_) => true,
+            Pattern::Scaled(_, p) => p.replays(),
+            Pattern::Sum(parts) => parts.iter().any(Pattern::replays),
+            _ => false,
+        }
+    }
+
+    /// The replayed trace this pattern is (possibly scaled), if it is one.
+    pub fn replay(&self) -> Option<&Replay> {
+        match self {
+            Pattern::Replay(r) => Some(r),
+            Pattern::Scaled(_, p) => p.replay(),
+            _ => None,
+        }
     }
 }
 
@@ -209,9 +244,11 @@ impl RateFn for Pattern {
 }
 
 mod grammar;
+pub mod replay;
 
 pub use grammar::{fields_of, STAGE_FIELDS, STEP_FIELDS};
-pub use grammar::{parse, PatternError, PatternProblem};
+pub use grammar::{parse, parse_in, PatternError, PatternProblem};
+pub use replay::Replay;
 
 #[cfg(test)]
 mod tests {
@@ -290,7 +327,7 @@ mod tests {
     fn mistakes_name_the_field() {
         let bad = |t: &str| {
             let v: toml::Table = toml::from_str(&format!("rate = {t}")).unwrap();
-            parse(&v["rate"]).unwrap_err().to_string()
+            parse(&v["rate"]).unwrap_err()[0].to_string()
         };
         assert!(bad(r#"{ pattern = "burst", base = "1/s", peak = "2/s" }"#).contains("every"));
         assert!(
