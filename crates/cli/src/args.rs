@@ -41,6 +41,9 @@ pub enum Command {
     Target(TargetArgs),
     /// Merge the results folders of segments of one plan into one verdict (exit as `run`).
     Merge(MergeArgs),
+    /// Rebuild the full results of a run that did not reach its end (kill -9, a crash) from
+    /// its folder, judged; never exit 0 (4: every threshold held on what ran, 3: one failed).
+    Report(ReportArgs),
     /// Serve a coordinator: run the segments it assigns (TLS, shared secret, own limits).
     Worker(WorkerArgs),
     /// Run a scenario across workers started with `loadgen worker`; one merged verdict.
@@ -140,6 +143,11 @@ pub struct RunArgs {
     /// 0 wakes for every arrival.
     #[arg(long, value_name = "DURATION")]
     pub arrival_granularity: Option<String>,
+    /// Length of one reporting interval, 100ms to 1h in whole milliseconds (default 1s): a
+    /// live line, a metrics.jsonl and timeseries.csv row each. 10s for runs of days keeps
+    /// metrics.jsonl ten times smaller.
+    #[arg(long, value_name = "DURATION")]
+    pub interval: Option<String>,
     /// Run only segment i of n of the plan (e.g. 0/3).
     #[arg(long)]
     pub segment: Option<String>,
@@ -306,6 +314,25 @@ pub struct MergeArgs {
     /// Merge even if segments are missing; the summary says what share of the plan was run.
     #[arg(long)]
     pub allow_partial: bool,
+    /// Print only the verdict line, not the summary tables.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Results folder of the run (its run.json and metrics.jsonl are read).
+    pub dir: PathBuf,
+    /// Folder for the rebuilt results (default: DIR-report beside DIR).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Write into an --out folder that already holds files (loadgen's own files there are
+    /// replaced; anything else is left alone).
+    #[arg(long)]
+    pub force: bool,
+    /// Scenario file for names and thresholds (default: the scenario.toml copy in DIR).
+    #[arg(long)]
+    pub scenario: Option<PathBuf>,
     /// Print only the verdict line, not the summary tables.
     #[arg(long, short)]
     pub quiet: bool,

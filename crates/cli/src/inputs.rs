@@ -48,6 +48,22 @@ pub fn flag_duration(flag: &str, v: Option<&str>) -> Result<Option<Duration>, Fa
         .map_err(|e| bad(format!("{flag}: {e}")))
 }
 
+/// `--interval`: 100 ms to 1 h in whole milliseconds (`run.json` keeps it in ms, and a merge
+/// refuses longer intervals); 1 s when not given.
+pub fn interval_flag(v: Option<&str>) -> Result<Duration, Fail> {
+    let Some(d) = flag_duration("--interval", v)? else {
+        return Ok(Duration::from_secs(1));
+    };
+    let whole_ms = d.as_nanos() % 1_000_000 == 0;
+    if !(Duration::from_millis(100)..=Duration::from_secs(3600)).contains(&d) || !whole_ms {
+        return Err(bad(format!(
+            "--interval: {} is outside 100ms..1h or not whole milliseconds",
+            humantime(d)
+        )));
+    }
+    Ok(d)
+}
+
 /// The scenario of `loadgen run` and its identity: its file (read once: the scenario, the
 /// hash and the results folder's copy all come from the same text), or the ad-hoc flags.
 pub fn scenario_of_run(a: &RunArgs) -> Result<(Scenario, PlanIdentity), Fail> {

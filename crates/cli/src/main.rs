@@ -14,6 +14,7 @@ mod inputs;
 mod merge_cmd;
 mod plan_cmd;
 mod progress;
+mod report_cmd;
 mod run_cmd;
 mod signals;
 mod target_cmd;
@@ -33,6 +34,9 @@ pub mod exit {
     pub const INTERNAL: u8 = 1;
     pub const BAD_INPUT: u8 = 2;
     pub const THRESHOLDS_FAILED: u8 = 3;
+    /// `loadgen report` of a run that did not reach its end: every threshold held on what
+    /// ran, but a partial run does not prove the plan.
+    pub const PARTIAL: u8 = 4;
     /// Stopped by SIGINT/SIGTERM; only ever reached through a run's verdict.
     #[allow(dead_code)]
     pub const INTERRUPTED: u8 = 130;
@@ -90,6 +94,7 @@ fn main() -> ExitCode {
             allow_missing,
         } => compare_cmd::run(baseline, new, fail_if, *allow_missing),
         args::Command::Merge(a) => merge_cmd::run(a),
+        args::Command::Report(a) => report_cmd::run(a),
         args::Command::Worker(a) => worker_cmd::run(a),
         args::Command::Coordinator(a) => coordinator_cmd::run(a),
         args::Command::CheckArgs { args } => check_args_cmd::run(args),

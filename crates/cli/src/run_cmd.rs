@@ -60,12 +60,14 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         .threads
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
     let granularity = flag_duration("--arrival-granularity", a.arrival_granularity.as_deref())?;
+    let interval = crate::inputs::interval_flag(a.interval.as_deref())?;
     let opts = RunOptions {
         threads,
         segment,
         graceful_stop: sc.graceful_stop,
         start_at: loadgen_report::start_at(a.start_at.as_deref()).map_err(Fail::bad_input)?,
         arrival_granularity: granularity.unwrap_or(loadgen_engine::DEFAULT_ARRIVAL_GRANULARITY),
+        interval,
         ..RunOptions::default()
     };
     let segments = vec![segment.to_string()];

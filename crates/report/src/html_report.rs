@@ -5,89 +5,9 @@
 //! time threshold, throughput and errors for the rest): red when it failed, grey when not.
 
 use crate::summary::RunSummary;
-use loadgen_engine::{new_histogram, Histogram, IntervalReport};
 use plotters::prelude::*;
 
-/// One interval, as the charts need it.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Point {
-    /// End of the interval (s).
-    pub t: f64,
-    /// Requests per second.
-    pub rate: f64,
-    /// Errors per second.
-    pub errors: f64,
-    /// Latency percentiles (ms).
-    pub p50: f64,
-    /// 90th.
-    pub p90: f64,
-    /// 99th.
-    pub p99: f64,
-    /// Busy VUs, time-weighted mean over the interval.
-    pub busy_vus: f64,
-    /// Most VUs busy at once in the interval (sum of the threads' peaks).
-    pub peak_busy_vus: f64,
-    /// Online VUs, time-weighted mean over the interval.
-    pub online_vus: f64,
-}
-
-/// Collects what the report needs while the run goes on: a point per interval and the merged
-/// latency histogram (a few KiB; memory does not grow with requests).
-#[derive(Debug, Clone)]
-pub struct ReportData {
-    /// One per interval.
-    pub points: Vec<Point>,
-    /// All latencies.
-    pub latency: Histogram,
-}
-
-impl Default for ReportData {
-    fn default() -> Self {
-        ReportData {
-            points: Vec::new(),
-            latency: new_histogram(),
-        }
-    }
-}
-
-impl ReportData {
-    /// Adds one interval.
-    pub fn interval(&mut self, r: &IntervalReport) {
-        let m = &r.metrics;
-        let mut h = new_histogram();
-        for s in &m.steps {
-            h.add(s.latency_all())
-                .expect("histograms share one configuration");
-        }
-        self.latency
-            .add(&h)
-            .expect("histograms share one configuration");
-        // Every row spans real load (the last one is as long as the load lasted into it), so
-        // its rate is true; only an empty span has none.
-        if r.length.is_zero() {
-            return;
-        }
-        let secs = r.length.as_secs_f64();
-        let q = |p: f64| {
-            if h.is_empty() {
-                0.0
-            } else {
-                h.value_at_quantile(p) as f64 / 1e3
-            }
-        };
-        self.points.push(Point {
-            t: (r.start + r.length).as_secs_f64(),
-            rate: m.total_requests() as f64 / secs,
-            errors: m.total_errors() as f64 / secs,
-            p50: q(0.5),
-            p90: q(0.9),
-            p99: q(0.99),
-            busy_vus: m.mean_active_vus(r.length),
-            peak_busy_vus: m.workloads.iter().map(|w| w.peak_active_vus).sum::<u64>() as f64,
-            online_vus: m.mean_online_vus(r.length),
-        });
-    }
-}
+pub use crate::chart_points::{Point, ReportData, MAX_POINTS};
 
 type Series<'a> = (&'a str, RGBColor, Vec<(f64, f64)>);
 
@@ -179,7 +99,7 @@ pub fn render(summary: &RunSummary, data: &ReportData) -> String {
             .collect()
     };
     let latency = chart(
-        "Latency from the intended start, per second",
+        "Latency from the intended start, per point (adjacent intervals merged exactly past 2,000)",
         "seconds",
         "ms",
         &[

@@ -18,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+mod chart_points;
 mod codec;
 pub mod compare;
 mod error;

@@ -114,6 +114,15 @@ impl Results {
         self.windows = Some(Windows::new(thresholds, &self.steps, &self.custom));
     }
 
+    /// The run is planned to last `planned`: `report.html` then draws at most
+    /// [`crate::html_report::MAX_POINTS`] points per series, each merging as many adjacent
+    /// intervals as that takes (exactly: HDR histograms merged, counts added).
+    pub fn expect_length(&mut self, planned: std::time::Duration) {
+        let interval = self.info.interval_ms.max(1) as u128;
+        let intervals = planned.as_millis().div_ceil(interval) as u64;
+        self.report_data.expect_intervals(intervals);
+    }
+
     /// The steps of the run, as the engine names them.
     pub fn steps(&self) -> &[StepInfo] {
         &self.steps
@@ -211,6 +220,7 @@ impl Results {
         let out = &self.out;
         let io = |e| ReportError::io(out, e);
         summary.write_to(out).map_err(io)?;
+        self.report_data.flush();
         let html = crate::html_report::render(&summary, &self.report_data);
         write_atomic(&out.join("report.html"), html).map_err(io)?;
         let junit = crate::results::junit(
@@ -250,8 +260,12 @@ impl Assembled<'_> {
     /// the encoded intervals one at a time (memory stays flat however long the run was).
     /// A file that cannot be written is an error here: nothing is running any more.
     pub fn write(self, sc: &Scenario, end: RunEnd<'_>) -> Result<Finished, ReportError> {
+        let interval = self.info.interval_ms.max(1);
         let mut results = Results::create(self.out, self.info, self.raw_scenario);
         results.judge_windows(&sc.thresholds);
+        results.expect_length(std::time::Duration::from_millis(
+            interval.saturating_mul(self.lines.len() as u64),
+        ));
         results.started(end.report.started_at);
         for l in self.lines {
             results.line(l).map_err(|e| ReportError::BadInterval {

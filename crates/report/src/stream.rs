@@ -34,6 +34,7 @@ impl<'a> Stream<'a> {
         observers: Vec<&'a mut dyn Observer>,
     ) -> Self {
         results.judge_windows(&sc.thresholds);
+        results.expect_length(sc.planned_duration());
         let live = LiveThresholds::new(&sc.thresholds, results.steps(), results.custom());
         Stream {
             results,
