@@ -47,6 +47,7 @@ pub fn run(args: &[String]) -> Result<u8, Fail> {
                 parse_duration,
             )?;
             check("--rate", r.rate.as_deref(), parse_rate)?;
+            crate::inputs::interval_flag(r.interval.as_deref())?;
         }
         Command::Plan(p) => {
             check("--duration", p.duration.as_deref(), parse_duration)?;
@@ -73,6 +74,7 @@ pub fn run(args: &[String]) -> Result<u8, Fail> {
         }
         Command::Validate { .. }
         | Command::Merge(_)
+        | Command::Report(_)
         | Command::CheckArgs { .. }
         | Command::Import(_) => {}
     }

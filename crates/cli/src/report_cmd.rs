@@ -15,7 +15,8 @@ pub fn run(a: &ReportArgs) -> Result<u8, Fail> {
     let options = MergeOptions {
         allow_partial: true,
     };
-    let merged = loadgen_fleet::merge(std::slice::from_ref(&part), options).map_err(Fail::bad_input)?;
+    let merged =
+        loadgen_fleet::merge(std::slice::from_ref(&part), options).map_err(Fail::bad_input)?;
     let (sc, raw) =
         loadgen_fleet::scenario_of(a.scenario.as_deref(), &part).map_err(Fail::bad_input)?;
     let out = a.out.clone().unwrap_or_else(|| {
