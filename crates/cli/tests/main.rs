@@ -17,6 +17,7 @@ mod hostile;
 mod intervals;
 mod journeys;
 mod live;
+mod long_runs;
 mod output;
 mod policy;
 mod postgres;
