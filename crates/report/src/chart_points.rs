@@ -170,3 +170,65 @@ impl ReportData {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use loadgen_engine::{Metrics, Outcome};
+
+    /// Interval `k` of a synthetic run: `k % 7 + 1` requests of latency `k % 1000` ms.
+    fn interval(k: u64) -> IntervalReport {
+        let mut metrics = Metrics::new(1, 1);
+        for _ in 0..k % 7 + 1 {
+            let l = Duration::from_millis(k % 1000 + 1);
+            metrics.steps[0].record(Outcome::Success, l, l, None, None);
+        }
+        IntervalReport {
+            index: k,
+            start: Duration::from_secs(k),
+            length: Duration::from_secs(1),
+            metrics,
+        }
+    }
+
+    #[test]
+    fn a_long_run_draws_at_most_max_points_each_merged_exactly() {
+        // Over 2,000 intervals: three per point (48 h at 1 s is 87 per point, alike).
+        let n = 4100;
+        let mut d = ReportData::default();
+        d.expect_intervals(n);
+        let stride = d.stride();
+        assert_eq!(stride, n.div_ceil(MAX_POINTS));
+        for k in 0..n {
+            d.interval(&interval(k));
+        }
+        d.flush();
+        assert!(d.points.len() as u64 <= MAX_POINTS, "{}", d.points.len());
+        // Point 17's p99 is that of its intervals' histograms merged, not an average of theirs.
+        let mut h = new_histogram();
+        let mut requests = 0;
+        for k in 17 * stride..18 * stride {
+            let r = interval(k);
+            h.add(r.metrics.steps[0].latency_all()).unwrap();
+            requests += r.metrics.total_requests();
+        }
+        let p = d.points[17];
+        assert_eq!(p.p99, h.value_at_quantile(0.99) as f64 / 1e3);
+        assert_eq!(p.rate, requests as f64 / stride as f64);
+        assert_eq!(p.t, (18 * stride) as f64);
+    }
+
+    #[test]
+    fn a_run_past_its_planned_length_stays_bounded() {
+        let mut d = ReportData::default();
+        d.expect_intervals(100);
+        for k in 0..5000 {
+            d.interval(&interval(k));
+        }
+        d.flush();
+        // 2,000 points of one interval, then points of two: 3,500 for 5,000 intervals.
+        assert_eq!(d.points.len(), 3500);
+        assert_eq!(d.points[2000].t, 2002.0);
+        assert!(d.points.windows(2).all(|w| w[0].t < w[1].t));
+    }
+}
