@@ -249,3 +249,33 @@ max_vus = 5
         assert_eq!(o.status.code(), Some(2), "{bad}: {}", text(&o));
     }
 }
+
+#[test]
+fn a_connection_past_its_lifetime_is_replaced_between_iterations() {
+    let dir = scratch("lifetime");
+    // One closed-model VU looping with a 300 ms pause for 3 s: about ten iterations. With a
+    // 1 s lifetime its connection is replaced about every third; without, it keeps one.
+    for (lifetime, fewest, most) in [("max_connection_lifetime = \"1s\"\n", 3, 4), ("", 1, 1)] {
+        let target = Target::start(&[]);
+        let f = write(
+            &dir,
+            &format!("life-{}.toml", lifetime.len()),
+            &format!(
+                "name = \"life\"\ntarget = \"http://127.0.0.1:1\"\nduration = \"3s\"\n\
+                 [http]\n{lifetime}\
+                 [[workload]]\nname = \"w\"\nmodel = \"closed\"\nvus = 1\nthink_time = \"300ms\"\n\
+                 [[workload.step]]\nname = \"h\"\nhttp = {{ path = \"/health\" }}\n"
+            ),
+        );
+        let out = dir.join(format!("out-{}", lifetime.len()));
+        let o = run_against(&f, &target.url, &out, &[]);
+        assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+        let c = target.counters();
+        // Less the connection that asked for these counters.
+        let opened = c["connections_accepted"].as_u64().unwrap() - 1;
+        assert!(
+            (fewest..=most).contains(&opened),
+            "{lifetime:?}: {opened} connections: {c}"
+        );
+    }
+}

@@ -57,6 +57,10 @@ pub struct ClientConfig {
     /// concurrent streams (h2load's `-m`). 1: a connection per VU. No effect on HTTP/1.1
     /// (nor where TLS negotiates HTTP/1.1) or with a connection per iteration.
     pub streams_per_connection: usize,
+    /// Close a VU's connection once it has been open this long, before its next iteration
+    /// (never inside one); the next step opens a new one, resolving the host name again.
+    /// For runs of days against targets whose addresses change (DNS, load balancers).
+    pub max_connection_lifetime: Option<Duration>,
 }
 
 impl ClientConfig {
@@ -76,6 +80,7 @@ impl ClientConfig {
             new_connection_per_iteration: false,
             cookies: false,
             streams_per_connection: 1,
+            max_connection_lifetime: None,
         }
     }
 }

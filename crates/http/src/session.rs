@@ -92,6 +92,9 @@ struct Shared {
     /// VUs of a thread per HTTP/2 connection, and the key of this factory's connections in
     /// the thread's pool; `None`: a connection per VU.
     shared_h2: Option<(usize, u64)>,
+    /// Close a connection open this long before the next iteration
+    /// ([`ClientConfig::max_connection_lifetime`]).
+    max_lifetime: Option<Duration>,
     /// Capture slots per VU when any step captures, renders a capture or runs once per VU
     /// (a journey); `None` keeps the plain loop, which never looks at captures.
     journey: Option<usize>,
@@ -164,6 +167,7 @@ impl HttpFactory {
                 shared_h2: (config.streams_per_connection > 1
                     && !config.new_connection_per_iteration)
                     .then(|| (config.streams_per_connection, crate::h2_pool::new_key())),
+                max_lifetime: config.max_connection_lifetime,
                 journey,
                 vu_slots,
                 cookies: config.cookies.then(|| config.base.clone()),
@@ -208,6 +212,7 @@ impl SessionFactory for HttpFactory {
             shared: Arc::clone(&self.shared),
             vu: VuState {
                 conn: None,
+                opened: None,
                 link: Link::new(),
                 deadline: Deadline::default(),
                 rng: SmallRng::seed_from_u64(vu.seed),
@@ -234,6 +239,8 @@ pub struct HttpSession {
 
 struct VuState {
     conn: Option<Conn>,
+    /// When the VU's current connection (either path) was opened.
+    opened: Option<Instant>,
     link: Link,
     deadline: Deadline,
     rng: SmallRng,
@@ -274,6 +281,18 @@ impl Session for HttpSession {
 
     async fn iteration(&mut self, it: &Iteration<'_>) {
         let shared = &*self.shared;
+        let expired = |opened: Option<Instant>| {
+            shared
+                .max_lifetime
+                .zip(opened)
+                .is_some_and(|(max, at)| at.elapsed() >= max)
+        };
+        if expired(self.vu.opened) && !shared.fresh_connection {
+            // Past its lifetime: the first step opens a new one (and resolves the name again).
+            self.vu.conn = None;
+            self.vu.link.close();
+            self.vu.opened = None;
+        }
         if shared.fresh_connection {
             // A new user: the first step connects (and its connect time is recorded).
             self.vu.conn = None;
@@ -403,6 +422,7 @@ impl VuState {
         match timeout(sh.connect_timeout, sh.dialer.tcp()).await {
             Ok(Ok((tcp, proxy_connect))) => {
                 self.link.attach(tcp);
+                self.opened = Some(Instant::now());
                 let phases = Phases::since(
                     start,
                     Setup {
@@ -433,6 +453,7 @@ impl VuState {
             let dial = || async move { dial().await.unwrap_or(Err(Outcome::Timeout)) };
             let (conn, phases) = crate::h2_pool::connect(key, limit, dial).await?;
             self.conn = Some(conn);
+            self.opened = Some(Instant::now());
             // Joining another VU's connection opened nothing: no connect time.
             return Ok(phases.map(|p| {
                 self.setup = p.setup;
@@ -445,6 +466,7 @@ impl VuState {
             .await
             .unwrap_or(Err(Outcome::Timeout))?;
         self.conn = Some(conn);
+        self.opened = Some(Instant::now());
         self.setup = phases.setup;
         Ok(Some(phases.connect))
     }

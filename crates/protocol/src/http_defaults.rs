@@ -39,6 +39,9 @@ pub struct HttpDefaults {
     pub timeout: Duration,
     /// Headers on every request.
     pub headers: Vec<(String, String)>,
+    /// `max_connection_lifetime`: a VU's connection is closed once this old, between
+    /// iterations, and the next one resolves the name again.
+    pub max_connection_lifetime: Option<Duration>,
 }
 
 impl Default for HttpDefaults {
@@ -55,6 +58,7 @@ impl Default for HttpDefaults {
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
             headers: Vec::new(),
+            max_connection_lifetime: None,
         }
     }
 }

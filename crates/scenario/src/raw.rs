@@ -69,6 +69,7 @@ pub struct RawHttp {
     pub cookies: Option<bool>,
     pub streams_per_connection: Option<S<i64>>,
     pub connect_timeout: Option<S<String>>,
+    pub max_connection_lifetime: Option<S<String>>,
     pub timeout: Option<S<String>>,
     #[serde(default)]
     pub headers: BTreeMap<String, S<String>>,

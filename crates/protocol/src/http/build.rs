@@ -55,6 +55,7 @@ fn client_config(ctx: &BuildContext<'_>) -> Result<ClientConfig, BuildError> {
     cfg.connect_timeout = http.connect_timeout;
     cfg.request_timeout = http.timeout;
     cfg.new_connection_per_iteration = ctx.new_connection_per_iteration;
+    cfg.max_connection_lifetime = http.max_connection_lifetime;
     for (k, v) in &http.headers {
         let header = || BuildError::Header {
             workload: ctx.workload.to_string(),

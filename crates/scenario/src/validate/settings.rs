@@ -109,6 +109,16 @@ pub(super) fn http(
     if let Some(d) = &r.timeout {
         h.timeout = c.duration(d, "http.timeout").unwrap_or(h.timeout);
     }
+    if let Some(d) = &r.max_connection_lifetime {
+        h.max_connection_lifetime = c.duration(d, "http.max_connection_lifetime");
+        if h.max_connection_lifetime.is_some_and(|l| l.is_zero()) {
+            c.at(
+                d,
+                "http.max_connection_lifetime",
+                "must be positive (new_connection_per_iteration = true opens one per iteration)",
+            );
+        }
+    }
     h.headers = r
         .headers
         .iter()
