@@ -30,6 +30,7 @@ mod live;
 pub mod live_line;
 pub mod out_dir;
 pub mod out_file;
+mod partial;
 mod plan_identity;
 pub mod prometheus;
 pub mod results;

@@ -77,6 +77,7 @@ pub struct Results {
     series_error: Option<String>,
     merge_error: Option<String>,
     windows: Option<Windows>,
+    partial: crate::partial::PartialSummary,
 }
 
 impl Results {
@@ -93,6 +94,7 @@ impl Results {
                 .err()
                 .map(|e| format!("scenario.toml: {e}"));
         }
+        let info_layout = info.layout.clone();
         Results {
             out: out.to_path_buf(),
             steps: steps_of(&info.layout),
@@ -104,6 +106,7 @@ impl Results {
             series_error: None,
             merge_error,
             windows: None,
+            partial: crate::partial::PartialSummary::new(&info_layout),
         }
     }
 
@@ -181,6 +184,16 @@ impl Results {
         self.report_data.interval(r);
         if let Some(w) = &mut self.windows {
             w.interval(r, false);
+        }
+        self.partial.interval(r);
+    }
+
+    /// Rewrites `summary.json` (atomically) with the figures so far, marked `partial`, when
+    /// a minute of the run has passed since the last time; `sc` judges its thresholds so far.
+    /// A run killed later leaves the last one. A write that fails is retried next minute.
+    pub fn partial_summary(&mut self, sc: &Scenario) {
+        if let Some(summary) = self.partial.due(sc, &self.steps, &self.custom, &self.info) {
+            let _ = summary.write_to(&self.out);
         }
     }
 

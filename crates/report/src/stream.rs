@@ -21,6 +21,7 @@ pub trait Observer {
 /// The results sink of a live run and the observers that watch the same intervals.
 pub struct Stream<'a> {
     results: Results,
+    sc: &'a Scenario,
     observers: Vec<&'a mut dyn Observer>,
     live: LiveThresholds<'a>,
 }
@@ -38,6 +39,7 @@ impl<'a> Stream<'a> {
         let live = LiveThresholds::new(&sc.thresholds, results.steps(), results.custom());
         Stream {
             results,
+            sc,
             observers,
             live,
         }
@@ -55,6 +57,7 @@ impl<'a> Stream<'a> {
             }
             Event::Interval(r) => {
                 self.results.interval(r);
+                self.results.partial_summary(self.sc);
                 for o in &mut self.observers {
                     o.interval(r);
                 }

@@ -298,6 +298,10 @@ pub struct RunSummary {
     pub verdict_reason: String,
     /// The process exit code.
     pub exit_code: u8,
+    /// Written while the run goes on (every minute): the figures so far, judged so far. Absent
+    /// from the summary of a finished run.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub partial: bool,
 }
 
 impl RunSummary {
@@ -427,6 +431,7 @@ impl RunSummary {
             verdict: judgement.verdict.name(),
             verdict_reason,
             exit_code: judgement.verdict.exit_code(),
+            partial: false,
         }
     }
 
