@@ -68,7 +68,6 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         start_at: loadgen_report::start_at(a.start_at.as_deref()).map_err(Fail::bad_input)?,
         arrival_granularity: granularity.unwrap_or(loadgen_engine::DEFAULT_ARRIVAL_GRANULARITY),
         interval,
-        ..RunOptions::default()
     };
     let segments = vec![segment.to_string()];
     let info = RunInfo::new(&sc.name, &id, Layout::of(&plan), segments, opts.interval);
