@@ -22,9 +22,12 @@ pub(crate) enum Route {
     AsyncPayment = 6,
     Login = 7,
     Refund = 8,
+    Redirect = 9,
+    Heartbeat = 10,
+    Logout = 11,
 }
 
-const ROUTES: usize = 9;
+const ROUTES: usize = 12;
 /// Statuses 100..=599 each get a slot.
 const FIRST_STATUS: u16 = 100;
 const STATUSES: usize = 500;
@@ -123,6 +126,9 @@ impl Counters {
                 async_payment: route(Route::AsyncPayment),
                 login: route(Route::Login),
                 refund: route(Route::Refund),
+                redirect: route(Route::Redirect),
+                heartbeat: route(Route::Heartbeat),
+                logout: route(Route::Logout),
             },
             by_status,
             injected_errors: self.injected_errors.load(Relaxed),
@@ -200,6 +206,15 @@ pub struct RouteCounts {
     /// `POST /api/payments/{id}/refund`.
     #[serde(default)]
     pub refund: u64,
+    /// `GET /api/redirect?n=N` (each hop of a chain counts).
+    #[serde(default)]
+    pub redirect: u64,
+    /// `POST /api/heartbeat`.
+    #[serde(default)]
+    pub heartbeat: u64,
+    /// `POST /api/logout`.
+    #[serde(default)]
+    pub logout: u64,
 }
 
 #[cfg(test)]

@@ -55,6 +55,12 @@ enum Endpoint {
     Login,
     /// `POST /api/payments/{id}/refund`; `None` as for [`Endpoint::GetPayment`].
     Refund(Option<u64>),
+    /// `GET /api/redirect?n=N`: a chain of N redirects (`None`: no valid `n`).
+    Redirect(Option<u32>),
+    /// `POST /api/heartbeat`: a session's keep-alive.
+    Heartbeat,
+    /// `POST /api/logout`.
+    Logout,
     NotFound,
 }
 
@@ -67,6 +73,9 @@ impl Endpoint {
             (&Method::POST, "/webhooks/standard") => Endpoint::Webhook(Provider::Standard),
             (&Method::POST, "/api/payments/async") => Endpoint::AsyncPayment,
             (&Method::POST, "/api/login") => Endpoint::Login,
+            (&Method::POST, "/api/heartbeat") => Endpoint::Heartbeat,
+            (&Method::POST, "/api/logout") => Endpoint::Logout,
+            (&Method::GET, "/api/redirect") => Endpoint::Redirect(redirects_left(uri.query())),
             (&Method::GET, "/api/payments") => {
                 Endpoint::ListPayments(api::parse_limit(uri.query()))
             }
@@ -99,6 +108,9 @@ impl Endpoint {
             Endpoint::AsyncPayment => Some(Route::AsyncPayment),
             Endpoint::Login => Some(Route::Login),
             Endpoint::Refund(_) => Some(Route::Refund),
+            Endpoint::Redirect(_) => Some(Route::Redirect),
+            Endpoint::Heartbeat => Some(Route::Heartbeat),
+            Endpoint::Logout => Some(Route::Logout),
             Endpoint::Counters | Endpoint::ResetCounters => None,
             Endpoint::NotFound if path == "/__counters" || path == "/__counters/reset" => None,
             Endpoint::NotFound => Some(Route::Other),
@@ -245,6 +257,11 @@ impl App {
                 .and_then(|id| self.store.get(id))
                 .map(|p| json_value(StatusCode::OK, &*p))
                 .ok_or(Rejection::NotFound),
+            (Endpoint::Redirect(n), _) => n.map(redirect).ok_or(Rejection::BadRequest),
+            (Endpoint::Heartbeat | Endpoint::Logout, _) => Ok(json_value(
+                StatusCode::OK,
+                &serde_json::json!({ "ok": true }),
+            )),
             (Endpoint::ListPayments(limit), _) => limit.map(|n| {
                 let recent = self.store.recent(n);
                 let data: Vec<&Payment> = recent.iter().map(|p| &**p).collect();
@@ -296,6 +313,28 @@ impl App {
         }
         Ok(response)
     }
+}
+
+/// `n` of `/api/redirect?n=N`, 0..=20.
+fn redirects_left(query: Option<&str>) -> Option<u32> {
+    let n = query?
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("n="))?
+        .parse()
+        .ok()?;
+    (n <= 20).then_some(n)
+}
+
+/// One hop of a redirect chain: 302 to the next with `n - 1` left, 200 at the end.
+fn redirect(n: u32) -> Response<Body> {
+    if n == 0 {
+        return json_value(StatusCode::OK, &serde_json::json!({ "redirected": true }));
+    }
+    let mut response = json_value(StatusCode::FOUND, &serde_json::json!({ "left": n }));
+    if let Ok(location) = HeaderValue::try_from(format!("/api/redirect?n={}", n - 1)) {
+        response.headers_mut().insert(LOCATION, location);
+    }
+    response
 }
 
 /// `pay_<n>` → `n`; `None` for an id that cannot exist.

@@ -87,6 +87,9 @@ pub enum ThinkTime {
     Uniform(Duration, Duration),
     /// Exponentially distributed with this mean (a Poisson user).
     Exponential(Duration),
+    /// Log-normal with these 5th and 95th percentiles (a median of their geometric mean),
+    /// clamped to them: session lengths, where most are short and a few are very long.
+    LogNormal(Duration, Duration),
 }
 
 impl ThinkTime {
@@ -102,6 +105,33 @@ impl ThinkTime {
                 let x: f64 = Exp1.sample(rng);
                 mean.mul_f64(x.min(50.0))
             }
+            ThinkTime::LogNormal(lo, hi) => {
+                let (a, b) = (lo.as_secs_f64().max(1e-6), hi.as_secs_f64().max(1e-6));
+                if b <= a {
+                    return lo;
+                }
+                // 1.645: the standard normal's 95th percentile.
+                let sigma = (b / a).ln() / (2.0 * 1.645);
+                let z: f64 = rand_distr::StandardNormal.sample(rng);
+                let x = ((a * b).sqrt().ln() + sigma * z).exp();
+                Duration::from_secs_f64(x.clamp(a, b))
+            }
+        }
+    }
+
+    /// The same pauses on a clock `time_scale` times faster: every duration divided by it
+    /// (wall-clock = planned / time_scale). A scale that is not positive changes nothing.
+    pub fn scaled(self, time_scale: f64) -> ThinkTime {
+        if !(time_scale > 0.0 && time_scale.is_finite()) || time_scale == 1.0 {
+            return self;
+        }
+        let d = |d: Duration| d.div_f64(time_scale);
+        match self {
+            ThinkTime::None => ThinkTime::None,
+            ThinkTime::Fixed(a) => ThinkTime::Fixed(d(a)),
+            ThinkTime::Uniform(a, b) => ThinkTime::Uniform(d(a), d(b)),
+            ThinkTime::Exponential(a) => ThinkTime::Exponential(d(a)),
+            ThinkTime::LogNormal(a, b) => ThinkTime::LogNormal(d(a), d(b)),
         }
     }
 }

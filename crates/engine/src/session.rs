@@ -138,6 +138,8 @@ pub struct Iteration<'a> {
     custom_base: usize,
     /// When the last recorded step ended (the iteration's end, once it returns).
     last_done: std::cell::Cell<Option<Instant>>,
+    /// Cancelled when the load ends (closed model): pauses inside an iteration end early.
+    ending: Option<&'a tokio_util::sync::CancellationToken>,
 }
 
 impl<'a> Iteration<'a> {
@@ -158,7 +160,34 @@ impl<'a> Iteration<'a> {
             step_base,
             custom_base: 0,
             last_done: std::cell::Cell::new(None),
+            ending: None,
         }
+    }
+
+    /// Lets [`Iteration::pause`] end early when `ending` is cancelled (the load's end).
+    pub(crate) fn with_ending(mut self, ending: &'a tokio_util::sync::CancellationToken) -> Self {
+        self.ending = Some(ending);
+        self
+    }
+
+    /// Waits `d` inside the iteration (think time between steps); `false` when the load
+    /// ended first, so a session can wind up (a long session logs out instead of being cut
+    /// off at the drain deadline).
+    pub async fn pause(&self, d: Duration) -> bool {
+        let at = Instant::now() + d;
+        match self.ending {
+            Some(ending) => crate::ctx::wait_until(at, ending).await,
+            None => {
+                tokio::time::sleep_until(at).await;
+                true
+            }
+        }
+    }
+
+    /// True once the load has ended (closed model; never for the open one, whose arrivals
+    /// stop on their own).
+    pub fn is_ending(&self) -> bool {
+        self.ending.is_some_and(|e| e.is_cancelled())
     }
 
     /// Sets the global index of the workload's first custom metric (the runner does this;

@@ -75,7 +75,8 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
                 }
                 busy_since = Some(intended);
                 let it = Iteration::new(&recorder, step_base, vu, number, intended)
-                    .with_custom_base(custom_base);
+                    .with_custom_base(custom_base)
+                    .with_ending(&ending);
                 session.iteration(&it).await;
                 let took = it.duration();
                 recorder.with(|m| m.workloads[workload].iteration_done(took));

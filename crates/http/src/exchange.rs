@@ -5,7 +5,9 @@ use crate::capture::{Capture, Slots};
 use crate::connect::Conn;
 use crate::cookies::Jar;
 use crate::expect::Expect;
+use crate::request::Target;
 use http::header::CONNECTION;
+use http::uri::PathAndQuery;
 use http::HeaderMap;
 use loadgen_engine::Outcome;
 use tokio::time::Instant;
@@ -24,6 +26,10 @@ pub(crate) struct Answer<'a> {
     pub(crate) missed: &'a mut Option<usize>,
     /// The VU's cookie jar and the request's path, when cookies are kept.
     pub(crate) jar: Option<(&'a mut Jar, String)>,
+    /// When a redirect may be followed: the target and the request's path and query.
+    pub(crate) follow: Option<(&'a Target, &'a str)>,
+    /// Where a followed redirect leads (set instead of judging the answer).
+    pub(crate) hop: &'a mut Option<PathAndQuery>,
 }
 
 /// Sends `req`, reads the whole response and judges it. `Ok((outcome, keep_connection))` when
@@ -43,15 +49,20 @@ pub(crate) async fn exchange(
         slots,
         missed,
         jar,
+        follow,
+        hop,
     } = answer;
     let mut reply = conn.send(req).await?;
     *first_byte = Some(Instant::now());
     let code = reply.head.status.as_u16();
     *status = code;
     let keep = conn.is_h2() || !wants_close(&reply.head.headers);
+    let next = follow
+        .and_then(|(target, here)| crate::redirect::next(code, &reply.head.headers, here, target));
     let verdict = expect.check_status_for(code, built_to_fail);
-    let keep_body =
-        verdict.is_ok() && (expect.needs_body() || captures.iter().any(Capture::needs_body));
+    let keep_body = next.is_none()
+        && verdict.is_ok()
+        && (expect.needs_body() || captures.iter().any(Capture::needs_body));
     body.clear();
     let mut overflow = false;
     if let Some((jar, path)) = jar {
@@ -66,6 +77,11 @@ pub(crate) async fn exchange(
                 overflow = true;
             }
         }
+    }
+    if next.is_some() {
+        // A hop: the final answer is judged, not this one.
+        *hop = next;
+        return Ok((Outcome::Success, keep));
     }
     let outcome = match verdict {
         Err(outcome) => outcome,

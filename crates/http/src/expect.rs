@@ -25,6 +25,12 @@ pub struct Expect {
 }
 
 impl Expect {
+    /// True when the checks name `status` as a success or an expected failure (a 401 the
+    /// step expects is no reason to log in again).
+    pub(crate) fn names_status(&self, status: u16) -> bool {
+        self.status.contains(&status) || self.expected_failure_status.contains(&status)
+    }
+
     /// True when judging needs the response body (otherwise it is drained unread).
     pub fn needs_body(&self) -> bool {
         self.body_contains.is_some() || !self.json.is_empty()

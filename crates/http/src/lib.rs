@@ -36,6 +36,7 @@ pub mod fast;
 mod generated;
 mod h2_pool;
 mod proxy;
+mod redirect;
 mod reply;
 mod request;
 mod session;
@@ -56,5 +57,7 @@ pub use loadgen_tls::{
 pub use proxy::Proxy;
 pub use reply::Reply;
 pub use request::RequestSpec;
-pub use session::{HttpFactory, HttpSession, CAPTURE_MISSED_BASE, SKIPPED_METRIC};
+pub use session::{
+    HttpFactory, HttpSession, CAPTURE_MISSED_BASE, GUARDED_METRIC, REAUTH_METRIC, SKIPPED_METRIC,
+};
 pub use template::{Named, Place, RunNonce, Template, Vars};

@@ -12,6 +12,7 @@ use http::header::{CONTENT_TYPE, HOST, USER_AGENT};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderName, HeaderValue, Method, Request, Uri, Version};
 use http_body_util::Full;
+use loadgen_engine::ThinkTime;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
@@ -37,6 +38,20 @@ pub struct RequestSpec {
     /// Run once per VU (until it succeeds), its captures kept for the VU's later iterations
     /// (log in once, keep the token); otherwise once per iteration.
     pub once_per_vu: bool,
+    /// Pause before the step is sent (think time between steps); before each repetition of
+    /// a repeated step.
+    pub think: ThinkTime,
+    /// Send the step only when this capture slot holds a value; otherwise it is passed over
+    /// and counted ([`crate::GUARDED_METRIC`]).
+    pub when: Option<usize>,
+    /// Send the step with this probability (0..1); otherwise passed over and counted.
+    pub probability: Option<f64>,
+    /// Repeat the step (each time after its think time) until a length drawn from this
+    /// distribution has passed since its first send, or the load ends: a heartbeat for as
+    /// long as a session lasts.
+    pub repeat_for: Option<ThinkTime>,
+    /// Follow up to this many redirects to the target's own origin (0: none).
+    pub follow_redirects: u8,
 }
 
 impl RequestSpec {
@@ -52,6 +67,11 @@ impl RequestSpec {
             expect: Expect::default(),
             captures: Vec::new(),
             once_per_vu: false,
+            think: ThinkTime::None,
+            when: None,
+            probability: None,
+            repeat_for: None,
+            follow_redirects: 0,
         }
     }
 }
@@ -85,8 +105,27 @@ impl Target {
         }
     }
 
+    /// `http` or `https`.
+    pub(crate) fn scheme_str(&self) -> &str {
+        self.scheme.as_str()
+    }
+
+    /// True when `uri` names this target's scheme, host and port (a default port spelt out
+    /// or left off alike).
+    pub(crate) fn same_origin(&self, uri: &Uri) -> bool {
+        let default = |s: &str| if s == "https" { 443 } else { 80 };
+        let (Some(scheme), Some(authority)) = (uri.scheme_str(), uri.authority()) else {
+            return false;
+        };
+        let ours = self.scheme.as_str();
+        scheme.eq_ignore_ascii_case(ours)
+            && authority.host().eq_ignore_ascii_case(self.authority.host())
+            && authority.port_u16().unwrap_or(default(ours))
+                == self.authority.port_u16().unwrap_or(default(ours))
+    }
+
     /// Path-only for HTTP/1.1 (with a `Host` header), absolute for HTTP/2 (`:authority`).
-    fn uri(&self, pq: PathAndQuery, h2: bool) -> Option<Uri> {
+    pub(crate) fn uri(&self, pq: PathAndQuery, h2: bool) -> Option<Uri> {
         let mut parts = http::uri::Parts::default();
         if h2 {
             parts.scheme = Some(self.scheme.clone());
@@ -108,7 +147,16 @@ pub(crate) struct Step {
     pub(crate) expect: Expect,
     pub(crate) captures: Vec<Capture>,
     pub(crate) once_per_vu: bool,
-    /// True when a template renders a capture or the step captures: a journey step.
+    pub(crate) think: ThinkTime,
+    pub(crate) when: Option<usize>,
+    pub(crate) probability: Option<f64>,
+    pub(crate) repeat_for: Option<ThinkTime>,
+    pub(crate) follow_redirects: u8,
+    /// The capture slots the step's templates render: all must hold a value to send it.
+    pub(crate) uses: Vec<usize>,
+    /// True when a template renders a capture, the step captures, runs once per VU, thinks,
+    /// is guarded or repeats: a journey step (hyper's path; the scenario declares the journey
+    /// counters by the same rule).
     pub(crate) journey: bool,
 }
 
@@ -160,11 +208,21 @@ impl Step {
             true => Path::Static { h1, h2 },
             false => Path::Dynamic(path_t),
         };
+        let mut uses: Vec<usize> = spec
+            .path
+            .capture_slots()
+            .chain(spec.headers.iter().flat_map(|(_, t)| t.capture_slots()))
+            .chain(spec.body.iter().flat_map(Template::capture_slots))
+            .collect();
+        uses.sort_unstable();
+        uses.dedup();
         let journey = spec.once_per_vu
             || !spec.captures.is_empty()
-            || spec.path.uses_captures()
-            || spec.headers.iter().any(|(_, t)| t.uses_captures())
-            || spec.body.as_ref().is_some_and(Template::uses_captures);
+            || !uses.is_empty()
+            || spec.think != ThinkTime::None
+            || spec.when.is_some()
+            || spec.probability.is_some()
+            || spec.repeat_for.is_some();
         let mut headers = Vec::with_capacity(spec.headers.len());
         for (name, tpl) in spec.headers {
             let v =
@@ -190,19 +248,26 @@ impl Step {
             expect: spec.expect,
             captures: spec.captures,
             once_per_vu: spec.once_per_vu,
+            think: spec.think,
+            when: spec.when,
+            probability: spec.probability,
+            repeat_for: spec.repeat_for,
+            follow_redirects: spec.follow_redirects,
+            uses,
             journey,
         })
     }
 
-    /// Builds the request. `None` only if a rendered value is invalid, which
-    /// [`Step::compile`] rules out.
+    /// Builds the request, and hands back its body (a redirect that keeps the method sends
+    /// it again). `None` only if a rendered value is invalid, which [`Step::compile`] rules
+    /// out.
     pub(crate) fn build(
         &self,
         t: &Target,
         h2: bool,
         vars: &mut Vars<'_>,
         buf: &mut BytesMut,
-    ) -> Option<Request<Full<Bytes>>> {
+    ) -> Option<(Request<Full<Bytes>>, Bytes)> {
         let uri = match &self.path {
             Path::Static { h1, h2: abs } => if h2 { abs } else { h1 }.clone(),
             Path::Dynamic(tpl) => t.uri(
@@ -214,7 +279,7 @@ impl Step {
             Some(tpl) => tpl.render(vars, buf),
             None => Bytes::new(),
         };
-        let mut req = Request::new(Full::new(body));
+        let mut req = Request::new(Full::new(body.clone()));
         *req.method_mut() = self.method.clone();
         *req.uri_mut() = uri;
         if h2 {
@@ -241,7 +306,7 @@ impl Step {
             };
             h.insert(name.clone(), value);
         }
-        Some(req)
+        Some((req, body))
     }
 }
 

@@ -47,6 +47,11 @@
 //! Sessions are not `Send`: connection tasks run with `tokio::task::spawn_local`, so sessions
 //! must be driven inside a `LocalSet` (the engine's worker threads do this).
 
+mod follow;
+mod journey;
+
+use follow::Again;
+
 use crate::capture::Slots;
 use crate::config::ClientConfig;
 use crate::connect::{Conn, Dialer, Phases};
@@ -59,6 +64,7 @@ use crate::request::{RequestSpec, Step, Target};
 use crate::template::{RunNonce, Vars};
 use bytes::BytesMut;
 use http::header::COOKIE;
+use http::uri::PathAndQuery;
 use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, Setup, StepSample, VuInfo};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -102,14 +108,21 @@ struct Shared {
     vu_slots: Vec<bool>,
     /// The target, when each VU keeps a cookie jar for it.
     cookies: Option<crate::base_url::BaseUrl>,
+    /// The once-per-VU steps a 401 re-runs (a re-login), in order; each is recorded as step
+    /// `steps.len() + its position here`. Empty unless some step is not once per VU.
+    relogin: Vec<usize>,
 }
 
 /// Index of the workload's custom counter of steps a journey skipped; misses of capture slot
 /// `n` are counted in custom counter `CAPTURE_MISSED_BASE + n`. The scenario declares them in
-/// that order.
+/// that order: `skipped`, `reauth`, `guarded`, then one per capture.
 pub const SKIPPED_METRIC: usize = 0;
+/// 401 answers that made a VU log in again (its once-per-VU steps) and retry the step.
+pub const REAUTH_METRIC: usize = 1;
+/// Steps passed over by their guard (`when` a capture is absent, or `probability`).
+pub const GUARDED_METRIC: usize = 2;
 /// See [`SKIPPED_METRIC`].
-pub const CAPTURE_MISSED_BASE: usize = 1;
+pub const CAPTURE_MISSED_BASE: usize = 3;
 
 impl HttpFactory {
     /// Checks every request against the configuration (templates render to valid paths and
@@ -139,6 +152,10 @@ impl HttpFactory {
                 .max()
                 .unwrap_or(0)
         });
+        let relogin = match steps.iter().all(|s| s.once_per_vu) {
+            true => Vec::new(),
+            false => (0..steps.len()).filter(|i| steps[*i].once_per_vu).collect(),
+        };
         let mut vu_slots = vec![false; journey.unwrap_or(0)];
         for c in steps
             .iter()
@@ -149,8 +166,9 @@ impl HttpFactory {
                 *keep = true;
             }
         }
-        // Captures and cookies need the answer's headers: hyper's path.
-        let fast = match journey.is_some() || config.cookies {
+        // Captures, cookies and redirects need the answer's headers: hyper's path.
+        let redirects = steps.iter().any(|s| s.follow_redirects > 0);
+        let fast = match journey.is_some() || config.cookies || redirects {
             true => None,
             false => fast::plan(&config, &steps, &target),
         };
@@ -171,6 +189,7 @@ impl HttpFactory {
                 journey,
                 vu_slots,
                 cookies: config.cookies.then(|| config.base.clone()),
+                relogin,
             }),
         })
     }
@@ -192,6 +211,12 @@ impl HttpFactory {
     /// Step names, in order.
     pub fn step_names(&self) -> impl Iterator<Item = &str> {
         self.shared.steps.iter().map(|s| s.name.as_str())
+    }
+
+    /// The steps a 401 re-runs (the once-per-VU steps, when some step is not one), by
+    /// index: each re-run is recorded as a step of its own after the workload's steps.
+    pub fn relogin_steps(&self) -> &[usize] {
+        &self.shared.relogin
     }
 }
 
@@ -226,6 +251,7 @@ impl SessionFactory for HttpFactory {
                 refused: false,
                 setup: Setup::default(),
                 jar: self.shared.cookies.as_ref().map(Jar::new),
+                hop: None,
             },
         }
     }
@@ -261,6 +287,8 @@ struct VuState {
     setup: Setup,
     /// The VU's cookies, when the workload keeps them.
     jar: Option<Jar>,
+    /// Where the last answer redirected to, when the step follows redirects.
+    hop: Option<PathAndQuery>,
 }
 
 impl Session for HttpSession {
@@ -327,53 +355,6 @@ impl Session for HttpSession {
                 it.record_status(index, self.vu.status);
             }
             intended = sample.done;
-        }
-    }
-}
-
-impl HttpSession {
-    /// An iteration whose steps capture values for later ones (always on hyper's path). A
-    /// step that captures and does not succeed, or that could not be rendered, ends the
-    /// iteration: the steps left are counted as skipped, never sent with a missing value. A
-    /// once-per-VU step that has succeeded is passed over, its captures kept.
-    async fn journey(&mut self, it: &Iteration<'_>) {
-        let shared = &*self.shared;
-        self.vu.slots.clear_except(&shared.vu_slots);
-        let mut intended = it.intended;
-        for (index, step) in shared.steps.iter().enumerate() {
-            if step.once_per_vu && self.vu.done_once.get(index) == Some(&true) {
-                continue;
-            }
-            self.vu.status = 0;
-            self.vu.missed = None;
-            self.vu.refused = false;
-            let sample = Box::pin(self.vu.step(shared, index, it, intended)).await;
-            it.record(&sample);
-            if sample.connect.is_some() {
-                // Only a step that opened a connection has phases to report.
-                it.record_setup(index, std::mem::take(&mut self.vu.setup));
-            }
-            if sample.outcome != Outcome::Success && self.vu.status != 0 {
-                it.record_status(index, self.vu.status);
-            }
-            if let Some(slot) = self.vu.missed {
-                it.count(CAPTURE_MISSED_BASE + slot, 1);
-            }
-            intended = sample.done;
-            if step.once_per_vu && sample.outcome == Outcome::Success {
-                if let Some(done) = self.vu.done_once.get_mut(index) {
-                    *done = true;
-                }
-            }
-            let stop = self.vu.refused
-                || (!step.captures.is_empty() && sample.outcome != Outcome::Success);
-            if stop {
-                let left = shared.steps.len() - index - 1;
-                if left > 0 {
-                    it.count(SKIPPED_METRIC, left as u64);
-                }
-                return;
-            }
         }
     }
 }
@@ -557,7 +538,8 @@ impl VuState {
         )
         .with_captures(&self.slots);
         self.seq += 1;
-        let Some(mut req) = step.build(&sh.target, conn.is_h2(), &mut vars, &mut self.render)
+        let Some((mut req, body)) =
+            step.build(&sh.target, conn.is_h2(), &mut vars, &mut self.render)
         else {
             // Unreachable after `Step::compile`; counted rather than trusted.
             return failed(index, intended, Outcome::Protocol);
@@ -569,6 +551,17 @@ impl VuState {
             return failed(index, intended, Outcome::CheckFailed);
         }
 
+        // What a hop sends again: only kept when the step follows redirects.
+        let again = (step.follow_redirects > 0).then(|| Again {
+            method: req.method().clone(),
+            headers: req.headers().clone(),
+            body,
+            here: req
+                .uri()
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_owned(),
+        });
         let jar = self.jar.as_mut().map(|jar| {
             let path = req
                 .uri()
@@ -596,12 +589,18 @@ impl VuState {
                     slots: &mut self.slots,
                     missed: &mut self.missed,
                     jar,
+                    follow: again.as_ref().map(|a| (&sh.target, a.here.as_str())),
+                    hop: &mut self.hop,
                 },
             ));
             self.deadline.run(sent + sh.request_timeout, exchange).await
         };
+        let (mut outcome, mut keep) = settle(exchanged);
+        if let (Some(again), Some(_)) = (again, &self.hop) {
+            (outcome, keep) =
+                Box::pin(self.follow(sh, index, again, keep, sent, &mut first_byte)).await;
+        }
         let done = Instant::now();
-        let (outcome, keep) = settle(exchanged);
         if !keep {
             self.conn = None;
         }

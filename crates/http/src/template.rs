@@ -172,9 +172,12 @@ impl Template {
         self.literal.is_some()
     }
 
-    /// True when the template renders a capture (such steps never take the fast path).
-    pub(crate) fn uses_captures(&self) -> bool {
-        self.parts.iter().any(|p| matches!(p, Part::Capture(..)))
+    /// The capture slots the template renders (such steps never take the fast path).
+    pub(crate) fn capture_slots(&self) -> impl Iterator<Item = usize> + '_ {
+        self.parts.iter().filter_map(|p| match p {
+            Part::Capture(slot, _) => Some(*slot),
+            _ => None,
+        })
     }
 
     /// The whole text of a template without placeholders.

@@ -156,10 +156,14 @@ pub struct Column {
     pub vus: u64,
     /// Scenario seed (random order).
     pub seed: u64,
+    /// Read by a once-per-VU step: every VU keeps the row of its first iteration (its own
+    /// user, the same one when it logs in again), whichever iteration reads it.
+    pub per_vu: bool,
 }
 
 impl ValueSource for Column {
     fn write_value(&self, vu: u64, iteration: u64, out: &mut bytes::BytesMut) {
+        let iteration = if self.per_vu { 0 } else { iteration };
         let row = self.feeder.row(vu, iteration, self.vus, self.seed);
         out.extend_from_slice(self.feeder.rows[row][self.column].as_bytes());
     }

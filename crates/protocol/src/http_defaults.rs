@@ -33,6 +33,8 @@ pub struct HttpDefaults {
     pub cookies: bool,
     /// `streams_per_connection`: VUs of a thread sharing one HTTP/2 connection (1: none).
     pub streams_per_connection: usize,
+    /// `follow_redirects`: redirects to the target's own origin followed per step (0: none).
+    pub follow_redirects: u8,
     /// Connect (and TLS) timeout.
     pub connect_timeout: Duration,
     /// Whole-request timeout.
@@ -55,6 +57,7 @@ impl Default for HttpDefaults {
             fast_path: true,
             cookies: false,
             streams_per_connection: 1,
+            follow_redirects: 0,
             connect_timeout: Duration::from_secs(5),
             timeout: Duration::from_secs(30),
             headers: Vec::new(),

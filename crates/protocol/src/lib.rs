@@ -68,7 +68,7 @@ impl ProtocolSpec {
     /// The step names results are kept under, in the engine's order.
     pub fn step_names(&self) -> Vec<String> {
         match self {
-            ProtocolSpec::Http(h) => h.steps.iter().map(|s| s.name.clone()).collect(),
+            ProtocolSpec::Http(h) => h.step_names(),
             ProtocolSpec::Webhook(w) => w.steps.iter().map(|s| s.name.clone()).collect(),
             ProtocolSpec::WebSocket(_) => loadgen_ws::metrics::STEPS
                 .iter()

@@ -76,5 +76,15 @@ pub struct RawStep {
     pub capture: Option<S<IndexMap<String, S<RawCapture>>>>,
     /// `"iteration"` (default) or `"vu"`: run once per VU, captures kept.
     pub scope: Option<S<String>>,
+    /// HTTP steps: pause before the step (`"1s"` or a distribution, as `think_time`).
+    pub think: Option<S<toml::Value>>,
+    /// HTTP steps: run only when this capture holds a value.
+    pub when: Option<S<String>>,
+    /// HTTP steps: run with this probability (0..1).
+    pub probability: Option<S<f64>>,
+    /// HTTP steps: repeat (after `think` each time) for a length drawn from this.
+    pub repeat_for: Option<S<toml::Value>>,
+    /// HTTP steps: follow up to this many redirects (overrides `[http] follow_redirects`).
+    pub follow_redirects: Option<S<u64>>,
 }
 }

@@ -53,6 +53,15 @@ impl StepKind {
         field: &str,
         payloads: &[String],
     ) -> Option<AnyStep> {
+        let protocol = match self {
+            StepKind::Http => "",
+            StepKind::Webhook => "webhook",
+            StepKind::Redis => "Redis",
+            StepKind::Pg => "SQL",
+        };
+        if !protocol.is_empty() {
+            http::flow::refuse(c, s, field, protocol);
+        }
         match self {
             StepKind::Http => http::validate::step(c, s, field, payloads).map(AnyStep::Http),
             StepKind::Webhook => {

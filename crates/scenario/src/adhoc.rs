@@ -159,6 +159,7 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, AdHocError> {
                     expect: ExpectSpec::default(),
                     captures: Vec::new(),
                     once_per_vu: false,
+                    flow: Default::default(),
                 }],
             }),
         }],

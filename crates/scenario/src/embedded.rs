@@ -42,7 +42,7 @@ impl EmbeddedSpec {
             callback_delay: self
                 .callback_delay
                 .unwrap_or(loadgen_demo::TargetConfig::default().callback_delay),
-            auth: Default::default(),
+            auth: self.auth.clone(),
         }
     }
 }

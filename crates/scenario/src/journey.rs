@@ -64,6 +64,16 @@ pub(crate) fn check_names(c: &mut Checker<'_>, raw: &RawScenario) {
             }
         }
         for (j, s) in steps.iter().enumerate() {
+            if let Some(when) = &s.get_ref().when {
+                let name = when.get_ref().as_str();
+                if made_at.get(name).is_none_or(|by| *by >= j) {
+                    c.at(
+                        when,
+                        format!("workload[{i}].step[{j}].when"),
+                        format!("`{name}` is not captured by an earlier step of this workload; when = \"NAME\" runs the step only when that capture holds a value"),
+                    );
+                }
+            }
             let Some(http) = &s.get_ref().http else {
                 continue;
             };

@@ -47,6 +47,14 @@ fn think_mean(t: &ThinkTime) -> f64 {
         ThinkTime::None => 0.0,
         ThinkTime::Fixed(d) | ThinkTime::Exponential(d) => d.as_secs_f64(),
         ThinkTime::Uniform(a, b) => (a.as_secs_f64() + b.as_secs_f64()) / 2.0,
+        // exp(mu + sigma^2 / 2) of the log-normal between its 5th and 95th percentiles.
+        ThinkTime::LogNormal(a, b) => {
+            let (a, b) = (a.as_secs_f64().max(1e-6), b.as_secs_f64().max(1e-6));
+            let sigma = (b / a).ln() / (2.0 * 1.645);
+            ((a * b).sqrt().ln() + sigma * sigma / 2.0)
+                .exp()
+                .clamp(a, b)
+        }
     }
 }
 

@@ -65,6 +65,8 @@ pub struct EmbeddedSpec {
     pub webhook_secret: Option<loadgen_webhook::Secret>,
     /// Delay before the async endpoint calls back (`None`: the target's default).
     pub callback_delay: Option<Duration>,
+    /// Whether API requests need a token (`auth = "required"`) and how long one lives.
+    pub auth: loadgen_demo::AuthPolicy,
 }
 
 impl Default for EmbeddedSpec {
@@ -76,6 +78,7 @@ impl Default for EmbeddedSpec {
             threads: 1,
             webhook_secret: None,
             callback_delay: None,
+            auth: loadgen_demo::AuthPolicy::default(),
         }
     }
 }

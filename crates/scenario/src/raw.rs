@@ -22,6 +22,9 @@ pub struct RawScenario {
     pub duration: Option<S<String>>,
     pub seed: Option<u64>,
     pub graceful_stop: Option<S<String>>,
+    /// Simulated seconds per real second: think times and repeated steps' session lengths
+    /// are divided by it (wall-clock = planned / time_scale).
+    pub time_scale: Option<S<f64>>,
     pub embedded: Option<RawEmbedded>,
     pub http: Option<RawHttp>,
     #[serde(default)]
@@ -56,6 +59,10 @@ pub struct RawEmbedded {
     pub threads: Option<S<u64>>,
     pub webhook_secret: Option<S<String>>,
     pub callback_delay: Option<S<String>>,
+    /// `"optional"` (default) or `"required"`: API requests need a token (`--auth`).
+    pub auth: Option<S<String>>,
+    /// How long a login's token lives (`--token-ttl`).
+    pub token_ttl: Option<S<String>>,
 }
 }
 
@@ -68,6 +75,7 @@ pub struct RawHttp {
     pub fast_path: Option<bool>,
     pub cookies: Option<bool>,
     pub streams_per_connection: Option<S<i64>>,
+    pub follow_redirects: Option<S<u64>>,
     pub connect_timeout: Option<S<String>>,
     pub max_connection_lifetime: Option<S<String>>,
     pub timeout: Option<S<String>>,

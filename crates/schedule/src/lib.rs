@@ -10,5 +10,6 @@
 
 pub mod pattern;
 pub mod schedule;
+pub mod think;
 
 pub use schedule::*;

@@ -26,8 +26,7 @@ pub(crate) fn build(w: &HttpWorkload, ctx: &BuildContext<'_>) -> Result<Workload
         workload: ctx.workload.to_string(),
         source,
     })?;
-    let steps = w.steps.iter().map(|s| s.name.clone()).collect();
-    Ok(ctx.workload(steps, factory, super::capture::custom_metrics(w)))
+    Ok(ctx.workload(w.step_names(), factory, super::capture::custom_metrics(w)))
 }
 
 /// `[http]` for this workload's client.
@@ -89,6 +88,7 @@ fn request(
             column,
             vus,
             seed: ctx.seed,
+            per_vu: s.once_per_vu,
         })))
     };
     let parse = |text: &str, place| Template::parse_in(text, place, &lookup);
@@ -132,6 +132,25 @@ fn request(
     };
     r.once_per_vu = s.once_per_vu;
     r.captures = captures(ctx, s, slots)?;
+    r.think = s.flow.think;
+    r.when = match &s.flow.when {
+        // `journey` checked that an earlier step captures it.
+        Some(name) => {
+            Some(
+                slots
+                    .iter()
+                    .position(|n| n == name)
+                    .ok_or_else(|| BuildError::Capture {
+                        workload: ctx.workload.to_string(),
+                        name: name.clone(),
+                    })?,
+            )
+        }
+        None => None,
+    };
+    r.probability = s.flow.probability;
+    r.repeat_for = s.flow.repeat_for;
+    r.follow_redirects = s.flow.follow_redirects.unwrap_or(ctx.http.follow_redirects);
     Ok(r)
 }
 

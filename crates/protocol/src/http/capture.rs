@@ -13,14 +13,18 @@ use loadgen_grammar::check::Checker;
 pub const CAPTURE_FROM: [&str; 4] = ["json", "header", "cookie", "regex"];
 
 /// The custom counters a journey workload records, in the order `loadgen_http` indexes them
-/// (`SKIPPED_METRIC`, then one `capture_missed_NAME` per capture, in file order). A workload
-/// without captures or once-per-VU steps is no journey and declares none.
+/// (`SKIPPED_METRIC`, `REAUTH_METRIC`, `GUARDED_METRIC`, then one `capture_missed_NAME` per
+/// capture, in file order). A workload without captures, once-per-VU steps, think time,
+/// guards or repeats is no journey and declares none.
 pub(crate) fn custom_metrics(w: &HttpWorkload) -> Vec<CustomMetric> {
     let names = w.capture_names();
-    if names.is_empty() && !w.steps.iter().any(|s| s.once_per_vu) {
+    let flow = w.steps.iter().any(|s| s.once_per_vu || s.flow.is_journey());
+    if names.is_empty() && !flow {
         return Vec::new();
     }
-    std::iter::once(CustomMetric::new("skipped", CustomKind::Counter))
+    ["skipped", "reauth", "guarded"]
+        .into_iter()
+        .map(|n| CustomMetric::new(n, CustomKind::Counter))
         .chain(
             names
                 .into_iter()

@@ -17,6 +17,22 @@ impl HttpWorkload {
             .collect()
     }
 
+    /// The step names results are kept under: the steps, then one re-login step per
+    /// once-per-VU step (`NAME-relogin`, what a 401 runs again) when some step is not once per
+    /// VU — `loadgen_http::HttpFactory::relogin_steps`'s order.
+    pub fn step_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.steps.iter().map(|s| s.name.clone()).collect();
+        if self.steps.iter().any(|s| !s.once_per_vu) {
+            names.extend(
+                self.steps
+                    .iter()
+                    .filter(|s| s.once_per_vu)
+                    .map(|s| format!("{}-relogin", s.name)),
+            );
+        }
+        names
+    }
+
     /// Every template text of the steps (path, headers, body), to find the variables used.
     pub(crate) fn template_texts(&self) -> Vec<String> {
         self.steps.iter().map(StepSpec::template_text).collect()
@@ -36,6 +52,24 @@ pub struct StepSpec {
     pub captures: Vec<CaptureSpec>,
     /// `scope = "vu"`: run once per VU (until it succeeds), its captures kept.
     pub once_per_vu: bool,
+    /// Think time, guards, repetition and redirects.
+    pub flow: StepFlow,
+}
+
+/// How a step runs inside its iteration: `think`, `when`, `probability`, `repeat_for` and
+/// `follow_redirects`. Durations are wall-clock (already divided by `time_scale`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StepFlow {
+    /// Pause before the step (before each repetition of a repeated one).
+    pub think: loadgen_engine::ThinkTime,
+    /// Run only when this capture holds a value.
+    pub when: Option<String>,
+    /// Run with this probability.
+    pub probability: Option<f64>,
+    /// Repeat until a length drawn from this has passed.
+    pub repeat_for: Option<loadgen_engine::ThinkTime>,
+    /// Redirects followed (`None`: `[http] follow_redirects`).
+    pub follow_redirects: Option<u8>,
 }
 
 /// One capture of a step, checked: its JSON path, header name and regex are valid.
@@ -97,9 +131,20 @@ pub struct ExpectSpec {
     pub json: Vec<(String, serde_json::Value)>,
 }
 
+impl StepFlow {
+    /// True when the step needs the journey loop (`loadgen_http`'s rule): it thinks, is
+    /// guarded or repeats. Following redirects alone does not.
+    pub(crate) fn is_journey(&self) -> bool {
+        self.think != loadgen_engine::ThinkTime::None
+            || self.when.is_some()
+            || self.probability.is_some()
+            || self.repeat_for.is_some()
+    }
+}
+
 impl StepSpec {
     /// Every template text of the step (path, headers, body) in one string.
-    fn template_text(&self) -> String {
+    pub fn template_text(&self) -> String {
         let mut t = self.http.path.clone();
         for (_, v) in &self.http.headers {
             t.push_str(v);

@@ -52,6 +52,7 @@ pub(crate) fn step(
         expect,
         captures: super::capture::captures(c, s, field),
         once_per_vu: super::capture::once_per_vu(c, s, field),
+        flow: super::flow::flow(c, s, field),
     })
 }
 

@@ -57,6 +57,7 @@ fn step(
                 column,
                 vus,
                 seed: ctx.seed,
+                per_vu: false,
             })));
         }
         let generator = ctx.payloads.iter().find(|p| p.name == source)?;

@@ -25,6 +25,7 @@ pub(crate) fn build(w: &RedisWorkload, ctx: &BuildContext<'_>) -> Result<Workloa
             column,
             vus,
             seed: ctx.seed,
+            per_vu: false,
         })))
     };
     let mut steps = Vec::with_capacity(w.steps.len());

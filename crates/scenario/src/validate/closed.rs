@@ -1,9 +1,8 @@
 //! A closed (VU) workload's schedule checked: its VUs or stages, think time and iterations.
 
-use crate::check::{Checker, S};
+use crate::check::Checker;
 use crate::raw::RawWorkload;
 use crate::schedule::ModelSpec;
-use crate::units::parse_duration;
 use loadgen_engine::{ThinkTime, VuStages};
 use std::time::Duration;
 
@@ -46,7 +45,7 @@ pub(super) fn closed(
     let stages = vu_stages(c, w, i, duration)?;
     let think = match &w.think_time {
         None => ThinkTime::None,
-        Some(t) => think_time(c, t, &f("think_time"))?,
+        Some(t) => loadgen_schedule::think::think_time(c, t, &f("think_time"))?,
     };
     if let Some(n) = &w.iterations {
         if *n.get_ref() == 0 {
@@ -125,37 +124,4 @@ fn vu_stages(
         }
     };
     Some(stages)
-}
-
-fn think_time(c: &mut Checker<'_>, t: &S<toml::Value>, field: &str) -> Option<ThinkTime> {
-    let bad = "write \"1s\", { uniform = [\"500ms\", \"2s\"] } or { exponential = \"1s\" }";
-    let dur = |v: &toml::Value| {
-        v.as_str()
-            .map(|s| parse_duration(s).map_err(|e| e.to_string()))
-    };
-    let result = match t.get_ref() {
-        toml::Value::String(s) => parse_duration(s)
-            .map(ThinkTime::Fixed)
-            .map_err(|e| e.to_string()),
-        toml::Value::Table(tab) if tab.len() == 1 => match tab.iter().next() {
-            Some((k, toml::Value::Array(a))) if k == "uniform" && a.len() == 2 => {
-                match (dur(&a[0]), dur(&a[1])) {
-                    (Some(Ok(lo)), Some(Ok(hi))) if lo <= hi => Ok(ThinkTime::Uniform(lo, hi)),
-                    (Some(Ok(_)), Some(Ok(_))) => {
-                        Err("uniform bounds must be [low, high]".to_string())
-                    }
-                    (Some(Err(e)), _) | (_, Some(Err(e))) => Err(e),
-                    _ => Err(bad.to_string()),
-                }
-            }
-            Some((k, v)) if k == "exponential" => match dur(v) {
-                Some(Ok(d)) => Ok(ThinkTime::Exponential(d)),
-                Some(Err(e)) => Err(e),
-                None => Err(bad.to_string()),
-            },
-            _ => Err(bad.to_string()),
-        },
-        _ => Err(bad.to_string()),
-    };
-    result.map_err(|m| c.at(t, field, m)).ok()
 }

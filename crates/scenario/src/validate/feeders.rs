@@ -42,7 +42,9 @@ pub(super) fn load(c: &mut Checker<'_>, raw: &RawScenario, base_dir: &Path) -> V
 }
 
 /// A unique feeder's rows never repeat: a workload reading one must be closed with
-/// `iterations`, and the rows must cover every iteration it may run.
+/// `iterations`, and the rows must cover every iteration it may run. A feeder only
+/// once-per-VU steps read (per-VU credentials: each VU keeps its first row) needs a row per
+/// VU instead, in any model.
 pub(super) fn unique_rows(
     c: &mut Checker<'_>,
     raw: &RawScenario,
@@ -58,6 +60,28 @@ pub(super) fn unique_rows(
                 .iter()
                 .any(|t| t.contains(&needle))
             {
+                continue;
+            }
+            let per_vu = match &w.protocol {
+                crate::protocol::ProtocolSpec::Http(h) => h
+                    .steps
+                    .iter()
+                    .all(|s| s.once_per_vu || !s.template_text().contains(&needle)),
+                _ => false,
+            };
+            if per_vu {
+                let vus = w.model.max_vus();
+                if vus > f.rows.len() as u64 {
+                    c.at(
+                        &raw.workload[i].get_ref().name,
+                        format!("workload[{i}]"),
+                        format!(
+                            "unique feeder `{}` has {} rows but this workload may run {vus} VUs, and each VU logs in with a row of its own (scope = \"vu\")",
+                            f.name,
+                            f.rows.len()
+                        ),
+                    );
+                }
                 continue;
             }
             let bound = match &w.model {

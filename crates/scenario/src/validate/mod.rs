@@ -54,7 +54,8 @@ pub(crate) fn validate(
     let feeders = feeders::load(&mut c, &raw, base_dir);
     feeders::columns(&mut c, &raw, &feeders);
     crate::journey::check_names(&mut c, &raw);
-    let workloads = workloads(&mut c, &raw, duration, base_dir);
+    let mut workloads = workloads(&mut c, &raw, duration, base_dir);
+    time_scale(&mut c, &raw, &mut workloads);
     feeders::unique_rows(&mut c, &raw, &feeders, &workloads);
     let thresholds = thresholds::thresholds(&mut c, &raw, text, &workloads);
     if !c.problems.is_empty() {
@@ -74,6 +75,32 @@ pub(crate) fn validate(
         workloads,
         thresholds,
     })
+}
+
+/// `time_scale`: think times (between iterations and between steps) and repeated steps'
+/// session lengths divided by it, so the workloads hold wall-clock pauses from here on.
+/// Durations and stages are wall-clock as written.
+fn time_scale(c: &mut Checker<'_>, raw: &RawScenario, workloads: &mut [WorkloadSpec]) {
+    let Some(ts) = &raw.time_scale else {
+        return;
+    };
+    let scale = *ts.get_ref();
+    if !(scale > 0.0 && scale.is_finite()) {
+        c.at(
+            ts,
+            "time_scale",
+            format!("{scale} is not a speed-up (simulated seconds per real second, > 0)"),
+        );
+        return;
+    }
+    for w in workloads {
+        if let crate::schedule::ModelSpec::Closed { think, .. } = &mut w.model {
+            *think = think.scaled(scale);
+        }
+        if let crate::protocol::ProtocolSpec::Http(h) = &mut w.protocol {
+            crate::protocol::http::flow::scale(h, scale);
+        }
+    }
 }
 
 /// The scenario's name: it names the results folder.

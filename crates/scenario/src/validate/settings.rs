@@ -36,6 +36,19 @@ pub(super) fn target(c: &mut Checker<'_>, raw: &RawScenario) -> TargetSpec {
         if let Some(d) = &e.callback_delay {
             emb.callback_delay = c.duration(d, "embedded.callback_delay");
         }
+        if let Some(a) = &e.auth {
+            match a.get_ref().parse() {
+                Ok(mode) => emb.auth.mode = mode,
+                Err(err) => c.at(a, "embedded.auth", err),
+            }
+        }
+        if let Some(d) = &e.token_ttl {
+            match c.duration(d, "embedded.token_ttl") {
+                Some(ttl) if ttl.as_secs() >= 1 => emb.auth.token_ttl = ttl,
+                Some(_) => c.at(d, "embedded.token_ttl", "a token lives at least 1s"),
+                None => {}
+            }
+        }
     }
     match &raw.target {
         None => TargetSpec::Embedded(emb),
@@ -100,6 +113,10 @@ pub(super) fn http(
                 format!("{} is not between 1 and 1000", n.get_ref()),
             ),
         }
+    }
+    if let Some(n) = &r.follow_redirects {
+        h.follow_redirects =
+            crate::protocol::http::flow::redirects(c, n, "http.follow_redirects").unwrap_or(0);
     }
     if let Some(d) = &r.connect_timeout {
         h.connect_timeout = c
