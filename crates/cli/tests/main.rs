@@ -16,6 +16,7 @@ mod har;
 mod hostile;
 mod intervals;
 mod journeys;
+mod journeys_flow;
 mod live;
 mod long_runs;
 mod output;

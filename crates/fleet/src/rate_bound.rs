@@ -40,7 +40,7 @@ fn requests_per_iteration(w: &WorkloadSpec) -> u64 {
 fn shortest_pause(t: &ThinkTime) -> Duration {
     match *t {
         ThinkTime::Fixed(d) => d,
-        ThinkTime::Uniform(a, b) => a.min(b),
+        ThinkTime::Uniform(a, b) | ThinkTime::LogNormal(a, b) => a.min(b),
         ThinkTime::None | ThinkTime::Exponential(_) => Duration::ZERO,
     }
 }

@@ -137,7 +137,7 @@ impl ProtocolSpec {
     /// WebSocket iteration (messages inside a connection are not requests to this count).
     pub fn requests_per_iteration(&self) -> u64 {
         match self {
-            ProtocolSpec::Http(h) => h.steps.len().max(1) as u64,
+            ProtocolSpec::Http(h) => h.requests_per_iteration(),
             ProtocolSpec::Webhook(w) => w.requests_per_iteration(),
             ProtocolSpec::WebSocket(_) => 1,
             // Every command counts, those inside a pipeline too.

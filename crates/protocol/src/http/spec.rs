@@ -33,6 +33,35 @@ impl HttpWorkload {
         names
     }
 
+    /// Requests one iteration sends at most (a worker's `--max-rate` bound): each step with
+    /// the redirects it may follow, as often as a repeated step can repeat in its longest
+    /// session, and the re-login steps once more (what a 401 adds).
+    pub fn requests_per_iteration(&self) -> u64 {
+        use loadgen_engine::ThinkTime;
+        let longest = |t: &ThinkTime| match *t {
+            ThinkTime::None => 0.0,
+            ThinkTime::Fixed(d) => d.as_secs_f64(),
+            ThinkTime::Uniform(_, b) | ThinkTime::LogNormal(_, b) => b.as_secs_f64(),
+            ThinkTime::Exponential(m) => 50.0 * m.as_secs_f64(),
+        };
+        let shortest = |t: &ThinkTime| match *t {
+            ThinkTime::Fixed(d) => d.as_secs_f64(),
+            ThinkTime::Uniform(a, _) | ThinkTime::LogNormal(a, _) => a.as_secs_f64(),
+            ThinkTime::None | ThinkTime::Exponential(_) => 0.0,
+        };
+        let sends = |s: &StepSpec| -> u64 {
+            let hops = 1 + u64::from(s.flow.follow_redirects.unwrap_or(0));
+            let times = match &s.flow.repeat_for {
+                Some(r) => (longest(r) / shortest(&s.flow.think).max(1e-3)).ceil() as u64 + 1,
+                None => 1,
+            };
+            hops.saturating_mul(times)
+        };
+        let steps: u64 = self.steps.iter().map(sends).sum();
+        let relogin = (self.step_names().len() - self.steps.len()) as u64;
+        steps.saturating_add(relogin).max(1)
+    }
+
     /// Every template text of the steps (path, headers, body), to find the variables used.
     pub(crate) fn template_texts(&self) -> Vec<String> {
         self.steps.iter().map(StepSpec::template_text).collect()
