@@ -38,6 +38,28 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         None => None,
     };
     let base_url = sc.base_url(embedded.as_ref().map(|h| h.base_url()));
+    // The run-level [[setup]] before the plan: its captures are the plan's `{{setup.NAME}}`.
+    if let Err(e) = loadgen_scenario::run_setup(&mut sc, &base_url) {
+        let why = format!(
+            "the setup failed, so the load did not start: {:#}",
+            anyhow::Error::new(e)
+        );
+        let out = a
+            .out
+            .clone()
+            .unwrap_or_else(|| loadgen_report::out_dir::default_out(&sc.name));
+        // The results folder says why, as a run's would.
+        if loadgen_report::out_dir::prepare(&out, a.force).is_ok() {
+            let _ = std::fs::write(out.join("setup-failed.txt"), format!("{why}\n"));
+        }
+        if let Some(h) = embedded {
+            h.shutdown();
+        }
+        return Err(Fail {
+            code: crate::exit::THRESHOLDS_FAILED,
+            error: anyhow::anyhow!(why),
+        });
+    }
     let plan = loadgen_scenario::build_plan(&sc, &base_url).map_err(Fail::bad_input)?;
     // Run-once setup (a database's tables and seed rows) before any load.
     loadgen_scenario::prepare(&sc).map_err(Fail::bad_input)?;

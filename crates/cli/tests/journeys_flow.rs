@@ -112,7 +112,10 @@ iterations = 40
     let s = summary(&out);
     let c = target.counters();
     let created = count(&s, "maybe-create");
-    assert!((5..75).contains(&created), "probability 0.5 of 80: {created}");
+    assert!(
+        (5..75).contains(&created),
+        "probability 0.5 of 80: {created}"
+    );
     assert_eq!(c["by_route"]["create_payment"], created, "{c}");
     assert_eq!(count(&s, "read-back"), created, "{s}");
     assert_eq!(c["by_route"]["get_payment"], created, "{c}");
@@ -208,6 +211,76 @@ vus = {vus}
     assert_eq!(o.status.code(), Some(2), "{}", text(&o));
     assert!(
         text(&o).contains("unique feeder `users` has 2 rows but this workload may run 3 VUs"),
+        "{}",
+        text(&o)
+    );
+}
+
+const SETUP: &str = r#"name = "setup"
+
+[[setup]]
+name = "admin-login"
+http = { method = "POST", path = "/api/login", json = { user = "admin", password = "PASSWORD" } }
+capture = { token = { json = "$.token" } }
+
+[[workload]]
+name = "w"
+model = "closed"
+vus = 3
+iterations = 4
+
+  [[workload.step]]
+  name = "create"
+  http = { method = "POST", path = "/api/payments", headers = { Authorization = "Bearer {{setup.token}}" }, json = { amount = 5, currency = "AUD" } }
+"#;
+
+#[test]
+fn a_setup_logs_in_once_and_every_vu_uses_its_token() {
+    let target = Target::start(&["--auth", "required"]);
+    let dir = scratch("journey-setup");
+    let f = write(&dir, "setup.toml", &SETUP.replace("PASSWORD", "demo"));
+    let out = dir.join("out");
+    let o = run_against(&f, &target.url, &out, &["--duration", "60s"]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let c = target.counters();
+    assert_eq!(c["by_route"]["login"], 1, "{c}");
+    assert_eq!(c["by_route"]["create_payment"], 12, "{c}");
+    assert_eq!(c["auth"]["unauthorized"], 0, "{c}");
+}
+
+#[test]
+fn a_failed_setup_starts_no_load_and_exits_3() {
+    let target = Target::start(&["--auth", "required"]);
+    let dir = scratch("journey-setup-fails");
+    let f = write(&dir, "setup.toml", &SETUP.replace("PASSWORD", "wrong"));
+    let out = dir.join("out");
+    let o = run_against(&f, &target.url, &out, &["--duration", "60s"]);
+    assert_eq!(o.status.code(), Some(3), "{}", text(&o));
+    let why = std::fs::read_to_string(out.join("setup-failed.txt")).unwrap();
+    assert!(
+        why.contains("setup step `admin-login` failed") && why.contains("HTTP 401"),
+        "{why}"
+    );
+    assert!(text(&o).contains("admin-login"), "{}", text(&o));
+    let c = target.counters();
+    assert_eq!(c["by_route"]["login"], 1, "{c}");
+    assert_eq!(c["by_route"]["create_payment"], 0, "{c}");
+}
+
+#[test]
+fn validate_refuses_a_setup_value_no_setup_step_captures() {
+    let dir = scratch("journey-setup-unknown");
+    let f = write(
+        &dir,
+        "setup.toml",
+        &SETUP
+            .replace("PASSWORD", "demo")
+            .replace("{{setup.token}}", "{{setup.tokn}}"),
+    );
+    let o = run(&["validate", f.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o));
+    assert!(
+        text(&o).contains("no [[setup]] step captures `tokn`"),
         "{}",
         text(&o)
     );

@@ -58,6 +58,7 @@ pub use proxy::Proxy;
 pub use reply::Reply;
 pub use request::RequestSpec;
 pub use session::{
-    HttpFactory, HttpSession, CAPTURE_MISSED_BASE, GUARDED_METRIC, REAUTH_METRIC, SKIPPED_METRIC,
+    HttpFactory, HttpSession, OnceFailure, CAPTURE_MISSED_BASE, GUARDED_METRIC, REAUTH_METRIC,
+    SKIPPED_METRIC,
 };
-pub use template::{Named, Place, RunNonce, Template, Vars};
+pub use template::{escaped, Named, Place, RunNonce, Template, Vars};

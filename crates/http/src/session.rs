@@ -49,6 +49,9 @@
 
 mod follow;
 mod journey;
+mod once;
+
+pub use once::OnceFailure;
 
 use follow::Again;
 

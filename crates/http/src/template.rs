@@ -29,6 +29,7 @@ use bytes::{Bytes, BytesMut};
 use std::sync::Arc;
 
 mod escape;
+pub use escape::escaped;
 #[cfg(test)]
 mod tests;
 mod var;

@@ -32,6 +32,9 @@ pub struct BuildContext<'a> {
     pub feeders: &'a [Arc<Feeder>],
     /// The scenario's seed.
     pub seed: u64,
+    /// What the run-level `[[setup]]` captured, read as `{{setup.NAME}}` (empty before it
+    /// ran: `validate` and `plan` build with a stand-in value).
+    pub setup: &'a [(String, Vec<u8>)],
 }
 
 impl BuildContext<'_> {

@@ -164,6 +164,8 @@ pub fn scenario(a: &AdHoc) -> Result<Scenario, AdHocError> {
             }),
         }],
         thresholds,
+        setup: None,
+        setup_values: Vec::new(),
     })
 }
 

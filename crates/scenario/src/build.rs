@@ -42,11 +42,12 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
         payloads: &sc.payloads,
         feeders: &sc.feeders,
         seed: sc.seed,
+        setup: &sc.setup_values,
     };
     w.protocol.build(&ctx)
 }
 
-fn engine_model(m: &ModelSpec) -> Model {
+pub(crate) fn engine_model(m: &ModelSpec) -> Model {
     match m {
         ModelSpec::Open {
             rate,

@@ -29,6 +29,20 @@ const BUILT_INS: [&str; 9] = [
 /// built-in, a feeder, a payload or another capture; a `{{name}}` must come after the step
 /// that captures it.
 pub(crate) fn check_names(c: &mut Checker<'_>, raw: &RawScenario) {
+    // `{{setup.NAME}}` reads the run-level setup's captures: `setup` is taken.
+    if let Some(f) = raw.feeder.get("setup") {
+        c.at(
+            f,
+            "feeder.setup",
+            "`setup` names the [[setup]] captures ({{setup.NAME}}): rename the feeder",
+        );
+    }
+    let setup_caps: Vec<&str> = raw
+        .setup
+        .iter()
+        .filter_map(|s| s.get_ref().capture.as_ref())
+        .flat_map(|t| t.get_ref().keys().map(String::as_str))
+        .collect();
     for (i, w) in raw.workload.iter().enumerate() {
         let steps = &w.get_ref().step;
         // Every capture of the workload and the step that makes it.
@@ -92,6 +106,16 @@ pub(crate) fn check_names(c: &mut Checker<'_>, raw: &RawScenario) {
                         part.at,
                         format!("workload[{i}].step[{j}].http.{}", part.field),
                         format!("`{{{{{name}}}}}` is used before step `{by}` captures it; a step reads only what earlier steps of its iteration captured"),
+                    );
+                }
+                let unknown = templated::placeholders(&part.text)
+                    .filter_map(|name| name.trim().strip_prefix("setup."))
+                    .find(|key| !setup_caps.contains(key));
+                if let Some(key) = unknown {
+                    c.at_offset(
+                        part.at,
+                        format!("workload[{i}].step[{j}].http.{}", part.field),
+                        format!("`{{{{setup.{key}}}}}`: no [[setup]] step captures `{key}`"),
                     );
                 }
             }

@@ -57,6 +57,7 @@ mod journey;
 pub mod load_plan;
 mod model;
 mod raw;
+mod setup;
 mod source;
 mod threshold;
 mod threshold_filter;
@@ -84,6 +85,7 @@ pub use model::*;
 pub use protocol::pg::PgWorkload;
 pub use protocol::ws::WsSpec;
 pub use protocol::{BuildContext, BuildError, ProtocolSpec};
+pub use setup::{run_setup, SetupError};
 pub use source::Source;
 pub use threshold::{
     check_filter, key_metric_name, parse_clauses, parse_expression, parse_full, parse_key, Clauses,

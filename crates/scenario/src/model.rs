@@ -38,6 +38,10 @@ pub struct Scenario {
     pub workloads: Vec<WorkloadSpec>,
     /// SLA thresholds.
     pub thresholds: Vec<Threshold>,
+    /// `[[setup]]`: HTTP steps run once before the load ([`crate::run_setup`]).
+    pub setup: Option<crate::protocol::http::HttpWorkload>,
+    /// What the setup captured, once it ran: `{{setup.NAME}}`'s values.
+    pub setup_values: Vec<(String, Vec<u8>)>,
 }
 
 /// Where traffic goes.

@@ -31,6 +31,9 @@ pub struct RawScenario {
     pub payload: IndexMap<String, S<PayloadTable>>,
     #[serde(default)]
     pub feeder: IndexMap<String, S<RawFeeder>>,
+    /// `[[setup]]`: HTTP steps run once before the load.
+    #[serde(default)]
+    pub setup: Vec<S<crate::protocol::raw::RawStep>>,
     #[serde(default)]
     pub workload: Vec<S<RawWorkload>>,
     #[serde(default)]

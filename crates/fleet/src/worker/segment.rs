@@ -31,6 +31,14 @@ pub(super) async fn run_segment<S>(
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    // The run-level [[setup]] runs once per segment, before it (its captures feed the plan).
+    let mut a = a;
+    loadgen_scenario::run_setup(&mut a.scenario, &a.base_url).map_err(|e| {
+        FleetError::Protocol(format!(
+            "the setup failed, so the load did not start: {}",
+            crate::error::with_causes(&e)
+        ))
+    })?;
     let plan = loadgen_scenario::build_plan(&a.scenario, &a.base_url)
         .map_err(|e| FleetError::Protocol(crate::error::with_causes(&e)))?;
     // Each worker runs the run-once setup before its segment (setups are idempotent).

@@ -160,7 +160,7 @@ impl VuState {
         true
     }
 
-    async fn attempt(
+    pub(super) async fn attempt(
         &mut self,
         sh: &Shared,
         it: &Iteration<'_>,

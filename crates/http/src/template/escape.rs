@@ -25,6 +25,26 @@ pub(super) fn write_capture(slot: usize, place: Place, vars: &mut Vars<'_>, buf:
     }
 }
 
+/// `value` escaped for `place` as a captured value is; `None` when it cannot go there (a
+/// control character in a header value).
+pub fn escaped(place: Place, value: &[u8]) -> Option<bytes::Bytes> {
+    let mut buf = BytesMut::new();
+    match place {
+        Place::Path => percent_encode(value, &mut buf),
+        Place::Json => json_escape(value, &mut buf),
+        Place::Text => buf.extend_from_slice(value),
+        Place::Header
+            if value
+                .iter()
+                .any(|b| (*b < 0x20 && *b != b'\t') || *b == 0x7f) =>
+        {
+            return None
+        }
+        Place::Header => buf.extend_from_slice(value),
+    }
+    Some(buf.freeze())
+}
+
 /// RFC 3986 percent-encoding of everything but unreserved bytes: a captured `/`, `?`, `#` or
 /// `@` cannot change the path's shape, let alone the host.
 fn percent_encode(value: &[u8], buf: &mut BytesMut) {

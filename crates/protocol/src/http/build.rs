@@ -14,6 +14,12 @@ use std::sync::Arc;
 
 /// Builds an HTTP workload against the context's base URL.
 pub(crate) fn build(w: &HttpWorkload, ctx: &BuildContext<'_>) -> Result<Workload, BuildError> {
+    let factory = factory(w, ctx)?;
+    Ok(ctx.workload(w.step_names(), factory, super::capture::custom_metrics(w)))
+}
+
+/// The session factory of `w`'s steps (a run-level setup uses it directly).
+pub fn factory(w: &HttpWorkload, ctx: &BuildContext<'_>) -> Result<HttpFactory, BuildError> {
     let cfg = client_config(ctx)?;
     // Capture slots in file order, as `capture::custom_metrics` declares their counters.
     let slots = w.capture_names();
@@ -22,11 +28,19 @@ pub(crate) fn build(w: &HttpWorkload, ctx: &BuildContext<'_>) -> Result<Workload
         .iter()
         .map(|s| request(ctx, s, &slots))
         .collect::<Result<Vec<_>, _>>()?;
-    let factory = HttpFactory::new(Arc::new(cfg), requests).map_err(|source| BuildError::Http {
+    HttpFactory::new(Arc::new(cfg), requests).map_err(|source| BuildError::Http {
         workload: ctx.workload.to_string(),
         source,
-    })?;
-    Ok(ctx.workload(w.step_names(), factory, super::capture::custom_metrics(w)))
+    })
+}
+
+/// A setup capture's value, escaped once for the place it lands in.
+struct SetupValue(bytes::Bytes);
+
+impl loadgen_http::ValueSource for SetupValue {
+    fn write_value(&self, _vu: u64, _iteration: u64, out: &mut bytes::BytesMut) {
+        out.extend_from_slice(&self.0);
+    }
 }
 
 /// `[http]` for this workload's client.
@@ -76,9 +90,18 @@ fn request(
     let payloads = ctx.payloads;
     // `{{NAME.column}}` reads a data feeder; the row depends on the workload's VU ceiling.
     let vus = ctx.schedule.max_vus();
-    let lookup = |name: &str| -> Option<Named> {
+    let lookup = |name: &str, place: Place| -> Option<Named> {
         if let Some(slot) = slots.iter().position(|n| *n == name) {
             return Some(Named::Capture(slot));
+        }
+        if let Some(key) = name.strip_prefix("setup.") {
+            // A value from the target, escaped for its place as captures are (the setup
+            // refused one that cannot go in a header). Before the setup ran: a stand-in.
+            let value = match ctx.setup.iter().find(|(n, _)| n == key) {
+                Some((_, v)) => loadgen_http::escaped(place, v)?,
+                None => bytes::Bytes::from_static(b"setup"),
+            };
+            return Some(Named::Value(Arc::new(SetupValue(value))));
         }
         let (feeder, column) = name.split_once('.')?;
         let f = ctx.feeders.iter().find(|f| f.name == feeder)?;
@@ -91,7 +114,7 @@ fn request(
             per_vu: s.once_per_vu,
         })))
     };
-    let parse = |text: &str, place| Template::parse_in(text, place, &lookup);
+    let parse = |text: &str, place| Template::parse_in(text, place, &|n: &str| lookup(n, place));
     let http_err = |source| BuildError::Http {
         workload: ctx.workload.to_string(),
         source,

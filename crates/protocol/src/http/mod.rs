@@ -2,13 +2,13 @@
 //! checked (`validate`, `capture`, `flow`), and built into an `HttpFactory` workload (`build`).
 //! `templated` walks a raw step's template texts for the checks that need their line.
 
-pub(crate) mod build;
+pub mod build;
 pub mod capture;
 pub mod flow;
 pub(crate) mod raw;
 mod spec;
 pub mod templated;
-pub(crate) mod validate;
+pub mod validate;
 
 pub use capture::CAPTURE_FROM;
 pub use spec::{

@@ -9,7 +9,7 @@ use loadgen_grammar::check::{Checker, S};
 const METHODS: [&str; 7] = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 
 /// The HTTP step `s`, every problem reported under `field` (`workload[0].step[1]`).
-pub(crate) fn step(
+pub fn step(
     c: &mut Checker<'_>,
     s: &RawStep,
     field: &str,

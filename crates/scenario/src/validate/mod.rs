@@ -54,6 +54,8 @@ pub(crate) fn validate(
     let feeders = feeders::load(&mut c, &raw, base_dir);
     feeders::columns(&mut c, &raw, &feeders);
     crate::journey::check_names(&mut c, &raw);
+    let payload_names: Vec<String> = raw.payload.keys().cloned().collect();
+    let setup = crate::setup::validate(&mut c, &raw.setup, &payload_names);
     let mut workloads = workloads(&mut c, &raw, duration, base_dir);
     time_scale(&mut c, &raw, &mut workloads);
     feeders::unique_rows(&mut c, &raw, &feeders, &workloads);
@@ -74,6 +76,8 @@ pub(crate) fn validate(
         payloads,
         workloads,
         thresholds,
+        setup,
+        setup_values: Vec::new(),
     })
 }
 
