@@ -285,3 +285,66 @@ fn validate_refuses_a_setup_value_no_setup_step_captures() {
         text(&o)
     );
 }
+
+fn shipped(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("../../scenarios/{name}.toml"))
+}
+
+fn outcome(s: &serde_json::Value, name: &str, outcome: &str) -> u64 {
+    step(s, name)["outcomes"][outcome].as_u64().unwrap_or(0)
+}
+
+#[test]
+fn the_checkout_journey_reads_back_and_refunds_only_what_it_created_with_a_token() {
+    let target = Target::start(&["--auth", "required"]);
+    let out = scratch("journey-checkout").join("out");
+    let o = run_against(
+        &shipped("checkout-journey"),
+        &target.url,
+        &out,
+        &["--duration", "3s"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = summary(&out);
+    let c = target.counters();
+    let created = count(&s, "create");
+    assert!(created > 0, "{s}");
+    // One login per VU; every later request carried its token.
+    assert_eq!(c["by_route"]["login"], 20, "{c}");
+    assert_eq!(c["auth"]["unauthorized"], 0, "{c}");
+    for route in ["create_payment", "get_payment", "refund"] {
+        assert_eq!(c["by_route"][route], created, "{route}: {c}");
+    }
+    // Every read-back and refund named a payment this run created.
+    assert_eq!(c["by_status"]["404"], serde_json::Value::Null, "{c}");
+    assert_eq!(custom(&s, "skipped"), 0, "{s}");
+}
+
+#[test]
+fn game_sessions_log_in_heartbeat_and_log_out_with_only_the_planned_401s() {
+    let target = Target::start(&["--auth", "required"]);
+    let out = scratch("journey-game").join("out");
+    let o = run_against(
+        &shipped("game-sessions"),
+        &target.url,
+        &out,
+        &["--duration", "3s"],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let s = summary(&out);
+    let c = target.counters();
+    let wrong = outcome(&s, "login", "expected_failure");
+    let logged_in = outcome(&s, "login", "success");
+    // Every 20th player has a wrong password: 10 of the 200 first logins.
+    assert!(wrong >= 10, "{s}");
+    assert_eq!(c["auth"]["login_failures"], wrong, "{c}");
+    assert_eq!(c["auth"]["logins"], logged_in, "{c}");
+    // No API request went without a live token, and the load's end cut no session short
+    // of its logout.
+    assert_eq!(c["auth"]["unauthorized"], 0, "{c}");
+    assert_eq!(c["by_route"]["logout"], logged_in, "{c}");
+    assert_eq!(count(&s, "logout"), logged_in, "{s}");
+    assert!(count(&s, "heartbeat") >= logged_in, "{s}");
+    assert_eq!(c["by_route"]["heartbeat"], count(&s, "heartbeat"), "{c}");
+    assert_eq!(custom(&s, "skipped"), 0, "{s}");
+}
