@@ -24,7 +24,7 @@ enum StepKind {
 
 /// A checked step of any step protocol.
 enum AnyStep {
-    Http(http::StepSpec),
+    Http(Box<http::StepSpec>),
     Webhook(webhook::WebhookStep),
     Redis(redis::RedisStepSpec),
     Pg(pg::PgStepSpec),
@@ -63,7 +63,9 @@ impl StepKind {
             http::flow::refuse(c, s, field, protocol);
         }
         match self {
-            StepKind::Http => http::validate::step(c, s, field, payloads).map(AnyStep::Http),
+            StepKind::Http => {
+                http::validate::step(c, s, field, payloads).map(|s| AnyStep::Http(Box::new(s)))
+            }
             StepKind::Webhook => {
                 webhook::validate::step(c, s, field, payloads).map(AnyStep::Webhook)
             }
@@ -87,7 +89,7 @@ impl StepKind {
                 steps: steps
                     .into_iter()
                     .filter_map(|s| match s {
-                        AnyStep::Http(s) => Some(s),
+                        AnyStep::Http(s) => Some(*s),
                         _ => None,
                     })
                     .collect(),
