@@ -135,3 +135,40 @@ impl ThinkTime {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn lognormal_pauses_stay_in_their_bounds_around_the_geometric_mean() {
+        let t = ThinkTime::LogNormal(Duration::from_secs(300), Duration::from_secs(14_400));
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(1);
+        let mut draws: Vec<f64> = (0..2000)
+            .map(|_| t.sample(&mut rng).as_secs_f64())
+            .collect();
+        assert!(draws.iter().all(|d| (300.0..=14_400.0).contains(d)));
+        draws.sort_by(f64::total_cmp);
+        // The median is sqrt(300 × 14400) ≈ 2078 s; 5% sit at each clamp.
+        let median = draws[1000];
+        assert!((1700.0..2500.0).contains(&median), "{median}");
+        let at_low = draws.iter().filter(|d| **d == 300.0).count();
+        assert!((40..170).contains(&at_low), "{at_low}");
+    }
+
+    #[test]
+    fn a_time_scale_divides_every_pause() {
+        let s = |secs| Duration::from_secs(secs);
+        assert_eq!(
+            ThinkTime::LogNormal(s(300), s(14_400)).scaled(30.0),
+            ThinkTime::LogNormal(s(10), s(480))
+        );
+        assert_eq!(
+            ThinkTime::Uniform(s(60), s(300)).scaled(30.0),
+            ThinkTime::Uniform(s(2), s(10))
+        );
+        assert_eq!(ThinkTime::Fixed(s(3)).scaled(1.0), ThinkTime::Fixed(s(3)));
+        assert_eq!(ThinkTime::Fixed(s(3)).scaled(0.0), ThinkTime::Fixed(s(3)));
+    }
+}

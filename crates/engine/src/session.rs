@@ -176,7 +176,12 @@ impl<'a> Iteration<'a> {
     pub async fn pause(&self, d: Duration) -> bool {
         let at = Instant::now() + d;
         match self.ending {
-            Some(ending) => crate::ctx::wait_until(at, ending).await,
+            Some(ending) if ending.is_cancelled() => false,
+            Some(ending) => tokio::select! {
+                biased;
+                _ = ending.cancelled() => false,
+                _ = tokio::time::sleep_until(at) => true,
+            },
             None => {
                 tokio::time::sleep_until(at).await;
                 true
