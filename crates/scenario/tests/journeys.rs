@@ -66,6 +66,8 @@ fn a_journey_validates_builds_and_declares_its_counters() {
         metrics,
         [
             "skipped",
+            "reauth",
+            "guarded",
             "capture_missed_token",
             "capture_missed_id",
             "capture_missed_where"
@@ -160,4 +162,32 @@ fn a_step_scope_is_iteration_or_vu() {
             .any(|l| l.starts_with("s.toml:14:") && l.contains("unknown scope `user`")),
         "{p:?}"
     );
+}
+
+#[test]
+fn flow_keys_are_checked_where_they_stand() {
+    let p = problems(&journey(|t| {
+        t.replace("name = \"journey\"", "name = \"journey\"\ntime_scale = 0")
+            .replace(
+                "name = \"read\"",
+                "name = \"read\"\n  when = \"nothing\"\n  probability = 1.5\n  repeat_for = \"1m\"\n  follow_redirects = 99",
+            )
+    }));
+    for needle in [
+        "time_scale: 0 is not a speed-up",
+        "`nothing` is not captured by an earlier step",
+        "1.5 is not a probability",
+        "a repeated step needs think",
+        "follow at most 20 redirects",
+    ] {
+        assert!(p.iter().any(|l| l.contains(needle)), "{needle}: {p:?}");
+    }
+    // `when` names a capture an earlier step makes: fine.
+    let ok = problems(&journey(|t| {
+        t.replace(
+            "name = \"read\"",
+            "name = \"read\"\n  when = \"id\"\n  think = \"1s\"",
+        )
+    }));
+    assert!(ok.iter().all(|l| !l.contains("when")), "{ok:?}");
 }

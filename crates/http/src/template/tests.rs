@@ -170,7 +170,7 @@ fn captures_are_escaped_for_their_place_and_refused_when_missing_or_unsafe() {
         (String::from_utf8(out.to_vec()).unwrap(), vars.refused())
     };
     let path = parse("/p/{{id}}?q={{ id }}", Place::Path);
-    assert_eq!(path.capture_slots().collect::<Vec<_>>(), [0]);
+    assert_eq!(path.capture_slots().collect::<Vec<_>>(), [0, 0]);
     assert_eq!(
         render(&path),
         (
