@@ -147,7 +147,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     let end = RunEnd {
         stats: loadgen_report::generator_stats(&report),
         report: &report,
-        interrupted: interrupted.load(Ordering::SeqCst),
+        interrupted: interrupted.load(Ordering::SeqCst) || control.stopped_by_hand(),
         incomplete: None,
     };
     let done = stream.finish(&sc, end);

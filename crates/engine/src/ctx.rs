@@ -22,6 +22,8 @@ pub(crate) struct ShardCtx {
     pub custom_base: usize,
     pub recorder: Recorder,
     pub segment: Segment,
+    /// When the run's clock starts (changes by hand are timed from it).
+    pub origin: Instant,
     /// When this workload's clock starts.
     pub start: Instant,
     pub seed: u64,

@@ -40,6 +40,18 @@
 //! the arrivals (by index) and of the VUs (by id), so that all segments together are exactly
 //! the unsegmented run.
 //!
+//! # Changes by hand
+//!
+//! [`RunControl::request`] pauses and resumes arrivals (an open-model arrival due in a paused
+//! span is *skipped*, counted as `skipped_paused`, neither sent nor dropped), scales every open
+//! workload's rate curve by a factor of the plan (never past [`RunControl::limit_scale`]),
+//! sets every closed workload's VU count (VUs past the plan's most are started; VUs past the
+//! count finish their iteration and go offline) or stops the run gracefully. A change is
+//! logged and published to the drivers as a message on a watch channel, which they look at
+//! only where they already wait: no atomic is read per arrival. It takes effect at one
+//! instant of the run's clock, [`CHANGE_LEAD`] ahead and on a 1 ms slice, on every thread
+//! alike, and is emitted as [`Event::Changed`] before the interval it falls in.
+//!
 //! # Intervals
 //!
 //! A step counts in the interval its completion instant falls in: a thread closes an interval
@@ -94,12 +106,13 @@ mod segment;
 mod session;
 mod setup;
 mod shard;
+mod steer;
 mod vu_loop;
 
 pub use arrival::{ArrivalSchedule, Spacing};
 pub use closed::VuStages;
 pub use code::{Code, InvalidCode};
-pub use control::RunControl;
+pub use control::{Change, Command, ControlError, RunControl, CHANGE_LEAD, MAX_SCALE};
 pub use cpu::thread_cpu_time;
 pub use custom::{CustomInfo, CustomKind, CustomMetric, CustomValue, GaugeMerge};
 pub use error::EngineError;

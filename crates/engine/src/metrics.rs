@@ -187,6 +187,9 @@ pub struct WorkloadMetrics {
     /// Open-model arrivals that waited in the backlog for a VU (they ran, late; their wait is
     /// in their latency).
     pub queued: u64,
+    /// Open-model arrivals due while the run was paused by hand: skipped, not sent, not
+    /// dropped.
+    pub skipped_paused: u64,
     /// Iterations cancelled by a hard stop (graceful stop ran out, or a kill).
     pub interrupted: u64,
     /// Schedule lag (actual start minus intended start) of open-model iterations.
@@ -221,6 +224,7 @@ impl Default for WorkloadMetrics {
             iterations: 0,
             dropped: 0,
             queued: 0,
+            skipped_paused: 0,
             interrupted: 0,
             lag: new_histogram(),
             iteration_duration: new_histogram(),
@@ -260,6 +264,7 @@ impl WorkloadMetrics {
         self.iterations += other.iterations;
         self.dropped += other.dropped;
         self.queued += other.queued;
+        self.skipped_paused += other.skipped_paused;
         self.interrupted += other.interrupted;
         self.lag
             .add(&other.lag)

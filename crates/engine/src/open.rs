@@ -7,6 +7,7 @@ use crate::histogram::record_micros;
 use crate::model::{OpenModel, VuOrder};
 use crate::precise::ArrivalTimer;
 use crate::session::{Iteration, Session, SessionFactory};
+use crate::steer::Steer;
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -86,7 +87,10 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
     let hard_end = ctx.start + m.duration + ctx.graceful;
     ctx.recorder
         .tally(|t| t.planned_end(ctx.workload, ctx.start + m.duration));
-    while let Some((_, offset)) = schedule.next() {
+    // Changes by hand reach this loop where it waits anyway (see control.rs).
+    let mut steer = Steer::new(ctx.control.subscribe(), ctx.origin, ctx.start);
+    let mut next = schedule.next();
+    while let Some((_, offset)) = next {
         let intended = ctx.start + offset;
         let mut now = Instant::now();
         if now >= hard_end {
@@ -101,6 +105,10 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
             if released_without_yield >= 64 {
                 released_without_yield = 0;
                 tokio::task::yield_now().await;
+                if steer.has_news() {
+                    next = steer.apply_open(&mut schedule, next);
+                    continue;
+                }
             }
         }
         if ctx.control.is_stopped() {
@@ -110,8 +118,17 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
             tokio::select! {
                 biased;
                 _ = ctx.control.stop.cancelled() => break,
+                _ = steer.changed() => {
+                    next = steer.apply_open(&mut schedule, next);
+                    continue;
+                }
                 woke = timer.sleep_until(intended) => now = woke,
             }
+        }
+        next = schedule.next();
+        if steer.paused(offset) {
+            ctx.with_workload(|w| w.skipped_paused += 1);
+            continue;
         }
         let free = match m.vu_order {
             VuOrder::Fifo => pool.borrow_mut().pop_front(),

@@ -1,5 +1,6 @@
 //! What the engine emits: interval reports while it runs, a final report at the end.
 
+use crate::control::Change;
 use crate::metrics::Metrics;
 use std::time::{Duration, SystemTime};
 
@@ -36,6 +37,9 @@ pub enum Event<'a> {
         /// Wall-clock time of the run's origin.
         at: SystemTime,
     },
+    /// A change made by hand (see [`crate::RunControl::request`]), emitted before the
+    /// interval its instant falls in; one made after the last interval's end comes last.
+    Changed(&'a Change),
     /// An interval completed on every thread.
     Interval(&'a IntervalReport),
 }

@@ -172,14 +172,35 @@ pub fn run(
     }
     drop(tx);
 
+    let has = |open: bool| {
+        plan.workloads
+            .iter()
+            .any(|w| matches!(w.model, Model::Open(_)) == open)
+    };
+    control.begin(origin_std, has(true), has(false));
     on_event(&Event::Started { at: started_at });
     let mut agg = Aggregator::new(opts.threads, empty, opts.interval, last, origin);
+    // Changes by hand go out before the interval their instant falls in (the log is read
+    // once per interval; it only moves when someone asks for a change).
+    let mut told = 0;
+    let mut tell = |until: Option<Duration>, on_event: &mut dyn FnMut(&Event<'_>)| {
+        let changes = control.changes();
+        for c in changes.iter().skip(told) {
+            if until.is_some_and(|u| c.at >= u) {
+                break;
+            }
+            on_event(&Event::Changed(c));
+            told += 1;
+        }
+    };
     for msg in rx {
         for report in agg.accept(msg) {
+            tell(Some(report.start + report.length), &mut on_event);
             on_event(&Event::Interval(&report));
             agg.totals.add(&report.metrics, GaugeMerge::Max);
         }
     }
+    tell(None, &mut on_event);
     let mut worker_cpu = Vec::with_capacity(handles.len());
     for (thread, h) in handles.into_iter().enumerate() {
         match h.join() {

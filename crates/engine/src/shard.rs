@@ -32,6 +32,7 @@ pub async fn run_shard(
             custom_base: custom_bases[i],
             recorder: recorder.clone(),
             segment,
+            origin,
             start: origin + w.start,
             seed: mix(plan.seed ^ (i as u64).wrapping_mul(0x51_7CC1_B727_220A)),
             control: control.clone(),

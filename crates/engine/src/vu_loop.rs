@@ -3,11 +3,14 @@
 use crate::ctx::{wait_until, ShardCtx};
 use crate::model::ClosedModel;
 use crate::session::{Iteration, Session, SessionFactory};
+use crate::steer::{Steer, VuCount};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
+use std::rc::Rc;
 use std::time::Duration;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 
 pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: ShardCtx) {
     // `ending` fires at the end of the stages or on stop: VUs waiting or thinking leave then,
@@ -16,15 +19,66 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
     let end = ctx.start + m.stages.total_duration();
     ctx.recorder.tally(|t| t.planned_end(ctx.workload, end));
     let mut tasks = JoinSet::new();
-    let total = m.stages.max_vus();
-    for (local, vu) in (0..total).filter(|v| ctx.segment.contains(*v)).enumerate() {
-        let info = ctx.vu_info(local as u64);
+    let count = Rc::new(VuCount::default());
+    let mut spawned = 0u64;
+    let mut spawn = |tasks: &mut JoinSet<()>, upto: u64| {
+        for vu in spawned..upto {
+            if ctx.segment.contains(vu) {
+                spawn_vu(factory, m, &ctx, &ending, &count, vu, tasks);
+            }
+        }
+        spawned = spawned.max(upto);
+    };
+    spawn(&mut tasks, m.stages.max_vus());
+    // VU counts set by hand: the VUs re-read the count, and ids past the plan's most are
+    // started here.
+    let mut steer = Steer::new(ctx.control.subscribe(), ctx.origin, ctx.start);
+    // The load ends at the end of the stages, on a stop, or when every VU has left (all ran
+    // their `iterations`): nothing starts after it, in-flight iterations drain.
+    let ended = loop {
+        tokio::select! {
+            biased;
+            _ = ctx.control.stop.cancelled() => break Instant::now(),
+            _ = tokio::time::sleep_until(end) => break end,
+            _ = steer.changed() => {
+                for (at, n) in steer.take_vus() {
+                    let from = at.saturating_duration_since(ctx.start).as_secs_f64();
+                    count.set(from, n);
+                    spawn(&mut tasks, n);
+                }
+            }
+            _ = async { while tasks.join_next().await.is_some() {} } => {
+                // The last iteration's end (its last completion), never a future instant.
+                break ctx.recorder.tally(|t| t.latest(ctx.start)).min(Instant::now());
+            }
+        }
+    };
+    ctx.recorder
+        .tally(|t| t.load_ended(ctx.workload, ended.min(end)));
+    ending.cancel();
+    ctx.drain(&mut tasks).await;
+}
+
+/// Starts VU `vu` of the workload on this thread (it must be in the thread's segment).
+fn spawn_vu<F: SessionFactory>(
+    factory: &F,
+    m: &ClosedModel,
+    ctx: &ShardCtx,
+    ending: &CancellationToken,
+    count: &Rc<VuCount>,
+    vu: u64,
+    tasks: &mut JoinSet<()>,
+) {
+    {
+        let local = (vu - ctx.segment.index) / ctx.segment.count.max(1);
+        let info = ctx.vu_info(local);
         debug_assert_eq!(info.id, vu);
         let mut session = factory.session(info);
         let stages = m.stages.clone();
         let (think, limit) = (m.think, m.iterations);
         let (recorder, ending, start) = (ctx.recorder.clone(), ending.clone(), ctx.start);
         let (workload, step_base, custom_base) = (ctx.workload, ctx.step_base, ctx.custom_base);
+        let count = count.clone();
         ctx.with_workload(|w| w.allocated_vus += 1);
         tasks.spawn_local(async move {
             let mut rng = SmallRng::seed_from_u64(info.seed);
@@ -48,8 +102,19 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
             loop {
                 let now = Instant::now();
                 let t = now.saturating_duration_since(start).as_secs_f64();
-                let Some(on) = stages.next_active(vu, t) else {
-                    break;
+                let Some(on) = count.next_active(&stages, vu, t) else {
+                    // Off for the rest of the stages, unless a VU count set by hand turns it
+                    // on again: wait for one, offline.
+                    idle(&mut busy_since);
+                    if online {
+                        recorder.tally(|t| t.vu_offline(workload, now));
+                        online = false;
+                    }
+                    tokio::select! {
+                        biased;
+                        _ = ending.cancelled() => break,
+                        _ = count.changed.notified() => continue,
+                    }
                 };
                 let on = start + Duration::from_secs_f64(on);
                 if on > now {
@@ -60,7 +125,15 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
                         online = false;
                     }
                 }
-                if !wait_until(on, &ending).await {
+                if on > now {
+                    // A VU count set by hand may turn it on (or keep it off) meanwhile.
+                    tokio::select! {
+                        biased;
+                        _ = ending.cancelled() => break,
+                        _ = count.changed.notified() => continue,
+                        _ = tokio::time::sleep_until(on) => {}
+                    }
+                } else if ending.is_cancelled() {
                     break;
                 }
                 let intended = Instant::now();
@@ -98,19 +171,4 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &ClosedModel, ctx: 
             }
         });
     }
-    // The load ends at the end of the stages, on a stop, or when every VU has left (all ran
-    // their `iterations`): nothing starts after it, in-flight iterations drain.
-    let ended = tokio::select! {
-        biased;
-        _ = ctx.control.stop.cancelled() => Instant::now(),
-        _ = tokio::time::sleep_until(end) => end,
-        _ = async { while tasks.join_next().await.is_some() {} } => {
-            // The last iteration's end (its last completion), never a future instant.
-            ctx.recorder.tally(|t| t.latest(ctx.start)).min(Instant::now())
-        }
-    };
-    ctx.recorder
-        .tally(|t| t.load_ended(ctx.workload, ended.min(end)));
-    ending.cancel();
-    ctx.drain(&mut tasks).await;
 }

@@ -13,3 +13,4 @@ mod custom;
 mod open_model;
 mod runner;
 mod segments;
+mod steering;

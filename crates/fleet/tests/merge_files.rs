@@ -18,6 +18,7 @@ const KINDS: [CustomKind; 4] = [
 
 pub(crate) fn info(segment: &str) -> RunInfo {
     RunInfo {
+        changes: Vec::new(),
         format_version: FORMAT_VERSION,
         loadgen_version: "test".into(),
         scenario: "synthetic".into(),

@@ -131,6 +131,9 @@ pub struct WorkloadRecord {
     /// Arrivals that waited in the backlog (absent from files written before it existed).
     #[serde(default)]
     pub queued: u64,
+    /// Arrivals skipped while paused by hand (format 4; absent when none).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub skipped_paused: u64,
     /// Interrupted iterations.
     pub interrupted: u64,
     /// Schedule lag.
@@ -209,6 +212,7 @@ impl MetricsRecord {
                     iterations: w.iterations,
                     dropped: w.dropped,
                     queued: w.queued,
+                    skipped_paused: w.skipped_paused,
                     interrupted: w.interrupted,
                     lag: encode_hist(&w.lag),
                     iteration_duration: encode_hist(&w.iteration_duration),
@@ -254,6 +258,7 @@ impl MetricsRecord {
                 iterations: w.iterations,
                 dropped: w.dropped,
                 queued: w.queued,
+                skipped_paused: w.skipped_paused,
                 interrupted: w.interrupted,
                 lag: decode_hist(&w.lag).map_err(|e| RecordError::InWorkloadLag(i, Box::new(e)))?,
                 iteration_duration: decode_hist(&w.iteration_duration)
@@ -439,4 +444,8 @@ mod tests {
         };
         assert!(decode_step(&r).is_err());
     }
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

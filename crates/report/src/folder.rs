@@ -92,6 +92,11 @@ impl FolderWriter {
             .map_err(|e| ReportError::io(&path, e))
     }
 
+    /// The changes made by hand, for `run.json` at the end.
+    pub fn set_changes(&mut self, changes: Vec<crate::run_info::ChangeRecord>) {
+        self.info.changes = changes;
+    }
+
     /// Records the end of the run in `run.json`.
     pub fn finish(
         mut self,

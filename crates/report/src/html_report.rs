@@ -191,6 +191,14 @@ pub fn render(summary: &RunSummary, data: &ReportData) -> String {
             esc(r)
         ));
     }
+    for c in &summary.changes {
+        generator.push_str(&format!(
+            "<p class=\"saturated\">✎ changed by hand at {:.3} s: {} (by {})</p>\n",
+            c.at_s,
+            esc(&c.what),
+            esc(&c.who)
+        ));
+    }
     let mut thresholds = String::new();
     for t in &summary.thresholds {
         let show = |v: f64| match t.unit {
@@ -227,7 +235,7 @@ tr.fail td {{ background: #fde2e2; }} tr.pass td {{ background: #e5f6e5; }}
 .saturated {{ color: #b26a00; font-weight: bold; }}
 </style></head><body>
 <h1>{name}</h1>
-<p class="verdict {verdict}">verdict: {verdict} (exit code {code})</p>
+<p class="verdict {verdict}">{line} (exit code {code})</p>
 <p>{reason}</p>
 <p>started {started} · {elapsed:.1} s · {requests} requests ({rate:.1}/s) · {errors} errors ({err_pct:.3}%) · {expected} expected failures · {dropped} dropped{early}</p>
 {generator}<h2>Thresholds</h2>
@@ -246,6 +254,11 @@ tr.fail td {{ background: #fde2e2; }} tr.pass td {{ background: #e5f6e5; }}
 "#,
         name = esc(&summary.scenario),
         verdict = summary.verdict,
+        line = esc(summary
+            .verdict_line()
+            .split(" — ")
+            .next()
+            .unwrap_or_default()),
         reason = esc(&summary.verdict_reason),
         code = summary.exit_code,
         started = esc(&summary.started_at),

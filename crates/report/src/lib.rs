@@ -56,8 +56,8 @@ pub use folder::{check_shape, FolderWriter, IntervalLine, METRICS_FILE};
 pub use live::LiveThresholds;
 pub use plan_identity::{cpu_seconds, start_at, PlanIdentity, StartAtError, START_AT_HORIZON};
 pub use run_info::{
-    parse_rfc3339, plan_hash, rfc3339, unix_ns, CustomName, Layout, Overrides, Rfc3339Error,
-    RunInfo, StepName, FORMAT_VERSION, OLDEST_FORMAT_VERSION,
+    parse_rfc3339, plan_hash, rfc3339, unix_ns, ChangeRecord, CustomName, Layout, Overrides,
+    Rfc3339Error, RunInfo, StepName, FORMAT_VERSION, OLDEST_FORMAT_VERSION,
 };
 pub use self_stats::{collect as generator_stats, peak_rss_bytes};
 pub use sink::{check_layout, Assembled, Finished, LayoutMismatch, Results, RunEnd};

@@ -63,6 +63,7 @@ impl RunInfo {
         interval: Duration,
     ) -> RunInfo {
         RunInfo {
+            changes: Vec::new(),
             format_version: FORMAT_VERSION,
             loadgen_version: env!("CARGO_PKG_VERSION").to_string(),
             scenario: scenario.to_string(),

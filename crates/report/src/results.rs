@@ -34,6 +34,8 @@ pub struct ResultsWriter {
     steps: Vec<StepInfo>,
     serializer: V2DeflateSerializer,
     scratch: Vec<u8>,
+    /// Changes by hand that fall in the next interval written: its rows carry them.
+    marks: Vec<String>,
 }
 
 /// Tag-safe name (HdrHistogram tags may not hold commas, spaces or `=`).
@@ -59,7 +61,7 @@ impl ResultsWriter {
             BufWriter::new(crate::out_file::create_new(&dir.join("timeseries.csv"))?);
         writeln!(
             timeseries,
-            "interval_start_s,interval_length_s,workload,step,count,rate,errors,expected_failures,p50_ms,p90_ms,p95_ms,p99_ms,max_ms,vus_busy_mean,vus_busy_peak,vus_online_mean,vus_online_peak,dropped"
+            "interval_start_s,interval_length_s,workload,step,count,rate,errors,expected_failures,p50_ms,p90_ms,p95_ms,p99_ms,max_ms,vus_busy_mean,vus_busy_peak,vus_online_mean,vus_online_peak,dropped,skipped_paused,changes"
         )?;
         let mut hlog = BufWriter::new(crate::out_file::create_new(&dir.join("latency.hlog"))?);
         writeln!(
@@ -76,6 +78,7 @@ impl ResultsWriter {
             steps: steps.to_vec(),
             serializer: V2DeflateSerializer::new(),
             scratch: Vec::new(),
+            marks: Vec::new(),
         })
     }
 
@@ -93,8 +96,21 @@ impl ResultsWriter {
         )
     }
 
+    /// A change by hand: the rows of the next interval (the one its instant falls in) carry
+    /// it in `changes` as `what@seconds by who`.
+    pub fn change(&mut self, c: &loadgen_engine::Change) {
+        self.marks.push(format!(
+            "{}@{:.3}s by {}",
+            c.what,
+            c.at.as_secs_f64(),
+            c.who
+        ));
+    }
+
     /// Appends one interval to `timeseries.csv` and `latency.hlog`.
     pub fn interval(&mut self, r: &IntervalReport) -> io::Result<()> {
+        let marks = csv(&self.marks.join("; "));
+        self.marks.clear();
         let start = r.start.as_secs_f64();
         let length = r.length.as_secs_f64().max(1e-3);
         for (i, m) in r.metrics.steps.iter().enumerate() {
@@ -110,7 +126,7 @@ impl ResultsWriter {
             };
             writeln!(
                 self.timeseries,
-                "{start:.3},{length:.3},{},{},{},{:.3},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.2},{},{:.2},{},{}",
+                "{start:.3},{length:.3},{},{},{},{:.3},{},{},{:.3},{:.3},{:.3},{:.3},{:.3},{:.2},{},{:.2},{},{},{},{}",
                 csv(&info.workload_name),
                 csv(&info.name),
                 m.total(),
@@ -130,7 +146,9 @@ impl ResultsWriter {
                 w.peak_active_vus,
                 w.mean_online_vus(r.length),
                 w.peak_online_vus,
-                w.dropped
+                w.dropped,
+                w.skipped_paused,
+                marks
             )?;
             let tag = format!("{}.{}", tag_part(&info.workload_name), tag_part(&info.name));
             self.hlog_line(&format!("latency.{tag}"), start, length, &lat)?;

@@ -15,7 +15,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// (ticker-sampled intervals, a sliver tail row, no VU areas) are refused, not guessed at.
 /// 3: thirteen outcome classes appended (database and Redis), protocol codes per step; a
 /// version 2 folder reads as one with zeros in the new classes.
-pub const FORMAT_VERSION: u32 = 3;
+/// 4: workloads carry `skipped_paused` (arrivals skipped while paused by hand) and run.json
+/// lists the `changes` made by hand; in an older folder both read as none.
+pub const FORMAT_VERSION: u32 = 4;
 
 /// The oldest `format_version` this loadgen merges.
 pub const OLDEST_FORMAT_VERSION: u32 = 2;
@@ -132,6 +134,31 @@ pub struct RunInfo {
     /// with `--allow-partial`, live runs that lost a worker).
     #[serde(default)]
     pub missing_segments: Vec<String>,
+    /// Changes made by hand while the run went on (pause, scale…), in order.
+    #[serde(default)]
+    pub changes: Vec<ChangeRecord>,
+}
+
+/// One change made by hand, as `run.json` and `summary.json` list it.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ChangeRecord {
+    /// Seconds from the run's start to the instant it took effect.
+    pub at_s: f64,
+    /// Who asked (`ctl 127.0.0.1:40112`).
+    pub who: String,
+    /// What: `pause`, `resume`, `scale 2`, `vus 10`, `stop`.
+    pub what: String,
+}
+
+impl ChangeRecord {
+    /// The record of an engine change.
+    pub fn of(c: &loadgen_engine::Change) -> Self {
+        ChangeRecord {
+            at_s: c.at.as_secs_f64(),
+            who: c.who.clone(),
+            what: c.what.to_string(),
+        }
+    }
 }
 
 impl RunInfo {

@@ -15,11 +15,11 @@ use crate::html_report::ReportData;
 use crate::judge::{take, Windows};
 use crate::out_file::write_atomic;
 use crate::results::ResultsWriter;
-use crate::run_info::{Layout, RunInfo};
+use crate::run_info::{ChangeRecord, Layout, RunInfo};
 use crate::saturation::{GeneratorStats, GeneratorSummary};
 use crate::summary::RunSummary;
 use crate::verdict::Judgement;
-use loadgen_engine::{CustomInfo, CustomMetric, FinalReport, IntervalReport, StepInfo};
+use loadgen_engine::{Change, CustomInfo, CustomMetric, FinalReport, IntervalReport, StepInfo};
 use loadgen_scenario::{Scenario, Threshold};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -78,6 +78,8 @@ pub struct Results {
     merge_error: Option<String>,
     windows: Option<Windows>,
     partial: crate::partial::PartialSummary,
+    /// Changes made by hand, in order.
+    changes: Vec<ChangeRecord>,
 }
 
 impl Results {
@@ -107,6 +109,7 @@ impl Results {
             merge_error,
             windows: None,
             partial: crate::partial::PartialSummary::new(&info_layout),
+            changes: Vec::new(),
         }
     }
 
@@ -148,6 +151,15 @@ impl Results {
             Ok(w) => self.merge_files = Some(w),
             Err(e) => self.merge_error = Some(e.to_string()),
         }
+    }
+
+    /// A change made by hand: listed in `run.json` and the summary, marked on the next
+    /// interval's rows of `timeseries.csv` (the engine emits it before the interval it falls in).
+    pub fn change(&mut self, c: &Change) {
+        if let Some(w) = self.series.as_mut() {
+            w.change(c);
+        }
+        self.changes.push(ChangeRecord::of(c));
     }
 
     /// One interval measured here: encoded once for `metrics.jsonl`; the line comes back for
@@ -202,8 +214,9 @@ impl Results {
     /// [`check_layout`]).
     pub fn finish(mut self, sc: &Scenario, end: RunEnd<'_>) -> Result<Finished, ReportError> {
         let report = end.report;
-        if let Some(w) = self.merge_files.take() {
+        if let Some(mut w) = self.merge_files.take() {
             let missing = self.info.missing_segments.clone();
+            w.set_changes(self.changes.clone());
             if let Err(e) = w.finish(report.elapsed, report.stopped_early, missing) {
                 self.merge_error = Some(e.to_string());
             }
@@ -221,7 +234,7 @@ impl Results {
         let judgement = Judgement::of(&results, end.interrupted, end.incomplete.clone());
         let code = judgement.verdict.exit_code();
         let generator = GeneratorSummary::judge(&report.totals, &end.stats, report.elapsed);
-        let summary = RunSummary::build(
+        let mut summary = RunSummary::build(
             sc,
             report,
             &self.steps,
@@ -230,6 +243,7 @@ impl Results {
             generator,
             judgement,
         );
+        summary.changed_by_hand(std::mem::take(&mut self.changes));
         let out = &self.out;
         let io = |e| ReportError::io(out, e);
         summary.write_to(out).map_err(io)?;

@@ -6,7 +6,7 @@
 use crate::error::ReportError;
 use crate::live::LiveThresholds;
 use crate::sink::{Finished, Results, RunEnd};
-use loadgen_engine::{Event, IntervalReport};
+use loadgen_engine::{Change, Event, IntervalReport};
 use loadgen_scenario::Scenario;
 use std::time::SystemTime;
 
@@ -14,8 +14,12 @@ use std::time::SystemTime;
 pub trait Observer {
     /// The run's clock started at `at`.
     fn started(&mut self, _at: SystemTime) {}
+    /// A change made by hand (before the interval it falls in).
+    fn change(&mut self, _c: &Change) {}
     /// One interval ended.
     fn interval(&mut self, r: &IntervalReport);
+    /// The run is over (its summary is written): `verdict_line` says how it ended.
+    fn finished(&mut self, _verdict_line: &str) {}
 }
 
 /// The results sink of a live run and the observers that watch the same intervals.
@@ -55,6 +59,13 @@ impl<'a> Stream<'a> {
                 }
                 None
             }
+            Event::Changed(c) => {
+                self.results.change(c);
+                for o in &mut self.observers {
+                    o.change(c);
+                }
+                None
+            }
             Event::Interval(r) => {
                 self.results.interval(r);
                 self.results.partial_summary(self.sc);
@@ -68,6 +79,11 @@ impl<'a> Stream<'a> {
 
     /// The run ended: see [`Results::finish`].
     pub fn finish(self, sc: &Scenario, end: RunEnd<'_>) -> Result<Finished, ReportError> {
-        self.results.finish(sc, end)
+        let done = self.results.finish(sc, end)?;
+        let line = done.summary.verdict_line();
+        for o in self.observers {
+            o.finished(&line);
+        }
+        Ok(done)
     }
 }

@@ -128,6 +128,8 @@ pub struct WorkloadSummary {
     pub dropped: u64,
     /// Arrivals that waited in the backlog for a VU, then ran late.
     pub queued: u64,
+    /// Open-model arrivals due while the run was paused by hand: skipped, not dropped.
+    pub skipped_paused: u64,
     /// Iterations cut off by the end of the graceful stop.
     pub interrupted: u64,
     /// Most VUs busy at once (per-thread peaks added up: an upper bound across threads).
@@ -292,6 +294,11 @@ pub struct RunSummary {
     pub generator: GeneratorSummary,
     /// False when the generator was saturated: the figures describe loadgen, not the target.
     pub trustworthy: bool,
+    /// False when the run was changed by hand (paused, scaled, VUs set, stopped): it did not
+    /// run its plan, whatever its thresholds say.
+    pub as_planned: bool,
+    /// The changes made by hand, in order.
+    pub changes: Vec<crate::run_info::ChangeRecord>,
     /// `passed`, `not_judged` (no threshold), `failed` or `interrupted`.
     pub verdict: &'static str,
     /// Why, in words (`2 of 3 thresholds failed`, `a worker was lost: …`).
@@ -363,6 +370,7 @@ impl RunSummary {
                 iterations: m.iterations,
                 dropped: m.dropped,
                 queued: m.queued,
+                skipped_paused: m.skipped_paused,
                 interrupted: m.interrupted,
                 max_active_vus: m.peak_active_vus,
                 max_allocated_vus: m.allocated_vus,
@@ -428,11 +436,20 @@ impl RunSummary {
                 .collect(),
             generator,
             trustworthy: !saturated,
+            as_planned: true,
+            changes: Vec::new(),
             verdict: judgement.verdict.name(),
             verdict_reason,
             exit_code: judgement.verdict.exit_code(),
             partial: false,
         }
+    }
+
+    /// Records the changes made by hand: any makes the run not `as_planned` (its exit code
+    /// stays the thresholds'; its verdict line says it was changed).
+    pub fn changed_by_hand(&mut self, changes: Vec<crate::run_info::ChangeRecord>) {
+        self.as_planned = changes.is_empty();
+        self.changes = changes;
     }
 
     /// `summary.json` text.

@@ -16,7 +16,14 @@ impl RunSummary {
             "interrupted" => "INTERRUPTED",
             _ => "FAILED",
         };
-        format!("verdict: {label} — {}", self.verdict_reason)
+        let by_hand = if self.as_planned {
+            ""
+        } else if label.contains(", BUT") {
+            " AND CHANGED BY HAND"
+        } else {
+            ", BUT CHANGED BY HAND"
+        };
+        format!("verdict: {label}{by_hand} — {}", self.verdict_reason)
     }
 
     /// `summary.txt` text: tables per step and per threshold, then the verdict.
@@ -103,8 +110,10 @@ impl RunSummary {
         }
         for w in &self.workloads {
             out.push_str(&format!(
-                "workload {}: {} iterations, {} dropped, {} waited for a VU, {} interrupted, peak {} active / {} allocated VUs, schedule lag p99 {}\n",
-                w.name, w.iterations, w.dropped, w.queued, w.interrupted, w.max_active_vus, w.max_allocated_vus, ms(w.schedule_lag.p99)
+                "workload {}: {} iterations, {} dropped, {} waited for a VU, {}{} interrupted, peak {} active / {} allocated VUs, schedule lag p99 {}\n",
+                w.name, w.iterations, w.dropped, w.queued,
+                if w.skipped_paused > 0 { format!("{} skipped while paused, ", w.skipped_paused) } else { String::new() },
+                w.interrupted, w.max_active_vus, w.max_allocated_vus, ms(w.schedule_lag.p99)
             ));
         }
         if !self.custom.is_empty() {
@@ -158,6 +167,12 @@ impl RunSummary {
         ));
         for r in &g.reasons {
             out.push_str(&format!("⚠ generator saturated: {r}\n"));
+        }
+        for c in &self.changes {
+            out.push_str(&format!(
+                "✎ changed by hand at {:.3}s: {} (by {})\n",
+                c.at_s, c.what, c.who
+            ));
         }
         out.push_str(&self.verdict_line());
         out.push('\n');

@@ -86,6 +86,8 @@ where
                     Event::Interval(r) => {
                         let _ = tx.send(EngineMsg::Interval((*r).clone()));
                     }
+                    // A worker's control is not reachable by hand (yet): nothing to relay.
+                    Event::Changed(_) => {}
                 });
                 drop(plan); // connections close before the thread reports the end
                 let _ = etx.send(EngineMsg::Finished(r));
