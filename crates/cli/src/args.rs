@@ -51,6 +51,18 @@ pub enum Command {
     /// Write a scenario from a recording to stdout: `loadgen import har FILE.har > journey.toml`.
     #[command(subcommand)]
     Import(ImportArgs),
+    /// Change a running dashboard's run: pause, resume, scale F, vus N or stop (token from
+    /// LOADGEN_TOKEN or --token-file, never the command line).
+    Ctl {
+        /// The dashboard's URL (http://127.0.0.1:5665/).
+        url: String,
+        /// The command: pause | resume | scale F | vus N | stop.
+        #[arg(num_args = 1..=2, required = true)]
+        command: Vec<String>,
+        /// A file holding the token (instead of LOADGEN_TOKEN).
+        #[arg(long)]
+        token_file: Option<std::path::PathBuf>,
+    },
     /// Check that ARGS form a valid loadgen command line without running it (deploy manifests).
     #[command(hide = true)]
     CheckArgs {
@@ -161,6 +173,10 @@ pub struct RunArgs {
     /// Serve Prometheus metrics during the run at http://ADDR/metrics (e.g. 127.0.0.1:9464).
     #[arg(long)]
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Serve the live dashboard (loopback only; `--dashboard=127.0.0.1:0` picks a free port).
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, require_equals = true,
+          default_missing_value = loadgen_dashboard::DEFAULT_ADDR)]
+    pub dashboard: Option<std::net::SocketAddr>,
     /// Print each interval as one JSON object per line instead of the human line.
     #[arg(long)]
     pub json_progress: bool,

@@ -72,6 +72,13 @@ pub fn run(args: &[String]) -> Result<u8, Fail> {
             check("--duration", c.duration.as_deref(), parse_duration)?;
             check("--expect-wait", Some(&c.expect_wait), parse_duration)?;
         }
+        Command::Ctl { command, .. } => {
+            check(
+                "command",
+                Some(&command.join(" ")),
+                loadgen_dashboard::parse_command,
+            )?;
+        }
         Command::Validate { .. }
         | Command::Merge(_)
         | Command::Report(_)

@@ -106,6 +106,14 @@ fn main() -> ExitCode {
                 exit::PASSED
             })
             .map_err(Fail::bad_input),
+        args::Command::Ctl {
+            url,
+            command,
+            token_file,
+        } => loadgen_dashboard::ctl_command(url, token_file.as_deref(), &command.join(" "))
+            .map(|answer| crate::say!("loadgen: {answer}"))
+            .map(|()| exit::PASSED)
+            .map_err(Fail::bad_input),
         args::Command::Target(a) => target_cmd::run(a)
             .map(|()| exit::PASSED)
             .map_err(Fail::bad_input),

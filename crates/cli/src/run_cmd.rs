@@ -126,6 +126,23 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         }
         None => None,
     };
+    let mut dashboard = match a.dashboard {
+        Some(addr) => Some(
+            loadgen_dashboard::start(
+                addr,
+                control.clone(),
+                loadgen_dashboard::RunShape::of(&plan, &sc),
+            )
+            .map_err(Fail::bad_input)?,
+        ),
+        None => None,
+    };
+    if let Some(d) = &dashboard {
+        crate::say!(
+            "loadgen: dashboard at {} (the part after # is the control token)",
+            d.url
+        );
+    }
     let mut live_out = crate::progress::Live::new(a.quiet, a.json_progress, total);
     // Prometheus before the live line: a line on stdout means /metrics has its interval.
     let mut observers: Vec<&mut dyn Observer> = Vec::new();
@@ -133,6 +150,9 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         observers.push(e);
     }
     observers.push(&mut live_out);
+    if let Some(d) = dashboard.as_mut() {
+        observers.push(&mut d.board);
+    }
     let mut stream = Stream::new(results, &sc, observers);
     let report = loadgen_engine::run(&plan, &opts, &control, |e| {
         if let Some(breach) = stream.event(e) {
@@ -152,6 +172,9 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     };
     let done = stream.finish(&sc, end);
     live_out.finish();
+    if let Some(d) = dashboard {
+        d.close(std::time::Duration::from_millis(300));
+    }
     let done = done.with_context(|| format!("writing results to {}", out.display()))?;
     let dir = out.display();
     if let Some(err) = &done.merge_files_error {

@@ -1,0 +1,400 @@
+//! What the page shows, kept as the run goes: one small point per interval (bounded history),
+//! the live status (totals by class and status, thresholds, saturation signs, changes) and
+//! the verdict. [`Board`] is an [`Observer`] of the run's interval stream: it works once per
+//! interval on the aggregator's thread, never per request, and publishes each update as one
+//! server-sent event to every open page.
+
+use loadgen_engine::{Change, CustomInfo, GaugeMerge, IntervalReport, Metrics, Outcome, StepInfo};
+use loadgen_report::{evaluate, Observer};
+use loadgen_scenario::Threshold;
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+use tokio::sync::broadcast;
+
+/// Most points kept per series; past it, neighbours are merged two by two.
+pub const MAX_POINTS: usize = 2000;
+
+/// Schedule lag p99 past which the generator is called saturated (as the summary does).
+const LAG_LIMIT_MS: f64 = 25.0;
+
+/// One interval (or several merged) as the charts draw it.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Point {
+    start: f64,
+    length: f64,
+    /// Per step: count, errors, p50, p90, p95, p99, max (ms).
+    steps: Vec<[f64; 7]>,
+    /// Per workload: busy mean, online mean, dropped, skipped while paused, lag p99 (ms).
+    workloads: Vec<[f64; 5]>,
+}
+
+impl Point {
+    fn of(r: &IntervalReport) -> Point {
+        let ms = |v: u64| v as f64 / 1e3;
+        let steps = r
+            .metrics
+            .steps
+            .iter()
+            .map(|s| {
+                let h = s.latency_all();
+                let q = |p: f64| {
+                    if h.is_empty() {
+                        0.0
+                    } else {
+                        ms(h.value_at_quantile(p))
+                    }
+                };
+                [
+                    s.total() as f64,
+                    s.errors() as f64,
+                    q(0.5),
+                    q(0.9),
+                    q(0.95),
+                    q(0.99),
+                    if h.is_empty() { 0.0 } else { ms(h.max()) },
+                ]
+            })
+            .collect();
+        let workloads = r
+            .metrics
+            .workloads
+            .iter()
+            .map(|w| {
+                let lag = if w.lag.is_empty() {
+                    0.0
+                } else {
+                    ms(w.lag.value_at_quantile(0.99))
+                };
+                [
+                    w.mean_active_vus(r.length),
+                    w.mean_online_vus(r.length),
+                    w.dropped as f64,
+                    w.skipped_paused as f64,
+                    lag,
+                ]
+            })
+            .collect();
+        Point {
+            start: r.start.as_secs_f64(),
+            length: r.length.as_secs_f64(),
+            steps,
+            workloads,
+        }
+    }
+
+    /// Merges `b`, which follows this point: counts add and maxima stay exact; means are
+    /// weighted by length; a merged percentile is the larger of the two (an upper bound).
+    fn merge(&mut self, b: &Point) {
+        let (la, lb) = (self.length, b.length);
+        let total = (la + lb).max(1e-9);
+        for (x, y) in self.steps.iter_mut().zip(&b.steps) {
+            x[0] += y[0];
+            x[1] += y[1];
+            for i in 2..7 {
+                x[i] = x[i].max(y[i]);
+            }
+        }
+        for (x, y) in self.workloads.iter_mut().zip(&b.workloads) {
+            x[0] = (x[0] * la + y[0] * lb) / total;
+            x[1] = (x[1] * la + y[1] * lb) / total;
+            x[2] += y[2];
+            x[3] += y[3];
+            x[4] = x[4].max(y[4]);
+        }
+        self.length += b.length;
+    }
+
+    fn to_json(&self) -> Value {
+        let round = |v: f64| (v * 1000.0).round() / 1000.0;
+        json!({
+            "t": round(self.start),
+            "len": round(self.length),
+            "s": self.steps.iter().map(|s| s.map(round).to_vec()).collect::<Vec<_>>(),
+            "w": self.workloads.iter().map(|w| w.map(round).to_vec()).collect::<Vec<_>>(),
+        })
+    }
+}
+
+/// The history of points, at most [`MAX_POINTS`]: when full, neighbours merge two by two
+/// and each later point then covers twice as many intervals.
+#[derive(Debug, Default)]
+pub(crate) struct History {
+    points: Vec<Point>,
+    /// Intervals per stored point.
+    span: usize,
+    /// The newest stored point's interval count, while it fills up to `span`.
+    filling: usize,
+}
+
+impl History {
+    pub fn push(&mut self, p: Point) {
+        let span = self.span.max(1);
+        match self.points.last_mut() {
+            Some(last) if self.filling < span => {
+                last.merge(&p);
+                self.filling += 1;
+            }
+            _ => {
+                self.points.push(p);
+                self.filling = 1;
+            }
+        }
+        if self.points.len() > MAX_POINTS {
+            let old = std::mem::take(&mut self.points);
+            let mut it = old.into_iter();
+            while let Some(mut a) = it.next() {
+                if let Some(b) = it.next() {
+                    a.merge(&b);
+                }
+                self.points.push(a);
+            }
+            self.span = span * 2;
+            // The newest point may now hold fewer intervals than a span: let it fill up.
+            self.filling = span;
+        }
+    }
+
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.points.len()
+    }
+
+    fn to_json(&self) -> Value {
+        Value::Array(self.points.iter().map(Point::to_json).collect())
+    }
+}
+
+/// Everything a page needs, shared by the observer and the server.
+#[derive(Debug)]
+pub(crate) struct State {
+    pub names: Value,
+    pub history: History,
+    pub status: Value,
+    pub verdict: Option<String>,
+}
+
+impl State {
+    /// The first message a page gets: names, the history so far, the status, the verdict.
+    pub fn hello(&self) -> String {
+        json!({
+            "names": self.names,
+            "history": self.history.to_json(),
+            "status": self.status,
+            "verdict": self.verdict,
+        })
+        .to_string()
+    }
+}
+
+/// Shared between the observer (one writer, once per interval) and the server's pages.
+pub(crate) type Shared = Arc<Mutex<State>>;
+
+/// The run as the dashboard follows it: an [`Observer`] of the interval stream.
+pub struct Board {
+    pub(crate) shared: Shared,
+    pub(crate) events: broadcast::Sender<Arc<str>>,
+    thresholds: Vec<Threshold>,
+    steps: Vec<StepInfo>,
+    custom: Vec<CustomInfo>,
+    workloads: Vec<String>,
+    totals: Metrics,
+    elapsed: Duration,
+    changes: Vec<Value>,
+    saturation: Vec<String>,
+}
+
+impl Board {
+    /// A board for a run of `steps`, `workloads` and `custom` metrics judged by `thresholds`.
+    pub fn new(
+        steps: Vec<StepInfo>,
+        workloads: Vec<String>,
+        custom: Vec<CustomInfo>,
+        thresholds: Vec<Threshold>,
+    ) -> Board {
+        let names = json!({
+            "steps": steps.iter().map(|s| format!("{}/{}", s.workload_name, s.name)).collect::<Vec<_>>(),
+            "workloads": workloads,
+        });
+        let (events, _) = broadcast::channel(256);
+        let b = Board {
+            shared: Arc::new(Mutex::new(State {
+                names,
+                history: History::default(),
+                status: Value::Null,
+                verdict: None,
+            })),
+            events,
+            thresholds,
+            steps,
+            custom,
+            workloads,
+            totals: Metrics::default(),
+            elapsed: Duration::ZERO,
+            changes: Vec::new(),
+            saturation: Vec::new(),
+        };
+        let status = b.status();
+        b.state().status = status;
+        b
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        // A page that panicked mid-read cannot leave the state half-written: keep serving.
+        self.shared.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn publish(&self, event: &str, data: &Value) {
+        // No page open is not an error.
+        let _ = self
+            .events
+            .send(format!("event: {event}\ndata: {data}\n\n").into());
+    }
+
+    /// Totals by class and status, thresholds, saturation signs and changes, as of now.
+    fn status(&self) -> Value {
+        let t = &self.totals;
+        let steps: Vec<Value> = t
+            .steps
+            .iter()
+            .map(|s| {
+                let classes: serde_json::Map<String, Value> = Outcome::ALL
+                    .iter()
+                    .filter(|o| s.count(**o) > 0)
+                    .map(|o| (o.name().to_string(), json!(s.count(*o))))
+                    .collect();
+                json!({
+                    "count": s.total(),
+                    "errors": s.errors(),
+                    "classes": classes,
+                    "statuses": s.statuses.iter().map(|(c, n)| json!([c, n])).collect::<Vec<_>>(),
+                })
+            })
+            .collect();
+        let thresholds: Vec<Value> = self
+            .thresholds
+            .iter()
+            .map(|th| {
+                let r = evaluate(th, t, &self.steps, &self.custom, self.elapsed);
+                let state = match (r.measured, r.passed) {
+                    _ if t.steps.is_empty() || self.elapsed.is_zero() => "no data yet",
+                    (None, _) => "no data yet",
+                    (Some(_), true) => "passing",
+                    (Some(_), false) => "failing",
+                };
+                json!({
+                    "name": format!("{}: {}", th.key, th.expression),
+                    "state": state,
+                    "value": r.measured_display(),
+                })
+            })
+            .collect();
+        let dropped: u64 = t.workloads.iter().map(|w| w.dropped).sum();
+        let skipped: u64 = t.workloads.iter().map(|w| w.skipped_paused).sum();
+        json!({
+            "elapsed": self.elapsed.as_secs_f64(),
+            "requests": t.total_requests(),
+            "errors": t.total_errors(),
+            "dropped": dropped,
+            "skipped_paused": skipped,
+            "steps": steps,
+            "workloads": self.workloads,
+            "thresholds": thresholds,
+            "saturation": self.saturation,
+            "changes": self.changes,
+        })
+    }
+}
+
+impl Observer for Board {
+    fn started(&mut self, _at: SystemTime) {}
+
+    fn change(&mut self, c: &Change) {
+        let v = json!({"at": c.at.as_secs_f64(), "who": c.who, "what": c.what.to_string()});
+        self.changes.push(v.clone());
+        self.publish("change", &v);
+    }
+
+    fn interval(&mut self, r: &IntervalReport) {
+        if self.totals.steps.is_empty() {
+            self.totals = r.metrics.clone();
+        } else {
+            self.totals.add(&r.metrics, GaugeMerge::Max);
+        }
+        self.elapsed = r.start + r.length;
+        let point = Point::of(r);
+        for (w, name) in point.workloads.iter().zip(&self.workloads) {
+            let sign = if w[2] > 0.0 {
+                Some(format!(
+                    "{name}: {} arrivals dropped at {:.0}s",
+                    w[2], point.start
+                ))
+            } else if w[4] > LAG_LIMIT_MS {
+                Some(format!(
+                    "{name}: schedule lag p99 {:.1} ms at {:.0}s (over {LAG_LIMIT_MS} ms)",
+                    w[4], point.start
+                ))
+            } else {
+                None
+            };
+            if let Some(s) = sign {
+                if self.saturation.len() < 20 {
+                    self.saturation.push(s);
+                }
+            }
+        }
+        let status = self.status();
+        let data = json!({"point": point.to_json(), "status": status});
+        {
+            let mut st = self.state();
+            st.history.push(point);
+            st.status = status;
+        }
+        self.publish("interval", &data);
+    }
+
+    fn finished(&mut self, verdict_line: &str) {
+        self.state().verdict = Some(verdict_line.to_string());
+        self.publish("end", &json!({ "verdict": verdict_line }));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(i: usize) -> Point {
+        Point {
+            start: i as f64,
+            length: 1.0,
+            steps: vec![[10.0, 1.0, 1.0, 2.0, 3.0, i as f64, 5.0]],
+            workloads: vec![[2.0, 4.0, 0.0, 1.0, 0.5]],
+        }
+    }
+
+    #[test]
+    fn history_stays_bounded_and_merging_keeps_counts_exact() {
+        let mut h = History::default();
+        let n = 5 * MAX_POINTS + 3;
+        for i in 0..n {
+            h.push(point(i));
+        }
+        assert!(h.len() <= MAX_POINTS, "{}", h.len());
+        assert!(h.len() > MAX_POINTS / 4);
+        let count: f64 = h.points.iter().map(|p| p.steps[0][0]).sum();
+        let length: f64 = h.points.iter().map(|p| p.length).sum();
+        assert_eq!(count, 10.0 * n as f64, "counts add exactly");
+        assert_eq!(length, n as f64);
+        let skipped: f64 = h.points.iter().map(|p| p.workloads[0][3]).sum();
+        assert_eq!(skipped, n as f64);
+        assert_eq!(
+            h.points.last().unwrap().steps[0][5],
+            (n - 1) as f64,
+            "p99 upper bound"
+        );
+        assert!(
+            (h.points[0].workloads[0][1] - 4.0).abs() < 1e-9,
+            "means stay means"
+        );
+    }
+}

@@ -1,0 +1,3 @@
+//! Dashboard tests: a real server on loopback.
+#![allow(clippy::unwrap_used)]
+mod server;
