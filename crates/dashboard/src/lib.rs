@@ -36,7 +36,7 @@ use loadgen_engine::{CustomInfo, RunControl, StepInfo};
 use loadgen_scenario::Threshold;
 use server::Site;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -145,11 +145,10 @@ impl Dashboard {
     /// closes every connection. Never waits longer, however many tabs are open.
     pub fn close(self, grace: Duration) {
         let deadline = std::time::Instant::now() + grace;
-        while self.site.events.len() > 0 && std::time::Instant::now() < deadline {
+        while !self.site.events.is_empty() && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }
-        self.site.closing.cancel();
         // Connections notice the cancel on their own thread; nothing here waits for them.
-        let _ = self.site.open.load(Ordering::SeqCst);
+        self.site.closing.cancel();
     }
 }
