@@ -30,6 +30,10 @@ peers=(
 peers+=(
     "redis-server|bin:redis-server|apt:redis-server|throwaway Redis servers: counts against INFO stats, faults, TLS"
 )
+# Headless Chromium opens the live dashboard (crates/cli/tests/dashboard.rs, docs/dashboard.md).
+peers+=(
+    "chromium|bin:chromium|apt:chromium|headless Chromium opens the live --dashboard page mid-run and at the end"
+)
 
 under_ci() {
     case "$(printf '%s' "${CI:-}" | tr '[:upper:]' '[:lower:]' | tr -d '[:space:]')" in

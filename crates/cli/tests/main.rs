@@ -7,6 +7,7 @@
 
 mod support;
 
+mod dashboard;
 mod deploy;
 mod docs;
 mod fault_matrix;

@@ -211,10 +211,23 @@ async fn events(stream: &mut TcpStream, site: &Site) {
         return;
     }
     // A page that falls behind (Lagged) is closed; its EventSource reconnects and gets a
-    // fresh snapshot.
-    while let Ok(msg) = rx.recv().await {
-        if stream.write_all(msg.as_bytes()).await.is_err() {
-            return;
+    // fresh snapshot. A page that goes away frees its slot at once: its end of the
+    // connection is watched too (it sends nothing more after its request).
+    let (mut rd, mut wr) = stream.split();
+    let mut scrap = [0u8; 256];
+    loop {
+        tokio::select! {
+            msg = rx.recv() => {
+                let Ok(msg) = msg else { return };
+                if wr.write_all(msg.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+            n = rd.read(&mut scrap) => {
+                if !matches!(n, Ok(n) if n > 0) {
+                    return;
+                }
+            }
         }
     }
 }

@@ -101,8 +101,15 @@ pub const POSTGRES: Peer = Peer {
     probe: Probe::PostgresProgram("initdb"),
 };
 
+/// Chromium, headless: opens the live dashboard page and renders report screenshots.
+pub const CHROMIUM: Peer = Peer {
+    name: "chromium",
+    install: "apt-get install chromium",
+    probe: Probe::Program("chromium"),
+};
+
 /// Every peer, in the order `scripts/test.sh` checks them.
-pub const ALL: [Peer; 9] = [
+pub const ALL: [Peer; 10] = [
     NGINX,
     PROMTOOL,
     OPENSSL,
@@ -112,6 +119,7 @@ pub const ALL: [Peer; 9] = [
     WEBSOCKETS,
     REDIS,
     POSTGRES,
+    CHROMIUM,
 ];
 
 /// What a test does about its peer.
