@@ -352,6 +352,11 @@ fn decode_step(r: &StepRecord) -> Result<StepMetrics, RecordError> {
     Ok(s)
 }
 
+/// Serde's `skip_serializing_if` for counters absent when zero.
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -444,8 +449,4 @@ mod tests {
         };
         assert!(decode_step(&r).is_err());
     }
-}
-
-fn is_zero(n: &u64) -> bool {
-    *n == 0
 }
