@@ -445,13 +445,6 @@ impl RunSummary {
         }
     }
 
-    /// Records the changes made by hand: any makes the run not `as_planned` (its exit code
-    /// stays the thresholds'; its verdict line says it was changed).
-    pub fn changed_by_hand(&mut self, changes: Vec<crate::run_info::ChangeRecord>) {
-        self.as_planned = changes.is_empty();
-        self.changes = changes;
-    }
-
     /// `summary.json` text.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).expect("summary serialises")

@@ -7,6 +7,13 @@ use loadgen_engine::Outcome;
 use std::path::Path;
 
 impl RunSummary {
+    /// Records the changes made by hand: any makes the run not `as_planned` (its exit code
+    /// stays the thresholds'; its verdict line says it was changed).
+    pub fn changed_by_hand(&mut self, changes: Vec<crate::run_info::ChangeRecord>) {
+        self.as_planned = changes.is_empty();
+        self.changes = changes;
+    }
+
     /// The one `verdict:` line (the last line of `summary.txt`).
     pub fn verdict_line(&self) -> String {
         let label = match self.verdict {
