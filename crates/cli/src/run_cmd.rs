@@ -126,17 +126,13 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         }
         None => None,
     };
-    let mut dashboard = match a.dashboard {
-        Some(addr) => Some(
-            loadgen_dashboard::start(
-                addr,
-                control.clone(),
-                loadgen_dashboard::RunShape::of(&plan, &sc),
-            )
-            .map_err(Fail::bad_input)?,
-        ),
-        None => None,
-    };
+    let shape = loadgen_dashboard::RunShape::of(&plan, &sc);
+    let start = |addr| loadgen_dashboard::start(addr, control.clone(), shape);
+    let mut dashboard = a
+        .dashboard
+        .map(start)
+        .transpose()
+        .map_err(Fail::bad_input)?;
     if let Some(d) = &dashboard {
         crate::say!(
             "loadgen: dashboard at {} (the part after # is the control token)",
@@ -150,9 +146,11 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         observers.push(e);
     }
     observers.push(&mut live_out);
-    if let Some(d) = dashboard.as_mut() {
-        observers.push(&mut d.board);
-    }
+    observers.extend(
+        dashboard
+            .as_mut()
+            .map(|d| &mut d.board as &mut dyn Observer),
+    );
     let mut stream = Stream::new(results, &sc, observers);
     let report = loadgen_engine::run(&plan, &opts, &control, |e| {
         if let Some(breach) = stream.event(e) {
@@ -173,7 +171,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     let done = stream.finish(&sc, end);
     live_out.finish();
     if let Some(d) = dashboard {
-        d.close(std::time::Duration::from_millis(300));
+        d.close();
     }
     let done = done.with_context(|| format!("writing results to {}", out.display()))?;
     let dir = out.display();

@@ -41,6 +41,9 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+/// How long the end of a run waits for open pages to receive the verdict.
+pub const CLOSE_GRACE: Duration = Duration::from_millis(300);
+
 /// The default `--dashboard` address (k6's port).
 pub const DEFAULT_ADDR: &str = "127.0.0.1:5665";
 
@@ -141,10 +144,10 @@ impl Dashboard {
         &self.site.token
     }
 
-    /// The run is over: gives open pages up to `grace` to receive the last events, then
-    /// closes every connection. Never waits longer, however many tabs are open.
-    pub fn close(self, grace: Duration) {
-        let deadline = std::time::Instant::now() + grace;
+    /// The run is over: gives open pages up to [`CLOSE_GRACE`] to receive the last events,
+    /// then closes every connection. Never waits longer, however many tabs are open.
+    pub fn close(self) {
+        let deadline = std::time::Instant::now() + CLOSE_GRACE;
         while !self.site.events.is_empty() && std::time::Instant::now() < deadline {
             std::thread::sleep(Duration::from_millis(10));
         }

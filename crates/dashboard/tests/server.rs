@@ -88,7 +88,7 @@ fn the_page_embeds_the_history_and_sends_no_cors_header() {
         !page.contains(d.token().reveal()),
         "the page never carries the token"
     );
-    d.close(Duration::ZERO);
+    d.close();
 }
 
 #[test]
