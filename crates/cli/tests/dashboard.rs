@@ -192,10 +192,10 @@ fn chromium_sees_the_history_so_far_and_the_verdict() {
     };
     let dir = scratch("dashboard-chromium");
     let (child, base, _) = start(&dir, 10);
-    let dom = |extra: &[&str]| {
+    let dom = |profile: &str, extra: &[&str]| {
         let out = std::process::Command::new(&chromium)
             .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
-            .arg(format!("--user-data-dir={}", dir.join("profile").display()))
+            .arg(format!("--user-data-dir={}", dir.join(profile).display()))
             .args(extra)
             .arg(&base)
             .stderr(Stdio::null())
@@ -213,7 +213,7 @@ fn chromium_sees_the_history_so_far_and_the_verdict() {
             .unwrap_or_else(|| panic!("no rendered {id}: {dom}"))
     };
     std::thread::sleep(Duration::from_secs(5));
-    let mid = dom(&[]);
+    let mid = dom("mid", &[]);
     assert!(mid.contains("checkout/health"), "{mid}");
     let elapsed: f64 = text_of(&mid, "elapsed").parse().unwrap();
     let early: u64 = text_of(&mid, "requests").parse().unwrap();
@@ -223,7 +223,7 @@ fn chromium_sees_the_history_so_far_and_the_verdict() {
     );
     assert!(early > 0);
     // Virtual time runs until the event stream ends: the page then holds the verdict.
-    let end = dom(&["--virtual-time-budget=60000"]);
+    let end = dom("end", &["--virtual-time-budget=60000"]);
     assert_eq!(wait(child), 0);
     let verdict = text_of(&end, "verdict");
     assert!(verdict.starts_with("verdict: PASSED"), "{verdict}");
