@@ -22,10 +22,8 @@ mod chart_points;
 mod codec;
 pub mod compare;
 mod error;
-mod evaluate;
 mod folder;
 pub mod html_report;
-mod judge;
 mod live;
 pub mod live_line;
 pub mod out_dir;
@@ -35,7 +33,6 @@ mod plan_identity;
 pub mod prometheus;
 pub mod results;
 mod run_info;
-mod sample;
 pub mod saturation;
 mod self_stats;
 mod sink;
@@ -45,15 +42,15 @@ mod summary_text;
 mod summary_threshold;
 
 mod verdict;
-mod window;
 
 pub use codec::{
     decode_hist, encode_hist, CustomRecord, MetricsRecord, RecordError, StepRecord, WorkloadRecord,
 };
 pub use error::ReportError;
-pub use evaluate::{evaluate, evaluate_all, ThresholdResult};
 pub use folder::{check_shape, FolderWriter, IntervalLine, METRICS_FILE};
 pub use live::LiveThresholds;
+pub use loadgen_judge::WorstWindow;
+pub use loadgen_judge::{evaluate, evaluate_all, ThresholdResult};
 pub use plan_identity::{cpu_seconds, start_at, PlanIdentity, StartAtError, START_AT_HORIZON};
 pub use run_info::{
     parse_rfc3339, plan_hash, rfc3339, unix_ns, ChangeRecord, CustomName, Layout, Overrides,
@@ -67,4 +64,3 @@ pub use summary::{
     WindowSummary, WorkloadSummary, SCHEMA_VERSION,
 };
 pub use verdict::{Judgement, Verdict};
-pub use window::WorstWindow;

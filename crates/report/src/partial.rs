@@ -4,12 +4,12 @@
 //! totals, whatever the run's length. A run killed later leaves the last one in its folder;
 //! `loadgen report DIR` rebuilds the whole results from `metrics.jsonl`.
 
-use crate::evaluate::evaluate_all;
 use crate::run_info::{Layout, RunInfo};
 use crate::saturation::GeneratorSummary;
 use crate::summary::RunSummary;
 use crate::verdict::Judgement;
 use loadgen_engine::{CustomInfo, FinalReport, GaugeMerge, IntervalReport, Metrics, StepInfo};
+use loadgen_judge::evaluate_all;
 use loadgen_scenario::Scenario;
 use std::time::Duration;
 

@@ -18,10 +18,10 @@
 //! times. Decode it with any HdrHistogram library (Java `HistogramLogReader`, Python
 //! `hdrhistogram`'s `HistogramLogReader`, Rust `hdrhistogram::serialization::interval_log`).
 
-use crate::evaluate::ThresholdResult;
 use base64::Engine;
 use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
 use loadgen_engine::{Histogram, IntervalReport, StepInfo};
+use loadgen_judge::ThresholdResult;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::Path;

@@ -9,10 +9,8 @@
 //! which still writes the summary. Only the end-of-run files (summary, HTML, JUnit) fail it.
 
 use crate::error::ReportError;
-use crate::evaluate::{evaluate, result, ThresholdResult};
 use crate::folder::{FolderWriter, IntervalLine};
 use crate::html_report::ReportData;
-use crate::judge::{take, Windows};
 use crate::out_file::write_atomic;
 use crate::results::ResultsWriter;
 use crate::run_info::{ChangeRecord, Layout, RunInfo};
@@ -20,6 +18,8 @@ use crate::saturation::{GeneratorStats, GeneratorSummary};
 use crate::summary::RunSummary;
 use crate::verdict::Judgement;
 use loadgen_engine::{Change, CustomInfo, CustomMetric, FinalReport, IntervalReport, StepInfo};
+use loadgen_judge::{evaluate, result, ThresholdResult};
+use loadgen_judge::{take, Windows};
 use loadgen_scenario::{Scenario, Threshold};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;

@@ -1,12 +1,12 @@
 //! The run summary: `summary.json` (versioned, for machines) and `summary.txt` (for people,
 //! and what the terminal shows at the end).
 
-use crate::evaluate::ThresholdResult;
 use crate::saturation::GeneratorSummary;
 use crate::summary_threshold::window_of;
 pub use crate::summary_threshold::{ThresholdSummary, WindowSpan, WindowSummary};
 use crate::verdict::{Judgement, Verdict};
 use loadgen_engine::{CustomInfo, CustomValue, FinalReport, Histogram, Outcome, StepInfo};
+use loadgen_judge::ThresholdResult;
 use loadgen_scenario::Scenario;
 use serde::Serialize;
 use std::collections::BTreeMap;

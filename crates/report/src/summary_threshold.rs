@@ -1,7 +1,7 @@
 //! A threshold's lines in `summary.json`: its verdict, and for a windowed threshold its
 //! window and the worst one the run had (schema 4).
 
-use crate::evaluate::ThresholdResult;
+use loadgen_judge::ThresholdResult;
 use loadgen_scenario::Scenario;
 use serde::Serialize;
 

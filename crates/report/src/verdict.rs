@@ -5,7 +5,7 @@
 //! never "every threshold held"), and a run that covers less than its plan (a lost worker)
 //! fails whatever its thresholds say.
 
-use crate::evaluate::ThresholdResult;
+use loadgen_judge::ThresholdResult;
 
 /// What a run proved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

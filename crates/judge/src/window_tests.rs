@@ -236,26 +236,3 @@ fn the_memory_of_an_over_window_is_bounded_by_its_length() {
     assert!(most.0 <= 11, "{most:?}");
     assert!(most.1 < 11 * (300 * 16 + 200), "{most:?}");
 }
-
-#[test]
-fn abort_on_fail_stops_on_the_interval_that_closes_a_broken_window() {
-    let steps = [StepInfo {
-        workload: 0,
-        workload_name: "w".into(),
-        name: "a".into(),
-    }];
-    let mut t = th("errors", "rate < 5% over 3s");
-    t.abort_on_fail = true;
-    let ts = [t];
-    let mut live = crate::LiveThresholds::new(&ts, &steps, &[]);
-    // 10% errors from the fourth interval on: the window 2..5 holds 20 of 150 (13%).
-    let stops: Vec<_> = (0..8)
-        .map(|i| live.observe(&interval(i, if i >= 3 { 5 } else { 0 }, 50)))
-        .collect();
-    let first = stops.iter().position(Option::is_some);
-    assert_eq!(first, Some(4), "{stops:?}");
-    let why = stops[4].as_deref().unwrap();
-    assert!(why.contains("in 2.0s–5.0s"), "{why}");
-    // It trips once.
-    assert!(stops[5..].iter().all(Option::is_none));
-}

@@ -28,7 +28,7 @@ enum Tracker {
 }
 
 /// The interval-judged thresholds of a run.
-pub(crate) struct Windows {
+pub struct Windows {
     items: Vec<(Threshold, Tracker)>,
     steps: Vec<StepInfo>,
     custom: Vec<CustomInfo>,
@@ -157,7 +157,7 @@ fn windowed(t: &Threshold, st: &Standing, broken: Duration) -> ThresholdResult {
 }
 
 /// Takes the result of `t` out of `done` (the tracked thresholds' results, in their order).
-pub(crate) fn take(done: &mut Vec<ThresholdResult>, t: &Threshold) -> Option<ThresholdResult> {
+pub fn take(done: &mut Vec<ThresholdResult>, t: &Threshold) -> Option<ThresholdResult> {
     let i = done
         .iter()
         .position(|r| r.key == t.key && r.expression == t.expression)?;

@@ -111,10 +111,7 @@ pub fn evaluate(
     }
 }
 
-pub(crate) fn result(
-    t: &Threshold,
-    (measured, unit): (Option<f64>, &'static str),
-) -> ThresholdResult {
+pub fn result(t: &Threshold, (measured, unit): (Option<f64>, &'static str)) -> ThresholdResult {
     let passed = measured.is_some_and(|m| t.op.holds(m, t.limit));
     ThresholdResult {
         key: t.key.clone(),
