@@ -16,6 +16,7 @@ mod plan_cmd;
 mod progress;
 mod report_cmd;
 mod run_cmd;
+mod run_parts;
 mod signals;
 mod target_cmd;
 mod tls_flags;

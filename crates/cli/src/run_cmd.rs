@@ -30,7 +30,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         None => Segment::WHOLE,
     };
     // Embedded target first (if a workload uses it): the plan needs its address.
-    let embedded = match sc.embedded_target() {
+    let mut embedded = match sc.embedded_target() {
         Some(config) => Some(
             loadgen_demo::spawn(config, "127.0.0.1:0".parse().expect("literal address"))
                 .context("starting the embedded demo target")?,
@@ -39,27 +39,7 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
     };
     let base_url = sc.base_url(embedded.as_ref().map(|h| h.base_url()));
     // The run-level [[setup]] before the plan: its captures are the plan's `{{setup.NAME}}`.
-    if let Err(e) = loadgen_scenario::run_setup(&mut sc, &base_url) {
-        let why = format!(
-            "the setup failed, so the load did not start: {:#}",
-            anyhow::Error::new(e)
-        );
-        let out = a
-            .out
-            .clone()
-            .unwrap_or_else(|| loadgen_report::out_dir::default_out(&sc.name));
-        // The results folder says why, as a run's would.
-        if loadgen_report::out_dir::prepare(&out, a.force).is_ok() {
-            let _ = std::fs::write(out.join("setup-failed.txt"), format!("{why}\n"));
-        }
-        if let Some(h) = embedded {
-            h.shutdown();
-        }
-        return Err(Fail {
-            code: crate::exit::THRESHOLDS_FAILED,
-            error: anyhow::anyhow!(why),
-        });
-    }
+    crate::run_parts::setup_or_fail(a, &mut sc, &base_url, &mut embedded)?;
     let plan = loadgen_scenario::build_plan(&sc, &base_url).map_err(Fail::bad_input)?;
     // Run-once setup (a database's tables and seed rows) before any load.
     loadgen_scenario::prepare(&sc).map_err(Fail::bad_input)?;
@@ -111,34 +91,8 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
             a.start_at.as_deref().unwrap_or_default()
         );
     }
-    let mut exposition = match a.metrics_addr {
-        Some(addr) => {
-            let (bound, text) = loadgen_scrape::serve(addr)
-                .with_context(|| format!("--metrics-addr {addr}"))
-                .map_err(Fail::bad_input)?;
-            crate::say!("loadgen: Prometheus metrics at http://{bound}/metrics");
-            let names = sc.workloads.iter().map(|w| w.name.clone()).collect();
-            Some(loadgen_report::prometheus::Exposition::new(
-                plan.steps(),
-                names,
-                text,
-            ))
-        }
-        None => None,
-    };
-    let shape = loadgen_dashboard::RunShape::of(&plan, &sc);
-    let start = |addr| loadgen_dashboard::start(addr, control.clone(), shape);
-    let mut dashboard = a
-        .dashboard
-        .map(start)
-        .transpose()
-        .map_err(Fail::bad_input)?;
-    if let Some(d) = &dashboard {
-        crate::say!(
-            "loadgen: dashboard at {} (the part after # is the control token)",
-            d.url
-        );
-    }
+    let mut exposition = crate::run_parts::exposition(a, &sc, &plan)?;
+    let mut dashboard = crate::run_parts::dashboard(a, &sc, &plan, &control)?;
     let mut live_out = crate::progress::Live::new(a.quiet, a.json_progress, total);
     // Prometheus before the live line: a line on stdout means /metrics has its interval.
     let mut observers: Vec<&mut dyn Observer> = Vec::new();

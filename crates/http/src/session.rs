@@ -57,7 +57,7 @@ use follow::Again;
 
 use crate::capture::Slots;
 use crate::config::ClientConfig;
-use crate::connect::{Conn, Dialer, Phases};
+use crate::connect::{Conn, Dialer};
 use crate::cookies::Jar;
 use crate::deadline::Deadline;
 use crate::error::HttpError;
@@ -74,7 +74,9 @@ use rand::SeedableRng;
 use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::time::{timeout, Instant};
+use tokio::time::Instant;
+
+mod open;
 
 /// A body buffer grown past this is given back after the request.
 const KEEP_BODY_CAPACITY: usize = 1 << 20;
@@ -396,65 +398,6 @@ impl VuState {
 
     /// One step on the fast path: the same connection rules, timings and judgement as
     /// [`VuState::step`], on a bare TCP stream.
-    /// Makes sure the fast path has a live connection: `Ok(Some(connect time))` when it had to
-    /// open one, `Ok(None)` when the kept one is fine.
-    async fn open_link(&mut self, sh: &Shared) -> Result<Option<Duration>, Outcome> {
-        if self.link.is_open().await {
-            return Ok(None);
-        }
-        let start = Instant::now();
-        match timeout(sh.connect_timeout, sh.dialer.tcp()).await {
-            Ok(Ok((tcp, proxy_connect))) => {
-                self.link.attach(tcp);
-                self.opened = Some(Instant::now());
-                let phases = Phases::since(
-                    start,
-                    Setup {
-                        proxy_connect,
-                        tls: None,
-                    },
-                );
-                self.setup = phases.setup;
-                Ok(Some(phases.connect))
-            }
-            Ok(Err(_)) => Err(Outcome::Connect),
-            Err(_elapsed) => Err(Outcome::Timeout),
-        }
-    }
-
-    /// [`VuState::open_link`] for hyper's connection.
-    async fn open_conn(&mut self, sh: &Shared) -> Result<Option<Duration>, Outcome> {
-        if let Some(conn) = &mut self.conn {
-            // Usually ready at once; otherwise the connection task has yet to catch up with
-            // the last response, or the peer closed the connection.
-            if conn.is_ready() || timeout(sh.connect_timeout, conn.ready()).await == Ok(true) {
-                return Ok(None);
-            }
-            self.conn = None;
-        }
-        if let Some((limit, key)) = sh.shared_h2 {
-            let dial = || timeout(sh.connect_timeout, Box::pin(sh.dialer.dial_timed()));
-            let dial = || async move { dial().await.unwrap_or(Err(Outcome::Timeout)) };
-            let (conn, phases) = crate::h2_pool::connect(key, limit, dial).await?;
-            self.conn = Some(conn);
-            self.opened = Some(Instant::now());
-            // Joining another VU's connection opened nothing: no connect time.
-            return Ok(phases.map(|p| {
-                self.setup = p.setup;
-                p.connect
-            }));
-        }
-        // Dialing (TCP, proxy, TLS, the HTTP/2 handshake) is a large future and a rare one:
-        // boxed, it does not grow every step's future, which is moved into its box per step.
-        let (conn, phases) = timeout(sh.connect_timeout, Box::pin(sh.dialer.dial_timed()))
-            .await
-            .unwrap_or(Err(Outcome::Timeout))?;
-        self.conn = Some(conn);
-        self.opened = Some(Instant::now());
-        self.setup = phases.setup;
-        Ok(Some(phases.connect))
-    }
-
     async fn step_fast(
         &mut self,
         sh: &Shared,
