@@ -14,7 +14,10 @@
 # 2. Open model at each of RATES: loadgen, h2load, oha (and hey) asked for that many requests
 #    per second: achieved rate (nginx count / DUR), error vs target, client CPU µs per request,
 #    RSS; loadgen's schedule lag (p50, p99, p99.9) and dropped arrivals from its summary.json.
-# 3. Closed loop over each protocol in PROTOS: `tls` (HTTP/1.1 over TLS: loadgen, wrk, oha),
+# 3. JOURNEY=1 (default): a journey of 3 steps, each capturing the `id` of its JSON answer for
+#    the next one's path, beside the single-step closed loop in the same round (requests per
+#    client CPU-second; issue goal: at least 0.85x the single step).
+# 4. Closed loop over each protocol in PROTOS: `tls` (HTTP/1.1 over TLS: loadgen, wrk, oha),
 #    `h2c` and `h2` (HTTP/2 cleartext and over TLS: loadgen, h2load -m1, h2load -m10, oha).
 #    h2load -m10 (10 streams on each of CONNS connections) is compared with loadgen at
 #    CONNS*10 VUs sharing connections ten at a time (`[http] streams_per_connection = 10`).
@@ -37,6 +40,7 @@ RATES=${RATES-${RATE-"20000 50000"}}
 TOOLS=${TOOLS:-"loadgen wrk ab h2load oha hey"}
 RATE_TOOLS=${RATE_TOOLS-"loadgen h2load oha"}
 PROTOS=${PROTOS-"tls h2c h2"}
+JOURNEY=${JOURNEY:-1}
 PORT=${PORT:-8089}
 NGINX_CPU=${NGINX_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
@@ -101,10 +105,38 @@ TOML
     echo "$f"
 }
 
+# Three steps, each capturing the id its answer names for the next step's path.
+journey_scenario() {
+    local f="$WORK/journey.toml"
+    cat >"$f" <<TOML
+name = "journey"
+target = "$URL"
+duration = "${DUR}s"
+[[workload]]
+name = "journey"
+model = "closed"
+vus = $CONNS
+  [[workload.step]]
+  name = "create"
+  http = { method = "GET", path = "/j/new" }
+  capture = { id = { json = "\$.id" } }
+  [[workload.step]]
+  name = "read"
+  http = { method = "GET", path = "/j/{{id}}" }
+  capture = { id2 = { json = "\$.id" } }
+  [[workload.step]]
+  name = "refund"
+  http = { method = "GET", path = "/j/{{id2}}/refund" }
+  capture = { id3 = { json = "\$.id" } }
+TOML
+    echo "$f"
+}
+
 # The command line of TOOL: closed loop (rate empty) or asked for RATE requests per second.
 command_of() {
     local tool=$1 rate=${2:-}
     case $tool:$rate in
+        loadgen-journey:) echo "$LOADGEN run $(journey_scenario) --threads 1 --quiet --out $WORK/lg" ;;
         loadgen:tls) echo "$LOADGEN run --url $TLS_URL --insecure --vus $CONNS --duration ${DUR}s --threads 1 --quiet --out $WORK/lg" ;;
         wrk:tls) echo "wrk -t1 -c$CONNS -d${DUR}s $TLS_URL" ;;
         oha:tls) echo "oha --no-tui --insecure -z ${DUR}s -c $CONNS $TLS_URL" ;;
@@ -179,6 +211,12 @@ for round in $(seq "$RUNS"); do
         EFF[$tool]="${EFF[$tool]:-} $eff"
         RSS[$tool]="${RSS[$tool]:-} $rss"
     done
+    if [ "$JOURNEY" = 1 ] && [[ " $TOOLS " == *" loadgen "* ]]; then
+        read -r n cpu rss < <(measure loadgen-journey)
+        eff=$(awk -v n="$n" -v c="$cpu" 'BEGIN { printf "%.0f", (c > 0 ? n / c : 0) }')
+        printf 'round %d journey  requests=%s cpu=%ss -> %s req/CPU-s\n' "$round" "$n" "$cpu" "$eff" >&2
+        JEFF="${JEFF:-} $eff"
+    fi
     for proto in $PROTOS; do
         for tool in $(proto_tools "$proto"); do
             read -r n cpu rss < <(measure "$tool" "$proto")
@@ -250,6 +288,13 @@ LG_EFF=$(echo "${EFF[loadgen]:-0}" | median)
         fi
         echo
     done
+    if [ -n "${JEFF:-}" ]; then
+        jm=$(echo "$JEFF" | median)
+        echo "## Journey: 3 steps, each capturing the id of its JSON answer"
+        echo
+        echo "loadgen, $CONNS VUs: $(printf '%.0f' "$jm") requests per client CPU-second (spread $(echo "$JEFF" | spread)); the single-step closed loop in the same rounds: $(printf '%.0f' "$LG_EFF"); ratio $(awk -v a="$jm" -v b="$LG_EFF" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }') (goal 0.85x; captures take hyper's path, not the fast path)."
+        echo
+    fi
     for proto in $PROTOS; do
         case $proto in
             tls) echo "## Closed loop, HTTP/1.1 over TLS: requests per client CPU-second" ;;

@@ -6,6 +6,7 @@
 #                                         and http/1.1, a self-signed certificate made in WORK);
 #                                         with NGINX_H2C_PORT set: h2c (prior knowledge) there.
 #                                         /1m answers 1 MiB (a file made in WORK);
+#                                         /j/… answers {"id":"p-4b1c9e07"} (journeys);
 #                                         NGINX_WORKER_CONNECTIONS (4096) per worker.
 #   served                                nginx's request counter (the fetch itself included)
 #   stop_nginx                            stops the nginx this script started (by $NGINX_PID
@@ -42,6 +43,7 @@ http {
         http2_max_concurrent_streams 128;
         location = /status { stub_status; }
         location = /1m { default_type application/octet-stream; alias $work/1m.bin; }
+        location /j/ { default_type application/json; return 200 '{"id":"p-4b1c9e07"}'; }
         location / { return 200 "ok"; }
     }
 }
