@@ -1,13 +1,13 @@
 //! One VU's fast-path connection and its buffers, and the exchange of one request.
 
-use super::chunked::Chunked;
 use super::encode::Encoded;
-use super::head::{self, Framing, Parsed};
 use crate::classify::classify_io;
 use crate::expect::Expect;
 use crate::template::Vars;
 use bytes::BytesMut;
 use loadgen_engine::Outcome;
+use loadgen_h1::chunked::Chunked;
+use loadgen_h1::head::{self, Framing, Parsed};
 use std::future::poll_fn;
 use std::io;
 use std::task::Poll;

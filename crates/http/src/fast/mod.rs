@@ -20,7 +20,7 @@
 //! # What it handles
 //!
 //! `Content-Length` bodies; `Transfer-Encoding: chunked` (chunk extensions and trailers are
-//! read and ignored; the rules are in `fast/chunked.rs`); bodies delimited by the close of
+//! read and ignored; the rules are in the `loadgen-h1` crate); bodies delimited by the close of
 //! the connection; `Connection: close` and HTTP/1.0 responses (the connection is closed
 //! after the response, the next step reconnects and reports its connect time); 1xx
 //! informational responses (skipped, as hyper does); responses without a body (HEAD
@@ -64,9 +64,7 @@
 //! unasked), one non-blocking read decides, and a dead connection is replaced silently — the
 //! same thing hyper's connection task does for an idle connection.
 
-pub(crate) mod chunked;
 mod encode;
-mod head;
 mod link;
 
 pub(crate) use encode::Encoded;

@@ -5,11 +5,11 @@ use loadgen_engine::Outcome;
 use std::mem::MaybeUninit;
 
 /// More response headers than this is a protocol error (hyper's default limit).
-pub(crate) const MAX_HEADERS: usize = 100;
+pub const MAX_HEADERS: usize = 100;
 
 /// How the body after a head ends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Framing {
+pub enum Framing {
     /// No body: HEAD request, 204, 304.
     Empty,
     /// Exactly this many bytes.
@@ -22,18 +22,18 @@ pub(crate) enum Framing {
 
 /// A final response head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Head {
+pub struct Head {
     /// Bytes of the head, blank line included.
-    pub(crate) len: usize,
-    pub(crate) status: u16,
-    pub(crate) framing: Framing,
+    pub len: usize,
+    pub status: u16,
+    pub framing: Framing,
     /// False when the server closes the connection after this response.
-    pub(crate) keep_alive: bool,
+    pub keep_alive: bool,
 }
 
 /// What the start of the buffer holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Parsed {
+pub enum Parsed {
     /// An incomplete head: read more.
     Partial,
     /// A complete 1xx head of this many bytes, to skip.
@@ -43,7 +43,7 @@ pub(crate) enum Parsed {
 }
 
 /// Parses the head at the start of `buf`. `head_request`: the request was HEAD.
-pub(crate) fn parse(buf: &[u8], head_request: bool) -> Result<Parsed, Outcome> {
+pub fn parse(buf: &[u8], head_request: bool) -> Result<Parsed, Outcome> {
     let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
     let mut res = httparse::Response::new(&mut []);
     let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(

@@ -48,7 +48,7 @@ enum State {
 
 /// Decoding state of one chunked body.
 #[derive(Debug)]
-pub(crate) struct Chunked {
+pub struct Chunked {
     state: State,
     size: u64,
     digits: u8,
@@ -57,9 +57,15 @@ pub(crate) struct Chunked {
     trailer_lines: u32,
 }
 
+impl Default for Chunked {
+    fn default() -> Self {
+        Chunked::new()
+    }
+}
+
 impl Chunked {
     /// A decoder at the start of a body.
-    pub(crate) fn new() -> Self {
+    pub fn new() -> Self {
         Chunked {
             state: State::Size,
             size: 0,
@@ -71,17 +77,13 @@ impl Chunked {
     }
 
     /// True once the final CRLF has been read.
-    pub(crate) fn is_done(&self) -> bool {
+    pub fn is_done(&self) -> bool {
         self.state == State::Done
     }
 
     /// Decodes `input`, handing chunk data to `data`. Returns how many bytes were used: all of
     /// `input` unless the body ends inside it. Bad framing is a `Protocol` outcome.
-    pub(crate) fn feed(
-        &mut self,
-        input: &[u8],
-        mut data: impl FnMut(&[u8]),
-    ) -> Result<usize, Outcome> {
+    pub fn feed(&mut self, input: &[u8], mut data: impl FnMut(&[u8])) -> Result<usize, Outcome> {
         let mut i = 0;
         while i < input.len() {
             match self.state {
