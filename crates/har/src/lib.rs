@@ -27,9 +27,8 @@ pub use infer::{Inferred, Source};
 use std::collections::BTreeMap;
 use std::path::Path;
 
-/// Whether the scenario grammar has a step's `think = "…"`: until it does, recorded pauses are
-/// written as comments.
-const THINK_KEY: bool = false;
+/// Recorded pauses become each step's `think = "…"` (the pause before the step).
+const THINK_KEY: bool = true;
 
 /// How to write the scenario.
 #[derive(Debug, Clone)]

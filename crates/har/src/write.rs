@@ -85,7 +85,10 @@ pub(crate) fn scenario(
             if gap >= MIN_THINK_MS {
                 let secs = format!("{:.3}s", gap / 1000.0);
                 if head.think_key {
-                    let _ = writeln!(w, "  think = \"{secs}\"              # the recorded pause");
+                    let _ = writeln!(
+                        w,
+                        "  think = \"{secs}\"   # the recorded pause before this step"
+                    );
                 } else {
                     let _ = writeln!(w, "  # recorded pause before this step: {secs}");
                 }

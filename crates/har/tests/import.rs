@@ -8,7 +8,7 @@ fn options() -> Options {
     Options {
         name: "t".into(),
         source: "t.har".into(),
-        think_key: false,
+        think_key: true,
     }
 }
 
@@ -40,7 +40,7 @@ fn the_recorded_journey_gets_its_token_and_id_captured_and_its_password_hidden()
         r#"capture = { token = { json = "$.token" } }"#,
         "# inferred: `id` of this answer is sent again by steps 3, 4",
         "expect = { status = [201] }",
-        "# recorded pause before this step:",
+        "# the recorded pause before this step",
     ] {
         assert!(t.contains(want), "no `{want}` in:\n{t}");
     }
@@ -177,7 +177,7 @@ fn cookies_echoes_unexplained_credentials_and_other_origins() {
         r#""Authorization" = "Bearer ${AUTH_TOKEN}""#,
         r#""X-Api-Key" = "${X_API_KEY}""#,
         r#"body = "user=ann&password=${PASSWORD}""#,
-        "# recorded pause before this step: 1.990s",
+        "think = \"1.990s\"",
     ] {
         assert!(t.contains(want), "no `{want}` in:\n{t}");
     }
