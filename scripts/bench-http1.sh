@@ -83,7 +83,8 @@ for round in $(seq "$RUNS"); do
     done
 done
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=lib/stats.sh
+. "$(dirname "$0")/lib/stats.sh"
 WRK_MED=$(echo "${RATES[wrk]}" | median)
 DATE=$(date +%Y-%m-%d)
 mkdir -p "$ROOT/results"

@@ -200,7 +200,8 @@ echo "closed ${MEM_SHORT}s: requests=$MS_REQ cpu=${MS_CPU}s rss=${MS_RSS}KB erro
 read -r ML_REQ ML_CPU ML_RSS ML_LOAD ML_WAIT ML_SAMPLES ML_ERR < <(run_loadgen_closed "$MEM_LONG")
 echo "closed ${MEM_LONG}s: requests=$ML_REQ cpu=${ML_CPU}s rss=${ML_RSS}KB errors=$ML_ERR load=$ML_LOAD (waited ${ML_WAIT}s) samples=$ML_SAMPLES" >&2
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=lib/stats.sh
+. "$(dirname "$0")/lib/stats.sh"
 # column values of the rows of one tool and rate
 col() { awk -F'\t' -v t="$1" -v r="$2" -v c="$3" '$1 == t && $2 == r { printf "%s ", $c }' "$ROWS"; }
 med() { col "$@" | median; }

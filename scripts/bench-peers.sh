@@ -188,8 +188,8 @@ measure() {
     awk -v n=$((after - before - 1)) '{ printf "%d %.3f %.1f\n", n, $1 + $2, $3 / 1024 }' "$WORK/time"
 }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-spread() { tr ' ' '\n' | grep -v '^$' | sort -g | awk 'NR == 1 { lo = $1 } { hi = $1 } END { printf "%.0f–%.0f", lo, hi }'; }
+# shellcheck source=lib/stats.sh
+. "$(dirname "$0")/lib/stats.sh"
 
 declare -A EFF RSS ACH CPU RRSS LAG50 LAG99 LAG999 DROP PEFF
 # The tools measured over PROTO, loadgen first (h2load cannot speak HTTP/1.1 over TLS).

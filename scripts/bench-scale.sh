@@ -61,7 +61,8 @@ command_of() {
     esac
 }
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=lib/stats.sh
+. "$(dirname "$0")/lib/stats.sh"
 declare -A RPS EFF MIB RSS
 for round in $(seq "$RUNS"); do
     for s in $SHAPES; do

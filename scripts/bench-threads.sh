@@ -67,7 +67,8 @@ trap stop_nginx EXIT INT TERM
 . "$(dirname "$0")/lib/nginx.sh"
 start_nginx "$WORK" "$PORT" "$NGINX_CPUS" "$NGINX" "$NGINX_WORKERS" || exit 1
 
-median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# shellcheck source=lib/stats.sh
+. "$(dirname "$0")/lib/stats.sh"
 
 # The command line of TOOL with N threads and CONNS*N connections.
 command_of() {
