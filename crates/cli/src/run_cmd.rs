@@ -38,16 +38,16 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         None => None,
     };
     let base_url = sc.base_url(embedded.as_ref().map(|h| h.base_url()));
-    // The run-level [[setup]] before the plan: its captures are the plan's `{{setup.NAME}}`.
-    crate::run_parts::setup_or_fail(a, &mut sc, &base_url, &mut embedded)?;
-    let plan = loadgen_scenario::build_plan(&sc, &base_url).map_err(Fail::bad_input)?;
-    // Run-once setup (a database's tables and seed rows) before any load.
-    loadgen_scenario::prepare(&sc).map_err(Fail::bad_input)?;
-    crate::inputs::churn_warnings(&sc);
     let out = a
         .out
         .clone()
         .unwrap_or_else(|| loadgen_report::out_dir::default_out(&sc.name));
+    // The run-level [[setup]] before the plan: its captures are the plan's `{{setup.NAME}}`.
+    crate::run_parts::setup_or_fail(a, &out, &mut sc, &base_url, &mut embedded)?;
+    let plan = loadgen_scenario::build_plan(&sc, &base_url).map_err(Fail::bad_input)?;
+    // Run-once setup (a database's tables and seed rows) before any load.
+    loadgen_scenario::prepare(&sc).map_err(Fail::bad_input)?;
+    crate::inputs::churn_warnings(&sc);
     let nofile = loadgen_engine::limits::raise_nofile();
     let connections = segment.share_of(sc.peak_connections());
     loadgen_engine::limits::preflight(

@@ -9,10 +9,11 @@ use loadgen_demo::TargetHandle;
 use loadgen_engine::{Plan, RunControl};
 use loadgen_scenario::Scenario;
 
-/// Runs the scenario's `[[setup]]` steps; on failure writes `setup-failed.txt`, stops the
+/// Runs the scenario's `[[setup]]` steps; on failure writes `setup-failed.txt` into `out`, stops the
 /// embedded target and returns the exit with the thresholds' failure code.
 pub fn setup_or_fail(
     a: &RunArgs,
+    out: &std::path::Path,
     sc: &mut Scenario,
     base_url: &str,
     embedded: &mut Option<TargetHandle>,
@@ -24,12 +25,8 @@ pub fn setup_or_fail(
         "the setup failed, so the load did not start: {:#}",
         anyhow::Error::new(e)
     );
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| loadgen_report::out_dir::default_out(&sc.name));
     // The results folder says why, as a run's would.
-    if loadgen_report::out_dir::prepare(&out, a.force).is_ok() {
+    if loadgen_report::out_dir::prepare(out, a.force).is_ok() {
         let _ = std::fs::write(out.join("setup-failed.txt"), format!("{why}\n"));
     }
     if let Some(h) = embedded.take() {
