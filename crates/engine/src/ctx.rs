@@ -18,6 +18,9 @@ pub(crate) struct ShardCtx {
     pub workload: usize,
     pub model: Model,
     pub step_base: usize,
+    /// The iteration's duration is derived from a step's latency per interval (see
+    /// [`crate::Workload::with_iteration_as_step`]): VUs only count iterations.
+    pub iteration_as_step: bool,
     /// Global index of the workload's first custom metric.
     pub custom_base: usize,
     pub recorder: Recorder,

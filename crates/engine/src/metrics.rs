@@ -360,6 +360,17 @@ impl Metrics {
         }
     }
 
+    /// Sets each listed workload's iteration duration to its step's latency over every
+    /// outcome: `(workload, global step)` pairs from [`crate::Plan::iterations_as_steps`],
+    /// whose VUs count iterations without recording their duration.
+    pub fn derive_iteration_durations(&mut self, as_steps: &[(usize, usize)]) {
+        for &(w, s) in as_steps {
+            if let (Some(step), true) = (self.steps.get(s), w < self.workloads.len()) {
+                self.workloads[w].iteration_duration = step.latency_all();
+            }
+        }
+    }
+
     /// Completed steps over the whole plan.
     pub fn total_requests(&self) -> u64 {
         self.steps.iter().map(StepMetrics::total).sum()

@@ -163,6 +163,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
             ctx.step_base,
             ctx.custom_base,
         );
+        let derived = ctx.iteration_as_step;
         let (slot, idle) = (vu.slot, idle.clone());
         let handle = tokio::task::spawn_local(async move {
             let started = Instant::now();
@@ -176,7 +177,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
                     .with_custom_base(custom_base);
                 vu.session.iteration(&it).await;
                 vu.iterations += 1;
-                let took = it.duration();
+                let took = if derived { None } else { it.duration() };
                 recorder.with(|m| m.workloads[workload].iteration_done(took));
                 let next = backlog.borrow_mut().pop_front();
                 match next {

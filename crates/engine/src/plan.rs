@@ -78,6 +78,17 @@ impl Plan {
             .collect()
     }
 
+    /// Per workload whose iteration duration is one step's latency: (workload, the step's
+    /// global index).
+    pub fn iterations_as_steps(&self) -> Vec<(usize, usize)> {
+        let bases = self.step_bases();
+        self.workloads
+            .iter()
+            .enumerate()
+            .filter_map(|(w, wl)| wl.iteration_as_step.map(|s| (w, bases[w] + s)))
+            .collect()
+    }
+
     /// Empty metrics shaped like this plan's.
     pub fn empty_metrics(&self) -> Metrics {
         let kinds: Vec<CustomKind> = self
@@ -111,6 +122,9 @@ pub struct Workload {
     pub model: Model,
     /// Metrics this workload's sessions record beyond the per-step ones.
     pub custom: Vec<CustomMetric>,
+    /// The step whose latency is the iteration's duration, when the session promised it
+    /// ([`Self::with_iteration_as_step`]).
+    pub iteration_as_step: Option<usize>,
     pub(crate) driver: Arc<dyn Driver>,
 }
 
@@ -128,6 +142,7 @@ impl Workload {
             start: Duration::ZERO,
             model,
             custom: Vec::new(),
+            iteration_as_step: None,
             driver: Arc::new(FactoryDriver(factory)),
         }
     }
@@ -136,6 +151,16 @@ impl Workload {
     /// each by its index in `custom` ([`crate::Iteration::count`] and friends).
     pub fn with_custom(mut self, custom: Vec<CustomMetric>) -> Self {
         self.custom = custom;
+        self
+    }
+
+    /// The session's promise that every iteration records step `step` at most once, from the
+    /// iteration's intended start, and records nothing else: the step's latency then *is*
+    /// the iteration's duration, so the engine derives `iteration_duration` from the step's
+    /// histograms once per interval instead of recording the same value twice per request.
+    pub fn with_iteration_as_step(mut self, step: usize) -> Self {
+        debug_assert!(step < self.steps.len());
+        self.iteration_as_step = Some(step);
         self
     }
 

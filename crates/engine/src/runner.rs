@@ -180,6 +180,7 @@ pub fn run(
     control.begin(origin_std, has(true), has(false));
     on_event(&Event::Started { at: started_at });
     let mut agg = Aggregator::new(opts.threads, empty, opts.interval, last, origin);
+    agg.as_steps = plan.iterations_as_steps();
     // Changes by hand go out before the interval their instant falls in (the log is read
     // once per interval; it only moves when someone asks for a change).
     let mut told = 0;
@@ -246,6 +247,8 @@ struct Aggregator {
     last: u64,
     origin: Instant,
     load_end: Option<Instant>,
+    /// Workloads whose iteration duration is derived from a step's latency, per row.
+    as_steps: Vec<(usize, usize)>,
 }
 
 impl Aggregator {
@@ -261,6 +264,7 @@ impl Aggregator {
             last,
             origin,
             load_end: None,
+            as_steps: Vec::new(),
         }
     }
 
@@ -316,8 +320,9 @@ impl Aggregator {
         out
     }
 
-    fn row(&mut self, k: u64, length: Duration, metrics: Metrics) -> IntervalReport {
+    fn row(&mut self, k: u64, length: Duration, mut metrics: Metrics) -> IntervalReport {
         self.next = k + 1;
+        metrics.derive_iteration_durations(&self.as_steps);
         IntervalReport {
             index: k,
             start: self.interval * k as u32,

@@ -78,6 +78,7 @@ fn spawn_vu<F: SessionFactory>(
         let (think, limit) = (m.think, m.iterations);
         let (recorder, ending, start) = (ctx.recorder.clone(), ending.clone(), ctx.start);
         let (workload, step_base, custom_base) = (ctx.workload, ctx.step_base, ctx.custom_base);
+        let derived = ctx.iteration_as_step;
         let count = count.clone();
         ctx.with_workload(|w| w.allocated_vus += 1);
         tasks.spawn_local(async move {
@@ -151,7 +152,7 @@ fn spawn_vu<F: SessionFactory>(
                     .with_custom_base(custom_base)
                     .with_ending(&ending);
                 session.iteration(&it).await;
-                let took = it.duration();
+                let took = if derived { None } else { it.duration() };
                 recorder.with(|m| m.workloads[workload].iteration_done(took));
                 number += 1;
                 if limit.is_some_and(|l| number >= l) {

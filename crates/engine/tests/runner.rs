@@ -134,3 +134,53 @@ fn a_closed_run_ends_when_its_vus_have_run_their_iterations() {
     let peak = report.totals.workloads[0].peak_online_vus;
     assert_eq!(peak, 2, "both VUs online");
 }
+
+/// A workload whose session promises one record per iteration from its intended start gets
+/// its iteration durations from the step's latencies, row by row, exactly as if each had
+/// been recorded beside its step.
+#[test]
+fn an_iteration_that_is_its_step_takes_its_duration_from_the_step() {
+    let durations = |promise: bool| {
+        let script = Scripted::with(|_, i| ms(1 + i % 3));
+        *script.origin.lock().unwrap() = Some(tokio::time::Instant::now());
+        let m = ClosedModel {
+            stages: VuStages::constant(2, Duration::from_secs(30)),
+            think: ThinkTime::None,
+            iterations: Some(60),
+        };
+        let mut w = Workload::new("c", vec!["s".into()], Model::Closed(m), script);
+        if promise {
+            w = w.with_iteration_as_step(0);
+        }
+        let opts = RunOptions {
+            threads: 2,
+            interval: ms(200),
+            ..RunOptions::default()
+        };
+        let mut rows = Vec::new();
+        let report = run(&plan(w), &opts, &RunControl::new(), |e| {
+            if let Event::Interval(r) = e {
+                let m = &r.metrics;
+                rows.push((
+                    m.workloads[0].iteration_duration.len(),
+                    m.steps[0].latency_all().len(),
+                ));
+            }
+        })
+        .unwrap();
+        (rows, report)
+    };
+    for promise in [false, true] {
+        let (rows, report) = durations(promise);
+        let t = &report.totals;
+        assert!(t.workloads[0].iterations > 0);
+        assert_eq!(
+            t.workloads[0].iteration_duration.len(),
+            t.workloads[0].iterations
+        );
+        assert_eq!(t.workloads[0].iteration_duration, t.steps[0].latency_all());
+        for (took, steps) in rows {
+            assert_eq!(took, steps, "promise {promise}: every row derives its own");
+        }
+    }
+}

@@ -213,6 +213,13 @@ impl HttpFactory {
         self.shared.fast.is_some()
     }
 
+    /// True when each iteration is its one step, recorded once from the iteration's intended
+    /// start (one step, not a journey): the engine may derive the iteration's duration from
+    /// the step's latency ([`loadgen_engine::Workload::with_iteration_as_step`]).
+    pub fn iteration_is_its_step(&self) -> bool {
+        self.shared.journey.is_none() && self.shared.steps.len() == 1
+    }
+
     /// Step names, in order.
     pub fn step_names(&self) -> impl Iterator<Item = &str> {
         self.shared.steps.iter().map(|s| s.name.as_str())

@@ -15,7 +15,13 @@ use std::sync::Arc;
 /// Builds an HTTP workload against the context's base URL.
 pub(crate) fn build(w: &HttpWorkload, ctx: &BuildContext<'_>) -> Result<Workload, BuildError> {
     let factory = factory(w, ctx)?;
-    Ok(ctx.workload(w.step_names(), factory, super::capture::custom_metrics(w)))
+    // One record per request instead of two: the iteration's duration is its step's latency.
+    let one_step = factory.iteration_is_its_step();
+    let workload = ctx.workload(w.step_names(), factory, super::capture::custom_metrics(w));
+    Ok(match one_step {
+        true => workload.with_iteration_as_step(0),
+        false => workload,
+    })
 }
 
 /// The session factory of `w`'s steps (a run-level setup uses it directly).
