@@ -31,7 +31,11 @@ pub fn run(args: &[String]) -> Result<u8, Fail> {
     // The values the commands parse after clap, with the same functions they use.
     match &cli.command {
         Command::Run(r) => {
-            r.check_flags_fit_the_file().map_err(bad)?;
+            let file = r.file.is_some();
+            r.adhoc
+                .flags()
+                .check_beside(file)
+                .map_err(Fail::bad_input)?;
             check("--segment", r.segment.as_deref(), |s| {
                 s.parse::<loadgen_engine::Segment>()
             })?;
@@ -46,7 +50,7 @@ pub fn run(args: &[String]) -> Result<u8, Fail> {
                 r.arrival_granularity.as_deref(),
                 parse_duration,
             )?;
-            check("--rate", r.rate.as_deref(), parse_rate)?;
+            check("--rate", r.adhoc.rate.as_deref(), parse_rate)?;
             crate::inputs::interval_flag(r.interval.as_deref())?;
         }
         Command::Plan(p) => {

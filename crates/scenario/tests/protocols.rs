@@ -21,7 +21,7 @@ fn http_steps_make_an_http_workload_that_captures() {
     assert!(matches!(w.protocol, ProtocolSpec::Http(_)));
     assert_eq!(w.protocol.name(), "http");
     assert_eq!(w.step_names(), ["a", "b"]);
-    assert_eq!(w.protocol.requests_per_iteration(), 2);
+    assert_eq!(w.protocol.requests_per_iteration(&Default::default()), 2);
     assert_eq!(
         w.protocol.capture_from(),
         ["json", "header", "cookie", "regex"]
@@ -38,7 +38,10 @@ fn webhook_steps_count_their_retries_and_capture_nothing() {
     );
     assert!(matches!(w.protocol, ProtocolSpec::Webhook(_)));
     assert_eq!(w.step_names(), ["d", "c"]);
-    assert_eq!(w.protocol.requests_per_iteration(), (1 + 2) + 1);
+    assert_eq!(
+        w.protocol.requests_per_iteration(&Default::default()),
+        (1 + 2) + 1
+    );
     assert!(w.protocol.capture_from().is_empty());
     assert_eq!(
         w.protocol.destinations("http://127.0.0.1:9"),
@@ -54,7 +57,7 @@ fn a_ws_table_makes_a_websocket_workload_of_one_connection_per_iteration() {
     let w = workload("[workload.ws]\nurl = \"ws://127.0.0.1:9/feed\"\nhold = \"1s\"\n");
     assert!(matches!(w.protocol, ProtocolSpec::WebSocket(_)));
     assert_eq!(w.protocol.name(), "ws");
-    assert_eq!(w.protocol.requests_per_iteration(), 1);
+    assert_eq!(w.protocol.requests_per_iteration(&Default::default()), 1);
     assert!(w.protocol.has_step("connect"));
     assert!(!w.protocol.has_step("a"));
     assert_eq!(
