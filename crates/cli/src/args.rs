@@ -248,29 +248,21 @@ pub struct TargetArgs {
     /// and tls), repeatable. NAME: refuse, tls, reset, reset-body, stall, slow, garbage,
     /// wrong-length, huge-body, 503, 429. Any request may also ask with the header
     /// `x-loadgen-fault: NAME`.
-    #[arg(long = "fault", value_name = "NAME[=SHARE]", value_parser = parse_fault)]
+    #[arg(long = "fault", value_name = "NAME[=SHARE]")]
     pub faults: Vec<loadgen_demo::FaultRule>,
     /// `required`: every /api/ request but the login needs a token from POST /api/login
     /// (401 without one); `optional`: anonymous requests are served, a bad token is 401.
-    #[arg(long, default_value = "optional", value_parser = parse_from_str::<loadgen_demo::AuthMode>)]
+    #[arg(long, default_value = "optional")]
     pub auth: loadgen_demo::AuthMode,
     /// How long a login's token lives.
     #[arg(long, default_value = "1h")]
     pub token_ttl: String,
     /// Logins allowed per user (e.g. 10/min); past it, 429 with Retry-After.
-    #[arg(long, value_parser = parse_from_str::<loadgen_demo::RateLimit>)]
+    #[arg(long)]
     pub login_limit: Option<loadgen_demo::RateLimit>,
     /// Also hand the token out as a `session` cookie, and accept it from one.
     #[arg(long)]
     pub session_cookie: bool,
-}
-
-fn parse_from_str<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
-    s.parse()
-}
-
-fn parse_fault(s: &str) -> Result<loadgen_demo::FaultRule, loadgen_demo::FaultParseError> {
-    s.parse()
 }
 
 #[derive(Debug, clap::Args)]

@@ -97,12 +97,8 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
 
 /// `--expect N`: the listener workers dial, and the certificate presented to them.
 fn expect(a: &CoordinatorArgs, count: usize) -> Result<loadgen_fleet::Expect, Fail> {
-    let identity = match (&a.cert, &a.key) {
-        (Some(c), Some(k)) => {
-            loadgen_fleet::tls::Identity::from_pem(c, k).map_err(Fail::bad_input)?
-        }
-        _ => loadgen_fleet::tls::Identity::generate(&["loadgen-coordinator".to_string()])?,
-    };
+    let (cert, key) = (a.cert.as_deref(), a.key.as_deref());
+    let identity = crate::worker_cmd::identity(cert, key, "loadgen-coordinator")?;
     let listener = std::net::TcpListener::bind(a.listen)
         .map_err(|e| bad(format!("--listen {}: {e}", a.listen)))?;
     crate::say!(

@@ -42,7 +42,3 @@ pub fn target_flag(t: Option<&String>) -> Result<Option<String>, Fail> {
 pub fn flag_duration(flag: &str, v: Option<&str>) -> Result<Option<Duration>, Fail> {
     loadgen_runner::flag_duration(flag, v).map_err(fail)
 }
-
-pub fn interval_flag(v: Option<&str>) -> Result<Duration, Fail> {
-    loadgen_runner::interval_flag(v).map_err(fail)
-}

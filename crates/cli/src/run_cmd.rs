@@ -5,7 +5,12 @@ use crate::args::RunArgs;
 use crate::Fail;
 
 pub fn run(a: &RunArgs) -> Result<u8, Fail> {
-    let settings = loadgen_runner::RunSettings {
+    loadgen_runner::run(&settings(a)).map_err(crate::inputs::fail)
+}
+
+/// The flags as `loadgen-runner` takes them.
+pub fn settings(a: &RunArgs) -> loadgen_runner::RunSettings<'_> {
+    loadgen_runner::RunSettings {
         file: a.file.as_deref(),
         url: a.adhoc.url.as_deref(),
         adhoc: a.adhoc.flags(),
@@ -26,6 +31,5 @@ pub fn run(a: &RunArgs) -> Result<u8, Fail> {
         json_progress: a.json_progress,
         metrics_addr: a.metrics_addr,
         dashboard: a.dashboard,
-    };
-    loadgen_runner::run(&settings).map_err(crate::inputs::fail)
+    }
 }

@@ -6,7 +6,9 @@ use crate::inputs::bad;
 use crate::Fail;
 use anyhow::Context;
 use loadgen_fleet::policy::WorkerPolicy;
+use loadgen_fleet::tls::Identity;
 use loadgen_fleet::WorkerHooks;
+use std::path::Path;
 
 struct Hooks;
 
@@ -16,9 +18,17 @@ impl WorkerHooks for Hooks {
     }
 }
 
-pub fn secret(file: Option<&std::path::Path>) -> Result<loadgen_fleet::auth::Secret, Fail> {
+pub fn secret(file: Option<&Path>) -> Result<loadgen_fleet::auth::Secret, Fail> {
     loadgen_fleet::auth::Secret::resolve(file, std::env::var("LOADGEN_SECRET").ok())
         .map_err(Fail::bad_input)
+}
+
+/// The certificate to present: `cert` and `key` when given, else a fresh one for `name`.
+pub fn identity(cert: Option<&Path>, key: Option<&Path>, name: &str) -> Result<Identity, Fail> {
+    match (cert, key) {
+        (Some(c), Some(k)) => Identity::from_pem(c, k).map_err(Fail::bad_input),
+        _ => Ok(Identity::generate(&[name.to_string()])?),
+    }
 }
 
 pub fn run(a: &WorkerArgs) -> Result<u8, Fail> {
@@ -29,12 +39,7 @@ pub fn run(a: &WorkerArgs) -> Result<u8, Fail> {
         a.max_duration.as_deref(),
     )
     .map_err(bad)?;
-    let identity = match (&a.cert, &a.key) {
-        (Some(c), Some(k)) => {
-            loadgen_fleet::tls::Identity::from_pem(c, k).map_err(Fail::bad_input)?
-        }
-        _ => loadgen_fleet::tls::Identity::generate(&["loadgen-worker".to_string()])?,
-    };
+    let identity = identity(a.cert.as_deref(), a.key.as_deref(), "loadgen-worker")?;
     let fingerprint = identity.fingerprint();
     let cfg = loadgen_fleet::WorkerConfig {
         identity,

@@ -55,6 +55,39 @@ pub fn interval_flag(v: Option<&str>) -> Result<Duration, RunError> {
     Ok(d)
 }
 
+/// `loadgen check-args run …`: the values of `a` parsed as the run parses them (segment,
+/// instant, durations, rate, interval; ad-hoc flags beside a file refused), running nothing.
+pub fn check_flags(a: &RunSettings<'_>) -> Result<(), RunError> {
+    fn check<T, E: std::fmt::Display>(
+        flag: &str,
+        value: Option<&str>,
+        parse: impl Fn(&str) -> Result<T, E>,
+    ) -> Result<(), RunError> {
+        match value {
+            Some(v) => parse(v)
+                .map(drop)
+                .map_err(|e| RunError::bad(format!("{flag}: {e}"))),
+            None => Ok(()),
+        }
+    }
+    use loadgen_scenario::{parse_duration, parse_rate};
+    a.adhoc
+        .check_beside(a.file.is_some())
+        .map_err(RunError::bad)?;
+    check("--segment", a.segment, |s| {
+        s.parse::<loadgen_engine::Segment>()
+    })?;
+    check("--start-at", a.start_at, loadgen_report::parse_rfc3339)?;
+    check("--duration", a.duration, parse_duration)?;
+    check(
+        "--arrival-granularity",
+        a.arrival_granularity,
+        parse_duration,
+    )?;
+    check("--rate", a.adhoc.rate, parse_rate)?;
+    interval_flag(a.interval).map(drop)
+}
+
 /// The scenario of `loadgen run` and its identity: its file (read once: the scenario, the
 /// hash and the results folder's copy all come from the same text), or the ad-hoc flags.
 pub fn scenario_of_run(a: &RunSettings<'_>) -> Result<(Scenario, PlanIdentity), RunError> {

@@ -17,8 +17,8 @@ mod parts;
 mod run;
 
 pub use flags::{
-    churn_warnings, flag_duration, humantime, interval_flag, scenario_of_run, target_flag,
-    threads_flag,
+    check_flags, churn_warnings, flag_duration, humantime, interval_flag, scenario_of_run,
+    target_flag, threads_flag,
 };
 pub use run::run;
 

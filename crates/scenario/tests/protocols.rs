@@ -29,6 +29,21 @@ fn http_steps_make_an_http_workload_that_captures() {
 }
 
 #[test]
+fn an_http_step_counts_the_redirects_of_http_follow_redirects_unless_it_sets_its_own() {
+    let text = format!(
+        "{HEAD}[http]\nfollow_redirects = 2\n[[workload]]\nname = \"w\"\nmodel = \"closed\"\n\
+         vus = 1\n[[workload.step]]\nname = \"a\"\nhttp = {{ path = \"/a\" }}\n\
+         [[workload.step]]\nname = \"b\"\nfollow_redirects = 0\nhttp = {{ path = \"/b\" }}\n"
+    );
+    let sc = parse(&text, "p.toml", &|_| None).unwrap();
+    // `a`: 1 + the 2 redirects of [http]; `b`: its own 0.
+    assert_eq!(
+        sc.workloads[0].protocol.requests_per_iteration(&sc.http),
+        3 + 1
+    );
+}
+
+#[test]
 fn webhook_steps_count_their_retries_and_capture_nothing() {
     let w = workload(
         "[[workload.step]]\nname = \"d\"\n\
