@@ -10,7 +10,7 @@
 //!
 //! Besides the printing: the live output of a run (`live`: an observer of the interval
 //! stream, the progress bar or plain lines; the text is `loadgen_report::live_line`'s) and
-//! SIGINT/SIGTERM (`signals`). `clippy.toml` here and in the binary forbids
+//! SIGINT/SIGTERM (`signals`). `clippy.toml` here, in the runner and in the binary forbids
 //! `println!`/`print!`/`eprintln!`/`eprint!`, so nothing can bypass it. It must not know the
 //! command line, a scenario or a result file.
 
