@@ -88,38 +88,8 @@ pub struct RunArgs {
     /// Scenario file (TOML); leave out and give --url for an ad-hoc run.
     #[arg(required_unless_present = "url", conflicts_with = "url")]
     pub file: Option<PathBuf>,
-    /// Ad-hoc run: request this URL (closed model with --vus, open model with --rate).
-    #[arg(long)]
-    pub url: Option<String>,
-    /// Ad-hoc: VUs (closed model), or the VU pool ceiling with --rate (default 50).
-    #[arg(long)]
-    pub vus: Option<u64>,
-    /// Ad-hoc: arrival rate for the open model, e.g. 20000/s.
-    #[arg(long)]
-    pub rate: Option<String>,
-    /// Ad-hoc: HTTP method (default GET).
-    #[arg(long)]
-    pub method: Option<String>,
-    /// Ad-hoc: extra header `name: value` (repeatable).
-    #[arg(long = "header", short = 'H')]
-    pub headers: Vec<String>,
-    /// Ad-hoc: request body.
-    #[arg(long)]
-    pub body: Option<String>,
-    /// Ad-hoc: HTTP/2 (h2c prior knowledge, or ALPN over TLS).
-    #[arg(long)]
-    pub http2: bool,
-    /// Ad-hoc: accept self-signed certificates.
-    #[arg(long)]
-    pub insecure: bool,
-    /// Ad-hoc: threshold, `p(99)<10ms` (latency) or `errors: rate<1%` (repeatable). Without
-    /// an `errors` threshold the run is also judged on `errors: rate < 1%`.
-    #[arg(long = "threshold")]
-    pub thresholds: Vec<String>,
-    /// Ad-hoc: judge only the --threshold given, not the default `errors: rate < 1%` (with
-    /// none given, the run is not judged).
-    #[arg(long)]
-    pub no_default_thresholds: bool,
+    #[command(flatten)]
+    pub adhoc: AdHocArgs,
     /// PEM bundle of CA certificates to trust beside the web PKI and the system's store;
     /// replaces the scenario's `[http] ca_file`.
     #[arg(long, value_name = "FILE")]
@@ -148,7 +118,7 @@ pub struct RunArgs {
     #[arg(long)]
     pub seed: Option<u64>,
     /// Worker threads, 1 to 1024 (default: the number of CPUs).
-    #[arg(long, value_parser = parse_threads)]
+    #[arg(long, value_parser = loadgen_runner::threads_flag)]
     pub threads: Option<usize>,
     /// Open model: shortest time between two wakes of a thread's arrival timer (default
     /// 500us). Arrivals are never sent early; smaller means less schedule lag and more CPU,
@@ -182,49 +152,57 @@ pub struct RunArgs {
     pub json_progress: bool,
 }
 
-impl RunArgs {
-    /// VUs of an ad-hoc run.
-    pub fn vus(&self) -> u64 {
-        self.vus.unwrap_or(50)
-    }
+// The flags of an ad-hoc run (`--url`), refused beside a scenario file. (A `//` comment: a
+// doc comment on a flattened struct would become help text.)
+#[derive(Debug, Args)]
+pub struct AdHocArgs {
+    /// Ad-hoc run: request this URL (closed model with --vus, open model with --rate).
+    #[arg(long)]
+    pub url: Option<String>,
+    /// Ad-hoc: VUs (closed model), or the VU pool ceiling with --rate (default 50).
+    #[arg(long)]
+    pub vus: Option<u64>,
+    /// Ad-hoc: arrival rate for the open model, e.g. 20000/s.
+    #[arg(long)]
+    pub rate: Option<String>,
+    /// Ad-hoc: HTTP method (default GET).
+    #[arg(long)]
+    pub method: Option<String>,
+    /// Ad-hoc: extra header `name: value` (repeatable).
+    #[arg(long = "header", short = 'H')]
+    pub headers: Vec<String>,
+    /// Ad-hoc: request body.
+    #[arg(long)]
+    pub body: Option<String>,
+    /// Ad-hoc: HTTP/2 (h2c prior knowledge, or ALPN over TLS).
+    #[arg(long)]
+    pub http2: bool,
+    /// Ad-hoc: accept self-signed certificates.
+    #[arg(long)]
+    pub insecure: bool,
+    /// Ad-hoc: threshold, `p(99)<10ms` (latency) or `errors: rate<1%` (repeatable). Without
+    /// an `errors` threshold the run is also judged on `errors: rate < 1%`.
+    #[arg(long = "threshold")]
+    pub thresholds: Vec<String>,
+    /// Ad-hoc: judge only the --threshold given, not the default `errors: rate < 1%` (with
+    /// none given, the run is not judged).
+    #[arg(long)]
+    pub no_default_thresholds: bool,
+}
 
-    /// Method of an ad-hoc run.
-    pub fn method(&self) -> &str {
-        self.method.as_deref().unwrap_or("GET")
-    }
-
-    /// The ad-hoc flags given on this command line. With a scenario file they would be
-    /// ignored, and an ignored flag is a lie, so `run` refuses them.
-    pub fn adhoc_flags_given(&self) -> Vec<&'static str> {
-        [
-            ("--vus", self.vus.is_some()),
-            ("--rate", self.rate.is_some()),
-            ("--method", self.method.is_some()),
-            ("--header", !self.headers.is_empty()),
-            ("--body", self.body.is_some()),
-            ("--http2", self.http2),
-            ("--insecure", self.insecure),
-            ("--threshold", !self.thresholds.is_empty()),
-            ("--no-default-thresholds", self.no_default_thresholds),
-        ]
-        .into_iter()
-        .filter_map(|(flag, given)| given.then_some(flag))
-        .collect()
-    }
-
-    /// Refuses ad-hoc flags beside a scenario file, naming the file's field instead.
-    pub fn check_flags_fit_the_file(&self) -> Result<(), String> {
-        let given = self.adhoc_flags_given();
-        if self.file.is_none() || given.is_empty() {
-            return Ok(());
+impl AdHocArgs {
+    pub fn flags(&self) -> loadgen_scenario::adhoc::Flags<'_> {
+        loadgen_scenario::adhoc::Flags {
+            vus: self.vus,
+            rate: self.rate.as_deref(),
+            method: self.method.as_deref(),
+            headers: &self.headers,
+            body: self.body.as_deref(),
+            http2: self.http2,
+            insecure: self.insecure,
+            thresholds: &self.thresholds,
+            no_default_thresholds: self.no_default_thresholds,
         }
-        Err(format!(
-            "{} {} only to ad-hoc runs (--url); with a scenario file set it in the file \
-             (a workload's vus/rate, a step's http = {{ method, headers, body }}, [http] version \
-             and insecure, [thresholds])",
-            given.join(", "),
-            if given.len() == 1 { "applies" } else { "apply" }
-        ))
     }
 }
 
@@ -270,45 +248,21 @@ pub struct TargetArgs {
     /// and tls), repeatable. NAME: refuse, tls, reset, reset-body, stall, slow, garbage,
     /// wrong-length, huge-body, 503, 429. Any request may also ask with the header
     /// `x-loadgen-fault: NAME`.
-    #[arg(long = "fault", value_name = "NAME[=SHARE]", value_parser = parse_fault)]
+    #[arg(long = "fault", value_name = "NAME[=SHARE]")]
     pub faults: Vec<loadgen_demo::FaultRule>,
     /// `required`: every /api/ request but the login needs a token from POST /api/login
     /// (401 without one); `optional`: anonymous requests are served, a bad token is 401.
-    #[arg(long, default_value = "optional", value_parser = parse_from_str::<loadgen_demo::AuthMode>)]
+    #[arg(long, default_value = "optional")]
     pub auth: loadgen_demo::AuthMode,
     /// How long a login's token lives.
     #[arg(long, default_value = "1h")]
     pub token_ttl: String,
     /// Logins allowed per user (e.g. 10/min); past it, 429 with Retry-After.
-    #[arg(long, value_parser = parse_from_str::<loadgen_demo::RateLimit>)]
+    #[arg(long)]
     pub login_limit: Option<loadgen_demo::RateLimit>,
     /// Also hand the token out as a `session` cookie, and accept it from one.
     #[arg(long)]
     pub session_cookie: bool,
-}
-
-fn parse_from_str<T: std::str::FromStr<Err = String>>(s: &str) -> Result<T, String> {
-    s.parse()
-}
-
-fn parse_fault(s: &str) -> Result<loadgen_demo::FaultRule, loadgen_demo::FaultParseError> {
-    s.parse()
-}
-
-/// `--threads`: each worker thread is a runtime with its own connections and file
-/// descriptors, so the count is bounded where a bigger number can only fail later.
-fn parse_threads(v: &str) -> Result<usize, String> {
-    let n: usize = v
-        .parse()
-        .map_err(|_| format!("`{v}` is not a whole number"))?;
-    match n {
-        0 => Err("at least 1 thread is needed".into()),
-        1..=loadgen_engine::MAX_THREADS => Ok(n),
-        _ => Err(format!(
-            "at most {} threads (one runtime each; more than the machine's cores only adds overhead)",
-            loadgen_engine::MAX_THREADS
-        )),
-    }
 }
 
 #[derive(Debug, clap::Args)]

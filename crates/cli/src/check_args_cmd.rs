@@ -31,23 +31,8 @@ pub fn run(args: &[String]) -> Result<u8, Fail> {
     // The values the commands parse after clap, with the same functions they use.
     match &cli.command {
         Command::Run(r) => {
-            r.check_flags_fit_the_file().map_err(bad)?;
-            check("--segment", r.segment.as_deref(), |s| {
-                s.parse::<loadgen_engine::Segment>()
-            })?;
-            check(
-                "--start-at",
-                r.start_at.as_deref(),
-                loadgen_fleet::parse_rfc3339,
-            )?;
-            check("--duration", r.duration.as_deref(), parse_duration)?;
-            check(
-                "--arrival-granularity",
-                r.arrival_granularity.as_deref(),
-                parse_duration,
-            )?;
-            check("--rate", r.rate.as_deref(), parse_rate)?;
-            crate::inputs::interval_flag(r.interval.as_deref())?;
+            let settings = crate::run_cmd::settings(r);
+            loadgen_runner::check_flags(&settings).map_err(crate::inputs::fail)?;
         }
         Command::Plan(p) => {
             check("--duration", p.duration.as_deref(), parse_duration)?;

@@ -18,27 +18,13 @@ pub fn run(
     let read = |p: &Path| compare::read_summary(p).map_err(Fail::bad_input);
     let c = compare::compare(&read(baseline)?, &read(new)?, &gates);
     crate::say!("{}", c.table);
-    for (step, n) in &c.missing {
-        // Nothing measured is no evidence of no regression.
-        let (mark, note) = if allow_missing {
-            ("!", "; allowed by --allow-missing")
-        } else {
-            ("✗", "")
-        };
-        crate::say!(
-            "{mark} {step}: missing in the new run (baseline {n} requests, new none){note}"
-        );
+    let (lines, failed) = c.verdict(gates.len(), allow_missing);
+    for line in lines {
+        crate::say!("{line}");
     }
-    for b in &c.breaches {
-        crate::say!("✗ {b}");
-    }
-    let missing_fails = !c.missing.is_empty() && !allow_missing;
-    if c.breaches.is_empty() && !missing_fails {
-        if !gates.is_empty() {
-            crate::say!("no regression beyond the gates");
-        }
-        Ok(exit::PASSED)
+    Ok(if failed {
+        exit::THRESHOLDS_FAILED
     } else {
-        Ok(exit::THRESHOLDS_FAILED)
-    }
+        exit::PASSED
+    })
 }

@@ -6,7 +6,6 @@ use crate::inputs::{bad, env, flag_duration, target_flag};
 use crate::Fail;
 use loadgen_engine::IntervalReport;
 use loadgen_fleet::{CoordinatorHooks, Overrides};
-use loadgen_report::{Assembled, RunEnd};
 
 struct Hooks {
     quiet: bool,
@@ -31,18 +30,8 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     let secret = crate::worker_cmd::secret(a.secret_file.as_deref())?;
     // Read once: the scenario, the text workers receive and the results folder's copy are
     // all this text.
-    let source = loadgen_scenario::Source::read(&a.file).map_err(|e| match e {
-        loadgen_scenario::ScenarioError::Read { path, source } => {
-            bad(format!("{}: {source}", path.display()))
-        }
-        e => Fail::bad_input(e),
-    })?;
-    let raw = &source.text;
-    let expanded = loadgen_scenario::interpolate(raw, &env).map_err(|errs| {
-        let messages: Vec<String> = errs.iter().map(|e| e.message.clone()).collect();
-        bad(format!("{}: {}", a.file.display(), messages.join("; ")))
-    })?;
-    let mut sc = source.parse(&env).map_err(Fail::bad_input)?;
+    let (raw, expanded, mut sc) =
+        loadgen_fleet::read_scenario(&a.file, &env).map_err(Fail::bad_input)?;
     let duration = flag_duration("--duration", a.duration.as_deref())?;
     sc.apply_overrides(duration, a.seed, target_flag(a.target.as_ref())?);
     let overrides = Overrides {
@@ -65,7 +54,7 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
         out.display()
     );
     let control = loadgen_engine::RunControl::new();
-    let interrupted = crate::signals::watch(control.clone());
+    let interrupted = loadgen_console::watch_signals(control.clone());
     let cfg = loadgen_fleet::CoordinatorConfig {
         scenario_text: expanded,
         scenario: sc.clone(),
@@ -99,34 +88,17 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     for line in done.fleet_lines(cpu) {
         crate::say!("{line}");
     }
-    let mut info = done.info.clone();
-    info.overrides = overrides;
-    let folder = Assembled {
-        out: &out,
-        info,
-        raw_scenario: Some(raw),
-        lines: &done.intervals,
-    };
-    let end = RunEnd {
-        report: &done.report,
-        interrupted: interrupted.load(std::sync::atomic::Ordering::SeqCst),
-        incomplete: done.incomplete(),
-        stats: Default::default(),
-    };
-    let finished = folder.write(&sc, end)?;
-    crate::console::summary(&finished.summary, a.quiet);
+    let interrupted = interrupted.load(std::sync::atomic::Ordering::SeqCst);
+    let finished = done.write_folder(&sc, &out, &raw, overrides, interrupted)?;
+    loadgen_console::summary(&finished.summary, a.quiet);
     crate::say!("results: {}", out.display());
     Ok(finished.code)
 }
 
 /// `--expect N`: the listener workers dial, and the certificate presented to them.
 fn expect(a: &CoordinatorArgs, count: usize) -> Result<loadgen_fleet::Expect, Fail> {
-    let identity = match (&a.cert, &a.key) {
-        (Some(c), Some(k)) => {
-            loadgen_fleet::tls::Identity::from_pem(c, k).map_err(Fail::bad_input)?
-        }
-        _ => loadgen_fleet::tls::Identity::generate(&["loadgen-coordinator".to_string()])?,
-    };
+    let (cert, key) = (a.cert.as_deref(), a.key.as_deref());
+    let identity = crate::worker_cmd::identity(cert, key, "loadgen-coordinator")?;
     let listener = std::net::TcpListener::bind(a.listen)
         .map_err(|e| bad(format!("--listen {}: {e}", a.listen)))?;
     crate::say!(

@@ -7,22 +7,16 @@
 mod args;
 mod check_args_cmd;
 mod compare_cmd;
-#[macro_use]
-mod console;
 mod coordinator_cmd;
+mod folders_cmd;
 mod inputs;
-mod merge_cmd;
 mod plan_cmd;
-mod progress;
-mod report_cmd;
 mod run_cmd;
-mod run_parts;
-mod signals;
 mod target_cmd;
-mod tls_flags;
 mod worker_cmd;
 
 use clap::Parser;
+pub(crate) use loadgen_console::{say, say_raw, warn};
 use std::process::ExitCode;
 
 /// Exit codes, as documented in the README's table (a new one goes there too; the docs test
@@ -94,8 +88,8 @@ fn main() -> ExitCode {
             fail_if,
             allow_missing,
         } => compare_cmd::run(baseline, new, fail_if, *allow_missing),
-        args::Command::Merge(a) => merge_cmd::run(a),
-        args::Command::Report(a) => report_cmd::run(a),
+        args::Command::Merge(a) => folders_cmd::merge(a),
+        args::Command::Report(a) => folders_cmd::report(a),
         args::Command::Worker(a) => worker_cmd::run(a),
         args::Command::Coordinator(a) => coordinator_cmd::run(a),
         args::Command::CheckArgs { args } => check_args_cmd::run(args),

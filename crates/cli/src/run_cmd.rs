@@ -1,145 +1,35 @@
-//! `loadgen run`: scenario in, the engine's intervals into the results stream
-//! (`loadgen_report::Stream`: the files, Prometheus, the live line, `abort_on_fail`), verdict
-//! and exit code out.
+//! `loadgen run`: the flags handed to `loadgen-runner`, which runs the scenario and returns
+//! the verdict's exit code.
 
 use crate::args::RunArgs;
-use crate::inputs::{bad, flag_duration, humantime};
-use crate::{signals, Fail};
-use anyhow::Context;
-use loadgen_engine::{RunControl, RunOptions, Segment};
-use loadgen_report::{Layout, Observer, Results, RunEnd, RunInfo, Stream};
-use std::sync::atomic::Ordering;
+use crate::Fail;
 
 pub fn run(a: &RunArgs) -> Result<u8, Fail> {
-    if a.json_progress {
-        crate::console::json_stdout();
+    loadgen_runner::run(&settings(a)).map_err(crate::inputs::fail)
+}
+
+/// The flags as `loadgen-runner` takes them.
+pub fn settings(a: &RunArgs) -> loadgen_runner::RunSettings<'_> {
+    loadgen_runner::RunSettings {
+        file: a.file.as_deref(),
+        url: a.adhoc.url.as_deref(),
+        adhoc: a.adhoc.flags(),
+        cacert: a.cacert.as_deref(),
+        client_cert: a.client_cert.as_deref(),
+        client_key: a.client_key.as_deref(),
+        target: a.target.as_deref(),
+        duration: a.duration.as_deref(),
+        seed: a.seed,
+        out: a.out.as_deref(),
+        force: a.force,
+        threads: a.threads,
+        arrival_granularity: a.arrival_granularity.as_deref(),
+        interval: a.interval.as_deref(),
+        segment: a.segment.as_deref(),
+        start_at: a.start_at.as_deref(),
+        quiet: a.quiet,
+        json_progress: a.json_progress,
+        metrics_addr: a.metrics_addr,
+        dashboard: a.dashboard,
     }
-    a.check_flags_fit_the_file().map_err(bad)?;
-    let (mut sc, id) = crate::inputs::scenario_of_run(a)?;
-    let duration = flag_duration("--duration", a.duration.as_deref())?;
-    sc.apply_overrides(
-        duration,
-        a.seed,
-        crate::inputs::target_flag(a.target.as_ref())?,
-    );
-    crate::tls_flags::apply(a, &mut sc)?;
-    let segment = match &a.segment {
-        Some(s) => s
-            .parse::<Segment>()
-            .map_err(|e| bad(format!("--segment: {e}")))?,
-        None => Segment::WHOLE,
-    };
-    // Embedded target first (if a workload uses it): the plan needs its address.
-    let mut embedded = match sc.embedded_target() {
-        Some(config) => Some(
-            loadgen_demo::spawn(config, "127.0.0.1:0".parse().expect("literal address"))
-                .context("starting the embedded demo target")?,
-        ),
-        None => None,
-    };
-    let base_url = sc.base_url(embedded.as_ref().map(|h| h.base_url()));
-    let out = a
-        .out
-        .clone()
-        .unwrap_or_else(|| loadgen_report::out_dir::default_out(&sc.name));
-    // The run-level [[setup]] before the plan: its captures are the plan's `{{setup.NAME}}`.
-    crate::run_parts::setup_or_fail(a, &out, &mut sc, &base_url, &mut embedded)?;
-    let plan = loadgen_scenario::build_plan(&sc, &base_url).map_err(Fail::bad_input)?;
-    // Run-once setup (a database's tables and seed rows) before any load.
-    loadgen_scenario::prepare(&sc).map_err(Fail::bad_input)?;
-    crate::inputs::churn_warnings(&sc);
-    let nofile = loadgen_engine::limits::raise_nofile();
-    let connections = segment.share_of(sc.peak_connections());
-    loadgen_engine::limits::preflight(
-        connections,
-        sc.source_addresses(),
-        embedded.is_some(),
-        nofile,
-    )
-    .map_err(bad)?;
-    loadgen_report::out_dir::prepare(&out, a.force).map_err(Fail::bad_input)?;
-    let threads = a
-        .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let granularity = flag_duration("--arrival-granularity", a.arrival_granularity.as_deref())?;
-    let interval = crate::inputs::interval_flag(a.interval.as_deref())?;
-    let opts = RunOptions {
-        threads,
-        segment,
-        graceful_stop: sc.graceful_stop,
-        start_at: loadgen_report::start_at(a.start_at.as_deref()).map_err(Fail::bad_input)?,
-        arrival_granularity: granularity.unwrap_or(loadgen_engine::DEFAULT_ARRIVAL_GRANULARITY),
-        interval,
-    };
-    let segments = vec![segment.to_string()];
-    let info = RunInfo::new(&sc.name, &id, Layout::of(&plan), segments, opts.interval);
-    let results = Results::create(&out, info, id.raw_text.as_deref());
-    let control = RunControl::new();
-    let interrupted = signals::watch(control.clone());
-    let total = plan.duration();
-    crate::say!(
-        "loadgen: running `{}` against {} for {} on {} thread(s) (segment {}, open files {}); results in {}",
-        sc.name, base_url, humantime(total), threads, segment, nofile, out.display()
-    );
-    if let Some(wait) = opts
-        .start_at
-        .and_then(|at| at.duration_since(std::time::SystemTime::now()).ok())
-    {
-        crate::say!(
-            "loadgen: waiting {} for --start-at {} (the other segments start then too)",
-            humantime(wait),
-            a.start_at.as_deref().unwrap_or_default()
-        );
-    }
-    let mut exposition = crate::run_parts::exposition(a, &sc, &plan)?;
-    let mut dashboard = crate::run_parts::dashboard(a, &sc, &plan, &control)?;
-    let mut live_out = crate::progress::Live::new(a.quiet, a.json_progress, total);
-    // Prometheus before the live line: a line on stdout means /metrics has its interval.
-    let mut observers: Vec<&mut dyn Observer> = Vec::new();
-    if let Some(e) = exposition.as_mut() {
-        observers.push(e);
-    }
-    observers.push(&mut live_out);
-    observers.extend(
-        dashboard
-            .as_mut()
-            .map(|d| &mut d.board as &mut dyn Observer),
-    );
-    let mut stream = Stream::new(results, &sc, observers);
-    let report = loadgen_engine::run(&plan, &opts, &control, |e| {
-        if let Some(breach) = stream.event(e) {
-            crate::say!("loadgen: aborting: threshold {breach} failed (abort_on_fail)");
-            control.stop();
-        }
-    })?;
-    drop(plan); // closes every connection before the embedded target shuts down
-    if let Some(h) = embedded {
-        h.shutdown();
-    }
-    let end = RunEnd {
-        stats: loadgen_report::generator_stats(&report),
-        report: &report,
-        interrupted: interrupted.load(Ordering::SeqCst) || control.stopped_by_hand(),
-        incomplete: None,
-    };
-    let done = stream.finish(&sc, end);
-    live_out.finish();
-    if let Some(d) = dashboard {
-        d.close();
-    }
-    let done = done.with_context(|| format!("writing results to {}", out.display()))?;
-    let dir = out.display();
-    if let Some(err) = &done.merge_files_error {
-        crate::warn!("loadgen: warning: merge files in {dir} are incomplete: {err}");
-    }
-    if let Some(err) = &done.interval_files_error {
-        crate::warn!("loadgen: warning: interval files in {dir} are incomplete: {err}");
-    }
-    crate::say_raw!("{}", done.summary.to_text());
-    crate::say!("results: {dir}");
-    if a.json_progress {
-        let last = loadgen_report::live_line::json_final(done.summary.verdict, done.code, &out);
-        crate::console::data(&last);
-    }
-    Ok(done.code)
 }

@@ -6,7 +6,9 @@ use crate::inputs::bad;
 use crate::Fail;
 use anyhow::Context;
 use loadgen_fleet::policy::WorkerPolicy;
+use loadgen_fleet::tls::Identity;
 use loadgen_fleet::WorkerHooks;
+use std::path::Path;
 
 struct Hooks;
 
@@ -16,9 +18,17 @@ impl WorkerHooks for Hooks {
     }
 }
 
-pub fn secret(file: Option<&std::path::Path>) -> Result<loadgen_fleet::auth::Secret, Fail> {
+pub fn secret(file: Option<&Path>) -> Result<loadgen_fleet::auth::Secret, Fail> {
     loadgen_fleet::auth::Secret::resolve(file, std::env::var("LOADGEN_SECRET").ok())
         .map_err(Fail::bad_input)
+}
+
+/// The certificate to present: `cert` and `key` when given, else a fresh one for `name`.
+pub fn identity(cert: Option<&Path>, key: Option<&Path>, name: &str) -> Result<Identity, Fail> {
+    match (cert, key) {
+        (Some(c), Some(k)) => Identity::from_pem(c, k).map_err(Fail::bad_input),
+        _ => Ok(Identity::generate(&[name.to_string()])?),
+    }
 }
 
 pub fn run(a: &WorkerArgs) -> Result<u8, Fail> {
@@ -29,52 +39,31 @@ pub fn run(a: &WorkerArgs) -> Result<u8, Fail> {
         a.max_duration.as_deref(),
     )
     .map_err(bad)?;
-    let identity = match (&a.cert, &a.key) {
-        (Some(c), Some(k)) => {
-            loadgen_fleet::tls::Identity::from_pem(c, k).map_err(Fail::bad_input)?
-        }
-        _ => loadgen_fleet::tls::Identity::generate(&["loadgen-worker".to_string()])?,
-    };
+    let identity = identity(a.cert.as_deref(), a.key.as_deref(), "loadgen-worker")?;
     let fingerprint = identity.fingerprint();
+    let cfg = loadgen_fleet::WorkerConfig {
+        identity,
+        secret,
+        policy,
+        results_root: a.out.clone(),
+        once: a.once,
+    };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let cfg = |identity| loadgen_fleet::WorkerConfig {
-            identity,
-            secret: secret.clone(),
-            policy: policy.clone(),
-            results_root: a.out.clone(),
-            once: a.once,
-        };
         if let Some(addr) = &a.connect {
-            let cfg = cfg(identity);
-            loop {
-                crate::say!("loadgen worker: connecting to coordinator {addr}");
-                if let Err(e) = loadgen_fleet::connect_to_coordinator(
-                    addr,
-                    &a.coordinator_fingerprint,
-                    &cfg,
-                    &mut Hooks,
-                )
-                .await
-                {
-                    Hooks.log(&format!("session with {addr} ended: {e}"));
-                }
-                if a.once {
-                    return Ok(crate::exit::PASSED);
-                }
-                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-            }
+            let pins = &a.coordinator_fingerprint;
+            loadgen_fleet::connect_again(addr, pins, &cfg, &mut Hooks).await;
+            return Ok(crate::exit::PASSED);
         }
         let listener = tokio::net::TcpListener::bind(a.listen)
             .await
             .with_context(|| format!("listening on {}", a.listen))
             .map_err(Fail::bad_input)?;
-        let addr = listener.local_addr()?;
-        crate::say!("loadgen worker listening on {addr}");
+        crate::say!("loadgen worker listening on {}", listener.local_addr()?);
         crate::say!("loadgen worker: certificate SHA-256 {fingerprint}");
-        loadgen_fleet::serve(listener, cfg(identity), &mut Hooks).await?;
+        loadgen_fleet::serve(listener, cfg, &mut Hooks).await?;
         Ok::<_, Fail>(crate::exit::PASSED)
     })
 }

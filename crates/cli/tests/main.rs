@@ -2,7 +2,7 @@
 
 // A test or bench tool may unwrap: a panic here is the failure report.
 #![allow(clippy::unwrap_used)]
-// Tests print their notes directly; the binary's console rule (src/console.rs) is for users' pipes.
+// Tests print their notes directly; the binary's console rule (loadgen-console) is for users' pipes.
 #![allow(clippy::disallowed_macros)]
 
 mod support;

@@ -17,6 +17,7 @@ pub mod auth;
 mod bounds;
 mod coordinator;
 mod error;
+mod folders;
 pub mod frame;
 mod merge;
 mod part;
@@ -32,6 +33,7 @@ pub use coordinator::{
     WORKER_SILENCE,
 };
 pub use error::FleetError;
+pub use folders::{merge_folders, report_partial, FolderError, Output, Written};
 pub use loadgen_report::{
     check_shape, decode_hist, encode_hist, parse_rfc3339, plan_hash, rfc3339, unix_ns, CustomName,
     CustomRecord, FolderWriter, IntervalLine, Layout, MetricsRecord, Overrides, RecordError,
@@ -40,7 +42,8 @@ pub use loadgen_report::{
 };
 pub use merge::{coverage, merge, mixed_versions, overlap, Coverage, MergeOptions, Merged};
 pub use part::RunPart;
-pub use scenario_of::scenario_of;
+pub use scenario_of::{read_scenario, scenario_of};
 pub use worker::{
-    connect as connect_to_coordinator, serve, WorkerConfig, WorkerHooks, COORDINATOR_SILENCE,
+    connect as connect_to_coordinator, connect_again, serve, WorkerConfig, WorkerHooks,
+    COORDINATOR_SILENCE,
 };

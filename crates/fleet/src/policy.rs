@@ -337,6 +337,43 @@ mod tests {
     }
 
     #[test]
+    fn max_rate_counts_the_redirects_of_http_follow_redirects_as_of_a_steps_own() {
+        // One VU, 1 s think time, one step: 1 request per second plus one per redirect.
+        let scenario = |http: &str, step: &str| {
+            let text = format!(
+                "name = \"r\"\ntarget = \"http://127.0.0.1:9\"\nduration = \"10s\"\n{http}\n\
+                 [[workload]]\nname = \"w\"\nmodel = \"closed\"\nvus = 1\nthink_time = \"1s\"\n\
+                 [[workload.step]]\nname = \"s\"\n{step}\nhttp = {{ path = \"/\" }}\n"
+            );
+            loadgen_scenario::parse(&text, "r.toml", &|_| None).unwrap()
+        };
+        let ceiling = WorkerPolicy {
+            max_rate: Some(3.0),
+            ..Default::default()
+        };
+        ceiling.check_ceilings(&scenario("", ""), 1.0).unwrap();
+        // [http] follow_redirects = 4: 5 requests per iteration, 5/s, over 3/s.
+        let e = ceiling
+            .check_ceilings(&scenario("[http]\nfollow_redirects = 4", ""), 1.0)
+            .unwrap_err();
+        assert!(
+            matches!(e, PolicyError::TooFast { peak, .. } if peak == 5.0),
+            "{e}"
+        );
+        // The step's own setting wins over [http]'s, both ways.
+        let own = "follow_redirects = 0";
+        let s = scenario("[http]\nfollow_redirects = 4", own);
+        ceiling.check_ceilings(&s, 1.0).unwrap();
+        let e = ceiling
+            .check_ceilings(&scenario("", "follow_redirects = 3"), 1.0)
+            .unwrap_err();
+        assert!(
+            matches!(e, PolicyError::TooFast { peak, .. } if peak == 4.0),
+            "{e}"
+        );
+    }
+
+    #[test]
     fn hosts_overrides_name_the_real_destination_and_schemes_their_ports() {
         let hosts = [(
             "api.staging.example".to_string(),

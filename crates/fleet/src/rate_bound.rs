@@ -32,9 +32,10 @@ pub(crate) struct Unbounded {
     pub(crate) requests: u64,
 }
 
-/// Requests one iteration of `w` sends at most (its protocol arm knows).
-fn requests_per_iteration(w: &WorkloadSpec) -> u64 {
-    w.protocol.requests_per_iteration()
+/// Requests one iteration of `w` sends at most (its protocol arm knows; an HTTP step's
+/// redirects default to `sc`'s `[http] follow_redirects`).
+fn requests_per_iteration(sc: &Scenario, w: &WorkloadSpec) -> u64 {
+    w.protocol.requests_per_iteration(&sc.http)
 }
 
 fn shortest_pause(t: &ThinkTime) -> Duration {
@@ -53,7 +54,7 @@ pub(crate) fn segment_peak(sc: &Scenario, share: f64) -> Result<Peak, Unbounded>
         closed: Vec::new(),
     };
     for (p, w) in plan.workloads.iter().zip(&sc.workloads) {
-        let requests = requests_per_iteration(w);
+        let requests = requests_per_iteration(sc, w);
         match &w.model {
             ModelSpec::Open { .. } => peak.rate += p.peak_rate * requests as f64 * share,
             ModelSpec::Closed { stages, think, .. } => {

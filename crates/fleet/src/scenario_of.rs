@@ -60,3 +60,24 @@ pub fn scenario_of(given: Option<&Path>, part: &RunPart) -> Result<(Scenario, St
         .map_err(|e| refuse(crate::error::with_causes(&e)))?;
     Ok((sc, text))
 }
+
+/// The coordinator's scenario `file`, read once: its text (the results folder's copy), the
+/// text with `${VAR}` expanded from `env` (what workers receive) and the scenario parsed.
+pub fn read_scenario(
+    file: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(String, String, Scenario), FleetError> {
+    let refuse = FleetError::Scenario;
+    let source = loadgen_scenario::Source::read(file).map_err(|e| match e {
+        loadgen_scenario::ScenarioError::Read { path, source } => {
+            refuse(format!("{}: {source}", path.display()))
+        }
+        e => refuse(e.to_string()),
+    })?;
+    let expanded = loadgen_scenario::interpolate(&source.text, env).map_err(|errs| {
+        let messages: Vec<String> = errs.iter().map(|e| e.message.clone()).collect();
+        refuse(format!("{}: {}", file.display(), messages.join("; ")))
+    })?;
+    let sc = source.parse(env).map_err(|e| refuse(e.to_string()))?;
+    Ok((source.text, expanded, sc))
+}

@@ -133,11 +133,12 @@ impl ProtocolSpec {
     }
 
     /// Requests one iteration sends at most (a worker's `--max-rate` bound): one per HTTP
-    /// step, one per webhook or callback step plus its retries, one connection per
-    /// WebSocket iteration (messages inside a connection are not requests to this count).
-    pub fn requests_per_iteration(&self) -> u64 {
+    /// step and each redirect it may follow (its own `follow_redirects`, else `http`'s), one
+    /// per webhook or callback step plus its retries, one connection per WebSocket iteration
+    /// (messages inside a connection are not requests to this count).
+    pub fn requests_per_iteration(&self, http: &crate::http_defaults::HttpDefaults) -> u64 {
         match self {
-            ProtocolSpec::Http(h) => h.requests_per_iteration(),
+            ProtocolSpec::Http(h) => h.requests_per_iteration(http.follow_redirects),
             ProtocolSpec::Webhook(w) => w.requests_per_iteration(),
             ProtocolSpec::WebSocket(_) => 1,
             // Every command counts, those inside a pipeline too.

@@ -180,6 +180,31 @@ pub struct Comparison {
     pub missing: Vec<(String, u64)>,
 }
 
+impl Comparison {
+    /// The lines `loadgen compare` prints after the table, and whether the new run failed:
+    /// a breached gate fails it, and so does a missing step unless `allow_missing` (nothing
+    /// measured is no evidence of no regression). `gates`: how many gates were given.
+    pub fn verdict(&self, gates: usize, allow_missing: bool) -> (Vec<String>, bool) {
+        let mut lines = Vec::new();
+        for (step, n) in &self.missing {
+            let (mark, note) = if allow_missing {
+                ("!", "; allowed by --allow-missing")
+            } else {
+                ("✗", "")
+            };
+            lines.push(format!(
+                "{mark} {step}: missing in the new run (baseline {n} requests, new none){note}"
+            ));
+        }
+        lines.extend(self.breaches.iter().map(|b| format!("✗ {b}")));
+        let failed = !self.breaches.is_empty() || (!self.missing.is_empty() && !allow_missing);
+        if !failed && gates > 0 {
+            lines.push("no regression beyond the gates".into());
+        }
+        (lines, failed)
+    }
+}
+
 /// Why a JSON value is not a `summary.json` this loadgen can compare.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SummaryError {

@@ -70,6 +70,104 @@ pub enum AdHocError {
     RateTooHigh(f64),
     #[error("--header `{0}`: expected `name: value`")]
     Header(String),
+    /// Ad-hoc flags beside a scenario file: they would be ignored, and an ignored flag is a
+    /// lie, so `run` refuses them.
+    #[error(
+        "{} {} only to ad-hoc runs (--url); with a scenario file set it in the file \
+         (a workload's vus/rate, a step's http = {{ method, headers, body }}, [http] version \
+         and insecure, [thresholds])",
+        .0.join(", "),
+        if .0.len() == 1 { "applies" } else { "apply" }
+    )]
+    BesideAFile(Vec<&'static str>),
+}
+
+/// The ad-hoc flags as a command line gives them (`None`, empty or `false`: not given).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Flags<'a> {
+    /// `--vus`.
+    pub vus: Option<u64>,
+    /// `--rate`.
+    pub rate: Option<&'a str>,
+    /// `--method`.
+    pub method: Option<&'a str>,
+    /// `--header` (repeatable).
+    pub headers: &'a [String],
+    /// `--body`.
+    pub body: Option<&'a str>,
+    /// `--http2`.
+    pub http2: bool,
+    /// `--insecure`.
+    pub insecure: bool,
+    /// `--threshold` (repeatable).
+    pub thresholds: &'a [String],
+    /// `--no-default-thresholds`.
+    pub no_default_thresholds: bool,
+}
+
+impl Flags<'_> {
+    /// VUs of an ad-hoc run (default 50).
+    pub fn vus(&self) -> u64 {
+        self.vus.unwrap_or(50)
+    }
+
+    /// Method of an ad-hoc run (default GET).
+    pub fn method(&self) -> &str {
+        self.method.unwrap_or("GET")
+    }
+
+    /// Refuses the flags given when a scenario file is (`file`), naming the file's field
+    /// instead ([`AdHocError::BesideAFile`]).
+    pub fn check_beside(&self, file: bool) -> Result<(), AdHocError> {
+        let given: Vec<&'static str> = [
+            ("--vus", self.vus.is_some()),
+            ("--rate", self.rate.is_some()),
+            ("--method", self.method.is_some()),
+            ("--header", !self.headers.is_empty()),
+            ("--body", self.body.is_some()),
+            ("--http2", self.http2),
+            ("--insecure", self.insecure),
+            ("--threshold", !self.thresholds.is_empty()),
+            ("--no-default-thresholds", self.no_default_thresholds),
+        ]
+        .into_iter()
+        .filter_map(|(flag, given)| given.then_some(flag))
+        .collect();
+        match file && !given.is_empty() {
+            true => Err(AdHocError::BesideAFile(given)),
+            false => Ok(()),
+        }
+    }
+
+    /// The text that identifies the plan of a run of these flags to `url` (`run.json`).
+    pub fn identity(&self, url: &str) -> String {
+        format!(
+            "adhoc url={:?} method={} vus={} rate={:?} headers={:?} body={:?} http2={} thresholds={:?} no_default_thresholds={}",
+            Some(url), self.method(), self.vus(), self.rate, self.headers, self.body, self.http2,
+            self.thresholds, self.no_default_thresholds
+        )
+    }
+
+    /// The run these flags ask for: `url`, for `duration` (10 s when not given).
+    pub fn spec(&self, url: &str, duration: Option<Duration>) -> Result<AdHoc, AdHocError> {
+        Ok(AdHoc {
+            url: url.to_string(),
+            method: self.method().to_string(),
+            vus: self.vus(),
+            rate: self.rate.map(rate_flag).transpose()?,
+            duration: duration.unwrap_or(Duration::from_secs(10)),
+            headers: self
+                .headers
+                .iter()
+                .map(|h| header_flag(h))
+                .collect::<Result<_, _>>()?,
+            body: self.body.map(str::to_string),
+            thresholds: self.thresholds.to_vec(),
+            http2: self.http2,
+            insecure: self.insecure,
+            default_thresholds: !self.no_default_thresholds,
+        })
+    }
 }
 
 /// `--rate`: a rate as a file writes one, above zero and at most a workload's ceiling.

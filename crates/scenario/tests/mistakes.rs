@@ -3,43 +3,8 @@
 
 use super::problems;
 
-/// One file, many kinds of mistake (the CLI's `validate` test uses the same file).
-pub const MANY_MISTAKES: &str = r#"name = "mistakes"
-duraton = "10s"
-seed = "one"
-
-[embedded]
-latency = "lognormal:median=5ms"
-
-[http]
-timout = "5s"
-
-[payload.payment]
-currancy = "AUD"
-amount = { lognormal = { median = 45.0, sigam = 0.8 } }
-
-[[workload]]
-name = "api"
-model = "open"
-rate = { pattern = "burst", base = "10/s", peak = "20/s", every = "5s", rsie = "1s" }
-max_vus = 10
-pre_alocated_vus = 5
-
-  [[workload.step]]
-  name = "get"
-  http = { methd = "GET", path = "/" }
-  expct = { status = [200] }
-
-[[workload]]
-name = "hooks"
-model = "closed"
-vus = 1
-duration = "10"
-
-  [[workload.step]]
-  name = "deliver"
-  webhook = { provider = "stripe", secret = "whsec_dGVzdA==", path = "/webhooks/stripe", retris = 3 }
-"#;
+/// One file, many kinds of mistake (the CLI's `validate` test reads the same file).
+pub const MANY_MISTAKES: &str = include_str!("../../../tests/fixtures/many-mistakes.toml");
 
 #[test]
 fn every_misspelt_field_wrong_type_and_bad_value_is_reported_in_one_run() {

@@ -21,10 +21,25 @@ fn http_steps_make_an_http_workload_that_captures() {
     assert!(matches!(w.protocol, ProtocolSpec::Http(_)));
     assert_eq!(w.protocol.name(), "http");
     assert_eq!(w.step_names(), ["a", "b"]);
-    assert_eq!(w.protocol.requests_per_iteration(), 2);
+    assert_eq!(w.protocol.requests_per_iteration(&Default::default()), 2);
     assert_eq!(
         w.protocol.capture_from(),
         ["json", "header", "cookie", "regex"]
+    );
+}
+
+#[test]
+fn an_http_step_counts_the_redirects_of_http_follow_redirects_unless_it_sets_its_own() {
+    let text = format!(
+        "{HEAD}[http]\nfollow_redirects = 2\n[[workload]]\nname = \"w\"\nmodel = \"closed\"\n\
+         vus = 1\n[[workload.step]]\nname = \"a\"\nhttp = {{ path = \"/a\" }}\n\
+         [[workload.step]]\nname = \"b\"\nfollow_redirects = 0\nhttp = {{ path = \"/b\" }}\n"
+    );
+    let sc = parse(&text, "p.toml", &|_| None).unwrap();
+    // `a`: 1 + the 2 redirects of [http]; `b`: its own 0.
+    assert_eq!(
+        sc.workloads[0].protocol.requests_per_iteration(&sc.http),
+        3 + 1
     );
 }
 
@@ -38,7 +53,10 @@ fn webhook_steps_count_their_retries_and_capture_nothing() {
     );
     assert!(matches!(w.protocol, ProtocolSpec::Webhook(_)));
     assert_eq!(w.step_names(), ["d", "c"]);
-    assert_eq!(w.protocol.requests_per_iteration(), (1 + 2) + 1);
+    assert_eq!(
+        w.protocol.requests_per_iteration(&Default::default()),
+        (1 + 2) + 1
+    );
     assert!(w.protocol.capture_from().is_empty());
     assert_eq!(
         w.protocol.destinations("http://127.0.0.1:9"),
@@ -54,7 +72,7 @@ fn a_ws_table_makes_a_websocket_workload_of_one_connection_per_iteration() {
     let w = workload("[workload.ws]\nurl = \"ws://127.0.0.1:9/feed\"\nhold = \"1s\"\n");
     assert!(matches!(w.protocol, ProtocolSpec::WebSocket(_)));
     assert_eq!(w.protocol.name(), "ws");
-    assert_eq!(w.protocol.requests_per_iteration(), 1);
+    assert_eq!(w.protocol.requests_per_iteration(&Default::default()), 1);
     assert!(w.protocol.has_step("connect"));
     assert!(!w.protocol.has_step("a"));
     assert_eq!(

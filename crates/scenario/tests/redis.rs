@@ -54,7 +54,7 @@ fn redis_steps_become_a_redis_workload() {
     assert_eq!(r.steps[1].expect.nil, Some(false));
     assert_eq!(r.steps[2].expect.int, Some((1, 1_000_000)));
     // Three commands per iteration bound a worker's --max-rate.
-    assert_eq!(w.protocol.requests_per_iteration(), 4);
+    assert_eq!(w.protocol.requests_per_iteration(&Default::default()), 4);
     // The allow-list sees host and port, never the password.
     let d = w.protocol.destinations("http://ignored");
     assert_eq!(

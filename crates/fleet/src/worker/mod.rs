@@ -284,6 +284,26 @@ async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, Re
     })
 }
 
+/// `loadgen worker --connect`: dials the coordinator at `addr` and serves it (see
+/// [`connect`]); when a session ends, dials again 2 s later, unless `cfg.once`.
+pub async fn connect_again(
+    addr: &str,
+    pins: &[String],
+    cfg: &WorkerConfig,
+    hooks: &mut dyn WorkerHooks,
+) {
+    loop {
+        hooks.log(&format!("connecting to coordinator {addr}"));
+        if let Err(e) = connect(addr, pins, cfg, hooks).await {
+            hooks.log(&format!("session with {addr} ended: {e}"));
+        }
+        if cfg.once {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
+}
+
 /// Dials a coordinator started with `--expect` (worker side of the TLS session is the
 /// client; `pins` are the coordinator's certificate fingerprints, empty: trust on first use)
 /// and serves that one session.

@@ -34,9 +34,10 @@ impl HttpWorkload {
     }
 
     /// Requests one iteration sends at most (a worker's `--max-rate` bound): each step with
-    /// the redirects it may follow, as often as a repeated step can repeat in its longest
-    /// session, and the re-login steps once more (what a 401 adds).
-    pub fn requests_per_iteration(&self) -> u64 {
+    /// the redirects it may follow (its own `follow_redirects`, else `default_redirects`, the
+    /// `[http]` one), as often as a repeated step can repeat in its longest session, and the
+    /// re-login steps once more (what a 401 adds).
+    pub fn requests_per_iteration(&self, default_redirects: u8) -> u64 {
         use loadgen_engine::ThinkTime;
         let longest = |t: &ThinkTime| match *t {
             ThinkTime::None => 0.0,
@@ -50,7 +51,7 @@ impl HttpWorkload {
             ThinkTime::None | ThinkTime::Exponential(_) => 0.0,
         };
         let sends = |s: &StepSpec| -> u64 {
-            let hops = 1 + u64::from(s.flow.follow_redirects.unwrap_or(0));
+            let hops = 1 + u64::from(s.flow.follow_redirects.unwrap_or(default_redirects));
             let times = match &s.flow.repeat_for {
                 Some(r) => (longest(r) / shortest(&s.flow.think).max(1e-3)).ceil() as u64 + 1,
                 None => 1,

@@ -1,14 +1,26 @@
-//! Everything the binary prints goes through here, for two promises scripts rely on:
+//! loadgen-console: what a person at a terminal sees of a run and does to it. Everything the
+//! `loadgen` binary prints goes through here, for two promises scripts rely on:
 //!
 //! * **Printing never ends a run.** A closed pipe (`loadgen run … | head -1`) or a full
 //!   device makes `println!` panic; here a failed write is dropped, so the run goes on, the
 //!   result files are written and the exit code is the verdict's.
 //! * **`--json-progress` keeps stdout machine-readable.** Once [`json_stdout`] is called,
-//!   human text ([`say!`](crate::say)) goes to stderr and stdout carries only [`data`] lines
+//!   human text ([`say!`]) goes to stderr and stdout carries only [`data`] lines
 //!   (one JSON object each).
 //!
-//! `clippy.toml` in this crate forbids `println!`/`print!`/`eprintln!`/`eprint!`, so no
-//! other module can bypass it.
+//! Besides the printing: the live output of a run (`live`: an observer of the interval
+//! stream, the progress bar or plain lines; the text is `loadgen_report::live_line`'s) and
+//! SIGINT/SIGTERM (`signals`). `clippy.toml` here, in the runner and in the binary forbids
+//! `println!`/`print!`/`eprintln!`/`eprint!`, so nothing can bypass it. It must not know the
+//! command line, a scenario or a result file.
+
+#![forbid(unsafe_code)]
+
+mod live;
+mod signals;
+
+pub use live::Live;
+pub use signals::watch as watch_signals;
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -70,17 +82,17 @@ pub fn summary(s: &loadgen_report::RunSummary, quiet: bool) {
 /// `println!` for human text that never panics (see [`human`]).
 #[macro_export]
 macro_rules! say {
-    ($($arg:tt)*) => { $crate::console::human(format_args!($($arg)*), true) };
+    ($($arg:tt)*) => { $crate::human(format_args!($($arg)*), true) };
 }
 
 /// `print!` for human text that never panics (see [`human`]).
 #[macro_export]
 macro_rules! say_raw {
-    ($($arg:tt)*) => { $crate::console::human(format_args!($($arg)*), false) };
+    ($($arg:tt)*) => { $crate::human(format_args!($($arg)*), false) };
 }
 
 /// `eprintln!` that never panics.
 #[macro_export]
 macro_rules! warn {
-    ($($arg:tt)*) => { $crate::console::warn(format_args!($($arg)*)) };
+    ($($arg:tt)*) => { $crate::warn(format_args!($($arg)*)) };
 }

@@ -56,7 +56,7 @@ impl Observer for Live {
                 bar.println(line(r, self.total));
             }
             How::Lines => crate::say!("{}", line(r, self.total)),
-            How::Json => crate::console::data(&json_line(r)),
+            How::Json => crate::data(&json_line(r)),
             How::Quiet => {}
         }
     }
