@@ -513,8 +513,8 @@ fn docs_every_shipped_scenario_is_in_the_scenario_reference() {
 fn docs_readme_lists_every_result_file_and_exit_code() {
     let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
     let results = std::fs::read_to_string(repo().join("docs/results.md")).unwrap();
-    // Every file a results folder gets (see crates/cli/src/outputs.rs, dist_files.rs and
-    // coordinator_cmd.rs).
+    // Every file a results folder gets (loadgen-report's folder.rs writes them for every
+    // command; the coordinator adds fleet.json).
     for f in [
         "summary.json",
         "summary.txt",
