@@ -1,15 +1,19 @@
 //! `loadgen coordinator FILE --workers A,B,…`: one run across workers, one merged results
 //! folder, one verdict (exit codes as `loadgen run`; a lost worker fails the run with 3).
+//! With `--dashboard` the fleet's page: the merged intervals, a line per worker, and control
+//! that the fleet relays to every worker at one instant.
 
 use crate::args::CoordinatorArgs;
 use crate::inputs::{bad, env, flag_duration, target_flag};
 use crate::Fail;
-use loadgen_engine::IntervalReport;
-use loadgen_fleet::{CoordinatorHooks, Overrides};
-use loadgen_report::{Assembled, RunEnd};
+use loadgen_dashboard::{Dashboard, WorkerLine};
+use loadgen_engine::{Change, IntervalReport};
+use loadgen_fleet::{CoordinatorHooks, Overrides, WorkerLive};
+use loadgen_report::{Assembled, Observer, RunEnd};
 
 struct Hooks {
     quiet: bool,
+    dashboard: Option<Dashboard>,
 }
 
 impl CoordinatorHooks for Hooks {
@@ -17,7 +21,38 @@ impl CoordinatorHooks for Hooks {
         crate::say!("loadgen coordinator: {line}");
     }
 
+    fn workers(&mut self, workers: &[WorkerLive]) {
+        if let Some(d) = self.dashboard.as_mut() {
+            let lines = workers
+                .iter()
+                .map(|w| WorkerLine {
+                    addr: w.addr.clone(),
+                    segment: w.segment.clone(),
+                    state: match (&w.lost, w.done) {
+                        (Some(_), _) => "lost",
+                        (None, true) => "done",
+                        (None, false) => "running",
+                    },
+                    why: w.lost.clone().unwrap_or_default(),
+                    rate: w.rate,
+                    requests: w.requests,
+                    errors: w.errors,
+                })
+                .collect();
+            d.board.workers(lines);
+        }
+    }
+
+    fn change(&mut self, c: &Change) {
+        if let Some(d) = self.dashboard.as_mut() {
+            d.board.change(c);
+        }
+    }
+
     fn interval(&mut self, r: &IntervalReport, running: usize, total: usize) {
+        if let Some(d) = self.dashboard.as_mut() {
+            d.board.interval(r);
+        }
         if !self.quiet {
             crate::say!(
                 "{}",
@@ -88,8 +123,18 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    let dashboard = match a.dashboard.dashboard {
+        Some(_) => {
+            let shape = shape(&sc, a.target.as_deref())?;
+            crate::dashboard::start(&a.dashboard, &control, shape, "loadgen coordinator")?
+        }
+        None => None,
+    };
     let cpu0 = loadgen_report::cpu_seconds();
-    let mut hooks = Hooks { quiet: a.quiet };
+    let mut hooks = Hooks {
+        quiet: a.quiet,
+        dashboard,
+    };
     let done = rt
         .block_on(loadgen_fleet::coordinate(cfg, &mut hooks))
         .map_err(Fail::bad_input)?;
@@ -109,14 +154,41 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     };
     let end = RunEnd {
         report: &done.report,
-        interrupted: interrupted.load(std::sync::atomic::Ordering::SeqCst),
+        interrupted: interrupted.load(std::sync::atomic::Ordering::SeqCst)
+            || control.stopped_by_hand(),
         incomplete: done.incomplete(),
         stats: Default::default(),
     };
-    let finished = folder.write(&sc, end)?;
+    let finished = folder.write(&sc, end);
+    if let Some(mut d) = hooks.dashboard.take() {
+        if let Ok(f) = &finished {
+            d.board.finished(&f.summary.verdict_line());
+        }
+        d.close();
+    }
+    let finished = finished?;
     crate::console::summary(&finished.summary, a.quiet);
     crate::say!("results: {}", out.display());
     Ok(finished.code)
+}
+
+/// The fleet's steps and thresholds for its dashboard (the plan is built here only to name
+/// them; each worker builds its own).
+fn shape(
+    sc: &loadgen_scenario::Scenario,
+    target: Option<&str>,
+) -> Result<loadgen_dashboard::RunShape, Fail> {
+    let base_url = match (target, &sc.target) {
+        (Some(t), _) => t.to_string(),
+        (None, loadgen_scenario::TargetSpec::Url(u)) => u.clone(),
+        (None, loadgen_scenario::TargetSpec::Embedded(_)) => {
+            return Err(bad(
+                "the scenario's target is the embedded demo target; give the shared target with --target URL".into(),
+            ))
+        }
+    };
+    let plan = loadgen_scenario::build_plan(sc, &base_url).map_err(Fail::bad_input)?;
+    Ok(loadgen_dashboard::RunShape::of(&plan, sc))
 }
 
 /// `--expect N`: the listener workers dial, and the certificate presented to them.

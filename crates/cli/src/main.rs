@@ -10,6 +10,7 @@ mod compare_cmd;
 #[macro_use]
 mod console;
 mod coordinator_cmd;
+mod dashboard;
 mod inputs;
 mod merge_cmd;
 mod plan_cmd;
@@ -111,10 +112,8 @@ fn main() -> ExitCode {
             url,
             command,
             token_file,
-        } => loadgen_dashboard::ctl_command(url, token_file.as_deref(), &command.join(" "))
-            .map(|answer| crate::say!("loadgen: {answer}"))
-            .map(|()| exit::PASSED)
-            .map_err(Fail::bad_input),
+            fingerprint,
+        } => dashboard::ctl(url, token_file.as_deref(), &command.join(" "), fingerprint),
         args::Command::Target(a) => target_cmd::run(a)
             .map(|()| exit::PASSED)
             .map_err(Fail::bad_input),

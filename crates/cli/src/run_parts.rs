@@ -66,14 +66,6 @@ pub fn dashboard(
     plan: &Plan,
     control: &RunControl,
 ) -> Result<Option<loadgen_dashboard::Dashboard>, Fail> {
-    let Some(addr) = a.dashboard else {
-        return Ok(None);
-    };
     let shape = loadgen_dashboard::RunShape::of(plan, sc);
-    let d = loadgen_dashboard::start(addr, control.clone(), shape).map_err(Fail::bad_input)?;
-    crate::say!(
-        "loadgen: dashboard at {} (the part after # is the control token)",
-        d.url
-    );
-    Ok(Some(d))
+    crate::dashboard::start(&a.dashboard, control, shape, "loadgen")
 }

@@ -202,6 +202,26 @@ pub struct Board {
     elapsed: Duration,
     changes: Vec<Value>,
     saturation: Vec<String>,
+    workers: Vec<WorkerLine>,
+}
+
+/// One worker of a fleet, as the coordinator's page lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerLine {
+    /// Its address.
+    pub addr: String,
+    /// Its segment (`i/n`).
+    pub segment: String,
+    /// `running`, `done` or `lost`.
+    pub state: &'static str,
+    /// Why it was lost (empty otherwise).
+    pub why: String,
+    /// Requests per second in its last interval.
+    pub rate: f64,
+    /// Requests so far.
+    pub requests: u64,
+    /// Errors so far.
+    pub errors: u64,
 }
 
 impl Board {
@@ -233,6 +253,7 @@ impl Board {
             elapsed: Duration::ZERO,
             changes: Vec::new(),
             saturation: Vec::new(),
+            workers: Vec::new(),
         };
         let status = b.status();
         b.state().status = status;
@@ -302,7 +323,32 @@ impl Board {
             "thresholds": thresholds,
             "saturation": self.saturation,
             "changes": self.changes,
+            "workers": self.workers.iter().map(|w| json!({
+                "addr": w.addr,
+                "segment": w.segment,
+                "state": w.state,
+                "why": w.why,
+                "rate": (w.rate * 10.0).round() / 10.0,
+                "requests": w.requests,
+                "errors": w.errors,
+            })).collect::<Vec<_>>(),
         })
+    }
+
+    /// A fleet's workers as of now (the coordinator calls it before each merged interval):
+    /// the page lists them with the next interval; a worker that went from running to lost
+    /// is published at once.
+    pub fn workers(&mut self, lines: Vec<WorkerLine>) {
+        let newly_lost = lines
+            .iter()
+            .zip(&self.workers)
+            .any(|(now, before)| now.state == "lost" && before.state != "lost");
+        self.workers = lines;
+        if newly_lost {
+            let status = self.status();
+            self.state().status = status.clone();
+            self.publish("status", &status);
+        }
     }
 }
 
