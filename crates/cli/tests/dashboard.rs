@@ -72,7 +72,7 @@ fn wait(mut child: Child) -> i32 {
 }
 
 /// `(start, length, count + dropped + skipped_paused, skipped_paused)` per row.
-fn rows(out: &Path) -> Vec<(f64, f64, f64, f64)> {
+pub(crate) fn rows(out: &Path) -> Vec<(f64, f64, f64, f64)> {
     let text = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
