@@ -169,3 +169,45 @@ fn ctl_against_the_coordinator_changes_every_worker_at_one_instant() {
         assert!((1.5..=2.5).contains(&(a / b)), "{name}: {b}/s, then {a}/s");
     }
 }
+
+#[test]
+fn the_fleet_page_shows_a_lost_worker() {
+    let target = Target::start(&[]);
+    let dir = scratch("fleet-dashboard-lost");
+    let f = write(&dir, "fleet.toml", &SCENARIO.replace("11s", "6s"));
+    let (_w1, a1) = worker("127.0.0.2", &dir.join("w1"), &[], SECRET);
+    let (mut w2, a2) = worker("127.0.0.3", &dir.join("w2"), &[], SECRET);
+    let mut c: Proc = coordinator(
+        &f,
+        &[a1.clone(), a2.clone()],
+        &target.url,
+        &dir.join("merged"),
+        &["--dashboard=127.0.0.1:0"],
+        Some(SECRET),
+    );
+    let line = c.wait_for("coordinator: dashboard at ");
+    let url = line.split("dashboard at ").nth(1).unwrap();
+    let base = url.split('#').next().unwrap().to_string();
+    c.wait_for("fleet 2/2");
+    let _ = w2.child.kill();
+    // The page's snapshot names the lost worker as soon as the coordinator noticed.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let lost = loop {
+        let p = page(&base);
+        if p.contains("\"state\":\"lost\"") {
+            break p;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never shown lost: {p}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let entry = lost
+        .split("{\"addr\":")
+        .find(|e| e.contains("\"state\":\"lost\""))
+        .unwrap();
+    assert!(entry.starts_with(&format!("\"{a2}\"")), "{entry}");
+    let (code, log) = c.finish(60);
+    assert_eq!(code, Some(3), "a lost worker fails the run: {log}");
+}
