@@ -89,7 +89,7 @@ fn ctl_pins_the_fingerprint_and_needs_the_token() {
     assert_eq!(d.fingerprint.as_deref(), Some(fingerprint.as_str()));
     let url = d.plain_url.clone();
     let token = d.token().reveal().to_string();
-    let (pinned, _) = connector(&[fingerprint.clone()]).unwrap();
+    let (pinned, _) = connector(std::slice::from_ref(&fingerprint)).unwrap();
 
     // Another certificate's fingerprint: refused in the handshake, before the token is sent.
     let other = Identity::generate(&["x".to_string()])
