@@ -419,6 +419,32 @@ mod tests {
     }
 
     #[test]
+    fn a_worker_lost_is_published_at_once_and_listed_in_the_status() {
+        let mut b = Board::new(Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut rx = b.events.subscribe();
+        let line = |state: &'static str| WorkerLine {
+            addr: "127.0.0.2:7878".into(),
+            segment: "0/2".into(),
+            state,
+            why: String::new(),
+            rate: 24.96,
+            requests: 100,
+            errors: 1,
+        };
+        b.workers(vec![line("running")]);
+        assert!(
+            rx.try_recv().is_err(),
+            "running lines wait for the next interval"
+        );
+        b.workers(vec![line("lost")]);
+        let event = rx.try_recv().unwrap();
+        assert!(event.starts_with("event: status\n"), "{event}");
+        assert!(event.contains("\"state\":\"lost\""), "{event}");
+        let hello = b.state().hello();
+        assert!(hello.contains("\"rate\":25.0"), "{hello}");
+    }
+
+    #[test]
     fn history_stays_bounded_and_merging_keeps_counts_exact() {
         let mut h = History::default();
         let n = 5 * MAX_POINTS + 3;
