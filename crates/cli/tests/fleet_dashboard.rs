@@ -211,3 +211,36 @@ fn the_fleet_page_shows_a_lost_worker() {
     let (code, log) = c.finish(60);
     assert_eq!(code, Some(3), "a lost worker fails the run: {log}");
 }
+
+#[test]
+fn ctl_stop_against_the_coordinator_stops_the_fleet_with_130() {
+    let target = Target::start(&[]);
+    let dir = scratch("fleet-dashboard-stop");
+    let f = write(&dir, "fleet.toml", &SCENARIO.replace("11s", "60s"));
+    let (mut w, a) = worker("127.0.0.2", &dir.join("w1"), &[], SECRET);
+    let out = dir.join("merged");
+    let mut c: Proc = coordinator(
+        &f,
+        &[a],
+        &target.url,
+        &out,
+        &["--dashboard=127.0.0.1:0"],
+        Some(SECRET),
+    );
+    let line = c.wait_for("coordinator: dashboard at ");
+    let url = line.split("dashboard at ").nth(1).unwrap();
+    let (base, token) = url
+        .split(' ')
+        .next()
+        .unwrap()
+        .split_once("#token=")
+        .unwrap();
+    c.wait_for("fleet 1/1");
+    assert!(ctl(base, token, &["stop"]).status.success());
+    let (code, log) = c.finish(60);
+    assert_eq!(code, Some(130), "as Ctrl-C: {log}");
+    let what: Vec<String> = changes(&out).into_iter().map(|c| c.0).collect();
+    assert_eq!(what, ["stop"], "{log}");
+    let (_, wlog) = w.finish(30);
+    assert!(wlog.contains("stop at "), "the worker applied it: {wlog}");
+}
