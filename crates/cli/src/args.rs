@@ -54,7 +54,7 @@ pub enum Command {
     /// Change a running dashboard's run: pause, resume, scale F, vus N or stop (token from
     /// LOADGEN_TOKEN or --token-file, never the command line).
     Ctl {
-        /// The dashboard's URL (http://127.0.0.1:5665/).
+        /// The dashboard's URL (http://127.0.0.1:5665/, https://HOST:PORT/ with --fingerprint).
         url: String,
         /// The command: pause | resume | scale F | vus N | stop.
         #[arg(num_args = 1..=2, required = true)]
@@ -62,6 +62,10 @@ pub enum Command {
         /// A file holding the token (instead of LOADGEN_TOKEN).
         #[arg(long)]
         token_file: Option<std::path::PathBuf>,
+        /// An https:// dashboard's certificate SHA-256, as printed beside its URL (pinned:
+        /// any other certificate is refused before the token is sent).
+        #[arg(long)]
+        fingerprint: Option<String>,
     },
     /// Check that ARGS form a valid loadgen command line without running it (deploy manifests).
     #[command(hide = true)]
@@ -143,10 +147,8 @@ pub struct RunArgs {
     /// Serve Prometheus metrics during the run at http://ADDR/metrics (e.g. 127.0.0.1:9464).
     #[arg(long)]
     pub metrics_addr: Option<std::net::SocketAddr>,
-    /// Serve the live dashboard (loopback only; `--dashboard=127.0.0.1:0` picks a free port).
-    #[arg(long, value_name = "ADDR", num_args = 0..=1, require_equals = true,
-          default_missing_value = loadgen_dashboard::DEFAULT_ADDR)]
-    pub dashboard: Option<std::net::SocketAddr>,
+    #[command(flatten)]
+    pub dashboard: DashboardArgs,
     /// Print each interval as one JSON object per line instead of the human line.
     #[arg(long)]
     pub json_progress: bool,
@@ -408,4 +410,27 @@ pub struct CoordinatorArgs {
     /// Print only the final summary (no per-second lines).
     #[arg(long, short)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub dashboard: DashboardArgs,
+}
+
+/// The live dashboard's flags, on `run` and `coordinator` alike.
+#[derive(Debug, Args)]
+pub struct DashboardArgs {
+    /// Serve the live dashboard (plain HTTP on loopback only; `--dashboard=127.0.0.1:0`
+    /// picks a free port; beyond loopback add --dashboard-tls).
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, require_equals = true,
+          default_missing_value = loadgen_dashboard::DEFAULT_ADDR)]
+    pub dashboard: Option<std::net::SocketAddr>,
+    /// Serve the dashboard over HTTPS (TLS 1.3, a certificate generated at start-up unless
+    /// --dashboard-cert; its SHA-256 fingerprint is printed): any address, the token for
+    /// everything.
+    #[arg(long, requires = "dashboard")]
+    pub dashboard_tls: bool,
+    /// PEM certificate (chain) for the HTTPS dashboard, with --dashboard-key.
+    #[arg(long, value_name = "FILE", requires_all = ["dashboard_key", "dashboard"])]
+    pub dashboard_cert: Option<PathBuf>,
+    /// PEM private key of --dashboard-cert.
+    #[arg(long, value_name = "FILE", requires = "dashboard_cert")]
+    pub dashboard_key: Option<PathBuf>,
 }

@@ -1,30 +1,13 @@
 //! `loadgen coordinator FILE --workers A,B,…`: one run across workers, one merged results
 //! folder, one verdict (exit codes as `loadgen run`; a lost worker fails the run with 3).
+//! With `--dashboard` the fleet's page: the merged intervals, a line per worker, and control
+//! that the fleet relays to every worker at one instant.
 
 use crate::args::CoordinatorArgs;
 use crate::inputs::{bad, env, flag_duration, target_flag};
 use crate::Fail;
-use loadgen_engine::IntervalReport;
-use loadgen_fleet::{CoordinatorHooks, Overrides};
-
-struct Hooks {
-    quiet: bool,
-}
-
-impl CoordinatorHooks for Hooks {
-    fn log(&mut self, line: &str) {
-        crate::say!("loadgen coordinator: {line}");
-    }
-
-    fn interval(&mut self, r: &IntervalReport, running: usize, total: usize) {
-        if !self.quiet {
-            crate::say!(
-                "{}",
-                loadgen_report::live_line::fleet_line(r, running, total)
-            );
-        }
-    }
-}
+use loadgen_fleet::Overrides;
+use loadgen_runner::FleetHooks;
 
 pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     let secret = crate::worker_cmd::secret(a.secret_file.as_deref())?;
@@ -77,8 +60,21 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
+    let dashboard = match a.dashboard.dashboard {
+        Some(_) => {
+            let shape = loadgen_runner::fleet_shape(&sc, a.target.as_deref())
+                .map_err(crate::inputs::fail)?;
+            let d = crate::dashboard::settings(&a.dashboard);
+            loadgen_runner::start_dashboard(&d, &control, shape, "loadgen coordinator")
+                .map_err(crate::inputs::fail)?
+        }
+        None => None,
+    };
     let cpu0 = loadgen_report::cpu_seconds();
-    let mut hooks = Hooks { quiet: a.quiet };
+    let mut hooks = FleetHooks {
+        quiet: a.quiet,
+        dashboard,
+    };
     let done = rt
         .block_on(loadgen_fleet::coordinate(cfg, &mut hooks))
         .map_err(Fail::bad_input)?;
@@ -88,8 +84,17 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     for line in done.fleet_lines(cpu) {
         crate::say!("{line}");
     }
-    let interrupted = interrupted.load(std::sync::atomic::Ordering::SeqCst);
-    let finished = done.write_folder(&sc, &out, &raw, overrides, interrupted)?;
+    let interrupted =
+        interrupted.load(std::sync::atomic::Ordering::SeqCst) || control.stopped_by_hand();
+    let finished = done.write_folder(&sc, &out, &raw, overrides, interrupted);
+    hooks.close(
+        finished
+            .as_ref()
+            .ok()
+            .map(|f| f.summary.verdict_line())
+            .as_deref(),
+    );
+    let finished = finished?;
     loadgen_console::summary(&finished.summary, a.quiet);
     crate::say!("results: {}", out.display());
     Ok(finished.code)

@@ -8,6 +8,7 @@ mod args;
 mod check_args_cmd;
 mod compare_cmd;
 mod coordinator_cmd;
+mod dashboard;
 mod folders_cmd;
 mod inputs;
 mod plan_cmd;
@@ -105,10 +106,8 @@ fn main() -> ExitCode {
             url,
             command,
             token_file,
-        } => loadgen_dashboard::ctl_command(url, token_file.as_deref(), &command.join(" "))
-            .map(|answer| crate::say!("loadgen: {answer}"))
-            .map(|()| exit::PASSED)
-            .map_err(Fail::bad_input),
+            fingerprint,
+        } => dashboard::ctl(url, token_file.as_deref(), &command.join(" "), fingerprint),
         args::Command::Target(a) => target_cmd::run(a)
             .map(|()| exit::PASSED)
             .map_err(Fail::bad_input),

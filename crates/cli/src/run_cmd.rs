@@ -30,6 +30,6 @@ pub fn settings(a: &RunArgs) -> loadgen_runner::RunSettings<'_> {
         quiet: a.quiet,
         json_progress: a.json_progress,
         metrics_addr: a.metrics_addr,
-        dashboard: a.dashboard,
+        dashboard: crate::dashboard::settings(&a.dashboard),
     }
 }

@@ -1,7 +1,8 @@
 //! `--dashboard` and `loadgen ctl` end to end: changes by hand land in the results at their
 //! recorded instants (judged from timeseries.csv by those instants, not by wall-clock
-//! sampling), a wrong token changes nothing, a non-loopback address is refused, and headless
-//! Chromium sees the history so far mid-run and the verdict at the end.
+//! sampling), a wrong token changes nothing, a non-loopback address is refused without TLS,
+//! `ctl` pins an HTTPS dashboard's printed fingerprint, and headless Chromium sees the
+//! history so far mid-run and the verdict at the end.
 
 use crate::support::*;
 use std::io::{BufRead, BufReader};
@@ -17,6 +18,12 @@ const SCENARIO: &str = "name = \"dash\"\ntarget = \"embedded\"\nduration = \"DUR
 /// Starts a run of `secs` seconds with the dashboard on a free port; returns the child, the
 /// page's URL (no token) and the token.
 fn start(dir: &Path, secs: u64) -> (Child, String, String) {
+    let (child, base, token, _) = start_with(dir, secs, &[]);
+    (child, base, token)
+}
+
+/// As [`start`], with more flags; also returns the printed certificate fingerprint, if any.
+fn start_with(dir: &Path, secs: u64, extra: &[&str]) -> (Child, String, String, Option<String>) {
     let f = write(
         dir,
         "dash.toml",
@@ -32,6 +39,7 @@ fn start(dir: &Path, secs: u64) -> (Child, String, String) {
             "-q",
         ])
         .arg("--dashboard=127.0.0.1:0")
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -45,10 +53,17 @@ fn start(dir: &Path, secs: u64) -> (Child, String, String) {
                 .map(|u| u.split(' ').next().unwrap().to_string())
         })
         .expect("the dashboard is announced");
+    let fingerprint = url.starts_with("https://").then(|| {
+        let line = lines.next().unwrap().unwrap();
+        let fp = line
+            .strip_prefix("loadgen: dashboard certificate SHA-256 ")
+            .unwrap_or_else(|| panic!("the fingerprint follows the URL: {line}"));
+        fp.split(' ').next().unwrap().to_string()
+    });
     std::thread::spawn(move || for _ in lines {});
     let (base, token) = url.split_once("#token=").unwrap();
     assert_eq!(token.len(), 32, "128 bits in hex");
-    (child, base.to_string(), token.to_string())
+    (child, base.to_string(), token.to_string(), fingerprint)
 }
 
 fn ctl(base: &str, token: &str, command: &[&str]) -> std::process::Output {
@@ -72,7 +87,7 @@ fn wait(mut child: Child) -> i32 {
 }
 
 /// `(start, length, count + dropped + skipped_paused, skipped_paused)` per row.
-fn rows(out: &Path) -> Vec<(f64, f64, f64, f64)> {
+pub(crate) fn rows(out: &Path) -> Vec<(f64, f64, f64, f64)> {
     let text = std::fs::read_to_string(out.join("timeseries.csv")).unwrap();
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
@@ -181,6 +196,40 @@ fn a_stop_by_hand_exits_130_and_a_non_loopback_dashboard_is_refused() {
     let (child, base, token) = start(&dir, 60);
     assert!(ctl(&base, &token, &["stop"]).status.success());
     assert_eq!(wait(child), 130, "as Ctrl-C");
+}
+
+/// HTTPS (forced on, on loopback): `ctl` with the printed fingerprint and the token stops the
+/// run; another fingerprint, or none, is refused before the token is sent.
+#[test]
+fn over_https_ctl_pins_the_printed_fingerprint() {
+    let dir = scratch("dashboard-https");
+    let (child, base, token, fp) = start_with(&dir, 60, &["--dashboard-tls"]);
+    assert!(base.starts_with("https://127.0.0.1:"), "{base}");
+    let fp = fp.expect("a fingerprint is printed");
+    assert_eq!(fp.len(), 32 * 3 - 1, "SHA-256 as AB:CD:…: {fp}");
+    let with_pin = |pin: Option<&str>, command: &str| {
+        let mut c = bin();
+        c.args(["ctl", &base, command]).env("LOADGEN_TOKEN", &token);
+        if let Some(pin) = pin {
+            c.args(["--fingerprint", pin]);
+        }
+        c.output().unwrap()
+    };
+    let other = "00:".repeat(31) + "00";
+    let wrong = with_pin(Some(&other), "stop");
+    assert_eq!(wrong.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&wrong.stderr).contains("not among the pinned"),
+        "{}",
+        String::from_utf8_lossy(&wrong.stderr)
+    );
+    let none = with_pin(None, "stop");
+    assert_eq!(none.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&none.stderr).contains("--fingerprint"));
+    // The fingerprint as `openssl x509 -fingerprint` or lower case without colons: the same.
+    let plain = fp.replace(':', "").to_ascii_lowercase();
+    assert!(with_pin(Some(&plain), "stop").status.success());
+    assert_eq!(wait(child), 130, "stopped by hand over HTTPS");
 }
 
 /// Headless Chromium on the page: a load at ~5 s of a 10 s run shows the first seconds'

@@ -12,6 +12,7 @@ mod deploy;
 mod docs;
 mod fault_matrix;
 mod faults;
+mod fleet_dashboard;
 mod gates;
 mod har;
 mod hostile;

@@ -202,6 +202,26 @@ pub struct Board {
     elapsed: Duration,
     changes: Vec<Value>,
     saturation: Vec<String>,
+    workers: Vec<WorkerLine>,
+}
+
+/// One worker of a fleet, as the coordinator's page lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerLine {
+    /// Its address.
+    pub addr: String,
+    /// Its segment (`i/n`).
+    pub segment: String,
+    /// `running`, `done` or `lost`.
+    pub state: &'static str,
+    /// Why it was lost (empty otherwise).
+    pub why: String,
+    /// Requests per second in its last interval.
+    pub rate: f64,
+    /// Requests so far.
+    pub requests: u64,
+    /// Errors so far.
+    pub errors: u64,
 }
 
 impl Board {
@@ -233,6 +253,7 @@ impl Board {
             elapsed: Duration::ZERO,
             changes: Vec::new(),
             saturation: Vec::new(),
+            workers: Vec::new(),
         };
         let status = b.status();
         b.state().status = status;
@@ -302,7 +323,32 @@ impl Board {
             "thresholds": thresholds,
             "saturation": self.saturation,
             "changes": self.changes,
+            "workers": self.workers.iter().map(|w| json!({
+                "addr": w.addr,
+                "segment": w.segment,
+                "state": w.state,
+                "why": w.why,
+                "rate": (w.rate * 10.0).round() / 10.0,
+                "requests": w.requests,
+                "errors": w.errors,
+            })).collect::<Vec<_>>(),
         })
+    }
+
+    /// A fleet's workers as of now (the coordinator calls it before each merged interval):
+    /// the page lists them with the next interval; a worker that went from running to lost
+    /// is published at once.
+    pub fn workers(&mut self, lines: Vec<WorkerLine>) {
+        let newly_lost = lines
+            .iter()
+            .zip(&self.workers)
+            .any(|(now, before)| now.state == "lost" && before.state != "lost");
+        self.workers = lines;
+        if newly_lost {
+            let status = self.status();
+            self.state().status = status.clone();
+            self.publish("status", &status);
+        }
     }
 }
 
@@ -370,6 +416,32 @@ mod tests {
             steps: vec![[10.0, 1.0, 1.0, 2.0, 3.0, i as f64, 5.0]],
             workloads: vec![[2.0, 4.0, 0.0, 1.0, 0.5]],
         }
+    }
+
+    #[test]
+    fn a_worker_lost_is_published_at_once_and_listed_in_the_status() {
+        let mut b = Board::new(Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        let mut rx = b.events.subscribe();
+        let line = |state: &'static str| WorkerLine {
+            addr: "127.0.0.2:7878".into(),
+            segment: "0/2".into(),
+            state,
+            why: String::new(),
+            rate: 24.96,
+            requests: 100,
+            errors: 1,
+        };
+        b.workers(vec![line("running")]);
+        assert!(
+            rx.try_recv().is_err(),
+            "running lines wait for the next interval"
+        );
+        b.workers(vec![line("lost")]);
+        let event = rx.try_recv().unwrap();
+        assert!(event.starts_with("event: status\n"), "{event}");
+        assert!(event.contains("\"state\":\"lost\""), "{event}");
+        let hello = b.state().hello();
+        assert!(hello.contains("\"rate\":25.0"), "{hello}");
     }
 
     #[test]

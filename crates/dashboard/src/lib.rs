@@ -10,13 +10,19 @@
 //! waiting for open tabs.
 //!
 //! Changing the run (pause, resume, scale, VUs, stop; the page's buttons or `loadgen ctl`)
-//! needs the random token printed in the URL's fragment (which browsers never send); viewing
-//! needs none, which is why it listens on loopback only: there is no TLS here yet, so a
-//! non-loopback address is refused ([`DashboardError::NotLoopback`]). [`server`] lists what
-//! else it refuses.
+//! needs the random token printed in the URL's fragment (which browsers never send). Over
+//! plain HTTP viewing needs none, which is why plain HTTP listens on loopback only (a
+//! non-loopback address is refused: [`DashboardError::NotLoopback`]). With [`Tls`] (the
+//! fleet's TLS 1.3 set-up: a generated or given certificate, its SHA-256 fingerprint printed
+//! and pinned by `ctl`) it listens anywhere and everything needs the token. [`server`] lists
+//! what else it refuses.
+//!
+//! A coordinator serves the same page for its fleet: the merged intervals, one line per
+//! worker ([`WorkerLine`]), and control relayed to every worker by the fleet.
 //!
 //! It owns the page, the server, the token and the `ctl` client. It must not know how a run
-//! is made (the engine's `RunControl` is its only handle on it) nor write result files.
+//! is made (the engine's `RunControl` is its only handle on it), how certificates are made
+//! (it is handed an acceptor or a connector) nor write result files.
 
 #![forbid(unsafe_code)]
 
@@ -26,7 +32,7 @@ mod error;
 pub mod server;
 mod token;
 
-pub use board::Board;
+pub use board::{Board, WorkerLine};
 pub use ctl::{ctl, ctl_command, TOKEN_ENV};
 pub use error::DashboardError;
 pub use server::parse_command;
@@ -47,8 +53,19 @@ pub const CLOSE_GRACE: Duration = Duration::from_millis(300);
 /// The default `--dashboard` address (k6's port).
 pub const DEFAULT_ADDR: &str = "127.0.0.1:5665";
 
+/// Serving over TLS: the acceptor presenting the certificate, and its fingerprint (printed
+/// beside the URL, for `ctl --fingerprint` and the browser's certificate warning).
+pub struct Tls {
+    /// Presents the dashboard's certificate.
+    pub acceptor: tokio_rustls::TlsAcceptor,
+    /// SHA-256 of that certificate, `AB:CD:…`.
+    pub fingerprint: String,
+}
+
 /// A running dashboard: its URL, and the [`Board`] to add to the run's observers.
 pub struct Dashboard {
+    /// The certificate's fingerprint, when served over TLS.
+    pub fingerprint: Option<String>,
     /// The page's URL with the token in its fragment.
     pub url: String,
     /// The URL without the token.
@@ -82,14 +99,15 @@ impl RunShape {
     }
 }
 
-/// Listens on `addr` (loopback only; port 0 picks a free one) and serves the page of the run
-/// `control` steers from a thread of its own.
+/// Listens on `addr` (loopback only without `tls`; port 0 picks a free one) and serves the
+/// page of the run `control` steers from a thread of its own.
 pub fn start(
     addr: SocketAddr,
     control: RunControl,
     shape: RunShape,
+    tls: Option<Tls>,
 ) -> Result<Dashboard, DashboardError> {
-    if !addr.ip().is_loopback() {
+    if !addr.ip().is_loopback() && tls.is_none() {
         return Err(DashboardError::NotLoopback(addr));
     }
     let bind = |error| DashboardError::Bind { addr, error };
@@ -109,10 +127,16 @@ pub fn start(
         control,
         token: token.clone(),
         port: bound.port(),
+        tls: tls.is_some(),
         open: AtomicUsize::new(0),
         closing: CancellationToken::new(),
     });
     let serving = site.clone();
+    let (acceptor, fingerprint) = match tls {
+        Some(t) => (Some(t.acceptor), Some(t.fingerprint)),
+        None => (None, None),
+    };
+    let scheme = if acceptor.is_some() { "https" } else { "http" };
     std::thread::Builder::new()
         .name("loadgen-dashboard".into())
         .spawn(move || {
@@ -120,12 +144,13 @@ pub fn start(
                 let Ok(listener) = tokio::net::TcpListener::from_std(std_listener) else {
                     return;
                 };
-                server::serve(listener, serving).await;
+                server::serve(listener, serving, acceptor).await;
             });
         })
         .map_err(bind)?;
-    let plain_url = format!("http://{bound}/");
+    let plain_url = format!("{scheme}://{bound}/");
     Ok(Dashboard {
+        fingerprint,
         url: format!("{plain_url}#token={}", token.reveal()),
         plain_url,
         board,

@@ -3,13 +3,18 @@
 //!
 //! # What it refuses, and how
 //!
-//! - A `Host` that is not the loopback address it listens on (`127.0.0.1:PORT`,
-//!   `localhost:PORT`, `[::1]:PORT`): 403, so a web page elsewhere cannot reach it through DNS
-//!   rebinding.
+//! - Plain HTTP (loopback only): a `Host` that is not the loopback address it listens on
+//!   (`127.0.0.1:PORT`, `localhost:PORT`, `[::1]:PORT`): 403, so a web page elsewhere cannot
+//!   reach it through DNS rebinding.
+//! - HTTPS (any address; TLS 1.3 with the fleet's certificates): the data needs the token
+//!   too, so any `Host` may be named: the page itself is served empty without it, and the
+//!   event stream without it (a `loadgen_token` cookie the page sets from the URL's fragment,
+//!   or the `Authorization` header) is 401. A TLS handshake not done within 5 s: closed.
 //! - An `Origin` other than its own: 403. It sends no CORS header, so no other site's script
 //!   can read what it answers either.
 //! - A control request without the token (`Authorization: Bearer …`, compared in constant
-//!   time): 401, and nothing changes.
+//!   time; never the cookie, which a browser would attach for another page): 401, and
+//!   nothing changes.
 //! - A 65th open connection: 503 at once. A request (head and body) over 16 KiB: 413. A head
 //!   not complete within 5 s: the connection is closed.
 //! - Anything but `GET /`, `GET /events` and `POST /control`: 404 or 405.
@@ -21,8 +26,7 @@ use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
@@ -42,12 +46,18 @@ pub(crate) struct Site {
     pub control: RunControl,
     pub token: Token,
     pub port: u16,
+    /// Served over TLS: everything needs the token.
+    pub tls: bool,
     pub open: AtomicUsize,
     pub closing: CancellationToken,
 }
 
-/// Accepts connections until `site.closing` fires.
-pub(crate) async fn serve(listener: tokio::net::TcpListener, site: Arc<Site>) {
+/// Accepts connections until `site.closing` fires (over TLS with `tls`).
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    site: Arc<Site>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) {
     loop {
         let accepted = tokio::select! {
             _ = site.closing.cancelled() => return,
@@ -70,11 +80,23 @@ pub(crate) async fn serve(listener: tokio::net::TcpListener, site: Arc<Site>) {
             continue;
         }
         let site = site.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
             let closing = site.closing.clone();
+            let serving = async {
+                match tls {
+                    None => connection(&mut stream, peer, &site).await,
+                    Some(acceptor) => {
+                        let handshake = tokio::time::timeout(HEAD_TIMEOUT, acceptor.accept(stream));
+                        if let Ok(Ok(mut tls)) = handshake.await {
+                            connection(&mut tls, peer, &site).await;
+                        }
+                    }
+                }
+            };
             tokio::select! {
                 _ = closing.cancelled() => {}
-                _ = connection(&mut stream, peer, &site) => {}
+                _ = serving => {}
             }
             site.open.fetch_sub(1, Ordering::SeqCst);
         });
@@ -88,11 +110,32 @@ struct Request {
     host: Option<String>,
     origin: Option<String>,
     authorization: Option<String>,
+    cookie: Option<String>,
     body: Vec<u8>,
 }
 
+impl Request {
+    /// The token the request carries in `Authorization: Bearer …`.
+    fn bearer(&self) -> &str {
+        self.authorization
+            .as_deref()
+            .and_then(|a| a.strip_prefix("Bearer "))
+            .unwrap_or_default()
+    }
+
+    /// The token the page put in its `loadgen_token` cookie.
+    fn cookie_token(&self) -> &str {
+        self.cookie
+            .as_deref()
+            .into_iter()
+            .flat_map(|c| c.split(';'))
+            .find_map(|kv| kv.trim().strip_prefix("loadgen_token="))
+            .unwrap_or_default()
+    }
+}
+
 /// Reads one request of at most [`MAX_REQUEST`] bytes; `Err(status)` when it is refused.
-async fn read_request(stream: &mut TcpStream) -> Result<Request, u16> {
+async fn read_request<S: AsyncRead + Unpin>(stream: &mut S) -> Result<Request, u16> {
     let mut buf = Vec::with_capacity(1024);
     let mut chunk = [0u8; 4096];
     let head_end = loop {
@@ -136,6 +179,7 @@ async fn read_request(stream: &mut TcpStream) -> Result<Request, u16> {
         host: header("host"),
         origin: header("origin"),
         authorization: header("authorization"),
+        cookie: header("cookie"),
         body: buf[head_end..].to_vec(),
     };
     while r.body.len() < length {
@@ -149,7 +193,11 @@ async fn read_request(stream: &mut TcpStream) -> Result<Request, u16> {
     Ok(r)
 }
 
-async fn connection(stream: &mut TcpStream, peer: SocketAddr, site: &Site) {
+async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: &mut S,
+    peer: SocketAddr,
+    site: &Site,
+) {
     let req = match read_request(stream).await {
         Ok(r) => r,
         Err(0) => return,
@@ -160,20 +208,32 @@ async fn connection(stream: &mut TcpStream, peer: SocketAddr, site: &Site) {
             return;
         }
     };
-    let allowed = [
-        format!("127.0.0.1:{}", site.port),
-        format!("localhost:{}", site.port),
-        format!("[::1]:{}", site.port),
-    ];
-    let host_ok = req
-        .host
-        .as_deref()
-        .is_some_and(|h| allowed.iter().any(|a| a.eq_ignore_ascii_case(h)));
-    let origin_ok = req.origin.as_deref().is_none_or(|o| {
-        allowed
-            .iter()
-            .any(|a| o.eq_ignore_ascii_case(&format!("http://{a}")))
-    });
+    let (host_ok, origin_ok) = if site.tls {
+        // Nothing is shown without the token, so any name may lead here; an origin must
+        // still be this very site.
+        let host = req.host.as_deref().unwrap_or_default();
+        let origin_ok = req
+            .origin
+            .as_deref()
+            .is_none_or(|o| o.eq_ignore_ascii_case(&format!("https://{host}")));
+        (!host.is_empty(), origin_ok)
+    } else {
+        let allowed = [
+            format!("127.0.0.1:{}", site.port),
+            format!("localhost:{}", site.port),
+            format!("[::1]:{}", site.port),
+        ];
+        let host_ok = req
+            .host
+            .as_deref()
+            .is_some_and(|h| allowed.iter().any(|a| a.eq_ignore_ascii_case(h)));
+        let origin_ok = req.origin.as_deref().is_none_or(|o| {
+            allowed
+                .iter()
+                .any(|a| o.eq_ignore_ascii_case(&format!("http://{a}")))
+        });
+        (host_ok, origin_ok)
+    };
     if !host_ok || !origin_ok {
         let _ = stream
             .write_all(&answer(403, "text/plain", "foreign host or origin\n"))
@@ -182,6 +242,14 @@ async fn connection(stream: &mut TcpStream, peer: SocketAddr, site: &Site) {
     }
     let path = req.path.split('?').next().unwrap_or_default();
     let reply = match (req.method.as_str(), path) {
+        // Over TLS, the page without the token is the empty shell: its script reads the
+        // token from the fragment and asks for the data.
+        ("GET", "/") if site.tls && !may_view(&req, site) => {
+            answer(200, "text/html; charset=utf-8", PAGE)
+        }
+        ("GET", "/events") if site.tls && !may_view(&req, site) => {
+            answer(401, "text/plain", "a valid token is required\n")
+        }
         ("GET", "/") => {
             let hello = lock(site).hello();
             // `</` cannot close the script element the snapshot sits in.
@@ -196,12 +264,17 @@ async fn connection(stream: &mut TcpStream, peer: SocketAddr, site: &Site) {
     let _ = stream.write_all(&reply).await;
 }
 
+/// Whether `req` may see the run's data over TLS: the token as a header or the page's cookie.
+fn may_view(req: &Request, site: &Site) -> bool {
+    site.token.matches(req.bearer()) || site.token.matches(req.cookie_token())
+}
+
 fn lock(site: &Site) -> std::sync::MutexGuard<'_, crate::board::State> {
     site.shared.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// The event stream: the snapshot so far, then every update until the run ends.
-async fn events(stream: &mut TcpStream, site: &Site) {
+async fn events<S: AsyncRead + AsyncWrite + Unpin>(stream: &mut S, site: &Site) {
     // Subscribe before the snapshot so nothing falls between the two.
     let mut rx = site.events.subscribe();
     let hello = lock(site).hello();
@@ -213,7 +286,7 @@ async fn events(stream: &mut TcpStream, site: &Site) {
     // A page that falls behind (Lagged) is closed; its EventSource reconnects and gets a
     // fresh snapshot. A page that goes away frees its slot at once: its end of the
     // connection is watched too (it sends nothing more after its request).
-    let (mut rd, mut wr) = stream.split();
+    let (mut rd, mut wr) = tokio::io::split(stream);
     let mut scrap = [0u8; 256];
     loop {
         tokio::select! {
@@ -235,12 +308,7 @@ async fn events(stream: &mut TcpStream, site: &Site) {
 /// `POST /control` with the token and a command (`pause`, `resume`, `scale 2`, `vus 10`,
 /// `stop`) as its body.
 fn control(req: &Request, peer: SocketAddr, site: &Site) -> Vec<u8> {
-    let given = req
-        .authorization
-        .as_deref()
-        .and_then(|a| a.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    if !site.token.matches(given) {
+    if !site.token.matches(req.bearer()) {
         return answer(401, "text/plain", "a valid token is required\n");
     }
     let text = String::from_utf8_lossy(&req.body);
@@ -260,27 +328,7 @@ fn control(req: &Request, peer: SocketAddr, site: &Site) -> Vec<u8> {
 
 /// Parses `pause`, `resume`, `scale F`, `vus N` or `stop`.
 pub fn parse_command(s: &str) -> Result<Command, String> {
-    let mut words = s.split_whitespace();
-    let (verb, arg, extra) = (words.next(), words.next(), words.next());
-    if extra.is_some() {
-        return Err(format!("one command, not `{s}`"));
-    }
-    match (verb, arg) {
-        (Some("pause"), None) => Ok(Command::Pause),
-        (Some("resume"), None) => Ok(Command::Resume),
-        (Some("stop"), None) => Ok(Command::Stop),
-        (Some("scale"), Some(f)) => f
-            .parse()
-            .map(Command::Scale)
-            .map_err(|_| format!("scale takes a factor such as 2 or 0.5, not `{f}`")),
-        (Some("vus"), Some(n)) => n
-            .parse()
-            .map(Command::Vus)
-            .map_err(|_| format!("vus takes a whole number, not `{n}`")),
-        _ => Err(format!(
-            "unknown command `{s}`: pause, resume, scale F, vus N or stop"
-        )),
-    }
+    s.parse()
 }
 
 fn answer(status: u16, kind: &str, body: &str) -> Vec<u8> {

@@ -1,3 +1,4 @@
 //! Dashboard tests: a real server on loopback.
 #![allow(clippy::unwrap_used)]
 mod server;
+mod tls;

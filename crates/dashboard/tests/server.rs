@@ -19,7 +19,7 @@ fn dashboard() -> (loadgen_dashboard::Dashboard, RunControl) {
         custom: Vec::new(),
         thresholds: Vec::new(),
     };
-    let d = start("127.0.0.1:0".parse().unwrap(), control.clone(), shape).unwrap();
+    let d = start("127.0.0.1:0".parse().unwrap(), control.clone(), shape, None).unwrap();
     (d, control)
 }
 
@@ -183,7 +183,7 @@ fn a_65th_client_is_refused_and_a_non_loopback_address_too() {
             custom: Vec::new(),
             thresholds: Vec::new(),
         };
-        let refused = start(addr.parse().unwrap(), RunControl::new(), shape);
+        let refused = start(addr.parse().unwrap(), RunControl::new(), shape, None);
         assert!(
             matches!(refused, Err(DashboardError::NotLoopback(_))),
             "{addr}"

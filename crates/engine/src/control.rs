@@ -59,6 +59,35 @@ impl fmt::Display for Command {
     }
 }
 
+impl std::str::FromStr for Command {
+    type Err = String;
+
+    /// `pause`, `resume`, `scale F`, `vus N` or `stop` (what [`Command`]'s `Display` writes).
+    fn from_str(s: &str) -> Result<Command, String> {
+        let mut words = s.split_whitespace();
+        let (verb, arg, extra) = (words.next(), words.next(), words.next());
+        if extra.is_some() {
+            return Err(format!("one command, not `{s}`"));
+        }
+        match (verb, arg) {
+            (Some("pause"), None) => Ok(Command::Pause),
+            (Some("resume"), None) => Ok(Command::Resume),
+            (Some("stop"), None) => Ok(Command::Stop),
+            (Some("scale"), Some(f)) => f
+                .parse()
+                .map(Command::Scale)
+                .map_err(|_| format!("scale takes a factor such as 2 or 0.5, not `{f}`")),
+            (Some("vus"), Some(n)) => n
+                .parse()
+                .map(Command::Vus)
+                .map_err(|_| format!("vus takes a whole number, not `{n}`")),
+            _ => Err(format!(
+                "unknown command `{s}`: pause, resume, scale F, vus N or stop"
+            )),
+        }
+    }
+}
+
 /// One change made by hand: when (relative to the run's start), who asked, what.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Change {
@@ -104,6 +133,8 @@ struct Shared {
     log: OnceLock<watch::Sender<Vec<Change>>>,
     /// The most `scale` may reach (a worker's `--max-rate` over the planned peak rate).
     ceiling: OnceLock<f64>,
+    /// How far ahead a change takes effect ([`CHANGE_LEAD`] unless set: a fleet needs more).
+    lead: OnceLock<Duration>,
 }
 
 /// Stops a run from outside (signal handler, threshold abort) and changes it by hand (the
@@ -143,6 +174,29 @@ impl RunControl {
         let _ = self.shared.ceiling.set(factor);
     }
 
+    /// The most `scale` may reach, when limited.
+    pub fn scale_ceiling(&self) -> Option<f64> {
+        self.shared.ceiling.get().copied()
+    }
+
+    /// Changes take effect `lead` after they are asked for instead of [`CHANGE_LEAD`] (set
+    /// once, before the run: a coordinator leaves time for the message to reach every worker).
+    pub fn set_lead(&self, lead: Duration) {
+        let _ = self.shared.lead.set(lead);
+    }
+
+    /// The run's clock starts `delay` from now, on another machine's engine (a coordinator
+    /// steers its workers' runs, which start at that instant): changes asked for here get
+    /// instants on that clock, and are relayed by whoever watches [`RunControl::watch`].
+    pub fn begin_in(&self, delay: Duration, has_open: bool, has_closed: bool) {
+        self.begin(ProcessInstant::now() + delay, has_open, has_closed);
+    }
+
+    /// The change log, to follow it as it grows (a coordinator relays each change).
+    pub fn watch(&self) -> watch::Receiver<Vec<Change>> {
+        self.subscribe()
+    }
+
     fn log(&self) -> &watch::Sender<Vec<Change>> {
         self.shared
             .log
@@ -176,11 +230,45 @@ impl RunControl {
     /// Changes the running plan by hand: checked, logged and published to every thread, to
     /// take effect at the returned change's instant (a stop takes effect at once).
     pub fn request(&self, who: &str, what: Command) -> Result<Change, ControlError> {
+        let started = self.check(what)?;
+        let now = ProcessInstant::now().saturating_duration_since(started.origin);
+        let lead = self.shared.lead.get().copied().unwrap_or(CHANGE_LEAD);
+        let at = match what {
+            Command::Stop => now,
+            _ => round_up_ms(now + lead),
+        };
+        let change = Change {
+            at,
+            who: who.to_string(),
+            what,
+        };
+        self.push(change.clone());
+        Ok(change)
+    }
+
+    /// Applies a change whose instant was chosen elsewhere (a coordinator's, relayed to this
+    /// worker): checked as [`RunControl::request`] checks it, then logged at its own instant,
+    /// so every worker of the fleet applies it to the same arrivals.
+    pub fn apply(&self, change: Change) -> Result<(), ControlError> {
+        self.check(change.what)?;
+        self.push(change);
+        Ok(())
+    }
+
+    fn push(&self, change: Change) {
+        let stop = change.what == Command::Stop;
+        self.log().send_modify(|log| log.push(change));
+        if stop {
+            self.stop();
+        }
+    }
+
+    /// Whether `what` may be done now.
+    fn check(&self, what: Command) -> Result<&Started, ControlError> {
         let started = self.shared.started.get().ok_or(ControlError::NotStarted)?;
         if self.is_stopped() {
             return Err(ControlError::Stopping);
         }
-        let now = ProcessInstant::now().saturating_duration_since(started.origin);
         let mut refused = None;
         let paused = self.is_paused();
         match what {
@@ -211,23 +299,10 @@ impl RunControl {
             }
             _ => {}
         }
-        if let Some(e) = refused {
-            return Err(e);
+        match refused {
+            Some(e) => Err(e),
+            None => Ok(started),
         }
-        let at = match what {
-            Command::Stop => now,
-            _ => round_up_ms(now + CHANGE_LEAD),
-        };
-        let change = Change {
-            at,
-            who: who.to_string(),
-            what,
-        };
-        self.log().send_modify(|log| log.push(change.clone()));
-        if what == Command::Stop {
-            self.stop();
-        }
-        Ok(change)
     }
 
     /// True while the last pause has no resume after it.
@@ -277,5 +352,39 @@ mod tests {
         assert_eq!(c.request("t", Command::Resume), Err(ControlError::Stopping));
         let log: Vec<String> = c.changes().iter().map(|c| c.what.to_string()).collect();
         assert_eq!(log, ["pause", "scale 2.5", "stop"]);
+        for (i, what) in log.iter().enumerate() {
+            assert_eq!(what.parse::<Command>().unwrap(), c.changes()[i].what);
+        }
+        assert!("scale".parse::<Command>().is_err());
+        assert!("pause now".parse::<Command>().is_err());
+    }
+
+    #[test]
+    fn a_relayed_change_keeps_its_instant_and_is_checked_like_a_request() {
+        let c = RunControl::new();
+        let at = Duration::from_millis(1234);
+        let change = |what| Change {
+            at,
+            who: "coordinator".into(),
+            what,
+        };
+        assert_eq!(
+            c.apply(change(Command::Pause)),
+            Err(ControlError::NotStarted)
+        );
+        c.begin_in(Duration::from_secs(5), true, false);
+        c.limit_scale(2.0);
+        c.set_lead(Duration::from_millis(400));
+        c.apply(change(Command::Pause)).unwrap();
+        assert!(c.apply(change(Command::Pause)).is_err(), "already paused");
+        assert!(
+            c.apply(change(Command::Scale(3.0))).is_err(),
+            "over the ceiling"
+        );
+        assert_eq!(c.changes()[0].at, at, "the instant chosen elsewhere stands");
+        // Asked here before the clock's start (5 s ahead): the lead counts from the origin.
+        let r = c.request("t", Command::Resume).unwrap();
+        assert_eq!(r.at, Duration::from_millis(400));
+        assert_eq!(c.scale_ceiling(), Some(2.0));
     }
 }

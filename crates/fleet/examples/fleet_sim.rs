@@ -97,6 +97,7 @@ async fn fake_worker(
                     &Msg::Ready {
                         plan_hash,
                         results: "(simulated)".into(),
+                        max_scale: None,
                     },
                 )
                 .await

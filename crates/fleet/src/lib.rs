@@ -29,8 +29,8 @@ pub mod tls;
 pub mod worker;
 
 pub use coordinator::{
-    run as coordinate, Coordinated, CoordinatorConfig, CoordinatorHooks, Expect, WorkerReport,
-    WORKER_SILENCE,
+    run as coordinate, Coordinated, CoordinatorConfig, CoordinatorHooks, Expect, WorkerLive,
+    WorkerReport, FLEET_CHANGE_LEAD, WORKER_SILENCE,
 };
 pub use error::FleetError;
 pub use folders::{merge_folders, report_partial, FolderError, Output, Written};

@@ -280,6 +280,20 @@ impl WorkerPolicy {
         Ok(())
     }
 
+    /// The most a change by hand may `scale` the open workloads of the `share` of `sc` this
+    /// worker runs and stay within `--max-rate` (closed workloads keep their bound); `None`
+    /// without a ceiling. Call after [`WorkerPolicy::check_ceilings`] accepted the work.
+    pub fn scale_ceiling(&self, sc: &Scenario, share: f64) -> Option<f64> {
+        let max = self.max_rate?;
+        let peak = crate::rate_bound::segment_peak(sc, share).ok()?;
+        let closed = peak.rate - peak.open;
+        Some(if peak.open > 0.0 {
+            ((max - closed) / peak.open).max(0.0)
+        } else {
+            1.0
+        })
+    }
+
     /// Refuses a segment (`share` of the plan) whose rate or duration is over the ceilings.
     pub fn check_ceilings(&self, sc: &Scenario, share: f64) -> Result<(), PolicyError> {
         let length = sc.planned_duration() + sc.graceful_stop;
@@ -371,6 +385,19 @@ mod tests {
             matches!(e, PolicyError::TooFast { peak, .. } if peak == 4.0),
             "{e}"
         );
+    }
+
+    #[test]
+    fn the_scale_ceiling_keeps_the_segment_within_max_rate() {
+        let text = "name = \"c\"\ntarget = \"http://127.0.0.1:9\"\nduration = \"10s\"\n\
+            [[workload]]\nname = \"w\"\nmodel = \"open\"\nrate = \"100/s\"\nmax_vus = 5\n\
+            [[workload.step]]\nname = \"s\"\nhttp = { method = \"GET\", path = \"/\" }\n";
+        let sc = loadgen_scenario::parse(text, "c.toml", &|_: &str| None).unwrap();
+        let p = WorkerPolicy::from_flags(&[], Some("200/s"), None).unwrap();
+        // Half of 100/s is 50/s here: up to 4 times that stays within 200/s.
+        let ceiling = p.scale_ceiling(&sc, 0.5).unwrap();
+        assert!((ceiling - 4.0).abs() < 1e-9, "{ceiling}");
+        assert_eq!(WorkerPolicy::default().scale_ceiling(&sc, 0.5), None);
     }
 
     #[test]

@@ -6,7 +6,8 @@
 //! 3. coordinator: `Assign` (scenario text, segment, plan hash), worker: `Ready` or `Refused`;
 //! 4. coordinator: `Start` (the instant, in the worker's clock);
 //! 5. worker: `Interval` every interval and `Heartbeat`s, then `Done`; coordinator:
-//!    `Heartbeat`s, and `Stop` to end the run early.
+//!    `Heartbeat`s, `Control` for a change by hand (every worker applies it at the same
+//!    instant of the run's clock), and `Stop` to end the run early.
 
 use loadgen_report::IntervalLine;
 use loadgen_report::Overrides;
@@ -68,6 +69,10 @@ pub enum Msg {
         plan_hash: String,
         /// Where the worker keeps its own results folder.
         results: String,
+        /// The most `scale` this worker allows (its `--max-rate` over the segment's peak
+        /// rate); `None`: no ceiling.
+        #[serde(default)]
+        max_scale: Option<f64>,
     },
     /// The worker refused (policy, bad scenario, version).
     Refused {
@@ -83,6 +88,15 @@ pub enum Msg {
     Interval(IntervalLine),
     /// Liveness, both ways.
     Heartbeat,
+    /// A change by hand (coordinator → worker), to apply at `at_us` on the run's clock.
+    Control {
+        /// Microseconds from the run's start.
+        at_us: u64,
+        /// Who asked, for the record.
+        who: String,
+        /// `pause`, `resume`, `scale F`, `vus N` or `stop`.
+        what: String,
+    },
     /// End the run now (coordinator → worker).
     Stop {
         /// Why.

@@ -21,6 +21,8 @@ use std::time::Duration;
 pub(crate) struct Peak {
     /// Requests per second at most.
     pub(crate) rate: f64,
+    /// The open workloads' part of `rate` (what `scale` multiplies).
+    pub(crate) open: f64,
     /// One line per closed workload: how its bound is reached.
     pub(crate) closed: Vec<String>,
 }
@@ -51,12 +53,17 @@ pub(crate) fn segment_peak(sc: &Scenario, share: f64) -> Result<Peak, Unbounded>
     let plan = loadgen_scenario::load_plan::plan(sc, Duration::from_millis(100));
     let mut peak = Peak {
         rate: 0.0,
+        open: 0.0,
         closed: Vec::new(),
     };
     for (p, w) in plan.workloads.iter().zip(&sc.workloads) {
         let requests = requests_per_iteration(sc, w);
         match &w.model {
-            ModelSpec::Open { .. } => peak.rate += p.peak_rate * requests as f64 * share,
+            ModelSpec::Open { .. } => {
+                let rate = p.peak_rate * requests as f64 * share;
+                peak.rate += rate;
+                peak.open += rate;
+            }
             ModelSpec::Closed { stages, think, .. } => {
                 // Segments split VUs round-robin: a share never holds more than this.
                 let vus = (stages.max_vus() as f64 * share).ceil() as u64;

@@ -45,6 +45,7 @@ async fn skewed_worker(
                 let ready = Msg::Ready {
                     plan_hash,
                     results: "(test)".into(),
+                    max_scale: None,
                 };
                 write_msg(&mut tls, &ready).await.unwrap();
             }

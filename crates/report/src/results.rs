@@ -98,13 +98,9 @@ impl ResultsWriter {
 
     /// A change by hand: the rows of the next interval (the one its instant falls in) carry
     /// it in `changes` as `what@seconds by who`.
-    pub fn change(&mut self, c: &loadgen_engine::Change) {
-        self.marks.push(format!(
-            "{}@{:.3}s by {}",
-            c.what,
-            c.at.as_secs_f64(),
-            c.who
-        ));
+    pub fn change(&mut self, c: &crate::run_info::ChangeRecord) {
+        self.marks
+            .push(format!("{}@{:.3}s by {}", c.what, c.at_s, c.who));
     }
 
     /// Appends one interval to `timeseries.csv` and `latency.hlog`.

@@ -156,10 +156,15 @@ impl Results {
     /// A change made by hand: listed in `run.json` and the summary, marked on the next
     /// interval's rows of `timeseries.csv` (the engine emits it before the interval it falls in).
     pub fn change(&mut self, c: &Change) {
+        self.change_record(ChangeRecord::of(c));
+    }
+
+    /// A change made by hand as a record (one a coordinator relayed to its workers).
+    pub fn change_record(&mut self, c: ChangeRecord) {
         if let Some(w) = self.series.as_mut() {
-            w.change(c);
+            w.change(&c);
         }
-        self.changes.push(ChangeRecord::of(c));
+        self.changes.push(c);
     }
 
     /// One interval measured here: encoded once for `metrics.jsonl`; the line comes back for
@@ -288,18 +293,28 @@ impl Assembled<'_> {
     /// A file that cannot be written is an error here: nothing is running any more.
     pub fn write(self, sc: &Scenario, end: RunEnd<'_>) -> Result<Finished, ReportError> {
         let interval = self.info.interval_ms.max(1);
-        let mut results = Results::create(self.out, self.info, self.raw_scenario);
+        let mut info = self.info;
+        let changes = std::mem::take(&mut info.changes);
+        let mut results = Results::create(self.out, info, self.raw_scenario);
         results.judge_windows(&sc.thresholds);
         results.expect_length(std::time::Duration::from_millis(
             interval.saturating_mul(self.lines.len() as u64),
         ));
         results.started(end.report.started_at);
+        // Changes by hand (a coordinator's, recorded once) go before the interval their
+        // instant falls in, as a live run's do.
+        let mut changes = changes.into_iter().peekable();
         for l in self.lines {
+            let end_s = (l.start_us + l.length_us) as f64 / 1e6;
+            while let Some(c) = changes.next_if(|c| c.at_s < end_s) {
+                results.change_record(c);
+            }
             results.line(l).map_err(|e| ReportError::BadInterval {
                 index: l.index,
                 error: Box::new(e),
             })?;
         }
+        changes.for_each(|c| results.change_record(c));
         let finished = results.finish(sc, end)?;
         match finished.incomplete() {
             Some(message) => Err(ReportError::Incomplete {

@@ -12,14 +12,18 @@
 
 #![forbid(unsafe_code)]
 
+mod dashboard;
 mod flags;
+mod fleet_hooks;
 mod parts;
 mod run;
 
+pub use dashboard::{start_dashboard, DashboardSettings};
 pub use flags::{
     check_flags, churn_warnings, flag_duration, humantime, interval_flag, scenario_of_run,
     target_flag, threads_flag,
 };
+pub use fleet_hooks::{fleet_shape, FleetHooks};
 pub use run::run;
 
 use std::net::SocketAddr;
@@ -57,7 +61,7 @@ pub struct RunSettings<'a> {
     pub json_progress: bool,
     /// `--metrics-addr`, `--dashboard`: served during the run.
     pub metrics_addr: Option<SocketAddr>,
-    pub dashboard: Option<SocketAddr>,
+    pub dashboard: DashboardSettings<'a>,
 }
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;

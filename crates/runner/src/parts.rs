@@ -72,14 +72,6 @@ pub(crate) fn dashboard(
     plan: &Plan,
     control: &RunControl,
 ) -> Result<Option<loadgen_dashboard::Dashboard>, RunError> {
-    let Some(addr) = a.dashboard else {
-        return Ok(None);
-    };
     let shape = loadgen_dashboard::RunShape::of(plan, sc);
-    let d = loadgen_dashboard::start(addr, control.clone(), shape).map_err(RunError::bad)?;
-    loadgen_console::say!(
-        "loadgen: dashboard at {} (the part after # is the control token)",
-        d.url
-    );
-    Ok(Some(d))
+    crate::dashboard::start_dashboard(&a.dashboard, control, shape, "loadgen")
 }

@@ -1,15 +1,16 @@
 //! A running fleet: heartbeats both ways, intervals merged as every worker reports them,
-//! live thresholds, lost workers noticed and reported.
+//! live thresholds, lost workers noticed and reported, changes by hand relayed to every
+//! worker (recorded once, here) and each worker's live line for the dashboard.
 
 use super::setup::Conn;
-use super::{Coordinated, CoordinatorHooks, WORKER_SILENCE};
+use super::{Coordinated, CoordinatorHooks, WorkerLive, WorkerReport, WORKER_SILENCE};
 use crate::error::FleetError;
 use crate::frame::{read_msg, write_msg};
 use crate::protocol::Msg;
 use loadgen_engine::{FinalReport, GaugeMerge, IntervalReport, Metrics};
 use loadgen_report::LiveThresholds;
 use loadgen_report::{check_shape, IntervalLine};
-use loadgen_report::{Layout, Overrides, PlanIdentity, RunInfo};
+use loadgen_report::{ChangeRecord, Layout, Overrides, PlanIdentity, RunInfo};
 use loadgen_scenario::Scenario;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
@@ -48,6 +49,29 @@ fn send_all(writers: &[Option<mpsc::UnboundedSender<Msg>>], states: &[State], ms
             let _ = w.send(msg.clone());
         }
     }
+}
+
+/// Each worker's line as the dashboard shows it.
+fn live_lines(
+    reports: &[WorkerReport],
+    states: &[State],
+    figures: &[(f64, u64, u64)],
+) -> Vec<WorkerLive> {
+    reports
+        .iter()
+        .zip(states)
+        .zip(figures)
+        .map(|((r, s), &(rate, requests, errors))| WorkerLive {
+            addr: r.addr.clone(),
+            segment: r.segment.to_string(),
+            lost: r.lost.clone(),
+            done: *s == State::Done,
+            rate: if *s == State::Running { rate } else { 0.0 },
+            requests,
+            errors,
+            reported_until_s: r.reported_until_s,
+        })
+        .collect()
 }
 
 /// The task that writes one worker's messages.
@@ -123,6 +147,11 @@ where
     let mut totals = f.empty.clone();
     let mut live = LiveThresholds::new(&f.scenario.thresholds, &f.steps, &f.custom);
     let mut aborted: Option<String> = None;
+    // Per worker: the last interval's rate, requests and errors so far.
+    let mut figures = vec![(0.0f64, 0u64, 0u64); n];
+    let mut changes_rx = f.control.watch();
+    let mut watching = true;
+    let mut changes: Vec<ChangeRecord> = Vec::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut beat = Instant::now();
     // Quiet start: silence is only counted from the start instant on.
@@ -149,6 +178,10 @@ where
                                     slot.0.add(&r.metrics, GaugeMerge::Sum);
                                     slot.1 = slot.1.max(r.length);
                                     reported[i] = Some(reported[i].map_or(r.index, |x| x.max(r.index)));
+                                    let fig = &mut figures[i];
+                                    fig.0 = r.metrics.total_requests() as f64 / r.length.as_secs_f64().max(1e-3);
+                                    fig.1 += r.metrics.total_requests();
+                                    fig.2 += r.metrics.total_errors();
                                     reports[i].reported_until_s = (r.start + r.length).as_secs_f64();
                                 }
                                 Err(e) => lost_now.push((i, format!("sent a malformed interval: {e}"))),
@@ -167,6 +200,24 @@ where
                 Some((i, FromWorker::Gone(why))) => lost_now.push((i, why)),
                 None => {}
             },
+            r = changes_rx.changed(), if watching => {
+                if r.is_err() {
+                    watching = false;
+                    continue;
+                }
+                let log = changes_rx.borrow_and_update().clone();
+                for c in log.iter().skip(changes.len()) {
+                    let msg = Msg::Control {
+                        at_us: c.at.as_micros() as u64,
+                        who: c.who.clone(),
+                        what: c.what.to_string(),
+                    };
+                    send_all(&writers, &states, &msg);
+                    hooks.log(&format!("{} at {:.3}s by {}: relayed to every worker", c.what, c.at.as_secs_f64(), c.who));
+                    hooks.change(c);
+                    changes.push(ChangeRecord::of(c));
+                }
+            }
             _ = tick.tick() => {
                 let now = Instant::now();
                 for i in 0..n {
@@ -175,7 +226,11 @@ where
                     }
                 }
                 if f.control.is_stopped() && aborted.is_none() {
-                    let reason = "interrupted on the coordinator".to_string();
+                    let reason = match f.control.stopped_by_hand() {
+                        true => "stopped by hand on the coordinator",
+                        false => "interrupted on the coordinator",
+                    }
+                    .to_string();
                     hooks.log(&format!("stopping every worker: {reason}"));
                     send_all(&writers, &states, &Msg::Stop { reason: reason.clone() });
                     aborted = Some(reason);
@@ -199,6 +254,7 @@ where
                 reports[i].addr, reports[i].segment, reports[i].reported_until_s
             ));
             reports[i].lost = Some(why);
+            hooks.workers(&live_lines(&reports, &states, &figures));
             if abort_on_loss && aborted.is_none() {
                 let reason = format!("worker {} lost (--abort-on-worker-loss)", reports[i].addr);
                 hooks.log(&format!("aborting: {reason}"));
@@ -239,6 +295,7 @@ where
                 };
                 totals.add(&r.metrics, GaugeMerge::Max);
                 let running = states.iter().filter(|s| **s == State::Running).count();
+                hooks.workers(&live_lines(&reports, &states, &figures));
                 hooks.interval(&r, running, n);
                 if let Some(breach) = live.observe(&r) {
                     if aborted.is_none() {
@@ -296,6 +353,7 @@ where
     info.elapsed_s = Some(run_elapsed.as_secs_f64());
     info.stopped_early = stopped_early || aborted.is_some();
     info.missing_segments = missing;
+    info.changes = changes;
     let bytes_in = reports.iter().map(|r| r.bytes_in).sum();
     Ok(Coordinated {
         report: FinalReport {

@@ -3,7 +3,16 @@
 //! as they arrive, judges `abort_on_fail` thresholds live, and notices lost workers.
 //!
 //! `setup` brings workers in (dial or accept, TLS, secret, clock, assignment); `fleet` runs
-//! them (heartbeats, live merge, thresholds, loss detection).
+//! them (heartbeats, live merge, thresholds, loss detection, changes by hand relayed).
+//!
+//! # Changes by hand
+//!
+//! The coordinator's `RunControl` (its dashboard, `loadgen ctl`) runs on the fleet's clock:
+//! it starts at the instant every worker starts, and a change asked for there is checked
+//! once (the smallest `scale` ceiling of all workers' `--max-rate`), given an instant
+//! [`FLEET_CHANGE_LEAD`] (plus the slowest round trip) ahead, recorded once, and relayed to
+//! every worker, which applies it at that instant: the segments still add up to one
+//! schedule.
 
 mod fleet;
 mod outcome;
@@ -24,6 +33,10 @@ use tokio::net::TcpStream;
 
 /// How long a worker may stay silent before it counts as lost.
 pub const WORKER_SILENCE: Duration = Duration::from_secs(3);
+
+/// How far ahead of the request a change by hand takes effect across a fleet, before the
+/// round trips are added: time for the message to reach every worker's threads.
+pub const FLEET_CHANGE_LEAD: Duration = Duration::from_millis(250);
 
 /// A coordinator's settings.
 pub struct CoordinatorConfig {
@@ -86,6 +99,29 @@ pub struct WorkerReport {
     pub reported_until_s: f64,
     /// Bytes it sent us after the start.
     pub bytes_in: u64,
+    /// The most `scale` it allows (its `--max-rate`); `None`: no ceiling.
+    pub max_scale: Option<f64>,
+}
+
+/// A worker as the coordinator's dashboard shows it, after each merged interval.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkerLive {
+    /// Its address.
+    pub addr: String,
+    /// Its segment (`i/n`).
+    pub segment: String,
+    /// `None` while it runs or once it finished; why it was lost otherwise.
+    pub lost: Option<String>,
+    /// It sent `Done`.
+    pub done: bool,
+    /// Requests per second in the last interval it reported.
+    pub rate: f64,
+    /// Requests so far.
+    pub requests: u64,
+    /// Errors so far.
+    pub errors: u64,
+    /// End of the last interval it reported (s from the origin).
+    pub reported_until_s: f64,
 }
 
 /// What a coordinated run produced.
@@ -112,6 +148,10 @@ pub trait CoordinatorHooks {
     fn log(&mut self, line: &str);
     /// One merged interval, with the number of workers still running.
     fn interval(&mut self, r: &IntervalReport, running: usize, total: usize);
+    /// Every worker as of now (before each merged interval, and when one is lost).
+    fn workers(&mut self, _workers: &[WorkerLive]) {}
+    /// A change by hand, as it is relayed to every worker.
+    fn change(&mut self, _c: &loadgen_engine::Change) {}
 }
 
 /// Runs the whole coordinated run.
@@ -142,6 +182,12 @@ pub async fn run(
     let custom = plan.custom_metrics();
     let empty = plan.empty_metrics();
     let planned = plan.duration();
+    let has = |open: bool| {
+        plan.workloads
+            .iter()
+            .any(|w| matches!(w.model, loadgen_engine::Model::Open(_)) == open)
+    };
+    let (has_open, has_closed) = (has(true), has(false));
     drop(plan);
 
     // Set-up of every worker, side by side.
@@ -221,6 +267,14 @@ pub async fn run(
     }
     hooks.log(&format!("all {n} workers start at {}", rfc3339(origin)));
     let control = cfg.control.clone();
+    // Changes by hand on the fleet's clock, within every worker's ceiling.
+    let ceilings = conns.iter().filter_map(|c| c.report.max_scale);
+    if let Some(ceiling) = ceilings.reduce(f64::min) {
+        control.limit_scale(ceiling);
+    }
+    control.set_lead(FLEET_CHANGE_LEAD + Duration::from_secs_f64(2.0 * max_rtt / 1e3));
+    let until_start = origin.duration_since(SystemTime::now()).unwrap_or_default();
+    control.begin_in(until_start, has_open, has_closed);
     run_fleet(
         conns,
         cfg.abort_on_worker_loss,

@@ -115,24 +115,32 @@ pub(super) async fn prepare(
         },
     )
     .await?;
-    let results = match timed(format!("assignment of {addr}"), read_msg(&mut tls)).await? {
-        Some((Msg::Ready { plan_hash, results }, _)) if plan_hash == hash => results,
-        Some((Msg::Ready { plan_hash, .. }, _)) => {
-            return Err(FleetError::Refused(format!(
-                "{addr}: worker computed plan hash {plan_hash}, expected {hash}"
-            )))
-        }
-        Some((Msg::Refused { reason }, _)) => {
-            return Err(FleetError::Refused(format!(
-                "{addr} refused the work: {reason}"
-            )))
-        }
-        other => {
-            return Err(FleetError::Protocol(format!(
-                "{addr}: expected ready, got {other:?}"
-            )))
-        }
-    };
+    let (results, max_scale) =
+        match timed(format!("assignment of {addr}"), read_msg(&mut tls)).await? {
+            Some((
+                Msg::Ready {
+                    plan_hash,
+                    results,
+                    max_scale,
+                },
+                _,
+            )) if plan_hash == hash => (results, max_scale),
+            Some((Msg::Ready { plan_hash, .. }, _)) => {
+                return Err(FleetError::Refused(format!(
+                    "{addr}: worker computed plan hash {plan_hash}, expected {hash}"
+                )))
+            }
+            Some((Msg::Refused { reason }, _)) => {
+                return Err(FleetError::Refused(format!(
+                    "{addr} refused the work: {reason}"
+                )))
+            }
+            other => {
+                return Err(FleetError::Protocol(format!(
+                    "{addr}: expected ready, got {other:?}"
+                )))
+            }
+        };
     Ok(Conn {
         stream: tls,
         report: WorkerReport {
@@ -145,6 +153,7 @@ pub(super) async fn prepare(
             lost: None,
             reported_until_s: 0.0,
             bytes_in: 0,
+            max_scale,
         },
     })
 }

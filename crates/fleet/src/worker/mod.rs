@@ -154,6 +154,8 @@ pub(super) struct Assignment {
     pub(super) hash: String,
     pub(super) threads: Option<usize>,
     pub(super) out: PathBuf,
+    /// The most a change by hand may scale this segment (`--max-rate`).
+    pub(super) max_scale: Option<f64>,
 }
 
 /// Why a worker refuses the work it was sent (sent back to the coordinator as text).
@@ -267,6 +269,7 @@ async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, Re
         }
     }
     cfg.policy.check_ceilings(&sc, 1.0 / seg.count as f64)?;
+    let max_scale = cfg.policy.scale_ceiling(&sc, 1.0 / seg.count as f64);
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
     let out = cfg.results_root.join(format!(
         "{}-seg{}of{}-{stamp}",
@@ -281,6 +284,7 @@ async fn check_assignment(cfg: &WorkerConfig, msg: Msg) -> Result<Assignment, Re
         hash,
         threads,
         out,
+        max_scale,
     })
 }
 
@@ -394,6 +398,7 @@ where
                         &Msg::Ready {
                             plan_hash: a.hash.clone(),
                             results: a.out.display().to_string(),
+                            max_scale: a.max_scale,
                         },
                     )
                     .await?;

@@ -1,12 +1,15 @@
 //! One segment running on this worker: the engine on its own thread, intervals written to
-//! the worker's folder and streamed to the coordinator, heartbeats, and the stop when the
-//! coordinator goes away.
+//! the worker's folder and streamed to the coordinator, changes by hand applied at the
+//! coordinator's instant (and recorded in the worker's folder too), heartbeats, and the stop
+//! when the coordinator goes away.
 
 use super::{Assignment, WorkerHooks, COORDINATOR_SILENCE};
 use crate::error::FleetError;
 use crate::frame::{read_msg, write_msg};
 use crate::protocol::Msg;
-use loadgen_engine::{EngineError, Event, FinalReport, IntervalReport, RunControl, RunOptions};
+use loadgen_engine::{
+    Change, Command, EngineError, Event, FinalReport, IntervalReport, RunControl, RunOptions,
+};
 use loadgen_report::{Layout, PlanIdentity, Results, RunEnd, RunInfo};
 use std::time::{Duration, Instant, SystemTime};
 use tokio::sync::mpsc;
@@ -14,6 +17,7 @@ use tokio::sync::mpsc;
 enum EngineMsg {
     Started(SystemTime),
     Interval(IntervalReport),
+    Changed(Change),
     Finished(Result<FinalReport, EngineError>),
 }
 
@@ -72,6 +76,9 @@ where
     let mut results = Results::create(&a.out, info, Some(&a.text));
     results.judge_windows(&a.scenario.thresholds);
     let control = RunControl::new();
+    if let Some(ceiling) = a.max_scale {
+        control.limit_scale(ceiling);
+    }
     let (etx, mut erx) = mpsc::unbounded_channel();
     let engine = {
         let (control, opts) = (control.clone(), opts.clone());
@@ -86,8 +93,9 @@ where
                     Event::Interval(r) => {
                         let _ = tx.send(EngineMsg::Interval((*r).clone()));
                     }
-                    // A worker's control is not reachable by hand (yet): nothing to relay.
-                    Event::Changed(_) => {}
+                    Event::Changed(c) => {
+                        let _ = tx.send(EngineMsg::Changed((*c).clone()));
+                    }
                 });
                 drop(plan); // connections close before the thread reports the end
                 let _ = etx.send(EngineMsg::Finished(r));
@@ -134,6 +142,7 @@ where
         tokio::select! {
             m = erx.recv() => match m {
                 Some(EngineMsg::Started(at)) => results.started(at),
+                Some(EngineMsg::Changed(c)) => results.change(&c),
                 Some(EngineMsg::Interval(r)) => {
                     let line = results.interval(&r);
                     drop(r);
@@ -152,6 +161,10 @@ where
                     hooks.log(&format!("coordinator asks to stop: {reason}"));
                     control.stop();
                     last_seen = Instant::now();
+                }
+                Some(PeerMsg::Msg(Msg::Control { at_us, who, what })) => {
+                    last_seen = Instant::now();
+                    apply(&control, start_at, at_us, who, &what, hooks);
                 }
                 Some(PeerMsg::Msg(_)) => last_seen = Instant::now(),
                 Some(PeerMsg::Gone(why)) => lose(why, &mut connected, hooks),
@@ -216,4 +229,39 @@ where
         Err(e) => hooks.log(&format!("writing {out}: {e}")),
     }
     Ok(())
+}
+
+/// A change the coordinator relays: applied at its instant (so every worker's segment
+/// changes at the same arrival), or refused here, logged, when this worker's own limits
+/// say no (the coordinator checked the same limits first).
+fn apply(
+    control: &RunControl,
+    start_at: SystemTime,
+    at_us: u64,
+    who: String,
+    what: &str,
+    hooks: &mut dyn WorkerHooks,
+) {
+    let what: Command = match what.parse() {
+        Ok(c) => c,
+        Err(e) => {
+            hooks.log(&format!("refused a change from the coordinator: {e}"));
+            return;
+        }
+    };
+    let at = Duration::from_micros(at_us);
+    let late = SystemTime::now()
+        .duration_since(start_at + at)
+        .unwrap_or_default();
+    match control.apply(Change { at, who, what }) {
+        Ok(()) if late.is_zero() => {
+            hooks.log(&format!("{what} at {:.3}s (by hand)", at.as_secs_f64()))
+        }
+        Ok(()) => hooks.log(&format!(
+            "{what} at {:.3}s (by hand), heard {:.0} ms after its instant",
+            at.as_secs_f64(),
+            late.as_secs_f64() * 1e3
+        )),
+        Err(e) => hooks.log(&format!("refused {what} from the coordinator: {e}")),
+    }
 }
