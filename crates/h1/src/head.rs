@@ -43,7 +43,20 @@ pub enum Parsed {
 }
 
 /// Parses the head at the start of `buf`. `head_request`: the request was HEAD.
+#[inline]
 pub fn parse(buf: &[u8], head_request: bool) -> Result<Parsed, Outcome> {
+    parse_with(buf, head_request, |_, _| {})
+}
+
+/// [`parse`], handing `visit` each header (name, value) of a complete final head, in order
+/// (a journey's captures read headers this way, without a copy of the head). Nothing is
+/// handed over for a partial or a 1xx head.
+#[inline]
+pub fn parse_with(
+    buf: &[u8],
+    head_request: bool,
+    mut visit: impl FnMut(&[u8], &[u8]),
+) -> Result<Parsed, Outcome> {
     let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
     let mut res = httparse::Response::new(&mut []);
     let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
@@ -71,6 +84,7 @@ pub fn parse(buf: &[u8], head_request: bool) -> Result<Parsed, Outcome> {
     let mut bad_length = false;
     for h in res.headers.iter() {
         let name = h.name.as_bytes();
+        visit(name, h.value);
         if is(name, b"content-length") {
             match content_length(h.value, length) {
                 Some(n) => length = Some(n),
