@@ -8,12 +8,18 @@
 //! stops, so no later request goes out with an empty value.
 //!
 //! Values live in per-VU [`Slots`], one per capture name, whose buffers are reused from one
-//! iteration to the next. Nothing here runs for a workload without captures: the factory
-//! decides at build time (see `session.rs`).
+//! iteration to the next. Reading one allocates nothing: JSON is scanned in one pass without a
+//! document (`loadgen_h1::json`, which agrees with `serde_json` on what it finds and what it
+//! refuses), regexes run with per-VU capture locations. Only a float, or an object or array,
+//! is printed through `serde_json` (its shortest double, its sorted keys). On the fast path a
+//! head's headers are offered to the captures while it is parsed ([`Slots::stage`]) and kept
+//! until the answer is judged. Nothing here runs for a workload without captures: the
+//! factory decides at build time (see `session.rs`).
 
 use crate::error::HttpError;
 use http::{HeaderMap, HeaderName};
-use serde_json::Value;
+use loadgen_h1::json::{self, Found, Segment};
+use regex::bytes::{CaptureLocations, Regex};
 
 /// Where a capture reads its value.
 #[derive(Debug, Clone)]
@@ -21,11 +27,11 @@ pub enum CaptureSource {
     /// A JSON field of the body, by a JSONPath subset (`$.a.b[0].c`).
     Json(JsonPath),
     /// The first value of a response header; with a regex, its first group over that value.
-    Header(HeaderName, Option<regex::bytes::Regex>),
+    Header(HeaderName, Option<Regex>),
     /// The value of the cookie of this name set by a `Set-Cookie` header.
     Cookie(String),
     /// The first group (or the whole match, without groups) of a regex over the body.
-    Regex(regex::bytes::Regex),
+    Regex(Regex),
 }
 
 /// One capture of a step: where its value comes from and which slot keeps it.
@@ -48,51 +54,86 @@ impl Capture {
         )
     }
 
-    /// Puts the captured value into `out` (cleared first); `false` on a miss.
-    pub(crate) fn extract(&self, headers: &HeaderMap, body: &[u8], out: &mut Vec<u8>) -> bool {
+    /// True when it reads a header (or a cookie of one).
+    pub(crate) fn reads_head(&self) -> bool {
+        !self.needs_body()
+    }
+
+    /// Puts the captured value into `out` (cleared first): from `head`, the header value (or
+    /// the cookie's value) that a header capture reads, or from the body.
+    fn extract(
+        &self,
+        head: Option<&[u8]>,
+        body: &[u8],
+        out: &mut Vec<u8>,
+        loc: &mut Option<CaptureLocations>,
+    ) {
         out.clear();
         match &self.source {
-            CaptureSource::Json(path) => {
-                let Ok(doc) = serde_json::from_slice::<Value>(body) else {
-                    return false;
-                };
-                match path.find(&doc) {
-                    Some(Value::String(s)) => out.extend_from_slice(s.as_bytes()),
-                    Some(v @ (Value::Number(_) | Value::Bool(_))) => {
-                        out.extend_from_slice(v.to_string().as_bytes())
-                    }
-                    Some(v @ (Value::Object(_) | Value::Array(_))) => {
-                        out.extend_from_slice(v.to_string().as_bytes())
-                    }
-                    Some(Value::Null) | None => {}
+            CaptureSource::Json(path) => write_json(path, body, out),
+            CaptureSource::Header(_, Some(re)) => {
+                if let Some(v) = head {
+                    group(re, v, out, loc)
                 }
             }
-            CaptureSource::Header(name, re) => {
-                if let Some(v) = headers.get(name) {
-                    match re {
-                        Some(re) => group(re, v.as_bytes(), out),
-                        None => out.extend_from_slice(v.as_bytes()),
-                    }
-                }
+            CaptureSource::Header(_, None) | CaptureSource::Cookie(_) => {
+                out.extend_from_slice(head.unwrap_or_default())
             }
-            CaptureSource::Cookie(name) => {
-                for v in headers.get_all(http::header::SET_COOKIE) {
-                    if let Some(value) = cookie_value(v.as_bytes(), name.as_bytes()) {
-                        out.extend_from_slice(value);
-                        break;
-                    }
-                }
-            }
-            CaptureSource::Regex(re) => group(re, body, out),
+            CaptureSource::Regex(re) => group(re, body, out, loc),
         }
-        !out.is_empty()
+    }
+
+    /// What a header capture reads in a header map (hyper's path).
+    fn in_headers<'h>(&self, headers: &'h HeaderMap) -> Option<&'h [u8]> {
+        match &self.source {
+            CaptureSource::Header(name, _) => headers.get(name).map(|v| v.as_bytes()),
+            CaptureSource::Cookie(name) => headers
+                .get_all(http::header::SET_COOKIE)
+                .iter()
+                .find_map(|v| cookie_value(v.as_bytes(), name.as_bytes())),
+            _ => None,
+        }
+    }
+
+    /// What a header capture reads in one header of a head, if this is its header.
+    fn in_header<'v>(&self, name: &[u8], value: &'v [u8]) -> Option<&'v [u8]> {
+        match &self.source {
+            CaptureSource::Header(want, _) => name
+                .eq_ignore_ascii_case(want.as_str().as_bytes())
+                .then_some(value),
+            CaptureSource::Cookie(cookie) if name.eq_ignore_ascii_case(b"set-cookie") => {
+                cookie_value(value, cookie.as_bytes())
+            }
+            _ => None,
+        }
     }
 }
 
-fn group(re: &regex::bytes::Regex, hay: &[u8], out: &mut Vec<u8>) {
-    if let Some(c) = re.captures(hay) {
-        if let Some(m) = c.get(1).or_else(|| c.get(0)) {
-            out.extend_from_slice(m.as_bytes());
+/// A JSON capture's value: a string's text, a number's or boolean's JSON text, an object's
+/// or array's compact JSON; nothing for `null`, a missing field or a text that is not JSON.
+fn write_json(path: &JsonPath, body: &[u8], out: &mut Vec<u8>) {
+    match json::find(body, &path.segments) {
+        Ok(Some(Found::Str { raw, escaped: false })) => out.extend_from_slice(raw),
+        Ok(Some(Found::Str { raw, escaped: true })) => json::unescape_into(raw, out),
+        Ok(Some(Found::Number { raw, plain: true })) => out.extend_from_slice(raw),
+        Ok(Some(Found::Bool(b))) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        Ok(Some(Found::Number { raw, .. } | Found::Composite(raw))) => {
+            // Printed as serde_json prints it (shortest double, sorted keys): rare, allocates.
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(raw) {
+                out.extend_from_slice(v.to_string().as_bytes());
+            }
+        }
+        Ok(Some(Found::Null) | None) | Err(_) => {}
+    }
+}
+
+/// The first group (or the whole match, without groups) of `re` over `hay`, read with the
+/// VU's capture locations for this capture (made on first use, then reused).
+fn group(re: &Regex, hay: &[u8], out: &mut Vec<u8>, loc: &mut Option<CaptureLocations>) {
+    let loc = loc.get_or_insert_with(|| re.capture_locations());
+    if re.captures_read(loc, hay).is_some() {
+        if let Some((a, b)) = loc.get(1).or_else(|| loc.get(0)) {
+            out.extend_from_slice(&hay[a..b]);
         }
     }
 }
@@ -108,12 +149,6 @@ fn cookie_value<'a>(header: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonPath {
     segments: Vec<Segment>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Segment {
-    Key(String),
-    Index(usize),
 }
 
 impl JsonPath {
@@ -150,13 +185,6 @@ impl JsonPath {
         }
         Ok(JsonPath { segments })
     }
-
-    fn find<'v>(&self, doc: &'v Value) -> Option<&'v Value> {
-        self.segments.iter().try_fold(doc, |v, s| match s {
-            Segment::Key(k) => v.get(k.as_str()),
-            Segment::Index(i) => v.get(*i),
-        })
-    }
 }
 
 /// One VU's captured values, one slot per capture name, buffers kept between iterations.
@@ -166,6 +194,12 @@ impl JsonPath {
 pub struct Slots {
     values: Vec<Vec<u8>>,
     filled: Vec<bool>,
+    /// What the head of a fast-path answer held for a header capture, until it is judged.
+    staged: Vec<Vec<u8>>,
+    /// A header capture's first match is staged: later ones are not looked at.
+    seen: Vec<bool>,
+    /// Regex capture locations, by slot.
+    locs: Vec<Option<CaptureLocations>>,
 }
 
 impl Slots {
@@ -174,6 +208,9 @@ impl Slots {
         Slots {
             values: vec![Vec::new(); count],
             filled: vec![false; count],
+            staged: vec![Vec::new(); count],
+            seen: vec![false; count],
+            locs: vec![None; count],
         }
     }
 
@@ -211,16 +248,72 @@ impl Slots {
         *filled
     }
 
-    /// Runs `capture` on an answer; `false` on a miss (the slot stays empty).
+    /// Runs `capture` on an answer read by hyper; `false` on a miss (the slot stays empty).
     pub(crate) fn fill(&mut self, capture: &Capture, headers: &HeaderMap, body: &[u8]) -> bool {
-        let (Some(value), Some(filled)) = (
-            self.values.get_mut(capture.slot),
-            self.filled.get_mut(capture.slot),
+        self.fill_from(capture, capture.in_headers(headers), body)
+    }
+
+    fn fill_from(&mut self, capture: &Capture, head: Option<&[u8]>, body: &[u8]) -> bool {
+        let i = capture.slot;
+        let (Some(value), Some(filled), Some(loc)) = (
+            self.values.get_mut(i),
+            self.filled.get_mut(i),
+            self.locs.get_mut(i),
         ) else {
             return false;
         };
-        *filled = capture.extract(headers, body, value);
+        capture.extract(head, body, value, loc);
+        *filled = !value.is_empty();
         *filled
+    }
+
+    /// Forgets what an earlier head staged for `captures` (a new answer is coming).
+    pub(crate) fn unstage(&mut self, captures: &[Capture]) {
+        for c in captures.iter().filter(|c| c.reads_head()) {
+            if let Some(seen) = self.seen.get_mut(c.slot) {
+                *seen = false;
+            }
+        }
+    }
+
+    /// Offers one header of a fast-path answer's final head to the header captures of
+    /// `captures`: each keeps its first match (a header's first value, the first
+    /// `Set-Cookie` of its cookie), as hyper's path reads them from the header map.
+    pub(crate) fn stage(&mut self, captures: &[Capture], name: &[u8], value: &[u8]) {
+        for c in captures {
+            let (Some(seen), Some(staged)) =
+                (self.seen.get_mut(c.slot), self.staged.get_mut(c.slot))
+            else {
+                continue;
+            };
+            if *seen {
+                continue;
+            }
+            if let Some(v) = c.in_header(name, value) {
+                staged.clear();
+                staged.extend_from_slice(v);
+                *seen = true;
+            }
+        }
+    }
+
+    /// Runs `capture` on a judged fast-path answer: a header capture reads what its head
+    /// staged. `false` on a miss (the slot stays empty).
+    pub(crate) fn fill_staged(&mut self, capture: &Capture, body: &[u8]) -> bool {
+        let i = capture.slot;
+        if !capture.reads_head() {
+            return self.fill_from(capture, None, body);
+        }
+        // Taken out for the fill and put back: the buffers stay the VU's.
+        let Some(staged) = self.staged.get_mut(i).map(std::mem::take) else {
+            return false;
+        };
+        let head = self.seen.get(i).copied().unwrap_or(false);
+        let hit = self.fill_from(capture, head.then_some(&staged[..]), body);
+        if let Some(s) = self.staged.get_mut(i) {
+            *s = staged;
+        }
+        hit
     }
 }
 
@@ -236,10 +329,25 @@ mod tests {
         }
     }
 
+    /// What hyper's path captures, after checking that the fast path (the head's headers
+    /// offered one by one, in order) captures the same.
     fn run(c: &Capture, headers: &HeaderMap, body: &str) -> Option<String> {
-        let mut out = Vec::new();
-        c.extract(headers, body.as_bytes(), &mut out)
-            .then(|| String::from_utf8(out).unwrap())
+        let mut hyper = Slots::new(1);
+        let got = hyper
+            .fill(c, headers, body.as_bytes())
+            .then(|| String::from_utf8(hyper.get(0).unwrap().to_vec()).unwrap());
+        let mut fast = Slots::new(1);
+        let captures = std::slice::from_ref(c);
+        for _ in 0..2 {
+            fast.unstage(captures);
+            for (name, value) in headers {
+                fast.stage(captures, name.as_str().as_bytes(), value.as_bytes());
+            }
+            let hit = fast.fill_staged(c, body.as_bytes());
+            assert_eq!(hit, got.is_some(), "{c:?}");
+            assert_eq!(fast.get(0).map(<[u8]>::to_vec), got.clone().map(String::into_bytes));
+        }
+        got
     }
 
     #[test]
@@ -261,6 +369,12 @@ mod tests {
         assert_eq!(get("$.z"), None, "null is a miss");
         assert_eq!(get("$.e"), None, "an empty value is a miss");
         assert_eq!(get("$.nope"), None);
+        let odd = r#"{"f":1.50,"o":{"b":1,"a":[true]},"s":"a\"b\u00e9"}"#;
+        let get = |p: &str| run(&cap(CaptureSource::Json(JsonPath::parse(p).unwrap())), &h, odd);
+        assert_eq!(get("$.f").as_deref(), Some("1.5"), "serde_json's shortest double");
+        assert_eq!(get("$.o").as_deref(), Some(r#"{"a":[true],"b":1}"#));
+        assert_eq!(get("$.o.a[0]").as_deref(), Some("true"));
+        assert_eq!(get("$.s").as_deref(), Some("a\"b\u{e9}"));
         let c = cap(CaptureSource::Json(JsonPath::parse("$.id").unwrap()));
         assert_eq!(run(&c, &h, "not json"), None);
     }

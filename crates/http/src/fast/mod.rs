@@ -68,7 +68,7 @@ mod encode;
 mod link;
 
 pub(crate) use encode::Encoded;
-pub(crate) use link::Link;
+pub(crate) use link::{Link, Take};
 
 use crate::config::{ClientConfig, HttpVersion};
 use crate::request::{Step, Target};
