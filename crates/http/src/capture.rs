@@ -113,7 +113,10 @@ impl Capture {
 /// or array's compact JSON; nothing for `null`, a missing field or a text that is not JSON.
 fn write_json(path: &JsonPath, body: &[u8], out: &mut Vec<u8>) {
     match json::find(body, &path.segments) {
-        Ok(Some(Found::Str { raw, escaped: false })) => out.extend_from_slice(raw),
+        Ok(Some(Found::Str {
+            raw,
+            escaped: false,
+        })) => out.extend_from_slice(raw),
         Ok(Some(Found::Str { raw, escaped: true })) => json::unescape_into(raw, out),
         Ok(Some(Found::Number { raw, plain: true })) => out.extend_from_slice(raw),
         Ok(Some(Found::Bool(b))) => out.extend_from_slice(if b { b"true" } else { b"false" }),
@@ -345,7 +348,10 @@ mod tests {
             }
             let hit = fast.fill_staged(c, body.as_bytes());
             assert_eq!(hit, got.is_some(), "{c:?}");
-            assert_eq!(fast.get(0).map(<[u8]>::to_vec), got.clone().map(String::into_bytes));
+            assert_eq!(
+                fast.get(0).map(<[u8]>::to_vec),
+                got.clone().map(String::into_bytes)
+            );
         }
         got
     }
@@ -370,8 +376,18 @@ mod tests {
         assert_eq!(get("$.e"), None, "an empty value is a miss");
         assert_eq!(get("$.nope"), None);
         let odd = r#"{"f":1.50,"o":{"b":1,"a":[true]},"s":"a\"b\u00e9"}"#;
-        let get = |p: &str| run(&cap(CaptureSource::Json(JsonPath::parse(p).unwrap())), &h, odd);
-        assert_eq!(get("$.f").as_deref(), Some("1.5"), "serde_json's shortest double");
+        let get = |p: &str| {
+            run(
+                &cap(CaptureSource::Json(JsonPath::parse(p).unwrap())),
+                &h,
+                odd,
+            )
+        };
+        assert_eq!(
+            get("$.f").as_deref(),
+            Some("1.5"),
+            "serde_json's shortest double"
+        );
         assert_eq!(get("$.o").as_deref(), Some(r#"{"a":[true],"b":1}"#));
         assert_eq!(get("$.o.a[0]").as_deref(), Some("true"));
         assert_eq!(get("$.s").as_deref(), Some("a\"b\u{e9}"));
