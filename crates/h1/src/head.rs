@@ -289,6 +289,35 @@ mod tests {
     }
 
     #[test]
+    fn only_a_complete_final_head_hands_over_its_headers_in_order() {
+        let mut seen = Vec::new();
+        let mut visit = |n: &[u8], v: &[u8]| seen.push((n.to_vec(), v.to_vec()));
+        let full = b"HTTP/1.1 200 OK\r\nLocation: /a\r\nETag:  \"1\" \r\ncontent-length: 0\r\n\r\n";
+        assert!(matches!(
+            parse_with(&full[..30], false, &mut visit),
+            Ok(Parsed::Partial)
+        ));
+        let informational = b"HTTP/1.1 103 Early Hints\r\nLink: </s>\r\n\r\n";
+        assert!(matches!(
+            parse_with(informational, false, &mut visit),
+            Ok(Parsed::Informational(_))
+        ));
+        assert!(matches!(
+            parse_with(full, false, &mut visit),
+            Ok(Parsed::Final(_))
+        ));
+        let names: Vec<_> = seen.iter().map(|(n, v)| (&n[..], &v[..])).collect();
+        assert_eq!(
+            names,
+            [
+                (&b"Location"[..], &b"/a"[..]),
+                (b"ETag", b"\"1\""),
+                (b"content-length", b"0")
+            ]
+        );
+    }
+
+    #[test]
     fn informational_heads_are_skipped_and_partial_heads_wait() {
         assert_eq!(
             head("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"),

@@ -10,8 +10,9 @@
 //! It must not know about scenario files (TOML), traffic patterns, payload generators or
 //! thresholds: the scenario crate turns those into a [`ClientConfig`] and [`RequestSpec`]s.
 //!
-//! Plain `http://` HTTP/1.1 sessions use a pre-encoded fast path on `httparse` ([`fast`]);
-//! HTTP/2, TLS and anything the fast path leaves alone use hyper. Both report the same
+//! Plain `http://` HTTP/1.1 sessions use a pre-encoded fast path on `httparse` ([`fast`]),
+//! journeys' captures included; HTTP/2, TLS, cookie jars, redirects and anything else the
+//! fast path leaves alone use hyper. Both report the same
 //! outcomes and timings; [`ClientConfig::fast_path`] forces hyper.
 //!
 //! Errors are split by time: a configuration that cannot work is an [`HttpError`] from

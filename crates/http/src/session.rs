@@ -37,9 +37,10 @@
 //! # Two ways to the wire
 //!
 //! Plain `http://` HTTP/1.1 sessions take the pre-encoded fast path ([`crate::fast`]): the
-//! same connection rules, timings, outcomes and checks, without hyper's per-request header
-//! maps and allocations. Everything else (HTTP/2, TLS, requests that set their own framing
-//! headers, or [`ClientConfig::fast_path`] off) goes through hyper.
+//! same connection rules, timings, outcomes, checks and captures, without hyper's
+//! per-request header maps and allocations. Everything else (HTTP/2, TLS, requests that set
+//! their own framing headers, a cookie jar, redirects followed, or
+//! [`ClientConfig::fast_path`] off) goes through hyper.
 //! [`HttpFactory::fast_path`] says which one a factory's sessions use.
 //!
 //! # Threads
