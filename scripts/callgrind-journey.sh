@@ -8,14 +8,14 @@
 #
 # For each revision it builds the `hammer` example of loadgen-http (release) with this tree's
 # examples/hammer.rs (older revisions have no --journey; it uses only the crate's public API),
-# then runs each mode under callgrind twice for the same DUR seconds (default 4): 10 VUs on one
+# then runs each mode under callgrind twice for the same DUR seconds (default 15): 10 VUs on one
 # thread with a think time of 40 ms, then 10 ms between iterations. Per request = (instructions
 # of the 10 ms run − the 40 ms run) / (its requests − the 40 ms run's): start-up, shutdown and
 # the once-a-second work cancel out. Needs valgrind and nginx (apt).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
-DUR=${DUR:-4}
+DUR=${DUR:-15}
 PORT=${PORT:-18089}
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 command -v valgrind >/dev/null || { echo "valgrind is needed (apt-get install -y valgrind)" >&2; exit 1; }
@@ -33,7 +33,7 @@ trap cleanup EXIT
 revs=("$@")
 [ ${#revs[@]} -eq 0 ] && revs=(WORKTREE)
 
-start_nginx "$WORK/nginx" "$PORT" 0 "$NGINX"
+start_nginx "$WORK/nginx" "$PORT" "${NGINX_CPUS:-0-1}" "$NGINX"
 URL="http://127.0.0.1:$PORT/j/"
 
 for rev in "${revs[@]}"; do
@@ -44,6 +44,9 @@ for rev in "${revs[@]}"; do
         label="$rev ($(git -C "$ROOT" rev-parse --short "$rev"))"
     fi
     bin="$WORK/hammer-$(echo "$rev" | tr -c 'a-zA-Z0-9' _)"
+    # Revisions share the target folder: a fresh compile of the example makes cargo copy
+    # this revision's binary to examples/hammer (a fresh unit is not copied again).
+    touch "$src/crates/http/examples/hammer.rs"
     cargo build --release -q --manifest-path "$src/Cargo.toml" -p loadgen-http --example hammer
     cp "$CARGO_TARGET_DIR/release/examples/hammer" "$bin"
     for mode in single journey; do

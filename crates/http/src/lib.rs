@@ -23,7 +23,6 @@
 #![warn(missing_docs)]
 
 mod base_url;
-mod capture;
 mod classify;
 mod clock;
 mod config;
@@ -45,13 +44,13 @@ mod template;
 mod tls;
 
 pub use base_url::BaseUrl;
-pub use capture::{Capture, CaptureSource, JsonPath, Slots};
 pub use classify::{classify, classify_io};
 pub use config::{ClientConfig, HostOverrides, HttpVersion};
 pub use connect::{Conn, Dialer, Phases};
 pub use error::HttpError;
 pub use expect::Expect;
 pub use generated::{BodySource, ValueSource};
+pub use loadgen_capture::{Capture, CaptureError, CaptureSource, JsonPath, Slots};
 pub use loadgen_tls::{
     client_tls_config, load_ca_file, ClientIdentity, MinTlsVersion, TlsError, TlsOptions,
 };

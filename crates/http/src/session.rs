@@ -57,7 +57,6 @@ pub use once::OnceFailure;
 
 use follow::Again;
 
-use crate::capture::Slots;
 use crate::config::ClientConfig;
 use crate::connect::{Conn, Dialer};
 use crate::cookies::Jar;
@@ -70,6 +69,7 @@ use crate::template::{RunNonce, Vars};
 use bytes::BytesMut;
 use http::header::COOKIE;
 use http::uri::PathAndQuery;
+use loadgen_capture::Slots;
 use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, Setup, StepSample, VuInfo};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;

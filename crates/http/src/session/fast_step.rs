@@ -5,10 +5,10 @@
 //! body once judged. The plain loop's steps compile without any of that.
 
 use super::{failed, settle, Shared, VuState};
-use crate::capture::{Capture, Slots};
 use crate::exchange::MAX_CHECKED_BODY;
 use crate::fast::Take;
 use crate::template::Vars;
+use loadgen_capture::{Capture, Slots};
 use loadgen_engine::{Iteration, Outcome, StepSample};
 use std::pin::pin;
 use tokio::time::Instant;

@@ -1,5 +1,12 @@
-//! Captures: values taken from one step's answer and rendered into later steps as
-//! `{{name}}` (a user journey: log in, keep the token; create, read back by id).
+//! loadgen-capture: values taken from one step's answer and rendered into later steps as
+//! `{{name}}` (a user journey: log in, keep the token; create, read back by id): where a
+//! capture reads its value ([`CaptureSource`]), the JSON path subset ([`JsonPath`]) and one
+//! VU's captured values ([`Slots`]).
+//!
+//! It owns reading a value out of an answer already received — a header map (hyper's path),
+//! the headers of a head as it is parsed and the body (the HTTP/1.1 fast path), SQL rows
+//! through [`Slots::put`] — and must not know sockets, sessions, templates or scenario files:
+//! `loadgen-http` renders the values (escaped for their place) and runs the journeys.
 //!
 //! A capture reads one of: a JSON field (a JSONPath subset, `$.id`, `$.data.items[0].id`), a
 //! response header (`Location`), the value of a `Set-Cookie` cookie, or the first group of a
@@ -13,10 +20,12 @@
 //! refuses), regexes run with per-VU capture locations. Only a float, or an object or array,
 //! is printed through `serde_json` (its shortest double, its sorted keys). On the fast path a
 //! head's headers are offered to the captures while it is parsed ([`Slots::stage`]) and kept
-//! until the answer is judged. Nothing here runs for a workload without captures: the
-//! factory decides at build time (see `session.rs`).
+//! until the answer is judged. Nothing here runs for a workload without captures: the HTTP
+//! factory decides at build time.
 
-use crate::error::HttpError;
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 use http::{HeaderMap, HeaderName};
 use loadgen_h1::json::{self, Found, Segment};
 use regex::bytes::{CaptureLocations, Regex};
@@ -47,7 +56,7 @@ pub struct Capture {
 
 impl Capture {
     /// True when reading this capture needs the response body.
-    pub(crate) fn needs_body(&self) -> bool {
+    pub fn needs_body(&self) -> bool {
         matches!(
             self.source,
             CaptureSource::Json(_) | CaptureSource::Regex(_)
@@ -55,7 +64,7 @@ impl Capture {
     }
 
     /// True when it reads a header (or a cookie of one).
-    pub(crate) fn reads_head(&self) -> bool {
+    pub fn reads_head(&self) -> bool {
         !self.needs_body()
     }
 
@@ -148,6 +157,19 @@ fn cookie_value<'a>(header: &'a [u8], name: &[u8]) -> Option<&'a [u8]> {
     (pair[..eq].trim_ascii() == name).then(|| pair[eq + 1..].trim_ascii())
 }
 
+/// A capture that cannot work, refused before anything runs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CaptureError {
+    /// A JSON path outside the subset.
+    #[error("capture {what:?}: {reason}")]
+    Path {
+        /// The path as written.
+        what: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
 /// A JSONPath subset: `$`, then `.key` and `[index]` segments (`$.data.items[0].id`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonPath {
@@ -156,8 +178,8 @@ pub struct JsonPath {
 
 impl JsonPath {
     /// Parses `$.a.b[0]`; anything else (filters, wildcards, `..`) is refused, naming why.
-    pub fn parse(text: &str) -> Result<JsonPath, HttpError> {
-        let bad = |reason: &str| HttpError::Capture {
+    pub fn parse(text: &str) -> Result<JsonPath, CaptureError> {
+        let bad = |reason: &str| CaptureError::Path {
             what: text.to_owned(),
             reason: reason.to_owned(),
         };
@@ -192,7 +214,7 @@ impl JsonPath {
 
 /// One VU's captured values, one slot per capture name, buffers kept between iterations.
 /// Other protocols (SQL rows) fill slots with [`Slots::put`] and render them through
-/// [`crate::Vars::with_captures`].
+/// `loadgen_http::Vars::with_captures`.
 #[derive(Debug, Default)]
 pub struct Slots {
     values: Vec<Vec<u8>>,
@@ -219,7 +241,7 @@ impl Slots {
 
     /// Forgets every value (a new iteration), keeping the buffers.
     #[cfg(test)]
-    pub(crate) fn clear(&mut self) {
+    fn clear(&mut self) {
         self.filled.iter_mut().for_each(|f| *f = false);
     }
 
@@ -252,7 +274,7 @@ impl Slots {
     }
 
     /// Runs `capture` on an answer read by hyper; `false` on a miss (the slot stays empty).
-    pub(crate) fn fill(&mut self, capture: &Capture, headers: &HeaderMap, body: &[u8]) -> bool {
+    pub fn fill(&mut self, capture: &Capture, headers: &HeaderMap, body: &[u8]) -> bool {
         self.fill_from(capture, capture.in_headers(headers), body)
     }
 
@@ -271,7 +293,7 @@ impl Slots {
     }
 
     /// Forgets what an earlier head staged for `captures` (a new answer is coming).
-    pub(crate) fn unstage(&mut self, captures: &[Capture]) {
+    pub fn unstage(&mut self, captures: &[Capture]) {
         for c in captures.iter().filter(|c| c.reads_head()) {
             if let Some(seen) = self.seen.get_mut(c.slot) {
                 *seen = false;
@@ -282,7 +304,7 @@ impl Slots {
     /// Offers one header of a fast-path answer's final head to the header captures of
     /// `captures`: each keeps its first match (a header's first value, the first
     /// `Set-Cookie` of its cookie), as hyper's path reads them from the header map.
-    pub(crate) fn stage(&mut self, captures: &[Capture], name: &[u8], value: &[u8]) {
+    pub fn stage(&mut self, captures: &[Capture], name: &[u8], value: &[u8]) {
         for c in captures {
             let (Some(seen), Some(staged)) =
                 (self.seen.get_mut(c.slot), self.staged.get_mut(c.slot))
@@ -302,7 +324,7 @@ impl Slots {
 
     /// Runs `capture` on a judged fast-path answer: a header capture reads what its head
     /// staged. `false` on a miss (the slot stays empty).
-    pub(crate) fn fill_staged(&mut self, capture: &Capture, body: &[u8]) -> bool {
+    pub fn fill_staged(&mut self, capture: &Capture, body: &[u8]) -> bool {
         let i = capture.slot;
         if !capture.reads_head() {
             return self.fill_from(capture, None, body);
