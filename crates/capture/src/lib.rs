@@ -239,9 +239,8 @@ impl Slots {
         }
     }
 
-    /// Forgets every value (a new iteration), keeping the buffers.
-    #[cfg(test)]
-    fn clear(&mut self) {
+    /// Forgets every value, keeping the buffers.
+    pub fn clear(&mut self) {
         self.filled.iter_mut().for_each(|f| *f = false);
     }
 
