@@ -44,9 +44,10 @@ for rev in "${revs[@]}"; do
         label="$rev ($(git -C "$ROOT" rev-parse --short "$rev"))"
     fi
     bin="$WORK/hammer-$(echo "$rev" | tr -c 'a-zA-Z0-9' _)"
-    # Revisions share the target folder: a fresh compile of the example makes cargo copy
-    # this revision's binary to examples/hammer (a fresh unit is not copied again).
-    touch "$src/crates/http/examples/hammer.rs"
+    # Revisions share the target folder, and cargo names a workspace crate's artefacts the
+    # same in every checkout: sources newer than the last build make it compile this
+    # revision's crates (and copy its binary to examples/hammer) instead of reusing another's.
+    find "$src/crates" "$src/benches" -name '*.rs' -exec touch {} +
     cargo build --release -q --manifest-path "$src/Cargo.toml" -p loadgen-http --example hammer
     cp "$CARGO_TARGET_DIR/release/examples/hammer" "$bin"
     for mode in single journey; do
