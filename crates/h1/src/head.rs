@@ -43,7 +43,20 @@ pub enum Parsed {
 }
 
 /// Parses the head at the start of `buf`. `head_request`: the request was HEAD.
+#[inline]
 pub fn parse(buf: &[u8], head_request: bool) -> Result<Parsed, Outcome> {
+    parse_with(buf, head_request, |_, _| {})
+}
+
+/// [`parse`], handing `visit` each header (name, value) of a complete final head, in order
+/// (a journey's captures read headers this way, without a copy of the head). Nothing is
+/// handed over for a partial or a 1xx head.
+#[inline]
+pub fn parse_with(
+    buf: &[u8],
+    head_request: bool,
+    mut visit: impl FnMut(&[u8], &[u8]),
+) -> Result<Parsed, Outcome> {
     let mut headers = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
     let mut res = httparse::Response::new(&mut []);
     let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
@@ -71,6 +84,7 @@ pub fn parse(buf: &[u8], head_request: bool) -> Result<Parsed, Outcome> {
     let mut bad_length = false;
     for h in res.headers.iter() {
         let name = h.name.as_bytes();
+        visit(name, h.value);
         if is(name, b"content-length") {
             match content_length(h.value, length) {
                 Some(n) => length = Some(n),
@@ -272,6 +286,35 @@ mod tests {
         assert!(!is(b"Uransfer-Encoding", b"transfer-encoding"));
         assert!(is(b"CONNECTION", b"connection"));
         assert!(is(b"Keep-Alive", b"keep-alive"));
+    }
+
+    #[test]
+    fn only_a_complete_final_head_hands_over_its_headers_in_order() {
+        let mut seen = Vec::new();
+        let mut visit = |n: &[u8], v: &[u8]| seen.push((n.to_vec(), v.to_vec()));
+        let full = b"HTTP/1.1 200 OK\r\nLocation: /a\r\nETag:  \"1\" \r\ncontent-length: 0\r\n\r\n";
+        assert!(matches!(
+            parse_with(&full[..30], false, &mut visit),
+            Ok(Parsed::Partial)
+        ));
+        let informational = b"HTTP/1.1 103 Early Hints\r\nLink: </s>\r\n\r\n";
+        assert!(matches!(
+            parse_with(informational, false, &mut visit),
+            Ok(Parsed::Informational(_))
+        ));
+        assert!(matches!(
+            parse_with(full, false, &mut visit),
+            Ok(Parsed::Final(_))
+        ));
+        let names: Vec<_> = seen.iter().map(|(n, v)| (&n[..], &v[..])).collect();
+        assert_eq!(
+            names,
+            [
+                (&b"Location"[..], &b"/a"[..]),
+                (b"ETag", b"\"1\""),
+                (b"content-length", b"0")
+            ]
+        );
     }
 
     #[test]

@@ -1,14 +1,20 @@
 //! Closed-model load on one URL through the real engine: N VUs looping one GET step with no
-//! think time, on the fast path (or hyper with `--hyper`). Prints one line of `key=value`
-//! pairs: requests, errors, requests/s, and the process's CPU time from
-//! `getrusage(RUSAGE_SELF)` with requests per CPU-second.
+//! think time (or `--think MS` between iterations), on the fast path (or hyper with
+//! `--hyper`). Prints one line of `key=value` pairs: requests, errors, requests/s, and the
+//! process's CPU time from `getrusage(RUSAGE_SELF)` with requests per CPU-second.
+//!
+//! `--journey` loops three GET steps instead, each capturing the `id` of its JSON answer
+//! for the next one's path (`PATHnew`, `PATH{{id}}`, `PATH{{id2}}/refund`, captures
+//! `$.id`): the journey row of `scripts/bench-peers.sh` against nginx's `/j/`.
 //!
 //! ```text
 //! cargo run --release -p loadgen-http --example hammer -- \
-//!     --url http://127.0.0.1:8089/ --vus 50 --duration 10 --threads 1 [--hyper]
+//!     --url http://127.0.0.1:8089/ --vus 50 --duration 10 --threads 1 [--hyper] \
+//!     [--think 10] [--journey]
 //! ```
 //!
-//! `scripts/bench-http1.sh` runs it against nginx beside wrk.
+//! `scripts/bench-http1.sh` runs it against nginx beside wrk;
+//! `scripts/callgrind-journey.sh` counts its instructions per request.
 
 // A test or bench tool may unwrap: a panic here is the failure report.
 #![allow(clippy::unwrap_used)]
@@ -19,7 +25,10 @@
 use loadgen_engine::{
     run, ClosedModel, Model, Plan, RunControl, RunOptions, ThinkTime, VuStages, Workload,
 };
-use loadgen_http::{BaseUrl, ClientConfig, HttpFactory, RequestSpec, Template};
+use loadgen_http::{
+    BaseUrl, Capture, CaptureSource, ClientConfig, HttpFactory, JsonPath, Named, Place,
+    RequestSpec, Template,
+};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -30,10 +39,12 @@ struct Args {
     duration: Duration,
     threads: usize,
     hyper: bool,
+    think: ThinkTime,
+    journey: bool,
 }
 
 const USAGE: &str =
-    "usage: hammer --url http://host:port/path [--vus 50] [--duration 10] [--threads 1] [--hyper]";
+    "usage: hammer --url http://host:port/path [--vus 50] [--duration 10] [--threads 1] [--hyper] [--think MS] [--journey]";
 
 fn parse() -> Result<Args, String> {
     let mut a = Args {
@@ -42,6 +53,8 @@ fn parse() -> Result<Args, String> {
         duration: Duration::from_secs(10),
         threads: 1,
         hyper: false,
+        think: ThinkTime::None,
+        journey: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -59,6 +72,11 @@ fn parse() -> Result<Args, String> {
                 a.duration = Duration::from_secs_f64(secs);
             }
             "--hyper" => a.hyper = true,
+            "--journey" => a.journey = true,
+            "--think" => {
+                let ms: u64 = value()?.parse().map_err(|e| format!("--think: {e}"))?;
+                a.think = ThinkTime::Fixed(Duration::from_millis(ms));
+            }
             "-h" | "--help" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -67,6 +85,29 @@ fn parse() -> Result<Args, String> {
         return Err(USAGE.into());
     }
     Ok(a)
+}
+
+/// Three steps under `path`, each capturing `$.id` for the next one's path.
+fn journey(path: &str) -> Vec<RequestSpec> {
+    const NAMES: [&str; 3] = ["id", "id2", "id3"];
+    let lookup = |name: &str| NAMES.iter().position(|n| *n == name).map(Named::Capture);
+    let step = |name: &str, at: &str, slot: usize| RequestSpec {
+        captures: vec![Capture {
+            name: NAMES[slot].to_owned(),
+            slot,
+            source: CaptureSource::Json(JsonPath::parse("$.id").unwrap()),
+        }],
+        ..RequestSpec::new(
+            name,
+            http::Method::GET,
+            Template::parse_in(&format!("{path}{at}"), Place::Path, &lookup).unwrap(),
+        )
+    };
+    vec![
+        step("create", "new", 0),
+        step("read", "{{id}}", 1),
+        step("refund", "{{id2}}/refund", 2),
+    ]
 }
 
 /// (user, system) CPU seconds of this process so far.
@@ -99,8 +140,15 @@ fn main() -> ExitCode {
         .and_then(|base| {
             let mut cfg = ClientConfig::new(base);
             cfg.fast_path = !args.hyper;
-            let step = RequestSpec::new("get", http::Method::GET, Template::literal(path));
-            HttpFactory::new(Arc::new(cfg), vec![step]).map_err(|e| e.to_string())
+            let steps = match args.journey {
+                true => journey(path),
+                false => vec![RequestSpec::new(
+                    "get",
+                    http::Method::GET,
+                    Template::literal(path),
+                )],
+            };
+            HttpFactory::new(Arc::new(cfg), steps).map_err(|e| e.to_string())
         });
     let factory = match built {
         Ok(f) => f,
@@ -110,15 +158,16 @@ fn main() -> ExitCode {
         }
     };
     let wire = if factory.fast_path() { "fast" } else { "hyper" };
+    let step_names: Vec<String> = factory.step_names().map(str::to_owned).collect();
     let plan = Plan {
         name: "hammer".into(),
         seed: 1,
         workloads: vec![Workload::new(
             "hammer",
-            vec!["get".into()],
+            step_names,
             Model::Closed(ClosedModel {
                 stages: VuStages::constant(args.vus, args.duration),
-                think: ThinkTime::None,
+                think: args.think,
                 iterations: None,
             }),
             factory,

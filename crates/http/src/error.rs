@@ -46,14 +46,9 @@ pub enum HttpError {
         /// The header name.
         header: String,
     },
-    /// A capture is malformed (a JSON path outside the subset, a bad regex).
-    #[error("capture {what:?}: {reason}")]
-    Capture {
-        /// The capture's path, header or regex as written.
-        what: String,
-        /// What is wrong with it.
-        reason: String,
-    },
+    /// A capture is malformed (a JSON path outside the subset).
+    #[error(transparent)]
+    Capture(#[from] loadgen_capture::CaptureError),
     /// A factory was built with no requests.
     #[error("no requests: a session needs at least one step")]
     NoRequests,

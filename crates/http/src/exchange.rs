@@ -1,7 +1,6 @@
 //! One hyper request/response exchange of a step: send, read the whole answer, judge it
 //! against the step's `Expect` and fill its captures.
 
-use crate::capture::{Capture, Slots};
 use crate::connect::Conn;
 use crate::cookies::Jar;
 use crate::expect::Expect;
@@ -9,6 +8,7 @@ use crate::request::Target;
 use http::header::CONNECTION;
 use http::uri::PathAndQuery;
 use http::HeaderMap;
+use loadgen_capture::{Capture, Slots};
 use loadgen_engine::Outcome;
 use tokio::time::Instant;
 

@@ -10,8 +10,9 @@
 //! It must not know about scenario files (TOML), traffic patterns, payload generators or
 //! thresholds: the scenario crate turns those into a [`ClientConfig`] and [`RequestSpec`]s.
 //!
-//! Plain `http://` HTTP/1.1 sessions use a pre-encoded fast path on `httparse` ([`fast`]);
-//! HTTP/2, TLS and anything the fast path leaves alone use hyper. Both report the same
+//! Plain `http://` HTTP/1.1 sessions use a pre-encoded fast path on `httparse` ([`fast`]),
+//! journeys' captures included; HTTP/2, TLS, cookie jars, redirects and anything else the
+//! fast path leaves alone use hyper. Both report the same
 //! outcomes and timings; [`ClientConfig::fast_path`] forces hyper.
 //!
 //! Errors are split by time: a configuration that cannot work is an [`HttpError`] from
@@ -22,7 +23,6 @@
 #![warn(missing_docs)]
 
 mod base_url;
-mod capture;
 mod classify;
 mod clock;
 mod config;
@@ -44,13 +44,13 @@ mod template;
 mod tls;
 
 pub use base_url::BaseUrl;
-pub use capture::{Capture, CaptureSource, JsonPath, Slots};
 pub use classify::{classify, classify_io};
 pub use config::{ClientConfig, HostOverrides, HttpVersion};
 pub use connect::{Conn, Dialer, Phases};
 pub use error::HttpError;
 pub use expect::Expect;
 pub use generated::{BodySource, ValueSource};
+pub use loadgen_capture::{Capture, CaptureError, CaptureSource, JsonPath, Slots};
 pub use loadgen_tls::{
     client_tls_config, load_ca_file, ClientIdentity, MinTlsVersion, TlsError, TlsOptions,
 };

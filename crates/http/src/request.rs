@@ -3,7 +3,6 @@
 //! placeholders and cloning shared handles.
 
 use crate::base_url::BaseUrl;
-use crate::capture::Capture;
 use crate::error::HttpError;
 use crate::expect::Expect;
 use crate::template::{Template, Vars};
@@ -12,6 +11,7 @@ use http::header::{CONTENT_TYPE, HOST, USER_AGENT};
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderName, HeaderValue, Method, Request, Uri, Version};
 use http_body_util::Full;
+use loadgen_capture::Capture;
 use loadgen_engine::ThinkTime;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;

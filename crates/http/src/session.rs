@@ -37,9 +37,10 @@
 //! # Two ways to the wire
 //!
 //! Plain `http://` HTTP/1.1 sessions take the pre-encoded fast path ([`crate::fast`]): the
-//! same connection rules, timings, outcomes and checks, without hyper's per-request header
-//! maps and allocations. Everything else (HTTP/2, TLS, requests that set their own framing
-//! headers, or [`ClientConfig::fast_path`] off) goes through hyper.
+//! same connection rules, timings, outcomes, checks and captures, without hyper's
+//! per-request header maps and allocations. Everything else (HTTP/2, TLS, requests that set
+//! their own framing headers, a cookie jar, redirects followed, or
+//! [`ClientConfig::fast_path`] off) goes through hyper.
 //! [`HttpFactory::fast_path`] says which one a factory's sessions use.
 //!
 //! # Threads
@@ -47,6 +48,7 @@
 //! Sessions are not `Send`: connection tasks run with `tokio::task::spawn_local`, so sessions
 //! must be driven inside a `LocalSet` (the engine's worker threads do this).
 
+mod fast_step;
 mod follow;
 mod journey;
 mod once;
@@ -55,19 +57,19 @@ pub use once::OnceFailure;
 
 use follow::Again;
 
-use crate::capture::Slots;
 use crate::config::ClientConfig;
 use crate::connect::{Conn, Dialer};
 use crate::cookies::Jar;
 use crate::deadline::Deadline;
 use crate::error::HttpError;
-use crate::exchange::{exchange, Answer, MAX_CHECKED_BODY};
+use crate::exchange::{exchange, Answer};
 use crate::fast::{self, Encoded, Link};
 use crate::request::{RequestSpec, Step, Target};
 use crate::template::{RunNonce, Vars};
 use bytes::BytesMut;
 use http::header::COOKIE;
 use http::uri::PathAndQuery;
+use loadgen_capture::Slots;
 use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, Setup, StepSample, VuInfo};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
@@ -148,8 +150,8 @@ impl HttpFactory {
             &config.hosts,
             config.proxy.as_ref(),
         )?;
-        // A journey takes hyper's path, which hands over headers and body for the captures;
-        // deciding it here leaves the fast path exactly as it is for every other workload.
+        // Deciding a journey here leaves the plain loop exactly as it is for every other
+        // workload; a journey runs on either path.
         let journey = steps.iter().any(|s| s.journey).then(|| {
             steps
                 .iter()
@@ -171,9 +173,9 @@ impl HttpFactory {
                 *keep = true;
             }
         }
-        // Captures, cookies and redirects need the answer's headers: hyper's path.
+        // The cookie jar and redirects are hyper's path; captures are read on both.
         let redirects = steps.iter().any(|s| s.follow_redirects > 0);
-        let fast = match journey.is_some() || config.cookies || redirects {
+        let fast = match config.cookies || redirects {
             true => None,
             false => fast::plan(&config, &steps, &target),
         };
@@ -348,9 +350,9 @@ impl Session for HttpSession {
         for index in 0..shared.steps.len() {
             self.vu.status = 0;
             let sample = match &shared.fast {
-                Some(fast) => {
+                Some(_) => {
                     self.vu
-                        .step_fast(shared, &fast[index], index, it, intended)
+                        .step_fast::<false>(shared, index, it, intended)
                         .await
                 }
                 // hyper's request future is several KiB; boxed, it does not inflate every
@@ -400,66 +402,6 @@ impl VuState {
     fn shrink_body(&mut self) {
         if self.body.capacity() > KEEP_BODY_CAPACITY {
             self.body = Vec::new();
-        }
-    }
-
-    /// One step on the fast path: the same connection rules, timings and judgement as
-    /// [`VuState::step`], on a bare TCP stream.
-    async fn step_fast(
-        &mut self,
-        sh: &Shared,
-        req: &Encoded,
-        index: usize,
-        it: &Iteration<'_>,
-        intended: Instant,
-    ) -> StepSample {
-        let step = &sh.steps[index];
-        let connect = match self.open_link(sh).await {
-            Ok(connect) => connect,
-            Err(outcome) => return failed(index, intended, outcome),
-        };
-
-        let mut vars = Vars::new(
-            sh.nonce,
-            it.vu,
-            it.number,
-            self.seq,
-            &step.name,
-            &mut self.rng,
-        );
-        self.seq += 1;
-        let ready = self.link.render(req, &mut vars);
-        let built_to_fail = vars.built_to_fail();
-
-        let sent = Instant::now();
-        let mut first_byte = None;
-        let exchanged = {
-            let body = &mut self.body;
-            let exchange = pin!(ready.exchange(
-                &step.expect,
-                built_to_fail,
-                body,
-                MAX_CHECKED_BODY,
-                &mut first_byte,
-                &mut self.status,
-            ));
-            self.deadline.run(sent + sh.request_timeout, exchange).await
-        };
-        let done = Instant::now();
-        let (outcome, keep) = settle(exchanged);
-        if !keep {
-            self.link.close();
-        }
-        self.link.trim();
-        self.shrink_body();
-        StepSample {
-            step: index,
-            outcome,
-            intended,
-            sent,
-            first_byte,
-            done,
-            connect,
         }
     }
 

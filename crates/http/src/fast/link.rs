@@ -111,6 +111,30 @@ impl Link {
     }
 }
 
+/// What a step takes from an answer besides its judgement: nothing (`()`, the plain loop,
+/// which compiles to the exchange without it), or a journey step's captures.
+pub(crate) trait Take {
+    /// Sees each header of the final head, in order, while it is parsed.
+    fn header(&mut self, name: &[u8], value: &[u8]);
+    /// True when the body must be kept for the captures.
+    fn needs_body(&self) -> bool;
+    /// After an answer judged a success: `false` when a capture found nothing.
+    fn finish(&mut self, body: &[u8], overflow: bool) -> bool;
+}
+
+impl Take for () {
+    #[inline(always)]
+    fn header(&mut self, _: &[u8], _: &[u8]) {}
+    #[inline(always)]
+    fn needs_body(&self) -> bool {
+        false
+    }
+    #[inline(always)]
+    fn finish(&mut self, _: &[u8], _: bool) -> bool {
+        true
+    }
+}
+
 /// A rendered request on its connection, ready to exchange.
 pub(crate) struct Ready<'a> {
     tcp: Option<&'a mut TcpStream>,
@@ -122,9 +146,12 @@ pub(crate) struct Ready<'a> {
 impl Ready<'_> {
     /// Writes the request, reads the whole response and judges it: `Ok((outcome,
     /// keep_connection))` for a complete response, `Err(outcome)` for a connection-level
-    /// failure. Body bytes go to `body` when a body check needs them (up to `max_body`).
-    pub(crate) async fn exchange(
+    /// failure. Body bytes go to `body` when a body check or a capture needs them (up to
+    /// `max_body`); a success is then handed to `take` (a capture's miss: `CheckFailed`).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn exchange<T: Take>(
         self,
+        take: &mut T,
         expect: &Expect,
         built_to_fail: Option<u16>,
         body: &mut Vec<u8>,
@@ -154,7 +181,7 @@ impl Ready<'_> {
         let (mut start, mut end) = (0, 0);
         let head = loop {
             if end > start {
-                match head::parse(&rbuf[start..end], is_head)? {
+                match head::parse_with(&rbuf[start..end], is_head, |n, v| take.header(n, v))? {
                     Parsed::Final(h) => break h,
                     Parsed::Informational(n) => {
                         start += n;
@@ -180,7 +207,7 @@ impl Ready<'_> {
         start += head.len;
 
         let verdict = expect.check_status_for(head.status, built_to_fail);
-        let keep_body = verdict.is_ok() && expect.needs_body();
+        let keep_body = verdict.is_ok() && (expect.needs_body() || take.needs_body());
         body.clear();
         let mut overflow = false;
         let mut sink = |data: &[u8]| {
@@ -233,6 +260,9 @@ impl Ready<'_> {
             Ok(()) if !overflow && expect.check_body(body) => Outcome::Success,
             Ok(()) => Outcome::CheckFailed,
         };
+        if outcome == Outcome::Success && !take.finish(body, overflow) {
+            return Ok((Outcome::CheckFailed, keep));
+        }
         Ok((outcome, keep))
     }
 }

@@ -51,7 +51,18 @@
 //! the base URL is `http://`, the version is HTTP/1.1, and no step needs hyper's handling of
 //! the request framing — no `CONNECT` method, no `content-length`, `transfer-encoding`,
 //! `connection` or `upgrade` header among the default or step headers, and no `#` in a
-//! request target (hyper drops the fragment). HTTP/2, TLS and those requests use hyper.
+//! request target (hyper drops the fragment), no cookie jar (`[http] cookies = true`) and no
+//! step following redirects. HTTP/2, TLS and those workloads use hyper.
+//!
+//! # Journeys
+//!
+//! A journey's steps render the iteration's captures into the templated parts (escaped for
+//! their place, as on hyper's path) and fill their own captures from the answer without a
+//! copy of the head or a document of the body: each header of the final head is offered to
+//! the header and cookie captures while it is parsed (the first match kept in a per-VU
+//! buffer), and the body, kept in the per-VU body buffer, is scanned once per JSON capture
+//! (`loadgen_h1::json`) or searched by the capture's regex. Values go into the VU's reused
+//! capture buffers only once the answer is judged a success.
 //!
 //! # Timings and faults
 //!
@@ -68,7 +79,7 @@ mod encode;
 mod link;
 
 pub(crate) use encode::Encoded;
-pub(crate) use link::Link;
+pub(crate) use link::{Link, Take};
 
 use crate::config::{ClientConfig, HttpVersion};
 use crate::request::{Step, Target};

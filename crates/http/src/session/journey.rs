@@ -1,6 +1,7 @@
 //! The journey loop: an iteration whose steps capture values for later ones, think between
 //! steps, are guarded (`when`, `probability`), repeat (a heartbeat for a session's length),
-//! or log in once per VU and again after a 401. Always on hyper's path.
+//! or log in once per VU and again after a 401. On the fast path where the factory chose it
+//! (captures read from its answers without a document), else on hyper's.
 //!
 //! * A step that captures and does not succeed, or that could not be rendered, ends the
 //!   iteration: the steps left are counted as `skipped`, never sent with a missing value. A
@@ -170,7 +171,11 @@ impl VuState {
         self.status = 0;
         self.missed = None;
         self.refused = false;
-        Box::pin(self.step(sh, index, it, intended)).await
+        match sh.fast {
+            Some(_) => self.step_fast::<true>(sh, index, it, intended).await,
+            // hyper's request future is several KiB: boxed, as in the plain loop.
+            None => Box::pin(self.step(sh, index, it, intended)).await,
+        }
     }
 
     /// Records a sample under its own step index, with its set-up phases, its status when

@@ -2,9 +2,9 @@
 
 use super::var::put_decimal;
 use super::*;
-use crate::capture::Slots;
 use crate::clock;
 use bytes::BytesMut;
+use loadgen_capture::Slots;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 

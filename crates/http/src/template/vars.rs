@@ -1,7 +1,7 @@
 //! The values one request renders with, and the run's nonce mixed into every `{{uuid}}`.
 
-use crate::capture::Slots;
 use crate::clock;
+use loadgen_capture::Slots;
 use rand::rngs::SmallRng;
 use rand::Rng;
 

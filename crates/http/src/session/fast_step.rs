@@ -1,0 +1,143 @@
+//! One step on the fast path: the same connection rules, timings and judgement as hyper's
+//! `step`, on a bare TCP stream. A journey step (`JOURNEY`) renders the iteration's captures
+//! into its request (escaped for their place; a value unfit for a header refuses the step)
+//! and fills its own captures from the answer: its head's headers as they are parsed, its
+//! body once judged. The plain loop's steps compile without any of that.
+
+use super::{failed, settle, Shared, VuState};
+use crate::exchange::MAX_CHECKED_BODY;
+use crate::fast::Take;
+use crate::template::Vars;
+use loadgen_capture::{Capture, Slots};
+use loadgen_engine::{Iteration, Outcome, StepSample};
+use std::pin::pin;
+use tokio::time::Instant;
+
+/// A journey step's captures, filled from a fast-path answer.
+struct Captures<'a> {
+    captures: &'a [Capture],
+    slots: &'a mut Slots,
+    missed: &'a mut Option<usize>,
+    /// Some capture reads a header (or a cookie of one).
+    head: bool,
+    /// Some capture reads the body.
+    body: bool,
+}
+
+impl Take for Captures<'_> {
+    #[inline]
+    fn header(&mut self, name: &[u8], value: &[u8]) {
+        if self.head {
+            self.slots.stage(self.captures, name, value);
+        }
+    }
+
+    fn needs_body(&self) -> bool {
+        self.body
+    }
+
+    fn finish(&mut self, body: &[u8], overflow: bool) -> bool {
+        for c in self.captures {
+            if overflow || !self.slots.fill_staged(c, body) {
+                *self.missed = Some(c.slot);
+                return false;
+            }
+        }
+        true
+    }
+}
+
+impl VuState {
+    /// Step `index` on the fast path (the factory has pre-encoded every step).
+    pub(super) async fn step_fast<const JOURNEY: bool>(
+        &mut self,
+        sh: &Shared,
+        index: usize,
+        it: &Iteration<'_>,
+        intended: Instant,
+    ) -> StepSample {
+        let (Some(req), Some(step)) = (
+            sh.fast.as_ref().and_then(|f| f.get(index)),
+            sh.steps.get(index),
+        ) else {
+            // Unreachable: the fast path has one encoded request per step.
+            return failed(index, intended, Outcome::Protocol);
+        };
+        let connect = match self.open_link(sh).await {
+            Ok(connect) => connect,
+            Err(outcome) => return failed(index, intended, outcome),
+        };
+
+        let mut vars = Vars::new(
+            sh.nonce,
+            it.vu,
+            it.number,
+            self.seq,
+            &step.name,
+            &mut self.rng,
+        );
+        if JOURNEY {
+            vars = vars.with_captures(&self.slots);
+        }
+        self.seq += 1;
+        let ready = self.link.render(req, &mut vars);
+        let built_to_fail = vars.built_to_fail();
+        if JOURNEY && vars.refused() {
+            // A captured value that would break out of its header: the request is not sent.
+            self.refused = true;
+            return failed(index, intended, Outcome::CheckFailed);
+        }
+
+        let sent = Instant::now();
+        let mut first_byte = None;
+        let deadline = sent + sh.request_timeout;
+        let exchanged = if JOURNEY {
+            self.slots.unstage(&step.captures);
+            let mut take = Captures {
+                captures: &step.captures,
+                slots: &mut self.slots,
+                missed: &mut self.missed,
+                head: step.captures.iter().any(Capture::reads_head),
+                body: step.captures.iter().any(Capture::needs_body),
+            };
+            let exchange = pin!(ready.exchange(
+                &mut take,
+                &step.expect,
+                built_to_fail,
+                &mut self.body,
+                MAX_CHECKED_BODY,
+                &mut first_byte,
+                &mut self.status,
+            ));
+            self.deadline.run(deadline, exchange).await
+        } else {
+            let mut nothing = ();
+            let exchange = pin!(ready.exchange(
+                &mut nothing,
+                &step.expect,
+                built_to_fail,
+                &mut self.body,
+                MAX_CHECKED_BODY,
+                &mut first_byte,
+                &mut self.status,
+            ));
+            self.deadline.run(deadline, exchange).await
+        };
+        let done = Instant::now();
+        let (outcome, keep) = settle(exchanged);
+        if !keep {
+            self.link.close();
+        }
+        self.link.trim();
+        self.shrink_body();
+        StepSample {
+            step: index,
+            outcome,
+            intended,
+            sent,
+            first_byte,
+            done,
+            connect,
+        }
+    }
+}
