@@ -83,6 +83,7 @@ pub fn render(
     let chart_json = chart_data(summary, data, steps, workloads)
         .to_string()
         .replace("</", "<\\/");
+    let n_steps = steps.len();
     let picker: String = steps
         .iter()
         .enumerate()
@@ -196,7 +197,6 @@ LG.bind(sel, data.names, () => {{ document.getElementById("lg-charts").innerHTML
 </body></html>
 "#,
         name = esc(&summary.scenario),
-        n_steps = steps.len(),
         max_points = MAX_POINTS,
         js = JS,
         verdict = summary.verdict,

@@ -135,6 +135,10 @@ fn check(html: &str, steps: usize, points: usize) {
             "picker: {name}"
         );
     }
+    assert!(
+        html.contains(&format!("<small>{steps} step(s) ·")),
+        "step count"
+    );
     let history = d["history"].as_array().unwrap();
     assert_eq!(history.len(), points, "points per series");
     assert!(history.len() <= 2000);
