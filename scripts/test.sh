@@ -30,9 +30,10 @@ peers=(
 peers+=(
     "redis-server|bin:redis-server|apt:redis-server|throwaway Redis servers: counts against INFO stats, faults, TLS"
 )
-# Headless Chromium opens the live dashboard (crates/cli/tests/dashboard.rs, docs/dashboard.md).
+# Headless Chromium opens the live dashboard (crates/cli/tests/dashboard.rs, docs/dashboard.md)
+# and report.html with its step picker (crates/report/tests/report_html.rs).
 peers+=(
-    "chromium|bin:chromium|apt:chromium|headless Chromium opens the live --dashboard page mid-run and at the end"
+    "chromium|bin:chromium|apt:chromium|headless Chromium opens the live --dashboard page mid-run and at the end, and report.html at two steps"
 )
 
 under_ci() {

@@ -5,6 +5,7 @@
 //! server-sent event to every open page.
 
 use loadgen_engine::{Change, CustomInfo, GaugeMerge, IntervalReport, Metrics, Outcome, StepInfo};
+use loadgen_report::charts::{add_classes, names_json, ChartPoint};
 use loadgen_report::{evaluate, Observer};
 use loadgen_scenario::Threshold;
 use serde_json::{json, Value};
@@ -18,102 +19,35 @@ pub const MAX_POINTS: usize = 2000;
 /// Schedule lag p99 past which the generator is called saturated (as the summary does).
 const LAG_LIMIT_MS: f64 = 25.0;
 
-/// One interval (or several merged) as the charts draw it.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Point {
-    start: f64,
-    length: f64,
-    /// Per step: count, errors, p50, p90, p95, p99, max (ms).
-    steps: Vec<[f64; 7]>,
-    /// Per workload: busy mean, online mean, dropped, skipped while paused, lag p99 (ms).
-    workloads: Vec<[f64; 5]>,
-}
+/// One interval (or several merged) as the charts draw it: the report's point format, which
+/// the page's `charts.js` (the report's too) reads.
+pub(crate) type Point = ChartPoint;
 
-impl Point {
-    fn of(r: &IntervalReport) -> Point {
-        let ms = |v: u64| v as f64 / 1e3;
-        let steps = r
-            .metrics
-            .steps
-            .iter()
-            .map(|s| {
-                let h = s.latency_all();
-                let q = |p: f64| {
-                    if h.is_empty() {
-                        0.0
-                    } else {
-                        ms(h.value_at_quantile(p))
-                    }
-                };
-                [
-                    s.total() as f64,
-                    s.errors() as f64,
-                    q(0.5),
-                    q(0.9),
-                    q(0.95),
-                    q(0.99),
-                    if h.is_empty() { 0.0 } else { ms(h.max()) },
-                ]
-            })
-            .collect();
-        let workloads = r
-            .metrics
-            .workloads
-            .iter()
-            .map(|w| {
-                let lag = if w.lag.is_empty() {
-                    0.0
-                } else {
-                    ms(w.lag.value_at_quantile(0.99))
-                };
-                [
-                    w.mean_active_vus(r.length),
-                    w.mean_online_vus(r.length),
-                    w.dropped as f64,
-                    w.skipped_paused as f64,
-                    lag,
-                ]
-            })
-            .collect();
-        Point {
-            start: r.start.as_secs_f64(),
-            length: r.length.as_secs_f64(),
-            steps,
-            workloads,
+/// Merges `b`, which follows `a`: counts add and maxima stay exact; means are weighted by
+/// length; a merged percentile is the larger of the two (an upper bound).
+fn merge(a: &mut Point, b: &Point) {
+    let (la, lb) = (a.length, b.length);
+    let total = (la + lb).max(1e-9);
+    for (x, y) in a.steps.iter_mut().zip(&b.steps) {
+        x[0] += y[0];
+        x[1] += y[1];
+        for i in 2..7 {
+            x[i] = x[i].max(y[i]);
         }
     }
-
-    /// Merges `b`, which follows this point: counts add and maxima stay exact; means are
-    /// weighted by length; a merged percentile is the larger of the two (an upper bound).
-    fn merge(&mut self, b: &Point) {
-        let (la, lb) = (self.length, b.length);
-        let total = (la + lb).max(1e-9);
-        for (x, y) in self.steps.iter_mut().zip(&b.steps) {
-            x[0] += y[0];
-            x[1] += y[1];
-            for i in 2..7 {
-                x[i] = x[i].max(y[i]);
-            }
-        }
-        for (x, y) in self.workloads.iter_mut().zip(&b.workloads) {
-            x[0] = (x[0] * la + y[0] * lb) / total;
-            x[1] = (x[1] * la + y[1] * lb) / total;
-            x[2] += y[2];
-            x[3] += y[3];
-            x[4] = x[4].max(y[4]);
-        }
-        self.length += b.length;
+    for (x, y) in a.classes.iter_mut().zip(&b.classes) {
+        add_classes(x, y);
     }
-
-    fn to_json(&self) -> Value {
-        let round = |v: f64| (v * 1000.0).round() / 1000.0;
-        json!({
-            "t": round(self.start),
-            "len": round(self.length),
-            "s": self.steps.iter().map(|s| s.map(round).to_vec()).collect::<Vec<_>>(),
-            "w": self.workloads.iter().map(|w| w.map(round).to_vec()).collect::<Vec<_>>(),
-        })
+    for (x, y) in a.workloads.iter_mut().zip(&b.workloads) {
+        x[0] = (x[0] * la + y[0] * lb) / total;
+        x[1] = (x[1] * la + y[1] * lb) / total;
+        x[2] += y[2];
+        x[3] += y[3];
+        x[4] = x[4].max(y[4]);
+        x[5] += y[5];
+        x[6] = x[6].max(y[6]);
     }
+    a.length += b.length;
 }
 
 /// The history of points, at most [`MAX_POINTS`]: when full, neighbours merge two by two
@@ -132,7 +66,7 @@ impl History {
         let span = self.span.max(1);
         match self.points.last_mut() {
             Some(last) if self.filling < span => {
-                last.merge(&p);
+                merge(last, &p);
                 self.filling += 1;
             }
             _ => {
@@ -145,7 +79,7 @@ impl History {
             let mut it = old.into_iter();
             while let Some(mut a) = it.next() {
                 if let Some(b) = it.next() {
-                    a.merge(&b);
+                    merge(&mut a, &b);
                 }
                 self.points.push(a);
             }
@@ -232,10 +166,7 @@ impl Board {
         custom: Vec<CustomInfo>,
         thresholds: Vec<Threshold>,
     ) -> Board {
-        let names = json!({
-            "steps": steps.iter().map(|s| format!("{}/{}", s.workload_name, s.name)).collect::<Vec<_>>(),
-            "workloads": workloads,
-        });
+        let names = names_json(&steps, &workloads);
         let (events, _) = broadcast::channel(256);
         let b = Board {
             shared: Arc::new(Mutex::new(State {
@@ -414,7 +345,8 @@ mod tests {
             start: i as f64,
             length: 1.0,
             steps: vec![[10.0, 1.0, 1.0, 2.0, 3.0, i as f64, 5.0]],
-            workloads: vec![[2.0, 4.0, 0.0, 1.0, 0.5]],
+            classes: vec![vec![(5, 1)]],
+            workloads: vec![[2.0, 4.0, 0.0, 1.0, 0.5, 0.0, 3.0]],
         }
     }
 
@@ -459,6 +391,8 @@ mod tests {
         assert_eq!(length, n as f64);
         let skipped: f64 = h.points.iter().map(|p| p.workloads[0][3]).sum();
         assert_eq!(skipped, n as f64);
+        let timeouts: u64 = h.points.iter().map(|p| p.classes[0][0].1).sum();
+        assert_eq!(timeouts, n as u64, "classes add exactly");
         assert_eq!(
             h.points.last().unwrap().steps[0][5],
             (n - 1) as f64,

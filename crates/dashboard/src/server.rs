@@ -253,7 +253,9 @@ async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
         ("GET", "/") => {
             let hello = lock(site).hello();
             // `</` cannot close the script element the snapshot sits in.
-            let page = PAGE.replace("/*HELLO*/null", &hello.replace("</", "<\\/"));
+            let page = PAGE
+                .replace("/*CHARTS*/", loadgen_report::charts::JS)
+                .replace("/*HELLO*/null", &hello.replace("</", "<\\/"));
             answer(200, "text/html; charset=utf-8", &page)
         }
         ("GET", "/events") => return events(stream, site).await,

@@ -1,91 +1,95 @@
 //! The points of `report.html`'s charts, in memory that does not grow with the run's length:
 //! at most [`MAX_POINTS`] per series for the planned length. A point covers `stride`
-//! adjacent intervals, merged exactly — counts and VU·time areas added, latency HDR
-//! histograms merged and its percentiles read from the merge, never averaged. The stride
-//! comes from the planned number of intervals ([`ReportData::expect_intervals`]); a run that
-//! goes on past it doubles the stride of later points each time another [`MAX_POINTS`] have
-//! been drawn, so the page stays bounded either way.
+//! adjacent intervals, merged exactly — the intervals' metrics added as a run's totals are
+//! (counts and VU·time areas added, HDR histograms merged) and the point's percentiles read
+//! from the merge, never averaged. The stride comes from the planned number of intervals
+//! ([`ReportData::expect_intervals`]); a run that goes on past it doubles the stride of later
+//! points each time another [`MAX_POINTS`] have been drawn, so the page stays bounded either
+//! way. Each step's whole-run latency histogram is kept for the distribution chart.
 
-use loadgen_engine::{new_histogram, Histogram, IntervalReport};
+use crate::charts::{step_cells, workload_cells, ChartPoint};
+use loadgen_engine::{new_histogram, Histogram, IntervalReport, Outcome, WorkloadMetrics};
 use std::time::Duration;
 
 /// Most points per series for a run's planned length.
 pub const MAX_POINTS: u64 = 2000;
 
-/// One point of the charts: one interval, or `stride` of them merged.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Point {
-    /// End of the span (s).
-    pub t: f64,
-    /// Requests per second.
-    pub rate: f64,
-    /// Errors per second.
-    pub errors: f64,
-    /// Latency percentiles (ms).
-    pub p50: f64,
-    /// 90th.
-    pub p90: f64,
-    /// 99th.
-    pub p99: f64,
-    /// Busy VUs, time-weighted mean over the span.
-    pub busy_vus: f64,
-    /// Most VUs busy at once in any interval of the span (sum of the threads' peaks).
-    pub peak_busy_vus: f64,
-    /// Online VUs, time-weighted mean over the span.
-    pub online_vus: f64,
-}
-
-/// Intervals gathered for the point being built.
-#[derive(Debug, Clone)]
-struct Pending {
-    intervals: u64,
-    end: Duration,
-    length: Duration,
-    requests: u64,
-    errors: u64,
-    busy_area: f64,
-    online_area: f64,
-    peak_busy: f64,
-    latency: Histogram,
-}
-
-impl Default for Pending {
-    fn default() -> Self {
-        Pending {
-            intervals: 0,
-            end: Duration::ZERO,
-            length: Duration::ZERO,
-            requests: 0,
-            errors: 0,
-            busy_area: 0.0,
-            online_area: 0.0,
-            peak_busy: 0.0,
-            latency: new_histogram(),
-        }
-    }
-}
-
-/// Collects what the report needs while the run goes on: the chart points and the merged
+/// Collects what the report needs while the run goes on: the chart points and each step's
 /// latency histogram (a few KiB each; memory grows with neither requests nor time).
 #[derive(Debug, Clone)]
 pub struct ReportData {
     /// The points drawn so far.
-    pub points: Vec<Point>,
-    /// All latencies.
-    pub latency: Histogram,
+    pub points: Vec<ChartPoint>,
+    /// All latencies, per step.
+    pub latency: Vec<Histogram>,
     stride: u64,
     at_stride: u64,
-    pending: Pending,
+    /// The intervals of the point being built, merged.
+    pending: Option<Pending>,
+}
+
+/// The intervals of one point, merged: per step its counts per class and its latency, per
+/// workload what its cells read (no other histogram: a point costs a latency merge per step).
+#[derive(Debug, Clone)]
+struct Pending {
+    start: Duration,
+    length: Duration,
+    intervals: u64,
+    steps: Vec<([u64; Outcome::COUNT], Histogram)>,
+    workloads: Vec<WorkloadMetrics>,
+}
+
+impl Pending {
+    fn add(&mut self, r: &IntervalReport) {
+        self.length += r.length;
+        self.intervals += 1;
+        let m = &r.metrics;
+        self.steps
+            .resize_with(m.steps.len(), || ([0; Outcome::COUNT], new_histogram()));
+        for ((counts, h), s) in self.steps.iter_mut().zip(&m.steps) {
+            for (c, n) in counts.iter_mut().zip(&s.counts) {
+                *c += n;
+            }
+            for l in s.latency.iter().flatten() {
+                h.add(&**l).expect("histograms share one configuration");
+            }
+        }
+        self.workloads
+            .resize_with(m.workloads.len(), WorkloadMetrics::default);
+        for (a, b) in self.workloads.iter_mut().zip(&m.workloads) {
+            a.busy_vu_ns = a.busy_vu_ns.saturating_add(b.busy_vu_ns);
+            a.online_vu_ns = a.online_vu_ns.saturating_add(b.online_vu_ns);
+            a.dropped += b.dropped;
+            a.queued += b.queued;
+            a.skipped_paused += b.skipped_paused;
+            a.peak_active_vus = a.peak_active_vus.max(b.peak_active_vus);
+            a.lag
+                .add(&b.lag)
+                .expect("histograms share one configuration");
+        }
+    }
+
+    fn point(&self) -> ChartPoint {
+        let (steps, classes) = self.steps.iter().map(|(c, h)| step_cells(c, h)).unzip();
+        let w = self.workloads.iter();
+        ChartPoint {
+            start: self.start.as_secs_f64(),
+            length: self.length.as_secs_f64(),
+            steps,
+            classes,
+            workloads: w.map(|w| workload_cells(w, self.length)).collect(),
+        }
+    }
 }
 
 impl Default for ReportData {
     fn default() -> Self {
         ReportData {
             points: Vec::new(),
-            latency: new_histogram(),
+            latency: Vec::new(),
             stride: 1,
             at_stride: 0,
-            pending: Pending::default(),
+            pending: None,
         }
     }
 }
@@ -104,34 +108,28 @@ impl ReportData {
 
     /// Adds one interval.
     pub fn interval(&mut self, r: &IntervalReport) {
-        let m = &r.metrics;
-        let mut h = new_histogram();
-        for s in &m.steps {
-            h.add(s.latency_all())
-                .expect("histograms share one configuration");
+        let steps = &r.metrics.steps;
+        if self.latency.len() < steps.len() {
+            self.latency.resize_with(steps.len(), new_histogram);
         }
-        self.latency
-            .add(&h)
-            .expect("histograms share one configuration");
+        for (h, s) in self.latency.iter_mut().zip(steps) {
+            for l in s.latency.iter().flatten() {
+                h.add(&**l).expect("histograms share one configuration");
+            }
+        }
         // Every row spans real load (the last one is as long as the load lasted into it), so
         // its rate is true; only an empty span has none.
         if r.length.is_zero() {
             return;
         }
-        let p = &mut self.pending;
-        p.intervals += 1;
-        p.end = r.start + r.length;
-        p.length += r.length;
-        p.requests += m.total_requests();
-        p.errors += m.total_errors();
-        let secs = r.length.as_secs_f64();
-        p.busy_area += m.mean_active_vus(r.length) * secs;
-        p.online_area += m.mean_online_vus(r.length) * secs;
-        let peak = m.workloads.iter().map(|w| w.peak_active_vus).sum::<u64>() as f64;
-        p.peak_busy = p.peak_busy.max(peak);
-        p.latency
-            .add(&h)
-            .expect("histograms share one configuration");
+        let p = self.pending.get_or_insert_with(|| Pending {
+            start: r.start,
+            length: Duration::ZERO,
+            intervals: 0,
+            steps: Vec::new(),
+            workloads: Vec::new(),
+        });
+        p.add(r);
         if p.intervals >= self.stride {
             self.flush();
         }
@@ -139,29 +137,10 @@ impl ReportData {
 
     /// Draws the point being built, if any (the end of the run draws a partial one).
     pub fn flush(&mut self) {
-        let p = std::mem::take(&mut self.pending);
-        if p.intervals == 0 {
+        let Some(p) = self.pending.take() else {
             return;
-        }
-        let secs = p.length.as_secs_f64();
-        let q = |x: f64| {
-            if p.latency.is_empty() {
-                0.0
-            } else {
-                p.latency.value_at_quantile(x) as f64 / 1e3
-            }
         };
-        self.points.push(Point {
-            t: p.end.as_secs_f64(),
-            rate: p.requests as f64 / secs,
-            errors: p.errors as f64 / secs,
-            p50: q(0.5),
-            p90: q(0.9),
-            p99: q(0.99),
-            busy_vus: p.busy_area / secs,
-            peak_busy_vus: p.peak_busy,
-            online_vus: p.online_area / secs,
-        });
+        self.points.push(p.point());
         self.at_stride += 1;
         if self.at_stride >= MAX_POINTS {
             // Past the planned length: later points cover twice as many intervals.
@@ -175,13 +154,20 @@ impl ReportData {
 mod tests {
     use super::*;
     use loadgen_engine::{Metrics, Outcome};
+    use std::time::Duration;
 
-    /// Interval `k` of a synthetic run: `k % 7 + 1` requests of latency `k % 1000` ms.
+    /// Interval `k` of a synthetic run: `k % 7 + 1` requests of latency `k % 1000` ms, one
+    /// of them a timeout when `k` is even.
     fn interval(k: u64) -> IntervalReport {
         let mut metrics = Metrics::new(1, 1);
-        for _ in 0..k % 7 + 1 {
+        for i in 0..k % 7 + 1 {
             let l = Duration::from_millis(k % 1000 + 1);
-            metrics.steps[0].record(Outcome::Success, l, l, None, None);
+            let o = if i == 0 && k % 2 == 0 {
+                Outcome::Timeout
+            } else {
+                Outcome::Success
+            };
+            metrics.steps[0].record(o, l, l, None, None);
         }
         IntervalReport {
             index: k,
@@ -206,16 +192,24 @@ mod tests {
         assert!(d.points.len() as u64 <= MAX_POINTS, "{}", d.points.len());
         // Point 17's p99 is that of its intervals' histograms merged, not an average of theirs.
         let mut h = new_histogram();
-        let mut requests = 0;
+        let (mut requests, mut timeouts) = (0, 0);
         for k in 17 * stride..18 * stride {
             let r = interval(k);
             h.add(r.metrics.steps[0].latency_all()).unwrap();
             requests += r.metrics.total_requests();
+            timeouts += r.metrics.steps[0].count(Outcome::Timeout);
         }
-        let p = d.points[17];
-        assert_eq!(p.p99, h.value_at_quantile(0.99) as f64 / 1e3);
-        assert_eq!(p.rate, requests as f64 / stride as f64);
-        assert_eq!(p.t, (18 * stride) as f64);
+        let p = &d.points[17];
+        assert_eq!(p.steps[0][5], h.value_at_quantile(0.99) as f64 / 1e3);
+        assert_eq!(p.steps[0][0], requests as f64);
+        assert_eq!(p.classes[0], [(Outcome::Timeout as u8, timeouts)]);
+        assert_eq!((p.start, p.length), ((17 * stride) as f64, stride as f64));
+        let all: u64 = (0..n).map(|k| interval(k).metrics.total_requests()).sum();
+        assert_eq!(
+            d.latency[0].len(),
+            all,
+            "the distribution has every request"
+        );
     }
 
     #[test]
@@ -228,7 +222,7 @@ mod tests {
         d.flush();
         // 2,000 points of one interval, then points of two: 3,500 for 5,000 intervals.
         assert_eq!(d.points.len(), 3500);
-        assert_eq!(d.points[2000].t, 2002.0);
-        assert!(d.points.windows(2).all(|w| w[0].t < w[1].t));
+        assert_eq!(d.points[2000].start + d.points[2000].length, 2002.0);
+        assert!(d.points.windows(2).all(|w| w[0].start < w[1].start));
     }
 }

@@ -1,80 +1,18 @@
-//! `report.html`: one self-contained page (inline SVG charts drawn with plotters, no network
-//! needed to open it) — latency percentiles over time, throughput and errors over time,
-//! VUs busy and online, percentile distribution — plus the summary and threshold tables.
-//! A windowed threshold's worst window is shaded on the chart of its metric (latency for a
-//! time threshold, throughput and errors for the rest): red when it failed, grey when not.
+//! `report.html`: one self-contained page — the summary and threshold tables, and the live
+//! dashboard's charts drawn by the same code (`charts.js`, embedded with the points it draws:
+//! no network needed to open it): for the step chosen in a step picker, latency
+//! p50/p90/p95/p99/max over time, throughput, errors by class and the latency by percentile;
+//! all steps' throughput; the step's workload's VUs busy and online, arrivals dropped, queued
+//! and skipped while paused, and schedule lag. A windowed threshold's worst window is shaded
+//! on the charts of its metric (latency for a time threshold, the counts for the rest): red
+//! when it failed, grey when not; a change by hand is a dashed line.
 
+use crate::charts::{names_json, JS};
 use crate::summary::RunSummary;
-use plotters::prelude::*;
+use loadgen_engine::{new_histogram, Histogram, StepInfo};
+use serde_json::{json, Value};
 
-pub use crate::chart_points::{Point, ReportData, MAX_POINTS};
-
-type Series<'a> = (&'a str, RGBColor, Vec<(f64, f64)>);
-
-/// A span of the x axis to shade: `(start, end, failed)`.
-type Shade = (f64, f64, bool);
-
-fn chart(
-    title: &str,
-    x_label: &str,
-    y_label: &str,
-    series: &[Series<'_>],
-    shades: &[Shade],
-) -> String {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (900, 320)).into_drawing_area();
-        let _ = root.fill(&WHITE);
-        let xs = series.iter().flat_map(|s| s.2.iter().map(|p| p.0));
-        let ys = series.iter().flat_map(|s| s.2.iter().map(|p| p.1));
-        let (x0, x1) = xs.fold((f64::MAX, f64::MIN), |(a, b), x| (a.min(x), b.max(x)));
-        let y1 = ys.fold(0.0f64, f64::max);
-        let (x0, x1) = if x0 < x1 { (x0, x1) } else { (0.0, 1.0) };
-        let y1 = if y1 > 0.0 { y1 * 1.1 } else { 1.0 };
-        let Ok(mut c) = ChartBuilder::on(&root)
-            .caption(title, ("sans-serif", 18))
-            .margin(10)
-            .x_label_area_size(35)
-            .y_label_area_size(60)
-            .build_cartesian_2d(x0..x1, 0.0..y1)
-        else {
-            return svg_fallback(title);
-        };
-        let _ = c.configure_mesh().x_desc(x_label).y_desc(y_label).draw();
-        for &(a, b, failed) in shades {
-            let color = if failed {
-                RED.mix(0.15)
-            } else {
-                BLACK.mix(0.08)
-            };
-            let _ = c.draw_series(std::iter::once(Rectangle::new(
-                [(a.max(x0), 0.0), (b.min(x1), y1)],
-                color.filled(),
-            )));
-        }
-        for (name, color, pts) in series {
-            if let Ok(a) =
-                c.draw_series(LineSeries::new(pts.iter().copied(), color.stroke_width(2)))
-            {
-                let color = *color;
-                a.label(*name).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-                });
-            }
-        }
-        let _ = c
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.8))
-            .border_style(BLACK)
-            .draw();
-        let _ = root.present();
-    }
-    svg
-}
-
-fn svg_fallback(title: &str) -> String {
-    format!("<p>(no chart: {})</p>", esc(title))
-}
+pub use crate::chart_points::{ReportData, MAX_POINTS};
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -83,84 +21,85 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Renders the page.
-pub fn render(summary: &RunSummary, data: &ReportData) -> String {
-    let p = &data.points;
-    let col = |f: fn(&Point) -> f64| p.iter().map(|x| (x.t, f(x))).collect::<Vec<_>>();
-    let shades = |time: bool| -> Vec<Shade> {
+/// Latency by percentile on a "nines" axis (x = -log10(1 - q), 0 to 4), 41 points.
+fn distribution(h: &Histogram) -> Value {
+    let pts: Vec<Value> = (0..=40)
+        .map(|i| {
+            let nines = i as f64 * 0.1;
+            let q = 1.0 - 10f64.powf(-nines);
+            let ms = match h.is_empty() {
+                true => 0.0,
+                false => h.value_at_quantile(q) as f64 / 1e3,
+            };
+            json!([(nines * 10.0).round() / 10.0, ms])
+        })
+        .collect();
+    Value::Array(pts)
+}
+
+/// What the page's charts draw: the points, their names, the changes by hand, the worst
+/// windows to shade and the distributions, as `charts.js` reads them.
+fn chart_data(
+    summary: &RunSummary,
+    data: &ReportData,
+    steps: &[StepInfo],
+    workloads: &[String],
+) -> Value {
+    let shades = |time: bool| -> Vec<Value> {
         summary
             .thresholds
             .iter()
             .filter(|t| (t.unit == "ms") == time)
             .filter_map(|t| {
                 let w = t.window.as_ref()?.worst.as_ref()?;
-                Some((w.start, w.end, !t.passed))
+                let why = format!("worst window of {}: {}", t.metric, t.expression);
+                Some(json!([w.start, w.end, !t.passed, why]))
             })
             .collect()
     };
-    let latency = chart(
-        "Latency from the intended start, per point (adjacent intervals merged exactly past 2,000)",
-        "seconds",
-        "ms",
-        &[
-            ("p50", BLUE, col(|x| x.p50)),
-            ("p90", GREEN, col(|x| x.p90)),
-            ("p99", RED, col(|x| x.p99)),
-        ],
-        &shades(true),
-    );
-    let throughput = chart(
-        "Throughput and errors",
-        "seconds",
-        "per second",
-        &[
-            ("requests/s", BLUE, col(|x| x.rate)),
-            ("errors/s", RED, col(|x| x.errors)),
-        ],
-        &shades(false),
-    );
-    let vus = chart(
-        "VUs",
-        "seconds",
-        "VUs",
-        &[
-            ("online (mean)", BLUE, col(|x| x.online_vus)),
-            ("busy (mean)", MAGENTA, col(|x| x.busy_vus)),
-            ("busy (peak)", RED, col(|x| x.peak_busy_vus)),
-        ],
-        &[],
-    );
-    // Percentile distribution on a "nines" axis: x = -log10(1 - q).
-    let h = &data.latency;
-    let dist: Vec<(f64, f64)> = (0..=40)
-        .map(|i| {
-            let nines = i as f64 * 0.1;
-            let q = 1.0 - 10f64.powf(-nines);
-            (
-                nines,
-                if h.is_empty() {
-                    0.0
-                } else {
-                    h.value_at_quantile(q) as f64 / 1e3
-                },
-            )
+    let mut all = new_histogram();
+    for h in &data.latency {
+        all.add(h).expect("histograms share one configuration");
+    }
+    let empty = new_histogram();
+    let per_step = (0..steps.len()).map(|i| distribution(data.latency.get(i).unwrap_or(&empty)));
+    json!({
+        "names": names_json(steps, workloads),
+        "history": data.points.iter().map(|p| p.to_json()).collect::<Vec<_>>(),
+        "changes": summary.changes.iter().map(|c| json!({"at": c.at_s, "who": c.who, "what": c.what})).collect::<Vec<_>>(),
+        "shades": {"latency": shades(true), "counts": shades(false)},
+        "dist": {"steps": per_step.collect::<Vec<_>>(), "all": distribution(&all)},
+    })
+}
+
+/// Renders the page of a run of `steps` in `workloads`.
+pub fn render(
+    summary: &RunSummary,
+    data: &ReportData,
+    steps: &[StepInfo],
+    workloads: &[String],
+) -> String {
+    // `</` cannot close the script element the data sits in.
+    let chart_json = chart_data(summary, data, steps, workloads)
+        .to_string()
+        .replace("</", "<\\/");
+    let n_steps = steps.len();
+    let picker: String = steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let name = format!("{}/{}", s.workload_name, s.name);
+            format!("<option value=\"{i}\">{}</option>", esc(&name))
         })
         .collect();
-    let distribution = chart(
-        "Latency by percentile (x: nines — 1 = p90, 2 = p99, 3 = p99.9, 4 = p99.99)",
-        "nines",
-        "ms",
-        &[("latency", BLUE, dist)],
-        &[],
-    );
-
     let mut steps = String::new();
     for s in &summary.steps {
         let l = &s.latency;
         let outcomes: Vec<String> = s.outcomes.iter().map(|(k, v)| format!("{k} {v}")).collect();
+        let statuses: Vec<String> = s.statuses.iter().map(|(k, v)| format!("{k}×{v}")).collect();
         steps.push_str(&format!(
-            "<tr><td>{}/{}</td><td>{}</td><td>{:.1}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{}</td></tr>\n",
-            esc(&s.workload), esc(&s.step), s.count, s.rate, l.min, l.p50, l.p90, l.p95, l.p99, l.p999, l.max, esc(&outcomes.join(", "))
+            "<tr><td>{}/{}</td><td>{}</td><td>{:.1}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{:.2}</td><td>{}</td><td>{}</td></tr>\n",
+            esc(&s.workload), esc(&s.step), s.count, s.rate, l.min, l.p50, l.p90, l.p95, l.p99, l.p999, l.max, esc(&outcomes.join(", ")), esc(&statuses.join(" "))
         ));
     }
     let mut custom = String::new();
@@ -242,17 +181,24 @@ tr.fail td {{ background: #fde2e2; }} tr.pass td {{ background: #e5f6e5; }}
 <table><tr><th></th><th>threshold</th><th>limit</th><th>measured</th></tr>
 {thresholds}</table>
 <h2>Steps (latency in ms, from the intended start)</h2>
-<table><tr><th>step</th><th>count</th><th>rate/s</th><th>min</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th><th>outcomes</th></tr>
+<table><tr><th>step</th><th>count</th><th>rate/s</th><th>min</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>p99.9</th><th>max</th><th>outcomes</th><th>failed by status</th></tr>
 {steps}</table>
 {custom}<h2>Over time</h2>
-{latency}
-{throughput}
-{vus}
-<h2>Distribution</h2>
-{distribution}
+<p><label>step <select id="lg-step">{picker}</select></label> <small>{n_steps} step(s) · at most {max_points} points per series, each merging adjacent intervals exactly · shaded: a windowed threshold's worst window (red: failed) · dashed: a change by hand</small></p>
+<noscript><p>The charts are drawn by the script embedded in this file (nothing is fetched): allow JavaScript to see them.</p></noscript>
+<div class="lg-charts" id="lg-charts"></div>
+<script type="application/json" id="lg-data">{chart_json}</script>
+<script>
+{js}
+const data = JSON.parse(document.getElementById("lg-data").textContent);
+const sel = document.getElementById("lg-step");
+LG.bind(sel, data.names, () => {{ document.getElementById("lg-charts").innerHTML = LG.views(data, sel.selectedIndex, {{w: 460, h: 200}}); }});
+</script>
 </body></html>
 "#,
         name = esc(&summary.scenario),
+        max_points = MAX_POINTS,
+        js = JS,
         verdict = summary.verdict,
         line = esc(summary
             .verdict_line()

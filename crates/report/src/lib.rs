@@ -19,6 +19,7 @@
 #![forbid(unsafe_code)]
 
 mod chart_points;
+pub mod charts;
 mod codec;
 pub mod compare;
 mod error;

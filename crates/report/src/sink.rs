@@ -253,7 +253,12 @@ impl Results {
         let io = |e| ReportError::io(out, e);
         summary.write_to(out).map_err(io)?;
         self.report_data.flush();
-        let html = crate::html_report::render(&summary, &self.report_data);
+        let html = crate::html_report::render(
+            &summary,
+            &self.report_data,
+            &self.steps,
+            &self.info.layout.workloads,
+        );
         write_atomic(&out.join("report.html"), html).map_err(io)?;
         let junit = crate::results::junit(
             &sc.name,

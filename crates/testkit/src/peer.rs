@@ -101,7 +101,7 @@ pub const POSTGRES: Peer = Peer {
     probe: Probe::PostgresProgram("initdb"),
 };
 
-/// Chromium, headless: opens the live dashboard page and renders report screenshots.
+/// Chromium, headless: opens the live dashboard page and report.html (its step picker).
 pub const CHROMIUM: Peer = Peer {
     name: "chromium",
     install: "apt-get install chromium",
