@@ -240,8 +240,8 @@ fn chromium_sees_the_history_so_far_and_the_verdict() {
         return;
     };
     let dir = scratch("dashboard-chromium");
-    let (child, base, _) = start(&dir, 10);
-    let dom = |profile: &str, extra: &[&str]| {
+    let (child, base, _) = start(&dir, 12);
+    let dom = move |profile: &str, extra: &[&str]| {
         let out = std::process::Command::new(&chromium)
             .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
             .arg(format!("--user-data-dir={}", dir.join(profile).display()))
@@ -251,6 +251,13 @@ fn chromium_sees_the_history_so_far_and_the_verdict() {
             .output()
             .unwrap();
         String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    // The tab that stays to the end opens first, on its own thread: a Chromium that takes
+    // seconds to start on a busy machine must not find the run already over.
+    let end = {
+        let dom = dom.clone();
+        // Virtual time runs until the event stream ends: the page then holds the verdict.
+        std::thread::spawn(move || dom("end", &["--virtual-time-budget=60000"]))
     };
     // The element's text as rendered (the page's script holds the same id in a template).
     let text_of = |dom: &str, id: &str| -> String {
@@ -267,12 +274,11 @@ fn chromium_sees_the_history_so_far_and_the_verdict() {
     let elapsed: f64 = text_of(&mid, "elapsed").parse().unwrap();
     let early: u64 = text_of(&mid, "requests").parse().unwrap();
     assert!(
-        (2.0..10.0).contains(&elapsed),
+        (2.0..12.0).contains(&elapsed),
         "history of the first seconds: {elapsed}"
     );
     assert!(early > 0);
-    // Virtual time runs until the event stream ends: the page then holds the verdict.
-    let end = dom("end", &["--virtual-time-budget=60000"]);
+    let end = end.join().unwrap();
     assert_eq!(wait(child), 0);
     let verdict = text_of(&end, "verdict");
     assert!(verdict.starts_with("verdict: PASSED"), "{verdict}");
