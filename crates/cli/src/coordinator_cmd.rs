@@ -6,7 +6,7 @@ use crate::inputs::{bad, env, flag_duration, target_flag};
 use crate::Fail;
 use loadgen_engine::IntervalReport;
 use loadgen_fleet::{CoordinatorHooks, Overrides};
-use loadgen_report::{Assembled, RunEnd};
+use loadgen_report::RunEnd;
 
 struct Hooks {
     quiet: bool,
@@ -68,6 +68,8 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     let interrupted = crate::signals::watch(control.clone());
     let cfg = loadgen_fleet::CoordinatorConfig {
         scenario_text: expanded,
+        raw_scenario: raw.clone(),
+        out: out.clone(),
         scenario: sc.clone(),
         overrides: overrides.clone(),
         target: a.target.clone(),
@@ -99,21 +101,14 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     for line in done.fleet_lines(cpu) {
         crate::say!("{line}");
     }
-    let mut info = done.info.clone();
-    info.overrides = overrides;
-    let folder = Assembled {
-        out: &out,
-        info,
-        raw_scenario: Some(raw),
-        lines: &done.intervals,
-    };
+    let incomplete = done.incomplete();
     let end = RunEnd {
         report: &done.report,
         interrupted: interrupted.load(std::sync::atomic::Ordering::SeqCst),
-        incomplete: done.incomplete(),
+        incomplete,
         stats: Default::default(),
     };
-    let finished = folder.write(&sc, end)?;
+    let finished = done.folder.finish(&sc, end)?;
     crate::console::summary(&finished.summary, a.quiet);
     crate::say!("results: {}", out.display());
     Ok(finished.code)

@@ -18,7 +18,7 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
     let options = MergeOptions {
         allow_partial: a.allow_partial,
     };
-    let merged = loadgen_fleet::merge(&parts, options).map_err(Fail::bad_input)?;
+    let mut merged = loadgen_fleet::merge(&parts, options).map_err(Fail::bad_input)?;
     let (sc, raw) =
         loadgen_fleet::scenario_of(a.scenario.as_deref(), &parts[0]).map_err(Fail::bad_input)?;
     let out = a
@@ -26,20 +26,25 @@ pub fn run(a: &MergeArgs) -> Result<u8, Fail> {
         .clone()
         .unwrap_or_else(|| loadgen_report::out_dir::default_out(&format!("{}-merged", sc.name)));
     loadgen_report::out_dir::prepare(&out, a.force).map_err(Fail::bad_input)?;
-    let report = merged.final_report();
-    let folder = Assembled {
+    // The merged intervals stream from the parts' files into the folder, one at a time.
+    let mut folder = Assembled {
         out: &out,
         info: merged.info.clone(),
         raw_scenario: Some(&raw),
-        lines: &merged.intervals,
-    };
+        intervals: merged.intervals,
+    }
+    .start(&sc, merged.started_at);
+    for r in merged.by_ref() {
+        folder.interval(&r.map_err(Fail::bad_input)?);
+    }
+    let report = merged.final_report();
     let end = RunEnd {
         report: &report,
         interrupted: false,
         incomplete: None,
         stats: Default::default(),
     };
-    let done = folder.write(&sc, end)?;
+    let done = folder.finish(&sc, end)?;
     let missing = &merged.info.missing_segments;
     crate::say!(
         "loadgen: merged {} folder(s), segments {} — {:.1}% of the planned load{}",

@@ -15,7 +15,7 @@ pub fn run(a: &ReportArgs) -> Result<u8, Fail> {
     let options = MergeOptions {
         allow_partial: true,
     };
-    let merged =
+    let mut merged =
         loadgen_fleet::merge(std::slice::from_ref(&part), options).map_err(Fail::bad_input)?;
     let (sc, raw) =
         loadgen_fleet::scenario_of(a.scenario.as_deref(), &part).map_err(Fail::bad_input)?;
@@ -25,7 +25,7 @@ pub fn run(a: &ReportArgs) -> Result<u8, Fail> {
         a.dir.with_file_name(name)
     });
     loadgen_report::out_dir::prepare(&out, a.force).map_err(Fail::bad_input)?;
-    let ran = merged.intervals.len() as u64 * part.info.interval_ms;
+    let ran = merged.intervals * part.info.interval_ms;
     let planned = sc.planned_duration();
     let ended = part.info.elapsed_s.is_some();
     let why = format!(
@@ -35,7 +35,7 @@ pub fn run(a: &ReportArgs) -> Result<u8, Fail> {
         } else {
             "the run did not reach its end (killed or crashed)"
         },
-        merged.intervals.len(),
+        merged.intervals,
         ran as f64 / 1000.0,
         planned.as_secs_f64(),
         if cut {
@@ -44,21 +44,26 @@ pub fn run(a: &ReportArgs) -> Result<u8, Fail> {
             ""
         }
     );
-    let report = FinalReport {
-        started_at: merged.started_at,
-        elapsed: merged.elapsed,
-        totals: merged.totals.clone(),
-        stopped_early: true,
-        intervals: merged.intervals.len() as u64,
-        worker_cpu: Vec::new(),
-    };
     let mut info = merged.info.clone();
     info.stopped_early = true;
-    let folder = Assembled {
+    // The intervals stream from the folder's file into the new one, one at a time.
+    let mut folder = Assembled {
         out: &out,
         info,
         raw_scenario: Some(&raw),
-        lines: &merged.intervals,
+        intervals: merged.intervals,
+    }
+    .start(&sc, merged.started_at);
+    for r in merged.by_ref() {
+        folder.interval(&r.map_err(Fail::bad_input)?);
+    }
+    let report = FinalReport {
+        started_at: merged.started_at,
+        elapsed: merged.elapsed,
+        totals: merged.totals().clone(),
+        stopped_early: true,
+        intervals: merged.intervals,
+        worker_cpu: Vec::new(),
     };
     let end = RunEnd {
         report: &report,
@@ -68,7 +73,7 @@ pub fn run(a: &ReportArgs) -> Result<u8, Fail> {
     };
     // The summary judges it `failed` with the reason (an incomplete run proves nothing);
     // the exit code tells a partial run whose thresholds held from one where one failed.
-    let done = folder.write(&sc, end)?;
+    let done = folder.finish(&sc, end)?;
     let failed = done.summary.thresholds.iter().any(|t| !t.passed);
     let code = if failed {
         exit::THRESHOLDS_FAILED
