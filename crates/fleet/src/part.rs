@@ -189,19 +189,30 @@ impl Iterator for PartIntervals<'_> {
             return None;
         }
         let changed = |l: &Lines| l.bad("the file changed while it was merged".to_string());
-        let l = match self.lines.next(&self.part.info, self.prev_start) {
+        let read = match self.lines.next(&self.part.info, self.prev_start) {
+            // Counts past those checked when the part was read would void the bound.
             Ok(Read::Line(l, m)) => {
-                // Counts past those checked when the part was read would void the bound.
                 match crate::bounds::add_mass(self.mass, m).filter(|s| *s <= self.part.mass) {
-                    Some(s) => self.mass = s,
-                    None => return Some(Err(changed(&self.lines))),
+                    Some(s) => {
+                        self.mass = s;
+                        Ok(l)
+                    }
+                    None => Err(changed(&self.lines)),
                 }
-                l
             }
-            Ok(Read::End | Read::Cut) => return Some(Err(changed(&self.lines))),
+            Ok(Read::End | Read::Cut) => Err(changed(&self.lines)),
+            Err(e) => Err(e),
+        };
+        // The first error is the last item.
+        self.read = if read.is_ok() {
+            self.read + 1
+        } else {
+            self.part.lines
+        };
+        let l = match read {
+            Ok(l) => l,
             Err(e) => return Some(Err(e)),
         };
-        self.read += 1;
         self.prev_start = Some(l.start_us);
         Some(Ok(l))
     }
