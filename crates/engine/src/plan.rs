@@ -85,7 +85,17 @@ impl Plan {
             .iter()
             .flat_map(|w| w.custom.iter().map(|m| m.kind))
             .collect();
-        Metrics::shaped(self.steps().len(), self.workloads.len(), &kinds)
+        let mut m = Metrics::shaped(self.steps().len(), self.workloads.len(), &kinds);
+        let mut base = 0;
+        for w in &self.workloads {
+            for &(step, status) in &w.status_latency {
+                if let Some(s) = m.steps.get_mut(base + step) {
+                    s.track_status_latency(status);
+                }
+            }
+            base += w.steps.len();
+        }
+        m
     }
 
     /// When the last workload's schedule ends (not counting the graceful stop).
@@ -107,6 +117,9 @@ pub struct Workload {
     pub steps: Vec<String>,
     /// Offset from the start of the run.
     pub start: Duration,
+    /// `(step, status)` pairs whose answers' latency is kept apart (see
+    /// [`Workload::with_status_latency`]).
+    pub status_latency: Vec<(usize, u16)>,
     /// Open or closed.
     pub model: Model,
     /// Metrics this workload's sessions record beyond the per-step ones.
@@ -128,6 +141,7 @@ impl Workload {
             start: Duration::ZERO,
             model,
             custom: Vec::new(),
+            status_latency: Vec::new(),
             driver: Arc::new(FactoryDriver(factory)),
         }
     }
@@ -136,6 +150,15 @@ impl Workload {
     /// each by its index in `custom` ([`crate::Iteration::count`] and friends).
     pub fn with_custom(mut self, custom: Vec<CustomMetric>) -> Self {
         self.custom = custom;
+        self
+    }
+
+    /// Keeps the latency of step `step`'s answers with HTTP `status` apart (a threshold
+    /// `latency{status=N}` judges it); other statuses keep none.
+    pub fn with_status_latency(mut self, step: usize, status: u16) -> Self {
+        if !self.status_latency.contains(&(step, status)) {
+            self.status_latency.push((step, status));
+        }
         self
     }
 
