@@ -40,6 +40,8 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     let interrupted = loadgen_console::watch_signals(control.clone());
     let cfg = loadgen_fleet::CoordinatorConfig {
         scenario_text: expanded,
+        raw_scenario: raw.clone(),
+        out: out.clone(),
         scenario: sc.clone(),
         overrides: overrides.clone(),
         target: a.target.clone(),
@@ -86,14 +88,9 @@ pub fn run(a: &CoordinatorArgs) -> Result<u8, Fail> {
     }
     let interrupted =
         interrupted.load(std::sync::atomic::Ordering::SeqCst) || control.stopped_by_hand();
-    let finished = done.write_folder(&sc, &out, &raw, overrides, interrupted);
-    hooks.close(
-        finished
-            .as_ref()
-            .ok()
-            .map(|f| f.summary.verdict_line())
-            .as_deref(),
-    );
+    let finished = done.finish_folder(&sc, interrupted);
+    let verdict = finished.as_ref().ok().map(|f| f.summary.verdict_line());
+    hooks.close(verdict.as_deref());
     let finished = finished?;
     loadgen_console::summary(&finished.summary, a.quiet);
     crate::say!("results: {}", out.display());

@@ -1,7 +1,8 @@
 //! Windowed thresholds end to end: a target that answers 20% of requests 503 only between
 //! 4 s and 6 s of a 14 s run passes `rate < 5%` over the run, fails `rate < 5% over 2s` and
 //! `for 2s`, and names the worst window within one interval of the truth — in a single run,
-//! after `loadgen merge` of two segments, and from a live coordinator's merged stream.
+//! after `loadgen merge` of two segments, and from a live coordinator's merged stream. The
+//! same three judge `latency{status=N}` on the statuses the scenario names.
 
 use crate::support::*;
 use std::path::{Path, PathBuf};
@@ -27,6 +28,9 @@ max_vus = 40
 "errors" = ["rate < 5%", "rate < 5% over 2s", "rate < 5% for 2s"]
 "errors{class=http_5xx}" = ["count < 1 from 7s"]
 "requests{status=503}" = ["count > 10"]
+"latency{status=503}" = ["p(99) < 10s", "max < 10s over 2s"]
+"latency{status=201}" = ["p(50) < 10s"]
+"latency{status=418}" = ["p(95) < 1s"]
 "#;
 
 /// The fault: 20% of API requests answered 503 from 4 s to 6 s after the first one.
@@ -115,6 +119,29 @@ fn check(dir: &Path) -> [(f64, f64, f64); 2] {
     // 20% of the 200 requests of 4 s..6 s.
     let n = by_status["measured"].as_f64().unwrap();
     assert!((15.0..=70.0).contains(&n), "{by_status}");
+    // Latency per status: kept for the named statuses only, the 503s only where they were.
+    for (key, expr) in [
+        ("latency{status=503}", "p(99) < 10s"),
+        ("latency{status=201}", "p(50) < 10s"),
+    ] {
+        let t = threshold(&s, key, expr);
+        assert_eq!(t["passed"], true, "{t}");
+        assert!(t["measured"].as_f64().unwrap() > 0.0, "{t}");
+    }
+    let w = threshold(&s, "latency{status=503}", "max < 10s over 2s");
+    assert_eq!(w["passed"], true, "{w}");
+    let (start, end) = (
+        w["window"]["worst"]["start"].as_f64().unwrap(),
+        w["window"]["worst"]["end"].as_f64().unwrap(),
+    );
+    // Windows without a 503 have no data and are skipped: the worst one meets 4 s..6 s.
+    assert!(start >= 2.0 && end <= 8.0 + 1.0, "{w}");
+    let none = threshold(&s, "latency{status=418}", "p(95) < 1s");
+    assert_eq!(
+        (&none["passed"], &none["measured"]),
+        (&false.into(), &serde_json::Value::Null),
+        "no 418 was answered, and no other status is kept under it: {none}"
+    );
     assert!(schema_errors(&s).is_empty(), "{:?}", schema_errors(&s));
     // The text, JUnit and HTML name the worst window.
     let txt = std::fs::read_to_string(dir.join("summary.txt")).unwrap();

@@ -195,6 +195,9 @@ impl Tally {
         let m = &self.metrics;
         let mut fresh = Metrics::new(m.steps.len(), m.workloads.len());
         fresh.custom = m.custom.iter().map(CustomValue::fresh).collect();
+        for (new, old) in fresh.steps.iter_mut().zip(&m.steps) {
+            new.status_latency = old.fresh_status_latency();
+        }
         for (new, old) in fresh.workloads.iter_mut().zip(&m.workloads) {
             new.active_vus = old.active_vus;
             new.peak_active_vus = old.active_vus;

@@ -34,6 +34,11 @@ pub struct StepMetrics {
     /// Protocol codes of steps that did not succeed (a SQLSTATE, a Redis error prefix):
     /// `(code, count)` sorted by code, at most [`StepMetrics::MAX_CODES`] entries.
     pub codes: Vec<(Code, u64)>,
+    /// Latency from the intended start of the answers with each HTTP status a threshold
+    /// names (`latency{status=N}`), every outcome: `(status, histogram)` sorted by status.
+    /// Only the statuses the plan tracks ([`crate::Workload::with_status_latency`]) are
+    /// kept, so it is bounded by the scenario, never by what a target answers.
+    pub status_latency: Vec<(u16, Histogram)>,
 }
 
 impl Default for StepMetrics {
@@ -48,6 +53,7 @@ impl Default for StepMetrics {
             proxy_connect: new_histogram(),
             statuses: Vec::new(),
             codes: Vec::new(),
+            status_latency: Vec::new(),
         }
     }
 }
@@ -64,6 +70,32 @@ impl StepMetrics {
     /// Counts one answer with `status`.
     pub fn count_status(&mut self, status: u16) {
         self.count_status_n(status, 1);
+    }
+
+    /// Keeps the latency of answers with `status` from now on (empty until one comes).
+    pub fn track_status_latency(&mut self, status: u16) {
+        if let Err(i) = self
+            .status_latency
+            .binary_search_by_key(&status, |(s, _)| *s)
+        {
+            self.status_latency.insert(i, (status, new_histogram()));
+        }
+    }
+
+    /// The latency of an answer with `status`, if that status is tracked.
+    #[inline]
+    pub fn record_status_latency(&mut self, status: u16, latency: Duration) {
+        if let Some((_, h)) = self.status_latency.iter_mut().find(|(s, _)| *s == status) {
+            record_micros(h, latency.as_micros() as u64);
+        }
+    }
+
+    /// The tracked statuses with empty histograms (for the next interval).
+    pub fn fresh_status_latency(&self) -> Vec<(u16, Histogram)> {
+        self.status_latency
+            .iter()
+            .map(|(s, _)| (*s, new_histogram()))
+            .collect()
     }
 
     /// Distinct codes kept per step; later new ones count as [`Code::OTHER`].
@@ -173,6 +205,15 @@ impl StepMetrics {
         }
         for &(code, n) in &other.codes {
             self.count_code_n(code, n);
+        }
+        for (status, h) in &other.status_latency {
+            self.track_status_latency(*status);
+            let (_, mine) = self
+                .status_latency
+                .iter_mut()
+                .find(|(s, _)| s == status)
+                .expect("tracked just now");
+            mine.add(h).expect("histograms share one configuration");
         }
     }
 }

@@ -96,7 +96,17 @@ impl Plan {
             .iter()
             .flat_map(|w| w.custom.iter().map(|m| m.kind))
             .collect();
-        Metrics::shaped(self.steps().len(), self.workloads.len(), &kinds)
+        let mut m = Metrics::shaped(self.steps().len(), self.workloads.len(), &kinds);
+        let mut base = 0;
+        for w in &self.workloads {
+            for &(step, status) in &w.status_latency {
+                if let Some(s) = m.steps.get_mut(base + step) {
+                    s.track_status_latency(status);
+                }
+            }
+            base += w.steps.len();
+        }
+        m
     }
 
     /// When the last workload's schedule ends (not counting the graceful stop).
@@ -118,6 +128,9 @@ pub struct Workload {
     pub steps: Vec<String>,
     /// Offset from the start of the run.
     pub start: Duration,
+    /// `(step, status)` pairs whose answers' latency is kept apart (see
+    /// [`Workload::with_status_latency`]).
+    pub status_latency: Vec<(usize, u16)>,
     /// Open or closed.
     pub model: Model,
     /// Metrics this workload's sessions record beyond the per-step ones.
@@ -143,6 +156,7 @@ impl Workload {
             model,
             custom: Vec::new(),
             iteration_as_step: None,
+            status_latency: Vec::new(),
             driver: Arc::new(FactoryDriver(factory)),
         }
     }
@@ -161,6 +175,15 @@ impl Workload {
     pub fn with_iteration_as_step(mut self, step: usize) -> Self {
         debug_assert!(step < self.steps.len());
         self.iteration_as_step = Some(step);
+        self
+    }
+
+    /// Keeps the latency of step `step`'s answers with HTTP `status` apart (a threshold
+    /// `latency{status=N}` judges it); other statuses keep none.
+    pub fn with_status_latency(mut self, step: usize, status: u16) -> Self {
+        if !self.status_latency.contains(&(step, status)) {
+            self.status_latency.push((step, status));
+        }
         self
     }
 

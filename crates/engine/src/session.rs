@@ -209,6 +209,20 @@ impl<'a> Iteration<'a> {
             .with(|m| m.steps[self.step_base + step].count_status(status));
     }
 
+    /// The HTTP status of step `s`'s answer (any outcome; call it after
+    /// [`Iteration::record`] of that step): its latency goes to the step's per-status
+    /// histogram when the plan tracks that status (`latency{status=N}`), and nowhere else.
+    #[inline]
+    pub fn record_answer_status(&self, s: &StepSample, status: u16) {
+        let latency = s.done.saturating_duration_since(s.intended);
+        self.recorder.with(|m| {
+            let step = &mut m.steps[self.step_base + s.step];
+            if !step.status_latency.is_empty() {
+                step.record_status_latency(status, latency);
+            }
+        });
+    }
+
     /// Counts the protocol code (a SQLSTATE, a Redis error prefix) of a step that did not
     /// succeed, shown beside its outcome like an HTTP status.
     #[inline]

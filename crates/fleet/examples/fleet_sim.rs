@@ -215,7 +215,12 @@ fn main() {
     }
     let text = scenario(steps);
     let sc = loadgen_scenario::parse(&text, "fleet-sim.toml", &|_| None).unwrap();
+    // The coordinator writes the merged run's folder as it goes (as `loadgen coordinator`
+    // does): its CPU below includes that.
+    let out = std::env::temp_dir().join(format!("loadgen-fleet-sim-{}", std::process::id()));
     let cfg = CoordinatorConfig {
+        raw_scenario: text.clone(),
+        out: out.clone(),
         scenario_text: text,
         scenario: sc,
         overrides: Overrides::default(),
@@ -249,6 +254,7 @@ fn main() {
     let wall = end.duration_since(wall_start).as_secs_f64();
     let run_cpu = cpu1 - cpu_start;
     let lost = done.workers.iter().filter(|w| w.lost.is_some()).count();
+    let _ = std::fs::remove_dir_all(&out);
     println!(
         "{workers} workers x {seconds}s: set-up CPU {:.3}s; run: {:.0} B/s in ({:.0} B/s per worker), coordinator thread {:.1}% of one core ({:.2} ms CPU per worker-second); merged {} requests; lost {lost}",
         cpu_start - cpu0,

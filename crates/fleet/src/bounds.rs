@@ -132,6 +132,9 @@ pub(crate) fn mass(m: &Metrics) -> Option<u64> {
         for &(_, n) in &s.statuses {
             add(n)?;
         }
+        for (_, h) in &s.status_latency {
+            add(h.len())?;
+        }
     }
     // The VU·time areas (`busy_vu_ns`, `online_vu_ns`) are not counts: they add with
     // saturation wherever they are summed, so they cannot wrap and are left out here.

@@ -52,27 +52,32 @@ pub fn merge_folders(
     to: &Output<'_>,
     allow_partial: bool,
 ) -> Result<Written, FolderError> {
-    let merged = merge(parts, MergeOptions { allow_partial })?;
+    let mut merged = merge(parts, MergeOptions { allow_partial })?;
     let (sc, raw) = scenario_of(to.scenario, &parts[0])?;
     let out = to
         .out
         .clone()
         .unwrap_or_else(|| out_dir::default_out(&format!("{}-merged", sc.name)));
     out_dir::prepare(&out, to.force)?;
-    let report = merged.final_report();
-    let folder = Assembled {
+    // The merged intervals stream from the parts' files into the folder, one at a time.
+    let mut folder = Assembled {
         out: &out,
         info: merged.info.clone(),
         raw_scenario: Some(&raw),
-        lines: &merged.intervals,
-    };
+        intervals: merged.intervals,
+    }
+    .start(&sc, merged.started_at);
+    for r in merged.by_ref() {
+        folder.interval(&r?);
+    }
+    let report = merged.final_report();
     let end = RunEnd {
         report: &report,
         interrupted: false,
         incomplete: None,
         stats: Default::default(),
     };
-    let finished = folder.write(&sc, end)?;
+    let finished = folder.finish(&sc, end)?;
     let missing = &merged.info.missing_segments;
     let note = format!(
         "merged {} folder(s), segments {} — {:.1}% of the planned load{}",
@@ -100,7 +105,7 @@ pub fn report_partial(dir: &Path, to: &Output<'_>) -> Result<Written, FolderErro
     let options = MergeOptions {
         allow_partial: true,
     };
-    let merged = merge(std::slice::from_ref(&part), options)?;
+    let mut merged = merge(std::slice::from_ref(&part), options)?;
     let (sc, raw) = scenario_of(to.scenario, &part)?;
     let out = to.out.clone().unwrap_or_else(|| {
         let mut name = dir.file_name().unwrap_or_default().to_os_string();
@@ -108,7 +113,7 @@ pub fn report_partial(dir: &Path, to: &Output<'_>) -> Result<Written, FolderErro
         dir.with_file_name(name)
     });
     out_dir::prepare(&out, to.force)?;
-    let ran = merged.intervals.len() as u64 * part.info.interval_ms;
+    let ran = merged.intervals * part.info.interval_ms;
     let planned = sc.planned_duration();
     let ended = part.info.elapsed_s.is_some();
     let why = format!(
@@ -118,7 +123,7 @@ pub fn report_partial(dir: &Path, to: &Output<'_>) -> Result<Written, FolderErro
         } else {
             "the run did not reach its end (killed or crashed)"
         },
-        merged.intervals.len(),
+        merged.intervals,
         ran as f64 / 1000.0,
         planned.as_secs_f64(),
         if cut {
@@ -127,21 +132,26 @@ pub fn report_partial(dir: &Path, to: &Output<'_>) -> Result<Written, FolderErro
             ""
         }
     );
-    let report = FinalReport {
-        started_at: merged.started_at,
-        elapsed: merged.elapsed,
-        totals: merged.totals.clone(),
-        stopped_early: true,
-        intervals: merged.intervals.len() as u64,
-        worker_cpu: Vec::new(),
-    };
     let mut info = merged.info.clone();
     info.stopped_early = true;
-    let folder = Assembled {
+    // The intervals stream from the folder's file into the new one, one at a time.
+    let mut folder = Assembled {
         out: &out,
         info,
         raw_scenario: Some(&raw),
-        lines: &merged.intervals,
+        intervals: merged.intervals,
+    }
+    .start(&sc, merged.started_at);
+    for r in merged.by_ref() {
+        folder.interval(&r?);
+    }
+    let report = FinalReport {
+        started_at: merged.started_at,
+        elapsed: merged.elapsed,
+        totals: merged.totals().clone(),
+        stopped_early: true,
+        intervals: merged.intervals,
+        worker_cpu: Vec::new(),
     };
     let end = RunEnd {
         report: &report,
@@ -149,7 +159,7 @@ pub fn report_partial(dir: &Path, to: &Output<'_>) -> Result<Written, FolderErro
         incomplete: Some(why.clone()),
         stats: Default::default(),
     };
-    let finished = folder.write(&sc, end)?;
+    let finished = folder.finish(&sc, end)?;
     Ok(Written {
         out,
         finished,

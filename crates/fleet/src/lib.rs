@@ -8,8 +8,9 @@
 //! It must not know about the command line or any protocol crate: it runs plans that the
 //! scenario crate builds. The result files and their codec (`run.json`, `metrics.jsonl`) are
 //! `loadgen-report`'s; the worker feeds its segment's intervals to that crate's sink as they
-//! come, and the coordinator hands its merged run back to the caller to write. The moved
-//! names are re-exported here, so callers of the fleet need not know where they live.
+//! come, and the coordinator feeds its merged intervals to one as they are released (the
+//! caller judges and closes it). The moved names are re-exported here, so callers of the
+//! fleet need not know where they live.
 
 #![forbid(unsafe_code)]
 
@@ -30,7 +31,7 @@ pub mod worker;
 
 pub use coordinator::{
     run as coordinate, Coordinated, CoordinatorConfig, CoordinatorHooks, Expect, WorkerLive,
-    WorkerReport, FLEET_CHANGE_LEAD, WORKER_SILENCE,
+    WorkerReport, FLEET_CHANGE_LEAD, MAX_HELD, WORKER_SILENCE,
 };
 pub use error::FleetError;
 pub use folders::{merge_folders, report_partial, FolderError, Output, Written};
@@ -41,7 +42,7 @@ pub use loadgen_report::{
     OLDEST_FORMAT_VERSION,
 };
 pub use merge::{coverage, merge, mixed_versions, overlap, Coverage, MergeOptions, Merged};
-pub use part::RunPart;
+pub use part::{PartIntervals, RunPart};
 pub use scenario_of::{read_scenario, scenario_of};
 pub use worker::{
     connect as connect_to_coordinator, connect_again, serve, WorkerConfig, WorkerHooks,

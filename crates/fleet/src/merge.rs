@@ -1,13 +1,13 @@
 //! Merging result parts (segments of one plan) into one run: checks that they belong
 //! together, aligns intervals by wall-clock start and adds every counter and histogram
-//! exactly (merged counts are the sum of the parts).
+//! exactly (merged counts are the sum of the parts). The parts' intervals are read from
+//! their files in step, one merged interval at a time: memory does not grow with the run.
 
 use crate::error::FleetError;
-use crate::part::RunPart;
+use crate::part::{PartIntervals, RunPart};
 use loadgen_engine::{GaugeMerge, IntervalReport, Metrics, Segment};
 use loadgen_report::IntervalLine;
 use loadgen_report::{rfc3339, unix_ns, RunInfo};
-use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 /// How strict a merge is.
@@ -26,15 +26,15 @@ pub struct Coverage {
     pub missing: Vec<String>,
 }
 
-/// Parts merged into one run.
-#[derive(Debug, Clone)]
-pub struct Merged {
+/// Parts being merged into one run: the merged intervals come one at a time (it is an
+/// iterator of them, in order), each built from the parts' lines for its index as they are
+/// read from their files. Memory: one line per part, the interval being built and the
+/// running totals, whatever the length of the run.
+pub struct Merged<'p> {
     /// `run.json` of the merged folder (segments of every part, missing ones named).
     pub info: RunInfo,
-    /// Intervals of the merge, from the earliest part's origin (encoded; decode one at a time).
-    pub intervals: Vec<IntervalLine>,
-    /// Every interval added (gauges: their peak), as a single run's final report has it.
-    pub totals: Metrics,
+    /// How many intervals the merge has (from the earliest part's origin to the last end).
+    pub intervals: u64,
     /// Origin of the merge (the earliest part's origin).
     pub started_at: SystemTime,
     /// From the origin to the last part's end.
@@ -43,19 +43,113 @@ pub struct Merged {
     pub stopped_early: bool,
     /// How much of the plan the parts hold.
     pub coverage: Coverage,
+    totals: Metrics,
+    empty: Metrics,
+    interval: Duration,
+    next: u64,
+    cursors: Vec<Cursor<'p>>,
 }
 
-impl Merged {
-    /// The merged run's final report, as one run of the whole plan would have returned it.
+impl std::fmt::Debug for Merged<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Merged")
+            .field("segments", &self.info.segments)
+            .field("intervals", &self.intervals)
+            .field("next", &self.next)
+            .field("elapsed", &self.elapsed)
+            .field("coverage", &self.coverage)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One part's lines, with the merged index of the next one.
+struct Cursor<'p> {
+    lines: PartIntervals<'p>,
+    shift: Duration,
+    head: Option<(u64, IntervalLine)>,
+}
+
+impl Cursor<'_> {
+    fn advance(&mut self, interval: Duration) -> Result<(), FleetError> {
+        self.head = match self.lines.next().transpose()? {
+            Some(l) => Some((bucket(self.shift, l.start_us, interval), l)),
+            None => None,
+        };
+        Ok(())
+    }
+}
+
+/// The merged index of a part's line starting `start_us` after its origin, `shift` after
+/// the merge's: the nearest interval boundary, so parts started at one instant land on
+/// equal indices and parts a few ms apart still line up.
+fn bucket(shift: Duration, start_us: u64, interval: Duration) -> u64 {
+    let at = shift + Duration::from_micros(start_us);
+    ((at.as_secs_f64() / interval.as_secs_f64()) + 0.5).floor() as u64
+}
+
+impl Merged<'_> {
+    /// Every interval merged so far added up (gauges: their peak): the run's totals once
+    /// every interval has been taken.
+    pub fn totals(&self) -> &Metrics {
+        &self.totals
+    }
+
+    /// The merged run's final report, as one run of the whole plan would have returned it
+    /// (call it once every interval has been taken).
     pub fn final_report(&self) -> loadgen_engine::FinalReport {
         loadgen_engine::FinalReport {
             started_at: self.started_at,
             elapsed: self.elapsed,
             totals: self.totals.clone(),
             stopped_early: self.stopped_early,
-            intervals: self.intervals.len() as u64,
+            intervals: self.intervals,
             worker_cpu: Vec::new(),
         }
+    }
+
+    /// Lines held now, read ahead of the interval being merged (at most one per part).
+    pub fn held_lines(&self) -> usize {
+        self.cursors.iter().filter(|c| c.head.is_some()).count()
+    }
+
+    fn build(&mut self, k: u64) -> Result<IntervalReport, FleetError> {
+        let mut metrics = self.empty.clone();
+        let mut length = Duration::ZERO;
+        for c in &mut self.cursors {
+            while let Some((_, l)) = c.head.as_ref().filter(|(at, _)| *at <= k) {
+                let r = l.decode()?;
+                metrics.add(&r.metrics, GaugeMerge::Sum);
+                length = length.max(r.length);
+                c.advance(self.interval)?;
+            }
+        }
+        if length.is_zero() {
+            length = self.interval;
+        }
+        self.totals.add(&metrics, GaugeMerge::Max);
+        Ok(IntervalReport {
+            index: k,
+            start: self.interval * k as u32,
+            length,
+            metrics,
+        })
+    }
+}
+
+impl Iterator for Merged<'_> {
+    type Item = Result<IntervalReport, FleetError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next >= self.intervals {
+            return None;
+        }
+        let k = self.next;
+        self.next += 1;
+        let r = self.build(k);
+        if r.is_err() {
+            self.next = self.intervals;
+        }
+        Some(r)
     }
 }
 
@@ -168,8 +262,10 @@ fn check(parts: &[RunPart], opts: MergeOptions) -> Result<(Vec<Segment>, Coverag
     Ok((segments, cov))
 }
 
-/// Merges `parts` (each a segment of one plan) into one run.
-pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged, FleetError> {
+/// Merges `parts` (each a segment of one plan) into one run: checks that they belong
+/// together and returns the merge, whose intervals are read from the parts' files as they
+/// are taken.
+pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged<'_>, FleetError> {
     let (segments, coverage) = check(parts, opts)?;
     // Each part's counts were bounded when it was read; together they must be too (every
     // sum below is then a sum of a subset: see `bounds`).
@@ -195,31 +291,32 @@ pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged, FleetError
         first.layout.workloads.len(),
         &kinds,
     );
-    // Which part intervals fall in each merged interval (decoded only when it is built).
-    let mut buckets: BTreeMap<u64, Vec<&IntervalLine>> = BTreeMap::new();
     let mut elapsed = Duration::ZERO;
+    let mut last: Option<u64> = None;
+    let mut cursors = Vec::with_capacity(parts.len());
     for p in parts {
         let shift = p
             .info
             .started_at_time()
             .duration_since(origin)
             .unwrap_or_default();
-        let mut end = shift;
-        for r in &p.intervals {
-            let at = shift + Duration::from_micros(r.start_us);
-            // Nearest interval boundary: parts started at one instant land on equal indices;
-            // parts a few ms apart still line up.
-            let k = ((at.as_secs_f64() / interval.as_secs_f64()) + 0.5).floor() as u64;
-            buckets.entry(k).or_default().push(r);
-            end = end.max(at + Duration::from_micros(r.length_us));
+        if let Some(s) = p.last_start_us {
+            let k = bucket(shift, s, interval);
+            last = Some(last.map_or(k, |l| l.max(k)));
         }
         let part_end = match p.info.elapsed_s {
             Some(s) => shift + Duration::from_secs_f64(s.max(0.0)),
-            None => end,
+            None => shift + Duration::from_micros(p.end_us),
         };
         elapsed = elapsed.max(part_end);
+        let mut c = Cursor {
+            lines: p.intervals()?,
+            shift,
+            head: None,
+        };
+        c.advance(interval)?;
+        cursors.push(c);
     }
-    let last = buckets.keys().next_back().copied();
     if let Some(last) = last.filter(|l| *l > crate::bounds::MAX_INTERVALS) {
         return Err(FleetError::Refused(format!(
             "the parts span {last} intervals ({:.0}s from the earliest start to the latest end); \
@@ -227,30 +324,6 @@ pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged, FleetError
             elapsed.as_secs_f64(),
             crate::bounds::MAX_INTERVALS
         )));
-    }
-    let mut intervals = Vec::new();
-    let mut totals = empty.clone();
-    if let Some(last) = last {
-        for k in 0..=last {
-            let mut metrics = empty.clone();
-            let mut length = Duration::ZERO;
-            for l in buckets.remove(&k).unwrap_or_default() {
-                // Every line was decoded and checked when its folder was read.
-                let r = l.decode()?;
-                metrics.add(&r.metrics, GaugeMerge::Sum);
-                length = length.max(r.length);
-            }
-            if length.is_zero() {
-                length = interval;
-            }
-            totals.add(&metrics, GaugeMerge::Max);
-            intervals.push(IntervalLine::encode(&IntervalReport {
-                index: k,
-                start: interval * k as u32,
-                length,
-                metrics,
-            }));
-        }
     }
     let mut info = first.clone();
     info.segments = segments.iter().map(|s| s.to_string()).collect();
@@ -266,8 +339,12 @@ pub fn merge(parts: &[RunPart], opts: MergeOptions) -> Result<Merged, FleetError
     Ok(Merged {
         stopped_early: info.stopped_early,
         info,
-        intervals,
-        totals,
+        intervals: last.map_or(0, |l| l + 1),
+        totals: empty.clone(),
+        empty,
+        interval,
+        next: 0,
+        cursors,
         started_at: origin,
         elapsed,
         coverage,

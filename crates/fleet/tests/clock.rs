@@ -90,8 +90,11 @@ async fn start_instants_follow_each_workers_clock() {
     }
     let text = "name = \"clock\"\ntarget = \"http://127.0.0.1:9\"\nduration = \"1s\"\n\n[[workload]]\nname = \"w\"\nmodel = \"open\"\nrate = \"1/s\"\nmax_vus = 1\n\n  [[workload.step]]\n  name = \"s\"\n  http = { method = \"GET\", path = \"/\" }\n";
     let sc = loadgen_scenario::parse(text, "clock.toml", &|_| None).unwrap();
+    let out = std::env::temp_dir().join(format!("loadgen-clock-{}", std::process::id()));
     let cfg = CoordinatorConfig {
         scenario_text: text.into(),
+        raw_scenario: text.into(),
+        out: out.clone(),
         scenario: sc,
         overrides: Overrides::default(),
         target: None,
@@ -117,6 +120,10 @@ async fn start_instants_follow_each_workers_clock() {
     for w in workers {
         starts.push(w.await.unwrap());
     }
+    // The merged run's folder was written as it went: run.json holds the origin.
+    let written = loadgen_fleet::RunInfo::read(&out).unwrap();
+    assert_eq!(written.started_at_unix_ns, done.info.started_at_unix_ns);
+    let _ = std::fs::remove_dir_all(&out);
     let offsets: Vec<f64> = done.workers.iter().map(|w| w.clock_offset_ms).collect();
     // Offsets are measured to within the loopback round trip (well under 100 ms even on a
     // loaded machine); start instants differ by the skew, i.e. they are one real instant.

@@ -110,10 +110,14 @@ fn parts_with_custom_metrics_merge_exactly() {
         w.finish(Duration::from_secs(3), false, Vec::new()).unwrap();
         parts.push(RunPart::read(&dir).unwrap());
     }
-    let m = merge(&parts, MergeOptions::default()).unwrap();
-    assert_eq!(m.intervals.len(), 3);
+    let mut m = merge(&parts, MergeOptions::default()).unwrap();
+    assert_eq!(m.intervals, 3);
     assert!((m.coverage.share - 1.0).abs() < 1e-9);
-    let t = &m.totals;
+    // The merged intervals come one at a time, each part read in step with the others.
+    let merged: Vec<IntervalReport> = m.by_ref().map(Result::unwrap).collect();
+    assert_eq!(merged.len(), 3);
+    assert!(m.held_lines() == 0, "every line was taken");
+    let t = m.totals();
     assert_eq!(t.total_requests(), 3 * (10 + 20));
     assert_eq!(t.steps[0].count(Outcome::Http5xx), 3 * (3 + 5));
     assert_eq!(t.steps[0].statuses, vec![(500, 3 * (3 + 5))]);
@@ -132,8 +136,7 @@ fn parts_with_custom_metrics_merge_exactly() {
         }
         other => panic!("{other:?}"),
     }
-    let first = m.intervals[0].decode().unwrap();
-    assert_eq!(first.metrics.total_requests(), 30);
+    assert_eq!(merged[0].metrics.total_requests(), 30);
 
     // The same part twice is a duplicate; one part alone is half the plan.
     let e = merge(
@@ -226,7 +229,50 @@ fn a_format_2_folder_with_eleven_outcome_classes_reads_with_zeros_in_the_new_one
     std::fs::write(&path, cut).unwrap();
     let part = RunPart::read(&dir).unwrap();
     assert_eq!(part.info.format_version, 2);
-    let first = part.intervals[0].decode().unwrap();
+    let first = part.intervals().unwrap().next().unwrap().unwrap();
+    let first = first.decode().unwrap();
     let fresh = interval(0, 0);
     assert_eq!(first.metrics.steps[0].counts, fresh.metrics.steps[0].counts);
+}
+
+#[test]
+fn a_part_that_changed_between_reading_and_merging_is_refused() {
+    let dir = scratch("changed");
+    let mut w = FolderWriter::create(&dir, info("0/1"), SystemTime::now()).unwrap();
+    for k in 0..3 {
+        w.interval(&interval(0, k)).unwrap();
+    }
+    w.finish(Duration::from_secs(3), false, Vec::new()).unwrap();
+    let part = RunPart::read(&dir).unwrap();
+    assert_eq!((part.lines, part.last_start_us), (3, Some(2_000_000)));
+    // The last line is replaced by one with more requests than were checked.
+    let path = dir.join("metrics.jsonl");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let mut bigger = interval(1, 2);
+    bigger.index = 2;
+    lines[2] = serde_json::to_string(&loadgen_fleet::IntervalLine::encode(&bigger)).unwrap();
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let got: Vec<_> = part.intervals().unwrap().collect();
+    assert_eq!(got.len(), 3, "the error is the last item");
+    assert!(got[..2].iter().all(Result::is_ok));
+    let e = got[2].as_ref().unwrap_err().to_string();
+    assert!(
+        e.contains("metrics.jsonl:3") && e.contains("changed"),
+        "{e}"
+    );
+}
+
+#[test]
+fn lines_out_of_order_are_refused() {
+    let dir = scratch("order");
+    let mut w = FolderWriter::create(&dir, info("0/1"), SystemTime::now()).unwrap();
+    w.interval(&interval(0, 1)).unwrap();
+    w.interval(&interval(0, 0)).unwrap();
+    w.finish(Duration::from_secs(2), false, Vec::new()).unwrap();
+    let e = RunPart::read(&dir).unwrap_err().to_string();
+    assert!(
+        e.contains("metrics.jsonl:2") && e.contains("in order"),
+        "{e}"
+    );
 }

@@ -360,6 +360,10 @@ impl Session for HttpSession {
                 None => Box::pin(self.vu.step(shared, index, it, intended)).await,
             };
             it.record(&sample);
+            if self.vu.status != 0 {
+                // `latency{status=N}`: kept only for the statuses a threshold names.
+                it.record_answer_status(&sample, self.vu.status);
+            }
             if sample.connect.is_some() {
                 // Only a step that opened a connection has phases to report.
                 it.record_setup(index, std::mem::take(&mut self.vu.setup));

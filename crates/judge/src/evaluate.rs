@@ -257,6 +257,44 @@ mod tests {
     }
 
     #[test]
+    fn latency_by_status_reads_the_kept_status_only() {
+        let mut m = metrics();
+        let ms = Duration::from_millis;
+        // Step a keeps 200 and 503: 100 answers of 1..=100 ms were 200, 10 of 500 ms 503.
+        m.steps[0].track_status_latency(200);
+        m.steps[0].track_status_latency(503);
+        for i in 1..=100 {
+            m.steps[0].record_status_latency(200, ms(i));
+        }
+        for _ in 0..10 {
+            m.steps[0].record_status_latency(503, ms(500));
+        }
+        // A status nobody tracked is not kept.
+        m.steps[0].record_status_latency(404, ms(9));
+        assert_eq!(m.steps[0].status_latency.len(), 2);
+        let steps = [info("a"), info("b")];
+        let ten = Duration::from_secs(10);
+        let r = t("latency{status=200}", "p(95) < 100ms").evaluate(&m, &steps, &[], ten);
+        assert!(
+            r.passed && (r.measured.unwrap() - 95.0).abs() < 0.5,
+            "{r:?}"
+        );
+        let r = t("latency{status=503,step=a}", "min >= 499ms").evaluate(&m, &steps, &[], ten);
+        assert!(r.passed, "{r:?}");
+        // Step b kept none: no data, and no data fails.
+        let r = t("latency{status=200,step=b}", "p(95) < 1s").evaluate(&m, &steps, &[], ten);
+        assert!(!r.passed && r.measured.is_none(), "{r:?}");
+        let r = t("latency{status=404}", "p(95) < 1s").evaluate(&m, &steps, &[], ten);
+        assert!(r.measured.is_none(), "{r:?}");
+        // Merged totals keep each status's histogram apart, exactly.
+        let mut both = m.clone();
+        both.add(&m, GaugeMerge::Sum);
+        let r = t("latency{status=503}", "max < 1s").evaluate(&both, &steps, &[], ten);
+        assert!(r.passed);
+        assert_eq!(both.steps[0].status_latency[1].1.len(), 20);
+    }
+
+    #[test]
     fn error_rate_excludes_expected_failures_and_checks_count_answers() {
         let m = metrics();
         let steps = [info("a"), info("b")];

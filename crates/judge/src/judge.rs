@@ -70,6 +70,18 @@ impl Windows {
         self.items.is_empty()
     }
 
+    /// Intervals held in the running windows of every `over` threshold now: at most
+    /// ⌈D / interval⌉ + 1 each, whatever the run's length (`for` and `from` hold none).
+    pub fn held_intervals(&self) -> usize {
+        self.items
+            .iter()
+            .map(|(_, t)| match t {
+                Tracker::Over(w) => w.held_intervals(),
+                Tracker::For(_) | Tracker::From { .. } => 0,
+            })
+            .sum()
+    }
+
     /// One interval. With `live`, returns the first threshold it broke (past its
     /// `delay_abort_eval`), as `key: expression (measured …)`.
     pub fn interval(&mut self, r: &IntervalReport, live: bool) -> Option<String> {

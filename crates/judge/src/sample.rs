@@ -152,6 +152,17 @@ pub(crate) fn extract(t: &Threshold, m: &Metrics, steps: &[StepInfo]) -> Sample 
     if let Some(h) = &mut out.hist {
         for s in &selected {
             let part: Histogram = match (t.metric, t.filter.class) {
+                // Kept per step for the statuses thresholds name (`latency{status=N}`).
+                (MetricKind::Latency, _) if t.filter.status.is_some() => {
+                    match s
+                        .status_latency
+                        .iter()
+                        .find(|(c, _)| Some(*c) == t.filter.status)
+                    {
+                        Some((_, h)) => h.clone(),
+                        None => continue,
+                    }
+                }
                 (MetricKind::Latency, Some(c)) => match &s.latency[c as usize] {
                     Some(h) => (**h).clone(),
                     None => continue,

@@ -165,7 +165,12 @@ impl Over {
         self.standing
     }
 
-    /// Intervals held now (for the memory bound's test).
+    /// Intervals held now.
+    pub fn held_intervals(&self) -> usize {
+        self.parts.len()
+    }
+
+    /// Intervals held now and their bytes (for the memory bound's test).
     #[cfg(test)]
     pub fn held(&self) -> (usize, usize) {
         let bytes = self.parts.iter().map(Stored::bytes).sum();

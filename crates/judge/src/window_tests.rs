@@ -236,3 +236,39 @@ fn the_memory_of_an_over_window_is_bounded_by_its_length() {
     assert!(most.0 <= 11, "{most:?}");
     assert!(most.1 < 11 * (300 * 16 + 200), "{most:?}");
 }
+
+#[test]
+fn latency_by_status_is_judged_over_windows() {
+    let t = th("latency{status=503}", "p(50) < 100ms over 2s");
+    let steps = [StepInfo {
+        workload: 0,
+        workload_name: "w".into(),
+        name: "a".into(),
+    }];
+    let mut w = Windows::new([&t], &steps, &[]);
+    let ms = Duration::from_millis;
+    for i in 0..6u64 {
+        let mut m = Metrics::new(1, 1);
+        m.steps[0].track_status_latency(503);
+        // 200s are slow throughout; the 503s only in intervals 2 and 3: the median of the
+        // 503s is slow only in the window of exactly those two.
+        m.steps[0].record(Outcome::Success, ms(900), ms(900), None, None);
+        let slow = if (2..4).contains(&i) { 400 } else { 5 };
+        for _ in 0..10 {
+            m.steps[0].record(Outcome::Http5xx, ms(slow), ms(slow), None, None);
+            m.steps[0].record_status_latency(503, ms(slow));
+        }
+        let r = IntervalReport {
+            index: i,
+            start: secs(i),
+            length: secs(1),
+            metrics: m,
+        };
+        w.interval(&r, false);
+    }
+    let res = w.finish().remove(0);
+    assert!(!res.passed, "{res:?}");
+    let worst = res.window.unwrap();
+    assert_eq!((worst.start_s, worst.end_s), (2.0, 4.0));
+    assert!((res.measured.unwrap() - 400.0).abs() < 1.0, "{res:?}");
+}

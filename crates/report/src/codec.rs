@@ -36,6 +36,8 @@ pub enum RecordError {
     },
     #[error("statuses must be at most 500, sorted, one per status")]
     Statuses,
+    #[error("status latencies must be at most 500, sorted, one per status")]
+    StatusLatency,
     #[error("codes must be at most 500, 1 to 12 digits or letters, sorted, one per code")]
     Codes,
     #[error("step {0}: {1}")]
@@ -119,6 +121,11 @@ pub struct StepRecord {
     /// `[code, count]` sorted by code (format 3; absent when none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub codes: Vec<(String, u64)>,
+    /// Latency of the answers with each status a threshold names (`latency{status=N}`),
+    /// `[status, histogram]` sorted by status, empty ones left out (format 5; absent when
+    /// none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub status_latency: Vec<(u16, String)>,
 }
 
 /// One workload's metrics.
@@ -307,6 +314,11 @@ fn step_record(s: &StepMetrics) -> StepRecord {
         proxy_connect: encode_hist(&s.proxy_connect),
         statuses: s.statuses.clone(),
         codes: s.codes.iter().map(|(c, n)| (c.to_string(), *n)).collect(),
+        status_latency: s
+            .status_latency
+            .iter()
+            .filter_map(|(status, h)| encode_hist(h).map(|e| (*status, e)))
+            .collect(),
     }
 }
 
@@ -349,6 +361,14 @@ fn decode_step(r: &StepRecord) -> Result<StepMetrics, RecordError> {
         }
         s.codes.push((code, *n));
     }
+    let sl = &r.status_latency;
+    if sl.len() > 500 || sl.windows(2).any(|w| w[0].0 >= w[1].0) {
+        return Err(RecordError::StatusLatency);
+    }
+    for (status, h) in sl {
+        s.status_latency
+            .push((*status, decode_hist(&Some(h.clone()))?));
+    }
     Ok(s)
 }
 
@@ -387,6 +407,11 @@ mod tests {
             );
         }
         m.steps[0].statuses = vec![(500, 36), (503, 2)];
+        m.steps[0].track_status_latency(200);
+        m.steps[0].track_status_latency(503);
+        m.steps[0].track_status_latency(429);
+        m.steps[0].record_status_latency(200, Duration::from_millis(7));
+        m.steps[0].record_status_latency(503, Duration::from_millis(70));
         m.steps[0].count_code_n(Code::parse("40P01").expect("packs"), 3);
         m.steps[0].count_code_n(Code::parse("WRONGTYPE").expect("packs"), 1);
         m.steps[1].record_setup(loadgen_engine::Setup {
@@ -418,7 +443,21 @@ mod tests {
             assert!(a.tls == b.tls && a.proxy_connect == b.proxy_connect);
             assert_eq!(a.statuses, b.statuses);
             assert_eq!(a.codes, b.codes);
+            // Tracked statuses with answers come back; an empty one (429) is left out.
+            let kept: Vec<(u16, u64)> = b
+                .status_latency
+                .iter()
+                .filter(|(_, h)| !h.is_empty())
+                .map(|(s, h)| (*s, h.len()))
+                .collect();
+            let back: Vec<(u16, u64)> = a
+                .status_latency
+                .iter()
+                .map(|(s, h)| (*s, h.len()))
+                .collect();
+            assert_eq!(back, kept);
         }
+        assert_eq!(d.steps[0].status_latency.len(), 2);
         assert_eq!(d.workloads[0].iterations, 250);
         assert!(d.workloads[0].iteration_duration == m.workloads[0].iteration_duration);
         assert_eq!(d.workloads[0].iteration_duration.len(), 1);
@@ -446,6 +485,7 @@ mod tests {
             proxy_connect: None,
             statuses: Vec::new(),
             codes: Vec::new(),
+            status_latency: Vec::new(),
         };
         assert!(decode_step(&r).is_err());
     }

@@ -18,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+mod assembled;
 mod chart_points;
 pub mod charts;
 mod codec;
@@ -44,6 +45,7 @@ mod summary_threshold;
 
 mod verdict;
 
+pub use assembled::{Assembled, Assembling};
 pub use codec::{
     decode_hist, encode_hist, CustomRecord, MetricsRecord, RecordError, StepRecord, WorkloadRecord,
 };
@@ -58,7 +60,7 @@ pub use run_info::{
     Rfc3339Error, RunInfo, StepName, FORMAT_VERSION, OLDEST_FORMAT_VERSION,
 };
 pub use self_stats::{collect as generator_stats, peak_rss_bytes};
-pub use sink::{check_layout, Assembled, Finished, LayoutMismatch, Results, RunEnd};
+pub use sink::{check_layout, Finished, Footprint, LayoutMismatch, Results, RunEnd};
 pub use stream::{Observer, Stream};
 pub use summary::{
     CustomSummary, Percentiles, RunSummary, StepSummary, ThresholdSummary, Totals, WindowSpan,

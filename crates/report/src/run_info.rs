@@ -17,7 +17,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// version 2 folder reads as one with zeros in the new classes.
 /// 4: workloads carry `skipped_paused` (arrivals skipped while paused by hand) and run.json
 /// lists the `changes` made by hand; in an older folder both read as none.
-pub const FORMAT_VERSION: u32 = 4;
+/// 5: steps carry `status_latency` (latency per HTTP status, for the statuses a
+/// `latency{status=N}` threshold names); an older folder has none.
+pub const FORMAT_VERSION: u32 = 5;
 
 /// The oldest `format_version` this loadgen merges.
 pub const OLDEST_FORMAT_VERSION: u32 = 2;

@@ -65,6 +65,21 @@ impl Finished {
     }
 }
 
+/// What a results sink keeps that is not fixed by the run's layout: the report's chart
+/// points (at most [`crate::html_report::MAX_POINTS`] for the planned length), the
+/// intervals inside windowed thresholds' running windows (at most ⌈window / interval⌉ + 1
+/// each) and the changes made by hand (one per change, not per interval). Everything else
+/// is one set of running totals and histograms; the files are streamed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Footprint {
+    /// Points of `report.html`'s series.
+    pub chart_points: usize,
+    /// Intervals held by windowed thresholds' running windows.
+    pub window_intervals: usize,
+    /// Changes made by hand.
+    pub changes: usize,
+}
+
 /// The files of one results folder, written as the intervals come.
 pub struct Results {
     out: PathBuf,
@@ -127,6 +142,22 @@ impl Results {
         let interval = self.info.interval_ms.max(1) as u128;
         let intervals = planned.as_millis().div_ceil(interval) as u64;
         self.report_data.expect_intervals(intervals);
+    }
+
+    /// Segments of the plan the run turned out not to hold (a lost worker): `run.json`
+    /// names them at the end.
+    pub fn missing_segments(&mut self, missing: Vec<String>) {
+        self.info.missing_segments = missing;
+    }
+
+    /// What this sink holds in memory that could grow with the run, counted (see
+    /// [`Footprint`]): none of it grows with the number of intervals beyond its bound.
+    pub fn footprint(&self) -> Footprint {
+        Footprint {
+            chart_points: self.report_data.points.len(),
+            window_intervals: self.windows.as_ref().map_or(0, Windows::held_intervals),
+            changes: self.changes.len(),
+        }
     }
 
     /// The steps of the run, as the engine names them.
@@ -279,60 +310,8 @@ impl Results {
     }
 }
 
-/// A run assembled from parts (a merge's folders, the coordinator's workers): everything
-/// its results folder is made of.
-pub struct Assembled<'a> {
-    /// The folder.
-    pub out: &'a Path,
-    /// `run.json` of the assembled run (origin, segments, missing segments).
-    pub info: RunInfo,
-    /// The scenario file's text, copied as `scenario.toml`.
-    pub raw_scenario: Option<&'a str>,
-    /// Its intervals, encoded.
-    pub lines: &'a [IntervalLine],
-}
-
-impl Assembled<'_> {
-    /// Writes the whole folder and judges the run: the same sink as a live run, fed
-    /// the encoded intervals one at a time (memory stays flat however long the run was).
-    /// A file that cannot be written is an error here: nothing is running any more.
-    pub fn write(self, sc: &Scenario, end: RunEnd<'_>) -> Result<Finished, ReportError> {
-        let interval = self.info.interval_ms.max(1);
-        let mut info = self.info;
-        let changes = std::mem::take(&mut info.changes);
-        let mut results = Results::create(self.out, info, self.raw_scenario);
-        results.judge_windows(&sc.thresholds);
-        results.expect_length(std::time::Duration::from_millis(
-            interval.saturating_mul(self.lines.len() as u64),
-        ));
-        results.started(end.report.started_at);
-        // Changes by hand (a coordinator's, recorded once) go before the interval their
-        // instant falls in, as a live run's do.
-        let mut changes = changes.into_iter().peekable();
-        for l in self.lines {
-            let end_s = (l.start_us + l.length_us) as f64 / 1e6;
-            while let Some(c) = changes.next_if(|c| c.at_s < end_s) {
-                results.change_record(c);
-            }
-            results.line(l).map_err(|e| ReportError::BadInterval {
-                index: l.index,
-                error: Box::new(e),
-            })?;
-        }
-        changes.for_each(|c| results.change_record(c));
-        let finished = results.finish(sc, end)?;
-        match finished.incomplete() {
-            Some(message) => Err(ReportError::Incomplete {
-                dir: self.out.to_path_buf(),
-                message,
-            }),
-            None => Ok(finished),
-        }
-    }
-}
-
 /// Step names of a layout, as the engine reports them.
-fn steps_of(layout: &Layout) -> Vec<StepInfo> {
+pub(crate) fn steps_of(layout: &Layout) -> Vec<StepInfo> {
     layout
         .steps
         .iter()
@@ -349,7 +328,7 @@ fn steps_of(layout: &Layout) -> Vec<StepInfo> {
 }
 
 /// Custom metrics of a layout, as the engine names them.
-fn custom_of(layout: &Layout) -> Vec<CustomInfo> {
+pub(crate) fn custom_of(layout: &Layout) -> Vec<CustomInfo> {
     layout
         .custom
         .iter()

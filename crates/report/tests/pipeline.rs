@@ -66,7 +66,7 @@ fn replay(name: &str) {
         out: &out,
         info,
         raw_scenario: Some(&text),
-        lines: &lines,
+        intervals: lines.len() as u64,
     };
     let end = RunEnd {
         report: &report,
@@ -74,7 +74,7 @@ fn replay(name: &str) {
         incomplete: None,
         stats: Default::default(),
     };
-    let done = folder.write(&sc, end).unwrap();
+    let done = folder.write(&sc, &lines, end).unwrap();
     assert_eq!(done.code, 0, "both recorded runs passed");
     let expected = fixture(name).join("expected");
     for f in COMPARED {

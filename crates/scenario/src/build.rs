@@ -3,6 +3,7 @@
 
 use crate::model::{ModelSpec, Scenario, WorkloadSpec};
 use crate::protocol::{BuildContext, BuildError};
+use crate::MetricKind;
 use loadgen_engine::{ClosedModel, Model, OpenModel, Plan, Workload};
 use std::sync::Arc;
 
@@ -44,7 +45,24 @@ fn build_workload(sc: &Scenario, w: &WorkloadSpec, base_url: &str) -> Result<Wor
         seed: sc.seed,
         setup: &sc.setup_values,
     };
-    w.protocol.build(&ctx)
+    let mut built = w.protocol.build(&ctx)?;
+    // `latency{status=N}`: the steps a threshold selects keep that status's latency apart
+    // (only those statuses: the memory is the scenario's, not the target's).
+    for t in &sc.thresholds {
+        let Some(status) = t.filter.status.filter(|_| t.metric == MetricKind::Latency) else {
+            continue;
+        };
+        if t.filter.workload.as_ref().is_some_and(|n| *n != w.name) {
+            continue;
+        }
+        let steps: Vec<usize> = (0..built.steps.len())
+            .filter(|&i| t.filter.step.as_ref().is_none_or(|n| *n == built.steps[i]))
+            .collect();
+        for i in steps {
+            built = built.with_status_latency(i, status);
+        }
+    }
+    Ok(built)
 }
 
 pub(crate) fn engine_model(m: &ModelSpec) -> Model {

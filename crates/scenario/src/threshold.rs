@@ -341,10 +341,16 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("not an error"));
-        assert!(t("latency{status=200}", "p(95) < 1s")
+        // Latency per status is kept for the statuses thresholds name.
+        let by_status = t("latency{status=200}", "p(95) < 1s").unwrap();
+        assert_eq!(
+            (by_status.metric, by_status.filter.status),
+            (MetricKind::Latency, Some(200))
+        );
+        assert!(t("ttfb{status=200}", "p(95) < 1s")
             .unwrap_err()
             .to_string()
-            .contains("latency{class=success}"));
+            .contains("errors, requests and latency"));
         assert!(t("ttfb{class=success}", "p(95) < 1s").is_err());
         // `error_rate` under a latency key measures errors: the status filter then fits.
         assert_eq!(

@@ -6,7 +6,7 @@ use crate::threshold_terms::{Filter, MetricKind, ThresholdError};
 /// Whether `metric` (as the expression resolved it: `latency{class=connect}` with
 /// `error_rate < 1%` measures errors) takes the answer filters of `filter`: `class=` goes
 /// with `errors` (an error class), `requests` and `latency` (kept per class); `status=`
-/// with `errors` and `requests` (latency is not kept per status).
+/// with `errors`, `requests` and `latency` (kept for the statuses a threshold names).
 pub fn check_filter(metric: MetricKind, filter: &Filter) -> Result<(), ThresholdError> {
     let name = |m: MetricKind| {
         match m {
@@ -42,13 +42,20 @@ pub fn check_filter(metric: MetricKind, filter: &Filter) -> Result<(), Threshold
     }
     if filter.status.is_some() {
         match metric {
-            MetricKind::Errors | MetricKind::Requests => {}
-            MetricKind::Latency => return Err(ThresholdError::LatencyByStatus),
+            // One histogram per kept status, over every outcome: not per class as well.
+            MetricKind::Latency if filter.class.is_some() => {
+                return Err(ThresholdError::FilterNotHere {
+                    filter: "status",
+                    metric: "latency{class=…}".into(),
+                    takes: "latency takes class= or status=, not both",
+                })
+            }
+            MetricKind::Errors | MetricKind::Requests | MetricKind::Latency => {}
             other => {
                 return Err(ThresholdError::FilterNotHere {
                     filter: "status",
                     metric: name(other),
-                    takes: "status= goes with errors and requests",
+                    takes: "status= goes with errors, requests and latency",
                 })
             }
         }

@@ -141,8 +141,9 @@ pub struct Filter {
     pub workload: Option<String>,
     /// Only answers of this outcome class (`errors`, `requests`, `latency`).
     pub class: Option<Outcome>,
-    /// Only answers with this HTTP status (`errors`, `requests`): statuses are kept for the
-    /// answers that did not succeed, so validation refuses a status a selected step accepts.
+    /// Only answers with this HTTP status (`errors`, `requests`: statuses are counted for
+    /// the answers that did not succeed, so validation refuses a status a selected step
+    /// accepts; `latency`: kept for every answer with a status some threshold names).
     pub status: Option<u16>,
 }
 
@@ -174,8 +175,6 @@ pub enum ThresholdError {
     },
     #[error("class `{0}` is not an error: errors{{class=…}} takes an error class (e.g. connect, timeout, http_5xx)")]
     ClassNotAnError(String),
-    #[error("latency is not kept per HTTP status (it is per outcome class): use latency{{class=success}} or latency{{class=http_5xx}}")]
-    LatencyByStatus,
     #[error("`{0}`: windows (`over`, `for`) and `from` apply to built-in metrics, not to a custom metric")]
     ClauseOnCustom(String),
     #[error("`{0}`: `{1}` is given twice")]

@@ -46,12 +46,12 @@ fn clauses_and_thresholds_from_reach_every_threshold() {
 #[test]
 fn window_and_filter_mistakes_are_located() {
     let text = format!(
-        "thresholds_from = \"soon\"\n{HEAD}\n[thresholds]\n\"latency{{status=200}}\" = [\"p(95) < 1s\"]\n\"requests{{status=201}}\" = [\"count > 1\"]\n\"errors{{class=success}}\" = [\"rate < 1%\"]\n\"errors\" = [\"rate < 1% over 5m for 1m\", \"rate < 1% over 0s\"]\n\"ttfb{{class=timeout}}\" = [\"p(95) < 1s\"]\n\"errors{{class=nope}}\" = [\"rate < 1%\"]\n"
+        "thresholds_from = \"soon\"\n{HEAD}\n[thresholds]\n\"latency{{class=success,status=200}}\" = [\"p(95) < 1s\"]\n\"requests{{status=201}}\" = [\"count > 1\"]\n\"errors{{class=success}}\" = [\"rate < 1%\"]\n\"errors\" = [\"rate < 1% over 5m for 1m\", \"rate < 1% over 0s\"]\n\"ttfb{{class=timeout}}\" = [\"p(95) < 1s\"]\n\"errors{{class=nope}}\" = [\"rate < 1%\"]\n"
     );
     let p = problems(&text);
     let expect = [
         "s.toml:1:19: thresholds_from: invalid duration \"soon\"",
-        "s.toml:14:26: thresholds.\"latency{status=200}\": latency is not kept per HTTP status",
+        "s.toml:14:40: thresholds.\"latency{class=success,status=200}\": `status=` does not apply to `latency{class=…}`",
         "s.toml:15:27: thresholds.\"requests{status=201}\": status 201 is a success of step `a`",
         "s.toml:16:28: thresholds.\"errors{class=success}\": class `success` is not an error",
         "s.toml:17:13: thresholds.\"errors\": `rate < 1% over 5m for 1m`: use either `over` or `for`",
@@ -63,4 +63,24 @@ fn window_and_filter_mistakes_are_located() {
     for (got, want) in p.iter().zip(expect) {
         assert!(got.starts_with(want), "\n got: {got}\nwant: {want}");
     }
+}
+
+#[test]
+fn latency_by_status_keeps_only_the_named_statuses_of_the_selected_steps() {
+    let text = format!(
+        "target = \"http://127.0.0.1:1\"\n{HEAD}  [[workload.step]]\n  name = \"b\"\n  http = {{ path = \"/b\" }}\n\n[thresholds]\n\"latency{{status=200,step=a}}\" = [\"p(95) < 1s\"]\n\"latency{{status=503}}\" = [\"p(99) < 2s over 1m\"]\n\"requests{{status=503}}\" = [\"count < 5\"]\n"
+    );
+    let sc = parse(&text, "s.toml", &|_| None).unwrap();
+    let plan = loadgen_scenario::build_plan(&sc, "http://127.0.0.1:1").unwrap();
+    let kept = |i: usize| -> Vec<u16> {
+        plan.empty_metrics().steps[i]
+            .status_latency
+            .iter()
+            .map(|(s, _)| *s)
+            .collect()
+    };
+    // Step a: 200 (its own key) and 503 (every step); step b: 503 only. `requests{status=…}`
+    // counts statuses and keeps no histogram.
+    assert_eq!(kept(0), vec![200, 503]);
+    assert_eq!(kept(1), vec![503]);
 }

@@ -1,18 +1,18 @@
-//! A running fleet: heartbeats both ways, intervals merged as every worker reports them,
-//! live thresholds, lost workers noticed and reported, changes by hand relayed to every
-//! worker (recorded once, here) and each worker's live line for the dashboard.
+//! A running fleet: heartbeats both ways, intervals merged as every worker reports them
+//! (`merging`) and streamed to the results folder as they are released, live thresholds,
+//! lost workers noticed and reported, changes by hand relayed to every worker (recorded
+//! once, here) and each worker's live line for the dashboard.
 
+use super::merging::{LiveMerge, MAX_HELD};
 use super::setup::Conn;
 use super::{Coordinated, CoordinatorHooks, WorkerLive, WorkerReport, WORKER_SILENCE};
 use crate::error::FleetError;
 use crate::frame::{read_msg, write_msg};
 use crate::protocol::Msg;
-use loadgen_engine::{FinalReport, GaugeMerge, IntervalReport, Metrics};
-use loadgen_report::LiveThresholds;
-use loadgen_report::{check_shape, IntervalLine};
-use loadgen_report::{ChangeRecord, Layout, Overrides, PlanIdentity, RunInfo};
+use loadgen_engine::{FinalReport, Metrics};
+use loadgen_report::check_shape;
+use loadgen_report::{Assembling, ChangeRecord, Layout, LiveThresholds, RunInfo};
 use loadgen_scenario::Scenario;
-use std::collections::BTreeMap;
 use std::time::{Duration, Instant, SystemTime};
 use tokio::io::{AsyncRead, AsyncWrite, WriteHalf};
 use tokio::sync::mpsc;
@@ -38,7 +38,10 @@ pub(super) struct Fleet<'a> {
     pub(super) empty: Metrics,
     pub(super) control: loadgen_engine::RunControl,
     pub(super) scenario: &'a Scenario,
-    pub(super) hash: String,
+    /// `run.json` as written at the start (segments, origin).
+    pub(super) info: RunInfo,
+    /// The merged run's results folder, fed each interval as it is released.
+    pub(super) folder: Assembling,
 }
 
 /// Queues `msg` for every running worker (each has its own writer task, so a stalled
@@ -142,9 +145,8 @@ where
     let mut reported: Vec<Option<u64>> = vec![None; n];
     let mut elapsed = vec![Duration::ZERO; n];
     let mut stopped_early = false;
-    let mut pending: BTreeMap<u64, (Metrics, Duration)> = BTreeMap::new();
-    let mut released: Vec<IntervalLine> = Vec::new();
-    let mut totals = f.empty.clone();
+    let mut merge = LiveMerge::new(f.empty.clone(), interval);
+    let mut folder = f.folder;
     let mut live = LiveThresholds::new(&f.scenario.thresholds, &f.steps, &f.custom);
     let mut aborted: Option<String> = None;
     // Per worker: the last interval's rate, requests and errors so far.
@@ -172,11 +174,15 @@ where
                     last_seen[i] = Instant::now().max(started);
                     match msg {
                         Msg::Interval(line) if states[i] == State::Running => {
-                            match line.decode().and_then(|r| check_shape(&r.metrics, &f.layout).map(|()| r)) {
+                            let now = (Instant::now().saturating_duration_since(started).as_millis()
+                                / interval.as_millis()) as u64;
+                            let merged = line
+                                .decode()
+                                .and_then(|r| check_shape(&r.metrics, &f.layout).map(|()| r))
+                                .map_err(|e| format!("sent a malformed interval: {e}"))
+                                .and_then(|r| merge.add(&r, now).map(|()| r).map_err(|e| e.to_string()));
+                            match merged {
                                 Ok(r) => {
-                                    let slot = pending.entry(r.index).or_insert_with(|| (f.empty.clone(), Duration::ZERO));
-                                    slot.0.add(&r.metrics, GaugeMerge::Sum);
-                                    slot.1 = slot.1.max(r.length);
                                     reported[i] = Some(reported[i].map_or(r.index, |x| x.max(r.index)));
                                     let fig = &mut figures[i];
                                     fig.0 = r.metrics.total_requests() as f64 / r.length.as_secs_f64().max(1e-3);
@@ -184,7 +190,7 @@ where
                                     fig.2 += r.metrics.total_errors();
                                     reports[i].reported_until_s = (r.start + r.length).as_secs_f64();
                                 }
-                                Err(e) => lost_now.push((i, format!("sent a malformed interval: {e}"))),
+                                Err(e) => lost_now.push((i, e)),
                             }
                         }
                         Msg::Done { elapsed_s, stopped_early: s } if states[i] == State::Running => {
@@ -215,6 +221,9 @@ where
                     send_all(&writers, &states, &msg);
                     hooks.log(&format!("{} at {:.3}s by {}: relayed to every worker", c.what, c.at.as_secs_f64(), c.who));
                     hooks.change(c);
+                    // Recorded once: in the merged folder (before the interval its instant
+                    // falls in, which no worker has reported yet) and in `run.json`.
+                    folder.change_record(ChangeRecord::of(c));
                     changes.push(ChangeRecord::of(c));
                 }
             }
@@ -238,6 +247,14 @@ where
                 if beat.elapsed() >= Duration::from_millis(1000) {
                     beat = Instant::now();
                     send_all(&writers, &states, &Msg::Heartbeat);
+                }
+            }
+        }
+        // A worker that holds the merge back by more than it may keep is lost.
+        if let Some(k) = merge.overdue() {
+            for i in 0..n {
+                if states[i] == State::Running && reported[i].is_none_or(|r| r < k) {
+                    lost_now.push((i, format!("fell more than {MAX_HELD} intervals behind the others (interval {k} not reported)")));
                 }
             }
         }
@@ -270,51 +287,31 @@ where
         }
         // Release every interval all running workers have reported.
         let all_ended = states.iter().all(|s| *s != State::Running);
-        while let Some((&k, _)) = pending.first_key_value() {
-            let complete =
-                (0..n).all(|i| states[i] != State::Running || reported[i].is_some_and(|r| r >= k));
-            if !complete && !all_ended {
-                break;
-            }
-            let mut this = pending.remove(&k);
-            // Intervals nobody reported (all workers idle or lost) are released empty.
-            while released.len() as u64 <= k {
-                let idx = released.len() as u64;
-                let (m, l) = match this.take() {
-                    Some(v) if idx == k => v,
-                    other => {
-                        this = other;
-                        (f.empty.clone(), interval)
-                    }
-                };
-                let r = IntervalReport {
-                    index: idx,
-                    start: interval * idx as u32,
-                    length: l,
-                    metrics: m,
-                };
-                totals.add(&r.metrics, GaugeMerge::Max);
-                let running = states.iter().filter(|s| **s == State::Running).count();
-                hooks.workers(&live_lines(&reports, &states, &figures));
-                hooks.interval(&r, running, n);
-                if let Some(breach) = live.observe(&r) {
-                    if aborted.is_none() {
-                        let reason = format!("threshold {breach} failed (abort_on_fail)");
-                        hooks.log(&format!("aborting: {reason}"));
-                        send_all(
-                            &writers,
-                            &states,
-                            &Msg::Stop {
-                                reason: reason.clone(),
-                            },
-                        );
-                        aborted = Some(reason);
-                    }
+        let reported_by_all = |k: u64| {
+            (0..n).all(|i| states[i] != State::Running || reported[i].is_some_and(|r| r >= k))
+        };
+        while let Some(r) = merge.release(all_ended, reported_by_all) {
+            let running = states.iter().filter(|s| **s == State::Running).count();
+            hooks.workers(&live_lines(&reports, &states, &figures));
+            hooks.interval(&r, running, n);
+            if let Some(breach) = live.observe(&r) {
+                if aborted.is_none() {
+                    let reason = format!("threshold {breach} failed (abort_on_fail)");
+                    hooks.log(&format!("aborting: {reason}"));
+                    send_all(
+                        &writers,
+                        &states,
+                        &Msg::Stop {
+                            reason: reason.clone(),
+                        },
+                    );
+                    aborted = Some(reason);
                 }
-                released.push(IntervalLine::encode(&r));
             }
+            folder.interval(&r);
+            folder.partial_summary(f.scenario);
         }
-        if all_ended && pending.is_empty() {
+        if all_ended && merge.is_empty() {
             break;
         }
     }
@@ -341,32 +338,25 @@ where
         })
         .collect();
     let run_elapsed = elapsed.iter().copied().max().unwrap_or_default();
-    let id = PlanIdentity {
-        hash: f.hash,
-        overrides: Overrides::default(),
-        raw_text: None,
-        file: None,
-    };
-    let segments = reports.iter().map(|r| r.segment.to_string()).collect();
-    let mut info = RunInfo::new(&f.scenario.name, &id, f.layout, segments, interval);
-    info.set_origin(f.origin);
+    let mut info = f.info;
     info.elapsed_s = Some(run_elapsed.as_secs_f64());
     info.stopped_early = stopped_early || aborted.is_some();
-    info.missing_segments = missing;
+    info.missing_segments = missing.clone();
+    folder.missing_segments(missing);
     info.changes = changes;
     let bytes_in = reports.iter().map(|r| r.bytes_in).sum();
     Ok(Coordinated {
         report: FinalReport {
             started_at: f.origin,
             elapsed: run_elapsed,
-            totals,
             stopped_early: info.stopped_early,
-            intervals: released.len() as u64,
+            intervals: merge.released(),
+            totals: merge.into_totals(),
             // CPU is each worker's own business: its folder's summary has it.
             worker_cpu: Vec::new(),
         },
         info,
-        intervals: released,
+        folder,
         workers: reports,
         aborted,
         share_sent,

@@ -3,7 +3,9 @@
 //! as they arrive, judges `abort_on_fail` thresholds live, and notices lost workers.
 //!
 //! `setup` brings workers in (dial or accept, TLS, secret, clock, assignment); `fleet` runs
-//! them (heartbeats, live merge, thresholds, loss detection, changes by hand relayed).
+//! them (heartbeats, thresholds, loss detection, changes by hand relayed); `merging` is the
+//! live merge, whose intervals go to the results folder as they are released (nothing kept
+//! per interval).
 //!
 //! # Changes by hand
 //!
@@ -15,6 +17,7 @@
 //! schedule.
 
 mod fleet;
+mod merging;
 mod outcome;
 mod setup;
 
@@ -24,12 +27,15 @@ use crate::frame::write_msg;
 use crate::protocol::Msg;
 use fleet::{run_fleet, Fleet};
 use loadgen_engine::{FinalReport, IntervalReport, Segment};
-use loadgen_report::IntervalLine;
-use loadgen_report::{plan_hash, rfc3339, unix_ns, Layout, Overrides, RunInfo};
+use loadgen_report::{plan_hash, rfc3339, unix_ns, Assembled, Assembling, Layout, Overrides};
+use loadgen_report::{PlanIdentity, RunInfo};
 use loadgen_scenario::Scenario;
 use setup::{accept_workers, prepare, set_up};
+use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
 use tokio::net::TcpStream;
+
+pub use merging::MAX_HELD;
 
 /// How long a worker may stay silent before it counts as lost.
 pub const WORKER_SILENCE: Duration = Duration::from_secs(3);
@@ -42,6 +48,11 @@ pub const FLEET_CHANGE_LEAD: Duration = Duration::from_millis(250);
 pub struct CoordinatorConfig {
     /// Scenario text with `${VAR}` expanded.
     pub scenario_text: String,
+    /// The scenario file's text as written, copied (secrets redacted) as the results
+    /// folder's `scenario.toml`.
+    pub raw_scenario: String,
+    /// The merged run's results folder (prepared by the caller): written as the run goes.
+    pub out: PathBuf,
     /// The scenario parsed from that text with the overrides applied.
     pub scenario: Scenario,
     /// Overrides (part of the plan's identity).
@@ -128,8 +139,9 @@ pub struct WorkerLive {
 pub struct Coordinated {
     /// `run.json` of the merged result.
     pub info: RunInfo,
-    /// Merged intervals (encoded; decode one at a time).
-    pub intervals: Vec<IntervalLine>,
+    /// The merged run's results folder, every interval written: the caller judges and
+    /// closes it with [`Assembling::finish`].
+    pub folder: Assembling,
     /// Totals, as a single run reports them.
     pub report: FinalReport,
     /// Per worker.
@@ -266,6 +278,25 @@ pub async fn run(
         write_msg(&mut c.stream, &Msg::Start { at_ns: at as u64 }).await?;
     }
     hooks.log(&format!("all {n} workers start at {}", rfc3339(origin)));
+    // The merged run's folder is written as it goes: `run.json` and `metrics.jsonl` now, so
+    // a coordinator killed later leaves a folder `loadgen report` can rebuild.
+    let id = PlanIdentity {
+        hash,
+        overrides: cfg.overrides.clone(),
+        raw_text: None,
+        file: None,
+    };
+    let segments = conns.iter().map(|c| c.report.segment.to_string()).collect();
+    let interval = Duration::from_secs(1);
+    let mut info = RunInfo::new(&cfg.scenario.name, &id, layout.clone(), segments, interval);
+    info.set_origin(origin);
+    let folder = Assembled {
+        out: &cfg.out,
+        info: info.clone(),
+        raw_scenario: Some(&cfg.raw_scenario),
+        intervals: planned.as_millis().div_ceil(interval.as_millis()) as u64,
+    }
+    .start(&cfg.scenario, origin);
     let control = cfg.control.clone();
     // Changes by hand on the fleet's clock, within every worker's ceiling.
     let ceilings = conns.iter().filter_map(|c| c.report.max_scale);
@@ -288,7 +319,8 @@ pub async fn run(
             empty,
             control,
             scenario: &cfg.scenario,
-            hash,
+            info,
+            folder,
         },
     )
     .await

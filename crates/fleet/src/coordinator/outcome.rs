@@ -2,37 +2,21 @@
 //! is then incomplete, and its verdict fails) and `fleet.json`, per worker what happened.
 
 use super::Coordinated;
-use loadgen_report::{Assembled, Finished, Overrides, ReportError, RunEnd};
+use loadgen_report::{Finished, ReportError, RunEnd};
 use loadgen_scenario::Scenario;
-use std::path::Path;
 
 impl Coordinated {
-    /// Writes the merged results folder `out` through `loadgen-report`'s sink, judged on
-    /// `sc`: the scenario's text `raw` copied, `overrides` in its `run.json`, `interrupted`
-    /// when a signal stopped the run, incomplete when a worker was lost.
-    pub fn write_folder(
-        &self,
-        sc: &Scenario,
-        out: &Path,
-        raw: &str,
-        overrides: Overrides,
-        interrupted: bool,
-    ) -> Result<Finished, ReportError> {
-        let mut info = self.info.clone();
-        info.overrides = overrides;
-        let folder = Assembled {
-            out,
-            info,
-            raw_scenario: Some(raw),
-            lines: &self.intervals,
-        };
+    /// Closes the merged results folder (its intervals were written as they were released)
+    /// and judges it on `sc`: `interrupted` when a signal or a stop by hand ended the run,
+    /// incomplete when a worker was lost.
+    pub fn finish_folder(self, sc: &Scenario, interrupted: bool) -> Result<Finished, ReportError> {
         let end = RunEnd {
             report: &self.report,
             interrupted,
             incomplete: self.incomplete(),
             stats: Default::default(),
         };
-        folder.write(sc, end)
+        self.folder.finish(sc, end)
     }
 
     /// The reason a run with lost workers is incomplete (its verdict fails: it covers less

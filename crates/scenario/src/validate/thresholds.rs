@@ -135,7 +135,8 @@ fn resolve_key(
 /// A `status=` filter counts what the steps keep: the status of every answer that did not
 /// succeed. A status a selected step accepts as success (or, for `errors`, as an expected
 /// failure) would be missed, so it is refused rather than under-counted; so is a step that
-/// keeps no status at all (not HTTP).
+/// keeps no status at all (not HTTP). `latency{status=N}` is kept for every HTTP answer with
+/// that status (see `build_plan`), so only a step that is not HTTP is refused for it.
 fn statuses_kept(
     metric: MetricKind,
     filter: &Filter,
@@ -146,7 +147,15 @@ fn statuses_kept(
     };
     let chosen = |w: &WorkloadSpec| filter.workload.as_ref().is_none_or(|n| *n == w.name);
     for w in workloads.iter().filter(|w| chosen(w)) {
-        let ProtocolSpec::Http(h) = &w.protocol else {
+        let http = match &w.protocol {
+            ProtocolSpec::Http(h) => Some(h),
+            _ => None,
+        };
+        let Some(h) = http.filter(|_| metric != MetricKind::Latency) else {
+            if http.is_some() {
+                // Latency per status is kept for every answer with that status.
+                continue;
+            }
             if filter.step.as_ref().is_none_or(|s| w.protocol.has_step(s)) {
                 return Err(format!(
                     "status= counts HTTP statuses, and workload `{}` speaks {}: narrow the key with {{workload=NAME}} or {{step=NAME}}",
