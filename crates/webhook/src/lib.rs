@@ -23,6 +23,7 @@ mod conn;
 pub mod delivery;
 mod error;
 pub mod event;
+mod fast;
 pub mod metrics;
 mod secret;
 mod session;

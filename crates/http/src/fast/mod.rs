@@ -66,9 +66,11 @@
 
 mod encode;
 mod link;
+mod raw;
 
 pub(crate) use encode::Encoded;
 pub(crate) use link::Link;
+pub use raw::{applies, leaves_framing_to_hyper, RawAnswer, RawLink};
 
 use crate::config::{ClientConfig, HttpVersion};
 use crate::request::{Step, Target};
