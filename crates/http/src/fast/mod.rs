@@ -53,6 +53,13 @@
 //! `connection` or `upgrade` header among the default or step headers, and no `#` in a
 //! request target (hyper drops the fragment). HTTP/2, TLS and those requests use hyper.
 //!
+//! # Requests encoded elsewhere
+//!
+//! [`RawLink`] is the same connection and exchange for a request another crate writes itself
+//! (signed webhook deliveries: `loadgen-webhook` lays each delivery's head out once and writes
+//! the signature into it per attempt). The same rules of [`applies`] hold, and the caller
+//! leaves the framing headers to hyper ([`leaves_framing_to_hyper`]).
+//!
 //! # Timings and faults
 //!
 //! As on the hyper path: `connect_timeout` bounds opening the connection, `request_timeout`
