@@ -1,7 +1,10 @@
 //! What a delivery step is made of: retry policy and the built-to-fail kinds with the answer
-//! a correct receiver gives to each.
+//! a correct receiver gives to each, and how an attempt's answer is judged and whether it is
+//! retried.
 
 use crate::error::WebhookError;
+use loadgen_engine::Outcome;
+use loadgen_http::Expect;
 use rand::distr::weighted::WeightedIndex;
 use rand::distr::Distribution;
 use rand::Rng;
@@ -132,6 +135,33 @@ impl FaultMix {
     }
 }
 
+/// Faults worth a retry: what a provider retries (any non-2xx, any connection fault).
+pub(crate) fn retryable(outcome: Outcome) -> bool {
+    outcome.is_error() && outcome != Outcome::CheckFailed
+}
+
+/// Judges one attempt's answer.
+pub(crate) fn judge(
+    expect: &Expect,
+    fault: Option<Fault>,
+    status: Result<u16, Outcome>,
+) -> Outcome {
+    let status = match status {
+        Ok(s) => s,
+        Err(o) => return o,
+    };
+    let verdict = match fault {
+        None => expect.check_status(status),
+        Some(f) => match f.expected_status() {
+            Some(s) => expect.check_status_for(status, Some(s)),
+            // A 2xx to a duplicate or out-of-order event is the correct answer.
+            None if (200..300).contains(&status) => Err(Outcome::ExpectedFailure),
+            None => Expect::default().check_status(status),
+        },
+    };
+    verdict.err().unwrap_or(Outcome::Success)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -164,5 +194,32 @@ mod tests {
         assert!((1_800..2_200).contains(&n), "{n}");
         assert!(FaultMix::new(0.1, vec![]).is_err());
         assert_eq!(FaultMix::default().draw(&mut rng), None);
+    }
+
+    #[test]
+    fn judging_by_fault() {
+        let e = Expect::default();
+        assert_eq!(judge(&e, None, Ok(200)), Outcome::Success);
+        assert_eq!(judge(&e, None, Ok(400)), Outcome::Http4xx);
+        assert_eq!(
+            judge(&e, Some(Fault::BadSignature), Ok(400)),
+            Outcome::ExpectedFailure
+        );
+        assert_eq!(
+            judge(&e, Some(Fault::Stale), Ok(200)),
+            Outcome::CheckFailed,
+            "accepting a replayed delivery is an error"
+        );
+        assert_eq!(
+            judge(&e, Some(Fault::Duplicate), Ok(200)),
+            Outcome::ExpectedFailure
+        );
+        assert_eq!(
+            judge(&e, Some(Fault::OutOfOrder), Ok(500)),
+            Outcome::Http5xx
+        );
+        assert_eq!(judge(&e, None, Err(Outcome::Reset)), Outcome::Reset);
+        assert!(!retryable(Outcome::CheckFailed));
+        assert!(retryable(Outcome::Http5xx));
     }
 }

@@ -14,7 +14,9 @@
 //! Requests go out on one keep-alive connection per VU opened by the HTTP crate's
 //! [`Dialer`](loadgen_http::Dialer) (HTTP/1.1 or HTTP/2, TLS for `https://`); faults are
 //! classified by `loadgen_http::classify` and answers judged by `loadgen_http::Expect`, as in
-//! the HTTP crate.
+//! the HTTP crate. Deliveries to plain `http://` over HTTP/1.1 take the HTTP crate's
+//! pre-encoded fast path ([`loadgen_http::fast::RawLink`]), their heads laid out once and
+//! signed in place per attempt (`fast.rs`); everything else goes through hyper.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -23,6 +25,7 @@ mod conn;
 pub mod delivery;
 mod error;
 pub mod event;
+mod fast;
 pub mod metrics;
 mod secret;
 mod session;

@@ -8,9 +8,10 @@
 //! `Timeout` (and a miss in `callback_received`).
 
 use crate::conn::{Answer, Conn};
-use crate::delivery::Fault;
+use crate::delivery::{judge, retryable, Fault};
 use crate::error::WebhookError;
 use crate::event::write_envelope;
+use crate::fast::{self, Layout};
 use crate::metrics as m;
 use crate::sign::{Message, Scratch};
 use crate::sink::{correlation_text, CallbackSink, CALLBACK_URL_HEADER, CORRELATION_HEADER};
@@ -20,7 +21,8 @@ use http::header::{CONTENT_TYPE, HOST};
 use http::{HeaderName, HeaderValue, Method, Request};
 use http_body_util::Full;
 use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, StepSample, VuInfo};
-use loadgen_http::{Dialer, Expect};
+use loadgen_http::fast::RawLink;
+use loadgen_http::Dialer;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use std::fmt::Write as _;
@@ -59,6 +61,20 @@ struct Shared {
     callback_base: usize,
     /// Distinguishes this run's event ids from an earlier run's against the same target.
     nonce: u32,
+    /// Each step's request laid out for the HTTP/1.1 fast path, when every step takes it.
+    fast: Option<Vec<Layout>>,
+    /// Unix seconds every timestamp reads, when pinned ([`WebhookFactory::pinned`]).
+    clock: Option<u64>,
+}
+
+impl Shared {
+    fn unix_now(&self) -> u64 {
+        self.clock.unwrap_or_else(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs())
+        })
+    }
 }
 
 impl WebhookFactory {
@@ -106,10 +122,25 @@ impl WebhookFactory {
         });
         let callback_base =
             m::callback_base(steps.iter().any(|s| matches!(s, StepKind::Delivery(_))));
+        let prefix = client.base.path_prefix().trim_end_matches('/').to_string();
+        let fast = match client.fast_path && fast_path_applies(&client) {
+            true => steps
+                .iter()
+                .map(|s| match s {
+                    StepKind::Delivery(d) => {
+                        let target = format!("{prefix}{}", d.path);
+                        Layout::new(d, &target, &authority, &client.headers)
+                    }
+                    // Callback steps keep hyper's path (and so does the connection they share).
+                    StepKind::Callback(_) => None,
+                })
+                .collect(),
+            false => None,
+        };
         Ok(WebhookFactory {
             shared: Arc::new(Shared {
                 callback_base,
-                prefix: client.base.path_prefix().trim_end_matches('/').to_string(),
+                prefix,
                 steps,
                 dialer: Arc::new(dialer),
                 origin,
@@ -118,8 +149,29 @@ impl WebhookFactory {
                 sink,
                 callback_url,
                 nonce,
+                fast,
+                clock: None,
             }),
         })
+    }
+
+    /// True when the sessions send deliveries on the pre-encoded HTTP/1.1 fast path rather
+    /// than hyper (plain `http://`, HTTP/1.1, `fast_path` on, delivery steps only and none
+    /// setting the framing headers; see `fast.rs`).
+    pub fn fast_path(&self) -> bool {
+        self.shared.fast.is_some()
+    }
+
+    /// The same factory with every timestamp (signed or in an envelope) reading `unix_secs`
+    /// and `nonce` in its event ids: two factories then send the same bytes for the same seed
+    /// (a test comparing the fast path with hyper's needs both to). Call it before making
+    /// sessions.
+    pub fn pinned(mut self, nonce: u32, unix_secs: u64) -> Self {
+        if let Some(shared) = Arc::get_mut(&mut self.shared) {
+            shared.nonce = nonce;
+            shared.clock = Some(unix_secs);
+        }
+        self
     }
 
     /// The callback sink, when a step uses one.
@@ -169,6 +221,7 @@ impl SessionFactory for WebhookFactory {
             object_id: String::new(),
             headers: Vec::new(),
             last: LastEvent::default(),
+            link: RawLink::new(),
         }
     }
 }
@@ -201,6 +254,8 @@ pub struct WebhookSession {
     object_id: String,
     headers: Vec<(HeaderName, HeaderValue)>,
     last: LastEvent,
+    /// The fast path's connection and request buffer (unused on hyper's path).
+    link: RawLink,
 }
 
 impl Session for WebhookSession {
@@ -219,15 +274,9 @@ impl Session for WebhookSession {
     }
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
-/// Faults worth a retry: what a provider retries (any non-2xx, any connection fault).
-fn retryable(outcome: Outcome) -> bool {
-    outcome.is_error() && outcome != Outcome::CheckFailed
+/// Plain `http://` over HTTP/1.1: what the fast path speaks (TLS and HTTP/2 are hyper's).
+fn fast_path_applies(client: &WebhookClient) -> bool {
+    loadgen_http::fast::applies(&client.base, client.version)
 }
 
 impl WebhookSession {
@@ -325,7 +374,7 @@ impl WebhookSession {
                         br#"{"object":"payment_intent","amount":1000,"currency":"aud"}"#,
                     ),
                 }
-                let created = unix_now();
+                let created = sh.unix_now();
                 self.body.clear();
                 let (id, t, o) = (&self.ids, &self.event_type, &self.object_id);
                 write_envelope(&mut self.body, id, t, created, o, &self.object);
@@ -338,30 +387,46 @@ impl WebhookSession {
             Some(Fault::OutOfOrder) => it.count(m::OUT_OF_ORDER_SENT, 1),
             _ => {}
         }
-        let body = Bytes::copy_from_slice(&self.body);
+        // hyper's path takes the body as `Bytes`; the fast path copies it into the request.
+        let body = match sh.fast {
+            Some(_) => Bytes::new(),
+            None => Bytes::copy_from_slice(&self.body),
+        };
         let mut first: Option<Answer> = None;
         let mut attempt = 0u32;
         let (outcome, last_answer) = loop {
             let ts = match fault {
-                Some(Fault::Stale) => unix_now().saturating_sub(STALE_BY.as_secs()),
-                _ => unix_now(),
+                Some(Fault::Stale) => sh.unix_now().saturating_sub(STALE_BY.as_secs()),
+                _ => sh.unix_now(),
             };
             // A bad signature is a well-formed signature of other bytes (the body without
             // its last byte), so only the MAC comparison can catch it.
+            let sent_body = &self.body[..];
             let signed: &[u8] = match fault {
-                Some(Fault::BadSignature) => &body[..body.len().saturating_sub(1)],
-                _ => &body,
+                Some(Fault::BadSignature) => &sent_body[..sent_body.len().saturating_sub(1)],
+                _ => sent_body,
             };
-            self.headers.clear();
-            self.headers.extend(d.headers.iter().cloned());
             let msg = Message {
                 id: &self.ids,
                 timestamp: ts,
                 body: signed,
             };
-            d.signer
-                .headers(&msg, &self.event_type, &mut self.scratch, &mut self.headers);
-            let answer = self.send(sh, Method::POST, &d.path, body.clone()).await;
+            let answer = match &sh.fast {
+                Some(layouts) => {
+                    let out = self.link.request();
+                    let (event_type, scratch) = (&self.event_type, &mut self.scratch);
+                    layouts[index].write(out, &d.signer, &msg, event_type, scratch, sent_body);
+                    let setup = &mut self.conn.setup;
+                    fast::send(&mut self.link, setup, &sh.dialer, &sh.client).await
+                }
+                None => {
+                    self.headers.clear();
+                    self.headers.extend(d.headers.iter().cloned());
+                    d.signer
+                        .headers(&msg, &self.event_type, &mut self.scratch, &mut self.headers);
+                    self.send(sh, Method::POST, &d.path, body.clone()).await
+                }
+            };
             let outcome = judge(&d.expect, fault, answer.status);
             let took = answer.done.saturating_duration_since(answer.sent);
             if attempt == 0 {
@@ -515,55 +580,5 @@ struct Registration<'s> {
 impl Drop for Registration<'_> {
     fn drop(&mut self) {
         self.sink.forget(self.id);
-    }
-}
-
-/// Judges one attempt's answer.
-fn judge(expect: &Expect, fault: Option<Fault>, status: Result<u16, Outcome>) -> Outcome {
-    let status = match status {
-        Ok(s) => s,
-        Err(o) => return o,
-    };
-    let verdict = match fault {
-        None => expect.check_status(status),
-        Some(f) => match f.expected_status() {
-            Some(s) => expect.check_status_for(status, Some(s)),
-            // A 2xx to a duplicate or out-of-order event is the correct answer.
-            None if (200..300).contains(&status) => Err(Outcome::ExpectedFailure),
-            None => Expect::default().check_status(status),
-        },
-    };
-    verdict.err().unwrap_or(Outcome::Success)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn judging_by_fault() {
-        let e = Expect::default();
-        assert_eq!(judge(&e, None, Ok(200)), Outcome::Success);
-        assert_eq!(judge(&e, None, Ok(400)), Outcome::Http4xx);
-        assert_eq!(
-            judge(&e, Some(Fault::BadSignature), Ok(400)),
-            Outcome::ExpectedFailure
-        );
-        assert_eq!(
-            judge(&e, Some(Fault::Stale), Ok(200)),
-            Outcome::CheckFailed,
-            "accepting a replayed delivery is an error"
-        );
-        assert_eq!(
-            judge(&e, Some(Fault::Duplicate), Ok(200)),
-            Outcome::ExpectedFailure
-        );
-        assert_eq!(
-            judge(&e, Some(Fault::OutOfOrder), Ok(500)),
-            Outcome::Http5xx
-        );
-        assert_eq!(judge(&e, None, Err(Outcome::Reset)), Outcome::Reset);
-        assert!(!retryable(Outcome::CheckFailed));
-        assert!(retryable(Outcome::Http5xx));
     }
 }

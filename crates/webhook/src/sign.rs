@@ -163,12 +163,26 @@ impl Key {
     }
 }
 
+/// What a header a [`Signer`] adds to a delivery carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// The signature ([`Signer::signature`]).
+    Signature,
+    /// The attempt's timestamp, in decimal Unix seconds.
+    Timestamp,
+    /// The event id.
+    Id,
+    /// The event type.
+    EventType,
+}
+
 /// Signs deliveries for one scheme and secret. Cheap to share (`Clone`).
 #[derive(Clone)]
 pub struct Signer {
     scheme: Scheme,
     key: Key,
-    header: HeaderName,
+    /// The headers a delivery carries, in the order they are sent (the signature's first).
+    fields: Vec<(HeaderName, Field)>,
 }
 
 impl std::fmt::Debug for Signer {
@@ -214,19 +228,45 @@ impl Signer {
             Scheme::Shopify => "x-shopify-hmac-sha256",
             Scheme::Generic(g) => g.header.as_str(),
         };
-        let header = HeaderName::from_bytes(header.as_bytes())
-            .map_err(|_| WebhookError::BadHeader(header.to_string()))?;
-        if let Scheme::Generic(g) = &scheme {
-            for h in [&g.timestamp_header, &g.id_header].into_iter().flatten() {
-                HeaderName::from_bytes(h.as_bytes())
-                    .map_err(|_| WebhookError::BadHeader(h.clone()))?;
+        let name = |h: &str| {
+            HeaderName::from_bytes(h.as_bytes()).map_err(|_| WebhookError::BadHeader(h.to_owned()))
+        };
+        let fixed = HeaderName::from_static;
+        let mut fields = vec![(name(header)?, Field::Signature)];
+        match &scheme {
+            Scheme::Standard => fields.extend([
+                (fixed("webhook-id"), Field::Id),
+                (fixed("webhook-timestamp"), Field::Timestamp),
+            ]),
+            Scheme::GitHub => fields.extend([
+                (fixed("x-github-delivery"), Field::Id),
+                (fixed("x-github-event"), Field::EventType),
+            ]),
+            Scheme::Shopify => fields.extend([
+                (fixed("x-shopify-webhook-id"), Field::Id),
+                (fixed("x-shopify-topic"), Field::EventType),
+            ]),
+            Scheme::Generic(g) => {
+                if let Some(h) = g.timestamp_header.as_deref() {
+                    fields.push((name(h)?, Field::Timestamp));
+                }
+                if let Some(h) = g.id_header.as_deref() {
+                    fields.push((name(h)?, Field::Id));
+                }
             }
+            Scheme::Stripe | Scheme::Square { .. } => {}
         }
         Ok(Signer {
             key: Key::new(algorithm, &key_bytes),
             scheme,
-            header,
+            fields,
         })
+    }
+
+    /// The headers every delivery carries, in the order they are sent: the signature's, then
+    /// the scheme's timestamp, id and event-type headers.
+    pub fn fields(&self) -> &[(HeaderName, Field)] {
+        &self.fields
     }
 
     /// The scheme.
@@ -286,9 +326,9 @@ impl Signer {
         text
     }
 
-    /// Every header a delivery of `msg` carries (signature, timestamp, id, event type),
-    /// appended to `out`. `event_type` names the event for the providers that send it in a
-    /// header (GitHub, Shopify).
+    /// Every header a delivery of `msg` carries (signature, timestamp, id, event type, as
+    /// [`Signer::fields`] lists them), appended to `out`. `event_type` names the event for
+    /// the providers that send it in a header (GitHub, Shopify).
     pub fn headers(
         &self,
         msg: &Message<'_>,
@@ -297,44 +337,33 @@ impl Signer {
         out: &mut Vec<(HeaderName, HeaderValue)>,
     ) {
         let value = |s: &str| HeaderValue::from_str(s).unwrap_or(HeaderValue::from_static("-"));
-        let sig = value(self.signature(msg, scratch));
-        let ts = value(&scratch.ts);
-        out.push((self.header.clone(), sig));
-        match &self.scheme {
-            Scheme::Standard => {
-                out.push((HeaderName::from_static("webhook-id"), value(msg.id)));
-                out.push((HeaderName::from_static("webhook-timestamp"), ts));
-            }
-            Scheme::GitHub => {
-                out.push((HeaderName::from_static("x-github-delivery"), value(msg.id)));
-                out.push((HeaderName::from_static("x-github-event"), value(event_type)));
-            }
-            Scheme::Shopify => {
-                out.push((
-                    HeaderName::from_static("x-shopify-webhook-id"),
-                    value(msg.id),
-                ));
-                out.push((
-                    HeaderName::from_static("x-shopify-topic"),
-                    value(event_type),
-                ));
-            }
-            Scheme::Generic(g) => {
-                // Header names were checked in `Signer::new`.
-                if let Some(h) = g.timestamp_header.as_deref() {
-                    if let Ok(name) = HeaderName::from_bytes(h.as_bytes()) {
-                        out.push((name, ts));
-                    }
-                }
-                if let Some(h) = g.id_header.as_deref() {
-                    if let Ok(name) = HeaderName::from_bytes(h.as_bytes()) {
-                        out.push((name, value(msg.id)));
-                    }
-                }
-            }
-            Scheme::Stripe | Scheme::Square { .. } => {}
+        self.signature(msg, scratch);
+        for (name, field) in &self.fields {
+            let text = field_text(*field, msg, event_type, scratch);
+            out.push((name.clone(), value(text)));
         }
     }
+}
+
+/// The text of `field` for `msg`, once [`Signer::signature`] has filled `scratch`.
+pub(crate) fn field_text<'a>(
+    field: Field,
+    msg: &Message<'a>,
+    event_type: &'a str,
+    scratch: &'a Scratch,
+) -> &'a str {
+    match field {
+        Field::Signature => &scratch.text,
+        Field::Timestamp => &scratch.ts,
+        Field::Id => msg.id,
+        Field::EventType => event_type,
+    }
+}
+
+/// True when `text` is a valid header value as `HeaderValue::from_str` takes it (no control
+/// character but tab); a delivery sends `-` in place of any other.
+pub(crate) fn is_header_text(text: &str) -> bool {
+    text.bytes().all(|b| (b >= 32 && b != 127) || b == b'\t')
 }
 
 fn push_hex(out: &mut String, bytes: &[u8]) {

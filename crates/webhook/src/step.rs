@@ -91,4 +91,7 @@ pub struct WebhookClient {
     pub request_timeout: Duration,
     /// Headers on every request.
     pub headers: Vec<(HeaderName, HeaderValue)>,
+    /// Send deliveries on the pre-encoded HTTP/1.1 fast path where it applies (`false`
+    /// forces hyper; `[http] fast_path`).
+    pub fast_path: bool,
 }

@@ -134,6 +134,7 @@ fn factory_for(
         connect_timeout: Duration::from_secs(5),
         request_timeout: Duration::from_secs(5),
         headers: Vec::new(),
+        fast_path: true,
     };
     WebhookFactory::new(client, vec![StepKind::Delivery(Box::new(step))]).unwrap()
 }

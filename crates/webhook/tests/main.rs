@@ -5,5 +5,6 @@
 
 mod callbacks;
 mod delivery;
+mod fast_path;
 mod providers;
 mod signatures;

@@ -77,7 +77,7 @@ fn set<'a>(fields: &mut Vec<(&'a HeaderName, Field<'a>)>, name: &'a HeaderName, 
 }
 
 /// Headers whose meaning is the message framing: left to hyper.
-fn frames_the_message(name: &HeaderName) -> bool {
+pub(crate) fn frames_the_message(name: &HeaderName) -> bool {
     [CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION, UPGRADE].contains(name)
 }
 

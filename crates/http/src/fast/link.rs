@@ -98,6 +98,17 @@ impl Link {
         }
     }
 
+    /// A request another crate encoded (see [`super::raw`]) on this connection, ready to
+    /// exchange.
+    pub(crate) fn ready<'a>(&'a mut self, bytes: &'a [u8], is_head: bool) -> Ready<'a> {
+        Ready {
+            tcp: self.tcp.as_mut(),
+            rbuf: &mut self.rbuf,
+            bytes,
+            is_head,
+        }
+    }
+
     /// Gives back buffers that grew for an unusual request or response.
     pub(crate) fn trim(&mut self) {
         if self.rbuf.len() > BODY_READ_BUF {

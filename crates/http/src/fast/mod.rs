@@ -64,6 +64,13 @@
 //! (`loadgen_h1::json`) or searched by the capture's regex. Values go into the VU's reused
 //! capture buffers only once the answer is judged a success.
 //!
+//! # Requests encoded elsewhere
+//!
+//! [`RawLink`] is the same connection and exchange for a request another crate writes itself
+//! (signed webhook deliveries: `loadgen-webhook` lays each delivery's head out once and writes
+//! the signature into it per attempt). The same rules of [`applies`] hold, and the caller
+//! leaves the framing headers to hyper ([`leaves_framing_to_hyper`]).
+//!
 //! # Timings and faults
 //!
 //! As on the hyper path: `connect_timeout` bounds opening the connection, `request_timeout`
@@ -77,9 +84,11 @@
 
 mod encode;
 mod link;
+mod raw;
 
 pub(crate) use encode::Encoded;
 pub(crate) use link::{Link, Take};
+pub use raw::{applies, leaves_framing_to_hyper, RawAnswer, RawLink};
 
 use crate::config::{ClientConfig, HttpVersion};
 use crate::request::{Step, Target};

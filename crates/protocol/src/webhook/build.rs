@@ -137,6 +137,7 @@ impl Builder<'_> {
             connect_timeout: http.connect_timeout,
             request_timeout: http.timeout,
             headers,
+            fast_path: http.fast_path,
         })
     }
 }
