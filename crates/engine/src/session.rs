@@ -209,20 +209,6 @@ impl<'a> Iteration<'a> {
             .with(|m| m.steps[self.step_base + step].count_status(status));
     }
 
-    /// The HTTP status of step `s`'s answer (any outcome; call it after
-    /// [`Iteration::record`] of that step): its latency goes to the step's per-status
-    /// histogram when the plan tracks that status (`latency{status=N}`), and nowhere else.
-    #[inline]
-    pub fn record_answer_status(&self, s: &StepSample, status: u16) {
-        let latency = s.done.saturating_duration_since(s.intended);
-        self.recorder.with(|m| {
-            let step = &mut m.steps[self.step_base + s.step];
-            if !step.status_latency.is_empty() {
-                step.record_status_latency(status, latency);
-            }
-        });
-    }
-
     /// Counts the protocol code (a SQLSTATE, a Redis error prefix) of a step that did not
     /// succeed, shown beside its outcome like an HTTP status.
     #[inline]
@@ -269,6 +255,14 @@ impl<'a> Iteration<'a> {
     /// Records one completed step.
     #[inline]
     pub fn record(&self, s: &StepSample) {
+        self.record_answered(s, 0);
+    }
+
+    /// [`Self::record`] of a step whose answer had HTTP `status` (0: none arrived): in the
+    /// same visit to the thread's metrics, its latency also goes to the step's per-status
+    /// histogram when the plan tracks that status (`latency{status=N}`), and nowhere else.
+    #[inline]
+    pub fn record_answered(&self, s: &StepSample, status: u16) {
         self.last_done.set(Some(s.done));
         let latency = s.done.saturating_duration_since(s.intended);
         let service = s.done.saturating_duration_since(s.sent);
@@ -276,8 +270,11 @@ impl<'a> Iteration<'a> {
         self.recorder.tally(|t| {
             // The completion instant decides the interval (closing the current one if past it).
             t.completed_at(s.done);
-            t.metrics.steps[self.step_base + s.step]
-                .record(s.outcome, latency, service, ttfb, s.connect)
+            let step = &mut t.metrics.steps[self.step_base + s.step];
+            step.record(s.outcome, latency, service, ttfb, s.connect);
+            if status != 0 && !step.status_latency.is_empty() {
+                step.record_status_latency(status, latency);
+            }
         });
     }
 

@@ -359,11 +359,8 @@ impl Session for HttpSession {
                 // iteration future (which the engine moves when it spawns one per arrival).
                 None => Box::pin(self.vu.step(shared, index, it, intended)).await,
             };
-            it.record(&sample);
-            if self.vu.status != 0 {
-                // `latency{status=N}`: kept only for the statuses a threshold names.
-                it.record_answer_status(&sample, self.vu.status);
-            }
+            // `latency{status=N}`: kept only for the statuses a threshold names.
+            it.record_answered(&sample, self.vu.status);
             if sample.connect.is_some() {
                 // Only a step that opened a connection has phases to report.
                 it.record_setup(index, std::mem::take(&mut self.vu.setup));

@@ -8,9 +8,7 @@ use bytes::BytesMut;
 use loadgen_engine::Outcome;
 use loadgen_h1::chunked::Chunked;
 use loadgen_h1::head::{self, Framing, Parsed};
-use std::future::poll_fn;
 use std::io;
-use std::task::Poll;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
@@ -48,25 +46,20 @@ impl Link {
     }
 
     /// True when a kept connection can take a request. Costs no system call unless the
-    /// runtime has seen the socket readable since the last response was read; then one
-    /// non-blocking read tells a live connection (nothing to read) from a closed one (end of
-    /// stream, error, or bytes nobody asked for). A dead connection is dropped.
-    pub(crate) async fn is_open(&mut self) -> bool {
+    /// runtime has seen the socket readable since the last response was read (`try_read`
+    /// answers from that cached readiness); then one non-blocking read tells a live
+    /// connection (nothing to read) from a closed one (end of stream, error, or bytes nobody
+    /// asked for). A dead connection is dropped. Not async: it never waits, and a plain call
+    /// stays out of the step's future.
+    #[inline]
+    pub(crate) fn is_open(&mut self) -> bool {
         let Some(tcp) = &self.tcp else {
             return false;
         };
-        // The task's own waker: the read that follows registers the same one, for free.
-        let alive = poll_fn(|cx| {
-            Poll::Ready(match tcp.poll_read_ready(cx) {
-                Poll::Pending => true,
-                Poll::Ready(Err(_)) => false,
-                Poll::Ready(Ok(())) => matches!(
-                    tcp.try_read(&mut [0u8; 1]),
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock
-                ),
-            })
-        })
-        .await;
+        let alive = matches!(
+            tcp.try_read(&mut [0u8; 1]),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock
+        );
         if !alive {
             self.tcp = None;
         }

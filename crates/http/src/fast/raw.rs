@@ -89,7 +89,7 @@ impl RawLink {
         dialer: &Dialer,
         connect_timeout: Duration,
     ) -> Result<Option<Phases>, Outcome> {
-        if self.link.is_open().await {
+        if self.link.is_open() {
             return Ok(None);
         }
         let start = Instant::now();

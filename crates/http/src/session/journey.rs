@@ -181,10 +181,7 @@ impl VuState {
     /// Records a sample under its own step index, with its set-up phases, its status when
     /// it failed and the capture it missed.
     fn record(&mut self, it: &Iteration<'_>, sample: &StepSample) {
-        it.record(sample);
-        if self.status != 0 {
-            it.record_answer_status(sample, self.status);
-        }
+        it.record_answered(sample, self.status);
         if sample.connect.is_some() {
             // Only a step that opened a connection has phases to report.
             it.record_setup(sample.step, std::mem::take(&mut self.setup));

@@ -10,7 +10,7 @@ impl VuState {
     /// Makes sure the fast path has a live connection: `Ok(Some(connect time))` when it had to
     /// open one, `Ok(None)` when the kept one is fine.
     pub(super) async fn open_link(&mut self, sh: &Shared) -> Result<Option<Duration>, Outcome> {
-        if self.link.is_open().await {
+        if self.link.is_open() {
             return Ok(None);
         }
         let start = Instant::now();
