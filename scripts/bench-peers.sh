@@ -292,7 +292,7 @@ LG_EFF=$(echo "${EFF[loadgen]:-0}" | median)
         jm=$(echo "$JEFF" | median)
         echo "## Journey: 3 steps, each capturing the id of its JSON answer"
         echo
-        echo "loadgen, $CONNS VUs: $(printf '%.0f' "$jm") requests per client CPU-second (spread $(echo "$JEFF" | spread)); the single-step closed loop in the same rounds: $(printf '%.0f' "$LG_EFF"); ratio $(awk -v a="$jm" -v b="$LG_EFF" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }') (goal 0.85x; captures take hyper's path, not the fast path)."
+        echo "loadgen, $CONNS VUs: $(printf '%.0f' "$jm") requests per client CPU-second (spread $(echo "$JEFF" | spread)); the single-step closed loop in the same rounds: $(printf '%.0f' "$LG_EFF"); ratio $(awk -v a="$jm" -v b="$LG_EFF" 'BEGIN { printf "%.2fx", (b > 0 ? a / b : 0) }') (goal 0.85x)."
         echo
     fi
     for proto in $PROTOS; do
