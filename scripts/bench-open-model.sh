@@ -98,18 +98,18 @@ time_fields() {
         END { printf "%.2f %d %.2f\n", u + s, r, w }' "$1"
 }
 
-# loadgen summary.json -> "count elapsed_s lag_p99_ms dropped interrupted errors lat_p99_ms"
+# loadgen summary.json -> "count elapsed_s lag_p99_ms dropped interrupted errors lat_p99_ms lag_p999_ms"
 summary_fields() {
     python3 - "$1" <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
 s, w, t = d["steps"][0], d["workloads"][0], d["totals"]
 print(s["count"], d["elapsed_seconds"], w["schedule_lag"]["p99"], t["dropped"],
-      w["interrupted"], t["errors"], s["latency"]["p99"])
+      w["interrupted"], t["errors"], s["latency"]["p99"], w["schedule_lag"]["p999"])
 PY
 }
 
-ROWS="$WORK/rows.tsv"   # tool rate round achieved err% lag_p99 dropped cpu rss_kb nginx load waited count elapsed lat_p99 errors
+ROWS="$WORK/rows.tsv"   # tool rate round achieved err% lag_p99 dropped cpu rss_kb nginx load waited count elapsed lat_p99 errors interrupted lag_p999
 : >"$ROWS"
 
 run_loadgen_open() {
@@ -122,16 +122,16 @@ run_loadgen_open() {
         >"$dir.out" 2>&1 || rc=$?
     after=$(served)
     [ "$rc" -eq 0 ] || echo "loadgen exited $rc (rate $rate, round $round): see $dir.out" >&2
-    read -r count elapsed lag dropped interrupted errors latp99 < <(summary_fields "$dir/summary.json")
+    read -r count elapsed lag dropped interrupted errors latp99 lag999 < <(summary_fields "$dir/summary.json")
     read -r cpu rss wall < <(time_fields "$tm")
     local achieved err
     achieved=$(awk -v c="$count" -v d="$DUR" 'BEGIN { printf "%.1f", c / d }')
     err=$(awk -v a="$achieved" -v r="$rate" 'BEGIN { printf "%+.3f", (a - r) / r * 100 }')
-    printf 'loadgen\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    printf 'loadgen\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
         "$rate" "$round" "$achieved" "$err" "$lag" "$dropped" "$cpu" "$rss" "$((after - before - 1))" \
-        "$load" "$waited" "$count" "$elapsed" "$latp99" "$errors" "$interrupted" >>"$ROWS"
-    printf 'round %d loadgen rate=%s achieved=%s (%s%%) lag_p99=%sms dropped=%s interrupted=%s cpu=%ss rss=%sKB elapsed=%ss wall=%ss nginx=%s load=%s (waited %ss)\n' \
-        "$round" "$rate" "$achieved" "$err" "$lag" "$dropped" "$interrupted" "$cpu" "$rss" "$elapsed" "$wall" \
+        "$load" "$waited" "$count" "$elapsed" "$latp99" "$errors" "$interrupted" "$lag999" >>"$ROWS"
+    printf 'round %d loadgen rate=%s achieved=%s (%s%%) lag_p99=%sms lag_p99.9=%sms dropped=%s interrupted=%s cpu=%ss rss=%sKB elapsed=%ss wall=%ss nginx=%s load=%s (waited %ss)\n' \
+        "$round" "$rate" "$achieved" "$err" "$lag" "$lag999" "$dropped" "$interrupted" "$cpu" "$rss" "$elapsed" "$wall" \
         "$((after - before - 1))" "$load" "$waited" >&2
 }
 
@@ -225,25 +225,31 @@ REPORT="$ROOT/results/bench-open-model-$DATE.md"
     echo "  (graceful stop, a few ms: see elapsed) and counted, so count/${DUR} is the rate of arrivals served."
     echo "- error = (achieved - target) / target; CPU = user + system (/usr/bin/time -v); nginx = stub_status delta."
     echo
-    echo "| tool | target /s | achieved /s | error % | sched. lag p99 ms | latency p99 ms | dropped | client CPU s | CPU µs / req | max RSS MB | nginx served | load avg seen |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    echo "| tool | target /s | achieved /s | error % | sched. lag p99 ms | sched. lag p99.9 ms | latency p99 ms | dropped | client CPU s | CPU µs / req | max RSS MB | nginx served | load avg seen |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     for rate in $RATES; do
         for tool in loadgen h2load; do
             ach=$(med "$tool" "$rate" 4); err=$(med "$tool" "$rate" 5)
             cpu=$(med "$tool" "$rate" 8); rss=$(med "$tool" "$rate" 9); ng=$(med "$tool" "$rate" 10)
             if [ "$tool" = loadgen ]; then
                 lag=$(med "$tool" "$rate" 6); drop=$(med "$tool" "$rate" 7); lat=$(med "$tool" "$rate" 15)
+                lag999=$(med "$tool" "$rate" 18)
             else
-                lag="n/a"; drop="n/a"; lat="n/a"
+                lag="n/a"; drop="n/a"; lat="n/a"; lag999="n/a"
             fi
-            echo "| $tool | $rate | $(printf '%.0f' "$ach") | $(printf '%+.2f' "$err") | $lag | $lat | $drop | $cpu | $(awk -v c="$cpu" -v a="$ach" -v d="$DUR" 'BEGIN { printf "%.1f", c * 1e6 / (a * d) }') | $(awk -v r="$rss" 'BEGIN { printf "%.1f", r / 1024 }') | $(printf '%.0f' "$ng") | $(col "$tool" "$rate" 11)|"
+            echo "| $tool | $rate | $(printf '%.0f' "$ach") | $(printf '%+.2f' "$err") | $lag | $lag999 | $lat | $drop | $cpu | $(awk -v c="$cpu" -v a="$ach" -v d="$DUR" 'BEGIN { printf "%.1f", c * 1e6 / (a * d) }') | $(awk -v r="$rss" 'BEGIN { printf "%.1f", r / 1024 }') | $(printf '%.0f' "$ng") | $(col "$tool" "$rate" 11)|"
         done
+    done
+    echo
+    for rate in $RATES; do
+        awk -F'\t' -v r="$rate" '$1 == "loadgen" && $2 == r { n++; if ($6 < 1) k++ }
+            END { printf "Schedule lag p99 under 1 ms at %s/s in %d of %d rounds.\n", r, k, n }' "$ROWS"
     done
     echo
     echo "Every round (tool, target, round: achieved /s, error %, lag p99 ms, dropped, CPU s, RSS KB, nginx served, load seen, s waited, count, elapsed s):"
     echo
     echo '```'
-    awk -F'\t' '{ printf "%-7s %6s r%s: %9s/s %8s%% lag %-7s dropped %-5s cpu %5ss rss %6sKB nginx %7s load %s waited %2ss count %s elapsed %ss\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14 }' "$ROWS"
+    awk -F'\t' '{ printf "%-7s %6s r%s: %9s/s %8s%% lag %-7s p99.9 %-7s dropped %-5s cpu %5ss rss %6sKB nginx %7s load %s waited %2ss count %s elapsed %ss\n", $1, $2, $3, $4, $5, $6, ($18 == "" ? "-" : $18), $7, $8, $9, $10, $11, $12, $13, $14 }' "$ROWS"
     echo '```'
     echo
     echo "## Memory flatness: closed model at full speed (\`--vus $MEM_VUS --threads 1\`)"

@@ -35,7 +35,7 @@
 # Environment: DURATION (30m; real-time mode), RATE (1000), SAMPLE (30), PORT (18090),
 # KILL_AFTER (empty: let the run end), BIN (a loadgen binary to use instead of building one),
 # PLAN (empty: real time; 3w or 48h), TIME_SCALE (3w: 2520, 48h: 96), INTERVAL (1s),
-# CARGO_TARGET_DIR (<repo>/target).
+# CARGO_TARGET_DIR (<repo>/target), REPORT (results/soak-<date>[-killed].md).
 set -euo pipefail
 
 DURATION=${DURATION:-30m}
@@ -158,7 +158,7 @@ if [ -n "${KILLED_AT:-}" ]; then
 fi
 
 DATE=$(date -u +%Y-%m-%d)
-REPORT="$ROOT/results/soak-$DATE${KILL_AFTER:+-killed}.md"
+REPORT=${REPORT:-$ROOT/results/soak-$DATE${KILL_AFTER:+-killed}.md}
 {
     echo "# Soak $DATE: $DURATION at $RATE/s against mixed faults"
     echo

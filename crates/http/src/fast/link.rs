@@ -32,6 +32,10 @@ pub(crate) struct Link {
     wbuf: BytesMut,
     /// A templated body, rendered before it is framed.
     scratch: BytesMut,
+    /// The last exchange grew the read buffer or read more than [`READ_BUF`] at once: a
+    /// grown read buffer is kept while answers use it and given back after one that
+    /// does not (a rare large answer must not leave every VU it hit holding 64 KiB).
+    used_big: bool,
 }
 
 impl Link {
@@ -42,6 +46,7 @@ impl Link {
             rbuf: Vec::new(),
             wbuf: BytesMut::new(),
             scratch: BytesMut::new(),
+            used_big: false,
         }
     }
 
@@ -86,6 +91,7 @@ impl Link {
         Ready {
             tcp: self.tcp.as_mut(),
             rbuf: &mut self.rbuf,
+            used_big: &mut self.used_big,
             bytes,
             is_head: req.is_head,
         }
@@ -97,14 +103,17 @@ impl Link {
         Ready {
             tcp: self.tcp.as_mut(),
             rbuf: &mut self.rbuf,
+            used_big: &mut self.used_big,
             bytes,
             is_head,
         }
     }
 
-    /// Gives back buffers that grew for an unusual request or response.
+    /// Gives back buffers that grew for an unusual request or response: the read buffer
+    /// once an answer did not need its extra room, the write buffers past
+    /// [`KEEP_WRITE_CAPACITY`].
     pub(crate) fn trim(&mut self) {
-        if self.rbuf.len() > BODY_READ_BUF {
+        if self.rbuf.len() > READ_BUF && !std::mem::take(&mut self.used_big) {
             self.rbuf.truncate(READ_BUF);
             self.rbuf.shrink_to_fit();
         }
@@ -143,6 +152,8 @@ impl Take for () {
 pub(crate) struct Ready<'a> {
     tcp: Option<&'a mut TcpStream>,
     rbuf: &'a mut Vec<u8>,
+    /// Set when this answer needs more than [`READ_BUF`] of the buffer.
+    used_big: &'a mut bool,
     bytes: &'a [u8],
     is_head: bool,
 }
@@ -166,6 +177,7 @@ impl Ready<'_> {
         let Ready {
             tcp,
             rbuf,
+            used_big,
             bytes,
             is_head,
         } = self;
@@ -200,11 +212,13 @@ impl Ready<'_> {
                     (start, end) = (0, end - start);
                 } else if rbuf.len() < MAX_HEAD {
                     rbuf.resize((rbuf.len() * 2).min(MAX_HEAD), 0);
+                    *used_big = true;
                 } else {
                     return Err(Outcome::Protocol);
                 }
             }
             end += read(tcp, &mut rbuf[end..]).await?;
+            *used_big |= end > READ_BUF;
         };
         *first_byte = Some(Instant::now());
         *status = head.status;
@@ -233,7 +247,7 @@ impl Ready<'_> {
                 if left == 0 {
                     break;
                 }
-                (start, end) = (0, refill(tcp, rbuf).await?);
+                (start, end) = (0, refill(tcp, rbuf, used_big).await?);
             },
             Framing::Chunked => {
                 let mut chunks = Chunked::new();
@@ -242,7 +256,7 @@ impl Ready<'_> {
                     if chunks.is_done() {
                         break;
                     }
-                    (start, end) = (0, refill(tcp, rbuf).await?);
+                    (start, end) = (0, refill(tcp, rbuf, used_big).await?);
                 }
             }
             Framing::UntilClose => loop {
@@ -251,7 +265,10 @@ impl Ready<'_> {
                 // The end of stream ends the body; a reset is still a reset.
                 match tcp.read(rbuf).await {
                     Ok(0) => break,
-                    Ok(n) => (start, end) = (0, n),
+                    Ok(n) => {
+                        *used_big |= n > READ_BUF;
+                        (start, end) = (0, n);
+                    }
                     Err(e) => return Err(classify_io(&e)),
                 }
             },
@@ -281,11 +298,93 @@ async fn read(tcp: &mut TcpStream, into: &mut [u8]) -> Result<usize, Outcome> {
 }
 
 /// Reads body bytes into the whole (emptied) buffer, doubling it up to [`BODY_READ_BUF`] when
-/// the last read filled it.
-async fn refill(tcp: &mut TcpStream, rbuf: &mut Vec<u8>) -> Result<usize, Outcome> {
+/// the last read filled it; `used_big` says a read took more than [`READ_BUF`].
+async fn refill(
+    tcp: &mut TcpStream,
+    rbuf: &mut Vec<u8>,
+    used_big: &mut bool,
+) -> Result<usize, Outcome> {
     let n = read(tcp, rbuf).await?;
     if n == rbuf.len() && n < BODY_READ_BUF {
         rbuf.resize((n * 2).min(BODY_READ_BUF), 0);
+        *used_big = true;
     }
+    *used_big |= n > READ_BUF;
     Ok(n)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpListener;
+
+    /// Answers each request on one connection with the next of `bodies`' sizes.
+    async fn serve(listener: TcpListener, bodies: Vec<usize>) {
+        let (mut tcp, _) = listener.accept().await.unwrap();
+        let mut buf = [0u8; 1024];
+        for size in bodies {
+            let mut got = Vec::new();
+            while !got.ends_with(b"\r\n\r\n") {
+                let n = tcp.read(&mut buf).await.unwrap();
+                assert!(n > 0, "the client closed early");
+                got.extend_from_slice(&buf[..n]);
+            }
+            let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {size}\r\n\r\n");
+            tcp.write_all(head.as_bytes()).await.unwrap();
+            tcp.write_all(&vec![b'x'; size]).await.unwrap();
+        }
+    }
+
+    /// One exchange of a plain GET on `link`, then its trim; the read buffer's size after.
+    async fn exchange(link: &mut Link) -> usize {
+        let expect = Expect::default();
+        let (mut body, mut first, mut status) = (Vec::new(), None, 0);
+        let request = b"GET / HTTP/1.1\r\nhost: x\r\n\r\n";
+        let answer = link
+            .ready(request, false)
+            .exchange(
+                &mut (),
+                &expect,
+                None,
+                &mut body,
+                0,
+                &mut first,
+                &mut status,
+            )
+            .await;
+        assert_eq!(answer, Ok((Outcome::Success, true)));
+        link.trim();
+        link.rbuf.len()
+    }
+
+    #[test]
+    fn a_grown_read_buffer_is_kept_while_used_and_given_back_after() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let sizes = vec![10, 300_000, 200_000, 10, 10];
+            let server = tokio::spawn(serve(listener, sizes));
+            let mut link = Link::new();
+            link.attach(TcpStream::connect(addr).await.unwrap());
+            assert_eq!(exchange(&mut link).await, READ_BUF, "a small answer");
+            assert_eq!(
+                exchange(&mut link).await,
+                BODY_READ_BUF,
+                "grown by a large one"
+            );
+            assert_eq!(exchange(&mut link).await, BODY_READ_BUF, "kept while used");
+            assert_eq!(
+                exchange(&mut link).await,
+                READ_BUF,
+                "given back after a small one"
+            );
+            assert_eq!(exchange(&mut link).await, READ_BUF);
+            server.await.unwrap();
+        });
+    }
 }
