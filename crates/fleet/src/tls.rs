@@ -79,6 +79,19 @@ impl Identity {
         Ok(Identity { chain, key })
     }
 
+    /// `cert` and `key` when both are given, else a fresh certificate for `name`. A file
+    /// that does not hold them is [`FleetError::BadFile`].
+    pub fn from_pem_or_generate(
+        cert: Option<&Path>,
+        key: Option<&Path>,
+        name: &str,
+    ) -> Result<Identity, FleetError> {
+        match (cert, key) {
+            (Some(c), Some(k)) => Identity::from_pem(c, k),
+            _ => Identity::generate(&[name.to_string()]),
+        }
+    }
+
     /// Fingerprint of the end-entity certificate.
     pub fn fingerprint(&self) -> String {
         fingerprint(&self.chain[0])
