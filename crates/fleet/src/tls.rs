@@ -167,3 +167,26 @@ pub fn exported_key<C>(conn: &rustls::ConnectionCommon<C>) -> Result<[u8; 32], F
     conn.export_keying_material([0u8; 32], EXPORTER_LABEL, None)
         .map_err(|e| FleetError::Net(format!("exporting keying material: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_identity_is_generated_without_files_and_a_bad_file_is_a_bad_file() {
+        let made = Identity::from_pem_or_generate(None, None, "loadgen-worker").unwrap();
+        assert_eq!(
+            made.fingerprint().len(),
+            32 * 3 - 1,
+            "{}",
+            made.fingerprint()
+        );
+        let missing = Path::new("/nonexistent/loadgen-cert.pem");
+        let refused = Identity::from_pem_or_generate(Some(missing), Some(missing), "x");
+        assert!(
+            matches!(refused, Err(FleetError::BadFile { ref path, .. }) if path == missing),
+            "{:?}",
+            refused.err()
+        );
+    }
+}
