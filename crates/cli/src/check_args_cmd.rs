@@ -2,68 +2,35 @@
 //! included (segments, instants, durations, rates, latency models, regression gates), and
 //! runs nothing. Deploy manifests and the docs' command lines are tested with it, so a
 //! renamed flag or a misspelt value breaks a test instead of a Kubernetes Job or a reader's
-//! first run.
+//! first run. Each command's values are parsed by the function the command itself uses.
 
 use crate::args::{Cli, Command};
+use crate::inputs::{bad, fail};
 use crate::{exit, Fail};
 use clap::Parser;
 
-fn bad(msg: String) -> Fail {
-    Fail::bad_input(anyhow::anyhow!(msg))
-}
-
-/// Checks `value` (when given) with `parse`, naming `flag` in the error.
-fn check<T, E: std::fmt::Display>(
-    flag: &str,
-    value: Option<&str>,
-    parse: impl Fn(&str) -> Result<T, E>,
-) -> Result<(), Fail> {
-    match value {
-        Some(v) => parse(v).map(drop).map_err(|e| bad(format!("{flag}: {e}"))),
-        None => Ok(()),
-    }
-}
-
 pub fn run(args: &[String]) -> Result<u8, Fail> {
-    use loadgen_scenario::{parse_duration, parse_rate};
     let argv = std::iter::once("loadgen".to_string()).chain(args.iter().cloned());
     let cli = Cli::try_parse_from(argv).map_err(|e| bad(e.to_string()))?;
-    // The values the commands parse after clap, with the same functions they use.
     match &cli.command {
         Command::Run(r) => {
-            let settings = crate::run_cmd::settings(r);
-            loadgen_runner::check_flags(&settings).map_err(crate::inputs::fail)?;
+            loadgen_runner::check_flags(&crate::run_cmd::settings(r)).map_err(fail)?
         }
-        Command::Plan(p) => {
-            check("--duration", p.duration.as_deref(), parse_duration)?;
-            check("--assume-latency", Some(&p.assume_latency), parse_duration)?;
-        }
-        Command::Compare { fail_if, .. } => {
-            for g in fail_if {
-                check("--fail-if", Some(g), loadgen_report::compare::parse_gate)?;
-            }
-        }
-        Command::Target(t) => {
-            check("--latency", Some(&t.latency), |l| {
-                l.parse::<loadgen_demo::LatencyModel>()
-            })?;
-            check("--callback-delay", Some(&t.callback_delay), parse_duration)?;
-        }
+        Command::Plan(p) => drop(crate::plan_cmd::flags(p)?),
+        Command::Compare { fail_if, .. } => drop(crate::compare_cmd::gates(fail_if)?),
+        Command::Target(t) => drop(crate::target_cmd::config(t).map_err(Fail::bad_input)?),
         Command::Worker(w) => {
-            check("--max-rate", w.max_rate.as_deref(), parse_rate)?;
-            check("--max-duration", w.max_duration.as_deref(), parse_duration)?;
+            let settings = crate::fleet_cmd::worker_settings(w);
+            drop(loadgen_runner::worker_policy(&settings).map_err(fail)?)
         }
         Command::Coordinator(c) => {
-            check("--duration", c.duration.as_deref(), parse_duration)?;
-            check("--expect-wait", Some(&c.expect_wait), parse_duration)?;
+            let settings = crate::fleet_cmd::coordinator_settings(c);
+            loadgen_runner::check_coordinator_flags(&settings).map_err(fail)?
         }
-        Command::Ctl { command, .. } => {
-            check(
-                "command",
-                Some(&command.join(" ")),
-                loadgen_dashboard::parse_command,
-            )?;
-        }
+        Command::Ctl { command, .. } => drop(
+            loadgen_dashboard::parse_command(&command.join(" "))
+                .map_err(|e| bad(format!("command: {e}")))?,
+        ),
         Command::Validate { .. }
         | Command::Merge(_)
         | Command::Report(_)

@@ -11,10 +11,7 @@ pub fn run(
     fail_if: &[String],
     allow_missing: bool,
 ) -> Result<u8, Fail> {
-    let gates = fail_if
-        .iter()
-        .map(|g| compare::parse_gate(g).map_err(|e| crate::inputs::bad(format!("--fail-if {e}"))))
-        .collect::<Result<Vec<_>, _>>()?;
+    let gates = gates(fail_if)?;
     let read = |p: &Path| compare::read_summary(p).map_err(Fail::bad_input);
     let c = compare::compare(&read(baseline)?, &read(new)?, &gates);
     crate::say!("{}", c.table);
@@ -27,4 +24,12 @@ pub fn run(
     } else {
         exit::PASSED
     })
+}
+
+/// The `--fail-if` gates, parsed (for the comparison and for `check-args`).
+pub fn gates(fail_if: &[String]) -> Result<Vec<compare::Gate>, Fail> {
+    fail_if
+        .iter()
+        .map(|g| compare::parse_gate(g).map_err(|e| crate::inputs::bad(format!("--fail-if {e}"))))
+        .collect()
 }

@@ -1,6 +1,6 @@
 //! What the commands read from the command line and the scenario file, with errors that
-//! know their exit code: the scenario, durations, the target flag (checked by
-//! `loadgen-runner`, which `run` hands the whole command line).
+//! know their exit code: the scenario, durations (checked by `loadgen-runner`, which `run`,
+//! `coordinator` and `worker` hand their whole command line).
 
 use crate::{exit, Fail};
 use loadgen_runner::RunError;
@@ -10,16 +10,12 @@ use std::time::Duration;
 
 pub use loadgen_runner::{churn_warnings, humantime};
 
-pub fn env(k: &str) -> Option<String> {
-    std::env::var(k).ok()
-}
-
 pub fn bad(message: String) -> Fail {
     Fail::bad_input(anyhow::anyhow!(message))
 }
 
 pub fn load(file: &Path) -> Result<Scenario, Fail> {
-    loadgen_scenario::load(file, &env).map_err(Fail::bad_input)
+    loadgen_scenario::load(file, &|k| std::env::var(k).ok()).map_err(Fail::bad_input)
 }
 
 /// A run's error with its exit code (`?` alone would make every one internal).
@@ -33,10 +29,6 @@ pub fn fail(e: RunError) -> Fail {
         code,
         error: e.into(),
     }
-}
-
-pub fn target_flag(t: Option<&String>) -> Result<Option<String>, Fail> {
-    loadgen_runner::target_flag(t.map(String::as_str)).map_err(fail)
 }
 
 pub fn flag_duration(flag: &str, v: Option<&str>) -> Result<Option<Duration>, Fail> {

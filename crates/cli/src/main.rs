@@ -7,14 +7,13 @@
 mod args;
 mod check_args_cmd;
 mod compare_cmd;
-mod coordinator_cmd;
 mod dashboard;
+mod fleet_cmd;
 mod folders_cmd;
 mod inputs;
 mod plan_cmd;
 mod run_cmd;
 mod target_cmd;
-mod worker_cmd;
 
 use clap::Parser;
 pub(crate) use loadgen_console::{say, say_raw, warn};
@@ -91,8 +90,8 @@ fn main() -> ExitCode {
         } => compare_cmd::run(baseline, new, fail_if, *allow_missing),
         args::Command::Merge(a) => folders_cmd::merge(a),
         args::Command::Report(a) => folders_cmd::report(a),
-        args::Command::Worker(a) => worker_cmd::run(a),
-        args::Command::Coordinator(a) => coordinator_cmd::run(a),
+        args::Command::Worker(a) => fleet_cmd::worker(a),
+        args::Command::Coordinator(a) => fleet_cmd::coordinator(a),
         args::Command::CheckArgs { args } => check_args_cmd::run(args),
         args::Command::Import(args::ImportArgs::Har { file }) => loadgen_har::import_file(file)
             .map(|i| {

@@ -6,6 +6,7 @@ use crate::inputs::{churn_warnings, flag_duration, humantime, load};
 use crate::{exit, Fail};
 use anyhow::Context;
 use std::path::Path;
+use std::time::Duration;
 
 pub fn validate(file: &Path) -> Result<u8, Fail> {
     let sc = load(file)?;
@@ -30,9 +31,8 @@ pub fn validate(file: &Path) -> Result<u8, Fail> {
 
 pub fn plan(a: &PlanArgs) -> Result<u8, Fail> {
     let mut sc = load(&a.file)?;
-    let duration = flag_duration("--duration", a.duration.as_deref())?;
+    let (duration, latency) = flags(a)?;
     sc.apply_overrides(duration, None, None);
-    let latency = flag_duration("--assume-latency", Some(&a.assume_latency))?.unwrap_or_default();
     churn_warnings(&sc);
     let p = loadgen_scenario::load_plan::plan(&sc, latency);
     crate::say_raw!("{}", p.to_text());
@@ -41,4 +41,11 @@ pub fn plan(a: &PlanArgs) -> Result<u8, Fail> {
         crate::say!("rate curve written to {}", path.display());
     }
     Ok(exit::PASSED)
+}
+
+/// `--duration` and `--assume-latency`, parsed (for the plan and for `check-args`).
+pub fn flags(a: &PlanArgs) -> Result<(Option<Duration>, Duration), Fail> {
+    let duration = flag_duration("--duration", a.duration.as_deref())?;
+    let latency = flag_duration("--assume-latency", Some(&a.assume_latency))?.unwrap_or_default();
+    Ok((duration, latency))
 }

@@ -57,6 +57,11 @@ impl Secret {
         }
     }
 
+    /// From `--secret-file` when given, else the `LOADGEN_SECRET` environment variable.
+    pub fn from_file_or_env(file: Option<&Path>) -> Result<Secret, FleetError> {
+        Secret::resolve(file, std::env::var("LOADGEN_SECRET").ok())
+    }
+
     fn mac(&self, role: &str, key: &[u8; 32], nonce_c: &[u8], nonce_w: &[u8]) -> HmacSha256 {
         let mut m = HmacSha256::new_from_slice(&self.0).expect("HMAC takes any key length");
         m.update(b"loadgen-v1|");

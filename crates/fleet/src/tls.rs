@@ -79,6 +79,19 @@ impl Identity {
         Ok(Identity { chain, key })
     }
 
+    /// `cert` and `key` when both are given, else a fresh certificate for `name`. A file
+    /// that does not hold them is [`FleetError::BadFile`].
+    pub fn from_pem_or_generate(
+        cert: Option<&Path>,
+        key: Option<&Path>,
+        name: &str,
+    ) -> Result<Identity, FleetError> {
+        match (cert, key) {
+            (Some(c), Some(k)) => Identity::from_pem(c, k),
+            _ => Identity::generate(&[name.to_string()]),
+        }
+    }
+
     /// Fingerprint of the end-entity certificate.
     pub fn fingerprint(&self) -> String {
         fingerprint(&self.chain[0])
@@ -153,4 +166,27 @@ pub fn server_name() -> ServerName<'static> {
 pub fn exported_key<C>(conn: &rustls::ConnectionCommon<C>) -> Result<[u8; 32], FleetError> {
     conn.export_keying_material([0u8; 32], EXPORTER_LABEL, None)
         .map_err(|e| FleetError::Net(format!("exporting keying material: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_identity_is_generated_without_files_and_a_bad_file_is_a_bad_file() {
+        let made = Identity::from_pem_or_generate(None, None, "loadgen-worker").unwrap();
+        assert_eq!(
+            made.fingerprint().len(),
+            32 * 3 - 1,
+            "{}",
+            made.fingerprint()
+        );
+        let missing = Path::new("/nonexistent/loadgen-cert.pem");
+        let refused = Identity::from_pem_or_generate(Some(missing), Some(missing), "x");
+        assert!(
+            matches!(refused, Err(FleetError::BadFile { ref path, .. }) if path == missing),
+            "{:?}",
+            refused.err()
+        );
+    }
 }

@@ -7,7 +7,7 @@ use loadgen_report::{Overrides, PlanIdentity};
 use loadgen_scenario::Scenario;
 use std::time::Duration;
 
-fn env(k: &str) -> Option<String> {
+pub(crate) fn env(k: &str) -> Option<String> {
     std::env::var(k).ok()
 }
 

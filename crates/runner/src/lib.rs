@@ -1,23 +1,28 @@
-//! loadgen-runner: one run of a scenario on this machine (`loadgen run`). The scenario (a
-//! file or the ad-hoc flags) with the overrides and TLS files of the command line, the
-//! embedded demo target and the run-level setup, the machine's limits, the engine, and its
-//! intervals into the results stream (`loadgen_report::Stream`: the files, the Prometheus
-//! endpoint, the live line, the dashboard, `abort_on_fail`); the verdict's exit code out.
-//! Also the checks of flag values several commands share (`flags`: durations, `--target`,
-//! `--interval`).
+//! loadgen-runner: the bodies of the commands that send load from this machine. One run of
+//! a scenario (`loadgen run`): the scenario (a file or the ad-hoc flags) with the overrides
+//! and TLS files of the command line, the embedded demo target and the run-level setup, the
+//! machine's limits, the engine, and its intervals into the results stream
+//! (`loadgen_report::Stream`: the files, the Prometheus endpoint, the live line, the
+//! dashboard, `abort_on_fail`); the verdict's exit code out. A fleet's two sides on top of
+//! `loadgen-fleet`: `loadgen coordinator` (its live output, dashboard, `fleet.json` and
+//! merged verdict) and `loadgen worker`. Also the checks of flag values several commands
+//! share (`flags`: durations, `--target`, `--interval`).
 //!
-//! It must not know the command-line parser (the binary hands it [`RunSettings`]) and writes
-//! no result file itself (`loadgen-report` does); everything it prints goes through
-//! `loadgen-console`.
+//! It must not know the command-line parser (the binary hands it [`RunSettings`],
+//! [`CoordinatorSettings`], [`WorkerSettings`]) and writes no result file itself
+//! (`loadgen-report` does); everything it prints goes through `loadgen-console`.
 
 #![forbid(unsafe_code)]
 
+mod coordinate;
 mod dashboard;
 mod flags;
 mod fleet_hooks;
 mod parts;
 mod run;
+mod serve_worker;
 
+pub use coordinate::{check_coordinator_flags, coordinate, CoordinatorSettings};
 pub use dashboard::{start_dashboard, DashboardSettings};
 pub use flags::{
     check_flags, churn_warnings, flag_duration, humantime, interval_flag, scenario_of_run,
@@ -25,6 +30,7 @@ pub use flags::{
 };
 pub use fleet_hooks::{fleet_shape, FleetHooks};
 pub use run::run;
+pub use serve_worker::{serve_worker, worker_policy, WorkerSettings};
 
 use std::net::SocketAddr;
 use std::path::Path;

@@ -54,6 +54,27 @@ fn send_all(writers: &[Option<mpsc::UnboundedSender<Msg>>], states: &[State], ms
     }
 }
 
+/// Asks every running worker to stop for `reason`, logged after `what`. Callers check that
+/// the run was not stopped already: the first reason is the one the run keeps.
+fn stop_all(
+    what: &str,
+    reason: String,
+    aborted: &mut Option<String>,
+    writers: &[Option<mpsc::UnboundedSender<Msg>>],
+    states: &[State],
+    hooks: &mut dyn CoordinatorHooks,
+) {
+    hooks.log(&format!("{what}: {reason}"));
+    send_all(
+        writers,
+        states,
+        &Msg::Stop {
+            reason: reason.clone(),
+        },
+    );
+    *aborted = Some(reason);
+}
+
 /// Each worker's line as the dashboard shows it.
 fn live_lines(
     reports: &[WorkerReport],
@@ -240,9 +261,7 @@ where
                         false => "interrupted on the coordinator",
                     }
                     .to_string();
-                    hooks.log(&format!("stopping every worker: {reason}"));
-                    send_all(&writers, &states, &Msg::Stop { reason: reason.clone() });
-                    aborted = Some(reason);
+                    stop_all("stopping every worker", reason, &mut aborted, &writers, &states, hooks);
                 }
                 if beat.elapsed() >= Duration::from_millis(1000) {
                     beat = Instant::now();
@@ -274,15 +293,7 @@ where
             hooks.workers(&live_lines(&reports, &states, &figures));
             if abort_on_loss && aborted.is_none() {
                 let reason = format!("worker {} lost (--abort-on-worker-loss)", reports[i].addr);
-                hooks.log(&format!("aborting: {reason}"));
-                send_all(
-                    &writers,
-                    &states,
-                    &Msg::Stop {
-                        reason: reason.clone(),
-                    },
-                );
-                aborted = Some(reason);
+                stop_all("aborting", reason, &mut aborted, &writers, &states, hooks);
             }
         }
         // Release every interval all running workers have reported.
@@ -294,19 +305,9 @@ where
             let running = states.iter().filter(|s| **s == State::Running).count();
             hooks.workers(&live_lines(&reports, &states, &figures));
             hooks.interval(&r, running, n);
-            if let Some(breach) = live.observe(&r) {
-                if aborted.is_none() {
-                    let reason = format!("threshold {breach} failed (abort_on_fail)");
-                    hooks.log(&format!("aborting: {reason}"));
-                    send_all(
-                        &writers,
-                        &states,
-                        &Msg::Stop {
-                            reason: reason.clone(),
-                        },
-                    );
-                    aborted = Some(reason);
-                }
+            if let Some(breach) = live.observe(&r).filter(|_| aborted.is_none()) {
+                let reason = format!("threshold {breach} failed (abort_on_fail)");
+                stop_all("aborting", reason, &mut aborted, &writers, &states, hooks);
             }
             folder.interval(&r);
             folder.partial_summary(f.scenario);

@@ -95,37 +95,35 @@ impl VuState {
         let sent = Instant::now();
         let mut first_byte = None;
         let deadline = sent + sh.request_timeout;
+        // One exchange for both loops; only the take differs (the plain loop's is `()`, which
+        // fills nothing and costs nothing). A macro, as the take and the arguments borrow
+        // different fields of `self`.
+        macro_rules! exchange {
+            ($take:expr) => {{
+                let mut take = $take;
+                let exchange = pin!(ready.exchange(
+                    &mut take,
+                    &step.expect,
+                    built_to_fail,
+                    &mut self.body,
+                    MAX_CHECKED_BODY,
+                    &mut first_byte,
+                    &mut self.status,
+                ));
+                self.deadline.run(deadline, exchange).await
+            }};
+        }
         let exchanged = if JOURNEY {
             self.slots.unstage(&step.captures);
-            let mut take = Captures {
+            exchange!(Captures {
                 captures: &step.captures,
                 slots: &mut self.slots,
                 missed: &mut self.missed,
                 head: step.captures.iter().any(Capture::reads_head),
                 body: step.captures.iter().any(Capture::needs_body),
-            };
-            let exchange = pin!(ready.exchange(
-                &mut take,
-                &step.expect,
-                built_to_fail,
-                &mut self.body,
-                MAX_CHECKED_BODY,
-                &mut first_byte,
-                &mut self.status,
-            ));
-            self.deadline.run(deadline, exchange).await
+            })
         } else {
-            let mut nothing = ();
-            let exchange = pin!(ready.exchange(
-                &mut nothing,
-                &step.expect,
-                built_to_fail,
-                &mut self.body,
-                MAX_CHECKED_BODY,
-                &mut first_byte,
-                &mut self.status,
-            ));
-            self.deadline.run(deadline, exchange).await
+            exchange!(())
         };
         let done = Instant::now();
         let (outcome, keep) = settle(exchanged);
