@@ -90,12 +90,14 @@ wait_quiet() {
     echo "$load $waited"
 }
 
-# Fields from /usr/bin/time -v: "cpu_seconds max_rss_kb wall_seconds".
+# Fields from /usr/bin/time -v: "cpu_seconds max_rss_kb wall_seconds voluntary_context_switches
+# system_seconds". A voluntary switch is the process going to sleep: one per wake-up.
 time_fields() {
     awk -F': ' '
         /User time/ { u = $2 } /System time/ { s = $2 } /Maximum resident/ { r = $2 }
+        /Voluntary context switches/ { v = $2 }
         /Elapsed \(wall clock\)/ { n = split($2, p, ":"); w = 0; for (i = 1; i <= n; i++) w = w * 60 + p[i] }
-        END { printf "%.2f %d %.2f\n", u + s, r, w }' "$1"
+        END { printf "%.2f %d %.2f %d %.2f\n", u + s, r, w, v, s }' "$1"
 }
 
 # loadgen summary.json -> "count elapsed_s lag_p99_ms dropped interrupted errors lat_p99_ms lag_p999_ms"
@@ -109,7 +111,7 @@ print(s["count"], d["elapsed_seconds"], w["schedule_lag"]["p99"], t["dropped"],
 PY
 }
 
-ROWS="$WORK/rows.tsv"   # tool rate round achieved err% lag_p99 dropped cpu rss_kb nginx load waited count elapsed lat_p99 errors interrupted lag_p999
+ROWS="$WORK/rows.tsv"   # tool rate round achieved err% lag_p99 dropped cpu rss_kb nginx load waited count elapsed lat_p99 errors interrupted lag_p999 wake-ups sys_s
 : >"$ROWS"
 
 run_loadgen_open() {
@@ -123,13 +125,13 @@ run_loadgen_open() {
     after=$(served)
     [ "$rc" -eq 0 ] || echo "loadgen exited $rc (rate $rate, round $round): see $dir.out" >&2
     read -r count elapsed lag dropped interrupted errors latp99 lag999 < <(summary_fields "$dir/summary.json")
-    read -r cpu rss wall < <(time_fields "$tm")
+    read -r cpu rss wall wakes sys < <(time_fields "$tm")
     local achieved err
     achieved=$(awk -v c="$count" -v d="$DUR" 'BEGIN { printf "%.1f", c / d }')
     err=$(awk -v a="$achieved" -v r="$rate" 'BEGIN { printf "%+.3f", (a - r) / r * 100 }')
-    printf 'loadgen\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    printf 'loadgen\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
         "$rate" "$round" "$achieved" "$err" "$lag" "$dropped" "$cpu" "$rss" "$((after - before - 1))" \
-        "$load" "$waited" "$count" "$elapsed" "$latp99" "$errors" "$interrupted" "$lag999" >>"$ROWS"
+        "$load" "$waited" "$count" "$elapsed" "$latp99" "$errors" "$interrupted" "$lag999" "$wakes" "$sys" >>"$ROWS"
     printf 'round %d loadgen rate=%s achieved=%s (%s%%) lag_p99=%sms lag_p99.9=%sms dropped=%s interrupted=%s cpu=%ss rss=%sKB elapsed=%ss wall=%ss nginx=%s load=%s (waited %ss)\n' \
         "$round" "$rate" "$achieved" "$err" "$lag" "$lag999" "$dropped" "$interrupted" "$cpu" "$rss" "$elapsed" "$wall" \
         "$((after - before - 1))" "$load" "$waited" >&2
@@ -149,13 +151,13 @@ run_h2load() {
     succeeded=$(awk '/^requests:/ { for (i = 1; i <= NF; i++) if ($(i) ~ /^succeeded/) print $(i - 1) }' "$out")
     failed=$(awk '/^requests:/ { for (i = 1; i <= NF; i++) if ($(i) ~ /^failed/) print $(i - 1) }' "$out")
     finished=$(awk '/^finished in/ { sub(/s,$/, "", $3); print $3 }' "$out")
-    read -r cpu rss wall < <(time_fields "$tm")
+    read -r cpu rss wall wakes sys < <(time_fields "$tm")
     local achieved err
     achieved=$(awk -v c="$succeeded" -v d="$DUR" 'BEGIN { printf "%.1f", c / d }')
     err=$(awk -v a="$achieved" -v r="$rate" 'BEGIN { printf "%+.3f", (a - r) / r * 100 }')
-    printf 'h2load\t%s\t%s\t%s\t%s\t-\t-\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t-\t%s\t-\n' \
+    printf 'h2load\t%s\t%s\t%s\t%s\t-\t-\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t-\t%s\t-\t-\t%s\t%s\n' \
         "$rate" "$round" "$achieved" "$err" "$cpu" "$rss" "$((after - before - 1))" \
-        "$load" "$waited" "$succeeded" "$finished" "$failed" >>"$ROWS"
+        "$load" "$waited" "$succeeded" "$finished" "$failed" "$wakes" "$sys" >>"$ROWS"
     printf 'round %d h2load  rate=%s achieved=%s (%s%%) failed=%s cpu=%ss rss=%sKB finished=%ss wall=%ss nginx=%s load=%s (waited %ss)\n' \
         "$round" "$rate" "$achieved" "$err" "$failed" "$cpu" "$rss" "$finished" "$wall" \
         "$((after - before - 1))" "$load" "$waited" >&2
@@ -225,8 +227,8 @@ REPORT="$ROOT/results/bench-open-model-$DATE.md"
     echo "  (graceful stop, a few ms: see elapsed) and counted, so count/${DUR} is the rate of arrivals served."
     echo "- error = (achieved - target) / target; CPU = user + system (/usr/bin/time -v); nginx = stub_status delta."
     echo
-    echo "| tool | target /s | achieved /s | error % | sched. lag p99 ms | sched. lag p99.9 ms | latency p99 ms | dropped | client CPU s | CPU µs / req | max RSS MB | nginx served | load avg seen |"
-    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    echo "| tool | target /s | achieved /s | error % | sched. lag p99 ms | sched. lag p99.9 ms | latency p99 ms | dropped | client CPU s | CPU µs / req | of it kernel | requests / wake-up | max RSS MB | nginx served | load avg seen |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     for rate in $RATES; do
         for tool in loadgen h2load; do
             ach=$(med "$tool" "$rate" 4); err=$(med "$tool" "$rate" 5)
@@ -237,7 +239,8 @@ REPORT="$ROOT/results/bench-open-model-$DATE.md"
             else
                 lag="n/a"; drop="n/a"; lat="n/a"; lag999="n/a"
             fi
-            echo "| $tool | $rate | $(printf '%.0f' "$ach") | $(printf '%+.2f' "$err") | $lag | $lag999 | $lat | $drop | $cpu | $(awk -v c="$cpu" -v a="$ach" -v d="$DUR" 'BEGIN { printf "%.1f", c * 1e6 / (a * d) }') | $(awk -v r="$rss" 'BEGIN { printf "%.1f", r / 1024 }') | $(printf '%.0f' "$ng") | $(col "$tool" "$rate" 11)|"
+            wk=$(med "$tool" "$rate" 19); sy=$(med "$tool" "$rate" 20)
+            echo "| $tool | $rate | $(printf '%.0f' "$ach") | $(printf '%+.2f' "$err") | $lag | $lag999 | $lat | $drop | $cpu | $(awk -v c="$cpu" -v a="$ach" -v d="$DUR" 'BEGIN { printf "%.1f", c * 1e6 / (a * d) }') | $(awk -v s="$sy" -v c="$cpu" 'BEGIN { printf "%.0f%%", s * 100 / c }') | $(awk -v w="$wk" -v a="$ach" -v d="$DUR" 'BEGIN { printf "%.1f", a * d / w }') | $(awk -v r="$rss" 'BEGIN { printf "%.1f", r / 1024 }') | $(printf '%.0f' "$ng") | $(col "$tool" "$rate" 11)|"
         done
     done
     echo
