@@ -210,7 +210,6 @@ impl Template {
     /// Renders into `buf` and returns the text. `buf` is split, not copied: once the returned
     /// [`Bytes`] is dropped, `buf`'s next `reserve` reuses the same memory. A literal template
     /// returns its pre-built text and leaves `buf` untouched.
-    #[inline]
     pub fn render(&self, vars: &mut Vars<'_>, buf: &mut BytesMut) -> Bytes {
         if let Some(lit) = &self.literal {
             return lit.clone();
@@ -222,8 +221,9 @@ impl Template {
 
     /// Renders onto the end of `buf` (the HTTP/1.1 fast path writes requests this way).
     /// Consumes the same random values, in the same order, as [`Template::render`].
-    // Per request: inlinable across the crate boundary as it was inside loadgen-http.
-    #[inline]
+    // Not `#[inline]`: callers' copies would call `write_var`/`write_capture` across the crate
+    // boundary; compiled here, they are inlined into it as they were inside loadgen-http, and
+    // callers call it out of line as the HTTP fast path always did (checked in the asm).
     pub fn render_append(&self, vars: &mut Vars<'_>, buf: &mut BytesMut) {
         for part in &self.parts {
             match part {
