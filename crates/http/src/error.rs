@@ -14,22 +14,9 @@ pub enum HttpError {
         /// What is wrong with it.
         reason: &'static str,
     },
-    /// A template names a variable that does not exist.
-    #[error("template {template:?}: unknown variable `{name}`")]
-    UnknownVar {
-        /// The template text.
-        template: String,
-        /// The unknown variable's name, as written between the braces.
-        name: String,
-    },
-    /// A template is malformed (unclosed `{{`, bad `random_int` bounds).
-    #[error("template {template:?}: {reason}")]
-    Template {
-        /// The template text.
-        template: String,
-        /// What is wrong with it.
-        reason: String,
-    },
+    /// A template does not parse (an unknown variable, an unclosed `{{`, bad bounds).
+    #[error(transparent)]
+    Template(#[from] loadgen_template::TemplateError),
     /// A step's path does not render to a valid request target.
     #[error("step {step:?}: path {path:?} does not render to a valid request target")]
     InvalidPath {

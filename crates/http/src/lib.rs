@@ -1,8 +1,9 @@
 //! loadgen-http: HTTP/1.1 and HTTP/2 client sessions for the engine, on hyper and rustls.
 //!
 //! This crate owns everything between "send this request" and "here is the outcome and its
-//! timings": connections (one per VU, see [`HttpSession`]), TLS, request templates
-//! ([`Template`]), response checks ([`Expect`]) and the mapping of every fault to an engine
+//! timings": connections (one per VU, see [`HttpSession`]), TLS, requests built from
+//! templates ([`Template`], from `loadgen-template`, re-exported), response checks
+//! ([`Expect`]) and the mapping of every fault to an engine
 //! [`Outcome`](loadgen_engine::Outcome) ([`classify`]). It implements the engine's
 //! [`SessionFactory`](loadgen_engine::SessionFactory) / [`Session`](loadgen_engine::Session)
 //! seam with [`HttpFactory`].
@@ -16,7 +17,8 @@
 //! outcomes and timings; [`ClientConfig::fast_path`] forces hyper.
 //!
 //! Errors are split by time: a configuration that cannot work is an [`HttpError`] from
-//! [`BaseUrl::parse`], [`Template::parse`] or [`HttpFactory::new`], before anything runs;
+//! [`BaseUrl::parse`] or [`HttpFactory::new`] (or a [`TemplateError`] from [`Template::parse`],
+//! which an [`HttpError`] wraps unchanged), before anything runs;
 //! during a run every fault is an outcome, counted, never fatal and never formatted.
 
 #![forbid(unsafe_code)]
@@ -24,7 +26,6 @@
 
 mod base_url;
 mod classify;
-mod clock;
 mod config;
 mod connect;
 mod cookies;
@@ -33,14 +34,12 @@ mod error;
 mod exchange;
 mod expect;
 pub mod fast;
-mod generated;
 mod h2_pool;
 mod proxy;
 mod redirect;
 mod reply;
 mod request;
 mod session;
-mod template;
 mod tls;
 
 pub use base_url::BaseUrl;
@@ -49,7 +48,6 @@ pub use config::{ClientConfig, HostOverrides, HttpVersion};
 pub use connect::{Conn, Dialer, Phases};
 pub use error::HttpError;
 pub use expect::Expect;
-pub use generated::{BodySource, ValueSource};
 pub use loadgen_capture::{Capture, CaptureError, CaptureSource, JsonPath, Slots};
 pub use loadgen_tls::{
     client_tls_config, load_ca_file, ClientIdentity, MinTlsVersion, TlsError, TlsOptions,
@@ -61,4 +59,7 @@ pub use session::{
     HttpFactory, HttpSession, OnceFailure, CAPTURE_MISSED_BASE, GUARDED_METRIC, REAUTH_METRIC,
     SKIPPED_METRIC,
 };
-pub use template::{escaped, Named, Place, RunNonce, Template, Vars};
+// Templates are their own crate; these paths stay for callers that reach them through http.
+pub use loadgen_template::{
+    escaped, BodySource, Named, Place, RunNonce, Template, TemplateError, ValueSource, Vars,
+};

@@ -5,7 +5,6 @@
 use crate::base_url::BaseUrl;
 use crate::error::HttpError;
 use crate::expect::Expect;
-use crate::template::{Template, Vars};
 use bytes::{Bytes, BytesMut};
 use http::header::{CONTENT_TYPE, HOST, USER_AGENT};
 use http::uri::{Authority, PathAndQuery, Scheme};
@@ -13,6 +12,7 @@ use http::{HeaderName, HeaderValue, Method, Request, Uri, Version};
 use http_body_util::Full;
 use loadgen_capture::Capture;
 use loadgen_engine::ThinkTime;
+use loadgen_template::{Template, Vars};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
@@ -184,7 +184,7 @@ impl Step {
         let mut rng = SmallRng::seed_from_u64(0);
         let mut buf = BytesMut::new();
         let mut vars = Vars::new(
-            crate::template::RunNonce::CHECK,
+            loadgen_template::RunNonce::CHECK,
             0,
             0,
             0,

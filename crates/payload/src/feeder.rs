@@ -14,7 +14,7 @@
 //! is refused before it starts when the workload can run more iterations than the file has
 //! rows; `random` takes a seeded pseudo-random row.
 
-use loadgen_http::ValueSource;
+use loadgen_template::ValueSource;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -16,7 +16,7 @@ pub enum PgError {
         query: String,
         /// Why.
         #[source]
-        source: loadgen_http::HttpError,
+        source: loadgen_template::TemplateError,
     },
     /// The parameters do not match the statement's `$n` placeholders.
     #[error("`{query}` has {placeholders} placeholders ($1…) but {params} params ({types} types declared)")]

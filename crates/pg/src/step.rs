@@ -4,7 +4,7 @@
 use crate::error::PgError;
 use crate::types::{converts, type_named};
 use bytes::BytesMut;
-use loadgen_http::{RunNonce, Template, Vars};
+use loadgen_template::{RunNonce, Template, Vars};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use tokio_postgres::types::Type;

@@ -4,8 +4,9 @@ use loadgen_engine::{
     run, ClosedModel, Event, FinalReport, Model, Outcome, Plan, RunControl, RunOptions, ThinkTime,
     VuStages, Workload,
 };
-use loadgen_http::{Named, Place, Template, TlsOptions};
+use loadgen_http::TlsOptions;
 use loadgen_pg::{DbUrl, PgConfig, PgFactory, PgStep, Sql, StepKind};
+use loadgen_template::{Named, Place, Template};
 use std::time::Duration;
 use tokio_postgres::{Client, NoTls};
 

@@ -3,7 +3,7 @@
 
 use crate::error::RedisError;
 use bytes::{Bytes, BytesMut};
-use loadgen_http::{Template, Vars};
+use loadgen_template::{Template, Vars};
 
 /// A command and its arguments.
 #[derive(Debug, Clone)]
@@ -130,7 +130,7 @@ fn put_bulk(out: &mut BytesMut, arg: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use loadgen_http::RunNonce;
+    use loadgen_template::RunNonce;
     use rand::rngs::SmallRng;
     use rand::SeedableRng;
 

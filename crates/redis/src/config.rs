@@ -4,7 +4,8 @@ use crate::command::Command;
 use crate::error::RedisError;
 use crate::expect::Expect;
 use crate::url::RedisUrl;
-use loadgen_http::{Template, TlsOptions};
+use loadgen_template::Template;
+use loadgen_tls::TlsOptions;
 use std::time::Duration;
 
 /// Everything a Redis workload's sessions share.

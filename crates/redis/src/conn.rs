@@ -59,7 +59,7 @@ impl Connector {
         let tls = match url.tls {
             false => None,
             true => {
-                let config = loadgen_http::client_tls_config(&cfg.tls, &[])?;
+                let config = loadgen_tls::client_tls_config(&cfg.tls, &[])?;
                 let name = ServerName::try_from(url.host.clone()).map_err(|_| RedisError::Url {
                     url: url.to_string(),
                     reason: "host is not a valid TLS server name",

@@ -16,7 +16,7 @@ use crate::error::RedisError;
 use crate::metrics;
 use bytes::BytesMut;
 use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, Setup, StepSample, VuInfo};
-use loadgen_http::{RunNonce, Vars};
+use loadgen_template::{RunNonce, Vars};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use redis::Value;

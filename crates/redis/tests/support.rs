@@ -4,8 +4,8 @@ use loadgen_engine::{
     run, ClosedModel, CustomValue, FinalReport, Model, Outcome, Plan, RunControl, RunOptions,
     ThinkTime, VuStages, Workload,
 };
-use loadgen_http::Template;
 use loadgen_redis::{metrics, RedisConfig, RedisFactory, RedisUrl, Step};
+use loadgen_template::Template;
 use std::time::Duration;
 
 pub fn args(words: &[&str]) -> Vec<Template> {

@@ -3,9 +3,9 @@
 
 use crate::support::*;
 use loadgen_engine::Outcome;
-use loadgen_http::{load_ca_file, TlsOptions};
 use loadgen_testkit::pki::Pki;
 use loadgen_testkit::redis::RedisServer;
+use loadgen_tls::{load_ca_file, TlsOptions};
 
 #[test]
 fn rediss_trusts_a_ca_file_and_refuses_an_unknown_ca() {

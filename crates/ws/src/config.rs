@@ -1,7 +1,7 @@
 //! What a WebSocket session does: where it connects, how, and its script.
 
 use crate::url::WsUrl;
-use loadgen_http::Template;
+use loadgen_template::Template;
 use std::net::IpAddr;
 use std::time::Duration;
 

@@ -22,7 +22,7 @@ pub enum WsError {
     },
     /// A message template that does not parse.
     #[error("message template: {0}")]
-    Template(#[from] loadgen_http::HttpError),
+    Template(#[from] loadgen_template::TemplateError),
     /// A header name or value (or subprotocol) HTTP does not allow.
     #[error("invalid header `{0}`")]
     Header(String),

@@ -9,7 +9,7 @@ use crate::stream::Conn;
 use bytes::BytesMut;
 use futures_util::{SinkExt, StreamExt};
 use loadgen_engine::{Iteration, Outcome, Session, SessionFactory, StepSample, VuInfo};
-use loadgen_http::{RunNonce, Template, Vars};
+use loadgen_template::{RunNonce, Template, Vars};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 use std::collections::HashMap;

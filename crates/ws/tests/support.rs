@@ -4,7 +4,7 @@ use loadgen_engine::{
     run, ClosedModel, ConstantRate, CustomValue, FinalReport, Model, OpenModel, Outcome, Plan,
     RunControl, RunOptions, Spacing, ThinkTime, VuStages, Workload,
 };
-use loadgen_http::Template;
+use loadgen_template::Template;
 use loadgen_ws::metrics::{self, STEPS};
 use loadgen_ws::{WsConfig, WsFactory, WsUrl};
 use std::sync::Arc;

@@ -2,11 +2,11 @@
 //! the templated parts.
 
 use crate::request::{Path, Step, Target, Value, USER_AGENT_VALUE};
-use crate::template::{put_decimal, Template, Vars};
 use bytes::{Bytes, BytesMut};
 use http::header::USER_AGENT;
 use http::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, TRANSFER_ENCODING, UPGRADE};
 use http::{HeaderName, Method};
+use loadgen_template::{put_decimal, Template, Vars};
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 
@@ -126,7 +126,7 @@ impl Encoded {
                 // and the step name might.
                 let mut rng = SmallRng::seed_from_u64(0);
                 let mut vars = Vars::new(
-                    crate::template::RunNonce::CHECK,
+                    loadgen_template::RunNonce::CHECK,
                     0,
                     0,
                     0,

@@ -3,11 +3,11 @@
 use super::encode::Encoded;
 use crate::classify::classify_io;
 use crate::expect::Expect;
-use crate::template::Vars;
 use bytes::BytesMut;
 use loadgen_engine::Outcome;
 use loadgen_h1::chunked::Chunked;
 use loadgen_h1::head::{self, Framing, Parsed};
+use loadgen_template::Vars;
 use std::io;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;

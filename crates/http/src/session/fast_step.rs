@@ -7,9 +7,9 @@
 use super::{failed, settle, Shared, VuState};
 use crate::exchange::MAX_CHECKED_BODY;
 use crate::fast::Take;
-use crate::template::Vars;
 use loadgen_capture::{Capture, Slots};
 use loadgen_engine::{Iteration, Outcome, StepSample};
+use loadgen_template::Vars;
 use std::pin::pin;
 use tokio::time::Instant;
 

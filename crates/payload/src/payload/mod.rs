@@ -142,7 +142,7 @@ pub struct Generated {
     pub currency: usize,
 }
 
-impl loadgen_http::BodySource for PaymentGenerator {
+impl loadgen_template::BodySource for PaymentGenerator {
     fn write_body(
         &self,
         rng: &mut rand::rngs::SmallRng,

@@ -7,9 +7,10 @@ use crate::http_defaults::{process_env, HttpVersionSpec};
 use loadgen_engine::Workload;
 use loadgen_http::{
     BaseUrl, Capture, CaptureSource, ClientConfig, Expect, HttpFactory, HttpVersion, JsonPath,
-    Named, Place, RequestSpec, Template,
+    RequestSpec,
 };
 use loadgen_payload::feeder::Column;
+use loadgen_template::{Named, Place, Template};
 use std::sync::Arc;
 
 /// Builds an HTTP workload against the context's base URL.
@@ -43,7 +44,7 @@ pub fn factory(w: &HttpWorkload, ctx: &BuildContext<'_>) -> Result<HttpFactory, 
 /// A setup capture's value, escaped once for the place it lands in.
 struct SetupValue(bytes::Bytes);
 
-impl loadgen_http::ValueSource for SetupValue {
+impl loadgen_template::ValueSource for SetupValue {
     fn write_value(&self, _vu: u64, _iteration: u64, out: &mut bytes::BytesMut) {
         out.extend_from_slice(&self.0);
     }
@@ -104,7 +105,7 @@ fn request(
             // A value from the target, escaped for its place as captures are (the setup
             // refused one that cannot go in a header). Before the setup ran: a stand-in.
             let value = match ctx.setup.iter().find(|(n, _)| n == key) {
-                Some((_, v)) => loadgen_http::escaped(place, v)?,
+                Some((_, v)) => loadgen_template::escaped(place, v)?,
                 None => bytes::Bytes::from_static(b"setup"),
             };
             return Some(Named::Value(Arc::new(SetupValue(value))));
@@ -121,9 +122,10 @@ fn request(
         })))
     };
     let parse = |text: &str, place| Template::parse_in(text, place, &|n: &str| lookup(n, place));
-    let http_err = |source| BuildError::Http {
+    // The HTTP layer's error wraps the template's unchanged (same message, same chain).
+    let http_err = |source: loadgen_template::TemplateError| BuildError::Http {
         workload: ctx.workload.to_string(),
-        source,
+        source: source.into(),
     };
     let header = |name: &str| BuildError::Header {
         workload: ctx.workload.to_string(),

@@ -5,9 +5,9 @@ use super::spec::{PgStepSpec, PgWorkload};
 use super::values::{PaymentField, FIELDS};
 use crate::context::{BuildContext, BuildError};
 use loadgen_engine::Workload;
-use loadgen_http::{Named, Place, Template};
 use loadgen_payload::feeder::Column;
 use loadgen_pg::{PgConfig, PgFactory, PgStep, RowCapture, Sql, StepKind};
+use loadgen_template::{Named, Place, Template};
 use std::sync::Arc;
 
 /// The engine workload: `[http]`'s trust options apply to the database's TLS too.

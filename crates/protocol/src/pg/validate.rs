@@ -6,8 +6,8 @@ use super::spec::{PgStepSpec, PgWorkload, SqlSpec};
 use crate::http::capture::is_identifier;
 use crate::raw::RawStep;
 use loadgen_grammar::check::{Checker, S};
-use loadgen_http::{Named, Place, Template};
 use loadgen_pg::{DbUrl, Isolation, Rows, Sql};
+use loadgen_template::{Named, Place, Template};
 use std::time::Duration;
 
 /// Default limit on connect + TLS + authentication.

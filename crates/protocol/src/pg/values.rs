@@ -3,8 +3,8 @@
 //! the iteration, so `amount` and `currency` agree).
 
 use bytes::BytesMut;
-use loadgen_http::ValueSource;
 use loadgen_payload::payload::PaymentGenerator;
+use loadgen_template::ValueSource;
 use rand::rngs::SmallRng;
 use rand::SeedableRng;
 

@@ -4,9 +4,9 @@
 use super::spec::RedisWorkload;
 use crate::context::{BuildContext, BuildError};
 use loadgen_engine::Workload;
-use loadgen_http::{Named, Place, Template};
 use loadgen_payload::feeder::Column;
 use loadgen_redis::{RedisConfig, RedisFactory, Step};
+use loadgen_template::{Named, Place, Template};
 use std::sync::Arc;
 
 /// Builds a Redis workload.

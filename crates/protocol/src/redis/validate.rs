@@ -6,8 +6,8 @@ use super::spec::{RedisStepSpec, RedisWorkload};
 use crate::http::raw::RawExpect;
 use crate::raw::RawStep;
 use loadgen_grammar::check::{Checker, S};
-use loadgen_http::{Named, Place, Template};
 use loadgen_redis::{Expect, RedisUrl};
+use loadgen_template::{Named, Place, Template};
 use std::time::Duration;
 
 /// Step `s`, a `redis = {…}` step, every problem reported under `field` (`workload[0].step[1]`).

@@ -4,7 +4,8 @@ use super::spec::{DeliverySpec, WebhookBuildError, WebhookStep, WebhookStepSpec,
 use crate::context::BuildContext;
 use crate::http_defaults::{process_env, HttpVersionSpec};
 use loadgen_engine::Workload;
-use loadgen_http::{BaseUrl, BodySource, Expect};
+use loadgen_http::{BaseUrl, Expect};
+use loadgen_template::BodySource;
 use loadgen_webhook::{
     CallbackStep, DeliveryStep, EventMix, FaultMix, Scheme, Signer, StepKind, WebhookClient,
     WebhookFactory,

@@ -72,8 +72,12 @@ pub(crate) fn validate(c: &mut Checker<'_>, raw: &S<RawWs>, field: &str) -> Opti
 }
 
 /// A message template (`{{vu}}`, `{{seq}}`…), its problem reported under `name`.
-fn template(c: &mut Checker<'_>, s: &S<String>, name: String) -> Option<loadgen_http::Template> {
-    loadgen_http::Template::parse(s.get_ref())
+fn template(
+    c: &mut Checker<'_>,
+    s: &S<String>,
+    name: String,
+) -> Option<loadgen_template::Template> {
+    loadgen_template::Template::parse(s.get_ref())
         .map_err(|e| c.at(s, name, e.to_string()))
         .ok()
 }

@@ -23,6 +23,7 @@ pub struct Vars<'a> {
 
 impl<'a> Vars<'a> {
     /// Values for one request of VU `vu` in the run of `nonce`.
+    #[inline]
     pub fn new(
         nonce: RunNonce,
         vu: u64,
@@ -47,6 +48,7 @@ impl<'a> Vars<'a> {
     }
 
     /// The same values, with this iteration's captures.
+    #[inline]
     pub fn with_captures(mut self, slots: &'a Slots) -> Self {
         self.captures = Some(slots);
         self
@@ -54,12 +56,15 @@ impl<'a> Vars<'a> {
 
     /// True when a capture could not be rendered (missing, or unfit for a header): the
     /// request must not be sent.
+    #[inline]
     pub fn refused(&self) -> bool {
         self.refused
     }
 
-    /// The status a correct target answers when a generated body was built to fail.
-    pub(crate) fn built_to_fail(&self) -> Option<u16> {
+    /// The status a correct target answers when a generated body was built to fail (see
+    /// [`BodySource`](crate::BodySource)); `None` for an ordinary request.
+    #[inline]
+    pub fn built_to_fail(&self) -> Option<u16> {
         self.built_to_fail
     }
 

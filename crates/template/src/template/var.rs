@@ -2,7 +2,7 @@
 
 use super::vars::Vars;
 use crate::clock;
-use crate::error::HttpError;
+use crate::error::TemplateError;
 use bytes::BytesMut;
 use rand::Rng;
 use rand_distr::{Distribution, Zipf};
@@ -58,8 +58,10 @@ pub(super) fn write_var(v: Var, vars: &mut Vars<'_>, buf: &mut BytesMut) {
     }
 }
 
-/// Appends `v` in decimal, without `fmt` and without allocating.
-pub(crate) fn put_decimal(buf: &mut BytesMut, mut v: u64) {
+/// Appends `v` in decimal, without `fmt` and without allocating (the HTTP fast path writes
+/// `content-length` with it, per request).
+#[inline]
+pub fn put_decimal(buf: &mut BytesMut, mut v: u64) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -73,7 +75,7 @@ pub(crate) fn put_decimal(buf: &mut BytesMut, mut v: u64) {
     buf.extend_from_slice(&digits[at..]);
 }
 
-pub(super) fn parse_var(template: &str, name: &str) -> Result<Var, HttpError> {
+pub(super) fn parse_var(template: &str, name: &str) -> Result<Var, TemplateError> {
     Ok(match name {
         "vu" => Var::Vu,
         "iteration" => Var::Iteration,
@@ -88,7 +90,7 @@ pub(super) fn parse_var(template: &str, name: &str) -> Result<Var, HttpError> {
             } else if let Some(args) = name.strip_prefix("random_zipf") {
                 parse_random_zipf(template, args.trim())?
             } else {
-                return Err(HttpError::UnknownVar {
+                return Err(TemplateError::UnknownVar {
                     template: template.to_owned(),
                     name: name.to_owned(),
                 });
@@ -97,8 +99,8 @@ pub(super) fn parse_var(template: &str, name: &str) -> Result<Var, HttpError> {
     })
 }
 
-fn parse_random_int(template: &str, args: &str) -> Result<Var, HttpError> {
-    let err = || HttpError::Template {
+fn parse_random_int(template: &str, args: &str) -> Result<Var, TemplateError> {
+    let err = || TemplateError::Malformed {
         template: template.to_owned(),
         reason: format!("`random_int{args}` needs two integers a <= b: random_int(a,b)"),
     };
@@ -117,8 +119,8 @@ fn parse_random_int(template: &str, args: &str) -> Result<Var, HttpError> {
 
 /// `random_zipf(a,b)` or `random_zipf(a,b,s)`: `a <= b`, at most 2^53 keys (ranks are drawn
 /// as floats), and an exponent `s >= 0` (0 is uniform; 1, the default, is the classic Zipf law).
-fn parse_random_zipf(template: &str, args: &str) -> Result<Var, HttpError> {
-    let err = || HttpError::Template {
+fn parse_random_zipf(template: &str, args: &str) -> Result<Var, TemplateError> {
+    let err = || TemplateError::Malformed {
         template: template.to_owned(),
         reason: format!(
             "`random_zipf{args}` needs two integers a <= b and an optional exponent s >= 0: \

@@ -63,7 +63,7 @@ fn random_int_stays_within_inclusive_bounds() {
 #[test]
 fn rejects_unknown_and_malformed_placeholders() {
     let e = Template::parse("/x/{{ nope }}").unwrap_err();
-    assert!(matches!(&e, HttpError::UnknownVar { name, .. } if name == "nope"));
+    assert!(matches!(&e, TemplateError::UnknownVar { name, .. } if name == "nope"));
     assert!(e.to_string().contains("`nope`"), "{e}");
     for bad in [
         "/x/{{vu",
@@ -73,7 +73,7 @@ fn rejects_unknown_and_malformed_placeholders() {
         "{{random_int 1,2}}",
     ] {
         assert!(
-            matches!(Template::parse(bad), Err(HttpError::Template { .. })),
+            matches!(Template::parse(bad), Err(TemplateError::Malformed { .. })),
             "{bad}"
         );
     }
@@ -157,10 +157,10 @@ fn captures_are_escaped_for_their_place_and_refused_when_missing_or_unsafe() {
     let parse = |text, place| Template::parse_in(text, place, &slot).unwrap();
     let mut slots = Slots::new(1);
     let value = r#"a/b "c"?#"#;
-    let cap = crate::Capture {
+    let cap = loadgen_capture::Capture {
         name: "id".into(),
         slot: 0,
-        source: crate::CaptureSource::Regex(regex::bytes::Regex::new("(?s).+").unwrap()),
+        source: loadgen_capture::CaptureSource::Regex(regex::bytes::Regex::new("(?s).+").unwrap()),
     };
     assert!(slots.fill(&cap, &http::HeaderMap::new(), value.as_bytes()));
     let mut buf = BytesMut::new();
@@ -185,8 +185,8 @@ fn captures_are_escaped_for_their_place_and_refused_when_missing_or_unsafe() {
     assert_eq!(doc["ref"], value);
     assert!(!render(&parse("Bearer {{id}}", Place::Header)).1);
 
-    let crlf = crate::Capture {
-        source: crate::CaptureSource::Regex(regex::bytes::Regex::new("(?s).+").unwrap()),
+    let crlf = loadgen_capture::Capture {
+        source: loadgen_capture::CaptureSource::Regex(regex::bytes::Regex::new("(?s).+").unwrap()),
         ..cap
     };
     assert!(slots.fill(&crlf, &http::HeaderMap::new(), b"x\r\nHost: evil"));

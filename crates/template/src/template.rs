@@ -15,7 +15,7 @@
 //! | `{{random_zipf(a,b)}}`, `{{random_zipf(a,b,s)}}` | an integer in `a..=b` drawn from a Zipf distribution of exponent `s` (default 1): `a` is the hottest key, `a+1` the next (hot keys) |
 //!
 //! Captures (values an earlier step of the iteration took from its answer, see
-//! [`crate::Capture`]) render as `{{name}}` too, escaped for their [`Place`]: percent-encoded in
+//! `loadgen_capture::Capture`) render as `{{name}}` too, escaped for their [`Place`]: percent-encoded in
 //! a path or query, JSON-escaped in a JSON body; in a header a value with a control character
 //! (CR, LF…) is refused, and the step fails its check instead of being sent.
 //!
@@ -23,7 +23,7 @@
 //! and integers. A template without placeholders is kept as one pre-built [`Bytes`]; rendering
 //! it clones that handle and allocates nothing.
 
-use crate::error::HttpError;
+use crate::error::TemplateError;
 use crate::generated::{BodySource, Generator, Value, ValueSource};
 use bytes::{Bytes, BytesMut};
 use std::sync::Arc;
@@ -35,7 +35,7 @@ mod tests;
 mod var;
 mod vars;
 
-pub(crate) use var::put_decimal;
+pub use var::put_decimal;
 use var::{parse_var, write_var, Var};
 pub use vars::{RunNonce, Vars};
 
@@ -81,7 +81,7 @@ pub enum Named {
 impl Template {
     /// Parses `text`. Fails on an unknown variable (naming it), an unclosed `{{`, or
     /// `random_int` bounds that are not two integers with `a <= b`.
-    pub fn parse(text: &str) -> Result<Template, HttpError> {
+    pub fn parse(text: &str) -> Result<Template, TemplateError> {
         Template::parse_with(text, &|_| None)
     }
 
@@ -90,7 +90,7 @@ impl Template {
     pub fn parse_with(
         text: &str,
         lookup: &dyn Fn(&str) -> Option<Arc<dyn ValueSource>>,
-    ) -> Result<Template, HttpError> {
+    ) -> Result<Template, TemplateError> {
         Template::parse_in(text, Place::Text, &|name| lookup(name).map(Named::Value))
     }
 
@@ -100,7 +100,7 @@ impl Template {
         text: &str,
         place: Place,
         lookup: &dyn Fn(&str) -> Option<Named>,
-    ) -> Result<Template, HttpError> {
+    ) -> Result<Template, TemplateError> {
         let mut parts = Vec::new();
         let mut lit = String::new();
         let mut rest = text;
@@ -108,7 +108,7 @@ impl Template {
             lit.push_str(&rest[..open]);
             let after = &rest[open + 2..];
             let Some(close) = after.find("}}") else {
-                return Err(HttpError::Template {
+                return Err(TemplateError::Malformed {
                     template: text.to_owned(),
                     reason: "unclosed `{{`".to_owned(),
                 });
@@ -169,12 +169,13 @@ impl Template {
     }
 
     /// True when the template has no placeholders.
+    #[inline]
     pub fn is_literal(&self) -> bool {
         self.literal.is_some()
     }
 
-    /// The capture slots the template renders (such steps never take the fast path).
-    pub(crate) fn capture_slots(&self) -> impl Iterator<Item = usize> + '_ {
+    /// The capture slots the template renders (the HTTP fast path leaves such steps alone).
+    pub fn capture_slots(&self) -> impl Iterator<Item = usize> + '_ {
         self.parts.iter().filter_map(|p| match p {
             Part::Capture(slot, _) => Some(*slot),
             _ => None,
@@ -182,12 +183,13 @@ impl Template {
     }
 
     /// The whole text of a template without placeholders.
-    pub(crate) fn literal_bytes(&self) -> Option<&Bytes> {
+    #[inline]
+    pub fn literal_bytes(&self) -> Option<&Bytes> {
         self.literal.as_ref()
     }
 
-    /// The same template with `prefix` rendered before it.
-    pub(crate) fn prefixed(&self, prefix: &str) -> Template {
+    /// The same template with `prefix` rendered before it (a base URL's path prefix).
+    pub fn prefixed(&self, prefix: &str) -> Template {
         if prefix.is_empty() {
             return self.clone();
         }
@@ -219,7 +221,10 @@ impl Template {
 
     /// Renders onto the end of `buf` (the HTTP/1.1 fast path writes requests this way).
     /// Consumes the same random values, in the same order, as [`Template::render`].
-    pub(crate) fn render_append(&self, vars: &mut Vars<'_>, buf: &mut BytesMut) {
+    // Not `#[inline]`: callers' copies would call `write_var`/`write_capture` across the crate
+    // boundary; compiled here, they are inlined into it as they were inside loadgen-http, and
+    // callers call it out of line as the HTTP fast path always did (checked in the asm).
+    pub fn render_append(&self, vars: &mut Vars<'_>, buf: &mut BytesMut) {
         for part in &self.parts {
             match part {
                 Part::Lit(b) => buf.extend_from_slice(b),
