@@ -117,13 +117,7 @@ pub fn render(
         custom.push_str("</table>\n");
     }
     let g = &summary.generator;
-    let mut generator = format!(
-        "<p>generator: {} thread(s), {:.2} CPU-s in workers (busiest {:.0}%), peak RSS {:.1} MiB</p>\n",
-        g.threads,
-        g.worker_cpu_seconds,
-        g.busiest_worker * 100.0,
-        g.peak_rss_mib
-    );
+    let mut generator = format!("<p>{}</p>\n", esc(&g.line()));
     for r in &g.reasons {
         generator.push_str(&format!(
             "<p class=\"saturated\">⚠ generator saturated: {} — the figures describe loadgen, not the target</p>\n",

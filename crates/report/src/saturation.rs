@@ -48,6 +48,25 @@ pub struct GeneratorSummary {
 }
 
 impl GeneratorSummary {
+    /// The generator line of `summary.txt` and `report.html`. A summary assembled from other
+    /// processes' parts (`merge`, `report`, the coordinator) measured no generator of its
+    /// own: it says so instead of printing zeros.
+    pub fn line(&self) -> String {
+        if self.threads == 0 {
+            return "generator: not measured here (assembled from parts; each part's own \
+                    summary holds its generator's figures)"
+                .to_string();
+        }
+        format!(
+            "generator: {} thread(s), {:.2} CPU-s in workers (busiest {:.0}%), peak RSS {:.1} MiB, {} open files",
+            self.threads,
+            self.worker_cpu_seconds,
+            self.busiest_worker * 100.0,
+            self.peak_rss_mib,
+            self.open_fds
+        )
+    }
+
     /// Judges a finished run.
     pub fn judge(totals: &Metrics, stats: &GeneratorStats, elapsed: Duration) -> Self {
         let secs = elapsed.as_secs_f64().max(1e-9);
@@ -115,6 +134,28 @@ fn round3(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_summary_assembled_from_parts_says_its_generator_was_not_measured() {
+        let m = Metrics::new(0, 1);
+        let assembled = GeneratorSummary::judge(&m, &GeneratorStats::default(), Duration::ZERO);
+        assert!(
+            assembled.line().contains("not measured here"),
+            "{}",
+            assembled.line()
+        );
+        let stats = GeneratorStats {
+            threads: 2,
+            worker_cpu_seconds: vec![1.0, 0.5],
+            peak_rss_bytes: 3 << 20,
+            ..GeneratorStats::default()
+        };
+        let measured = GeneratorSummary::judge(&m, &stats, Duration::from_secs(10));
+        assert_eq!(
+            measured.line(),
+            "generator: 2 thread(s), 1.50 CPU-s in workers (busiest 10%), peak RSS 3.0 MiB, 0 open files"
+        );
+    }
 
     #[test]
     fn lag_drops_and_busy_threads_each_saturate() {

@@ -164,14 +164,8 @@ impl RunSummary {
             out.push('\n');
         }
         let g = &self.generator;
-        out.push_str(&format!(
-            "generator: {} thread(s), {:.2} CPU-s in workers (busiest {:.0}%), peak RSS {:.1} MiB, {} open files\n",
-            g.threads,
-            g.worker_cpu_seconds,
-            g.busiest_worker * 100.0,
-            g.peak_rss_mib,
-            g.open_fds
-        ));
+        out.push_str(&g.line());
+        out.push('\n');
         for r in &g.reasons {
             out.push_str(&format!("⚠ generator saturated: {r}\n"));
         }
