@@ -3,7 +3,7 @@
 
 use crate::error::RedisError;
 use bytes::{Bytes, BytesMut};
-use loadgen_template::{Template, Vars};
+use loadgen_template::{put_decimal, Template, Vars};
 
 /// A command and its arguments.
 #[derive(Debug, Clone)]
@@ -105,19 +105,8 @@ impl Command {
 }
 
 fn put_header(out: &mut BytesMut, kind: u8, n: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut v = n;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
     out.extend_from_slice(&[kind]);
-    out.extend_from_slice(&digits[at..]);
+    put_decimal(out, n as u64);
     out.extend_from_slice(b"\r\n");
 }
 
