@@ -250,6 +250,26 @@ impl Dialer {
         Ok((conn, Phases::since(start, setup)))
     }
 
+    /// True when connections are TLS (`https://`).
+    pub(crate) fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// The TLS handshake over `tcp`, and its length: `Err(Tls)` when it fails (or when the
+    /// target is not `https://`).
+    pub(crate) async fn tls(
+        &self,
+        tcp: TcpStream,
+    ) -> Result<(tokio_rustls::client::TlsStream<TcpStream>, Duration), Outcome> {
+        let (connector, name) = self.tls.as_ref().ok_or(Outcome::Tls)?;
+        let start = Instant::now();
+        let stream = connector
+            .connect(name.clone(), tcp)
+            .await
+            .map_err(|_| Outcome::Tls)?;
+        Ok((stream, start.elapsed()))
+    }
+
     /// Resolves (each address in turn) and opens a TCP connection with `TCP_NODELAY`, or a
     /// tunnel through the proxy (then also the time the TCP connect to the proxy took).
     pub(crate) async fn tcp(&self) -> io::Result<(TcpStream, Option<Duration>)> {
@@ -291,7 +311,7 @@ impl Dialer {
     }
 }
 
-async fn handshake<T>(io: T, h2: bool) -> Result<Conn, Outcome>
+pub(crate) async fn handshake<T>(io: T, h2: bool) -> Result<Conn, Outcome>
 where
     T: AsyncRead + AsyncWrite + Unpin + 'static,
 {

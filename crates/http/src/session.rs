@@ -48,6 +48,7 @@
 //! Sessions are not `Send`: connection tasks run with `tokio::task::spawn_local`, so sessions
 //! must be driven inside a `LocalSet` (the engine's worker threads do this).
 
+mod fast_h2_step;
 mod fast_step;
 mod follow;
 mod journey;
@@ -63,6 +64,7 @@ use crate::cookies::Jar;
 use crate::deadline::Deadline;
 use crate::error::HttpError;
 use crate::exchange::{exchange, Answer};
+use crate::fast::h2::{H2Encoded, H2Link};
 use crate::fast::{self, Encoded, Link};
 use crate::request::{RequestSpec, Step, Target};
 use bytes::BytesMut;
@@ -94,6 +96,8 @@ struct Shared {
     steps: Vec<Step>,
     /// Pre-encoded requests, one per step, when the fast path applies.
     fast: Option<Vec<Encoded>>,
+    /// Pre-encoded HTTP/2 requests, one per step, when the lean HTTP/2 path applies.
+    fast_h2: Option<Vec<H2Encoded>>,
     target: Target,
     dialer: Dialer,
     connect_timeout: Duration,
@@ -179,10 +183,15 @@ impl HttpFactory {
             true => None,
             false => fast::plan(&config, &steps, &target),
         };
+        let fast_h2 = match config.cookies || redirects {
+            true => None,
+            false => fast::h2::plan(&config, &steps, &target),
+        };
         Ok(HttpFactory {
             shared: Arc::new(Shared {
                 steps,
                 fast,
+                fast_h2,
                 target,
                 dialer,
                 connect_timeout: config.connect_timeout,
@@ -210,9 +219,15 @@ impl HttpFactory {
         self
     }
 
-    /// True when sessions use the pre-encoded HTTP/1.1 fast path rather than hyper.
+    /// True when sessions use a pre-encoded fast path (HTTP/1.1, or the lean HTTP/2 path)
+    /// rather than hyper or the `h2` crate.
     pub fn fast_path(&self) -> bool {
-        self.shared.fast.is_some()
+        self.shared.fast.is_some() || self.shared.fast_h2.is_some()
+    }
+
+    /// True when sessions use the lean HTTP/2 path ([`crate::fast::h2`]).
+    pub fn fast_h2(&self) -> bool {
+        self.shared.fast_h2.is_some()
     }
 
     /// True when each iteration is its one step, recorded once from the iteration's intended
@@ -253,6 +268,7 @@ impl SessionFactory for HttpFactory {
                 conn: None,
                 opened: None,
                 link: Link::new(),
+                h2: H2Link::new(),
                 deadline: Deadline::default(),
                 rng: SmallRng::seed_from_u64(vu.seed),
                 seq: 0,
@@ -282,6 +298,8 @@ struct VuState {
     /// When the VU's current connection (either path) was opened.
     opened: Option<Instant>,
     link: Link,
+    /// The lean HTTP/2 path's connection.
+    h2: H2Link,
     deadline: Deadline,
     rng: SmallRng,
     seq: u64,
@@ -313,9 +331,10 @@ impl Session for HttpSession {
             return;
         }
         // A failure is the first step's to report, when it connects again.
-        let _ = match shared.fast {
-            Some(_) => self.vu.open_link(shared).await,
-            None => self.vu.open_conn(shared).await,
+        let _ = match (&shared.fast, &shared.fast_h2) {
+            (Some(_), _) => self.vu.open_link(shared).await,
+            (None, Some(_)) => self.vu.open_h2(shared).await,
+            (None, None) => self.vu.open_conn(shared).await,
         };
         // No step reports this connection's opening, so none reports its phases either.
         self.vu.setup = Setup::default();
@@ -333,12 +352,14 @@ impl Session for HttpSession {
             // Past its lifetime: the first step opens a new one (and resolves the name again).
             self.vu.conn = None;
             self.vu.link.close();
+            self.vu.h2.close();
             self.vu.opened = None;
         }
         if shared.fresh_connection {
             // A new user: the first step connects (and its connect time is recorded).
             self.vu.conn = None;
             self.vu.link.close();
+            self.vu.h2.close();
             if let Some(jar) = &mut self.vu.jar {
                 jar.clear();
             }
@@ -349,15 +370,20 @@ impl Session for HttpSession {
         let mut intended = it.intended;
         for index in 0..shared.steps.len() {
             self.vu.status = 0;
-            let sample = match &shared.fast {
-                Some(_) => {
+            let sample = match (&shared.fast, &shared.fast_h2) {
+                (Some(_), _) => {
                     self.vu
                         .step_fast::<false>(shared, index, it, intended)
                         .await
                 }
+                (None, Some(_)) => {
+                    self.vu
+                        .step_fast_h2::<false>(shared, index, it, intended)
+                        .await
+                }
                 // hyper's request future is several KiB; boxed, it does not inflate every
                 // iteration future (which the engine moves when it spawns one per arrival).
-                None => Box::pin(self.vu.step(shared, index, it, intended)).await,
+                (None, None) => Box::pin(self.vu.step(shared, index, it, intended)).await,
             };
             // `latency{status=N}`: kept only for the statuses a threshold names.
             it.record_answered(&sample, self.vu.status);

@@ -3,7 +3,7 @@
 
 use crate::support::server::Server;
 use crate::support::{
-    config, config_h1, counts, drive_warmed, get, get_expect, on_both_wires, run, Wire,
+    config, config_h1, config_h2, counts, drive_warmed, get, get_expect, on_both_wires, run, Wire,
 };
 use http::{HeaderName, HeaderValue, Method};
 use loadgen_engine::Outcome;
@@ -12,6 +12,10 @@ use serde_json::json;
 use std::sync::Arc;
 
 on_both_wires!(
+    h2c_prior_knowledge_multiplexes_on_one_connection,
+    http2_requests_carry_the_authority_instead_of_a_host_header,
+    http2_answers_larger_than_the_receive_windows_are_read_whole,
+    http2_trailers_and_posted_bodies_reach_their_ends,
     a_warmed_up_session_sends_its_first_request_on_an_open_connection,
     a_failed_warm_up_leaves_the_failure_to_the_iteration,
     keep_alive_reuses_one_connection_for_every_iteration,
@@ -70,11 +74,10 @@ fn keep_alive_reuses_one_connection_for_every_iteration(wire: Wire) {
     assert_eq!(m.steps[0].ttfb.len(), 20);
 }
 
-#[test]
-fn h2c_prior_knowledge_multiplexes_on_one_connection() {
+fn h2c_prior_knowledge_multiplexes_on_one_connection(wire: Wire) {
     let server = Server::start();
     let m = run(
-        config(&server.url(), HttpVersion::Http2),
+        config_h2(&server.url(), wire),
         vec![get("a", "/ok"), get("b", "/json")],
         10,
     );
@@ -177,8 +180,7 @@ fn templates_headers_and_body_reach_the_server(wire: Wire) {
     assert_eq!(counts(&m, 1), [("success", 1)]);
 }
 
-#[test]
-fn http2_requests_carry_the_authority_instead_of_a_host_header() {
+fn http2_requests_carry_the_authority_instead_of_a_host_header(wire: Wire) {
     let server = Server::start();
     let expect = Expect {
         json: vec![
@@ -189,7 +191,7 @@ fn http2_requests_carry_the_authority_instead_of_a_host_header() {
         ..Expect::default()
     };
     let m = run(
-        config(&server.url(), HttpVersion::Http2),
+        config_h2(&server.url(), wire),
         vec![get_expect("echo", "/echo?a=1", expect)],
         2,
     );
@@ -205,8 +207,7 @@ fn host_names_are_resolved_at_connect_time(wire: Wire) {
     assert_eq!(m.steps[0].count(Outcome::Success), 2);
 }
 
-#[test]
-fn http2_answers_larger_than_the_receive_windows_are_read_whole() {
+fn http2_answers_larger_than_the_receive_windows_are_read_whole(wire: Wire) {
     // 3 MiB each: more than the client's stream window (2 MiB), so the exchange must give
     // the window back as it reads, or the answer stalls into a timeout.
     let server = Server::start();
@@ -215,7 +216,7 @@ fn http2_answers_larger_than_the_receive_windows_are_read_whole() {
         ..Expect::default()
     };
     let m = run(
-        config(&server.url(), HttpVersion::Http2),
+        config_h2(&server.url(), wire),
         vec![crate::support::get_expect("big", "/big", ends_with_x)],
         3,
     );
@@ -224,8 +225,7 @@ fn http2_answers_larger_than_the_receive_windows_are_read_whole() {
     assert_eq!(server.stats.h2_requests(), 3);
 }
 
-#[test]
-fn http2_trailers_and_posted_bodies_reach_their_ends() {
+fn http2_trailers_and_posted_bodies_reach_their_ends(wire: Wire) {
     let server = Server::start();
     let te = RequestSpec {
         headers: vec![(
@@ -251,7 +251,7 @@ fn http2_trailers_and_posted_bodies_reach_their_ends() {
         },
         ..RequestSpec::new("post", Method::POST, Template::parse("/echo").unwrap())
     };
-    let m = run(config(&server.url(), HttpVersion::Http2), vec![te, post], 3);
+    let m = run(config_h2(&server.url(), wire), vec![te, post], 3);
     assert_eq!(counts(&m, 0), [("success", 3)]);
     assert_eq!(counts(&m, 1), [("success", 3)]);
     assert_eq!(server.stats.connections(), 1);

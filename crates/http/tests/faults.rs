@@ -2,7 +2,7 @@
 
 use crate::support::raw::{self, Raw};
 use crate::support::server::Server;
-use crate::support::{config, config_h1, counts, get, on_both_wires, run, Wire};
+use crate::support::{config, config_h1, config_h2, counts, get, on_both_wires, run, Wire};
 use loadgen_engine::{Metrics, Outcome};
 use loadgen_http::{ClientConfig, HttpVersion};
 use std::time::Duration;
@@ -13,6 +13,7 @@ fn against(kind: Raw, cfg: impl FnOnce(&str) -> ClientConfig) -> Metrics {
 }
 
 on_both_wires!(
+    garbage_to_http2_is_a_protocol_error_or_reset,
     refused_connections_are_connect_errors_and_the_iteration_goes_on,
     unresolvable_names_are_connect_errors,
     garbage_is_a_protocol_error,
@@ -62,10 +63,9 @@ fn garbage_is_a_protocol_error(wire: Wire) {
     assert_eq!(counts(&m, 1), [("protocol", 2)]);
 }
 
-#[test]
-fn garbage_to_http2_is_a_protocol_error_or_reset() {
+fn garbage_to_http2_is_a_protocol_error_or_reset(wire: Wire) {
     // An h2 client reading non-HTTP/2 bytes sees a framing error (or the peer's close).
-    let m = against(Raw::Garbage, |url| config(url, HttpVersion::Http2));
+    let m = against(Raw::Garbage, |url| config_h2(url, wire));
     let bad = m.steps[0].count(Outcome::Protocol) + m.steps[0].count(Outcome::Reset);
     assert_eq!(bad, 2, "{:?}", counts(&m, 0));
 }

@@ -2,7 +2,7 @@
 //! and verification failures.
 
 use crate::support::server::Server;
-use crate::support::{config, counts, get, run, tls_acceptor};
+use crate::support::{config, config_h2, counts, get, on_both_wires, run, tls_acceptor, Wire};
 use loadgen_http::HttpVersion;
 
 fn https(server: &Server) -> String {
@@ -24,26 +24,38 @@ fn self_signed_with_insecure_speaks_http1_on_one_connection() {
     assert_eq!(m.steps[0].proxy_connect.len(), 0);
 }
 
-#[test]
-fn alpn_selects_http2_when_offered() {
+on_both_wires!(
+    alpn_selects_http2_when_offered,
+    http2_falls_back_to_http1_when_the_server_offers_only_http1,
+);
+
+fn alpn_selects_http2_when_offered(wire: Wire) {
     let server = Server::start_tls(tls_acceptor(&[b"h2", b"http/1.1"]));
-    let mut cfg = config(&https(&server), HttpVersion::Http2);
+    let mut cfg = config_h2(&https(&server), wire);
     cfg.tls.insecure = true;
     let m = run(cfg, vec![get("ok", "/ok")], 5);
     assert_eq!(counts(&m, 0), [("success", 5)]);
     assert_eq!(server.stats.h2_requests(), 5);
     assert_eq!(server.stats.connections(), 1);
+    assert_eq!(m.steps[0].connect.len(), 1);
+    assert_eq!(m.steps[0].tls.len(), 1, "the handshake is timed apart");
 }
 
-#[test]
-fn http2_falls_back_to_http1_when_the_server_offers_only_http1() {
+fn http2_falls_back_to_http1_when_the_server_offers_only_http1(wire: Wire) {
     let server = Server::start_tls(tls_acceptor(&[b"http/1.1"]));
     let url = format!("https://127.0.0.1:{}", server.addr.port());
-    let mut cfg = config(&url, HttpVersion::Http2);
+    let mut cfg = config_h2(&url, wire);
     cfg.tls.insecure = true;
     let m = run(cfg, vec![get("ok", "/ok")], 3);
     assert_eq!(counts(&m, 0), [("success", 3)]);
     assert_eq!(server.stats.h2_requests(), 0);
+    assert_eq!(
+        server.stats.connections(),
+        1,
+        "the HTTP/1.1 connection is kept"
+    );
+    assert_eq!(m.steps[0].connect.len(), 1);
+    assert_eq!(m.steps[0].tls.len(), 1);
 }
 
 #[test]

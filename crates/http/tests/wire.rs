@@ -118,7 +118,22 @@ fn the_fast_path_is_chosen_only_where_it_applies() {
     let url = "http://127.0.0.1:9";
     assert!(factory(config(url, HttpVersion::Http1), steps()).fast_path());
     assert!(!factory(config_h1(url, Wire::Hyper), steps()).fast_path());
-    assert!(!factory(config(url, HttpVersion::Http2), steps()).fast_path());
+    let h2 = factory(config(url, HttpVersion::Http2), steps());
+    assert!(
+        h2.fast_path() && h2.fast_h2(),
+        "h2c on its own connection is the lean path"
+    );
+    let mut shared = config(url, HttpVersion::Http2);
+    shared.streams_per_connection = 4;
+    assert!(
+        !factory(shared, steps()).fast_path(),
+        "shared connections are h2's"
+    );
+    let mut forced = config(url, HttpVersion::Http2);
+    forced.fast_path = false;
+    assert!(!factory(forced, steps()).fast_path());
+    let tls_h2 = config("https://127.0.0.1:9", HttpVersion::Http2);
+    assert!(factory(tls_h2, steps()).fast_h2(), "TLS with ALPN h2 too");
     assert!(!factory(config("https://127.0.0.1:9", HttpVersion::Http1), steps()).fast_path());
     for framing in [
         "content-length",

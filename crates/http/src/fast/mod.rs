@@ -83,6 +83,7 @@
 //! same thing hyper's connection task does for an idle connection.
 
 mod encode;
+pub(crate) mod h2;
 mod link;
 mod raw;
 

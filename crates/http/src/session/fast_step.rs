@@ -14,14 +14,14 @@ use std::pin::pin;
 use tokio::time::Instant;
 
 /// A journey step's captures, filled from a fast-path answer.
-struct Captures<'a> {
-    captures: &'a [Capture],
-    slots: &'a mut Slots,
-    missed: &'a mut Option<usize>,
+pub(super) struct Captures<'a> {
+    pub(super) captures: &'a [Capture],
+    pub(super) slots: &'a mut Slots,
+    pub(super) missed: &'a mut Option<usize>,
     /// Some capture reads a header (or a cookie of one).
-    head: bool,
+    pub(super) head: bool,
     /// Some capture reads the body.
-    body: bool,
+    pub(super) body: bool,
 }
 
 impl Take for Captures<'_> {

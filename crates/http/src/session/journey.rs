@@ -171,10 +171,11 @@ impl VuState {
         self.status = 0;
         self.missed = None;
         self.refused = false;
-        match sh.fast {
-            Some(_) => self.step_fast::<true>(sh, index, it, intended).await,
+        match (&sh.fast, &sh.fast_h2) {
+            (Some(_), _) => self.step_fast::<true>(sh, index, it, intended).await,
+            (None, Some(_)) => self.step_fast_h2::<true>(sh, index, it, intended).await,
             // hyper's request future is several KiB: boxed, as in the plain loop.
-            None => Box::pin(self.step(sh, index, it, intended)).await,
+            (None, None) => Box::pin(self.step(sh, index, it, intended)).await,
         }
     }
 

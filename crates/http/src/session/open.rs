@@ -3,6 +3,7 @@
 
 use super::{Shared, VuState};
 use crate::connect::Phases;
+use crate::fast::h2::Io;
 use loadgen_engine::{Outcome, Setup};
 use tokio::time::{timeout, Duration, Instant};
 
@@ -30,6 +31,54 @@ impl VuState {
             }
             Ok(Err(_)) => Err(Outcome::Connect),
             Err(_elapsed) => Err(Outcome::Timeout),
+        }
+    }
+
+    /// [`VuState::open_link`] for the lean HTTP/2 path: TCP, TLS (when `https://`), then the
+    /// preface (the `h2` path's handshake), all within `connect_timeout`. When TLS does not
+    /// choose `h2`, the connection is hyper's HTTP/1.1 one (`conn`), as on the `h2` path.
+    pub(super) async fn open_h2(&mut self, sh: &Shared) -> Result<Option<Duration>, Outcome> {
+        if self.h2.is_open() {
+            return Ok(None);
+        }
+        self.conn = None;
+        let start = Instant::now();
+        let (h2, conn) = (&mut self.h2, &mut self.conn);
+        let opened = timeout(sh.connect_timeout, async {
+            let (tcp, proxy_connect) = sh.dialer.tcp().await.map_err(|_| Outcome::Connect)?;
+            let tls = match sh.dialer.is_tls() {
+                false => {
+                    h2.attach(Io::Tcp(tcp)).await?;
+                    None
+                }
+                true => {
+                    let (stream, took) = sh.dialer.tls(tcp).await?;
+                    if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+                        h2.attach(Io::Tls(Box::new(stream))).await?;
+                    } else {
+                        *conn = Some(crate::connect::handshake(stream, false).await?);
+                    }
+                    Some(took)
+                }
+            };
+            Ok::<_, Outcome>(Setup { proxy_connect, tls })
+        })
+        .await;
+        match opened {
+            Ok(Ok(setup)) => {
+                self.opened = Some(Instant::now());
+                let phases = Phases::since(start, setup);
+                self.setup = phases.setup;
+                Ok(Some(phases.connect))
+            }
+            Ok(Err(outcome)) => {
+                self.h2.close();
+                Err(outcome)
+            }
+            Err(_elapsed) => {
+                self.h2.close();
+                Err(Outcome::Timeout)
+            }
         }
     }
 

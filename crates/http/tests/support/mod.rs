@@ -38,6 +38,14 @@ pub fn config_h1(base: &str, wire: Wire) -> ClientConfig {
     c
 }
 
+/// An HTTP/2 config for `base` on `wire`: `Fast` is the lean HTTP/2 path, `Hyper` the `h2`
+/// crate's (forced with `fast_path = false`).
+pub fn config_h2(base: &str, wire: Wire) -> ClientConfig {
+    let mut c = config(base, HttpVersion::Http2);
+    c.fast_path = wire == Wire::Fast;
+    c
+}
+
 /// Runs `fn $test(wire: Wire)` as two tests, `$test::fast` and `$test::hyper`.
 macro_rules! on_both_wires {
     ($($test:ident),* $(,)?) => {$(
@@ -117,7 +125,10 @@ fn drive_session(factory: &HttpFactory, iterations: u64, pause: Duration, warm: 
 /// Builds a factory and drives it. A plain HTTP/1.1 config with `fast_path` on must get the
 /// fast path (these tests' requests never set framing headers).
 pub fn run(config: ClientConfig, specs: Vec<RequestSpec>, iterations: u64) -> Metrics {
-    let fast = config.fast_path && !config.base.is_tls() && config.version == HttpVersion::Http1;
+    let plain = !config.base.is_tls();
+    let own_h2 = config.streams_per_connection <= 1 || config.new_connection_per_iteration;
+    let h2 = config.version == HttpVersion::Http2 && own_h2 && config.proxy.is_none();
+    let fast = config.fast_path && ((plain && config.version == HttpVersion::Http1) || h2);
     // One fixed run nonce: tests compare the bytes two factories send ({{uuid}} included).
     let factory = HttpFactory::new(Arc::new(config), specs)
         .expect("valid factory")

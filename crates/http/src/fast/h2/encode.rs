@@ -1,0 +1,287 @@
+//! A step's request as an HPACK header block: encoded once, with per-request rendering reduced
+//! to the templated values. Every field is a literal without indexing (or a static-table
+//! index), so the block never depends on the connection's dynamic table and the peer's
+//! `SETTINGS_HEADER_TABLE_SIZE` never matters; strings are sent raw (no Huffman).
+
+use crate::fast::encode::frames_the_message;
+use crate::request::{Path, Step, Target, Value, USER_AGENT_VALUE};
+use bytes::{Bytes, BytesMut};
+use httlib_hpack::table::Table;
+use http::header::{CONTENT_TYPE, HOST, TE, USER_AGENT};
+use http::{HeaderName, Method};
+use loadgen_template::{Template, Vars};
+use rand::rngs::SmallRng;
+use rand::SeedableRng;
+
+/// One step's request, ready to frame.
+pub(crate) struct H2Encoded {
+    /// The header block, in pieces: literal bytes and templated values (each sent as an
+    /// HPACK string, its length first).
+    block: Vec<Piece>,
+    /// The body: literal, or rendered per request.
+    body: Body,
+    /// The response to a HEAD request has no body.
+    pub(crate) is_head: bool,
+}
+
+enum Piece {
+    Lit(Bytes),
+    Value(Template),
+}
+
+enum Body {
+    Lit(Bytes),
+    Tpl(Template),
+}
+
+/// Appends an HPACK integer (RFC 7541 5.1) with `prefix` bits, `flags` in the first octet.
+pub(crate) fn put_int(buf: &mut Vec<u8>, prefix: u8, flags: u8, mut value: usize) {
+    let max = (1usize << prefix) - 1;
+    if value < max {
+        buf.push(flags | value as u8);
+        return;
+    }
+    buf.push(flags | max as u8);
+    value -= max;
+    while value >= 128 {
+        buf.push((value % 128) as u8 | 0x80);
+        value /= 128;
+    }
+    buf.push(value as u8);
+}
+
+/// Appends a raw HPACK string: its length, then its bytes.
+pub(crate) fn put_str(buf: &mut Vec<u8>, s: &[u8]) {
+    put_int(buf, 7, 0, s.len());
+    buf.extend_from_slice(s);
+}
+
+/// Builds the block out of literal bytes and templated values, joining adjacent literals.
+#[derive(Default)]
+struct Pieces {
+    done: Vec<Piece>,
+    lit: Vec<u8>,
+}
+
+impl Pieces {
+    fn flush(&mut self) {
+        if !self.lit.is_empty() {
+            self.done
+                .push(Piece::Lit(Bytes::from(std::mem::take(&mut self.lit))));
+        }
+    }
+
+    fn value(&mut self, t: &Template) {
+        self.flush();
+        self.done.push(Piece::Value(t.clone()));
+    }
+}
+
+/// The header value as it will be sent.
+enum Field<'a> {
+    Lit(&'a [u8]),
+    Tpl(&'a Template),
+}
+
+/// A literal field without indexing: the name by its static-table index when it has one.
+fn name_prefix(out: &mut Vec<u8>, table: &Table<'_>, name: &[u8]) {
+    match table.find(name, b"") {
+        Some((index, _)) if index <= 61 => put_int(out, 4, 0, index),
+        _ => {
+            out.push(0);
+            put_str(out, name);
+        }
+    }
+}
+
+/// Headers the `h2` path strips (connection-specific in HTTP/2) or handles itself: a step
+/// that sets one keeps the `h2` crate's path.
+fn needs_h2_crate(name: &HeaderName) -> bool {
+    frames_the_message(name)
+        || name == HOST
+        || name == TE
+        || name.as_str() == "keep-alive"
+        || name.as_str() == "proxy-connection"
+}
+
+impl H2Encoded {
+    /// Encodes `step` as the `h2` path sends it (same fields, same order); `None` when the
+    /// step keeps that path (see [`crate::fast::h2`]).
+    pub(crate) fn new(step: &Step, t: &Target) -> Option<H2Encoded> {
+        if step.method == Method::CONNECT {
+            return None;
+        }
+        // The order the `h2` path inserts them: user-agent, defaults, content-type, step
+        // headers (a later value replaces an earlier one in place).
+        let mut fields: Vec<(&HeaderName, Field<'_>)> = Vec::new();
+        let mut set = |name, field| match fields.iter_mut().find(|(n, _)| *n == name) {
+            Some(slot) => slot.1 = field,
+            None => fields.push((name, field)),
+        };
+        set(&USER_AGENT, Field::Lit(USER_AGENT_VALUE.as_bytes()));
+        for (name, value) in &t.defaults {
+            set(name, Field::Lit(value.as_bytes()));
+        }
+        if let Some(ct) = &step.content_type {
+            set(&CONTENT_TYPE, Field::Lit(ct.as_bytes()));
+        }
+        for (name, value) in &step.headers {
+            let field = match value {
+                Value::Static(v) => Field::Lit(v.as_bytes()),
+                Value::Dynamic(tpl) => Field::Tpl(tpl),
+            };
+            set(name, field);
+        }
+        // `te: trailers` is the one `te` HTTP/2 allows (the `h2` path drops any other).
+        let trailers = |n: &HeaderName, f: &Field<'_>| {
+            *n == TE && matches!(f, Field::Lit(v) if *v == b"trailers")
+        };
+        if fields
+            .iter()
+            .any(|(n, f)| needs_h2_crate(n) && !trailers(n, f))
+        {
+            return None;
+        }
+
+        let table = Table::default();
+        let mut b = Pieces::default();
+        match step.method {
+            Method::GET => b.lit.push(0x82),
+            Method::POST => b.lit.push(0x83),
+            ref m => {
+                put_int(&mut b.lit, 4, 0, 2);
+                put_str(&mut b.lit, m.as_str().as_bytes());
+            }
+        }
+        b.lit.push(if t.scheme_str() == "https" {
+            0x87
+        } else {
+            0x86
+        });
+        put_int(&mut b.lit, 4, 0, 1);
+        put_str(&mut b.lit, t.host.as_bytes());
+        match &step.path {
+            Path::Static { h2, .. } => {
+                let pq = h2.path_and_query()?.as_str();
+                match pq {
+                    "/" => b.lit.push(0x84),
+                    pq => {
+                        put_int(&mut b.lit, 4, 0, 4);
+                        put_str(&mut b.lit, pq.as_bytes());
+                    }
+                }
+            }
+            Path::Dynamic(tpl) => {
+                // The `h2` path drops a `#fragment` (the URI parser does); placeholders never
+                // render `#`, the literal parts and the step name might.
+                let mut rng = SmallRng::seed_from_u64(0);
+                let mut vars = Vars::new(
+                    loadgen_template::RunNonce::CHECK,
+                    0,
+                    0,
+                    0,
+                    &step.name,
+                    &mut rng,
+                );
+                let mut sample = BytesMut::new();
+                tpl.render_append(&mut vars, &mut sample);
+                if sample.contains(&b'#') {
+                    return None;
+                }
+                put_int(&mut b.lit, 4, 0, 4);
+                b.value(tpl);
+            }
+        }
+        for (name, field) in &fields {
+            name_prefix(&mut b.lit, &table, name.as_str().as_bytes());
+            match field {
+                Field::Lit(v) => put_str(&mut b.lit, v),
+                Field::Tpl(t) => b.value(t),
+            }
+        }
+        let body = match &step.body {
+            Some(tpl) if !tpl.is_literal() => Body::Tpl(tpl.clone()),
+            literal => {
+                let bytes = literal.as_ref().and_then(Template::literal_bytes);
+                let bytes = bytes.cloned().unwrap_or_default();
+                if !bytes.is_empty() {
+                    content_length(&mut b.lit, bytes.len());
+                }
+                Body::Lit(bytes)
+            }
+        };
+        b.flush();
+        Some(H2Encoded {
+            block: b.done,
+            body,
+            is_head: step.method == Method::HEAD,
+        })
+    }
+
+    /// Appends the header block to `out`, rendering the templated values (each through
+    /// `scratch`, to be measured), and renders a templated body into `body`. Returns the
+    /// body's bytes: the literal one, or `body`.
+    pub(crate) fn render<'a>(
+        &'a self,
+        vars: &mut Vars<'_>,
+        out: &mut Vec<u8>,
+        scratch: &mut BytesMut,
+        body: &'a mut BytesMut,
+    ) -> &'a [u8] {
+        for piece in &self.block {
+            match piece {
+                Piece::Lit(b) => out.extend_from_slice(b),
+                Piece::Value(t) => {
+                    scratch.clear();
+                    t.render_append(vars, scratch);
+                    put_str(out, scratch);
+                }
+            }
+        }
+        match &self.body {
+            Body::Lit(b) => b,
+            Body::Tpl(t) => {
+                body.clear();
+                t.render_append(vars, body);
+                if !body.is_empty() {
+                    content_length(out, body.len());
+                }
+                body
+            }
+        }
+    }
+}
+
+/// A `content-length` field (static name index 28).
+fn content_length(out: &mut Vec<u8>, mut len: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (len % 10) as u8;
+        len /= 10;
+        if len == 0 {
+            break;
+        }
+    }
+    put_int(out, 4, 0, 28);
+    put_str(out, &digits[at..]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_follow_rfc_7541_examples() {
+        let mut buf = Vec::new();
+        put_int(&mut buf, 5, 0, 10);
+        assert_eq!(buf, [10]);
+        buf.clear();
+        put_int(&mut buf, 5, 0, 1337);
+        assert_eq!(buf, [31, 154, 10]);
+        buf.clear();
+        put_int(&mut buf, 4, 0, 28);
+        assert_eq!(buf, [0x0f, 0x0d]);
+    }
+}
