@@ -11,6 +11,7 @@ mod config;
 mod conformance;
 mod exchange;
 mod faults;
+mod h2frames;
 mod journeys;
 mod odd;
 mod tls;

@@ -1,5 +1,6 @@
 //! Shared fixtures: local servers and a driver that runs sessions like the engine does.
 
+pub mod h2raw;
 pub mod nginx;
 pub mod raw;
 pub mod scripted;

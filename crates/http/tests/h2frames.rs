@@ -1,0 +1,134 @@
+//! HTTP/2 framing against a scripted raw server (`support::h2raw`), on both HTTP/2 paths:
+//! the lean one and the `h2` crate's. Each case asserts the outcomes both report.
+
+use crate::support::h2raw::{H2Raw, Script};
+use crate::support::{config_h2, counts, get, get_expect, on_both_wires, run, Wire};
+use http::Method;
+use loadgen_http::{Expect, RequestSpec, Template};
+use std::time::Duration;
+
+on_both_wires!(
+    continuation_frames_carry_the_rest_of_a_head,
+    padding_and_priority_are_stripped,
+    pings_are_acked,
+    a_goaway_without_the_stream_is_a_reset_and_the_next_step_reconnects,
+    a_graceful_goaway_finishes_the_stream_and_the_next_step_reconnects,
+    refused_streams_are_resets,
+    a_posted_body_waits_for_the_peers_window,
+    unknown_frames_are_ignored,
+    data_on_the_connection_is_a_protocol_error,
+    a_stalled_stream_times_out,
+);
+
+fn hello() -> Expect {
+    Expect {
+        body_contains: Some("hello from raw h2".to_owned()),
+        ..Expect::default()
+    }
+}
+
+fn continuation_frames_carry_the_rest_of_a_head(wire: Wire) {
+    let server = H2Raw::start(Script::Continuation);
+    let m = run(
+        config_h2(&server.url(), wire),
+        vec![get_expect("a", "/", hello())],
+        3,
+    );
+    assert_eq!(counts(&m, 0), [("success", 3)]);
+    assert_eq!(server.connections(), 1);
+}
+
+fn padding_and_priority_are_stripped(wire: Wire) {
+    let server = H2Raw::start(Script::Padded);
+    let m = run(
+        config_h2(&server.url(), wire),
+        vec![get_expect("a", "/", hello())],
+        3,
+    );
+    assert_eq!(counts(&m, 0), [("success", 3)]);
+}
+
+fn pings_are_acked(wire: Wire) {
+    // The server answers only once its PING is acked: no ack, a timeout.
+    let server = H2Raw::start(Script::Ping);
+    let mut cfg = config_h2(&server.url(), wire);
+    cfg.request_timeout = Duration::from_secs(2);
+    let m = run(cfg, vec![get_expect("a", "/", hello())], 3);
+    assert_eq!(counts(&m, 0), [("success", 3)]);
+    assert_eq!(server.connections(), 1);
+}
+
+fn a_goaway_without_the_stream_is_a_reset_and_the_next_step_reconnects(wire: Wire) {
+    // Two answers per connection, then GOAWAY leaving the third request out.
+    let server = H2Raw::start(Script::GoawayRefusing);
+    let m = run(config_h2(&server.url(), wire), vec![get("a", "/")], 6);
+    assert_eq!(counts(&m, 0), [("success", 4), ("reset", 2)]);
+    assert_eq!(server.connections(), 2);
+}
+
+fn a_graceful_goaway_finishes_the_stream_and_the_next_step_reconnects(wire: Wire) {
+    let server = H2Raw::start(Script::GoawayGraceful);
+    let m = run(
+        config_h2(&server.url(), wire),
+        vec![get_expect("a", "/", hello())],
+        6,
+    );
+    assert_eq!(counts(&m, 0), [("success", 6)]);
+    assert_eq!(server.connections(), 2);
+}
+
+fn refused_streams_are_resets(wire: Wire) {
+    let server = H2Raw::start(Script::Refused);
+    let m = run(config_h2(&server.url(), wire), vec![get("a", "/")], 3);
+    assert_eq!(counts(&m, 0), [("reset", 3)]);
+}
+
+fn a_posted_body_waits_for_the_peers_window(wire: Wire) {
+    // A 16-byte window, granted back only as each DATA frame arrives: 100 bytes take
+    // several rounds, and a frame past the window would be refused (FLOW_CONTROL_ERROR).
+    let server = H2Raw::start(Script::TinyWindow);
+    let post = RequestSpec {
+        body: Some(Template::parse(&"x".repeat(100)).unwrap()),
+        expect: Expect {
+            body_contains: Some("posted 100".to_owned()),
+            ..Expect::default()
+        },
+        ..RequestSpec::new("post", Method::POST, Template::parse("/").unwrap())
+    };
+    let m = run(config_h2(&server.url(), wire), vec![post], 4);
+    assert_eq!(counts(&m, 0), [("success", 4)]);
+    assert_eq!(server.connections(), 1);
+    // The first request may go out before the server's settings arrive; the rest cannot.
+    assert!(server.split_posts() >= 3, "{}", server.split_posts());
+}
+
+fn unknown_frames_are_ignored(wire: Wire) {
+    let server = H2Raw::start(Script::Unknown);
+    let m = run(
+        config_h2(&server.url(), wire),
+        vec![get_expect("a", "/", hello())],
+        3,
+    );
+    assert_eq!(counts(&m, 0), [("success", 3)]);
+    assert_eq!(server.connections(), 1);
+}
+
+fn data_on_the_connection_is_a_protocol_error(wire: Wire) {
+    let server = H2Raw::start(Script::Garbage);
+    let m = run(config_h2(&server.url(), wire), vec![get("a", "/")], 2);
+    assert_eq!(counts(&m, 0), [("protocol", 2)]);
+    assert_eq!(
+        server.connections(),
+        2,
+        "the connection is not reused after it"
+    );
+}
+
+fn a_stalled_stream_times_out(wire: Wire) {
+    let server = H2Raw::start(Script::Stall);
+    let mut cfg = config_h2(&server.url(), wire);
+    cfg.request_timeout = Duration::from_millis(300);
+    let m = run(cfg, vec![get("a", "/")], 2);
+    assert_eq!(counts(&m, 0), [("timeout", 2)]);
+    assert_eq!(server.connections(), 2, "a timed-out connection is dropped");
+}
