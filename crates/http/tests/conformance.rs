@@ -5,7 +5,7 @@
 
 use crate::support::nginx::{Nginx, BIG_LINES};
 use crate::support::server::Server;
-use crate::support::{config_h1, counts, get, get_expect, run, Wire};
+use crate::support::{config_h1, config_h2, counts, get, get_expect, run, Wire};
 use http::{HeaderName, HeaderValue, Method};
 use loadgen_http::{Expect, RequestSpec, Template};
 
@@ -216,4 +216,78 @@ fn trailers_from_the_hyper_server_are_read_and_ignored() {
         assert_eq!(counts(&m, 1), [("success", 3)], "{wire:?}");
         assert_eq!(server.stats.connections(), 1, "{wire:?}");
     }
+}
+
+/// HTTP/2 against nginx over h2c on both HTTP/2 paths (the lean one, the `h2` crate's):
+/// its answers use Huffman strings and the dynamic table, its large bodies many DATA frames.
+macro_rules! nginx_h2c {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            use super::*;
+            #[test]
+            fn lean_path() {
+                if let Some(nginx) = Nginx::start(concat!(stringify!($case), "::lean_path")) {
+                    super::$case(&nginx, Wire::Fast)
+                }
+            }
+            #[test]
+            fn h2_crate_path() {
+                if let Some(nginx) = Nginx::start(concat!(stringify!($case), "::h2_crate_path")) {
+                    super::$case(&nginx, Wire::Hyper)
+                }
+            }
+        }
+    )*};
+}
+
+nginx_h2c!(
+    h2c_keeps_one_connection_and_reads_every_body,
+    h2c_head_and_no_content_have_no_body,
+    h2c_posted_bodies_are_answered,
+);
+
+fn h2c_keeps_one_connection_and_reads_every_body(nginx: &Nginx, wire: Wire) {
+    let tail = format!("line {:05} needle\n", BIG_LINES - 1);
+    let steps = vec![
+        get_expect("ok", "/ok", contains("ok")),
+        get_expect("big", "/static/big.txt", contains(&tail)),
+        get_expect("miss", "/ok", contains("not in the body")),
+        get_expect("missing", "/nope", Expect::default()),
+    ];
+    let m = run(config_h2(&nginx.h2c_url(), wire), steps, 10);
+    assert_eq!(counts(&m, 0), [("success", 10)]);
+    assert_eq!(counts(&m, 1), [("success", 10)]);
+    assert_eq!(counts(&m, 2), [("check_failed", 10)]);
+    assert_eq!(counts(&m, 3), [("http_4xx", 10)]);
+    assert_eq!(m.steps[1].ttfb.len(), 10, "first byte timed");
+    assert_eq!(nginx.counts(), (1, 40));
+    assert_eq!(m.steps[0].connect.len(), 1);
+}
+
+fn h2c_head_and_no_content_have_no_body(nginx: &Nginx, wire: Wire) {
+    let head = RequestSpec::new("head", Method::HEAD, Template::parse("/ok").unwrap());
+    let steps = vec![head, get("none", "/204")];
+    let m = run(config_h2(&nginx.h2c_url(), wire), steps, 5);
+    assert_eq!(counts(&m, 0), [("success", 5)]);
+    assert_eq!(counts(&m, 1), [("success", 5)]);
+    assert_eq!(nginx.counts(), (1, 10));
+}
+
+fn h2c_posted_bodies_are_answered(nginx: &Nginx, wire: Wire) {
+    let post = RequestSpec {
+        body: Some(Template::parse("{\"n\":{{seq}}}").unwrap()),
+        headers: vec![(
+            HeaderName::from_static("x-seq"),
+            Template::parse("{{seq}}").unwrap(),
+        )],
+        expect: contains("ok"),
+        ..RequestSpec::new(
+            "post",
+            Method::POST,
+            Template::parse("/ok?n={{seq}}").unwrap(),
+        )
+    };
+    let m = run(config_h2(&nginx.h2c_url(), wire), vec![post], 5);
+    assert_eq!(counts(&m, 0), [("success", 5)]);
+    assert_eq!(nginx.counts(), (1, 5));
 }

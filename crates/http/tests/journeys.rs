@@ -229,3 +229,40 @@ fn a_capturing_step_runs_on_the_path_chosen(wire: Wire) {
     };
     assert_eq!(counts(&m, 0), [(want, 2)]);
 }
+
+on_both_wires!(an_http2_journey_captures_from_headers_and_bodies);
+
+/// A journey over HTTP/2 (the lean path, or the `h2` crate's): a JSON field and a header
+/// captured from one answer, rendered into the next request's path, header and body.
+fn an_http2_journey_captures_from_headers_and_bodies(wire: Wire) {
+    use crate::support::server::Server;
+    let server = Server::start();
+    let steps = vec![
+        RequestSpec {
+            captures: vec![
+                capture("item", json("$.id")),
+                capture(
+                    "etag",
+                    CaptureSource::Header(HeaderName::from_static("content-type"), None),
+                ),
+            ],
+            ..step("create", Method::GET, "/json")
+        },
+        RequestSpec {
+            headers: vec![(
+                HeaderName::from_static("x-kind"),
+                tpl("{{etag}}", Place::Header),
+            )],
+            body: Some(tpl("{\"item\":\"{{item}}\"}", Place::Json)),
+            expect: loadgen_http::Expect {
+                body_contains: Some(r#""x-kind":"application/json""#.to_owned()),
+                ..Default::default()
+            },
+            ..step("echo", Method::POST, "/echo/{{item}}")
+        },
+    ];
+    let m = run(crate::support::config_h2(&server.url(), wire), steps, 3);
+    assert_eq!(counts(&m, 0), [("success", 3)]);
+    assert_eq!(counts(&m, 1), [("success", 3)]);
+    assert_eq!(server.stats.h2_requests(), 6);
+}

@@ -13,6 +13,8 @@ pub const BIG_LINES: usize = 3000;
 
 pub struct Nginx {
     pub port: u16,
+    /// The same server over h2c (HTTP/2 with prior knowledge).
+    pub h2c_port: u16,
     child: Child,
     dir: PathBuf,
     base: (u64, u64),
@@ -36,10 +38,11 @@ impl Nginx {
             .map(|i| format!("line {i:05} NEEDLE\n"))
             .collect();
         std::fs::write(dir.join("static/big.txt"), big).unwrap();
-        let port = {
+        let free_port = || {
             let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap().port()
         };
+        let (port, h2c_port) = (free_port(), free_port());
         let d = dir.display();
         let conf = format!(
             r#"daemon off; master_process off; worker_processes 1;
@@ -52,6 +55,7 @@ http {{
   keepalive_requests 1000000;
   server {{
     listen 127.0.0.1:{port};
+    listen 127.0.0.1:{h2c_port} http2;
     location = /ok {{ return 200 "ok"; }}
     location = /close {{ keepalive_timeout 0; return 200 "bye"; }}
     location = /204 {{ return 204; }}
@@ -79,6 +83,7 @@ http {{
             .expect("nginx starts");
         let mut nginx = Nginx {
             port,
+            h2c_port,
             child,
             dir,
             base: (0, 0),
@@ -98,6 +103,11 @@ http {{
 
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The h2c listener's URL (speak HTTP/2 to it with prior knowledge).
+    pub fn h2c_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.h2c_port)
     }
 
     /// (accepted connections, requests) from `stub_status`, this fetch included.
