@@ -42,8 +42,10 @@ pub struct ClientConfig {
     pub request_timeout: Duration,
     /// Headers sent on every request; a step's own headers override them.
     pub headers: Vec<(HeaderName, HeaderValue)>,
-    /// Use the pre-encoded HTTP/1.1 fast path where it applies (plain `http://`, HTTP/1.1;
-    /// see [`HttpFactory::fast_path`](crate::HttpFactory::fast_path)). `false` forces hyper.
+    /// Use the pre-encoded fast paths where they apply: HTTP/1.1 over plain `http://`, and
+    /// HTTP/2 on a VU's own connection (see
+    /// [`HttpFactory::fast_path`](crate::HttpFactory::fast_path)). `false` forces hyper and
+    /// the `h2` crate.
     pub fast_path: bool,
     /// Close the VU's connection before every iteration, so each iteration opens its own
     /// ("every arrival is a new user"; k6's `noConnectionReuse`). Each close leaves a

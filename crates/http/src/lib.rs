@@ -12,9 +12,11 @@
 //! thresholds: the scenario crate turns those into a [`ClientConfig`] and [`RequestSpec`]s.
 //!
 //! Plain `http://` HTTP/1.1 sessions use a pre-encoded fast path on `httparse` ([`fast`]),
-//! journeys' captures included; HTTP/2, TLS, cookie jars, redirects and anything else the
-//! fast path leaves alone use hyper. Both report the same
-//! outcomes and timings; [`ClientConfig::fast_path`] forces hyper.
+//! journeys' captures included; HTTP/2 sessions where each VU owns its connection use the
+//! lean HTTP/2 path ([`fast::h2`]: pre-encoded header blocks, frames read in place, h2c or
+//! TLS with ALPN `h2`); shared HTTP/2 connections use the `h2` crate; TLS HTTP/1.1, cookie
+//! jars, redirects and anything else the fast paths leave alone use hyper. All report the
+//! same outcomes and timings; [`ClientConfig::fast_path`] forces hyper and the `h2` crate.
 //!
 //! Errors are split by time: a configuration that cannot work is an [`HttpError`] from
 //! [`BaseUrl::parse`] or [`HttpFactory::new`] (or a [`TemplateError`] from [`Template::parse`],

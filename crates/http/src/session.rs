@@ -34,14 +34,17 @@
 //! per-VU buffer reused across requests) only when a body check needs it; bodies over 16 MiB
 //! are drained but fail their checks.
 //!
-//! # Two ways to the wire
+//! # Three ways to the wire
 //!
 //! Plain `http://` HTTP/1.1 sessions take the pre-encoded fast path ([`crate::fast`]): the
 //! same connection rules, timings, outcomes, checks and captures, without hyper's
-//! per-request header maps and allocations. Everything else (HTTP/2, TLS, requests that set
-//! their own framing headers, a cookie jar, redirects followed, or
-//! [`ClientConfig::fast_path`] off) goes through hyper.
-//! [`HttpFactory::fast_path`] says which one a factory's sessions use.
+//! per-request header maps and allocations. HTTP/2 sessions where each VU owns its
+//! connection take the lean HTTP/2 path ([`crate::fast::h2`]), on the same terms; shared
+//! HTTP/2 connections (`streams_per_connection` > 1) use the `h2` crate. Everything else
+//! (TLS HTTP/1.1, requests that set their own framing headers, a cookie jar, redirects
+//! followed, or [`ClientConfig::fast_path`] off) goes through hyper or the `h2` crate.
+//! [`HttpFactory::fast_path`] and [`HttpFactory::fast_h2`] say which one a factory's
+//! sessions use.
 //!
 //! # Threads
 //!

@@ -52,7 +52,8 @@
 //! the request framing — no `CONNECT` method, no `content-length`, `transfer-encoding`,
 //! `connection` or `upgrade` header among the default or step headers, and no `#` in a
 //! request target (hyper drops the fragment), no cookie jar (`[http] cookies = true`) and no
-//! step following redirects. HTTP/2, TLS and those workloads use hyper.
+//! step following redirects. TLS and those workloads use hyper; HTTP/2 takes the lean
+//! HTTP/2 path ([`h2`], the same design for a VU's own HTTP/2 connection) or the `h2` crate.
 //!
 //! # Journeys
 //!
@@ -83,7 +84,7 @@
 //! same thing hyper's connection task does for an idle connection.
 
 mod encode;
-pub(crate) mod h2;
+pub mod h2;
 mod link;
 mod raw;
 
