@@ -15,9 +15,62 @@ pub(crate) struct Decoder {
     table: Table<'static>,
     /// Our `SETTINGS_HEADER_TABLE_SIZE` (the default): the most a size update may ask for.
     max_size: u32,
-    /// Decoded Huffman names and values.
-    name: Vec<u8>,
-    value: Vec<u8>,
+    memo: Memo,
+}
+
+/// How many decoded Huffman strings are remembered.
+const MEMO: usize = 16;
+
+/// Huffman strings decoded lately, by their coded bytes. A server sends the same ones answer
+/// after answer (its name, a content type, the date for a whole second): each is decoded once
+/// instead of bit by bit on every answer.
+#[derive(Default)]
+struct Memo {
+    /// (coded, decoded); at most [`MEMO`].
+    entries: Vec<(Vec<u8>, Vec<u8>)>,
+    /// The entry a miss replaces next.
+    next: usize,
+}
+
+impl Memo {
+    /// The entry holding `coded` decoded, decoding it on a miss into an entry other than
+    /// `keep` (a string of the same field still in use).
+    fn decode(&mut self, coded: &[u8], keep: Option<usize>) -> Result<usize, Malformed> {
+        if let Some(i) = self.entries.iter().position(|(c, _)| c[..] == *coded) {
+            return Ok(i);
+        }
+        let slot = match self.entries.len() < MEMO {
+            true => {
+                self.entries.push(Default::default());
+                self.entries.len() - 1
+            }
+            false => {
+                let mut slot = self.next;
+                if Some(slot) == keep {
+                    slot = (slot + 1) % MEMO;
+                }
+                self.next = (slot + 1) % MEMO;
+                slot
+            }
+        };
+        let (c, d) = &mut self.entries[slot];
+        c.clear();
+        d.clear();
+        if httlib_huffman::decode(coded, d, DecoderSpeed::FiveBits).is_err() {
+            // Never found again: a coded string is never empty when it failed.
+            d.clear();
+            return Err(Malformed);
+        }
+        c.extend_from_slice(coded);
+        Ok(slot)
+    }
+}
+
+/// A string of a field: in place, or decoded in the memo.
+#[derive(Clone, Copy)]
+enum Str<'a> {
+    Raw(&'a [u8]),
+    Memo(usize),
 }
 
 impl Decoder {
@@ -25,8 +78,7 @@ impl Decoder {
         Decoder {
             table: Table::with_dynamic_size(4096),
             max_size: 4096,
-            name: Vec::new(),
-            value: Vec::new(),
+            memo: Memo::default(),
         }
     }
 
@@ -56,22 +108,26 @@ impl Decoder {
                 let indexing = first & 0x40 != 0;
                 let (index, n) = int(block, if indexing { 6 } else { 4 })?;
                 block = &block[n..];
-                let name_raw = match index {
+                let name = match index {
                     0 => {
-                        let (s, n) = string(block, &mut self.name)?;
+                        let (s, n) = self.string(block, None)?;
                         block = &block[n..];
                         Some(s)
                     }
                     _ => None,
                 };
-                let (value_raw, n) = string(block, &mut self.value)?;
-                block = &block[n..];
-                let name: &[u8] = match (name_raw, index) {
-                    (Some(Some(raw)), _) => raw,
-                    (Some(None), _) => &self.name,
-                    (None, i) => self.table.get(i as u32).ok_or(Malformed)?.0,
+                let keep = match name {
+                    Some(Str::Memo(i)) => Some(i),
+                    _ => None,
                 };
-                let value: &[u8] = value_raw.unwrap_or(&self.value);
+                let (value, n) = self.string(block, keep)?;
+                block = &block[n..];
+                let memo = &self.memo.entries[..];
+                let name: &[u8] = match name {
+                    Some(s) => text(memo, s),
+                    None => self.table.get(index as u32).ok_or(Malformed)?.0,
+                };
+                let value = text(memo, value);
                 field(name, value);
                 fields_seen = true;
                 if indexing {
@@ -81,6 +137,30 @@ impl Decoder {
             }
         }
         Ok(())
+    }
+
+    /// A string and the octets it took: raw bytes in place, or a Huffman string decoded
+    /// into the memo (not into entry `keep`).
+    fn string<'a>(
+        &mut self,
+        buf: &'a [u8],
+        keep: Option<usize>,
+    ) -> Result<(Str<'a>, usize), Malformed> {
+        let huffman = buf.first().ok_or(Malformed)? & 0x80 != 0;
+        let (len, n) = int(buf, 7)?;
+        let raw = buf.get(n..n + len).ok_or(Malformed)?;
+        match huffman {
+            false => Ok((Str::Raw(raw), n + len)),
+            true => Ok((Str::Memo(self.memo.decode(raw, keep)?), n + len)),
+        }
+    }
+}
+
+/// The bytes of a string.
+fn text<'a>(memo: &'a [(Vec<u8>, Vec<u8>)], s: Str<'a>) -> &'a [u8] {
+    match s {
+        Str::Raw(raw) => raw,
+        Str::Memo(i) => &memo[i].1,
     }
 }
 
@@ -104,20 +184,6 @@ fn int(buf: &[u8], prefix: u8) -> Result<(usize, usize), Malformed> {
         }
     }
     Err(Malformed)
-}
-
-/// A string: `Some(raw bytes)` in place, or `None` when it was Huffman-coded and decoded
-/// into `huff`; and the octets it took.
-fn string<'a>(buf: &'a [u8], huff: &mut Vec<u8>) -> Result<(Option<&'a [u8]>, usize), Malformed> {
-    let huffman = buf.first().ok_or(Malformed)? & 0x80 != 0;
-    let (len, n) = int(buf, 7)?;
-    let raw = buf.get(n..n + len).ok_or(Malformed)?;
-    if !huffman {
-        return Ok((Some(raw), n + len));
-    }
-    huff.clear();
-    httlib_huffman::decode(raw, huff, DecoderSpeed::FiveBits).map_err(|_| Malformed)?;
-    Ok((None, n + len))
 }
 
 #[cfg(test)]
@@ -153,6 +219,33 @@ mod tests {
             "from the dynamic table"
         );
         assert_eq!(seen[3].1, b"https://www.example.com".to_vec());
+    }
+
+    #[test]
+    fn a_memo_full_of_strings_keeps_decoding_right() {
+        // More distinct Huffman strings than the memo holds, each sent twice, with Huffman
+        // names and values: every answer decodes to what was sent.
+        let mut d = Decoder::new();
+        let huff = |text: &str| -> Vec<u8> {
+            let mut coded = Vec::new();
+            httlib_huffman::encode(text.as_bytes(), &mut coded).unwrap();
+            let mut s = Vec::new();
+            crate::fast::h2::encode::put_int(&mut s, 7, 0x80, coded.len());
+            s.extend_from_slice(&coded);
+            s
+        };
+        for round in 0..2 {
+            for i in 0..(MEMO * 2) {
+                let (name, value) = (format!("x-name-{i}"), format!("value {i} of {round}"));
+                let mut block = vec![0x00];
+                block.extend(huff(&name));
+                block.extend(huff(&value));
+                let mut seen = Vec::new();
+                d.decode(&block, |n, v| seen.push((n.to_vec(), v.to_vec())))
+                    .unwrap();
+                assert_eq!(seen, [(name.into_bytes(), value.into_bytes())]);
+            }
+        }
     }
 
     #[test]

@@ -79,7 +79,7 @@
 //! `MAX_CONCURRENT_STREAMS` of 0 is not waited on (one stream at a time is always asked).
 
 mod conn;
-mod encode;
+pub(crate) mod encode;
 mod frame;
 mod hpack;
 mod link;
