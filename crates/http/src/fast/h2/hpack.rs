@@ -1,21 +1,84 @@
 //! Response header blocks, decoded: the representations (RFC 7541 6) are read here, the
-//! static and dynamic tables are `httlib-hpack`'s and Huffman strings go through
-//! `httlib-huffman`. Raw strings are handed over in place; a Huffman string is decoded into
-//! a reused buffer. The dynamic table lives as long as the connection.
+//! static table is `httlib-hpack`'s and Huffman strings go through `httlib-huffman`. Raw
+//! strings are handed over in place; a Huffman string is decoded once into a small memo of
+//! recent ones. The dynamic table ([`Dynamic`]) lives as long as the connection and reuses
+//! the buffers of the entries it evicts, so a server that indexes a few fields in every
+//! answer (nginx does) costs no allocation per answer.
 
 use httlib_hpack::table::Table;
 use httlib_huffman::DecoderSpeed;
+use std::collections::VecDeque;
 
 /// A header block that does not decode: the connection's `COMPRESSION_ERROR`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Malformed;
 
+/// The dynamic table (RFC 7541 2.3.2): newest entry first, each entry's name and value in
+/// one buffer; evicted buffers are kept for the next entries.
+#[derive(Default)]
+struct Dynamic {
+    /// (name and value, length of the name).
+    entries: VecDeque<(Vec<u8>, usize)>,
+    /// The table's size by RFC 7541 4.1 (each entry: its bytes + 32).
+    size: usize,
+    max_size: usize,
+    spare: Vec<Vec<u8>>,
+}
+
+impl Dynamic {
+    fn new(max_size: usize) -> Self {
+        Dynamic {
+            max_size,
+            ..Dynamic::default()
+        }
+    }
+
+    /// Entry `i` (0: the newest) as (name, value).
+    fn get(&self, i: usize) -> Option<(&[u8], &[u8])> {
+        self.entries.get(i).map(|(b, n)| b.split_at(*n))
+    }
+
+    fn insert(&mut self, name: &[u8], value: &[u8]) {
+        let size = name.len() + value.len() + 32;
+        self.evict_to(self.max_size.saturating_sub(size));
+        if size > self.max_size {
+            // Larger than the table: it empties the table and is not added (RFC 7541 4.4).
+            return;
+        }
+        let mut buf = self.spare.pop().unwrap_or_default();
+        buf.clear();
+        buf.extend_from_slice(name);
+        buf.extend_from_slice(value);
+        self.entries.push_front((buf, name.len()));
+        self.size += size;
+    }
+
+    fn set_max_size(&mut self, max_size: usize) {
+        self.max_size = max_size;
+        self.evict_to(max_size);
+    }
+
+    fn evict_to(&mut self, limit: usize) {
+        while self.size > limit {
+            let Some((buf, _)) = self.entries.pop_back() else {
+                break;
+            };
+            self.size -= buf.len() + 32;
+            self.spare.push(buf);
+        }
+    }
+}
+
 /// The decoding state of one connection.
 pub(crate) struct Decoder {
-    table: Table<'static>,
+    /// The static table (entries 1 to 61); its dynamic part is never used.
+    statics: Table<'static>,
+    table: Dynamic,
     /// Our `SETTINGS_HEADER_TABLE_SIZE` (the default): the most a size update may ask for.
     max_size: u32,
     memo: Memo,
+    /// A dynamic entry's name, copied out while the table takes a new entry.
+    scratch: Vec<u8>,
 }
 
 /// How many decoded Huffman strings are remembered.
@@ -76,9 +139,11 @@ enum Str<'a> {
 impl Decoder {
     pub(crate) fn new() -> Self {
         Decoder {
-            table: Table::with_dynamic_size(4096),
+            statics: Table::with_dynamic_size(0),
+            table: Dynamic::new(4096),
             max_size: 4096,
             memo: Memo::default(),
+            scratch: Vec::new(),
         }
     }
 
@@ -93,7 +158,7 @@ impl Decoder {
             if first & 0x80 != 0 {
                 let (index, n) = int(block, 7)?;
                 block = &block[n..];
-                let (name, value) = self.table.get(index as u32).ok_or(Malformed)?;
+                let (name, value) = self.entry(index)?;
                 field(name, value);
                 fields_seen = true;
             } else if first & 0xe0 == 0x20 {
@@ -103,7 +168,7 @@ impl Decoder {
                     return Err(Malformed);
                 }
                 block = &block[n..];
-                self.table.update_max_dynamic_size(size as u32);
+                self.table.set_max_size(size);
             } else {
                 let indexing = first & 0x40 != 0;
                 let (index, n) = int(block, if indexing { 6 } else { 4 })?;
@@ -125,18 +190,31 @@ impl Decoder {
                 let memo = &self.memo.entries[..];
                 let name: &[u8] = match name {
                     Some(s) => text(memo, s),
-                    None => self.table.get(index as u32).ok_or(Malformed)?.0,
+                    None if !name_index_is_dynamic(index) => {
+                        self.statics.get(index as u32).ok_or(Malformed)?.0
+                    }
+                    None => {
+                        // Copied out: taking the new entry may evict the one it names.
+                        let name = self.table.get(index - STATIC_LEN - 1).ok_or(Malformed)?.0;
+                        self.scratch.clear();
+                        self.scratch.extend_from_slice(name);
+                        &self.scratch
+                    }
                 };
                 let value = text(memo, value);
                 field(name, value);
                 fields_seen = true;
                 if indexing {
-                    let (name, value) = (name.to_vec(), value.to_vec());
                     self.table.insert(name, value);
                 }
             }
         }
         Ok(())
+    }
+
+    /// Entry `index` of the static and dynamic tables.
+    fn entry(&self, index: usize) -> Result<(&[u8], &[u8]), Malformed> {
+        entry(&self.statics, &self.table, index)
     }
 
     /// A string and the octets it took: raw bytes in place, or a Huffman string decoded
@@ -153,6 +231,26 @@ impl Decoder {
             false => Ok((Str::Raw(raw), n + len)),
             true => Ok((Str::Memo(self.memo.decode(raw, keep)?), n + len)),
         }
+    }
+}
+
+/// The static table's length.
+const STATIC_LEN: usize = 61;
+
+fn name_index_is_dynamic(index: usize) -> bool {
+    index > STATIC_LEN
+}
+
+/// Entry `index` (1-based) of the static table, then the dynamic one.
+fn entry<'a>(
+    statics: &'a Table<'static>,
+    table: &'a Dynamic,
+    index: usize,
+) -> Result<(&'a [u8], &'a [u8]), Malformed> {
+    match index {
+        0 => Err(Malformed),
+        1..=STATIC_LEN => statics.get(index as u32).ok_or(Malformed),
+        _ => table.get(index - STATIC_LEN - 1).ok_or(Malformed),
     }
 }
 
@@ -201,7 +299,7 @@ mod tests {
                 .collect::<Vec<u8>>()
         };
         let mut d = Decoder::new();
-        d.table.update_max_dynamic_size(256);
+        d.table.set_max_size(256);
         let mut seen = Vec::new();
         let first = hex("4882 6402 5885 aec3 771a 4b61 96d0 7abe 9410 54d4 44a8 2005 9504 0b81 66e0 82a6 2d1b ff6e 919d 29ad 1718 63c7 8f0b 97c8 e9ae 82ae 43d3");
         d.decode(&first, |n, v| seen.push((n.to_vec(), v.to_vec())))
@@ -219,6 +317,43 @@ mod tests {
             "from the dynamic table"
         );
         assert_eq!(seen[3].1, b"https://www.example.com".to_vec());
+        // C.6.3: evictions, and a name taken from the dynamic table.
+        seen.clear();
+        let third = hex("88c1 6196 d07a be94 1054 d444 a820 0595 040b 8166 e084 a62d 1bff c05a 839b d9ab 77ad 94e7 821d d7f2 e6c7 b335 dfdf cd5b 3960 d5af 2708 7f36 72c1 ab27 0fb5 291f 9587 3160 65c0 03ed 4ee5 b106 3d50 07");
+        d.decode(&third, |n, v| seen.push((n.to_vec(), v.to_vec())))
+            .unwrap();
+        assert_eq!(seen[0], (b":status".to_vec(), b"200".to_vec()));
+        assert_eq!(seen[1], (b"cache-control".to_vec(), b"private".to_vec()));
+        assert_eq!(seen[4].1, b"gzip".to_vec());
+        assert_eq!(
+            seen[5],
+            (
+                b"set-cookie".to_vec(),
+                b"foo=ASDJKHQKBZXOQWEOPIUAXQWEOIU; max-age=3600; version=1".to_vec()
+            )
+        );
+        assert_eq!(d.table.size, 215, "RFC 7541 C.6.3's table size");
+        assert_eq!(d.table.entries.len(), 3);
+    }
+
+    #[test]
+    fn a_new_entry_may_evict_the_entry_that_names_it() {
+        let mut d = Decoder::new();
+        d.table.set_max_size(70);
+        let mut seen = Vec::new();
+        d.decode(b"\x40\x03x-a\x011", |n, v| {
+            seen.push((n.to_vec(), v.to_vec()))
+        })
+        .unwrap();
+        // Name from entry 62 (the one above), with indexing: adding it evicts entry 62.
+        d.decode(b"\x7e\x0222", |n, v| seen.push((n.to_vec(), v.to_vec())))
+            .unwrap();
+        d.decode(b"\xbe", |n, v| seen.push((n.to_vec(), v.to_vec())))
+            .unwrap();
+        let want = |v: &[u8]| (b"x-a".to_vec(), v.to_vec());
+        assert_eq!(seen, [want(b"1"), want(b"22"), want(b"22")]);
+        assert_eq!(d.table.entries.len(), 1);
+        assert_eq!(d.decode(b"\xbf", |_, _| {}), Err(Malformed), "evicted");
     }
 
     #[test]
