@@ -45,8 +45,14 @@ impl Dynamic {
             // Larger than the table: it empties the table and is not added (RFC 7541 4.4).
             return;
         }
-        let mut buf = self.spare.pop().unwrap_or_default();
+        // New buffers are rounded up, so a recycled one mostly fits the next entry as is.
+        let need = name.len() + value.len();
+        let mut buf = self
+            .spare
+            .pop()
+            .unwrap_or_else(|| Vec::with_capacity(need.next_power_of_two().max(64)));
         buf.clear();
+        buf.reserve(need);
         buf.extend_from_slice(name);
         buf.extend_from_slice(value);
         self.entries.push_front((buf, name.len()));
