@@ -2,9 +2,12 @@
 //! the lean one and the `h2` crate's. Each case asserts the outcomes both report.
 
 use crate::support::h2raw::{H2Raw, Script};
-use crate::support::{config_h2, counts, get, get_expect, on_both_wires, run, Wire};
+use crate::support::{
+    config_h2, counts, drive_with_pause, get, get_expect, on_both_wires, run, Wire,
+};
 use http::Method;
-use loadgen_http::{Expect, RequestSpec, Template};
+use loadgen_http::{Expect, HttpFactory, RequestSpec, Template};
+use std::sync::Arc;
 use std::time::Duration;
 
 on_both_wires!(
@@ -14,6 +17,7 @@ on_both_wires!(
     a_goaway_without_the_stream_is_a_reset_and_the_next_step_reconnects,
     a_graceful_goaway_finishes_the_stream_and_the_next_step_reconnects,
     refused_streams_are_resets,
+    a_goaway_between_requests_is_a_silent_reconnect,
     a_posted_body_waits_for_the_peers_window,
     unknown_frames_are_ignored,
     data_on_the_connection_is_a_protocol_error,
@@ -75,6 +79,21 @@ fn a_graceful_goaway_finishes_the_stream_and_the_next_step_reconnects(wire: Wire
     );
     assert_eq!(counts(&m, 0), [("success", 6)]);
     assert_eq!(server.connections(), 2);
+}
+
+fn a_goaway_between_requests_is_a_silent_reconnect(wire: Wire) {
+    // Each connection answers once, then says GOAWAY while idle: the next step sees it
+    // before sending and opens a new connection, reporting its connect time.
+    let server = H2Raw::start(Script::IdleGoaway);
+    let factory = HttpFactory::new(
+        Arc::new(config_h2(&server.url(), wire)),
+        vec![get_expect("a", "/", hello())],
+    )
+    .unwrap();
+    let m = drive_with_pause(&factory, 3, Duration::from_millis(50));
+    assert_eq!(counts(&m, 0), [("success", 3)]);
+    assert_eq!(server.connections(), 3);
+    assert_eq!(m.steps[0].connect.len(), 3);
 }
 
 fn refused_streams_are_resets(wire: Wire) {

@@ -23,6 +23,9 @@ pub enum Script {
     /// Answers two requests per connection; the third is answered after a GOAWAY that
     /// includes it, then the connection is closed.
     GoawayGraceful,
+    /// Answers, then sends GOAWAY (the answered stream its last) while the connection is
+    /// idle, and closes once the client has gone.
+    IdleGoaway,
     /// RST_STREAM(REFUSED_STREAM) for every request.
     Refused,
     /// A 16-byte initial window: the client's posted body must wait for WINDOW_UPDATEs.
@@ -260,6 +263,16 @@ async fn serve(script: Script, tcp: TcpStream, split: Arc<AtomicU64>) {
                 }
                 c.send(&out).await;
                 // Close once the client has read it all (its close, or a moment).
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(1), c.next()).await;
+                return;
+            }
+            Script::IdleGoaway => {
+                let mut out = frame(0x1, 0x4, stream, &block);
+                out.extend(frame(0x0, 0x1, stream, body.as_bytes()));
+                let mut g = stream.to_be_bytes().to_vec();
+                g.extend_from_slice(&0u32.to_be_bytes());
+                out.extend(frame(0x7, 0, 0, &g));
+                c.send(&out).await;
                 let _ = tokio::time::timeout(std::time::Duration::from_secs(1), c.next()).await;
                 return;
             }
