@@ -22,6 +22,7 @@ on_both_wires!(
     unknown_frames_are_ignored,
     data_on_the_connection_is_a_protocol_error,
     a_stalled_stream_times_out,
+    random_frames_are_outcomes_never_a_panic,
 );
 
 fn hello() -> Expect {
@@ -150,4 +151,15 @@ fn a_stalled_stream_times_out(wire: Wire) {
     let m = run(cfg, vec![get("a", "/")], 2);
     assert_eq!(counts(&m, 0), [("timeout", 2)]);
     assert_eq!(server.connections(), 2, "a timed-out connection is dropped");
+}
+
+fn random_frames_are_outcomes_never_a_panic(wire: Wire) {
+    // 60 requests, each answered with random frames: every one ends as an outcome (a hang
+    // would be a timeout, a panic would end the test), and the session goes on.
+    let server = H2Raw::start(Script::Fuzz);
+    let mut cfg = config_h2(&server.url(), wire);
+    cfg.request_timeout = Duration::from_millis(100);
+    let m = run(cfg, vec![get("a", "/")], 60);
+    let total: u64 = counts(&m, 0).iter().map(|(_, n)| n).sum();
+    assert_eq!(total, 60, "{:?}", counts(&m, 0));
 }

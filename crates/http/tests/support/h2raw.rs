@@ -36,6 +36,10 @@ pub enum Script {
     Garbage,
     /// Reads the request and never answers.
     Stall,
+    /// Answers every request with a few frames of random types, flags, streams and
+    /// payloads (a new draw per answer, the same sequence every run), sometimes a valid
+    /// answer after them.
+    Fuzz,
 }
 
 /// A running scripted server.
@@ -291,6 +295,33 @@ async fn serve(script: Script, tcp: TcpStream, split: Arc<AtomicU64>) {
                 c.send(&frame(0x0, 0x1, 0, b"data on the connection")).await;
             }
             Script::Stall => {}
+            Script::Fuzz => {
+                // A different draw for every answer of the run, the same across runs.
+                static DRAWS: AtomicU64 = AtomicU64::new(1);
+                let mut seed =
+                    0x9e37_79b9_7f4a_7c15u64 ^ DRAWS.fetch_add(1, Ordering::SeqCst) << 20;
+                let mut next = move || {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed
+                };
+                let mut out = Vec::new();
+                for _ in 0..(1 + next() % 4) {
+                    let r = next();
+                    let kind = (r % 12) as u8;
+                    let flags = (r >> 8) as u8;
+                    let on = [0, stream, stream + 2, 2][(r >> 16) as usize % 4];
+                    let len = (r >> 24) as usize % 40;
+                    let payload: Vec<u8> = (0..len).map(|_| next() as u8).collect();
+                    out.extend(frame(kind, flags, on, &payload));
+                }
+                if next() % 3 == 0 {
+                    out.extend(frame(0x1, 0x4, stream, &block));
+                    out.extend(frame(0x0, 0x1, stream, body.as_bytes()));
+                }
+                c.send(&out).await;
+            }
             _ => {
                 let mut out = frame(0x1, 0x4, stream, &block);
                 out.extend(frame(0x0, 0x1, stream, body.as_bytes()));
