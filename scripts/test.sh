@@ -16,7 +16,7 @@ cd "$(dirname "$0")/.."
 
 # name | how it is found (bin:PROGRAM, py:MODULE, or pg:PROGRAM: a PostgreSQL server program) | package (apt:NAME or pip:NAME) | what it checks
 peers=(
-    "nginx|bin:nginx|apt:nginx|HTTP/1.1 conformance of both client paths; mutual TLS and proxies"
+    "nginx|bin:nginx|apt:nginx|HTTP/1.1 and h2c conformance of both client paths; mutual TLS and proxies"
     "promtool|bin:promtool|apt:prometheus|Prometheus's own parser on the --metrics-addr text"
     "openssl|bin:openssl|apt:openssl|the certificate a worker is pinned by"
     "hdrh|py:hdrh|pip:hdrhistogram|latency.hlog decoded by another language's HdrHistogram"

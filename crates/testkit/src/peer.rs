@@ -37,7 +37,7 @@ pub struct Peer {
     probe: Probe,
 }
 
-/// nginx: HTTP/1.1 conformance of both client paths; mutual TLS (`ssl_verify_client on`).
+/// nginx: HTTP/1.1 and h2c conformance of both client paths; mutual TLS (`ssl_verify_client on`).
 pub const NGINX: Peer = Peer {
     name: "nginx",
     install: "apt-get install nginx",
