@@ -257,6 +257,7 @@ impl std::fmt::Debug for HttpFactory {
         f.debug_struct("HttpFactory")
             .field("steps", &self.step_names().collect::<Vec<_>>())
             .field("fast_path", &self.fast_path())
+            .field("fast_h2", &self.fast_h2())
             .finish_non_exhaustive()
     }
 }
