@@ -20,10 +20,11 @@
 //!   and any queued acks or window updates.
 //! * **Frames read into the VU's buffer** (8 KiB, grown to 64 KiB for large frames and
 //!   bodies, given back after an answer that did not need it), taken in place: the head's
-//!   block decoded with `httlib-hpack`'s static and dynamic tables and `httlib-huffman`
-//!   (raw strings are handed over without a copy, Huffman strings decoded into a reused
-//!   buffer; the dynamic table lives as long as the connection), `:status` and the headers
-//!   captures ask for looked at, nothing copied. The VU's own task drives the connection:
+//!   block decoded with `httlib-hpack`'s static table and `httlib-huffman` (raw strings are
+//!   handed over without a copy; the last 16 Huffman strings are remembered, as a server
+//!   repeats them answer after answer; the dynamic table lives as long as the connection
+//!   and reuses the buffers of the entries it evicts), `:status` and the headers captures
+//!   ask for looked at, nothing copied. The VU's own task drives the connection:
 //!   no spawned task, no lock, no channel.
 //!
 //! # What it handles
