@@ -16,8 +16,10 @@ use std::time::Duration;
 
 /// Intervals one worker thread may have handed off and not yet taken by the results thread.
 /// Each holds one interval's metrics (a few histograms per step), so this bounds the queue's
-/// memory whatever the run's length: 64 seconds of backlog at the default 1 s interval.
-pub const BACKLOG_PER_THREAD: usize = 64;
+/// memory whatever the run's length: 32 seconds of backlog at the default 1 s interval, 3.2 s at
+/// 100 ms (an interval's metrics are a few KiB to a few hundred KiB per step, by how widely its
+/// latencies spread).
+pub const BACKLOG_PER_THREAD: usize = 32;
 
 /// How long the worker threads waited for room, all of them together.
 #[derive(Debug, Default)]
