@@ -117,9 +117,9 @@ fn spawn_vu<F: SessionFactory>(
                         _ = count.changed.notified() => continue,
                     }
                 };
-                // On already (`t` itself): now, without a round trip through seconds that could
-                // land a nanosecond past it and sleep for nothing.
-                let on = if on <= t {
+                // On already (`t` itself, the clock past the start): now, without a round trip
+                // through seconds that could land a nanosecond past it and sleep for nothing.
+                let on = if on <= t && now >= start {
                     now
                 } else {
                     start + Duration::from_secs_f64(on)
