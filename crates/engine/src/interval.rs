@@ -32,8 +32,8 @@
 //! All of it is plain thread-local state: no atomic or lock per request.
 
 use crate::custom::CustomValue;
+use crate::handoff::Handoff;
 use crate::metrics::Metrics;
-use std::sync::mpsc::Sender;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -62,7 +62,7 @@ pub(crate) struct Clock {
     pub length: Duration,
     /// Index of the interval that holds the plan's end; the thread never closes it.
     pub last: u64,
-    pub sink: Sender<Msg>,
+    pub sink: Handoff,
 }
 
 /// Index of the interval holding `end` after the origin, `end` itself belonging to the
@@ -174,8 +174,7 @@ impl Tally {
                 self.integrate(w, end);
             }
             let metrics = self.take_metrics();
-            // A closed channel means the run is being torn down; the totals no longer matter.
-            let _ = sink.send(Msg::Interval {
+            sink.send(Msg::Interval {
                 thread,
                 index: self.index,
                 metrics,
@@ -329,7 +328,7 @@ mod tests {
     }
 
     fn tally(last: u64) -> (Tally, std::sync::mpsc::Receiver<Msg>, Instant) {
-        let (tx, rx) = std::sync::mpsc::channel();
+        let (tx, rx, _) = crate::handoff::handoff(1);
         let origin = Instant::now();
         let clock = Clock {
             thread: 0,

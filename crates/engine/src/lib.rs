@@ -90,6 +90,7 @@ mod ctx;
 mod custom;
 mod driver;
 mod error;
+mod handoff;
 mod histogram;
 mod interval;
 pub mod limits;
@@ -116,6 +117,7 @@ pub use control::{Change, Command, ControlError, RunControl, CHANGE_LEAD, MAX_SC
 pub use cpu::thread_cpu_time;
 pub use custom::{CustomInfo, CustomKind, CustomMetric, CustomValue, GaugeMerge};
 pub use error::EngineError;
+pub use handoff::BACKLOG_PER_THREAD;
 pub use histogram::{new_histogram, Histogram};
 pub use metrics::{Metrics, StepMetrics, WorkloadMetrics};
 pub use model::{ClosedModel, Model, OpenModel, ThinkTime, VuOrder};

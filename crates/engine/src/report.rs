@@ -61,4 +61,8 @@ pub struct FinalReport {
     pub intervals: u64,
     /// CPU time each worker thread used (where the OS tells).
     pub worker_cpu: Vec<Option<Duration>>,
+    /// How long worker threads waited, all together, because the results thread was
+    /// [`crate::BACKLOG_PER_THREAD`] intervals behind (zero in a healthy run; a wait held the
+    /// schedule back, so the summary calls it saturation).
+    pub results_wait: Duration,
 }

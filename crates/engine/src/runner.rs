@@ -3,6 +3,7 @@
 use crate::control::RunControl;
 use crate::custom::GaugeMerge;
 use crate::error::EngineError;
+use crate::handoff::handoff;
 use crate::interval::{interval_holding, Clock, Msg};
 use crate::metrics::Metrics;
 use crate::model::Model;
@@ -12,7 +13,6 @@ use crate::segment::Segment;
 use crate::session::Recorder;
 use crate::shard::run_shard;
 use std::collections::BTreeMap;
-use std::sync::mpsc;
 use std::time::{Duration, SystemTime};
 use tokio::time::Instant;
 
@@ -108,7 +108,7 @@ pub fn run(
     };
     let origin = Instant::from_std(origin_std);
     let last = interval_holding(plan.duration(), opts.interval);
-    let (tx, rx) = mpsc::channel::<Msg>();
+    let (tx, rx, waited) = handoff(opts.threads);
     let mut handles = Vec::with_capacity(opts.threads);
     for thread in 0..opts.threads {
         let plan = plan.clone();
@@ -159,7 +159,7 @@ pub fn run(
                     .await;
                     ticker.abort();
                     if let Some(last) = recorder.tally(|t| t.finish()) {
-                        let _ = tx.send(last);
+                        tx.send(last);
                     }
                     Ok::<Option<Duration>, String>(crate::cpu::thread_cpu_time())
                 })
@@ -224,6 +224,7 @@ pub fn run(
         stopped_early: control.is_stopped(),
         intervals: agg.next,
         worker_cpu,
+        results_wait: waited.total(),
     })
 }
 

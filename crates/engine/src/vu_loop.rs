@@ -117,7 +117,13 @@ fn spawn_vu<F: SessionFactory>(
                         _ = count.changed.notified() => continue,
                     }
                 };
-                let on = start + Duration::from_secs_f64(on);
+                // On already (`t` itself, the clock past the start): now, without a round trip
+                // through seconds that could land a nanosecond past it and sleep for nothing.
+                let on = if on <= t && now >= start {
+                    now
+                } else {
+                    start + Duration::from_secs_f64(on)
+                };
                 if on > now {
                     idle(&mut busy_since);
                     if online {
@@ -137,7 +143,9 @@ fn spawn_vu<F: SessionFactory>(
                 } else if ending.is_cancelled() {
                     break;
                 }
-                let intended = Instant::now();
+                // Without a wait for the stages nothing was awaited since `now` was read: it is
+                // the iteration's start, without reading the clock again.
+                let intended = if on > now { Instant::now() } else { now };
                 if busy_since.is_none() {
                     recorder.tally(|t| {
                         if !online {

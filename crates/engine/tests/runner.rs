@@ -184,3 +184,41 @@ fn an_iteration_that_is_its_step_takes_its_duration_from_the_step() {
         }
     }
 }
+
+#[test]
+fn a_results_thread_that_falls_behind_holds_workers_back_bounded_and_says_so() {
+    // 200 intervals of 5 ms in a 1 s run, each taking the results thread at least 10 ms:
+    // it can take at most 100 during the run, so the workers run a whole backlog ahead of it.
+    let script = Scripted::fixed(ms(1));
+    let p = plan(open_for(200.0, ms(1000), &script));
+    let opts = RunOptions {
+        threads: 1,
+        interval: ms(5),
+        ..RunOptions::default()
+    };
+    let mut summed = 0;
+    let mut rows = 0u64;
+    let report = run(&p, &opts, &RunControl::new(), |e| {
+        if let Event::Interval(r) = e {
+            rows += 1;
+            summed += r.metrics.total_requests();
+            std::thread::sleep(ms(10));
+        }
+    })
+    .unwrap();
+    assert!(
+        rows > loadgen_engine::BACKLOG_PER_THREAD as u64 + 100,
+        "{rows} rows"
+    );
+    // Held back, arrivals bunch up past the VU pool: each is either run or counted dropped.
+    let (done, dropped) = (
+        report.totals.total_requests(),
+        report.totals.total_dropped(),
+    );
+    assert_eq!(done + dropped, 200, "{done} done, {dropped} dropped");
+    assert_eq!(summed, done, "every row reached the results thread");
+    assert!(
+        report.results_wait > Duration::ZERO,
+        "the worker waited for room and the wait was measured"
+    );
+}

@@ -152,6 +152,7 @@ pub fn report_partial(dir: &Path, to: &Output<'_>) -> Result<Written, FolderErro
         stopped_early: true,
         intervals: merged.intervals,
         worker_cpu: Vec::new(),
+        results_wait: Default::default(),
     };
     let end = RunEnd {
         report: &report,

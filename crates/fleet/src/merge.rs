@@ -104,6 +104,7 @@ impl Merged<'_> {
             stopped_early: self.stopped_early,
             intervals: self.intervals,
             worker_cpu: Vec::new(),
+            results_wait: Default::default(),
         }
     }
 

@@ -66,6 +66,7 @@ impl PartialSummary {
             stopped_early: false,
             intervals: self.intervals,
             worker_cpu: Vec::new(),
+            results_wait: Default::default(),
         };
         // Windowed thresholds (`over`, `for`, `from`) are judged live and at the end; the
         // partial summary judges the whole-run ones on the figures so far.

@@ -24,6 +24,9 @@ pub struct GeneratorStats {
     pub peak_rss_bytes: u64,
     /// Open file descriptors at the end.
     pub open_fds: u64,
+    /// Seconds worker threads waited for the results thread, all together (it was a whole
+    /// backlog of intervals behind; see `loadgen_engine::BACKLOG_PER_THREAD`).
+    pub results_wait_seconds: f64,
 }
 
 /// The `generator` section of `summary.json`.
@@ -80,6 +83,13 @@ impl GeneratorSummary {
             reasons.push(format!(
                 "a worker thread was busy {:.0}% of the run: add --threads or machines",
                 busiest * 100.0
+            ));
+        }
+        if stats.results_wait_seconds > 0.0 {
+            reasons.push(format!(
+                "worker threads waited {:.3}s for the results thread, {} intervals behind (a slow disk or sink, or a debug build at short intervals): the schedule was held back",
+                stats.results_wait_seconds,
+                loadgen_engine::BACKLOG_PER_THREAD
             ));
         }
         GeneratorSummary {
@@ -187,5 +197,18 @@ mod tests {
         };
         let pinned = GeneratorSummary::judge(&Metrics::new(0, 1), &busy, Duration::from_secs(10));
         assert!(pinned.saturated && pinned.reasons[0].contains("busy 95%"));
+
+        let held_back = GeneratorStats {
+            threads: 1,
+            worker_cpu_seconds: vec![1.0],
+            results_wait_seconds: 0.25,
+            ..GeneratorStats::default()
+        };
+        let behind =
+            GeneratorSummary::judge(&Metrics::new(0, 1), &held_back, Duration::from_secs(10));
+        assert!(
+            behind.saturated && behind.reasons[0].contains("waited 0.250s for the results thread"),
+            "{behind:?}"
+        );
     }
 }

@@ -16,6 +16,7 @@ pub fn collect(report: &FinalReport) -> GeneratorStats {
         process_cpu_seconds: process_cpu_seconds().unwrap_or(0.0),
         peak_rss_bytes: peak_rss_bytes().unwrap_or(0),
         open_fds: std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count() as u64),
+        results_wait_seconds: report.results_wait.as_secs_f64(),
     }
 }
 

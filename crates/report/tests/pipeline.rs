@@ -60,6 +60,7 @@ fn replay(name: &str) {
         stopped_early: info.stopped_early,
         intervals: lines.len() as u64,
         worker_cpu: Vec::new(),
+        results_wait: Default::default(),
     };
     let out = scratch(name);
     let folder = Assembled {

@@ -103,6 +103,7 @@ fn run(name: &str, steps: usize, intervals: u64) -> (String, PathBuf, RunSummary
         stopped_early: false,
         intervals,
         worker_cpu: Vec::new(),
+        results_wait: Default::default(),
     };
     let end = RunEnd {
         report: &report,

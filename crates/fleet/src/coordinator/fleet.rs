@@ -355,6 +355,7 @@ where
             totals: merge.into_totals(),
             // CPU is each worker's own business: its folder's summary has it.
             worker_cpu: Vec::new(),
+            results_wait: Default::default(),
         },
         info,
         folder,

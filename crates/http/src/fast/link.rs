@@ -1,6 +1,7 @@
 //! One VU's fast-path connection and its buffers, and the exchange of one request.
 
 use super::encode::Encoded;
+use super::lease::{Lease, Pool, BODY_READ_BUF, READ_BUF};
 use crate::classify::classify_io;
 use crate::expect::Expect;
 use bytes::BytesMut;
@@ -8,34 +9,30 @@ use loadgen_engine::Outcome;
 use loadgen_h1::chunked::Chunked;
 use loadgen_h1::head::{self, Framing, Parsed};
 use loadgen_template::Vars;
+use std::future::poll_fn;
 use std::io;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::Poll;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
-/// Size of a fresh read buffer (hyper's initial buffer size too).
-const READ_BUF: usize = 8 << 10;
-/// A body read may grow the buffer to this, to take large bodies in fewer reads.
-const BODY_READ_BUF: usize = 64 << 10;
 /// A head may grow the buffer to this (hyper's default `max_buf_size`); past it, `Protocol`.
 const MAX_HEAD: usize = 8192 + 4096 * 100;
 /// A write buffer grown past this is given back after the request.
 const KEEP_WRITE_CAPACITY: usize = 64 << 10;
 
-/// A VU's connection (when open) and the buffers reused by every request.
+/// A VU's connection (when open) and the write buffers reused by every request. Answers
+/// are read into a buffer lent by the thread's pool ([`Lease`]) while they are read.
 pub(crate) struct Link {
     tcp: Option<TcpStream>,
-    /// Read buffer; its length is its usable size (zeroed once, never shrunk below
-    /// [`READ_BUF`] while in use).
-    rbuf: Vec<u8>,
+    /// The worker thread's read buffers.
+    pool: Rc<Pool>,
     /// Rendered requests.
     wbuf: BytesMut,
     /// A templated body, rendered before it is framed.
     scratch: BytesMut,
-    /// The last exchange grew the read buffer or read more than [`READ_BUF`] at once: a
-    /// grown read buffer is kept while answers use it and given back after one that
-    /// does not (a rare large answer must not leave every VU it hit holding 64 KiB).
-    used_big: bool,
 }
 
 impl Link {
@@ -43,10 +40,9 @@ impl Link {
     pub(crate) fn new() -> Self {
         Link {
             tcp: None,
-            rbuf: Vec::new(),
+            pool: Pool::of_this_thread(),
             wbuf: BytesMut::new(),
             scratch: BytesMut::new(),
-            used_big: false,
         }
     }
 
@@ -73,9 +69,6 @@ impl Link {
 
     /// Makes `tcp` the VU's connection.
     pub(crate) fn attach(&mut self, tcp: TcpStream) {
-        if self.rbuf.len() < READ_BUF {
-            self.rbuf = vec![0; READ_BUF];
-        }
         self.tcp = Some(tcp);
     }
 
@@ -90,8 +83,7 @@ impl Link {
         let bytes = req.bytes(vars, &mut self.wbuf, &mut self.scratch);
         Ready {
             tcp: self.tcp.as_mut(),
-            rbuf: &mut self.rbuf,
-            used_big: &mut self.used_big,
+            pool: &self.pool,
             bytes,
             is_head: req.is_head,
         }
@@ -102,21 +94,15 @@ impl Link {
     pub(crate) fn ready<'a>(&'a mut self, bytes: &'a [u8], is_head: bool) -> Ready<'a> {
         Ready {
             tcp: self.tcp.as_mut(),
-            rbuf: &mut self.rbuf,
-            used_big: &mut self.used_big,
+            pool: &self.pool,
             bytes,
             is_head,
         }
     }
 
-    /// Gives back buffers that grew for an unusual request or response: the read buffer
-    /// once an answer did not need its extra room, the write buffers past
+    /// Gives back write buffers that grew for an unusual request, past
     /// [`KEEP_WRITE_CAPACITY`].
     pub(crate) fn trim(&mut self) {
-        if self.rbuf.len() > READ_BUF && !std::mem::take(&mut self.used_big) {
-            self.rbuf.truncate(READ_BUF);
-            self.rbuf.shrink_to_fit();
-        }
         if self.wbuf.capacity() > KEEP_WRITE_CAPACITY {
             self.wbuf = BytesMut::new();
             self.scratch = BytesMut::new();
@@ -151,9 +137,7 @@ impl Take for () {
 /// A rendered request on its connection, ready to exchange.
 pub(crate) struct Ready<'a> {
     tcp: Option<&'a mut TcpStream>,
-    rbuf: &'a mut Vec<u8>,
-    /// Set when this answer needs more than [`READ_BUF`] of the buffer.
-    used_big: &'a mut bool,
+    pool: &'a Pool,
     bytes: &'a [u8],
     is_head: bool,
 }
@@ -176,8 +160,7 @@ impl Ready<'_> {
     ) -> Result<(Outcome, bool), Outcome> {
         let Ready {
             tcp,
-            rbuf,
-            used_big,
+            pool,
             bytes,
             is_head,
         } = self;
@@ -193,8 +176,14 @@ impl Ready<'_> {
             tcp.write_all(rest).await.map_err(|e| classify_io(&e))?;
         }
 
-        // The head, after any 1xx heads.
-        let (mut start, mut end) = (0, 0);
+        // The head, after any 1xx heads. No buffer is held while the answer is awaited.
+        let (mut lease, n) = first_read(tcp, pool).await?;
+        let Lease {
+            buf: rbuf,
+            used_big,
+            ..
+        } = &mut lease;
+        let (mut start, mut end) = (0, n);
         let head = loop {
             if end > start {
                 match head::parse_with(&rbuf[start..end], is_head, |n, v| take.header(n, v))? {
@@ -288,6 +277,27 @@ impl Ready<'_> {
     }
 }
 
+/// Waits until the answer is readable, then reads it into a buffer lent by the thread's pool;
+/// the buffer goes back to the pool while nothing is readable. An end of stream is `Reset`.
+async fn first_read<'p>(
+    tcp: &mut TcpStream,
+    pool: &'p Pool,
+) -> Result<(Lease<'p>, usize), Outcome> {
+    poll_fn(|cx| {
+        let mut lease = pool.lend();
+        let mut into = ReadBuf::new(&mut lease.buf);
+        match Pin::new(&mut *tcp).poll_read(cx, &mut into) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(())) => match into.filled().len() {
+                0 => Poll::Ready(Err(Outcome::Reset)),
+                n => Poll::Ready(Ok((lease, n))),
+            },
+            Poll::Ready(Err(e)) => Poll::Ready(Err(classify_io(&e))),
+        }
+    })
+    .await
+}
+
 /// Reads into `into`; an end of stream is `Reset` (the response is incomplete).
 async fn read(tcp: &mut TcpStream, into: &mut [u8]) -> Result<usize, Outcome> {
     match tcp.read(into).await {
@@ -336,7 +346,8 @@ mod tests {
         }
     }
 
-    /// One exchange of a plain GET on `link`, then its trim; the read buffer's size after.
+    /// One exchange of a plain GET on `link`, then its trim; the size of the read buffer it
+    /// gave back to the thread's pool.
     async fn exchange(link: &mut Link) -> usize {
         let expect = Expect::default();
         let (mut body, mut first, mut status) = (Vec::new(), None, 0);
@@ -355,7 +366,13 @@ mod tests {
             .await;
         assert_eq!(answer, Ok((Outcome::Success, true)));
         link.trim();
-        link.rbuf.len()
+        let spares = link.pool.spares();
+        assert_eq!(
+            spares.len(),
+            1,
+            "one buffer lent and given back: {spares:?}"
+        );
+        spares[0]
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The pre-encoded HTTP/1.1 fast path: plain TCP, requests written as pre-built bytes,
-//! responses parsed with `httparse` from a reused per-VU buffer.
+//! responses parsed with `httparse` from a read buffer the worker thread lends per answer.
 //!
 //! hyper builds a header map and header names for every request and response, allocates a
 //! handful of times per exchange and hops between the session and its connection task. For
@@ -13,9 +13,10 @@
 //!   per request, into a per-VU buffer, consuming the VU's random generator in the same order
 //!   as the hyper path (path, body, headers).
 //! * **One write** per request on a `TCP_NODELAY` tokio `TcpStream`.
-//! * **`httparse` responses** read into a per-VU buffer (8 KiB, grown for a large head or a
-//!   large body, given back when it grew past 64 KiB). Headers are looked at once, never
-//!   copied.
+//! * **`httparse` responses** read into a buffer lent by the thread's small pool once the
+//!   answer is readable and given back when it is read (8 KiB, grown for a large head or a
+//!   large body; a VU holds none while it waits, so memory does not grow with connections).
+//!   Headers are looked at once, never copied.
 //!
 //! # What it handles
 //!
@@ -85,6 +86,7 @@
 
 mod encode;
 pub mod h2;
+mod lease;
 mod link;
 mod raw;
 
