@@ -8,11 +8,30 @@
 //! holds its schedule back, so the wait is measured and the summary names it as generator
 //! saturation (the numbers after such a wait describe loadgen as much as the target).
 
-use crate::interval::Msg;
+use crate::metrics::Metrics;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{sync_channel, Receiver, SyncSender, TrySendError};
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::time::Instant;
+
+/// What a worker thread sends the aggregator.
+pub(crate) enum Msg {
+    /// A finished interval.
+    Interval {
+        thread: usize,
+        index: u64,
+        metrics: Metrics,
+    },
+    /// The thread's last interval, sent when its shard has run to the end.
+    Final {
+        thread: usize,
+        index: u64,
+        metrics: Metrics,
+        /// When the last workload on the thread ended its load (`None`: it had none).
+        load_end: Option<Instant>,
+    },
+}
 
 /// Intervals one worker thread may have handed off and not yet taken by the results thread.
 /// Each holds one interval's metrics (a few histograms per step), so this bounds the queue's
@@ -82,7 +101,6 @@ impl Handoff {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::metrics::Metrics;
 
     fn msg(index: u64) -> Msg {
         Msg::Interval {

@@ -32,28 +32,10 @@
 //! All of it is plain thread-local state: no atomic or lock per request.
 
 use crate::custom::CustomValue;
-use crate::handoff::Handoff;
+use crate::handoff::{Handoff, Msg};
 use crate::metrics::Metrics;
 use std::time::Duration;
 use tokio::time::Instant;
-
-/// What a worker thread sends the aggregator.
-pub(crate) enum Msg {
-    /// A finished interval.
-    Interval {
-        thread: usize,
-        index: u64,
-        metrics: Metrics,
-    },
-    /// The thread's last interval, sent when its shard has run to the end.
-    Final {
-        thread: usize,
-        index: u64,
-        metrics: Metrics,
-        /// When the last workload on the thread ended its load (`None`: it had none).
-        load_end: Option<Instant>,
-    },
-}
 
 /// The run's interval grid as one thread sees it, and where finished intervals go.
 pub(crate) struct Clock {
