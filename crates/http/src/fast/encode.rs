@@ -122,20 +122,7 @@ impl Encoded {
                 None
             }
             Path::Dynamic(tpl) => {
-                // hyper drops a `#fragment`; placeholders never render `#`, the literal parts
-                // and the step name might.
-                let mut rng = SmallRng::seed_from_u64(0);
-                let mut vars = Vars::new(
-                    loadgen_template::RunNonce::CHECK,
-                    0,
-                    0,
-                    0,
-                    &step.name,
-                    &mut rng,
-                );
-                let mut sample = BytesMut::new();
-                tpl.render_append(&mut vars, &mut sample);
-                if sample.contains(&b'#') {
+                if renders_fragment(tpl, &step.name) {
                     return None;
                 }
                 Some((Bytes::from(method), tpl.clone()))
@@ -219,4 +206,22 @@ impl Encoded {
         }
         buf
     }
+}
+
+/// True when a templated request target renders a `#fragment`, which hyper and the `h2`
+/// crate drop (their URI parser does): such a step is left to them. Placeholders never render
+/// `#`; the literal parts and the step name might, so one sample rendering tells.
+pub(crate) fn renders_fragment(tpl: &Template, step_name: &str) -> bool {
+    let mut rng = SmallRng::seed_from_u64(0);
+    let mut vars = Vars::new(
+        loadgen_template::RunNonce::CHECK,
+        0,
+        0,
+        0,
+        step_name,
+        &mut rng,
+    );
+    let mut sample = BytesMut::new();
+    tpl.render_append(&mut vars, &mut sample);
+    sample.contains(&b'#')
 }

@@ -3,15 +3,13 @@
 //! index), so the block never depends on the connection's dynamic table and the peer's
 //! `SETTINGS_HEADER_TABLE_SIZE` never matters; strings are sent raw (no Huffman).
 
-use crate::fast::encode::frames_the_message;
+use crate::fast::encode::{frames_the_message, renders_fragment};
 use crate::request::{Path, Step, Target, Value, USER_AGENT_VALUE};
 use bytes::{Bytes, BytesMut};
 use httlib_hpack::table::Table;
 use http::header::{CONTENT_TYPE, HOST, TE, USER_AGENT};
 use http::{HeaderName, Method};
 use loadgen_template::{Template, Vars};
-use rand::rngs::SmallRng;
-use rand::SeedableRng;
 
 /// One step's request, ready to frame.
 pub(crate) struct H2Encoded {
@@ -172,20 +170,7 @@ impl H2Encoded {
                 }
             }
             Path::Dynamic(tpl) => {
-                // The `h2` path drops a `#fragment` (the URI parser does); placeholders never
-                // render `#`, the literal parts and the step name might.
-                let mut rng = SmallRng::seed_from_u64(0);
-                let mut vars = Vars::new(
-                    loadgen_template::RunNonce::CHECK,
-                    0,
-                    0,
-                    0,
-                    &step.name,
-                    &mut rng,
-                );
-                let mut sample = BytesMut::new();
-                tpl.render_append(&mut vars, &mut sample);
-                if sample.contains(&b'#') {
+                if renders_fragment(tpl, &step.name) {
                     return None;
                 }
                 put_int(&mut b.lit, 4, 0, 4);
