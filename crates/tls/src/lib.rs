@@ -4,13 +4,17 @@
 //! `insecure`, any certificate), and a verifier that accepts what a [`CertPolicy`] accepts
 //! while still checking handshake signatures (the distributed mode pins fingerprints with it).
 //!
-//! It owns certificate trust decisions only; it must not know any protocol, the scenario
+//! It owns certificate trust decisions and the plain-or-TLS byte stream a client connection
+//! reads ([`ClientStream`]); it must not know any protocol, the scenario
 //! format or the command line, so `http`, `ws` and `fleet` can all depend on it.
 
 #![forbid(unsafe_code)]
 
+pub use stream::ClientStream;
+
 mod error;
 mod files;
+mod stream;
 mod verifier;
 
 pub use error::TlsError;

@@ -3,8 +3,8 @@
 
 use crate::config::WsConfig;
 use crate::error::WsError;
-use crate::stream::Conn;
 use loadgen_engine::{Outcome, Setup};
+use loadgen_tls::ClientStream as Conn;
 use rustls::pki_types::ServerName;
 use std::io;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};

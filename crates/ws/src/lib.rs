@@ -21,13 +21,12 @@ mod error;
 mod json;
 pub mod metrics;
 mod session;
-mod stream;
 mod tls;
 mod url;
 
 pub use config::{json_path, LatencySpec, Periodic, Reconnect, Script, TimeUnit, WsConfig};
 pub use error::WsError;
+pub use loadgen_tls::ClientStream as Conn;
 pub use metrics::custom_metrics;
 pub use session::{WsFactory, WsSession};
-pub use stream::Conn;
 pub use url::WsUrl;

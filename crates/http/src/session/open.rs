@@ -3,8 +3,8 @@
 
 use super::{Shared, VuState};
 use crate::connect::Phases;
-use crate::fast::h2::Io;
 use loadgen_engine::{Outcome, Setup};
+use loadgen_tls::ClientStream;
 use tokio::time::{timeout, Duration, Instant};
 
 impl VuState {
@@ -48,13 +48,13 @@ impl VuState {
             let (tcp, proxy_connect) = sh.dialer.tcp().await.map_err(|_| Outcome::Connect)?;
             let tls = match sh.dialer.is_tls() {
                 false => {
-                    h2.attach(Io::Tcp(tcp)).await?;
+                    h2.attach(ClientStream::Plain(tcp)).await?;
                     None
                 }
                 true => {
                     let (stream, took) = sh.dialer.tls(tcp).await?;
                     if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-                        h2.attach(Io::Tls(Box::new(stream))).await?;
+                        h2.attach(ClientStream::Tls(Box::new(stream))).await?;
                     } else {
                         *conn = Some(crate::connect::handshake(stream, false).await?);
                     }

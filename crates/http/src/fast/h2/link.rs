@@ -9,11 +9,12 @@ use crate::fast::Take;
 use bytes::BytesMut;
 use loadgen_engine::Outcome;
 use loadgen_template::Vars;
-use std::io;
+use loadgen_tls::ClientStream;
+
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
+
 use tokio::time::Instant;
 
 /// Size of a fresh read buffer.
@@ -26,55 +27,9 @@ const KEEP_WRITE_CAPACITY: usize = 64 << 10;
 /// The last client stream id (2^31 - 1): a connection that reaches it is closed.
 const LAST_STREAM: u32 = (1 << 31) - 1;
 
-/// The socket: plain TCP (h2c) or TLS that chose `h2`.
-pub(crate) enum Io {
-    Tcp(TcpStream),
-    Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
-}
-
-impl AsyncRead for Io {
-    fn poll_read(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Io::Tcp(s) => Pin::new(s).poll_read(cx, buf),
-            Io::Tls(s) => Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl AsyncWrite for Io {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Io::Tcp(s) => Pin::new(s).poll_write(cx, buf),
-            Io::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Io::Tcp(s) => Pin::new(s).poll_flush(cx),
-            Io::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Io::Tcp(s) => Pin::new(s).poll_shutdown(cx),
-            Io::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
-        }
-    }
-}
-
 /// The connection's socket, read buffer and state.
 struct Wire {
-    io: Io,
+    io: ClientStream,
     conn: Conn,
     /// The last stream opened (0: none yet).
     last: u32,
@@ -114,7 +69,7 @@ impl H2Link {
 
     /// Makes `io` the VU's connection and sends the preface (our settings and windows):
     /// the opening the `h2` path times as its handshake.
-    pub(crate) async fn attach(&mut self, mut io: Io) -> Result<(), Outcome> {
+    pub(crate) async fn attach(&mut self, mut io: ClientStream) -> Result<(), Outcome> {
         self.wire = None;
         if self.rbuf.len() < READ_BUF {
             self.rbuf = vec![0; READ_BUF];
@@ -538,7 +493,7 @@ fn parse_length(v: &[u8]) -> Option<u64> {
 }
 
 /// Reads into `into`; an end of stream is `Reset` (the answer is incomplete).
-async fn read(io: &mut Io, into: &mut [u8]) -> Result<usize, Outcome> {
+async fn read(io: &mut ClientStream, into: &mut [u8]) -> Result<usize, Outcome> {
     use tokio::io::AsyncReadExt;
     match io.read(into).await {
         Ok(0) => Err(Outcome::Reset),

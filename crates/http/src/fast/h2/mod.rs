@@ -86,7 +86,7 @@ mod hpack;
 mod link;
 
 pub(crate) use encode::H2Encoded;
-pub(crate) use link::{H2Link, Io};
+pub(crate) use link::H2Link;
 
 use crate::config::{ClientConfig, HttpVersion};
 use crate::request::{Step, Target};
