@@ -8,6 +8,7 @@ use bytes::BytesMut;
 use loadgen_engine::Outcome;
 use loadgen_h1::chunked::Chunked;
 use loadgen_h1::head::{self, Framing, Parsed};
+use loadgen_h1::memo::Memo;
 use loadgen_template::Vars;
 use std::future::poll_fn;
 use std::io;
@@ -33,6 +34,8 @@ pub(crate) struct Link {
     wbuf: BytesMut,
     /// A templated body, rendered before it is framed.
     scratch: BytesMut,
+    /// The last answer's head: the next identical one is not parsed again.
+    memo: Memo,
 }
 
 impl Link {
@@ -43,6 +46,7 @@ impl Link {
             pool: Pool::of_this_thread(),
             wbuf: BytesMut::new(),
             scratch: BytesMut::new(),
+            memo: Memo::default(),
         }
     }
 
@@ -84,6 +88,7 @@ impl Link {
         Ready {
             tcp: self.tcp.as_mut(),
             pool: &self.pool,
+            memo: &mut self.memo,
             bytes,
             is_head: req.is_head,
         }
@@ -95,6 +100,7 @@ impl Link {
         Ready {
             tcp: self.tcp.as_mut(),
             pool: &self.pool,
+            memo: &mut self.memo,
             bytes,
             is_head,
         }
@@ -115,6 +121,9 @@ impl Link {
 pub(crate) trait Take {
     /// Sees each header of the final head, in order, while it is parsed.
     fn header(&mut self, name: &[u8], value: &[u8]);
+    /// False when [`Take::header`] ignores every header: a head equal to the last one is
+    /// then not parsed again ([`Memo`]).
+    fn sees_headers(&self) -> bool;
     /// True when the body must be kept for the captures.
     fn needs_body(&self) -> bool;
     /// After an answer judged a success: `false` when a capture found nothing.
@@ -124,6 +133,10 @@ pub(crate) trait Take {
 impl Take for () {
     #[inline(always)]
     fn header(&mut self, _: &[u8], _: &[u8]) {}
+    #[inline(always)]
+    fn sees_headers(&self) -> bool {
+        false
+    }
     #[inline(always)]
     fn needs_body(&self) -> bool {
         false
@@ -138,6 +151,7 @@ impl Take for () {
 pub(crate) struct Ready<'a> {
     tcp: Option<&'a mut TcpStream>,
     pool: &'a Pool,
+    memo: &'a mut Memo,
     bytes: &'a [u8],
     is_head: bool,
 }
@@ -161,6 +175,7 @@ impl Ready<'_> {
         let Ready {
             tcp,
             pool,
+            memo,
             bytes,
             is_head,
         } = self;
@@ -186,7 +201,12 @@ impl Ready<'_> {
         let (mut start, mut end) = (0, n);
         let head = loop {
             if end > start {
-                match head::parse_with(&rbuf[start..end], is_head, |n, v| take.header(n, v))? {
+                let head = &rbuf[start..end];
+                let parsed = match take.sees_headers() {
+                    true => head::parse_with(head, is_head, |n, v| take.header(n, v))?,
+                    false => memo.parse(head, is_head)?,
+                };
+                match parsed {
                     Parsed::Final(h) => break h,
                     Parsed::Informational(n) => {
                         start += n;
@@ -401,6 +421,60 @@ mod tests {
                 "given back after a small one"
             );
             assert_eq!(exchange(&mut link).await, READ_BUF);
+            server.await.unwrap();
+        });
+    }
+
+    /// Heads that repeat are taken from the link's memo; one that differs only at its end
+    /// (here: the server's goodbye) is read for what it says.
+    #[test]
+    fn a_repeated_head_and_then_a_changed_one_are_each_judged_by_their_own_bytes() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = tokio::spawn(async move {
+                let (mut tcp, _) = listener.accept().await.unwrap();
+                let mut buf = [0u8; 1024];
+                let ok = "HTTP/1.1 200 OK\r\ncontent-length: 2\r\n";
+                for last in ["\r\n", "\r\n", "\r\n", "connection: close\r\n\r\n"] {
+                    let mut got = Vec::new();
+                    while !got.ends_with(b"\r\n\r\n") {
+                        let n = tcp.read(&mut buf).await.unwrap();
+                        assert!(n > 0, "the client closed early");
+                        got.extend_from_slice(&buf[..n]);
+                    }
+                    tcp.write_all(format!("{ok}{last}ok").as_bytes())
+                        .await
+                        .unwrap();
+                }
+            });
+            let mut link = Link::new();
+            link.attach(TcpStream::connect(addr).await.unwrap());
+            let expect = Expect::default();
+            let (mut body, mut first, mut status) = (Vec::new(), None, 0);
+            let mut kept = Vec::new();
+            for _ in 0..4 {
+                let answer = link
+                    .ready(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", false)
+                    .exchange(
+                        &mut (),
+                        &expect,
+                        None,
+                        &mut body,
+                        0,
+                        &mut first,
+                        &mut status,
+                    )
+                    .await;
+                let (outcome, keep) = answer.unwrap();
+                assert_eq!((outcome, status), (Outcome::Success, 200));
+                kept.push(keep);
+            }
+            assert_eq!(kept, [true, true, true, false]);
             server.await.unwrap();
         });
     }

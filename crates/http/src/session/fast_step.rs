@@ -32,6 +32,10 @@ impl Take for Captures<'_> {
         }
     }
 
+    fn sees_headers(&self) -> bool {
+        self.head
+    }
+
     fn needs_body(&self) -> bool {
         self.body
     }
