@@ -5,6 +5,7 @@
 use super::fast_step::Captures;
 use super::{failed, settle, Shared, VuState};
 use crate::exchange::MAX_CHECKED_BODY;
+use crate::fast::h2::Verdict;
 use loadgen_capture::Capture;
 use loadgen_engine::{Iteration, Outcome, StepSample};
 use loadgen_template::Vars;
@@ -58,7 +59,9 @@ impl VuState {
             vars = vars.with_captures(&self.slots);
         }
         self.seq += 1;
-        let ready = self.h2.render(req, &mut vars);
+        let ready = self.h2.render(req.is_head, |out, scratch, body| {
+            req.render(&mut vars, out, scratch, body)
+        });
         let built_to_fail = vars.built_to_fail();
         if JOURNEY && vars.refused() {
             // A captured value that would break out of its header: the request is not sent.
@@ -72,10 +75,13 @@ impl VuState {
         macro_rules! exchange {
             ($take:expr) => {{
                 let mut take = $take;
-                let exchange = pin!(ready.exchange(
-                    &mut take,
-                    &step.expect,
+                let mut verdict = Verdict {
+                    take: &mut take,
+                    expect: &step.expect,
                     built_to_fail,
+                };
+                let exchange = pin!(ready.exchange(
+                    &mut verdict,
                     &mut self.body,
                     MAX_CHECKED_BODY,
                     &mut first_byte,

@@ -1,14 +1,14 @@
 //! A step's request as an HPACK header block: encoded once, with per-request rendering reduced
 //! to the templated values. Every field is a literal without indexing (or a static-table
-//! index), so the block never depends on the connection's dynamic table and the peer's
-//! `SETTINGS_HEADER_TABLE_SIZE` never matters; strings are sent raw (no Huffman).
+//! index, written with `loadgen_h2::hpack`'s primitives), so the block never depends on the
+//! connection's dynamic table; strings are sent raw (no Huffman).
 
 use crate::fast::encode::{frames_the_message, renders_fragment};
 use crate::request::{Path, Step, Target, Value, USER_AGENT_VALUE};
 use bytes::{Bytes, BytesMut};
-use httlib_hpack::table::Table;
 use http::header::{CONTENT_TYPE, HOST, TE, USER_AGENT};
 use http::{HeaderName, Method};
+use loadgen_h2::hpack::{put_content_length, put_int, put_name, put_str};
 use loadgen_template::{Template, Vars};
 
 /// One step's request, ready to frame.
@@ -30,28 +30,6 @@ enum Piece {
 enum Body {
     Lit(Bytes),
     Tpl(Template),
-}
-
-/// Appends an HPACK integer (RFC 7541 5.1) with `prefix` bits, `flags` in the first octet.
-pub(crate) fn put_int(buf: &mut Vec<u8>, prefix: u8, flags: u8, mut value: usize) {
-    let max = (1usize << prefix) - 1;
-    if value < max {
-        buf.push(flags | value as u8);
-        return;
-    }
-    buf.push(flags | max as u8);
-    value -= max;
-    while value >= 128 {
-        buf.push((value % 128) as u8 | 0x80);
-        value /= 128;
-    }
-    buf.push(value as u8);
-}
-
-/// Appends a raw HPACK string: its length, then its bytes.
-pub(crate) fn put_str(buf: &mut Vec<u8>, s: &[u8]) {
-    put_int(buf, 7, 0, s.len());
-    buf.extend_from_slice(s);
 }
 
 /// Builds the block out of literal bytes and templated values, joining adjacent literals.
@@ -79,17 +57,6 @@ impl Pieces {
 enum Field<'a> {
     Lit(&'a [u8]),
     Tpl(&'a Template),
-}
-
-/// A literal field without indexing: the name by its static-table index when it has one.
-fn name_prefix(out: &mut Vec<u8>, table: &Table<'_>, name: &[u8]) {
-    match table.find(name, b"") {
-        Some((index, _)) if index <= 61 => put_int(out, 4, 0, index),
-        _ => {
-            out.push(0);
-            put_str(out, name);
-        }
-    }
 }
 
 /// Headers the `h2` path strips (connection-specific in HTTP/2) or handles itself: a step
@@ -141,7 +108,6 @@ impl H2Encoded {
             return None;
         }
 
-        let table = Table::default();
         let mut b = Pieces::default();
         match step.method {
             Method::GET => b.lit.push(0x82),
@@ -178,7 +144,7 @@ impl H2Encoded {
             }
         }
         for (name, field) in &fields {
-            name_prefix(&mut b.lit, &table, name.as_str().as_bytes());
+            put_name(&mut b.lit, name.as_str().as_bytes());
             match field {
                 Field::Lit(v) => put_str(&mut b.lit, v),
                 Field::Tpl(t) => b.value(t),
@@ -190,7 +156,7 @@ impl H2Encoded {
                 let bytes = literal.as_ref().and_then(Template::literal_bytes);
                 let bytes = bytes.cloned().unwrap_or_default();
                 if !bytes.is_empty() {
-                    content_length(&mut b.lit, bytes.len());
+                    put_content_length(&mut b.lit, bytes.len());
                 }
                 Body::Lit(bytes)
             }
@@ -229,44 +195,10 @@ impl H2Encoded {
                 body.clear();
                 t.render_append(vars, body);
                 if !body.is_empty() {
-                    content_length(out, body.len());
+                    put_content_length(out, body.len());
                 }
                 body
             }
         }
-    }
-}
-
-/// A `content-length` field (static name index 28).
-fn content_length(out: &mut Vec<u8>, mut len: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (len % 10) as u8;
-        len /= 10;
-        if len == 0 {
-            break;
-        }
-    }
-    put_int(out, 4, 0, 28);
-    put_str(out, &digits[at..]);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn integers_follow_rfc_7541_examples() {
-        let mut buf = Vec::new();
-        put_int(&mut buf, 5, 0, 10);
-        assert_eq!(buf, [10]);
-        buf.clear();
-        put_int(&mut buf, 5, 0, 1337);
-        assert_eq!(buf, [31, 154, 10]);
-        buf.clear();
-        put_int(&mut buf, 4, 0, 28);
-        assert_eq!(buf, [0x0f, 0x0d]);
     }
 }
