@@ -3,15 +3,20 @@
 //! into its request (escaped for their place; a value unfit for a header refuses the step)
 //! and fills its own captures from the answer: its head's headers as they are parsed, its
 //! body once judged. The plain loop's steps compile without any of that.
+//!
+//! Everything after the connection is checked is shared with the lean HTTP/2 path
+//! ([`super::fast_h2_step`]): [`VuState::exchange_fast`], generic over the two links
+//! ([`FastLink`]).
 
 use super::{failed, settle, Shared, VuState};
 use crate::exchange::MAX_CHECKED_BODY;
-use crate::fast::Take;
+use crate::fast::{Exchange, FastLink, Link, Take};
+use crate::request::Step;
 use loadgen_capture::{Capture, Slots};
 use loadgen_engine::{Iteration, Outcome, StepSample};
 use loadgen_template::Vars;
 use std::pin::pin;
-use tokio::time::Instant;
+use tokio::time::{Duration, Instant};
 
 /// A journey step's captures, filled from a fast-path answer.
 pub(super) struct Captures<'a> {
@@ -64,14 +69,29 @@ impl VuState {
             return failed(index, intended, Outcome::Protocol);
         };
         // A kept connection is checked without entering the dial's future.
-        let connect = match self.link.is_open() {
+        let connect = match self.links.h1.is_open() {
             true => None,
             false => match self.open_link(sh).await {
                 Ok(connect) => connect,
                 Err(outcome) => return failed(index, intended, outcome),
             },
         };
+        self.exchange_fast::<Link, JOURNEY>(sh, index, (req, step), it, intended, connect)
+            .await
+    }
 
+    /// The rest of a fast step, on either path once its connection is checked: render,
+    /// refuse (a journey's capture unfit for its place), send, read, judge, sample.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn exchange_fast<L: FastLink, const JOURNEY: bool>(
+        &mut self,
+        sh: &Shared,
+        index: usize,
+        (req, step): (&L::Req, &Step),
+        it: &Iteration<'_>,
+        intended: Instant,
+        connect: Option<Duration>,
+    ) -> StepSample {
         let mut vars = Vars::new(
             sh.nonce,
             it.vu,
@@ -84,7 +104,8 @@ impl VuState {
             vars = vars.with_captures(&self.slots);
         }
         self.seq += 1;
-        let ready = self.link.render(req, &mut vars);
+        let link = L::of(&mut self.links);
+        let ready = link.render(req, &mut vars);
         let built_to_fail = vars.built_to_fail();
         if JOURNEY && vars.refused() {
             // A captured value that would break out of its header: the request is not sent.
@@ -128,9 +149,9 @@ impl VuState {
         let done = Instant::now();
         let (outcome, keep) = settle(exchanged);
         if !keep {
-            self.link.close();
+            link.close();
         }
-        self.link.trim();
+        link.trim();
         self.shrink_body();
         StepSample {
             step: index,

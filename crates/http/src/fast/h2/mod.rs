@@ -3,7 +3,8 @@
 //! differs from the `h2` crate) instead of by the `h2` crate. This module mirrors the
 //! HTTP/1.1 fast path ([`crate::fast`]) and owns what that crate must not know: which
 //! factories take the path (`plan`), each step's request pre-encoded (`encode`), and
-//! judging each answer against the step's [`Expect`](crate::Expect) and captures (`Verdict`).
+//! judging each answer against the step's [`Expect`](crate::Expect) and captures (`Verdict`),
+//! behind the fast paths' common `FastLink` and `Exchange`.
 //!
 //! Each step's HPACK block is encoded once, when the factory is built: the `h2` path's
 //! fields in its order (`:method`, `:scheme`, `:authority`, `:path`, then user-agent, the
@@ -32,11 +33,14 @@ pub(crate) mod encode;
 pub(crate) use encode::H2Encoded;
 pub(crate) use loadgen_h2::H2Link;
 
+use super::{Exchange, FastLink, Links, Take};
 use crate::config::{ClientConfig, HttpVersion};
 use crate::expect::Expect;
-use crate::fast::Take;
 use crate::request::{Step, Target};
 use loadgen_engine::Outcome;
+use loadgen_h2::H2Ready;
+use loadgen_template::Vars;
+use tokio::time::Instant;
 
 /// Pre-encodes every step when the lean HTTP/2 path applies to this configuration; `None`
 /// means the sessions use the `h2` crate (or HTTP/1.1).
@@ -59,10 +63,10 @@ pub(crate) fn plan(
 /// A step's judgement of an answer on the lean path, as the HTTP/1.1 fast path's exchange
 /// judges: the status against the step's [`Expect`] (as one built to fail, when the
 /// request was: [`Expect::check_status_for`]), the body checks, then the captures ([`Take`]).
-pub(crate) struct Verdict<'a, T> {
-    pub(crate) take: &'a mut T,
-    pub(crate) expect: &'a Expect,
-    pub(crate) built_to_fail: Option<u16>,
+struct Verdict<'a, T> {
+    take: &'a mut T,
+    expect: &'a Expect,
+    built_to_fail: Option<u16>,
 }
 
 impl<T: Take> loadgen_h2::Judge for Verdict<'_, T> {
@@ -88,5 +92,48 @@ impl<T: Take> loadgen_h2::Judge for Verdict<'_, T> {
             true => Outcome::Success,
             false => Outcome::CheckFailed,
         }
+    }
+}
+
+impl FastLink for H2Link {
+    type Req = H2Encoded;
+    type Ready<'a> = H2Ready<'a>;
+
+    fn of(links: &mut Links) -> &mut Self {
+        &mut links.h2
+    }
+
+    fn render<'a>(&'a mut self, req: &'a H2Encoded, vars: &mut Vars<'_>) -> H2Ready<'a> {
+        H2Link::render(self, req.is_head, |out, scratch, body| {
+            req.render(vars, out, scratch, body)
+        })
+    }
+
+    fn close(&mut self) {
+        H2Link::close(self);
+    }
+
+    fn trim(&mut self) {
+        H2Link::trim(self);
+    }
+}
+
+impl Exchange for H2Ready<'_> {
+    async fn exchange<T: Take>(
+        self,
+        take: &mut T,
+        expect: &Expect,
+        built_to_fail: Option<u16>,
+        body: &mut Vec<u8>,
+        max_body: usize,
+        first_byte: &mut Option<Instant>,
+        status: &mut u16,
+    ) -> Result<(Outcome, bool), Outcome> {
+        let mut verdict = Verdict {
+            take,
+            expect,
+            built_to_fail,
+        };
+        H2Ready::exchange(self, &mut verdict, body, max_body, first_byte, status).await
     }
 }
