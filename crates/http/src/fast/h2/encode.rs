@@ -3,10 +3,10 @@
 //! index, written with `loadgen_h2::hpack`'s primitives), so the block never depends on the
 //! connection's dynamic table; strings are sent raw (no Huffman).
 
-use crate::fast::encode::{frames_the_message, renders_fragment};
-use crate::request::{Path, Step, Target, Value, USER_AGENT_VALUE};
+use crate::fast::encode::{fields, frames_the_message, renders_fragment, Field, Piece, Pieces};
+use crate::request::{Path, Step, Target};
 use bytes::{Bytes, BytesMut};
-use http::header::{CONTENT_TYPE, HOST, TE, USER_AGENT};
+use http::header::{HOST, TE};
 use http::{HeaderName, Method};
 use loadgen_h2::hpack::{put_content_length, put_int, put_name, put_str};
 use loadgen_template::{Template, Vars};
@@ -22,41 +22,9 @@ pub(crate) struct H2Encoded {
     pub(crate) is_head: bool,
 }
 
-enum Piece {
-    Lit(Bytes),
-    Value(Template),
-}
-
 enum Body {
     Lit(Bytes),
     Tpl(Template),
-}
-
-/// Builds the block out of literal bytes and templated values, joining adjacent literals.
-#[derive(Default)]
-struct Pieces {
-    done: Vec<Piece>,
-    lit: Vec<u8>,
-}
-
-impl Pieces {
-    fn flush(&mut self) {
-        if !self.lit.is_empty() {
-            self.done
-                .push(Piece::Lit(Bytes::from(std::mem::take(&mut self.lit))));
-        }
-    }
-
-    fn value(&mut self, t: &Template) {
-        self.flush();
-        self.done.push(Piece::Value(t.clone()));
-    }
-}
-
-/// The header value as it will be sent.
-enum Field<'a> {
-    Lit(&'a [u8]),
-    Tpl(&'a Template),
 }
 
 /// Headers the `h2` path strips (connection-specific in HTTP/2) or handles itself: a step
@@ -76,27 +44,7 @@ impl H2Encoded {
         if step.method == Method::CONNECT {
             return None;
         }
-        // The order the `h2` path inserts them: user-agent, defaults, content-type, step
-        // headers (a later value replaces an earlier one in place).
-        let mut fields: Vec<(&HeaderName, Field<'_>)> = Vec::new();
-        let mut set = |name, field| match fields.iter_mut().find(|(n, _)| *n == name) {
-            Some(slot) => slot.1 = field,
-            None => fields.push((name, field)),
-        };
-        set(&USER_AGENT, Field::Lit(USER_AGENT_VALUE.as_bytes()));
-        for (name, value) in &t.defaults {
-            set(name, Field::Lit(value.as_bytes()));
-        }
-        if let Some(ct) = &step.content_type {
-            set(&CONTENT_TYPE, Field::Lit(ct.as_bytes()));
-        }
-        for (name, value) in &step.headers {
-            let field = match value {
-                Value::Static(v) => Field::Lit(v.as_bytes()),
-                Value::Dynamic(tpl) => Field::Tpl(tpl),
-            };
-            set(name, field);
-        }
+        let fields = fields(step, t, false);
         // `te: trailers` is the one `te` HTTP/2 allows (the `h2` path drops any other).
         let trailers = |n: &HeaderName, f: &Field<'_>| {
             *n == TE && matches!(f, Field::Lit(v) if *v == b"trailers")
@@ -161,9 +109,8 @@ impl H2Encoded {
                 Body::Lit(bytes)
             }
         };
-        b.flush();
         Some(H2Encoded {
-            block: b.done,
+            block: b.finish(),
             body,
             is_head: step.method == Method::HEAD,
         })
