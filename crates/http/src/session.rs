@@ -51,7 +51,6 @@
 //! Sessions are not `Send`: connection tasks run with `tokio::task::spawn_local`, so sessions
 //! must be driven inside a `LocalSet` (the engine's worker threads do this).
 
-mod fast_h2_step;
 mod fast_step;
 mod follow;
 mod journey;
