@@ -7,8 +7,8 @@
 //! answer.
 //!
 //! Request blocks are written by the caller (`loadgen-http` pre-encodes each step's) with
-//! the primitives at the end of this module: integers, raw strings, field names by their
-//! static index, and `content-length`. Every field they write is a literal without indexing
+//! the primitives at the end of this module: integers, raw strings, fields and field names
+//! by their static index, and `content-length`. Every field they write is a literal without indexing
 //! (or a static-table index), so a request block never depends on the connection's dynamic
 //! table and the peer's `SETTINGS_HEADER_TABLE_SIZE` never matters.
 
@@ -331,6 +331,19 @@ pub fn put_name(out: &mut Vec<u8>, name: &[u8]) {
     }
 }
 
+/// Appends a field: its static-table index when the table holds both its name and its value
+/// (`:method: GET` is 2, `:path: /` is 4), else a literal without indexing ([`put_name`],
+/// then the value).
+pub fn put_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    match Table::default().find(name, value) {
+        Some((index, true)) if index <= STATIC_LEN => put_int(out, 7, 0x80, index),
+        _ => {
+            put_name(out, name);
+            put_str(out, value);
+        }
+    }
+}
+
 /// Appends a `content-length` field (static name index 28), a literal without indexing.
 pub fn put_content_length(out: &mut Vec<u8>, mut len: usize) {
     let mut digits = [0u8; 20];
@@ -481,6 +494,9 @@ mod tests {
         }
         put_content_length(&mut block, 1234567);
         put_content_length(&mut block, 0);
+        put_field(&mut block, b":method", b"GET");
+        put_field(&mut block, b":method", b"PATCH");
+        put_field(&mut block, b":authority", b"example.com");
         let mut seen = Vec::new();
         Decoder::new()
             .decode(&block, |n, v| seen.push((n.to_vec(), v.to_vec())))
@@ -490,11 +506,16 @@ mod tests {
             ("x-custom", "1"),
             ("content-length", "1234567"),
             ("content-length", "0"),
+            (":method", "GET"),
+            (":method", "PATCH"),
+            (":authority", "example.com"),
         ]
         .iter()
         .map(|(n, v)| (n.as_bytes().to_vec(), v.as_bytes().to_vec()))
         .collect();
         assert_eq!(seen, want);
         assert_eq!(block[0], 0x0f, "user-agent by its static index (58)");
+        let get = block.iter().position(|&b| b == 0x82);
+        assert!(get.is_some(), ":method: GET as static entry 2");
     }
 }

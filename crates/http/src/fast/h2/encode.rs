@@ -8,7 +8,7 @@ use crate::request::{Path, Step, Target};
 use bytes::{Bytes, BytesMut};
 use http::header::{HOST, TE};
 use http::{HeaderName, Method};
-use loadgen_h2::hpack::{put_content_length, put_int, put_name, put_str};
+use loadgen_h2::hpack::{put_content_length, put_field, put_name, put_str};
 use loadgen_template::{Template, Vars};
 
 /// One step's request, ready to frame.
@@ -57,37 +57,19 @@ impl H2Encoded {
         }
 
         let mut b = Pieces::default();
-        match step.method {
-            Method::GET => b.lit.push(0x82),
-            Method::POST => b.lit.push(0x83),
-            ref m => {
-                put_int(&mut b.lit, 4, 0, 2);
-                put_str(&mut b.lit, m.as_str().as_bytes());
-            }
-        }
-        b.lit.push(if t.scheme_str() == "https" {
-            0x87
-        } else {
-            0x86
-        });
-        put_int(&mut b.lit, 4, 0, 1);
-        put_str(&mut b.lit, t.host.as_bytes());
+        put_field(&mut b.lit, b":method", step.method.as_str().as_bytes());
+        put_field(&mut b.lit, b":scheme", t.scheme_str().as_bytes());
+        put_field(&mut b.lit, b":authority", t.host.as_bytes());
         match &step.path {
             Path::Static { h2, .. } => {
                 let pq = h2.path_and_query()?.as_str();
-                match pq {
-                    "/" => b.lit.push(0x84),
-                    pq => {
-                        put_int(&mut b.lit, 4, 0, 4);
-                        put_str(&mut b.lit, pq.as_bytes());
-                    }
-                }
+                put_field(&mut b.lit, b":path", pq.as_bytes());
             }
             Path::Dynamic(tpl) => {
                 if renders_fragment(tpl, &step.name) {
                     return None;
                 }
-                put_int(&mut b.lit, 4, 0, 4);
+                put_name(&mut b.lit, b":path");
                 b.value(tpl);
             }
         }
