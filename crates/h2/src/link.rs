@@ -22,9 +22,10 @@ pub struct H2Link {
     rbuf: Vec<u8>,
     /// The request's frames (after any queued control frames).
     wbuf: Vec<u8>,
-    /// A templated value, rendered before its length is known.
+    /// Lent to [`H2Link::render`]'s block writer: for a value written before its length is
+    /// known.
     scratch: BytesMut,
-    /// A templated body.
+    /// Lent to the block writer: for a body made per request.
     body: BytesMut,
     /// The last exchange needed more than [`READ_BUF`]: a grown buffer is kept while answers
     /// use it and given back after one that does not.
@@ -81,8 +82,9 @@ impl H2Link {
         alive
     }
 
-    /// Renders the request (HEADERS, and DATA as far as the peer's windows allow) into the
-    /// write buffer, after any queued control frames. Call before taking the `sent` instant.
+    /// Frames the request's header block as HEADERS (and CONTINUATION) in the write buffer,
+    /// after any queued control frames; its DATA goes out with the exchange, as far as the
+    /// peer's windows allow. Call before taking the `sent` instant.
     ///
     /// `block` appends the request's HPACK header block to the buffer it is handed (a
     /// templated value may be rendered through the scratch buffer first, to be measured) and
