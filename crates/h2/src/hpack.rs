@@ -1,4 +1,4 @@
-//! HPACK (RFC 7541) both ways. Response header blocks are decoded here ([`Decoder`]): the
+//! HPACK (RFC 7541) both ways. Response header blocks are decoded by `Decoder`: the
 //! representations (RFC 7541 6) are read here, the static table is `httlib-hpack`'s and
 //! Huffman strings go through `httlib-huffman`. Raw strings are handed over in place; a
 //! Huffman string is decoded once into a small memo of recent ones. The dynamic table

@@ -3,7 +3,7 @@
 //! differs from the `h2` crate) instead of by the `h2` crate. This module mirrors the
 //! HTTP/1.1 fast path ([`crate::fast`]) and owns what that crate must not know: which
 //! factories take the path (`plan`), each step's request pre-encoded (`encode`), and
-//! judging each answer against the step's [`Expect`](crate::Expect) and captures (`Verdict`),
+//! judging each answer against the step's [`Expect`] and captures (`Verdict`),
 //! behind the fast paths' common `FastLink` and `Exchange`.
 //!
 //! Each step's HPACK block is encoded once, when the factory is built: the `h2` path's
