@@ -41,8 +41,8 @@ pub struct H2Ready<'a> {
 }
 
 impl H2Ready<'_> {
-    /// Writes the request, reads the whole answer and judges it, as the HTTP/1.1 fast
-    /// path's exchange does: `Ok((outcome, keep_connection))` for a complete answer,
+    /// Writes the request, reads the whole answer and has `judge` judge it:
+    /// `Ok((outcome, keep_connection))` for a complete answer,
     /// `Err(outcome)` for a failure of the stream or the connection. Body bytes go to `body`
     /// when `judge` needs them (up to `max_body`); `first_byte` is taken when the final head
     /// is decoded, and `status` is its code.
