@@ -10,10 +10,12 @@
 //!
 //! The session classifies by phase first: any failure to resolve or open the TCP connection
 //! is `Connect`, any failure of the TLS handshake is `Tls`, and only errors after that go
-//! through [`classify`].
+//! through [`classify`]. An io error alone goes through [`classify_io`] (`loadgen-tls`'s,
+//! re-exported: the lean HTTP/2 wire below this crate classifies with it too).
 
 use h2::Reason;
 use loadgen_engine::Outcome;
+pub use loadgen_tls::classify_io;
 use std::error::Error as StdError;
 use std::io;
 
@@ -49,25 +51,6 @@ pub fn classify(err: &(dyn StdError + 'static)) -> Outcome {
     fallback
 }
 
-/// Classifies an io error seen on an established connection.
-pub fn classify_io(e: &io::Error) -> Outcome {
-    use io::ErrorKind::*;
-    if e.get_ref().is_some_and(|i| i.is::<rustls::Error>()) {
-        return Outcome::Tls;
-    }
-    match e.kind() {
-        ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof | NotConnected => {
-            Outcome::Reset
-        }
-        ConnectionRefused | AddrNotAvailable | HostUnreachable | NetworkUnreachable => {
-            Outcome::Connect
-        }
-        TimedOut => Outcome::Timeout,
-        InvalidData | InvalidInput => Outcome::Protocol,
-        _ => Outcome::Reset,
-    }
-}
-
 /// Classifies an error of an `h2` stream or connection (io errors included).
 pub(crate) fn classify_h2_error(e: &h2::Error) -> Outcome {
     match e.get_io() {
@@ -98,7 +81,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn io_kinds() {
+    fn io_kinds_inside_the_chain() {
         let c = |k| classify(&io::Error::from(k));
         assert_eq!(c(io::ErrorKind::ConnectionReset), Outcome::Reset);
         assert_eq!(c(io::ErrorKind::UnexpectedEof), Outcome::Reset);

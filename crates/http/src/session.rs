@@ -51,7 +51,6 @@
 //! Sessions are not `Send`: connection tasks run with `tokio::task::spawn_local`, so sessions
 //! must be driven inside a `LocalSet` (the engine's worker threads do this).
 
-mod fast_h2_step;
 mod fast_step;
 mod follow;
 mod journey;
@@ -68,7 +67,7 @@ use crate::deadline::Deadline;
 use crate::error::HttpError;
 use crate::exchange::{exchange, Answer};
 use crate::fast::h2::{H2Encoded, H2Link};
-use crate::fast::{self, Encoded, Link};
+use crate::fast::{self, Encoded, FastLink, Link, Links};
 use crate::request::{RequestSpec, Step, Target};
 use bytes::BytesMut;
 use http::header::COOKIE;
@@ -271,8 +270,10 @@ impl SessionFactory for HttpFactory {
             vu: VuState {
                 conn: None,
                 opened: None,
-                link: Link::new(),
-                h2: H2Link::new(),
+                links: Links {
+                    h1: Link::new(),
+                    h2: H2Link::new(),
+                },
                 deadline: Deadline::default(),
                 rng: SmallRng::seed_from_u64(vu.seed),
                 seq: 0,
@@ -301,9 +302,7 @@ struct VuState {
     conn: Option<Conn>,
     /// When the VU's current connection (either path) was opened.
     opened: Option<Instant>,
-    link: Link,
-    /// The lean HTTP/2 path's connection.
-    h2: H2Link,
+    links: Links,
     deadline: Deadline,
     rng: SmallRng,
     seq: u64,
@@ -355,15 +354,15 @@ impl Session for HttpSession {
         if expired(self.vu.opened) && !shared.fresh_connection {
             // Past its lifetime: the first step opens a new one (and resolves the name again).
             self.vu.conn = None;
-            self.vu.link.close();
-            self.vu.h2.close();
+            self.vu.links.h1.close();
+            self.vu.links.h2.close();
             self.vu.opened = None;
         }
         if shared.fresh_connection {
             // A new user: the first step connects (and its connect time is recorded).
             self.vu.conn = None;
-            self.vu.link.close();
-            self.vu.h2.close();
+            self.vu.links.h1.close();
+            self.vu.links.h2.close();
             if let Some(jar) = &mut self.vu.jar {
                 jar.clear();
             }

@@ -4,14 +4,17 @@
 //! `insecure`, any certificate), and a verifier that accepts what a [`CertPolicy`] accepts
 //! while still checking handshake signatures (the distributed mode pins fingerprints with it).
 //!
-//! It owns certificate trust decisions and the plain-or-TLS byte stream a client connection
-//! reads ([`ClientStream`]); it must not know any protocol, the scenario
-//! format or the command line, so `http`, `ws` and `fleet` can all depend on it.
+//! It owns certificate trust decisions, the plain-or-TLS byte stream a client connection
+//! reads ([`ClientStream`]) and the outcome class of that stream's I/O errors
+//! ([`classify_io`]); it must not know any protocol, the scenario format or the command
+//! line, so `http`, `h2`, `ws` and `fleet` can all depend on it.
 
 #![forbid(unsafe_code)]
 
+pub use classify::classify_io;
 pub use stream::ClientStream;
 
+mod classify;
 mod error;
 mod files;
 mod stream;

@@ -26,16 +26,18 @@ pub(crate) struct Encoded {
     pub(crate) is_head: bool,
 }
 
-enum Piece {
+/// A part of a pre-encoded request (either path's): literal bytes, or a templated value.
+pub(crate) enum Piece {
     Lit(Bytes),
     Value(Template),
 }
 
-/// Builds `head` out of literal bytes and templated values, joining adjacent literals.
+/// Builds a request out of literal bytes and templated values, joining adjacent literals.
 #[derive(Default)]
-struct Pieces {
+pub(crate) struct Pieces {
     done: Vec<Piece>,
-    lit: Vec<u8>,
+    /// The literal bytes since the last value.
+    pub(crate) lit: Vec<u8>,
 }
 
 impl Pieces {
@@ -43,7 +45,7 @@ impl Pieces {
         self.lit.extend_from_slice(b);
     }
 
-    fn value(&mut self, t: &Template) {
+    pub(crate) fn value(&mut self, t: &Template) {
         self.flush();
         self.done.push(Piece::Value(t.clone()));
     }
@@ -55,25 +57,49 @@ impl Pieces {
         }
     }
 
-    fn finish(mut self) -> Vec<Piece> {
+    pub(crate) fn finish(mut self) -> Vec<Piece> {
         self.flush();
         self.done
     }
 }
 
 /// A header value as it will be sent.
-enum Field<'a> {
+pub(crate) enum Field<'a> {
     Lit(&'a [u8]),
     Tpl(&'a Template),
 }
 
-/// Sets a header the way `HeaderMap::insert` does: a later value replaces an earlier one in
-/// place, keeping its position.
-fn set<'a>(fields: &mut Vec<(&'a HeaderName, Field<'a>)>, name: &'a HeaderName, field: Field<'a>) {
-    match fields.iter_mut().find(|(n, _)| *n == name) {
+/// A step's headers in the order hyper and the `h2` crate insert them: host (HTTP/1.1 only),
+/// user-agent, defaults, content-type, the step's own; a later value replaces an earlier one
+/// in place, as `HeaderMap::insert` does.
+pub(crate) fn fields<'a>(
+    step: &'a Step,
+    t: &'a Target,
+    host: bool,
+) -> Vec<(&'a HeaderName, Field<'a>)> {
+    let mut fields: Vec<(&HeaderName, Field<'_>)> = Vec::new();
+    let mut set = |name, field| match fields.iter_mut().find(|(n, _)| *n == name) {
         Some(slot) => slot.1 = field,
         None => fields.push((name, field)),
+    };
+    if host {
+        set(&HOST, Field::Lit(t.host.as_bytes()));
     }
+    set(&USER_AGENT, Field::Lit(USER_AGENT_VALUE.as_bytes()));
+    for (name, value) in &t.defaults {
+        set(name, Field::Lit(value.as_bytes()));
+    }
+    if let Some(ct) = &step.content_type {
+        set(&CONTENT_TYPE, Field::Lit(ct.as_bytes()));
+    }
+    for (name, value) in &step.headers {
+        let field = match value {
+            Value::Static(v) => Field::Lit(v.as_bytes()),
+            Value::Dynamic(tpl) => Field::Tpl(tpl),
+        };
+        set(name, field);
+    }
+    fields
 }
 
 /// Headers whose meaning is the message framing: left to hyper.
@@ -88,27 +114,7 @@ impl Encoded {
         if step.method == Method::CONNECT {
             return None;
         }
-        // The order hyper writes: host, user-agent, defaults, content-type, step headers.
-        let mut fields: Vec<(&HeaderName, Field<'_>)> = Vec::new();
-        set(&mut fields, &HOST, Field::Lit(t.host.as_bytes()));
-        set(
-            &mut fields,
-            &USER_AGENT,
-            Field::Lit(USER_AGENT_VALUE.as_bytes()),
-        );
-        for (name, value) in &t.defaults {
-            set(&mut fields, name, Field::Lit(value.as_bytes()));
-        }
-        if let Some(ct) = &step.content_type {
-            set(&mut fields, &CONTENT_TYPE, Field::Lit(ct.as_bytes()));
-        }
-        for (name, value) in &step.headers {
-            let field = match value {
-                Value::Static(v) => Field::Lit(v.as_bytes()),
-                Value::Dynamic(tpl) => Field::Tpl(tpl),
-            };
-            set(&mut fields, name, field);
-        }
+        let fields = fields(step, t, true);
         if fields.iter().any(|(n, _)| frames_the_message(n)) {
             return None;
         }

@@ -2,6 +2,7 @@
 
 use super::encode::Encoded;
 use super::lease::{Lease, Pool, BODY_READ_BUF, READ_BUF};
+use super::{Exchange, FastLink, Links};
 use crate::classify::classify_io;
 use crate::expect::Expect;
 use bytes::BytesMut;
@@ -76,24 +77,6 @@ impl Link {
         self.tcp = Some(tcp);
     }
 
-    /// Closes the connection (after a fault, or when the server asked).
-    pub(crate) fn close(&mut self) {
-        self.tcp = None;
-    }
-
-    /// Renders the request into the write buffer (when it has templated parts). Call before
-    /// taking the `sent` instant, as the hyper path builds its request before sending.
-    pub(crate) fn render<'a>(&'a mut self, req: &'a Encoded, vars: &mut Vars<'_>) -> Ready<'a> {
-        let bytes = req.bytes(vars, &mut self.wbuf, &mut self.scratch);
-        Ready {
-            tcp: self.tcp.as_mut(),
-            pool: &self.pool,
-            memo: &mut self.memo,
-            bytes,
-            is_head: req.is_head,
-        }
-    }
-
     /// A request another crate encoded (see [`super::raw`]) on this connection, ready to
     /// exchange.
     pub(crate) fn ready<'a>(&'a mut self, bytes: &'a [u8], is_head: bool) -> Ready<'a> {
@@ -105,10 +88,37 @@ impl Link {
             is_head,
         }
     }
+}
+
+impl FastLink for Link {
+    type Req = Encoded;
+    type Ready<'a> = Ready<'a>;
+
+    fn of(links: &mut Links) -> &mut Self {
+        &mut links.h1
+    }
+
+    /// Renders the request into the write buffer (when it has templated parts). Call before
+    /// taking the `sent` instant, as the hyper path builds its request before sending.
+    fn render<'a>(&'a mut self, req: &'a Encoded, vars: &mut Vars<'_>) -> Ready<'a> {
+        let bytes = req.bytes(vars, &mut self.wbuf, &mut self.scratch);
+        Ready {
+            tcp: self.tcp.as_mut(),
+            pool: &self.pool,
+            memo: &mut self.memo,
+            bytes,
+            is_head: req.is_head,
+        }
+    }
+
+    /// Closes the connection (after a fault, or when the server asked).
+    fn close(&mut self) {
+        self.tcp = None;
+    }
 
     /// Gives back write buffers that grew for an unusual request, past
     /// [`KEEP_WRITE_CAPACITY`].
-    pub(crate) fn trim(&mut self) {
+    fn trim(&mut self) {
         if self.wbuf.capacity() > KEEP_WRITE_CAPACITY {
             self.wbuf = BytesMut::new();
             self.scratch = BytesMut::new();
@@ -156,13 +166,8 @@ pub(crate) struct Ready<'a> {
     is_head: bool,
 }
 
-impl Ready<'_> {
-    /// Writes the request, reads the whole response and judges it: `Ok((outcome,
-    /// keep_connection))` for a complete response, `Err(outcome)` for a connection-level
-    /// failure. Body bytes go to `body` when a body check or a capture needs them (up to
-    /// `max_body`); a success is then handed to `take` (a capture's miss: `CheckFailed`).
-    #[allow(clippy::too_many_arguments)]
-    pub(crate) async fn exchange<T: Take>(
+impl Exchange for Ready<'_> {
+    async fn exchange<T: Take>(
         self,
         take: &mut T,
         expect: &Expect,

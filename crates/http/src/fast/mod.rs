@@ -95,7 +95,11 @@ pub(crate) use link::{Link, Take};
 pub use raw::{applies, leaves_framing_to_hyper, RawAnswer, RawLink};
 
 use crate::config::{ClientConfig, HttpVersion};
+use crate::expect::Expect;
 use crate::request::{Step, Target};
+use loadgen_engine::Outcome;
+use loadgen_template::Vars;
+use tokio::time::Instant;
 
 /// Pre-encodes every step when the fast path applies to this configuration; `None` means
 /// the sessions use hyper.
@@ -104,4 +108,49 @@ pub(crate) fn plan(config: &ClientConfig, steps: &[Step], target: &Target) -> Op
         return None;
     }
     steps.iter().map(|s| Encoded::new(s, target)).collect()
+}
+
+/// A VU's fast-path connections: it uses the one its factory's path plans, if any.
+pub(crate) struct Links {
+    /// The HTTP/1.1 fast path's.
+    pub(crate) h1: Link,
+    /// The lean HTTP/2 path's.
+    pub(crate) h2: h2::H2Link,
+}
+
+/// Either fast path's link, as a session's fast step drives it: picked out of the VU's
+/// [`Links`], a pre-encoded request rendered on it (before the `sent` instant is taken),
+/// closed after a fault, trimmed after each answer. Generic, never `dyn`: each path's step
+/// compiles to its own exchange.
+pub(crate) trait FastLink {
+    /// A step's pre-encoded request.
+    type Req;
+    /// A rendered request on the link's connection.
+    type Ready<'a>: Exchange
+    where
+        Self: 'a;
+    fn of(links: &mut Links) -> &mut Self;
+    fn render<'a>(&'a mut self, req: &'a Self::Req, vars: &mut Vars<'_>) -> Self::Ready<'a>;
+    fn close(&mut self);
+    /// Gives back buffers that grew for an unusual request or answer.
+    fn trim(&mut self);
+}
+
+/// A rendered request on either fast path, ready to exchange.
+pub(crate) trait Exchange {
+    /// Writes the request, reads the whole answer and judges it: `Ok((outcome,
+    /// keep_connection))` for a complete answer, `Err(outcome)` for a connection-level
+    /// failure. Body bytes go to `body` when a body check or a capture needs them (up to
+    /// `max_body`); a success is then handed to `take` (a capture's miss: `CheckFailed`).
+    #[allow(clippy::too_many_arguments)]
+    async fn exchange<T: Take>(
+        self,
+        take: &mut T,
+        expect: &Expect,
+        built_to_fail: Option<u16>,
+        body: &mut Vec<u8>,
+        max_body: usize,
+        first_byte: &mut Option<Instant>,
+        status: &mut u16,
+    ) -> Result<(Outcome, bool), Outcome>;
 }

@@ -8,6 +8,7 @@
 //! header: [`leaves_framing_to_hyper`] names the headers that take hyper's path instead).
 
 use super::link::Link;
+use super::{Exchange, FastLink};
 use crate::base_url::BaseUrl;
 use crate::config::HttpVersion;
 use crate::connect::{Dialer, Phases};

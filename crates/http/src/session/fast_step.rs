@@ -1,17 +1,24 @@
-//! One step on the fast path: the same connection rules, timings and judgement as hyper's
-//! `step`, on a bare TCP stream. A journey step (`JOURNEY`) renders the iteration's captures
-//! into its request (escaped for their place; a value unfit for a header refuses the step)
-//! and fills its own captures from the answer: its head's headers as they are parsed, its
-//! body once judged. The plain loop's steps compile without any of that.
+//! One step on a fast path: the same connection rules, timings and judgement as hyper's
+//! `step`, on a bare TCP stream (HTTP/1.1) or the VU's own lean HTTP/2 connection. A journey
+//! step (`JOURNEY`) renders the iteration's captures into its request (escaped for their
+//! place; a value unfit for a header refuses the step) and fills its own captures from the
+//! answer: its head's headers as they are parsed, its body once judged. The plain loop's
+//! steps compile without any of that.
+//!
+//! Only opening the connection differs between the paths (over TLS, HTTP/2 may get HTTP/1.1,
+//! and hyper's connection then takes the step); the rest is one exchange for both,
+//! [`VuState::exchange_fast`], generic over their links ([`FastLink`]).
 
 use super::{failed, settle, Shared, VuState};
 use crate::exchange::MAX_CHECKED_BODY;
-use crate::fast::Take;
+use crate::fast::h2::H2Link;
+use crate::fast::{Exchange, FastLink, Link, Take};
+use crate::request::Step;
 use loadgen_capture::{Capture, Slots};
 use loadgen_engine::{Iteration, Outcome, StepSample};
 use loadgen_template::Vars;
 use std::pin::pin;
-use tokio::time::Instant;
+use tokio::time::{Duration, Instant};
 
 /// A journey step's captures, filled from a fast-path answer.
 pub(super) struct Captures<'a> {
@@ -68,14 +75,67 @@ impl VuState {
             return failed(index, intended, Outcome::Protocol);
         };
         // A kept connection is checked without entering the dial's future.
-        let connect = match self.link.is_open() {
+        let connect = match self.links.h1.is_open() {
             true => None,
             false => match self.open_link(sh).await {
                 Ok(connect) => connect,
                 Err(outcome) => return failed(index, intended, outcome),
             },
         };
+        self.exchange_fast::<Link, JOURNEY>(sh, index, (req, step), it, intended, connect)
+            .await
+    }
 
+    /// Step `index` on the lean HTTP/2 path (the factory has pre-encoded every step).
+    pub(super) async fn step_fast_h2<const JOURNEY: bool>(
+        &mut self,
+        sh: &Shared,
+        index: usize,
+        it: &Iteration<'_>,
+        intended: Instant,
+    ) -> StepSample {
+        let (Some(req), Some(step)) = (
+            sh.fast_h2.as_ref().and_then(|f| f.get(index)),
+            sh.steps.get(index),
+        ) else {
+            // Unreachable: the path has one encoded request per step.
+            return failed(index, intended, Outcome::Protocol);
+        };
+        if self.conn.is_some() {
+            // TLS chose HTTP/1.1: hyper's connection, as on the `h2` path.
+            return Box::pin(self.step(sh, index, it, intended)).await;
+        }
+        // A kept connection is checked without entering the dial's future.
+        let connect = match self.links.h2.is_open() {
+            true => None,
+            false => match self.open_h2(sh).await {
+                Ok(connect) => connect,
+                Err(outcome) => return failed(index, intended, outcome),
+            },
+        };
+        if self.conn.is_some() {
+            // This step opened it: its connect time is this step's to report.
+            let mut sample = Box::pin(self.step(sh, index, it, intended)).await;
+            sample.connect = sample.connect.or(connect);
+            return sample;
+        }
+
+        self.exchange_fast::<H2Link, JOURNEY>(sh, index, (req, step), it, intended, connect)
+            .await
+    }
+
+    /// The rest of a fast step, on either path once its connection is checked: render,
+    /// refuse (a journey's capture unfit for its place), send, read, judge, sample.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn exchange_fast<L: FastLink, const JOURNEY: bool>(
+        &mut self,
+        sh: &Shared,
+        index: usize,
+        (req, step): (&L::Req, &Step),
+        it: &Iteration<'_>,
+        intended: Instant,
+        connect: Option<Duration>,
+    ) -> StepSample {
         let mut vars = Vars::new(
             sh.nonce,
             it.vu,
@@ -88,7 +148,8 @@ impl VuState {
             vars = vars.with_captures(&self.slots);
         }
         self.seq += 1;
-        let ready = self.link.render(req, &mut vars);
+        let link = L::of(&mut self.links);
+        let ready = link.render(req, &mut vars);
         let built_to_fail = vars.built_to_fail();
         if JOURNEY && vars.refused() {
             // A captured value that would break out of its header: the request is not sent.
@@ -132,9 +193,9 @@ impl VuState {
         let done = Instant::now();
         let (outcome, keep) = settle(exchanged);
         if !keep {
-            self.link.close();
+            link.close();
         }
-        self.link.trim();
+        link.trim();
         self.shrink_body();
         StepSample {
             step: index,

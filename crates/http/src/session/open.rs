@@ -11,13 +11,13 @@ impl VuState {
     /// Makes sure the fast path has a live connection: `Ok(Some(connect time))` when it had to
     /// open one, `Ok(None)` when the kept one is fine.
     pub(super) async fn open_link(&mut self, sh: &Shared) -> Result<Option<Duration>, Outcome> {
-        if self.link.is_open() {
+        if self.links.h1.is_open() {
             return Ok(None);
         }
         let start = Instant::now();
         match timeout(sh.connect_timeout, sh.dialer.tcp()).await {
             Ok(Ok((tcp, proxy_connect))) => {
-                self.link.attach(tcp);
+                self.links.h1.attach(tcp);
                 self.opened = Some(Instant::now());
                 let phases = Phases::since(
                     start,
@@ -38,12 +38,12 @@ impl VuState {
     /// preface (the `h2` path's handshake), all within `connect_timeout`. When TLS does not
     /// choose `h2`, the connection is hyper's HTTP/1.1 one (`conn`), as on the `h2` path.
     pub(super) async fn open_h2(&mut self, sh: &Shared) -> Result<Option<Duration>, Outcome> {
-        if self.h2.is_open() {
+        if self.links.h2.is_open() {
             return Ok(None);
         }
         self.conn = None;
         let start = Instant::now();
-        let (h2, conn) = (&mut self.h2, &mut self.conn);
+        let (h2, conn) = (&mut self.links.h2, &mut self.conn);
         let opened = timeout(sh.connect_timeout, async {
             let (tcp, proxy_connect) = sh.dialer.tcp().await.map_err(|_| Outcome::Connect)?;
             let tls = match sh.dialer.is_tls() {
@@ -72,11 +72,11 @@ impl VuState {
                 Ok(Some(phases.connect))
             }
             Ok(Err(outcome)) => {
-                self.h2.close();
+                self.links.h2.close();
                 Err(outcome)
             }
             Err(_elapsed) => {
-                self.h2.close();
+                self.links.h2.close();
                 Err(Outcome::Timeout)
             }
         }

@@ -1,14 +1,14 @@
 //! A step's request as an HPACK header block: encoded once, with per-request rendering reduced
 //! to the templated values. Every field is a literal without indexing (or a static-table
-//! index), so the block never depends on the connection's dynamic table and the peer's
-//! `SETTINGS_HEADER_TABLE_SIZE` never matters; strings are sent raw (no Huffman).
+//! index, written with `loadgen_h2::hpack`'s primitives), so the block never depends on the
+//! connection's dynamic table; strings are sent raw (no Huffman).
 
-use crate::fast::encode::{frames_the_message, renders_fragment};
-use crate::request::{Path, Step, Target, Value, USER_AGENT_VALUE};
+use crate::fast::encode::{fields, frames_the_message, renders_fragment, Field, Piece, Pieces};
+use crate::request::{Path, Step, Target};
 use bytes::{Bytes, BytesMut};
-use httlib_hpack::table::Table;
-use http::header::{CONTENT_TYPE, HOST, TE, USER_AGENT};
+use http::header::{HOST, TE};
 use http::{HeaderName, Method};
+use loadgen_h2::hpack::{put_content_length, put_field, put_name, put_str};
 use loadgen_template::{Template, Vars};
 
 /// One step's request, ready to frame.
@@ -22,74 +22,9 @@ pub(crate) struct H2Encoded {
     pub(crate) is_head: bool,
 }
 
-enum Piece {
-    Lit(Bytes),
-    Value(Template),
-}
-
 enum Body {
     Lit(Bytes),
     Tpl(Template),
-}
-
-/// Appends an HPACK integer (RFC 7541 5.1) with `prefix` bits, `flags` in the first octet.
-pub(crate) fn put_int(buf: &mut Vec<u8>, prefix: u8, flags: u8, mut value: usize) {
-    let max = (1usize << prefix) - 1;
-    if value < max {
-        buf.push(flags | value as u8);
-        return;
-    }
-    buf.push(flags | max as u8);
-    value -= max;
-    while value >= 128 {
-        buf.push((value % 128) as u8 | 0x80);
-        value /= 128;
-    }
-    buf.push(value as u8);
-}
-
-/// Appends a raw HPACK string: its length, then its bytes.
-pub(crate) fn put_str(buf: &mut Vec<u8>, s: &[u8]) {
-    put_int(buf, 7, 0, s.len());
-    buf.extend_from_slice(s);
-}
-
-/// Builds the block out of literal bytes and templated values, joining adjacent literals.
-#[derive(Default)]
-struct Pieces {
-    done: Vec<Piece>,
-    lit: Vec<u8>,
-}
-
-impl Pieces {
-    fn flush(&mut self) {
-        if !self.lit.is_empty() {
-            self.done
-                .push(Piece::Lit(Bytes::from(std::mem::take(&mut self.lit))));
-        }
-    }
-
-    fn value(&mut self, t: &Template) {
-        self.flush();
-        self.done.push(Piece::Value(t.clone()));
-    }
-}
-
-/// The header value as it will be sent.
-enum Field<'a> {
-    Lit(&'a [u8]),
-    Tpl(&'a Template),
-}
-
-/// A literal field without indexing: the name by its static-table index when it has one.
-fn name_prefix(out: &mut Vec<u8>, table: &Table<'_>, name: &[u8]) {
-    match table.find(name, b"") {
-        Some((index, _)) if index <= 61 => put_int(out, 4, 0, index),
-        _ => {
-            out.push(0);
-            put_str(out, name);
-        }
-    }
 }
 
 /// Headers the `h2` path strips (connection-specific in HTTP/2) or handles itself: a step
@@ -109,27 +44,7 @@ impl H2Encoded {
         if step.method == Method::CONNECT {
             return None;
         }
-        // The order the `h2` path inserts them: user-agent, defaults, content-type, step
-        // headers (a later value replaces an earlier one in place).
-        let mut fields: Vec<(&HeaderName, Field<'_>)> = Vec::new();
-        let mut set = |name, field| match fields.iter_mut().find(|(n, _)| *n == name) {
-            Some(slot) => slot.1 = field,
-            None => fields.push((name, field)),
-        };
-        set(&USER_AGENT, Field::Lit(USER_AGENT_VALUE.as_bytes()));
-        for (name, value) in &t.defaults {
-            set(name, Field::Lit(value.as_bytes()));
-        }
-        if let Some(ct) = &step.content_type {
-            set(&CONTENT_TYPE, Field::Lit(ct.as_bytes()));
-        }
-        for (name, value) in &step.headers {
-            let field = match value {
-                Value::Static(v) => Field::Lit(v.as_bytes()),
-                Value::Dynamic(tpl) => Field::Tpl(tpl),
-            };
-            set(name, field);
-        }
+        let fields = fields(step, t, false);
         // `te: trailers` is the one `te` HTTP/2 allows (the `h2` path drops any other).
         let trailers = |n: &HeaderName, f: &Field<'_>| {
             *n == TE && matches!(f, Field::Lit(v) if *v == b"trailers")
@@ -141,44 +56,25 @@ impl H2Encoded {
             return None;
         }
 
-        let table = Table::default();
         let mut b = Pieces::default();
-        match step.method {
-            Method::GET => b.lit.push(0x82),
-            Method::POST => b.lit.push(0x83),
-            ref m => {
-                put_int(&mut b.lit, 4, 0, 2);
-                put_str(&mut b.lit, m.as_str().as_bytes());
-            }
-        }
-        b.lit.push(if t.scheme_str() == "https" {
-            0x87
-        } else {
-            0x86
-        });
-        put_int(&mut b.lit, 4, 0, 1);
-        put_str(&mut b.lit, t.host.as_bytes());
+        put_field(&mut b.lit, b":method", step.method.as_str().as_bytes());
+        put_field(&mut b.lit, b":scheme", t.scheme_str().as_bytes());
+        put_field(&mut b.lit, b":authority", t.host.as_bytes());
         match &step.path {
             Path::Static { h2, .. } => {
                 let pq = h2.path_and_query()?.as_str();
-                match pq {
-                    "/" => b.lit.push(0x84),
-                    pq => {
-                        put_int(&mut b.lit, 4, 0, 4);
-                        put_str(&mut b.lit, pq.as_bytes());
-                    }
-                }
+                put_field(&mut b.lit, b":path", pq.as_bytes());
             }
             Path::Dynamic(tpl) => {
                 if renders_fragment(tpl, &step.name) {
                     return None;
                 }
-                put_int(&mut b.lit, 4, 0, 4);
+                put_name(&mut b.lit, b":path");
                 b.value(tpl);
             }
         }
         for (name, field) in &fields {
-            name_prefix(&mut b.lit, &table, name.as_str().as_bytes());
+            put_name(&mut b.lit, name.as_str().as_bytes());
             match field {
                 Field::Lit(v) => put_str(&mut b.lit, v),
                 Field::Tpl(t) => b.value(t),
@@ -190,14 +86,13 @@ impl H2Encoded {
                 let bytes = literal.as_ref().and_then(Template::literal_bytes);
                 let bytes = bytes.cloned().unwrap_or_default();
                 if !bytes.is_empty() {
-                    content_length(&mut b.lit, bytes.len());
+                    put_content_length(&mut b.lit, bytes.len());
                 }
                 Body::Lit(bytes)
             }
         };
-        b.flush();
         Some(H2Encoded {
-            block: b.done,
+            block: b.finish(),
             body,
             is_head: step.method == Method::HEAD,
         })
@@ -229,44 +124,10 @@ impl H2Encoded {
                 body.clear();
                 t.render_append(vars, body);
                 if !body.is_empty() {
-                    content_length(out, body.len());
+                    put_content_length(out, body.len());
                 }
                 body
             }
         }
-    }
-}
-
-/// A `content-length` field (static name index 28).
-fn content_length(out: &mut Vec<u8>, mut len: usize) {
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (len % 10) as u8;
-        len /= 10;
-        if len == 0 {
-            break;
-        }
-    }
-    put_int(out, 4, 0, 28);
-    put_str(out, &digits[at..]);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn integers_follow_rfc_7541_examples() {
-        let mut buf = Vec::new();
-        put_int(&mut buf, 5, 0, 10);
-        assert_eq!(buf, [10]);
-        buf.clear();
-        put_int(&mut buf, 5, 0, 1337);
-        assert_eq!(buf, [31, 154, 10]);
-        buf.clear();
-        put_int(&mut buf, 4, 0, 28);
-        assert_eq!(buf, [0x0f, 0x0d]);
     }
 }

@@ -2,8 +2,8 @@
 //! windows, `GOAWAY`, and the sorting of incoming frames into what the stream in flight
 //! must see ([`Event`]) and what only the connection cares about.
 
-use super::frame::*;
-use super::hpack::Decoder;
+use crate::frame::*;
+use crate::hpack::Decoder;
 use loadgen_engine::Outcome;
 
 /// Where the stream in flight (or the last one) stands.
@@ -321,7 +321,7 @@ fn unpad(h: Head, payload: &[u8]) -> Result<&[u8], Outcome> {
 }
 
 /// The outcome of a stream the peer reset or left out of its `GOAWAY`: as the `h2` path
-/// classifies it (`crate::classify`).
+/// classifies it (`loadgen_http::classify`).
 fn remote_fault(code: u32) -> Outcome {
     match is_protocol_fault(code) {
         true => Outcome::Protocol,

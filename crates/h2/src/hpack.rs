@@ -1,9 +1,16 @@
-//! Response header blocks, decoded: the representations (RFC 7541 6) are read here, the
-//! static table is `httlib-hpack`'s and Huffman strings go through `httlib-huffman`. Raw
-//! strings are handed over in place; a Huffman string is decoded once into a small memo of
-//! recent ones. The dynamic table ([`Dynamic`]) lives as long as the connection and reuses
-//! the buffers of the entries it evicts, so a server that indexes a few fields in every
-//! answer (nginx does) costs no allocation per answer.
+//! HPACK (RFC 7541) both ways. Response header blocks are decoded by `Decoder`: the
+//! representations (RFC 7541 6) are read here, the static table is `httlib-hpack`'s and
+//! Huffman strings go through `httlib-huffman`. Raw strings are handed over in place; a
+//! Huffman string is decoded once into a small memo of recent ones. The dynamic table
+//! lives as long as the connection and reuses the buffers of the entries it evicts, so a
+//! server that indexes a few fields in every answer (nginx does) costs no allocation per
+//! answer.
+//!
+//! Request blocks are written by the caller (`loadgen-http` pre-encodes each step's) with
+//! the primitives at the end of this module: integers, raw strings, fields and field names
+//! by their static index, and `content-length`. Every field they write is a literal without indexing
+//! (or a static-table index), so a request block never depends on the connection's dynamic
+//! table and the peer's `SETTINGS_HEADER_TABLE_SIZE` never matters.
 
 use httlib_hpack::table::Table;
 use httlib_huffman::DecoderSpeed;
@@ -290,6 +297,69 @@ fn int(buf: &[u8], prefix: u8) -> Result<(usize, usize), Malformed> {
     Err(Malformed)
 }
 
+/// Appends an HPACK integer (RFC 7541 5.1) with `prefix` bits, `flags` in the first octet.
+pub fn put_int(buf: &mut Vec<u8>, prefix: u8, flags: u8, mut value: usize) {
+    let max = (1usize << prefix) - 1;
+    if value < max {
+        buf.push(flags | value as u8);
+        return;
+    }
+    buf.push(flags | max as u8);
+    value -= max;
+    while value >= 128 {
+        buf.push((value % 128) as u8 | 0x80);
+        value /= 128;
+    }
+    buf.push(value as u8);
+}
+
+/// Appends a raw HPACK string: its length, then its bytes.
+pub fn put_str(buf: &mut Vec<u8>, s: &[u8]) {
+    put_int(buf, 7, 0, s.len());
+    buf.extend_from_slice(s);
+}
+
+/// Appends the start of a literal field without indexing: the name by its static-table index
+/// when it has one, else as a string. Its value goes next ([`put_str`]).
+pub fn put_name(out: &mut Vec<u8>, name: &[u8]) {
+    match Table::default().find(name, b"") {
+        Some((index, _)) if index <= STATIC_LEN => put_int(out, 4, 0, index),
+        _ => {
+            out.push(0);
+            put_str(out, name);
+        }
+    }
+}
+
+/// Appends a field: its static-table index when the table holds both its name and its value
+/// (`:method: GET` is 2, `:path: /` is 4), else a literal without indexing ([`put_name`],
+/// then the value).
+pub fn put_field(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
+    match Table::default().find(name, value) {
+        Some((index, true)) if index <= STATIC_LEN => put_int(out, 7, 0x80, index),
+        _ => {
+            put_name(out, name);
+            put_str(out, value);
+        }
+    }
+}
+
+/// Appends a `content-length` field (static name index 28), a literal without indexing.
+pub fn put_content_length(out: &mut Vec<u8>, mut len: usize) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (len % 10) as u8;
+        len /= 10;
+        if len == 0 {
+            break;
+        }
+    }
+    put_int(out, 4, 0, 28);
+    put_str(out, &digits[at..]);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -371,7 +441,7 @@ mod tests {
             let mut coded = Vec::new();
             httlib_huffman::encode(text.as_bytes(), &mut coded).unwrap();
             let mut s = Vec::new();
-            crate::fast::h2::encode::put_int(&mut s, 7, 0x80, coded.len());
+            put_int(&mut s, 7, 0x80, coded.len());
             s.extend_from_slice(&coded);
             s
         };
@@ -400,5 +470,52 @@ mod tests {
         ] {
             assert_eq!(d.decode(bad, |_, _| {}), Err(Malformed), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn integers_follow_rfc_7541_examples() {
+        let mut buf = Vec::new();
+        put_int(&mut buf, 5, 0, 10);
+        assert_eq!(buf, [10]);
+        buf.clear();
+        put_int(&mut buf, 5, 0, 1337);
+        assert_eq!(buf, [31, 154, 10]);
+        buf.clear();
+        put_int(&mut buf, 4, 0, 28);
+        assert_eq!(buf, [0x0f, 0x0d]);
+    }
+
+    #[test]
+    fn written_fields_decode_to_what_was_written() {
+        let mut block = Vec::new();
+        for (name, value) in [(&b"user-agent"[..], &b"loadgen"[..]), (b"x-custom", b"1")] {
+            put_name(&mut block, name);
+            put_str(&mut block, value);
+        }
+        put_content_length(&mut block, 1234567);
+        put_content_length(&mut block, 0);
+        put_field(&mut block, b":method", b"GET");
+        put_field(&mut block, b":method", b"PATCH");
+        put_field(&mut block, b":authority", b"example.com");
+        let mut seen = Vec::new();
+        Decoder::new()
+            .decode(&block, |n, v| seen.push((n.to_vec(), v.to_vec())))
+            .unwrap();
+        let want: Vec<(Vec<u8>, Vec<u8>)> = [
+            ("user-agent", "loadgen"),
+            ("x-custom", "1"),
+            ("content-length", "1234567"),
+            ("content-length", "0"),
+            (":method", "GET"),
+            (":method", "PATCH"),
+            (":authority", "example.com"),
+        ]
+        .iter()
+        .map(|(n, v)| (n.as_bytes().to_vec(), v.as_bytes().to_vec()))
+        .collect();
+        assert_eq!(seen, want);
+        assert_eq!(block[0], 0x0f, "user-agent by its static index (58)");
+        let get = block.iter().position(|&b| b == 0x82);
+        assert!(get.is_some(), ":method: GET as static entry 2");
     }
 }

@@ -1,4 +1,4 @@
-//! HTTP/2 frame layout (RFC 9113 4 and 6): the constants this path uses and the few
+//! HTTP/2 frame layout (RFC 9113 4 and 6): the constants this crate uses and the few
 //! frames it writes.
 
 pub(crate) const DATA: u8 = 0x0;

@@ -1,0 +1,163 @@
+//! One VU's lean HTTP/2 connection and the buffers every request on it reuses: opening it
+//! ([`H2Link::attach`]), checking a kept one ([`H2Link::is_open`]), and framing a request
+//! ([`H2Link::render`]) into an [`H2Ready`] to exchange.
+
+use crate::conn::Conn;
+use crate::frame::*;
+use crate::ready::H2Ready;
+use crate::wire::{idle, Wire, READ_BUF};
+use bytes::BytesMut;
+use loadgen_engine::Outcome;
+use loadgen_tls::{classify_io, ClientStream};
+use tokio::io::AsyncWriteExt;
+
+/// A write buffer grown past this is given back after the request.
+const KEEP_WRITE_CAPACITY: usize = 64 << 10;
+
+/// A VU's lean HTTP/2 connection (when open) and the buffers every request reuses.
+#[derive(Default)]
+pub struct H2Link {
+    wire: Option<Wire>,
+    /// Read buffer; its length is its usable size.
+    rbuf: Vec<u8>,
+    /// The request's frames (after any queued control frames).
+    wbuf: Vec<u8>,
+    /// Lent to [`H2Link::render`]'s block writer: for a value written before its length is
+    /// known.
+    scratch: BytesMut,
+    /// Lent to the block writer: for a body made per request.
+    body: BytesMut,
+    /// The last exchange needed more than [`READ_BUF`]: a grown buffer is kept while answers
+    /// use it and given back after one that does not.
+    used_big: bool,
+}
+
+impl H2Link {
+    /// No connection, no buffers yet.
+    pub fn new() -> Self {
+        H2Link::default()
+    }
+
+    /// Makes `io` the VU's connection and sends the preface (our settings and windows):
+    /// the opening the `h2` path times as its handshake.
+    pub async fn attach(&mut self, mut io: ClientStream) -> Result<(), Outcome> {
+        self.wire = None;
+        if self.rbuf.len() < READ_BUF {
+            self.rbuf = vec![0; READ_BUF];
+        }
+        self.wbuf.clear();
+        put_preface(&mut self.wbuf);
+        io.write_all(&self.wbuf)
+            .await
+            .map_err(|e| classify_io(&e))?;
+        self.wbuf.clear();
+        self.wire = Some(Wire {
+            io,
+            conn: Conn::new(),
+            last: 0,
+            start: 0,
+            end: 0,
+        });
+        Ok(())
+    }
+
+    /// Closes the connection.
+    pub fn close(&mut self) {
+        self.wire = None;
+    }
+
+    /// True when a kept connection can take a request. Costs no system call unless the
+    /// runtime has seen the socket readable since the last answer was read: then what came
+    /// (settings, pings, window updates, a `GOAWAY`, the end of the stream) is read without
+    /// waiting and taken in. A connection the peer closed, sent `GOAWAY` on, or sent
+    /// garbage on is dropped; acks are queued for the next request's write.
+    pub fn is_open(&mut self) -> bool {
+        let Some(w) = &mut self.wire else {
+            return false;
+        };
+        let alive = idle(w, &mut self.rbuf).is_ok() && !w.conn.going_away;
+        if !alive {
+            self.wire = None;
+        }
+        alive
+    }
+
+    /// Frames the request's header block as HEADERS (and CONTINUATION) in the write buffer,
+    /// after any queued control frames; its DATA goes out with the exchange, as far as the
+    /// peer's windows allow. Call before taking the `sent` instant.
+    ///
+    /// `block` appends the request's HPACK header block to the buffer it is handed (a
+    /// templated value may be rendered through the scratch buffer first, to be measured) and
+    /// returns the request's body: bytes of its own, or rendered into the body buffer it is
+    /// handed. It is not called when there is no connection (the exchange then fails with
+    /// `Reset`). `is_head`: the request is a HEAD (its answer has no body).
+    pub fn render<'a, B>(&'a mut self, is_head: bool, block: B) -> H2Ready<'a>
+    where
+        B: FnOnce(&mut Vec<u8>, &mut BytesMut, &'a mut BytesMut) -> &'a [u8],
+    {
+        self.wbuf.clear();
+        let Some(w) = &mut self.wire else {
+            return H2Ready {
+                wire: None,
+                rbuf: &mut self.rbuf,
+                wbuf: &mut self.wbuf,
+                used_big: &mut self.used_big,
+                body: &[],
+                is_head,
+            };
+        };
+        self.wbuf.append(&mut w.conn.out);
+        let id = w.last + 2 - (w.last == 0) as u32;
+        let at = self.wbuf.len();
+        self.wbuf.extend_from_slice(&[0; HEAD]);
+        let body = block(&mut self.wbuf, &mut self.scratch, &mut self.body);
+        let block = self.wbuf.len() - at - HEAD;
+        let end = if body.is_empty() { END_STREAM } else { 0 };
+        if block <= w.conn.peer_max_frame {
+            set_head(&mut self.wbuf, at, block, HEADERS, END_HEADERS | end, id);
+        } else {
+            // A block over the peer's frame size: HEADERS, then CONTINUATION frames.
+            let rest = self.wbuf.split_off(at + HEAD);
+            let max = w.conn.peer_max_frame;
+            let mut chunks = rest.chunks(max).peekable();
+            let first = chunks.next().unwrap_or_default();
+            set_head(&mut self.wbuf, at, first.len(), HEADERS, end, id);
+            self.wbuf.extend_from_slice(first);
+            while let Some(c) = chunks.next() {
+                let last = chunks.peek().is_none();
+                let flags = if last { END_HEADERS } else { 0 };
+                put_head(&mut self.wbuf, c.len(), CONTINUATION, flags, id);
+                self.wbuf.extend_from_slice(c);
+            }
+        }
+        w.last = id;
+        H2Ready {
+            wire: Some(w),
+            rbuf: &mut self.rbuf,
+            wbuf: &mut self.wbuf,
+            used_big: &mut self.used_big,
+            body,
+            is_head,
+        }
+    }
+
+    /// Gives back buffers that grew for an unusual request or answer.
+    pub fn trim(&mut self) {
+        if self.rbuf.len() > READ_BUF && !std::mem::take(&mut self.used_big) {
+            let keep = self.wire.as_ref().map_or(0, |w| w.end - w.start);
+            if keep <= READ_BUF {
+                if let Some(w) = &mut self.wire {
+                    self.rbuf.copy_within(w.start..w.end, 0);
+                    (w.start, w.end) = (0, keep);
+                }
+                self.rbuf.truncate(READ_BUF);
+                self.rbuf.shrink_to_fit();
+            }
+        }
+        if self.wbuf.capacity() > KEEP_WRITE_CAPACITY {
+            self.wbuf = Vec::new();
+            self.scratch = BytesMut::new();
+            self.body = BytesMut::new();
+        }
+    }
+}

@@ -1,0 +1,128 @@
+//! A connection's socket and read buffer, and the taking of whole frames out of that buffer:
+//! between requests ([`idle`]) and for the stream in flight ([`frames`]).
+
+use crate::conn::{Conn, Event, Phase, Stream};
+use crate::frame::{Head, HEAD, MAX_FRAME};
+use loadgen_engine::Outcome;
+use loadgen_tls::{classify_io, ClientStream};
+use std::pin::Pin;
+use std::task::{Context, Poll, Waker};
+use tokio::io::{AsyncRead, ReadBuf};
+
+/// Size of a fresh read buffer.
+pub(crate) const READ_BUF: usize = 8 << 10;
+/// A read buffer may grow to this: a whole frame of the largest size we allow, and room to
+/// take large bodies in fewer reads.
+const BIG_READ_BUF: usize = 64 << 10;
+
+/// The connection's socket, read position and state.
+pub(crate) struct Wire {
+    pub(crate) io: ClientStream,
+    pub(crate) conn: Conn,
+    /// The last stream opened (0: none yet).
+    pub(crate) last: u32,
+    /// Bytes read and not yet taken as frames: `rbuf[start..end]`.
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+/// Takes in whatever the peer sent between requests, without waiting.
+pub(crate) fn idle(w: &mut Wire, rbuf: &mut Vec<u8>) -> Result<(), Outcome> {
+    let mut s = Stream::idle(w.last);
+    loop {
+        frames(w, rbuf, &mut s, &mut |_| Ok(()))?;
+        room(w, rbuf, &mut false)?;
+        let mut cx = Context::from_waker(Waker::noop());
+        let mut buf = ReadBuf::new(&mut rbuf[w.end..]);
+        match Pin::new(&mut w.io).poll_read(&mut cx, &mut buf) {
+            Poll::Pending => return Ok(()),
+            Poll::Ready(Ok(())) if buf.filled().is_empty() => return Err(Outcome::Reset),
+            Poll::Ready(Ok(())) => w.end += buf.filled().len(),
+            Poll::Ready(Err(e)) => return Err(classify_io(&e)),
+        }
+    }
+}
+
+/// Takes every whole frame in the buffer, handing the stream's events to `on`; stops early
+/// once the stream is done (what follows is the next exchange's, or the idle check's).
+pub(crate) fn frames(
+    w: &mut Wire,
+    rbuf: &[u8],
+    s: &mut Stream,
+    on: &mut dyn FnMut(Taken<'_>) -> Result<(), Outcome>,
+) -> Result<(), Outcome> {
+    let was_done = s.phase == Phase::Done;
+    while w.end - w.start >= HEAD {
+        let h = Head::parse(&rbuf[w.start..]);
+        if h.len > MAX_FRAME {
+            return Err(Outcome::Protocol);
+        }
+        if w.end - w.start < HEAD + h.len {
+            break;
+        }
+        let payload = &rbuf[w.start + HEAD..w.start + HEAD + h.len];
+        w.start += HEAD + h.len;
+        match w.conn.frame(h, payload, s)? {
+            Event::Nothing => {}
+            Event::Block(block, end) => on(Taken::Block {
+                block,
+                end,
+                conn: &mut w.conn,
+                s,
+            })?,
+            Event::Data(data, end) => on(Taken::Data { data, end, s })?,
+            Event::Failed(outcome) => return Err(outcome),
+        }
+        if !was_done && s.phase == Phase::Done {
+            break;
+        }
+    }
+    if w.start == w.end {
+        (w.start, w.end) = (0, 0);
+    }
+    Ok(())
+}
+
+/// What the stream in flight is handed.
+pub(crate) enum Taken<'a> {
+    Block {
+        block: Option<&'a [u8]>,
+        end: bool,
+        conn: &'a mut Conn,
+        s: &'a mut Stream,
+    },
+    Data {
+        data: &'a [u8],
+        end: bool,
+        s: &'a mut Stream,
+    },
+}
+
+/// Makes room to read: moves a partial frame to the front, grows the buffer for a frame
+/// larger than it (up to [`BIG_READ_BUF`]).
+pub(crate) fn room(w: &mut Wire, rbuf: &mut Vec<u8>, used_big: &mut bool) -> Result<(), Outcome> {
+    if w.end < rbuf.len() {
+        return Ok(());
+    }
+    if w.start > 0 {
+        rbuf.copy_within(w.start..w.end, 0);
+        (w.start, w.end) = (0, w.end - w.start);
+        return Ok(());
+    }
+    if rbuf.len() >= BIG_READ_BUF {
+        return Err(Outcome::Protocol);
+    }
+    rbuf.resize((rbuf.len() * 2).min(BIG_READ_BUF), 0);
+    *used_big = true;
+    Ok(())
+}
+
+/// Reads into `into`; an end of stream is `Reset` (the answer is incomplete).
+pub(crate) async fn read(io: &mut ClientStream, into: &mut [u8]) -> Result<usize, Outcome> {
+    use tokio::io::AsyncReadExt;
+    match io.read(into).await {
+        Ok(0) => Err(Outcome::Reset),
+        Ok(n) => Ok(n),
+        Err(e) => Err(classify_io(&e)),
+    }
+}
