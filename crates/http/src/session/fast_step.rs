@@ -77,7 +77,9 @@ impl VuState {
         // A kept connection is checked without entering the dial's future.
         let connect = match self.links.h1.is_open() {
             true => None,
-            false => match self.open_link(sh).await {
+            // Boxed: opening (a proxy's CONNECT, a TLS handshake) is rare and its future is
+            // KiBs, which would otherwise be in every VU's future, connected or not.
+            false => match Box::pin(self.open_link(sh)).await {
                 Ok(connect) => connect,
                 Err(outcome) => return failed(index, intended, outcome),
             },
@@ -108,7 +110,7 @@ impl VuState {
         // A kept connection is checked without entering the dial's future.
         let connect = match self.links.h2.is_open() {
             true => None,
-            false => match self.open_h2(sh).await {
+            false => match Box::pin(self.open_h2(sh)).await {
                 Ok(connect) => connect,
                 Err(outcome) => return failed(index, intended, outcome),
             },
