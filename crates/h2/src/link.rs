@@ -17,7 +17,9 @@ const KEEP_WRITE_CAPACITY: usize = 64 << 10;
 /// A VU's lean HTTP/2 connection (when open) and the buffers every request reuses.
 #[derive(Default)]
 pub struct H2Link {
-    wire: Option<Wire>,
+    /// Boxed: the connection's state is a few hundred bytes, and every VU of an HTTP/1.1
+    /// workload holds an `H2Link` it never opens.
+    wire: Option<Box<Wire>>,
     /// Read buffer; its length is its usable size.
     rbuf: Vec<u8>,
     /// The request's frames (after any queued control frames).
@@ -51,13 +53,13 @@ impl H2Link {
             .await
             .map_err(|e| classify_io(&e))?;
         self.wbuf.clear();
-        self.wire = Some(Wire {
+        self.wire = Some(Box::new(Wire {
             io,
             conn: Conn::new(),
             last: 0,
             start: 0,
             end: 0,
-        });
+        }));
         Ok(())
     }
 
