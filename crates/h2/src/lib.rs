@@ -4,8 +4,9 @@
 //! with), the connection and stream state (settings, pings, flow-control windows, `GOAWAY`)
 //! and the link a VU keeps ([`H2Link`]: attach, check, render, exchange). It must not know
 //! scenarios, steps, templates, captures or expectations: the caller writes each request's
-//! header block ([`H2Link::render`]) and judges each answer ([`Judge`]); `loadgen-http`
-//! decides when this path is used and pre-encodes the steps (its `fast::h2`).
+//! header block ([`H2Link::render`]) and judges each answer ([`Judge`]: `loadgen-h1`'s,
+//! the one trait both lean wires judge through, so `loadgen-http` has one adapter);
+//! `loadgen-http` decides when this path is used and pre-encodes the steps (its `fast::h2`).
 //!
 //! The `h2` crate is a general HTTP/2 implementation: a connection task, stream slabs, send
 //! and receive queues, a waker hop between the request and its connection for every frame,
@@ -70,4 +71,5 @@ mod ready;
 mod wire;
 
 pub use link::H2Link;
-pub use ready::{H2Ready, Judge};
+pub use loadgen_h1::Judge;
+pub use ready::H2Ready;

@@ -1,34 +1,18 @@
 //! The exchange of one rendered request: written, answered, and judged through the
-//! caller's [`Judge`] (which knows what the step expects and what it captures; this crate
+//! caller's [`Judge`] (`loadgen-h1`'s, shared with the HTTP/1.1 link) (which knows what the step expects and what it captures; this crate
 //! only reads the answer).
 
 use crate::conn::{Conn, Phase, Stream};
 use crate::frame::*;
 use crate::wire::{frames, read, room, Taken, Wire, READ_BUF};
 use loadgen_engine::Outcome;
+use loadgen_h1::Judge;
 use loadgen_tls::classify_io;
 use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 
 /// The last client stream id (2^31 - 1): a connection that reaches it is closed.
 const LAST_STREAM: u32 = (1 << 31) - 1;
-
-/// What the caller makes of an answer, told as it is read: each header of the final head,
-/// its status, then (when the status passed) the whole body. Generic, so a caller with
-/// nothing to capture compiles to an exchange without any of it.
-pub trait Judge {
-    /// Sees each header of the final head, in order, while it is decoded (before
-    /// [`Judge::status`]).
-    fn header(&mut self, name: &[u8], value: &[u8]);
-    /// Judges the final status: `Err(outcome)` is the verdict, `Ok(())` goes on to the body.
-    fn status(&mut self, code: u16) -> Result<(), Outcome>;
-    /// After a status that passed: true when the body must be kept for [`Judge::finish`].
-    fn needs_body(&self) -> bool;
-    /// After a status that passed and a complete answer: the verdict. `body` is the body when
-    /// [`Judge::needs_body`] said so (else empty, and `overflow` false); `overflow`: it was
-    /// longer than the exchange's `max_body` and was not kept.
-    fn finish(&mut self, body: &[u8], overflow: bool) -> Outcome;
-}
 
 /// A rendered request on its connection, ready to exchange.
 pub struct H2Ready<'a> {

@@ -25,6 +25,9 @@ impl Judge for Seen {
     fn header(&mut self, name: &[u8], value: &[u8]) {
         self.headers.push((name.to_vec(), value.to_vec()));
     }
+    fn sees_headers(&self) -> bool {
+        true
+    }
     fn status(&mut self, code: u16) -> Result<(), Outcome> {
         self.status = Some(code);
         match self.fail == Some(code) {

@@ -67,7 +67,7 @@ use crate::deadline::Deadline;
 use crate::error::HttpError;
 use crate::exchange::{exchange, Answer};
 use crate::fast::h2::{H2Encoded, H2Link};
-use crate::fast::{self, Encoded, FastLink, Link, Links};
+use crate::fast::{self, Encoded, H1Link, Links};
 use crate::request::{RequestSpec, Step, Target};
 use bytes::BytesMut;
 use http::header::COOKIE;
@@ -271,7 +271,7 @@ impl SessionFactory for HttpFactory {
                 conn: None,
                 opened: None,
                 links: Links {
-                    h1: Link::new(),
+                    h1: H1Link::new(),
                     h2: H2Link::new(),
                 },
                 deadline: Deadline::default(),

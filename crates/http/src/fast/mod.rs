@@ -86,18 +86,19 @@
 
 mod encode;
 pub mod h2;
-mod lease;
-mod link;
 mod raw;
+mod verdict;
 
 pub(crate) use encode::Encoded;
-pub(crate) use link::{Link, Take};
+pub(crate) use loadgen_h1::H1Link;
 pub use raw::{applies, leaves_framing_to_hyper, RawAnswer, RawLink};
+pub(crate) use verdict::{Take, Verdict};
 
 use crate::config::{ClientConfig, HttpVersion};
 use crate::expect::Expect;
 use crate::request::{Step, Target};
 use loadgen_engine::Outcome;
+use loadgen_h1::H1Ready;
 use loadgen_template::Vars;
 use tokio::time::Instant;
 
@@ -113,7 +114,7 @@ pub(crate) fn plan(config: &ClientConfig, steps: &[Step], target: &Target) -> Op
 /// A VU's fast-path connections: it uses the one its factory's path plans, if any.
 pub(crate) struct Links {
     /// The HTTP/1.1 fast path's.
-    pub(crate) h1: Link,
+    pub(crate) h1: H1Link,
     /// The lean HTTP/2 path's.
     pub(crate) h2: h2::H2Link,
 }
@@ -153,4 +154,50 @@ pub(crate) trait Exchange {
         first_byte: &mut Option<Instant>,
         status: &mut u16,
     ) -> Result<(Outcome, bool), Outcome>;
+}
+
+impl FastLink for H1Link {
+    type Req = Encoded;
+    type Ready<'a> = H1Ready<'a>;
+
+    fn of(links: &mut Links) -> &mut Self {
+        &mut links.h1
+    }
+
+    /// Renders the request into the link's write buffer (when it has templated parts). Call
+    /// before taking the `sent` instant, as the hyper path builds its request before sending.
+    #[inline]
+    fn render<'a>(&'a mut self, req: &'a Encoded, vars: &mut Vars<'_>) -> H1Ready<'a> {
+        H1Link::render(self, req.is_head, |wbuf, scratch| {
+            req.bytes(vars, wbuf, scratch)
+        })
+    }
+
+    fn close(&mut self) {
+        H1Link::close(self);
+    }
+
+    fn trim(&mut self) {
+        H1Link::trim(self);
+    }
+}
+
+impl Exchange for H1Ready<'_> {
+    async fn exchange<T: Take>(
+        self,
+        take: &mut T,
+        expect: &Expect,
+        built_to_fail: Option<u16>,
+        body: &mut Vec<u8>,
+        max_body: usize,
+        first_byte: &mut Option<Instant>,
+        status: &mut u16,
+    ) -> Result<(Outcome, bool), Outcome> {
+        let mut verdict = Verdict {
+            take,
+            expect,
+            built_to_fail,
+        };
+        H1Ready::exchange(self, &mut verdict, body, max_body, first_byte, status).await
+    }
 }

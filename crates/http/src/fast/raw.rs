@@ -7,8 +7,7 @@
 //! this path (a `content-length` for a body, no `transfer-encoding`, `connection` or `upgrade`
 //! header: [`leaves_framing_to_hyper`] names the headers that take hyper's path instead).
 
-use super::link::Link;
-use super::{Exchange, FastLink};
+use super::Exchange;
 use crate::base_url::BaseUrl;
 use crate::config::HttpVersion;
 use crate::connect::{Dialer, Phases};
@@ -16,6 +15,7 @@ use crate::deadline::Deadline;
 use crate::expect::Expect;
 use http::HeaderName;
 use loadgen_engine::{Outcome, Setup};
+use loadgen_h1::H1Link;
 use std::pin::pin;
 use tokio::time::{timeout, Duration, Instant};
 
@@ -49,7 +49,7 @@ pub struct RawAnswer {
 
 /// One VU's fast-path connection, its request buffer and its deadline timer.
 pub struct RawLink {
-    link: Link,
+    link: H1Link,
     request: Vec<u8>,
     deadline: Deadline,
     /// Nothing but the status is judged here: the caller judges the status itself.
@@ -74,7 +74,7 @@ impl RawLink {
     /// No connection yet; buffers grow on first use.
     pub fn new() -> Self {
         RawLink {
-            link: Link::new(),
+            link: H1Link::new(),
             request: Vec::new(),
             deadline: Deadline::default(),
             expect: Expect::default(),
@@ -125,7 +125,10 @@ impl RawLink {
         let exchanged = {
             let ready = self.link.ready(&self.request, is_head);
             let mut nothing = ();
-            let exchange = pin!(ready.exchange(
+            // The step's exchange (judged by `Expect` through the fast paths' `Verdict`), not
+            // the link's own, which wants a `Judge`.
+            let exchange = pin!(Exchange::exchange(
+                ready,
                 &mut nothing,
                 &self.expect,
                 None,

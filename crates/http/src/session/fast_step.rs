@@ -12,7 +12,7 @@
 use super::{failed, settle, Shared, VuState};
 use crate::exchange::MAX_CHECKED_BODY;
 use crate::fast::h2::H2Link;
-use crate::fast::{Exchange, FastLink, Link, Take};
+use crate::fast::{Exchange, FastLink, H1Link, Take};
 use crate::request::Step;
 use loadgen_capture::{Capture, Slots};
 use loadgen_engine::{Iteration, Outcome, StepSample};
@@ -84,7 +84,7 @@ impl VuState {
                 Err(outcome) => return failed(index, intended, outcome),
             },
         };
-        self.exchange_fast::<Link, JOURNEY>(sh, index, (req, step), it, intended, connect)
+        self.exchange_fast::<H1Link, JOURNEY>(sh, index, (req, step), it, intended, connect)
             .await
     }
 

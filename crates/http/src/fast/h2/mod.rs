@@ -3,8 +3,8 @@
 //! differs from the `h2` crate) instead of by the `h2` crate. This module mirrors the
 //! HTTP/1.1 fast path ([`crate::fast`]) and owns what that crate must not know: which
 //! factories take the path (`plan`), each step's request pre-encoded (`encode`), and
-//! judging each answer against the step's [`Expect`] and captures (`Verdict`),
-//! behind the fast paths' common `FastLink` and `Exchange`.
+//! judging each answer against the step's [`Expect`] and captures (the fast paths'
+//! one `Verdict`), behind their common `FastLink` and `Exchange`.
 //!
 //! Each step's HPACK block is encoded once, when the factory is built: the `h2` path's
 //! fields in its order (`:method`, `:scheme`, `:authority`, `:path`, then user-agent, the
@@ -33,7 +33,7 @@ pub(crate) mod encode;
 pub(crate) use encode::H2Encoded;
 pub(crate) use loadgen_h2::H2Link;
 
-use super::{Exchange, FastLink, Links, Take};
+use super::{Exchange, FastLink, Links, Take, Verdict};
 use crate::config::{ClientConfig, HttpVersion};
 use crate::expect::Expect;
 use crate::request::{Step, Target};
@@ -58,41 +58,6 @@ pub(crate) fn plan(
         return None;
     }
     steps.iter().map(|s| H2Encoded::new(s, target)).collect()
-}
-
-/// A step's judgement of an answer on the lean path, as the HTTP/1.1 fast path's exchange
-/// judges: the status against the step's [`Expect`] (as one built to fail, when the
-/// request was: [`Expect::check_status_for`]), the body checks, then the captures ([`Take`]).
-struct Verdict<'a, T> {
-    take: &'a mut T,
-    expect: &'a Expect,
-    built_to_fail: Option<u16>,
-}
-
-impl<T: Take> loadgen_h2::Judge for Verdict<'_, T> {
-    #[inline]
-    fn header(&mut self, name: &[u8], value: &[u8]) {
-        self.take.header(name, value);
-    }
-
-    fn status(&mut self, code: u16) -> Result<(), Outcome> {
-        self.expect.check_status_for(code, self.built_to_fail)
-    }
-
-    fn needs_body(&self) -> bool {
-        self.expect.needs_body() || self.take.needs_body()
-    }
-
-    fn finish(&mut self, body: &[u8], overflow: bool) -> Outcome {
-        // A body kept and cut short fails whichever of the two wanted it.
-        if overflow || (self.expect.needs_body() && !self.expect.check_body(body)) {
-            return Outcome::CheckFailed;
-        }
-        match self.take.finish(body, overflow) {
-            true => Outcome::Success,
-            false => Outcome::CheckFailed,
-        }
-    }
 }
 
 impl FastLink for H2Link {

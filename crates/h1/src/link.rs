@@ -1,16 +1,16 @@
-//! One VU's fast-path connection and its buffers, and the exchange of one request.
+//! One VU's HTTP/1.1 connection and its write buffers ([`H1Link`]: attach, check, render),
+//! and the exchange of one request on it ([`H1Ready::exchange`]): written, answered (the
+//! head parsed, or taken from the connection's [`Memo`]; the body framed), and judged through
+//! the caller's [`Judge`].
 
-use super::encode::Encoded;
-use super::lease::{Lease, Pool, BODY_READ_BUF, READ_BUF};
-use super::{Exchange, FastLink, Links};
-use crate::classify::classify_io;
-use crate::expect::Expect;
+use crate::chunked::Chunked;
+use crate::head::{self, Framing, Parsed};
+use crate::lease::{Lease, Pool, BODY_READ_BUF, READ_BUF};
+use crate::memo::Memo;
+use crate::Judge;
 use bytes::BytesMut;
 use loadgen_engine::Outcome;
-use loadgen_h1::chunked::Chunked;
-use loadgen_h1::head::{self, Framing, Parsed};
-use loadgen_h1::memo::Memo;
-use loadgen_template::Vars;
+use loadgen_tls::classify_io;
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
@@ -27,7 +27,7 @@ const KEEP_WRITE_CAPACITY: usize = 64 << 10;
 
 /// A VU's connection (when open) and the write buffers reused by every request. Answers
 /// are read into a buffer lent by the thread's pool ([`Lease`]) while they are read.
-pub(crate) struct Link {
+pub struct H1Link {
     tcp: Option<TcpStream>,
     /// The worker thread's read buffers.
     pool: Rc<Pool>,
@@ -39,10 +39,16 @@ pub(crate) struct Link {
     memo: Memo,
 }
 
-impl Link {
+impl Default for H1Link {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl H1Link {
     /// No connection, no buffers yet.
-    pub(crate) fn new() -> Self {
-        Link {
+    pub fn new() -> Self {
+        H1Link {
             tcp: None,
             pool: Pool::of_this_thread(),
             wbuf: BytesMut::new(),
@@ -58,7 +64,7 @@ impl Link {
     /// asked for). A dead connection is dropped. Not async: it never waits, and a plain call
     /// stays out of the step's future.
     #[inline]
-    pub(crate) fn is_open(&mut self) -> bool {
+    pub fn is_open(&mut self) -> bool {
         let Some(tcp) = &self.tcp else {
             return false;
         };
@@ -73,14 +79,15 @@ impl Link {
     }
 
     /// Makes `tcp` the VU's connection.
-    pub(crate) fn attach(&mut self, tcp: TcpStream) {
+    pub fn attach(&mut self, tcp: TcpStream) {
         self.tcp = Some(tcp);
     }
 
-    /// A request another crate encoded (see [`super::raw`]) on this connection, ready to
+    /// A request the caller holds whole (head and body) on this connection, ready to
     /// exchange.
-    pub(crate) fn ready<'a>(&'a mut self, bytes: &'a [u8], is_head: bool) -> Ready<'a> {
-        Ready {
+    #[inline]
+    pub fn ready<'a>(&'a mut self, bytes: &'a [u8], is_head: bool) -> H1Ready<'a> {
+        H1Ready {
             tcp: self.tcp.as_mut(),
             pool: &self.pool,
             memo: &mut self.memo,
@@ -88,37 +95,36 @@ impl Link {
             is_head,
         }
     }
-}
 
-impl FastLink for Link {
-    type Req = Encoded;
-    type Ready<'a> = Ready<'a>;
-
-    fn of(links: &mut Links) -> &mut Self {
-        &mut links.h1
-    }
-
-    /// Renders the request into the write buffer (when it has templated parts). Call before
-    /// taking the `sent` instant, as the hyper path builds its request before sending.
-    fn render<'a>(&'a mut self, req: &'a Encoded, vars: &mut Vars<'_>) -> Ready<'a> {
-        let bytes = req.bytes(vars, &mut self.wbuf, &mut self.scratch);
-        Ready {
+    /// A request rendered by `request` on this connection, ready to exchange. Call before
+    /// taking the `sent` instant. `request` is handed the link's write buffer and a scratch
+    /// buffer (for a templated body, rendered before it is framed) and returns the request's
+    /// bytes: its own (a request without templated parts) or those it wrote into the write
+    /// buffer. `is_head`: the request is a HEAD (its answer has no body).
+    #[inline]
+    pub fn render<'a, R>(&'a mut self, is_head: bool, request: R) -> H1Ready<'a>
+    where
+        R: FnOnce(&'a mut BytesMut, &mut BytesMut) -> &'a [u8],
+    {
+        let bytes = request(&mut self.wbuf, &mut self.scratch);
+        H1Ready {
             tcp: self.tcp.as_mut(),
             pool: &self.pool,
             memo: &mut self.memo,
             bytes,
-            is_head: req.is_head,
+            is_head,
         }
     }
 
     /// Closes the connection (after a fault, or when the server asked).
-    fn close(&mut self) {
+    pub fn close(&mut self) {
         self.tcp = None;
     }
 
     /// Gives back write buffers that grew for an unusual request, past
-    /// [`KEEP_WRITE_CAPACITY`].
-    fn trim(&mut self) {
+    /// [`KEEP_WRITE_CAPACITY`]. (Read buffers go back to the thread's pool after each
+    /// answer.)
+    pub fn trim(&mut self) {
         if self.wbuf.capacity() > KEEP_WRITE_CAPACITY {
             self.wbuf = BytesMut::new();
             self.scratch = BytesMut::new();
@@ -126,39 +132,8 @@ impl FastLink for Link {
     }
 }
 
-/// What a step takes from an answer besides its judgement: nothing (`()`, the plain loop,
-/// which compiles to the exchange without it), or a journey step's captures.
-pub(crate) trait Take {
-    /// Sees each header of the final head, in order, while it is parsed.
-    fn header(&mut self, name: &[u8], value: &[u8]);
-    /// False when [`Take::header`] ignores every header: a head equal to the last one is
-    /// then not parsed again ([`Memo`]).
-    fn sees_headers(&self) -> bool;
-    /// True when the body must be kept for the captures.
-    fn needs_body(&self) -> bool;
-    /// After an answer judged a success: `false` when a capture found nothing.
-    fn finish(&mut self, body: &[u8], overflow: bool) -> bool;
-}
-
-impl Take for () {
-    #[inline(always)]
-    fn header(&mut self, _: &[u8], _: &[u8]) {}
-    #[inline(always)]
-    fn sees_headers(&self) -> bool {
-        false
-    }
-    #[inline(always)]
-    fn needs_body(&self) -> bool {
-        false
-    }
-    #[inline(always)]
-    fn finish(&mut self, _: &[u8], _: bool) -> bool {
-        true
-    }
-}
-
 /// A rendered request on its connection, ready to exchange.
-pub(crate) struct Ready<'a> {
+pub struct H1Ready<'a> {
     tcp: Option<&'a mut TcpStream>,
     pool: &'a Pool,
     memo: &'a mut Memo,
@@ -166,18 +141,22 @@ pub(crate) struct Ready<'a> {
     is_head: bool,
 }
 
-impl Exchange for Ready<'_> {
-    async fn exchange<T: Take>(
+impl H1Ready<'_> {
+    /// Writes the request, reads the whole answer and has `judge` judge it:
+    /// `Ok((outcome, keep_connection))` for a complete answer, `Err(outcome)` for a
+    /// connection-level failure. Body bytes go to `body` when `judge` needs them (up to
+    /// `max_body`); `first_byte` is taken when the final (non-1xx) head is parsed, and
+    /// `status` is its code. The connection is worth keeping only when the head allows it and
+    /// no byte came past the answer.
+    pub async fn exchange<J: Judge>(
         self,
-        take: &mut T,
-        expect: &Expect,
-        built_to_fail: Option<u16>,
+        judge: &mut J,
         body: &mut Vec<u8>,
         max_body: usize,
         first_byte: &mut Option<Instant>,
         status: &mut u16,
     ) -> Result<(Outcome, bool), Outcome> {
-        let Ready {
+        let H1Ready {
             tcp,
             pool,
             memo,
@@ -207,8 +186,8 @@ impl Exchange for Ready<'_> {
         let head = loop {
             if end > start {
                 let head = &rbuf[start..end];
-                let parsed = match take.sees_headers() {
-                    true => head::parse_with(head, is_head, |n, v| take.header(n, v))?,
+                let parsed = match judge.sees_headers() {
+                    true => head::parse_with(head, is_head, |n, v| judge.header(n, v))?,
                     false => memo.parse(head, is_head)?,
                 };
                 match parsed {
@@ -238,8 +217,8 @@ impl Exchange for Ready<'_> {
         *status = head.status;
         start += head.len;
 
-        let verdict = expect.check_status_for(head.status, built_to_fail);
-        let keep_body = verdict.is_ok() && (expect.needs_body() || take.needs_body());
+        let verdict = judge.status(head.status);
+        let keep_body = verdict.is_ok() && judge.needs_body();
         body.clear();
         let mut overflow = false;
         let mut sink = |data: &[u8]| {
@@ -291,13 +270,8 @@ impl Exchange for Ready<'_> {
         let keep = head.keep_alive && start == end;
         let outcome = match verdict {
             Err(outcome) => outcome,
-            Ok(()) if !keep_body => Outcome::Success,
-            Ok(()) if !overflow && expect.check_body(body) => Outcome::Success,
-            Ok(()) => Outcome::CheckFailed,
+            Ok(()) => judge.finish(body, overflow),
         };
-        if outcome == Outcome::Success && !take.finish(body, overflow) {
-            return Ok((Outcome::CheckFailed, keep));
-        }
         Ok((outcome, keep))
     }
 }
@@ -354,6 +328,25 @@ mod tests {
     use tokio::io::AsyncReadExt;
     use tokio::net::TcpListener;
 
+    /// Any final status passes; nothing is kept or captured.
+    struct AnyStatus;
+
+    impl Judge for AnyStatus {
+        fn header(&mut self, _: &[u8], _: &[u8]) {}
+        fn sees_headers(&self) -> bool {
+            false
+        }
+        fn status(&mut self, _: u16) -> Result<(), Outcome> {
+            Ok(())
+        }
+        fn needs_body(&self) -> bool {
+            false
+        }
+        fn finish(&mut self, _: &[u8], _: bool) -> Outcome {
+            Outcome::Success
+        }
+    }
+
     /// Answers each request on one connection with the next of `bodies`' sizes.
     async fn serve(listener: TcpListener, bodies: Vec<usize>) {
         let (mut tcp, _) = listener.accept().await.unwrap();
@@ -373,21 +366,12 @@ mod tests {
 
     /// One exchange of a plain GET on `link`, then its trim; the size of the read buffer it
     /// gave back to the thread's pool.
-    async fn exchange(link: &mut Link) -> usize {
-        let expect = Expect::default();
+    async fn exchange(link: &mut H1Link) -> usize {
         let (mut body, mut first, mut status) = (Vec::new(), None, 0);
         let request = b"GET / HTTP/1.1\r\nhost: x\r\n\r\n";
         let answer = link
             .ready(request, false)
-            .exchange(
-                &mut (),
-                &expect,
-                None,
-                &mut body,
-                0,
-                &mut first,
-                &mut status,
-            )
+            .exchange(&mut AnyStatus, &mut body, 0, &mut first, &mut status)
             .await;
         assert_eq!(answer, Ok((Outcome::Success, true)));
         link.trim();
@@ -411,7 +395,7 @@ mod tests {
             let addr = listener.local_addr().unwrap();
             let sizes = vec![10, 300_000, 200_000, 10, 10];
             let server = tokio::spawn(serve(listener, sizes));
-            let mut link = Link::new();
+            let mut link = H1Link::new();
             link.attach(TcpStream::connect(addr).await.unwrap());
             assert_eq!(exchange(&mut link).await, READ_BUF, "a small answer");
             assert_eq!(
@@ -457,23 +441,14 @@ mod tests {
                         .unwrap();
                 }
             });
-            let mut link = Link::new();
+            let mut link = H1Link::new();
             link.attach(TcpStream::connect(addr).await.unwrap());
-            let expect = Expect::default();
             let (mut body, mut first, mut status) = (Vec::new(), None, 0);
             let mut kept = Vec::new();
             for _ in 0..4 {
                 let answer = link
                     .ready(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", false)
-                    .exchange(
-                        &mut (),
-                        &expect,
-                        None,
-                        &mut body,
-                        0,
-                        &mut first,
-                        &mut status,
-                    )
+                    .exchange(&mut AnyStatus, &mut body, 0, &mut first, &mut status)
                     .await;
                 let (outcome, keep) = answer.unwrap();
                 assert_eq!((outcome, status), (Outcome::Success, 200));
