@@ -18,6 +18,33 @@
 //! judges each answer; `loadgen-http` decides when this path is used, pre-encodes the steps
 //! and adapts its `Expect` and captures to [`Judge`] (its `fast` module). Timeouts are the
 //! caller's too: it bounds the exchange's future.
+//!
+//! # What it handles
+//!
+//! `Content-Length` bodies; `Transfer-Encoding: chunked` (chunk extensions and trailers are
+//! read and ignored; the rules are in [`chunked`]); bodies delimited by the close of the
+//! connection; `Connection: close` and HTTP/1.0 responses (the connection is closed
+//! after the response, the next step reconnects and reports its connect time); 1xx
+//! informational responses (skipped, as hyper does); responses without a body (HEAD
+//! requests, 204, 304). Every body is read to its end, so keep-alive holds; it is kept only
+//! when a body check needs it.
+//!
+//! # What it refuses
+//!
+//! Anything odd is a [`Protocol`](loadgen_engine::Outcome::Protocol) outcome and costs the
+//! connection, never a panic or a hang: a malformed head, more than 100 headers, a head larger
+//! than hyper's buffer limit (400 KiB), `101 Switching Protocols` (nothing asked for an
+//! upgrade), an invalid or conflicting `Content-Length`, `Transfer-Encoding` on an HTTP/1.0
+//! response, bad chunk framing. Bytes the server sends beyond a complete response make the
+//! connection unusable (as hyper's "unexpected message"): the step's outcome stands and the
+//! next step reconnects.
+//!
+//! Where this differs from hyper: hyper hands an unasked-for `101` over as a final answer
+//! (an `HttpOther` outcome under the default expectation) and checks its buffer limit only
+//! between reads, so it may accept a larger head; a chunk size line without digits is
+//! refused here and read as 0 by hyper; and the request (body included) is written whole
+//! before the response is read, so an answer the server sends early, while a large body is
+//! still going out, is seen only after the write.
 
 pub mod chunked;
 pub mod head;
