@@ -26,7 +26,7 @@ const MAX_HEAD: usize = 8192 + 4096 * 100;
 const KEEP_WRITE_CAPACITY: usize = 64 << 10;
 
 /// A VU's connection (when open) and the write buffers reused by every request. Answers
-/// are read into a buffer lent by the thread's pool ([`Lease`]) while they are read.
+/// are read into a buffer lent by the thread's pool (`lease`) while they are read.
 pub struct H1Link {
     tcp: Option<TcpStream>,
     /// The worker thread's read buffers.
@@ -122,7 +122,7 @@ impl H1Link {
     }
 
     /// Gives back write buffers that grew for an unusual request, past
-    /// [`KEEP_WRITE_CAPACITY`]. (Read buffers go back to the thread's pool after each
+    /// `KEEP_WRITE_CAPACITY` (64 KiB). (Read buffers go back to the thread's pool after each
     /// answer.)
     pub fn trim(&mut self) {
         if self.wbuf.capacity() > KEEP_WRITE_CAPACITY {

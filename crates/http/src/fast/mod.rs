@@ -20,7 +20,7 @@
 //!
 //! What the wire handles and refuses, and where it differs from hyper, is in
 //! [`loadgen_h1`], which owns it ([`H1Link`]); this module owns what that crate must not
-//! know: which factories take the path ([`plan`]), each step pre-encoded, and judging each
+//! know: which factories take the path (`plan`), each step pre-encoded, and judging each
 //! answer against the step's `Expect` and captures (`Verdict`).
 //!
 //! # When hyper is used instead
