@@ -79,6 +79,7 @@ impl H1Link {
     }
 
     /// Makes `tcp` the VU's connection.
+    #[inline]
     pub fn attach(&mut self, tcp: TcpStream) {
         self.tcp = Some(tcp);
     }
@@ -117,6 +118,7 @@ impl H1Link {
     }
 
     /// Closes the connection (after a fault, or when the server asked).
+    #[inline]
     pub fn close(&mut self) {
         self.tcp = None;
     }
@@ -124,6 +126,7 @@ impl H1Link {
     /// Gives back write buffers that grew for an unusual request, past
     /// `KEEP_WRITE_CAPACITY` (64 KiB). (Read buffers go back to the thread's pool after each
     /// answer.)
+    #[inline]
     pub fn trim(&mut self) {
         if self.wbuf.capacity() > KEEP_WRITE_CAPACITY {
             self.wbuf = BytesMut::new();
@@ -278,6 +281,7 @@ impl H1Ready<'_> {
 
 /// Waits until the answer is readable, then reads it into a buffer lent by the thread's pool;
 /// the buffer goes back to the pool while nothing is readable. An end of stream is `Reset`.
+#[inline]
 async fn first_read<'p>(
     tcp: &mut TcpStream,
     pool: &'p Pool,
@@ -298,6 +302,7 @@ async fn first_read<'p>(
 }
 
 /// Reads into `into`; an end of stream is `Reset` (the response is incomplete).
+#[inline]
 async fn read(tcp: &mut TcpStream, into: &mut [u8]) -> Result<usize, Outcome> {
     match tcp.read(into).await {
         Ok(0) => Err(Outcome::Reset),
@@ -308,6 +313,7 @@ async fn read(tcp: &mut TcpStream, into: &mut [u8]) -> Result<usize, Outcome> {
 
 /// Reads body bytes into the whole (emptied) buffer, doubling it up to [`BODY_READ_BUF`] when
 /// the last read filled it; `used_big` says a read took more than [`READ_BUF`].
+#[inline]
 async fn refill(
     tcp: &mut TcpStream,
     rbuf: &mut Vec<u8>,
