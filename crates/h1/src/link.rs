@@ -145,7 +145,8 @@ pub struct H1Ready<'a> {
 }
 
 impl H1Ready<'_> {
-    /// Writes the request, reads the whole answer and has `judge` judge it:
+    /// Writes the request, reads the whole answer and has `judge` judge it (`judge` is taken
+    /// by value, so a caller's adapter lives in this future, not in one wrapped around it):
     /// `Ok((outcome, keep_connection))` for a complete answer, `Err(outcome)` for a
     /// connection-level failure. Body bytes go to `body` when `judge` needs them (up to
     /// `max_body`); `first_byte` is taken when the final (non-1xx) head is parsed, and
@@ -153,7 +154,7 @@ impl H1Ready<'_> {
     /// no byte came past the answer.
     pub async fn exchange<J: Judge>(
         self,
-        judge: &mut J,
+        mut judge: J,
         body: &mut Vec<u8>,
         max_body: usize,
         first_byte: &mut Option<Instant>,
@@ -377,7 +378,7 @@ mod tests {
         let request = b"GET / HTTP/1.1\r\nhost: x\r\n\r\n";
         let answer = link
             .ready(request, false)
-            .exchange(&mut AnyStatus, &mut body, 0, &mut first, &mut status)
+            .exchange(AnyStatus, &mut body, 0, &mut first, &mut status)
             .await;
         assert_eq!(answer, Ok((Outcome::Success, true)));
         link.trim();
@@ -454,7 +455,7 @@ mod tests {
             for _ in 0..4 {
                 let answer = link
                     .ready(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", false)
-                    .exchange(&mut AnyStatus, &mut body, 0, &mut first, &mut status)
+                    .exchange(AnyStatus, &mut body, 0, &mut first, &mut status)
                     .await;
                 let (outcome, keep) = answer.unwrap();
                 assert_eq!((outcome, status), (Outcome::Success, 200));

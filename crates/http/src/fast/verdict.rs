@@ -39,13 +39,15 @@ impl Take for () {
 /// A step's judgement of an answer: the status against the step's [`Expect`] (as one built
 /// to fail, when the request was: [`Expect::check_status_for`]), the body checks, then the
 /// captures ([`Take`]), which see only an answer that passed.
-pub(crate) struct Verdict<'a, T> {
-    pub(crate) take: &'a mut T,
-    pub(crate) expect: &'a Expect,
+/// Two lifetimes, so a future that holds one can name both (`fast`'s `Exchange` for
+/// `H1Ready`).
+pub(crate) struct Verdict<'t, 'e, T> {
+    pub(crate) take: &'t mut T,
+    pub(crate) expect: &'e Expect,
     pub(crate) built_to_fail: Option<u16>,
 }
 
-impl<T: Take> loadgen_h1::Judge for Verdict<'_, T> {
+impl<T: Take> loadgen_h1::Judge for Verdict<'_, '_, T> {
     #[inline]
     fn header(&mut self, name: &[u8], value: &[u8]) {
         self.take.header(name, value);
