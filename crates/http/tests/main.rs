@@ -13,6 +13,7 @@ mod exchange;
 mod faults;
 mod h2frames;
 mod journeys;
+mod memory;
 mod odd;
 mod tls;
 mod wire;
