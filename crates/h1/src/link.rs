@@ -10,7 +10,7 @@ use crate::memo::Memo;
 use crate::Judge;
 use bytes::BytesMut;
 use loadgen_engine::Outcome;
-use loadgen_tls::classify_io;
+use loadgen_tls::{classify_io, read_answer};
 use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
@@ -214,7 +214,7 @@ impl H1Ready<'_> {
                     return Err(Outcome::Protocol);
                 }
             }
-            end += read(tcp, &mut rbuf[end..]).await?;
+            end += read_answer(tcp, &mut rbuf[end..]).await?;
             *used_big |= end > READ_BUF;
         };
         *first_byte = Some(Instant::now());
@@ -302,16 +302,6 @@ async fn first_read<'p>(
     .await
 }
 
-/// Reads into `into`; an end of stream is `Reset` (the response is incomplete).
-#[inline]
-async fn read(tcp: &mut TcpStream, into: &mut [u8]) -> Result<usize, Outcome> {
-    match tcp.read(into).await {
-        Ok(0) => Err(Outcome::Reset),
-        Ok(n) => Ok(n),
-        Err(e) => Err(classify_io(&e)),
-    }
-}
-
 /// Reads body bytes into the whole (emptied) buffer, doubling it up to [`BODY_READ_BUF`] when
 /// the last read filled it; `used_big` says a read took more than [`READ_BUF`].
 #[inline]
@@ -320,7 +310,7 @@ async fn refill(
     rbuf: &mut Vec<u8>,
     used_big: &mut bool,
 ) -> Result<usize, Outcome> {
-    let n = read(tcp, rbuf).await?;
+    let n = read_answer(tcp, rbuf).await?;
     if n == rbuf.len() && n < BODY_READ_BUF {
         rbuf.resize((n * 2).min(BODY_READ_BUF), 0);
         *used_big = true;

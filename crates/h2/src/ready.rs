@@ -4,10 +4,10 @@
 
 use crate::conn::{Conn, Phase, Stream};
 use crate::frame::*;
-use crate::wire::{frames, read, room, Taken, Wire, READ_BUF};
+use crate::wire::{frames, room, Taken, Wire, READ_BUF};
 use loadgen_engine::Outcome;
 use loadgen_h1::Judge;
-use loadgen_tls::classify_io;
+use loadgen_tls::{classify_io, read_answer};
 use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 
@@ -162,7 +162,7 @@ impl H2Ready<'_> {
                 break;
             }
             room(w, rbuf, used_big)?;
-            let n = read(&mut w.io, &mut rbuf[w.end..]).await?;
+            let n = read_answer(&mut w.io, &mut rbuf[w.end..]).await?;
             w.end += n;
             *used_big |= w.end > READ_BUF;
         }

@@ -116,13 +116,3 @@ pub(crate) fn room(w: &mut Wire, rbuf: &mut Vec<u8>, used_big: &mut bool) -> Res
     *used_big = true;
     Ok(())
 }
-
-/// Reads into `into`; an end of stream is `Reset` (the answer is incomplete).
-pub(crate) async fn read(io: &mut ClientStream, into: &mut [u8]) -> Result<usize, Outcome> {
-    use tokio::io::AsyncReadExt;
-    match io.read(into).await {
-        Ok(0) => Err(Outcome::Reset),
-        Ok(n) => Ok(n),
-        Err(e) => Err(classify_io(&e)),
-    }
-}

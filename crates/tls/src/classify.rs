@@ -7,6 +7,22 @@
 
 use loadgen_engine::Outcome;
 use std::io;
+use tokio::io::{AsyncRead, AsyncReadExt};
+
+/// Reads part of an answer into `into` (how much was read): an end of stream before the
+/// answer is complete is `Reset`, an I/O error is classified by [`classify_io`]. Both lean
+/// wires read their answers with it, over a TCP stream or a [`ClientStream`](crate::ClientStream).
+#[inline]
+pub async fn read_answer<S: AsyncRead + Unpin>(
+    io: &mut S,
+    into: &mut [u8],
+) -> Result<usize, Outcome> {
+    match io.read(into).await {
+        Ok(0) => Err(Outcome::Reset),
+        Ok(n) => Ok(n),
+        Err(e) => Err(classify_io(&e)),
+    }
+}
 
 /// Classifies an I/O error seen on an established connection.
 ///

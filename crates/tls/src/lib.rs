@@ -6,12 +6,13 @@
 //!
 //! It owns certificate trust decisions, the plain-or-TLS byte stream a client connection
 //! reads ([`ClientStream`]) and the outcome class of that stream's I/O errors
-//! ([`classify_io`]); it must not know any protocol, the scenario format or the command
+//! ([`classify_io`], and [`read_answer`], the lean wires' read that calls an early end of
+//! stream a reset); it must not know any protocol, the scenario format or the command
 //! line, so `http`, `h2`, `ws` and `fleet` can all depend on it.
 
 #![forbid(unsafe_code)]
 
-pub use classify::classify_io;
+pub use classify::{classify_io, read_answer};
 pub use stream::ClientStream;
 
 mod classify;
