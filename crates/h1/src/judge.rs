@@ -25,3 +25,31 @@ pub trait Judge {
     /// longer than the exchange's `max_body` and was not kept.
     fn finish(&mut self, body: &[u8], overflow: bool) -> Outcome;
 }
+
+/// A judge lent for one exchange: the caller keeps it and reads what it was told afterwards.
+impl<J: Judge + ?Sized> Judge for &mut J {
+    #[inline]
+    fn header(&mut self, name: &[u8], value: &[u8]) {
+        (**self).header(name, value);
+    }
+
+    #[inline]
+    fn sees_headers(&self) -> bool {
+        (**self).sees_headers()
+    }
+
+    #[inline]
+    fn status(&mut self, code: u16) -> Result<(), Outcome> {
+        (**self).status(code)
+    }
+
+    #[inline]
+    fn needs_body(&self) -> bool {
+        (**self).needs_body()
+    }
+
+    #[inline]
+    fn finish(&mut self, body: &[u8], overflow: bool) -> Outcome {
+        (**self).finish(body, overflow)
+    }
+}

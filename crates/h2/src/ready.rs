@@ -32,7 +32,7 @@ impl H2Ready<'_> {
     /// is decoded, and `status` is its code.
     pub async fn exchange<J: Judge>(
         self,
-        judge: &mut J,
+        mut judge: J,
         body: &mut Vec<u8>,
         max_body: usize,
         first_byte: &mut Option<Instant>,

@@ -40,7 +40,7 @@ impl Take for () {
 /// to fail, when the request was: [`Expect::check_status_for`]), the body checks, then the
 /// captures ([`Take`]), which see only an answer that passed.
 /// Two lifetimes, so a future that holds one can name both (`fast`'s `Exchange` for
-/// `H1Ready`).
+/// `H1Ready` and `H2Ready`).
 pub(crate) struct Verdict<'t, 'e, T> {
     pub(crate) take: &'t mut T,
     pub(crate) expect: &'e Expect,

@@ -83,22 +83,26 @@ impl FastLink for H2Link {
     }
 }
 
-impl Exchange for H2Ready<'_> {
-    async fn exchange<T: Take>(
+impl<'r> Exchange for H2Ready<'r> {
+    /// The wire's exchange itself, judged by a [`Verdict`] it holds: no future wrapped around
+    /// it, as on HTTP/1.1.
+    #[inline]
+    fn exchange<'t, 'e, 'b, 'f, 's, T: Take>(
         self,
-        take: &mut T,
-        expect: &Expect,
+        take: &'t mut T,
+        expect: &'e Expect,
         built_to_fail: Option<u16>,
-        body: &mut Vec<u8>,
+        body: &'b mut Vec<u8>,
         max_body: usize,
-        first_byte: &mut Option<Instant>,
-        status: &mut u16,
-    ) -> Result<(Outcome, bool), Outcome> {
-        let mut verdict = Verdict {
+        first_byte: &'f mut Option<Instant>,
+        status: &'s mut u16,
+    ) -> impl std::future::Future<Output = Result<(Outcome, bool), Outcome>>
+           + use<'r, 't, 'e, 'b, 'f, 's, T> {
+        let verdict = Verdict {
             take,
             expect,
             built_to_fail,
         };
-        H2Ready::exchange(self, &mut verdict, body, max_body, first_byte, status).await
+        H2Ready::exchange(self, verdict, body, max_body, first_byte, status)
     }
 }
