@@ -22,6 +22,7 @@ mod journeys_flow;
 mod live;
 mod long_runs;
 mod output;
+mod paced;
 mod policy;
 mod postgres;
 mod proxy;

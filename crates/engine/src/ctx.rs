@@ -18,6 +18,8 @@ pub(crate) struct ShardCtx {
     pub workload: usize,
     pub model: Model,
     pub step_base: usize,
+    /// How many steps the workload's iterations report.
+    pub steps: usize,
     /// The iteration's duration is derived from a step's latency per interval (see
     /// [`crate::Workload::with_iteration_as_step`]): VUs only count iterations.
     pub iteration_as_step: bool,
@@ -43,6 +45,7 @@ impl ShardCtx {
             id,
             workload: self.workload,
             seed: mix(self.seed ^ mix(id.wrapping_add(1) ^ ((self.workload as u64) << 48))),
+            paced_reads: false,
         }
     }
 

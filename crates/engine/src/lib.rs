@@ -98,6 +98,9 @@ mod metrics;
 mod model;
 mod open;
 mod outcome;
+#[cfg(target_os = "linux")]
+pub mod pace;
+mod pacing;
 mod plan;
 mod precise;
 mod rate;

@@ -5,8 +5,9 @@ use crate::arrival::ArrivalSchedule;
 use crate::ctx::{join_all, ShardCtx};
 use crate::histogram::record_micros;
 use crate::model::{OpenModel, VuOrder};
+use crate::pacing::{worth_pacing, Pacing};
 use crate::precise::ArrivalTimer;
-use crate::session::{Iteration, Session, SessionFactory};
+use crate::session::{Iteration, Session, SessionFactory, VuInfo};
 use crate::steer::Steer;
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -25,6 +26,12 @@ struct IdleVu<S> {
 
 pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: ShardCtx) {
     let max_local = ctx.segment.share_of(m.max_vus);
+    // Before the first session: sessions made while it is on pace their reads.
+    let pacing = Pacing::new(
+        worth_pacing(m, ctx.steps, ctx.segment, ctx.arrival_granularity),
+        ctx.arrival_granularity,
+    );
+    let paced_reads = pacing.is_on();
     let pool: Rc<RefCell<VecDeque<IdleVu<F::Session>>>> = Rc::new(RefCell::new(VecDeque::new()));
     let mut allocated = 0u64;
     // `online`: when the VU comes online (`None` for pre-allocated ones: at the clock's start).
@@ -42,7 +49,10 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
             id: info.id,
             slot,
             iterations: 0,
-            session: factory.session(info),
+            session: factory.session(VuInfo {
+                paced_reads,
+                ..info
+            }),
         }
     };
     let pre = ctx.segment.share_of(m.pre_allocated_vus.min(m.max_vus));
@@ -105,6 +115,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
             if released_without_yield >= 64 {
                 released_without_yield = 0;
                 tokio::task::yield_now().await;
+                pacing.tick();
                 if steer.has_news() {
                     next = steer.apply_open(&mut schedule, next);
                     continue;
@@ -115,6 +126,8 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
             break;
         }
         if intended > now {
+            // Nobody waits for an answer now: if somebody starts to, wake by a granularity.
+            let watch = !pacing.waiting();
             tokio::select! {
                 biased;
                 _ = ctx.control.stop.cancelled() => break,
@@ -122,7 +135,14 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
                     next = steer.apply_open(&mut schedule, next);
                     continue;
                 }
-                woke = timer.sleep_until(intended) => now = woke,
+                woke = timer.sleep_until(pacing.wake_by(intended, now)) => {
+                    now = woke;
+                    pacing.tick();
+                    if now < intended {
+                        continue;
+                    }
+                }
+                _ = pacing.busy(), if watch => continue,
             }
         }
         next = schedule.next();
@@ -205,15 +225,35 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
     let ended = if ctx.control.is_stopped() {
         Instant::now()
     } else {
-        tokio::select! {
-            biased;
-            _ = ctx.control.stop.cancelled() => Instant::now(),
-            _ = timer.sleep_until(end) => end,
+        // Ticking meanwhile for the paced VUs still at work.
+        loop {
+            let watch = !pacing.waiting();
+            tokio::select! {
+                biased;
+                _ = ctx.control.stop.cancelled() => break Instant::now(),
+                woke = timer.sleep_until(pacing.wake_by(end, Instant::now())) => {
+                    pacing.tick();
+                    if woke >= end {
+                        break end;
+                    }
+                }
+                _ = pacing.busy(), if watch => {}
+            }
         }
     };
     ctx.recorder
         .tally(|t| t.load_ended(ctx.workload, ended.min(end)));
-    drain(&ctx, &running, &idle, &backlog, hard_end).await;
+    let mut ticks = Ticks {
+        pacing: &pacing,
+        timer: &mut timer,
+    };
+    drain(&ctx, &running, &idle, &backlog, hard_end, &mut ticks).await;
+}
+
+/// What keeps paced VUs reading while the dispatcher has no arrivals to wake for.
+struct Ticks<'a> {
+    pacing: &'a Pacing,
+    timer: &'a mut ArrivalTimer,
 }
 
 /// Counts the arrivals still waiting for a VU as dropped: they will not be sent.
@@ -255,6 +295,7 @@ async fn drain(
     idle: &Notify,
     backlog: &RefCell<VecDeque<Instant>>,
     hard_end: Instant,
+    ticks: &mut Ticks<'_>,
 ) {
     // Never past the workload's planned end plus the graceful stop, however late the
     // release loop finished.
@@ -272,6 +313,7 @@ async fn drain(
             _ = ctx.control.kill.cancelled() => break,
             _ = tokio::time::sleep_until(deadline) => break,
             _ = idle.notified() => {}
+            _ = ticks.pacing.keep_ticking(ticks.timer) => {}
         }
     }
     drop_waiting(ctx, backlog);

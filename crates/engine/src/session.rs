@@ -20,6 +20,10 @@ pub struct VuInfo {
     pub workload: usize,
     /// A seed derived from the plan seed and the VU id, for the session's own randomness.
     pub seed: u64,
+    /// The VU's answers are read when its thread's open-model dispatcher wakes, and timed by
+    /// the kernel's receive timestamps (see [`crate::pace`]); a session whose connections
+    /// cannot be paced ignores it.
+    pub paced_reads: bool,
 }
 
 /// Builds one session per VU. Shared by every worker thread; the sessions stay on the thread

@@ -29,6 +29,7 @@ pub async fn run_shard(
             workload: i,
             model: w.model.clone(),
             step_base: bases[i],
+            steps: w.steps.len(),
             iteration_as_step: w.iteration_as_step.is_some(),
             custom_base: custom_bases[i],
             recorder: recorder.clone(),

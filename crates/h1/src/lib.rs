@@ -47,12 +47,15 @@
 //! still going out, is seen only after the write.
 
 pub mod chunked;
+mod conn;
 pub mod head;
 pub mod json;
 mod judge;
 mod lease;
 mod link;
 pub mod memo;
+#[cfg(target_os = "linux")]
+mod paced;
 
 pub use judge::Judge;
 pub use link::{H1Link, H1Ready};

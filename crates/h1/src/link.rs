@@ -4,6 +4,7 @@
 //! the caller's [`Judge`].
 
 use crate::chunked::Chunked;
+use crate::conn::Conn;
 use crate::head::{self, Framing, Parsed};
 use crate::lease::{Lease, Pool, BODY_READ_BUF, READ_BUF};
 use crate::memo::Memo;
@@ -28,7 +29,9 @@ const KEEP_WRITE_CAPACITY: usize = 64 << 10;
 /// A VU's connection (when open) and the write buffers reused by every request. Answers
 /// are read into a buffer lent by the thread's pool (`lease`) while they are read.
 pub struct H1Link {
-    tcp: Option<TcpStream>,
+    tcp: Option<Conn>,
+    /// Connections attached are paced when the thread paces reads (open-model VUs).
+    paced: bool,
     /// The worker thread's read buffers.
     pool: Rc<Pool>,
     /// Rendered requests.
@@ -50,6 +53,7 @@ impl H1Link {
     pub fn new() -> Self {
         H1Link {
             tcp: None,
+            paced: false,
             pool: Pool::of_this_thread(),
             wbuf: BytesMut::new(),
             scratch: BytesMut::new(),
@@ -65,7 +69,7 @@ impl H1Link {
     /// stays out of the step's future.
     #[inline]
     pub fn is_open(&mut self) -> bool {
-        let Some(tcp) = &self.tcp else {
+        let Some(tcp) = &mut self.tcp else {
             return false;
         };
         let alive = matches!(
@@ -78,10 +82,25 @@ impl H1Link {
         alive
     }
 
+    /// Asks for paced reads (see [`loadgen_engine::pace`]): the connections attached from now
+    /// on are read when the thread's open-model dispatcher wakes, and timed by the kernel's
+    /// receive timestamps ([`H1Link::answered_at`]). Ignored on a thread that paces nothing.
+    pub fn with_paced_reads(mut self, paced: bool) -> Self {
+        self.paced = paced;
+        self
+    }
+
     /// Makes `tcp` the VU's connection.
     #[inline]
     pub fn attach(&mut self, tcp: TcpStream) {
-        self.tcp = Some(tcp);
+        self.tcp = Conn::new(tcp, self.paced);
+    }
+
+    /// When the last answer's last bytes arrived, by the kernel's receive timestamp, on a
+    /// paced connection; `None` on one the runtime woke for (time it now).
+    #[inline]
+    pub fn answered_at(&self) -> Option<Instant> {
+        self.tcp.as_ref().and_then(Conn::stamped_arrival)
     }
 
     /// A request the caller holds whole (head and body) on this connection, ready to
@@ -137,7 +156,7 @@ impl H1Link {
 
 /// A rendered request on its connection, ready to exchange.
 pub struct H1Ready<'a> {
-    tcp: Option<&'a mut TcpStream>,
+    tcp: Option<&'a mut Conn>,
     pool: &'a Pool,
     memo: &'a mut Memo,
     bytes: &'a [u8],
@@ -168,6 +187,7 @@ impl H1Ready<'_> {
             is_head,
         } = self;
         let tcp = tcp.ok_or(Outcome::Reset)?;
+        tcp.begin();
         // Usually the socket takes the whole request at once, without the future.
         let written = match tcp.try_write(bytes) {
             Ok(n) => n,
@@ -217,7 +237,7 @@ impl H1Ready<'_> {
             end += read_answer(tcp, &mut rbuf[end..]).await?;
             *used_big |= end > READ_BUF;
         };
-        *first_byte = Some(Instant::now());
+        *first_byte = Some(tcp.arrival());
         *status = head.status;
         start += head.len;
 
@@ -283,10 +303,7 @@ impl H1Ready<'_> {
 /// Waits until the answer is readable, then reads it into a buffer lent by the thread's pool;
 /// the buffer goes back to the pool while nothing is readable. An end of stream is `Reset`.
 #[inline]
-async fn first_read<'p>(
-    tcp: &mut TcpStream,
-    pool: &'p Pool,
-) -> Result<(Lease<'p>, usize), Outcome> {
+async fn first_read<'p>(tcp: &mut Conn, pool: &'p Pool) -> Result<(Lease<'p>, usize), Outcome> {
     poll_fn(|cx| {
         let mut lease = pool.lend();
         let mut into = ReadBuf::new(&mut lease.buf);
@@ -305,11 +322,7 @@ async fn first_read<'p>(
 /// Reads body bytes into the whole (emptied) buffer, doubling it up to [`BODY_READ_BUF`] when
 /// the last read filled it; `used_big` says a read took more than [`READ_BUF`].
 #[inline]
-async fn refill(
-    tcp: &mut TcpStream,
-    rbuf: &mut Vec<u8>,
-    used_big: &mut bool,
-) -> Result<usize, Outcome> {
+async fn refill(tcp: &mut Conn, rbuf: &mut Vec<u8>, used_big: &mut bool) -> Result<usize, Outcome> {
     let n = read_answer(tcp, rbuf).await?;
     if n == rbuf.len() && n < BODY_READ_BUF {
         rbuf.resize((n * 2).min(BODY_READ_BUF), 0);
@@ -453,6 +466,80 @@ mod tests {
             }
             assert_eq!(kept, [true, true, true, false]);
             server.await.unwrap();
+        });
+    }
+
+    /// A paced connection's answer is not read when it arrives but at the next tick, and the
+    /// exchange is timed by when the kernel received it, which is before that tick.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_paced_answer_waits_for_a_tick_and_is_timed_by_its_arrival() {
+        use std::io::{Read, Write};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        tokio::task::LocalSet::new().block_on(&rt, async {
+            let installed = loadgen_engine::pace::Installed::on_this_thread().unwrap();
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (written, answered) = std::sync::mpsc::channel();
+            let server = std::thread::spawn(move || {
+                let (mut tcp, _) = listener.accept().unwrap();
+                let mut buf = [0u8; 1024];
+                loop {
+                    let mut got = Vec::new();
+                    while !got.ends_with(b"\r\n\r\n") {
+                        match tcp.read(&mut buf).unwrap() {
+                            0 => return,
+                            n => got.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    tcp.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                        .unwrap();
+                    written.send(()).unwrap();
+                }
+            });
+            let mut link = H1Link::new().with_paced_reads(true);
+            link.attach(TcpStream::connect(addr).await.unwrap());
+            // The kernel may leave the first segments after timestamps are switched on
+            // unstamped (it switches them on in the background): exchange until one is.
+            for _ in 0..50 {
+                let exchange = tokio::task::spawn_local(async move {
+                    let (mut body, mut first, mut status) = (Vec::new(), None, 0);
+                    let answer = link
+                        .ready(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", false)
+                        .exchange(AnyStatus, &mut body, 0, &mut first, &mut status)
+                        .await;
+                    (answer, first, link)
+                });
+                while answered.try_recv().is_err() {
+                    tokio::task::yield_now().await;
+                }
+                // The answer is in the socket, and stays unread however often the task runs.
+                for _ in 0..10 {
+                    tokio::task::yield_now().await;
+                }
+                assert!(!exchange.is_finished(), "read without a tick");
+                let tick = Instant::now();
+                assert_eq!(installed.pacer().tick(), 1);
+                let (answer, first, done) = exchange.await.unwrap();
+                link = done;
+                assert_eq!(answer, Ok((Outcome::Success, true)));
+                let Some(arrived) = link.answered_at() else {
+                    continue;
+                };
+                assert!(arrived < tick, "timed when read, not when it arrived");
+                assert_eq!(
+                    first,
+                    Some(arrived),
+                    "one read: the head's arrival is the end's"
+                );
+                drop(link);
+                server.join().unwrap();
+                return;
+            }
+            panic!("no answer in 50 was stamped by the kernel");
         });
     }
 }

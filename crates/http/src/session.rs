@@ -271,7 +271,7 @@ impl SessionFactory for HttpFactory {
                 conn: None,
                 opened: None,
                 links: Links {
-                    h1: H1Link::new(),
+                    h1: H1Link::new().with_paced_reads(vu.paced_reads),
                     h2: H2Link::new(),
                 },
                 deadline: Deadline::default(),

@@ -273,6 +273,7 @@ fn drive_side_by_side(factory: &HttpFactory, vus: u64, iterations: u64) -> loadg
                     id,
                     workload: 0,
                     seed: id,
+                    paced_reads: false,
                 });
                 let recorder = std::rc::Rc::clone(&recorder);
                 tokio::task::spawn_local(async move {

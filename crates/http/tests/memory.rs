@@ -24,6 +24,7 @@ fn a_waiting_vu_holds_a_few_kib() {
         id: 1,
         workload: 0,
         seed: 7,
+        paced_reads: false,
     });
     let held = std::mem::size_of_val(&session);
     let it = Iteration::new(&recorder, 0, 1, 0, Instant::now());

@@ -113,6 +113,7 @@ pub fn run_setup(sc: &mut Scenario, base_url: &str) -> Result<(), SetupError> {
             id: 0,
             workload: 0,
             seed,
+            paced_reads: false,
         });
         local
             .block_on(&rt, session.run_once())

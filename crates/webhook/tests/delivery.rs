@@ -182,6 +182,7 @@ async fn one_iteration_tls(
         id: 1,
         workload: 0,
         seed: 7,
+        paced_reads: false,
     });
     let start = Instant::now();
     session

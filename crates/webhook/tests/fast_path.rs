@@ -168,6 +168,7 @@ async fn run(factory: &WebhookFactory, steps: usize, iterations: u64) -> Metrics
         id: 3,
         workload: 0,
         seed: 42,
+        paced_reads: false,
     });
     for number in 0..iterations {
         let it = Iteration::new(&recorder, 0, 3, number, Instant::now());

@@ -113,6 +113,11 @@ pub(crate) trait FastLink {
     fn close(&mut self);
     /// Gives back buffers that grew for an unusual request or answer.
     fn trim(&mut self);
+    /// When the last answer arrived, where the kernel said (a paced connection); else `None`,
+    /// and the answer is timed when it was read.
+    fn answered_at(&self) -> Option<Instant> {
+        None
+    }
 }
 
 /// A rendered request on either fast path, ready to exchange.
@@ -157,6 +162,11 @@ impl FastLink for H1Link {
 
     fn trim(&mut self) {
         H1Link::trim(self);
+    }
+
+    #[inline]
+    fn answered_at(&self) -> Option<Instant> {
+        H1Link::answered_at(self)
     }
 }
 

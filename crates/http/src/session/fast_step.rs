@@ -192,7 +192,15 @@ impl VuState {
         } else {
             exchange!(())
         };
-        let done = Instant::now();
+        let now = Instant::now();
+        // A paced connection's answer was read at a dispatcher's tick: it is timed by when
+        // the kernel received it (never before it was sent, nor after now). A fault is timed
+        // when it was seen.
+        let done = match exchanged {
+            Some(Ok(_)) => link.answered_at().map_or(now, |at| at.clamp(sent, now)),
+            _ => now,
+        };
+        let first_byte = first_byte.map(|at| at.clamp(sent, done));
         let (outcome, keep) = settle(exchanged);
         if !keep {
             link.close();

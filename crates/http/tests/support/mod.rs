@@ -107,6 +107,7 @@ fn drive_session(factory: &HttpFactory, iterations: u64, pause: Duration, warm: 
             id: 3,
             workload: 0,
             seed: 42,
+            paced_reads: false,
         });
         if warm {
             session.warm_up().await;

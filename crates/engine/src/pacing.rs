@@ -1,0 +1,114 @@
+//! The open-model dispatcher's side of paced reads ([`crate::pace`]): whether a workload paces
+//! its VUs' reads, the ticks that read for them, and how long the dispatcher may sleep while
+//! one waits.
+
+use crate::model::OpenModel;
+use crate::precise::ArrivalTimer;
+use crate::segment::Segment;
+use std::time::Duration;
+use tokio::time::Instant;
+
+/// Whether to pace: only where the dispatcher wakes about once per granularity anyway at the
+/// workload's peak, so that ticking for waiting answers adds few wake-ups of its own, and only
+/// iterations of one step. A later step is due when the one before it was answered; read at
+/// the next tick, it would leave up to a granularity late, and that wait would count in its
+/// latency. A granularity of zero (wake for every arrival) asks for the least lag: nothing is
+/// paced.
+pub(crate) fn worth_pacing(
+    m: &OpenModel,
+    steps: usize,
+    segment: Segment,
+    granularity: Duration,
+) -> bool {
+    if granularity.is_zero() || steps != 1 {
+        return false;
+    }
+    let peak = peak_rate(m) / segment.count as f64;
+    peak * granularity.as_secs_f64() >= 1.0
+}
+
+/// The highest rate the workload asks for, sampled every 100 ms (at least 1,000 samples).
+fn peak_rate(m: &OpenModel) -> f64 {
+    let secs = m.duration.as_secs_f64();
+    let samples = ((secs * 10.0) as usize).clamp(1_000, 1_000_000);
+    (0..=samples)
+        .map(|i| m.rate.rate_at(secs * i as f64 / samples as f64))
+        .fold(0.0, f64::max)
+}
+
+/// One dispatcher's hold on its thread's paced set; inert when the workload does not pace.
+pub(crate) struct Pacing {
+    #[cfg(target_os = "linux")]
+    installed: Option<crate::pace::Installed>,
+    granularity: Duration,
+}
+
+impl Pacing {
+    pub fn new(on: bool, granularity: Duration) -> Pacing {
+        Pacing {
+            #[cfg(target_os = "linux")]
+            installed: on.then(crate::pace::Installed::on_this_thread).flatten(),
+            #[cfg(not(target_os = "linux"))]
+            granularity: {
+                let _ = on;
+                granularity
+            },
+            #[cfg(target_os = "linux")]
+            granularity,
+        }
+    }
+
+    /// True when sessions made now should pace their reads.
+    pub fn is_on(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        return self.installed.is_some();
+        #[cfg(not(target_os = "linux"))]
+        false
+    }
+
+    /// Wakes the VUs whose answers arrived since the last tick.
+    #[inline]
+    pub fn tick(&self) {
+        #[cfg(target_os = "linux")]
+        if let Some(i) = &self.installed {
+            i.pacer().tick();
+        }
+    }
+
+    /// When to wake for something due at `due`: no later than a granularity from `now` while
+    /// a paced VU waits.
+    #[inline]
+    pub fn wake_by(&self, due: Instant, now: Instant) -> Instant {
+        match self.waiting() {
+            true => due.min(now + self.granularity),
+            false => due,
+        }
+    }
+
+    /// True while a paced VU waits for its socket.
+    pub fn waiting(&self) -> bool {
+        #[cfg(target_os = "linux")]
+        return self.installed.as_ref().is_some_and(|i| i.pacer().waiting());
+        #[cfg(not(target_os = "linux"))]
+        false
+    }
+
+    /// Resolves once a paced VU waits for its socket; never when nothing is paced.
+    pub async fn busy(&self) {
+        #[cfg(target_os = "linux")]
+        if let Some(i) = &self.installed {
+            return std::future::poll_fn(|cx| i.pacer().poll_busy(cx)).await;
+        }
+        std::future::pending::<()>().await
+    }
+
+    /// Ticks once per granularity while a paced VU waits, and waits for one otherwise; never
+    /// returns. For waits with nothing else to wake for (the end of the load, the drain).
+    pub async fn keep_ticking(&self, timer: &mut ArrivalTimer) {
+        loop {
+            self.busy().await;
+            timer.sleep_until(Instant::now() + self.granularity).await;
+            self.tick();
+        }
+    }
+}
