@@ -126,7 +126,8 @@ pub struct RunArgs {
     pub threads: Option<usize>,
     /// Open model: shortest time between two wakes of a thread's arrival timer (default
     /// 500us). Arrivals are never sent early; smaller means less schedule lag and more CPU,
-    /// 0 wakes for every arrival.
+    /// 0 wakes for every arrival. One-step iterations at an arrival per granularity or more
+    /// read answers at these wakes, timed by the kernel (0: never).
     #[arg(long, value_name = "DURATION")]
     pub arrival_granularity: Option<String>,
     /// Length of one reporting interval, 100ms to 1h in whole milliseconds (default 1s): a

@@ -78,8 +78,7 @@
 //!    counted as *interrupted*; every thread sends its last interval.
 //! 4. [`run`] returns the [`FinalReport`] with the totals of every interval.
 
-// One `unsafe` block, registering the open model's timerfd with tokio (precise.rs).
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
 mod arrival;
 mod closed;
@@ -98,11 +97,8 @@ mod metrics;
 mod model;
 mod open;
 mod outcome;
-#[cfg(target_os = "linux")]
-pub mod pace;
 mod pacing;
 mod plan;
-mod precise;
 mod rate;
 mod report;
 mod runner;

@@ -1,10 +1,10 @@
-//! The open-model dispatcher's side of paced reads ([`crate::pace`]): whether a workload paces
+//! The open-model dispatcher's side of paced reads ([`loadgen_pace::set`]): whether a workload paces
 //! its VUs' reads, the ticks that read for them, and how long the dispatcher may sleep while
 //! one waits.
 
 use crate::model::OpenModel;
-use crate::precise::ArrivalTimer;
 use crate::segment::Segment;
+use loadgen_pace::ArrivalTimer;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -39,7 +39,7 @@ fn peak_rate(m: &OpenModel) -> f64 {
 /// One dispatcher's hold on its thread's paced set; inert when the workload does not pace.
 pub(crate) struct Pacing {
     #[cfg(target_os = "linux")]
-    installed: Option<crate::pace::Installed>,
+    installed: Option<loadgen_pace::set::Installed>,
     granularity: Duration,
 }
 
@@ -47,7 +47,9 @@ impl Pacing {
     pub fn new(on: bool, granularity: Duration) -> Pacing {
         Pacing {
             #[cfg(target_os = "linux")]
-            installed: on.then(crate::pace::Installed::on_this_thread).flatten(),
+            installed: on
+                .then(loadgen_pace::set::Installed::on_this_thread)
+                .flatten(),
             #[cfg(not(target_os = "linux"))]
             granularity: {
                 let _ = on;

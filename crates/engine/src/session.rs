@@ -21,7 +21,7 @@ pub struct VuInfo {
     /// A seed derived from the plan seed and the VU id, for the session's own randomness.
     pub seed: u64,
     /// The VU's answers are read when its thread's open-model dispatcher wakes, and timed by
-    /// the kernel's receive timestamps (see [`crate::pace`]); a session whose connections
+    /// the kernel's receive timestamps (see [`loadgen_pace::set`]); a session whose connections
     /// cannot be paced ignores it.
     pub paced_reads: bool,
 }

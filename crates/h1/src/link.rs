@@ -82,7 +82,7 @@ impl H1Link {
         alive
     }
 
-    /// Asks for paced reads (see [`loadgen_engine::pace`]): the connections attached from now
+    /// Asks for paced reads (see [`loadgen_pace::set`]): the connections attached from now
     /// on are read when the thread's open-model dispatcher wakes, and timed by the kernel's
     /// receive timestamps ([`H1Link::answered_at`]). Ignored on a thread that paces nothing.
     pub fn with_paced_reads(mut self, paced: bool) -> Self {
@@ -480,7 +480,7 @@ mod tests {
             .build()
             .unwrap();
         tokio::task::LocalSet::new().block_on(&rt, async {
-            let installed = loadgen_engine::pace::Installed::on_this_thread().unwrap();
+            let installed = loadgen_pace::set::Installed::on_this_thread().unwrap();
             let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             let addr = listener.local_addr().unwrap();
             let (written, answered) = std::sync::mpsc::channel();

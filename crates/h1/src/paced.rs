@@ -1,5 +1,5 @@
 //! A paced HTTP/1.1 socket: out of tokio's reactor, in the thread's paced set
-//! ([`loadgen_engine::pace`]), so its answer is read when the open model's dispatcher wakes
+//! ([`loadgen_pace::set`]), so its answer is read when the open model's dispatcher wakes
 //! next rather than the moment it arrives. Every read asks the kernel when the bytes arrived
 //! (`SO_TIMESTAMPNS`), and the exchange is timed by that, not by when it was read: reading up
 //! to a granularity later holds the VU longer but changes no latency.
@@ -7,7 +7,7 @@
 //! The kernel may leave a segment unstamped (the first ones after timestamping is switched on
 //! anywhere on the machine): such a read is timed when it is read, as a woken socket's is.
 
-use loadgen_engine::pace::{self, Paced};
+use loadgen_pace::set::{self as pace, Paced};
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream as StdTcp};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};

@@ -1,4 +1,4 @@
-//! Sub-millisecond waits for the open model's dispatcher.
+//! Sub-millisecond waits for the open model's dispatcher ([`ArrivalTimer`]).
 //!
 //! tokio's timer wheel ticks once a millisecond and rounds every deadline up to the next
 //! tick, so an arrival released by `sleep_until` starts up to a millisecond late (about
@@ -16,12 +16,10 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 /// One dispatcher's timer. Not shared: each wait re-arms it.
-pub(crate) struct ArrivalTimer {
+pub struct ArrivalTimer {
     #[cfg(target_os = "linux")]
     fd: Option<tokio::io::unix::AsyncFd<std::os::fd::OwnedFd>>,
-    /// Shortest time between two wakes (see [`RunOptions::arrival_granularity`]).
-    ///
-    /// [`RunOptions::arrival_granularity`]: crate::RunOptions::arrival_granularity
+    /// Shortest time between two wakes (`loadgen-engine`'s `RunOptions::arrival_granularity`).
     granularity: Duration,
     /// The timer does not fire again before this.
     not_before: Instant,
