@@ -96,6 +96,7 @@ pub mod limits;
 mod metrics;
 mod model;
 mod open;
+mod open_vu;
 mod outcome;
 mod pacing;
 mod plan;

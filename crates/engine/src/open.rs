@@ -5,8 +5,9 @@ use crate::arrival::ArrivalSchedule;
 use crate::ctx::{join_all, ShardCtx};
 use crate::histogram::record_micros;
 use crate::model::{OpenModel, VuOrder};
+use crate::open_vu::{live, Crew, Mailbox, Vu};
 use crate::pacing::{worth_pacing, Pacing};
-use crate::session::{Iteration, Session, SessionFactory, VuInfo};
+use crate::session::{Session, SessionFactory, VuInfo};
 use crate::steer::Steer;
 use loadgen_pace::ArrivalTimer;
 use std::cell::RefCell;
@@ -16,14 +17,6 @@ use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-struct IdleVu<S> {
-    id: u64,
-    /// Index of this VU's task handle in the driver's `running` slots.
-    slot: usize,
-    iterations: u64,
-    session: S,
-}
-
 pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: ShardCtx) {
     let max_local = ctx.segment.share_of(m.max_vus);
     // Before the first session: sessions made while it is on pace their reads.
@@ -32,7 +25,6 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         ctx.arrival_granularity,
     );
     let paced_reads = pacing.is_on();
-    let pool: Rc<RefCell<VecDeque<IdleVu<F::Session>>>> = Rc::new(RefCell::new(VecDeque::new()));
     let mut allocated = 0u64;
     // `online`: when the VU comes online (`None` for pre-allocated ones: at the clock's start).
     let new_vu = |allocated: &mut u64, online: Option<Instant>| {
@@ -45,7 +37,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
                 t.vu_online(ctx.workload, at);
             }
         });
-        IdleVu {
+        Vu {
             id: info.id,
             slot,
             iterations: 0,
@@ -56,13 +48,10 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         }
     };
     let pre = ctx.segment.share_of(m.pre_allocated_vus.min(m.max_vus));
-    for _ in 0..pre {
-        let vu = new_vu(&mut allocated, None);
-        pool.borrow_mut().push_back(vu);
-    }
+    let mut warming: Vec<_> = (0..pre).map(|_| new_vu(&mut allocated, None)).collect();
 
     let mut timer = ArrivalTimer::new(ctx.arrival_granularity);
-    warm_up(&pool, &mut timer, &ctx).await;
+    warm_up(&mut warming, &mut timer, &ctx).await;
     if Instant::now() < ctx.start {
         // Warm before the start: the pool comes online with the clock, not earlier.
         tokio::select! {
@@ -80,13 +69,31 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
 
     let mut schedule =
         ArrivalSchedule::new(m.rate.clone(), m.duration, m.spacing, ctx.seed, ctx.segment);
-    // One task per iteration, spawned bare (a JoinSet would lock its task list on every spawn
-    // and completion); each VU slot keeps the handle of its latest task so the drain can
-    // abort what is still running, and `idle` wakes the drain when the last VU finishes.
-    let mut running: Vec<Option<JoinHandle<()>>> = Vec::new();
-    let backlog: Rc<RefCell<VecDeque<Instant>>> = Rc::new(RefCell::new(VecDeque::new()));
+    // One task per VU for its life (open_vu.rs), spawned bare (a JoinSet would lock its task
+    // list on every spawn); the drain aborts what is still running, and the crew's `all_idle`
+    // wakes it when the last busy VU goes idle.
+    let crew = Rc::new(Crew {
+        recorder: ctx.recorder.clone(),
+        workload: ctx.workload,
+        step_base: ctx.step_base,
+        custom_base: ctx.custom_base,
+        derived: ctx.iteration_as_step,
+        idle_pool: RefCell::new((0..warming.len()).collect()),
+        backlog: RefCell::new(VecDeque::new()),
+        all_idle: Notify::new(),
+    });
+    let mut mailboxes: Vec<Rc<Mailbox>> = Vec::with_capacity(warming.len());
+    let mut running: Vec<JoinHandle<()>> = Vec::with_capacity(warming.len());
+    for vu in warming {
+        let mailbox = Rc::new(Mailbox::default());
+        running.push(tokio::task::spawn_local(live(
+            vu,
+            mailbox.clone(),
+            crew.clone(),
+        )));
+        mailboxes.push(mailbox);
+    }
     let backlog_cap = ctx.segment.share_of(m.backlog);
-    let idle = Rc::new(Notify::new());
     // Arrivals already due are released without sleeping; when the thread is behind
     // schedule, yield now and then so the VUs it started get to run (and come back to the
     // pool) instead of the dispatcher starving them and dropping everything after.
@@ -151,14 +158,27 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
             continue;
         }
         let free = match m.vu_order {
-            VuOrder::Fifo => pool.borrow_mut().pop_front(),
-            VuOrder::Lifo => pool.borrow_mut().pop_back(),
+            VuOrder::Fifo => crew.idle_pool.borrow_mut().pop_front(),
+            VuOrder::Lifo => crew.idle_pool.borrow_mut().pop_back(),
         };
-        let mut vu = match free {
-            Some(vu) => vu,
-            None if allocated < max_local => new_vu(&mut allocated, Some(now)),
+        match free {
+            Some(slot) => {
+                ctx.recorder.tally(|t| t.vu_busy(ctx.workload, now));
+                mailboxes[slot].post(intended);
+            }
+            None if allocated < max_local => {
+                let vu = new_vu(&mut allocated, Some(now));
+                ctx.recorder.tally(|t| t.vu_busy(ctx.workload, now));
+                let mailbox = Rc::new(Mailbox::holding(intended));
+                running.push(tokio::task::spawn_local(live(
+                    vu,
+                    mailbox.clone(),
+                    crew.clone(),
+                )));
+                mailboxes.push(mailbox);
+            }
             None => {
-                let mut waiting = backlog.borrow_mut();
+                let mut waiting = crew.backlog.borrow_mut();
                 if (waiting.len() as u64) < backlog_cap {
                     waiting.push_back(intended);
                     // Lag is the generator's lateness, taken now; the wait for a VU that
@@ -171,53 +191,8 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
                 } else {
                     ctx.with_workload(|w| w.dropped += 1);
                 }
-                continue;
             }
-        };
-        ctx.recorder.tally(|t| t.vu_busy(ctx.workload, now));
-        let (recorder, pool, backlog, workload, step_base, custom_base) = (
-            ctx.recorder.clone(),
-            pool.clone(),
-            backlog.clone(),
-            ctx.workload,
-            ctx.step_base,
-            ctx.custom_base,
-        );
-        let derived = ctx.iteration_as_step;
-        let (slot, idle) = (vu.slot, idle.clone());
-        let handle = tokio::task::spawn_local(async move {
-            let started = Instant::now();
-            let lag = started.saturating_duration_since(intended);
-            recorder
-                .with(|m| record_micros(&mut m.workloads[workload].lag, lag.as_micros() as u64));
-            let mut intended = intended;
-            // A VU that finishes while arrivals wait takes the oldest before going idle.
-            loop {
-                let it = Iteration::new(&recorder, step_base, vu.id, vu.iterations, intended)
-                    .with_custom_base(custom_base);
-                vu.session.iteration(&it).await;
-                vu.iterations += 1;
-                let took = if derived { None } else { it.duration() };
-                recorder.with(|m| m.workloads[workload].iteration_done(took));
-                let next = backlog.borrow_mut().pop_front();
-                match next {
-                    Some(at) => intended = at,
-                    None => break,
-                }
-            }
-            let now_idle = recorder.tally(|t| {
-                let done = t.latest(started);
-                t.vu_idle(workload, done) == 0
-            });
-            pool.borrow_mut().push_back(vu);
-            if now_idle {
-                idle.notify_one();
-            }
-        });
-        if running.len() <= slot {
-            running.resize_with(slot + 1, || None);
         }
-        running[slot] = Some(handle);
     }
     // The load runs to the schedule's end, not to its last arrival (a ramp from 0/s may have
     // its last arrival seconds before the end): VUs keep taking waiting arrivals meanwhile.
@@ -247,7 +222,11 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         pacing: &pacing,
         timer: &mut timer,
     };
-    drain(&ctx, &running, &idle, &backlog, hard_end, &mut ticks).await;
+    drain(&ctx, &running, &crew, hard_end, &mut ticks).await;
+    // Idle VUs wait for arrivals that will not come: their sessions close now.
+    for handle in &running {
+        handle.abort();
+    }
 }
 
 /// What keeps paced VUs reading while the dispatcher has no arrivals to wake for.
@@ -265,35 +244,26 @@ fn drop_waiting(ctx: &ShardCtx, backlog: &RefCell<VecDeque<Instant>>) {
 /// Lets the pre-allocated VUs open their connections until the workload's clock starts (as
 /// wrk connects before it starts timing), all at once; those not done by then are abandoned
 /// and connect in their first iteration instead.
-async fn warm_up<S: Session>(
-    pool: &RefCell<VecDeque<IdleVu<S>>>,
-    timer: &mut ArrivalTimer,
-    ctx: &ShardCtx,
-) {
-    let mut vus = std::mem::take(&mut *pool.borrow_mut());
-    {
-        let warming = vus
-            .iter_mut()
-            .map(|vu| Box::pin(vu.session.warm_up()))
-            .collect();
-        let all_warm = join_all(warming);
-        tokio::select! {
-            biased;
-            _ = ctx.control.stop.cancelled() => {}
-            _ = timer.sleep_until(ctx.start) => {}
-            _ = all_warm => {}
-        }
+async fn warm_up<S: Session>(vus: &mut [Vu<S>], timer: &mut ArrivalTimer, ctx: &ShardCtx) {
+    let warming = vus
+        .iter_mut()
+        .map(|vu| Box::pin(vu.session.warm_up()))
+        .collect();
+    let all_warm = join_all(warming);
+    tokio::select! {
+        biased;
+        _ = ctx.control.stop.cancelled() => {}
+        _ = timer.sleep_until(ctx.start) => {}
+        _ = all_warm => {}
     }
-    *pool.borrow_mut() = vus;
 }
 
 /// Waits for in-flight iterations up to the graceful stop, then aborts the rest and counts
 /// them as interrupted (an aborted task is dropped without touching the metrics again).
 async fn drain(
     ctx: &ShardCtx,
-    running: &[Option<JoinHandle<()>>],
-    idle: &Notify,
-    backlog: &RefCell<VecDeque<Instant>>,
+    running: &[JoinHandle<()>],
+    crew: &Crew,
     hard_end: Instant,
     ticks: &mut Ticks<'_>,
 ) {
@@ -303,7 +273,7 @@ async fn drain(
     loop {
         if ctx.control.is_stopped() {
             // Stopped (before or during the drain): waiting arrivals are not started any more.
-            drop_waiting(ctx, backlog);
+            drop_waiting(ctx, &crew.backlog);
         }
         if ctx.with_workload(|w| w.active_vus) == 0 {
             return;
@@ -312,12 +282,12 @@ async fn drain(
             biased;
             _ = ctx.control.kill.cancelled() => break,
             _ = tokio::time::sleep_until(deadline) => break,
-            _ = idle.notified() => {}
+            _ = crew.all_idle.notified() => {}
             _ = ticks.pacing.keep_ticking(ticks.timer) => {}
         }
     }
-    drop_waiting(ctx, backlog);
-    for handle in running.iter().flatten() {
+    drop_waiting(ctx, &crew.backlog);
+    for handle in running {
         handle.abort();
     }
     ctx.with_workload(|w| {
