@@ -542,4 +542,60 @@ mod tests {
             panic!("no answer in 50 was stamped by the kernel");
         });
     }
+
+    /// A paced connection is not in tokio's reactor, so nobody but a tick sees the server close
+    /// it while it is idle; the dispatcher's next tick does, before it hands the VU an arrival,
+    /// and the VU reconnects instead of sending into a closed connection.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_paced_idle_connection_the_server_closed_is_seen_closed_after_a_tick() {
+        use std::io::{Read, Write};
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        tokio::task::LocalSet::new().block_on(&rt, async {
+            let installed = loadgen_pace::set::Installed::on_this_thread().unwrap();
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let server = std::thread::spawn(move || {
+                let (mut tcp, _) = listener.accept().unwrap();
+                let mut got = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !got.ends_with(b"\r\n\r\n") {
+                    let n = tcp.read(&mut buf).unwrap();
+                    got.extend_from_slice(&buf[..n]);
+                }
+                tcp.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                    .unwrap();
+                // Then closes the idle connection.
+            });
+            let mut link = H1Link::new().with_paced_reads(true);
+            link.attach(TcpStream::connect(addr).await.unwrap());
+            let exchange = tokio::task::spawn_local(async move {
+                let (mut body, mut first, mut status) = (Vec::new(), None, 0);
+                let answer = link
+                    .ready(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", false)
+                    .exchange(AnyStatus, &mut body, 0, &mut first, &mut status)
+                    .await;
+                (answer, link)
+            });
+            while !exchange.is_finished() {
+                installed.pacer().tick();
+                tokio::task::yield_now().await;
+            }
+            let (answer, mut link) = exchange.await.unwrap();
+            assert_eq!(answer, Ok((Outcome::Success, true)));
+            server.join().unwrap();
+            // The server has closed its end; its FIN reaches the socket promptly on loopback.
+            for _ in 0..2_000 {
+                installed.pacer().tick();
+                if !link.is_open() {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(1));
+            }
+            panic!("the closed connection still looks open after the ticks");
+        });
+    }
 }

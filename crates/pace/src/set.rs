@@ -43,6 +43,10 @@ pub struct Pacer {
     /// Wakers stored across all slots: a dispatcher keeps ticking while any waits.
     waiting: Cell<usize>,
     events: RefCell<Vec<epoll::Event>>,
+    /// The wakers a tick found ready, woken once it has let go of the slots.
+    ready: RefCell<Vec<Waker>>,
+    /// Sockets in the set.
+    registered: Cell<usize>,
     /// Dispatchers that installed it and have not finished.
     dispatchers: Cell<usize>,
     /// Dispatchers asleep with nothing waiting: woken when a socket's owner starts to wait,
@@ -108,6 +112,8 @@ impl Pacer {
             free: RefCell::new(Vec::new()),
             waiting: Cell::new(0),
             events: RefCell::new(Vec::with_capacity(BATCH)),
+            ready: RefCell::new(Vec::new()),
+            registered: Cell::new(0),
             dispatchers: Cell::new(0),
             watchers: RefCell::new(Vec::new()),
         })
@@ -135,30 +141,33 @@ impl Pacer {
         let before = self.waiting.get();
         self.waiting.set(before + 1);
         if before == 0 {
-            for w in self.watchers.borrow_mut().drain(..) {
+            // Woken with no borrow held: a watcher may register again right away.
+            let watchers = std::mem::take(&mut *self.watchers.borrow_mut());
+            for w in watchers {
                 w.wake();
             }
         }
     }
 
     /// Looks at the set without waiting and wakes the owners of sockets that became ready.
-    /// Returns how many were woken.
+    /// Returns how many were woken. Looks even when nobody waits: an idle connection the
+    /// server closed is then seen as such before the dispatcher hands its VU an arrival (the
+    /// VU reconnects instead of sending into a closed connection).
     pub fn tick(&self) -> usize {
-        if self.waiting.get() == 0 {
-            // Readiness that arrives meanwhile stays in the kernel's ready list.
+        if self.registered.get() == 0 {
             return 0;
         }
         let zero = rustix::time::Timespec {
             tv_sec: 0,
             tv_nsec: 0,
         };
-        let mut woken = 0;
         let mut events = self.events.borrow_mut();
+        let mut ready = self.ready.borrow_mut();
         loop {
             events.clear();
             if epoll::wait(&self.epoll, spare_capacity(&mut events), Some(&zero)).is_err() {
                 // EINTR at worst: the next tick looks again.
-                return woken;
+                break;
             }
             let mut slots = self.slots.borrow_mut();
             for e in events.iter() {
@@ -169,25 +178,29 @@ impl Pacer {
                 let broken = flags.intersects(epoll::EventFlags::HUP | epoll::EventFlags::ERR);
                 if broken || flags.intersects(epoll::EventFlags::IN | epoll::EventFlags::RDHUP) {
                     slot.readable = true;
-                    if let Some(w) = slot.reader.take() {
-                        self.waiting.set(self.waiting.get() - 1);
-                        w.wake();
-                        woken += 1;
-                    }
+                    ready.extend(slot.reader.take());
                 }
                 if broken || flags.contains(epoll::EventFlags::OUT) {
                     slot.writable = true;
-                    if let Some(w) = slot.writer.take() {
-                        self.waiting.set(self.waiting.get() - 1);
-                        w.wake();
-                        woken += 1;
-                    }
+                    ready.extend(slot.writer.take());
                 }
             }
             if events.len() < BATCH {
-                return woken;
+                break;
             }
         }
+        drop(events);
+        let woken = ready.len();
+        self.waiting.set(self.waiting.get() - woken);
+        // Woken with no borrow held: a waker may poll, or register, right away.
+        let mut wakers = std::mem::take(&mut *ready);
+        drop(ready);
+        for w in wakers.drain(..) {
+            w.wake();
+        }
+        // The buffer goes back for the next tick (nothing was added meanwhile but by a tick).
+        *self.ready.borrow_mut() = wakers;
+        woken
     }
 }
 
@@ -232,7 +245,10 @@ pub fn register<T: AsFd>(io: T) -> Result<Paced<T>, T> {
         epoll::EventData::new_u64(slot as u64),
         interest,
     ) {
-        Ok(()) => Ok(Paced { io, pacer, slot }),
+        Ok(()) => {
+            pacer.registered.set(pacer.registered.get() + 1);
+            Ok(Paced { io, pacer, slot })
+        }
         Err(_) => {
             pacer.free.borrow_mut().push(slot);
             Err(io)
@@ -309,6 +325,7 @@ impl<T: AsFd> Drop for Paced<T> {
         let stored = slot.reader.is_some() as usize + slot.writer.is_some() as usize;
         self.pacer.waiting.set(self.pacer.waiting.get() - stored);
         self.pacer.free.borrow_mut().push(self.slot);
+        self.pacer.registered.set(self.pacer.registered.get() - 1);
     }
 }
 
@@ -359,7 +376,7 @@ mod tests {
             // Cleared by a read that came up short, it waits for the next tick again.
             paced.clear_readable();
             assert!(!paced.is_readable());
-            assert_eq!(pacer.tick(), 0, "nobody waits: the tick looks at nothing");
+            assert_eq!(pacer.tick(), 0, "nobody waits: nobody is woken");
         });
     }
 
