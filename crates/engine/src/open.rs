@@ -121,8 +121,9 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
             released_without_yield += 1;
             if released_without_yield >= 64 {
                 released_without_yield = 0;
-                tokio::task::yield_now().await;
+                // Ticked first: the VUs whose answers came run in this yield, not 64 later.
                 pacing.tick();
+                tokio::task::yield_now().await;
                 if steer.has_news() {
                     next = steer.apply_open(&mut schedule, next);
                     continue;

@@ -114,3 +114,69 @@ impl Pacing {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::arrival::Spacing;
+    use crate::model::VuOrder;
+    use crate::rate::{ConstantRate, RateStage, RateStages};
+    use std::sync::Arc;
+
+    fn open(rate: Arc<dyn crate::rate::RateFn>) -> OpenModel {
+        OpenModel {
+            rate,
+            duration: Duration::from_secs(60),
+            spacing: Spacing::default(),
+            max_vus: 10,
+            pre_allocated_vus: 10,
+            backlog: 10,
+            vu_order: VuOrder::Fifo,
+        }
+    }
+
+    const HALF_MS: Duration = Duration::from_micros(500);
+
+    #[test]
+    fn one_step_at_an_arrival_per_granularity_or_more_is_paced() {
+        let m = open(Arc::new(ConstantRate(2_000.0)));
+        assert!(worth_pacing(&m, 1, Segment::WHOLE, HALF_MS));
+        let slower = open(Arc::new(ConstantRate(1_999.0)));
+        assert!(!worth_pacing(&slower, 1, Segment::WHOLE, HALF_MS));
+    }
+
+    #[test]
+    fn several_steps_a_zero_granularity_or_a_thread_s_small_share_are_not() {
+        let m = open(Arc::new(ConstantRate(20_000.0)));
+        assert!(!worth_pacing(&m, 2, Segment::WHOLE, HALF_MS));
+        assert!(!worth_pacing(&m, 1, Segment::WHOLE, Duration::ZERO));
+        // A fifth of 20,000/s is 4,000/s: paced; a twentieth, 1,000/s: not.
+        let fifth = Segment::new(0, 5).unwrap();
+        let twentieth = Segment::new(0, 20).unwrap();
+        assert!(worth_pacing(&m, 1, fifth, HALF_MS));
+        assert!(!worth_pacing(&m, 1, twentieth, HALF_MS));
+    }
+
+    #[test]
+    fn a_ramp_is_judged_by_its_peak() {
+        let ramp = RateStages {
+            start: 0.0,
+            stages: vec![
+                RateStage {
+                    duration: Duration::from_secs(30),
+                    target: 5_000.0,
+                },
+                RateStage {
+                    duration: Duration::from_secs(30),
+                    target: 10.0,
+                },
+            ],
+        };
+        assert!(worth_pacing(
+            &open(Arc::new(ramp)),
+            1,
+            Segment::WHOLE,
+            HALF_MS
+        ));
+    }
+}

@@ -30,6 +30,7 @@ impl PacedTcp {
     /// thread paces nothing (or the kernel refuses timestamps): `tcp` as it was. `None` when it
     /// was lost on the way back (the VU reconnects).
     pub fn try_from_tokio(tcp: TcpStream) -> Option<Result<PacedTcp, TcpStream>> {
+        keep_stamping_on();
         if !pace::is_on() || stamp_arrivals(tcp.as_fd()).is_err() {
             return Some(Err(tcp));
         }
@@ -77,6 +78,10 @@ impl AsyncRead for PacedTcp {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
+        // Out of tokio's reactor, the socket spends the task's budget itself: a VU reading a
+        // long body from a fast server yields now and then, as on a tokio socket, instead of
+        // starving the dispatcher.
+        let coop = ready!(tokio::task::coop::poll_proceed(cx));
         loop {
             ready!(this.io.poll_readable(cx));
             let into = buf.initialize_unfilled();
@@ -89,6 +94,7 @@ impl AsyncRead for PacedTcp {
                     }
                     this.arrived = stamp.map(instant_of);
                     buf.advance(n);
+                    coop.made_progress();
                     return Poll::Ready(Ok(()));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => this.io.clear_readable(),
@@ -126,16 +132,50 @@ impl AsyncWrite for PacedTcp {
 }
 
 /// Maps a kernel timestamp (the realtime clock) onto the monotonic clock, by their offset
-/// now. A stamp ahead of now (the realtime clock stepped back) is taken as now.
+/// now: the realtime clock read between two monotonic reads, their midpoint taken as its
+/// moment (read again once if the thread was held up between them). A stamp ahead of now
+/// (the realtime clock stepped back) is taken as now.
 fn instant_of(since_epoch: Duration) -> Instant {
-    let now = Instant::now();
-    let wall = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
+    let mut pair = clocks();
+    if pair.2 > Duration::from_micros(20) {
+        pair = clocks();
+    }
+    let (now, wall, _) = pair;
     match wall.checked_sub(since_epoch) {
         Some(age) => now.checked_sub(age).unwrap_or(now),
         None => now,
     }
+}
+
+/// (the monotonic clock, the realtime clock since the epoch, the width of the reading).
+fn clocks() -> (Instant, Duration, Duration) {
+    let before = Instant::now();
+    let wall = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let after = Instant::now();
+    let width = after - before;
+    (before + width / 2, wall, width)
+}
+
+thread_local! {
+    /// A socket that asks for timestamps for as long as the thread lives.
+    static STAMPING: std::cell::OnceCell<Option<std::net::UdpSocket>> =
+        const { std::cell::OnceCell::new() };
+}
+
+/// The kernel stamps arriving segments only while some socket asks for it, and switches that
+/// on in the background, so the first segments after it are unstamped. A socket held for the
+/// thread's life keeps it on from the first paced connection (opened before the clock starts)
+/// on, however often connections come and go.
+fn keep_stamping_on() {
+    STAMPING.with(|s| {
+        s.get_or_init(|| {
+            let udp = std::net::UdpSocket::bind("127.0.0.1:0").ok()?;
+            stamp_arrivals(udp.as_fd()).ok()?;
+            Some(udp)
+        });
+    });
 }
 
 /// Asks the kernel to stamp each read with when its bytes arrived.
@@ -187,7 +227,12 @@ fn recv_stamped(fd: BorrowedFd<'_>, into: &mut [u8]) -> io::Result<(usize, Optio
     unsafe {
         let mut c = libc::CMSG_FIRSTHDR(&msg);
         while !c.is_null() {
-            if (*c).cmsg_level == libc::SOL_SOCKET && (*c).cmsg_type == libc::SCM_TIMESTAMPNS {
+            let whole = (*c).cmsg_len as usize
+                >= libc::CMSG_LEN(std::mem::size_of::<libc::timespec>() as u32) as usize;
+            if (*c).cmsg_level == libc::SOL_SOCKET
+                && (*c).cmsg_type == libc::SCM_TIMESTAMPNS
+                && whole
+            {
                 let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(c).cast());
                 if ts.tv_sec > 0 {
                     stamp = Some(Duration::new(ts.tv_sec as u64, ts.tv_nsec as u32));

@@ -271,7 +271,10 @@ impl SessionFactory for HttpFactory {
                 conn: None,
                 opened: None,
                 links: Links {
-                    h1: H1Link::new().with_paced_reads(vu.paced_reads),
+                    // Paced only where an iteration is one exchange: a journey's next request
+                    // (a repeat, a later step) is due when this answer arrived, not at a tick.
+                    h1: H1Link::new()
+                        .with_paced_reads(vu.paced_reads && self.iteration_is_its_step()),
                     h2: H2Link::new(),
                 },
                 deadline: Deadline::default(),

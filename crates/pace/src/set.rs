@@ -58,6 +58,11 @@ pub struct Pacer {
 struct Slot {
     readable: bool,
     writable: bool,
+    /// The peer closed its end (or the socket broke): edge-triggered epoll reports that once,
+    /// so it stays ready to read, whatever reads find, until the socket is dropped.
+    read_closed: bool,
+    /// The socket broke: writes stay ready, to fail.
+    write_closed: bool,
     reader: Option<Waker>,
     writer: Option<Waker>,
 }
@@ -176,11 +181,13 @@ impl Pacer {
                     continue;
                 };
                 let broken = flags.intersects(epoll::EventFlags::HUP | epoll::EventFlags::ERR);
-                if broken || flags.intersects(epoll::EventFlags::IN | epoll::EventFlags::RDHUP) {
+                slot.read_closed |= broken || flags.contains(epoll::EventFlags::RDHUP);
+                slot.write_closed |= broken;
+                if slot.read_closed || flags.contains(epoll::EventFlags::IN) {
                     slot.readable = true;
                     ready.extend(slot.reader.take());
                 }
-                if broken || flags.contains(epoll::EventFlags::OUT) {
+                if slot.write_closed || flags.contains(epoll::EventFlags::OUT) {
                     slot.writable = true;
                     ready.extend(slot.writer.take());
                 }
@@ -268,10 +275,12 @@ impl<T: AsFd> Paced<T> {
         &self.io
     }
 
-    /// True when the last tick saw the socket readable (or closed) and no read has come up
-    /// empty since.
+    /// True when the last tick saw the socket readable and no read has come up empty since,
+    /// or a tick saw the peer close it.
     pub fn is_readable(&self) -> bool {
-        self.pacer.slots.borrow()[self.slot as usize].readable
+        let slots = self.pacer.slots.borrow();
+        let slot = &slots[self.slot as usize];
+        slot.readable || slot.read_closed
     }
 
     /// Ready when a read may find bytes; otherwise the task waits for a tick that sees the
@@ -285,14 +294,19 @@ impl<T: AsFd> Paced<T> {
         self.poll(cx, Way::Write)
     }
 
-    /// A read found nothing (or less than it asked for): wait for the next readiness.
+    /// A read found nothing (or less than it asked for): wait for the next readiness (unless
+    /// the peer has closed: then the next read finds the end of the stream).
     pub fn clear_readable(&self) {
-        self.pacer.slots.borrow_mut()[self.slot as usize].readable = false;
+        let mut slots = self.pacer.slots.borrow_mut();
+        let slot = &mut slots[self.slot as usize];
+        slot.readable = slot.read_closed;
     }
 
     /// A write found no room.
     pub fn clear_writable(&self) {
-        self.pacer.slots.borrow_mut()[self.slot as usize].writable = false;
+        let mut slots = self.pacer.slots.borrow_mut();
+        let slot = &mut slots[self.slot as usize];
+        slot.writable = slot.write_closed;
     }
 
     fn poll(&self, cx: &mut Context<'_>, way: Way) -> Poll<()> {

@@ -192,15 +192,14 @@ impl VuState {
         } else {
             exchange!(())
         };
-        let now = Instant::now();
+        let mut done = Instant::now();
         // A paced connection's answer was read at a dispatcher's tick: it is timed by when
         // the kernel received it (never before it was sent, nor after now). A fault is timed
         // when it was seen.
-        let done = match exchanged {
-            Some(Ok(_)) => link.answered_at().map_or(now, |at| at.clamp(sent, now)),
-            _ => now,
-        };
-        let first_byte = first_byte.map(|at| at.clamp(sent, done));
+        if let (Some(Ok(_)), Some(at)) = (&exchanged, link.answered_at()) {
+            done = at.clamp(sent, done);
+            first_byte = first_byte.map(|at| at.clamp(sent, done));
+        }
         let (outcome, keep) = settle(exchanged);
         if !keep {
             link.close();
