@@ -333,13 +333,16 @@ async fn refill(tcp: &mut Conn, rbuf: &mut Vec<u8>, used_big: &mut bool) -> Resu
 }
 
 #[cfg(test)]
+mod paced_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use tokio::io::AsyncReadExt;
     use tokio::net::TcpListener;
 
     /// Any final status passes; nothing is kept or captured.
-    struct AnyStatus;
+    pub(super) struct AnyStatus;
 
     impl Judge for AnyStatus {
         fn header(&mut self, _: &[u8], _: &[u8]) {}
@@ -466,199 +469,6 @@ mod tests {
             }
             assert_eq!(kept, [true, true, true, false]);
             server.await.unwrap();
-        });
-    }
-
-    /// A paced connection's answer is not read when it arrives but at the next tick, and the
-    /// exchange is timed by when the kernel received it, which is before that tick.
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_paced_answer_waits_for_a_tick_and_is_timed_by_its_arrival() {
-        use std::io::{Read, Write};
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        tokio::task::LocalSet::new().block_on(&rt, async {
-            let installed = loadgen_pace::set::Installed::on_this_thread().unwrap();
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            let addr = listener.local_addr().unwrap();
-            let (written, answered) = std::sync::mpsc::channel();
-            let server = std::thread::spawn(move || {
-                let (mut tcp, _) = listener.accept().unwrap();
-                let mut buf = [0u8; 1024];
-                loop {
-                    let mut got = Vec::new();
-                    while !got.ends_with(b"\r\n\r\n") {
-                        match tcp.read(&mut buf).unwrap() {
-                            0 => return,
-                            n => got.extend_from_slice(&buf[..n]),
-                        }
-                    }
-                    tcp.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-                        .unwrap();
-                    written.send(()).unwrap();
-                }
-            });
-            let mut link = H1Link::new().with_paced_reads(true);
-            link.attach(TcpStream::connect(addr).await.unwrap());
-            // The kernel may leave the first segments after timestamps are switched on
-            // unstamped (it switches them on in the background): exchange until one is.
-            for _ in 0..50 {
-                let exchange = tokio::task::spawn_local(async move {
-                    let (mut body, mut first, mut status) = (Vec::new(), None, 0);
-                    let answer = link
-                        .ready(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", false)
-                        .exchange(AnyStatus, &mut body, 0, &mut first, &mut status)
-                        .await;
-                    (answer, first, link)
-                });
-                while answered.try_recv().is_err() {
-                    tokio::task::yield_now().await;
-                }
-                // The answer is in the socket, and stays unread however often the task runs.
-                for _ in 0..10 {
-                    tokio::task::yield_now().await;
-                }
-                assert!(!exchange.is_finished(), "read without a tick");
-                // Loopback may hand the segment over a moment after the server's write
-                // returned (the kernel's softirq thread): tick until the tick sees it.
-                let tick = loop {
-                    let tick = Instant::now();
-                    if installed.pacer().tick() == 1 {
-                        break tick;
-                    }
-                    assert!(!exchange.is_finished(), "read without a tick");
-                    std::thread::sleep(std::time::Duration::from_millis(1));
-                };
-                let (answer, first, done) = exchange.await.unwrap();
-                link = done;
-                assert_eq!(answer, Ok((Outcome::Success, true)));
-                let Some(arrived) = link.answered_at() else {
-                    continue;
-                };
-                assert!(arrived < tick, "timed when read, not when it arrived");
-                assert_eq!(
-                    first,
-                    Some(arrived),
-                    "one read: the head's arrival is the end's"
-                );
-                drop(link);
-                server.join().unwrap();
-                return;
-            }
-            panic!("no answer in 50 was stamped by the kernel");
-        });
-    }
-
-    /// A paced connection is not in tokio's reactor, so nobody but a tick sees the server close
-    /// it while it is idle; the dispatcher's next tick does, before it hands the VU an arrival,
-    /// and the VU reconnects instead of sending into a closed connection.
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_paced_idle_connection_the_server_closed_is_seen_closed_after_a_tick() {
-        use std::io::{Read, Write};
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        tokio::task::LocalSet::new().block_on(&rt, async {
-            let installed = loadgen_pace::set::Installed::on_this_thread().unwrap();
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            let addr = listener.local_addr().unwrap();
-            let server = std::thread::spawn(move || {
-                let (mut tcp, _) = listener.accept().unwrap();
-                let mut got = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !got.ends_with(b"\r\n\r\n") {
-                    let n = tcp.read(&mut buf).unwrap();
-                    got.extend_from_slice(&buf[..n]);
-                }
-                tcp.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
-                    .unwrap();
-                // Then closes the idle connection.
-            });
-            let mut link = H1Link::new().with_paced_reads(true);
-            link.attach(TcpStream::connect(addr).await.unwrap());
-            let exchange = tokio::task::spawn_local(async move {
-                let (mut body, mut first, mut status) = (Vec::new(), None, 0);
-                let answer = link
-                    .ready(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", false)
-                    .exchange(AnyStatus, &mut body, 0, &mut first, &mut status)
-                    .await;
-                (answer, link)
-            });
-            while !exchange.is_finished() {
-                installed.pacer().tick();
-                tokio::task::yield_now().await;
-            }
-            let (answer, mut link) = exchange.await.unwrap();
-            assert_eq!(answer, Ok((Outcome::Success, true)));
-            server.join().unwrap();
-            // The server has closed its end; its FIN reaches the socket promptly on loopback.
-            for _ in 0..2_000 {
-                installed.pacer().tick();
-                if !link.is_open() {
-                    return;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-            panic!("the closed connection still looks open after the ticks");
-        });
-    }
-
-    /// An answer whose body ends when the server closes, with the close arriving with the
-    /// bytes: one tick sees both, and the end of the stream must still be read (edge-triggered
-    /// epoll reports the close once; the paced set keeps it).
-    #[cfg(target_os = "linux")]
-    #[test]
-    fn a_paced_body_that_ends_with_the_close_is_read_to_its_end() {
-        use std::io::{Read, Write};
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        tokio::task::LocalSet::new().block_on(&rt, async {
-            let installed = loadgen_pace::set::Installed::on_this_thread().unwrap();
-            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-            let addr = listener.local_addr().unwrap();
-            let server = std::thread::spawn(move || {
-                let (mut tcp, _) = listener.accept().unwrap();
-                let mut got = Vec::new();
-                let mut buf = [0u8; 1024];
-                while !got.ends_with(b"\r\n\r\n") {
-                    let n = tcp.read(&mut buf).unwrap();
-                    got.extend_from_slice(&buf[..n]);
-                }
-                // No length: the body ends with the connection.
-                tcp.write_all(b"HTTP/1.1 200 OK\r\n\r\nuntil the end")
-                    .unwrap();
-            });
-            let mut link = H1Link::new().with_paced_reads(true);
-            link.attach(TcpStream::connect(addr).await.unwrap());
-            let exchange = tokio::task::spawn_local(async move {
-                let (mut body, mut first, mut status) = (Vec::new(), None, 0);
-                link.ready(b"GET / HTTP/1.1\r\nhost: x\r\n\r\n", false)
-                    .exchange(AnyStatus, &mut body, 0, &mut first, &mut status)
-                    .await
-            });
-            // Both the bytes and the close are in before the first tick looks (the exchange
-            // task sends the request meanwhile).
-            while !server.is_finished() {
-                tokio::task::yield_now().await;
-            }
-            server.join().unwrap();
-            for _ in 0..2_000 {
-                if exchange.is_finished() {
-                    let answer = exchange.await.unwrap();
-                    assert_eq!(answer, Ok((Outcome::Success, false)));
-                    return;
-                }
-                installed.pacer().tick();
-                tokio::task::yield_now().await;
-                std::thread::sleep(std::time::Duration::from_millis(1));
-            }
-            panic!("the end of the stream was never read");
         });
     }
 }
