@@ -104,7 +104,8 @@ impl Drop for Installed {
         self.pacer.dispatchers.set(left);
         if left == 0 {
             // Nobody ticks the set any more: sockets opened from now on use tokio's reactor.
-            THIS_THREAD.with(|t| t.borrow_mut().take());
+            // `try_with`: a dispatcher dropped while the thread exits finds the set gone.
+            let _ = THIS_THREAD.try_with(|t| t.borrow_mut().take());
         }
     }
 }
