@@ -5,7 +5,7 @@ use crate::arrival::ArrivalSchedule;
 use crate::ctx::{join_all, ShardCtx};
 use crate::histogram::record_micros;
 use crate::model::{OpenModel, VuOrder};
-use crate::open_vu::{live, Crew, Mailbox, Vu};
+use crate::open_vu::{Crew, Mailbox, Tasks, Vu};
 use crate::pacing::{worth_pacing, Pacing};
 use crate::session::{Session, SessionFactory, VuInfo};
 use crate::steer::Steer;
@@ -14,7 +14,6 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: ShardCtx) {
@@ -69,9 +68,8 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
 
     let mut schedule =
         ArrivalSchedule::new(m.rate.clone(), m.duration, m.spacing, ctx.seed, ctx.segment);
-    // One task per VU for its life (open_vu.rs), spawned bare (a JoinSet would lock its task
-    // list on every spawn); the drain aborts what is still running, and the crew's `all_idle`
-    // wakes it when the last busy VU goes idle.
+    // One task per VU for its life (open_vu.rs); the drain aborts what is still running, and
+    // the crew's `all_idle` wakes it when the last busy VU goes idle.
     let crew = Rc::new(Crew {
         recorder: ctx.recorder.clone(),
         workload: ctx.workload,
@@ -82,16 +80,9 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         backlog: RefCell::new(VecDeque::new()),
         all_idle: Notify::new(),
     });
-    let mut mailboxes: Vec<Rc<Mailbox>> = Vec::with_capacity(warming.len());
-    let mut running: Vec<JoinHandle<()>> = Vec::with_capacity(warming.len());
+    let mut tasks = Tasks::default();
     for vu in warming {
-        let mailbox = Rc::new(Mailbox::default());
-        running.push(tokio::task::spawn_local(live(
-            vu,
-            mailbox.clone(),
-            crew.clone(),
-        )));
-        mailboxes.push(mailbox);
+        tasks.start(vu, Mailbox::default(), &crew);
     }
     let backlog_cap = ctx.segment.share_of(m.backlog);
     // Arrivals already due are released without sleeping; when the thread is behind
@@ -134,8 +125,6 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
             break;
         }
         if intended > now {
-            // Nobody waits for an answer now: if somebody starts to, wake by a granularity.
-            let watch = !pacing.waiting();
             tokio::select! {
                 biased;
                 _ = ctx.control.stop.cancelled() => break,
@@ -143,14 +132,7 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
                     next = steer.apply_open(&mut schedule, next);
                     continue;
                 }
-                woke = timer.sleep_until(pacing.wake_by(intended, now)) => {
-                    now = woke;
-                    pacing.tick();
-                    if now < intended {
-                        continue;
-                    }
-                }
-                _ = pacing.busy(), if watch => continue,
+                woke = pacing.sleep_until(&mut timer, intended) => now = woke,
             }
         }
         next = schedule.next();
@@ -165,18 +147,12 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         match free {
             Some(slot) => {
                 ctx.recorder.tally(|t| t.vu_busy(ctx.workload, now));
-                mailboxes[slot].post(intended);
+                tasks.post(slot, intended);
             }
             None if allocated < max_local => {
                 let vu = new_vu(&mut allocated, Some(now));
                 ctx.recorder.tally(|t| t.vu_busy(ctx.workload, now));
-                let mailbox = Rc::new(Mailbox::holding(intended));
-                running.push(tokio::task::spawn_local(live(
-                    vu,
-                    mailbox.clone(),
-                    crew.clone(),
-                )));
-                mailboxes.push(mailbox);
+                tasks.start(vu, Mailbox::holding(intended), &crew);
             }
             None => {
                 let mut waiting = crew.backlog.borrow_mut();
@@ -202,19 +178,10 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         Instant::now()
     } else {
         // Ticking meanwhile for the paced VUs still at work.
-        loop {
-            let watch = !pacing.waiting();
-            tokio::select! {
-                biased;
-                _ = ctx.control.stop.cancelled() => break Instant::now(),
-                woke = timer.sleep_until(pacing.wake_by(end, Instant::now())) => {
-                    pacing.tick();
-                    if woke >= end {
-                        break end;
-                    }
-                }
-                _ = pacing.busy(), if watch => {}
-            }
+        tokio::select! {
+            biased;
+            _ = ctx.control.stop.cancelled() => Instant::now(),
+            _ = pacing.sleep_until(&mut timer, end) => end,
         }
     };
     ctx.recorder
@@ -223,11 +190,9 @@ pub(crate) async fn drive<F: SessionFactory>(factory: &F, m: &OpenModel, ctx: Sh
         pacing: &pacing,
         timer: &mut timer,
     };
-    drain(&ctx, &running, &crew, hard_end, &mut ticks).await;
+    drain(&ctx, &tasks, &crew, hard_end, &mut ticks).await;
     // Idle VUs wait for arrivals that will not come: their sessions close now.
-    for handle in &running {
-        handle.abort();
-    }
+    tasks.abort_all();
 }
 
 /// What keeps paced VUs reading while the dispatcher has no arrivals to wake for.
@@ -263,7 +228,7 @@ async fn warm_up<S: Session>(vus: &mut [Vu<S>], timer: &mut ArrivalTimer, ctx: &
 /// them as interrupted (an aborted task is dropped without touching the metrics again).
 async fn drain(
     ctx: &ShardCtx,
-    running: &[JoinHandle<()>],
+    tasks: &Tasks,
     crew: &Crew,
     hard_end: Instant,
     ticks: &mut Ticks<'_>,
@@ -288,9 +253,7 @@ async fn drain(
         }
     }
     drop_waiting(ctx, &crew.backlog);
-    for handle in running {
-        handle.abort();
-    }
+    tasks.abort_all();
     ctx.with_workload(|w| {
         w.interrupted += w.active_vus;
         w.active_vus = 0;

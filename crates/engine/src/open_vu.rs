@@ -15,12 +15,13 @@ use std::future::poll_fn;
 use std::rc::Rc;
 use std::task::{Poll, Waker};
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 /// A VU with its session, moved into its task once.
 pub(crate) struct Vu<S> {
     pub id: u64,
-    /// Index of this VU in the driver's `mailboxes` and `running`, and in the idle pool.
+    /// Index of this VU in its [`Tasks`] and in the idle pool.
     pub slot: usize,
     pub iterations: u64,
     pub session: S,
@@ -43,7 +44,7 @@ impl Mailbox {
     }
 
     /// Hands the (idle) VU its next arrival.
-    pub fn post(&self, intended: Instant) {
+    fn post(&self, intended: Instant) {
         self.arrival.set(Some(intended));
         if let Some(w) = self.waker.take() {
             w.wake();
@@ -66,6 +67,38 @@ impl Mailbox {
     }
 }
 
+/// A workload's VU tasks on one thread, by slot (the order the VUs were made in): each one's
+/// mailbox and task. Spawned bare: a `JoinSet` would lock its task list on every spawn.
+#[derive(Default)]
+pub(crate) struct Tasks {
+    mailboxes: Vec<Rc<Mailbox>>,
+    running: Vec<JoinHandle<()>>,
+}
+
+impl Tasks {
+    /// Starts the life of `vu`, the next slot, with `mailbox` (empty, or holding its first
+    /// arrival).
+    pub fn start<S: Session>(&mut self, vu: Vu<S>, mailbox: Mailbox, crew: &Rc<Crew>) {
+        debug_assert_eq!(vu.slot, self.running.len(), "VUs start in slot order");
+        let mailbox = Rc::new(mailbox);
+        let task = tokio::task::spawn_local(live(vu, mailbox.clone(), crew.clone()));
+        self.running.push(task);
+        self.mailboxes.push(mailbox);
+    }
+
+    /// Hands the idle VU in `slot` its next arrival.
+    pub fn post(&self, slot: usize, intended: Instant) {
+        self.mailboxes[slot].post(intended);
+    }
+
+    /// Stops every VU's task, busy or idle (its session is dropped with it).
+    pub fn abort_all(&self) {
+        for task in &self.running {
+            task.abort();
+        }
+    }
+}
+
 /// What a workload's VU tasks share with its dispatcher on one thread.
 pub(crate) struct Crew {
     pub recorder: Recorder,
@@ -83,7 +116,7 @@ pub(crate) struct Crew {
 }
 
 /// The VU's life: an iteration per arrival posted to `mailbox`, until the task is aborted.
-pub(crate) async fn live<S: Session>(mut vu: Vu<S>, mailbox: Rc<Mailbox>, crew: Rc<Crew>) {
+async fn live<S: Session>(mut vu: Vu<S>, mailbox: Rc<Mailbox>, crew: Rc<Crew>) {
     let Crew {
         recorder,
         workload,

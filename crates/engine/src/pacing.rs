@@ -48,17 +48,13 @@ pub(crate) struct Pacing {
 
 impl Pacing {
     pub fn new(on: bool, granularity: Duration) -> Pacing {
+        #[cfg(not(target_os = "linux"))]
+        let _ = on;
         Pacing {
             #[cfg(target_os = "linux")]
             installed: on
                 .then(loadgen_pace::set::Installed::on_this_thread)
                 .flatten(),
-            #[cfg(not(target_os = "linux"))]
-            granularity: {
-                let _ = on;
-                granularity
-            },
-            #[cfg(target_os = "linux")]
             granularity,
         }
     }
@@ -80,18 +76,32 @@ impl Pacing {
         }
     }
 
-    /// When to wake for something due at `due`: no later than a granularity from `now` while
-    /// a paced VU waits.
-    #[inline]
-    pub fn wake_by(&self, due: Instant, now: Instant) -> Instant {
-        match self.waiting() {
-            true => due.min(now + self.granularity),
-            false => due,
+    /// Sleeps on `timer` until `at` and returns when it woke, ticking meanwhile: at least once
+    /// per granularity while a paced VU waits (and from when one starts to), and once on
+    /// waking.
+    pub async fn sleep_until(&self, timer: &mut ArrivalTimer, at: Instant) -> Instant {
+        loop {
+            // Nobody waits for an answer now: if somebody starts to, wake by a granularity.
+            let waiting = self.waiting();
+            let wake = match waiting {
+                true => at.min(Instant::now() + self.granularity),
+                false => at,
+            };
+            tokio::select! {
+                biased;
+                woke = timer.sleep_until(wake) => {
+                    self.tick();
+                    if woke >= at {
+                        return woke;
+                    }
+                }
+                _ = self.busy(), if !waiting => {}
+            }
         }
     }
 
     /// True while a paced VU waits for its socket.
-    pub fn waiting(&self) -> bool {
+    fn waiting(&self) -> bool {
         #[cfg(target_os = "linux")]
         return self.installed.as_ref().is_some_and(|i| i.pacer().waiting());
         #[cfg(not(target_os = "linux"))]
