@@ -63,11 +63,7 @@ impl Conn {
     /// one the runtime woke for (it was read as it arrived).
     #[inline]
     pub fn arrival(&self) -> Instant {
-        match self {
-            Conn::Tokio(_) => Instant::now(),
-            #[cfg(target_os = "linux")]
-            Conn::Paced(tcp) => tcp.arrival().unwrap_or_else(Instant::now),
-        }
+        self.stamped_arrival().unwrap_or_else(Instant::now)
     }
 
     /// The kernel's timestamp of the bytes read last, on a paced connection.

@@ -107,13 +107,7 @@ impl H1Link {
     /// exchange.
     #[inline]
     pub fn ready<'a>(&'a mut self, bytes: &'a [u8], is_head: bool) -> H1Ready<'a> {
-        H1Ready {
-            tcp: self.tcp.as_mut(),
-            pool: &self.pool,
-            memo: &mut self.memo,
-            bytes,
-            is_head,
-        }
+        self.render(is_head, |_, _| bytes)
     }
 
     /// A request rendered by `request` on this connection, ready to exchange. Call before

@@ -30,8 +30,11 @@ impl PacedTcp {
     /// thread paces nothing (or the kernel refuses timestamps): `tcp` as it was. `None` when it
     /// was lost on the way back (the VU reconnects).
     pub fn try_from_tokio(tcp: TcpStream) -> Option<Result<PacedTcp, TcpStream>> {
+        if !pace::is_on() {
+            return Some(Err(tcp));
+        }
         keep_stamping_on();
-        if !pace::is_on() || stamp_arrivals(tcp.as_fd()).is_err() {
+        if stamp_arrivals(tcp.as_fd()).is_err() {
             return Some(Err(tcp));
         }
         // Still non-blocking: `into_std` only leaves the reactor.

@@ -45,8 +45,6 @@ pub struct Pacer {
     events: RefCell<Vec<epoll::Event>>,
     /// The wakers a tick found ready, woken once it has let go of the slots.
     ready: RefCell<Vec<Waker>>,
-    /// Sockets in the set.
-    registered: Cell<usize>,
     /// Dispatchers that installed it and have not finished.
     dispatchers: Cell<usize>,
     /// Dispatchers asleep with nothing waiting: woken when a socket's owner starts to wait,
@@ -119,7 +117,6 @@ impl Pacer {
             waiting: Cell::new(0),
             events: RefCell::new(Vec::with_capacity(BATCH)),
             ready: RefCell::new(Vec::new()),
-            registered: Cell::new(0),
             dispatchers: Cell::new(0),
             watchers: RefCell::new(Vec::new()),
         })
@@ -160,7 +157,8 @@ impl Pacer {
     /// server closed is then seen as such before the dispatcher hands its VU an arrival (the
     /// VU reconnects instead of sending into a closed connection).
     pub fn tick(&self) -> usize {
-        if self.registered.get() == 0 {
+        if self.slots.borrow().len() == self.free.borrow().len() {
+            // No socket in the set.
             return 0;
         }
         let zero = rustix::time::Timespec {
@@ -253,10 +251,7 @@ pub fn register<T: AsFd>(io: T) -> Result<Paced<T>, T> {
         epoll::EventData::new_u64(slot as u64),
         interest,
     ) {
-        Ok(()) => {
-            pacer.registered.set(pacer.registered.get() + 1);
-            Ok(Paced { io, pacer, slot })
-        }
+        Ok(()) => Ok(Paced { io, pacer, slot }),
         Err(_) => {
             pacer.free.borrow_mut().push(slot);
             Err(io)
@@ -340,7 +335,6 @@ impl<T: AsFd> Drop for Paced<T> {
         let stored = slot.reader.is_some() as usize + slot.writer.is_some() as usize;
         self.pacer.waiting.set(self.pacer.waiting.get() - stored);
         self.pacer.free.borrow_mut().push(self.slot);
-        self.pacer.registered.set(self.pacer.registered.get() - 1);
     }
 }
 
