@@ -62,6 +62,20 @@ fn spawn_exchange(mut link: H1Link) -> tokio::task::JoinHandle<Exchanged> {
     })
 }
 
+/// Ticks until `done` says so, letting other tasks run and pausing a millisecond between
+/// ticks, for at most 2 s; whether it came to pass.
+async fn tick_until(installed: &Installed, mut done: impl FnMut() -> bool) -> bool {
+    for _ in 0..2_000 {
+        if done() {
+            return true;
+        }
+        installed.pacer().tick();
+        tokio::task::yield_now().await;
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    false
+}
+
 /// A paced connection's answer is not read when it arrives but at the next tick, and the
 /// exchange is timed by when the kernel received it, which is before that tick.
 #[test]
@@ -129,22 +143,16 @@ fn a_paced_idle_connection_the_server_closed_is_seen_closed_after_a_tick() {
     };
     with_paced_link(serve, |installed, link, server| async move {
         let exchange = spawn_exchange(link);
-        while !exchange.is_finished() {
-            installed.pacer().tick();
-            tokio::task::yield_now().await;
-        }
+        assert!(tick_until(&installed, || exchange.is_finished()).await);
         let (answer, _, mut link) = exchange.await.unwrap();
         assert_eq!(answer, Ok((Outcome::Success, true)));
         server.join().unwrap();
         // The server has closed its end; its FIN reaches the socket promptly on loopback.
-        for _ in 0..2_000 {
-            installed.pacer().tick();
-            if !link.is_open() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        panic!("the closed connection still looks open after the ticks");
+        let closed = tick_until(&installed, || !link.is_open()).await;
+        assert!(
+            closed,
+            "the closed connection still looks open after the ticks"
+        );
     });
 }
 
@@ -167,16 +175,9 @@ fn a_paced_body_that_ends_with_the_close_is_read_to_its_end() {
             tokio::task::yield_now().await;
         }
         server.join().unwrap();
-        for _ in 0..2_000 {
-            if exchange.is_finished() {
-                let (answer, _, _) = exchange.await.unwrap();
-                assert_eq!(answer, Ok((Outcome::Success, false)));
-                return;
-            }
-            installed.pacer().tick();
-            tokio::task::yield_now().await;
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        panic!("the end of the stream was never read");
+        let read = tick_until(&installed, || exchange.is_finished()).await;
+        assert!(read, "the end of the stream was never read");
+        let (answer, _, _) = exchange.await.unwrap();
+        assert_eq!(answer, Ok((Outcome::Success, false)));
     });
 }
