@@ -6,10 +6,8 @@
 
 use crate::support::*;
 use loadgen_testkit::pki::Pki;
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
 pub(crate) const NAME: &str = "api.staging.example";
 
@@ -23,6 +21,16 @@ pub(crate) struct MtlsNginx {
 impl MtlsNginx {
     fn start(test: &str, dir: &Path, protocols: &str) -> Option<MtlsNginx> {
         let bin = loadgen_testkit::peer::NGINX.require(test)?;
+        // A port can be taken between `dead_port` and nginx's bind: then it starts again.
+        for _ in 0..5 {
+            if let Some(nginx) = MtlsNginx::try_start(&bin, dir, protocols) {
+                return Some(nginx);
+            }
+        }
+        panic!("nginx did not come up on a port of its own in 5 tries");
+    }
+
+    fn try_start(bin: &Path, dir: &Path, protocols: &str) -> Option<MtlsNginx> {
         let port = dead_port();
         let d = dir.display();
         std::fs::create_dir_all(dir.join("tmp")).unwrap();
@@ -59,15 +67,7 @@ http {{
             .spawn()
             .expect("nginx starts");
         let mut nginx = MtlsNginx { port, child };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline || nginx.child.try_wait().unwrap().is_some() {
-                let log = std::fs::read_to_string(dir.join("error.log")).unwrap_or_default();
-                panic!("nginx did not start on port {port}: {log}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Some(nginx)
+        loadgen_testkit::nginx::wait_until_serving(&mut nginx.child, dir, port).then_some(nginx)
     }
 }
 

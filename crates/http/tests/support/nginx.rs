@@ -6,7 +6,6 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
 
 /// Body of `/static/big.txt` after nginx's `sub_filter` rewrote it (served chunked).
 pub const BIG_LINES: usize = 3000;
@@ -26,12 +25,26 @@ impl Nginx {
     /// CI a missing nginx fails the test: see `loadgen_testkit::peer`).
     pub fn start(test: &str) -> Option<Nginx> {
         let bin = loadgen_testkit::peer::NGINX.require(test)?;
+        // A port picked by binding port 0 and letting go can be taken by another test's
+        // server before nginx binds it; then nginx exits, and a readiness check that only
+        // connects may reach the other server. See `loadgen_testkit::nginx`.
+        for _ in 0..5 {
+            if let Some(nginx) = Nginx::try_start(&bin) {
+                return Some(nginx);
+            }
+        }
+        panic!("nginx did not come up as itself in 5 tries");
+    }
+
+    /// One start on fresh ports: `None` when the port turned out to be another server's.
+    fn try_start(bin: &std::path::Path) -> Option<Nginx> {
         static N: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
+        let name = format!(
             "loadgen-http-nginx-{}-{}",
             std::process::id(),
             N.fetch_add(1, Ordering::SeqCst)
-        ));
+        );
+        let dir = std::env::temp_dir().join(&name);
         std::fs::create_dir_all(dir.join("static")).unwrap();
         std::fs::create_dir_all(dir.join("tmp")).unwrap();
         let big: String = (0..BIG_LINES)
@@ -89,13 +102,8 @@ http {{
             base: (0, 0),
             fetches: AtomicU64::new(0),
         };
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline || nginx.child.try_wait().unwrap().is_some() {
-                let log = std::fs::read_to_string(nginx.dir.join("error.log")).unwrap_or_default();
-                panic!("nginx did not start on port {port}: {log}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
+        if !loadgen_testkit::nginx::wait_until_serving(&mut nginx.child, &nginx.dir, port) {
+            return None;
         }
         nginx.base = nginx.stub_status();
         Some(nginx)
@@ -110,13 +118,21 @@ http {{
         format!("http://127.0.0.1:{}", self.h2c_port)
     }
 
+    /// The whole answer (head and body) to a `GET` of `path` on a connection of its own.
+    fn fetch(&self, path: &str) -> std::io::Result<String> {
+        let mut tcp = TcpStream::connect(("127.0.0.1", self.port))?;
+        write!(
+            tcp,
+            "GET {path} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n"
+        )?;
+        let mut text = String::new();
+        tcp.read_to_string(&mut text)?;
+        Ok(text)
+    }
+
     /// (accepted connections, requests) from `stub_status`, this fetch included.
     fn stub_status(&self) -> (u64, u64) {
-        let mut tcp = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        tcp.write_all(b"GET /status HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")
-            .unwrap();
-        let mut text = String::new();
-        tcp.read_to_string(&mut text).unwrap();
+        let text = self.fetch("/status").expect("stub_status answers");
         let line = text
             .lines()
             .skip_while(|l| !l.starts_with("server accepts"))
