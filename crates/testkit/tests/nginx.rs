@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 fn start(bin: &Path, test: &str, port: u16) -> (Child, PathBuf) {
     let dir = std::env::temp_dir().join(format!("loadgen-testkit-{test}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::create_dir_all(&dir).expect("a folder for nginx");
     let d = dir.display();
     let conf = format!(
         "daemon off; master_process off; error_log {d}/error.log; pid {d}/nginx.pid;\n\
@@ -17,7 +17,7 @@ fn start(bin: &Path, test: &str, port: u16) -> (Child, PathBuf) {
          fastcgi_temp_path {d}; uwsgi_temp_path {d}; scgi_temp_path {d};\n\
          server {{ listen 127.0.0.1:{port}; location / {{ return 200 \"ok\"; }} }} }}\n"
     );
-    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    std::fs::write(dir.join("nginx.conf"), conf).expect("nginx.conf written");
     let child = Command::new(bin)
         .arg("-p")
         .arg(&dir)
@@ -39,8 +39,8 @@ fn an_nginx_whose_port_is_taken_is_not_taken_for_ready() {
         return;
     };
     // The stranger listens: a connect-only check would call this nginx ready.
-    let stranger = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = stranger.local_addr().unwrap().port();
+    let stranger = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let port = stranger.local_addr().expect("its address").port();
     let (mut child, dir) = start(&bin, "taken", port);
     assert!(!wait_until_serving(&mut child, &dir, port));
     let _ = std::fs::remove_dir_all(&dir);
