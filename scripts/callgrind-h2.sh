@@ -3,10 +3,12 @@
 # loadgen's lean HTTP/2 path, the h2 crate's path (`[http] fast_path = false`) and h2load.
 #
 #   scripts/callgrind-h2.sh [BINARY]      # default: build the working tree's loadgen (release)
+#   STREAMS=10 scripts/callgrind-h2.sh    # 500 VUs sharing 50 connections (h2load -m10)
 #
 # nginx (one worker, outside callgrind) serves `return 200 "ok"` over h2c. Each loadgen path
 # runs under callgrind twice for the same 6 s with 50 VUs on one thread, each VU on its own
-# connection: think time 200 ms, then 20 ms. Both runs last as long, so they have as many
+# connection (STREAMS=N: 50*N VUs, N to a connection, `streams_per_connection = N`, against
+# h2load -m N): think time 200 ms, then 20 ms. Both runs last as long, so they have as many
 # intervals and the same start-up, connections and shutdown; the difference is requests:
 # per request = (instructions of the busy run - the idle run) / (its requests - the idle
 # run's). h2load (-c50 -m1 -t1) runs twice too, with -n 2000 and -n 6000: the same
@@ -28,6 +30,7 @@ if [ -z "$bin" ]; then
     bin=$CARGO_TARGET_DIR/release/loadgen
 fi
 PORT=${PORT:-8289}
+STREAMS=${STREAMS:-1}
 NGINX_H2C_PORT=$((PORT + 2)) start_nginx "$WORK" "$PORT" 0 "$(command -v nginx)"
 url="http://127.0.0.1:$((PORT + 2))"
 
@@ -45,10 +48,11 @@ duration = "6s"
 [http]
 version = "http2"
 fast_path = $fast
+streams_per_connection = $STREAMS
 [[workload]]
 name = "loop"
 model = "closed"
-vus = 50
+vus = $((50 * STREAMS))
 think_time = "$think"
   [[workload.step]]
   name = "get"
@@ -70,11 +74,11 @@ done
 for n in 2000 6000; do
     out="$WORK/cg.h2load.$n"
     valgrind --tool=callgrind --callgrind-out-file="$out" \
-        h2load -n "$n" -c 50 -m 1 -t 1 "$url/" >"$out.stdout" 2>"$out.stderr" || true
+        h2load -n "$n" -c 50 -m "$STREAMS" -t 1 "$url/" >"$out.stdout" 2>"$out.stderr" || true
     done_n=$(awk '/^requests:/ {print $8}' "$out.stdout")
     ir[h2load.$n]=$(instr "$out")
     reqs[h2load.$n]=$done_n
     echo "  h2load -n $n: succeeded $done_n, instructions ${ir[h2load.$n]}" >&2
 done
 per=$(( (ir[h2load.6000] - ir[h2load.2000]) / (reqs[h2load.6000] - reqs[h2load.2000]) ))
-echo "h2load -c50 -m1  requests ${reqs[h2load.2000]} / ${reqs[h2load.6000]}  instructions ${ir[h2load.2000]} / ${ir[h2load.6000]}  per request $per"
+echo "h2load -c50 -m$STREAMS  requests ${reqs[h2load.2000]} / ${reqs[h2load.6000]}  instructions ${ir[h2load.2000]} / ${ir[h2load.6000]}  per request $per"

@@ -82,6 +82,10 @@ pub(crate) struct Conn {
     unacked: i64,
     /// The peer sent `GOAWAY`: no new stream on this connection.
     pub(crate) going_away: bool,
+    /// The last `GOAWAY`'s last stream id and error code.
+    pub(crate) goaway: (u32, u32),
+    /// The peer's `SETTINGS_MAX_CONCURRENT_STREAMS` (a shared connection opens no more).
+    pub(crate) peer_max_streams: u32,
     /// Frames to send (acks, window updates), written with the next write.
     pub(crate) out: Vec<u8>,
 }
@@ -98,6 +102,8 @@ impl Conn {
             recv_window: CONN_WINDOW,
             unacked: 0,
             going_away: false,
+            goaway: (0, 0),
+            peer_max_streams: u32::MAX,
             out: Vec::new(),
         }
     }
@@ -204,6 +210,7 @@ impl Conn {
                     let v = u32::from_be_bytes([p[2], p[3], p[4], p[5]]);
                     match u16::from_be_bytes([p[0], p[1]]) {
                         0x2 if v > 1 => return Err(PROTOCOL),
+                        0x3 => self.peer_max_streams = v,
                         0x4 => {
                             let v = v as i64;
                             if v > MAX_WINDOW {
@@ -247,6 +254,7 @@ impl Conn {
                 let last = u32::from_be_bytes([payload[0], payload[1], payload[2], payload[3]])
                     & 0x7fff_ffff;
                 let code = u32::from_be_bytes([payload[4], payload[5], payload[6], payload[7]]);
+                self.goaway = (last, code);
                 match s.phase != Phase::Done && s.id > last {
                     true => Ok(Event::Failed(remote_fault(code))),
                     false => Ok(Event::Nothing),
@@ -322,7 +330,7 @@ fn unpad(h: Head, payload: &[u8]) -> Result<&[u8], Outcome> {
 
 /// The outcome of a stream the peer reset or left out of its `GOAWAY`: as the `h2` path
 /// classifies it (`loadgen_http::classify`).
-fn remote_fault(code: u32) -> Outcome {
+pub(crate) fn remote_fault(code: u32) -> Outcome {
     match is_protocol_fault(code) {
         true => Outcome::Protocol,
         false => Outcome::Reset,

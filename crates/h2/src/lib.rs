@@ -65,11 +65,14 @@
 
 mod conn;
 mod frame;
+mod head;
 pub mod hpack;
 mod link;
+mod mux;
 mod ready;
 mod wire;
 
 pub use link::H2Link;
 pub use loadgen_h1::Judge;
+pub use mux::{H2Seat, H2Shared};
 pub use ready::H2Ready;

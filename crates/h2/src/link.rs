@@ -4,6 +4,7 @@
 
 use crate::conn::Conn;
 use crate::frame::*;
+use crate::mux::H2Seat;
 use crate::ready::H2Ready;
 use crate::wire::{idle, Wire, READ_BUF};
 use bytes::BytesMut;
@@ -29,6 +30,8 @@ pub struct H2Link {
     scratch: BytesMut,
     /// Lent to the block writer: for a body made per request.
     body: BytesMut,
+    /// A seat on a connection shared with other VUs of the thread (instead of `wire`).
+    seat: Option<H2Seat>,
     /// The last exchange needed more than [`READ_BUF`]: a grown buffer is kept while answers
     /// use it and given back after one that does not.
     used_big: bool,
@@ -63,9 +66,17 @@ impl H2Link {
         Ok(())
     }
 
-    /// Closes the connection.
+    /// Makes `seat`, on a connection shared with other VUs of the thread, the VU's
+    /// connection: its requests are streams of that connection.
+    pub fn join(&mut self, seat: H2Seat) {
+        self.wire = None;
+        self.seat = Some(seat);
+    }
+
+    /// Closes the connection (or leaves the shared one).
     pub fn close(&mut self) {
         self.wire = None;
+        self.seat = None;
     }
 
     /// True when a kept connection can take a request. Costs no system call unless the
@@ -74,6 +85,13 @@ impl H2Link {
     /// waiting and taken in. A connection the peer closed, sent `GOAWAY` on, or sent
     /// garbage on is dropped; acks are queued for the next request's write.
     pub fn is_open(&mut self) -> bool {
+        if let Some(seat) = &self.seat {
+            let open = seat.is_open();
+            if !open {
+                self.seat = None;
+            }
+            return open;
+        }
         let Some(w) = &mut self.wire else {
             return false;
         };
@@ -98,9 +116,25 @@ impl H2Link {
         B: FnOnce(&mut Vec<u8>, &mut BytesMut, &'a mut BytesMut) -> &'a [u8],
     {
         self.wbuf.clear();
+        if let Some(seat) = &self.seat {
+            // The stream's id is given when it opens on the shared connection.
+            let body = block_frames(&mut self.wbuf, seat.peer_max_frame(), 0, |out| {
+                block(out, &mut self.scratch, &mut self.body)
+            });
+            return H2Ready {
+                wire: None,
+                seat: Some(seat),
+                rbuf: &mut self.rbuf,
+                wbuf: &mut self.wbuf,
+                used_big: &mut self.used_big,
+                body,
+                is_head,
+            };
+        }
         let Some(w) = &mut self.wire else {
             return H2Ready {
                 wire: None,
+                seat: None,
                 rbuf: &mut self.rbuf,
                 wbuf: &mut self.wbuf,
                 used_big: &mut self.used_big,
@@ -110,37 +144,25 @@ impl H2Link {
         };
         self.wbuf.append(&mut w.conn.out);
         let id = w.last + 2 - (w.last == 0) as u32;
-        let at = self.wbuf.len();
-        self.wbuf.extend_from_slice(&[0; HEAD]);
-        let body = block(&mut self.wbuf, &mut self.scratch, &mut self.body);
-        let block = self.wbuf.len() - at - HEAD;
-        let end = if body.is_empty() { END_STREAM } else { 0 };
-        if block <= w.conn.peer_max_frame {
-            set_head(&mut self.wbuf, at, block, HEADERS, END_HEADERS | end, id);
-        } else {
-            // A block over the peer's frame size: HEADERS, then CONTINUATION frames.
-            let rest = self.wbuf.split_off(at + HEAD);
-            let max = w.conn.peer_max_frame;
-            let mut chunks = rest.chunks(max).peekable();
-            let first = chunks.next().unwrap_or_default();
-            set_head(&mut self.wbuf, at, first.len(), HEADERS, end, id);
-            self.wbuf.extend_from_slice(first);
-            while let Some(c) = chunks.next() {
-                let last = chunks.peek().is_none();
-                let flags = if last { END_HEADERS } else { 0 };
-                put_head(&mut self.wbuf, c.len(), CONTINUATION, flags, id);
-                self.wbuf.extend_from_slice(c);
-            }
-        }
+        let body = block_frames(&mut self.wbuf, w.conn.peer_max_frame, id, |out| {
+            block(out, &mut self.scratch, &mut self.body)
+        });
         w.last = id;
         H2Ready {
             wire: Some(w),
+            seat: None,
             rbuf: &mut self.rbuf,
             wbuf: &mut self.wbuf,
             used_big: &mut self.used_big,
             body,
             is_head,
         }
+    }
+
+    /// When the last answer on a shared connection was complete, as its reader saw it; `None`
+    /// on a VU's own connection (the answer is timed when it was read).
+    pub fn answered_at(&self) -> Option<tokio::time::Instant> {
+        self.seat.as_ref().and_then(crate::mux::answered_at)
     }
 
     /// Gives back buffers that grew for an unusual request or answer.
@@ -162,4 +184,37 @@ impl H2Link {
             self.body = BytesMut::new();
         }
     }
+}
+
+/// Appends the request's header block (written by `block`, which returns the body) framed as
+/// HEADERS, then CONTINUATION frames where it is larger than the peer's `max` frame, on
+/// stream `id`; the block ends the stream when the body is empty.
+fn block_frames<'a>(
+    wbuf: &mut Vec<u8>,
+    max: usize,
+    id: u32,
+    block: impl FnOnce(&mut Vec<u8>) -> &'a [u8],
+) -> &'a [u8] {
+    let at = wbuf.len();
+    wbuf.extend_from_slice(&[0; HEAD]);
+    let body = block(wbuf);
+    let len = wbuf.len() - at - HEAD;
+    let end = if body.is_empty() { END_STREAM } else { 0 };
+    if len <= max {
+        set_head(wbuf, at, len, HEADERS, END_HEADERS | end, id);
+        return body;
+    }
+    // A block over the peer's frame size: HEADERS, then CONTINUATION frames.
+    let rest = wbuf.split_off(at + HEAD);
+    let mut chunks = rest.chunks(max).peekable();
+    let first = chunks.next().unwrap_or_default();
+    set_head(wbuf, at, first.len(), HEADERS, end, id);
+    wbuf.extend_from_slice(first);
+    while let Some(c) = chunks.next() {
+        let last = chunks.peek().is_none();
+        let flags = if last { END_HEADERS } else { 0 };
+        put_head(wbuf, c.len(), CONTINUATION, flags, id);
+        wbuf.extend_from_slice(c);
+    }
+    body
 }

@@ -4,6 +4,8 @@
 
 use crate::conn::{Conn, Phase, Stream};
 use crate::frame::*;
+use crate::head::decode_head;
+use crate::mux::H2Seat;
 use crate::wire::{frames, room, Taken, Wire, READ_BUF};
 use loadgen_engine::Outcome;
 use loadgen_h1::Judge;
@@ -12,11 +14,13 @@ use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 
 /// The last client stream id (2^31 - 1): a connection that reaches it is closed.
-const LAST_STREAM: u32 = (1 << 31) - 1;
+pub(crate) const LAST_STREAM: u32 = (1 << 31) - 1;
 
 /// A rendered request on its connection, ready to exchange.
 pub struct H2Ready<'a> {
     pub(crate) wire: Option<&'a mut Wire>,
+    /// The VU's seat on a shared connection (then `wire` is `None`).
+    pub(crate) seat: Option<&'a H2Seat>,
     pub(crate) rbuf: &'a mut Vec<u8>,
     pub(crate) wbuf: &'a mut Vec<u8>,
     pub(crate) used_big: &'a mut bool,
@@ -40,12 +44,18 @@ impl H2Ready<'_> {
     ) -> Result<(Outcome, bool), Outcome> {
         let H2Ready {
             wire,
+            seat,
             rbuf,
             wbuf,
             used_big,
             body: request_body,
             is_head,
         } = self;
+        if let Some(seat) = seat {
+            let request = (&mut wbuf[..], request_body, is_head);
+            return crate::mux::exchange(seat, request, judge, body, max_body, first_byte, status)
+                .await;
+        }
         let w = wire.ok_or(Outcome::Reset)?;
         let mut s = Stream::open(w.last, w.conn.peer_window);
         let mut sent = 0;
@@ -82,34 +92,10 @@ impl H2Ready<'_> {
                             s.phase = Phase::Done;
                             return Ok(());
                         }
-                        let mut code: Option<u16> = None;
-                        let mut bad = false;
-                        conn.hpack
-                            .decode(block, |name, value| {
-                                if name == b":status" {
-                                    code = match (code, parse_status(value)) {
-                                        (None, Some(c)) => Some(c),
-                                        _ => {
-                                            bad = true;
-                                            code
-                                        }
-                                    };
-                                } else if code.is_none() || name.first() == Some(&b':') {
-                                    // A field before the status, or a request's pseudo-field.
-                                    bad = true;
-                                } else if code.is_some_and(|c| c >= 200) {
-                                    if name == b"content-length" {
-                                        length = parse_length(value);
-                                        bad |= length.is_none();
-                                    }
-                                    judge.header(name, value);
-                                }
-                            })
-                            .map_err(|_| Outcome::Protocol)?;
-                        let code = match code {
-                            Some(c) if !bad => c,
-                            _ => return Err(Outcome::Protocol),
-                        };
+                        let (code, len) =
+                            decode_head(&mut conn.hpack, block, |n, v| judge.header(n, v))
+                                .map_err(|_| Outcome::Protocol)?;
+                        length = len;
                         if code < 200 {
                             // An informational head: skipped, as the `h2` path does.
                             return match end {
@@ -185,7 +171,13 @@ impl H2Ready<'_> {
 
 /// Appends DATA frames for as much of the request body as the windows allow; the last one
 /// ends the stream.
-fn send_body(conn: &mut Conn, s: &mut Stream, body: &[u8], sent: &mut usize, out: &mut Vec<u8>) {
+pub(crate) fn send_body(
+    conn: &mut Conn,
+    s: &mut Stream,
+    body: &[u8],
+    sent: &mut usize,
+    out: &mut Vec<u8>,
+) {
     while *sent < body.len() {
         let room = s
             .send_window
@@ -206,23 +198,4 @@ fn send_body(conn: &mut Conn, s: &mut Stream, body: &[u8], sent: &mut usize, out
         s.send_window -= n as i64;
         conn.send_window -= n as i64;
     }
-}
-
-fn parse_status(v: &[u8]) -> Option<u16> {
-    match v {
-        [a @ b'1'..=b'9', b @ b'0'..=b'9', c @ b'0'..=b'9'] => {
-            Some((a - b'0') as u16 * 100 + (b - b'0') as u16 * 10 + (c - b'0') as u16)
-        }
-        _ => None,
-    }
-}
-
-fn parse_length(v: &[u8]) -> Option<u64> {
-    if v.is_empty() || v.len() > 19 {
-        return None;
-    }
-    v.iter().try_fold(0u64, |n, d| match d {
-        b'0'..=b'9' => Some(n * 10 + (d - b'0') as u64),
-        _ => None,
-    })
 }

@@ -1,16 +1,17 @@
-//! HTTP/2 framing against a scripted raw server (`support::h2raw`), on both HTTP/2 paths:
-//! the lean one and the `h2` crate's. Each case asserts the outcomes both report.
+//! HTTP/2 framing against a scripted raw server (`support::h2raw`), on every HTTP/2 path:
+//! the lean one on a VU's own connection and on a shared one, and the `h2` crate's. Each
+//! case asserts the outcomes all report.
 
 use crate::support::h2raw::{H2Raw, Script};
 use crate::support::{
-    config_h2, counts, drive_with_pause, get, get_expect, on_both_wires, run, Wire,
+    config_h2, counts, drive_with_pause, get, get_expect, on_h2_wires, run, Wire,
 };
 use http::Method;
 use loadgen_http::{Expect, HttpFactory, RequestSpec, Template};
 use std::sync::Arc;
 use std::time::Duration;
 
-on_both_wires!(
+on_h2_wires!(
     continuation_frames_carry_the_rest_of_a_head,
     padding_and_priority_are_stripped,
     pings_are_acked,

@@ -224,7 +224,7 @@ fn a_capturing_step_runs_on_the_path_chosen(wire: Wire) {
     }];
     let (m, _peer) = drive(wire, steps, 2);
     let want = match wire {
-        Wire::Fast => "protocol",
+        Wire::Fast | Wire::Shared => "protocol",
         Wire::Hyper => "http_other",
     };
     assert_eq!(counts(&m, 0), [(want, 2)]);

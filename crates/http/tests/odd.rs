@@ -190,7 +190,7 @@ fn malformed_answers_are_protocol_errors(wire: Wire) {
     ]));
     let m = run(config_h1(&peer.url(), wire), vec![get("c", "/")], 2);
     let want = match wire {
-        Wire::Fast => "protocol",
+        Wire::Fast | Wire::Shared => "protocol",
         Wire::Hyper => "http_other",
     };
     assert_eq!(counts(&m, 0), [(want, 2)], "101");

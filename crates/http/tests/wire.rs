@@ -126,8 +126,8 @@ fn the_fast_path_is_chosen_only_where_it_applies() {
     let mut shared = config(url, HttpVersion::Http2);
     shared.streams_per_connection = 4;
     assert!(
-        !factory(shared, steps()).fast_path(),
-        "shared connections are h2's"
+        factory(shared, steps()).fast_h2(),
+        "shared connections are the lean path's too"
     );
     let mut forced = config(url, HttpVersion::Http2);
     forced.fast_path = false;

@@ -3,7 +3,9 @@
 
 use super::{Shared, VuState};
 use crate::connect::Phases;
+use crate::h2_pool::{self, Dialed, Joined};
 use loadgen_engine::{Outcome, Setup};
+use loadgen_h2::H2Shared;
 use loadgen_tls::ClientStream;
 use tokio::time::{timeout, Duration, Instant};
 
@@ -35,51 +37,80 @@ impl VuState {
     }
 
     /// [`VuState::open_link`] for the lean HTTP/2 path: TCP, TLS (when `https://`), then the
-    /// preface (the `h2` path's handshake), all within `connect_timeout`. When TLS does not
-    /// choose `h2`, the connection is hyper's HTTP/1.1 one (`conn`), as on the `h2` path.
+    /// preface (the `h2` path's handshake), all within `connect_timeout` — or, with
+    /// `streams_per_connection` > 1, a seat on a connection the thread's VUs share (opened
+    /// so when there is none with room). When TLS does not choose `h2`, the connection is
+    /// hyper's HTTP/1.1 one (`conn`), as on the `h2` path.
     pub(super) async fn open_h2(&mut self, sh: &Shared) -> Result<Option<Duration>, Outcome> {
         if self.links.h2.is_open() {
             return Ok(None);
         }
         self.conn = None;
-        let start = Instant::now();
-        let (h2, conn) = (&mut self.links.h2, &mut self.conn);
-        let opened = timeout(sh.connect_timeout, async {
-            let (tcp, proxy_connect) = sh.dialer.tcp().await.map_err(|_| Outcome::Connect)?;
-            let tls = match sh.dialer.is_tls() {
-                false => {
-                    h2.attach(ClientStream::Plain(tcp)).await?;
-                    None
-                }
-                true => {
-                    let (stream, took) = sh.dialer.tls(tcp).await?;
-                    if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
-                        h2.attach(ClientStream::Tls(Box::new(stream))).await?;
-                    } else {
-                        *conn = Some(crate::connect::handshake(stream, false).await?);
+        let joined = match sh.shared_h2 {
+            Some((limit, key)) => {
+                let dial = || async {
+                    let start = Instant::now();
+                    match dial_lean(sh).await? {
+                        (Lean::H2(io), setup) => Ok(Dialed::Shared(
+                            H2Shared::open(io).await?,
+                            Phases::since(start, setup),
+                        )),
+                        (Lean::H1(conn), setup) => {
+                            Ok(Dialed::Exclusive(conn, Phases::since(start, setup)))
+                        }
                     }
-                    Some(took)
+                };
+                let dial = || async {
+                    timeout(sh.connect_timeout, dial())
+                        .await
+                        .unwrap_or(Err(Outcome::Timeout))
+                };
+                h2_pool::connect(key, limit, dial).await?.map(Some)
+            }
+            None => {
+                let start = Instant::now();
+                let h2 = &mut self.links.h2;
+                let opened = timeout(sh.connect_timeout, async {
+                    match dial_lean(sh).await? {
+                        (Lean::H2(io), setup) => {
+                            h2.attach(io).await?;
+                            Ok(Joined::Shared((), Some(Phases::since(start, setup))))
+                        }
+                        (Lean::H1(conn), setup) => {
+                            Ok(Joined::Exclusive(conn, Phases::since(start, setup)))
+                        }
+                    }
+                })
+                .await
+                .unwrap_or(Err(Outcome::Timeout));
+                match opened {
+                    Ok(Joined::Shared((), phases)) => Joined::Shared(None, phases),
+                    Ok(Joined::Exclusive(conn, phases)) => Joined::Exclusive(conn, phases),
+                    Err(outcome) => {
+                        self.links.h2.close();
+                        return Err(outcome);
+                    }
                 }
-            };
-            Ok::<_, Outcome>(Setup { proxy_connect, tls })
-        })
-        .await;
-        match opened {
-            Ok(Ok(setup)) => {
-                self.opened = Some(Instant::now());
-                let phases = Phases::since(start, setup);
-                self.setup = phases.setup;
-                Ok(Some(phases.connect))
             }
-            Ok(Err(outcome)) => {
-                self.links.h2.close();
-                Err(outcome)
+        };
+        self.opened = Some(Instant::now());
+        let phases = match joined {
+            Joined::Shared(seat, phases) => {
+                if let Some(seat) = seat {
+                    self.links.h2.join(seat);
+                }
+                // Joining another VU's connection opened nothing: no connect time.
+                phases
             }
-            Err(_elapsed) => {
-                self.links.h2.close();
-                Err(Outcome::Timeout)
+            Joined::Exclusive(conn, phases) => {
+                self.conn = Some(conn);
+                Some(phases)
             }
-        }
+        };
+        Ok(phases.map(|p| {
+            self.setup = p.setup;
+            p.connect
+        }))
     }
 
     /// [`VuState::open_link`] for hyper's connection.
@@ -94,8 +125,16 @@ impl VuState {
         }
         if let Some((limit, key)) = sh.shared_h2 {
             let dial = || timeout(sh.connect_timeout, Box::pin(sh.dialer.dial_timed()));
-            let dial = || async move { dial().await.unwrap_or(Err(Outcome::Timeout)) };
-            let (conn, phases) = crate::h2_pool::connect(key, limit, dial).await?;
+            let dial = || async move {
+                match dial().await.unwrap_or(Err(Outcome::Timeout))? {
+                    (conn, phases) if conn.is_h2() => Ok(Dialed::Shared(conn, phases)),
+                    (conn, phases) => Ok(Dialed::Exclusive(conn, phases)),
+                }
+            };
+            let (conn, phases) = match h2_pool::connect(key, limit, dial).await? {
+                Joined::Shared(conn, phases) => (conn, phases),
+                Joined::Exclusive(conn, phases) => (conn, Some(phases)),
+            };
             self.conn = Some(conn);
             self.opened = Some(Instant::now());
             // Joining another VU's connection opened nothing: no connect time.
@@ -114,4 +153,34 @@ impl VuState {
         self.setup = phases.setup;
         Ok(Some(phases.connect))
     }
+}
+
+/// What a lean HTTP/2 dial opened: a stream to speak HTTP/2 on, or hyper's HTTP/1.1
+/// connection where TLS did not choose `h2`.
+enum Lean {
+    H2(ClientStream),
+    H1(crate::connect::Conn),
+}
+
+/// TCP, then TLS when `https://`: the lean path's connection before its preface, and the
+/// phases set apart from the connect time.
+async fn dial_lean(sh: &Shared) -> Result<(Lean, Setup), Outcome> {
+    let (tcp, proxy_connect) = sh.dialer.tcp().await.map_err(|_| Outcome::Connect)?;
+    if !sh.dialer.is_tls() {
+        let setup = Setup {
+            proxy_connect,
+            tls: None,
+        };
+        return Ok((Lean::H2(ClientStream::Plain(tcp)), setup));
+    }
+    let (stream, took) = sh.dialer.tls(tcp).await?;
+    let setup = Setup {
+        proxy_connect,
+        tls: Some(took),
+    };
+    if stream.get_ref().1.alpn_protocol() == Some(b"h2") {
+        return Ok((Lean::H2(ClientStream::Tls(Box::new(stream))), setup));
+    }
+    let conn = crate::connect::handshake(stream, false).await?;
+    Ok((Lean::H1(conn), setup))
 }

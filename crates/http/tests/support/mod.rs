@@ -23,13 +23,15 @@ pub fn config(base: &str, version: HttpVersion) -> ClientConfig {
     c
 }
 
-/// Which client path an HTTP/1.1 test runs on.
+/// Which client path a test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Wire {
     /// The pre-encoded fast path (the default for plain HTTP/1.1).
     Fast,
     /// hyper, forced with `fast_path = false`.
     Hyper,
+    /// HTTP/2 only: the lean path on a connection VUs share (`streams_per_connection` 4).
+    Shared,
 }
 
 /// An HTTP/1.1 config for `base` on `wire`.
@@ -40,10 +42,13 @@ pub fn config_h1(base: &str, wire: Wire) -> ClientConfig {
 }
 
 /// An HTTP/2 config for `base` on `wire`: `Fast` is the lean HTTP/2 path, `Hyper` the `h2`
-/// crate's (forced with `fast_path = false`).
+/// crate's (forced with `fast_path = false`), `Shared` the lean path on shared connections.
 pub fn config_h2(base: &str, wire: Wire) -> ClientConfig {
     let mut c = config(base, HttpVersion::Http2);
-    c.fast_path = wire == Wire::Fast;
+    c.fast_path = wire != Wire::Hyper;
+    if wire == Wire::Shared {
+        c.streams_per_connection = 4;
+    }
     c
 }
 
@@ -63,6 +68,29 @@ macro_rules! on_both_wires {
     )*};
 }
 pub(crate) use on_both_wires;
+
+/// Runs `fn $test(wire: Wire)` as three HTTP/2 tests: `$test::fast` (the lean path, a
+/// connection per VU), `$test::hyper` (the `h2` crate) and `$test::shared` (the lean path on
+/// a shared connection).
+macro_rules! on_h2_wires {
+    ($($test:ident),* $(,)?) => {$(
+        mod $test {
+            #[test]
+            fn fast() {
+                super::$test($crate::support::Wire::Fast)
+            }
+            #[test]
+            fn hyper() {
+                super::$test($crate::support::Wire::Hyper)
+            }
+            #[test]
+            fn shared() {
+                super::$test($crate::support::Wire::Shared)
+            }
+        }
+    )*};
+}
+pub(crate) use on_h2_wires;
 
 /// A GET step expecting any 2xx.
 pub fn get(name: &str, path: &str) -> RequestSpec {
@@ -128,8 +156,7 @@ fn drive_session(factory: &HttpFactory, iterations: u64, pause: Duration, warm: 
 /// fast path (these tests' requests never set framing headers).
 pub fn run(config: ClientConfig, specs: Vec<RequestSpec>, iterations: u64) -> Metrics {
     let plain = !config.base.is_tls();
-    let own_h2 = config.streams_per_connection <= 1 || config.new_connection_per_iteration;
-    let h2 = config.version == HttpVersion::Http2 && own_h2 && config.proxy.is_none();
+    let h2 = config.version == HttpVersion::Http2 && config.proxy.is_none();
     let fast = config.fast_path && ((plain && config.version == HttpVersion::Http1) || h2);
     // One fixed run nonce: tests compare the bytes two factories send ({{uuid}} included).
     let factory = HttpFactory::new(Arc::new(config), specs)

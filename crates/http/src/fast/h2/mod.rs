@@ -49,12 +49,7 @@ pub(crate) fn plan(
     steps: &[Step],
     target: &Target,
 ) -> Option<Vec<H2Encoded>> {
-    let own_connection = config.streams_per_connection <= 1 || config.new_connection_per_iteration;
-    if !config.fast_path
-        || config.version != HttpVersion::Http2
-        || !own_connection
-        || config.proxy.is_some()
-    {
+    if !config.fast_path || config.version != HttpVersion::Http2 || config.proxy.is_some() {
         return None;
     }
     steps.iter().map(|s| H2Encoded::new(s, target)).collect()
@@ -80,6 +75,11 @@ impl FastLink for H2Link {
 
     fn trim(&mut self) {
         H2Link::trim(self);
+    }
+
+    #[inline]
+    fn answered_at(&self) -> Option<Instant> {
+        H2Link::answered_at(self)
     }
 }
 
