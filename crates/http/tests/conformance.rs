@@ -218,8 +218,9 @@ fn trailers_from_the_hyper_server_are_read_and_ignored() {
     }
 }
 
-/// HTTP/2 against nginx over h2c on both HTTP/2 paths (the lean one, the `h2` crate's):
-/// its answers use Huffman strings and the dynamic table, its large bodies many DATA frames.
+/// HTTP/2 against nginx over h2c on every HTTP/2 path (the lean one on a VU's own connection
+/// and on a shared one, the `h2` crate's): its answers use Huffman strings and the dynamic
+/// table, its large bodies many DATA frames.
 macro_rules! nginx_h2c {
     ($($case:ident),* $(,)?) => {$(
         mod $case {
@@ -236,6 +237,12 @@ macro_rules! nginx_h2c {
                     super::$case(&nginx, Wire::Hyper)
                 }
             }
+            #[test]
+            fn shared_lean_path() {
+                if let Some(nginx) = Nginx::start(concat!(stringify!($case), "::shared_lean_path")) {
+                    super::$case(&nginx, Wire::Shared)
+                }
+            }
         }
     )*};
 }
@@ -244,6 +251,7 @@ nginx_h2c!(
     h2c_keeps_one_connection_and_reads_every_body,
     h2c_head_and_no_content_have_no_body,
     h2c_posted_bodies_are_answered,
+    h2c_vus_share_connections_ten_to_one,
 );
 
 fn h2c_keeps_one_connection_and_reads_every_body(nginx: &Nginx, wire: Wire) {
@@ -290,4 +298,24 @@ fn h2c_posted_bodies_are_answered(nginx: &Nginx, wire: Wire) {
     let m = run(config_h2(&nginx.h2c_url(), wire), vec![post], 5);
     assert_eq!(counts(&m, 0), [("success", 5)]);
     assert_eq!(nginx.counts(), (1, 5));
+}
+
+/// 40 VUs, ten to a connection (`streams_per_connection` 10, or the `h2` crate's pool on
+/// that wire): large answers read whole and checked, and posted bodies of 100 KiB (past
+/// nginx's 64 KiB stream window, so they wait for its WINDOW_UPDATEs) on concurrent streams.
+fn h2c_vus_share_connections_ten_to_one(nginx: &Nginx, wire: Wire) {
+    let tail = format!("line {:05} needle\n", BIG_LINES - 1);
+    let post = RequestSpec {
+        body: Some(Template::parse(&"x".repeat(100 << 10)).unwrap()),
+        expect: contains("ok"),
+        ..RequestSpec::new("post", Method::POST, Template::parse("/ok").unwrap())
+    };
+    let steps = vec![get_expect("big", "/static/big.txt", contains(&tail)), post];
+    let mut cfg = config_h2(&nginx.h2c_url(), wire);
+    cfg.streams_per_connection = 10;
+    let factory = loadgen_http::HttpFactory::new(std::sync::Arc::new(cfg), steps).unwrap();
+    let m = crate::support::drive_side_by_side(&factory, 40, 3);
+    assert_eq!(counts(&m, 0), [("success", 120)], "{wire:?}");
+    assert_eq!(counts(&m, 1), [("success", 120)], "{wire:?}");
+    assert_eq!(nginx.counts(), (4, 240), "{wire:?}");
 }

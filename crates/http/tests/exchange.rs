@@ -3,7 +3,8 @@
 
 use crate::support::server::Server;
 use crate::support::{
-    config, config_h1, config_h2, counts, drive_warmed, get, get_expect, on_both_wires, run, Wire,
+    config, config_h1, config_h2, counts, drive_side_by_side, drive_warmed, get, get_expect,
+    on_both_wires, run, Wire,
 };
 use http::{HeaderName, HeaderValue, Method};
 use loadgen_engine::Outcome;
@@ -257,56 +258,28 @@ fn http2_trailers_and_posted_bodies_reach_their_ends(wire: Wire) {
     assert_eq!(server.stats.connections(), 1);
 }
 
-/// `vus` sessions of `factory` on one thread, side by side, `iterations` each.
-fn drive_side_by_side(factory: &HttpFactory, vus: u64, iterations: u64) -> loadgen_engine::Metrics {
-    use loadgen_engine::{Iteration, Recorder, Session, SessionFactory, VuInfo};
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, async {
-        let recorder = std::rc::Rc::new(Recorder::new(1, 1));
-        let tasks: Vec<_> = (0..vus)
-            .map(|id| {
-                let mut session = factory.session(VuInfo {
-                    id,
-                    workload: 0,
-                    seed: id,
-                    paced_reads: false,
-                });
-                let recorder = std::rc::Rc::clone(&recorder);
-                tokio::task::spawn_local(async move {
-                    for n in 0..iterations {
-                        let it = Iteration::new(&recorder, 0, id, n, tokio::time::Instant::now());
-                        session.iteration(&it).await;
-                    }
-                })
-            })
-            .collect();
-        for t in tasks {
-            t.await.unwrap();
-        }
-        recorder.take()
-    })
-}
-
 #[test]
 fn http2_vus_of_a_thread_share_connections_up_to_the_stream_limit() {
-    for (streams, connections) in [(1, 10), (4, 3), (10, 1)] {
-        let server = Server::start();
-        let mut cfg = config(&server.url(), HttpVersion::Http2);
-        cfg.streams_per_connection = streams;
-        let factory = HttpFactory::new(Arc::new(cfg), vec![get("a", "/ok")]).unwrap();
-        let m = drive_side_by_side(&factory, 10, 5);
-        assert_eq!(counts(&m, 0), [("success", 50)], "{streams} streams");
-        assert_eq!(server.stats.h2_requests(), 50, "{streams} streams");
-        assert_eq!(
-            server.stats.connections(),
-            connections,
-            "10 VUs at {streams} per connection"
-        );
-        // Only the VUs that opened a connection record a connect time.
-        assert_eq!(m.steps[0].connect.len(), connections, "{streams} streams");
+    // On the lean path and the `h2` crate's.
+    for fast_path in [true, false] {
+        for (streams, connections) in [(1, 10), (4, 3), (10, 1)] {
+            let server = Server::start();
+            let mut cfg = config(&server.url(), HttpVersion::Http2);
+            cfg.streams_per_connection = streams;
+            cfg.fast_path = fast_path;
+            let factory = HttpFactory::new(Arc::new(cfg), vec![get("a", "/ok")]).unwrap();
+            assert_eq!(factory.fast_h2(), fast_path);
+            let m = drive_side_by_side(&factory, 10, 5);
+            let case = format!("{streams} streams, fast path {fast_path}");
+            assert_eq!(counts(&m, 0), [("success", 50)], "{case}");
+            assert_eq!(server.stats.h2_requests(), 50, "{case}");
+            assert_eq!(
+                server.stats.connections(),
+                connections,
+                "10 VUs at {streams} per connection"
+            );
+            // Only the VUs that opened a connection record a connect time.
+            assert_eq!(m.steps[0].connect.len(), connections, "{case}");
+        }
     }
 }

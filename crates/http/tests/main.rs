@@ -12,6 +12,7 @@ mod conformance;
 mod exchange;
 mod faults;
 mod h2frames;
+mod h2shared;
 mod journeys;
 mod memory;
 mod odd;

@@ -40,14 +40,38 @@ pub enum Script {
     /// payloads (a new draw per answer, the same sequence every run), sometimes a valid
     /// answer after them.
     Fuzz,
+    /// For VUs sharing a connection: holds requests until three are open, then answers them
+    /// last first, their DATA frames interleaved in 4-byte pieces, each body as long as its
+    /// stream id makes it (so a piece taken for the wrong stream breaks a `content-length`).
+    Interleave,
+    /// `SETTINGS_MAX_CONCURRENT_STREAMS` 1; once the client has acked it, each answer waits
+    /// 20 ms, and a request opened meanwhile is counted as a violation.
+    OneStream,
+    /// RST_STREAM(REFUSED_STREAM) for every third stream (5, 11, 17, …), answers the others.
+    ResetEveryThird,
+    /// Never answers the first request it is sent (stream 1 of its first connection);
+    /// answers every other after 50 ms.
+    StallFirst,
 }
 
 /// A running scripted server.
 pub struct H2Raw {
     pub addr: SocketAddr,
     connections: Arc<AtomicU64>,
+    seen: Arc<Seen>,
+}
+
+/// What the server counted, over all its connections.
+#[derive(Default)]
+pub struct Seen {
     /// Posted bodies that arrived in more than one DATA frame.
-    split_posts: Arc<AtomicU64>,
+    pub split_posts: AtomicU64,
+    /// Requests opened past `SETTINGS_MAX_CONCURRENT_STREAMS` (`Script::OneStream`).
+    pub violations: AtomicU64,
+    /// RST_STREAM(CANCEL) frames received.
+    pub cancels: AtomicU64,
+    /// `Script::StallFirst` has stalled its one request.
+    stalled: std::sync::atomic::AtomicBool,
 }
 
 impl H2Raw {
@@ -57,8 +81,8 @@ impl H2Raw {
         let addr = listener.local_addr().unwrap();
         let connections = Arc::new(AtomicU64::new(0));
         let count = Arc::clone(&connections);
-        let split_posts = Arc::new(AtomicU64::new(0));
-        let split = Arc::clone(&split_posts);
+        let seen = Arc::new(Seen::default());
+        let counted = Arc::clone(&seen);
         std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
@@ -68,14 +92,14 @@ impl H2Raw {
                 let listener = TcpListener::from_std(listener).unwrap();
                 while let Ok((tcp, _)) = listener.accept().await {
                     count.fetch_add(1, Ordering::SeqCst);
-                    tokio::spawn(serve(script, tcp, Arc::clone(&split)));
+                    tokio::spawn(serve(script, tcp, Arc::clone(&counted)));
                 }
             });
         });
         H2Raw {
             addr,
             connections,
-            split_posts,
+            seen,
         }
     }
 
@@ -88,7 +112,11 @@ impl H2Raw {
     }
 
     pub fn split_posts(&self) -> u64 {
-        self.split_posts.load(Ordering::SeqCst)
+        self.seen.split_posts.load(Ordering::SeqCst)
+    }
+
+    pub fn seen(&self) -> &Seen {
+        &self.seen
     }
 }
 
@@ -146,7 +174,7 @@ impl Conn {
     }
 }
 
-async fn serve(script: Script, tcp: TcpStream, split: Arc<AtomicU64>) {
+async fn serve(script: Script, tcp: TcpStream, seen: Arc<Seen>) {
     let mut c = Conn {
         tcp,
         buf: Vec::new(),
@@ -163,6 +191,7 @@ async fn serve(script: Script, tcp: TcpStream, split: Arc<AtomicU64>) {
     c.buf.drain(..24);
     let settings: Vec<u8> = match script {
         Script::TinyWindow => vec![0, 4, 0, 0, 0, 16],
+        Script::OneStream => vec![0, 3, 0, 0, 0, 1],
         _ => Vec::new(),
     };
     c.send(&frame(0x4, 0, 0, &settings)).await;
@@ -174,8 +203,14 @@ async fn serve(script: Script, tcp: TcpStream, split: Arc<AtomicU64>) {
     let mut window: i64 = 65_535;
     // Our settings bind the client once it has acked them (RFC 9113 6.5.3).
     let mut acked = false;
+    // Requests held for `Script::Interleave`.
+    let mut held = Vec::new();
     while let Some((kind, flags, stream, payload)) = c.next().await {
         let ended = match kind {
+            0x3 if payload == 8u32.to_be_bytes() => {
+                seen.cancels.fetch_add(1, Ordering::SeqCst);
+                false
+            }
             0x4 if flags & 0x1 != 0 => {
                 acked = true;
                 false
@@ -190,7 +225,7 @@ async fn serve(script: Script, tcp: TcpStream, split: Arc<AtomicU64>) {
                 posted += payload.len();
                 frames += 1;
                 if flags & 0x1 != 0 && frames > 1 {
-                    split.fetch_add(1, Ordering::SeqCst);
+                    seen.split_posts.fetch_add(1, Ordering::SeqCst);
                 }
                 window -= payload.len() as i64;
                 if window < 0 {
@@ -295,6 +330,41 @@ async fn serve(script: Script, tcp: TcpStream, split: Arc<AtomicU64>) {
                 c.send(&frame(0x0, 0x1, 0, b"data on the connection")).await;
             }
             Script::Stall => {}
+            Script::StallFirst if !seen.stalled.swap(true, Ordering::SeqCst) => {}
+            Script::StallFirst => {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                let mut out = frame(0x1, 0x4, stream, &block);
+                out.extend(frame(0x0, 0x1, stream, body.as_bytes()));
+                c.send(&out).await;
+            }
+            Script::ResetEveryThird if (stream / 2) % 3 == 2 => {
+                c.send(&frame(0x3, 0, stream, &7u32.to_be_bytes())).await;
+            }
+            Script::Interleave => {
+                held.push(stream);
+                if held.len() == 3 {
+                    c.send(&interleaved(&held)).await;
+                    held.clear();
+                }
+            }
+            Script::OneStream if acked => {
+                // Anything the client opens while this stream is unanswered breaks the limit.
+                let until = tokio::time::Instant::now() + std::time::Duration::from_millis(20);
+                let mut also = Vec::new();
+                while let Ok(Some((k, f, s, _))) = tokio::time::timeout_at(until, c.next()).await {
+                    if k == 0x1 {
+                        seen.violations.fetch_add(1, Ordering::SeqCst);
+                        if f & 0x1 != 0 {
+                            also.push(s);
+                        }
+                    }
+                }
+                for s in std::iter::once(stream).chain(also) {
+                    let mut out = frame(0x1, 0x4, s, &block);
+                    out.extend(frame(0x0, 0x1, s, body.as_bytes()));
+                    c.send(&out).await;
+                }
+            }
             Script::Fuzz => {
                 // A different draw for every answer of the run, the same across runs.
                 static DRAWS: AtomicU64 = AtomicU64::new(1);
@@ -329,4 +399,31 @@ async fn serve(script: Script, tcp: TcpStream, split: Arc<AtomicU64>) {
             }
         }
     }
+}
+
+/// The answers to `streams`, last first: every head, then the bodies' DATA frames in 4-byte
+/// pieces taken in turn; stream `s`'s body is `10 + 7 * s % 50` bytes long.
+fn interleaved(streams: &[u32]) -> Vec<u8> {
+    let bodies: Vec<(u32, Vec<u8>)> = streams
+        .iter()
+        .rev()
+        .map(|&s| (s, vec![b'a' + (s % 26) as u8; 10 + (7 * s as usize) % 50]))
+        .collect();
+    let mut out = Vec::new();
+    for (s, body) in &bodies {
+        out.extend(frame(0x1, 0x4, *s, &head_block(body.len())));
+    }
+    let mut pieces: Vec<_> = bodies
+        .iter()
+        .map(|(s, b)| (*s, b.chunks(4).peekable()))
+        .collect();
+    while pieces.iter_mut().any(|(_, p)| p.peek().is_some()) {
+        for (s, p) in pieces.iter_mut() {
+            if let Some(piece) = p.next() {
+                let end = if p.peek().is_none() { 0x1 } else { 0 };
+                out.extend(frame(0x0, end, *s, piece));
+            }
+        }
+    }
+    out
 }

@@ -166,6 +166,40 @@ pub fn run(config: ClientConfig, specs: Vec<RequestSpec>, iterations: u64) -> Me
     drive(&factory, iterations)
 }
 
+/// `vus` sessions of `factory` on one thread, side by side, `iterations` each (VUs of a
+/// thread share HTTP/2 connections when the factory says so).
+pub fn drive_side_by_side(factory: &HttpFactory, vus: u64, iterations: u64) -> Metrics {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async {
+        let recorder = std::rc::Rc::new(Recorder::new(factory.step_names().count(), 1));
+        let tasks: Vec<_> = (0..vus)
+            .map(|id| {
+                let mut session = factory.session(VuInfo {
+                    id,
+                    workload: 0,
+                    seed: id,
+                    paced_reads: false,
+                });
+                let recorder = std::rc::Rc::clone(&recorder);
+                tokio::task::spawn_local(async move {
+                    for n in 0..iterations {
+                        let it = Iteration::new(&recorder, 0, id, n, tokio::time::Instant::now());
+                        session.iteration(&it).await;
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+        recorder.take()
+    })
+}
+
 /// The non-zero counts of step `step`, by outcome name, for readable assertions.
 pub fn counts(m: &Metrics, step: usize) -> Vec<(&'static str, u64)> {
     Outcome::ALL
