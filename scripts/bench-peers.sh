@@ -30,7 +30,8 @@
 # Environment: RUNS (5), DUR (10), CONNS (50), RATES ("20000 50000"), TOOLS ("loadgen wrk ab h2load oha
 # hey"), RATE_TOOLS ("loadgen h2load oha"), PROTOS ("tls h2c h2"; empty skips), PORT (8089; the
 # TLS port is PORT+1, h2c PORT+2), NGINX_CPU (0), CLIENT_CPU (1),
-# COOLDOWN (2), CARGO_TARGET_DIR (<repo>/target).
+# COOLDOWN (2), CARGO_TARGET_DIR (<repo>/target), LOADGEN (a loadgen binary to measure instead
+# of building this tree's).
 set -euo pipefail
 
 RUNS=${RUNS:-5}
@@ -71,8 +72,11 @@ if [ "${LOCUST:-0}" = 1 ] && ! need locust; then
 fi
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
-cargo build --release -q -p loadgen --manifest-path "$ROOT/Cargo.toml"
-LOADGEN=$CARGO_TARGET_DIR/release/loadgen
+# LOADGEN=path measures that binary (another build, to compare) instead of building this tree.
+if [ -z "${LOADGEN:-}" ]; then
+    cargo build --release -q -p loadgen --manifest-path "$ROOT/Cargo.toml"
+    LOADGEN=$CARGO_TARGET_DIR/release/loadgen
+fi
 
 WORK=$(mktemp -d /tmp/bench-peers.XXXXXX)
 NGINX_PID=""

@@ -84,8 +84,12 @@ pub(crate) struct Conn {
     pub(crate) going_away: bool,
     /// The last `GOAWAY`'s last stream id and error code.
     pub(crate) goaway: (u32, u32),
-    /// The peer's `SETTINGS_MAX_CONCURRENT_STREAMS` (a shared connection opens no more).
+    /// The peer's `SETTINGS_MAX_CONCURRENT_STREAMS` (a shared connection opens no more):
+    /// 100 until its first `SETTINGS` says (RFC 9113 6.5.2 suggests no less), then what
+    /// that says, or no limit.
     pub(crate) peer_max_streams: u32,
+    /// The peer's first `SETTINGS` has been read.
+    settings_seen: bool,
     /// Frames to send (acks, window updates), written with the next write.
     pub(crate) out: Vec<u8>,
 }
@@ -103,7 +107,8 @@ impl Conn {
             unacked: 0,
             going_away: false,
             goaway: (0, 0),
-            peer_max_streams: u32::MAX,
+            peer_max_streams: 100,
+            settings_seen: false,
             out: Vec::new(),
         }
     }
@@ -205,6 +210,10 @@ impl Conn {
                 }
                 if !h.len.is_multiple_of(6) {
                     return Err(PROTOCOL);
+                }
+                if !self.settings_seen {
+                    self.settings_seen = true;
+                    self.peer_max_streams = u32::MAX;
                 }
                 for p in payload.chunks_exact(6) {
                     let v = u32::from_be_bytes([p[2], p[3], p[4], p[5]]);

@@ -1,11 +1,13 @@
-//! The lean HTTP/2 client wire: one VU's own connection, one request at a time, frames
-//! written and read here instead of by the `h2` crate. It owns the frames, HPACK
+//! The lean HTTP/2 client wire: one request at a time per VU, on the VU's own connection or
+//! on one shared by the VUs of its thread ([`H2Shared`], a VU's [`H2Seat`] on it: `mux`),
+//! frames written and read here instead of by the `h2` crate. It owns the frames, HPACK
 //! ([`hpack`]: the response decoder, and the primitives a caller encodes its request blocks
 //! with), the connection and stream state (settings, pings, flow-control windows, `GOAWAY`)
-//! and the link a VU keeps ([`H2Link`]: attach, check, render, exchange). It must not know
-//! scenarios, steps, templates, captures or expectations: the caller writes each request's
-//! header block ([`H2Link::render`]) and judges each answer ([`Judge`]: `loadgen-h1`'s,
-//! the one trait both lean wires judge through, so `loadgen-http` has one adapter);
+//! and the link a VU keeps ([`H2Link`]: attach or join, check, render, exchange). It must
+//! not know scenarios, steps, templates, captures or expectations: the caller writes each
+//! request's header block ([`H2Link::render`]) and judges each answer ([`Judge`]:
+//! `loadgen-h1`'s, the one trait both lean wires judge through, so `loadgen-http` has one
+//! adapter);
 //! `loadgen-http` decides when this path is used and pre-encodes the steps (its `fast::h2`).
 //!
 //! The `h2` crate is a general HTTP/2 implementation: a connection task, stream slabs, send
@@ -24,6 +26,18 @@
 //!   and reuses the buffers of the entries it evicts), `:status` and the headers the
 //!   [`Judge`] asks for looked at, nothing copied. The VU's own task drives the connection:
 //!   no spawned task, no lock, no channel.
+//!
+//! # Shared connections
+//!
+//! With `streams_per_connection` > 1 the VUs of a thread share connections ([`H2Shared`];
+//! a VU's [`H2Link`] joins one with its [`H2Seat`]). Each VU still has one stream at a time,
+//! and the connection has no task of its own: the VU that waits drives the socket and sorts
+//! every frame to its stream, and the requests of VUs woken together go out in one write
+//! (`mux` says how). A stream's fault (`RST_STREAM`, a malformed head, a body that does not
+//! match its length) fails that stream alone, a connection's fault every stream on it; the
+//! peer's `MAX_CONCURRENT_STREAMS` is kept (a VU past it waits for a stream to end); an
+//! exchange dropped by its timeout cancels its stream with `RST_STREAM(CANCEL)`, and the
+//! connection goes on.
 //!
 //! # What it handles
 //!

@@ -263,31 +263,42 @@ impl Mux {
                 s.state = State::Idle;
                 self.wake_queued();
             }
-            State::Queued | State::Done => s.state = State::Idle,
+            State::Queued => {
+                // It may have been woken for room it will not use now: pass the wake on.
+                s.state = State::Idle;
+                self.wake_queued();
+            }
+            State::Done => s.state = State::Idle,
             State::Idle => {}
         }
         self.slots[slot].waker = None;
-        if self.driver == Some(slot) || self.flusher == Some(slot) {
+        // No driver recorded (the last one left and the seat it woke has not parked since):
+        // nobody may be registered on the socket, so this seat hands off too.
+        if self.driver.is_none_or(|d| d == slot) || self.flusher == Some(slot) {
             self.driver = self.driver.filter(|d| *d != slot);
             self.flusher = self.flusher.filter(|f| *f != slot);
             if let Some(w) = self
                 .slots
                 .iter_mut()
-                .find(|s| s.state == State::Open)
-                .and_then(|s| s.waker.take())
+                .filter(|s| s.state == State::Open)
+                .find_map(|s| s.waker.take())
             {
                 w.wake();
             }
         }
     }
 
-    /// A stream ended: one seat waiting for room may open its own.
+    /// A stream ended (or the peer's limit changed): seats waiting for room may open
+    /// theirs, as many as there is room for.
     fn wake_queued(&mut self) {
-        if let Some(w) = self
+        let open = self.slots.iter().filter(|s| s.state == State::Open).count();
+        let room = (self.conn.peer_max_streams.max(1) as usize).saturating_sub(open);
+        for w in self
             .slots
             .iter_mut()
-            .find(|s| s.state == State::Queued)
-            .and_then(|s| s.waker.take())
+            .filter(|s| s.state == State::Queued)
+            .filter_map(|s| s.waker.take())
+            .take(room)
         {
             w.wake();
         }
@@ -330,6 +341,9 @@ impl Mux {
             frames[at + 5..at + 9].copy_from_slice(&id.to_be_bytes());
             at += HEAD + Head::parse(&frames[at..]).len;
         }
+        // Control frames first: a cancelled stream's RST_STREAM must reach the peer before
+        // a stream opened in its place (its concurrency limit).
+        self.out.append(&mut self.conn.out);
         self.out.extend_from_slice(frames);
         let (sees_headers, keep_body, max_body) = judge;
         let s = &mut self.slots[slot];
@@ -361,19 +375,26 @@ impl Mux {
         sent: &mut usize,
     ) -> Poll<()> {
         loop {
-            if self.slots[slot].state != State::Open {
+            let s = &mut self.slots[slot];
+            if s.state != State::Open {
+                if *sent < body.len() && s.fault.is_none() {
+                    // Answered before the whole body went out: the rest is not wanted.
+                    put_rst(&mut self.out, s.s.id, 0x8);
+                    *sent = body.len();
+                }
+                let queued = !self.conn.out.is_empty() || self.written < self.out.len();
+                if queued && self.flusher.is_none() {
+                    // What this seat's reads queued (acks, a reset) goes now, not with
+                    // whichever request comes next.
+                    if let Err(outcome) = self.poll_write(cx) {
+                        self.kill(outcome);
+                    }
+                }
                 return Poll::Ready(());
             }
             if *sent < body.len() {
-                let s = &mut self.slots[slot];
-                if s.s.phase == Phase::Done {
-                    // Answered before the whole body went out: the rest is not wanted.
-                    put_rst(&mut self.conn.out, s.s.id, 0x8);
-                    *sent = body.len();
-                } else {
-                    send_body(&mut self.conn, &mut s.s, body, sent, &mut self.out);
-                }
-                self.slots[slot].sending = *sent < body.len();
+                send_body(&mut self.conn, &mut s.s, body, sent, &mut self.out);
+                s.sending = *sent < body.len();
             }
             // One write for the requests of every VU woken together: the seat that opened
             // the first of them writes them all.
@@ -480,12 +501,20 @@ impl Mux {
                     .iter()
                     .position(|s| s.state == State::Open && s.s.id == id),
             };
+            // Body bytes before a head: a malformed answer (RFC 9113 8.1.1), which fails its
+            // stream alone; the frame still counts against the connection's window.
+            let early = h.kind == DATA && slot.is_some_and(|i| slots[i].s.phase == Phase::Head);
+            if let (true, Some(i)) = (early, slot) {
+                reset(conn, &mut slots[i], false);
+            }
+            let ended = slot;
+            let slot = slot.filter(|_| !early);
             let mut gone = Stream::idle(self.last);
             let s = match slot {
                 Some(i) => &mut slots[i].s,
                 None => &mut gone,
             };
-            let window = conn.peer_window;
+            let (window, limit) = (conn.peer_window, conn.peer_max_streams);
             match conn.frame(h, payload, s)? {
                 crate::conn::Event::Nothing => {}
                 crate::conn::Event::Block(block, end) => {
@@ -513,18 +542,23 @@ impl Mux {
                     }
                 }
             }
-            if let Some(i) = slot {
+            if let Some(i) = ended {
                 if slots[i].state == State::Done {
                     self.wake_queued();
                 }
             }
             match h.kind {
-                SETTINGS if self.conn.peer_window != window => {
-                    let delta = self.conn.peer_window - window;
-                    for s in self.slots.iter_mut().filter(|s| s.state == State::Open) {
-                        s.s.send_window += delta;
+                SETTINGS => {
+                    if self.conn.peer_window != window {
+                        let delta = self.conn.peer_window - window;
+                        for s in self.slots.iter_mut().filter(|s| s.state == State::Open) {
+                            s.s.send_window += delta;
+                        }
+                        self.wake_senders();
                     }
-                    self.wake_senders();
+                    if self.conn.peer_max_streams > limit {
+                        self.wake_queued();
+                    }
                 }
                 WINDOW_UPDATE => self.wake_senders(),
                 GOAWAY => {
@@ -570,8 +604,10 @@ fn take_block(conn: &mut Conn, slot: &mut Slot, block: &[u8], end: bool) -> Resu
         conn.hpack
             .decode(block, |_, _| {})
             .map_err(|_| Outcome::Protocol)?;
-        let fault = (!end).then_some(Outcome::Protocol);
-        slot.finish(fault);
+        match end {
+            true => slot.finish(None),
+            false => reset(conn, slot, false),
+        }
         return Ok(());
     }
     let Slot {

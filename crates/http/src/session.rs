@@ -38,9 +38,9 @@
 //!
 //! Plain `http://` HTTP/1.1 sessions take the pre-encoded fast path ([`crate::fast`]): the
 //! same connection rules, timings, outcomes, checks and captures, without hyper's
-//! per-request header maps and allocations. HTTP/2 sessions where each VU owns its
-//! connection take the lean HTTP/2 path ([`crate::fast::h2`]), on the same terms; shared
-//! HTTP/2 connections (`streams_per_connection` > 1) use the `h2` crate. Everything else
+//! per-request header maps and allocations. HTTP/2 sessions take the lean HTTP/2 path
+//! ([`crate::fast::h2`]), on the same terms, whether each VU owns its connection or VUs of a
+//! thread share them (`streams_per_connection` > 1). Everything else
 //! (TLS HTTP/1.1, requests that set their own framing headers, a cookie jar, redirects
 //! followed, or [`ClientConfig::fast_path`] off) goes through hyper or the `h2` crate.
 //! [`HttpFactory::fast_path`] and [`HttpFactory::fast_h2`] say which one a factory's

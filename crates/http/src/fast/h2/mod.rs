@@ -1,6 +1,8 @@
-//! The lean HTTP/2 path: each VU's own connection, one request at a time, frames written
-//! and read by the `loadgen-h2` crate ([`loadgen_h2`]: the wire, its faults and how it
-//! differs from the `h2` crate) instead of by the `h2` crate. This module mirrors the
+//! The lean HTTP/2 path: one request at a time per VU, on its own connection or on one
+//! shared by the VUs of its thread (`streams_per_connection` > 1, opened and joined through
+//! `h2_pool`), frames written and read by the `loadgen-h2` crate ([`loadgen_h2`]: the wire,
+//! its faults and how it differs from the `h2` crate) instead of by the `h2` crate. This
+//! module mirrors the
 //! HTTP/1.1 fast path ([`crate::fast`]) and owns what that crate must not know: which
 //! factories take the path (`plan`), each step's request pre-encoded (`encode`), and
 //! judging each answer against the step's [`Expect`] and captures (the fast paths'
@@ -12,21 +14,21 @@
 //! body). Per request only the templated values are rendered (each through a scratch
 //! buffer, for its length), into the VU's reused write buffer; the link frames it (HEADERS,
 //! CONTINUATION when larger than the peer's frame size). `request_timeout` bounds the write,
-//! the head and the whole body, and a timed-out connection is dropped; a connection's
-//! `GOAWAY` costs the next step a reconnect, which reports its connect time.
+//! the head and the whole body; a timed-out connection is dropped (a shared one cancels the
+//! stream and goes on); a connection's `GOAWAY` costs the next step a reconnect, which
+//! reports its connect time.
 //!
 //! # When the `h2` crate is used instead
 //!
 //! The path is chosen per factory, for every step, when all of these hold: the
 //! [`ClientConfig::fast_path`](crate::ClientConfig::fast_path) switch is on (the default),
-//! the version is HTTP/2, each VU has its own connection (`streams_per_connection` 1, or a
-//! connection per iteration), no proxy, no cookie jar and no step following redirects, and
+//! the version is HTTP/2, no proxy, no cookie jar and no step following redirects, and
 //! every step can be pre-encoded: no `CONNECT` method, no `host`, `content-length`,
 //! `transfer-encoding`, `connection`, `upgrade`, `keep-alive` or `proxy-connection` header
 //! and no `te` other than `trailers` among the default or step headers, no `#` in a request
-//! target. Shared (multiplexed) connections and those workloads use the `h2` crate,
-//! unchanged. Over TLS, a server that does not choose `h2` by ALPN gets hyper's HTTP/1.1
-//! connection, as on the `h2` path.
+//! target. Those workloads use the `h2` crate, unchanged (shared connections too). Over
+//! TLS, a server that does not choose `h2` by ALPN gets hyper's HTTP/1.1 connection, as on
+//! the `h2` path.
 
 pub(crate) mod encode;
 
