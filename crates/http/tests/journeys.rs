@@ -4,7 +4,7 @@
 //! for byte, and a miss or a refused value ends the iteration the same way.
 
 use crate::support::scripted::{Reply, Scripted};
-use crate::support::{config_h1, counts, on_both_wires, run, Wire};
+use crate::support::{config_h1, counts, on_both_wires, on_h2_wires, run, Wire};
 use http::{HeaderName, HeaderValue, Method};
 use loadgen_engine::Metrics;
 use loadgen_http::{
@@ -230,9 +230,9 @@ fn a_capturing_step_runs_on_the_path_chosen(wire: Wire) {
     assert_eq!(counts(&m, 0), [(want, 2)]);
 }
 
-on_both_wires!(an_http2_journey_captures_from_headers_and_bodies);
+on_h2_wires!(an_http2_journey_captures_from_headers_and_bodies);
 
-/// A journey over HTTP/2 (the lean path, or the `h2` crate's): a JSON field and a header
+/// A journey over HTTP/2 (the lean path, shared or not, or the `h2` crate's): a JSON field and a header
 /// captured from one answer, rendered into the next request's path, header and body.
 fn an_http2_journey_captures_from_headers_and_bodies(wire: Wire) {
     use crate::support::server::Server;
