@@ -7,7 +7,7 @@
 use crate::support::*;
 use loadgen_testkit::pki::Pki;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 pub(crate) const NAME: &str = "api.staging.example";
 
@@ -53,19 +53,8 @@ http {{
 }}
 "#
         );
-        let conf_path = write(dir, "nginx.conf", &conf);
-        let child = Command::new(bin)
-            .arg("-p")
-            .arg(dir)
-            .arg("-c")
-            .arg(&conf_path)
-            .arg("-e")
-            .arg(dir.join("error.log"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("nginx starts");
+        write(dir, "nginx.conf", &conf);
+        let child = loadgen_testkit::nginx::spawn(bin, dir);
         let mut nginx = MtlsNginx { port, child };
         loadgen_testkit::nginx::wait_until_serving(&mut nginx.child, dir, port).then_some(nginx)
     }

@@ -1,4 +1,4 @@
-//! Knowing when a throwaway nginx serves its own ports.
+//! Starting a throwaway nginx and knowing when it serves its own ports.
 //!
 //! Tests pick a port by binding port 0 and letting it go, and another test's server can take
 //! it before nginx binds it. nginx then exits, and a readiness check that only connects can
@@ -7,8 +7,25 @@
 //! has bound every listener, so the pid file holding our child's pid is the proof.
 
 use std::path::Path;
-use std::process::Child;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// Starts nginx `bin` with `dir` as its prefix, `dir/nginx.conf` as its configuration and
+/// `dir/error.log` as its log, its standard streams closed.
+pub fn spawn(bin: &Path, dir: &Path) -> Child {
+    Command::new(bin)
+        .arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .arg("-e")
+        .arg(dir.join("error.log"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("nginx starts")
+}
 
 /// Waits until `child` (nginx started with `pid {dir}/nginx.pid`) has bound its listeners
 /// and accepts on `port`: `true`. `false` when it exited first (most often a port was taken:

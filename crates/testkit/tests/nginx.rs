@@ -1,10 +1,10 @@
 //! `wait_until_serving` against a real nginx: one whose port another server holds is seen to
 //! have exited (even though connecting to the port succeeds), and one on a free port serves.
 
-use loadgen_testkit::nginx::wait_until_serving;
+use loadgen_testkit::nginx::{spawn, wait_until_serving};
 use loadgen_testkit::peer::NGINX;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 fn start(bin: &Path, test: &str, port: u16) -> (Child, PathBuf) {
     let dir = std::env::temp_dir().join(format!("loadgen-testkit-{test}-{}", std::process::id()));
@@ -18,18 +18,7 @@ fn start(bin: &Path, test: &str, port: u16) -> (Child, PathBuf) {
          server {{ listen 127.0.0.1:{port}; location / {{ return 200 \"ok\"; }} }} }}\n"
     );
     std::fs::write(dir.join("nginx.conf"), conf).expect("nginx.conf written");
-    let child = Command::new(bin)
-        .arg("-p")
-        .arg(&dir)
-        .arg("-c")
-        .arg(dir.join("nginx.conf"))
-        .arg("-e")
-        .arg(dir.join("error.log"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("nginx starts");
+    let child = spawn(bin, &dir);
     (child, dir)
 }
 
