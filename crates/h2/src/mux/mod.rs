@@ -16,14 +16,19 @@
 //!
 //! Requests are written in batches, as h2load writes its streams' requests: a read that
 //! completes several answers wakes their VUs together, and the first of them to queue a
-//! request yields once before it writes, so the others' requests go out in the same write.
+//! request puts itself behind the others already woken before it writes, so their requests
+//! go out in the same write.
 //!
 //! A stream's fault (`RST_STREAM`, a malformed head, a body that does not match its
 //! length) fails that stream alone; a connection's fault (an I/O error, the end of the
 //! stream, garbage, a head that does not decode) fails every stream on it, and `GOAWAY`
 //! those it leaves out. A VU whose exchange is dropped (its request timed out) cancels its
 //! stream with `RST_STREAM(CANCEL)`; the connection goes on. No more streams are opened at
-//! once than the peer's `SETTINGS_MAX_CONCURRENT_STREAMS`: a VU past it waits for one to end.
+//! once than the peer's `SETTINGS_MAX_CONCURRENT_STREAMS` (100 until its first `SETTINGS`):
+//! a VU past it waits for one to end.
+//!
+//! Not handled: a VU waiting for room when a `GOAWAY` arrives reports a `Reset` for a request
+//! it never sent (the next one opens a new connection).
 
 mod drive;
 mod frames;
