@@ -6,11 +6,10 @@ use crate::conn::Conn;
 use crate::frame::*;
 use crate::mux::H2Seat;
 use crate::ready::H2Ready;
-use crate::wire::{idle, Wire, READ_BUF};
+use crate::wire::{idle, send_preface, Wire, READ_BUF};
 use bytes::BytesMut;
 use loadgen_engine::Outcome;
-use loadgen_tls::{classify_io, ClientStream};
-use tokio::io::AsyncWriteExt;
+use loadgen_tls::ClientStream;
 
 /// A write buffer grown past this is given back after the request.
 const KEEP_WRITE_CAPACITY: usize = 64 << 10;
@@ -50,12 +49,7 @@ impl H2Link {
         if self.rbuf.len() < READ_BUF {
             self.rbuf = vec![0; READ_BUF];
         }
-        self.wbuf.clear();
-        put_preface(&mut self.wbuf);
-        io.write_all(&self.wbuf)
-            .await
-            .map_err(|e| classify_io(&e))?;
-        self.wbuf.clear();
+        send_preface(&mut io, &mut self.wbuf).await?;
         self.wire = Some(Box::new(Wire {
             io,
             conn: Conn::new(),

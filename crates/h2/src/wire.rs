@@ -1,13 +1,15 @@
 //! A connection's socket and read buffer, and the taking of whole frames out of that buffer:
-//! between requests ([`idle`]) and for the stream in flight ([`frames`]).
+//! between requests ([`idle`]) and for the stream in flight ([`frames`]). The pieces a
+//! shared connection (`mux`) reads with too: the preface, the next whole frame, room to read.
 
 use crate::conn::{Conn, Event, Phase, Stream};
-use crate::frame::{Head, HEAD, MAX_FRAME};
+use crate::frame::{put_preface, Head, HEAD, MAX_FRAME};
 use loadgen_engine::Outcome;
 use loadgen_tls::{classify_io, ClientStream};
+use std::ops::Range;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
-use tokio::io::{AsyncRead, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
 
 /// Size of a fresh read buffer.
 pub(crate) const READ_BUF: usize = 8 << 10;
@@ -52,16 +54,8 @@ pub(crate) fn frames(
     on: &mut dyn FnMut(Taken<'_>) -> Result<(), Outcome>,
 ) -> Result<(), Outcome> {
     let was_done = s.phase == Phase::Done;
-    while w.end - w.start >= HEAD {
-        let h = Head::parse(&rbuf[w.start..]);
-        if h.len > MAX_FRAME {
-            return Err(Outcome::Protocol);
-        }
-        if w.end - w.start < HEAD + h.len {
-            break;
-        }
-        let payload = &rbuf[w.start + HEAD..w.start + HEAD + h.len];
-        w.start += HEAD + h.len;
+    while let Some((h, payload)) = next_frame(rbuf, &mut w.start, w.end)? {
+        let payload = &rbuf[payload];
         match w.conn.frame(h, payload, s)? {
             Event::Nothing => {}
             Event::Block(block, end) => on(Taken::Block {
@@ -101,18 +95,60 @@ pub(crate) enum Taken<'a> {
 /// Makes room to read: moves a partial frame to the front, grows the buffer for a frame
 /// larger than it (up to [`BIG_READ_BUF`]).
 pub(crate) fn room(w: &mut Wire, rbuf: &mut Vec<u8>, used_big: &mut bool) -> Result<(), Outcome> {
-    if w.end < rbuf.len() {
-        return Ok(());
+    *used_big |= make_room(rbuf, &mut w.start, &mut w.end)?;
+    Ok(())
+}
+
+/// [`room`] for a buffer holding `rbuf[*start..*end]`: `Ok(true)` when it grew.
+pub(crate) fn make_room(
+    rbuf: &mut Vec<u8>,
+    start: &mut usize,
+    end: &mut usize,
+) -> Result<bool, Outcome> {
+    if *end < rbuf.len() {
+        return Ok(false);
     }
-    if w.start > 0 {
-        rbuf.copy_within(w.start..w.end, 0);
-        (w.start, w.end) = (0, w.end - w.start);
-        return Ok(());
+    if *start > 0 {
+        rbuf.copy_within(*start..*end, 0);
+        (*start, *end) = (0, *end - *start);
+        return Ok(false);
     }
     if rbuf.len() >= BIG_READ_BUF {
         return Err(Outcome::Protocol);
     }
     rbuf.resize((rbuf.len() * 2).min(BIG_READ_BUF), 0);
-    *used_big = true;
+    Ok(true)
+}
+
+/// The next whole frame of `rbuf[*start..end]`: its head and where its payload lies, with
+/// `start` moved past it; `None` while it is not whole. A frame larger than our
+/// `MAX_FRAME_SIZE` is a `Protocol` fault.
+pub(crate) fn next_frame(
+    rbuf: &[u8],
+    start: &mut usize,
+    end: usize,
+) -> Result<Option<(Head, Range<usize>)>, Outcome> {
+    if end - *start < HEAD {
+        return Ok(None);
+    }
+    let h = Head::parse(&rbuf[*start..]);
+    if h.len > MAX_FRAME {
+        return Err(Outcome::Protocol);
+    }
+    if end - *start < HEAD + h.len {
+        return Ok(None);
+    }
+    let at = *start + HEAD;
+    *start = at + h.len;
+    Ok(Some((h, at..at + h.len)))
+}
+
+/// Writes the connection preface (our settings and windows) through `buf`, which is left
+/// empty.
+pub(crate) async fn send_preface(io: &mut ClientStream, buf: &mut Vec<u8>) -> Result<(), Outcome> {
+    buf.clear();
+    put_preface(buf);
+    io.write_all(buf).await.map_err(|e| classify_io(&e))?;
+    buf.clear();
     Ok(())
 }

@@ -5,15 +5,12 @@ use super::slot::{Slot, State};
 use crate::conn::{Conn, Stream};
 use crate::frame::*;
 use crate::ready::{send_body, LAST_STREAM};
-use crate::wire::READ_BUF;
+use crate::wire::{make_room, READ_BUF};
 use loadgen_engine::Outcome;
 use loadgen_tls::{classify_io, ClientStream};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-
-/// A read buffer may grow to this for a frame larger than [`crate::wire::READ_BUF`].
-const BIG_READ_BUF: usize = 64 << 10;
 
 /// The shared connection's socket, buffers and streams.
 pub(crate) struct Mux {
@@ -271,16 +268,9 @@ impl Mux {
         if self.dead.is_some() {
             return Poll::Ready(false);
         }
-        if self.end == self.rbuf.len() {
-            if self.start > 0 {
-                self.rbuf.copy_within(self.start..self.end, 0);
-                (self.start, self.end) = (0, self.end - self.start);
-            } else if self.rbuf.len() < BIG_READ_BUF {
-                self.rbuf.resize((self.rbuf.len() * 2).min(BIG_READ_BUF), 0);
-            } else {
-                self.kill(Outcome::Protocol);
-                return Poll::Ready(false);
-            }
+        if let Err(outcome) = make_room(&mut self.rbuf, &mut self.start, &mut self.end) {
+            self.kill(outcome);
+            return Poll::Ready(false);
         }
         let mut buf = ReadBuf::new(&mut self.rbuf[self.end..]);
         match Pin::new(&mut self.io).poll_read(cx, &mut buf) {

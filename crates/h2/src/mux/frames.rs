@@ -4,25 +4,17 @@ use super::drive::Mux;
 use super::slot::{reset, take_block, take_data, State};
 use crate::conn::{remote_fault, Event, Phase, Stream};
 use crate::frame::*;
+use crate::wire::next_frame;
 use loadgen_engine::Outcome;
 
 impl Mux {
     /// Sorts every whole frame in the buffer to its stream. An `Err` is the connection's.
     pub(super) fn take_frames(&mut self) -> Result<(), Outcome> {
-        while self.end - self.start >= HEAD {
-            let h = Head::parse(&self.rbuf[self.start..]);
-            if h.len > MAX_FRAME {
-                return Err(Outcome::Protocol);
-            }
-            if self.end - self.start < HEAD + h.len {
-                break;
-            }
-            let at = self.start + HEAD;
-            self.start = at + h.len;
+        while let Some((h, payload)) = next_frame(&self.rbuf, &mut self.start, self.end)? {
             let Mux {
                 rbuf, conn, slots, ..
             } = self;
-            let payload = &rbuf[at..at + h.len];
+            let payload = &rbuf[payload];
             let slot = match h.stream {
                 0 => None,
                 id => slots

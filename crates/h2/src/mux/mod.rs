@@ -34,17 +34,15 @@ mod drive;
 mod frames;
 mod slot;
 
-use crate::frame::*;
 use drive::Mux;
 use loadgen_engine::Outcome;
 use loadgen_h1::Judge;
-use loadgen_tls::{classify_io, ClientStream};
+use loadgen_tls::ClientStream;
 use slot::{Slot, State};
 use std::cell::RefCell;
 use std::future::poll_fn;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
-use tokio::io::AsyncWriteExt;
 use tokio::time::Instant;
 
 /// A lean HTTP/2 connection that VUs of one thread share; cloning it makes another handle.
@@ -63,9 +61,7 @@ pub struct H2Seat {
 impl H2Shared {
     /// Makes `io` a shared connection and sends the preface (our settings and windows).
     pub async fn open(mut io: ClientStream) -> Result<H2Shared, Outcome> {
-        let mut preface = Vec::new();
-        put_preface(&mut preface);
-        io.write_all(&preface).await.map_err(|e| classify_io(&e))?;
+        crate::wire::send_preface(&mut io, &mut Vec::new()).await?;
         Ok(H2Shared(Rc::new(RefCell::new(Mux::new(io)))))
     }
 
