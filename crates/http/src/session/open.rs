@@ -74,7 +74,8 @@ impl VuState {
                     match dial_lean(sh).await? {
                         (Lean::H2(io), setup) => {
                             h2.attach(io).await?;
-                            Ok(Joined::Shared((), Some(Phases::since(start, setup))))
+                            // Its own connection: no seat to join.
+                            Ok(Joined::Shared(None, Some(Phases::since(start, setup))))
                         }
                         (Lean::H1(conn), setup) => {
                             Ok(Joined::Exclusive(conn, Phases::since(start, setup)))
@@ -84,8 +85,7 @@ impl VuState {
                 .await
                 .unwrap_or(Err(Outcome::Timeout));
                 match opened {
-                    Ok(Joined::Shared((), phases)) => Joined::Shared(None, phases),
-                    Ok(Joined::Exclusive(conn, phases)) => Joined::Exclusive(conn, phases),
+                    Ok(joined) => joined,
                     Err(outcome) => {
                         self.links.h2.close();
                         return Err(outcome);
